@@ -1,0 +1,76 @@
+# Grantflow. `make run` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BIN        := $(CURDIR)/bin
+GOMODCACHE := $(shell go env GOMODCACHE)
+# Every module of the go.work workspace (go test ./... does not work at a go.work root).
+MODULES    := $(shell go list -m -f '{{.Dir}}')
+PKGS       := $(addsuffix /...,$(MODULES))
+
+BUF_VERSION               := v1.75.0
+PROTOC_GEN_GO_VERSION     := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION:= v1.6.2
+GRPC_GATEWAY_VERSION      := v2.32.0
+STATICCHECK_VERSION       := v0.8.2
+# Import-only protos (never generated, never committed): taken from the module cache.
+GOOGLEAPIS_MOD            := github.com/grpc-ecosystem/grpc-gateway/v2@v2.2.0
+PROTOVALIDATE_MOD         := github.com/bufbuild/protovalidate@v1.2.2
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## all-in-one: every service and the gateway in one process, memory engine, demo organization
+	go run ./cmd/grantflow
+
+.PHONY: test
+test: ## every test tier (unit, integration on PostgreSQL and Redis, end-to-end), race detector on
+	go test -race -count=1 -timeout 15m $(PKGS)
+
+.PHONY: test-unit
+test-unit: ## unit tests only (no PostgreSQL, no Redis)
+	go test -race -count=1 -short $(PKGS)
+
+.PHONY: tools
+tools: ## install the pinned code generation and lint tools into ./bin
+	GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+	GOBIN=$(BIN) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(BIN) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	GOBIN=$(BIN) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
+	GOBIN=$(BIN) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+.PHONY: third_party
+third_party: ## copy the import-only protos from the Go module cache (offline after the first download)
+	@cd /tmp && GOFLAGS=-mod=mod go mod download $(GOOGLEAPIS_MOD) $(PROTOVALIDATE_MOD)
+	@rm -rf third_party/proto && mkdir -p third_party/proto/google/api third_party/proto/buf/validate
+	@cp $(GOMODCACHE)/$(GOOGLEAPIS_MOD)/third_party/googleapis/google/api/{annotations,http,field_behavior}.proto third_party/proto/google/api/
+	@cp $(GOMODCACHE)/$(PROTOVALIDATE_MOD)/proto/protovalidate/buf/validate/validate.proto third_party/proto/buf/validate/
+	@chmod -R u+w third_party
+
+.PHONY: generate
+generate: third_party ## lint the protos and regenerate Go, gateway and OpenAPI code (buf, local plugins, offline)
+	$(BIN)/buf lint proto
+	rm -rf gen/go/grantflow gen/openapi
+	PATH=$(BIN):$$PATH $(BIN)/buf generate
+
+.PHONY: check-generate
+check-generate: generate ## fail if the committed generated code is not what make generate writes
+	@git diff --exit-code --stat -- gen || (echo "generated code is stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- gen)" || (git status --porcelain -- gen; echo "untracked generated files: run make generate and commit" && exit 1)
+
+.PHONY: breaking
+breaking: third_party ## buf breaking against the previous commit's protos
+	scripts/buf-breaking.sh $(BIN)/buf
+
+.PHONY: lint
+lint: ## go vet and staticcheck in every module, gofmt everywhere
+	@test -z "$$(gofmt -l $(MODULES))" || (gofmt -l $(MODULES); echo "gofmt needed" && exit 1)
+	go vet $(PKGS)
+	$(BIN)/staticcheck $(PKGS)
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module
+	@for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done

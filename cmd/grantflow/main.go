@@ -1,0 +1,165 @@
+// Command grantflow is the all-in-one process: every service and the gateway in one
+// process, still talking real gRPC to each other over loopback, on the memory engine
+// unless GRANTFLOW_POSTGRES_URL is set, with a demo organization seeded and printed
+// (GRANTFLOW_DEMO=0 skips it).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/grantflow/grantflow/gateway"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/config"
+	"github.com/grantflow/grantflow/pkg/lifecycle"
+	"github.com/grantflow/grantflow/pkg/process"
+	"github.com/grantflow/grantflow/services/identity"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "grantflow:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cfg, err := config.Load("grantflow", args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := start(ctx, cfg, os.Stdout, process.Options{AllowRandomSecret: true})
+	if err != nil {
+		if app != nil {
+			_ = app.p.Shutdown()
+		}
+		return err
+	}
+	<-ctx.Done()
+	app.p.Log.Info("shutting down")
+	return app.p.Shutdown()
+}
+
+// allInOne is a started all-in-one process.
+type allInOne struct {
+	p        *process.Process
+	grpcAddr string
+	httpAddr string
+	demo     *demoOrg
+}
+
+// start brings every part up; stop it with a.p.Shutdown().
+func start(ctx context.Context, cfg config.Config, out *os.File, po process.Options) (*allInOne, error) {
+	p, err := process.New(ctx, cfg, "grantflow", po)
+	if err != nil {
+		return nil, err
+	}
+	a := &allInOne{p: p}
+	if cfg.PostgresURL == "" {
+		p.Log.Warn("memory engine: every service keeps its data in this process only; nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
+	}
+	bootstrapKey := cfg.BootstrapAdminKey
+	if bootstrapKey == "" && cfg.Demo {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		bootstrapKey = "gf_bootstrap_" + hex.EncodeToString(b)
+	}
+	// Listen first: the services dial each other at this address.
+	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
+	if err != nil {
+		return a, fmt.Errorf("listen %s: %w", cfg.GRPCAddr, err)
+	}
+	a.grpcAddr = loopback(grpcLis.Addr())
+
+	idSvc, err := identity.New(ctx, identity.Options{
+		Logger: p.Log.With("component", identity.Name), PostgresURL: cfg.PostgresURL, Cache: p.Cache("gf:identity:"),
+		BootstrapAdminKey: bootstrapKey, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience,
+	})
+	if err != nil {
+		grpcLis.Close()
+		return a, err
+	}
+	p.Cleanups.AddFunc("identity store", idSvc.Close)
+
+	srv, _, err := p.SharedServer(auth.ServerOptions{Authenticator: idSvc.Authenticator(), InternalOnly: identity.InternalOnly})
+	if err != nil {
+		grpcLis.Close()
+		return a, err
+	}
+	idSvc.Register(srv)
+	go func() {
+		if err := srv.Serve(grpcLis); err != nil {
+			p.Log.Error("grpc server stopped", "error", err.Error())
+		}
+	}()
+	p.Cleanups.Add("grpc server", lifecycle.StopGRPC(srv))
+	p.Go(ctx, "identity relays", idSvc.RunRelays)
+	p.Log.Info("serving gRPC", "addr", grpcLis.Addr().String())
+
+	// The gateway reaches the services over real gRPC, as in the distributed mode.
+	gwIdentity, err := p.Dial(gateway.Name, a.grpcAddr, "grantflow.identity.v1.IdentityService/GetMe")
+	if err != nil {
+		return a, err
+	}
+	handler, err := gateway.New(ctx, gateway.Options{
+		Logger:         p.Log.With("component", gateway.Name),
+		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gwIdentity)), p.Cache("gf:gateway:"), auth.DefaultPrincipalTTL),
+		Backends:       gateway.Backends{Identity: gwIdentity},
+		Ready:          map[string]func(context.Context) error{"identity": idSvc.Ping},
+		TracerProvider: p.Tracer(gateway.Name),
+		Limiter:        limiter(cfg, p),
+	})
+	if err != nil {
+		return a, err
+	}
+	httpLis, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return a, fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	a.httpAddr = loopback(httpLis.Addr())
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() {
+		if err := hs.Serve(httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.Log.Error("http server stopped", "error", err.Error())
+		}
+	}()
+	p.Cleanups.Add("http server", hs.Shutdown)
+	p.Log.Info("serving REST", "addr", httpLis.Addr().String())
+
+	if cfg.Demo {
+		demo, err := seedDemo(ctx, a.grpcAddr, p, bootstrapKey)
+		if err != nil {
+			return a, fmt.Errorf("demo organization: %w", err)
+		}
+		a.demo = demo
+		demo.print(out, a.httpAddr, a.grpcAddr)
+	}
+	return a, nil
+}
+
+func loopback(addr net.Addr) string {
+	tcp := addr.(*net.TCPAddr)
+	if tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	return tcp.String()
+}
+
+func limiter(cfg config.Config, p *process.Process) *gateway.Limiter {
+	if cfg.RateLimit == 0 {
+		return nil
+	}
+	return gateway.NewLimiter(p.Redis, cfg.RateLimit, 2*cfg.RateLimit, p.Log)
+}

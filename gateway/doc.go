@@ -1,0 +1,9 @@
+// Package gateway is Grantflow's REST edge: grpc-gateway routes for every public call, in
+// front of the gRPC services. It authenticates each call once (API key or OIDC token,
+// asked of identity through the Redis cache) and carries the caller to the services as
+// the kit's signed internal token; it owns no data.
+//
+// Order of the HTTP middleware, outermost first: OpenTelemetry (W3C trace context from
+// the incoming request), request id, body size limit, CORS, then the grpc-gateway mux,
+// inside which authentication runs only for matched /v1 routes.
+package gateway

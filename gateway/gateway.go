@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/grantflow/grantflow/gen"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
+)
+
+// Name is the gateway's name in traces and logs.
+const Name = "grantflow-gateway"
+
+// Backends are the connections to the services whose public APIs the gateway serves.
+// A nil connection leaves that service's routes out.
+type Backends struct {
+	Identity *grpc.ClientConn
+	Policy   *grpc.ClientConn
+}
+
+// Options configure the gateway.
+type Options struct {
+	Logger *slog.Logger
+	// Authenticator turns bearer credentials into principals (identity, through the cache).
+	Authenticator auth.Authenticator
+	Backends      Backends
+	// Ready checks every dependency for /readyz.
+	Ready map[string]func(context.Context) error
+	// MaxBodyBytes bounds request bodies (default 1 MiB); larger ones get 413.
+	MaxBodyBytes int64
+	// CORSOrigins are the allowed browser origins ("*" for any); empty disables CORS.
+	CORSOrigins []string
+	// TracerProvider makes the gateway's spans (service.name grantflow-gateway).
+	TracerProvider trace.TracerProvider
+	// Limiter limits calls per principal (429 with Retry-After); nil disables it.
+	Limiter *Limiter
+}
+
+// New returns the gateway's HTTP handler.
+func New(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	marshaler := &runtime.JSONPb{
+		MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: true},
+		// A misspelled field is a bad request, not something silently dropped.
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
+	var mux *runtime.ServeMux
+	mux = runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		// Nothing from the services' gRPC metadata leaks into HTTP headers.
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
+			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
+		}),
+		runtime.WithMiddlewares(authenticate(o.Authenticator, o.Limiter, func(w http.ResponseWriter, r *http.Request, err error) {
+			runtime.HTTPError(r.Context(), mux, marshaler, w, r, err)
+		})),
+	)
+	if c := o.Backends.Identity; c != nil {
+		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Policy; c != nil {
+		if err := policyv1.RegisterPolicyServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+	}
+	root := http.NewServeMux()
+	root.Handle("/v1/", mux)
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	root.HandleFunc("GET /readyz", readyz(o.Ready))
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(gen.OpenAPI)
+	})
+	var h http.Handler = root
+	h = cors(o.CORSOrigins, h)
+	h = limitBody(o.MaxBodyBytes, h)
+	h = requestID(h)
+	var tp []otelhttp.Option
+	if o.TracerProvider != nil {
+		tp = append(tp, otelhttp.WithTracerProvider(o.TracerProvider))
+	}
+	tp = append(tp, otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+	return otelhttp.NewHandler(h, Name, tp...), nil
+}
+
+// authenticate runs for every matched API route: the bearer credential becomes the
+// principal in the request context, which the gRPC client carries on as a signed token.
+func authenticate(a auth.Authenticator, lim *Limiter, fail func(http.ResponseWriter, *http.Request, error)) runtime.Middleware {
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			h := r.Header.Get("Authorization")
+			const prefix = "bearer "
+			if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) || strings.TrimSpace(h[len(prefix):]) == "" {
+				fail(w, r, errs.ToStatus(r.Context(), nil, errs.Unauthenticated("missing credentials: send Authorization: Bearer <api key or token>")).Err())
+				return
+			}
+			p, err := a.Authenticate(r.Context(), strings.TrimSpace(h[len(prefix):]))
+			if err != nil {
+				fail(w, r, errs.ToStatus(r.Context(), nil, err).Err())
+				return
+			}
+			if lim != nil {
+				if ok, retry := lim.Allow(r.Context(), p.UserID); !ok {
+					w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+					fail(w, r, errs.ToStatus(r.Context(), nil, errs.ResourceExhausted("RATE_LIMITED", "too many calls; retry after the Retry-After header's seconds")).Err())
+					return
+				}
+			}
+			next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), params)
+		}
+	}
+}
+
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 128 {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"code": 8, "message": "request body too large", "details": []any{}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cors(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	allowed := map[string]bool{}
+	for _, o := range origins {
+		allowed[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (allowed["*"] || allowed[origin]) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Vary", "Origin")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id, traceparent, tracestate")
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id")
+			if r.Method == http.MethodOptions {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		out := map[string]string{}
+		code := http.StatusOK
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				out[name] = err.Error()
+				code = http.StatusServiceUnavailable
+			} else {
+				out[name] = "ok"
+			}
+		}
+		writeJSON(w, code, out)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,65 @@
+package authz
+
+// The Request rows of the API.
+
+// RequestFacts are the facts about one request that decide who may see it.
+type RequestFacts struct {
+	RequesterID string
+	// TargetUserID is the user the request is about; TargetManagerID is their manager.
+	TargetUserID    string
+	TargetManagerID string
+	// AppOwnerIDs are the owners of the request's app.
+	AppOwnerIDs []string
+	// AssigneeIDs are the people assigned to any of the request's tasks.
+	AssigneeIDs []string
+}
+
+// CanSubmitRequestFor implements "Submit: POST /v1/requests — anyone for self; a manager
+// for direct reports; Admin, GM for anyone" (matrix: Submit Requests). targetUserID is
+// the request's target (empty: the requester itself); targetManagerID is the target's
+// manager. A General Manager's requests also skip manager approval: see
+// SkipsManagerApproval.
+func CanSubmitRequestFor(s Subject, targetUserID, targetManagerID string) Decision {
+	return Check(s, SubmitRequests, Resource{TargetUserID: targetUserID, TargetManagerID: targetManagerID})
+}
+
+// CanViewRequest implements "Get: GET /v1/requests/{id} — requester, target user, their
+// assignees, the target user's manager, the app's owners, Admin, GM". The request log
+// (GET /v1/requests) applies it to each request, and so does the audit query for
+// callers who are not Admin or GM ("events of requests they may see").
+func CanViewRequest(s Subject, f RequestFacts) Decision {
+	if d, ok := precheck(s); !ok {
+		return d
+	}
+	if d, ok := adminOrGM(s); ok {
+		return d
+	}
+	switch {
+	case s.UserID == f.RequesterID:
+		return allow(reasonRequester)
+	case s.UserID == f.TargetUserID:
+		return allow(reasonTargetUser)
+	case contains(f.AssigneeIDs, s.UserID):
+		return allow(reasonAssignee)
+	case s.UserID == f.TargetManagerID:
+		return allow(allowReasons[colManager][directReports])
+	case contains(f.AppOwnerIDs, s.UserID):
+		return allow(allowReasons[colAppOwner][ownApps])
+	}
+	return deny(reasonNotVisible)
+}
+
+// CanCancelRequest implements "Cancel: POST /v1/requests/{id}:cancel — requester, Admin,
+// GM".
+func CanCancelRequest(s Subject, requesterID string) Decision {
+	if d, ok := precheck(s); !ok {
+		return d
+	}
+	if d, ok := adminOrGM(s); ok {
+		return d
+	}
+	if s.UserID == requesterID {
+		return allow(reasonRequester)
+	}
+	return deny(reasonNotRequester)
+}

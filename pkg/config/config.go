@@ -1,0 +1,180 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is every setting a Grantflow process reads.
+type Config struct {
+	// GRPCAddr is where this process serves gRPC (GRANTFLOW_GRPC_ADDR).
+	GRPCAddr string
+	// HTTPAddr is where the gateway serves REST (GRANTFLOW_HTTP_ADDR).
+	HTTPAddr string
+	// PostgresURL switches storage from the memory engine to PostgreSQL (GRANTFLOW_POSTGRES_URL).
+	PostgresURL string
+	// RedisURL enables the Redis cache and rate limiter (GRANTFLOW_REDIS_URL).
+	RedisURL string
+	// InternalSecret signs internal caller tokens; every process of a deployment shares it
+	// (GRANTFLOW_INTERNAL_SECRET, at least 32 bytes). The all-in-one process makes one up.
+	InternalSecret string
+	// BootstrapAdminKey, if set, is an API key of an Admin that exists from the start
+	// (GRANTFLOW_BOOTSTRAP_ADMIN_KEY).
+	BootstrapAdminKey string
+	// Demo seeds and prints the demo organization in the all-in-one process (GRANTFLOW_DEMO).
+	Demo bool
+	// OIDCIssuer and OIDCAudience enable OIDC bearer tokens (GRANTFLOW_OIDC_ISSUER, GRANTFLOW_OIDC_AUDIENCE).
+	OIDCIssuer   string
+	OIDCAudience string
+	// Where each service answers, in the distributed mode (GRANTFLOW_<SERVICE>_ADDR).
+	IdentityAddr, PolicyAddr, RequestAddr, TaskAddr, AuditAddr string
+	// RateLimit is the calls per second each principal may make through the gateway
+	// (bursts of twice that); 0 disables the limit (GRANTFLOW_RATE_LIMIT).
+	RateLimit int
+	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL).
+	LogLevel string
+	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+}
+
+// Default is the configuration of a laptop run.
+func Default() Config {
+	return Config{
+		GRPCAddr:        ":9090",
+		HTTPAddr:        ":8080",
+		Demo:            true,
+		IdentityAddr:    "127.0.0.1:9091",
+		PolicyAddr:      "127.0.0.1:9092",
+		RequestAddr:     "127.0.0.1:9093",
+		TaskAddr:        "127.0.0.1:9094",
+		AuditAddr:       "127.0.0.1:9095",
+		LogLevel:        "info",
+		ShutdownTimeout: 15 * time.Second,
+		RateLimit:       100,
+	}
+}
+
+// Load reads defaults, then the environment, then args (flags), and validates.
+func Load(name string, args []string) (Config, error) {
+	c := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if err := c.Register(fs, os.LookupEnv); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Register binds every field to a flag whose default is the environment variable's value
+// (or the field's current value). It fails on an environment value that does not parse.
+func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) error {
+	var bad []error
+	str := func(p *string, flagName, envName, usage string) {
+		if v, ok := env(envName); ok {
+			*p = v
+		}
+		fs.StringVar(p, flagName, *p, usage+" ("+envName+")")
+	}
+	boolean := func(p *bool, flagName, envName, usage string) {
+		if v, ok := env(envName); ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad = append(bad, fmt.Errorf("%s=%q: want true/false/1/0", envName, v))
+			}
+			*p = b
+		}
+		fs.BoolVar(p, flagName, *p, usage+" ("+envName+")")
+	}
+	integer := func(p *int, flagName, envName, usage string) {
+		if v, ok := env(envName); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				bad = append(bad, fmt.Errorf("%s=%q: want a whole number", envName, v))
+			}
+			*p = n
+		}
+		fs.IntVar(p, flagName, *p, usage+" ("+envName+")")
+	}
+	duration := func(p *time.Duration, flagName, envName, usage string) {
+		if v, ok := env(envName); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				bad = append(bad, fmt.Errorf("%s=%q: want a duration like 15s", envName, v))
+			}
+			*p = d
+		}
+		fs.DurationVar(p, flagName, *p, usage+" ("+envName+")")
+	}
+	str(&c.GRPCAddr, "grpc-addr", "GRANTFLOW_GRPC_ADDR", "gRPC listen address")
+	str(&c.HTTPAddr, "http-addr", "GRANTFLOW_HTTP_ADDR", "REST listen address")
+	str(&c.PostgresURL, "postgres-url", "GRANTFLOW_POSTGRES_URL", "PostgreSQL URL; empty: memory engine")
+	str(&c.RedisURL, "redis-url", "GRANTFLOW_REDIS_URL", "Redis URL; empty: no cache")
+	str(&c.InternalSecret, "internal-secret", "GRANTFLOW_INTERNAL_SECRET", "secret shared by the services to sign internal caller tokens")
+	str(&c.BootstrapAdminKey, "bootstrap-admin-key", "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", "API key of an Admin that exists from the start")
+	boolean(&c.Demo, "demo", "GRANTFLOW_DEMO", "seed and print the demo organization (all-in-one)")
+	str(&c.OIDCIssuer, "oidc-issuer", "GRANTFLOW_OIDC_ISSUER", "OIDC issuer URL whose tokens are accepted")
+	str(&c.OIDCAudience, "oidc-audience", "GRANTFLOW_OIDC_AUDIENCE", "audience OIDC tokens must carry")
+	str(&c.IdentityAddr, "identity-addr", "GRANTFLOW_IDENTITY_ADDR", "identity service address")
+	str(&c.PolicyAddr, "policy-addr", "GRANTFLOW_POLICY_ADDR", "policy service address")
+	str(&c.RequestAddr, "request-addr", "GRANTFLOW_REQUEST_ADDR", "request service address")
+	str(&c.TaskAddr, "task-addr", "GRANTFLOW_TASK_ADDR", "task service address")
+	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
+	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
+	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error")
+	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
+	return errors.Join(bad...)
+}
+
+// Validate reports every bad setting at once.
+func (c Config) Validate() error {
+	var bad []error
+	for name, addr := range map[string]string{
+		"GRANTFLOW_GRPC_ADDR": c.GRPCAddr, "GRANTFLOW_HTTP_ADDR": c.HTTPAddr,
+		"GRANTFLOW_IDENTITY_ADDR": c.IdentityAddr, "GRANTFLOW_POLICY_ADDR": c.PolicyAddr,
+		"GRANTFLOW_REQUEST_ADDR": c.RequestAddr, "GRANTFLOW_TASK_ADDR": c.TaskAddr,
+		"GRANTFLOW_AUDIT_ADDR": c.AuditAddr,
+	} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))
+		}
+	}
+	if c.PostgresURL != "" {
+		if u, err := url.Parse(c.PostgresURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad = append(bad, fmt.Errorf("GRANTFLOW_POSTGRES_URL: want postgres://user@host:port/db"))
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad = append(bad, fmt.Errorf("GRANTFLOW_REDIS_URL: want redis://host:port/db"))
+		}
+	}
+	if c.InternalSecret != "" && len(c.InternalSecret) < 32 {
+		bad = append(bad, errors.New("GRANTFLOW_INTERNAL_SECRET: at least 32 bytes"))
+	}
+	if c.BootstrapAdminKey != "" && len(c.BootstrapAdminKey) < 16 {
+		bad = append(bad, errors.New("GRANTFLOW_BOOTSTRAP_ADMIN_KEY: at least 16 characters"))
+	}
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		bad = append(bad, errors.New("GRANTFLOW_OIDC_AUDIENCE: required with GRANTFLOW_OIDC_ISSUER"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad = append(bad, fmt.Errorf("GRANTFLOW_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.RateLimit < 0 {
+		bad = append(bad, errors.New("GRANTFLOW_RATE_LIMIT: must be 0 (off) or positive"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad = append(bad, errors.New("GRANTFLOW_SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	return errors.Join(bad...)
+}

@@ -1,0 +1,46 @@
+package config
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLayers(t *testing.T) {
+	env := map[string]string{"GRANTFLOW_HTTP_ADDR": ":7000", "GRANTFLOW_DEMO": "0", "GRANTFLOW_SHUTDOWN_TIMEOUT": "3s"}
+	c := Default()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	if err := c.Register(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse([]string{"-grpc-addr", "127.0.0.1:9999"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":7000" || c.Demo || c.ShutdownTimeout != 3*time.Second || c.GRPCAddr != "127.0.0.1:9999" || c.LogLevel != "info" {
+		t.Fatalf("layers not applied: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadSettingsAreAllReported(t *testing.T) {
+	env := map[string]string{"GRANTFLOW_DEMO": "maybe", "GRANTFLOW_SHUTDOWN_TIMEOUT": "soon"}
+	c := Default()
+	err := c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err == nil || !strings.Contains(err.Error(), "GRANTFLOW_DEMO") || !strings.Contains(err.Error(), "GRANTFLOW_SHUTDOWN_TIMEOUT") {
+		t.Fatalf("want both env errors, got %v", err)
+	}
+	c = Default()
+	c.GRPCAddr = "nope"
+	c.PostgresURL = "mysql://x"
+	c.InternalSecret = "short"
+	c.LogLevel = "loud"
+	err = c.Validate()
+	for _, want := range []string{"GRANTFLOW_GRPC_ADDR", "GRANTFLOW_POSTGRES_URL", "GRANTFLOW_INTERNAL_SECRET", "GRANTFLOW_LOG_LEVEL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate should name %s; got %v", want, err)
+		}
+	}
+}

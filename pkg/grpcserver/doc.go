@@ -1,0 +1,6 @@
+// Package grpcserver builds the gRPC server every Grantflow service runs: the interceptor
+// chain (in one function, Interceptors, with its order explained), OpenTelemetry as the
+// stats handler, grpc.health.v1, and reflection.
+//
+// grpcserver knows no service.
+package grpcserver

@@ -1,0 +1,26 @@
+package outboxtest
+
+import (
+	"context"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+)
+
+// Engine is one outbox engine under test, empty.
+type Engine struct {
+	// Store is the engine's outbox as the relay reads it.
+	Store outbox.Store
+	// InTx runs fn in one store transaction: what fn appends or marks takes effect only if
+	// fn returns nil (then InTx returns nil, or the commit error).
+	InTx func(ctx context.Context, fn func(Tx) error) error
+	// Lock, if the engine has one, returns the relay lock of a sink; the suite gives it to
+	// the relays under test.
+	Lock func(sink string) func(ctx context.Context) (release func(), ok bool, err error)
+}
+
+// Tx is the outbox side of a store transaction.
+type Tx interface {
+	Append(sinks []string, ev *eventsv1.Event) error
+	MarkProcessed(eventID string) (isNew bool, err error)
+}

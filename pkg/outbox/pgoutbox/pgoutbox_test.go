@@ -1,0 +1,178 @@
+package pgoutbox_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+)
+
+const waitTimeout = 15 * time.Second
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitTimeout)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func begin(t *testing.T, db *pgstore.DB) pgx.Tx {
+	t.Helper()
+	tx, err := db.Pool().Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	return tx
+}
+
+func ids(events []*eventsv1.Event) []string {
+	var out []string
+	for _, ev := range events {
+		out = append(out, ev.Id)
+	}
+	return out
+}
+
+// A transaction that drew a smaller seq but commits later must still be delivered: this is
+// why Pending keeps no cursor.
+func TestLateCommittingEventIsNotSkipped(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := t.Context()
+	store := pgoutbox.NewStore(db.Pool())
+
+	early := begin(t, db)
+	if err := pgoutbox.Append(ctx, early, []string{"audit"}, &eventsv1.Event{Id: "early"}); err != nil {
+		t.Fatal(err)
+	}
+	late := begin(t, db)
+	if err := pgoutbox.Append(ctx, late, []string{"audit"}, &eventsv1.Event{Id: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := late.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := store.Pending(ctx, "audit", 10)
+	if err != nil || !slices.Equal(ids(got), []string{"late"}) {
+		t.Fatalf("Pending = %v (%v), want [late]: the earlier transaction has not committed", ids(got), err)
+	}
+	if err := store.Ack(ctx, "audit", got); err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err = store.Pending(ctx, "audit", 10)
+	if err != nil || !slices.Equal(ids(got), []string{"early"}) {
+		t.Fatalf("Pending = %v (%v), want [early]: a smaller seq committed late", ids(got), err)
+	}
+	if got[0].SourceSeq >= 2 || got[0].SourceSeq < 1 {
+		t.Errorf("early event's source_seq = %d, want the smaller position 1", got[0].SourceSeq)
+	}
+}
+
+func TestConcurrentMarkProcessedWaitsAndReportsDuplicate(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := t.Context()
+
+	first := begin(t, db)
+	if isNew, err := pgoutbox.MarkProcessed(ctx, first, "evt-1"); err != nil || !isNew {
+		t.Fatalf("first mark = %v, %v", isNew, err)
+	}
+	type result struct {
+		isNew bool
+		err   error
+	}
+	second := make(chan result, 1)
+	go func() {
+		var r result
+		r.err = db.InTx(context.Background(), func(tx pgx.Tx) error {
+			var err error
+			r.isNew, err = pgoutbox.MarkProcessed(context.Background(), tx, "evt-1")
+			return err
+		})
+		second <- r
+	}()
+	eventually(t, "the second receiver to wait for the first", func() bool {
+		var waiting int
+		err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO processed_events%'`).Scan(&waiting)
+		return err == nil && waiting == 1
+	})
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-second:
+		if r.err != nil || r.isNew {
+			t.Errorf("second mark = %v, %v; want false: the first receiver applied it", r.isNew, r.err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("second receiver still blocked after the first committed")
+	}
+}
+
+func TestRelayLockIsPerSchemaAndSink(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := t.Context()
+	// A second service's schema in the same database.
+	other, err := pgstore.Open(ctx, pgstore.Options{URL: pgtest.URL(t), Schema: "otherservice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	take := func(pool *pgstore.DB, sink string) (func(), bool) {
+		t.Helper()
+		release, ok, err := pgoutbox.RelayLock(pool.Pool(), sink)(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return release, ok
+	}
+
+	release, ok := take(db, "audit")
+	if !ok {
+		t.Fatal("free lock not granted")
+	}
+	if r, ok := take(db, "audit"); ok {
+		t.Error("second relay for the same schema and sink got the lock")
+		r()
+	}
+	if r, ok := take(db, "request"); !ok {
+		t.Error("another sink of the same schema was locked out")
+	} else {
+		r()
+	}
+	if r, ok := take(other, "audit"); !ok {
+		t.Error("the same sink of another schema was locked out")
+	} else {
+		r()
+	}
+	release()
+	if r, ok := take(db, "audit"); !ok {
+		t.Error("lock not granted after release")
+	} else {
+		r()
+	}
+	// Every connection went back to the pool.
+	eventually(t, "lock connections back in the pool", func() bool { return db.Pool().Stat().AcquiredConns() == 0 })
+}

@@ -1,0 +1,64 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is an open service store: a pool of connections that all use the service's schema.
+type DB struct {
+	pool   *pgxpool.Pool
+	schema string
+}
+
+// Open creates the schema if missing, applies the kit's and the service's migrations, and
+// opens the pool. The caller must Close the DB.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: parse URL: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	useSchema(cfg.ConnConfig, opts.Schema)
+
+	if err := migrate(ctx, cfg.ConnConfig, opts); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: ping: %w", err)
+	}
+	return &DB{pool: pool, schema: opts.Schema}, nil
+}
+
+// useSchema makes every connection made from cfg resolve unqualified names in schema only.
+func useSchema(cfg *pgx.ConnConfig, schema string) {
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["search_path"] = schema
+}
+
+// Pool returns the connection pool, for queries outside InTx.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Schema returns the service schema the pool's connections use.
+func (db *DB) Schema() string { return db.schema }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Close closes the pool, waiting for acquired connections to be released.
+func (db *DB) Close() { db.pool.Close() }

@@ -1,0 +1,82 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// maxTxAttempts bounds how often InTx runs a closure that keeps hitting conflicts.
+const maxTxAttempts = 5
+
+// InTx runs fn in a read-committed transaction; see InTxOptions.
+func (db *DB) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return db.InTxOptions(ctx, pgx.TxOptions{}, fn)
+}
+
+// InTxOptions begins a transaction with opts, runs fn, and commits. It rolls back when fn
+// returns an error or panics (and then panics again with the same value). When the
+// transaction fails with a serialization failure (40001) or a deadlock (40P01), in fn or at
+// commit, the whole closure runs again in a new transaction, with exponential backoff, up to
+// 5 attempts in all: fn must therefore have no effects outside tx. Other errors are returned
+// as they are, wrapped.
+func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	policy := backoff.NewExponentialBackOff()
+	policy.InitialInterval = 5 * time.Millisecond
+	policy.MaxInterval = 200 * time.Millisecond
+
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := db.attempt(ctx, opts, fn)
+		if err != nil && !retryable(err) {
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(policy), backoff.WithMaxTries(maxTxAttempts), backoff.WithMaxElapsedTime(0))
+
+	// Retry hands back the permanent wrapper itself when it stops on the last attempt.
+	var permanent *backoff.PermanentError
+	if errors.As(err, &permanent) {
+		err = permanent.Unwrap()
+	}
+	return err
+}
+
+// attempt runs fn once in its own transaction.
+func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
+	tx, err := db.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("pgstore: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+		if err != nil {
+			// A failed rollback (e.g. a broken connection) changes nothing for the caller:
+			// the transaction did not commit either way.
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("pgstore: commit: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether the transaction lost a conflict and may succeed if run again.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == "40001" || pgErr.Code == "40P01"
+}

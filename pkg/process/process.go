@@ -1,0 +1,136 @@
+package process
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/config"
+	"github.com/grantflow/grantflow/pkg/grpcclient"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/lifecycle"
+	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/pkg/telemetry"
+)
+
+// Process is the shared equipment of one OS process.
+type Process struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Signer   *auth.Signer
+	Redis    *redis.Client // nil without GRANTFLOW_REDIS_URL
+	Cleanups *lifecycle.Cleanups
+
+	exporter sdktrace.SpanExporter
+	extra    []sdktrace.TracerProviderOption
+	mu       sync.Mutex
+	tps      map[string]*sdktrace.TracerProvider
+}
+
+// Options tune New.
+type Options struct {
+	// LogWriter receives the JSON logs (default stderr).
+	LogWriter io.Writer
+	// AllowRandomSecret lets a process without GRANTFLOW_INTERNAL_SECRET make one up. Only
+	// the all-in-one process may: in the distributed mode every process must share it.
+	AllowRandomSecret bool
+	// TracerOptions are added to every TracerProvider (tests add an in-memory exporter).
+	TracerOptions []sdktrace.TracerProviderOption
+}
+
+// New prepares a process named name (used in logs).
+func New(ctx context.Context, cfg config.Config, name string, o Options) (*Process, error) {
+	w := o.LogWriter
+	if w == nil {
+		w = os.Stderr
+	}
+	p := &Process{Config: cfg, Log: telemetry.NewLogger(w, name, cfg.LogLevel), Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
+	secret := []byte(cfg.InternalSecret)
+	if len(secret) == 0 {
+		if !o.AllowRandomSecret {
+			return nil, fmt.Errorf("GRANTFLOW_INTERNAL_SECRET is required: every process of a deployment must share it")
+		}
+		buf := make([]byte, 32)
+		_, _ = rand.Read(buf)
+		secret = []byte(hex.EncodeToString(buf))
+	}
+	var err error
+	if p.Signer, err = auth.NewSigner(secret, name); err != nil {
+		return nil, err
+	}
+	if p.exporter, err = telemetry.Exporter(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.RedisURL != "" {
+		if p.Redis, err = rediscache.Open(cfg.RedisURL); err != nil {
+			return nil, fmt.Errorf("GRANTFLOW_REDIS_URL: %w", err)
+		}
+		p.Cleanups.Add("redis", func(context.Context) error { return p.Redis.Close() })
+	}
+	return p, nil
+}
+
+// Tracer returns the TracerProvider of service (created once, flushed at shutdown).
+func (p *Process) Tracer(service string) *sdktrace.TracerProvider {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if tp, ok := p.tps[service]; ok {
+		return tp
+	}
+	tp, _ := telemetry.NewTracerProvider(service, p.exporter, p.extra...)
+	p.tps[service] = tp
+	p.Cleanups.Add("tracer "+service, tp.Shutdown)
+	return tp
+}
+
+// Cache returns a Redis cache with prefix for service (a nil-client cache without Redis).
+func (p *Process) Cache(prefix string) *rediscache.Cache {
+	if p.Redis == nil {
+		return rediscache.New(nil, prefix, p.Log)
+	}
+	return rediscache.New(p.Redis, prefix, p.Log)
+}
+
+// Server returns a gRPC server whose spans belong to service.
+func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Server, *health.Server, error) {
+	if authOpts.Signer == nil {
+		authOpts.Signer = p.Signer
+	}
+	return grpcserver.New(grpcserver.Options{
+		Logger:       p.Log.With("component", service),
+		Auth:         authOpts,
+		StatsHandler: otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(p.Tracer(service))),
+	})
+}
+
+// Dial returns a client connection from service to target; idempotent names the calls
+// that may be retried.
+func (p *Process) Dial(service, target string, idempotent ...string) (*grpc.ClientConn, error) {
+	conn, err := grpcclient.Dial(target, grpcclient.Options{
+		Signer:       p.Signer,
+		StatsHandler: otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(p.Tracer(service))),
+		Idempotent:   idempotent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Cleanups.Add("conn "+service+"->"+target, func(context.Context) error { return conn.Close() })
+	return conn, nil
+}
+
+// Shutdown stops everything in reverse order of start.
+func (p *Process) Shutdown() error {
+	return p.Cleanups.Shutdown(p.Config.ShutdownTimeout, p.Log)
+}

@@ -1,0 +1,157 @@
+package identity_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/test/bufconn"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/services/identity"
+)
+
+const bootstrapKey = "bootstrap-key-for-tests-0123456789"
+
+// harness runs the identity service behind the kit's real server chain on an in-memory
+// listener, and holds a small organization with an API key per person.
+type harness struct {
+	t        testing.TB
+	svc      *identity.Service
+	pub      identityv1.IdentityServiceClient
+	internal identityv1.IdentityInternalServiceClient
+	signer   *auth.Signer
+	keys     map[string]string // person -> API key
+	ids      map[string]string // person -> user id
+	apps     map[string]string // app name -> id
+}
+
+type harnessOptions struct {
+	postgresURL string
+	cache       *rediscache.Cache
+	oidcIssuer  string
+	oidcAud     string
+}
+
+func newHarness(t testing.TB, o harnessOptions) *harness {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: o.postgresURL, Cache: o.cache, BootstrapAdminKey: bootstrapKey, OIDCIssuer: o.oidcIssuer, OIDCAudience: o.oidcAud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: svc.Authenticator(), InternalOnly: identity.InternalOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///identity",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); srv.Stop(); svc.Close() })
+	h := &harness{t: t, svc: svc, pub: identityv1.NewIdentityServiceClient(conn), internal: identityv1.NewIdentityInternalServiceClient(conn),
+		signer: signer, keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}, apps: map[string]string{}}
+	return h
+}
+
+// as is a context calling with person's API key.
+func (h *harness) as(person string) context.Context {
+	key, ok := h.keys[person]
+	if !ok {
+		h.t.Fatalf("no key for %s", person)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+// system is a context calling as another Grantflow service would (signed internal token).
+func (h *harness) system() context.Context {
+	tok, err := h.signer.Mint(auth.System())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}
+
+func (h *harness) onboard(person, role, manager string) string {
+	h.t.Helper()
+	r := identityv1.Role(identityv1.Role_value[role])
+	u, err := h.pub.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person, Role: r, ManagerId: h.ids[manager]})
+	if err != nil {
+		h.t.Fatalf("onboard %s: %v", person, err)
+	}
+	k, err := h.pub.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
+	if err != nil {
+		h.t.Fatalf("key for %s: %v", person, err)
+	}
+	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
+	return u.GetId()
+}
+
+// seedOrg builds:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	├── mona (manager) ── uma, ulf
+//	├── otto (owner of Figma)
+//	└── vera ── walt (another team)
+//
+// Apps: Figma (owner otto; viewer, editor, admin*), Slack (owner vera; member, admin*).
+func (h *harness) seedOrg() {
+	h.t.Helper()
+	h.onboard("gm", "GENERAL_MANAGER", "")
+	h.onboard("admin", "ADMIN", "gm")
+	h.onboard("mona", "USER", "gm")
+	h.onboard("uma", "USER", "mona")
+	h.onboard("ulf", "USER", "mona")
+	h.onboard("otto", "USER", "gm")
+	h.onboard("vera", "USER", "gm")
+	h.onboard("walt", "USER", "vera")
+	for name, spec := range map[string]struct {
+		owner string
+		perms []*identityv1.Permission
+	}{
+		"Figma": {"otto", []*identityv1.Permission{{Name: "viewer"}, {Name: "editor"}, {Name: "admin", Privileged: true}}},
+		"Slack": {"vera", []*identityv1.Permission{{Name: "member"}, {Name: "admin", Privileged: true}}},
+	} {
+		a, err := h.pub.CreateApp(h.as("admin"), &identityv1.CreateAppRequest{Name: name, OwnerIds: []string{h.ids[spec.owner]}, Permissions: spec.perms,
+			CustomRoles: []*identityv1.CustomRole{{Name: "security", UserIds: []string{h.ids["walt"]}}}})
+		if err != nil {
+			h.t.Fatalf("app %s: %v", name, err)
+		}
+		h.apps[name] = a.GetId()
+	}
+}
+
+func (h *harness) grant(reqID, person, app, perm string) {
+	h.t.Helper()
+	_, err := h.internal.ApplyAccessChange(h.system(), &identityv1.ApplyAccessChangeRequest{
+		RequestId: reqID, Change: identityv1.AccessChange_GRANT, UserId: h.ids[person], AppId: h.apps[app], Permission: perm})
+	if err != nil {
+		h.t.Fatalf("grant %s %s %s: %v", person, app, perm, err)
+	}
+}
+
+// forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
+// (skipped loudly, or failed under CI=true, without PostgreSQL).
+func forEachEngine(t *testing.T, test func(t *testing.T, o harnessOptions)) {
+	t.Run("memory", func(t *testing.T) { test(t, harnessOptions{}) })
+	t.Run("postgres", func(t *testing.T) { test(t, harnessOptions{postgresURL: pgtest.NewEmptyDatabase(t)}) })
+}

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+// Assignee is a workflow step's assignee spec (kind as in grantflow.type.v1.AssigneeKind).
+type Assignee struct {
+	Kind       string   `json:"k"`
+	CustomRole string   `json:"r,omitempty"`
+	GroupIDs   []string `json:"g,omitempty"`
+	UserIDs    []string `json:"u,omitempty"`
+}
+
+// Resolution is who a spec resolves to.
+type Resolution struct {
+	UserIDs     []string `json:"u"`
+	FellBack    bool     `json:"f,omitempty"`
+	Explanation string   `json:"e"`
+	Agent       bool     `json:"a,omitempty"`
+}
+
+const resolutionTTL = 5 * time.Minute
+
+// ResolveAssignees resolves a step's assignee spec for a request on (targetUserID, appID),
+// leaving out exclude (a review's requester and target). Only active users are resolved.
+// A spec that leaves nobody falls back to the admins, then to the General Manager, and
+// the explanation says so. Answers are cached in Redis until the directory changes.
+func (s *Service) ResolveAssignees(ctx context.Context, spec Assignee, targetUserID, appID string, exclude []string) (Resolution, error) {
+	keyRaw, _ := json.Marshal([]any{spec, targetUserID, appID, exclude})
+	sum := sha256.Sum256(keyRaw)
+	key := "resolve:" + hex.EncodeToString(sum[:16])
+	raw, gen, hit := s.cache.Lookup(ctx, DirectoryNamespace, key)
+	if hit {
+		var r Resolution
+		if json.Unmarshal(raw, &r) == nil {
+			return r, nil
+		}
+	}
+	r, err := s.resolve(ctx, spec, targetUserID, appID, exclude)
+	if err != nil {
+		return Resolution{}, err
+	}
+	if raw, err := json.Marshal(r); err == nil {
+		s.cache.Store(ctx, DirectoryNamespace, key, gen, raw, resolutionTTL)
+	}
+	return r, nil
+}
+
+func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appID string, exclude []string) (Resolution, error) {
+	if spec.Kind == "AGENT" {
+		return Resolution{UserIDs: []string{}, Agent: true, Explanation: "the system agent carries out this step"}, nil
+	}
+	var ids []string
+	var what string
+	app := func() (domain.App, error) {
+		if appID == "" {
+			return domain.App{}, errs.Invalid("app_id", spec.Kind+" needs the request's app")
+		}
+		a, err := s.store.GetApp(ctx, appID)
+		return a, notFoundField(err, "app_id", "no app "+appID)
+	}
+	switch spec.Kind {
+	case "ADMINS":
+		what = "the admins"
+		admins, err := s.admins(ctx)
+		if err != nil {
+			return Resolution{}, err
+		}
+		ids = admins
+	case "APP_OWNER":
+		a, err := app()
+		if err != nil {
+			return Resolution{}, err
+		}
+		what, ids = "the owners of "+a.Name, a.OwnerIDs
+	case "CUSTOM_ROLE":
+		a, err := app()
+		if err != nil {
+			return Resolution{}, err
+		}
+		what = fmt.Sprintf("custom role %q of %s", spec.CustomRole, a.Name)
+		for _, r := range a.CustomRoles {
+			if strings.EqualFold(r.Name, spec.CustomRole) {
+				ids = r.UserIDs
+			}
+		}
+	case "MANAGER":
+		if targetUserID == "" {
+			return Resolution{}, errs.Invalid("target_user_id", "MANAGER needs the request's target user")
+		}
+		u, err := s.store.GetUser(ctx, targetUserID)
+		if err != nil {
+			return Resolution{}, notFoundField(err, "target_user_id", "no user "+targetUserID)
+		}
+		what = "the manager of " + u.DisplayName
+		if u.ManagerID != "" {
+			ids = []string{u.ManagerID}
+		}
+	case "PRIVILEGED_USERS":
+		a, err := app()
+		if err != nil {
+			return Resolution{}, err
+		}
+		what = "the privileged users of " + a.Name
+		if priv := a.PrivilegedPermissions(); len(priv) > 0 {
+			accs, err := s.store.ListAccesses(ctx, store.AccessFilter{AppID: a.ID, Permissions: priv}, store.AccessPage{})
+			if err != nil {
+				return Resolution{}, err
+			}
+			for _, acc := range accs {
+				ids = append(ids, acc.UserID)
+			}
+		}
+	case "USER_GROUPS":
+		what = "the members of groups " + strings.Join(spec.GroupIDs, ", ")
+		groups, err := s.store.GetGroups(ctx, spec.GroupIDs)
+		if err != nil {
+			return Resolution{}, err
+		}
+		for _, g := range groups {
+			ids = append(ids, g.MemberIDs...)
+		}
+	case "USERS":
+		what, ids = "the listed users", spec.UserIDs
+	default:
+		return Resolution{}, errs.Invalid("assignee.kind", "unknown kind "+spec.Kind)
+	}
+	people, err := s.activeExcept(ctx, ids, exclude)
+	if err != nil {
+		return Resolution{}, err
+	}
+	if len(people) > 0 {
+		return Resolution{UserIDs: people, Explanation: "assigned to " + what}, nil
+	}
+	admins, err := s.admins(ctx)
+	if err != nil {
+		return Resolution{}, err
+	}
+	if people, err = s.activeExcept(ctx, admins, exclude); err != nil {
+		return Resolution{}, err
+	}
+	if len(people) > 0 {
+		return Resolution{UserIDs: people, FellBack: true, Explanation: what + " resolved to nobody eligible; fell back to the admins"}, nil
+	}
+	gms, err := s.store.ListUsers(ctx, store.UserFilter{Role: domain.RoleGeneralManager, ActiveOnly: true}, store.Page{Size: 1})
+	if err != nil {
+		return Resolution{}, err
+	}
+	if len(gms) == 1 && !slices.Contains(exclude, gms[0].ID) {
+		return Resolution{UserIDs: []string{gms[0].ID}, FellBack: true, Explanation: what + " and the admins resolved to nobody eligible; fell back to the General Manager"}, nil
+	}
+	return Resolution{UserIDs: []string{}, FellBack: true, Explanation: what + " resolved to nobody eligible, and no admin or General Manager is left to fall back to"}, nil
+}
+
+func (s *Service) admins(ctx context.Context) ([]string, error) {
+	users, err := s.store.ListUsers(ctx, store.UserFilter{Role: domain.RoleAdmin, ActiveOnly: true}, store.Page{})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids, nil
+}
+
+// activeExcept keeps the active users of ids that are not excluded, sorted and unique.
+func (s *Service) activeExcept(ctx context.Context, ids, exclude []string) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	users, err := s.store.GetUsers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, u := range users {
+		if u.Status == domain.UserActive && !slices.Contains(exclude, u.ID) {
+			out = append(out, u.ID)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out), nil
+}
+
+// Facts are what other services need to authorize and validate, in one round trip.
+type Facts struct {
+	Users    map[string]UserView
+	Apps     map[string]domain.App
+	Groups   []string
+	Accesses []domain.Access
+}
+
+// GetFacts returns the users, apps and groups among the ids that exist, and optionally
+// the accesses between the listed users and apps (internal).
+func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []string, withAccesses bool) (Facts, error) {
+	f := Facts{Users: map[string]UserView{}, Apps: map[string]domain.App{}, Groups: []string{}}
+	users, err := s.store.GetUsers(ctx, userIDs)
+	if err != nil {
+		return f, err
+	}
+	views, err := s.views(ctx, users)
+	if err != nil {
+		return f, err
+	}
+	for _, v := range views {
+		f.Users[v.ID] = v
+	}
+	apps, err := s.store.GetApps(ctx, appIDs)
+	if err != nil {
+		return f, err
+	}
+	for _, a := range apps {
+		f.Apps[a.ID] = a
+	}
+	groups, err := s.store.GetGroups(ctx, groupIDs)
+	if err != nil {
+		return f, err
+	}
+	for _, g := range groups {
+		f.Groups = append(f.Groups, g.ID)
+	}
+	if withAccesses {
+		for _, u := range userIDs {
+			for _, a := range appIDs {
+				acc, err := s.store.GetAccess(ctx, u, a)
+				if err == nil {
+					f.Accesses = append(f.Accesses, acc)
+				}
+			}
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+// ServiceName is this service's name in events and traces.
+const ServiceName = "grantflow-identity"
+
+// Sink names of the outbox.
+const (
+	SinkAudit   = "audit"
+	SinkRequest = "request"
+)
+
+// DirectoryNamespace is the cache namespace of answers derived from the directory
+// (facts, assignee resolution); any write of identity invalidates it.
+const DirectoryNamespace = "directory"
+
+// Options configure the service.
+type Options struct {
+	Store  store.Store
+	Cache  *rediscache.Cache // may wrap a nil client: no caching
+	Logger *slog.Logger
+	// OIDC verifies bearer JWTs; nil disables them.
+	OIDC TokenVerifier
+	// TriggerSinks receive onboarding and offboarding events (the request service), in
+	// addition to audit. Empty until the request service is wired in.
+	TriggerSinks []string
+	// Notify is called after a commit that appended outbox events (wakes the relay).
+	Notify func()
+	Now    func() time.Time
+}
+
+// Service implements the identity API.
+type Service struct {
+	store        store.Store
+	cache        *rediscache.Cache
+	log          *slog.Logger
+	oidc         TokenVerifier
+	triggerSinks []string
+	notify       func()
+	now          func() time.Time
+}
+
+// New returns the service.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, notify: o.Notify, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cache == nil {
+		s.cache = rediscache.New(nil, "", s.log)
+	}
+	if s.notify == nil {
+		s.notify = func() {}
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	return s
+}
+
+// write runs fn in one transaction, then wakes the relay and invalidates caches.
+func (s *Service) write(ctx context.Context, principals bool, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.store.InTx(ctx, fn); err != nil {
+		return err
+	}
+	s.notify()
+	// After the commit: a reader that raced the change stored its answer under the old
+	// generation, which is never read again (pkg/rediscache).
+	_ = s.cache.Invalidate(ctx, DirectoryNamespace)
+	if principals {
+		_ = s.cache.Invalidate(ctx, auth.PrincipalNamespace)
+	}
+	return nil
+}
+
+// caller returns the principal of the call and its subject for the permissions matrix.
+func (s *Service) caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, authz.Subject{}, errs.Unauthenticated("no caller")
+	}
+	if p.IsSystem() {
+		return p, authz.Subject{UserID: p.UserID, Role: authz.RoleAdmin, Active: true}, nil
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, authz.Subject{}, errs.Unauthenticated("the caller is not in the directory")
+	}
+	if err != nil {
+		return p, authz.Subject{}, err
+	}
+	return p, subjectOf(u), nil
+}
+
+func subjectOf(u domain.User) authz.Subject {
+	r, _ := authz.ParseRole(string(u.Role))
+	return authz.Subject{UserID: u.ID, Role: r, Active: u.Status == domain.UserActive}
+}
+
+func isAdminOrGM(sub authz.Subject) bool {
+	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
+}
+
+func deny(d authz.Decision) error {
+	if d.Allowed {
+		return nil
+	}
+	return errs.PermissionDenied("not allowed: " + d.Reason)
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// notFound turns the store's ErrNotFound into the API's NOT_FOUND.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.NotFound(kind, id)
+	}
+	return err
+}

@@ -1,0 +1,452 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+// NewUser is an onboarding.
+type NewUser struct {
+	Email       string
+	DisplayName string
+	Role        domain.Role // empty: USER
+	ManagerID   string
+}
+
+// UserPatch changes the fields that are set.
+type UserPatch struct {
+	Email       *string
+	DisplayName *string
+	Role        *domain.Role
+	ManagerID   *string
+	Etag        string
+}
+
+// UserView is a user with what is derived from the directory.
+type UserView struct {
+	domain.User
+	IsManager bool
+}
+
+// Etag of a user, group or app version.
+func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+type userEvent struct {
+	UserID      string        `json:"userId"`
+	Email       string        `json:"email,omitempty"`
+	DisplayName string        `json:"displayName,omitempty"`
+	Role        string        `json:"role,omitempty"`
+	ManagerID   string        `json:"managerId,omitempty"`
+	Status      string        `json:"status,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	Accesses    []accessEvent `json:"accesses,omitempty"`
+	Changed     []string      `json:"changed,omitempty"`
+}
+
+// CreateUser onboards a user (Admin, GM). The onboarding is a trigger: the request
+// service opens a standalone task for the new user.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) {
+	_, sub, err := s.caller(ctx)
+	if err != nil {
+		return UserView{}, err
+	}
+	if err := deny(authz.CanOnboard(sub)); err != nil {
+		return UserView{}, err
+	}
+	if in.Role == "" {
+		in.Role = domain.RoleUser
+	}
+	now := s.now()
+	u := domain.User{
+		ID: newID(), Email: normalizeEmail(in.Email), DisplayName: strings.TrimSpace(in.DisplayName),
+		Role: in.Role, ManagerID: in.ManagerID, Status: domain.UserActive,
+		CreateTime: now, UpdateTime: now, Version: 1,
+	}
+	if err := validateUserFields(u); err != nil {
+		return UserView{}, err
+	}
+	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.LockDirectory(ctx); err != nil {
+			return err
+		}
+		if err := checkManagerLine(ctx, tx, u); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return conflict(err, "email", "EMAIL_TAKEN", "a user with this email exists")
+		}
+		if u.Role == domain.RoleGeneralManager {
+			if err := s.adoptOrphans(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
+		return s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, userEvent{
+			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID, Status: string(u.Status),
+		}, s.triggerSinks...)
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return UserView{User: u}, nil
+}
+
+// adoptOrphans gives the first General Manager the users that had no manager (the
+// bootstrap admin), so that exactly the GM has no manager from then on.
+func (s *Service) adoptOrphans(ctx context.Context, tx store.Tx, gmID string) error {
+	all, err := tx.ListUsers(ctx, store.UserFilter{Role: domain.RoleAdmin}, store.Page{})
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.ManagerID != "" || o.ID == gmID {
+			continue
+		}
+		o.ManagerID = gmID
+		o.Version++
+		o.UpdateTime = s.now()
+		if err := tx.UpdateUser(ctx, o); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, "user.updated", "users/"+o.ID, userEvent{UserID: o.ID, ManagerID: gmID, Changed: []string{"manager_id"}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetUser returns a user the caller may see: Admin and GM see everyone; others see
+// themselves, their manager and their direct reports. Anyone else is NOT_FOUND.
+func (s *Service) GetUser(ctx context.Context, id string) (UserView, error) {
+	_, sub, err := s.caller(ctx)
+	if err != nil {
+		return UserView{}, err
+	}
+	u, err := s.store.GetUser(ctx, id)
+	if err != nil {
+		return UserView{}, notFound(err, "user", id)
+	}
+	if !canSeeUser(ctx, s.store, sub, u) {
+		return UserView{}, errs.NotFound("user", id)
+	}
+	return s.view(ctx, u)
+}
+
+// canSeeUser reads through r: inside a transaction, pass the transaction.
+func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject, u domain.User) bool {
+	if isAdminOrGM(sub) || u.ID == sub.UserID || u.ManagerID == sub.UserID {
+		return true
+	}
+	me, err := r.GetUser(ctx, sub.UserID)
+	return err == nil && me.ManagerID == u.ID
+}
+
+// visibleUserIDs is nil for Admin and GM (everyone), else self, manager and reports.
+func (s *Service) visibleUserIDs(ctx context.Context, sub authz.Subject) ([]string, error) {
+	if isAdminOrGM(sub) {
+		return nil, nil
+	}
+	ids := []string{sub.UserID}
+	if me, err := s.store.GetUser(ctx, sub.UserID); err == nil && me.ManagerID != "" {
+		ids = append(ids, me.ManagerID)
+	}
+	reports, err := s.store.DirectReports(ctx, sub.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return append(ids, reports...), nil
+}
+
+// ListUsers lists the users the caller may see, ordered by id.
+func (s *Service) ListUsers(ctx context.Context, managerID string, size int32, token string) ([]UserView, string, error) {
+	_, sub, err := s.caller(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := decodeToken(token, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	visible, err := s.visibleUserIDs(ctx, sub)
+	if err != nil {
+		return nil, "", err
+	}
+	n := pageSize(size)
+	f := store.UserFilter{ManagerID: managerID, IDs: visible}
+	if visible != nil && f.IDs == nil {
+		f.IDs = []string{}
+	}
+	users, err := s.store.ListUsers(ctx, f, store.Page{Size: n + 1, After: after[0]})
+	if err != nil {
+		return nil, "", err
+	}
+	users, next := trim(users, n, func(u domain.User) []string { return []string{u.ID} })
+	views, err := s.views(ctx, users)
+	return views, next, err
+}
+
+// UpdateUser edits a user (Admin, GM, the user's manager). Only Admin and GM change roles.
+func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserView, error) {
+	_, sub, err := s.caller(ctx)
+	if err != nil {
+		return UserView{}, err
+	}
+	var out domain.User
+	principals := p.Role != nil
+	err = s.write(ctx, principals, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.LockDirectory(ctx); err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, id)
+		if err != nil {
+			return notFound(err, "user", id)
+		}
+		if !canSeeUser(ctx, tx, sub, u) {
+			return errs.NotFound("user", id)
+		}
+		if err := deny(authz.CanEditUser(sub, u.ManagerID)); err != nil {
+			return err
+		}
+		if p.Etag != "" && p.Etag != Etag(u.Version) {
+			return errs.Aborted("STALE_ETAG", "the user changed since it was read; read it again")
+		}
+		if u.Status == domain.UserOffboarded {
+			return errs.FailedPrecondition("USER_OFFBOARDED", "an offboarded user cannot be edited")
+		}
+		var changed []string
+		if p.Email != nil && normalizeEmail(*p.Email) != u.Email {
+			u.Email, changed = normalizeEmail(*p.Email), append(changed, "email")
+		}
+		if p.DisplayName != nil && strings.TrimSpace(*p.DisplayName) != u.DisplayName {
+			u.DisplayName, changed = strings.TrimSpace(*p.DisplayName), append(changed, "display_name")
+		}
+		if p.Role != nil && *p.Role != u.Role {
+			if !isAdminOrGM(sub) {
+				return errs.PermissionDenied("only an Admin or the General Manager changes roles")
+			}
+			u.Role, changed = *p.Role, append(changed, "role")
+		}
+		if p.ManagerID != nil && *p.ManagerID != u.ManagerID {
+			u.ManagerID, changed = *p.ManagerID, append(changed, "manager_id")
+		}
+		if len(changed) == 0 {
+			out = u
+			return nil
+		}
+		if err := validateUserFields(u); err != nil {
+			return err
+		}
+		if err := checkManagerLine(ctx, tx, u); err != nil {
+			return err
+		}
+		u.Version++
+		u.UpdateTime = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return conflict(err, "email", "EMAIL_TAKEN", "a user with this email exists")
+		}
+		out = u
+		return s.emit(ctx, tx, "user.updated", "users/"+u.ID, userEvent{
+			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID, Changed: changed,
+		})
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return s.view(ctx, out)
+}
+
+// OffboardUser offboards a user (Admin, GM, the user's manager). The offboarding is a
+// trigger: the request service opens a Remove Access request for each access listed in
+// the event and a standalone task for the manager to confirm.
+func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView, error) {
+	_, sub, err := s.caller(ctx)
+	if err != nil {
+		return UserView{}, err
+	}
+	var out domain.User
+	err = s.write(ctx, true, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.LockDirectory(ctx); err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, id)
+		if err != nil {
+			return notFound(err, "user", id)
+		}
+		if !canSeeUser(ctx, tx, sub, u) {
+			return errs.NotFound("user", id)
+		}
+		if err := deny(authz.CanOffboard(sub, u.ManagerID)); err != nil {
+			return err
+		}
+		if u.ID == sub.UserID {
+			return errs.FailedPrecondition("SELF_OFFBOARDING", "nobody offboards themselves")
+		}
+		if u.Status == domain.UserOffboarded {
+			return errs.FailedPrecondition("ALREADY_OFFBOARDED", "the user is already offboarded")
+		}
+		if u.Role == domain.RoleGeneralManager {
+			return errs.FailedPrecondition("GENERAL_MANAGER", "the General Manager cannot be offboarded; make someone else General Manager first")
+		}
+		accesses, err := tx.ListAccesses(ctx, store.AccessFilter{UserID: u.ID}, store.AccessPage{})
+		if err != nil {
+			return err
+		}
+		u.Status = domain.UserOffboarded
+		u.Version++
+		u.UpdateTime = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		ev := userEvent{UserID: u.ID, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
+		for _, a := range accesses {
+			ev.Accesses = append(ev.Accesses, accessEvent{UserID: a.UserID, AppID: a.AppID, Permission: a.Permission})
+		}
+		return s.emit(ctx, tx, "user.offboarded", "users/"+u.ID, ev, s.triggerSinks...)
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return s.view(ctx, out)
+}
+
+// Me is the caller, the capabilities the matrix gives them, and the apps they own.
+func (s *Service) Me(ctx context.Context) (UserView, []string, []string, error) {
+	p, sub, err := s.caller(ctx)
+	if err != nil {
+		return UserView{}, nil, nil, err
+	}
+	if p.IsSystem() {
+		return UserView{User: domain.User{ID: p.UserID, Role: domain.RoleAdmin, Status: domain.UserActive, DisplayName: "Grantflow system"}}, authz.Capabilities(sub), nil, nil
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if err != nil {
+		return UserView{}, nil, nil, err
+	}
+	v, err := s.view(ctx, u)
+	if err != nil {
+		return UserView{}, nil, nil, err
+	}
+	owned, err := s.store.OwnedApps(ctx, u.ID)
+	if err != nil {
+		return UserView{}, nil, nil, err
+	}
+	sub.IsManager, sub.OwnedAppIDs = v.IsManager, owned
+	return v, authz.Capabilities(sub), owned, nil
+}
+
+func (s *Service) view(ctx context.Context, u domain.User) (UserView, error) {
+	vs, err := s.views(ctx, []domain.User{u})
+	if err != nil {
+		return UserView{}, err
+	}
+	return vs[0], nil
+}
+
+func (s *Service) views(ctx context.Context, users []domain.User) ([]UserView, error) {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	has, err := s.store.HasReports(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UserView, len(users))
+	for i, u := range users {
+		out[i] = UserView{User: u, IsManager: has[u.ID]}
+	}
+	return out, nil
+}
+
+func normalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+func validateUserFields(u domain.User) error {
+	var bad []errs.FieldViolation
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || a.Name != "" {
+		bad = append(bad, errs.FieldViolation{Field: "email", Description: "not an email address"})
+	}
+	if u.DisplayName == "" {
+		bad = append(bad, errs.FieldViolation{Field: "display_name", Description: "required"})
+	}
+	if !slices.Contains([]domain.Role{domain.RoleUser, domain.RoleAdmin, domain.RoleGeneralManager}, u.Role) {
+		bad = append(bad, errs.FieldViolation{Field: "role", Description: "must be USER, ADMIN or GENERAL_MANAGER"})
+	}
+	if len(bad) > 0 {
+		return errs.InvalidFields(bad...)
+	}
+	return nil
+}
+
+// checkManagerLine keeps the directory's invariants: exactly the General Manager has no
+// manager (the bootstrap admin waits for one), managers exist and are active, and the
+// manager line has no cycle. Call it holding the directory lock.
+func checkManagerLine(ctx context.Context, tx store.Tx, u domain.User) error {
+	if u.Role == domain.RoleGeneralManager {
+		if u.ManagerID != "" {
+			return errs.Invalid("manager_id", "the General Manager has no manager")
+		}
+		gms, err := tx.ListUsers(ctx, store.UserFilter{Role: domain.RoleGeneralManager, ActiveOnly: true}, store.Page{Size: 2})
+		if err != nil {
+			return err
+		}
+		for _, gm := range gms {
+			if gm.ID != u.ID {
+				return errs.Invalid("role", "there is already a General Manager ("+gm.ID+")")
+			}
+		}
+		return nil
+	}
+	if u.ManagerID == "" {
+		if u.Bootstrap {
+			return nil
+		}
+		return errs.Invalid("manager_id", "required for everyone but the General Manager")
+	}
+	if u.ManagerID == u.ID {
+		return errs.Invalid("manager_id", "a user cannot be their own manager")
+	}
+	m, err := tx.GetUser(ctx, u.ManagerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.Invalid("manager_id", "no user "+u.ManagerID)
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status != domain.UserActive {
+		return errs.Invalid("manager_id", "the manager is offboarded")
+	}
+	// Walk up from the new manager; meeting u again is a cycle.
+	seen := map[string]bool{}
+	for cur := m; cur.ManagerID != ""; {
+		if cur.ManagerID == u.ID {
+			return errs.Invalid("manager_id", "would make a cycle in the manager line")
+		}
+		if seen[cur.ID] {
+			break // an existing cycle elsewhere; not ours to report
+		}
+		seen[cur.ID] = true
+		next, err := tx.GetUser(ctx, cur.ManagerID)
+		if err != nil {
+			break
+		}
+		cur = next
+	}
+	return nil
+}
+
+// conflict maps the store's unique violation to ALREADY_EXISTS on field.
+func conflict(err error, field, reason, msg string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return errs.AlreadyExists(reason, msg).With("field", field)
+	}
+	return err
+}

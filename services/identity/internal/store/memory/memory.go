@@ -1,0 +1,445 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+type accessKey struct{ user, app string }
+
+type state struct {
+	users    map[string]domain.User
+	emails   map[string]string // lower email -> id
+	groups   map[string]domain.Group
+	apps     map[string]domain.App
+	appNames map[string]string // lower name -> id
+	accesses map[accessKey]domain.Access
+	keys     map[string]domain.APIKey
+	keyHash  map[string]string // hash -> key id
+	applied  map[string]string
+}
+
+// Store is the in-memory identity store.
+type Store struct {
+	mu sync.RWMutex
+	st state
+	ob outbox.Memory
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		st: state{
+			users: map[string]domain.User{}, emails: map[string]string{},
+			groups: map[string]domain.Group{}, apps: map[string]domain.App{}, appNames: map[string]string{},
+			accesses: map[accessKey]domain.Access{}, keys: map[string]domain.APIKey{}, keyHash: map[string]string{},
+			applied: map[string]string{},
+		},
+	}
+}
+
+// InTx runs fn holding the write lock; on error every write of fn is undone.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx := &tx{state: &s.st, batch: s.ob.Begin()}
+	defer func() {
+		if r := recover(); r != nil {
+			tx.rollback()
+			panic(r)
+		}
+		if err != nil {
+			tx.rollback()
+			return
+		}
+		if cerr := tx.batch.Commit(); cerr != nil {
+			tx.rollback()
+			err = cerr
+		}
+	}()
+	return fn(ctx, tx)
+}
+
+func (s *Store) read() (*state, func()) {
+	s.mu.RLock()
+	return &s.st, s.mu.RUnlock
+}
+
+func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
+	return s.ob.Pending(ctx, sink, limit)
+}
+
+func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
+	return s.ob.Ack(ctx, sink, evs)
+}
+
+func (s *Store) Ping(context.Context) error { return nil }
+func (s *Store) Close()                     {}
+
+// --- reads: the Store takes the read lock, a tx already holds the write lock ---
+
+func (s *Store) GetUser(ctx context.Context, id string) (domain.User, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetUser(ctx, id)
+}
+func (s *Store) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetUserByEmail(ctx, email)
+}
+func (s *Store) GetUsers(ctx context.Context, ids []string) ([]domain.User, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetUsers(ctx, ids)
+}
+func (s *Store) ListUsers(ctx context.Context, f store.UserFilter, p store.Page) ([]domain.User, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListUsers(ctx, f, p)
+}
+func (s *Store) DirectReports(ctx context.Context, id string) ([]string, error) {
+	st, done := s.read()
+	defer done()
+	return st.DirectReports(ctx, id)
+}
+func (s *Store) HasReports(ctx context.Context, ids []string) (map[string]bool, error) {
+	st, done := s.read()
+	defer done()
+	return st.HasReports(ctx, ids)
+}
+func (s *Store) GetGroup(ctx context.Context, id string) (domain.Group, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetGroup(ctx, id)
+}
+func (s *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetGroups(ctx, ids)
+}
+func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]domain.Group, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListGroups(ctx, p)
+}
+func (s *Store) GetApp(ctx context.Context, id string) (domain.App, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetApp(ctx, id)
+}
+func (s *Store) GetAppByName(ctx context.Context, name string) (domain.App, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetAppByName(ctx, name)
+}
+func (s *Store) GetApps(ctx context.Context, ids []string) ([]domain.App, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetApps(ctx, ids)
+}
+func (s *Store) ListApps(ctx context.Context, f store.AppFilter, p store.Page) ([]domain.App, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListApps(ctx, f, p)
+}
+func (s *Store) OwnedApps(ctx context.Context, userID string) ([]string, error) {
+	st, done := s.read()
+	defer done()
+	return st.OwnedApps(ctx, userID)
+}
+func (s *Store) GetAccess(ctx context.Context, userID, appID string) (domain.Access, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetAccess(ctx, userID, appID)
+}
+func (s *Store) ListAccesses(ctx context.Context, f store.AccessFilter, p store.AccessPage) ([]domain.Access, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListAccesses(ctx, f, p)
+}
+func (s *Store) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetAPIKeyByHash(ctx, hash)
+}
+func (s *Store) GetAPIKey(ctx context.Context, id string) (domain.APIKey, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetAPIKey(ctx, id)
+}
+func (s *Store) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListAPIKeys(ctx, userID)
+}
+func (s *Store) AppliedRequest(ctx context.Context, requestID string) (string, error) {
+	st, done := s.read()
+	defer done()
+	return st.AppliedRequest(ctx, requestID)
+}
+
+// --- the state's queries (no locking) ---
+
+func get[V any](m map[string]V, id string) (V, error) {
+	v, ok := m[id]
+	if !ok {
+		var zero V
+		return zero, store.ErrNotFound
+	}
+	return v, nil
+}
+
+func (st *state) GetUser(_ context.Context, id string) (domain.User, error) {
+	u, err := get(st.users, id)
+	return cloneUser(u), err
+}
+
+func (st *state) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
+	id, ok := st.emails[strings.ToLower(email)]
+	if !ok {
+		return domain.User{}, store.ErrNotFound
+	}
+	return st.GetUser(ctx, id)
+}
+
+func (st *state) GetUsers(_ context.Context, ids []string) ([]domain.User, error) {
+	out := []domain.User{}
+	for _, id := range sortedUnique(ids) {
+		if u, ok := st.users[id]; ok {
+			out = append(out, cloneUser(u))
+		}
+	}
+	return out, nil
+}
+
+func (st *state) ListUsers(_ context.Context, f store.UserFilter, p store.Page) ([]domain.User, error) {
+	var allowed map[string]bool
+	if f.IDs != nil {
+		allowed = set(f.IDs)
+	}
+	return page(st.users, p, func(u domain.User) bool {
+		return (f.ManagerID == "" || u.ManagerID == f.ManagerID) &&
+			(allowed == nil || allowed[u.ID]) &&
+			(f.Role == "" || u.Role == f.Role) &&
+			(!f.ActiveOnly || u.Status == domain.UserActive)
+	}, func(u domain.User) string { return u.ID }, cloneUser), nil
+}
+
+func (st *state) DirectReports(_ context.Context, managerID string) ([]string, error) {
+	out := []string{}
+	for _, u := range st.users {
+		if u.ManagerID == managerID && managerID != "" {
+			out = append(out, u.ID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (st *state) HasReports(_ context.Context, ids []string) (map[string]bool, error) {
+	want := set(ids)
+	out := map[string]bool{}
+	for _, u := range st.users {
+		if u.Status == domain.UserActive && u.ManagerID != "" && want[u.ManagerID] {
+			out[u.ManagerID] = true
+		}
+	}
+	return out, nil
+}
+
+func (st *state) GetGroup(_ context.Context, id string) (domain.Group, error) {
+	g, err := get(st.groups, id)
+	return cloneGroup(g), err
+}
+
+func (st *state) GetGroups(_ context.Context, ids []string) ([]domain.Group, error) {
+	out := []domain.Group{}
+	for _, id := range sortedUnique(ids) {
+		if g, ok := st.groups[id]; ok {
+			out = append(out, cloneGroup(g))
+		}
+	}
+	return out, nil
+}
+
+func (st *state) ListGroups(_ context.Context, p store.Page) ([]domain.Group, error) {
+	return page(st.groups, p, func(domain.Group) bool { return true }, func(g domain.Group) string { return g.ID }, cloneGroup), nil
+}
+
+func (st *state) GetApp(_ context.Context, id string) (domain.App, error) {
+	a, err := get(st.apps, id)
+	return cloneApp(a), err
+}
+
+func (st *state) GetAppByName(ctx context.Context, name string) (domain.App, error) {
+	id, ok := st.appNames[strings.ToLower(name)]
+	if !ok {
+		return domain.App{}, store.ErrNotFound
+	}
+	return st.GetApp(ctx, id)
+}
+
+func (st *state) GetApps(_ context.Context, ids []string) ([]domain.App, error) {
+	out := []domain.App{}
+	for _, id := range sortedUnique(ids) {
+		if a, ok := st.apps[id]; ok {
+			out = append(out, cloneApp(a))
+		}
+	}
+	return out, nil
+}
+
+func (st *state) ListApps(_ context.Context, f store.AppFilter, p store.Page) ([]domain.App, error) {
+	var allowed map[string]bool
+	if f.IDs != nil {
+		allowed = set(f.IDs)
+	}
+	return page(st.apps, p, func(a domain.App) bool {
+		return (f.OwnerID == "" || slices.Contains(a.OwnerIDs, f.OwnerID)) && (allowed == nil || allowed[a.ID])
+	}, func(a domain.App) string { return a.ID }, cloneApp), nil
+}
+
+func (st *state) OwnedApps(_ context.Context, userID string) ([]string, error) {
+	out := []string{}
+	for _, a := range st.apps {
+		if slices.Contains(a.OwnerIDs, userID) {
+			out = append(out, a.ID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (st *state) GetAccess(_ context.Context, userID, appID string) (domain.Access, error) {
+	a, ok := st.accesses[accessKey{userID, appID}]
+	if !ok {
+		return domain.Access{}, store.ErrNotFound
+	}
+	return a, nil
+}
+
+func (st *state) ListAccesses(_ context.Context, f store.AccessFilter, p store.AccessPage) ([]domain.Access, error) {
+	visUsers, visApps := set(f.VisibleUserIDs), set(f.VisibleAppIDs)
+	perms := set(f.Permissions)
+	var out []domain.Access
+	for _, a := range st.accesses {
+		if (f.UserID != "" && a.UserID != f.UserID) || (f.AppID != "" && a.AppID != f.AppID) {
+			continue
+		}
+		if len(f.Permissions) > 0 && !perms[a.Permission] {
+			continue
+		}
+		if f.Restricted && !visUsers[a.UserID] && !visApps[a.AppID] {
+			continue
+		}
+		if p.AfterUserID != "" && (a.UserID < p.AfterUserID || (a.UserID == p.AfterUserID && a.AppID <= p.AfterAppID)) {
+			continue
+		}
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].UserID != out[j].UserID {
+			return out[i].UserID < out[j].UserID
+		}
+		return out[i].AppID < out[j].AppID
+	})
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	if out == nil {
+		out = []domain.Access{}
+	}
+	return out, nil
+}
+
+func (st *state) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
+	id, ok := st.keyHash[string(hash)]
+	if !ok {
+		return domain.APIKey{}, store.ErrNotFound
+	}
+	return st.GetAPIKey(ctx, id)
+}
+
+func (st *state) GetAPIKey(_ context.Context, id string) (domain.APIKey, error) {
+	k, err := get(st.keys, id)
+	k.Hash = bytes.Clone(k.Hash)
+	return k, err
+}
+
+func (st *state) ListAPIKeys(_ context.Context, userID string) ([]domain.APIKey, error) {
+	out := []domain.APIKey{}
+	for _, k := range st.keys {
+		if k.UserID == userID {
+			k.Hash = bytes.Clone(k.Hash)
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (st *state) AppliedRequest(_ context.Context, requestID string) (string, error) {
+	return get(st.applied, requestID)
+}
+
+// page returns the values of m that pass keep, ordered by id, after p.After, at most p.Size.
+func page[V any](m map[string]V, p store.Page, keep func(V) bool, id func(V) string, clone func(V) V) []V {
+	out := []V{}
+	for _, v := range m {
+		if id(v) > p.After && keep(v) {
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	for i := range out {
+		out[i] = clone(out[i])
+	}
+	return out
+}
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+func sortedUnique(ids []string) []string {
+	out := slices.Clone(ids)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func cloneUser(u domain.User) domain.User { return u }
+
+func cloneGroup(g domain.Group) domain.Group {
+	g.MemberIDs = slices.Clone(g.MemberIDs)
+	return g
+}
+
+func cloneApp(a domain.App) domain.App {
+	a.OwnerIDs = slices.Clone(a.OwnerIDs)
+	a.Permissions = slices.Clone(a.Permissions)
+	roles := make([]domain.CustomRole, len(a.CustomRoles))
+	for i, r := range a.CustomRoles {
+		roles[i] = domain.CustomRole{Name: r.Name, UserIDs: slices.Clone(r.UserIDs)}
+	}
+	a.CustomRoles = roles
+	return a
+}

@@ -1,0 +1,203 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"strings"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+// tx writes straight into the state and logs how to undo each write.
+type tx struct {
+	*state
+	batch *outbox.Batch
+	undo  []func()
+}
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// remember logs the current value of m[k] (or its absence) so rollback restores it.
+func remember[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, had := m[k]
+	t.undo = append(t.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+func (t *tx) LockDirectory(context.Context) error { return nil } // the write lock is held
+
+func (t *tx) CreateUser(_ context.Context, u domain.User) error {
+	email := strings.ToLower(u.Email)
+	if _, dup := t.emails[email]; dup {
+		return store.ErrConflict
+	}
+	if _, dup := t.users[u.ID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.users, u.ID)
+	remember(t, t.emails, email)
+	t.users[u.ID] = u
+	t.emails[email] = u.ID
+	return nil
+}
+
+func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
+	old, ok := t.users[u.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != u.Version-1 {
+		return store.ErrConflict
+	}
+	oldEmail, newEmail := strings.ToLower(old.Email), strings.ToLower(u.Email)
+	if oldEmail != newEmail {
+		if _, dup := t.emails[newEmail]; dup {
+			return store.ErrConflict
+		}
+		remember(t, t.emails, oldEmail)
+		remember(t, t.emails, newEmail)
+		delete(t.emails, oldEmail)
+		t.emails[newEmail] = u.ID
+	}
+	remember(t, t.users, u.ID)
+	t.users[u.ID] = u
+	return nil
+}
+
+func (t *tx) CreateGroup(_ context.Context, g domain.Group) error {
+	if _, dup := t.groups[g.ID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.groups, g.ID)
+	t.groups[g.ID] = cloneGroup(g)
+	return nil
+}
+
+func (t *tx) UpdateGroup(_ context.Context, g domain.Group) error {
+	old, ok := t.groups[g.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != g.Version-1 {
+		return store.ErrConflict
+	}
+	remember(t, t.groups, g.ID)
+	t.groups[g.ID] = cloneGroup(g)
+	return nil
+}
+
+func (t *tx) DeleteGroup(_ context.Context, id string) error {
+	if _, ok := t.groups[id]; !ok {
+		return store.ErrNotFound
+	}
+	remember(t, t.groups, id)
+	delete(t.groups, id)
+	return nil
+}
+
+func (t *tx) CreateApp(_ context.Context, a domain.App) error {
+	name := strings.ToLower(a.Name)
+	if _, dup := t.appNames[name]; dup {
+		return store.ErrConflict
+	}
+	if _, dup := t.apps[a.ID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.apps, a.ID)
+	remember(t, t.appNames, name)
+	t.apps[a.ID] = cloneApp(a)
+	t.appNames[name] = a.ID
+	return nil
+}
+
+func (t *tx) UpdateApp(_ context.Context, a domain.App) error {
+	old, ok := t.apps[a.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != a.Version-1 {
+		return store.ErrConflict
+	}
+	oldName, newName := strings.ToLower(old.Name), strings.ToLower(a.Name)
+	if oldName != newName {
+		if _, dup := t.appNames[newName]; dup {
+			return store.ErrConflict
+		}
+		remember(t, t.appNames, oldName)
+		remember(t, t.appNames, newName)
+		delete(t.appNames, oldName)
+		t.appNames[newName] = a.ID
+	}
+	remember(t, t.apps, a.ID)
+	t.apps[a.ID] = cloneApp(a)
+	return nil
+}
+
+func (t *tx) PutAccess(_ context.Context, a domain.Access) error {
+	k := accessKey{a.UserID, a.AppID}
+	remember(t, t.accesses, k)
+	t.accesses[k] = a
+	return nil
+}
+
+func (t *tx) DeleteAccess(_ context.Context, userID, appID string) error {
+	k := accessKey{userID, appID}
+	if _, ok := t.accesses[k]; !ok {
+		return store.ErrNotFound
+	}
+	remember(t, t.accesses, k)
+	delete(t.accesses, k)
+	return nil
+}
+
+func (t *tx) CreateAPIKey(_ context.Context, k domain.APIKey) error {
+	h := string(k.Hash)
+	if _, dup := t.keyHash[h]; dup {
+		return store.ErrConflict
+	}
+	if _, dup := t.keys[k.ID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.keys, k.ID)
+	remember(t, t.keyHash, h)
+	k.Hash = bytes.Clone(k.Hash)
+	t.keys[k.ID] = k
+	t.keyHash[h] = k.ID
+	return nil
+}
+
+func (t *tx) RevokeAPIKey(_ context.Context, id string, k domain.APIKey) error {
+	if _, ok := t.keys[id]; !ok {
+		return store.ErrNotFound
+	}
+	remember(t, t.keys, id)
+	k.Hash = bytes.Clone(k.Hash)
+	t.keys[id] = k
+	return nil
+}
+
+func (t *tx) RecordApplied(_ context.Context, requestID, result string) error {
+	if _, dup := t.applied[requestID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.applied, requestID)
+	t.applied[requestID] = result
+	return nil
+}
+
+func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
+	return t.batch.Append(sinks, ev)
+}

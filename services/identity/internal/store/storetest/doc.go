@@ -1,0 +1,12 @@
+// Package storetest is the identity store's contract suite: [Run] checks every method of
+// store.Reader and store.Tx, the transaction guarantees (a failed or panicking closure leaves
+// nothing behind, events reach the outbox only with their commit) and LockDirectory's
+// serialization, against a fresh engine per test.
+//
+// Both engines run it: the memory engine in package memory's tests, the PostgreSQL engine in
+// package postgres's. A behaviour one engine needs and the other lacks belongs here, so that
+// neither engine gets a test the other does not.
+//
+// storetest imports the store contract, the domain and the generated events only; it must not
+// import any engine.
+package storetest

@@ -1,0 +1,102 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+func testGroupRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	// Members keep the order they were given in, not sorted.
+	g1 := newGroup("g1", "u3", "u1", "u2")
+	g2 := newGroup("g2")
+	createGroups(t, s, g1, g2)
+
+	check(t, "GetGroup(g1)", must(s.GetGroup(ctx, "g1"))(t), g1)
+	check(t, "GetGroup(g2)", must(s.GetGroup(ctx, "g2"))(t), g2)
+	_, err := s.GetGroup(ctx, "ghost")
+	wantErr(t, "GetGroup(ghost)", err, store.ErrNotFound)
+}
+
+func testCreateGroupDuplicateID(t *testing.T, s store.Store) {
+	g := newGroup("g1", "u1")
+	createGroups(t, s, g)
+	dup := newGroup("g1", "u2")
+	dup.Name = "Another"
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.CreateGroup(ctx, dup) })
+	wantErr(t, "CreateGroup(same id)", err, store.ErrConflict)
+	check(t, "GetGroup after conflict", must(s.GetGroup(t.Context(), "g1"))(t), g)
+}
+
+func testUpdateGroup(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	g := newGroup("g1", "u1", "u2")
+	createGroups(t, s, g)
+
+	next := g
+	next.Name = "Renamed"
+	next.Description = ""
+	next.MemberIDs = []string{"u9", "u2", "u5"}
+	next.UpdateTime = at(30)
+	next.Version = 2
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, next) })
+	check(t, "after update", must(s.GetGroup(ctx, "g1"))(t), next)
+
+	emptied := next
+	emptied.MemberIDs = nil
+	emptied.Version = 3
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, emptied) })
+	check(t, "after emptying", must(s.GetGroup(ctx, "g1"))(t), emptied)
+
+	stale := emptied
+	stale.Name = "stale"
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, stale) })
+	wantErr(t, "UpdateGroup(same version)", err, store.ErrConflict)
+	check(t, "after stale update", must(s.GetGroup(ctx, "g1"))(t), emptied)
+
+	missing := newGroup("ghost")
+	missing.Version = 2
+	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, missing) })
+	wantErr(t, "UpdateGroup(missing)", err, store.ErrNotFound)
+}
+
+func testDeleteGroup(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createGroups(t, s, newGroup("g1", "u1"), newGroup("g2"))
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
+
+	_, err := s.GetGroup(ctx, "g1")
+	wantErr(t, "GetGroup(deleted)", err, store.ErrNotFound)
+	check(t, "ListGroups after delete", groupIDs(must(s.ListGroups(ctx, store.Page{}))(t)), []string{"g2"})
+
+	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
+	wantErr(t, "DeleteGroup(deleted again)", err, store.ErrNotFound)
+
+	// The id is free again.
+	again := newGroup("g1", "u7")
+	createGroups(t, s, again)
+	check(t, "GetGroup(recreated)", must(s.GetGroup(ctx, "g1"))(t), again)
+}
+
+func testGetAndListGroups(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	groups := map[string]domain.Group{}
+	for _, id := range []string{"g4", "G2", "g1", "g3", "g2"} {
+		groups[id] = newGroup(id, "m-"+id)
+	}
+	createGroups(t, s, groups["g4"], groups["G2"], groups["g1"], groups["g3"], groups["g2"])
+
+	check(t, "GetGroups", must(s.GetGroups(ctx, []string{"g3", "ghost", "G2", "g3"}))(t), []domain.Group{groups["G2"], groups["g3"]})
+	check(t, "GetGroups(nil)", must(s.GetGroups(ctx, nil))(t), []domain.Group{})
+
+	all := must(s.ListGroups(ctx, store.Page{}))(t)
+	check(t, "ListGroups(all)", all, []domain.Group{groups["G2"], groups["g1"], groups["g2"], groups["g3"], groups["g4"]})
+
+	check(t, "first page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2}))(t)), []string{"G2", "g1"})
+	check(t, "second page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g1"}))(t)), []string{"g2", "g3"})
+	check(t, "last page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g3"}))(t)), []string{"g4"})
+	check(t, "past the end", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g4"}))(t)), []string{})
+}

@@ -1,0 +1,75 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+// Run runs the contract suite. newStore is called once per test and must return an empty
+// store of the test's own; the tests run in parallel.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	for _, tc := range []struct {
+		name string
+		test func(t *testing.T, s store.Store)
+	}{
+		{"Ping", testPing},
+
+		{"UserRoundTrip", testUserRoundTrip},
+		{"UserTimesAreInstants", testUserTimes},
+		{"CreateUserDuplicateID", testCreateUserDuplicateID},
+		{"CreateUserDuplicateEmailIgnoresCase", testCreateUserDuplicateEmail},
+		{"UpdateUserChecksVersion", testUpdateUserVersion},
+		{"UpdateUserEmailStaysUnique", testUpdateUserEmail},
+		{"GetUserByEmailIgnoresCase", testGetUserByEmail},
+		{"GetUsersReturnsKnownIDsSorted", testGetUsers},
+		{"ListUsersPagesByID", testListUsersPaging},
+		{"ListUsersFilters", testListUsersFilters},
+		{"DirectReportsAnyStatus", testDirectReports},
+		{"HasReportsCountsActiveOnly", testHasReports},
+
+		{"GroupRoundTrip", testGroupRoundTrip},
+		{"CreateGroupDuplicateID", testCreateGroupDuplicateID},
+		{"UpdateGroupChecksVersion", testUpdateGroup},
+		{"DeleteGroup", testDeleteGroup},
+		{"GetGroupsAndListGroups", testGetAndListGroups},
+
+		{"AppRoundTrip", testAppRoundTrip},
+		{"AppNameUniqueIgnoresCase", testAppNameUnique},
+		{"UpdateAppChecksVersionAndReplacesEverything", testUpdateApp},
+		{"GetAppsReturnsKnownIDsSorted", testGetApps},
+		{"ListAppsFilters", testListApps},
+		{"OwnedApps", testOwnedApps},
+
+		{"PutAccessGetAndReplace", testPutAccess},
+		{"DeleteAccess", testDeleteAccess},
+		{"ListAccessesOrderAndPaging", testListAccessesPaging},
+		{"ListAccessesFilters", testListAccessesFilters},
+
+		{"APIKeyRoundTrip", testAPIKeyRoundTrip},
+		{"APIKeyIDAndHashUnique", testAPIKeyUnique},
+		{"ListAPIKeysByUser", testListAPIKeys},
+		{"RevokeAPIKey", testRevokeAPIKey},
+
+		{"RecordAppliedOnce", testRecordApplied},
+
+		{"TxReadsItsOwnWrites", testTxReadsOwnWrites},
+		{"FailedWriteLeavesTxUsable", testFailedWriteLeavesTxUsable},
+		{"ClosureErrorLeavesNothing", testClosureErrorLeavesNothing},
+		{"ClosurePanicLeavesNothing", testClosurePanicLeavesNothing},
+		{"EventsPendingOnlyAfterCommitInOrder", testEvents},
+		{"LockDirectorySerializesTransactions", testLockDirectory},
+		{"ConcurrentUpdatesOneWins", testConcurrentUpdates},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
