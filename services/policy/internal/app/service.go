@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/policy/internal/resolver"
+	"github.com/grantflow/grantflow/services/policy/internal/store"
+)
+
+// ServiceName is this service's name in events and traces.
+const ServiceName = "grantflow-policy"
+
+// SinkAudit is the outbox sink of every event.
+const SinkAudit = "audit"
+
+// Options configure the service.
+type Options struct {
+	Store store.Store
+	// Directory confirms apps, groups and users; nil refuses writes that name any.
+	Directory Directory
+	Logger    *slog.Logger
+	// Notify is called after a commit that appended outbox events (wakes the relay).
+	Notify func()
+	Now    func() time.Time
+}
+
+// Service implements the policy API.
+type Service struct {
+	store    store.Store
+	dir      Directory
+	resolver *resolver.Resolver
+	log      *slog.Logger
+	notify   func()
+	now      func() time.Time
+}
+
+// New returns the service.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, dir: o.Directory, log: o.Logger, notify: o.Notify, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.notify == nil {
+		s.notify = func() {}
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	s.resolver = resolver.New(o.Store, s.log)
+	return s
+}
+
+// Resolver is the service's resolution index (for warming and for its stats).
+func (s *Service) Resolver() *resolver.Resolver { return s.resolver }
+
+// write runs fn in one transaction, then wakes the relay.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		// Policy writes are administrators' and rare: one at a time keeps overlap checks,
+		// version numbers and activations race-free, and events in commit order.
+		if err := tx.LockPolicies(ctx); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	}); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// caller returns the subject of the call for the permissions matrix. The principal comes
+// from the kit's authentication (identity vouched for it); policy keeps no users of its own.
+func (s *Service) caller(ctx context.Context) (authz.Subject, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.UserID == "" {
+		return authz.Subject{}, errs.Unauthenticated("no caller")
+	}
+	if p.IsSystem() {
+		return authz.Subject{UserID: p.UserID, Role: authz.RoleAdmin, Active: true}, nil
+	}
+	role, _ := authz.ParseRole(p.Role.String())
+	return authz.Subject{UserID: p.UserID, Role: role, Active: true}, nil
+}
+
+// manager authorizes a change of policies: Admin and GM only.
+func (s *Service) manager(ctx context.Context) (string, error) {
+	sub, err := s.caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if d := authz.CanManagePolicies(sub); !d.Allowed {
+		return "", errs.PermissionDenied("only Admins and the General Manager change policies: " + d.Reason)
+	}
+	return sub.UserID, nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Etag is the etag of a version at revision.
+func Etag(revision int64) string { return `"` + strconv.FormatInt(revision, 10) + `"` }
+
+// notFound turns the store's ErrNotFound into the API's NOT_FOUND.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.NotFound(kind, id)
+	}
+	return err
+}
+
+func versionName(policyID string, n int64) string {
+	return policyID + "/versions/" + strconv.FormatInt(n, 10)
+}

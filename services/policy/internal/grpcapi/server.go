@@ -1,0 +1,116 @@
+package grpcapi
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	"github.com/grantflow/grantflow/services/policy/internal/app"
+	"github.com/grantflow/grantflow/services/policy/internal/store"
+)
+
+// Server implements grantflow.policy.v1.PolicyService.
+type Server struct {
+	policyv1.UnimplementedPolicyServiceServer
+	App *app.Service
+}
+
+func (h *Server) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyRequest) (*policyv1.Policy, error) {
+	p, err := h.App.CreatePolicy(ctx, app.NewPolicy{
+		Name: r.GetName(), RequestType: requestTypeFromPB(r.GetRequestType()),
+		Scope: scopeFromPB(r.GetScope()), Workflow: workflowFromPB(r.GetWorkflow()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return policyPB(p), nil
+}
+
+func (h *Server) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*policyv1.Policy, error) {
+	p, err := h.App.GetPolicy(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return policyPB(p), nil
+}
+
+func (h *Server) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesRequest) (*policyv1.ListPoliciesResponse, error) {
+	f := store.PolicyFilter{RequestType: requestTypeFromPB(r.GetRequestType()), AppID: r.GetAppId()}
+	ps, next, err := h.App.ListPolicies(ctx, f, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &policyv1.ListPoliciesResponse{Policies: make([]*policyv1.Policy, 0, len(ps)), NextPageToken: next}
+	for _, p := range ps {
+		out.Policies = append(out.Policies, policyPB(p))
+	}
+	return out, nil
+}
+
+func (h *Server) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), workflowFromPB(r.GetWorkflow()))
+	if err != nil {
+		return nil, err
+	}
+	return versionPB(v), nil
+}
+
+func (h *Server) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyVersionsRequest) (*policyv1.ListPolicyVersionsResponse, error) {
+	vs, next, err := h.App.ListVersions(ctx, r.GetPolicyId(), r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &policyv1.ListPolicyVersionsResponse{Versions: make([]*policyv1.PolicyVersion, 0, len(vs)), NextPageToken: next}
+	for _, v := range vs {
+		out.Versions = append(out.Versions, versionPB(v))
+	}
+	return out, nil
+}
+
+func (h *Server) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.GetVersion(ctx, r.GetPolicyId(), r.GetVersion())
+	if err != nil {
+		return nil, err
+	}
+	return versionPB(v), nil
+}
+
+func (h *Server) UpdatePolicyVersion(ctx context.Context, r *policyv1.UpdatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), workflowFromPB(r.GetWorkflow()), r.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return versionPB(v), nil
+}
+
+func (h *Server) DeletePolicyVersion(ctx context.Context, r *policyv1.DeletePolicyVersionRequest) (*emptypb.Empty, error) {
+	if err := h.App.DeleteVersion(ctx, r.GetPolicyId(), r.GetVersion()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (h *Server) ActivatePolicyVersion(ctx context.Context, r *policyv1.ActivatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.ActivateVersion(ctx, r.GetPolicyId(), r.GetVersion())
+	if err != nil {
+		return nil, err
+	}
+	return versionPB(v), nil
+}
+
+func (h *Server) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyRequest) (*policyv1.ResolvePolicyResponse, error) {
+	m, err := h.App.Resolve(ctx, requestTypeFromPB(r.GetRequestType()), r.GetAppId(), r.GetPermission())
+	if err != nil {
+		return nil, err
+	}
+	a := m.Active
+	return &policyv1.ResolvePolicyResponse{
+		PolicyId:   a.Policy.ID,
+		Version:    a.Version.Version,
+		Level:      levelPB(m.Level),
+		Workflow:   workflowPB(a.Version.Workflow),
+		PolicyName: a.Policy.Name,
+		Reason:     m.Reason,
+	}, nil
+}

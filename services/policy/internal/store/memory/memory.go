@@ -1,0 +1,297 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/policy/internal/domain"
+	"github.com/grantflow/grantflow/services/policy/internal/store"
+)
+
+// scopeKey is one claim on resolution: the system default or global policy of a request
+// type, the app policy of an app, or one permission of an app. A claim has one owner.
+type scopeKey struct {
+	rt        domain.RequestType
+	level     domain.Level
+	app, perm string
+}
+
+type state struct {
+	policies   map[string]domain.Policy
+	versions   map[string]map[int64]domain.Version // policy id -> number -> version
+	claims     map[scopeKey]string                 // -> policy id
+	generation int64
+	changes    []store.Change // changes[i].Generation == i+1
+}
+
+// Store is the in-memory policy store.
+type Store struct {
+	mu sync.RWMutex
+	st state
+	ob outbox.Memory
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{st: state{policies: map[string]domain.Policy{}, versions: map[string]map[int64]domain.Version{}, claims: map[scopeKey]string{}}}
+}
+
+// InTx runs fn holding the write lock; on error every write of fn is undone.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{state: &s.st, batch: s.ob.Begin()}
+	defer func() {
+		if r := recover(); r != nil {
+			t.rollback()
+			panic(r)
+		}
+		if err != nil {
+			t.rollback()
+			return
+		}
+		if cerr := t.batch.Commit(); cerr != nil {
+			t.rollback()
+			err = cerr
+		}
+	}()
+	return fn(ctx, t)
+}
+
+func (s *Store) read() (*state, func()) {
+	s.mu.RLock()
+	return &s.st, s.mu.RUnlock
+}
+
+func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
+	return s.ob.Pending(ctx, sink, limit)
+}
+
+func (s *Store) Ack(ctx context.Context, sink string, events []*eventsv1.Event) error {
+	return s.ob.Ack(ctx, sink, events)
+}
+
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+func (s *Store) Close() {}
+
+// The Store's reads take the read lock and delegate to the state's.
+
+func (s *Store) GetPolicy(ctx context.Context, id string) (domain.Policy, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetPolicy(ctx, id)
+}
+
+func (s *Store) ListPolicies(ctx context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListPolicies(ctx, f, p)
+}
+
+func (s *Store) OverlappingPolicies(ctx context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
+	st, done := s.read()
+	defer done()
+	return st.OverlappingPolicies(ctx, rt, level, scope)
+}
+
+func (s *Store) GetVersion(ctx context.Context, policyID string, version int64) (domain.Version, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetVersion(ctx, policyID, version)
+}
+
+func (s *Store) ListVersions(ctx context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListVersions(ctx, policyID, p)
+}
+
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	st, done := s.read()
+	defer done()
+	return st.Generation(ctx)
+}
+
+func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	st, done := s.read()
+	defer done()
+	return st.Changes(ctx, after, limit)
+}
+
+func (s *Store) ActivePolicies(ctx context.Context) ([]domain.Active, error) {
+	st, done := s.read()
+	defer done()
+	return st.ActivePolicies(ctx)
+}
+
+func (s *Store) PolicyStates(ctx context.Context, ids []string) ([]domain.Update, error) {
+	st, done := s.read()
+	defer done()
+	return st.PolicyStates(ctx, ids)
+}
+
+// state implements store.Reader; the caller holds a lock.
+
+func (st *state) GetPolicy(_ context.Context, id string) (domain.Policy, error) {
+	p, ok := st.policies[id]
+	if !ok {
+		return domain.Policy{}, store.ErrNotFound
+	}
+	return clonePolicy(p), nil
+}
+
+func (st *state) ListPolicies(_ context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
+	out := []domain.Policy{}
+	for id, pol := range st.policies {
+		if id <= p.After && p.After != "" {
+			continue
+		}
+		if (f.RequestType != "" && pol.RequestType != f.RequestType) || (f.AppID != "" && pol.Scope.AppID != f.AppID) {
+			continue
+		}
+		out = append(out, pol)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	for i := range out {
+		out[i] = clonePolicy(out[i])
+	}
+	return out, nil
+}
+
+func (st *state) OverlappingPolicies(_ context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
+	var ids []string
+	for _, k := range claimsOf(rt, level, scope) {
+		if id, ok := st.claims[k]; ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]domain.Policy, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, clonePolicy(st.policies[id]))
+	}
+	return out, nil
+}
+
+func (st *state) GetVersion(_ context.Context, policyID string, version int64) (domain.Version, error) {
+	v, ok := st.versions[policyID][version]
+	if !ok {
+		return domain.Version{}, store.ErrNotFound
+	}
+	return cloneVersion(v), nil
+}
+
+func (st *state) ListVersions(_ context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
+	out := []domain.Version{}
+	for n, v := range st.versions[policyID] {
+		if n > p.After {
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	for i := range out {
+		out[i] = cloneVersion(out[i])
+	}
+	return out, nil
+}
+
+func (st *state) Generation(ctx context.Context) (int64, error) {
+	return st.generation, ctx.Err()
+}
+
+func (st *state) Changes(_ context.Context, after int64, limit int) ([]store.Change, error) {
+	if after < 0 {
+		after = 0
+	}
+	if after >= int64(len(st.changes)) {
+		return []store.Change{}, nil
+	}
+	rest := st.changes[after:]
+	if limit > 0 && len(rest) > limit {
+		rest = rest[:limit]
+	}
+	return slices.Clone(rest), nil
+}
+
+func (st *state) ActivePolicies(_ context.Context) ([]domain.Active, error) {
+	out := make([]domain.Active, 0, len(st.policies))
+	for id, p := range st.policies {
+		if p.ActiveVersion == 0 {
+			continue
+		}
+		out = append(out, domain.Active{Policy: clonePolicy(p), Version: cloneVersion(st.versions[id][p.ActiveVersion])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Policy.ID < out[j].Policy.ID })
+	return out, nil
+}
+
+func (st *state) PolicyStates(_ context.Context, ids []string) ([]domain.Update, error) {
+	out := []domain.Update{}
+	for _, id := range ids {
+		p, ok := st.policies[id]
+		if !ok {
+			continue
+		}
+		u := domain.Update{Policy: clonePolicy(p)}
+		if p.ActiveVersion != 0 {
+			u.Active = &domain.Active{Policy: clonePolicy(p), Version: cloneVersion(st.versions[id][p.ActiveVersion])}
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// claimsOf lists the claims a policy of rt at level with scope makes.
+func claimsOf(rt domain.RequestType, level domain.Level, scope domain.Scope) []scopeKey {
+	switch level {
+	case domain.LevelSystemDefault, domain.LevelGlobal:
+		return []scopeKey{{rt: rt, level: level}}
+	case domain.LevelApp:
+		return []scopeKey{{rt: rt, level: level, app: scope.AppID}}
+	case domain.LevelPermission:
+		out := make([]scopeKey, len(scope.Permissions))
+		for i, p := range scope.Permissions {
+			out[i] = scopeKey{rt: rt, level: level, app: scope.AppID, perm: p}
+		}
+		return out
+	}
+	return nil
+}
+
+func clonePolicy(p domain.Policy) domain.Policy {
+	p.Scope.Permissions = slices.Clone(p.Scope.Permissions)
+	return p
+}
+
+func cloneVersion(v domain.Version) domain.Version {
+	v.Workflow = cloneWorkflow(v.Workflow)
+	return v
+}
+
+func cloneWorkflow(w domain.Workflow) domain.Workflow {
+	w.ReviewSteps = slices.Clone(w.ReviewSteps)
+	for i := range w.ReviewSteps {
+		w.ReviewSteps[i] = cloneStep(w.ReviewSteps[i])
+	}
+	w.ActionStep = cloneStep(w.ActionStep)
+	return w
+}
+
+func cloneStep(s domain.Step) domain.Step {
+	s.Assignee.GroupIDs = slices.Clone(s.Assignee.GroupIDs)
+	s.Assignee.UserIDs = slices.Clone(s.Assignee.UserIDs)
+	return s
+}

@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/grantflow/grantflow/services/policy/internal/domain"
+	"github.com/grantflow/grantflow/services/policy/internal/store"
+)
+
+func testVersionRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma"}))
+	v := newVersion("p1", 1)
+	v.Workflow = domain.Workflow{
+		ReviewSteps: []domain.Step{
+			{Name: "Security", Assignee: domain.Assignee{Kind: domain.UserGroups, GroupIDs: []string{"g2", "g1"}}, Approval: domain.ApprovalAll},
+			{Name: "Pair", Assignee: domain.Assignee{Kind: domain.Users, UserIDs: []string{"u2", "u1", "u3"}}, Approval: domain.ApprovalQuorum, MinApprovals: 2},
+			{Name: "Role", Assignee: domain.Assignee{Kind: domain.CustomRole, CustomRole: "security"}, Approval: domain.ApprovalAny},
+		},
+		ActionStep: domain.Step{Name: "Provision", Assignee: domain.Assignee{Kind: domain.Agent}},
+	}
+	createVersions(t, s, v)
+	check(t, "GetVersion", must(s.GetVersion(ctx, "p1", 1))(t), v)
+	_, err := s.GetVersion(ctx, "p1", 2)
+	wantErr(t, "GetVersion(missing)", err, store.ErrNotFound)
+	_, err = s.GetVersion(ctx, "nope", 1)
+	wantErr(t, "GetVersion(missing policy)", err, store.ErrNotFound)
+
+	activate(t, s, "p1", 1)
+	v.State, v.ActivateTime = domain.StateActive, at(8)
+	check(t, "activated", must(s.GetVersion(ctx, "p1", 1))(t), v)
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(9)) })
+	v.State, v.RetireTime = domain.StateRetired, at(9)
+	check(t, "retired", must(s.GetVersion(ctx, "p1", 1))(t), v)
+}
+
+func testCreateVersion(t *testing.T, s store.Store) {
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
+	createVersions(t, s, newVersion("p1", 1))
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, newVersion("p1", 1)) })
+	wantErr(t, "duplicate number", err, store.ErrConflict)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, newVersion("nope", 1)) })
+	wantErr(t, "missing policy", err, store.ErrNotFound)
+	born := newVersion("p1", 2)
+	born.State = domain.StateActive
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, born) })
+	wantErr(t, "born active", err, store.ErrImmutable)
+}
+
+func testUpdateDraft(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
+	v := newVersion("p1", 1)
+	createVersions(t, s, v)
+	edit := v
+	edit.Workflow, edit.UpdateTime, edit.Revision = workflow("One", "Two"), at(5), 2
+	// Fields other than the workflow, update time and revision are not the edit's to change.
+	edit.CreateBy, edit.State = "someone else", domain.StateActive
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, edit) })
+	want := v
+	want.Workflow, want.UpdateTime, want.Revision = workflow("One", "Two"), at(5), 2
+	check(t, "edited draft", must(s.GetVersion(ctx, "p1", 1))(t), want)
+
+	stale := want
+	stale.Workflow, stale.Revision = workflow("Stale"), 2
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, stale) })
+	wantErr(t, "stale revision", err, store.ErrConflict)
+	missing := newVersion("p1", 9)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, missing) })
+	wantErr(t, "missing version", err, store.ErrNotFound)
+	check(t, "after refusals", must(s.GetVersion(ctx, "p1", 1))(t), want)
+}
+
+func testImmutable(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
+	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
+	activate(t, s, "p1", 1)
+	activate(t, s, "p1", 2) // retires 1
+	retired := must(s.GetVersion(ctx, "p1", 1))(t)
+	active := must(s.GetVersion(ctx, "p1", 2))(t)
+	if retired.State != domain.StateRetired || active.State != domain.StateActive {
+		t.Fatalf("states %s, %s", retired.State, active.State)
+	}
+	for _, v := range []domain.Version{retired, active} {
+		edit := v
+		edit.Workflow, edit.Revision = workflow("Sneaky"), v.Revision+1
+		err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, edit) })
+		wantErr(t, "edit "+string(v.State), err, store.ErrImmutable)
+		err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", v.Version) })
+		wantErr(t, "delete "+string(v.State), err, store.ErrImmutable)
+		err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", v.Version, at(10)) })
+		wantErr(t, "activate "+string(v.State), err, store.ErrImmutable)
+	}
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(10)) })
+	wantErr(t, "retire a retired version", err, store.ErrImmutable)
+	check(t, "retired unchanged", must(s.GetVersion(ctx, "p1", 1))(t), retired)
+	check(t, "active unchanged", must(s.GetVersion(ctx, "p1", 2))(t), active)
+}
+
+func testDeleteDraft(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
+	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", 2) })
+	_, err := s.GetVersion(ctx, "p1", 2)
+	wantErr(t, "deleted draft", err, store.ErrNotFound)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", 2) })
+	wantErr(t, "delete again", err, store.ErrNotFound)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(3)) })
+	wantErr(t, "retire a draft", err, store.ErrImmutable)
+}
+
+func testOneActive(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
+	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2), newVersion("p2", 1))
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 1, at(3)) })
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 2, at(4)) })
+	wantErr(t, "second active version", err, store.ErrConflict)
+	// Another policy's versions are not in the way.
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p2", 1, at(4)) })
+	// Retire, then activate, in one transaction.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.RetireVersion(ctx, "p1", 1, at(5)); err != nil {
+			return err
+		}
+		return tx.ActivateVersion(ctx, "p1", 2, at(5))
+	})
+	check(t, "v1", must(s.GetVersion(ctx, "p1", 1))(t).State, domain.StateRetired)
+	check(t, "v2", must(s.GetVersion(ctx, "p1", 2))(t).State, domain.StateActive)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 7, at(5)) })
+	wantErr(t, "activate missing", err, store.ErrNotFound)
+}
+
+func testListVersions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
+	createVersions(t, s, newVersion("p1", 3), newVersion("p1", 1), newVersion("p1", 10), newVersion("p1", 2), newVersion("p2", 1))
+	check(t, "all", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{}))(t)), []int64{1, 2, 3, 10})
+	check(t, "page", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 1}))(t)), []int64{2, 3})
+	check(t, "last page", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 3}))(t)), []int64{10})
+	check(t, "none", versionNumbers(must(s.ListVersions(ctx, "nope", store.VersionPage{}))(t)), []int64{})
+}
