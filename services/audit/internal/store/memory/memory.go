@@ -1,0 +1,332 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/store"
+)
+
+// Store is the in-memory audit store.
+type Store struct {
+	mu sync.RWMutex
+	// events[i] has seq i+1; its elements are never written after commit.
+	events    []chain.Event
+	ids       map[string]bool
+	byRequest map[string][]int64 // request id -> seqs
+	cps       []chain.Checkpoint // by seq
+	seed      []byte
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{ids: map[string]bool{}, byRequest: map[string][]int64{}}
+}
+
+func (s *Store) committed() view {
+	return view{
+		base:      s.events,
+		known:     func(id string) bool { return s.ids[id] },
+		byRequest: func(id string) []int64 { return s.byRequest[id] },
+		cps:       s.cps,
+	}
+}
+
+func (s *Store) Head(ctx context.Context) (store.Head, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.committed().head(), nil
+}
+
+func (s *Store) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.committed().list(ctx, f, limit)
+}
+
+func (s *Store) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+	s.mu.RLock()
+	v := view{base: s.events[:len(s.events):len(s.events)]}
+	s.mu.RUnlock()
+	return v.scan(ctx, from, fn)
+}
+
+func (s *Store) KnownIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.committed().knownIDs(ids), nil
+}
+
+func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.committed().listCheckpoints(afterSeq, limit), nil
+}
+
+func (s *Store) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.cps), nil
+}
+
+func (s *Store) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cp, ok := s.committed().latestCheckpoint()
+	return cp, ok, nil
+}
+
+// InTx runs fn holding the write lock; its writes apply only when it returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{s: s, stagedIDs: map[string]bool{}}
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	for _, e := range t.staged {
+		s.events = append(s.events, e)
+		s.ids[e.ID] = true
+		if e.RequestID != "" {
+			s.byRequest[e.RequestID] = append(s.byRequest[e.RequestID], e.Seq)
+		}
+	}
+	if len(t.stagedCPs) > 0 {
+		s.cps = mergeCheckpoints(s.cps, t.stagedCPs)
+	}
+	return nil
+}
+
+func (s *Store) SigningSeed(ctx context.Context, candidate []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seed == nil {
+		s.seed = slices.Clone(candidate)
+	}
+	return slices.Clone(s.seed), nil
+}
+
+func (s *Store) Ping(ctx context.Context) error { return nil }
+
+func (s *Store) Close() {}
+
+// tx stages its writes; the store's write lock is held throughout.
+type tx struct {
+	s         *Store
+	staged    []chain.Event
+	stagedIDs map[string]bool
+	stagedCPs []chain.Checkpoint
+}
+
+// view is the committed log with the transaction's staged writes on top, without copying
+// the committed part.
+func (t *tx) view() view {
+	v := t.s.committed()
+	if len(t.staged) > 0 {
+		v.extra = t.staged
+		v.known = func(id string) bool { return t.s.ids[id] || t.stagedIDs[id] }
+		v.byRequest = func(id string) []int64 {
+			seqs := t.s.byRequest[id]
+			for _, e := range t.staged {
+				if e.RequestID == id {
+					seqs = append(seqs[:len(seqs):len(seqs)], e.Seq)
+				}
+			}
+			return seqs
+		}
+	}
+	if len(t.stagedCPs) > 0 {
+		v.cps = mergeCheckpoints(slices.Clone(v.cps), t.stagedCPs)
+	}
+	return v
+}
+
+func (t *tx) Head(ctx context.Context) (store.Head, error) { return t.view().head(), nil }
+
+func (t *tx) LockHead(ctx context.Context) (store.Head, error) { return t.view().head(), nil }
+
+func (t *tx) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+	return t.view().list(ctx, f, limit)
+}
+
+func (t *tx) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+	return t.view().scan(ctx, from, fn)
+}
+
+func (t *tx) KnownIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	return t.view().knownIDs(ids), nil
+}
+
+func (t *tx) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
+	return t.view().listCheckpoints(afterSeq, limit), nil
+}
+
+func (t *tx) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
+	return slices.Clone(t.view().cps), nil
+}
+
+func (t *tx) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
+	cp, ok := t.view().latestCheckpoint()
+	return cp, ok, nil
+}
+
+func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
+	head := t.view().head().Seq
+	seen := map[string]bool{}
+	for i, e := range events {
+		if want := head + 1 + int64(i); e.Seq != want {
+			return fmt.Errorf("insert event %s: seq %d does not follow the head (want %d): %w", e.ID, e.Seq, want, store.ErrConflict)
+		}
+		if t.s.ids[e.ID] || t.stagedIDs[e.ID] || seen[e.ID] {
+			return fmt.Errorf("insert event %s: id already stored: %w", e.ID, store.ErrConflict)
+		}
+		seen[e.ID] = true
+	}
+	for _, e := range events {
+		e.Data = slices.Clone(e.Data)
+		t.staged = append(t.staged, e)
+		t.stagedIDs[e.ID] = true
+	}
+	return nil
+}
+
+func (t *tx) AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, error) {
+	if _, found := slices.BinarySearchFunc(t.s.cps, cp.Seq, func(c chain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) }); found {
+		return false, nil
+	}
+	for _, staged := range t.stagedCPs {
+		if staged.Seq == cp.Seq {
+			return false, nil
+		}
+	}
+	cp.Signature = slices.Clone(cp.Signature)
+	t.stagedCPs = append(t.stagedCPs, cp)
+	return true, nil
+}
+
+// view is the log as one reader sees it: base (the committed events, seq i at index i-1)
+// followed by extra (a transaction's staged events).
+type view struct {
+	base      []chain.Event
+	extra     []chain.Event
+	known     func(id string) bool
+	byRequest func(id string) []int64
+	cps       []chain.Checkpoint
+}
+
+func (v view) len() int64 { return int64(len(v.base) + len(v.extra)) }
+
+// at returns the event of seq, which must be in 1..len().
+func (v view) at(seq int64) *chain.Event {
+	if seq <= int64(len(v.base)) {
+		return &v.base[seq-1]
+	}
+	return &v.extra[seq-1-int64(len(v.base))]
+}
+
+func (v view) head() store.Head {
+	if v.len() == 0 {
+		return store.Head{}
+	}
+	last := v.at(v.len())
+	return store.Head{Seq: last.Seq, Hash: last.Hash}
+}
+
+func (v view) knownIDs(ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		if v.known(id) {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+type policyVersion struct {
+	id      string
+	version int64
+}
+
+func (v view) list(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+	var lineage map[policyVersion]bool
+	var requestSeqs map[int64]bool
+	if f.RequestID != "" {
+		lineage, requestSeqs = map[policyVersion]bool{}, map[int64]bool{}
+		for _, seq := range v.byRequest(f.RequestID) {
+			requestSeqs[seq] = true
+			if e := v.at(seq); e.PolicyID != "" {
+				lineage[policyVersion{e.PolicyID, e.PolicyVersion}] = true
+			}
+		}
+	}
+	end := v.len()
+	if f.ThroughSeq > 0 && f.ThroughSeq < end {
+		end = f.ThroughSeq
+	}
+	var out []chain.Event
+	for seq := max(f.AfterSeq, 0) + 1; seq <= end && len(out) < limit; seq++ {
+		if seq%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		e := v.at(seq)
+		switch {
+		case f.RequestID != "" && !requestSeqs[seq] &&
+			!(strings.HasPrefix(e.Action, "policy.version.") && lineage[policyVersion{e.PolicyID, e.PolicyVersion}]):
+		case f.Subject != "" && e.Subject != f.Subject:
+		case f.ActorID != "" && e.ActorID != f.ActorID:
+		case !f.Since.IsZero() && e.Time.Before(f.Since):
+		case !f.Until.IsZero() && !e.Time.Before(f.Until):
+		default:
+			out = append(out, *e)
+		}
+	}
+	return out, nil
+}
+
+func (v view) listCheckpoints(afterSeq int64, limit int) []chain.Checkpoint {
+	i, _ := slices.BinarySearchFunc(v.cps, afterSeq+1, func(c chain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) })
+	return slices.Clone(v.cps[i:min(len(v.cps), i+limit)])
+}
+
+func (v view) latestCheckpoint() (chain.Checkpoint, bool) {
+	if len(v.cps) == 0 {
+		return chain.Checkpoint{}, false
+	}
+	return v.cps[len(v.cps)-1], true
+}
+
+// scan hands fn a copy of each event, so that no caller can change a stored one.
+func (v view) scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+	for seq := max(from, 1); seq <= v.len(); seq++ {
+		if seq%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e := *v.at(seq)
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mergeCheckpoints(cps, add []chain.Checkpoint) []chain.Checkpoint {
+	cps = append(cps, add...)
+	slices.SortStableFunc(cps, func(a, b chain.Checkpoint) int { return cmp64(a.Seq, b.Seq) })
+	return cps
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

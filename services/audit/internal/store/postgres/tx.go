@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/store"
+)
+
+// tx is a store.Tx on one pgx transaction; its reads see its own writes.
+type tx struct {
+	reader
+	ptx pgx.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// chainLock keys the advisory lock that serializes appends to the schema's log.
+const chainLock = "grantflow.audit.chain:" + Schema
+
+// LockHead takes the append lock until the transaction ends, then reads the head: a
+// statement of a read-committed transaction sees every commit made before it started, so
+// the head read under the lock includes the previous holder's batch.
+func (t *tx) LockHead(ctx context.Context) (store.Head, error) {
+	if _, err := t.ptx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", chainLock); err != nil {
+		return store.Head{}, fmt.Errorf("lock the log: %w", err)
+	}
+	return t.Head(ctx)
+}
+
+var insertColumns = []string{"seq", "id", "time", "actor_id", "actor_credential", "service", "action", "subject",
+	"request_id", "policy_id", "policy_version", "task_id", "trace_id", "data", "ingest_time", "prev_hash", "hash"}
+
+// Insert writes the batch with one COPY, after checking that it continues the head.
+func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	head, err := t.Head(ctx)
+	if err != nil {
+		return err
+	}
+	for i, e := range events {
+		if want := head.Seq + 1 + int64(i); e.Seq != want {
+			return fmt.Errorf("insert event %s: seq %d does not follow the head (want %d): %w", e.ID, e.Seq, want, store.ErrConflict)
+		}
+	}
+	_, err = t.ptx.CopyFrom(ctx, pgx.Identifier{"events"}, insertColumns, pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
+		e := &events[i]
+		data := e.Data
+		if data == nil {
+			data = []byte{}
+		}
+		return []any{e.Seq, e.ID, e.Time, e.ActorID, e.ActorCredential, e.Service, e.Action, e.Subject,
+			e.RequestID, e.PolicyID, e.PolicyVersion, e.TaskID, e.TraceID, data, e.IngestTime, e.PrevHash[:], e.Hash[:]}, nil
+	}))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("insert %d events: %s: %w", len(events), pgErr.Detail, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("insert %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+func (t *tx) AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, error) {
+	tag, err := t.ptx.Exec(ctx,
+		"INSERT INTO checkpoints (seq, head_hash, time, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
+		cp.Seq, cp.HeadHash[:], cp.Time, cp.KeyID, cp.Signature)
+	if err != nil {
+		return false, fmt.Errorf("add checkpoint %d: %w", cp.Seq, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

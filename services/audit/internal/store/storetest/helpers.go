@@ -1,0 +1,112 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/store"
+)
+
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 891011000, time.UTC)
+
+// ev is an unsealed event; seal gives it its place in the chain.
+func ev(id string, mod ...func(*chain.Event)) chain.Event {
+	e := chain.Event{
+		ID: id, Time: t0, ActorID: "u1", ActorCredential: "key-1", Service: "grantflow-test",
+		Action: "thing.done", Subject: "things/" + id, Data: []byte(`{"id":"` + id + `"}`), IngestTime: t0.Add(time.Second),
+	}
+	for _, m := range mod {
+		m(&e)
+	}
+	return e
+}
+
+// seal numbers events after head and chains them.
+func seal(head store.Head, events ...chain.Event) []chain.Event {
+	var h chain.Hasher
+	prev := head.Hash
+	out := make([]chain.Event, len(events))
+	for i, e := range events {
+		e.Seq = head.Seq + 1 + int64(i)
+		h.Seal(&e, prev)
+		prev = e.Hash
+		out[i] = e
+	}
+	return out
+}
+
+// appendEvents stores events as the service does: lock, seal after the head, insert.
+func appendEvents(t testing.TB, s store.Store, events ...chain.Event) []chain.Event {
+	t.Helper()
+	var sealed []chain.Event
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		head, err := tx.LockHead(ctx)
+		if err != nil {
+			return err
+		}
+		sealed = seal(head, events...)
+		return tx.Insert(ctx, sealed)
+	})
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	return sealed
+}
+
+func ids(events []chain.Event) []string {
+	out := []string{}
+	for _, e := range events {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func seqs(events []chain.Event) []int64 {
+	out := []int64{}
+	for _, e := range events {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+func list(t testing.TB, r store.Reader, f store.Filter, limit int) []chain.Event {
+	t.Helper()
+	events, err := r.ListEvents(t.Context(), f, limit)
+	if err != nil {
+		t.Fatalf("ListEvents(%+v): %v", f, err)
+	}
+	return events
+}
+
+func all(t testing.TB, r store.Reader) []chain.Event {
+	t.Helper()
+	var out []chain.Event
+	if err := r.Scan(t.Context(), 1, func(e *chain.Event) error { out = append(out, *e); return nil }); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return out
+}
+
+func check[T any](t testing.TB, what string, got, want T) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func n(i int) string { return fmt.Sprintf("e%03d", i) }
