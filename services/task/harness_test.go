@@ -1,0 +1,419 @@
+package task_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/task"
+	"github.com/grantflow/grantflow/services/task/internal/store/postgres"
+)
+
+const bootstrapKey = "bootstrap-key-for-task-tests-0123456789"
+
+// harness runs the real identity service and the task service, each behind the kit's real
+// server chain on an in-memory listener, the task service calling identity through the
+// generated client with signed internal tokens, as in production. Its outbox relays deliver
+// to recording sinks.
+type harness struct {
+	t        testing.TB
+	svc      *task.Service
+	pub      taskv1.TaskServiceClient
+	internal taskv1.TaskInternalServiceClient
+	idPub    identityv1.IdentityServiceClient
+	signer   *auth.Signer
+	keys     map[string]string // person -> API key
+	ids      map[string]string // person -> user id
+	sinks    map[string]*recorder
+}
+
+// serve runs srv on an in-memory listener and returns a client connection to it.
+func serve(t testing.TB, srv *grpc.Server, opts ...grpc.DialOption) *grpc.ClientConn {
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	opts = append(opts,
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient("passthrough:///bufconn", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); srv.Stop() })
+	return conn
+}
+
+// newHarness starts both services; postgresURL "" selects the task memory engine.
+func newHarness(t testing.TB, postgresURL string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	idSvc, err := identity.New(ctx, identity.Options{Logger: log, BootstrapAdminKey: bootstrapKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(idSvc.Close)
+	idSrv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: idSvc.Authenticator(), InternalOnly: identity.InternalOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idSvc.Register(idSrv)
+	// The task service's connection to identity carries the caller as a signed token.
+	idConn := serve(t, idSrv, grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer)))
+	idInternal := identityv1.NewIdentityInternalServiceClient(idConn)
+
+	h := &harness{t: t, signer: signer, sinks: map[string]*recorder{"audit": {}, "request": {}},
+		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}}
+	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
+		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayCtx, stop := context.WithCancel(context.Background())
+	relaysDone := make(chan struct{})
+	go func() { defer close(relaysDone); svc.RunRelays(relayCtx) }()
+	t.Cleanup(func() { stop(); <-relaysDone; svc.Close() })
+
+	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{
+		Signer: signer, Authenticator: auth.Identity(idInternal), InternalOnly: task.InternalOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	conn := serve(t, srv)
+	h.svc, h.pub, h.internal = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn)
+	h.idPub = identityv1.NewIdentityServiceClient(serve(t, idSrv))
+	return h
+}
+
+// forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
+// (skipped loudly, or failed under CI=true, without PostgreSQL).
+func forEachEngine(t *testing.T, test func(t *testing.T, h *harness)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, "")
+		h.seedOrg()
+		test(t, h)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, postgresURL(t))
+		h.seedOrg()
+		test(t, h)
+	})
+}
+
+// postgresURL returns a fresh database with the task schema migrated (from the template).
+func postgresURL(t testing.TB) string {
+	pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	return pgtest.URL(t)
+}
+
+// as is a context calling with person's API key.
+func (h *harness) as(person string) context.Context {
+	key, ok := h.keys[person]
+	if !ok {
+		h.t.Fatalf("no key for %s", person)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+// system is a context calling as another Grantflow service would (signed internal token).
+func (h *harness) system() context.Context {
+	tok, err := h.signer.Mint(auth.System())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}
+
+func (h *harness) onboard(person, role, manager string) {
+	h.t.Helper()
+	u, err := h.idPub.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person,
+		Role: identityv1.Role(identityv1.Role_value[role]), ManagerId: h.ids[manager]})
+	if err != nil {
+		h.t.Fatalf("onboard %s: %v", person, err)
+	}
+	k, err := h.idPub.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
+	if err != nil {
+		h.t.Fatalf("key for %s: %v", person, err)
+	}
+	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
+}
+
+// seedOrg builds, through identity's public API:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	├── mona (manager) ── uma, ulf
+//	├── otto, vera, walt, xena (reviewers)
+//	└── olga (offboarded)
+func (h *harness) seedOrg() {
+	h.t.Helper()
+	h.onboard("gm", "GENERAL_MANAGER", "")
+	h.onboard("admin", "ADMIN", "gm")
+	h.onboard("mona", "USER", "gm")
+	h.onboard("uma", "USER", "mona")
+	h.onboard("ulf", "USER", "mona")
+	for _, p := range []string{"otto", "vera", "walt", "xena", "olga"} {
+		h.onboard(p, "USER", "gm")
+	}
+	if _, err := h.idPub.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["olga"]}); err != nil {
+		h.t.Fatalf("offboard olga: %v", err)
+	}
+}
+
+// people returns the user ids of persons.
+func (h *harness) people(persons ...string) []string {
+	out := make([]string, len(persons))
+	for i, p := range persons {
+		id, ok := h.ids[p]
+		if !ok {
+			id = p // not a seeded person: used as is
+		}
+		out[i] = id
+	}
+	return out
+}
+
+// step describes an OpenStep call in the tests' terms.
+type step struct {
+	request    string
+	index      int32
+	typ        taskv1.Task_Type
+	approval   typev1.Approval
+	min        int32
+	assignees  []string // persons
+	requester  string   // person; default uma
+	target     string   // person; default uma
+	autoReason string
+	kind       typev1.AssigneeKind
+}
+
+func (h *harness) openReq(s step) *taskv1.OpenStepRequest {
+	if s.requester == "" {
+		s.requester = "uma"
+	}
+	if s.target == "" {
+		s.target = "uma"
+	}
+	if s.typ == taskv1.Task_TYPE_UNSPECIFIED {
+		s.typ = taskv1.Task_REVIEW
+	}
+	if s.kind == typev1.AssigneeKind_ASSIGNEE_KIND_UNSPECIFIED {
+		s.kind = typev1.AssigneeKind_USERS
+	}
+	ids := h.people(s.assignees...)
+	spec := &typev1.Assignee{Kind: s.kind}
+	if s.kind == typev1.AssigneeKind_USERS {
+		spec.UserIds = ids
+	}
+	return &taskv1.OpenStepRequest{
+		RequestId: s.request, PolicyId: "pol-figma", PolicyVersion: 3, StepIndex: s.index, StepName: "review " + s.request,
+		Type: s.typ, Assignee: spec, Approval: s.approval, MinApprovals: s.min, AssigneeIds: ids,
+		Action: "Grant editor on Figma to uma", RequesterId: h.ids[s.requester], TargetUserId: h.ids[s.target],
+		AutoApproveReason: s.autoReason,
+	}
+}
+
+// open opens a step and returns its tasks.
+func (h *harness) open(s step) []*taskv1.Task {
+	h.t.Helper()
+	res, err := h.internal.OpenStep(h.system(), h.openReq(s))
+	if err != nil {
+		h.t.Fatalf("OpenStep %s/%d: %v", s.request, s.index, err)
+	}
+	return res.GetTasks()
+}
+
+func (h *harness) get(person, id string) *taskv1.Task {
+	h.t.Helper()
+	t, err := h.pub.GetTask(h.as(person), &taskv1.GetTaskRequest{Id: id})
+	if err != nil {
+		h.t.Fatalf("GetTask %s as %s: %v", id, person, err)
+	}
+	return t
+}
+
+func (h *harness) approve(person, id string) (*taskv1.Task, error) {
+	return h.pub.ApproveTask(h.as(person), &taskv1.ApproveTaskRequest{Id: id, Justification: "ok by " + person})
+}
+
+func (h *harness) decline(person, id string) (*taskv1.Task, error) {
+	return h.pub.DeclineTask(h.as(person), &taskv1.DeclineTaskRequest{Id: id, Justification: "no by " + person})
+}
+
+// must fails the test when a call failed, and returns its task.
+func (h *harness) must(t *taskv1.Task, err error) *taskv1.Task {
+	h.t.Helper()
+	if err != nil {
+		h.t.Fatalf("unexpected error: %v", err)
+	}
+	return t
+}
+
+// --- events ---
+
+// recorder is a sink that keeps what it receives, like a receiver that dedupes by id.
+type recorder struct {
+	mu     sync.Mutex
+	seen   map[string]bool
+	events []*eventsv1.Event
+}
+
+var _ outbox.Sink = (*recorder)(nil)
+
+func (r *recorder) DeliverEvents(_ context.Context, evs []*eventsv1.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	for _, e := range evs {
+		if !r.seen[e.GetId()] {
+			r.seen[e.GetId()] = true
+			r.events = append(r.events, e)
+		}
+	}
+	return nil
+}
+
+func (r *recorder) snapshot() []*eventsv1.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
+
+// eventData is the documented JSON of a task event (README "Events").
+type eventData struct {
+	TaskID              string   `json:"taskId"`
+	RequestID           string   `json:"requestId"`
+	PolicyID            string   `json:"policyId"`
+	PolicyVersion       int64    `json:"policyVersion"`
+	StepIndex           int      `json:"stepIndex"`
+	StepName            string   `json:"stepName"`
+	Type                string   `json:"type"`
+	Status              string   `json:"status"`
+	AssigneeIDs         []string `json:"assigneeIds"`
+	Action              string   `json:"action"`
+	Decision            string   `json:"decision"`
+	DecidedBy           string   `json:"decidedBy"`
+	Justification       string   `json:"justification"`
+	Note                string   `json:"note"`
+	PreviousAssigneeIDs []string `json:"previousAssigneeIds"`
+	Approval            string   `json:"approval"`
+	MinApprovals        int      `json:"minApprovals"`
+	StepTaskCount       *int     `json:"stepTaskCount"`
+	StepApprovals       int      `json:"stepApprovals"`
+	StepDeclines        int      `json:"stepDeclines"`
+	StepOutcome         string   `json:"stepOutcome"`
+	CancelledTaskIDs    []string `json:"cancelledTaskIds"`
+}
+
+func data(t testing.TB, e *eventsv1.Event) eventData {
+	t.Helper()
+	var d eventData
+	if err := json.Unmarshal(e.GetData(), &d); err != nil {
+		t.Fatalf("event %s data: %v", e.GetAction(), err)
+	}
+	return d
+}
+
+// eventsOf waits until sink holds at least n events matching keep, and returns them all
+// (the matching ones), in delivery order.
+func (h *harness) eventsOf(sink string, n int, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got []*eventsv1.Event
+		for _, e := range h.sinks[sink].snapshot() {
+			if keep(e) {
+				got = append(got, e)
+			}
+		}
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("sink %s: %d matching events after 10s, want %d", sink, len(got), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ofRequest keeps the events of request id.
+func ofRequest(id string) func(*eventsv1.Event) bool {
+	return func(e *eventsv1.Event) bool { return e.GetRequestId() == id }
+}
+
+// ofTask keeps the events of task id.
+func ofTask(id string) func(*eventsv1.Event) bool {
+	return func(e *eventsv1.Event) bool { return e.GetTaskId() == id }
+}
+
+func actions(evs []*eventsv1.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.GetAction()
+	}
+	return out
+}
+
+// --- errors ---
+
+func wantCode(t testing.TB, err error, want codes.Code) {
+	t.Helper()
+	if got := status.Code(err); got != want {
+		t.Fatalf("code %v, want %v (%v)", got, want, err)
+	}
+}
+
+func wantBadField(t testing.TB, err error, field string) {
+	t.Helper()
+	wantCode(t, err, codes.InvalidArgument)
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				if v.GetField() == field {
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("no BadRequest naming %q in %v", field, err)
+}
+
+func taskIDs(ts []*taskv1.Task) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.GetId()
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+// ServiceName is this service's name in events and traces.
+const ServiceName = "grantflow-task"
+
+// Sink names of the outbox.
+const (
+	SinkAudit   = "audit"
+	SinkRequest = "request"
+)
+
+// Options configure the service.
+type Options struct {
+	Store store.Store
+	// Identity answers whether people exist and are active (reassign, standalone tasks).
+	Identity identityv1.IdentityInternalServiceClient
+	Logger   *slog.Logger
+	// Notify is called after a commit that appended outbox events (wakes the relays).
+	Notify func()
+	Now    func() time.Time
+}
+
+// Service implements the task API.
+type Service struct {
+	store    store.Store
+	identity identityv1.IdentityInternalServiceClient
+	log      *slog.Logger
+	notify   func()
+	now      func() time.Time
+}
+
+// New returns the service.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, identity: o.Identity, log: o.Logger, notify: o.Notify, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.notify == nil {
+		s.notify = func() {}
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	return s
+}
+
+// write runs fn in one transaction, then wakes the relays.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.store.InTx(ctx, fn); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// caller returns the principal of the call and its subject for the permissions matrix.
+// The principal's role is enough for every task rule (assignment is a fact of the task),
+// and a principal is active: identity authenticates no offboarded user.
+func caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.UserID == "" {
+		return p, authz.Subject{}, errs.Unauthenticated("no caller")
+	}
+	sub := authz.Subject{UserID: p.UserID, Active: true}
+	switch {
+	case p.IsSystem(), p.Role == identityv1.Role_ADMIN:
+		sub.Role = authz.RoleAdmin
+	case p.Role == identityv1.Role_GENERAL_MANAGER:
+		sub.Role = authz.RoleGeneralManager
+	case p.Role == identityv1.Role_USER:
+		sub.Role = authz.RoleUser
+	default:
+		sub.Active = false // an unknown role may do nothing (authz fails closed)
+	}
+	return p, sub, nil
+}
+
+// internalCaller refuses a caller that is not another Grantflow service. The server's
+// InternalOnly already does; this keeps the application layer safe on its own.
+func internalCaller(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	switch {
+	case !ok:
+		return p, errs.Unauthenticated("no caller")
+	case !p.Internal:
+		return p, errs.PermissionDenied("this call is internal to Grantflow")
+	}
+	return p, nil
+}
+
+func isAdminOrGM(sub authz.Subject) bool {
+	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
+}
+
+func deny(d authz.Decision) error {
+	if d.Allowed {
+		return nil
+	}
+	return errs.PermissionDenied("not allowed: " + d.Reason)
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Etag is a task's etag: its version, quoted.
+func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// checkEtag refuses a stale etag (an empty one is not checked).
+func checkEtag(etag string, t domain.Task) error {
+	if etag != "" && etag != Etag(t.Version) {
+		return errs.Aborted("ETAG_MISMATCH", fmt.Sprintf("task %s changed since etag %s (now %s)", t.ID, etag, Etag(t.Version)))
+	}
+	return nil
+}
+
+// taskNotFound turns the store's ErrNotFound into the API's NOT_FOUND.
+func taskNotFound(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.NotFound("task", id)
+	}
+	return err
+}
+
+// stateError turns the state machine's refusals and a lost race into API errors.
+func stateError(err error, t domain.Task) error {
+	switch {
+	case errors.Is(err, domain.ErrNotPending):
+		return errs.FailedPrecondition("TASK_NOT_PENDING", fmt.Sprintf("task %s is %s, no longer pending", t.ID, t.Status))
+	case errors.Is(err, domain.ErrNotReview):
+		return errs.FailedPrecondition("TASK_NOT_REVIEW", fmt.Sprintf("task %s is a %s task: only review tasks are approved or declined", t.ID, t.Type))
+	case errors.Is(err, domain.ErrNotCompletable):
+		return errs.FailedPrecondition("TASK_NOT_COMPLETABLE", fmt.Sprintf("task %s is a review task: approve or decline it", t.ID))
+	case errors.Is(err, store.ErrConflict):
+		return errs.Aborted("CONCURRENT_CHANGE", fmt.Sprintf("task %s changed concurrently; read it again", t.ID)).Wrap(err)
+	}
+	return err
+}
+
+// fieldError turns the domain's FieldError into INVALID_ARGUMENT naming the field.
+func fieldError(err error) error {
+	var fe *domain.FieldError
+	if errors.As(err, &fe) {
+		return errs.Invalid(fe.Field, fe.Description)
+	}
+	return err
+}

@@ -1,0 +1,207 @@
+package domain
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// Type is a task's kind.
+type Type string
+
+const (
+	Review     Type = "REVIEW"
+	Action     Type = "ACTION"
+	Standalone Type = "STANDALONE"
+)
+
+// Status is where a task stands.
+type Status string
+
+const (
+	Pending   Status = "PENDING"
+	Done      Status = "DONE"
+	Declined  Status = "DECLINED"
+	Cancelled Status = "CANCELLED"
+)
+
+// Decision is a review task's verdict.
+type Decision string
+
+const (
+	NoDecision Decision = ""
+	Approve    Decision = "APPROVE"
+	Decline    Decision = "DECLINE"
+)
+
+// Approval is how a review step's tasks settle it.
+type Approval string
+
+const (
+	// Any: one task shared by every assignee; its decision settles the step.
+	Any Approval = "ANY"
+	// All: one task per assignee; one decline fails the step, all approvals pass it.
+	All Approval = "ALL"
+	// Quorum: one task per assignee; MinApprovals approvals pass the step, and it fails
+	// as soon as the approvals still possible cannot reach MinApprovals.
+	Quorum Approval = "QUORUM"
+)
+
+// History events.
+const (
+	EventCreated      = "created"
+	EventApproved     = "approved"
+	EventDeclined     = "declined"
+	EventCompleted    = "completed"
+	EventCancelled    = "cancelled"
+	EventReassigned   = "reassigned"
+	EventAutoApproved = "auto_approved"
+)
+
+// SystemActor is the actor of what the system does by itself.
+const SystemActor = "system"
+
+// Assignee is a step's assignee spec as the policy version states it (not resolved).
+type Assignee struct {
+	Kind       string // ADMINS, APP_OWNER, CUSTOM_ROLE, MANAGER, PRIVILEGED_USERS, USER_GROUPS, USERS, AGENT
+	CustomRole string
+	GroupIDs   []string
+	UserIDs    []string
+}
+
+// HistoryEntry is one event of a task's life.
+type HistoryEntry struct {
+	Time    time.Time
+	ActorID string
+	Event   string
+	Note    string
+}
+
+// Task is one piece of work.
+type Task struct {
+	ID   string
+	Type Type
+	// RequestID and the step fields are empty for a standalone task.
+	RequestID     string
+	PolicyID      string
+	PolicyVersion int64
+	StepIndex     int
+	StepName      string
+	Assignee      Assignee
+	// AssigneeIDs are the people who may act; empty for the system agent.
+	AssigneeIDs  []string
+	Approval     Approval
+	MinApprovals int
+	Action       string
+	Decision     Decision
+	DecidedBy    string
+	// Justification is the decider's justification or the completion note.
+	Justification string
+	Status        Status
+	// RequesterID and TargetUserID are the request's; nobody who is either decides.
+	RequesterID  string
+	TargetUserID string
+	// Key is a standalone task's idempotency key ("" for the others).
+	Key        string
+	History    []HistoryEntry
+	CreateTime time.Time
+	UpdateTime time.Time
+	// Version increments on every change; it is the etag.
+	Version int64
+}
+
+// Errors of the state machine. The application layer turns them into API errors.
+var (
+	// ErrNotPending: the task was already decided, completed or cancelled.
+	ErrNotPending = errors.New("the task is no longer pending")
+	// ErrNotReview: approve or decline on an action or standalone task.
+	ErrNotReview = errors.New("only review tasks are approved or declined")
+	// ErrNotCompletable: complete on a review task.
+	ErrNotCompletable = errors.New("only action and standalone tasks are completed")
+)
+
+// Clone returns a deep copy of t.
+func (t Task) Clone() Task {
+	t.Assignee.GroupIDs = slices.Clone(t.Assignee.GroupIDs)
+	t.Assignee.UserIDs = slices.Clone(t.Assignee.UserIDs)
+	t.AssigneeIDs = slices.Clone(t.AssigneeIDs)
+	t.History = slices.Clone(t.History)
+	return t
+}
+
+// InRequest reports whether the task belongs to a request (review and action tasks).
+func (t Task) InRequest() bool { return t.RequestID != "" }
+
+// touch records a change at now by actor.
+func (t *Task) touch(now time.Time, actor, event, note string) {
+	t.History = append(t.History, HistoryEntry{Time: now, ActorID: actor, Event: event, Note: note})
+	t.UpdateTime = now
+	t.Version++
+}
+
+// Decide approves or declines a pending review task.
+func (t *Task) Decide(d Decision, actor, justification string, now time.Time) error {
+	if t.Type != Review {
+		return ErrNotReview
+	}
+	if t.Status != Pending {
+		return ErrNotPending
+	}
+	event := EventApproved
+	t.Status = Done
+	if d == Decline {
+		event = EventDeclined
+		t.Status = Declined
+	}
+	t.Decision, t.DecidedBy, t.Justification = d, actor, justification
+	t.touch(now, actor, event, justification)
+	return nil
+}
+
+// AutoApprove approves a pending review task on the system's behalf.
+func (t *Task) AutoApprove(reason string, now time.Time) error {
+	if err := t.Decide(Approve, SystemActor, reason, now); err != nil {
+		return err
+	}
+	t.History[len(t.History)-1].Event = EventAutoApproved
+	return nil
+}
+
+// Complete marks a pending action or standalone task done.
+func (t *Task) Complete(actor, note string, now time.Time) error {
+	if t.Type == Review {
+		return ErrNotCompletable
+	}
+	if t.Status != Pending {
+		return ErrNotPending
+	}
+	t.Status, t.DecidedBy, t.Justification = Done, actor, note
+	t.touch(now, actor, EventCompleted, note)
+	return nil
+}
+
+// Cancel cancels a pending task; a task that is not pending stays as it is and Cancel
+// reports false.
+func (t *Task) Cancel(actor, reason string, now time.Time) bool {
+	if t.Status != Pending {
+		return false
+	}
+	t.Status = Cancelled
+	t.touch(now, actor, EventCancelled, reason)
+	return true
+}
+
+// Reassign replaces the assignees of a pending task.
+func (t *Task) Reassign(ids []string, actor, note string, now time.Time) error {
+	if t.Status != Pending {
+		return ErrNotPending
+	}
+	t.AssigneeIDs = slices.Clone(ids)
+	t.touch(now, actor, EventReassigned, note)
+	return nil
+}
+
+// IsAssignee reports whether userID is one of the task's people.
+func (t Task) IsAssignee(userID string) bool {
+	return userID != "" && slices.Contains(t.AssigneeIDs, userID)
+}

@@ -1,0 +1,48 @@
+package grpcapi
+
+import (
+	"context"
+
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/services/task/internal/app"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+)
+
+// Internal implements grantflow.task.v1.TaskInternalService. The server refuses callers
+// without a signed internal token before these run (pkg/auth InternalOnly).
+type Internal struct {
+	taskv1.UnimplementedTaskInternalServiceServer
+	App *app.Service
+}
+
+func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*taskv1.OpenStepResponse, error) {
+	res, err := h.App.OpenStep(ctx, domain.StepSpec{
+		Step: domain.Step{
+			RequestID: r.GetRequestId(), Index: int(r.GetStepIndex()), Name: r.GetStepName(), Type: typeFromPB(r.GetType()),
+			PolicyID: r.GetPolicyId(), PolicyVersion: r.GetPolicyVersion(), Approval: approvalFromPB(r.GetApproval()),
+			MinApprovals: int(r.GetMinApprovals()), RequesterID: r.GetRequesterId(), TargetUserID: r.GetTargetUserId(),
+		},
+		Assignee: assigneeFromPB(r.GetAssignee()), AssigneeIDs: r.GetAssigneeIds(), ResolutionNote: r.GetResolutionNote(),
+		Action: r.GetAction(), AutoApproveReason: r.GetAutoApproveReason(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.OpenStepResponse{Tasks: tasksPB(res.Tasks), AlreadyOpened: res.AlreadyOpened, StepOutcome: outcomePB(res.Outcome)}, nil
+}
+
+func (h *Internal) CancelTasks(ctx context.Context, r *taskv1.CancelTasksRequest) (*taskv1.CancelTasksResponse, error) {
+	ids, err := h.App.CancelTasks(ctx, r.GetRequestId(), r.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.CancelTasksResponse{CancelledTaskIds: ids}, nil
+}
+
+func (h *Internal) CreateStandaloneTask(ctx context.Context, r *taskv1.CreateStandaloneTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.CreateStandalone(ctx, app.NewStandalone{Key: r.GetKey(), AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()})
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}

@@ -1,0 +1,73 @@
+package grpcapi
+
+import (
+	"context"
+
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/services/task/internal/app"
+)
+
+// Public implements grantflow.task.v1.TaskService.
+type Public struct {
+	taskv1.UnimplementedTaskServiceServer
+	App *app.Service
+}
+
+func (h *Public) ListTasks(ctx context.Context, r *taskv1.ListTasksRequest) (*taskv1.ListTasksResponse, error) {
+	ts, next, err := h.App.ListTasks(ctx, app.ListQuery{
+		AssigneeID: r.GetAssigneeId(), Status: statusFromPB(r.GetStatus()), RequestID: r.GetRequestId(),
+		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.ListTasksResponse{Tasks: tasksPB(ts), NextPageToken: next}, nil
+}
+
+func (h *Public) GetTask(ctx context.Context, r *taskv1.GetTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.GetTask(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}
+
+func (h *Public) CreateTask(ctx context.Context, r *taskv1.CreateTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.CreateTask(ctx, app.NewStandalone{AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()})
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}
+
+func (h *Public) ApproveTask(ctx context.Context, r *taskv1.ApproveTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.Approve(ctx, r.GetId(), r.GetJustification(), r.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}
+
+func (h *Public) DeclineTask(ctx context.Context, r *taskv1.DeclineTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.Decline(ctx, r.GetId(), r.GetJustification(), r.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}
+
+func (h *Public) CompleteTask(ctx context.Context, r *taskv1.CompleteTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.Complete(ctx, r.GetId(), r.GetNote(), r.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}
+
+func (h *Public) ReassignTask(ctx context.Context, r *taskv1.ReassignTaskRequest) (*taskv1.Task, error) {
+	t, err := h.App.Reassign(ctx, r.GetId(), r.GetAssigneeIds(), r.GetNote(), r.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return taskPB(t), nil
+}

@@ -1,0 +1,127 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+// tx writes straight into the state and logs how to undo each write.
+type tx struct {
+	*state
+	batch *outbox.Batch
+	undo  []func()
+}
+
+var _ store.Tx = (*tx)(nil)
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// remember logs the current value of m[k] (or its absence) so rollback restores it.
+func remember[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, had := m[k]
+	t.undo = append(t.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+// The write lock is held for the whole transaction: the locks are the reads.
+
+func (t *tx) LockStep(ctx context.Context, requestID string, index int) (domain.Step, error) {
+	return t.GetStep(ctx, requestID, index)
+}
+
+func (t *tx) LockRequestSteps(_ context.Context, requestID string) ([]domain.Step, error) {
+	out := []domain.Step{}
+	for k, s := range t.steps {
+		if k.request == requestID {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.Step) int { return a.Index - b.Index })
+	return out, nil
+}
+
+func (t *tx) LockTask(ctx context.Context, id string) (domain.Task, error) {
+	return t.GetTask(ctx, id)
+}
+
+func (t *tx) CreateStep(_ context.Context, s domain.Step) error {
+	k := stepKey{s.RequestID, s.Index}
+	if _, dup := t.steps[k]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.steps, k)
+	t.steps[k] = s
+	return nil
+}
+
+func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
+	k := stepKey{s.RequestID, s.Index}
+	old, ok := t.steps[k]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != s.Version-1 {
+		return store.ErrConflict
+	}
+	remember(t, t.steps, k)
+	t.steps[k] = s
+	return nil
+}
+
+func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
+	if _, dup := t.tasks[task.ID]; dup {
+		return store.ErrConflict
+	}
+	if task.Key != "" {
+		if _, dup := t.keys[task.Key]; dup {
+			return store.ErrConflict
+		}
+		remember(t, t.keys, task.Key)
+		t.keys[task.Key] = task.ID
+	}
+	remember(t, t.tasks, task.ID)
+	t.tasks[task.ID] = task.Clone()
+	if task.RequestID != "" {
+		k := stepKey{task.RequestID, task.StepIndex}
+		remember(t, t.byStep, k)
+		ids := slices.Clone(t.byStep[k])
+		i, _ := slices.BinarySearchFunc(ids, task.ID, strings.Compare)
+		t.byStep[k] = slices.Insert(ids, i, task.ID)
+	}
+	return nil
+}
+
+func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
+	old, ok := t.tasks[task.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != task.Version-1 {
+		return store.ErrConflict
+	}
+	// What places a task (request, step, key) never changes.
+	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key
+	remember(t, t.tasks, task.ID)
+	t.tasks[task.ID] = task.Clone()
+	return nil
+}
+
+func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
+	return t.batch.Append(sinks, ev)
+}

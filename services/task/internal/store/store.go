@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+)
+
+// ErrNotFound is returned for a missing task or step.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by a create whose key exists (task id, standalone key, step) and by
+// an update whose version is stale.
+var ErrConflict = errors.New("conflict")
+
+// Filter narrows ListTasks. Empty fields do not filter.
+type Filter struct {
+	// AssigneeID: tasks this user is one of the assignees of.
+	AssigneeID string
+	Status     domain.Status
+	RequestID  string
+}
+
+// Page is a page request: tasks are ordered by id; After is the last id of the previous
+// page ("" for the first). Size 0 means no limit.
+type Page struct {
+	Size  int
+	After string
+}
+
+// Reader answers queries. Inside a transaction it sees the transaction's own writes.
+type Reader interface {
+	GetTask(ctx context.Context, id string) (domain.Task, error)
+	// GetTaskByKey returns the standalone task created with key.
+	GetTaskByKey(ctx context.Context, key string) (domain.Task, error)
+	ListTasks(ctx context.Context, f Filter, p Page) ([]domain.Task, error)
+	GetStep(ctx context.Context, requestID string, index int) (domain.Step, error)
+	// StepTasks returns the tasks of a step, ordered by id.
+	StepTasks(ctx context.Context, requestID string, index int) ([]domain.Task, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+	// LockStep returns the step, holding its lock until the transaction ends (ErrNotFound
+	// if there is none).
+	LockStep(ctx context.Context, requestID string, index int) (domain.Step, error)
+	// LockRequestSteps returns every step of a request, ordered by index, holding their
+	// locks until the transaction ends.
+	LockRequestSteps(ctx context.Context, requestID string) ([]domain.Step, error)
+	// LockTask returns the task, holding its lock until the transaction ends.
+	LockTask(ctx context.Context, id string) (domain.Task, error)
+
+	// CreateStep writes a new step; ErrConflict if (RequestID, Index) exists, after waiting
+	// for a concurrent creator to finish. The transaction stays usable.
+	CreateStep(ctx context.Context, s domain.Step) error
+	// UpdateStep writes s if the stored version is s.Version-1 (else ErrConflict).
+	UpdateStep(ctx context.Context, s domain.Step) error
+	// CreateTask writes a new task; ErrConflict if its id or its standalone key exists. The
+	// transaction stays usable.
+	CreateTask(ctx context.Context, t domain.Task) error
+	// UpdateTask writes t if the stored version is t.Version-1 (else ErrConflict).
+	UpdateTask(ctx context.Context, t domain.Task) error
+
+	// Emit appends an event to the outbox for the given sinks; it commits with the change.
+	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+}
+
+// Store is the task service's storage.
+type Store interface {
+	Reader
+	outbox.Store
+	// InTx runs fn in a transaction: all its writes and events commit together, or none.
+	// Inside fn, read through tx only (the memory engine holds its write lock, so reading
+	// through the Store would wait forever), and keep fn free of outside effects: the
+	// PostgreSQL engine runs it again after a serialization failure or deadlock.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	Ping(ctx context.Context) error
+	Close()
+}

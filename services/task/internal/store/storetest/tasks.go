@@ -1,0 +1,164 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+func testTaskRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createSteps(t, s, newStep("req-1", 0, domain.Any))
+	want := newTask("t-1", "req-1", 0, "u-2", "u-1")
+	want.MinApprovals = 0
+	createTasks(t, s, want)
+	check(t, "GetTask", must(s.GetTask(ctx, "t-1"))(t), want)
+	_, err := s.GetTask(ctx, "nope")
+	wantErr(t, "GetTask missing", err, store.ErrNotFound)
+
+	// A read copy is the caller's: changing it changes nothing stored.
+	got := must(s.GetTask(ctx, "t-1"))(t)
+	got.AssigneeIDs[0] = "mallory"
+	got.History[0].Note = "changed"
+	check(t, "GetTask after changing a copy", must(s.GetTask(ctx, "t-1"))(t), want)
+}
+
+func testStandaloneRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	want := newStandalone("t-s", "onboarding/u-1", "u-1")
+	createTasks(t, s, want)
+	check(t, "GetTask", must(s.GetTask(ctx, "t-s"))(t), want)
+	check(t, "GetTaskByKey", must(s.GetTaskByKey(ctx, "onboarding/u-1"))(t), want)
+	_, err := s.GetTaskByKey(ctx, "onboarding/u-2")
+	wantErr(t, "GetTaskByKey missing", err, store.ErrNotFound)
+}
+
+func testCreateTaskDuplicate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createTasks(t, s, newStandalone("t-1", "k-1", "u-1"))
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		wantErr(t, "duplicate id", tx.CreateTask(ctx, newStandalone("t-1", "k-2", "u-1")), store.ErrConflict)
+		wantErr(t, "duplicate key", tx.CreateTask(ctx, newStandalone("t-2", "k-1", "u-1")), store.ErrConflict)
+		// The transaction is still usable after a refused create.
+		return tx.CreateTask(ctx, newStandalone("t-3", "k-3", "u-1"))
+	})
+	check(t, "tasks", ids(must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), []string{"t-1", "t-3"})
+	check(t, "u-1's inbox has no ghost rows", ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1", "t-3"})
+}
+
+func testUpdateTask(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createSteps(t, s, newStep("req-1", 0, domain.Any))
+	orig := newTask("t-1", "req-1", 0, "u-1")
+	createTasks(t, s, orig)
+
+	next := orig.Clone()
+	if err := next.Decide(domain.Approve, "u-1", "fine", at(5)); err != nil {
+		t.Fatal(err)
+	}
+	stale := next.Clone()
+	stale.Version = 5
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		wantErr(t, "stale version", tx.UpdateTask(ctx, stale), store.ErrConflict)
+		missing := next.Clone()
+		missing.ID = "nope"
+		wantErr(t, "missing task", tx.UpdateTask(ctx, missing), store.ErrNotFound)
+		return nil
+	})
+	// What places a task never changes, whatever the update carries.
+	moved := next.Clone()
+	moved.RequestID, moved.StepIndex, moved.Key = "req-2", 7, "k"
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, moved) })
+	check(t, "after update", must(s.GetTask(ctx, "t-1"))(t), next)
+	check(t, "the step still holds it", ids(must(s.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
+}
+
+// listFixture: three requests' tasks and a standalone one, with several assignees and
+// statuses.
+func listFixture(t *testing.T, s store.Store) {
+	createSteps(t, s, newStep("req-a", 0, domain.All), newStep("req-b", 0, domain.Any))
+	a1 := newTask("t-01", "req-a", 0, "u-1")
+	a2 := newTask("t-02", "req-a", 0, "u-2")
+	b1 := newTask("t-03", "req-b", 0, "u-1", "u-2")
+	st := newStandalone("t-04", "k", "u-2")
+	done := newTask("t-05", "req-a", 0, "u-3")
+	done.Status, done.Decision = domain.Done, domain.Approve
+	createTasks(t, s, b1, a2, a1, st, done)
+}
+
+func testListTasksFilters(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	listFixture(t, s)
+	for _, tc := range []struct {
+		name string
+		f    store.Filter
+		want []string
+	}{
+		{"all", store.Filter{}, []string{"t-01", "t-02", "t-03", "t-04", "t-05"}},
+		{"assignee", store.Filter{AssigneeID: "u-2"}, []string{"t-02", "t-03", "t-04"}},
+		{"assignee and request", store.Filter{AssigneeID: "u-2", RequestID: "req-a"}, []string{"t-02"}},
+		{"status", store.Filter{Status: domain.Done}, []string{"t-05"}},
+		{"assignee and status", store.Filter{AssigneeID: "u-3", Status: domain.Pending}, nil},
+		{"assignee, done", store.Filter{AssigneeID: "u-3", Status: domain.Done}, []string{"t-05"}},
+		{"request", store.Filter{RequestID: "req-a"}, []string{"t-01", "t-02", "t-05"}},
+		{"request and status", store.Filter{RequestID: "req-a", Status: domain.Pending}, []string{"t-01", "t-02"}},
+		{"everything", store.Filter{AssigneeID: "u-1", Status: domain.Pending, RequestID: "req-b"}, []string{"t-03"}},
+		{"unknown assignee", store.Filter{AssigneeID: "nobody"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, "ids", ids(must(s.ListTasks(ctx, tc.f, store.Page{}))(t)), tc.want)
+		})
+	}
+	// Every filtered row is the whole task.
+	got := must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1", RequestID: "req-b"}, store.Page{}))(t)
+	check(t, "listed task", got, []domain.Task{must(s.GetTask(ctx, "t-03"))(t)})
+}
+
+func testListTasksPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var all []domain.Task
+	var want []string
+	for i := range 7 {
+		id := fmt.Sprintf("t-%02d", 7-i) // created out of order
+		all = append(all, newStandalone(id, "k-"+id, "u-1"))
+		want = append([]string{id}, want...)
+	}
+	createTasks(t, s, all...)
+	for _, f := range []store.Filter{{}, {AssigneeID: "u-1"}, {AssigneeID: "u-1", Status: domain.Pending}} {
+		var got []string
+		after := ""
+		for {
+			page := must(s.ListTasks(ctx, f, store.Page{Size: 3, After: after}))(t)
+			got = append(got, ids(page)...)
+			if len(page) < 3 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		check(t, fmt.Sprintf("pages of %+v", f), got, want)
+	}
+}
+
+func testListTasksFollowsChanges(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createSteps(t, s, newStep("req-1", 0, domain.Any))
+	task := newTask("t-1", "req-1", 0, "u-1", "u-2")
+	createTasks(t, s, task)
+	if err := task.Reassign([]string{"u-2", "u-3"}, "admin", "", at(4)); err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
+	inbox := func(user string, status domain.Status) []string {
+		return ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: user, Status: status}, store.Page{}))(t))
+	}
+	check(t, "u-1 after reassign", inbox("u-1", ""), nil)
+	check(t, "u-3 after reassign", inbox("u-3", domain.Pending), []string{"t-1"})
+	task.Cancel("system", "request cancelled", at(5))
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
+	check(t, "u-2 pending after cancel", inbox("u-2", domain.Pending), nil)
+	check(t, "u-2 cancelled after cancel", inbox("u-2", domain.Cancelled), []string{"t-1"})
+	check(t, "u-3 any status", inbox("u-3", ""), []string{"t-1"})
+}

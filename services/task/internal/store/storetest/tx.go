@@ -1,0 +1,130 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
+			return err
+		}
+		if err := tx.CreateTask(ctx, newTask("t-1", "req-1", 0, "u-1")); err != nil {
+			return err
+		}
+		check(t, "step in tx", must(tx.GetStep(ctx, "req-1", 0))(t).Name, "step 0")
+		check(t, "task in tx", ids(must(tx.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
+		check(t, "inbox in tx", ids(must(tx.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1"})
+		return nil
+	})
+}
+
+var errBoom = errors.New("boom")
+
+// fullChange writes one of everything, and an event.
+func fullChange(ctx context.Context, tx store.Tx) error {
+	if err := tx.CreateStep(ctx, newStep("req-x", 0, domain.Any)); err != nil {
+		return err
+	}
+	if err := tx.CreateTask(ctx, newTask("t-x", "req-x", 0, "u-1")); err != nil {
+		return err
+	}
+	if err := tx.CreateTask(ctx, newStandalone("t-y", "k-y", "u-1")); err != nil {
+		return err
+	}
+	return tx.Emit(ctx, []string{"audit", "request"}, &eventsv1.Event{Id: "ev-x", Service: "grantflow-task", Action: "task.created", Subject: "tasks/t-x"})
+}
+
+func assertNothing(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := t.Context()
+	check(t, "tasks", ids(must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), nil)
+	check(t, "inbox", ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), nil)
+	_, err := s.GetStep(ctx, "req-x", 0)
+	wantErr(t, "step", err, store.ErrNotFound)
+	_, err = s.GetTaskByKey(ctx, "k-y")
+	wantErr(t, "key", err, store.ErrNotFound)
+	for _, sink := range []string{"audit", "request"} {
+		check(t, "pending "+sink, len(must(s.Pending(ctx, sink, 10))(t)), 0)
+	}
+	// The ids and keys are free again.
+	write(t, s, fullChange)
+}
+
+func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		if err := fullChange(ctx, tx); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	wantErr(t, "InTx", err, errBoom)
+	assertNothing(t, s)
+}
+
+func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+	func() {
+		defer func() {
+			if r := recover(); r != errBoom {
+				t.Errorf("recovered %v, want the closure's panic", r)
+			}
+		}()
+		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			if err := fullChange(ctx, tx); err != nil {
+				return err
+			}
+			panic(errBoom)
+		})
+	}()
+	assertNothing(t, s)
+}
+
+func testEvents(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	release := make(chan struct{})
+	inside := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			for _, id := range []string{"ev-1", "ev-2"} {
+				if err := tx.Emit(ctx, []string{"audit", "request"}, &eventsv1.Event{Id: id, Service: "grantflow-task", Action: "task.approved", Subject: "tasks/t"}); err != nil {
+					return err
+				}
+			}
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	// The memory engine's reads of the outbox do not wait for the write lock.
+	check(t, "pending before commit", len(must(s.Pending(ctx, "audit", 10))(t)), 0)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-task", Action: "task.created", Subject: "tasks/u"})
+	})
+	evIDs := func(evs []*eventsv1.Event) []string {
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.GetId())
+		}
+		return out
+	}
+	check(t, "audit", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
+	req := must(s.Pending(ctx, "request", 10))(t)
+	check(t, "request", evIDs(req), []string{"ev-1", "ev-2"})
+	if err := s.Ack(ctx, "request", req); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "request after ack", evIDs(must(s.Pending(ctx, "request", 10))(t)), nil)
+	check(t, "audit untouched by request's ack", len(must(s.Pending(ctx, "audit", 10))(t)), 3)
+}
