@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -206,7 +207,7 @@ type Facts struct {
 
 // GetFacts returns the users, apps and groups among the ids that exist, and optionally
 // the accesses between the listed users and apps (internal).
-func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []string, withAccesses bool) (Facts, error) {
+func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []string, withAccesses bool, appNames ...string) (Facts, error) {
 	f := Facts{Users: map[string]UserView{}, Apps: map[string]domain.App{}, Groups: []string{}}
 	users, err := s.store.GetUsers(ctx, userIDs)
 	if err != nil {
@@ -224,6 +225,16 @@ func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []stri
 		return f, err
 	}
 	for _, a := range apps {
+		f.Apps[a.ID] = a
+	}
+	for _, name := range appNames {
+		a, err := s.store.GetAppByName(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return f, err
+		}
 		f.Apps[a.ID] = a
 	}
 	groups, err := s.store.GetGroups(ctx, groupIDs)

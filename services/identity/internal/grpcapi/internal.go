@@ -27,7 +27,7 @@ func (h *Internal) Authenticate(ctx context.Context, r *identityv1.AuthenticateR
 }
 
 func (h *Internal) GetFacts(ctx context.Context, r *identityv1.GetFactsRequest) (*identityv1.GetFactsResponse, error) {
-	f, err := h.App.GetFacts(ctx, r.GetUserIds(), r.GetAppIds(), r.GetGroupIds(), r.GetIncludeAccesses())
+	f, err := h.App.GetFacts(ctx, r.GetUserIds(), r.GetAppIds(), r.GetGroupIds(), r.GetIncludeAccesses(), r.GetAppNames()...)
 	if err != nil {
 		return nil, err
 	}

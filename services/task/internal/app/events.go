@@ -91,10 +91,11 @@ func outcomeEvent(t domain.Task, step domain.Step, tally domain.Tally, outcome d
 }
 
 // sinksFor returns who receives an event: audit always; request for the outcome events of
-// a task that belongs to a request.
+// a task that belongs to a request, and for its reassignments (the new assignees may see
+// the request).
 func sinksFor(action string, t domain.Task) []string {
 	switch action {
-	case ActionApproved, ActionDeclined, ActionCompleted, ActionAutoApproved:
+	case ActionApproved, ActionDeclined, ActionCompleted, ActionAutoApproved, ActionReassigned:
 		if t.InRequest() {
 			return []string{SinkAudit, SinkRequest}
 		}

@@ -470,8 +470,10 @@ type GetFactsRequest struct {
 	GroupIds []string               `protobuf:"bytes,3,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"`
 	// Also report whether each listed user holds a permission on each listed app.
 	IncludeAccesses bool `protobuf:"varint,4,opt,name=include_accesses,json=includeAccesses,proto3" json:"include_accesses,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Apps looked up by name (exact): those that exist are reported in apps, by id.
+	AppNames      []string `protobuf:"bytes,5,rep,name=app_names,json=appNames,proto3" json:"app_names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetFactsRequest) Reset() {
@@ -530,6 +532,13 @@ func (x *GetFactsRequest) GetIncludeAccesses() bool {
 		return x.IncludeAccesses
 	}
 	return false
+}
+
+func (x *GetFactsRequest) GetAppNames() []string {
+	if x != nil {
+		return x.AppNames
+	}
+	return nil
 }
 
 type GetFactsResponse struct {
@@ -1102,12 +1111,13 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\x0e2!.grantflow.identity.v1.App.StatusR\x06status\x12\x1b\n" +
 	"\towner_ids\x18\x04 \x03(\tR\bownerIds\x12C\n" +
 	"\vpermissions\x18\x05 \x03(\v2!.grantflow.identity.v1.PermissionR\vpermissions\x12*\n" +
-	"\x11custom_role_names\x18\x06 \x03(\tR\x0fcustomRoleNames\"\xae\x01\n" +
+	"\x11custom_role_names\x18\x06 \x03(\tR\x0fcustomRoleNames\"\xdc\x01\n" +
 	"\x0fGetFactsRequest\x12$\n" +
 	"\buser_ids\x18\x01 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\auserIds\x12\"\n" +
 	"\aapp_ids\x18\x02 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06appIds\x12&\n" +
 	"\tgroup_ids\x18\x03 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\bgroupIds\x12)\n" +
-	"\x10include_accesses\x18\x04 \x01(\bR\x0fincludeAccesses\"\xc2\x03\n" +
+	"\x10include_accesses\x18\x04 \x01(\bR\x0fincludeAccesses\x12,\n" +
+	"\tapp_names\x18\x05 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xc8\x01R\bappNames\"\xc2\x03\n" +
 	"\x10GetFactsResponse\x12H\n" +
 	"\x05users\x18\x01 \x03(\v22.grantflow.identity.v1.GetFactsResponse.UsersEntryR\x05users\x12E\n" +
 	"\x04apps\x18\x02 \x03(\v21.grantflow.identity.v1.GetFactsResponse.AppsEntryR\x04apps\x12,\n" +
