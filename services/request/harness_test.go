@@ -1,0 +1,499 @@
+package request_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/policy"
+	"github.com/grantflow/grantflow/services/request"
+	"github.com/grantflow/grantflow/services/task"
+)
+
+const bootstrapKey = "bootstrap-key-for-request-tests-0123456789"
+
+// harness runs the real identity, policy, task and request services, each behind the kit's
+// real server chain on an in-memory listener, calling each other through generated clients
+// with signed internal tokens, their outboxes relayed as in production: task outcomes and
+// identity's triggers to the request service, every event to a recording audit sink.
+type harness struct {
+	t      testing.TB
+	req    requestv1.RequestServiceClient
+	tasks  taskv1.TaskServiceClient
+	id     identityv1.IdentityServiceClient
+	pol    policyv1.PolicyServiceClient
+	audit  *recorder
+	keys   map[string]string // person -> API key
+	ids    map[string]string // person -> user id
+	apps   map[string]string // app name -> id
+	signer *auth.Signer
+}
+
+// bufListener is an in-memory listener and a client connection to it, made before the
+// server that will serve it exists (the services' sinks point at each other).
+type bufListener struct {
+	lis  *bufconn.Listener
+	conn *grpc.ClientConn
+}
+
+func listen(t testing.TB, signer *auth.Signer) *bufListener {
+	lis := bufconn.Listen(1 << 20)
+	opts := []grpc.DialOption{
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+	}
+	if signer != nil {
+		opts = append(opts, grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer)))
+	}
+	conn, err := grpc.NewClient("passthrough:///bufconn", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &bufListener{lis: lis, conn: conn}
+}
+
+func (b *bufListener) userConn(t testing.TB) *grpc.ClientConn {
+	conn, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return b.lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func serveOn(t testing.TB, srv *grpc.Server, b *bufListener) {
+	go func() { _ = srv.Serve(b.lis) }()
+	t.Cleanup(srv.Stop)
+}
+
+type harnessOptions struct {
+	postgres bool
+	getenv   func(string) string
+}
+
+// newHarness starts the four services and seeds the organization (seedOrg).
+func newHarness(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// On PostgreSQL the four services share one fresh database, each in its own schema,
+	// migrated as each service opens its store.
+	url := ""
+	if o.postgres {
+		url = pgtest.NewEmptyDatabase(t)
+	}
+	pgURL := func() string { return url }
+	h := &harness{t: t, audit: &recorder{}, signer: signer,
+		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}, apps: map[string]string{}}
+
+	idL, polL, taskL, reqL := listen(t, signer), listen(t, signer), listen(t, signer), listen(t, signer)
+	var wg sync.WaitGroup
+	runCtx, stop := context.WithCancel(ctx)
+	var closers []func()
+	// Last cleanup to run: stop the relays, then close the stores (a pool closes only once
+	// every connection is back). The servers (registered later) stop before it.
+	t.Cleanup(func() {
+		stop()
+		wg.Wait()
+		for _, c := range closers {
+			c()
+		}
+	})
+	newServer := func(authn auth.Authenticator, internal func(string) bool) *grpc.Server {
+		srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: authn, InternalOnly: internal}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+
+	idSvc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgURL(), BootstrapAdminKey: bootstrapKey,
+		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idSrv := newServer(idSvc.Authenticator(), identity.InternalOnly)
+	idSvc.Register(idSrv)
+	serveOn(t, idSrv, idL)
+	idInternal := identityv1.NewIdentityInternalServiceClient(idL.conn)
+	authn := auth.Identity(idInternal)
+
+	polSvc, err := policy.New(ctx, policy.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal, AuditSink: h.audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	polSrv := newServer(authn, nil)
+	polSvc.Register(polSrv)
+	serveOn(t, polSrv, polL)
+
+	taskSvc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
+		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taskSrv := newServer(authn, task.InternalOnly)
+	taskSvc.Register(taskSrv)
+	serveOn(t, taskSrv, taskL)
+
+	reqSvc, err := request.New(ctx, request.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
+		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
+		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqSrv := newServer(authn, request.InternalOnly)
+	reqSvc.Register(reqSrv)
+	serveOn(t, reqSrv, reqL)
+
+	for _, run := range []func(context.Context){idSvc.RunRelays, polSvc.RunRelays, taskSvc.RunRelays, reqSvc.RunRelays} {
+		wg.Go(func() { run(runCtx) })
+	}
+	closers = append(closers, idSvc.Close, polSvc.Close, taskSvc.Close, reqSvc.Close)
+
+	h.req = requestv1.NewRequestServiceClient(reqL.userConn(t))
+	h.tasks = taskv1.NewTaskServiceClient(taskL.userConn(t))
+	h.id = identityv1.NewIdentityServiceClient(idL.userConn(t))
+	h.pol = policyv1.NewPolicyServiceClient(polL.userConn(t))
+	h.seedOrg()
+	return h
+}
+
+// forEachEngine runs test on the memory engines and on PostgreSQL (a database of its own;
+// skipped loudly, or failed under CI=true, without PostgreSQL).
+func forEachEngine(t *testing.T, test func(t *testing.T, h *harness)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		test(t, newHarness(t, harnessOptions{}))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		test(t, newHarness(t, harnessOptions{postgres: true}))
+	})
+}
+
+// as is a context calling with person's API key.
+func (h *harness) as(person string) context.Context {
+	key, ok := h.keys[person]
+	if !ok {
+		h.t.Fatalf("no key for %s", person)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+func (h *harness) onboard(person, role, manager string) {
+	h.t.Helper()
+	u, err := h.id.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person,
+		Role: identityv1.Role(identityv1.Role_value[role]), ManagerId: h.ids[manager]})
+	if err != nil {
+		h.t.Fatalf("onboard %s: %v", person, err)
+	}
+	k, err := h.id.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
+	if err != nil {
+		h.t.Fatalf("key for %s: %v", person, err)
+	}
+	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
+}
+
+// seedOrg builds, through identity's public API:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin, ada (ADMIN)
+//	├── mona (manager) ── uma, ulf
+//	└── otto, vera, walt, xena
+//
+// apps: Figma (owner otto; viewer, editor, admin*), GitHub (owners vera, walt, xena;
+// read, write, admin*), Vault (no owner; read).
+func (h *harness) seedOrg() {
+	h.t.Helper()
+	h.onboard("gm", "GENERAL_MANAGER", "")
+	h.onboard("admin", "ADMIN", "gm")
+	h.onboard("ada", "ADMIN", "gm")
+	h.onboard("mona", "USER", "gm")
+	h.onboard("uma", "USER", "mona")
+	h.onboard("ulf", "USER", "mona")
+	for _, p := range []string{"otto", "vera", "walt", "xena"} {
+		h.onboard(p, "USER", "gm")
+	}
+	h.app("Figma", []string{"otto"}, "viewer", "editor", "admin*")
+	h.app("GitHub", []string{"vera", "walt", "xena"}, "read", "write", "admin*")
+	h.app("Vault", nil, "read")
+}
+
+func (h *harness) app(name string, owners []string, perms ...string) {
+	h.t.Helper()
+	in := &identityv1.CreateAppRequest{Name: name, OwnerIds: h.people(owners...)}
+	for _, p := range perms {
+		priv := p[len(p)-1] == '*'
+		if priv {
+			p = p[:len(p)-1]
+		}
+		in.Permissions = append(in.Permissions, &identityv1.Permission{Name: p, Privileged: priv})
+	}
+	a, err := h.id.CreateApp(h.as("admin"), in)
+	if err != nil {
+		h.t.Fatalf("app %s: %v", name, err)
+	}
+	h.apps[name] = a.GetId()
+}
+
+func (h *harness) people(persons ...string) []string {
+	out := make([]string, len(persons))
+	for i, p := range persons {
+		id, ok := h.ids[p]
+		if !ok {
+			h.t.Fatalf("no person %s", p)
+		}
+		out[i] = id
+	}
+	return out
+}
+
+// person returns the name of a user id (for messages).
+func (h *harness) person(id string) string {
+	for p, pid := range h.ids {
+		if pid == id {
+			return p
+		}
+	}
+	return id
+}
+
+// policy creates and activates a policy.
+func (h *harness) policy(name string, typ typev1.RequestType, scope *policyv1.Scope, reviews []*typev1.Step, action *typev1.Step) string {
+	h.t.Helper()
+	p, err := h.pol.CreatePolicy(h.as("admin"), &policyv1.CreatePolicyRequest{Name: name, RequestType: typ, Scope: scope,
+		Workflow: &typev1.Workflow{ReviewSteps: reviews, ActionStep: action}})
+	if err != nil {
+		h.t.Fatalf("create policy %s: %v", name, err)
+	}
+	if _, err := h.pol.ActivatePolicyVersion(h.as("admin"), &policyv1.ActivatePolicyVersionRequest{PolicyId: p.GetId(), Version: 1}); err != nil {
+		h.t.Fatalf("activate policy %s: %v", name, err)
+	}
+	return p.GetId()
+}
+
+func stepOf(name string, kind typev1.AssigneeKind, approval typev1.Approval, min int32, users ...string) *typev1.Step {
+	return &typev1.Step{Name: name, Assignee: &typev1.Assignee{Kind: kind, UserIds: users}, Approval: approval, MinApprovals: min}
+}
+
+// submit submits as person and fails the test on error.
+func (h *harness) submit(person string, in *requestv1.SubmitRequestRequest) *requestv1.Request {
+	h.t.Helper()
+	r, err := h.req.SubmitRequest(h.as(person), in)
+	if err != nil {
+		h.t.Fatalf("submit as %s: %v", person, err)
+	}
+	return r
+}
+
+func (h *harness) grant(target, app, perm string) *requestv1.SubmitRequestRequest {
+	in := &requestv1.SubmitRequestRequest{Type: typev1.RequestType_GRANT_ACCESS, AppId: h.apps[app], Permission: perm, Reason: "work"}
+	if target != "" {
+		in.TargetUserId = h.ids[target]
+	}
+	return in
+}
+
+func (h *harness) get(person, id string) *requestv1.Request {
+	h.t.Helper()
+	r, err := h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id})
+	if err != nil {
+		h.t.Fatalf("get request %s as %s: %v", id, person, err)
+	}
+	return r
+}
+
+// waitFor polls the request (as the admin) until cond holds, failing after a deadline.
+// Advances travel through the outbox, so they are asynchronous by design.
+func (h *harness) waitFor(id, what string, cond func(r *requestv1.Request) bool) *requestv1.Request {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var r *requestv1.Request
+	for time.Now().Before(deadline) {
+		r = h.get("admin", id)
+		if cond(r) {
+			return r
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatalf("request %s: %s never happened; now %v", id, what, r)
+	return nil
+}
+
+func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.Request {
+	h.t.Helper()
+	return h.waitFor(id, "status "+s.String(), func(r *requestv1.Request) bool { return r.GetStatus() == s })
+}
+
+// pending returns the pending tasks of request id at step index, waiting until there are n.
+func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var got []*taskv1.Task
+	for time.Now().Before(deadline) {
+		res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		got = got[:0]
+		for _, t := range res.GetTasks() {
+			if t.GetStepIndex() == step {
+				got = append(got, t)
+			}
+		}
+		if len(got) == n {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatalf("request %s step %d: want %d pending tasks, have %d", id, step, n, len(got))
+	return nil
+}
+
+// tasksOf returns every task of a request (as the admin).
+func (h *harness) tasksOf(id string) []*taskv1.Task {
+	h.t.Helper()
+	res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res.GetTasks()
+}
+
+func (h *harness) approve(person, taskID string) {
+	h.t.Helper()
+	if _, err := h.tasks.ApproveTask(h.as(person), &taskv1.ApproveTaskRequest{Id: taskID, Justification: "ok by " + person}); err != nil {
+		h.t.Fatalf("approve %s as %s: %v", taskID, person, err)
+	}
+}
+
+func (h *harness) complete(person, taskID string) {
+	h.t.Helper()
+	if _, err := h.tasks.CompleteTask(h.as(person), &taskv1.CompleteTaskRequest{Id: taskID, Note: "done by " + person}); err != nil {
+		h.t.Fatalf("complete %s as %s: %v", taskID, person, err)
+	}
+}
+
+// access returns the permission person holds on app ("" if none).
+func (h *harness) access(person, app string) string {
+	h.t.Helper()
+	res, err := h.id.ListAccesses(h.as("admin"), &identityv1.ListAccessesRequest{UserId: h.ids[person], AppId: h.apps[app]})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, a := range res.GetAccesses() {
+		return a.GetPermission()
+	}
+	return ""
+}
+
+// assignees returns the persons of a task.
+func (h *harness) assignees(t *taskv1.Task) []string {
+	out := []string{}
+	for _, id := range t.GetAssigneeIds() {
+		out = append(out, h.person(id))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func code(err error) codes.Code { return status.Code(err) }
+
+// badField returns the first field a BadRequest detail of err names.
+func badField(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) > 0 {
+			return br.GetFieldViolations()[0].GetField()
+		}
+	}
+	return ""
+}
+
+// waitTask polls person's inbox until a task matches, failing after a deadline.
+func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) bool) *taskv1.Task {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range res.GetTasks() {
+			if match(tk) {
+				return tk
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no matching task in %s's inbox", person)
+	return nil
+}
+
+// --- events ---
+
+// recorder is a sink that keeps what it receives, deduplicating by id as audit does.
+type recorder struct {
+	mu     sync.Mutex
+	seen   map[string]bool
+	events []*eventsv1.Event
+}
+
+var _ outbox.Sink = (*recorder)(nil)
+
+func (r *recorder) DeliverEvents(_ context.Context, evs []*eventsv1.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	for _, e := range evs {
+		if !r.seen[e.GetId()] {
+			r.seen[e.GetId()] = true
+			r.events = append(r.events, e)
+		}
+	}
+	return nil
+}
+
+// actions returns the actions of the events about request id, in arrival order.
+func (r *recorder) actions(id string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := []string{}
+	for _, e := range r.events {
+		if e.GetSubject() == "requests/"+id {
+			out = append(out, e.GetAction())
+		}
+	}
+	return out
+}

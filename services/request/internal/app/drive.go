@@ -1,0 +1,353 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/services/request/internal/connector"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// gmReason is the history note of a General Manager's auto-approved manager step.
+const gmReason = "the requester is the General Manager, who has no manager: manager approval is recorded as auto-approved"
+
+// drive does what the request needs next that waits for nobody: open the current step's
+// tasks, apply the effect, run the agent. Every move is idempotent and recorded before the
+// next, so drive may run twice at once or again after a crash. inline: drive runs on a
+// caller's path and leaves the agent (which may retry for a while) to the work queue.
+func (s *Service) drive(ctx context.Context, id string, inline bool) error {
+	for range 64 { // each turn moves the request forward or returns
+		r, err := s.store.GetRequest(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case !r.Open():
+			return nil
+		case r.Applying:
+			return s.apply(ctx, r)
+		case !r.StepOpened:
+			if err := s.openStep(ctx, r); err != nil {
+				return err
+			}
+		default:
+			if step, isAction := r.CurrentStep(); isAction && step.Assignee.Kind == typev1.AssigneeKind_AGENT.String() && !inline {
+				return s.runAgent(ctx, r)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("request %s made no progress in 64 turns", id)
+}
+
+// exclude is who never reviews or carries out the request: its requester and target.
+func exclude(r domain.Request) []string {
+	out := []string{r.RequesterID}
+	if r.TargetUserID != "" && r.TargetUserID != r.RequesterID {
+		out = append(out, r.TargetUserID)
+	}
+	return out
+}
+
+// openStep opens the tasks of the request's current step and records them. A refusal of
+// the task or identity service that retrying cannot change fails the request.
+func (s *Service) openStep(ctx context.Context, r domain.Request) error {
+	step, isAction := r.CurrentStep()
+	in := &taskv1.OpenStepRequest{
+		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
+		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: assigneePB(step.Assignee),
+		Approval: typev1.Approval(typev1.Approval_value[step.Approval]), MinApprovals: int32(step.MinApprovals),
+		Action: s.actionText(r), RequesterId: r.RequesterID, TargetUserId: r.TargetUserID,
+	}
+	if isAction {
+		in.Type, in.Approval, in.MinApprovals = taskv1.Task_ACTION, typev1.Approval_APPROVAL_UNSPECIFIED, 0
+	}
+	agent := false
+	if !isAction && step.Assignee.Kind == typev1.AssigneeKind_MANAGER.String() && r.SkipManagerSteps {
+		in.AutoApproveReason = gmReason
+		in.Approval, in.MinApprovals = typev1.Approval_ANY, 0
+	} else {
+		res, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
+			Assignee: in.Assignee, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r),
+		})
+		if err != nil {
+			return s.failUnlessTransient(ctx, r.ID, "cannot resolve the assignees of step "+step.Name, err)
+		}
+		agent = res.GetAgent()
+		in.AssigneeIds, in.ResolutionNote = res.GetUserIds(), res.GetExplanation()
+		if agent {
+			in.AssigneeIds = nil
+		}
+		if !agent && len(in.AssigneeIds) == 0 {
+			return s.fail(ctx, r.ID, "nobody may review or carry out step "+step.Name+" (no assignee, and no admin besides the requester and target)")
+		}
+		if in.Approval == typev1.Approval_QUORUM && int(in.MinApprovals) > len(in.AssigneeIds) {
+			in.ResolutionNote = joinNote(in.ResolutionNote, fmt.Sprintf("quorum lowered from %d to the %d people who may review", in.MinApprovals, len(in.AssigneeIds)))
+			in.MinApprovals = int32(len(in.AssigneeIds))
+		}
+	}
+	res, err := s.tasks.OpenStep(ctx, in)
+	if err != nil {
+		return s.failUnlessTransient(ctx, r.ID, "cannot open the tasks of step "+step.Name, err)
+	}
+	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.LockRequest(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		before := cur.Clone()
+		var taskIDs, people []string
+		for _, t := range res.GetTasks() {
+			taskIDs = append(taskIDs, t.GetId())
+			people = append(people, t.GetAssigneeIds()...)
+		}
+		cur.AddTasks(taskIDs...)
+		cur.AddAssignees(people...)
+		if cur.Open() && !cur.Applying && cur.StepIndex == r.StepIndex && !cur.StepOpened {
+			cur.StepOpened = true
+			data := eventData(cur)
+			data.TaskIDs, data.AssigneeIDs = taskIDs, people
+			data.Note = joinNote(in.GetResolutionNote(), in.GetAutoApproveReason())
+			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
+				return err
+			}
+			switch {
+			case res.GetStepOutcome() == taskv1.StepOutcome_PASSED:
+				if err := s.passStep(ctx, tx, &cur, gmReason); err != nil {
+					return err
+				}
+			case agent:
+				if err := s.work(ctx, tx, workAgent, cur, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return s.update(ctx, tx, before, cur)
+	})
+}
+
+// passStep records that the current step passed and moves on (next step, or applying the
+// effect after the action step); the work queue carries on from there.
+func (s *Service) passStep(ctx context.Context, tx store.Tx, r *domain.Request, note string) error {
+	step, isAction := r.CurrentStep()
+	data := eventData(*r)
+	data.StepName, data.Note = step.Name, note
+	action := "request.step_passed"
+	if isAction {
+		action = "request.action_completed"
+	}
+	if err := s.emit(ctx, tx, action, *r, auth.SystemUserID, data); err != nil {
+		return err
+	}
+	r.StepOpened = true
+	r.Advance()
+	return s.work(ctx, tx, workDrive, *r, nil)
+}
+
+// update writes cur if it differs from before.
+func (s *Service) update(ctx context.Context, tx store.Tx, before, cur domain.Request) error {
+	if requestsEqual(before, cur) {
+		return nil
+	}
+	cur.Version = before.Version + 1
+	cur.UpdateTime = s.now()
+	return tx.UpdateRequest(ctx, cur)
+}
+
+func requestsEqual(a, b domain.Request) bool {
+	return a.Status == b.Status && a.Stage == b.Stage && a.StepIndex == b.StepIndex && a.StepOpened == b.StepOpened &&
+		a.Applying == b.Applying && a.AppID == b.AppID && a.FailureReason == b.FailureReason &&
+		slices.Equal(a.TaskIDs, b.TaskIDs) && slices.Equal(a.AssigneeIDs, b.AssigneeIDs)
+}
+
+func joinNote(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+// failUnlessTransient fails the request when err is a final answer; a transient error is
+// returned so that the work queue tries again later.
+func (s *Service) failUnlessTransient(ctx context.Context, id, what string, err error) error {
+	if transient(err) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return s.fail(ctx, id, what+": "+describe(err))
+}
+
+// fail closes an open request as FAILED with the reason, and cancels its open tasks.
+func (s *Service) fail(ctx context.Context, id, reason string) error {
+	return s.close(ctx, id, domain.Failed, reason, "request.failed")
+}
+
+// close closes an open request and queues the cancellation of its open tasks.
+func (s *Service) close(ctx context.Context, id string, status domain.Status, reason, action string) error {
+	closed := false
+	err := s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.LockRequest(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !cur.Open() {
+			return nil
+		}
+		before := cur.Clone()
+		cur.Close(status, reason)
+		closed = true
+		if err := s.emit(ctx, tx, action, cur, auth.SystemUserID, eventData(cur)); err != nil {
+			return err
+		}
+		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: "request " + string(status) + ": " + reason}); err != nil {
+			return err
+		}
+		return s.update(ctx, tx, before, cur)
+	})
+	if err == nil && closed {
+		s.log.InfoContext(ctx, "request closed", "request", id, "status", string(status), "reason", reason)
+	}
+	return err
+}
+
+// apply applies the effect of a request whose action step passed, and closes it DONE, or
+// FAILED with the reason identity gave.
+func (s *Service) apply(ctx context.Context, r domain.Request) error {
+	var err error
+	appID := r.AppID
+	switch r.Type {
+	case domain.GrantAccess, domain.ChangePermission, domain.RemoveAccess:
+		change := map[domain.Type]identityv1.AccessChange{
+			domain.GrantAccess: identityv1.AccessChange_GRANT, domain.ChangePermission: identityv1.AccessChange_CHANGE,
+			domain.RemoveAccess: identityv1.AccessChange_REMOVE,
+		}[r.Type]
+		_, err = s.identity.ApplyAccessChange(ctx, &identityv1.ApplyAccessChangeRequest{
+			RequestId: r.ID, Change: change, UserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission,
+		})
+	case domain.AddApp:
+		in := &identityv1.AddAppRequest{RequestId: r.ID, Name: r.NewApp.Name, OwnerIds: r.NewApp.OwnerIDs}
+		for _, p := range r.NewApp.Permissions {
+			in.Permissions = append(in.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})
+		}
+		var res *identityv1.AddAppResponse
+		res, err = s.identity.AddApp(ctx, in)
+		appID = res.GetApp().GetId()
+	case domain.ArchiveApp:
+		_, err = s.identity.ArchiveApp(ctx, &identityv1.ArchiveAppRequest{RequestId: r.ID, AppId: r.AppID})
+	}
+	if err != nil {
+		if transient(err) {
+			return fmt.Errorf("apply request %s: %w", r.ID, err)
+		}
+		return s.close(ctx, r.ID, domain.Failed, "the effect could not be applied: "+describe(err), "request.failed")
+	}
+	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.LockRequest(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.Open() || !cur.Applying {
+			return nil
+		}
+		before := cur.Clone()
+		cur.Close(domain.Done, "")
+		cur.AppID = appID
+		if err := s.emit(ctx, tx, "request.done", cur, auth.SystemUserID, eventData(cur)); err != nil {
+			return err
+		}
+		return s.update(ctx, tx, before, cur)
+	})
+}
+
+// actionText says in words what the request asks for (tasks show it).
+func (s *Service) actionText(r domain.Request) string {
+	switch r.Type {
+	case domain.GrantAccess:
+		return fmt.Sprintf("Grant %s on app %s to user %s", r.Permission, r.AppID, r.TargetUserID)
+	case domain.ChangePermission:
+		return fmt.Sprintf("Change the permission of user %s on app %s from %s to %s", r.TargetUserID, r.AppID, r.PreviousPermission, r.Permission)
+	case domain.RemoveAccess:
+		return fmt.Sprintf("Remove %s on app %s from user %s", r.Permission, r.AppID, r.TargetUserID)
+	case domain.AddApp:
+		return "Add the app " + r.NewApp.Name
+	case domain.ArchiveApp:
+		return "Archive the app " + r.AppID
+	}
+	return string(r.Type)
+}
+
+// runAgent carries out the action step assigned to the system agent: the app's connector
+// provisions the change, then the agent completes its task (the effect is then applied and
+// the request closes). When the connector keeps failing, the task goes to the app's owners
+// as a manual action, with the reason in its history.
+func (s *Service) runAgent(ctx context.Context, r domain.Request) error {
+	sys := auth.WithPrincipal(ctx, auth.System())
+	list, err := s.taskPublic.ListTasks(sys, &taskv1.ListTasksRequest{RequestId: r.ID, PageSize: 500})
+	if err != nil {
+		return fmt.Errorf("agent: list the tasks of %s: %w", r.ID, err)
+	}
+	var task *taskv1.Task
+	for _, t := range list.GetTasks() {
+		if t.GetType() == taskv1.Task_ACTION && int(t.GetStepIndex()) == r.StepIndex {
+			task = t
+		}
+	}
+	if task == nil || task.GetStatus() != taskv1.Task_PENDING || len(task.GetAssigneeIds()) > 0 {
+		return nil // done already, or handed to people
+	}
+	a := connector.Action{RequestID: r.ID, TaskID: task.GetId(), Type: string(r.Type), UserID: r.TargetUserID,
+		AppID: r.AppID, Permission: r.Permission, PreviousPermission: r.PreviousPermission}
+	facts := &identityv1.GetFactsRequest{}
+	if r.TargetUserID != "" {
+		facts.UserIds = []string{r.TargetUserID}
+	}
+	if r.AppID != "" {
+		facts.AppIds = []string{r.AppID}
+	}
+	f, err := s.identity.GetFacts(ctx, facts)
+	if err != nil {
+		return fmt.Errorf("agent: facts of %s: %w", r.ID, err)
+	}
+	a.UserEmail = f.GetUsers()[r.TargetUserID].GetEmail()
+	a.AppName = f.GetApps()[r.AppID].GetName()
+	if r.NewApp != nil {
+		a.AppName, a.NewAppOwnerIDs = r.NewApp.Name, r.NewApp.OwnerIDs
+	}
+	conn := s.connectors.For(r.AppID, a.AppName)
+	if perr := conn.Provision(ctx, a); perr != nil {
+		owners, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
+			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_APP_OWNER}, AppId: r.AppID, ExcludeUserIds: exclude(r),
+		})
+		if err != nil {
+			return fmt.Errorf("agent: owners of %s: %w", r.AppID, err)
+		}
+		note := fmt.Sprintf("the system agent could not provision through the %s connector (%v); carry the change out by hand and complete this task", conn.Name(), perr)
+		note = joinNote(note, owners.GetExplanation())
+		if len(note) > 2000 {
+			note = note[:2000]
+		}
+		_, err = s.taskPublic.ReassignTask(sys, &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: owners.GetUserIds(), Note: note})
+		if err != nil && transient(err) {
+			return fmt.Errorf("agent: hand task %s to the owners: %w", task.GetId(), err)
+		}
+		s.log.WarnContext(ctx, "agent: provisioning failed; task handed to the app's owners", "request", r.ID, "task", task.GetId(), "error", perr.Error())
+		return nil
+	}
+	_, err = s.taskPublic.CompleteTask(sys, &taskv1.CompleteTaskRequest{Id: task.GetId(), Note: "provisioned by the system agent through the " + conn.Name() + " connector"})
+	if err != nil && transient(err) {
+		return fmt.Errorf("agent: complete task %s: %w", task.GetId(), err)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+func visible(sub authz.Subject, r domain.Request) authz.Decision {
+	return authz.CanViewRequest(sub, authz.RequestFacts{
+		RequesterID: r.RequesterID, TargetUserID: r.TargetUserID, TargetManagerID: r.TargetManagerID,
+		AppOwnerIDs: r.AppOwnerIDs, AssigneeIDs: r.AssigneeIDs,
+	})
+}
+
+// Get returns a request the caller may see; any other is NOT_FOUND.
+func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
+	_, sub, err := caller(ctx)
+	if err != nil {
+		return domain.Request{}, err
+	}
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return domain.Request{}, requestNotFound(err, id)
+	}
+	if !visible(sub, r).Allowed {
+		return domain.Request{}, errs.NotFound("request", id)
+	}
+	return r, nil
+}
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+	tokenPrefix     = "r1:"
+)
+
+// List returns a page of the requests the caller may see, newest first: Admin and GM see
+// every request, anyone else those they are requester, target, the target's manager, an
+// owner of the app or an assignee of.
+func (s *Service) List(ctx context.Context, f store.Filter, size int, token string) ([]domain.Request, string, error) {
+	_, sub, err := caller(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if !isAdminOrGM(sub) {
+		f.ViewerID = sub.UserID
+	}
+	if size <= 0 {
+		size = defaultPageSize
+	}
+	if size > maxPageSize {
+		return nil, "", errs.Invalid("page_size", "at most 500")
+	}
+	var before string
+	if token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil || !strings.HasPrefix(string(raw), tokenPrefix) {
+			return nil, "", errs.Invalid("page_token", "not a token this call returned")
+		}
+		before = strings.TrimPrefix(string(raw), tokenPrefix)
+	}
+	out, err := s.store.ListRequests(ctx, f, store.Page{Size: size + 1, Before: before})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > size {
+		out = out[:size]
+		next = base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + out[size-1].ID))
+	}
+	return out, next, nil
+}
+
+// Cancel cancels a request in progress (requester, Admin, GM) and cancels its open tasks.
+func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request, error) {
+	p, sub, err := caller(ctx)
+	if err != nil {
+		return domain.Request{}, err
+	}
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return domain.Request{}, requestNotFound(err, id)
+	}
+	if !visible(sub, r).Allowed {
+		return domain.Request{}, errs.NotFound("request", id)
+	}
+	if d := authz.CanCancelRequest(sub, r.RequesterID); !d.Allowed {
+		return domain.Request{}, errs.PermissionDenied("not allowed: " + d.Reason)
+	}
+	note := "cancelled by " + p.UserID
+	if reason != "" {
+		note += ": " + reason
+	}
+	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.LockRequest(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !cur.Open() {
+			return errs.FailedPrecondition("REQUEST_CLOSED", "request "+id+" is "+string(cur.Status)+", no longer in progress")
+		}
+		before := cur.Clone()
+		cur.Close(domain.Cancelled, "")
+		data := eventData(cur)
+		data.Note = note
+		if err := s.emit(ctx, tx, "request.cancelled", cur, "", data); err != nil {
+			return err
+		}
+		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: note}); err != nil {
+			return err
+		}
+		return s.update(ctx, tx, before, cur)
+	})
+	if err != nil {
+		return domain.Request{}, err
+	}
+	// The work queue cancels the open tasks; doing it now too makes the answer complete.
+	if _, err := s.tasks.CancelTasks(ctx, cancelTasksRequest(id, note)); err != nil {
+		s.log.WarnContext(ctx, "request: task cancellation deferred to the work queue", "request", id, "error", err.Error())
+	}
+	r, err = s.store.GetRequest(ctx, id)
+	return r, requestNotFound(err, id)
+}

@@ -1,0 +1,282 @@
+// Package app is the request service's application layer: every call's authorization,
+// validation and transaction, and the orchestration that carries a request from submit to
+// a closed state through the policy, task and identity services.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/request/internal/connector"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// ServiceName is this service's name in events and traces.
+const ServiceName = "grantflow-request"
+
+// Sink names of the outbox: "audit" receives every event; "work" is the service's own
+// queue of what must still happen after a commit (open the next step, apply the effect,
+// run the agent, cancel tasks): delivered back to this service at least once, so a crash
+// between two steps delays an advance but never loses it.
+const (
+	SinkAudit = "audit"
+	SinkWork  = "work"
+)
+
+// Work actions (sink "work").
+const (
+	workDrive       = "request.work.drive"
+	workCancelTasks = "request.work.cancel_tasks"
+	workAgent       = "request.work.agent"
+)
+
+// Options configure the service.
+type Options struct {
+	Store store.Store
+	// Identity: facts, assignee resolution and the effects (internal API).
+	Identity identityv1.IdentityInternalServiceClient
+	// Policy resolves the policy version a request follows.
+	Policy policyv1.PolicyServiceClient
+	// Tasks opens and cancels steps' tasks and standalone tasks (internal API); TaskPublic
+	// completes and reassigns the agent's tasks.
+	Tasks      taskv1.TaskInternalServiceClient
+	TaskPublic taskv1.TaskServiceClient
+	// Connectors carry out the AGENT's action steps (see package connector).
+	Connectors *connector.Registry
+	Logger     *slog.Logger
+	// Notify is called after a commit that appended outbox events (wakes the relays).
+	Notify func()
+	Now    func() time.Time
+}
+
+// Service implements the request API.
+type Service struct {
+	store      store.Store
+	identity   identityv1.IdentityInternalServiceClient
+	policy     policyv1.PolicyServiceClient
+	tasks      taskv1.TaskInternalServiceClient
+	taskPublic taskv1.TaskServiceClient
+	connectors *connector.Registry
+	log        *slog.Logger
+	notify     func()
+	now        func() time.Time
+}
+
+// New returns the service.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, identity: o.Identity, policy: o.Policy, tasks: o.Tasks, taskPublic: o.TaskPublic,
+		connectors: o.Connectors, log: o.Logger, notify: o.Notify, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.notify == nil {
+		s.notify = func() {}
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	if s.connectors == nil {
+		s.connectors = connector.NewRegistry(nil)
+	}
+	return s
+}
+
+// write runs fn in one transaction, then wakes the relays.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.store.InTx(ctx, fn); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// writeQuiet runs fn in one transaction without waking the relays: the caller goes on with
+// the work it queued and wakes them after (so the work queue does not race it for nothing).
+func (s *Service) writeQuiet(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.store.InTx(ctx, fn)
+}
+
+// caller returns the principal of the call and its subject for the permissions matrix.
+func caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.UserID == "" {
+		return p, authz.Subject{}, errs.Unauthenticated("no caller")
+	}
+	return p, subjectOf(p.UserID, p.Role, p.IsSystem()), nil
+}
+
+func subjectOf(id string, role identityv1.Role, system bool) authz.Subject {
+	sub := authz.Subject{UserID: id, Active: true}
+	switch {
+	case system, role == identityv1.Role_ADMIN:
+		sub.Role = authz.RoleAdmin
+	case role == identityv1.Role_GENERAL_MANAGER:
+		sub.Role = authz.RoleGeneralManager
+	case role == identityv1.Role_USER:
+		sub.Role = authz.RoleUser
+	default:
+		sub.Active = false // an unknown role may do nothing (authz fails closed)
+	}
+	return sub
+}
+
+func isAdminOrGM(sub authz.Subject) bool {
+	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
+}
+
+// internalCaller refuses a caller that is not another Grantflow service.
+func internalCaller(ctx context.Context) error {
+	p, ok := auth.FromContext(ctx)
+	switch {
+	case !ok:
+		return errs.Unauthenticated("no caller")
+	case !p.Internal:
+		return errs.PermissionDenied("this call is internal to Grantflow")
+	}
+	return nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Etag is a request's etag: its version, quoted.
+func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+func requestNotFound(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.NotFound("request", id)
+	}
+	return err
+}
+
+// event builds an outbox event about request r. actor overrides the caller as the actor
+// ("system" for what the engine does by itself).
+func (s *Service) event(ctx context.Context, action string, r domain.Request, actor string, data any) (*eventsv1.Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := auth.FromContext(ctx)
+	ev := &eventsv1.Event{
+		Id: newID(), Service: ServiceName, Action: action, Subject: "requests/" + r.ID,
+		Time: timestamppb.New(s.now()), ActorId: p.UserID, ActorCredential: p.CredentialID,
+		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, Data: raw,
+	}
+	if actor != "" && actor != p.UserID {
+		ev.ActorId, ev.ActorCredential = actor, actor
+	}
+	if ev.ActorId == "" {
+		ev.ActorId = auth.SystemUserID
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		ev.TraceId = sc.TraceID().String()
+		carrier := propagation.MapCarrier{}
+		propagation.TraceContext{}.Inject(ctx, carrier)
+		ev.Traceparent = carrier.Get("traceparent")
+	}
+	return ev, nil
+}
+
+// emit appends an audit event about r.
+func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain.Request, actor string, data any) error {
+	ev, err := s.event(ctx, action, r, actor, data)
+	if err != nil {
+		return err
+	}
+	return tx.Emit(ctx, []string{SinkAudit}, ev)
+}
+
+// work appends a work item about r for this service itself (sink "work").
+func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain.Request, data any) error {
+	ev, err := s.event(ctx, action, r, auth.SystemUserID, data)
+	if err != nil {
+		return err
+	}
+	return tx.Emit(ctx, []string{SinkWork}, ev)
+}
+
+// requestEvent is the data of the request's audit events: the request after the change.
+type requestEvent struct {
+	Type          string         `json:"type"`
+	Status        string         `json:"status"`
+	Stage         string         `json:"stage"`
+	RequesterID   string         `json:"requesterId"`
+	TargetUserID  string         `json:"targetUserId,omitempty"`
+	AppID         string         `json:"appId,omitempty"`
+	Permission    string         `json:"permission,omitempty"`
+	Previous      string         `json:"previousPermission,omitempty"`
+	NewApp        *domain.NewApp `json:"newApp,omitempty"`
+	Reason        string         `json:"reason,omitempty"`
+	PolicyLevel   string         `json:"policyLevel,omitempty"`
+	StepIndex     int            `json:"stepIndex"`
+	StepName      string         `json:"stepName,omitempty"`
+	TaskIDs       []string       `json:"taskIds,omitempty"`
+	AssigneeIDs   []string       `json:"assigneeIds,omitempty"`
+	Note          string         `json:"note,omitempty"`
+	FailureReason string         `json:"failureReason,omitempty"`
+}
+
+func eventData(r domain.Request) requestEvent {
+	e := requestEvent{
+		Type: string(r.Type), Status: string(r.Status), Stage: string(r.Stage), RequesterID: r.RequesterID,
+		TargetUserID: r.TargetUserID, AppID: r.AppID, Permission: r.Permission, Previous: r.PreviousPermission,
+		NewApp: r.NewApp, Reason: r.Reason, PolicyLevel: r.PolicyLevel, StepIndex: r.StepIndex, FailureReason: r.FailureReason,
+	}
+	if r.Open() {
+		st, _ := r.CurrentStep()
+		e.StepName = st.Name
+	}
+	return e
+}
+
+// transient reports whether an error of another service is worth retrying later (the
+// service is down or overloaded) rather than a final answer about the request.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var own *errs.Error
+	if errors.As(err, &own) { // this service's own answer
+		return own.Kind == errs.KindUnavailable || own.Kind == errs.KindAborted || own.Kind == errs.KindResourceExhausted
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return true // not an answer of another service: a local failure, retry
+	}
+	switch st.Code() {
+	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.FailedPrecondition,
+		codes.PermissionDenied, codes.Unauthenticated, codes.OutOfRange, codes.Unimplemented:
+		return false
+	}
+	return true
+}
+
+// describe is a one-line account of an error of another service, for a request's
+// failure reason.
+func describe(err error) string {
+	e := errs.FromStatus(err)
+	var ge *errs.Error
+	if errors.As(e, &ge) {
+		return ge.Message
+	}
+	return fmt.Sprint(e)
+}

@@ -1,0 +1,308 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// Submission is what a submit asks for.
+type Submission struct {
+	// ClientID is the optional client-chosen id (AIP-155).
+	ClientID     string
+	Type         domain.Type
+	TargetUserID string
+	AppID        string
+	Permission   string
+	NewApp       *domain.NewApp
+	Reason       string
+}
+
+// Submit validates a submission, pins the policy version that governs it, stores the
+// request and opens its first step. A retry with the same client id returns the first
+// request; the same client id with another body is ALREADY_EXISTS.
+func (s *Service) Submit(ctx context.Context, in Submission) (domain.Request, error) {
+	p, sub, err := caller(ctx)
+	if err != nil {
+		return domain.Request{}, err
+	}
+	r, err := s.submit(ctx, p.UserID, &sub, in)
+	if err != nil {
+		return domain.Request{}, err
+	}
+	return s.settle(ctx, r.ID)
+}
+
+// settle drives a request as far as it goes without waiting for anyone, and returns it.
+func (s *Service) settle(ctx context.Context, id string) (domain.Request, error) {
+	defer s.notify()
+	if err := s.drive(ctx, id, true); err != nil {
+		// The work queue finishes what failed here (a service down): the request stands.
+		s.log.WarnContext(ctx, "request: advance deferred to the work queue", "request", id, "error", err.Error())
+	}
+	r, err := s.store.GetRequest(ctx, id)
+	return r, requestNotFound(err, id)
+}
+
+// submit creates the request. sub is the caller's subject for the permissions matrix; nil
+// means a trigger of the system (offboarding), which the matrix does not restrict.
+func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Subject, in Submission) (domain.Request, error) {
+	if in.Type.AboutUser() && in.TargetUserID == "" {
+		in.TargetUserID = requesterID
+	}
+	body := domain.Body{Type: in.Type, RequesterID: requesterID, TargetUserID: in.TargetUserID, AppID: in.AppID,
+		Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason}
+	hash := body.Hash()
+	if in.ClientID != "" {
+		if prev, err := s.store.GetRequestByClientID(ctx, in.ClientID); err == nil {
+			return sameBody(prev, hash)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return domain.Request{}, err
+		}
+	}
+	if err := shape(in); err != nil {
+		return domain.Request{}, err
+	}
+
+	// The facts: requester, target, the app (by id, or by name for ADD_APP), owners.
+	userIDs := []string{requesterID}
+	if in.TargetUserID != "" && in.TargetUserID != requesterID {
+		userIDs = append(userIDs, in.TargetUserID)
+	}
+	factsReq := &identityv1.GetFactsRequest{UserIds: userIDs, IncludeAccesses: in.Type.AboutUser()}
+	if in.AppID != "" {
+		factsReq.AppIds = []string{in.AppID}
+	}
+	if in.NewApp != nil {
+		factsReq.AppNames = []string{in.NewApp.Name}
+		for _, o := range in.NewApp.OwnerIDs {
+			if !slices.Contains(factsReq.UserIds, o) {
+				factsReq.UserIds = append(factsReq.UserIds, o)
+			}
+		}
+	}
+	facts, err := s.identity.GetFacts(ctx, factsReq)
+	if err != nil {
+		return domain.Request{}, err
+	}
+	r := domain.Request{
+		ID: newID(), ClientID: in.ClientID, BodyHash: hash, Type: in.Type, RequesterID: requesterID,
+		TargetUserID: in.TargetUserID, AppID: in.AppID, Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason,
+	}
+	if err := s.checkTarget(&r, sub, facts); err != nil {
+		return domain.Request{}, err
+	}
+
+	// The policy version that governs the request, pinned now.
+	pol, err := s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
+		RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
+	})
+	if err != nil {
+		return domain.Request{}, fmt.Errorf("resolve the policy: %w", err)
+	}
+	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
+	r.Workflow = workflowFromPB(pol.GetWorkflow())
+	if req, ok := facts.GetUsers()[requesterID]; ok {
+		r.SkipManagerSteps = authz.SkipsManagerApproval(subjectOf(req.GetId(), req.GetRole(), false)) &&
+			req.GetStatus() == identityv1.User_ACTIVE
+	}
+	r.Status, r.Stage = domain.InProgress, domain.StageReview
+	if len(r.Workflow.ReviewSteps) == 0 {
+		r.Stage = domain.StageAction
+	}
+	r.CreateTime = s.now()
+	r.UpdateTime, r.Version = r.CreateTime, 1
+
+	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, "request.created", r, "", eventData(r)); err != nil {
+			return err
+		}
+		return s.work(ctx, tx, workDrive, r, nil)
+	})
+	if errors.Is(err, store.ErrConflict) && in.ClientID != "" {
+		// A concurrent submit with the same client id won the race.
+		prev, gerr := s.store.GetRequestByClientID(ctx, in.ClientID)
+		if gerr != nil {
+			return domain.Request{}, gerr
+		}
+		return sameBody(prev, hash)
+	}
+	return r, err
+}
+
+func sameBody(prev domain.Request, hash string) (domain.Request, error) {
+	if prev.BodyHash != hash {
+		return domain.Request{}, errs.AlreadyExists("REQUEST_ID_REUSED",
+			"request_id "+prev.ClientID+" was already used for a different request").With("request", prev.ID)
+	}
+	return prev, nil
+}
+
+// shape checks which fields the request type needs, before asking anyone anything.
+func shape(in Submission) error {
+	var bad []errs.FieldViolation
+	need := func(ok bool, field, what string) {
+		if !ok {
+			bad = append(bad, errs.FieldViolation{Field: field, Description: what})
+		}
+	}
+	switch in.Type {
+	case domain.GrantAccess, domain.ChangePermission:
+		need(in.AppID != "", "app_id", "required for "+string(in.Type))
+		need(in.Permission != "", "permission", "required for "+string(in.Type))
+		need(in.NewApp == nil, "new_app", "only for ADD_APP")
+	case domain.RemoveAccess, domain.ArchiveApp:
+		need(in.AppID != "", "app_id", "required for "+string(in.Type))
+		need(in.NewApp == nil, "new_app", "only for ADD_APP")
+		if in.Type == domain.ArchiveApp {
+			need(in.Permission == "", "permission", "not used by ARCHIVE_APP")
+			need(in.TargetUserID == "", "target_user_id", "not used by ARCHIVE_APP")
+		}
+	case domain.AddApp:
+		need(in.NewApp != nil && in.NewApp.Name != "", "new_app.name", "required for ADD_APP")
+		need(in.AppID == "", "app_id", "ADD_APP names the new app in new_app")
+		need(in.Permission == "", "permission", "not used by ADD_APP")
+		need(in.TargetUserID == "", "target_user_id", "not used by ADD_APP")
+		if in.NewApp != nil {
+			seen := map[string]bool{}
+			for i, p := range in.NewApp.Permissions {
+				field := fmt.Sprintf("new_app.permissions[%d].name", i)
+				need(p.Name != "", field, "required")
+				need(!seen[p.Name], field, "duplicate permission "+p.Name)
+				seen[p.Name] = true
+			}
+		}
+	default:
+		need(false, "type", "unknown request type")
+	}
+	if len(bad) > 0 {
+		return errs.InvalidFields(bad...)
+	}
+	return nil
+}
+
+// checkTarget checks the submission against the directory (the target exists and may be
+// asked for by the caller; the app and permission exist; the access is or is not held) and
+// fills what the request remembers of it (the target's manager, the app's owners).
+func (s *Service) checkTarget(r *domain.Request, sub *authz.Subject, f *identityv1.GetFactsResponse) error {
+	var target *identityv1.UserFacts
+	if r.TargetUserID != "" {
+		t, ok := f.GetUsers()[r.TargetUserID]
+		if !ok {
+			return errs.Invalid("target_user_id", "no user "+r.TargetUserID)
+		}
+		target = t
+		r.TargetManagerID = t.GetManagerId()
+	}
+	if sub != nil {
+		if d := authz.CanSubmitRequestFor(*sub, r.TargetUserID, r.TargetManagerID); !d.Allowed {
+			return errs.PermissionDenied("not allowed: " + d.Reason)
+		}
+	}
+	var app *identityv1.AppFacts
+	if r.AppID != "" {
+		a, ok := f.GetApps()[r.AppID]
+		if !ok {
+			return errs.Invalid("app_id", "no app "+r.AppID)
+		}
+		app = a
+		r.AppOwnerIDs = slices.Clone(a.GetOwnerIds())
+	}
+	var held *identityv1.Access
+	for _, a := range f.GetAccesses() {
+		if a.GetUserId() == r.TargetUserID && a.GetAppId() == r.AppID {
+			held = a
+		}
+	}
+	hasPermission := func(name string) bool {
+		return slices.ContainsFunc(app.GetPermissions(), func(p *identityv1.Permission) bool { return p.GetName() == name })
+	}
+	switch r.Type {
+	case domain.GrantAccess, domain.ChangePermission:
+		switch {
+		case target.GetStatus() != identityv1.User_ACTIVE:
+			return errs.Invalid("target_user_id", "user "+r.TargetUserID+" is offboarded")
+		case app.GetStatus() != identityv1.App_ACTIVE:
+			return errs.Invalid("app_id", "app "+app.GetName()+" is archived")
+		case !hasPermission(r.Permission):
+			return errs.Invalid("permission", fmt.Sprintf("app %s has no permission %q", app.GetName(), r.Permission))
+		}
+		if r.Type == domain.GrantAccess && held != nil {
+			if held.GetPermission() == r.Permission {
+				return errs.Invalid("permission", fmt.Sprintf("the user already holds %s on %s", r.Permission, app.GetName()))
+			}
+			return errs.Invalid("permission", fmt.Sprintf("the user already holds %s on %s: ask for CHANGE_PERMISSION", held.GetPermission(), app.GetName()))
+		}
+		if r.Type == domain.ChangePermission {
+			switch {
+			case held == nil:
+				return errs.Invalid("app_id", "the user holds no access on "+app.GetName()+" to change")
+			case held.GetPermission() == r.Permission:
+				return errs.Invalid("permission", "the user already holds "+r.Permission+" on "+app.GetName())
+			}
+			r.PreviousPermission = held.GetPermission()
+		}
+	case domain.RemoveAccess:
+		switch {
+		case held == nil:
+			return errs.Invalid("app_id", "the user holds no access on "+app.GetName())
+		case r.Permission != "" && held.GetPermission() != r.Permission:
+			return errs.Invalid("permission", fmt.Sprintf("the user holds %s on %s, not %s", held.GetPermission(), app.GetName(), r.Permission))
+		}
+		r.Permission = held.GetPermission()
+	case domain.ArchiveApp:
+		if app.GetStatus() != identityv1.App_ACTIVE {
+			return errs.Invalid("app_id", "app "+app.GetName()+" is already archived")
+		}
+	case domain.AddApp:
+		for _, a := range f.GetApps() {
+			if a.GetName() == r.NewApp.Name {
+				return errs.Invalid("new_app.name", "an app named "+r.NewApp.Name+" exists")
+			}
+		}
+		for i, o := range r.NewApp.OwnerIDs {
+			u, ok := f.GetUsers()[o]
+			if !ok || u.GetStatus() != identityv1.User_ACTIVE {
+				return errs.Invalid(fmt.Sprintf("new_app.owner_ids[%d]", i), "no active user "+o)
+			}
+		}
+		r.AppOwnerIDs = slices.Clone(r.NewApp.OwnerIDs)
+	}
+	return nil
+}
+
+func workflowFromPB(w *typev1.Workflow) domain.Workflow {
+	out := domain.Workflow{ReviewSteps: []domain.Step{}, ActionStep: stepFromPB(w.GetActionStep())}
+	for _, st := range w.GetReviewSteps() {
+		out.ReviewSteps = append(out.ReviewSteps, stepFromPB(st))
+	}
+	return out
+}
+
+func stepFromPB(s *typev1.Step) domain.Step {
+	a := s.GetAssignee()
+	approval := s.GetApproval().String()
+	if s.GetApproval() == typev1.Approval_APPROVAL_UNSPECIFIED {
+		approval = typev1.Approval_ANY.String()
+	}
+	return domain.Step{
+		Name: s.GetName(), Approval: approval, MinApprovals: int(s.GetMinApprovals()),
+		Assignee: domain.Assignee{Kind: a.GetKind().String(), CustomRole: a.GetCustomRole(), GroupIDs: a.GetGroupIds(), UserIDs: a.GetUserIds()},
+	}
+}
+
+func assigneePB(a domain.Assignee) *typev1.Assignee {
+	return &typev1.Assignee{Kind: typev1.AssigneeKind(typev1.AssigneeKind_value[a.Kind]), CustomRole: a.CustomRole, GroupIds: a.GroupIDs, UserIds: a.UserIDs}
+}

@@ -1,0 +1,251 @@
+// Package domain holds the request service's model: a request, the policy version it
+// pinned, and the rules of its state machine.
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+)
+
+// Type is a request type (the names of grantflow.type.v1.RequestType).
+type Type string
+
+const (
+	AddApp           Type = "ADD_APP"
+	GrantAccess      Type = "GRANT_ACCESS"
+	ChangePermission Type = "CHANGE_PERMISSION"
+	RemoveAccess     Type = "REMOVE_ACCESS"
+	ArchiveApp       Type = "ARCHIVE_APP"
+)
+
+// AboutUser reports whether requests of this type are about a user's access.
+func (t Type) AboutUser() bool {
+	return t == GrantAccess || t == ChangePermission || t == RemoveAccess
+}
+
+// Status is where a request stands.
+type Status string
+
+const (
+	InProgress Status = "IN_PROGRESS"
+	Declined   Status = "DECLINED"
+	Done       Status = "DONE"
+	Cancelled  Status = "CANCELLED"
+	Failed     Status = "FAILED"
+)
+
+// Stage is the part of the workflow a request is in.
+type Stage string
+
+const (
+	StageReview Stage = "REVIEW"
+	StageAction Stage = "ACTION"
+	StageClosed Stage = "CLOSED"
+)
+
+// Assignee is a step's assignee spec (kind as in grantflow.type.v1.AssigneeKind).
+type Assignee struct {
+	Kind       string   `json:"kind"`
+	CustomRole string   `json:"customRole,omitempty"`
+	GroupIDs   []string `json:"groupIds,omitempty"`
+	UserIDs    []string `json:"userIds,omitempty"`
+}
+
+// Step is one workflow step of the pinned policy version.
+type Step struct {
+	Name         string   `json:"name"`
+	Assignee     Assignee `json:"assignee"`
+	Approval     string   `json:"approval,omitempty"`
+	MinApprovals int      `json:"minApprovals,omitempty"`
+}
+
+// Workflow is the pinned policy version's workflow, copied into the request at submit (a
+// version never changes, so the copy is the version).
+type Workflow struct {
+	ReviewSteps []Step `json:"reviewSteps"`
+	ActionStep  Step   `json:"actionStep"`
+}
+
+// Permission is a permission level of a new app.
+type Permission struct {
+	Name       string `json:"name"`
+	Privileged bool   `json:"privileged,omitempty"`
+}
+
+// NewApp is the app an ADD_APP request adds.
+type NewApp struct {
+	Name        string       `json:"name"`
+	OwnerIDs    []string     `json:"ownerIds,omitempty"`
+	Permissions []Permission `json:"permissions,omitempty"`
+}
+
+// Request is one ask for a change.
+type Request struct {
+	ID string
+	// ClientID is the submit's client-chosen id (AIP-155); BodyHash fingerprints the body it
+	// came with, so that a reuse with another body is refused.
+	ClientID, BodyHash string
+
+	Type         Type
+	RequesterID  string
+	TargetUserID string
+	AppID        string
+	Permission   string
+	// PreviousPermission: CHANGE_PERMISSION, the permission held at submit.
+	PreviousPermission string
+	NewApp             *NewApp
+	Reason             string
+
+	Status        Status
+	Stage         Stage
+	FailureReason string
+
+	PolicyID      string
+	PolicyVersion int64
+	PolicyLevel   string
+	Workflow      Workflow
+	// SkipManagerSteps: the requester is the General Manager, whose manager steps are
+	// recorded as auto-approved.
+	SkipManagerSteps bool
+
+	// StepIndex is the current step: 0..n-1 the review steps, n the action step.
+	StepIndex int
+	// StepOpened: the current step's tasks are known to be open (OpenStep answered).
+	StepOpened bool
+	// Applying: the action step passed; the effect is being applied.
+	Applying bool
+	TaskIDs  []string
+
+	// Who may see the request besides Admin and GM: the target's manager and the app's
+	// owners as they were at submit, and everyone assigned a task of it.
+	TargetManagerID string
+	AppOwnerIDs     []string
+	AssigneeIDs     []string
+
+	CreateTime, UpdateTime time.Time
+	Version                int64
+}
+
+// Errors of the state machine.
+var (
+	ErrClosed = errors.New("the request is closed")
+)
+
+// Open reports whether the request is still in progress.
+func (r Request) Open() bool { return r.Status == InProgress }
+
+// ActionIndex is the step index of the action step.
+func (r Request) ActionIndex() int { return len(r.Workflow.ReviewSteps) }
+
+// CurrentStep returns the step at StepIndex and whether it is the action step.
+func (r Request) CurrentStep() (Step, bool) {
+	if r.StepIndex >= r.ActionIndex() {
+		return r.Workflow.ActionStep, true
+	}
+	return r.Workflow.ReviewSteps[r.StepIndex], false
+}
+
+// ViewerIDs are the people who may see the request besides Admin and GM.
+func (r Request) ViewerIDs() []string {
+	out := []string{}
+	add := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	add(r.RequesterID, r.TargetUserID, r.TargetManagerID)
+	add(r.AppOwnerIDs...)
+	add(r.AssigneeIDs...)
+	return out
+}
+
+// AddTasks records task ids (once each, in order).
+func (r *Request) AddTasks(ids ...string) {
+	for _, id := range ids {
+		if !slices.Contains(r.TaskIDs, id) {
+			r.TaskIDs = append(r.TaskIDs, id)
+		}
+	}
+}
+
+// AddAssignees records people assigned a task of the request (once each).
+func (r *Request) AddAssignees(ids ...string) {
+	for _, id := range ids {
+		if id != "" && !slices.Contains(r.AssigneeIDs, id) {
+			r.AssigneeIDs = append(r.AssigneeIDs, id)
+		}
+	}
+}
+
+// Close ends the request in status s.
+func (r *Request) Close(s Status, reason string) {
+	r.Status, r.Stage, r.Applying = s, StageClosed, false
+	if reason != "" {
+		r.FailureReason = reason
+	}
+}
+
+// Advance moves past the current step, which passed: to the next review step or the action
+// step (its tasks not open yet), or, past the action step, to applying the effect.
+func (r *Request) Advance() {
+	if r.StepIndex >= r.ActionIndex() {
+		r.Applying = true
+		return
+	}
+	r.StepIndex++
+	r.StepOpened = false
+	if r.StepIndex >= r.ActionIndex() {
+		r.Stage = StageAction
+	}
+}
+
+// Clone returns a deep copy.
+func (r Request) Clone() Request {
+	r.TaskIDs = slices.Clone(r.TaskIDs)
+	r.AppOwnerIDs = slices.Clone(r.AppOwnerIDs)
+	r.AssigneeIDs = slices.Clone(r.AssigneeIDs)
+	if r.NewApp != nil {
+		n := *r.NewApp
+		n.OwnerIDs = slices.Clone(n.OwnerIDs)
+		n.Permissions = slices.Clone(n.Permissions)
+		r.NewApp = &n
+	}
+	w := r.Workflow
+	w.ReviewSteps = slices.Clone(w.ReviewSteps)
+	for i := range w.ReviewSteps {
+		w.ReviewSteps[i].Assignee = w.ReviewSteps[i].Assignee.clone()
+	}
+	w.ActionStep.Assignee = w.ActionStep.Assignee.clone()
+	r.Workflow = w
+	return r
+}
+
+func (a Assignee) clone() Assignee {
+	a.GroupIDs, a.UserIDs = slices.Clone(a.GroupIDs), slices.Clone(a.UserIDs)
+	return a
+}
+
+// Body is what a submit asked for; its hash decides whether a reused client id came with
+// the same body.
+type Body struct {
+	Type         Type    `json:"type"`
+	RequesterID  string  `json:"requesterId"`
+	TargetUserID string  `json:"targetUserId"`
+	AppID        string  `json:"appId"`
+	Permission   string  `json:"permission"`
+	NewApp       *NewApp `json:"newApp,omitempty"`
+	Reason       string  `json:"reason"`
+}
+
+// Hash is a stable fingerprint of the body.
+func (b Body) Hash() string {
+	raw, _ := json.Marshal(b) // a struct of strings: cannot fail
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,112 @@
+// Package grpcapi maps the request service's protobuf API onto the application layer.
+package grpcapi
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/services/request/internal/app"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// Public is the RequestService.
+type Public struct {
+	requestv1.UnimplementedRequestServiceServer
+	App *app.Service
+}
+
+func (h *Public) SubmitRequest(ctx context.Context, in *requestv1.SubmitRequestRequest) (*requestv1.Request, error) {
+	sub := app.Submission{
+		ClientID: in.GetRequestId(), Type: domain.Type(in.GetType().String()), TargetUserID: in.GetTargetUserId(),
+		AppID: in.GetAppId(), Permission: in.GetPermission(), Reason: in.GetReason(),
+	}
+	if n := in.GetNewApp(); n != nil {
+		sub.NewApp = &domain.NewApp{Name: n.GetName(), OwnerIDs: n.GetOwnerIds()}
+		for _, p := range n.GetPermissions() {
+			sub.NewApp.Permissions = append(sub.NewApp.Permissions, domain.Permission{Name: p.GetName(), Privileged: p.GetPrivileged()})
+		}
+	}
+	r, err := h.App.Submit(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	return requestPB(r), nil
+}
+
+func (h *Public) GetRequest(ctx context.Context, in *requestv1.GetRequestRequest) (*requestv1.Request, error) {
+	r, err := h.App.Get(ctx, in.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return requestPB(r), nil
+}
+
+func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsRequest) (*requestv1.ListRequestsResponse, error) {
+	f := store.Filter{RequesterID: in.GetRequesterId(), TargetUserID: in.GetTargetUserId(), AppID: in.GetAppId()}
+	if in.GetStatus() != requestv1.Request_STATUS_UNSPECIFIED {
+		f.Status = domain.Status(in.GetStatus().String())
+	}
+	if in.GetType() != typev1.RequestType_REQUEST_TYPE_UNSPECIFIED {
+		f.Type = domain.Type(in.GetType().String())
+	}
+	rs, next, err := h.App.List(ctx, f, int(in.GetPageSize()), in.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &requestv1.ListRequestsResponse{Requests: make([]*requestv1.Request, 0, len(rs)), NextPageToken: next}
+	for _, r := range rs {
+		out.Requests = append(out.Requests, requestPB(r))
+	}
+	return out, nil
+}
+
+func (h *Public) CancelRequest(ctx context.Context, in *requestv1.CancelRequestRequest) (*requestv1.Request, error) {
+	r, err := h.App.Cancel(ctx, in.GetId(), in.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return requestPB(r), nil
+}
+
+// Internal is the RequestInternalService: the inbox of other services' events.
+type Internal struct {
+	requestv1.UnimplementedRequestInternalServiceServer
+	eventsv1.UnimplementedEventSinkServiceServer
+	App *app.Service
+}
+
+func (h *Internal) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
+	if err := h.App.DeliverEvents(ctx, in.GetEvents()); err != nil {
+		return nil, err
+	}
+	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(in.GetEvents()))}, nil
+}
+
+func requestPB(r domain.Request) *requestv1.Request {
+	out := &requestv1.Request{
+		Id: r.ID, Type: typev1.RequestType(typev1.RequestType_value[string(r.Type)]), RequesterId: r.RequesterID,
+		TargetUserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission, Reason: r.Reason,
+		Status:   requestv1.Request_Status(requestv1.Request_Status_value[string(r.Status)]),
+		Stage:    requestv1.Request_Stage(requestv1.Request_Stage_value[string(r.Stage)]),
+		PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, TaskIds: r.TaskIDs,
+		CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
+		RequestId: r.ClientID, PolicyLevel: r.PolicyLevel, StepIndex: int32(r.StepIndex),
+		FailureReason: r.FailureReason, PreviousPermission: r.PreviousPermission, Etag: app.Etag(r.Version),
+	}
+	if out.TaskIds == nil {
+		out.TaskIds = []string{}
+	}
+	if n := r.NewApp; n != nil {
+		out.NewApp = &requestv1.NewApp{Name: n.Name, OwnerIds: n.OwnerIDs}
+		for _, p := range n.Permissions {
+			out.NewApp.Permissions = append(out.NewApp.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})
+		}
+	}
+	return out
+}

@@ -1,0 +1,18 @@
+package memory_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/grantflow/grantflow/services/request/internal/store"
+	"github.com/grantflow/grantflow/services/request/internal/store/memory"
+	"github.com/grantflow/grantflow/services/request/internal/store/storetest"
+)
+
+// TestMain fails the package when a test leaves goroutines behind.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(*testing.T) store.Store { return memory.New() })
+}

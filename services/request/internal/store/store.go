@@ -1,0 +1,76 @@
+// Package store is the request service's storage contract. Two engines implement it
+// (memory/ and postgres/); storetest/ is the contract suite both run.
+package store
+
+import (
+	"context"
+	"errors"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+)
+
+// ErrNotFound is returned for a missing request.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by a create whose id or client id exists, and by an update whose
+// version is stale.
+var ErrConflict = errors.New("conflict")
+
+// Filter narrows ListRequests. Empty fields do not filter.
+type Filter struct {
+	Status       domain.Status
+	Type         domain.Type
+	RequesterID  string
+	TargetUserID string
+	AppID        string
+	// ViewerID: only requests this user may see as requester, target, the target's
+	// manager, an owner of the app or an assignee (domain.Request.ViewerIDs).
+	ViewerID string
+}
+
+// Page is a page request: requests come newest first (ids descending: UUIDv7 ids sort by
+// creation time); Before is the last id of the previous page ("" for the first). Size 0
+// means no limit.
+type Page struct {
+	Size   int
+	Before string
+}
+
+// Reader answers queries. Inside a transaction it sees the transaction's own writes.
+type Reader interface {
+	GetRequest(ctx context.Context, id string) (domain.Request, error)
+	// GetRequestByClientID returns the request submitted with this client id.
+	GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error)
+	ListRequests(ctx context.Context, f Filter, p Page) ([]domain.Request, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+	// LockRequest returns the request, holding its lock until the transaction ends.
+	LockRequest(ctx context.Context, id string) (domain.Request, error)
+	// CreateRequest writes a new request; ErrConflict if its id or client id exists (after
+	// waiting for a concurrent creator to finish). The transaction stays usable.
+	CreateRequest(ctx context.Context, r domain.Request) error
+	// UpdateRequest writes r if the stored version is r.Version-1 (else ErrConflict).
+	UpdateRequest(ctx context.Context, r domain.Request) error
+	// MarkProcessed records that an incoming event was handled, and reports whether it is
+	// new: false means an earlier transaction handled it and the event must be skipped.
+	MarkProcessed(ctx context.Context, eventID string) (bool, error)
+	// Emit appends an event to the outbox for the given sinks; it commits with the change.
+	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+}
+
+// Store is the request service's storage.
+type Store interface {
+	Reader
+	outbox.Store
+	// InTx runs fn in a transaction: its writes, events and processed marks commit
+	// together, or none. Inside fn read through tx only, and keep fn free of outside
+	// effects: the PostgreSQL engine runs it again after a serialization failure.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	Ping(ctx context.Context) error
+	Close()
+}

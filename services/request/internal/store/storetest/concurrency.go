@@ -1,0 +1,134 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// testLockSerializes: read-modify-write of a request under its lock never loses an update,
+// so every versioned write succeeds.
+func testLockSerializes(t *testing.T, s store.Store) {
+	create(t, s, grant("r-1", "u-1", "u-1", "app"))
+	errs := parallel(func(i int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			r, err := tx.LockRequest(ctx, "r-1")
+			if err != nil {
+				return err
+			}
+			r.AddTasks(fmt.Sprintf("t-%02d", i))
+			r.AddAssignees(fmt.Sprintf("u-%02d", i))
+			r.StepIndex++
+			r.Version++
+			return tx.UpdateRequest(ctx, r)
+		})
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	got := must(s.GetRequest(t.Context(), "r-1"))(t)
+	check(t, "version", got.Version, int64(1+writers))
+	check(t, "step index (incremented by each)", got.StepIndex, writers)
+	check(t, "task ids (one added by each)", len(got.TaskIDs), writers)
+	for i := range writers {
+		if !slices.Contains(got.TaskIDs, fmt.Sprintf("t-%02d", i)) {
+			t.Errorf("t-%02d lost", i)
+		}
+		check(t, fmt.Sprintf("u-%02d sees it", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), []string{"r-1"})
+	}
+}
+
+// exactlyOneWon fails t unless exactly one error is nil and the others are ErrConflict; it
+// returns the winner.
+func exactlyOneWon(t *testing.T, errs []error) int {
+	t.Helper()
+	winner, won := -1, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winner = i
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("writer %d: %v, want ErrConflict", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d writers won, want exactly 1", won)
+	}
+	return winner
+}
+
+// testConcurrentCreateClientID: of concurrent submits with one client id, one creates its
+// request; the others find the id taken (after waiting for the winner), and leave nothing.
+func testConcurrentCreateClientID(t *testing.T, s store.Store) {
+	winner := exactlyOneWon(t, parallel(func(i int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			r := grant(fmt.Sprintf("r-%02d", i), fmt.Sprintf("u-%02d", i), fmt.Sprintf("u-%02d", i), "app")
+			r.ClientID = "client-1"
+			return tx.CreateRequest(ctx, r)
+		})
+	}))
+	ctx := t.Context()
+	want := fmt.Sprintf("r-%02d", winner)
+	check(t, "by client id", must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, want)
+	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{want})
+	for i := range writers {
+		var sees []string
+		if i == winner {
+			sees = []string{want}
+		}
+		check(t, fmt.Sprintf("u-%02d", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), sees)
+	}
+}
+
+// testConcurrentCreateID: the same for one request id with different client ids; the losers'
+// client ids stay free.
+func testConcurrentCreateID(t *testing.T, s store.Store) {
+	winner := exactlyOneWon(t, parallel(func(i int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			r := grant("r-1", "u-1", "u-1", "app")
+			r.ClientID = fmt.Sprintf("client-%02d", i)
+			return tx.CreateRequest(ctx, r)
+		})
+	}))
+	ctx := t.Context()
+	check(t, "client id", must(s.GetRequest(ctx, "r-1"))(t).ClientID, fmt.Sprintf("client-%02d", winner))
+	for i := range writers {
+		_, err := s.GetRequestByClientID(ctx, fmt.Sprintf("client-%02d", i))
+		if i != winner {
+			wantErr(t, fmt.Sprintf("client-%02d", i), err, store.ErrNotFound)
+		}
+	}
+	check(t, "u-1", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-1"})
+}
+
+// testConcurrentMarkProcessed: of transactions marking one event at once, exactly one finds
+// it new.
+func testConcurrentMarkProcessed(t *testing.T, s store.Store) {
+	news := make([]bool, writers)
+	errs := parallel(func(i int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			isNew, err := tx.MarkProcessed(ctx, "ev-1")
+			news[i] = isNew
+			return err
+		})
+	})
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+		if news[i] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d transactions found ev-1 new, want exactly 1", n)
+	}
+}

@@ -1,0 +1,52 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// Run runs the contract suite. newStore is called once per test and must return an empty
+// store of the test's own; the tests run in parallel.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	for _, tc := range []struct {
+		name string
+		test func(t *testing.T, s store.Store)
+	}{
+		{"Ping", testPing},
+
+		{"RequestRoundTrip", testRoundTrip},
+		{"GetRequestByClientID", testByClientID},
+		{"CreateRequestDuplicateIDOrClientID", testCreateDuplicate},
+		{"UpdateRequestChecksVersionAndKeepsClientID", testUpdate},
+		{"LockRequest", testLockRequest},
+
+		{"ListRequestsFilters", testListFilters},
+		{"ListRequestsViewers", testListViewers},
+		{"ListRequestsViewersFollowUpdates", testListViewersFollowUpdates},
+		{"ListRequestsNewestFirstByPages", testListPaging},
+		{"ListRequestsIDsSortBytewise", testListBytewise},
+
+		{"TxReadsItsOwnWrites", testTxReadsOwnWrites},
+		{"ClosureErrorLeavesNothing", testClosureErrorLeavesNothing},
+		{"ClosurePanicLeavesNothing", testClosurePanicLeavesNothing},
+		{"MarkProcessedDedupes", testMarkProcessed},
+		{"EventsPendingOnlyAfterCommitInOrder", testEvents},
+
+		{"LockRequestSerializesTransactions", testLockSerializes},
+		{"ConcurrentCreateSameClientIDOneWins", testConcurrentCreateClientID},
+		{"ConcurrentCreateSameIDOneWins", testConcurrentCreateID},
+		{"ConcurrentMarkProcessedOneNew", testConcurrentMarkProcessed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}

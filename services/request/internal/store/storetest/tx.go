@@ -1,0 +1,233 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		r := grant("r-1", "u-1", "u-1", "app")
+		r.ClientID = "client-1"
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		got, err := tx.GetRequest(ctx, "r-1")
+		if err != nil {
+			return err
+		}
+		check(t, "get in tx", got, r)
+		if got, err = tx.GetRequestByClientID(ctx, "client-1"); err != nil {
+			return err
+		}
+		check(t, "by client id in tx", got, r)
+		check(t, "list in tx", list(t, tx, store.Filter{}, store.Page{}), []string{"r-1"})
+		check(t, "viewer list in tx", list(t, tx, store.Filter{ViewerID: "u-1"}, store.Page{Size: 10}), []string{"r-1"})
+		locked, err := tx.LockRequest(ctx, "r-1")
+		if err != nil {
+			return err
+		}
+		locked.AddAssignees("u-9")
+		locked.Status, locked.Version = domain.Done, 2
+		if err := tx.UpdateRequest(ctx, locked); err != nil {
+			return err
+		}
+		if got, err = tx.GetRequest(ctx, "r-1"); err != nil {
+			return err
+		}
+		check(t, "get after update in tx", got, locked)
+		check(t, "new viewer in tx", list(t, tx, store.Filter{ViewerID: "u-9"}, store.Page{}), []string{"r-1"})
+		check(t, "status in tx", list(t, tx, store.Filter{Status: domain.Done}, store.Page{}), []string{"r-1"})
+		return nil
+	})
+}
+
+var errBoom = errors.New("boom")
+
+// seedForRollback writes r-0, the request fullChange updates.
+func seedForRollback(t *testing.T, s store.Store) domain.Request {
+	r := grant("r-0", "u-0", "u-0", "app")
+	r.ClientID = "client-0"
+	create(t, s, r)
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-0", Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-0"})
+	})
+	return r
+}
+
+// fullChange writes one of everything: a new request, an update of r-0 that adds a viewer,
+// a processed mark and an event.
+func fullChange(ctx context.Context, tx store.Tx) error {
+	r := grant("r-x", "u-x", "u-x", "app")
+	r.ClientID = "client-x"
+	if err := tx.CreateRequest(ctx, r); err != nil {
+		return err
+	}
+	old, err := tx.LockRequest(ctx, "r-0")
+	if err != nil {
+		return err
+	}
+	old.AddAssignees("late")
+	old.Status, old.Version = domain.Done, old.Version+1
+	if err := tx.UpdateRequest(ctx, old); err != nil {
+		return err
+	}
+	isNew, err := tx.MarkProcessed(ctx, "ev-in")
+	if err != nil {
+		return err
+	}
+	if !isNew {
+		return errors.New("ev-in was marked processed by a transaction that failed")
+	}
+	return tx.Emit(ctx, []string{"audit", "task"}, &eventsv1.Event{Id: "ev-x", Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-x"})
+}
+
+func assertNothing(t *testing.T, s store.Store, orig domain.Request) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.GetRequest(ctx, "r-x")
+	wantErr(t, "created request", err, store.ErrNotFound)
+	_, err = s.GetRequestByClientID(ctx, "client-x")
+	wantErr(t, "its client id", err, store.ErrNotFound)
+	check(t, "updated request", must(s.GetRequest(ctx, "r-0"))(t), orig)
+	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-0"})
+	check(t, "done", list(t, s, store.Filter{Status: domain.Done}, store.Page{}), nil)
+	for _, viewer := range []string{"u-x", "late"} {
+		check(t, "viewer "+viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), nil)
+	}
+	check(t, "pending audit", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0"})
+	check(t, "pending task", evIDs(must(s.Pending(ctx, "task", 10))(t)), nil)
+	// The id, the client id, the version and the processed mark are free again.
+	write(t, s, fullChange)
+	check(t, "requests after the change", list(t, s, store.Filter{}, store.Page{}), []string{"r-x", "r-0"})
+	check(t, "late sees r-0", list(t, s, store.Filter{ViewerID: "late"}, store.Page{}), []string{"r-0"})
+	check(t, "pending audit after the change", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
+}
+
+func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+	orig := seedForRollback(t, s)
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		if err := fullChange(ctx, tx); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	wantErr(t, "InTx", err, errBoom)
+	assertNothing(t, s, orig)
+}
+
+func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+	orig := seedForRollback(t, s)
+	func() {
+		defer func() {
+			if r := recover(); r != errBoom {
+				t.Errorf("recovered %v, want the closure's panic", r)
+			}
+		}()
+		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			if err := fullChange(ctx, tx); err != nil {
+				return err
+			}
+			panic(errBoom)
+		})
+	}()
+	assertNothing(t, s, orig)
+}
+
+func testMarkProcessed(t *testing.T, s store.Store) {
+	mark := func(ctx context.Context, tx store.Tx, id string, want bool) {
+		t.Helper()
+		isNew, err := tx.MarkProcessed(ctx, id)
+		if err != nil {
+			t.Errorf("MarkProcessed(%s): %v", id, err)
+		}
+		check(t, "new "+id, isNew, want)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		mark(ctx, tx, "ev-1", true)
+		mark(ctx, tx, "ev-1", false) // again in the same transaction
+		mark(ctx, tx, "ev-2", true)
+		return nil
+	})
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		mark(ctx, tx, "ev-1", false)
+		mark(ctx, tx, "ev-2", false)
+		mark(ctx, tx, "ev-3", true)
+		return nil
+	})
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		mark(ctx, tx, "ev-4", true)
+		return errBoom
+	})
+	wantErr(t, "InTx", err, errBoom)
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		mark(ctx, tx, "ev-4", true) // the failed transaction's mark is gone
+		mark(ctx, tx, "ev-3", false)
+		return nil
+	})
+}
+
+func evIDs(evs []*eventsv1.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.GetId())
+	}
+	return out
+}
+
+func testEvents(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	release := make(chan struct{})
+	inside := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			for _, id := range []string{"ev-1", "ev-2"} {
+				if err := tx.Emit(ctx, []string{"audit", "task"}, &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-1"}); err != nil {
+					return err
+				}
+			}
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	// The memory engine's reads of the outbox do not wait for its write lock.
+	check(t, "pending before commit", len(must(s.Pending(ctx, "audit", 10))(t)), 0)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-request", Action: "request.approved", Subject: "requests/r-1"})
+	})
+	audit := must(s.Pending(ctx, "audit", 10))(t)
+	check(t, "audit", evIDs(audit), []string{"ev-1", "ev-2", "ev-3"})
+	for i, ev := range audit {
+		if i > 0 && ev.GetSourceSeq() <= audit[i-1].GetSourceSeq() {
+			t.Errorf("audit SourceSeq %d after %d, want increasing", ev.GetSourceSeq(), audit[i-1].GetSourceSeq())
+		}
+		if ev.GetService() != "grantflow-request" || ev.GetSubject() != "requests/r-1" || ev.GetTime() == nil {
+			t.Errorf("audit event %d = %v, want the emitted one, stamped", i, ev)
+		}
+	}
+	check(t, "audit action", audit[2].GetAction(), "request.approved")
+	check(t, "first 2 of audit", evIDs(must(s.Pending(ctx, "audit", 2))(t)), []string{"ev-1", "ev-2"})
+	task := must(s.Pending(ctx, "task", 10))(t)
+	check(t, "task", evIDs(task), []string{"ev-1", "ev-2"})
+	if err := s.Ack(ctx, "task", task[:1]); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "task after acking ev-1", evIDs(must(s.Pending(ctx, "task", 10))(t)), []string{"ev-2"})
+	if err := s.Ack(ctx, "task", task); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "task after ack", evIDs(must(s.Pending(ctx, "task", 10))(t)), nil)
+	check(t, "audit untouched by task's ack", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
+}
