@@ -74,3 +74,28 @@ lint: ## go vet and staticcheck in every module, gofmt everywhere
 .PHONY: tidy
 tidy: ## go mod tidy in every module
 	@for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
+
+# --- distributed mode on one machine (docs/DEPLOY.md) -----------------------------------------
+
+.PHONY: up
+up: ## every service as its own process, then the gateway; waits until ready (state, logs: .run/)
+	scripts/up.sh
+
+.PHONY: down
+down: ## stop everything make up started (SIGTERM, then SIGKILL after a deadline)
+	scripts/down.sh
+
+RUN_LOGS := $(or $(GRANTFLOW_RUN_DIR),.run)/logs
+
+.PHONY: logs
+logs: ## follow the logs of make up (one service: make logs SVC=identity)
+	@ls $(RUN_LOGS)/*.log >/dev/null 2>&1 || (echo "no logs in $(RUN_LOGS) yet: make up first" && exit 1)
+	tail -n 20 -F $(if $(SVC),$(RUN_LOGS)/$(SVC).log,$(RUN_LOGS)/*.log)
+
+.PHONY: jaeger
+jaeger: ## a local Jaeger v2 (built from its Go module once), OTLP on 127.0.0.1:4317, API on :16686
+	scripts/jaeger.sh up
+
+.PHONY: jaeger-down
+jaeger-down: ## stop the local Jaeger
+	scripts/jaeger.sh down
