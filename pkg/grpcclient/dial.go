@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/stats"
 
@@ -41,6 +43,11 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(o.Signer)),
 		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(o.Signer)),
 		grpc.WithDefaultServiceConfig(sc),
+		// Reconnect soon after a peer comes back: gRPC's default backoff grows to 120 s,
+		// which would hold an outbox relay back long after a restarted service is up.
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{
+			BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second,
+		}, MinConnectTimeout: 5 * time.Second}),
 	}
 	if o.StatsHandler != nil {
 		opts = append(opts, grpc.WithStatsHandler(o.StatsHandler))
@@ -65,7 +72,10 @@ func serviceConfig(o Options) (string, error) {
 		svc, m, _ := strings.Cut(n, "/")
 		names = append(names, methodName{Service: svc, Method: m})
 	}
-	cfg := map[string]any{"methodConfig": []any{}}
+	// round_robin spreads calls over every address the name resolves to (a headless
+	// Kubernetes Service gives one per pod); pick_first, the default, would pin each client
+	// to one replica.
+	cfg := map[string]any{"methodConfig": []any{}, "loadBalancingConfig": []any{map[string]any{"round_robin": map[string]any{}}}}
 	if len(names) > 0 {
 		cfg["methodConfig"] = []any{map[string]any{
 			"name": names,

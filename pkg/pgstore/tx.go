@@ -52,20 +52,20 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) e
 	if err != nil {
 		return fmt.Errorf("pgstore: begin: %w", err)
 	}
+	committed := false
 	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-			panic(p)
-		}
-		if err != nil {
-			// A failed rollback (e.g. a broken connection) changes nothing for the caller:
-			// the transaction did not commit either way.
+		// Whatever ended fn without a commit (an error, a panic, runtime.Goexit as in a
+		// test's t.Fatal), roll back so that the connection goes back to the pool. A failed
+		// rollback (e.g. a broken connection) changes nothing for the caller: the
+		// transaction did not commit either way.
+		if !committed {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
+	committed = true // a failed commit ends the transaction too
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("pgstore: commit: %w", err)
 	}

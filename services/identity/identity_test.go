@@ -1,7 +1,9 @@
 package identity_test
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -536,4 +538,42 @@ func TestPaging(t *testing.T) {
 	if len(all) != 9 || !slices.IsSorted(all) {
 		t.Fatalf("paged %d users (sorted=%v), want 9 in order", len(all), slices.IsSorted(all))
 	}
+}
+
+// TestConcurrentWritesLoseWithAborted: writers racing on one group either win or get
+// ABORTED (retryable, 409), never INTERNAL; the group ends as one of the winners wrote it.
+func TestConcurrentWritesLoseWithAborted(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, o harnessOptions) {
+		h := newHarness(t, o)
+		h.seedOrg()
+		g, err := h.pub.CreateGroup(h.as("admin"), &identityv1.CreateGroupRequest{Name: "racers"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = h.pub.UpdateGroup(h.as("admin"), &identityv1.UpdateGroupRequest{Id: g.GetId(),
+					Group: &identityv1.Group{Description: fmt.Sprintf("writer %d", i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}}})
+			})
+		}
+		wg.Wait()
+		won, lost := 0, 0
+		for i, err := range errs {
+			switch status.Code(err) {
+			case codes.OK:
+				won++
+			case codes.Aborted:
+				lost++
+			default:
+				t.Errorf("writer %d: %v, want OK or ABORTED", i, err)
+			}
+		}
+		if won == 0 {
+			t.Error("no writer won")
+		}
+		t.Logf("%d writers: %d won, %d ABORTED", n, won, lost)
+	})
 }

@@ -76,6 +76,12 @@ func New(o Options) *Service {
 // write runs fn in one transaction, then wakes the relay and invalidates caches.
 func (s *Service) write(ctx context.Context, principals bool, fn func(ctx context.Context, tx store.Tx) error) error {
 	if err := s.store.InTx(ctx, fn); err != nil {
+		var domainErr *errs.Error
+		if errors.Is(err, store.ErrConflict) && !errors.As(err, &domainErr) {
+			// A version check lost to a concurrent writer (unique violations are mapped to
+			// ALREADY_EXISTS where they can happen): the caller may read again and retry.
+			return errs.Aborted("CONCURRENT_CHANGE", "changed concurrently by another call; read it again and retry").Wrap(err)
+		}
 		return err
 	}
 	s.notify()
