@@ -6,4 +6,8 @@
 // Order of the HTTP middleware, outermost first: OpenTelemetry (W3C trace context from
 // the incoming request), request id, body size limit, CORS, then the grpc-gateway mux,
 // inside which authentication runs only for matched /v1 routes.
+//
+// Every route is grpc-gateway's generated one but GET /v1/auditEvents:export (export.go),
+// served from audit's server stream as JSON lines so that a refused export is an ordinary
+// error response.
 package gateway

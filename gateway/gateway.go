@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -20,8 +21,10 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/grantflow/grantflow/gen"
+	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 )
@@ -34,6 +37,8 @@ const Name = "grantflow-gateway"
 type Backends struct {
 	Identity *grpc.ClientConn
 	Policy   *grpc.ClientConn
+	Task     *grpc.ClientConn
+	Audit    *grpc.ClientConn
 }
 
 // Options configure the gateway.
@@ -86,6 +91,21 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	if c := o.Backends.Policy; c != nil {
 		if err := policyv1.RegisterPolicyServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Task; c != nil {
+		if err := taskv1.RegisterTaskServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Audit; c != nil {
+		if err := auditv1.RegisterAuditServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+		// Registered after the generated routes, so it takes precedence over the generated
+		// export route (grpc-gateway tries the newest registration first).
+		if err := mux.HandlePath(http.MethodGet, exportPath, exportAuditEvents(mux, marshaler, auditv1.NewAuditServiceClient(c), o.Logger)); err != nil {
 			return nil, err
 		}
 	}
@@ -189,20 +209,32 @@ func cors(origins []string, next http.Handler) http.Handler {
 	})
 }
 
+// readyz runs every check at once, under one deadline, and answers 200 only when all
+// passed; the body names each check with "ok" or its error.
 func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		out := map[string]string{}
+		var (
+			mu  sync.Mutex
+			wg  sync.WaitGroup
+			out = map[string]string{}
+		)
 		code := http.StatusOK
 		for name, check := range checks {
-			if err := check(ctx); err != nil {
-				out[name] = err.Error()
-				code = http.StatusServiceUnavailable
-			} else {
-				out[name] = "ok"
-			}
+			wg.Go(func() {
+				err := check(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					out[name] = err.Error()
+					code = http.StatusServiceUnavailable
+				} else {
+					out[name] = "ok"
+				}
+			})
 		}
+		wg.Wait()
 		writeJSON(w, code, out)
 	}
 }

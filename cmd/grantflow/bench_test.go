@@ -20,7 +20,7 @@ import (
 // all-in-one process, and reports p50/p99 of each and the p50 difference: what the
 // gateway adds.
 func BenchmarkGatewayOverhead(b *testing.B) {
-	s := startSystem(b, "")
+	s := startSystem(b, systemOptions{})
 	key, target := s.key["mona"], s.id["uma"]
 	conn, err := grpc.NewClient(s.a.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

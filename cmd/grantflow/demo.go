@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/process"
 )
 
@@ -21,6 +23,7 @@ type demoOrg struct {
 	people       []demoPerson
 	apps         []demoApp
 	groups       []string
+	policies     []demoPolicy
 }
 
 type demoPerson struct {
@@ -32,6 +35,16 @@ type demoApp struct {
 	name, owner string
 	perms       []*identityv1.Permission
 	id          string
+}
+
+// demoPolicy is an administrator's policy of the demo, created and activated.
+type demoPolicy struct {
+	handle, name string // handle names its export line: GF_POLICY_<HANDLE>
+	requestType  typev1.RequestType
+	app          string   // the app's name; "" for a global policy
+	permissions  []string // for a permission-specific policy
+	workflow     *typev1.Workflow
+	id           string
 }
 
 // seedDemo creates the demo organization through the public gRPC API, as the bootstrap
@@ -100,8 +113,51 @@ func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstra
 		return nil, fmt.Errorf("group: %w", err)
 	}
 	d.groups = append(d.groups, g.GetName()+" ("+g.GetId()+")")
-	p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps))
+	if err := d.seedPolicies(as(bootstrapKey), policyv1.NewPolicyServiceClient(conn), g.GetId(), byHandle); err != nil {
+		return nil, err
+	}
+	p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies))
 	return d, nil
+}
+
+// seedPolicies creates and activates the demo's policies; every other request follows the
+// system defaults the policy service ships.
+func (d *demoOrg) seedPolicies(ctx context.Context, pc policyv1.PolicyServiceClient, securityGroup string, byHandle map[string]*demoPerson) error {
+	step := func(name string, kind typev1.AssigneeKind, approval typev1.Approval) *typev1.Step {
+		return &typev1.Step{Name: name, Assignee: &typev1.Assignee{Kind: kind}, Approval: approval}
+	}
+	manager := step("Manager approval", typev1.AssigneeKind_MANAGER, typev1.Approval_ANY)
+	security := step("Security review", typev1.AssigneeKind_USER_GROUPS, typev1.Approval_ALL)
+	security.Assignee.GroupIds = []string{securityGroup}
+	leadership := step("Sales leadership", typev1.AssigneeKind_USERS, typev1.Approval_QUORUM)
+	leadership.Assignee.UserIds = []string{byHandle["sam"].id, byHandle["grace"].id, byHandle["ada"].id}
+	leadership.MinApprovals = 2
+	provision := &typev1.Step{Name: "Provision", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_APP_OWNER}}
+	d.policies = []demoPolicy{
+		{handle: "github_admin", name: "GitHub admin", requestType: typev1.RequestType_GRANT_ACCESS, app: "GitHub", permissions: []string{"admin"},
+			workflow: &typev1.Workflow{ReviewSteps: []*typev1.Step{manager, security}, ActionStep: provision}},
+		{handle: "salesforce", name: "Salesforce access", requestType: typev1.RequestType_GRANT_ACCESS, app: "Salesforce",
+			workflow: &typev1.Workflow{ReviewSteps: []*typev1.Step{manager, leadership}, ActionStep: provision}},
+	}
+	appID := map[string]string{}
+	for _, a := range d.apps {
+		appID[a.name] = a.id
+	}
+	for i := range d.policies {
+		dp := &d.policies[i]
+		pol, err := pc.CreatePolicy(ctx, &policyv1.CreatePolicyRequest{
+			Name: dp.name, RequestType: dp.requestType, Workflow: dp.workflow,
+			Scope: &policyv1.Scope{AppId: appID[dp.app], Permissions: dp.permissions},
+		})
+		if err != nil {
+			return fmt.Errorf("policy %s: %w", dp.name, err)
+		}
+		if _, err := pc.ActivatePolicyVersion(ctx, &policyv1.ActivatePolicyVersionRequest{PolicyId: pol.GetId(), Version: pol.GetLatestVersion()}); err != nil {
+			return fmt.Errorf("activate policy %s: %w", dp.name, err)
+		}
+		dp.id = pol.GetId()
+	}
+	return nil
 }
 
 func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
@@ -128,12 +184,56 @@ func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.name, a.owner, strings.Join(ps, ", "), a.id)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nGroups: %s\n", strings.Join(d.groups, ", "))
-	fmt.Fprintf(w, "\nAPI keys (each shown once; paste these lines into your shell for the README walkthrough):\n\n")
+	fmt.Fprintf(w, "\nGroups: %s\n\n", strings.Join(d.groups, ", "))
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "POLICY\tGOVERNS\tREVIEW STEPS, IN ORDER\tACTION\tPOLICY ID")
+	for _, p := range d.policies {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.name, p.governs(), reviewSteps(p.workflow), p.workflow.GetActionStep().GetName(), p.id)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "Every other request follows the system default policy of its type (GET /v1/policies).\n")
+	fmt.Fprintf(w, "\nPaste these lines into your shell for the README walkthrough (the API keys are shown once):\n\n")
 	fmt.Fprintf(w, "export GF=http://%s\n", httpAddr)
 	fmt.Fprintf(w, "export GF_BOOTSTRAP=%s\n", d.bootstrapKey)
 	for _, p := range d.people {
 		fmt.Fprintf(w, "export GF_%s=%s\n", strings.ToUpper(p.handle), p.key)
 	}
+	for _, a := range d.apps {
+		fmt.Fprintf(w, "export GF_APP_%s=%s\n", strings.ToUpper(a.name), a.id)
+	}
+	for _, p := range d.policies {
+		fmt.Fprintf(w, "export GF_POLICY_%s=%s\n", strings.ToUpper(p.handle), p.id)
+	}
 	fmt.Fprintln(w)
+}
+
+// governs says what a policy applies to: "GRANT_ACCESS on GitHub (admin)".
+func (p demoPolicy) governs() string {
+	s := p.requestType.String()
+	if p.app != "" {
+		s += " on " + p.app
+	}
+	if len(p.permissions) > 0 {
+		s += " (" + strings.Join(p.permissions, ", ") + ")"
+	}
+	return s
+}
+
+// reviewSteps renders a workflow's review steps: "Manager approval (any) > Security review (all)".
+func reviewSteps(w *typev1.Workflow) string {
+	if len(w.GetReviewSteps()) == 0 {
+		return "none"
+	}
+	steps := make([]string, 0, len(w.GetReviewSteps()))
+	for _, s := range w.GetReviewSteps() {
+		how := strings.ToLower(s.GetApproval().String())
+		if s.GetApproval() == typev1.Approval_QUORUM {
+			how = fmt.Sprintf("quorum of %d", s.GetMinApprovals())
+			if n := len(s.GetAssignee().GetUserIds()); n > 0 {
+				how = fmt.Sprintf("%d of %d", s.GetMinApprovals(), n)
+			}
+		}
+		steps = append(steps, fmt.Sprintf("%s (%s)", s.GetName(), how))
+	}
+	return strings.Join(steps, " > ")
 }

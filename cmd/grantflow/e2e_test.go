@@ -9,8 +9,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc/codes"
 
 	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/pgtest"
@@ -20,23 +22,35 @@ import (
 // system starts the all-in-one process on free loopback ports with the demo organization,
 // and talks to it over REST as a web client would.
 type system struct {
-	t    testing.TB
-	a    *allInOne
-	base string
-	key  map[string]string
-	id   map[string]string
-	app  map[string]string
+	t      testing.TB
+	a      *allInOne
+	base   string
+	client *http.Client
+	key    map[string]string // person -> API key
+	id     map[string]string // person -> user id
+	app    map[string]string // app name -> id
+	policy map[string]string // demo policy handle -> id
+	step   string            // the step of a walk being run, for messages
 }
 
-func startSystem(t testing.TB, postgresURL string, tracer ...sdktrace.TracerProviderOption) *system {
+// systemOptions vary the process a test starts.
+type systemOptions struct {
+	postgresURL string
+	redisURL    string
+	tracer      []sdktrace.TracerProviderOption
+}
+
+func startSystem(t testing.TB, o systemOptions) *system {
 	t.Helper()
 	cfg := config.Default()
-	cfg.GRPCAddr, cfg.HTTPAddr, cfg.PostgresURL, cfg.LogLevel = "127.0.0.1:0", "127.0.0.1:0", postgresURL, "error"
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.PostgresURL, cfg.RedisURL, cfg.LogLevel = "127.0.0.1:0", "127.0.0.1:0", o.postgresURL, o.redisURL, "error"
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := start(ctx, cfg, devnull, process.Options{AllowRandomSecret: true, TracerOptions: tracer})
+	a, err := start(ctx, cfg, devnull, process.Options{AllowRandomSecret: true, TracerOptions: o.tracer})
+	client := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(func() {
+		client.CloseIdleConnections()
 		cancel()
 		if a != nil {
 			if err := a.p.Shutdown(); err != nil {
@@ -47,18 +61,38 @@ func startSystem(t testing.TB, postgresURL string, tracer ...sdktrace.TracerProv
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &system{t: t, a: a, base: "http://" + a.httpAddr, key: map[string]string{"nobody": "gf_nothing_here"}, id: map[string]string{}, app: map[string]string{}}
+	s := &system{t: t, a: a, base: "http://" + a.httpAddr, client: client,
+		key: map[string]string{"nobody": "gf_nothing_here"}, id: map[string]string{}, app: map[string]string{}, policy: map[string]string{}}
 	for _, p := range a.demo.people {
 		s.key[p.handle], s.id[p.handle] = p.key, p.id
 	}
 	for _, ap := range a.demo.apps {
 		s.app[ap.name] = ap.id
 	}
+	for _, p := range a.demo.policies {
+		s.policy[p.handle] = p.id
+	}
 	return s
 }
 
-// call does one REST call as person ("" for no credentials) and returns status and body.
-func (s *system) call(person, method, path string, body any) (int, map[string]any) {
+// forEachEngine runs test against an all-in-one process on the memory engine and on
+// PostgreSQL (a database of its own; skipped loudly without a server, failed under CI=true).
+func forEachEngine(t *testing.T, test func(t *testing.T, s *system)) {
+	for _, engine := range []string{"memory", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			o := systemOptions{}
+			if engine == "postgres" {
+				o.postgresURL = pgtest.NewEmptyDatabase(t)
+			}
+			test(t, startSystem(t, o))
+		})
+	}
+}
+
+// do does one REST call as person ("" for no credentials) and returns the response with
+// its body read.
+func (s *system) do(person, method, path string, body any) (*http.Response, []byte) {
 	s.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -76,7 +110,7 @@ func (s *system) call(person, method, path string, body any) (int, map[string]an
 	if person != "" {
 		req.Header.Set("Authorization", "Bearer "+s.key[person])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -84,37 +118,159 @@ func (s *system) call(person, method, path string, body any) (int, map[string]an
 	if res.Header.Get("X-Request-Id") == "" {
 		s.t.Errorf("%s %s: no X-Request-Id", method, path)
 	}
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return res, raw
+}
+
+// call does one REST call as person ("" for no credentials) and returns status and body.
+func (s *system) call(person, method, path string, body any) (int, map[string]any) {
+	s.t.Helper()
+	res, raw := s.do(person, method, path, body)
 	var out map[string]any
-	raw, _ := io.ReadAll(res.Body)
 	_ = json.Unmarshal(raw, &out)
 	return res.StatusCode, out
+}
+
+// must does a call that has to succeed and returns its body.
+func (s *system) must(person, method, path string, body any) map[string]any {
+	s.t.Helper()
+	code, out := s.call(person, method, path, body)
+	if code != http.StatusOK {
+		s.t.Fatalf("%s %s as %s = %d (%v)", method, path, person, code, out)
+	}
+	return out
+}
+
+// step is one REST call of a walk and what it must answer.
+type step struct {
+	name         string
+	as           string // person; "" sends no credentials
+	method, path string
+	body         any
+	want         int                  // HTTP status
+	then         func(map[string]any) // more checks of the body, or remembering what it says
+}
+
+// walk runs steps in order, checking each status and, for errors, the body API.md
+// prescribes: {code, message, details}.
+func (s *system) walk(t *testing.T, steps []step) {
+	t.Helper()
+	for _, st := range steps {
+		s.step = st.name
+		code, body := s.call(st.as, st.method, st.path, st.body)
+		if code != st.want {
+			t.Errorf("%s: %s %s as %q = %d, want %d (%v)", st.name, st.method, st.path, st.as, code, st.want, body)
+			continue
+		}
+		if code >= 400 && code != 413 {
+			if _, ok := body["code"]; !ok || body["message"] == nil || body["details"] == nil {
+				t.Errorf("%s: error body %v lacks code/message/details", st.name, body)
+			}
+		}
+		if st.then != nil {
+			st.then(body)
+		}
+	}
+}
+
+// grpcCode checks an error body's gRPC code (API.md tells FAILED_PRECONDITION from
+// INVALID_ARGUMENT, both 400).
+func (s *system) grpcCode(t *testing.T, want codes.Code) func(map[string]any) {
+	return func(body map[string]any) {
+		t.Helper()
+		if got, _ := body["code"].(float64); codes.Code(got) != want {
+			t.Errorf("%s: gRPC code %v, want %v (%v)", s.step, codes.Code(got), want, body)
+		}
+	}
+}
+
+// badField checks that an error body is INVALID_ARGUMENT with a BadRequest naming field.
+func (s *system) badField(t *testing.T, field string) func(map[string]any) {
+	return func(body map[string]any) {
+		t.Helper()
+		s.grpcCode(t, codes.InvalidArgument)(body)
+		if !namesField(body, field) {
+			t.Errorf("%s: no BadRequest detail naming %q in %v", s.step, field, body)
+		}
+	}
+}
+
+// namesField reports whether an error body has a google.rpc.BadRequest naming field (or a
+// field inside it).
+func namesField(body map[string]any, field string) bool {
+	details, _ := body["details"].([]any)
+	for _, d := range details {
+		dm, _ := d.(map[string]any)
+		if t, _ := dm["@type"].(string); !strings.HasSuffix(t, "google.rpc.BadRequest") {
+			continue
+		}
+		violations, _ := dm["fieldViolations"].([]any)
+		for _, v := range violations {
+			vm, _ := v.(map[string]any)
+			if f, _ := vm["field"].(string); f == field || strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// eventually polls cond until it holds or the deadline passes (events reach audit
+// asynchronously, through the outbox relays).
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached in time; last state: %s", what, state)
+		}
+		time.Sleep(wait)
+	}
+}
+
+// str reads a string field of a JSON object ("" when absent).
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// objects reads an array field of a JSON object as objects.
+func objects(m map[string]any, key string) []map[string]any {
+	raw, _ := m[key].([]any)
+	out := make([]map[string]any, 0, len(raw))
+	for _, r := range raw {
+		if o, ok := r.(map[string]any); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ids returns the "id" of every object.
+func ids(objs []map[string]any) []string {
+	out := make([]string, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, str(o, "id"))
+	}
+	return out
 }
 
 // TestIdentityOverREST walks every Identity path of API.md with allowed, forbidden,
 // unauthenticated and bad calls, on the memory engine and on PostgreSQL.
 func TestIdentityOverREST(t *testing.T) {
-	for _, engine := range []string{"memory", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			url := ""
-			if engine == "postgres" {
-				url = pgtest.NewEmptyDatabase(t)
-			}
-			s := startSystem(t, url)
-			walkIdentity(t, s)
-		})
-	}
+	forEachEngine(t, walkIdentity)
 }
 
 func walkIdentity(t *testing.T, s *system) {
 	var groupID, newUserID string
-	steps := []struct {
-		name         string
-		as           string
-		method, path string
-		body         any
-		want         int
-		then         func(map[string]any)
-	}{
+	s.walk(t, []step{
 		{"me", "uma", "GET", "/v1/me", nil, 200, func(b map[string]any) {
 			if b["user"].(map[string]any)["id"] != s.id["uma"] {
 				t.Errorf("me: %v", b)
@@ -182,22 +338,7 @@ func walkIdentity(t *testing.T, s *system) {
 			}
 		}},
 		{"the offboarded key stops working", "sara", "GET", "/v1/me", nil, 401, nil},
-	}
-	for _, st := range steps {
-		code, body := s.call(st.as, st.method, st.path, st.body)
-		if code != st.want {
-			t.Errorf("%s: %s %s as %q = %d, want %d (%v)", st.name, st.method, st.path, st.as, code, st.want, body)
-			continue
-		}
-		if code >= 400 && code != 413 {
-			if _, ok := body["code"]; !ok || body["message"] == nil || body["details"] == nil {
-				t.Errorf("%s: error body %v lacks code/message/details", st.name, body)
-			}
-		}
-		if st.then != nil {
-			st.then(body)
-		}
-	}
+	})
 	if groupID == "" || newUserID == "" {
 		t.Fatal("group or user not created")
 	}
@@ -217,24 +358,30 @@ func walkIdentity(t *testing.T, s *system) {
 	}
 }
 
+// TestHealthReadinessAndOpenAPI: /readyz checks every backend, and the OpenAPI document
+// has every REST path of API.md's Identity, Policy, Task and Audit sections.
 func TestHealthReadinessAndOpenAPI(t *testing.T) {
-	s := startSystem(t, "")
-	for _, path := range []string{"/healthz", "/readyz"} {
-		res, err := http.Get(s.base + path)
-		if err != nil || res.StatusCode != 200 {
-			t.Fatalf("%s: %v %v", path, res, err)
+	s := startSystem(t, systemOptions{})
+	if res, _ := s.do("", "GET", "/healthz", nil); res.StatusCode != 200 {
+		t.Fatalf("/healthz: %d", res.StatusCode)
+	}
+	code, ready := s.call("", "GET", "/readyz", nil)
+	if code != 200 {
+		t.Fatalf("/readyz: %d %v", code, ready)
+	}
+	for _, backend := range []string{"identity", "policy", "task", "audit", "grpc"} {
+		if ready[backend] != "ok" {
+			t.Errorf("/readyz does not report %s ok: %v", backend, ready)
 		}
-		res.Body.Close()
 	}
-	res, err := http.Get(s.base + "/openapi.json")
-	if err != nil {
-		t.Fatal(err)
+	res, raw := s.do("", "GET", "/openapi.json", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("/openapi.json: %d", res.StatusCode)
 	}
-	defer res.Body.Close()
 	var doc struct {
 		Paths map[string]map[string]any `json:"paths"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -242,6 +389,13 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 		"POST /v1/users/{id}:offboard", "POST /v1/users/{userId}/apiKeys", "POST /v1/groups", "GET /v1/groups/{id}",
 		"PATCH /v1/groups/{id}", "DELETE /v1/groups/{id}", "GET /v1/groups", "POST /v1/apps", "GET /v1/apps",
 		"GET /v1/apps/{id}", "PATCH /v1/apps/{id}", "GET /v1/accesses",
+		"POST /v1/policies", "GET /v1/policies/{id}", "GET /v1/policies", "POST /v1/policies/{policyId}/versions",
+		"GET /v1/policies/{policyId}/versions", "GET /v1/policies/{policyId}/versions/{version}",
+		"PATCH /v1/policies/{policyId}/versions/{version}", "POST /v1/policies/{policyId}/versions/{version}:activate",
+		"POST /v1/policies:resolve",
+		"GET /v1/tasks", "GET /v1/tasks/{id}", "POST /v1/tasks", "POST /v1/tasks/{id}:approve", "POST /v1/tasks/{id}:decline",
+		"POST /v1/tasks/{id}:complete", "POST /v1/tasks/{id}:reassign",
+		"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",
 	} {
 		method, path, _ := strings.Cut(want, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {

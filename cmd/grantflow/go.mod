@@ -6,10 +6,15 @@ require (
 	github.com/grantflow/grantflow/gateway v0.0.0
 	github.com/grantflow/grantflow/gen v0.0.0
 	github.com/grantflow/grantflow/pkg v0.0.0
+	github.com/grantflow/grantflow/services/audit v0.0.0
 	github.com/grantflow/grantflow/services/identity v0.0.0
+	github.com/grantflow/grantflow/services/policy v0.0.0
+	github.com/grantflow/grantflow/services/task v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
+	go.uber.org/goleak v1.3.0
 	google.golang.org/grpc v1.85.0
 )
 
@@ -37,7 +42,6 @@ require (
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
 	github.com/pressly/goose/v3 v3.29.0 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0 // indirect
@@ -67,5 +71,8 @@ replace (
 	github.com/grantflow/grantflow/gateway => ../../gateway
 	github.com/grantflow/grantflow/gen => ../../gen
 	github.com/grantflow/grantflow/pkg => ../../pkg
+	github.com/grantflow/grantflow/services/audit => ../../services/audit
 	github.com/grantflow/grantflow/services/identity => ../../services/identity
+	github.com/grantflow/grantflow/services/policy => ../../services/policy
+	github.com/grantflow/grantflow/services/task => ../../services/task
 )

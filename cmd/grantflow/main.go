@@ -23,7 +23,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/lifecycle"
 	"github.com/grantflow/grantflow/pkg/process"
-	"github.com/grantflow/grantflow/services/identity"
 )
 
 func main() {
@@ -55,6 +54,7 @@ func run(args []string) error {
 // allInOne is a started all-in-one process.
 type allInOne struct {
 	p        *process.Process
+	services *services
 	grpcAddr string
 	httpAddr string
 	demo     *demoOrg
@@ -83,41 +83,41 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 	}
 	a.grpcAddr = loopback(grpcLis.Addr())
 
-	idSvc, err := identity.New(ctx, identity.Options{
-		Logger: p.Log.With("component", identity.Name), PostgresURL: cfg.PostgresURL, Cache: p.Cache("gf:identity:"),
-		BootstrapAdminKey: bootstrapKey, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience,
-	})
+	svcs, err := newServices(ctx, cfg, p, a.grpcAddr, bootstrapKey)
 	if err != nil {
 		grpcLis.Close()
 		return a, err
 	}
-	p.Cleanups.AddFunc("identity store", idSvc.Close)
-
-	srv, _, err := p.SharedServer(auth.ServerOptions{Authenticator: idSvc.Authenticator(), InternalOnly: identity.InternalOnly})
+	a.services = svcs
+	srv, _, err := p.SharedServer(svcs.serverAuth())
 	if err != nil {
 		grpcLis.Close()
 		return a, err
 	}
-	idSvc.Register(srv)
+	svcs.register(srv)
 	go func() {
 		if err := srv.Serve(grpcLis); err != nil {
 			p.Log.Error("grpc server stopped", "error", err.Error())
 		}
 	}()
 	p.Cleanups.Add("grpc server", lifecycle.StopGRPC(srv))
-	p.Go(ctx, "identity relays", idSvc.RunRelays)
+	svcs.run(ctx)
 	p.Log.Info("serving gRPC", "addr", grpcLis.Addr().String())
 
-	// The gateway reaches the services over real gRPC, as in the distributed mode.
-	gwIdentity, err := p.Dial(gateway.Name, a.grpcAddr, "grantflow.identity.v1.IdentityService/GetMe")
+	// The gateway reaches the services over real gRPC, as in the distributed mode: here
+	// every backend is the shared server, through one connection.
+	gw, err := p.Dial(gateway.Name, a.grpcAddr, gatewayIdempotent...)
 	if err != nil {
 		return a, err
 	}
+	ready := svcs.ready()
+	ready["grpc"] = gateway.GRPCHealth(gw)
 	handler, err := gateway.New(ctx, gateway.Options{
-		Logger:         p.Log.With("component", gateway.Name),
-		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gwIdentity)), p.Cache("gf:gateway:"), auth.DefaultPrincipalTTL),
-		Backends:       gateway.Backends{Identity: gwIdentity},
-		Ready:          map[string]func(context.Context) error{"identity": idSvc.Ping},
+		Logger: p.Log.With("component", gateway.Name),
+		// Identity's prefix: its invalidations (offboarding, revoked keys) reach this cache.
+		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gw)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL),
+		Backends:       gateway.Backends{Identity: gw, Policy: gw, Task: gw, Audit: gw},
+		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		Limiter:        limiter(cfg, p),
 	})
@@ -162,4 +162,19 @@ func limiter(cfg config.Config, p *process.Process) *gateway.Limiter {
 		return nil
 	}
 	return gateway.NewLimiter(p.Redis, cfg.RateLimit, 2*cfg.RateLimit, p.Log)
+}
+
+// gatewayIdempotent are the reads the gateway may retry when the server is briefly
+// UNAVAILABLE; writes are never retried.
+var gatewayIdempotent = []string{
+	identityAuthenticate,
+	"grantflow.identity.v1.IdentityService/GetMe",
+	"grantflow.identity.v1.IdentityService/GetUser",
+	"grantflow.identity.v1.IdentityService/ListUsers",
+	"grantflow.policy.v1.PolicyService/GetPolicy",
+	"grantflow.policy.v1.PolicyService/ListPolicies",
+	"grantflow.policy.v1.PolicyService/ResolvePolicy",
+	"grantflow.task.v1.TaskService/GetTask",
+	"grantflow.task.v1.TaskService/ListTasks",
+	"grantflow.audit.v1.AuditService/ListAuditEvents",
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -11,33 +12,92 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// TestOneTraceAcrossServices: a REST call that crosses the gateway and identity (twice:
-// authentication, then the call itself) makes one trace, and each span carries the
-// service.name of the service that made it, although both run in this one process.
+// TestOneTraceAcrossServices: a REST call that crosses the gateway and the services makes
+// one trace, and each span carries the service.name of the service that made it, although
+// they all run in this one process.
+//
+//   - GET /v1/users/{id}: the gateway, and identity twice (authentication, then the call).
+//   - POST /v1/policies: the gateway, policy (the call), and identity, which policy asks
+//     whether the app and permission the policy names exist. The audit event of the new
+//     policy carries the same trace id.
 func TestOneTraceAcrossServices(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
-	s := startSystem(t, "", sdktrace.WithSyncer(exp))
-	exp.Reset() // forget the demo seeding
-	if code, body := s.call("uma", "GET", "/v1/users/"+s.id["mona"], nil); code != 200 {
-		t.Fatalf("GET user: %d %v", code, body)
-	}
-	// The exporter may still receive the end of a seeding span after Reset (a server span
+	s := startSystem(t, systemOptions{tracer: []sdktrace.TracerProviderOption{sdktrace.WithSyncer(exp)}})
+
+	t.Run("identity", func(t *testing.T) {
+		exp.Reset() // forget the demo seeding
+		if code, body := s.call("uma", "GET", "/v1/users/"+s.id["mona"], nil); code != 200 {
+			t.Fatalf("GET user: %d %v", code, body)
+		}
+		_, services := oneTrace(t, exp, "GET /v1/users/", "GetUser")
+		for _, want := range []string{"grantflow-gateway", "grantflow-identity"} {
+			if len(services[want]) == 0 {
+				t.Errorf("no span of %s in the trace; spans by service: %v", want, services)
+			}
+		}
+		if !slices.Contains(services["grantflow-identity"], "grantflow.identity.v1.IdentityService/GetUser") {
+			t.Errorf("identity's server span of GetUser missing: %v", services)
+		}
+	})
+
+	t.Run("policy", func(t *testing.T) {
+		exp.Reset()
+		code, body := s.call("ada", "POST", "/v1/policies", map[string]any{
+			"name": "Figma removals", "requestType": "REMOVE_ACCESS",
+			"scope":    map[string]any{"appId": s.app["Figma"], "permissions": []string{"admin"}},
+			"workflow": workflow(),
+		})
+		if code != 200 {
+			t.Fatalf("POST /v1/policies: %d %v", code, body)
+		}
+		traceID, services := oneTrace(t, exp, "POST /v1/policies", "CreatePolicy")
+		for _, want := range []string{"grantflow-gateway", "grantflow-policy", "grantflow-identity"} {
+			if len(services[want]) == 0 {
+				t.Errorf("no span of %s in the trace; spans by service: %v", want, services)
+			}
+		}
+		if !slices.Contains(services["grantflow-policy"], "grantflow.policy.v1.PolicyService/CreatePolicy") {
+			t.Errorf("policy's server span of CreatePolicy missing: %v", services)
+		}
+		if !slices.Contains(services["grantflow-identity"], "grantflow.identity.v1.IdentityInternalService/GetFacts") {
+			t.Errorf("identity's server span of the GetFacts policy asked missing: %v", services)
+		}
+		policyID := str(body, "id")
+		eventually(t, "the policy's audit event", func() (bool, string) {
+			events := s.auditEvents(t, "ada", url.Values{"subject": {"policies/" + policyID}})
+			if len(events) != 1 {
+				return false, "no event yet"
+			}
+			if got := str(events[0], "traceId"); got != traceID.String() {
+				t.Fatalf("the audit event of the policy has trace %q, the call was trace %s", got, traceID)
+			}
+			return true, ""
+		})
+	})
+}
+
+// oneTrace finds the trace of the gateway's HTTP span named with httpPrefix among the
+// exported spans, checks that no span of that call (named with rpc) is in another trace,
+// and returns the trace with its spans' names by service.name.
+func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, httpPrefix, rpc string) (trace.TraceID, map[string][]string) {
+	t.Helper()
+	// The exporter may still receive the end of an earlier span after Reset (a server span
 	// ends after its client has its answer), so the trace is the one of the gateway's HTTP
 	// span of this call, and every span of this call must be in it.
 	spans := exp.GetSpans()
 	var traceID trace.TraceID
 	for _, sp := range spans {
-		if strings.HasPrefix(sp.Name, "GET /v1/users/") {
+		if strings.HasPrefix(sp.Name, httpPrefix) {
 			traceID = sp.SpanContext.TraceID()
 		}
 	}
 	if !traceID.IsValid() {
-		t.Fatalf("no HTTP span of the gateway among %d spans", len(spans))
+		t.Fatalf("no HTTP span %q of the gateway among %d spans", httpPrefix, len(spans))
 	}
 	services := map[string][]string{}
 	for _, sp := range spans {
 		if sp.SpanContext.TraceID() != traceID {
-			if strings.Contains(sp.Name, "GetUser") || strings.HasPrefix(sp.Name, "GET ") {
+			if strings.HasSuffix(sp.Name, "/"+rpc) || strings.HasPrefix(sp.Name, httpPrefix) {
 				t.Errorf("span %q of this call is in another trace", sp.Name)
 			}
 			continue
@@ -50,13 +110,6 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		}
 		services[name] = append(services[name], sp.Name)
 	}
-	for _, want := range []string{"grantflow-gateway", "grantflow-identity"} {
-		if len(services[want]) == 0 {
-			t.Errorf("no span of %s in the trace; spans by service: %v", want, services)
-		}
-	}
-	if !slices.Contains(services["grantflow-identity"], "grantflow.identity.v1.IdentityService/GetUser") {
-		t.Errorf("identity's server span of GetUser missing: %v", services)
-	}
 	t.Logf("one trace %s: %v", traceID, services)
+	return traceID, services
 }

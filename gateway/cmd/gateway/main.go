@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-
 	"github.com/grantflow/grantflow/gateway"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -40,17 +38,38 @@ func run(args []string) error {
 		return err
 	}
 	defer func() { _ = p.Shutdown() }()
-	identity, err := p.Dial(gateway.Name, cfg.IdentityAddr, "grantflow.identity.v1.IdentityInternalService/Authenticate")
+	// One connection per backend. The calls named are reads, retried when a backend is
+	// briefly UNAVAILABLE; writes are never retried here.
+	identity, err := p.Dial(gateway.Name, cfg.IdentityAddr,
+		"grantflow.identity.v1.IdentityInternalService/Authenticate", "grantflow.identity.v1.IdentityService/GetMe",
+		"grantflow.identity.v1.IdentityService/GetUser", "grantflow.identity.v1.IdentityService/ListUsers")
 	if err != nil {
 		return err
 	}
-	policy, err := p.Dial(gateway.Name, cfg.PolicyAddr)
+	policy, err := p.Dial(gateway.Name, cfg.PolicyAddr,
+		"grantflow.policy.v1.PolicyService/GetPolicy", "grantflow.policy.v1.PolicyService/ListPolicies",
+		"grantflow.policy.v1.PolicyService/GetPolicyVersion", "grantflow.policy.v1.PolicyService/ListPolicyVersions",
+		"grantflow.policy.v1.PolicyService/ResolvePolicy")
 	if err != nil {
 		return err
 	}
+	task, err := p.Dial(gateway.Name, cfg.TaskAddr,
+		"grantflow.task.v1.TaskService/GetTask", "grantflow.task.v1.TaskService/ListTasks")
+	if err != nil {
+		return err
+	}
+	audit, err := p.Dial(gateway.Name, cfg.AuditAddr,
+		"grantflow.audit.v1.AuditService/ListAuditEvents", "grantflow.audit.v1.AuditService/GetPublicKey",
+		"grantflow.audit.v1.AuditService/ListCheckpoints")
+	if err != nil {
+		return err
+	}
+	backends := gateway.Backends{Identity: identity, Policy: policy, Task: task, Audit: audit}
 	ready := map[string]func(context.Context) error{
-		"identity": grpcHealth(healthpb.NewHealthClient(identity)),
-		"policy":   grpcHealth(healthpb.NewHealthClient(policy)),
+		"identity": gateway.GRPCHealth(identity),
+		"policy":   gateway.GRPCHealth(policy),
+		"task":     gateway.GRPCHealth(task),
+		"audit":    gateway.GRPCHealth(audit),
 	}
 	if p.Redis != nil {
 		ready["redis"] = func(ctx context.Context) error { return p.Redis.Ping(ctx).Err() }
@@ -60,9 +79,10 @@ func run(args []string) error {
 		lim = gateway.NewLimiter(p.Redis, cfg.RateLimit, 2*cfg.RateLimit, p.Log)
 	}
 	h, err := gateway.New(ctx, gateway.Options{
-		Logger:         p.Log,
-		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(identity)), p.Cache("gf:gateway:"), auth.DefaultPrincipalTTL),
-		Backends:       gateway.Backends{Identity: identity, Policy: policy},
+		Logger: p.Log,
+		// Identity's prefix: its invalidations (offboarding, revoked keys) reach this cache.
+		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(identity)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL),
+		Backends:       backends,
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		Limiter:        lim,
@@ -83,18 +103,5 @@ func run(args []string) error {
 			return nil
 		}
 		return err
-	}
-}
-
-func grpcHealth(c healthpb.HealthClient) func(context.Context) error {
-	return func(ctx context.Context) error {
-		res, err := c.Check(ctx, &healthpb.HealthCheckRequest{})
-		if err != nil {
-			return err
-		}
-		if res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-			return fmt.Errorf("status %v", res.GetStatus())
-		}
-		return nil
 	}
 }

@@ -89,8 +89,9 @@ func run(args []string) error {
 	}
 	p.Cleanups.AddFunc("task store", svc.Close)
 	// Public calls carry a user's credential: identity turns it into a principal, through
-	// Redis when configured (entries live at most DefaultPrincipalTTL).
-	authn := auth.Cached(auth.Identity(identity), p.Cache("gf:task:"), auth.DefaultPrincipalTTL)
+	// Redis when configured. The cache shares identity's prefix, so identity's invalidations
+	// (offboarding, revoked keys) reach it at once rather than after DefaultPrincipalTTL.
+	authn := auth.Cached(auth.Identity(identity), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL)
 	srv, _, err := p.Server(task.Name, auth.ServerOptions{Authenticator: authn, InternalOnly: task.InternalOnly})
 	if err != nil {
 		return err
