@@ -24,6 +24,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -37,6 +38,7 @@ const Name = "grantflow-gateway"
 type Backends struct {
 	Identity *grpc.ClientConn
 	Policy   *grpc.ClientConn
+	Request  *grpc.ClientConn
 	Task     *grpc.ClientConn
 	Audit    *grpc.ClientConn
 }
@@ -91,6 +93,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	if c := o.Backends.Policy; c != nil {
 		if err := policyv1.RegisterPolicyServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Request; c != nil {
+		if err := requestv1.RegisterRequestServiceHandler(ctx, mux, c); err != nil {
 			return nil, err
 		}
 	}

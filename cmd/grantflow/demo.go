@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -13,6 +14,8 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/process"
 )
@@ -24,6 +27,12 @@ type demoOrg struct {
 	apps         []demoApp
 	groups       []string
 	policies     []demoPolicy
+	requests     []demoRequest
+}
+
+// demoRequest is a request of the demo, left in the state its note says.
+type demoRequest struct {
+	who, what, state, id string
 }
 
 type demoPerson struct {
@@ -116,7 +125,10 @@ func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstra
 	if err := d.seedPolicies(as(bootstrapKey), policyv1.NewPolicyServiceClient(conn), g.GetId(), byHandle); err != nil {
 		return nil, err
 	}
-	p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies))
+	if err := d.seedRequests(ctx, conn, byHandle, as); err != nil {
+		return nil, err
+	}
+	p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies), "requests", len(d.requests))
 	return d, nil
 }
 
@@ -160,6 +172,68 @@ func (d *demoOrg) seedPolicies(ctx context.Context, pc policyv1.PolicyServiceCli
 	return nil
 }
 
+// seedRequests leaves requests in several states, driven through the public API by the
+// people who would do each step (Uma is left free for the README walkthrough).
+func (d *demoOrg) seedRequests(ctx context.Context, conn *grpc.ClientConn, byHandle map[string]*demoPerson, as func(string) context.Context) error {
+	rc, tc := requestv1.NewRequestServiceClient(conn), taskv1.NewTaskServiceClient(conn)
+	appID := map[string]string{}
+	for _, a := range d.apps {
+		appID[a.name] = a.id
+	}
+	key := func(h string) context.Context { return as(byHandle[h].key) }
+	// pending waits for the pending task of request id that person may act on.
+	pending := func(id, person string) (string, error) {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			res, err := tc.ListTasks(key(person), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
+			if err != nil {
+				return "", err
+			}
+			if len(res.GetTasks()) > 0 {
+				return res.GetTasks()[0].GetId(), nil
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return "", fmt.Errorf("demo request %s: no task for %s", id, person)
+	}
+	type move struct{ who, verb string }
+	for _, r := range []struct {
+		who, app, perm, state string
+		moves                 []move
+	}{
+		{"ulf", "Figma", "viewer", "DONE: Mona and Otto approved, Otto provisioned", []move{{"mona", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
+		{"ulf", "GitHub", "read", "waiting for the owner, Otto (Mona approved)", []move{{"mona", "approve"}}},
+		{"sara", "Salesforce", "user", "waiting for her manager, Sam", nil},
+		{"ulf", "Salesforce", "user", "DECLINED by Mona", []move{{"mona", "decline"}}},
+	} {
+		req, err := rc.SubmitRequest(key(r.who), &requestv1.SubmitRequestRequest{
+			Type: typev1.RequestType_GRANT_ACCESS, AppId: appID[r.app], Permission: r.perm, Reason: "demo",
+		})
+		if err != nil {
+			return fmt.Errorf("demo request of %s for %s: %w", r.who, r.app, err)
+		}
+		for _, m := range r.moves {
+			task, err := pending(req.GetId(), m.who)
+			if err != nil {
+				return err
+			}
+			switch m.verb {
+			case "approve":
+				_, err = tc.ApproveTask(key(m.who), &taskv1.ApproveTaskRequest{Id: task, Justification: "demo"})
+			case "decline":
+				_, err = tc.DeclineTask(key(m.who), &taskv1.DeclineTaskRequest{Id: task, Justification: "not for this project"})
+			case "complete":
+				_, err = tc.CompleteTask(key(m.who), &taskv1.CompleteTaskRequest{Id: task, Note: "granted in " + r.app})
+			}
+			if err != nil {
+				return fmt.Errorf("demo request %s: %s %s: %w", req.GetId(), m.who, m.verb, err)
+			}
+		}
+		d.requests = append(d.requests, demoRequest{who: r.who, what: r.app + " " + r.perm, state: r.state, id: req.GetId()})
+	}
+	return nil
+}
+
 func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 	fmt.Fprintf(w, "\nGrantflow all-in-one is up: REST http://%s  gRPC %s\n", httpAddr, grpcAddr)
 	fmt.Fprintf(w, "Memory engine: this demo organization lives only as long as this process.\n\n")
@@ -191,7 +265,13 @@ func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.name, p.governs(), reviewSteps(p.workflow), p.workflow.GetActionStep().GetName(), p.id)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "Every other request follows the system default policy of its type (GET /v1/policies).\n")
+	fmt.Fprintf(w, "Every other request follows the system default policy of its type (GET /v1/policies).\n\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REQUEST OF\tFOR\tSTATE\tREQUEST ID")
+	for _, r := range d.requests {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.who, r.what, r.state, r.id)
+	}
+	tw.Flush()
 	fmt.Fprintf(w, "\nPaste these lines into your shell for the README walkthrough (the API keys are shown once):\n\n")
 	fmt.Fprintf(w, "export GF=http://%s\n", httpAddr)
 	fmt.Fprintf(w, "export GF_BOOTSTRAP=%s\n", d.bootstrapKey)

@@ -9,6 +9,7 @@ require (
 	github.com/grantflow/grantflow/services/audit v0.0.0
 	github.com/grantflow/grantflow/services/identity v0.0.0
 	github.com/grantflow/grantflow/services/policy v0.0.0
+	github.com/grantflow/grantflow/services/request v0.0.0
 	github.com/grantflow/grantflow/services/task v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
@@ -74,5 +75,6 @@ replace (
 	github.com/grantflow/grantflow/services/audit => ../../services/audit
 	github.com/grantflow/grantflow/services/identity => ../../services/identity
 	github.com/grantflow/grantflow/services/policy => ../../services/policy
+	github.com/grantflow/grantflow/services/request => ../../services/request
 	github.com/grantflow/grantflow/services/task => ../../services/task
 )

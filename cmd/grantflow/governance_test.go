@@ -257,12 +257,12 @@ func walkTasks(t *testing.T, s *system) []string {
 	one, two := "/v1/tasks/"+first, "/v1/tasks/"+second
 	s.walk(t, []step{
 		{"my inbox", "uma", "GET", "/v1/tasks?status=PENDING", nil, 200, func(b map[string]any) {
-			if got := ids(objects(b, "tasks")); !slices.Equal(got, []string{first, second}) {
+			if got := ids(notOnboarding(objects(b, "tasks"))); !slices.Equal(got, []string{first, second}) {
 				t.Errorf("Uma's pending tasks: %v, want %v", got, []string{first, second})
 			}
 		}},
 		{"my inbox one by one", "uma", "GET", "/v1/tasks?pageSize=1", nil, 200, func(b map[string]any) {
-			if got := ids(objects(b, "tasks")); !slices.Equal(got, []string{first}) || str(b, "nextPageToken") == "" {
+			if got := ids(objects(b, "tasks")); len(got) != 1 || str(b, "nextPageToken") == "" {
 				t.Errorf("first page: %v", b)
 			}
 		}},
@@ -311,7 +311,7 @@ func walkTasks(t *testing.T, s *system) []string {
 		{"complete with a stale etag", "uma", "POST", two + ":complete", map[string]any{"etag": "stale"}, 409, s.grpcCode(t, codes.Aborted)},
 		{"an admin completes on the assignees' behalf", "ada", "POST", two + ":complete", map[string]any{"note": "badges ordered"}, 200, nil},
 		{"done tasks leave the inbox", "uma", "GET", "/v1/tasks?status=PENDING", nil, 200, func(b map[string]any) {
-			if got := objects(b, "tasks"); len(got) != 0 {
+			if got := notOnboarding(objects(b, "tasks")); len(got) != 0 {
 				t.Errorf("Uma's pending tasks after completion: %v", ids(got))
 			}
 		}},
@@ -481,4 +481,16 @@ func walkAudit(t *testing.T, s *system, policyID string, taskIDs []string) {
 	if got := actionsOf(exported, "policyId", policyID); !slices.Equal(got, wantPolicy) {
 		t.Errorf("exported policy events: %v", got)
 	}
+}
+
+// notOnboarding drops the standalone onboarding tasks that the request service opens for
+// every new user (asynchronously, after the demo seeding) from a list of tasks.
+func notOnboarding(tasks []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, t := range tasks {
+		if !strings.HasPrefix(str(t, "action"), "Welcome to Grantflow") {
+			out = append(out, t)
+		}
+	}
+	return out
 }

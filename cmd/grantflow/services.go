@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/outbox"
@@ -15,6 +17,7 @@ import (
 	"github.com/grantflow/grantflow/services/audit"
 	"github.com/grantflow/grantflow/services/identity"
 	"github.com/grantflow/grantflow/services/policy"
+	"github.com/grantflow/grantflow/services/request"
 	"github.com/grantflow/grantflow/services/task"
 )
 
@@ -23,14 +26,13 @@ import (
 // loopback address (real gRPC, spans under its own service.name), as in the distributed
 // mode.
 //
-// Adding a service (the request service is next) is a few lines here: a field; its New in
-// newServices, dialing what it calls with s.dial; its line in register, internalOnly, run
-// and ready; and the sinks waiting for it (identity's and task's RequestSink below, nil
-// until then: their events wait in the outbox). Its REST routes are one more field of
-// gateway.Backends in start.
+// Adding a service is a few lines here: a field; its New in newServices, dialing what it
+// calls with s.dial; its line in register, internalOnly, run and ready. Its REST routes are
+// one more field of gateway.Backends in start.
 type services struct {
 	identity *identity.Service
 	policy   *policy.Service
+	request  *request.Service
 	task     *task.Service
 	audit    *audit.Service
 
@@ -44,6 +46,7 @@ const (
 	identityAuthenticate = "grantflow.identity.v1.IdentityInternalService/Authenticate"
 	identityGetFacts     = "grantflow.identity.v1.IdentityInternalService/GetFacts"
 	auditDeliverEvents   = "grantflow.audit.v1.AuditIngestService/DeliverEvents"
+	requestDeliver       = "grantflow.request.v1.RequestInternalService/DeliverEvents"
 )
 
 // newServices opens every service (its store, on PostgreSQL when cfg.PostgresURL is set)
@@ -55,8 +58,14 @@ func newServices(ctx context.Context, cfg config.Config, p *process.Process, grp
 
 	// Audit first: every other service's outbox relays deliver to it.
 	var err error
+	auditToRequest, err := s.dial(audit.Name, "grantflow.request.v1.RequestService/GetRequest")
+	if err != nil {
+		return nil, err
+	}
 	s.audit, err = audit.New(ctx, audit.Options{
-		Logger: logger(audit.Name), PostgresURL: cfg.PostgresURL,
+		// Who may see a request's events is the request service's rule.
+		Visibility: audit.RequestServiceVisibility(auditToRequest),
+		Logger:     logger(audit.Name), PostgresURL: cfg.PostgresURL,
 		// The audit binary's variable (services/audit/README.md): in production a secret;
 		// without it audit makes a development key and warns.
 		SigningKey: os.Getenv("GRANTFLOW_AUDIT_SIGNING_KEY"),
@@ -70,11 +79,16 @@ func newServices(ctx context.Context, cfg config.Config, p *process.Process, grp
 	if err != nil {
 		return nil, err
 	}
+	// The request service's inbox (it is made last: the connection is lazy).
+	identityToRequest, err := s.dial(identity.Name, requestDeliver)
+	if err != nil {
+		return nil, err
+	}
 	s.identity, err = identity.New(ctx, identity.Options{
 		Logger: logger(identity.Name), PostgresURL: cfg.PostgresURL, Cache: p.Cache("gf:identity:"),
 		BootstrapAdminKey: bootstrapKey, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience,
 		AuditSink:   identityAudit,
-		RequestSink: nil, // the request service's (onboarding and offboarding triggers)
+		RequestSink: request.Sink(identityToRequest), // onboarding and offboarding triggers
 	})
 	if err != nil {
 		return nil, err
@@ -106,15 +120,47 @@ func newServices(ctx context.Context, cfg config.Config, p *process.Process, grp
 	if err != nil {
 		return nil, err
 	}
+	taskToRequest, err := s.dial(task.Name, requestDeliver)
+	if err != nil {
+		return nil, err
+	}
 	s.task, err = task.New(ctx, task.Options{
 		Logger: logger(task.Name), PostgresURL: cfg.PostgresURL, Identity: taskIdentity,
 		AuditSink:   taskAudit,
-		RequestSink: nil, // the request service's (outcomes of the tasks of requests)
+		RequestSink: request.Sink(taskToRequest), // outcomes of the tasks of requests
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.Cleanups.AddFunc("task store", s.task.Close)
+
+	requestIdentity, err := s.identityClient(request.Name)
+	if err != nil {
+		return nil, err
+	}
+	requestPolicy, err := s.dial(request.Name, "grantflow.policy.v1.PolicyService/ResolvePolicy")
+	if err != nil {
+		return nil, err
+	}
+	requestTask, err := s.dial(request.Name, "grantflow.task.v1.TaskInternalService/OpenStep",
+		"grantflow.task.v1.TaskInternalService/CancelTasks", "grantflow.task.v1.TaskInternalService/CreateStandaloneTask",
+		"grantflow.task.v1.TaskService/ListTasks")
+	if err != nil {
+		return nil, err
+	}
+	requestAudit, err := s.auditSink(request.Name)
+	if err != nil {
+		return nil, err
+	}
+	s.request, err = request.New(ctx, request.Options{
+		Logger: logger(request.Name), PostgresURL: cfg.PostgresURL, Identity: requestIdentity,
+		Policy: policyv1.NewPolicyServiceClient(requestPolicy), Tasks: taskv1.NewTaskInternalServiceClient(requestTask),
+		TaskPublic: taskv1.NewTaskServiceClient(requestTask), AuditSink: requestAudit, Getenv: os.Getenv,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Cleanups.AddFunc("request store", s.request.Close)
 	return s, nil
 }
 
@@ -146,6 +192,7 @@ func (s *services) auditSink(from string) (outbox.Sink, error) {
 func (s *services) register(srv *grpc.Server) {
 	s.identity.Register(srv)
 	s.policy.Register(srv)
+	s.request.Register(srv)
 	s.task.Register(srv)
 	s.audit.Register(srv)
 }
@@ -153,7 +200,7 @@ func (s *services) register(srv *grpc.Server) {
 // internalOnly reports the methods only Grantflow services may call, across all services
 // on the shared server (policy has none).
 func internalOnly(fullMethod string) bool {
-	return identity.InternalOnly(fullMethod) || task.InternalOnly(fullMethod) || audit.InternalOnly(fullMethod)
+	return identity.InternalOnly(fullMethod) || request.InternalOnly(fullMethod) || task.InternalOnly(fullMethod) || audit.InternalOnly(fullMethod)
 }
 
 // serverAuth authenticates the shared server's callers: people's credentials through
@@ -169,6 +216,7 @@ func (s *services) run(ctx context.Context) {
 	s.p.Go(ctx, "identity relays", s.identity.RunRelays)
 	s.p.Go(ctx, "policy relays", s.policy.RunRelays)
 	s.p.Go(ctx, "task relays", s.task.RunRelays)
+	s.p.Go(ctx, "request relays", s.request.RunRelays)
 }
 
 // ready are the readiness checks of every service's store.
@@ -176,6 +224,7 @@ func (s *services) ready() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"identity": s.identity.Ping,
 		"policy":   s.policy.Ping,
+		"request":  s.request.Ping,
 		"task":     s.task.Ping,
 		"audit":    s.audit.Ping,
 	}

@@ -74,6 +74,53 @@ func TestOneTraceAcrossServices(t *testing.T) {
 			return true, ""
 		})
 	})
+
+	t.Run("request", func(t *testing.T) {
+		exp.Reset()
+		code, body := s.call("uma", "POST", "/v1/requests", map[string]any{"type": "GRANT_ACCESS", "appId": s.app["Figma"], "permission": "viewer"})
+		if code != 200 {
+			t.Fatalf("POST /v1/requests: %d %v", code, body)
+		}
+		_, services := oneTrace(t, exp, "POST /v1/requests", "SubmitRequest")
+		for want, rpc := range map[string]string{
+			"grantflow-gateway":  "",
+			"grantflow-request":  "grantflow.request.v1.RequestService/SubmitRequest",
+			"grantflow-policy":   "grantflow.policy.v1.PolicyService/ResolvePolicy",
+			"grantflow-identity": "grantflow.identity.v1.IdentityInternalService/ResolveAssignees",
+			"grantflow-task":     "grantflow.task.v1.TaskInternalService/OpenStep",
+		} {
+			if len(services[want]) == 0 || (rpc != "" && !slices.Contains(services[want], rpc)) {
+				t.Errorf("no span %q of %s in the submit's trace; spans by service: %v", rpc, want, services)
+			}
+		}
+
+		// The manager approves: the next step opens asynchronously (task's outbox, then the
+		// request service's work queue), and that work joins the approval's trace.
+		var taskID string
+		eventually(t, "the manager's task", func() (bool, string) {
+			for _, tk := range objects(s.must("mona", "GET", "/v1/tasks?status=PENDING&requestId="+str(body, "id"), nil), "tasks") {
+				taskID = str(tk, "id")
+			}
+			return taskID != "", "no task yet"
+		})
+		exp.Reset()
+		s.must("mona", "POST", "/v1/tasks/"+taskID+":approve", map[string]any{})
+		eventually(t, "the owner's step opened", func() (bool, string) {
+			for _, sp := range exp.GetSpans() {
+				if sp.Name == "grantflow.task.v1.TaskInternalService/OpenStep" {
+					return true, ""
+				}
+			}
+			return false, "no OpenStep span yet"
+		})
+		_, services = oneTrace(t, exp, "POST /v1/tasks/", "ApproveTask")
+		// (The delivery's own server span belongs to the relay's trace; the work it causes
+		// continues the approval's: the request service's calls to identity and task.)
+		if !slices.Contains(services["grantflow-task"], "grantflow.task.v1.TaskInternalService/OpenStep") ||
+			!slices.Contains(services["grantflow-request"], "grantflow.task.v1.TaskInternalService/OpenStep") {
+			t.Errorf("the asynchronous advance is not in the approval's trace: %v", services)
+		}
+	})
 }
 
 // oneTrace finds the trace of the gateway's HTTP span named with httpPrefix among the

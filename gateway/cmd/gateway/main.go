@@ -53,6 +53,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	request, err := p.Dial(gateway.Name, cfg.RequestAddr,
+		"grantflow.request.v1.RequestService/GetRequest", "grantflow.request.v1.RequestService/ListRequests")
+	if err != nil {
+		return err
+	}
 	task, err := p.Dial(gateway.Name, cfg.TaskAddr,
 		"grantflow.task.v1.TaskService/GetTask", "grantflow.task.v1.TaskService/ListTasks")
 	if err != nil {
@@ -64,10 +69,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	backends := gateway.Backends{Identity: identity, Policy: policy, Task: task, Audit: audit}
+	backends := gateway.Backends{Identity: identity, Policy: policy, Request: request, Task: task, Audit: audit}
 	ready := map[string]func(context.Context) error{
 		"identity": gateway.GRPCHealth(identity),
 		"policy":   gateway.GRPCHealth(policy),
+		"request":  gateway.GRPCHealth(request),
 		"task":     gateway.GRPCHealth(task),
 		"audit":    gateway.GRPCHealth(audit),
 	}

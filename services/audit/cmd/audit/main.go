@@ -91,9 +91,15 @@ func serve(args []string) error {
 		return err
 	}
 	authn := auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(identityConn)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL)
+	// Who may see a request's events is the request service's rule.
+	requestConn, err := p.Dial(audit.Name, cfg.RequestAddr, "grantflow.request.v1.RequestService/GetRequest")
+	if err != nil {
+		return err
+	}
 	svc, err := audit.New(ctx, audit.Options{
 		Logger: p.Log, PostgresURL: cfg.PostgresURL, SigningKey: ac.signingKey,
 		CheckpointEvery: ac.checkpointEvery, CheckpointInterval: ac.checkpointInterval,
+		Visibility: audit.RequestServiceVisibility(requestConn),
 	})
 	if err != nil {
 		return err

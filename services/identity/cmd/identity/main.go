@@ -58,10 +58,19 @@ func run(args []string) error {
 		}
 		auditSink = outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn))
 	}
+	// Onboarding and offboarding are the request service's triggers.
+	var requestSink outbox.Sink
+	if cfg.RequestAddr != "" {
+		conn, err := p.Dial(identity.Name, cfg.RequestAddr)
+		if err != nil {
+			return err
+		}
+		requestSink = outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn))
+	}
 	svc, err := identity.New(ctx, identity.Options{
 		Logger: p.Log, PostgresURL: cfg.PostgresURL, Cache: p.Cache("gf:identity:"),
 		BootstrapAdminKey: cfg.BootstrapAdminKey, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience,
-		AuditSink: auditSink,
+		AuditSink: auditSink, RequestSink: requestSink,
 	})
 	if err != nil {
 		return err
