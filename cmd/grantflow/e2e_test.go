@@ -369,7 +369,7 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("/readyz: %d %v", code, ready)
 	}
-	for _, backend := range []string{"identity", "policy", "task", "audit", "grpc"} {
+	for _, backend := range []string{"identity", "policy", "request", "task", "audit", "grpc"} {
 		if ready[backend] != "ok" {
 			t.Errorf("/readyz does not report %s ok: %v", backend, ready)
 		}
@@ -396,6 +396,7 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 		"GET /v1/tasks", "GET /v1/tasks/{id}", "POST /v1/tasks", "POST /v1/tasks/{id}:approve", "POST /v1/tasks/{id}:decline",
 		"POST /v1/tasks/{id}:complete", "POST /v1/tasks/{id}:reassign",
 		"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",
+		"POST /v1/requests", "GET /v1/requests/{id}", "GET /v1/requests", "POST /v1/requests/{id}:cancel",
 	} {
 		method, path, _ := strings.Cut(want, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
