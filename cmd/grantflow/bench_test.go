@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -12,36 +13,39 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
-	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 )
 
-// BenchmarkGatewayOverhead runs the same read (GetUser, until the request service exists
-// GetRequest cannot be measured) through REST and through gRPC in one run, on one
-// all-in-one process, and reports p50/p99 of each and the p50 difference: what the
-// gateway adds.
+// BenchmarkGatewayOverhead runs the same read (GetRequest of a demo request, as its
+// requester) through REST and through gRPC in one run, on one all-in-one process, and
+// reports p50/p99 of each and the p50 difference: what the gateway adds.
 func BenchmarkGatewayOverhead(b *testing.B) {
-	s := startSystem(b, systemOptions{})
-	key, target := s.key["mona"], s.id["uma"]
+	s := startSystem(b, systemOptions{noRateLimit: true})
+	key := s.key["ulf"]
+	target := s.a.demo.requests[0].id // Ulf's done Figma request
 	conn, err := grpc.NewClient(s.a.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer conn.Close()
-	client := identityv1.NewIdentityServiceClient(conn)
+	client := requestv1.NewRequestServiceClient(conn)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
 	httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	rest := func() error {
-		req, _ := http.NewRequest("GET", s.base+"/v1/users/"+target, nil)
+		req, _ := http.NewRequest("GET", s.base+"/v1/requests/"+target, nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		res, err := httpc.Do(req)
 		if err != nil {
 			return err
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET request: %s", res.Status)
+		}
 		return res.Body.Close()
 	}
 	grpcCall := func() error {
-		_, err := client.GetUser(ctx, &identityv1.GetUserRequest{Id: target})
+		_, err := client.GetRequest(ctx, &requestv1.GetRequestRequest{Id: target})
 		return err
 	}
 	for range 200 { // warm both paths (connections, caches)

@@ -38,12 +38,17 @@ type systemOptions struct {
 	postgresURL string
 	redisURL    string
 	tracer      []sdktrace.TracerProviderOption
+	// noRateLimit turns the gateway's per-principal limit off (benchmarks).
+	noRateLimit bool
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
 	t.Helper()
 	cfg := config.Default()
 	cfg.GRPCAddr, cfg.HTTPAddr, cfg.PostgresURL, cfg.RedisURL, cfg.LogLevel = "127.0.0.1:0", "127.0.0.1:0", o.postgresURL, o.redisURL, "error"
+	if o.noRateLimit {
+		cfg.RateLimit = 0
+	}
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
