@@ -577,3 +577,30 @@ func TestConcurrentWritesLoseWithAborted(t *testing.T) {
 		t.Logf("%d writers: %d won, %d ABORTED", n, won, lost)
 	})
 }
+
+// TestWhoMayChangeEmailsAndManagers: a manager edits a report's name, not the email (OIDC
+// sign-in finds users by it) nor the manager line (that hands the report to someone
+// else); an Admin may, except the General Manager's email, which only the GM changes.
+func TestWhoMayChangeEmailsAndManagers(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.seedOrg()
+	patch := func(as, who string, u *identityv1.User, paths ...string) error {
+		_, err := h.pub.UpdateUser(h.as(as), &identityv1.UpdateUserRequest{Id: h.ids[who], User: u, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		return err
+	}
+	if err := patch("mona", "uma", &identityv1.User{DisplayName: "Uma C."}, "display_name"); err != nil {
+		t.Errorf("a manager renames a report: %v", err)
+	}
+	wantCode(t, patch("mona", "uma", &identityv1.User{Email: "mine@example.com"}, "email"), codes.PermissionDenied)
+	wantCode(t, patch("mona", "uma", &identityv1.User{ManagerId: h.ids["vera"]}, "manager_id"), codes.PermissionDenied)
+	wantCode(t, patch("admin", "gm", &identityv1.User{Email: "admin-owns-gm@example.com"}, "email"), codes.PermissionDenied)
+	if err := patch("admin", "uma", &identityv1.User{Email: "uma.chen@example.com"}, "email"); err != nil {
+		t.Errorf("an admin changes an email: %v", err)
+	}
+	if err := patch("admin", "uma", &identityv1.User{ManagerId: h.ids["vera"]}, "manager_id"); err != nil {
+		t.Errorf("an admin moves a user: %v", err)
+	}
+	if err := patch("gm", "gm", &identityv1.User{Email: "gm2@example.com"}, "email"); err != nil {
+		t.Errorf("the GM changes her own email: %v", err)
+	}
+}

@@ -223,6 +223,14 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		}
 		var changed []string
 		if p.Email != nil && normalizeEmail(*p.Email) != u.Email {
+			// The email is how an OIDC sign-in finds its user: changing it decides who may
+			// sign in as u. Only an Admin or the GM may, and the GM's only the GM.
+			switch {
+			case !isAdminOrGM(sub):
+				return errs.PermissionDenied("only an Admin or the General Manager changes an email (it is how OIDC sign-in finds the user)")
+			case u.Role == domain.RoleGeneralManager && sub.UserID != u.ID:
+				return errs.PermissionDenied("only the General Manager changes the General Manager's email")
+			}
 			u.Email, changed = normalizeEmail(*p.Email), append(changed, "email")
 		}
 		if p.DisplayName != nil && strings.TrimSpace(*p.DisplayName) != u.DisplayName {
@@ -235,6 +243,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			u.Role, changed = *p.Role, append(changed, "role")
 		}
 		if p.ManagerID != nil && *p.ManagerID != u.ManagerID {
+			// Moving someone under another manager hands that manager their rights over
+			// the user: an Admin's or the GM's decision, not a manager's.
+			if !isAdminOrGM(sub) {
+				return errs.PermissionDenied("only an Admin or the General Manager moves a user to another manager")
+			}
 			u.ManagerID, changed = *p.ManagerID, append(changed, "manager_id")
 		}
 		if len(changed) == 0 {
