@@ -99,3 +99,25 @@ jaeger: ## a local Jaeger v2 (built from its Go module once), OTLP on 127.0.0.1:
 .PHONY: jaeger-down
 jaeger-down: ## stop the local Jaeger
 	scripts/jaeger.sh down
+
+# --- fuzzing (docs/SECURITY-TESTS.md) ------------------------------------------------------------
+
+FUZZTIME ?= 5s
+
+# Every fuzz target (func FuzzXxx(f *testing.F)) in the workspace's modules, found afresh on
+# each run, fuzzed one after the other: go test -fuzz takes one target of one package at a time.
+.PHONY: fuzz
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 5s); a failing input fails the target and is saved under the package's testdata/fuzz
+	@set -euo pipefail; \
+	files=$$(grep -rlE --include='*_test.go' --exclude-dir=testdata --exclude-dir=vendor '^func Fuzz[A-Z0-9_][A-Za-z0-9_]*\([A-Za-z_]+ \*testing\.F\)' $(patsubst $(CURDIR)/%,./%,$(MODULES)) | sort -u); \
+	test -n "$$files" || { echo "fuzz: no fuzz target found"; exit 1; }; \
+	n=0; \
+	for file in $$files; do \
+	  dir=$$(dirname "$$file"); \
+	  for name in $$(sed -nE 's/^func (Fuzz[A-Z0-9_][A-Za-z0-9_]*)\([A-Za-z_]+ \*testing\.F\).*/\1/p' "$$file"); do \
+	    echo "=== fuzz $$name ($$dir, $(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$dir"; \
+	    n=$$((n + 1)); \
+	  done; \
+	done; \
+	echo "=== fuzz: $$n targets passed, $(FUZZTIME) each"

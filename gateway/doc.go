@@ -10,4 +10,9 @@
 // Every route is grpc-gateway's generated one but GET /v1/auditEvents:export (export.go),
 // served from audit's server stream as JSON lines so that a refused export is an ordinary
 // error response.
+//
+// Beside the API: GET /healthz, GET /readyz, GET /openapi.json and, when Options.Metrics is
+// set, GET /metrics (Prometheus; not traced, not counted). Every other request is counted in
+// http.server.request.duration (rate, errors by status, duration), labelled service.name
+// grantflow-gateway; per-call detail is in the gateway's gRPC client metrics.
 package gateway

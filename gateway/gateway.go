@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -28,10 +32,14 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/telemetry"
 )
 
-// Name is the gateway's name in traces and logs.
+// Name is the gateway's name in traces, metrics and logs.
 const Name = "grantflow-gateway"
+
+// MetricsPath is where the gateway serves Options.Metrics.
+const MetricsPath = "/metrics"
 
 // Backends are the connections to the services whose public APIs the gateway serves.
 // A nil connection leaves that service's routes out.
@@ -57,6 +65,11 @@ type Options struct {
 	CORSOrigins []string
 	// TracerProvider makes the gateway's spans (service.name grantflow-gateway).
 	TracerProvider trace.TracerProvider
+	// MeterProvider records the RED metrics of every HTTP request (http.server.request.duration,
+	// labelled service.name grantflow-gateway); nil: the global one.
+	MeterProvider metric.MeterProvider
+	// Metrics, if set, is served as GET /metrics (the process's Prometheus metrics).
+	Metrics http.Handler
 	// Limiter limits calls per principal (429 with Retry-After); nil disables it.
 	Limiter *Limiter
 }
@@ -69,11 +82,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	marshaler := &runtime.JSONPb{
+	marshaler := &strictJSON{JSONPb: &runtime.JSONPb{
 		MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: true},
 		// A misspelled field is a bad request, not something silently dropped.
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}
+	}}
 	var mux *runtime.ServeMux
 	mux = runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
@@ -126,6 +139,14 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(gen.OpenAPI)
 	})
+	docs, err := apiDocsHandler(gen.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	root.HandleFunc("GET /docs", docs)
+	if o.Metrics != nil {
+		root.Handle("GET "+MetricsPath, o.Metrics)
+	}
 	var h http.Handler = root
 	h = cors(o.CORSOrigins, h)
 	h = limitBody(o.MaxBodyBytes, h)
@@ -134,8 +155,15 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.TracerProvider != nil {
 		tp = append(tp, otelhttp.WithTracerProvider(o.TracerProvider))
 	}
-	tp = append(tp, otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
-	return otelhttp.NewHandler(h, Name, tp...), nil
+	if o.MeterProvider != nil {
+		tp = append(tp, otelhttp.WithMeterProvider(o.MeterProvider))
+	}
+	tp = append(tp,
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
+		// A scrape is neither traced nor counted: it would drown the calls it measures.
+		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != MetricsPath }),
+	)
+	return otelhttp.NewHandler(labelService(h), Name, tp...), nil
 }
 
 // authenticate runs for every matched API route: the bearer credential becomes the
@@ -164,6 +192,18 @@ func authenticate(a auth.Authenticator, lim *Limiter, fail func(http.ResponseWri
 			next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), params)
 		}
 	}
+}
+
+// labelService labels the HTTP metrics of every request with the gateway's service.name,
+// as every gRPC metric is labelled with its service's (otelhttp's labeler, in the context).
+func labelService(next http.Handler) http.Handler {
+	service := telemetry.ServiceAttr(Name)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l, ok := otelhttp.LabelerFromContext(r.Context()); ok {
+			l.Add(service)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func requestID(next http.Handler) http.Handler {
@@ -250,4 +290,35 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// strictJSON is the gateway's protojson marshaler, refusing a body with anything after its
+// JSON value: grpc-gateway's decoder reads the first value and ignores the rest, so
+// `{"type":"GRANT_ACCESS"} {"type":"ADD_APP"}` would pass as its first half.
+type strictJSON struct {
+	*runtime.JSONPb
+}
+
+// NewDecoder reads the whole body (the gateway bounds its size), checks that it holds one
+// JSON value and nothing else, then decodes it as JSONPb does. An empty body is io.EOF,
+// which grpc-gateway takes as "no body".
+func (m *strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		raw, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			return io.EOF
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		var first json.RawMessage
+		if err := dec.Decode(&first); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("unexpected data after the JSON body")
+		}
+		return m.JSONPb.Unmarshal(first, v)
+	})
 }

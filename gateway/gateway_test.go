@@ -65,6 +65,12 @@ func (fakeTask) ListTasks(context.Context, *taskv1.ListTasksRequest) (*taskv1.Li
 // authenticates the credential "good" only.
 func newGateway(t *testing.T, audit *fakeAudit, ready map[string]func(context.Context) error) *httptest.Server {
 	t.Helper()
+	return newGatewayWith(t, audit, ready, nil)
+}
+
+// newGatewayWith is newGateway with more options set by more (nil: none).
+func newGatewayWith(t *testing.T, audit *fakeAudit, ready map[string]func(context.Context) error, more func(*Options)) *httptest.Server {
+	t.Helper()
 	srv := grpc.NewServer()
 	auditv1.RegisterAuditServiceServer(srv, audit)
 	taskv1.RegisterTaskServiceServer(srv, fakeTask{})
@@ -82,10 +88,14 @@ func newGateway(t *testing.T, audit *fakeAudit, ready map[string]func(context.Co
 		}
 		return auth.Principal{UserID: "u1"}, nil
 	})
-	h, err := New(context.Background(), Options{
+	o := Options{
 		Logger: slog.New(slog.DiscardHandler), Authenticator: authn,
 		Backends: Backends{Task: conn, Audit: conn}, Ready: ready,
-	})
+	}
+	if more != nil {
+		more(&o)
+	}
+	h, err := New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,8 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		Backends:       gateway.Backends{Identity: gw, Policy: gw, Request: gw, Task: gw, Audit: gw},
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
+		MeterProvider:  p.Meter(),
+		Metrics:        p.Metrics(),
 		Limiter:        limiter(cfg, p),
 	})
 	if err != nil {

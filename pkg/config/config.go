@@ -17,6 +17,10 @@ type Config struct {
 	GRPCAddr string
 	// HTTPAddr is where the gateway serves REST (GRANTFLOW_HTTP_ADDR).
 	HTTPAddr string
+	// MetricsAddr, if set, is where this process serves its Prometheus metrics as
+	// GET /metrics (GRANTFLOW_METRICS_ADDR). Empty (the default): no such listener; the
+	// gateway, and so the all-in-one process, still serves GET /metrics on HTTPAddr.
+	MetricsAddr string
 	// PostgresURL switches storage from the memory engine to PostgreSQL (GRANTFLOW_POSTGRES_URL).
 	PostgresURL string
 	// RedisURL enables the Redis cache and rate limiter (GRANTFLOW_REDIS_URL).
@@ -115,6 +119,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	}
 	str(&c.GRPCAddr, "grpc-addr", "GRANTFLOW_GRPC_ADDR", "gRPC listen address")
 	str(&c.HTTPAddr, "http-addr", "GRANTFLOW_HTTP_ADDR", "REST listen address")
+	str(&c.MetricsAddr, "metrics-addr", "GRANTFLOW_METRICS_ADDR", "listen address of GET /metrics (Prometheus); empty: none")
 	str(&c.PostgresURL, "postgres-url", "GRANTFLOW_POSTGRES_URL", "PostgreSQL URL; empty: memory engine")
 	str(&c.RedisURL, "redis-url", "GRANTFLOW_REDIS_URL", "Redis URL; empty: no cache")
 	str(&c.InternalSecret, "internal-secret", "GRANTFLOW_INTERNAL_SECRET", "secret shared by the services to sign internal caller tokens")
@@ -144,6 +149,11 @@ func (c Config) Validate() error {
 	} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad = append(bad, fmt.Errorf("GRANTFLOW_METRICS_ADDR=%q: want host:port, or nothing for no metrics listener", c.MetricsAddr))
 		}
 	}
 	if c.PostgresURL != "" {

@@ -8,8 +8,11 @@ import (
 )
 
 func TestLayers(t *testing.T) {
-	env := map[string]string{"GRANTFLOW_HTTP_ADDR": ":7000", "GRANTFLOW_DEMO": "0", "GRANTFLOW_SHUTDOWN_TIMEOUT": "3s"}
+	env := map[string]string{"GRANTFLOW_HTTP_ADDR": ":7000", "GRANTFLOW_DEMO": "0", "GRANTFLOW_SHUTDOWN_TIMEOUT": "3s", "GRANTFLOW_METRICS_ADDR": "127.0.0.1:9464"}
 	c := Default()
+	if c.MetricsAddr != "" {
+		t.Fatalf("metrics listener on by default: %q", c.MetricsAddr)
+	}
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	if err := c.Register(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
@@ -17,7 +20,7 @@ func TestLayers(t *testing.T) {
 	if err := fs.Parse([]string{"-grpc-addr", "127.0.0.1:9999"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != ":7000" || c.Demo || c.ShutdownTimeout != 3*time.Second || c.GRPCAddr != "127.0.0.1:9999" || c.LogLevel != "info" {
+	if c.HTTPAddr != ":7000" || c.Demo || c.ShutdownTimeout != 3*time.Second || c.GRPCAddr != "127.0.0.1:9999" || c.LogLevel != "info" || c.MetricsAddr != "127.0.0.1:9464" {
 		t.Fatalf("layers not applied: %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -37,8 +40,9 @@ func TestBadSettingsAreAllReported(t *testing.T) {
 	c.PostgresURL = "mysql://x"
 	c.InternalSecret = "short"
 	c.LogLevel = "loud"
+	c.MetricsAddr = "9464"
 	err = c.Validate()
-	for _, want := range []string{"GRANTFLOW_GRPC_ADDR", "GRANTFLOW_POSTGRES_URL", "GRANTFLOW_INTERNAL_SECRET", "GRANTFLOW_LOG_LEVEL"} {
+	for _, want := range []string{"GRANTFLOW_GRPC_ADDR", "GRANTFLOW_POSTGRES_URL", "GRANTFLOW_INTERNAL_SECRET", "GRANTFLOW_LOG_LEVEL", "GRANTFLOW_METRICS_ADDR"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate should name %s; got %v", want, err)
 		}

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 )
@@ -47,7 +50,9 @@ type RelayOptions struct {
 	Lock func(ctx context.Context) (release func(), ok bool, err error)
 }
 
-// RelayStats counts what a relay did since it was made.
+// RelayStats counts what a relay did since it was made. The same counts go to the global
+// OpenTelemetry MeterProvider as grantflow.outbox.delivered and grantflow.outbox.failures,
+// labelled sink (in Prometheus: grantflow_outbox_delivered_total, ...).
 type RelayStats struct {
 	// Delivered counts events the sink accepted (a batch sent again after a failed ack
 	// counts again).
@@ -65,6 +70,31 @@ type Relay struct {
 	running   atomic.Bool
 	delivered atomic.Uint64
 	failures  atomic.Uint64
+	metrics   relayMetrics
+}
+
+// relayMetrics are the relay's counters as OpenTelemetry instruments, from the global
+// MeterProvider of the moment the relay is made (pkg/process sets it), labelled with the
+// sink's name.
+type relayMetrics struct {
+	delivered, failures metric.Int64Counter
+	sink                metric.MeasurementOption
+}
+
+func newRelayMetrics(sink string) relayMetrics {
+	m := otel.GetMeterProvider().Meter("github.com/grantflow/grantflow/pkg/outbox")
+	delivered, err := m.Int64Counter("grantflow.outbox.delivered", metric.WithUnit("{event}"),
+		metric.WithDescription("Events the outbox relays delivered and their sink accepted."))
+	if err != nil {
+		otel.Handle(err)
+	}
+	failures, err := m.Int64Counter("grantflow.outbox.failures", metric.WithUnit("{failure}"),
+		metric.WithDescription("Failed outbox relay steps (deliveries, reads, acks, lock attempts); each is retried."))
+	if err != nil {
+		otel.Handle(err)
+	}
+	return relayMetrics{delivered: delivered, failures: failures,
+		sink: metric.WithAttributeSet(attribute.NewSet(attribute.String("sink", sink)))}
 }
 
 // NewRelay checks opts and fills its defaults.
@@ -93,9 +123,10 @@ func NewRelay(opts RelayOptions) (*Relay, error) {
 		log = slog.Default()
 	}
 	return &Relay{
-		opts:   opts,
-		log:    log.With(slog.String("sink", opts.Name)),
-		notify: make(chan struct{}, 1),
+		opts:    opts,
+		log:     log.With(slog.String("sink", opts.Name)),
+		notify:  make(chan struct{}, 1),
+		metrics: newRelayMetrics(opts.Name),
 	}, nil
 }
 
@@ -182,6 +213,7 @@ func (r *Relay) deliver(ctx context.Context, events []*eventsv1.Event, wait back
 		err := r.opts.Sink.DeliverEvents(ctx, events)
 		if err == nil {
 			r.delivered.Add(uint64(len(events)))
+			r.metrics.delivered.Add(context.WithoutCancel(ctx), int64(len(events)), r.metrics.sink)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -195,6 +227,7 @@ func (r *Relay) deliver(ctx context.Context, events []*eventsv1.Event, wait back
 
 func (r *Relay) fail(err error) {
 	r.failures.Add(1)
+	r.metrics.failures.Add(context.Background(), 1, r.metrics.sink)
 	r.log.Warn("outbox relay: will retry", slog.Any("error", err))
 }
 

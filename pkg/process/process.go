@@ -33,10 +33,12 @@ type Process struct {
 	Redis    *redis.Client // nil without GRANTFLOW_REDIS_URL
 	Cleanups *lifecycle.Cleanups
 
-	exporter sdktrace.SpanExporter
-	extra    []sdktrace.TracerProviderOption
-	mu       sync.Mutex
-	tps      map[string]*sdktrace.TracerProvider
+	exporter    sdktrace.SpanExporter
+	extra       []sdktrace.TracerProviderOption
+	mu          sync.Mutex
+	tps         map[string]*sdktrace.TracerProvider
+	metrics     *telemetry.Metrics
+	metricsAddr string
 }
 
 // Options tune New.
@@ -73,6 +75,10 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 	if p.exporter, err = telemetry.Exporter(ctx); err != nil {
 		return nil, err
 	}
+	if err := p.startMetrics(name); err != nil {
+		_ = p.Shutdown()
+		return nil, err
+	}
 	if cfg.RedisURL != "" {
 		if p.Redis, err = rediscache.Open(cfg.RedisURL); err != nil {
 			return nil, fmt.Errorf("GRANTFLOW_REDIS_URL: %w", err)
@@ -95,6 +101,15 @@ func (p *Process) Tracer(service string) *sdktrace.TracerProvider {
 	return tp
 }
 
+// otelOptions make a gRPC stats handler's spans and RED metrics service's.
+func (p *Process) otelOptions(service string) []otelgrpc.Option {
+	return []otelgrpc.Option{
+		otelgrpc.WithTracerProvider(p.Tracer(service)),
+		otelgrpc.WithMeterProvider(p.Meter()),
+		otelgrpc.WithMetricAttributes(telemetry.ServiceAttr(service)),
+	}
+}
+
 // Cache returns a Redis cache with prefix for service (a nil-client cache without Redis).
 func (p *Process) Cache(prefix string) *rediscache.Cache {
 	if p.Redis == nil {
@@ -111,7 +126,7 @@ func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Ser
 	return grpcserver.New(grpcserver.Options{
 		Logger:       p.Log.With("component", service),
 		Auth:         authOpts,
-		StatsHandler: otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(p.Tracer(service))),
+		StatsHandler: otelgrpc.NewServerHandler(p.otelOptions(service)...),
 	})
 }
 
@@ -120,7 +135,7 @@ func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Ser
 func (p *Process) Dial(service, target string, idempotent ...string) (*grpc.ClientConn, error) {
 	conn, err := grpcclient.Dial(target, grpcclient.Options{
 		Signer:       p.Signer,
-		StatsHandler: otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(p.Tracer(service))),
+		StatsHandler: otelgrpc.NewClientHandler(p.otelOptions(service)...),
 		Idempotent:   idempotent,
 	})
 	if err != nil {

@@ -27,7 +27,8 @@ func ServiceOf(fullMethod string) string {
 
 // SharedServer is one gRPC server for several services (the all-in-one process). Its
 // stats handler hands each call to the OpenTelemetry handler of the service that owns the
-// method, so every server span still carries its own service's service.name.
+// method, so every server span still carries its own service's service.name, and every
+// server metric its service.name label.
 func (p *Process) SharedServer(authOpts auth.ServerOptions) (*grpc.Server, *health.Server, error) {
 	if authOpts.Signer == nil {
 		authOpts.Signer = p.Signer
@@ -52,7 +53,7 @@ func (b *byService) handler(service string) stats.Handler {
 	defer b.mu.Unlock()
 	h, ok := b.handlers[service]
 	if !ok {
-		h = otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(b.p.Tracer(service)))
+		h = otelgrpc.NewServerHandler(b.p.otelOptions(service)...)
 		b.handlers[service] = h
 	}
 	return h

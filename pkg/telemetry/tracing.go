@@ -49,17 +49,26 @@ func Exporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 // made, so trace context still flows, but nothing is exported). Several services of one
 // process share one exporter and keep their own names.
 func NewTracerProvider(service string, exp sdktrace.SpanExporter, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, error) {
-	// OTEL_RESOURCE_ATTRIBUTES first, our service.name last: in the all-in-one process every
-	// service keeps its own name even if OTEL_SERVICE_NAME is set.
-	res, err := resource.New(context.Background(),
-		resource.WithFromEnv(), resource.WithTelemetrySDK(), resource.WithHost(),
-		resource.WithAttributes(semconv.ServiceName(service)))
+	res, err := newResource(service)
 	if err != nil {
-		return nil, fmt.Errorf("telemetry resource: %w", err)
+		return nil, err
 	}
 	all := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	if exp != nil {
 		all = append(all, sdktrace.WithBatcher(exp))
 	}
 	return sdktrace.NewTracerProvider(append(all, opts...)...), nil
+}
+
+// newResource describes service: OTEL_RESOURCE_ATTRIBUTES first, our service.name last, so
+// that in the all-in-one process every service keeps its own name even if
+// OTEL_SERVICE_NAME is set.
+func newResource(service string) (*resource.Resource, error) {
+	res, err := resource.New(context.Background(),
+		resource.WithFromEnv(), resource.WithTelemetrySDK(), resource.WithHost(),
+		resource.WithAttributes(semconv.ServiceName(service)))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry resource: %w", err)
+	}
+	return res, nil
 }

@@ -91,6 +91,8 @@ func run(args []string) error {
 		Backends:       backends,
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
+		MeterProvider:  p.Meter(),
+		Metrics:        p.Metrics(),
 		Limiter:        lim,
 	})
 	if err != nil {
