@@ -49,6 +49,11 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) *status.Status {
 		return status.New(codes.Canceled, "the call was cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, "the call ran out of time")
+	case StoreUnavailable(err):
+		if log != nil {
+			log.WarnContext(ctx, "store unavailable", "error", err.Error())
+		}
+		return domainStatus(Unavailable("the database is unavailable for a moment; retry the call").With("reason", "STORE_UNAVAILABLE"))
 	}
 	id := uuid.NewString()[:8]
 	if log != nil {

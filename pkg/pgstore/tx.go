@@ -9,6 +9,8 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/grantflow/grantflow/pkg/errs"
 )
 
 // maxTxAttempts bounds how often InTx runs a closure that keeps hitting conflicts.
@@ -23,8 +25,10 @@ func (db *DB) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
 // returns an error or panics (and then panics again with the same value). When the
 // transaction fails with a serialization failure (40001) or a deadlock (40P01), in fn or at
 // commit, the whole closure runs again in a new transaction, with exponential backoff, up to
-// 5 attempts in all: fn must therefore have no effects outside tx. Other errors are returned
-// as they are, wrapped.
+// 5 attempts in all: fn must therefore have no effects outside tx. So does a transaction whose
+// connection dropped before its commit (errs.StoreUnavailable: nothing took effect); a failed
+// commit is never re-run (it may have taken effect). Other errors are returned as they are,
+// wrapped.
 func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	policy := backoff.NewExponentialBackOff()
 	policy.InitialInterval = 5 * time.Millisecond
@@ -32,7 +36,13 @@ func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.T
 
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		err := db.attempt(ctx, opts, fn)
-		if err != nil && !retryable(err) {
+		var ce *commitError
+		if err != nil && errors.As(err, &ce) {
+			// A commit that failed may still have committed (the answer was lost): running
+			// the closure again could do its work twice. The caller sees the error.
+			return struct{}{}, backoff.Permanent(err)
+		}
+		if err != nil && !retryable(err) && !errs.StoreUnavailable(err) {
 			return struct{}{}, backoff.Permanent(err)
 		}
 		return struct{}{}, err
@@ -67,10 +77,20 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) e
 	}
 	committed = true // a failed commit ends the transaction too
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("pgstore: commit: %w", err)
+		if retryable(err) {
+			return fmt.Errorf("pgstore: commit: %w", err) // refused, certainly not committed
+		}
+		return &commitError{err: err}
 	}
 	return nil
 }
+
+// commitError is a commit that failed for a reason other than a serialization conflict:
+// whether it took effect is unknown.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "pgstore: commit: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 // retryable reports whether the transaction lost a conflict and may succeed if run again.
 func retryable(err error) bool {

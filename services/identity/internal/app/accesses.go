@@ -133,6 +133,18 @@ func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, chang
 		}
 		return s.emit(ctx, tx, action, "accesses/"+userID+"/"+appID, ev)
 	})
+	if err != nil && !errs.Is(err, errs.KindInvalid) {
+		// A concurrent call applying the same request may have committed after this one
+		// looked (it then found the access already changed, or lost the race to write it):
+		// the request is applied, so answer as the first call did.
+		if _, aerr := s.store.AppliedRequest(ctx, requestID); aerr == nil {
+			a, gerr := s.store.GetAccess(ctx, userID, appID)
+			if errors.Is(gerr, store.ErrNotFound) {
+				return domain.Access{UserID: userID, AppID: appID, Permission: permission, RequestID: requestID}, nil
+			}
+			return a, gerr
+		}
+	}
 	return out, err
 }
 

@@ -145,6 +145,9 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 			return auth.Principal{}, bad
 		}
 		u, err := s.store.GetUserByEmail(ctx, c.Email)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return auth.Principal{}, err // the store failed: not a verdict on the credential
+		}
 		if err != nil || u.Status != domain.UserActive {
 			return auth.Principal{}, bad
 		}
@@ -158,6 +161,9 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 		return auth.Principal{}, err
 	}
 	u, err := s.store.GetUser(ctx, k.UserID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return auth.Principal{}, err // the store failed: not a verdict on the credential
+	}
 	if err != nil || u.Status != domain.UserActive {
 		return auth.Principal{}, bad
 	}

@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/propagation"
@@ -13,6 +17,8 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -94,6 +100,17 @@ func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
 		cur.AddTasks(d.TaskID)
 		cur.AddAssignees(d.AssigneeIDs...)
 		if ev.GetAction() != "task.reassigned" && cur.Open() && !cur.Applying && d.StepIndex == cur.StepIndex {
+			if !cur.StepOpened && (d.StepOutcome == "PASSED" || d.StepOutcome == "FAILED") {
+				// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
+				// commits): record the opening now, so that the lineage has it; openStep
+				// will find the request moved on and record nothing more.
+				cur.StepOpened = true
+				data := eventData(cur)
+				data.TaskIDs, data.AssigneeIDs = []string{d.TaskID}, d.AssigneeIDs
+				if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
+					return err
+				}
+			}
 			switch d.StepOutcome {
 			case "PASSED":
 				note := "approved"
@@ -250,6 +267,7 @@ func (s *Service) Work(ctx context.Context, events []*eventsv1.Event) error {
 		switch ev.GetAction() {
 		case workDrive, workAgent:
 			err = s.drive(ctx, ev.GetRequestId(), false)
+			err = s.giveUp(ctx, ev, err)
 		case workCancelTasks:
 			var w cancelWork
 			_ = json.Unmarshal(ev.GetData(), &w)
@@ -271,4 +289,45 @@ func cancelTasksRequest(requestID, reason string) *taskv1.CancelTasksRequest {
 		reason = reason[:1000]
 	}
 	return &taskv1.CancelTasksRequest{RequestId: requestID, Reason: reason}
+}
+
+// maxWorkFailures is how often a work item may fail with an error that is not a service
+// being unavailable before its request is closed FAILED: one request that cannot advance
+// must not hold up the work of every other (the queue delivers in order).
+const maxWorkFailures = 5
+
+// giveUp counts the failures of a work item. An unavailable service or database is
+// retried for as long as it takes; another error (a bug, a corrupt row) fails the request
+// with the reason after maxWorkFailures attempts, and the queue moves on.
+func (s *Service) giveUp(ctx context.Context, ev *eventsv1.Event, err error) error {
+	if err == nil {
+		s.failures.Delete(ev.GetId())
+		return nil
+	}
+	if unavailable(err) {
+		return err
+	}
+	n, _ := s.failures.LoadOrStore(ev.GetId(), new(atomic.Int32))
+	if n.(*atomic.Int32).Add(1) < maxWorkFailures {
+		return err
+	}
+	s.failures.Delete(ev.GetId())
+	s.log.ErrorContext(ctx, "request: work item keeps failing; the request is closed FAILED", "request", ev.GetRequestId(), "error", err.Error())
+	if ferr := s.fail(ctx, ev.GetRequestId(), "the engine could not advance the request: "+describe(err)); ferr != nil {
+		return ferr
+	}
+	return nil
+}
+
+// unavailable reports whether err is a service or database being unreachable for now.
+func unavailable(err error) bool {
+	if errs.StoreUnavailable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
+		return true
+	}
+	var own *errs.Error
+	return errors.As(err, &own) && own.Kind == errs.KindUnavailable
 }

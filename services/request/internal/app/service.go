@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,6 +81,8 @@ type Service struct {
 	log        *slog.Logger
 	notify     func()
 	now        func() time.Time
+	// failures counts the failed attempts of each work item (event id -> *atomic.Int32).
+	failures sync.Map
 }
 
 // New returns the service.

@@ -144,8 +144,9 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 
 func sameBody(prev domain.Request, hash string) (domain.Request, error) {
 	if prev.BodyHash != hash {
+		// The request it names stays unnamed: it may be someone else's.
 		return domain.Request{}, errs.AlreadyExists("REQUEST_ID_REUSED",
-			"request_id "+prev.ClientID+" was already used for a different request").With("request", prev.ID)
+			"request_id "+prev.ClientID+" was already used for a different request")
 	}
 	return prev, nil
 }
