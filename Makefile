@@ -100,6 +100,12 @@ jaeger: ## a local Jaeger v2 (built from its Go module once), OTLP on 127.0.0.1:
 jaeger-down: ## stop the local Jaeger
 	scripts/jaeger.sh down
 
+# --- performance (docs/PERFORMANCE.md) ----------------------------------------------------------
+
+.PHONY: bench
+bench: ## every performance figure beside its target: hot-path Go benchmarks, pgbench ceiling, lifecycles over REST and gRPC against make up (BENCH_FULL=1: 1,000,000-row queries)
+	bench/scripts/bench.sh
+
 # --- fuzzing (docs/SECURITY-TESTS.md) ------------------------------------------------------------
 
 FUZZTIME ?= 5s

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPercentiles(t *testing.T) {
+	var samples []sample
+	for i := 1; i <= 100; i++ {
+		samples = append(samples, sample{start: time.Duration(i) * time.Millisecond, dur: time.Duration(i) * time.Millisecond, ok: true})
+	}
+	samples = append(samples, sample{start: 50 * time.Millisecond, ok: false})
+	s := summarize(samples, 0, time.Second)
+	if s.Count != 101 || s.Errors != 1 || s.P50 != 50 || s.P99 != 99 || s.Max != 100 {
+		t.Errorf("%+v", s)
+	}
+	// Only calls that started inside the window count.
+	if s := summarize(samples, 90*time.Millisecond, time.Second); s.Count != 11 || s.P50 != 95 {
+		t.Errorf("window: %+v", s)
+	}
+}
+
+// fakeAPI is an engine in memory: each step's task opens after a few polls, as the
+// asynchronous hand-offs of the real one do.
+type fakeAPI struct {
+	mu       sync.Mutex
+	requests map[string]*fakeRequest
+	keys     map[string]bool // keys seen on calls
+}
+
+type fakeRequest struct {
+	step  int // 0 manager review, 1 owner review, 2 action, 3 done
+	polls int
+}
+
+func (f *fakeAPI) Submit(_ context.Context, key, appID, _ string) (request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[key] = true
+	id := fmt.Sprintf("r-%d", len(f.requests))
+	f.requests[id] = &fakeRequest{}
+	return request{ID: id, Status: "IN_PROGRESS", TaskIDs: []string{id + "/0"}}, nil
+}
+
+func (f *fakeAPI) GetRequest(_ context.Context, key, id string) (request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.requests[id]
+	r.polls++
+	if r.step == 3 && r.polls > 2 {
+		return request{ID: id, Status: "DONE"}, nil
+	}
+	return request{ID: id, Status: "IN_PROGRESS"}, nil
+}
+
+func (f *fakeAPI) PendingTasks(_ context.Context, key, id string) ([]task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[key] = true
+	r := f.requests[id]
+	r.polls++
+	if r.polls < 3 || r.step == 0 || r.step == 3 {
+		return nil, nil
+	}
+	typ := "REVIEW"
+	if r.step == 2 {
+		typ = "ACTION"
+	}
+	return []task{{ID: fmt.Sprintf("%s/%d", id, r.step), Type: typ, StepIndex: r.step, Status: "PENDING"}}, nil
+}
+
+func (f *fakeAPI) decide(key, taskID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[key] = true
+	id, step := "", -1
+	for rid, r := range f.requests {
+		if taskID == fmt.Sprintf("%s/%d", rid, r.step) {
+			id, step = rid, r.step
+		}
+	}
+	r, ok := f.requests[id]
+	if !ok || r.step != step {
+		return fmt.Errorf("task %s is not pending", taskID)
+	}
+	r.step++
+	r.polls = 0
+	return nil
+}
+
+func (f *fakeAPI) Approve(_ context.Context, key, taskID string) error  { return f.decide(key, taskID) }
+func (f *fakeAPI) Complete(_ context.Context, key, taskID string) error { return f.decide(key, taskID) }
+func (f *fakeAPI) Close()                                               {}
+
+func testSeed() *seedFile {
+	return &seedFile{Permission: "read",
+		Requesters: []person{{ID: "u0", Key: "k-u0"}, {ID: "u1", Key: "k-u1", Manager: 1}},
+		Managers:   []person{{ID: "m0", Key: "k-m0"}, {ID: "m1", Key: "k-m1"}},
+		Owners:     []person{{ID: "o0", Key: "k-o0"}},
+		Apps:       []seededApp{{ID: "a0"}, {ID: "a1"}},
+	}
+}
+
+func TestLifecycleWalksEveryStepAsTheRightPeople(t *testing.T) {
+	f := &fakeAPI{requests: map[string]*fakeRequest{}, keys: map[string]bool{}}
+	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), pollMin: time.Millisecond, pollMax: 2 * time.Millisecond, timeout: 10 * time.Second}
+	for range 4 {
+		if !r.one() {
+			t.Fatalf("lifecycle failed: %v", r.rec.errs)
+		}
+	}
+	if r.one() || !r.exhausted.Load() {
+		t.Error("a fifth lifecycle ran on 4 pairs")
+	}
+	for _, k := range []string{"k-u0", "k-u1", "k-m0", "k-m1", "k-o0"} {
+		if !f.keys[k] {
+			t.Errorf("nobody called as %s", k)
+		}
+	}
+	for _, name := range []string{"submit", "approve", "complete", "list-tasks", "get-request", "wait-owner-task", "wait-action-task", "wait-done"} {
+		if len(r.rec.calls[name]) == 0 {
+			t.Errorf("no %s recorded", name)
+		}
+	}
+	if got := len(r.rec.calls["approve"]); got != 8 {
+		t.Errorf("%d approvals, want 8", got)
+	}
+}
+
+func TestRESTClientSpeaksTheAPI(t *testing.T) {
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		seen = append(seen, r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Authorization")+" "+string(body))
+		switch {
+		case r.URL.Path == "/v1/requests" && r.Method == http.MethodPost:
+			var in map[string]string
+			if json.Unmarshal(body, &in) != nil || in["type"] != "GRANT_ACCESS" || in["appId"] != "a1" || in["permission"] != "read" {
+				http.Error(w, `{"code":3}`, http.StatusBadRequest)
+				return
+			}
+			_, _ = io.WriteString(w, `{"id":"r1","status":"IN_PROGRESS","taskIds":["t1"],"stepIndex":0,"policyVersion":"1"}`)
+		case r.URL.Path == "/v1/tasks":
+			_, _ = io.WriteString(w, `{"tasks":[{"id":"t2","type":"ACTION","stepIndex":2,"status":"PENDING"}],"nextPageToken":""}`)
+		case r.URL.Path == "/v1/requests/r1":
+			_, _ = io.WriteString(w, `{"id":"r1","status":"DONE"}`)
+		default:
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{}`)
+		}
+	}))
+	defer srv.Close()
+	c := newREST(srv.URL, 1)
+	ctx := context.Background()
+	r, err := c.Submit(ctx, "key", "a1", "read")
+	if err != nil || r.ID != "r1" || r.TaskIDs[0] != "t1" {
+		t.Fatalf("submit: %+v %v", r, err)
+	}
+	tasks, err := c.PendingTasks(ctx, "key", "r1")
+	if err != nil || len(tasks) != 1 || tasks[0].Type != "ACTION" || tasks[0].StepIndex != 2 {
+		t.Fatalf("tasks: %+v %v", tasks, err)
+	}
+	if err := c.Approve(ctx, "key", "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Complete(ctx, "key", "t2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.GetRequest(ctx, "key", "r1"); err != nil || got.Status != "DONE" {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	want := []string{
+		`POST /v1/requests Bearer key {"appId":"a1","permission":"read","reason":"load test","type":"GRANT_ACCESS"}`,
+		`GET /v1/tasks?status=PENDING&requestId=r1 Bearer key `,
+		`POST /v1/tasks/t1:approve Bearer key {"justification":"ok"}`,
+		`POST /v1/tasks/t2:complete Bearer key {"note":"provisioned"}`,
+		`GET /v1/requests/r1 Bearer key `,
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("calls:\n%q\nwant\n%q", seen, want)
+	}
+}

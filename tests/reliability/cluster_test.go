@@ -1,0 +1,379 @@
+package reliability_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/testenv"
+)
+
+const (
+	// testApp is the application_name of the test's own database sessions, so that the
+	// services' sessions can be told apart (and terminated) in pg_stat_activity.
+	testApp      = "reliability-test"
+	startTimeout = 30 * time.Second
+	// callTimeout bounds one gRPC call of the test.
+	callTimeout = 15 * time.Second
+	pollEvery   = 10 * time.Millisecond
+)
+
+// cluster is every service as its own process, on one fresh database (each service in its
+// own schema, as under make up) and a Redis of the test's own, with the test's clients.
+type cluster struct {
+	t        *testing.T
+	began    time.Time
+	dbURL    string
+	db       *pgxpool.Pool // the test's own sessions (application_name testApp)
+	redis    *redisServer
+	procs    map[string]*process
+	addrs    map[string]string
+	adminKey string
+	signer   *auth.Signer // mints internal caller tokens with the deployment's secret
+
+	identity identityv1.IdentityServiceClient
+	policy   policyv1.PolicyServiceClient
+	tasks    taskv1.TaskServiceClient
+	requests requestv1.RequestServiceClient
+	// Internal APIs, called with an internal token of the system.
+	identityInternal identityv1.IdentityInternalServiceClient
+	taskInternal     taskv1.TaskInternalServiceClient
+
+	org *org
+}
+
+// newCluster builds the binaries (once per test binary), makes the database and the Redis,
+// migrates and starts every service, and seeds an organization with requesters people and
+// apps apps (see seedOrg).
+func newCluster(t *testing.T, requesters, apps int) *cluster {
+	t.Helper()
+	testenv.Integration(t)
+	began := time.Now()
+	c := &cluster{t: t, began: began, procs: map[string]*process{}, addrs: map[string]string{},
+		adminKey: "reliability-admin-" + randomHex(16)}
+	c.dbURL = pgtest.NewEmptyDatabase(t) // skips loudly (fails under CI=true) without PostgreSQL
+	c.redis = startRedis(t)
+	secret := randomHex(32)
+	var err error
+	if c.signer, err = auth.NewSigner([]byte(secret), "reliability-test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range services {
+		c.addrs[name] = freeAddr(t)
+	}
+	common := append(baseEnv(),
+		"GRANTFLOW_POSTGRES_URL="+c.dbURL,
+		"GRANTFLOW_REDIS_URL="+c.redis.url,
+		"GRANTFLOW_INTERNAL_SECRET="+secret,
+		"GRANTFLOW_LOG_LEVEL=warn",
+		"GRANTFLOW_SHUTDOWN_TIMEOUT=5s",
+		"GRANTFLOW_IDENTITY_ADDR="+c.addrs["identity"],
+		"GRANTFLOW_POLICY_ADDR="+c.addrs["policy"],
+		"GRANTFLOW_TASK_ADDR="+c.addrs["task"],
+		"GRANTFLOW_REQUEST_ADDR="+c.addrs["request"],
+		"GRANTFLOW_AUDIT_ADDR="+c.addrs["audit"],
+	)
+	for _, name := range services {
+		env := append(slices.Clone(common), "GRANTFLOW_GRPC_ADDR="+c.addrs[name])
+		if name == "identity" {
+			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey)
+		}
+		c.procs[name] = newProcess(t, name, binary(t, name), env)
+	}
+	// Each service migrates its own schema: in parallel.
+	var wg sync.WaitGroup
+	errs := make([]error, len(services))
+	for i, name := range services {
+		wg.Go(func() { errs[i] = c.procs[name].runQuiet("migrate") })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	c.db = openPool(t, c.dbURL)
+	for _, name := range services {
+		c.procs[name].start()
+	}
+	user := func(name string) *grpc.ClientConn { return dial(t, c.addrs[name]) }
+	internal := func(name string) *grpc.ClientConn {
+		return dial(t, c.addrs[name], grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(c.signer)))
+	}
+	c.identity = identityv1.NewIdentityServiceClient(user("identity"))
+	c.policy = policyv1.NewPolicyServiceClient(user("policy"))
+	c.tasks = taskv1.NewTaskServiceClient(user("task"))
+	c.requests = requestv1.NewRequestServiceClient(user("request"))
+	c.identityInternal = identityv1.NewIdentityInternalServiceClient(internal("identity"))
+	c.taskInternal = taskv1.NewTaskInternalServiceClient(internal("task"))
+	for _, name := range services {
+		c.waitServing(name)
+	}
+	c.poll(startTimeout, "identity to answer as the bootstrap admin", func() (bool, string) {
+		_, err := c.identity.GetMe(c.as(c.adminKey), &identityv1.GetMeRequest{})
+		return err == nil, fmt.Sprint(err)
+	})
+	c.org = c.seedOrg(requesters, apps)
+	t.Logf("cluster: %d services up on database %s and Redis %s, %d requesters and %d apps seeded, in %s (binaries built in %s)",
+		len(services), databaseName(c.dbURL), c.redis.addr, requesters, apps, time.Since(began).Round(time.Millisecond), buildTime.Round(time.Millisecond))
+	return c
+}
+
+// waitServing waits until the service answers grpc.health.v1 with SERVING.
+func (c *cluster) waitServing(name string) {
+	c.t.Helper()
+	h := healthpb.NewHealthClient(dial(c.t, c.addrs[name]))
+	c.poll(startTimeout, name+" to serve", func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		res, err := h.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err == nil && res.GetStatus() == healthpb.HealthCheckResponse_SERVING, fmt.Sprint(res.GetStatus(), err)
+	})
+}
+
+// alive reports the first process that exited without the test stopping it.
+func (c *cluster) alive() error {
+	for _, name := range services {
+		if err := c.procs[name].exited(); err != nil {
+			return err
+		}
+	}
+	if err := c.redis.proc.exited(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// poll waits, on the test's goroutine, until cond holds, failing the test at the deadline
+// with cond's last state, or at once when a process died.
+func (c *cluster) poll(timeout time.Duration, what string, cond func() (bool, string)) {
+	c.t.Helper()
+	poll(c.t, timeout, what, func() (bool, string) {
+		if err := c.alive(); err != nil {
+			c.t.Fatal(err)
+		}
+		return cond()
+	})
+}
+
+// as is a context for a call with an API key. Every call of the test's clients is bounded
+// by callTimeout (see dial).
+func (c *cluster) as(key string) context.Context {
+	return asCtx(context.Background(), key)
+}
+
+// asCtx adds an API key to ctx.
+func asCtx(ctx context.Context, key string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+}
+
+// --- the organization ---
+
+// person is a user with an API key.
+type person struct {
+	name string
+	id   string
+	key  string
+}
+
+// org is the seeded organization:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	├── mgr ── requester 0 .. n-1
+//	└── owner 0 .. m-1, owner j the only owner of app j (permissions read, write)
+//
+// No policy is created: GRANT_ACCESS follows the system default (the manager, then the app
+// owner, reviews; the owner provisions).
+type org struct {
+	gm, admin, mgr *person
+	requesters     []*person
+	owners         []*person
+	apps           []string // app ids; owners[j] owns apps[j]
+}
+
+// pair is the request of lifecycle i: requester i mod n asks for app i div n, so every
+// lifecycle asks for an access nobody else asks for (a second grant of the same app to the
+// same person would be refused as already held).
+type pair struct {
+	requester, owner *person
+	app              string
+}
+
+func (o *org) pair(i int) pair {
+	n := len(o.requesters)
+	if i/n >= len(o.apps) {
+		panic(fmt.Sprintf("lifecycle %d: the organization has only %d requesters x %d apps", i, n, len(o.apps)))
+	}
+	return pair{requester: o.requesters[i%n], owner: o.owners[i/n], app: o.apps[i/n]}
+}
+
+func (c *cluster) seedOrg(requesters, apps int) *org {
+	c.t.Helper()
+	o := &org{}
+	o.gm = c.onboard("gm", identityv1.Role_GENERAL_MANAGER, "")
+	o.admin = c.onboard("admin", identityv1.Role_ADMIN, o.gm.id)
+	o.mgr = c.onboard("mgr", identityv1.Role_USER, o.gm.id)
+	o.requesters = make([]*person, requesters)
+	o.owners = make([]*person, apps)
+	o.apps = make([]string, apps)
+	// Independent onboardings, a few at a time.
+	sem := make(chan struct{}, 6)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	fail := func(err error) {
+		mu.Lock()
+		failures = append(failures, err)
+		mu.Unlock()
+	}
+	for i := range requesters {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := c.tryOnboard(fmt.Sprintf("requester%d", i), identityv1.Role_USER, o.mgr.id)
+			if err != nil {
+				fail(err)
+				return
+			}
+			o.requesters[i] = p
+		})
+	}
+	for j := range apps {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := c.tryOnboard(fmt.Sprintf("owner%d", j), identityv1.Role_USER, o.gm.id)
+			if err != nil {
+				fail(err)
+				return
+			}
+			o.owners[j] = p
+			a, err := c.identity.CreateApp(c.as(c.adminKey), &identityv1.CreateAppRequest{
+				Name: fmt.Sprintf("App %d", j), OwnerIds: []string{p.id},
+				Permissions: []*identityv1.Permission{{Name: "read"}, {Name: "write"}},
+			})
+			if err != nil {
+				fail(fmt.Errorf("create app %d: %w", j, err))
+				return
+			}
+			o.apps[j] = a.GetId()
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failures...); err != nil {
+		c.t.Fatal(err)
+	}
+	return o
+}
+
+func (c *cluster) onboard(name string, role identityv1.Role, managerID string) *person {
+	c.t.Helper()
+	p, err := c.tryOnboard(name, role, managerID)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return p
+}
+
+func (c *cluster) tryOnboard(name string, role identityv1.Role, managerID string) (*person, error) {
+	u, err := c.identity.CreateUser(c.as(c.adminKey), &identityv1.CreateUserRequest{
+		Email: name + "@reliability.example", DisplayName: name, Role: role, ManagerId: managerID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("onboard %s: %w", name, err)
+	}
+	k, err := c.identity.CreateApiKey(c.as(c.adminKey), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "reliability"})
+	if err != nil {
+		return nil, fmt.Errorf("API key for %s: %w", name, err)
+	}
+	return &person{name: name, id: u.GetId(), key: k.GetSecret()}, nil
+}
+
+// --- helpers ---
+
+// poll calls cond every pollEvery until it reports done, and fails the test with cond's
+// last state at the deadline.
+func poll(t *testing.T, timeout time.Duration, what string, cond func() (done bool, state string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		done, state := cond()
+		switch {
+		case done:
+			return
+		case time.Now().After(deadline):
+			t.Fatalf("timed out after %s waiting for %s: %s", timeout, what, state)
+		}
+		<-tick.C
+	}
+}
+
+// openPool opens a pool on dbURL whose sessions are marked as the test's.
+func openPool(t *testing.T, dbURL string) *pgxpool.Pool {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", testApp)
+	u.RawQuery = q.Encode()
+	pool, err := pgxpool.New(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func databaseName(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	return u.Path[1:]
+}
+
+// dial returns a client connection to addr whose calls each last at most callTimeout.
+// It never retries a call: the tests see every failure as it happened.
+func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	bounded := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(bounded)}, opts...)
+	conn, err := grpc.NewClient(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
