@@ -299,26 +299,22 @@ type strictJSON struct {
 	*runtime.JSONPb
 }
 
-// NewDecoder reads the whole body (the gateway bounds its size), checks that it holds one
-// JSON value and nothing else, then decodes it as JSONPb does. An empty body is io.EOF,
-// which grpc-gateway takes as "no body".
+// NewDecoder reads the whole body (the gateway bounds its size) and refuses it when one
+// JSON value is followed by anything but whitespace; otherwise it decodes exactly as
+// JSONPb does (an empty body is io.EOF, which grpc-gateway takes as "no body").
 func (m *strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 	return runtime.DecoderFunc(func(v any) error {
 		raw, err := io.ReadAll(r)
 		if err != nil {
 			return err
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			return io.EOF
-		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		var first json.RawMessage
-		if err := dec.Decode(&first); err != nil {
-			return err
+		if dec.Decode(&first) == nil {
+			if _, err := dec.Token(); err != io.EOF {
+				return errors.New("unexpected data after the JSON body")
+			}
 		}
-		if _, err := dec.Token(); err != io.EOF {
-			return errors.New("unexpected data after the JSON body")
-		}
-		return m.JSONPb.Unmarshal(first, v)
+		return m.JSONPb.NewDecoder(bytes.NewReader(raw)).Decode(v)
 	})
 }
