@@ -50,8 +50,8 @@ done
 # --- build -------------------------------------------------------------------------------
 pkgs=()
 for svc in "${ACTIVE[@]}"; do pkgs+=("./$(cmd_dir "$svc")"); done
-pkgs+=(./gateway/cmd/gateway ./deploy/cmd/gfops)
-say "building ${ACTIVE[*]} gateway gfops into ${BIN_DIR#"$ROOT"/}/"
+pkgs+=(./gateway/cmd/gateway ./deploy/cmd/gfops ./cmd/grantflow)
+say "building ${ACTIVE[*]} gateway gfops grantflow into ${BIN_DIR#"$ROOT"/}/"
 mkdir -p "$BIN_DIR"
 go build -o "$BIN_DIR/" "${pkgs[@]}"
 
@@ -210,6 +210,22 @@ say "waiting for the gateway ($GATEWAY_URL/readyz)..."
 wait_ready gateway
 
 trap - INT TERM
+
+# --- the demo organization (GRANTFLOW_DEMO=0 skips it), seeded once per database -----------
+DEMO_OUT=$RUN_DIR/demo.txt
+if [[ ${GRANTFLOW_DEMO:-1} != 0 && ${GRANTFLOW_DEMO:-1} != false ]]; then
+	if [[ ! -s $DEMO_OUT ]]; then
+		say "seeding the demo organization (bin/grantflow seed-demo)..."
+		if GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$BOOTSTRAP_KEY GRANTFLOW_HTTP_ADDR=$GRANTFLOW_HTTP_ADDR \
+			"$BIN_DIR/grantflow" seed-demo >"$DEMO_OUT.tmp" 2>>"$LOG_DIR/seed-demo.log"; then
+			mv "$DEMO_OUT.tmp" "$DEMO_OUT"
+		else
+			rm -f "$DEMO_OUT.tmp"
+			warn "warning: the demo organization was not seeded (see ${LOG_DIR#"$ROOT"/}/seed-demo.log); delete ${DEMO_OUT#"$ROOT"/} and run make up again to retry"
+		fi
+	fi
+	[[ -s $DEMO_OUT ]] && cat "$DEMO_OUT"
+fi
 
 # --- where things are --------------------------------------------------------------------
 say ""

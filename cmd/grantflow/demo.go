@@ -28,6 +28,7 @@ type demoOrg struct {
 	groups       []string
 	policies     []demoPolicy
 	requests     []demoRequest
+	storage      string // where it lives, printed first
 }
 
 // demoRequest is a request of the demo, left in the state its note says.
@@ -56,6 +57,12 @@ type demoPolicy struct {
 	id           string
 }
 
+// demoConns are the connections the seeding calls through: one shared server in the
+// all-in-one process, one per service in the distributed mode (grantflow seed-demo).
+type demoConns struct {
+	identity, policy, request, task grpc.ClientConnInterface
+}
+
 // seedDemo creates the demo organization through the public gRPC API, as the bootstrap
 // admin, exactly as a client would.
 func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstrapKey string) (*demoOrg, error) {
@@ -64,10 +71,19 @@ func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstra
 		return nil, err
 	}
 	defer conn.Close()
-	id := identityv1.NewIdentityServiceClient(conn)
+	d, err := seedDemoOn(ctx, demoConns{identity: conn, policy: conn, request: conn, task: conn}, bootstrapKey)
+	if err == nil {
+		p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies), "requests", len(d.requests))
+	}
+	return d, err
+}
+
+// seedDemoOn seeds the demo organization through conns.
+func seedDemoOn(ctx context.Context, conns demoConns, bootstrapKey string) (*demoOrg, error) {
 	as := func(key string) context.Context {
 		return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 	}
+	id := identityv1.NewIdentityServiceClient(conns.identity)
 	d := &demoOrg{bootstrapKey: bootstrapKey, people: []demoPerson{
 		{handle: "grace", name: "Grace Hopper", role: "GENERAL_MANAGER", note: "General Manager: her manager steps are auto-approved"},
 		{handle: "ada", name: "Ada Lovelace", role: "ADMIN", manager: "grace", note: "Admin"},
@@ -122,13 +138,12 @@ func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstra
 		return nil, fmt.Errorf("group: %w", err)
 	}
 	d.groups = append(d.groups, g.GetName()+" ("+g.GetId()+")")
-	if err := d.seedPolicies(as(bootstrapKey), policyv1.NewPolicyServiceClient(conn), g.GetId(), byHandle); err != nil {
+	if err := d.seedPolicies(as(bootstrapKey), policyv1.NewPolicyServiceClient(conns.policy), g.GetId(), byHandle); err != nil {
 		return nil, err
 	}
-	if err := d.seedRequests(ctx, conn, byHandle, as); err != nil {
+	if err := d.seedRequests(ctx, conns, byHandle, as); err != nil {
 		return nil, err
 	}
-	p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies), "requests", len(d.requests))
 	return d, nil
 }
 
@@ -174,8 +189,8 @@ func (d *demoOrg) seedPolicies(ctx context.Context, pc policyv1.PolicyServiceCli
 
 // seedRequests leaves requests in several states, driven through the public API by the
 // people who would do each step (Uma is left free for the README walkthrough).
-func (d *demoOrg) seedRequests(ctx context.Context, conn *grpc.ClientConn, byHandle map[string]*demoPerson, as func(string) context.Context) error {
-	rc, tc := requestv1.NewRequestServiceClient(conn), taskv1.NewTaskServiceClient(conn)
+func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle map[string]*demoPerson, as func(string) context.Context) error {
+	rc, tc := requestv1.NewRequestServiceClient(conns.request), taskv1.NewTaskServiceClient(conns.task)
 	appID := map[string]string{}
 	for _, a := range d.apps {
 		appID[a.name] = a.id
@@ -235,8 +250,11 @@ func (d *demoOrg) seedRequests(ctx context.Context, conn *grpc.ClientConn, byHan
 }
 
 func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
-	fmt.Fprintf(w, "\nGrantflow all-in-one is up: REST http://%s  gRPC %s\n", httpAddr, grpcAddr)
-	fmt.Fprintf(w, "Memory engine: this demo organization lives only as long as this process.\n\n")
+	fmt.Fprintf(w, "\nGrantflow is up: REST http://%s  gRPC %s\n", httpAddr, grpcAddr)
+	if d.storage == "" {
+		d.storage = "Memory engine (not for production): this demo organization lives only as long as this process."
+	}
+	fmt.Fprintf(w, "%s\n\n", d.storage)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PERSON\tROLE\tWHO\tUSER ID")
 	for _, p := range d.people {

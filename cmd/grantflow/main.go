@@ -33,6 +33,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "seed-demo" {
+		return seedDemoRemote(args[1:])
+	}
 	cfg, err := config.Load("grantflow", args)
 	if err != nil {
 		return err
@@ -146,6 +149,9 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 			return a, fmt.Errorf("demo organization: %w", err)
 		}
 		a.demo = demo
+		if cfg.PostgresURL != "" {
+			demo.storage = "PostgreSQL: the demo organization stays in the database (start again with GRANTFLOW_DEMO=0)."
+		}
 		demo.print(out, a.httpAddr, a.grpcAddr)
 	}
 	return a, nil
