@@ -105,13 +105,16 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		})
 		exp.Reset()
 		s.must("mona", "POST", "/v1/tasks/"+taskID+":approve", map[string]any{})
+		// Both ends of the OpenStep call: the request service's client span ends after the
+		// task service's server span, so wait for the two.
 		eventually(t, "the owner's step opened", func() (bool, string) {
+			n := 0
 			for _, sp := range exp.GetSpans() {
 				if sp.Name == "grantflow.task.v1.TaskInternalService/OpenStep" {
-					return true, ""
+					n++
 				}
 			}
-			return false, "no OpenStep span yet"
+			return n >= 2, "the two OpenStep spans not there yet"
 		})
 		_, services = oneTrace(t, exp, "POST /v1/tasks/", "ApproveTask")
 		// (The delivery's own server span belongs to the relay's trace; the work it causes

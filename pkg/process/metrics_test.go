@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -57,8 +58,7 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 		t.Fatalf("unknown method: %v, want UNIMPLEMENTED", err)
 	}
 
-	body := scrape(t, "http://"+p.MetricsAddr()+"/metrics")
-	for _, want := range []string{
+	wants := []string{
 		`rpc_server_call_duration_seconds_count{`,
 		`rpc_method="grpc.health.v1.Health/Check"`,
 		`rpc_response_status_code="OK"`,
@@ -67,7 +67,23 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 		`service_name="grantflow-callee"`,
 		`service_name="grantflow-caller"`,
 		`target_info{`,
-	} {
+	}
+	// gRPC's stats handlers may record a call's end a moment after the caller has its
+	// answer: scrape until every series is there, under a deadline.
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		body = scrape(t, "http://"+p.MetricsAddr()+"/metrics")
+		missing := 0
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET /metrics lacks %s", want)
 		}
