@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // builds holds the binaries built by this test binary, by path from the repository root.
@@ -90,17 +92,29 @@ func BuildTime() time.Duration {
 	return builds.took
 }
 
-// RunTests runs the tests and removes the binaries they built; a TestMain returns its
-// result to os.Exit (after checks of its own, if any).
-func RunTests(m *testing.M) int {
+// Main is a TestMain for suites that run processes: it runs the tests, says how long
+// building the binaries took, removes them, and fails the package when a test left
+// goroutines behind (goleak, with opts), then exits.
+func Main(m *testing.M, opts ...goleak.Option) {
+	began := time.Now()
 	code := m.Run()
+	if took := BuildTime(); took > 0 {
+		fmt.Printf("proctest: the package took %s, of which %s to build the binaries\n",
+			time.Since(began).Round(time.Millisecond), took.Round(time.Millisecond))
+	}
 	builds.mu.Lock()
 	dir := builds.dir
 	builds.mu.Unlock()
 	if dir != "" {
 		_ = os.RemoveAll(dir)
 	}
-	return code
+	if code == 0 {
+		if err := goleak.Find(opts...); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // build builds the main package pkg (a path from root) into dir, from its module's folder.
@@ -155,3 +169,6 @@ func Root() (string, error) {
 		}
 	}
 }
+
+// ServiceCmd is the main package of service name, for Binaries: services/<name>/cmd/<name>.
+func ServiceCmd(name string) string { return "services/" + name + "/cmd/" + name }

@@ -4,7 +4,8 @@
 //
 //   - [Binaries] builds main packages, given by their path from the repository root, once
 //     per test binary and in parallel, each from its own module folder (so the build works
-//     with and without the go.work workspace). [RunTests] removes them when the tests end.
+//     with and without the go.work workspace). [Main], a TestMain, removes them when the tests end and checks
+//     for leaked goroutines.
 //   - [New] prepares a process whose output goes to a log file; the file's tail is printed
 //     when the test fails. [Process.Start], [Process.Kill9], [Process.Stop] (SIGTERM, then
 //     SIGKILL after a deadline) and [Process.Run] (to its end, e.g. "migrate") drive it;
@@ -16,6 +17,6 @@
 //     test's environment without GRANTFLOW_* and OTEL_*, and [Poll] waits for a condition
 //     under a deadline that only bounds a hang.
 //
-// proctest is for tests only. It imports the standard library only and must not import
-// services or any production package.
+// proctest is for tests only. It imports the standard library and goleak only, and must
+// not import services or any production package.
 package proctest

@@ -15,12 +15,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/pkg/testenv"
 )
 
 // settleTimeout bounds each wait for asynchronous work: a step's tasks opening after a
 // decision (through the outboxes), events reaching audit, spans reaching the receiver.
-const settleTimeout = 15 * time.Second
+const settleTimeout = 30 * time.Second
 
 // TestDistributedEndToEnd runs the distributed mode (every service its own process, on
 // PostgreSQL and Redis) and drives it over REST only: the bootstrap admin seeds people,
@@ -50,7 +51,7 @@ func TestDistributedEndToEnd(t *testing.T) {
 	})
 	t.Run("metrics", func(t *testing.T) { redMetrics(t, api.on(t), c) })
 	for _, p := range c.procs {
-		p.checkAlive()
+		p.CheckAlive()
 	}
 	t.Logf("distributed end to end: %s in all, %d spans received", time.Since(began).Round(time.Millisecond), rcv.count())
 }
@@ -212,7 +213,7 @@ func oneTraceAcrossProcesses(t *testing.T, api *client, rcv *receiver, o *org, i
 		"grantflow-task":     "grantflow.task.v1.TaskInternalService/OpenStep",
 	}
 	var got map[string][]string
-	poll(t, time.Now().Add(settleTimeout), "the submit's spans of every process", func() (bool, string) {
+	proctest.Poll(t, settleTimeout, "the submit's spans of every process", func() (bool, string) {
 		got = rcv.trace(traceID)
 		for service, name := range want {
 			if !slices.Contains(got[service], name) {
@@ -287,7 +288,7 @@ type client struct {
 }
 
 func newClient(t *testing.T, base string) *client {
-	c := &client{t: t, base: base, http: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{}}}
+	c := &client{t: t, base: base, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}}
 	t.Cleanup(c.http.CloseIdleConnections)
 	return c
 }
@@ -364,7 +365,7 @@ func (c *client) text(t *testing.T, url string) string {
 func (c *client) pendingTask(t *testing.T, key, id string) map[string]any {
 	t.Helper()
 	var task map[string]any
-	poll(t, time.Now().Add(settleTimeout), "a pending task of request "+id, func() (bool, string) {
+	proctest.Poll(t, settleTimeout, "a pending task of request "+id, func() (bool, string) {
 		tasks := objects(c.must(key, "GET", "/v1/tasks?status=PENDING&requestId="+id, nil), "tasks")
 		if len(tasks) == 0 {
 			return false, "none yet"
@@ -379,7 +380,7 @@ func (c *client) pendingTask(t *testing.T, key, id string) map[string]any {
 func (c *client) waitRequest(t *testing.T, key, id, status string) map[string]any {
 	t.Helper()
 	var r map[string]any
-	poll(t, time.Now().Add(settleTimeout), "request "+id+" "+status, func() (bool, string) {
+	proctest.Poll(t, settleTimeout, "request "+id+" "+status, func() (bool, string) {
 		r = c.must(key, "GET", "/v1/requests/"+id, nil)
 		return r["status"] == status, fmt.Sprintf("%v", r)
 	})
@@ -391,7 +392,7 @@ func (c *client) waitRequest(t *testing.T, key, id, status string) map[string]an
 func (c *client) lineage(t *testing.T, key, id string, complete func(actions []string) bool) []map[string]any {
 	t.Helper()
 	var events []map[string]any
-	poll(t, time.Now().Add(settleTimeout), "the lineage of request "+id+" in audit", func() (bool, string) {
+	proctest.Poll(t, settleTimeout, "the lineage of request "+id+" in audit", func() (bool, string) {
 		events = objects(c.must(key, "GET", "/v1/auditEvents?requestId="+url.QueryEscape(id), nil), "auditEvents")
 		var actions []string
 		for _, e := range events {

@@ -24,6 +24,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/pkg/testenv"
 )
 
@@ -33,9 +34,12 @@ const (
 	testApp      = "reliability-test"
 	startTimeout = 30 * time.Second
 	// callTimeout bounds one gRPC call of the test.
-	callTimeout = 15 * time.Second
-	pollEvery   = 10 * time.Millisecond
+	callTimeout = 30 * time.Second
 )
+
+// services are the binaries the tests run, in the order they start (make up's order:
+// audit first, every other service delivers its events there).
+var services = []string{"audit", "identity", "policy", "task", "request"}
 
 // cluster is every service as its own process, on one fresh database (each service in its
 // own schema, as under make up) and a Redis of the test's own, with the test's clients.
@@ -45,7 +49,7 @@ type cluster struct {
 	dbURL    string
 	db       *pgxpool.Pool // the test's own sessions (application_name testApp)
 	redis    *redisServer
-	procs    map[string]*process
+	procs    map[string]*proctest.Process
 	addrs    map[string]string
 	adminKey string
 	signer   *auth.Signer // mints internal caller tokens with the deployment's secret
@@ -68,19 +72,24 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	t.Helper()
 	testenv.Integration(t)
 	began := time.Now()
-	c := &cluster{t: t, began: began, procs: map[string]*process{}, addrs: map[string]string{},
+	c := &cluster{t: t, began: began, procs: map[string]*proctest.Process{}, addrs: map[string]string{},
 		adminKey: "reliability-admin-" + randomHex(16)}
 	c.dbURL = pgtest.NewEmptyDatabase(t) // skips loudly (fails under CI=true) without PostgreSQL
 	c.redis = startRedis(t)
+	var cmds []string
+	for _, name := range services {
+		cmds = append(cmds, proctest.ServiceCmd(name))
+	}
+	bins := proctest.Binaries(t, cmds...) // built once per test binary
 	secret := randomHex(32)
 	var err error
 	if c.signer, err = auth.NewSigner([]byte(secret), "reliability-test"); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range services {
-		c.addrs[name] = freeAddr(t)
+		c.addrs[name] = proctest.FreeAddr(t)
 	}
-	common := append(baseEnv(),
+	common := proctest.BaseEnv(
 		"GRANTFLOW_POSTGRES_URL="+c.dbURL,
 		"GRANTFLOW_REDIS_URL="+c.redis.url,
 		"GRANTFLOW_INTERNAL_SECRET="+secret,
@@ -97,13 +106,13 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		if name == "identity" {
 			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey)
 		}
-		c.procs[name] = newProcess(t, name, binary(t, name), env)
+		c.procs[name] = proctest.New(t, name, bins[name], env)
 	}
 	// Each service migrates its own schema: in parallel.
 	var wg sync.WaitGroup
 	errs := make([]error, len(services))
 	for i, name := range services {
-		wg.Go(func() { errs[i] = c.procs[name].runQuiet("migrate") })
+		wg.Go(func() { errs[i] = c.procs[name].Run("migrate") })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -111,7 +120,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	}
 	c.db = openPool(t, c.dbURL)
 	for _, name := range services {
-		c.procs[name].start()
+		c.procs[name].Start()
 	}
 	user := func(name string) *grpc.ClientConn { return dial(t, c.addrs[name]) }
 	internal := func(name string) *grpc.ClientConn {
@@ -132,7 +141,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	})
 	c.org = c.seedOrg(requesters, apps)
 	t.Logf("cluster: %d services up on database %s and Redis %s, %d requesters and %d apps seeded, in %s (binaries built in %s)",
-		len(services), databaseName(c.dbURL), c.redis.addr, requesters, apps, time.Since(began).Round(time.Millisecond), buildTime.Round(time.Millisecond))
+		len(services), databaseName(c.dbURL), c.redis.addr, requesters, apps, time.Since(began).Round(time.Millisecond), proctest.BuildTime().Round(time.Millisecond))
 	return c
 }
 
@@ -151,11 +160,11 @@ func (c *cluster) waitServing(name string) {
 // alive reports the first process that exited without the test stopping it.
 func (c *cluster) alive() error {
 	for _, name := range services {
-		if err := c.procs[name].exited(); err != nil {
+		if err := c.procs[name].Exited(); err != nil {
 			return err
 		}
 	}
-	if err := c.redis.proc.exited(); err != nil {
+	if err := c.redis.proc.Exited(); err != nil {
 		return err
 	}
 	return nil
@@ -165,7 +174,7 @@ func (c *cluster) alive() error {
 // with cond's last state, or at once when a process died.
 func (c *cluster) poll(timeout time.Duration, what string, cond func() (bool, string)) {
 	c.t.Helper()
-	poll(c.t, timeout, what, func() (bool, string) {
+	proctest.Poll(c.t, timeout, what, func() (bool, string) {
 		if err := c.alive(); err != nil {
 			c.t.Fatal(err)
 		}
@@ -308,25 +317,6 @@ func (c *cluster) tryOnboard(name string, role identityv1.Role, managerID string
 }
 
 // --- helpers ---
-
-// poll calls cond every pollEvery until it reports done, and fails the test with cond's
-// last state at the deadline.
-func poll(t *testing.T, timeout time.Duration, what string, cond func() (done bool, state string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-	for {
-		done, state := cond()
-		switch {
-		case done:
-			return
-		case time.Now().After(deadline):
-			t.Fatalf("timed out after %s waiting for %s: %s", timeout, what, state)
-		}
-		<-tick.C
-	}
-}
 
 // openPool opens a pool on dbURL whose sessions are marked as the test's.
 func openPool(t *testing.T, dbURL string) *pgxpool.Pool {

@@ -335,7 +335,7 @@ func (r *reporter) summary() {
 func (c *cluster) scalar(q string, args ...any) int64 {
 	c.t.Helper()
 	var n int64
-	ctx, cancel := context.WithTimeout(c.t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(c.t.Context(), 30*time.Second)
 	defer cancel()
 	if err := c.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		c.t.Fatalf("%s: %v", q, err)

@@ -21,6 +21,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 const (
@@ -279,7 +280,7 @@ func (l *load) waitDone(lc *lifecycle) error {
 	}
 }
 
-// keepWaiting waits pollEvery before the next look, or says why waiting is over.
+// keepWaiting waits proctest.PollEvery before the next look, or says why waiting is over.
 func (l *load) keepWaiting(deadline time.Time) error {
 	if err := l.c.alive(); err != nil {
 		return err
@@ -290,7 +291,7 @@ func (l *load) keepWaiting(deadline time.Time) error {
 	if time.Now().After(deadline) {
 		return fmt.Errorf("timed out after %s", progressTimeout)
 	}
-	time.Sleep(pollEvery) // polling interval, not synchronization: the loop checks the state
+	time.Sleep(proctest.PollEvery) // polling interval, not synchronization: the loop checks the state
 	return nil
 }
 

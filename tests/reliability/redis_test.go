@@ -10,6 +10,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // redisServerEnv overrides the redis-server binary the tests start (default: from PATH).
@@ -20,7 +22,7 @@ const redisServerEnv = "GRANTFLOW_TEST_REDIS_SERVER"
 // take away this one.
 type redisServer struct {
 	t    *testing.T
-	proc *process
+	proc *proctest.Process
 	addr string
 	url  string
 }
@@ -40,10 +42,10 @@ func startRedis(t *testing.T) *redisServer {
 			t.Skipf("INTEGRATION TIER SKIPPED: %s", msg)
 		}
 	}
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	host, port, _ := strings.Cut(addr, ":")
 	r := &redisServer{t: t, addr: addr, url: "redis://" + addr + "/0"}
-	r.proc = newProcess(t, "redis", bin, baseEnv(),
+	r.proc = proctest.New(t, "redis", bin, proctest.BaseEnv(),
 		"--bind", host, "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--daemonize", "no", "--protected-mode", "no")
 	r.start()
@@ -53,9 +55,9 @@ func startRedis(t *testing.T) *redisServer {
 // start starts the server and waits until it answers.
 func (r *redisServer) start() {
 	r.t.Helper()
-	r.proc.start()
-	poll(r.t, 10*time.Second, "redis-server to answer PING", func() (bool, string) {
-		if err := r.proc.exited(); err != nil {
+	r.proc.Start()
+	proctest.Poll(r.t, 30*time.Second, "redis-server to answer PING", func() (bool, string) {
+		if err := r.proc.Exited(); err != nil {
 			r.t.Fatal(err)
 		}
 		err := r.ping()
@@ -66,7 +68,7 @@ func (r *redisServer) start() {
 // kill stops the server at once (SIGKILL, like a crash): connections are refused until start.
 func (r *redisServer) kill() {
 	r.t.Helper()
-	r.proc.kill9()
+	r.proc.Kill9()
 }
 
 func (r *redisServer) client() *goredis.Client {
@@ -86,7 +88,7 @@ func (r *redisServer) keys(prefix string) int {
 	r.t.Helper()
 	c := r.client()
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	n := 0
 	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()

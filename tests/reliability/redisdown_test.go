@@ -87,7 +87,7 @@ func TestRedisDownUnderLoad(t *testing.T) {
 	// The services noticed the outage.
 	var noticed []string
 	for _, name := range services {
-		if n := c.procs[name].count("redis cache unavailable"); n > 0 {
+		if n := c.procs[name].Count(func(l string) bool { return strings.Contains(l, "redis cache unavailable") }); n > 0 {
 			noticed = append(noticed, fmt.Sprintf("%s %d", name, n))
 		}
 	}

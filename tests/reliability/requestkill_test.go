@@ -13,6 +13,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // TestRequestServiceKilledWhileTasksAreDecided: the hand-off from task to request is
@@ -75,7 +76,7 @@ func TestRequestServiceKilledWhileTasksAreDecided(t *testing.T) {
 		})
 		before := c.snapshot()
 
-		c.procs["request"].kill9()
+		c.procs["request"].Kill9()
 		var decided int64
 		var mu sync.Mutex
 		parallel(t, n, func(i int) error {
@@ -107,7 +108,7 @@ func TestRequestServiceKilledWhileTasksAreDecided(t *testing.T) {
 		}
 
 		restarted := time.Now()
-		c.procs["request"].start()
+		c.procs["request"].Start()
 		c.waitServing("request")
 		// Every decided request advances exactly one step: to the next step's task, or DONE.
 		c.poll(advanceTimeout, fmt.Sprintf("round %d: every decided request to advance", round+1), func() (bool, string) {
@@ -160,7 +161,7 @@ func (c *cluster) pendingTask(lc *lifecycle, step int32, timeout time.Duration) 
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("request %s: no pending task at step %d after %s (pending: %v)", lc.id(), step, timeout, res.GetTasks())
 		}
-		time.Sleep(pollEvery) // polling interval: the loop checks the state
+		time.Sleep(proctest.PollEvery) // polling interval: the loop checks the state
 	}
 }
 

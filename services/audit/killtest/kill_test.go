@@ -25,6 +25,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/pkg/testenv"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
@@ -40,8 +41,7 @@ const (
 	// than it found at its start, so the kills fall at varying points of the delivery.
 	maxExtra        = 150
 	startTimeout    = 30 * time.Second
-	progressTimeout = 20 * time.Second
-	pollEvery       = 10 * time.Millisecond
+	progressTimeout = 30 * time.Second
 	// A kill aimed at a write in flight polls pg_stat_activity this often, this long.
 	aimEvery   = time.Millisecond
 	aimTimeout = 3 * time.Second
@@ -52,7 +52,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	proctest.Main(m,
 		goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
 	)
 }
@@ -96,7 +96,7 @@ func TestAuditSurvivesKill9DuringLoad(t *testing.T) {
 	// so nothing more can arrive (no write runs any more). The checks below then say
 	// whether all arrived.
 	total := r.committedCount()
-	poll(t, lastRestart.Add(drainBudget), pollEvery, fmt.Sprintf("the backlog to drain within %s of the last restart", drainBudget), func() (bool, string) {
+	proctest.PollUntil(t, lastRestart.Add(drainBudget), fmt.Sprintf("the backlog to drain within %s of the last restart", drainBudget), func() (bool, string) {
 		r.alive()
 		p, n := r.pending(), r.auditMax()
 		return p == 0, fmt.Sprintf("%d events still in identity's outbox, audit holds %d of %d", p, n, total)
@@ -121,8 +121,8 @@ func TestAuditSurvivesKill9DuringLoad(t *testing.T) {
 
 	// A delivery cut off mid-call (not refused at connect) may have committed in audit
 	// before the kill: the relay sends the batch again and audit must skip what it has.
-	retries := r.identity.count(func(l string) bool { return strings.Contains(l, "outbox relay: will retry") })
-	cutOff := r.identity.count(func(l string) bool {
+	retries := r.identity.Count(func(l string) bool { return strings.Contains(l, "outbox relay: will retry") })
+	cutOff := r.identity.Count(func(l string) bool {
 		return strings.Contains(l, "outbox relay: will retry") && !strings.Contains(l, "connection refused")
 	})
 	slices.Sort(ks.recoveries)
@@ -150,7 +150,7 @@ func TestAuditSurvivesKill9DuringLoad(t *testing.T) {
 // rig is the two servers, their databases and the test's clients.
 type rig struct {
 	t                   *testing.T
-	identity, audit     *process
+	identity, audit     *proctest.Process
 	identityDB, auditDB *pgxpool.Pool
 	auditURL            string
 	identityAddr        string
@@ -170,27 +170,27 @@ func newRig(t *testing.T) *rig {
 	redisURL := testenv.RedisURL(t)
 	identityURL, auditURL := pgtest.NewEmptyDatabase(t), pgtest.NewEmptyDatabase(t)
 	began := time.Now()
-	auditBin, identityBin := buildBinaries(t)
+	bins := proctest.Binaries(t, "services/audit/cmd/audit", "services/identity/cmd/identity")
 	r := &rig{t: t, auditURL: auditURL, built: time.Since(began), adminKey: "killtest-admin-" + randomHex(16)}
-	r.identityAddr, r.auditAddr = freeAddr(t), freeAddr(t)
+	r.identityAddr, r.auditAddr = proctest.FreeAddr(t), proctest.FreeAddr(t)
 	signingSeed := chain.GenerateSeed()
 	var err error
 	if r.key, err = chain.NewKey(signingSeed); err != nil {
 		t.Fatal(err)
 	}
-	common := append(baseEnv(),
+	common := proctest.BaseEnv(
 		"GRANTFLOW_INTERNAL_SECRET="+randomHex(32),
 		"GRANTFLOW_REDIS_URL="+redisURL,
 		"GRANTFLOW_LOG_LEVEL=warn",
 		"GRANTFLOW_IDENTITY_ADDR="+r.identityAddr,
 		"GRANTFLOW_AUDIT_ADDR="+r.auditAddr,
 	)
-	r.identity = newProcess(t, "identity", identityBin, append(slices.Clone(common),
+	r.identity = proctest.New(t, "identity", bins["identity"], append(slices.Clone(common),
 		"GRANTFLOW_GRPC_ADDR="+r.identityAddr,
 		"GRANTFLOW_POSTGRES_URL="+identityURL,
 		"GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+r.adminKey,
 	))
-	r.audit = newProcess(t, "audit", auditBin, append(slices.Clone(common),
+	r.audit = proctest.New(t, "audit", bins["audit"], append(slices.Clone(common),
 		"GRANTFLOW_GRPC_ADDR="+r.auditAddr,
 		"GRANTFLOW_POSTGRES_URL="+auditURL,
 		"GRANTFLOW_AUDIT_SIGNING_KEY="+base64.StdEncoding.EncodeToString(signingSeed),
@@ -199,8 +199,8 @@ func newRig(t *testing.T) *rig {
 	))
 	// Schemas first, then the outbox copy, then the servers: the copy sees every event,
 	// the bootstrap admin's included.
-	r.identity.run("migrate")
-	r.audit.run("migrate")
+	r.identity.MustRun("migrate")
+	r.audit.MustRun("migrate")
 	r.identityDB, r.auditDB = openPool(t, identityURL), openPool(t, auditURL)
 	installLedger(t, r.identityDB)
 	return r
@@ -211,16 +211,16 @@ func newRig(t *testing.T) *rig {
 func (r *rig) startServers() {
 	t := r.t
 	t.Helper()
-	r.auditStartedAt = r.audit.start()
-	r.identity.start()
+	r.auditStartedAt = r.audit.Start()
+	r.identity.Start()
 	r.identityClient = identityv1.NewIdentityServiceClient(dial(t, r.identityAddr))
-	poll(t, time.Now().Add(startTimeout), pollEvery, "identity to answer as the bootstrap admin", func() (bool, string) {
+	proctest.Poll(t, startTimeout, "identity to answer as the bootstrap admin", func() (bool, string) {
 		r.alive()
 		me, err := r.identityClient.GetMe(r.asAdmin(t.Context()), &identityv1.GetMeRequest{})
 		r.managerID = me.GetUser().GetId()
 		return err == nil, fmt.Sprint(err)
 	})
-	poll(t, time.Now().Add(startTimeout), pollEvery, "the bootstrap events to reach audit", func() (bool, string) {
+	proctest.Poll(t, startTimeout, "the bootstrap events to reach audit", func() (bool, string) {
 		r.alive()
 		c, n := r.committedCount(), r.auditMax()
 		return c > 0 && n >= c, fmt.Sprintf("identity committed %d, audit holds %d", c, n)
@@ -263,7 +263,7 @@ func (r *rig) killDuringLoad(rng *mathrand.Rand, wl *load) killStats {
 		base, writes := r.auditMax(), wl.writes.Load()
 		need := base + 1 + rng.Int64N(maxExtra)
 		var recovered time.Time
-		poll(t, time.Now().Add(progressTimeout), pollEvery, fmt.Sprintf("audit (start %d) to store events %d..%d during the load", k, base+1, need), func() (bool, string) {
+		proctest.Poll(t, progressTimeout, fmt.Sprintf("audit (start %d) to store events %d..%d during the load", k, base+1, need), func() (bool, string) {
 			r.alive()
 			n, c := r.auditMax(), r.committedCount()
 			if n > base && recovered.IsZero() {
@@ -281,13 +281,13 @@ func (r *rig) killDuringLoad(rng *mathrand.Rand, wl *load) killStats {
 		if kind == betweenWrites || r.aim(kind) {
 			ks.hit[kind]++
 		}
-		r.audit.kill9()
+		r.audit.Kill9()
 		if wl.writes.Load() == writes {
 			t.Fatalf("kill %d: no identity write was acknowledged while audit ran: the kill was not during the load", k)
 		}
 		// Go on only once PostgreSQL has ended the dead process's sessions, so that what it
 		// left behind (a rolled back or a completed write) is settled.
-		poll(t, time.Now().Add(progressTimeout), pollEvery, "PostgreSQL to end the killed audit's sessions", func() (bool, string) {
+		proctest.Poll(t, progressTimeout, "PostgreSQL to end the killed audit's sessions", func() (bool, string) {
 			n := r.auditSessions()
 			return n == 0, fmt.Sprintf("%d sessions left", n)
 		})
@@ -296,7 +296,7 @@ func (r *rig) killDuringLoad(rng *mathrand.Rand, wl *load) killStats {
 			ks.resent += n
 		}
 		atKill = r.committedCount()
-		ks.lastRestart = r.audit.start()
+		ks.lastRestart = r.audit.Start()
 	}
 	return ks
 }
@@ -375,8 +375,8 @@ func (r *rig) asAdmin(ctx context.Context) context.Context {
 }
 
 func (r *rig) alive() {
-	r.identity.checkAlive()
-	r.audit.checkAlive()
+	r.identity.CheckAlive()
+	r.audit.CheckAlive()
 }
 
 // auditMax is the newest seq in the audit log (seqs have no gaps).
@@ -397,26 +397,6 @@ func (r *rig) pending() int64 {
 // auditSessions counts the audit process's sessions on its database.
 func (r *rig) auditSessions() int64 {
 	return scalar(r.t, r.auditDB, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name <> '"+testApp+"'")
-}
-
-// poll calls cond every interval until it reports done, and fails the test with cond's
-// last state at the deadline, or at once when a worker has failed the test.
-func poll(t *testing.T, deadline time.Time, every time.Duration, what string, cond func() (done bool, state string)) {
-	t.Helper()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		done, state := cond()
-		switch {
-		case done:
-			return
-		case t.Failed():
-			t.Fatalf("stopped waiting for %s: the test failed (%s)", what, state)
-		case time.Now().After(deadline):
-			t.Fatalf("timed out waiting for %s: %s", what, state)
-		}
-		<-tick.C
-	}
 }
 
 // openPool opens a pool on dbURL whose sessions are marked as the test's.
