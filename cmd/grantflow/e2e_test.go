@@ -227,7 +227,7 @@ func namesField(body map[string]any, field string) bool {
 // asynchronously, through the outbox relays).
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		ok, state := cond()
 		if ok {

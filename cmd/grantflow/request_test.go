@@ -91,7 +91,7 @@ func TestRequestLifecycleOverREST(t *testing.T) {
 		s.walk(t, []step{{"cancel a done request", "uma", "POST", path + ":cancel", map[string]any{}, 400, s.grpcCode(t, codes.FailedPrecondition)}})
 
 		// The lineage: the request's events and every task's, pointing at the pinned version.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			lineage := objects(s.must("uma", "GET", "/v1/auditEvents?requestId="+id, nil), "auditEvents")
 			var actions []string
@@ -120,7 +120,7 @@ func TestRequestLifecycleOverREST(t *testing.T) {
 // pendingTask waits for the pending task of request id in person's inbox.
 func (s *system) pendingTask(t *testing.T, id, person string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, tk := range objects(s.must(person, "GET", "/v1/tasks?status=PENDING&requestId="+id, nil), "tasks") {
 			return str(tk, "id")
@@ -134,7 +134,7 @@ func (s *system) pendingTask(t *testing.T, id, person string) string {
 // waitRequest polls a request (as the admin) until it has status.
 func (s *system) waitRequest(t *testing.T, id, status string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var r map[string]any
 	for time.Now().Before(deadline) {
 		if r = s.must("ada", "GET", "/v1/requests/"+id, nil); r["status"] == status {

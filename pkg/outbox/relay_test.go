@@ -16,7 +16,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/outbox"
 )
 
-const waitTimeout = 15 * time.Second
+const waitTimeout = 30 * time.Second
 
 var quiet = slog.New(slog.DiscardHandler)
 

@@ -20,7 +20,7 @@ const (
 	// DefaultRedisURL is the Redis server of the project's machines and CI.
 	DefaultRedisURL = "redis://127.0.0.1:6379/0"
 
-	probeTimeout = 2 * time.Second
+	probeTimeout = 30 * time.Second
 )
 
 // Integration marks t as an integration-tier test: it is skipped under `go test -short`.

@@ -765,7 +765,7 @@ func TestEventsReachTheAuditSink(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, reviewed())
 	h.activate(p.GetId(), 1)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var got []string
 		for _, ev := range h.audit.received() {

@@ -337,7 +337,7 @@ func (h *harness) get(person, id string) *requestv1.Request {
 // Advances travel through the outbox, so they are asynchronous by design.
 func (h *harness) waitFor(id, what string, cond func(r *requestv1.Request) bool) *requestv1.Request {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var r *requestv1.Request
 	for time.Now().Before(deadline) {
 		r = h.get("admin", id)
@@ -358,7 +358,7 @@ func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.R
 // pending returns the pending tasks of request id at step index, waiting until there are n.
 func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var got []*taskv1.Task
 	for time.Now().Before(deadline) {
 		res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
@@ -442,7 +442,7 @@ func badField(err error) string {
 // waitTask polls person's inbox until a task matches, failing after a deadline.
 func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) bool) *taskv1.Task {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
 		if err != nil {

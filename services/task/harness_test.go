@@ -350,7 +350,7 @@ func data(t testing.TB, e *eventsv1.Event) eventData {
 // (the matching ones), in delivery order.
 func (h *harness) eventsOf(sink string, n int, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var got []*eventsv1.Event
 		for _, e := range h.sinks[sink].snapshot() {

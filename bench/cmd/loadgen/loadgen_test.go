@@ -111,7 +111,7 @@ func testSeed() *seedFile {
 
 func TestLifecycleWalksEveryStepAsTheRightPeople(t *testing.T) {
 	f := &fakeAPI{requests: map[string]*fakeRequest{}, keys: map[string]bool{}}
-	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), pollMin: time.Millisecond, pollMax: 2 * time.Millisecond, timeout: 10 * time.Second}
+	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), pollMin: time.Millisecond, pollMax: 2 * time.Millisecond, timeout: 30 * time.Second}
 	for range 4 {
 		if !r.one() {
 			t.Fatalf("lifecycle failed: %v", r.rec.errs)

@@ -14,7 +14,7 @@ import (
 )
 
 // waitTimeout bounds every wait for a condition; reaching it fails the test.
-const waitTimeout = 15 * time.Second
+const waitTimeout = 30 * time.Second
 
 var errRollback = errors.New("outboxtest: roll back")
 

@@ -14,7 +14,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/pgtest"
 )
 
-const waitTimeout = 15 * time.Second
+const waitTimeout = 30 * time.Second
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
