@@ -2,89 +2,48 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for pgtestdb
+	"github.com/peterldowns/pgtestdb"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgstore/kitmigrations"
 	"github.com/grantflow/grantflow/pkg/testenv"
 )
 
-// cleanupTimeout bounds dropping a test database after the test's own context has ended.
-const cleanupTimeout = 30 * time.Second
-
 // NewDatabase returns a store in a fresh database of its own for t, with opts.Schema migrated
 // with the kit's migrations and opts.Migrations. opts.URL is ignored: the server comes from
-// testenv.PostgresURL. The database is dropped when t ends.
+// testenv.PostgresURL. The database is dropped when t ends (kept if t failed: see the
+// package documentation).
 func NewDatabase(t testing.TB, opts pgstore.Options) *pgstore.DB {
 	t.Helper()
-	admin := testenv.PostgresURL(t)
 	if err := pgstore.ValidateSchema(opts.Schema); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	ctx := t.Context()
-
-	name := "gf_test_" + randomHex(8)
-	for attempt := 1; ; attempt++ {
-		tmpl, err := ensureTemplate(ctx, admin, opts)
-		if err != nil {
-			t.Fatalf("pgtest: template for schema %s: %v", opts.Schema, err)
-		}
-		err = createDatabase(ctx, admin, name, tmpl)
-		if err == nil {
-			break
-		}
-		// A build for other migrations of the schema dropped the template since this
-		// process made it (another test binary, or this one with other files): build again.
-		var pgErr *pgconn.PgError
-		if attempt == 1 && errors.As(err, &pgErr) && pgErr.Code == "3D000" {
-			templates.Delete(tmpl)
-			continue
-		}
-		t.Fatalf("pgtest: %v", err)
-	}
-	dbURL, err := withDatabase(admin, name)
+	opts.URL = newDatabase(t, migrator{opts: opts})
+	db, err := pgstore.Open(t.Context(), opts)
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		t.Fatalf("pgtest: open %s: %v", opts.URL, err)
 	}
-	opts.URL = dbURL
-	db, err := pgstore.Open(ctx, opts)
-	if err != nil {
-		dropDatabase(t, admin, name)
-		t.Fatalf("pgtest: open %s: %v", name, err)
-	}
-	remember(t, dbURL)
-	t.Cleanup(func() {
-		db.Close()
-		dropDatabase(t, admin, name)
-	})
+	t.Cleanup(db.Close) // before pgtestdb drops the database: cleanups run last-in first-out
 	return db
 }
 
 // NewEmptyDatabase creates a database with nothing in it for t and returns its URL; it is
-// dropped when t ends. For tests of migrations themselves.
+// dropped when t ends. For tests of migrations themselves, and for the suites that run the
+// services as processes (each migrates its own schema).
 func NewEmptyDatabase(t testing.TB) string {
 	t.Helper()
-	admin := testenv.PostgresURL(t)
-	name := "gf_test_" + randomHex(8)
-	if err := createDatabase(t.Context(), admin, name, "template0"); err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	t.Cleanup(func() { dropDatabase(t, admin, name) })
-	dbURL, err := withDatabase(admin, name)
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	remember(t, dbURL)
-	return dbURL
+	return newDatabase(t, pgtestdb.NoopMigrator{})
 }
 
 // URL returns the URL of the database that NewDatabase (or NewEmptyDatabase) last made for t,
@@ -107,7 +66,14 @@ var (
 	urls = map[testing.TB]string{}
 )
 
-func remember(t testing.TB, dbURL string) {
+// newDatabase has pgtestdb make t's database from m's template and returns its URL.
+func newDatabase(t testing.TB, m pgtestdb.Migrator) string {
+	t.Helper()
+	conf, err := config(testenv.PostgresURL(t))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	dbURL := pgtestdb.Custom(t, conf, m).URL()
 	mu.Lock()
 	urls[t] = dbURL
 	mu.Unlock()
@@ -116,50 +82,88 @@ func remember(t testing.TB, dbURL string) {
 		delete(urls, t)
 		mu.Unlock()
 	})
+	return dbURL
 }
 
-func createDatabase(ctx context.Context, admin, name, template string) error {
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	q := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())
-	if _, err := conn.Exec(ctx, q); err != nil {
-		return fmt.Errorf("create database %s from %s: %w", name, template, err)
-	}
-	return nil
-}
-
-// dropDatabase runs from cleanups, after the test's context has ended: it uses its own.
-func dropDatabase(t testing.TB, admin, name string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Errorf("pgtest: drop %s: connect: %v", name, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Errorf("pgtest: drop %s: %v", name, err)
-	}
-}
-
-// withDatabase returns the URL admin with its database replaced by name.
-func withDatabase(admin, name string) (string, error) {
+// config is pgtestdb's view of the server at admin. The tests' databases belong to admin's
+// own user (no separate test role), as before pgtestdb: tests may act as superuser, and
+// connections left open at the end (a killed service's) are terminated before the drop.
+func config(admin string) (pgtestdb.Config, error) {
 	u, err := url.Parse(admin)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("test PostgreSQL URL must be a postgres:// URL, got %q", admin)
+		return pgtestdb.Config{}, fmt.Errorf("test PostgreSQL URL must be a postgres:// URL, got %q", admin)
 	}
-	u.Path = "/" + name
-	u.RawPath = ""
-	return u.String(), nil
+	user := u.User.Username()
+	password, _ := u.User.Password()
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	database := u.Path
+	if len(database) > 1 {
+		database = database[1:]
+	} else {
+		database = "postgres"
+	}
+	// pgtestdb formats the URL without escaping: escape the password here (the user name
+	// also names the owner in SQL, so it must not need escaping).
+	password = strings.TrimPrefix(url.UserPassword("", password).String(), ":")
+	return pgtestdb.Config{
+		DriverName: "pgx",
+		Host:       u.Hostname(),
+		Port:       port,
+		User:       user,
+		Password:   password,
+		Database:   database,
+		Options:    u.RawQuery,
+		// The admin's own role: it exists, so pgtestdb creates none.
+		TestRole:                  &pgtestdb.Role{Username: user, Password: password},
+		ForceTerminateConnections: true,
+	}, nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+// migrator migrates a template database with the kit's migrations and the service's, in
+// the service's schema, with pgstore.Migrate (the code the services run).
+type migrator struct{ opts pgstore.Options }
+
+// Hash digests the schema and the migrations (names and contents): change a migration and
+// the next run builds a new template.
+func (m migrator) Hash() (string, error) {
+	return migrationsHash(m.opts.Schema, m.opts.Migrations)
+}
+
+func (m migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
+	opts := m.opts
+	opts.URL = conf.URL()
+	return pgstore.Migrate(ctx, opts)
+}
+
+// migrationsHash digests schema, the kit's migrations and the service's (names and contents).
+func migrationsHash(schema string, service fs.FS) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "schema %s\n", schema)
+	for _, src := range []struct {
+		label string
+		fsys  fs.FS
+	}{{"kit", kitmigrations.FS()}, {"service", service}} {
+		if src.fsys == nil {
+			continue
+		}
+		err := fs.WalkDir(src.fsys, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src.fsys, path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s/%s %d\n", src.label, path, len(data))
+			h.Write(data)
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("hash %s migrations: %w", src.label, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -52,11 +52,29 @@ func currentDatabase(t *testing.T, db *pgstore.DB) string {
 	return name
 }
 
+// templateOf is the template a pgtestdb database was copied from (its name's prefix).
+func templateOf(t *testing.T, instance string) string {
+	t.Helper()
+	tmpl, _, ok := strings.Cut(instance, "_inst_")
+	if !ok {
+		t.Fatalf("database %s is not named after a pgtestdb template", instance)
+	}
+	return tmpl
+}
+
+// TestEachCallGetsItsOwnMigratedDatabaseDroppedAtCleanup: a fresh, migrated database per
+// test, dropped at its end even when a connection to it is still open (a killed service's).
 func TestEachCallGetsItsOwnMigratedDatabaseDroppedAtCleanup(t *testing.T) {
 	t.Parallel()
 	opts := pgstore.Options{Schema: "pgtest_notes", Migrations: migrations("")}
 	conn := admin(t)
 	var names []string
+	var leftOpen []*pgx.Conn
+	defer func() {
+		for _, c := range leftOpen {
+			_ = c.Close(context.Background()) // terminated by the drop
+		}
+	}()
 	for _, body := range []string{"first", "second"} {
 		t.Run(body, func(t *testing.T) {
 			db := NewDatabase(t, opts)
@@ -71,6 +89,11 @@ func TestEachCallGetsItsOwnMigratedDatabaseDroppedAtCleanup(t *testing.T) {
 			if exists, _ := database(t, conn, names[len(names)-1]); !exists {
 				t.Errorf("database %s not in pg_database", names[len(names)-1])
 			}
+			c, err := pgx.Connect(context.Background(), URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			leftOpen = append(leftOpen, c)
 		})
 	}
 	if len(names) != 2 || names[0] == names[1] {
@@ -85,7 +108,8 @@ func TestEachCallGetsItsOwnMigratedDatabaseDroppedAtCleanup(t *testing.T) {
 
 func TestParallelTestsShareOneTemplate(t *testing.T) {
 	t.Parallel()
-	opts := pgstore.Options{Schema: "pgtest_notes", Migrations: migrations("")}
+	opts := pgstore.Options{Schema: "pgtest_shared", Migrations: migrations("")}
+	names := make(chan string, 4)
 	t.Run("group", func(t *testing.T) {
 		for _, name := range []string{"a", "b", "c", "d"} {
 			t.Run(name, func(t *testing.T) {
@@ -94,69 +118,34 @@ func TestParallelTestsShareOneTemplate(t *testing.T) {
 				if _, err := db.Pool().Exec(t.Context(), "INSERT INTO notes VALUES (1, 'x')"); err != nil {
 					t.Fatal(err)
 				}
+				names <- currentDatabase(t, db)
 			})
 		}
 	})
-	var n int
-	err := admin(t).QueryRow(t.Context(),
-		"SELECT count(*) FROM pg_database WHERE datname ~ '^gf_tmpl_pgtest_notes_[0-9a-f]{12}$'").Scan(&n)
-	if err != nil || n != 1 {
-		t.Errorf("templates for schema pgtest_notes = %d (%v), want exactly 1", n, err)
+	close(names)
+	templates := map[string]bool{}
+	for name := range names {
+		templates[templateOf(t, name)] = true
+	}
+	if len(templates) != 1 {
+		t.Fatalf("templates = %v, want the four copies from exactly one", templates)
+	}
+	for tmpl := range templates {
+		if _, isTemplate := database(t, admin(t), tmpl); !isTemplate {
+			t.Errorf("%s is not marked as a template", tmpl)
+		}
 	}
 }
 
-func TestChangedMigrationsGetANewTemplateAndTheOldOneIsDropped(t *testing.T) {
+func TestChangedMigrationsGetANewTemplate(t *testing.T) {
 	t.Parallel()
-	conn := admin(t)
-	old := pgstore.Options{Schema: "pgtest_evolve", Migrations: migrations("")}
-	changed := pgstore.Options{Schema: "pgtest_evolve", Migrations: migrations("ALTER TABLE notes ADD COLUMN tag text;")}
-
-	oldTemplate, newTemplate := templateFor(t, old), templateFor(t, changed)
-	if newTemplate == oldTemplate {
-		t.Fatalf("changed migrations map to the same template %s", oldTemplate)
+	old := NewDatabase(t, pgstore.Options{Schema: "pgtest_evolve", Migrations: migrations("")})
+	changed := NewDatabase(t, pgstore.Options{Schema: "pgtest_evolve", Migrations: migrations("ALTER TABLE notes ADD COLUMN tag text;")})
+	if a, b := templateOf(t, currentDatabase(t, old)), templateOf(t, currentDatabase(t, changed)); a == b {
+		t.Fatalf("changed migrations copied from the same template %s", a)
 	}
-
-	NewDatabase(t, old)
-	if _, isTemplate := database(t, conn, oldTemplate); !isTemplate {
-		t.Fatalf("%s was not built", oldTemplate)
-	}
-	db := NewDatabase(t, changed)
-	if _, err := db.Pool().Exec(t.Context(), "INSERT INTO notes (id, body, tag) VALUES (1, 'x', 'y')"); err != nil {
+	if _, err := changed.Pool().Exec(t.Context(), "INSERT INTO notes (id, body, tag) VALUES (1, 'x', 'y')"); err != nil {
 		t.Errorf("copy of the new template lacks the new column: %v", err)
-	}
-	if exists, _ := database(t, conn, oldTemplate); exists {
-		t.Errorf("stale template %s was not dropped", oldTemplate)
-	}
-	if _, isTemplate := database(t, conn, newTemplate); !isTemplate {
-		t.Errorf("%s is not marked as a template", newTemplate)
-	}
-}
-
-func TestUnfinishedTemplateIsRebuilt(t *testing.T) {
-	t.Parallel()
-	conn := admin(t)
-	opts := pgstore.Options{Schema: "pgtest_rebuild", Migrations: migrations("")}
-
-	// Replace the template with an empty database that is not marked finished, as a build
-	// killed halfway leaves it, and make this process forget it built the template.
-	name := templateFor(t, opts)
-	for _, q := range []string{
-		"ALTER DATABASE " + name + " WITH IS_TEMPLATE false",
-		"DROP DATABASE " + name,
-	} {
-		_, _ = conn.Exec(t.Context(), q) // absent on a fresh server
-	}
-	if _, err := conn.Exec(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	templates.Delete(name)
-
-	db := NewDatabase(t, opts)
-	if _, err := db.Pool().Exec(t.Context(), "INSERT INTO notes VALUES (1, 'x')"); err != nil {
-		t.Fatalf("copy of the rebuilt template is not migrated: %v", err)
-	}
-	if _, isTemplate := database(t, conn, name); !isTemplate {
-		t.Errorf("%s was not rebuilt into a finished template", name)
 	}
 }
 
@@ -175,6 +164,18 @@ func TestURLOpensTheTestsOwnDatabase(t *testing.T) {
 	if err := conn.QueryRow(t.Context(), "SELECT body FROM pgtest_notes.notes WHERE id = 7").Scan(&body); err != nil || body != "mine" {
 		t.Errorf("through URL(t): body=%q err=%v", body, err)
 	}
+	var super bool
+	if err := conn.QueryRow(t.Context(), "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil {
+		t.Fatal(err)
+	}
+	admin := admin(t)
+	var adminSuper bool
+	if err := admin.QueryRow(t.Context(), "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&adminSuper); err != nil {
+		t.Fatal(err)
+	}
+	if super != adminSuper {
+		t.Errorf("URL(t) connects with superuser=%v, the server's URL with %v: want the same role", super, adminSuper)
+	}
 }
 
 func TestNewEmptyDatabaseIsEmpty(t *testing.T) {
@@ -191,56 +192,37 @@ func TestNewEmptyDatabaseIsEmpty(t *testing.T) {
 	}
 }
 
-// templateFor is the template name NewDatabase must use for opts.
-func templateFor(t *testing.T, opts pgstore.Options) string {
-	t.Helper()
-	sum, err := migrationsHash(opts.Migrations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return templateName(opts.Schema, sum)
-}
-
-func TestTemplateNameFitsAndHashCoversContents(t *testing.T) {
+func TestHashCoversSchemaNamesAndContents(t *testing.T) {
 	t.Parallel()
-	a, err := migrationsHash(migrations(""))
+	a, err := migrationsHash("svc", migrations(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := migrationsHash(migrations("-- a comment changes the file"))
-	renamed, _ := migrationsHash(fstest.MapFS{"00002_notes.sql": migrations("")["00001_notes.sql"]})
-	none, _ := migrationsHash(nil)
-	if a == b || a == renamed || a == none {
-		t.Errorf("hash ignores contents or names: %s %s %s %s", a, b, renamed, none)
+	b, _ := migrationsHash("svc", migrations("-- a comment changes the file"))
+	renamed, _ := migrationsHash("svc", fstest.MapFS{"00002_notes.sql": migrations("")["00001_notes.sql"]})
+	other, _ := migrationsHash("other", migrations(""))
+	none, _ := migrationsHash("svc", nil)
+	if a == b || a == renamed || a == other || a == none {
+		t.Errorf("hash ignores contents, names or schema: %s %s %s %s %s", a, b, renamed, other, none)
 	}
-	if again, _ := migrationsHash(migrations("")); again != a {
+	if again, _ := migrationsHash("svc", migrations("")); again != a {
 		t.Errorf("hash not stable: %s then %s", a, again)
 	}
-	long := templateName(strings.Repeat("s", 63), a)
-	if len(long) > 63 || !strings.HasSuffix(long, "_"+a[:12]) {
-		t.Errorf("template name %q (%d bytes) exceeds 63 bytes or lost its hash", long, len(long))
-	}
-	if got := templateName("svc", a); got != "gf_tmpl_svc_"+a[:12] {
-		t.Errorf("templateName = %q", got)
-	}
 }
 
-func TestTemplateDroppedBehindThisProcessIsRebuilt(t *testing.T) {
+func TestConfigFromURL(t *testing.T) {
 	t.Parallel()
-	conn := admin(t)
-	opts := pgstore.Options{Schema: "pgtest_regone", Migrations: migrations("")}
-	NewDatabase(t, opts)
-
-	// Another binary, building for other migrations of the schema, drops this template.
-	name := templateFor(t, opts)
-	for _, q := range []string{"ALTER DATABASE " + name + " WITH IS_TEMPLATE false", "DROP DATABASE " + name} {
-		if _, err := conn.Exec(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
+	c, err := config("postgres://u:p%40ss@db.example:6543/base?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	db := NewDatabase(t, opts)
-	if _, err := db.Pool().Exec(t.Context(), "INSERT INTO notes VALUES (1, 'x')"); err != nil {
-		t.Fatalf("copy of the rebuilt template is not migrated: %v", err)
+	if got, want := c.URL(), "postgres://u:p%40ss@db.example:6543/base?sslmode=disable"; got != want {
+		t.Errorf("URL() = %q, want %q", got, want)
+	}
+	if c.TestRole == nil || c.TestRole.Username != "u" || !c.ForceTerminateConnections {
+		t.Errorf("config = %+v, want the admin's own role and forced drops", c)
+	}
+	if _, err := config("mysql://x"); err == nil {
+		t.Error("a non-postgres URL was accepted")
 	}
 }
