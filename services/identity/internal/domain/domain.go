@@ -1,5 +1,3 @@
-// Package domain is the identity context in plain Go: users, groups, apps, accesses and
-// API keys, and the rules that keep them consistent. It imports no gRPC, SQL or Redis.
 package domain
 
 import "time"

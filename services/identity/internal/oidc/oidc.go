@@ -1,5 +1,3 @@
-// Package oidc verifies OIDC bearer tokens against a configured issuer: discovery, the
-// issuer's JWKS (fetched and refreshed by go-oidc), signature, issuer, audience, expiry.
 package oidc
 
 import (

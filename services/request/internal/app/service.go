@@ -1,6 +1,3 @@
-// Package app is the request service's application layer: every call's authorization,
-// validation and transaction, and the orchestration that carries a request from submit to
-// a closed state through the policy, task and identity services.
 package app
 
 import (

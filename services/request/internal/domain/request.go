@@ -1,5 +1,3 @@
-// Package domain holds the request service's model: a request, the policy version it
-// pinned, and the rules of its state machine.
 package domain
 
 import (

@@ -1,4 +1,3 @@
-// Package grpcapi maps the request service's protobuf API onto the application layer.
 package grpcapi
 
 import (

@@ -1,5 +1,3 @@
-// Package store is the request service's storage contract. Two engines implement it
-// (memory/ and postgres/); storetest/ is the contract suite both run.
 package store
 
 import (

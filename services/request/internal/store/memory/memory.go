@@ -1,5 +1,3 @@
-// Package memory is the embedded request store: everything in process memory, nothing
-// survives a restart. It is the engine of the all-in-one process, never for production.
 package memory
 
 import (
