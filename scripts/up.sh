@@ -19,8 +19,9 @@
 # processes read themselves (GRANTFLOW_LOG_LEVEL, GRANTFLOW_RATE_LIMIT, OTEL_*, ...), which
 # is passed through.
 #
-# A service whose cmd folder does not exist yet is skipped with a notice. Components that are
-# already running (from an earlier make up) are left alone; make down stops everything.
+# A service whose cmd folder has no Go files (one being added) is skipped with a notice.
+# Components that are already running (from an earlier make up) are left alone; make down
+# stops everything.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,7 +44,7 @@ for svc in "${SERVICES[@]}"; do
 	if compgen -G "$(cmd_dir "$svc")/*.go" >/dev/null; then
 		ACTIVE+=("$svc")
 	else
-		say "notice: $(cmd_dir "$svc") does not exist yet (no Go files): the $svc service is skipped"
+		say "notice: $(cmd_dir "$svc") has no Go files: the $svc service is skipped"
 	fi
 done
 
@@ -235,7 +236,7 @@ for name in "${ACTIVE[@]}" gateway; do
 	printf '  %-9s %-8s %-22s %s\n' "$name" "$(pid_of "$name")" "$(addr_of "$name")" "${LOG_DIR#"$ROOT"/}/$name.log"
 done
 for svc in "${SERVICES[@]}"; do
-	[[ " ${ACTIVE[*]} " == *" $svc "* ]] || printf '  %-9s %s\n' "$svc" "skipped: no $(cmd_dir "$svc") yet"
+	[[ " ${ACTIVE[*]} " == *" $svc "* ]] || printf '  %-9s %s\n' "$svc" "skipped: no Go files in $(cmd_dir "$svc")"
 done
 if [[ -n ${OTEL_TRACES_EXPORTER:-}${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
 	say "  traces: OTEL_TRACES_EXPORTER=${OTEL_TRACES_EXPORTER:-otlp} OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-}"

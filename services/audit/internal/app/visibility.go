@@ -10,13 +10,13 @@ import (
 // RequestVisibility decides, for a caller who is not Admin or GM, whether they may see a
 // request, and with it the request's events (its lineage, when they query by request id).
 // The request service owns that rule (authz.CanViewRequest over the request's facts); the
-// implementation that asks it arrives with the request service.
+// implementation that asks it is audit.RequestServiceVisibility.
 type RequestVisibility interface {
 	CanSee(ctx context.Context, p auth.Principal, requestID string) (bool, error)
 }
 
-// OwnEventsOnly is the RequestVisibility until the request service exists: it lets nobody
-// see a request through it, so a caller who is not Admin or GM sees only the events that are
+// OwnEventsOnly is the RequestVisibility when none is given (audit run alone, as in its
+// unit tests): it lets nobody see a request through it, so a caller who is not Admin or GM sees only the events that are
 // theirs anyway (see visibleToCaller).
 type OwnEventsOnly struct{}
 

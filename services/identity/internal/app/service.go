@@ -37,7 +37,7 @@ type Options struct {
 	// OIDC verifies bearer JWTs; nil disables them.
 	OIDC TokenVerifier
 	// TriggerSinks receive onboarding and offboarding events (the request service), in
-	// addition to audit. Empty until the request service is wired in.
+	// addition to audit. Empty: they go to audit only.
 	TriggerSinks []string
 	// Notify is called after a commit that appended outbox events (wakes the relay).
 	Notify func()
