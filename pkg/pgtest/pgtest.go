@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for pgtestdb
 	"github.com/peterldowns/pgtestdb"
 
@@ -166,4 +167,24 @@ func migrationsHash(schema string, service fs.FS) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Pool opens a pool on dbURL for the test's own sessions, marked with application_name so
+// that a test can tell them apart from the sessions of the processes it runs (and spare
+// them when it terminates those). It is closed when t ends.
+func Pool(t testing.TB, dbURL, applicationName string) *pgxpool.Pool {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	q := u.Query()
+	q.Set("application_name", applicationName)
+	u.RawQuery = q.Encode()
+	pool, err := pgxpool.New(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }

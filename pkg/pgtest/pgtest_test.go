@@ -226,3 +226,12 @@ func TestConfigFromURL(t *testing.T) {
 		t.Error("a non-postgres URL was accepted")
 	}
 }
+
+func TestPoolMarksTheTestsSessions(t *testing.T) {
+	t.Parallel()
+	pool := Pool(t, NewEmptyDatabase(t), "pgtest-own")
+	var app string
+	if err := pool.QueryRow(t.Context(), "SELECT current_setting('application_name')").Scan(&app); err != nil || app != "pgtest-own" {
+		t.Errorf("application_name = %q (%v), want pgtest-own", app, err)
+	}
+}

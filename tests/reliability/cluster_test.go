@@ -118,7 +118,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	c.db = openPool(t, c.dbURL)
+	c.db = pgtest.Pool(t, c.dbURL, testApp)
 	for _, name := range services {
 		c.procs[name].Start()
 	}
@@ -317,24 +317,6 @@ func (c *cluster) tryOnboard(name string, role identityv1.Role, managerID string
 }
 
 // --- helpers ---
-
-// openPool opens a pool on dbURL whose sessions are marked as the test's.
-func openPool(t *testing.T, dbURL string) *pgxpool.Pool {
-	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("application_name", testApp)
-	u.RawQuery = q.Encode()
-	pool, err := pgxpool.New(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
 
 func databaseName(dbURL string) string {
 	u, err := url.Parse(dbURL)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	mathrand "math/rand/v2"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -201,7 +200,7 @@ func newRig(t *testing.T) *rig {
 	// the bootstrap admin's included.
 	r.identity.MustRun("migrate")
 	r.audit.MustRun("migrate")
-	r.identityDB, r.auditDB = openPool(t, identityURL), openPool(t, auditURL)
+	r.identityDB, r.auditDB = pgtest.Pool(t, identityURL, testApp), pgtest.Pool(t, auditURL, testApp)
 	installLedger(t, r.identityDB)
 	return r
 }
@@ -397,24 +396,6 @@ func (r *rig) pending() int64 {
 // auditSessions counts the audit process's sessions on its database.
 func (r *rig) auditSessions() int64 {
 	return scalar(r.t, r.auditDB, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name <> '"+testApp+"'")
-}
-
-// openPool opens a pool on dbURL whose sessions are marked as the test's.
-func openPool(t *testing.T, dbURL string) *pgxpool.Pool {
-	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("application_name", testApp)
-	u.RawQuery = q.Encode()
-	pool, err := pgxpool.New(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
 }
 
 func dial(t *testing.T, addr string) *grpc.ClientConn {
