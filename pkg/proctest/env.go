@@ -1,6 +1,8 @@
 package proctest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	mathrand "math/rand/v2"
 	"net"
 	"os"
@@ -98,4 +100,11 @@ func PollUntil(t testing.TB, deadline time.Time, what string, cond func() (done 
 		}
 		<-tick.C
 	}
+}
+
+// RandomHex returns n random bytes in hex: secrets and keys for the processes under test.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
 }

@@ -1,8 +1,6 @@
 package distributed_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -54,7 +52,7 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 	built := time.Since(began)
 
 	c := &cluster{t: t, procs: map[string]*proctest.Process{}, grpc: map[string]string{}, metrics: map[string]string{},
-		adminKey: "gf_bootstrap_" + randomHex(24)}
+		adminKey: "gf_bootstrap_" + proctest.RandomHex(24)}
 	for _, name := range services {
 		c.grpc[name] = proctest.FreeAddr(t)
 	}
@@ -66,7 +64,7 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 
 	common := proctest.BaseEnv(
 		"GRANTFLOW_REDIS_URL="+o.redisURL,
-		"GRANTFLOW_INTERNAL_SECRET="+randomHex(32),
+		"GRANTFLOW_INTERNAL_SECRET="+proctest.RandomHex(32),
 		"GRANTFLOW_LOG_LEVEL=info",
 		"GRANTFLOW_SHUTDOWN_TIMEOUT=5s",
 		"OTEL_TRACES_EXPORTER=otlp",
@@ -137,10 +135,4 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 	t.Logf("cluster: binaries built in %s, 5 schemas migrated in %s, 6 processes ready in %s (gateway %s)",
 		built.Round(time.Millisecond), migrated.Round(time.Millisecond), time.Since(startStarted).Round(time.Millisecond), c.base)
 	return c
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -78,7 +78,7 @@ func seed(t *testing.T, api *client, adminKey string) *org {
 		{"otto", "Otto Berg", "USER", "mona"},
 		{"uma", "Uma Chen", "USER", "mona"},
 	} {
-		body := map[string]any{"email": p.handle + "-" + randomHex(4) + "@e2e.grantflow.dev", "displayName": p.name, "role": p.role}
+		body := map[string]any{"email": p.handle + "-" + proctest.RandomHex(4) + "@e2e.grantflow.dev", "displayName": p.name, "role": p.role}
 		if p.manager != "" {
 			body["managerId"] = o.id[p.manager]
 		}

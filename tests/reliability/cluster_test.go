@@ -2,8 +2,6 @@ package reliability_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -73,7 +71,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	testenv.Integration(t)
 	began := time.Now()
 	c := &cluster{t: t, began: began, procs: map[string]*proctest.Process{}, addrs: map[string]string{},
-		adminKey: "reliability-admin-" + randomHex(16)}
+		adminKey: "reliability-admin-" + proctest.RandomHex(16)}
 	c.dbURL = pgtest.NewEmptyDatabase(t) // skips loudly (fails under CI=true) without PostgreSQL
 	c.redis = startRedis(t)
 	var cmds []string
@@ -81,7 +79,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		cmds = append(cmds, proctest.ServiceCmd(name))
 	}
 	bins := proctest.Binaries(t, cmds...) // built once per test binary
-	secret := randomHex(32)
+	secret := proctest.RandomHex(32)
 	var err error
 	if c.signer, err = auth.NewSigner([]byte(secret), "reliability-test"); err != nil {
 		t.Fatal(err)
@@ -342,10 +340,4 @@ func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
 }

@@ -2,9 +2,7 @@ package killtest_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	mathrand "math/rand/v2"
 	"os"
@@ -170,7 +168,7 @@ func newRig(t *testing.T) *rig {
 	identityURL, auditURL := pgtest.NewEmptyDatabase(t), pgtest.NewEmptyDatabase(t)
 	began := time.Now()
 	bins := proctest.Binaries(t, "services/audit/cmd/audit", "services/identity/cmd/identity")
-	r := &rig{t: t, auditURL: auditURL, built: time.Since(began), adminKey: "killtest-admin-" + randomHex(16)}
+	r := &rig{t: t, auditURL: auditURL, built: time.Since(began), adminKey: "killtest-admin-" + proctest.RandomHex(16)}
 	r.identityAddr, r.auditAddr = proctest.FreeAddr(t), proctest.FreeAddr(t)
 	signingSeed := chain.GenerateSeed()
 	var err error
@@ -178,7 +176,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	common := proctest.BaseEnv(
-		"GRANTFLOW_INTERNAL_SECRET="+randomHex(32),
+		"GRANTFLOW_INTERNAL_SECRET="+proctest.RandomHex(32),
 		"GRANTFLOW_REDIS_URL="+redisURL,
 		"GRANTFLOW_LOG_LEVEL=warn",
 		"GRANTFLOW_IDENTITY_ADDR="+r.identityAddr,
@@ -406,10 +404,4 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
 }
