@@ -14,10 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grantflow/grantflow/cmd/grantflow/internal/policyfile"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/cmd/grantflow/internal/policyfile"
 )
 
 func (c *cmdEnv) policies() *cobra.Command {
