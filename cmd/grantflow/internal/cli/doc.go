@@ -8,5 +8,7 @@
 // no second definition of any resource. One output layer (-o table|json|yaml) serves every
 // command.
 //
-// cli must not import any service's code, pkg/process or the gateway: it is a client.
+// cli must not import any service's code, pkg/process or the gateway: it is a client. The
+// one exception is the audit service's offline verifier (audit.VerifyExport), which needs no
+// server and is reused rather than copied.
 package cli

@@ -158,10 +158,16 @@ func requestTable(r *requestv1.Request, n names) *Table {
 		"PERMISSION", r.GetPermission(),
 		"REASON", r.GetReason(),
 		"POLICY", policy,
-		"TASKS", strings.Join(r.GetTaskIds(), ", "),
 		"CREATED", when(r.GetCreateTime()),
 		"UPDATED", when(r.GetUpdateTime()),
 	)
+	for i, id := range r.GetTaskIds() {
+		key := ""
+		if i == 0 {
+			key = "TASKS"
+		}
+		t.Rows = append(t.Rows, []string{key, id})
+	}
 	if r.GetFailureReason() != "" {
 		t.Rows = append(t.Rows, []string{"FAILURE", r.GetFailureReason()})
 	}
