@@ -121,8 +121,8 @@ func Parse(name string, data []byte) (*Document, error) {
 		return nil, d.yamlError(err)
 	}
 	d.ast = f
-	if err := yaml.UnmarshalWithOptions(data, &d.File, yaml.DisallowUnknownField()); err != nil {
-		return nil, d.yamlError(err)
+	if err := d.decode(data); err != nil {
+		return nil, err
 	}
 	if d.File.Version != Version {
 		msg := fmt.Sprintf("want %d", Version)
@@ -132,6 +132,20 @@ func Parse(name string, data []byte) (*Document, error) {
 		return nil, Errors{d.at("version", "", msg)}
 	}
 	return d, nil
+}
+
+// decode reads data into d.File. The YAML library panics on some malformed input (found by
+// FuzzParse: "policies: ! "); that is an error of the file, not a crash of the command.
+func (d *Document) decode(data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = Errors{{File: d.Name, Msg: fmt.Sprintf("cannot read the file as YAML (%v)", r)}}
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(data, &d.File, yaml.DisallowUnknownField()); err != nil {
+		return d.yamlError(err)
+	}
+	return nil
 }
 
 // yamlError turns a YAML library error into one naming the file and line.
