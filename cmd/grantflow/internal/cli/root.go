@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,7 +53,7 @@ func Main(args []string, env Env, srv Server) int {
 	err := root.Execute()
 	var exit ExitError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp): // serve -h: the flag set printed its help
 		return 0
 	case errors.As(err, &exit):
 		return exit.Code
