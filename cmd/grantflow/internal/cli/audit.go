@@ -1,9 +1,10 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -134,8 +135,20 @@ func (c *cmdEnv) auditExport() *cobra.Command {
 				return err
 			}
 			defer body.Close()
-			_, err = io.Copy(c.env.Stdout, body)
-			return err
+			// The export streams: a failure after the first event arrives as a last line
+			// {"error": ...}, which makes the export incomplete.
+			sc := bufio.NewScanner(body)
+			sc.Buffer(make([]byte, 64<<10), 16<<20)
+			for sc.Scan() {
+				line := sc.Bytes()
+				if _, err := fmt.Fprintf(c.env.Stdout, "%s\n", line); err != nil {
+					return err
+				}
+				if bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"error"`)) {
+					return fmt.Errorf("the export stopped before its end: %s", bytes.TrimSpace(line))
+				}
+			}
+			return sc.Err()
 		}),
 	}
 }
