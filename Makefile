@@ -23,7 +23,7 @@ help: ## list the targets
 
 .PHONY: run
 run: ## all-in-one: every service and the gateway in one process, memory engine, demo organization
-	go run ./cmd/grantflow
+	go run ./cmd/grantflow serve
 
 .PHONY: test
 test: ## every test tier (unit, integration on PostgreSQL and Redis, end-to-end), race detector on

@@ -1,7 +1,8 @@
-// Command grantflow is the all-in-one process: every service and the gateway in one
-// process, still talking real gRPC to each other over loopback, on the memory engine
-// unless GRANTFLOW_POSTGRES_URL is set, with a demo organization seeded and printed
-// (GRANTFLOW_DEMO=0 skips it).
+// Command grantflow is the server and its command line. grantflow serve is the all-in-one
+// process: every service and the gateway in one process, still talking real gRPC to each
+// other over loopback, on the memory engine unless GRANTFLOW_POSTGRES_URL is set, with a
+// demo organization seeded and printed (GRANTFLOW_DEMO=0 skips it). The other commands
+// are the REST client (internal/cli).
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grantflow/grantflow/cmd/grantflow/internal/cli"
 	"github.com/grantflow/grantflow/gateway"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -26,16 +28,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "grantflow:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Main(os.Args[1:], cli.ProcessEnv(), cli.Server{Serve: run, SeedDemo: seedDemoRemote}))
 }
 
+// run is grantflow serve.
 func run(args []string) error {
-	if len(args) > 0 && args[0] == "seed-demo" {
-		return seedDemoRemote(args[1:])
-	}
 	cfg, err := config.Load("grantflow", args)
 	if err != nil {
 		return err
