@@ -342,7 +342,7 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 			return err
 		}
 		out = u
-		ev := userEvent{UserID: u.ID, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
+		ev := userEvent{UserID: u.ID, Email: u.Email, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
 		for _, a := range accesses {
 			ev.Accesses = append(ev.Accesses, accessEvent{UserID: a.UserID, AppID: a.AppID, Permission: a.Permission})
 		}
