@@ -61,7 +61,6 @@ func New(o Options) (http.Handler, error) {
 	groups := &groupHandler{id: o.Identity}
 	server, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{
-			DocumentationURI: optional.NewString("https://github.com/grantflow/grantflow/blob/main/docs/SCIM.md"),
 			AuthenticationSchemes: []scim.AuthenticationScheme{{
 				Type: scim.AuthenticationTypeOauthBearerToken, Name: "Bearer API key",
 				Description: "Authorization: Bearer <API key of an Admin or the General Manager>", Primary: true,
