@@ -360,6 +360,11 @@ func TestSCIMOktaSequence(t *testing.T) {
 		if b := s.scimMust(200, "grace", "GET", filterPath("Groups", `displayName eq "Test SCIMv2 renamed"`), ""); totalResults(b) != 1 {
 			t.Fatalf("group lookup: %v", b)
 		}
+		// A full PUT of the group: its name and members as sent.
+		s.scimMust(200, "grace", "PUT", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[{"value":"`+bossID+`"}]}`)
+		if grp := s.must("grace", "GET", "/v1/groups/"+gid, nil); str(grp, "name") != "Test SCIMv2" || fmt.Sprint(grp["memberIds"]) != fmt.Sprint([]any{bossID}) {
+			t.Fatalf("group after PUT: %v", grp)
+		}
 
 		// Deactivate: a PATCH without path, active false.
 		s.scimMust(200, "grace", "PATCH", "/Users/"+id, `{`+scimPatchOp+`,"Operations":[{"op":"replace","value":{"active":false}}]}`)
