@@ -11,6 +11,10 @@
 // served from audit's server stream as JSON lines so that a refused export is an ordinary
 // error response.
 //
+// SCIM 2.0 for identity providers is served at /scim/v2 (package scim, mounted by scim.go
+// when identity is a backend), with its own authentication step (SCIM error bodies, Admin
+// and General Manager only) and the same rate limit.
+//
 // Beside the API: GET /healthz, GET /readyz, GET /openapi.json and, when Options.Metrics is
 // set, GET /metrics (Prometheus; not traced, not counted). Every other request is counted in
 // http.server.request.duration (rate, errors by status, duration), labelled service.name

@@ -131,6 +131,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	root := http.NewServeMux()
 	root.Handle("/v1/", mux)
+	if err := mountSCIM(root, o); err != nil {
+		return nil, err
+	}
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

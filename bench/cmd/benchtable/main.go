@@ -200,6 +200,13 @@ func build(dir string) []row {
 			g["gateway-p50-µs"]/1000, g["rest-p50-µs"]/1000, g["grpc-p50-µs"]/1000), "<= 0.5 ms", yes(g["gateway-p50-µs"] <= 500))
 	}
 
+	if g, ok := gb["BenchmarkSCIMCreateUsersWithManagers"]; ok {
+		add("SCIM: 1,000 user creates with managers (userName lookup + POST each, 8 connections, PostgreSQL, all-in-one)",
+			fmt.Sprintf("%.1f s", g["s/1000-creates"]), "< 20 s", yes(g["s/1000-creates"] < 20))
+	} else {
+		na("SCIM: 1,000 user creates with managers", "< 20 s", "BenchmarkSCIMCreateUsersWithManagers missing from gobench.txt")
+	}
+
 	// --- Go benchmarks of the hot paths ---------------------------------------------
 	worst := func(names []string, unit string) (float64, string, bool) {
 		v, which, ok := -1.0, "", false

@@ -20,6 +20,7 @@ type NewUser struct {
 	DisplayName string
 	Role        domain.Role // empty: USER
 	ManagerID   string
+	ExternalID  string
 }
 
 // UserPatch changes the fields that are set.
@@ -28,7 +29,18 @@ type UserPatch struct {
 	DisplayName *string
 	Role        *domain.Role
 	ManagerID   *string
+	ExternalID  *string
 	Etag        string
+}
+
+// UserQuery narrows ListUsers; empty fields do not filter. Email and DisplayName match in
+// any case, ExternalID exactly (the lookups a SCIM client filters by).
+type UserQuery struct {
+	ManagerID   string
+	Email       string
+	ExternalID  string
+	DisplayName string
+	Role        domain.Role
 }
 
 // UserView is a user with what is derived from the directory.
@@ -46,6 +58,7 @@ type userEvent struct {
 	DisplayName string        `json:"displayName,omitempty"`
 	Role        string        `json:"role,omitempty"`
 	ManagerID   string        `json:"managerId,omitempty"`
+	ExternalID  string        `json:"externalId,omitempty"`
 	Status      string        `json:"status,omitempty"`
 	Reason      string        `json:"reason,omitempty"`
 	Accesses    []accessEvent `json:"accesses,omitempty"`
@@ -68,7 +81,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) 
 	now := s.now()
 	u := domain.User{
 		ID: newID(), Email: normalizeEmail(in.Email), DisplayName: strings.TrimSpace(in.DisplayName),
-		Role: in.Role, ManagerID: in.ManagerID, Status: domain.UserActive,
+		Role: in.Role, ManagerID: in.ManagerID, ExternalID: strings.TrimSpace(in.ExternalID), Status: domain.UserActive,
 		CreateTime: now, UpdateTime: now, Version: 1,
 	}
 	if err := validateUserFields(u); err != nil {
@@ -91,6 +104,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) 
 		}
 		return s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, userEvent{
 			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID, Status: string(u.Status),
+			ExternalID: u.ExternalID,
 		}, s.triggerSinks...)
 	})
 	if err != nil {
@@ -166,7 +180,7 @@ func (s *Service) visibleUserIDs(ctx context.Context, sub authz.Subject) ([]stri
 }
 
 // ListUsers lists the users the caller may see, ordered by id.
-func (s *Service) ListUsers(ctx context.Context, managerID string, size int32, token string) ([]UserView, string, error) {
+func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token string) ([]UserView, string, error) {
 	_, sub, err := s.caller(ctx)
 	if err != nil {
 		return nil, "", err
@@ -180,7 +194,7 @@ func (s *Service) ListUsers(ctx context.Context, managerID string, size int32, t
 		return nil, "", err
 	}
 	n := pageSize(size)
-	f := store.UserFilter{ManagerID: managerID, IDs: visible}
+	f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
 	if visible != nil && f.IDs == nil {
 		f.IDs = []string{}
 	}
@@ -236,6 +250,14 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		if p.DisplayName != nil && strings.TrimSpace(*p.DisplayName) != u.DisplayName {
 			u.DisplayName, changed = strings.TrimSpace(*p.DisplayName), append(changed, "display_name")
 		}
+		if p.ExternalID != nil && strings.TrimSpace(*p.ExternalID) != u.ExternalID {
+			// The external id is how a provisioning client finds its user: as for the email,
+			// an Admin's or the GM's decision.
+			if !isAdminOrGM(sub) {
+				return errs.PermissionDenied("only an Admin or the General Manager changes an external id (it is how a provisioning client finds the user)")
+			}
+			u.ExternalID, changed = strings.TrimSpace(*p.ExternalID), append(changed, "external_id")
+		}
 		if p.Role != nil && *p.Role != u.Role {
 			if !isAdminOrGM(sub) {
 				return errs.PermissionDenied("only an Admin or the General Manager changes roles")
@@ -267,7 +289,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		}
 		out = u
 		return s.emit(ctx, tx, "user.updated", "users/"+u.ID, userEvent{
-			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID, Changed: changed,
+			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID,
+			ExternalID: u.ExternalID, Changed: changed,
 		})
 	})
 	if err != nil {
@@ -319,7 +342,7 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 			return err
 		}
 		out = u
-		ev := userEvent{UserID: u.ID, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
+		ev := userEvent{UserID: u.ID, Email: u.Email, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
 		for _, a := range accesses {
 			ev.Accesses = append(ev.Accesses, accessEvent{UserID: a.UserID, AppID: a.AppID, Permission: a.Permission})
 		}

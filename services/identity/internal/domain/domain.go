@@ -28,7 +28,9 @@ type User struct {
 	ManagerID   string // empty exactly for the General Manager (and the bootstrap admin before one exists)
 	Status      UserStatus
 	// Bootstrap marks the admin created from GRANTFLOW_BOOTSTRAP_ADMIN_KEY.
-	Bootstrap  bool
+	Bootstrap bool
+	// ExternalID is the provisioning client's identifier (SCIM externalId); "" if none.
+	ExternalID string
 	CreateTime time.Time
 	UpdateTime time.Time
 	Version    int64 // increments on every change; the etag

@@ -20,6 +20,7 @@ func userPB(v app.UserView) *identityv1.User {
 		CreateTime:  timestamppb.New(v.CreateTime),
 		UpdateTime:  timestamppb.New(v.UpdateTime),
 		Etag:        app.Etag(v.Version),
+		ExternalId:  v.ExternalID,
 	}
 }
 

@@ -26,7 +26,7 @@ func (h *Public) GetMe(ctx context.Context, _ *identityv1.GetMeRequest) (*identi
 }
 
 func (h *Public) CreateUser(ctx context.Context, r *identityv1.CreateUserRequest) (*identityv1.User, error) {
-	u, err := h.App.CreateUser(ctx, app.NewUser{Email: r.GetEmail(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()), ManagerID: r.GetManagerId()})
+	u, err := h.App.CreateUser(ctx, app.NewUser{Email: r.GetEmail(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()), ManagerID: r.GetManagerId(), ExternalID: r.GetExternalId()})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,9 @@ func (h *Public) GetUser(ctx context.Context, r *identityv1.GetUserRequest) (*id
 }
 
 func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) (*identityv1.ListUsersResponse, error) {
-	us, next, err := h.App.ListUsers(ctx, r.GetManagerId(), r.GetPageSize(), r.GetPageToken())
+	us, next, err := h.App.ListUsers(ctx, app.UserQuery{
+		ManagerID: r.GetManagerId(), Email: r.GetEmail(), ExternalID: r.GetExternalId(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()),
+	}, r.GetPageSize(), r.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +75,7 @@ func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest
 	ps, _ := paths(r.GetUpdateMask(), map[string]bool{
 		"email": u.GetEmail() != "", "display_name": u.GetDisplayName() != "",
 		"role": u.GetRole() != identityv1.Role_ROLE_UNSPECIFIED, "manager_id": u.GetManagerId() != "",
+		"external_id": u.GetExternalId() != "",
 	})
 	var p app.UserPatch
 	p.Etag = u.GetEtag()
@@ -93,8 +96,14 @@ func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest
 		case "manager_id":
 			v := u.GetManagerId()
 			p.ManagerID = &v
+		case "external_id":
+			v := u.GetExternalId()
+			if len(v) > 256 {
+				return nil, errs.Invalid("user.external_id", "at most 256 characters")
+			}
+			p.ExternalID = &v
 		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, display_name, role, manager_id")
+			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, display_name, role, manager_id, external_id")
 		}
 	}
 	out, err := h.App.UpdateUser(ctx, r.GetId(), p)

@@ -32,6 +32,10 @@ type UserFilter struct {
 	Role domain.Role
 	// ActiveOnly drops offboarded users.
 	ActiveOnly bool
+	// Email matches the email in any case; ExternalID exactly; DisplayName in any case.
+	Email       string
+	ExternalID  string
+	DisplayName string
 }
 
 // AppFilter narrows ListApps.

@@ -190,7 +190,10 @@ type User struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Changes on every update; send it back on update to refuse a stale write (ABORTED).
-	Etag          string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The identifier the provisioning client (an HR system or identity provider, over SCIM)
+	// knows the user by; empty for users made otherwise.
+	ExternalId    string `protobuf:"bytes,11,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -291,6 +294,13 @@ func (x *User) GetUpdateTime() *timestamppb.Timestamp {
 func (x *User) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *User) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
 	}
 	return ""
 }
@@ -400,7 +410,9 @@ type CreateUserRequest struct {
 	DisplayName string                 `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Role        Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=grantflow.identity.v1.Role" json:"role,omitempty"`
 	// Required except for the General Manager.
-	ManagerId     string `protobuf:"bytes,4,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	ManagerId string `protobuf:"bytes,4,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	// The provisioning client's identifier of the user (SCIM externalId).
+	ExternalId    string `protobuf:"bytes,5,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -463,6 +475,13 @@ func (x *CreateUserRequest) GetManagerId() string {
 	return ""
 }
 
+func (x *CreateUserRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
 type GetUserRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -512,7 +531,15 @@ type ListUsersRequest struct {
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only the direct reports of this user.
-	ManagerId     string `protobuf:"bytes,3,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	ManagerId string `protobuf:"bytes,3,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	// Only the user with this email (any case).
+	Email string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	// Only users with this external id (exact).
+	ExternalId string `protobuf:"bytes,5,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// Only users with this display name (any case).
+	DisplayName string `protobuf:"bytes,6,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Only users of this designated role.
+	Role          Role `protobuf:"varint,7,opt,name=role,proto3,enum=grantflow.identity.v1.Role" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -566,6 +593,34 @@ func (x *ListUsersRequest) GetManagerId() string {
 		return x.ManagerId
 	}
 	return ""
+}
+
+func (x *ListUsersRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
 }
 
 type ListUsersResponse struct {
@@ -624,7 +679,8 @@ type UpdateUserRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	User  *User                  `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
-	// Fields to change: email, display_name, role, manager_id. Empty: every field set in user.
+	// Fields to change: email, display_name, role, manager_id, external_id. Empty: every field
+	// set in user.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2176,7 +2232,7 @@ var File_grantflow_identity_v1_identity_proto protoreflect.FileDescriptor
 
 const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\n" +
-	"$grantflow/identity/v1/identity.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x03\n" +
+	"$grantflow/identity/v1/identity.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x04\n" +
 	"\x04User\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
@@ -2192,7 +2248,9 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etag\"<\n" +
+	" \x01(\tR\x04etag\x12\x1f\n" +
+	"\vexternal_id\x18\v \x01(\tR\n" +
+	"externalId\"<\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -2203,7 +2261,7 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\rGetMeResponse\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.grantflow.identity.v1.UserR\x04user\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12\"\n" +
-	"\rowned_app_ids\x18\x03 \x03(\tR\vownedAppIds\"\xc7\x01\n" +
+	"\rowned_app_ids\x18\x03 \x03(\tR\vownedAppIds\"\xf2\x01\n" +
 	"\x11CreateUserRequest\x12 \n" +
 	"\x05email\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12-\n" +
@@ -2211,16 +2269,23 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x129\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1b.grantflow.identity.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12&\n" +
 	"\n" +
-	"manager_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\tmanagerId\"+\n" +
+	"manager_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\tmanagerId\x12)\n" +
+	"\vexternal_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
+	"externalId\"+\n" +
 	"\x0eGetUserRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\x8c\x01\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xbf\x02\n" +
 	"\x10ListUsersRequest\x12'\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12&\n" +
 	"\n" +
-	"manager_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tmanagerId\"n\n" +
+	"manager_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tmanagerId\x12\x1e\n" +
+	"\x05email\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xfe\x01R\x05email\x12)\n" +
+	"\vexternal_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
+	"externalId\x12+\n" +
+	"\fdisplay_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x129\n" +
+	"\x04role\x18\a \x01(\x0e2\x1b.grantflow.identity.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\"n\n" +
 	"\x11ListUsersResponse\x121\n" +
 	"\x05users\x18\x01 \x03(\v2\x1b.grantflow.identity.v1.UserR\x05users\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x01\n" +
@@ -2454,73 +2519,74 @@ var file_grantflow_identity_v1_identity_proto_depIdxs = []int32{
 	36, // 3: grantflow.identity.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: grantflow.identity.v1.GetMeResponse.user:type_name -> grantflow.identity.v1.User
 	0,  // 5: grantflow.identity.v1.CreateUserRequest.role:type_name -> grantflow.identity.v1.Role
-	3,  // 6: grantflow.identity.v1.ListUsersResponse.users:type_name -> grantflow.identity.v1.User
-	3,  // 7: grantflow.identity.v1.UpdateUserRequest.user:type_name -> grantflow.identity.v1.User
-	37, // 8: grantflow.identity.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 9: grantflow.identity.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	36, // 10: grantflow.identity.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	12, // 11: grantflow.identity.v1.CreateApiKeyResponse.api_key:type_name -> grantflow.identity.v1.ApiKey
-	12, // 12: grantflow.identity.v1.ListApiKeysResponse.api_keys:type_name -> grantflow.identity.v1.ApiKey
-	36, // 13: grantflow.identity.v1.Group.create_time:type_name -> google.protobuf.Timestamp
-	36, // 14: grantflow.identity.v1.Group.update_time:type_name -> google.protobuf.Timestamp
-	18, // 15: grantflow.identity.v1.ListGroupsResponse.groups:type_name -> grantflow.identity.v1.Group
-	18, // 16: grantflow.identity.v1.UpdateGroupRequest.group:type_name -> grantflow.identity.v1.Group
-	37, // 17: grantflow.identity.v1.UpdateGroupRequest.update_mask:type_name -> google.protobuf.FieldMask
-	25, // 18: grantflow.identity.v1.App.permissions:type_name -> grantflow.identity.v1.Permission
-	26, // 19: grantflow.identity.v1.App.custom_roles:type_name -> grantflow.identity.v1.CustomRole
-	2,  // 20: grantflow.identity.v1.App.status:type_name -> grantflow.identity.v1.App.Status
-	36, // 21: grantflow.identity.v1.App.create_time:type_name -> google.protobuf.Timestamp
-	36, // 22: grantflow.identity.v1.App.update_time:type_name -> google.protobuf.Timestamp
-	25, // 23: grantflow.identity.v1.CreateAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
-	26, // 24: grantflow.identity.v1.CreateAppRequest.custom_roles:type_name -> grantflow.identity.v1.CustomRole
-	27, // 25: grantflow.identity.v1.ListAppsResponse.apps:type_name -> grantflow.identity.v1.App
-	27, // 26: grantflow.identity.v1.UpdateAppRequest.app:type_name -> grantflow.identity.v1.App
-	37, // 27: grantflow.identity.v1.UpdateAppRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 28: grantflow.identity.v1.Access.grant_time:type_name -> google.protobuf.Timestamp
-	33, // 29: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
-	4,  // 30: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
-	6,  // 31: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
-	7,  // 32: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
-	8,  // 33: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
-	10, // 34: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
-	11, // 35: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
-	13, // 36: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
-	15, // 37: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
-	17, // 38: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
-	19, // 39: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
-	20, // 40: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
-	21, // 41: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
-	23, // 42: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
-	24, // 43: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
-	28, // 44: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
-	29, // 45: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
-	30, // 46: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
-	32, // 47: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
-	34, // 48: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
-	5,  // 49: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
-	3,  // 50: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
-	3,  // 51: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
-	9,  // 52: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
-	3,  // 53: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
-	3,  // 54: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
-	14, // 55: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
-	16, // 56: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
-	12, // 57: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
-	18, // 58: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
-	18, // 59: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
-	22, // 60: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
-	18, // 61: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
-	38, // 62: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
-	27, // 63: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
-	27, // 64: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
-	31, // 65: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
-	27, // 66: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
-	35, // 67: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
-	49, // [49:68] is the sub-list for method output_type
-	30, // [30:49] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	0,  // 6: grantflow.identity.v1.ListUsersRequest.role:type_name -> grantflow.identity.v1.Role
+	3,  // 7: grantflow.identity.v1.ListUsersResponse.users:type_name -> grantflow.identity.v1.User
+	3,  // 8: grantflow.identity.v1.UpdateUserRequest.user:type_name -> grantflow.identity.v1.User
+	37, // 9: grantflow.identity.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 10: grantflow.identity.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	36, // 11: grantflow.identity.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	12, // 12: grantflow.identity.v1.CreateApiKeyResponse.api_key:type_name -> grantflow.identity.v1.ApiKey
+	12, // 13: grantflow.identity.v1.ListApiKeysResponse.api_keys:type_name -> grantflow.identity.v1.ApiKey
+	36, // 14: grantflow.identity.v1.Group.create_time:type_name -> google.protobuf.Timestamp
+	36, // 15: grantflow.identity.v1.Group.update_time:type_name -> google.protobuf.Timestamp
+	18, // 16: grantflow.identity.v1.ListGroupsResponse.groups:type_name -> grantflow.identity.v1.Group
+	18, // 17: grantflow.identity.v1.UpdateGroupRequest.group:type_name -> grantflow.identity.v1.Group
+	37, // 18: grantflow.identity.v1.UpdateGroupRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 19: grantflow.identity.v1.App.permissions:type_name -> grantflow.identity.v1.Permission
+	26, // 20: grantflow.identity.v1.App.custom_roles:type_name -> grantflow.identity.v1.CustomRole
+	2,  // 21: grantflow.identity.v1.App.status:type_name -> grantflow.identity.v1.App.Status
+	36, // 22: grantflow.identity.v1.App.create_time:type_name -> google.protobuf.Timestamp
+	36, // 23: grantflow.identity.v1.App.update_time:type_name -> google.protobuf.Timestamp
+	25, // 24: grantflow.identity.v1.CreateAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
+	26, // 25: grantflow.identity.v1.CreateAppRequest.custom_roles:type_name -> grantflow.identity.v1.CustomRole
+	27, // 26: grantflow.identity.v1.ListAppsResponse.apps:type_name -> grantflow.identity.v1.App
+	27, // 27: grantflow.identity.v1.UpdateAppRequest.app:type_name -> grantflow.identity.v1.App
+	37, // 28: grantflow.identity.v1.UpdateAppRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 29: grantflow.identity.v1.Access.grant_time:type_name -> google.protobuf.Timestamp
+	33, // 30: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
+	4,  // 31: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
+	6,  // 32: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
+	7,  // 33: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
+	8,  // 34: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
+	10, // 35: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
+	11, // 36: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
+	13, // 37: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
+	15, // 38: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
+	17, // 39: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
+	19, // 40: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
+	20, // 41: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
+	21, // 42: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
+	23, // 43: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
+	24, // 44: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
+	28, // 45: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
+	29, // 46: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
+	30, // 47: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
+	32, // 48: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
+	34, // 49: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
+	5,  // 50: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
+	3,  // 51: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
+	3,  // 52: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
+	9,  // 53: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
+	3,  // 54: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
+	3,  // 55: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
+	14, // 56: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
+	16, // 57: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
+	12, // 58: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
+	18, // 59: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
+	18, // 60: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
+	22, // 61: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
+	18, // 62: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
+	38, // 63: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
+	27, // 64: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
+	27, // 65: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
+	31, // 66: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
+	27, // 67: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
+	35, // 68: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
+	50, // [50:69] is the sub-list for method output_type
+	31, // [31:50] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_identity_v1_identity_proto_init() }

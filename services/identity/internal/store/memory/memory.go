@@ -233,7 +233,10 @@ func (st *state) ListUsers(_ context.Context, f store.UserFilter, p store.Page) 
 		return (f.ManagerID == "" || u.ManagerID == f.ManagerID) &&
 			(allowed == nil || allowed[u.ID]) &&
 			(f.Role == "" || u.Role == f.Role) &&
-			(!f.ActiveOnly || u.Status == domain.UserActive)
+			(!f.ActiveOnly || u.Status == domain.UserActive) &&
+			(f.Email == "" || strings.EqualFold(u.Email, f.Email)) &&
+			(f.ExternalID == "" || u.ExternalID == f.ExternalID) &&
+			(f.DisplayName == "" || strings.EqualFold(u.DisplayName, f.DisplayName))
 	}, func(u domain.User) string { return u.ID }, cloneUser), nil
 }
 

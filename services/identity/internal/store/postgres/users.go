@@ -10,12 +10,12 @@ import (
 )
 
 const userColumns = `id, email, display_name, role, COALESCE(manager_id, ''), status, bootstrap,
-	create_time, update_time, version`
+	create_time, update_time, version, external_id`
 
 func scanUser(row pgx.CollectableRow) (domain.User, error) {
 	var u domain.User
 	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.ManagerID, &u.Status, &u.Bootstrap,
-		&u.CreateTime, &u.UpdateTime, &u.Version)
+		&u.CreateTime, &u.UpdateTime, &u.Version, &u.ExternalID)
 	u.CreateTime, u.UpdateTime = u.CreateTime.UTC(), u.UpdateTime.UTC()
 	return u, err
 }
@@ -43,9 +43,13 @@ func (r reader) ListUsers(ctx context.Context, f store.UserFilter, p store.Page)
 		  AND ($3::text[] IS NULL OR id = ANY($3))
 		  AND ($4 = '' OR role = $4)
 		  AND (NOT $5 OR status = $6)
+		  AND ($8 = '' OR lower(email) = lower($8))
+		  AND ($9 = '' OR external_id = $9)
+		  AND ($10 = '' OR lower(display_name) = lower($10))
 		ORDER BY id
 		LIMIT $7`,
-		p.After, f.ManagerID, f.IDs, f.Role, f.ActiveOnly, domain.UserActive, limit(p.Size))
+		p.After, f.ManagerID, f.IDs, f.Role, f.ActiveOnly, domain.UserActive, limit(p.Size),
+		f.Email, f.ExternalID, f.DisplayName)
 }
 
 func (r reader) DirectReports(ctx context.Context, managerID string) ([]string, error) {
@@ -70,11 +74,11 @@ func (r reader) HasReports(ctx context.Context, ids []string) (map[string]bool, 
 func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 	tag, err := t.ptx.Exec(ctx, `
 		INSERT INTO users (id, email, display_name, role, manager_id, status, bootstrap,
-			create_time, update_time, version)
-		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, $10)
+			create_time, update_time, version, external_id)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
-		u.CreateTime, u.UpdateTime, u.Version)
+		u.CreateTime, u.UpdateTime, u.Version, u.ExternalID)
 	return inserted("create user "+u.ID, tag, err)
 }
 
@@ -83,10 +87,11 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
 	tag, err := t.ptx.Exec(ctx, `
 		UPDATE users SET email = $2, display_name = $3, role = $4, manager_id = NULLIF($5, ''),
-			status = $6, bootstrap = $7, create_time = $8, update_time = $9, version = $10
+			status = $6, bootstrap = $7, create_time = $8, update_time = $9, version = $10,
+			external_id = $11
 		WHERE id = $1 AND version = $10::bigint - 1
 		  AND NOT EXISTS (SELECT 1 FROM users other WHERE lower(other.email) = lower($2) AND other.id <> $1)`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
-		u.CreateTime, u.UpdateTime, u.Version)
+		u.CreateTime, u.UpdateTime, u.Version, u.ExternalID)
 	return t.updated(ctx, "update user "+u.ID, "users", u.ID, tag, err)
 }

@@ -25,6 +25,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GetUsersReturnsKnownIDsSorted", testGetUsers},
 		{"ListUsersPagesByID", testListUsersPaging},
 		{"ListUsersFilters", testListUsersFilters},
+		{"UserExternalIDRoundTrip", testUserExternalID},
+		{"ListUsersLookups", testListUsersLookups},
 		{"DirectReportsAnyStatus", testDirectReports},
 		{"HasReportsCountsActiveOnly", testHasReports},
 
