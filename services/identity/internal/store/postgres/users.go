@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -21,22 +22,22 @@ func scanUser(row pgx.CollectableRow) (domain.User, error) {
 }
 
 func (r reader) GetUser(ctx context.Context, id string) (domain.User, error) {
-	return one(ctx, r.q, "get user "+id, scanUser, "SELECT "+userColumns+" FROM users WHERE id = $1", id)
+	return pgstore.One(ctx, r.q, "get user "+id, scanUser, "SELECT "+userColumns+" FROM users WHERE id = $1", id)
 }
 
 func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	return one(ctx, r.q, "get user by email", scanUser,
+	return pgstore.One(ctx, r.q, "get user by email", scanUser,
 		"SELECT "+userColumns+" FROM users WHERE lower(email) = lower($1)", email)
 }
 
 func (r reader) GetUsers(ctx context.Context, ids []string) ([]domain.User, error) {
-	return all(ctx, r.q, "get users", scanUser,
+	return pgstore.All(ctx, r.q, "get users", scanUser,
 		"SELECT "+userColumns+" FROM users WHERE id = ANY($1) ORDER BY id", ids)
 }
 
 func (r reader) ListUsers(ctx context.Context, f store.UserFilter, p store.Page) ([]domain.User, error) {
 	// A nil f.IDs is NULL (no filter); an empty one matches nobody.
-	return all(ctx, r.q, "list users", scanUser, `
+	return pgstore.All(ctx, r.q, "list users", scanUser, `
 		SELECT `+userColumns+` FROM users
 		WHERE id > $1
 		  AND ($2 = '' OR manager_id = $2)
@@ -45,16 +46,16 @@ func (r reader) ListUsers(ctx context.Context, f store.UserFilter, p store.Page)
 		  AND (NOT $5 OR status = $6)
 		ORDER BY id
 		LIMIT $7`,
-		p.After, f.ManagerID, f.IDs, f.Role, f.ActiveOnly, domain.UserActive, limit(p.Size))
+		p.After, f.ManagerID, f.IDs, f.Role, f.ActiveOnly, domain.UserActive, pgstore.Limit(p.Size))
 }
 
 func (r reader) DirectReports(ctx context.Context, managerID string) ([]string, error) {
-	return all(ctx, r.q, "direct reports of "+managerID, pgx.RowTo[string],
+	return pgstore.All(ctx, r.q, "direct reports of "+managerID, pgx.RowTo[string],
 		"SELECT id FROM users WHERE manager_id = $1 ORDER BY id", managerID)
 }
 
 func (r reader) HasReports(ctx context.Context, ids []string) (map[string]bool, error) {
-	managers, err := all(ctx, r.q, "has reports", pgx.RowTo[string],
+	managers, err := pgstore.All(ctx, r.q, "has reports", pgx.RowTo[string],
 		"SELECT DISTINCT manager_id FROM users WHERE manager_id = ANY($1) AND status = $2",
 		ids, domain.UserActive)
 	if err != nil {
@@ -75,7 +76,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
 		u.CreateTime, u.UpdateTime, u.Version)
-	return inserted("create user "+u.ID, tag, err)
+	return storeErrors.Inserted("create user "+u.ID, tag, err)
 }
 
 // UpdateUser writes u over version u.Version-1. The email check in the statement keeps a
@@ -88,5 +89,5 @@ func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
 		  AND NOT EXISTS (SELECT 1 FROM users other WHERE lower(other.email) = lower($2) AND other.id <> $1)`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
 		u.CreateTime, u.UpdateTime, u.Version)
-	return t.updated(ctx, "update user "+u.ID, "users", u.ID, tag, err)
+	return pgstore.Updated(ctx, t.q, "update user "+u.ID, "users", u.ID, tag, err)
 }
