@@ -45,7 +45,7 @@ func (r reader) ListAccesses(ctx context.Context, f store.AccessFilter, p store.
 
 // PutAccess inserts a, or replaces the access the user holds to the app.
 func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
-	_, err := t.ptx.Exec(ctx, `
+	_, err := t.PgTx.Exec(ctx, `
 		INSERT INTO accesses (user_id, app_id, permission, grant_time, request_id)
 		VALUES ($1, $2, $3, $4, NULLIF($5, ''))
 		ON CONFLICT (user_id, app_id) DO UPDATE
@@ -55,6 +55,6 @@ func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
 }
 
 func (t *tx) DeleteAccess(ctx context.Context, userID, appID string) error {
-	tag, err := t.ptx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
+	tag, err := t.PgTx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
 	return storeErrors.Affected("delete access of "+userID+" to "+appID, tag, err)
 }

@@ -95,7 +95,7 @@ func (r reader) OwnedApps(ctx context.Context, userID string) ([]string, error) 
 }
 
 func (t *tx) CreateApp(ctx context.Context, a domain.App) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO apps (id, name, owner_ids, permissions, custom_roles, status, request_id,
 			create_time, update_time, version)
 		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10)
@@ -108,7 +108,7 @@ func (t *tx) CreateApp(ctx context.Context, a domain.App) error {
 // UpdateApp writes a over version a.Version-1. As in UpdateUser, the name check in the
 // statement keeps a taken name from aborting the transaction.
 func (t *tx) UpdateApp(ctx context.Context, a domain.App) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE apps SET name = $2, owner_ids = $3, permissions = $4, custom_roles = $5, status = $6,
 			request_id = NULLIF($7, ''), create_time = $8, update_time = $9, version = $10
 		WHERE id = $1 AND version = $10::bigint - 1

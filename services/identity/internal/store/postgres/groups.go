@@ -34,7 +34,7 @@ func (r reader) ListGroups(ctx context.Context, p store.Page) ([]domain.Group, e
 }
 
 func (t *tx) CreateGroup(ctx context.Context, g domain.Group) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO groups (id, name, description, member_ids, create_time, update_time, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
@@ -43,7 +43,7 @@ func (t *tx) CreateGroup(ctx context.Context, g domain.Group) error {
 }
 
 func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE groups SET name = $2, description = $3, member_ids = $4, create_time = $5,
 			update_time = $6, version = $7
 		WHERE id = $1 AND version = $7::bigint - 1`,
@@ -52,6 +52,6 @@ func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
 }
 
 func (t *tx) DeleteGroup(ctx context.Context, id string) error {
-	tag, err := t.ptx.Exec(ctx, "DELETE FROM groups WHERE id = $1", id)
+	tag, err := t.PgTx.Exec(ctx, "DELETE FROM groups WHERE id = $1", id)
 	return storeErrors.Affected("delete group "+id, tag, err)
 }

@@ -39,7 +39,7 @@ func (r reader) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey
 }
 
 func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO api_keys (id, user_id, display_name, hash, create_time, revoke_time)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT DO NOTHING`,
@@ -50,7 +50,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
 // RevokeAPIKey writes k's changeable fields, its RevokeTime and DisplayName, to key id. The
 // owner, hash and creation time of a key never change.
 func (t *tx) RevokeAPIKey(ctx context.Context, id string, k domain.APIKey) error {
-	tag, err := t.ptx.Exec(ctx,
+	tag, err := t.PgTx.Exec(ctx,
 		"UPDATE api_keys SET display_name = $2, revoke_time = $3 WHERE id = $1",
 		id, k.DisplayName, pgstore.NullTime(k.RevokeTime))
 	return storeErrors.Affected("revoke api key "+id, tag, err)

@@ -69,7 +69,7 @@ func (r reader) HasReports(ctx context.Context, ids []string) (map[string]bool, 
 }
 
 func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO users (id, email, display_name, role, manager_id, status, bootstrap,
 			create_time, update_time, version)
 		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, $10)
@@ -82,7 +82,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 // UpdateUser writes u over version u.Version-1. The email check in the statement keeps a
 // taken email from aborting the transaction; the unique index still decides a race.
 func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE users SET email = $2, display_name = $3, role = $4, manager_id = NULLIF($5, ''),
 			status = $6, bootstrap = $7, create_time = $8, update_time = $9, version = $10
 		WHERE id = $1 AND version = $10::bigint - 1

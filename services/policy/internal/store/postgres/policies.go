@@ -80,7 +80,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 			return storeErrors.Wrap(op, store.ErrConflict)
 		}
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO policies (`+policyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING`,
@@ -93,7 +93,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 		return storeErrors.Wrap(op, store.ErrConflict)
 	}
 	if len(p.Scope.Permissions) > 0 {
-		_, err = t.ptx.Exec(ctx, `
+		_, err = t.PgTx.Exec(ctx, `
 			INSERT INTO policy_permissions (request_type, app_id, permission, policy_id)
 			SELECT $1, $2, unnest($3::text[]), $4`,
 			string(p.RequestType), p.Scope.AppID, p.Scope.Permissions, p.ID)
@@ -103,7 +103,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 }
 
 func (t *tx) UpdatePolicy(ctx context.Context, p domain.Policy) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policies SET name = $2, active_version = $3, latest_version = $4, update_time = $5
 		WHERE id = $1`, p.ID, p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime)
 	if err != nil {

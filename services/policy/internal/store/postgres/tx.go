@@ -15,7 +15,7 @@ const policiesLock = "grantflow.policy.policies"
 // LockPolicies takes the policies' advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockPolicies(ctx context.Context) error {
-	_, err := t.ptx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", policiesLock)
+	_, err := t.PgTx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", policiesLock)
 	return storeErrors.Wrap("lock policies", err)
 }
 
@@ -28,7 +28,7 @@ func (t *tx) BumpGeneration(ctx context.Context, policyID string) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	_, err = t.ptx.Exec(ctx, "INSERT INTO policy_index_changes (generation, policy_id) VALUES ($1, $2)", gen, policyID)
+	_, err = t.PgTx.Exec(ctx, "INSERT INTO policy_index_changes (generation, policy_id) VALUES ($1, $2)", gen, policyID)
 	return gen, storeErrors.Wrap(op, err)
 }
 

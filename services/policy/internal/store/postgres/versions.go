@@ -121,7 +121,7 @@ func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 	if err != nil {
 		return storeErrors.Wrap(op, err)
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO policy_versions (`+versionColumns+`)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
 		WHERE EXISTS (SELECT 1 FROM policies WHERE id = $1)
@@ -160,7 +160,7 @@ func (t *tx) UpdateVersion(ctx context.Context, v domain.Version) error {
 	if err != nil {
 		return storeErrors.Wrap(op, err)
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET workflow = $3, update_time = $4, revision = $5
 		WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT' AND revision = $5::bigint - 1`,
 		v.PolicyID, v.Version, wf, v.UpdateTime, v.Revision)
@@ -175,7 +175,7 @@ func (t *tx) UpdateVersion(ctx context.Context, v domain.Version) error {
 
 func (t *tx) DeleteVersion(ctx context.Context, policyID string, n int64) error {
 	op := versionOp("delete", policyID, n)
-	tag, err := t.ptx.Exec(ctx,
+	tag, err := t.PgTx.Exec(ctx,
 		"DELETE FROM policy_versions WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT'", policyID, n)
 	if err != nil {
 		return storeErrors.Wrap(op, err)
@@ -188,7 +188,7 @@ func (t *tx) DeleteVersion(ctx context.Context, policyID string, n int64) error 
 
 func (t *tx) ActivateVersion(ctx context.Context, policyID string, n int64, at time.Time) error {
 	op := versionOp("activate", policyID, n)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET state = 'ACTIVE', activate_time = $3
 		WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT'
 		  AND NOT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = $1 AND state = 'ACTIVE')`,
@@ -204,7 +204,7 @@ func (t *tx) ActivateVersion(ctx context.Context, policyID string, n int64, at t
 
 func (t *tx) RetireVersion(ctx context.Context, policyID string, n int64, at time.Time) error {
 	op := versionOp("retire", policyID, n)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET state = 'RETIRED', retire_time = $3
 		WHERE policy_id = $1 AND version = $2 AND state = 'ACTIVE'`, policyID, n, at)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -27,47 +26,39 @@ func Options(url string) pgstore.Options {
 	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
 }
 
-// storeErrors maps PostgreSQL's answers to the store's errors.
-var storeErrors = pgstore.Errors{Store: "task store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
-
-// Store is the PostgreSQL task store: its queries (reader) on the kit's shell (transactions,
-// Ping, Close) and outbox (Pending, Ack, RelayLock).
-type Store struct {
-	reader
-	pgstore.Shell[store.Tx]
-	*pgoutbox.Store
-}
-
-var _ store.Store = (*Store)(nil)
-
-// Open migrates the task schema of the database at url and opens a store on it. The caller
+// Open migrates the task schema of the database at url and opens a store on it; the caller
 // must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
 	return pgstore.OpenStore(ctx, Options(url), New)
 }
 
+var storeErrors = pgstore.Errors{Store: "task store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+
+// Store is the PostgreSQL task store: its queries (reader) on the kit's shell.
+type Store struct {
+	reader
+	pgoutbox.Shell[store.Tx]
+}
+
 // New returns a store on db, which must use the task schema with its migrations applied (as
 // pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader: reader{q: storeErrors.On(db.Pool())}, Shell: pgstore.NewShell(db, begin), Store: pgoutbox.NewStore(db.Pool())}
+	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin)}
 }
 
-// reader answers store.Reader's queries through q.
-type reader struct {
-	q pgstore.Q
-}
+// reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
+// whose reads see its own writes.
+type (
+	reader struct{ q pgstore.Q }
+	tx     struct {
+		reader
+		pgoutbox.Tx
+	}
+)
 
-// tx is a store.Tx on one pgx transaction; its reads see its own writes.
-type tx struct {
-	reader
-	ptx pgx.Tx
-}
+func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
 
-var _ store.Tx = (*tx)(nil)
-
-func begin(ptx pgx.Tx) store.Tx { return &tx{reader: reader{q: storeErrors.On(ptx)}, ptx: ptx} }
-
-// Emit appends ev to the outbox for sinks, in the transaction.
-func (t *tx) Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error {
-	return pgoutbox.Append(ctx, t.ptx, sinks, ev)
-}
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
+)
