@@ -11,11 +11,6 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-)
-
 // GetTask returns a task the caller may see: an assignee, the requester of its request,
 // Admin, GM. Anyone else gets NOT_FOUND, as for a task that does not exist.
 func (s *Service) GetTask(ctx context.Context, id string) (domain.Task, error) {
