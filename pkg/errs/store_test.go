@@ -6,26 +6,32 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/grpc/codes"
 )
 
-// TestStoreUnavailableIsRetryableNotInternal: a dropped or refused connection is
-// UNAVAILABLE (retry), a statement the database refuses stays what it was.
+var errGone = errors.New("the test database went away")
+
+func init() {
+	RegisterStoreUnavailable(func(err error) bool { return errors.Is(err, errGone) })
+}
+
+// TestStoreUnavailableIsRetryableNotInternal: an error a registered classifier calls
+// unavailable is UNAVAILABLE (retry), any other stays INTERNAL. (The PostgreSQL classifier is
+// tested in pkg/pgstore.)
 func TestStoreUnavailableIsRetryableNotInternal(t *testing.T) {
 	for _, c := range []struct {
 		err  error
 		want codes.Code
 	}{
-		{fmt.Errorf("get api key: %w", &pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}), codes.Unavailable},
-		{&pgconn.PgError{Code: "08006"}, codes.Unavailable},
-		{&pgconn.PgError{Code: "53300"}, codes.Unavailable},
-		{fmt.Errorf("pgstore: begin: %w", errors.New("conn closed")), codes.Unavailable},
-		{&pgconn.PgError{Code: "23505"}, codes.Internal}, // a unique violation the code did not map
+		{fmt.Errorf("get api key: %w", errGone), codes.Unavailable},
+		{errGone, codes.Unavailable},
 		{errors.New("something else"), codes.Internal},
 	} {
 		if got := ToStatus(context.Background(), nil, c.err).Code(); got != c.want {
 			t.Errorf("%v: %v, want %v", c.err, got, c.want)
 		}
+	}
+	if StoreUnavailable(nil) {
+		t.Error("StoreUnavailable(nil) = true")
 	}
 }

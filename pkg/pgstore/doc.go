@@ -12,6 +12,17 @@
 // panic, and runs the whole closure again on serialization failure (40001) or deadlock
 // (40P01). It maps no other error; errors come back as PostgreSQL returned them, wrapped.
 //
+// A service's store is built on the kit: it embeds a [Shell] (InTx handing the closure the
+// service's own Tx, Ping, Close; [OpenStore] opens it), reads through a [Q] (a [Querier] with
+// the store's [Errors]) with [One] and [All], and maps row counts with [Errors.Inserted],
+// [Errors.Affected] and [Updated]. Errors.Wrap turns PostgreSQL's answers into the store's
+// sentinel errors by SQLSTATE.
+//
+// pgx's errors are classified here and only here: [Retryable] (a lost conflict) and
+// [Unavailable] (the database is away: SQLSTATE classes 08 and 57P0x, 53300, and pgx's
+// connection error types). Unavailable is registered with errs.RegisterStoreUnavailable at
+// init, so that errs.ToStatus answers UNAVAILABLE without errs depending on pgx.
+//
 // pgstore knows no service and no domain: it must not import services, gRPC, or the outbox
 // (the outbox tables arrive as plain SQL through kitmigrations).
 package pgstore

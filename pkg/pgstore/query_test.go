@@ -13,7 +13,8 @@ import (
 // Conflict (naming the constraint), anything else is kept, and each names the operation.
 func TestErrorsWrapMapsPostgresAnswers(t *testing.T) {
 	notFound, conflict := errors.New("not found"), errors.New("conflict")
-	e := Errors{Store: "test store", NotFound: notFound, Conflict: conflict}
+	immutable := errors.New("immutable")
+	e := Errors{Store: "test store", NotFound: notFound, Conflict: conflict, Codes: map[string]error{"GF001": immutable}}
 	if err := e.Wrap("get thing", pgx.ErrNoRows); !errors.Is(err, notFound) || !strings.Contains(err.Error(), "test store: get thing") {
 		t.Errorf("no rows: %v", err)
 	}
@@ -24,7 +25,33 @@ func TestErrorsWrapMapsPostgresAnswers(t *testing.T) {
 	if err := e.Wrap("put thing", other); !errors.Is(err, other) || errors.Is(err, conflict) {
 		t.Errorf("foreign key violation: %v", err)
 	}
+	if err := e.Wrap("put thing", &pgconn.PgError{Code: "GF001", Message: "row is frozen"}); !errors.Is(err, immutable) || !strings.Contains(err.Error(), "row is frozen") {
+		t.Errorf("mapped code: %v", err)
+	}
 	if e.Wrap("x", nil) != nil {
 		t.Error("nil is not nil")
+	}
+}
+
+// TestRowCountOutcomes: an INSERT that inserted nothing is Conflict, a DELETE that deleted
+// nothing NotFound; an error is wrapped either way.
+func TestRowCountOutcomes(t *testing.T) {
+	notFound, conflict := errors.New("not found"), errors.New("conflict")
+	e := Errors{Store: "test store", NotFound: notFound, Conflict: conflict}
+	none, one := pgconn.NewCommandTag("INSERT 0 0"), pgconn.NewCommandTag("INSERT 0 1")
+	if err := e.Inserted("add", none, nil); !errors.Is(err, conflict) {
+		t.Errorf("Inserted none: %v", err)
+	}
+	if err := e.Inserted("add", one, nil); err != nil {
+		t.Errorf("Inserted one: %v", err)
+	}
+	if err := e.Affected("drop", pgconn.NewCommandTag("DELETE 0"), nil); !errors.Is(err, notFound) {
+		t.Errorf("Affected none: %v", err)
+	}
+	if err := e.Affected("drop", pgconn.NewCommandTag("DELETE 1"), nil); err != nil {
+		t.Errorf("Affected one: %v", err)
+	}
+	if err := e.Affected("drop", none, pgx.ErrNoRows); !errors.Is(err, notFound) {
+		t.Errorf("Affected error: %v", err)
 	}
 }

@@ -8,9 +8,6 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/grantflow/grantflow/pkg/errs"
 )
 
 // maxTxAttempts bounds how often InTx runs a closure that keeps hitting conflicts.
@@ -26,7 +23,7 @@ func (db *DB) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
 // transaction fails with a serialization failure (40001) or a deadlock (40P01), in fn or at
 // commit, the whole closure runs again in a new transaction, with exponential backoff, up to
 // 5 attempts in all: fn must therefore have no effects outside tx. So does a transaction whose
-// connection dropped before its commit (errs.StoreUnavailable: nothing took effect); a failed
+// connection dropped before its commit ([Unavailable]: nothing took effect); a failed
 // commit is never re-run (it may have taken effect). Other errors are returned as they are,
 // wrapped.
 func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
@@ -42,7 +39,7 @@ func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.T
 			// the closure again could do its work twice. The caller sees the error.
 			return struct{}{}, backoff.Permanent(err)
 		}
-		if err != nil && !retryable(err) && !errs.StoreUnavailable(err) {
+		if err != nil && !Retryable(err) && !Unavailable(err) {
 			return struct{}{}, backoff.Permanent(err)
 		}
 		return struct{}{}, err
@@ -77,7 +74,7 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) e
 	}
 	committed = true // a failed commit ends the transaction too
 	if err := tx.Commit(ctx); err != nil {
-		if retryable(err) {
+		if Retryable(err) {
 			return fmt.Errorf("pgstore: commit: %w", err) // refused, certainly not committed
 		}
 		return &commitError{err: err}
@@ -91,12 +88,3 @@ type commitError struct{ err error }
 
 func (e *commitError) Error() string { return "pgstore: commit: " + e.err.Error() }
 func (e *commitError) Unwrap() error { return e.err }
-
-// retryable reports whether the transaction lost a conflict and may succeed if run again.
-func retryable(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	return pgErr.Code == "40001" || pgErr.Code == "40P01"
-}

@@ -70,3 +70,9 @@ func (s *Store) Ack(ctx context.Context, sink string, events []*eventsv1.Event) 
 	}
 	return nil
 }
+
+// RelayLock is RelayLock on the store's pool: one relay per sink delivers this schema's
+// outbox at a time, across replicas (ordering per source).
+func (s *Store) RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error) {
+	return RelayLock(s.pool, sink)
+}

@@ -1,45 +1,5 @@
 package app
 
-import (
-	"encoding/base64"
-	"strconv"
-
-	"github.com/grantflow/grantflow/pkg/errs"
-)
-
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-	// scanBudget bounds how many events one filtered list call reads for a caller who sees
-	// few of them; the page then ends early, with a token to go on.
-	scanBudget = 5000
-)
-
-// pageSize applies API.md's default and maximum.
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
-
-// Page tokens are opaque to clients: the base64 of the last seq the previous page covered.
-func encodeToken(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("s" + strconv.FormatInt(seq, 10)))
-}
-
-func decodeToken(tok string) (int64, error) {
-	if tok == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err == nil && len(raw) > 1 && raw[0] == 's' {
-		if seq, err := strconv.ParseInt(string(raw[1:]), 10, 64); err == nil && seq > 0 {
-			return seq, nil
-		}
-	}
-	return 0, errs.Invalid("page_token", "not a token this list returned")
-}
+// scanBudget bounds how many events one filtered list call reads for a caller who sees few
+// of them; the page then ends early, with a token to go on.
+const scanBudget = 5000

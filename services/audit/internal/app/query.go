@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
@@ -24,18 +26,21 @@ type Query struct {
 // requests they may see (RequestVisibility); the rest are left out of the page, never
 // refused: a page may come back short, even empty, with a token to go on.
 func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, error) {
-	p, sub, err := caller(ctx)
+	p, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, "", err
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && q.Since.After(q.Until) {
 		return nil, "", errs.Invalid("until", "must not be before since")
 	}
-	after, err := decodeToken(q.PageToken)
+	after, err := paging.DecodeInt("events", q.PageToken)
 	if err != nil {
 		return nil, "", err
 	}
-	size := pageSize(q.PageSize)
+	size, err := paging.Size(q.PageSize)
+	if err != nil {
+		return nil, "", err
+	}
 	f := store.Filter{RequestID: q.RequestID, Subject: q.Subject, ActorID: q.ActorID, Since: q.Since, Until: q.Until, AfterSeq: after}
 
 	seeAll := authz.CanReadAuditAll(sub).Allowed
@@ -51,7 +56,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, err
 			return nil, "", err
 		}
 		if len(events) > size {
-			return events[:size], encodeToken(events[size-1].Seq), nil
+			return events[:size], paging.EncodeInt("events", events[size-1].Seq), nil
 		}
 		return events, "", nil
 	}
@@ -77,7 +82,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, err
 			out = append(out, *e)
 			if len(out) == size {
 				if i < len(events)-1 || len(events) == chunk {
-					return out, encodeToken(e.Seq), nil
+					return out, paging.EncodeInt("events", e.Seq), nil
 				}
 				return out, "", nil
 			}
@@ -87,7 +92,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, err
 			return out, "", nil
 		}
 		if scanned >= scanBudget {
-			return out, encodeToken(f.AfterSeq), nil
+			return out, paging.EncodeInt("events", f.AfterSeq), nil
 		}
 	}
 }

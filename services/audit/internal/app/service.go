@@ -83,17 +83,6 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
-// caller returns the principal of the call and its subject for the permissions matrix.
-// Audit keeps no directory: the role is the one the credential was authenticated with.
-func caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, authz.Subject{}, errs.Unauthenticated("no caller")
-	}
-	r, _ := authz.ParseRole(p.Role.String())
-	return p, authz.Subject{UserID: p.UserID, Role: r, Active: true}, nil
-}
-
 func deny(d authz.Decision) error {
 	if d.Allowed {
 		return nil
@@ -103,7 +92,7 @@ func deny(d authz.Decision) error {
 
 // readAll authorizes the calls that read the whole log (verify, export, checkpoints).
 func readAll(ctx context.Context) error {
-	_, sub, err := caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return err
 	}

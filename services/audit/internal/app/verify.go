@@ -6,6 +6,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 )
 
@@ -41,17 +42,20 @@ func (s *Service) Checkpoints(ctx context.Context, size int32, token string) ([]
 	if err := readAll(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token)
+	after, err := paging.DecodeInt("checkpoints", token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	cps, err := s.store.ListCheckpoints(ctx, after, n+1)
 	if err != nil {
 		return nil, "", err
 	}
 	if len(cps) > n {
-		return cps[:n], encodeToken(cps[n-1].Seq), nil
+		return cps[:n], paging.EncodeInt("checkpoints", cps[n-1].Seq), nil
 	}
 	return cps, "", nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -35,7 +36,7 @@ func (s *Service) ListAccesses(ctx context.Context, userID, appID string, size i
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token, 2)
+	after, err := paging.Decode("accesses", token, 2)
 	if err != nil {
 		return nil, "", err
 	}
@@ -51,12 +52,15 @@ func (s *Service) ListAccesses(ctx context.Context, userID, appID string, size i
 		}
 		f.Restricted, f.VisibleUserIDs, f.VisibleAppIDs = true, append(reports, sub.UserID), owned
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	out, err := s.store.ListAccesses(ctx, f, store.AccessPage{Size: n + 1, AfterUserID: after[0], AfterAppID: after[1]})
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := trim(out, n, func(a domain.Access) []string { return []string{a.UserID, a.AppID} })
+	out, next := paging.Trim(out, n, "accesses", func(a domain.Access) []string { return []string{a.UserID, a.AppID} })
 	return out, next, nil
 }
 

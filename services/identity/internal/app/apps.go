@@ -8,6 +8,8 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -95,16 +97,19 @@ func (s *Service) ListApps(ctx context.Context, ownerID string, size int32, toke
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token, 1)
+	after, err := paging.Decode("apps", token, 1)
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	as, err := s.store.ListApps(ctx, store.AppFilter{OwnerID: ownerID}, store.Page{Size: n + 1, After: after[0]})
 	if err != nil {
 		return nil, "", err
 	}
-	as, next := trim(as, n, func(a domain.App) []string { return []string{a.ID} })
+	as, next := paging.Trim(as, n, "apps", func(a domain.App) []string { return []string{a.ID} })
 	return as, next, nil
 }
 
@@ -123,8 +128,8 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 		if err := deny(authz.CanEditApp(sub, a.OwnerIDs)); err != nil {
 			return err
 		}
-		if p.Etag != "" && p.Etag != Etag(a.Version) {
-			return errs.Aborted("STALE_ETAG", "the app changed since it was read; read it again")
+		if err := etag.Check(p.Etag, a.Version, "the app"); err != nil {
+			return err
 		}
 		if a.Status == domain.AppArchived {
 			return errs.FailedPrecondition("APP_ARCHIVED", "an archived app cannot be edited")

@@ -6,6 +6,8 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -65,16 +67,19 @@ func (s *Service) ListGroups(ctx context.Context, size int32, token string) ([]d
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token, 1)
+	after, err := paging.Decode("groups", token, 1)
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	gs, err := s.store.ListGroups(ctx, store.Page{Size: n + 1, After: after[0]})
 	if err != nil {
 		return nil, "", err
 	}
-	gs, next := trim(gs, n, func(g domain.Group) []string { return []string{g.ID} })
+	gs, next := paging.Trim(gs, n, "groups", func(g domain.Group) []string { return []string{g.ID} })
 	return gs, next, nil
 }
 
@@ -93,8 +98,8 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, p GroupPatch) (dom
 		if err != nil {
 			return notFound(err, "group", id)
 		}
-		if p.Etag != "" && p.Etag != Etag(g.Version) {
-			return errs.Aborted("STALE_ETAG", "the group changed since it was read; read it again")
+		if err := etag.Check(p.Etag, g.Version, "the group"); err != nil {
+			return err
 		}
 		if p.Name != nil {
 			if g.Name = strings.TrimSpace(*p.Name); g.Name == "" {

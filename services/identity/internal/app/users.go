@@ -5,11 +5,12 @@ import (
 	"errors"
 	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -48,9 +49,6 @@ type UserView struct {
 	domain.User
 	IsManager bool
 }
-
-// Etag of a user, group or app version.
-func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 type userEvent struct {
 	UserID      string        `json:"userId"`
@@ -185,7 +183,7 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token, 1)
+	after, err := paging.Decode("users", token, 1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -193,7 +191,10 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
 	if visible != nil && f.IDs == nil {
 		f.IDs = []string{}
@@ -202,7 +203,7 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	users, next := trim(users, n, func(u domain.User) []string { return []string{u.ID} })
+	users, next := paging.Trim(users, n, "users", func(u domain.User) []string { return []string{u.ID} })
 	views, err := s.views(ctx, users)
 	return views, next, err
 }
@@ -229,8 +230,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		if err := deny(authz.CanEditUser(sub, u.ManagerID)); err != nil {
 			return err
 		}
-		if p.Etag != "" && p.Etag != Etag(u.Version) {
-			return errs.Aborted("STALE_ETAG", "the user changed since it was read; read it again")
+		if err := etag.Check(p.Etag, u.Version, "the user"); err != nil {
+			return err
 		}
 		if u.Status == domain.UserOffboarded {
 			return errs.FailedPrecondition("USER_OFFBOARDED", "an offboarded user cannot be edited")

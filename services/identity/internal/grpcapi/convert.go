@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
@@ -19,7 +20,7 @@ func userPB(v app.UserView) *identityv1.User {
 		IsManager:   v.IsManager,
 		CreateTime:  timestamppb.New(v.CreateTime),
 		UpdateTime:  timestamppb.New(v.UpdateTime),
-		Etag:        app.Etag(v.Version),
+		Etag:        etag.Of(v.Version),
 		ExternalId:  v.ExternalID,
 	}
 }
@@ -38,7 +39,7 @@ func roleFromPB(r identityv1.Role) domain.Role {
 func groupPB(g domain.Group) *identityv1.Group {
 	return &identityv1.Group{
 		Id: g.ID, Name: g.Name, Description: g.Description, MemberIds: nonNil(g.MemberIDs),
-		CreateTime: timestamppb.New(g.CreateTime), UpdateTime: timestamppb.New(g.UpdateTime), Etag: app.Etag(g.Version),
+		CreateTime: timestamppb.New(g.CreateTime), UpdateTime: timestamppb.New(g.UpdateTime), Etag: etag.Of(g.Version),
 	}
 }
 
@@ -46,7 +47,7 @@ func appPB(a domain.App) *identityv1.App {
 	out := &identityv1.App{
 		Id: a.ID, Name: a.Name, OwnerIds: nonNil(a.OwnerIDs),
 		Status:     identityv1.App_Status(identityv1.App_Status_value[string(a.Status)]),
-		CreateTime: timestamppb.New(a.CreateTime), UpdateTime: timestamppb.New(a.UpdateTime), Etag: app.Etag(a.Version),
+		CreateTime: timestamppb.New(a.CreateTime), UpdateTime: timestamppb.New(a.UpdateTime), Etag: etag.Of(a.Version),
 	}
 	for _, p := range a.Permissions {
 		out.Permissions = append(out.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -121,7 +123,7 @@ func scopeTaken(p domain.Policy, others []domain.Policy) error {
 
 // GetPolicy: anyone authenticated.
 func (s *Service) GetPolicy(ctx context.Context, id string) (domain.Policy, error) {
-	if _, err := s.caller(ctx); err != nil {
+	if _, _, err := auth.Caller(ctx); err != nil {
 		return domain.Policy{}, err
 	}
 	p, err := s.store.GetPolicy(ctx, id)
@@ -130,26 +132,25 @@ func (s *Service) GetPolicy(ctx context.Context, id string) (domain.Policy, erro
 
 // ListPolicies: anyone authenticated; ordered by id.
 func (s *Service) ListPolicies(ctx context.Context, f store.PolicyFilter, size int32, token string) ([]domain.Policy, string, error) {
-	if _, err := s.caller(ctx); err != nil {
+	if _, _, err := auth.Caller(ctx); err != nil {
 		return nil, "", err
 	}
 	if f.RequestType != "" && !f.RequestType.Valid() {
 		return nil, "", errs.Invalid("request_type", fmt.Sprintf("must be one of %v", domain.RequestTypes))
 	}
 	list := "policies:" + string(f.RequestType) + ":" + f.AppID
-	after, err := decodeToken(list, token)
+	after, err := paging.DecodeOne(list, token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	ps, err := s.store.ListPolicies(ctx, f, store.Page{Size: n + 1, After: after})
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(ps) > n {
-		ps = ps[:n]
-		next = encodeToken(list, ps[n-1].ID)
-	}
+	ps, next := paging.Trim(ps, n, list, func(p domain.Policy) []string { return []string{p.ID} })
 	return ps, next, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
@@ -13,7 +14,7 @@ import (
 // does not know simply has no policies of its own and falls through to GLOBAL or
 // SYSTEM_DEFAULT; the request service checks the app before it asks.
 func (s *Service) Resolve(ctx context.Context, rt domain.RequestType, appID, permission string) (domain.Match, error) {
-	if _, err := s.caller(ctx); err != nil {
+	if _, _, err := auth.Caller(ctx); err != nil {
 		return domain.Match{}, err
 	}
 	if !rt.Valid() {

@@ -78,23 +78,9 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx sto
 	return nil
 }
 
-// caller returns the subject of the call for the permissions matrix. The principal comes
-// from the kit's authentication (identity vouched for it); policy keeps no users of its own.
-func (s *Service) caller(ctx context.Context) (authz.Subject, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok || p.UserID == "" {
-		return authz.Subject{}, errs.Unauthenticated("no caller")
-	}
-	if p.IsSystem() {
-		return authz.Subject{UserID: p.UserID, Role: authz.RoleAdmin, Active: true}, nil
-	}
-	role, _ := authz.ParseRole(p.Role.String())
-	return authz.Subject{UserID: p.UserID, Role: role, Active: true}, nil
-}
-
 // manager authorizes a change of policies: Admin and GM only.
 func (s *Service) manager(ctx context.Context) (string, error) {
-	sub, err := s.caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -105,9 +91,6 @@ func (s *Service) manager(ctx context.Context) (string, error) {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// Etag is the etag of a version at revision.
-func Etag(revision int64) string { return `"` + strconv.FormatInt(revision, 10) + `"` }
 
 // notFound turns the store's ErrNotFound into the API's NOT_FOUND.
 func notFound(err error, kind, id string) error {

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -73,7 +76,7 @@ func (s *Service) CreateVersion(ctx context.Context, policyID string, w domain.W
 
 // GetVersion: anyone authenticated.
 func (s *Service) GetVersion(ctx context.Context, policyID string, n int64) (domain.Version, error) {
-	if _, err := s.caller(ctx); err != nil {
+	if _, _, err := auth.Caller(ctx); err != nil {
 		return domain.Version{}, err
 	}
 	v, err := s.store.GetVersion(ctx, policyID, n)
@@ -82,32 +85,31 @@ func (s *Service) GetVersion(ctx context.Context, policyID string, n int64) (dom
 
 // ListVersions: anyone authenticated; ordered by number. NOT_FOUND for a missing policy.
 func (s *Service) ListVersions(ctx context.Context, policyID string, size int32, token string) ([]domain.Version, string, error) {
-	if _, err := s.caller(ctx); err != nil {
+	if _, _, err := auth.Caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeVersionToken(policyID, token)
+	after, err := paging.DecodeInt("versions:"+policyID, token)
 	if err != nil {
 		return nil, "", err
 	}
 	if _, err := s.store.GetPolicy(ctx, policyID); err != nil {
 		return nil, "", notFound(err, "policy", policyID)
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	vs, err := s.store.ListVersions(ctx, policyID, store.VersionPage{Size: n + 1, After: after})
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(vs) > n {
-		vs = vs[:n]
-		next = encodeToken("versions:"+policyID, strconv.FormatInt(vs[n-1].Version, 10))
-	}
+	vs, next := paging.Trim(vs, n, "versions:"+policyID, func(v domain.Version) []string { return []string{strconv.FormatInt(v.Version, 10)} })
 	return vs, next, nil
 }
 
 // UpdateVersion replaces a draft's workflow (Admin, GM). etag, if set, must be the
 // draft's current one (else ABORTED). An active or retired version: FAILED_PRECONDITION.
-func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w domain.Workflow, etag string) (domain.Version, error) {
+func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w domain.Workflow, ifMatch string) (domain.Version, error) {
 	if _, err := s.manager(ctx); err != nil {
 		return domain.Version{}, err
 	}
@@ -137,8 +139,8 @@ func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w
 		if !v.Editable() {
 			return notDraft(v, "edit")
 		}
-		if etag != "" && etag != Etag(v.Revision) {
-			return errs.Aborted("STALE_ETAG", "the draft changed since it was read (etag "+Etag(v.Revision)+"); read it again")
+		if err := etag.Check(ifMatch, v.Revision, "the draft"); err != nil {
+			return err
 		}
 		now := s.now()
 		v.Workflow, v.UpdateTime, v.Revision = wf, now, v.Revision+1

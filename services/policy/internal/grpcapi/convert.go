@@ -7,7 +7,7 @@ import (
 
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/services/policy/internal/app"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
 
@@ -117,7 +117,7 @@ func versionPB(v domain.Version) *policyv1.PolicyVersion {
 		ActivateTime: ts(v.ActivateTime),
 		RetireTime:   ts(v.RetireTime),
 		CreateBy:     v.CreateBy,
-		Etag:         app.Etag(v.Revision),
+		Etag:         etag.Of(v.Revision),
 	}
 }
 

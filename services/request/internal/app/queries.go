@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
-	"strings"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -20,7 +20,7 @@ func visible(sub authz.Subject, r domain.Request) authz.Decision {
 
 // Get returns a request the caller may see; any other is NOT_FOUND.
 func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
-	_, sub, err := caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Request{}, err
 	}
@@ -34,52 +34,36 @@ func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
 	return r, nil
 }
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-	tokenPrefix     = "r1:"
-)
-
 // List returns a page of the requests the caller may see, newest first: Admin and GM see
 // every request, anyone else those they are requester, target, the target's manager, an
 // owner of the app or an assignee of.
-func (s *Service) List(ctx context.Context, f store.Filter, size int, token string) ([]domain.Request, string, error) {
-	_, sub, err := caller(ctx)
+func (s *Service) List(ctx context.Context, f store.Filter, pageSize int32, token string) ([]domain.Request, string, error) {
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, "", err
 	}
 	if !isAdminOrGM(sub) {
 		f.ViewerID = sub.UserID
 	}
-	if size <= 0 {
-		size = defaultPageSize
+	size, err := paging.Size(pageSize)
+	if err != nil {
+		return nil, "", err
 	}
-	if size > maxPageSize {
-		return nil, "", errs.Invalid("page_size", "at most 500")
-	}
-	var before string
-	if token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil || !strings.HasPrefix(string(raw), tokenPrefix) {
-			return nil, "", errs.Invalid("page_token", "not a token this call returned")
-		}
-		before = strings.TrimPrefix(string(raw), tokenPrefix)
+	before, err := paging.DecodeOne("requests", token)
+	if err != nil {
+		return nil, "", err
 	}
 	out, err := s.store.ListRequests(ctx, f, store.Page{Size: size + 1, Before: before})
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > size {
-		out = out[:size]
-		next = base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + out[size-1].ID))
-	}
+	out, next := paging.Trim(out, size, "requests", func(r domain.Request) []string { return []string{r.ID} })
 	return out, next, nil
 }
 
 // Cancel cancels a request in progress (requester, Admin, GM) and cancels its open tasks.
 func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request, error) {
-	p, sub, err := caller(ctx)
+	p, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Request{}, err
 	}

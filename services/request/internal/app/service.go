@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -116,30 +115,6 @@ func (s *Service) writeQuiet(ctx context.Context, fn func(ctx context.Context, t
 	return s.store.InTx(ctx, fn)
 }
 
-// caller returns the principal of the call and its subject for the permissions matrix.
-func caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok || p.UserID == "" {
-		return p, authz.Subject{}, errs.Unauthenticated("no caller")
-	}
-	return p, subjectOf(p.UserID, p.Role, p.IsSystem()), nil
-}
-
-func subjectOf(id string, role identityv1.Role, system bool) authz.Subject {
-	sub := authz.Subject{UserID: id, Active: true}
-	switch {
-	case system, role == identityv1.Role_ADMIN:
-		sub.Role = authz.RoleAdmin
-	case role == identityv1.Role_GENERAL_MANAGER:
-		sub.Role = authz.RoleGeneralManager
-	case role == identityv1.Role_USER:
-		sub.Role = authz.RoleUser
-	default:
-		sub.Active = false // an unknown role may do nothing (authz fails closed)
-	}
-	return sub
-}
-
 func isAdminOrGM(sub authz.Subject) bool {
 	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
 }
@@ -157,9 +132,6 @@ func internalCaller(ctx context.Context) error {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// Etag is a request's etag: its version, quoted.
-func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 func requestNotFound(err error, id string) error {
 	if errors.Is(err, store.ErrNotFound) {

@@ -9,6 +9,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -31,7 +32,7 @@ type Submission struct {
 // request and opens its first step. A retry with the same client id returns the first
 // request; the same client id with another body is ALREADY_EXISTS.
 func (s *Service) Submit(ctx context.Context, in Submission) (domain.Request, error) {
-	p, sub, err := caller(ctx)
+	p, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Request{}, err
 	}
@@ -112,7 +113,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
 	r.Workflow = workflowFromPB(pol.GetWorkflow())
 	if req, ok := facts.GetUsers()[requesterID]; ok {
-		r.SkipManagerSteps = authz.SkipsManagerApproval(subjectOf(req.GetId(), req.GetRole(), false)) &&
+		r.SkipManagerSteps = authz.SkipsManagerApproval(auth.SubjectOf(auth.Principal{UserID: req.GetId(), Role: req.GetRole()})) &&
 			req.GetStatus() == identityv1.User_ACTIVE
 	}
 	r.Status, r.Stage = domain.InProgress, domain.StageReview

@@ -9,6 +9,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -54,7 +55,7 @@ func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsReq
 	if in.GetType() != typev1.RequestType_REQUEST_TYPE_UNSPECIFIED {
 		f.Type = domain.Type(in.GetType().String())
 	}
-	rs, next, err := h.App.List(ctx, f, int(in.GetPageSize()), in.GetPageToken())
+	rs, next, err := h.App.List(ctx, f, in.GetPageSize(), in.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,7 @@ func requestPB(r domain.Request) *requestv1.Request {
 		PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, TaskIds: r.TaskIDs,
 		CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
 		RequestId: r.ClientID, PolicyLevel: r.PolicyLevel, StepIndex: int32(r.StepIndex),
-		FailureReason: r.FailureReason, PreviousPermission: r.PreviousPermission, Etag: app.Etag(r.Version),
+		FailureReason: r.FailureReason, PreviousPermission: r.PreviousPermission, Etag: etag.Of(r.Version),
 	}
 	if out.TaskIds == nil {
 		out.TaskIds = []string{}

@@ -6,29 +6,31 @@ import (
 	"slices"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
 // Approve approves a pending review task.
-func (s *Service) Approve(ctx context.Context, id, justification, etag string) (domain.Task, error) {
-	return s.decide(ctx, id, etag, func(t *domain.Task, actor string, now time.Time) (string, error) {
+func (s *Service) Approve(ctx context.Context, id, justification, ifMatch string) (domain.Task, error) {
+	return s.decide(ctx, id, ifMatch, func(t *domain.Task, actor string, now time.Time) (string, error) {
 		return ActionApproved, t.Decide(domain.Approve, actor, justification, now)
 	})
 }
 
 // Decline declines a pending review task.
-func (s *Service) Decline(ctx context.Context, id, justification, etag string) (domain.Task, error) {
-	return s.decide(ctx, id, etag, func(t *domain.Task, actor string, now time.Time) (string, error) {
+func (s *Service) Decline(ctx context.Context, id, justification, ifMatch string) (domain.Task, error) {
+	return s.decide(ctx, id, ifMatch, func(t *domain.Task, actor string, now time.Time) (string, error) {
 		return ActionDeclined, t.Decide(domain.Decline, actor, justification, now)
 	})
 }
 
 // Complete completes a pending action or standalone task.
-func (s *Service) Complete(ctx context.Context, id, note, etag string) (domain.Task, error) {
-	return s.decide(ctx, id, etag, func(t *domain.Task, actor string, now time.Time) (string, error) {
+func (s *Service) Complete(ctx context.Context, id, note, ifMatch string) (domain.Task, error) {
+	return s.decide(ctx, id, ifMatch, func(t *domain.Task, actor string, now time.Time) (string, error) {
 		return ActionCompleted, t.Complete(actor, note, now)
 	})
 }
@@ -38,8 +40,8 @@ func (s *Service) Complete(ctx context.Context, id, note, etag string) (domain.T
 // the first's result (the task no longer pending: FAILED_PRECONDITION), and the step's
 // tally includes every earlier decision. When the decision settles the step, the step's
 // other pending tasks are cancelled in the same transaction.
-func (s *Service) decide(ctx context.Context, id, etag string, change func(t *domain.Task, actor string, now time.Time) (string, error)) (domain.Task, error) {
-	_, sub, err := caller(ctx)
+func (s *Service) decide(ctx context.Context, id, ifMatch string, change func(t *domain.Task, actor string, now time.Time) (string, error)) (domain.Task, error) {
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -52,7 +54,7 @@ func (s *Service) decide(ctx context.Context, id, etag string, change func(t *do
 		if err := deny(authz.CanDecideTask(sub, t.AssigneeIDs, t.RequesterID, t.TargetUserID)); err != nil {
 			return err
 		}
-		if err := checkEtag(etag, t); err != nil {
+		if err := etag.Check(ifMatch, t.Version, "task "+t.ID); err != nil {
 			return err
 		}
 		if t.Type == domain.Review && t.InRequest() {

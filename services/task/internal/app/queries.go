@@ -2,23 +2,19 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
-)
-
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
 )
 
 // GetTask returns a task the caller may see: an assignee, the requester of its request,
 // Admin, GM. Anyone else gets NOT_FOUND, as for a task that does not exist.
 func (s *Service) GetTask(ctx context.Context, id string) (domain.Task, error) {
-	_, sub, err := caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -45,7 +41,7 @@ type ListQuery struct {
 // to the caller, and naming someone else is PERMISSION_DENIED. Admin and GM list everyone's
 // (an empty AssigneeID: all tasks).
 func (s *Service) ListTasks(ctx context.Context, q ListQuery) ([]domain.Task, string, error) {
-	_, sub, err := caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -55,48 +51,19 @@ func (s *Service) ListTasks(ctx context.Context, q ListQuery) ([]domain.Task, st
 	if err := deny(authz.CanListTasks(sub, q.AssigneeID)); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(q.PageToken)
+	after, err := paging.DecodeOne("tasks", q.PageToken)
 	if err != nil {
 		return nil, "", err
 	}
-	size := pageSize(q.PageSize)
+	size, err := paging.Size(q.PageSize)
+	if err != nil {
+		return nil, "", err
+	}
 	tasks, err := s.store.ListTasks(ctx, store.Filter{AssigneeID: q.AssigneeID, Status: q.Status, RequestID: q.RequestID},
 		store.Page{Size: size + 1, After: after})
 	if err != nil {
 		return nil, "", err
 	}
-	if len(tasks) <= size {
-		return tasks, "", nil
-	}
-	tasks = tasks[:size]
-	return tasks, encodeToken(tasks[size-1].ID), nil
-}
-
-// pageSize applies API.md's default and maximum.
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
-
-// Page tokens are opaque to clients: the base64 of the last id of the previous page. The
-// filters are not in the token: a client that changes them mid-way gets a consistent page of
-// the new filters after that id.
-func encodeToken(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("t:" + lastID))
-}
-
-func decodeToken(tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(raw) < 3 || string(raw[:2]) != "t:" {
-		return "", errs.Invalid("page_token", "not a token this list returned")
-	}
-	return string(raw[2:]), nil
+	tasks, next := paging.Trim(tasks, size, "tasks", func(t domain.Task) []string { return []string{t.ID} })
+	return tasks, next, nil
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -16,8 +18,8 @@ import (
 // target user, and (ALL, QUORUM) nobody who holds or decided another task of the step. A
 // caller who is the task's requester or target user may not reassign it: handing one's own
 // review to someone else is deciding it by other means.
-func (s *Service) Reassign(ctx context.Context, id string, ids []string, note, etag string) (domain.Task, error) {
-	_, sub, err := caller(ctx)
+func (s *Service) Reassign(ctx context.Context, id string, ids []string, note, ifMatch string) (domain.Task, error) {
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -41,7 +43,7 @@ func (s *Service) Reassign(ctx context.Context, id string, ids []string, note, e
 		if err := s.mayReassign(sub, t); err != nil {
 			return err
 		}
-		if err := checkEtag(etag, t); err != nil {
+		if err := etag.Check(ifMatch, t.Version, "task "+t.ID); err != nil {
 			return err
 		}
 		for _, u := range ids {

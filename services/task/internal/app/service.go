@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,28 +70,6 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx sto
 	return nil
 }
 
-// caller returns the principal of the call and its subject for the permissions matrix.
-// The principal's role is enough for every task rule (assignment is a fact of the task),
-// and a principal is active: identity authenticates no offboarded user.
-func caller(ctx context.Context) (auth.Principal, authz.Subject, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok || p.UserID == "" {
-		return p, authz.Subject{}, errs.Unauthenticated("no caller")
-	}
-	sub := authz.Subject{UserID: p.UserID, Active: true}
-	switch {
-	case p.IsSystem(), p.Role == identityv1.Role_ADMIN:
-		sub.Role = authz.RoleAdmin
-	case p.Role == identityv1.Role_GENERAL_MANAGER:
-		sub.Role = authz.RoleGeneralManager
-	case p.Role == identityv1.Role_USER:
-		sub.Role = authz.RoleUser
-	default:
-		sub.Active = false // an unknown role may do nothing (authz fails closed)
-	}
-	return p, sub, nil
-}
-
 // internalCaller refuses a caller that is not another Grantflow service. The server's
 // InternalOnly already does; this keeps the application layer safe on its own.
 func internalCaller(ctx context.Context) (auth.Principal, error) {
@@ -118,17 +95,6 @@ func deny(d authz.Decision) error {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// Etag is a task's etag: its version, quoted.
-func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-// checkEtag refuses a stale etag (an empty one is not checked).
-func checkEtag(etag string, t domain.Task) error {
-	if etag != "" && etag != Etag(t.Version) {
-		return errs.Aborted("ETAG_MISMATCH", fmt.Sprintf("task %s changed since etag %s (now %s)", t.ID, etag, Etag(t.Version)))
-	}
-	return nil
-}
 
 // taskNotFound turns the store's ErrNotFound into the API's NOT_FOUND.
 func taskNotFound(err error, id string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -38,7 +39,7 @@ func (s *Service) CreateStandalone(ctx context.Context, n NewStandalone) (domain
 
 // CreateTask creates a standalone task for Admin and the General Manager (public).
 func (s *Service) CreateTask(ctx context.Context, n NewStandalone) (domain.Task, error) {
-	_, sub, err := caller(ctx)
+	_, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -50,7 +51,7 @@ func (s *Service) CreateTask(ctx context.Context, n NewStandalone) (domain.Task,
 }
 
 func (s *Service) createStandalone(ctx context.Context, n NewStandalone) (domain.Task, error) {
-	p, _, err := caller(ctx)
+	p, _, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Task{}, err
 	}

@@ -5,7 +5,7 @@ import (
 
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/services/task/internal/app"
+	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
 
@@ -27,7 +27,7 @@ func taskPB(t domain.Task) *taskv1.Task {
 		Status:        taskv1.Task_Status(taskv1.Task_Status_value[string(t.Status)]),
 		CreateTime:    timestamppb.New(t.CreateTime),
 		UpdateTime:    timestamppb.New(t.UpdateTime),
-		Etag:          app.Etag(t.Version),
+		Etag:          etag.Of(t.Version),
 		Approval:      typev1.Approval(typev1.Approval_value[string(t.Approval)]),
 		MinApprovals:  int32(t.MinApprovals),
 		History:       make([]*taskv1.HistoryEntry, 0, len(t.History)),

@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-// Store is the in-memory audit store.
-type Store struct {
-	mu sync.RWMutex
+// state is the committed log.
+type state struct {
 	// events[i] has seq i+1; its elements are never written after commit.
 	events    []chain.Event
 	ids       map[string]bool
@@ -22,103 +21,111 @@ type Store struct {
 	seed      []byte
 }
 
+// Store is the in-memory audit store: a memstore engine without an outbox (audit is where
+// events end). Its transactions stage their writes and apply them when they succeed.
+type Store struct {
+	*memstore.Engine[state]
+}
+
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{ids: map[string]bool{}, byRequest: map[string][]int64{}}
+	return &Store{memstore.New(state{ids: map[string]bool{}, byRequest: map[string][]int64{}})}
 }
 
-func (s *Store) committed() view {
+func (st *state) committed() view {
 	return view{
-		base:      s.events,
-		known:     func(id string) bool { return s.ids[id] },
-		byRequest: func(id string) []int64 { return s.byRequest[id] },
-		cps:       s.cps,
+		base:      st.events,
+		known:     func(id string) bool { return st.ids[id] },
+		byRequest: func(id string) []int64 { return st.byRequest[id] },
+		cps:       st.cps,
 	}
 }
 
 func (s *Store) Head(ctx context.Context) (store.Head, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.committed().head(), nil
+	st, done := s.Read()
+	defer done()
+	return st.committed().head(), nil
 }
 
 func (s *Store) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.committed().list(ctx, f, limit)
+	st, done := s.Read()
+	defer done()
+	return st.committed().list(ctx, f, limit)
 }
 
+// Scan reads the events committed when it starts, without holding the lock while fn runs:
+// committed events are never written again.
 func (s *Store) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
-	s.mu.RLock()
-	v := view{base: s.events[:len(s.events):len(s.events)]}
-	s.mu.RUnlock()
+	st, done := s.Read()
+	v := view{base: st.events[:len(st.events):len(st.events)]}
+	done()
 	return v.scan(ctx, from, fn)
 }
 
 func (s *Store) KnownIDs(ctx context.Context, ids []string) (map[string]bool, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.committed().knownIDs(ids), nil
+	st, done := s.Read()
+	defer done()
+	return st.committed().knownIDs(ids), nil
 }
 
 func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.committed().listCheckpoints(afterSeq, limit), nil
+	st, done := s.Read()
+	defer done()
+	return st.committed().listCheckpoints(afterSeq, limit), nil
 }
 
 func (s *Store) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return slices.Clone(s.cps), nil
+	st, done := s.Read()
+	defer done()
+	return slices.Clone(st.cps), nil
 }
 
 func (s *Store) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	cp, ok := s.committed().latestCheckpoint()
+	st, done := s.Read()
+	defer done()
+	cp, ok := st.committed().latestCheckpoint()
 	return cp, ok, nil
 }
 
-// InTx runs fn holding the write lock; its writes apply only when it returns nil.
+// InTx runs fn as one memstore transaction (under the write lock); its staged writes apply
+// only when it returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := &tx{s: s, stagedIDs: map[string]bool{}}
-	if err := fn(ctx, t); err != nil {
-		return err
-	}
-	for _, e := range t.staged {
-		s.events = append(s.events, e)
-		s.ids[e.ID] = true
-		if e.RequestID != "" {
-			s.byRequest[e.RequestID] = append(s.byRequest[e.RequestID], e.Seq)
+	return s.Write(func(st *state, _ *memstore.Tx) error {
+		t := &tx{s: st, stagedIDs: map[string]bool{}}
+		if err := fn(ctx, t); err != nil {
+			return err
 		}
-	}
-	if len(t.stagedCPs) > 0 {
-		s.cps = mergeCheckpoints(s.cps, t.stagedCPs)
-	}
-	return nil
+		for _, e := range t.staged {
+			st.events = append(st.events, e)
+			st.ids[e.ID] = true
+			if e.RequestID != "" {
+				st.byRequest[e.RequestID] = append(st.byRequest[e.RequestID], e.Seq)
+			}
+		}
+		if len(t.stagedCPs) > 0 {
+			st.cps = mergeCheckpoints(st.cps, t.stagedCPs)
+		}
+		return nil
+	})
 }
 
-func (s *Store) SigningSeed(ctx context.Context, candidate []byte) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.seed == nil {
-		s.seed = slices.Clone(candidate)
-	}
-	return slices.Clone(s.seed), nil
+// SigningSeed stores candidate unless a seed is stored, and returns the stored seed.
+func (s *Store) SigningSeed(ctx context.Context, candidate []byte) (seed []byte, err error) {
+	err = s.Write(func(st *state, _ *memstore.Tx) error {
+		if st.seed == nil {
+			st.seed = slices.Clone(candidate)
+		}
+		seed = slices.Clone(st.seed)
+		return nil
+	})
+	return seed, err
 }
-
-func (s *Store) Ping(ctx context.Context) error { return nil }
-
-func (s *Store) Close() {}
 
 // tx stages its writes; the store's write lock is held throughout.
 type tx struct {
-	s         *Store
+	s         *state
 	staged    []chain.Event
 	stagedIDs map[string]bool
 	stagedCPs []chain.Checkpoint

@@ -9,22 +9,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-// Querier is what a reader needs: a pool, a connection or a transaction whose search_path is
-// the audit schema.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+// NewReader reads the log through q: a pool, a connection or a transaction whose search_path
+// is the audit schema. Verification through a transaction sees that transaction's own (even
+// tampered) rows.
+func NewReader(q pgstore.Querier) store.Reader { return reader{q: q} }
 
-// NewReader reads the log through q. Verification through a transaction sees that
-// transaction's own (even tampered) rows.
-func NewReader(q Querier) store.Reader { return reader{q: q} }
-
-type reader struct{ q Querier }
+type reader struct{ q pgstore.Querier }
 
 // planned makes PostgreSQL plan each read for its arguments and the table as it is now.
 // With pgx's default (a prepared statement per query), PostgreSQL may settle on a generic

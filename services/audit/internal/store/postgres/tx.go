@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
@@ -19,6 +20,8 @@ type tx struct {
 }
 
 var _ store.Tx = (*tx)(nil)
+
+func begin(ptx pgx.Tx) store.Tx { return &tx{reader: reader{q: ptx}, ptx: ptx} }
 
 // chainLock keys the advisory lock that serializes appends to the schema's log.
 const chainLock = "grantflow.audit.chain:" + Schema
@@ -59,8 +62,7 @@ func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
 		return []any{e.Seq, e.ID, e.Time, e.ActorID, e.ActorCredential, e.Service, e.Action, e.Subject,
 			e.RequestID, e.PolicyID, e.PolicyVersion, e.TaskID, e.TraceID, data, e.IngestTime, e.PrevHash[:], e.Hash[:]}, nil
 	}))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == pgstore.CodeUniqueViolation {
 		return fmt.Errorf("insert %d events: %s: %w", len(events), pgErr.Detail, store.ErrConflict)
 	}
 	if err != nil {

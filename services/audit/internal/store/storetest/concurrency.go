@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
@@ -55,7 +56,7 @@ func testLockHeadSerializes(t *testing.T, s store.Store) {
 	if h := <-second; h.Seq != 1 {
 		t.Fatalf("the second appender saw head %d, want the first one's event", h.Seq)
 	}
-	check(t, "events", ids(all(t, s)), []string{"first", "second"})
+	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"first", "second"})
 }
 
 // testConcurrentAppends: many appenders at once still make one gapless, verifiable chain,

@@ -6,26 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-func testPing(t *testing.T, s store.Store) {
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
-}
-
 func testEmptyLog(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	check(t, "Head", must(s.Head(ctx))(t), store.Head{})
-	check(t, "ListEvents", len(list(t, s, store.Filter{}, 10)), 0)
-	check(t, "Scan", len(all(t, s)), 0)
-	check(t, "AllCheckpoints", len(must(s.AllCheckpoints(ctx))(t)), 0)
+	storetestkit.Exact(t, "Head", storetestkit.Must(s.Head(ctx))(t), store.Head{})
+	storetestkit.Exact(t, "ListEvents", len(list(t, s, store.Filter{}, 10)), 0)
+	storetestkit.Exact(t, "Scan", len(all(t, s)), 0)
+	storetestkit.Exact(t, "AllCheckpoints", len(storetestkit.Must(s.AllCheckpoints(ctx))(t)), 0)
 	if _, ok, err := s.LatestCheckpoint(ctx); ok || err != nil {
 		t.Fatalf("LatestCheckpoint on an empty log: ok=%v err=%v", ok, err)
 	}
-	check(t, "KnownIDs", len(must(s.KnownIDs(ctx, []string{"x"}))(t)), 0)
+	storetestkit.Exact(t, "KnownIDs", len(storetestkit.Must(s.KnownIDs(ctx, []string{"x"}))(t)), 0)
 }
 
 func testAppendRoundTrip(t *testing.T, s store.Store) {
@@ -40,10 +35,10 @@ func testAppendRoundTrip(t *testing.T, s store.Store) {
 	})
 	want := appendEvents(t, s, full, empty)
 	want = append(want, appendEvents(t, s, ev("c"))...)
-	check(t, "ListEvents", list(t, s, store.Filter{}, 10), want)
-	check(t, "Scan", all(t, s), want)
-	check(t, "Head", must(s.Head(t.Context()))(t), store.Head{Seq: 3, Hash: want[2].Hash})
-	check(t, "seqs", seqs(want), []int64{1, 2, 3})
+	storetestkit.Exact(t, "ListEvents", list(t, s, store.Filter{}, 10), want)
+	storetestkit.Exact(t, "Scan", all(t, s), want)
+	storetestkit.Exact(t, "Head", storetestkit.Must(s.Head(t.Context()))(t), store.Head{Seq: 3, Hash: want[2].Hash})
+	storetestkit.Exact(t, "seqs", seqs(want), []int64{1, 2, 3})
 	if want[1].PrevHash != want[0].Hash || want[2].PrevHash != want[1].Hash {
 		t.Fatal("the helper did not chain the events")
 	}
@@ -60,7 +55,7 @@ func testInsertContinuesHead(t *testing.T, s store.Store) {
 			t.Errorf("%s: Insert of seq %d after head 1: %v, want ErrConflict", name, seq, err)
 		}
 	}
-	check(t, "events", ids(all(t, s)), []string{"a"})
+	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
 }
 
 func testInsertRefusesKnownIDs(t *testing.T, s store.Store) {
@@ -80,44 +75,44 @@ func testInsertRefusesKnownIDs(t *testing.T, s store.Store) {
 			t.Errorf("%s: %v, want ErrConflict", name, err)
 		}
 	}
-	check(t, "events", ids(all(t, s)), []string{"a"})
+	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
 }
 
 func testKnownIDs(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"), ev("b"))
-	check(t, "KnownIDs", must(s.KnownIDs(t.Context(), []string{"a", "x", "b"}))(t), map[string]bool{"a": true, "b": true})
-	check(t, "KnownIDs(none)", len(must(s.KnownIDs(t.Context(), nil))(t)), 0)
+	storetestkit.Exact(t, "KnownIDs", storetestkit.Must(s.KnownIDs(t.Context(), []string{"a", "x", "b"}))(t), map[string]bool{"a": true, "b": true})
+	storetestkit.Exact(t, "KnownIDs(none)", len(storetestkit.Must(s.KnownIDs(t.Context(), nil))(t)), 0)
 }
 
 func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		head := must(tx.LockHead(ctx))(t)
+		head := storetestkit.Must(tx.LockHead(ctx))(t)
 		sealed := seal(head, ev("b"), ev("c"))
 		if err := tx.Insert(ctx, sealed); err != nil {
 			return err
 		}
-		check(t, "Head in tx", must(tx.Head(ctx))(t), store.Head{Seq: 3, Hash: sealed[1].Hash})
-		check(t, "KnownIDs in tx", must(tx.KnownIDs(ctx, []string{"a", "c"}))(t), map[string]bool{"a": true, "c": true})
-		check(t, "ListEvents in tx", ids(list(t, tx, store.Filter{}, 10)), []string{"a", "b", "c"})
+		storetestkit.Exact(t, "Head in tx", storetestkit.Must(tx.Head(ctx))(t), store.Head{Seq: 3, Hash: sealed[1].Hash})
+		storetestkit.Exact(t, "KnownIDs in tx", storetestkit.Must(tx.KnownIDs(ctx, []string{"a", "c"}))(t), map[string]bool{"a": true, "c": true})
+		storetestkit.Exact(t, "ListEvents in tx", ids(list(t, tx, store.Filter{}, 10)), []string{"a", "b", "c"})
 		var scanned []string
 		if err := tx.Scan(ctx, 2, func(e *chain.Event) error { scanned = append(scanned, e.ID); return nil }); err != nil {
 			return err
 		}
-		check(t, "Scan in tx", scanned, []string{"b", "c"})
+		storetestkit.Exact(t, "Scan in tx", scanned, []string{"b", "c"})
 		cp := chain.Checkpoint{Seq: 3, HeadHash: sealed[1].Hash, Time: t0, KeyID: "k", Signature: []byte("sig")}
 		if ok, err := tx.AddCheckpoint(ctx, cp); !ok || err != nil {
 			t.Fatalf("AddCheckpoint: %v %v", ok, err)
 		}
 		latest, ok := must2(tx.LatestCheckpoint(ctx))(t)
-		check(t, "LatestCheckpoint in tx", latest.Seq, int64(3))
-		check(t, "found", ok, true)
+		storetestkit.Exact(t, "LatestCheckpoint in tx", latest.Seq, int64(3))
+		storetestkit.Exact(t, "found", ok, true)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "after commit", ids(all(t, s)), []string{"a", "b", "c"})
+	storetestkit.Exact(t, "after commit", ids(all(t, s)), []string{"a", "b", "c"})
 }
 
 var errBoom = errors.New("boom")
@@ -125,7 +120,7 @@ var errBoom = errors.New("boom")
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		head := must(tx.LockHead(ctx))(t)
+		head := storetestkit.Must(tx.LockHead(ctx))(t)
 		sealed := seal(head, ev("b"))
 		if err := tx.Insert(ctx, sealed); err != nil {
 			return err
@@ -138,12 +133,12 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	if !errors.Is(err, errBoom) {
 		t.Fatalf("InTx: %v, want the closure's error", err)
 	}
-	check(t, "events", ids(all(t, s)), []string{"a"})
-	check(t, "checkpoints", len(must(s.AllCheckpoints(t.Context()))(t)), 0)
-	check(t, "known", len(must(s.KnownIDs(t.Context(), []string{"b"}))(t)), 0)
+	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
+	storetestkit.Exact(t, "checkpoints", len(storetestkit.Must(s.AllCheckpoints(t.Context()))(t)), 0)
+	storetestkit.Exact(t, "known", len(storetestkit.Must(s.KnownIDs(t.Context(), []string{"b"}))(t)), 0)
 	// The store still takes appends after the failed transaction.
 	appendEvents(t, s, ev("b"))
-	check(t, "events after", ids(all(t, s)), []string{"a", "b"})
+	storetestkit.Exact(t, "events after", ids(all(t, s)), []string{"a", "b"})
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
@@ -154,16 +149,16 @@ func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 			}
 		}()
 		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			head := must(tx.LockHead(ctx))(t)
+			head := storetestkit.Must(tx.LockHead(ctx))(t)
 			if err := tx.Insert(ctx, seal(head, ev("a"))); err != nil {
 				return err
 			}
 			panic("boom")
 		})
 	}()
-	check(t, "events", len(all(t, s)), 0)
+	storetestkit.Exact(t, "events", len(all(t, s)), 0)
 	appendEvents(t, s, ev("a"))
-	check(t, "events after", ids(all(t, s)), []string{"a"})
+	storetestkit.Exact(t, "events after", ids(all(t, s)), []string{"a"})
 }
 
 func testListEventsFilters(t *testing.T, s store.Store) {
@@ -196,7 +191,7 @@ func testListEventsFilters(t *testing.T, s store.Store) {
 		{"subject after", store.Filter{Subject: "users/u2", AfterSeq: 1}, 1, []string{n(3)}},
 		{"nothing", store.Filter{Subject: "nobody"}, 10, []string{}},
 	} {
-		check(t, tc.name, ids(list(t, s, tc.f, tc.limit)), tc.want)
+		storetestkit.Exact(t, tc.name, ids(list(t, s, tc.f, tc.limit)), tc.want)
 	}
 }
 
@@ -221,21 +216,21 @@ func testListEventsLineage(t *testing.T, s store.Store) {
 		pv("user.updated", "users/u1", "", "", 0),
 		pv("policy.version.retired", "policies/p1/versions/2", "", "p1", 2),
 	)
-	check(t, "lineage of r1", ids(list(t, s, store.Filter{RequestID: "r1"}, 100)), []string{
+	storetestkit.Exact(t, "lineage of r1", ids(list(t, s, store.Filter{RequestID: "r1"}, 100)), []string{
 		"policies/p1/versions/2/policy.version.created", "policies/p1/versions/2/policy.version.activated",
 		"requests/r1/request.created", "tasks/t1/task.created", "tasks/t1/task.approved",
 		"policies/p1/versions/2/policy.version.retired",
 	})
-	check(t, "lineage of r1, paged", ids(list(t, s, store.Filter{RequestID: "r1", AfterSeq: 4}, 2)), []string{
+	storetestkit.Exact(t, "lineage of r1, paged", ids(list(t, s, store.Filter{RequestID: "r1", AfterSeq: 4}, 2)), []string{
 		"requests/r1/request.created", "tasks/t1/task.created",
 	})
-	check(t, "lineage of r2", ids(list(t, s, store.Filter{RequestID: "r2"}, 100)), []string{
+	storetestkit.Exact(t, "lineage of r2", ids(list(t, s, store.Filter{RequestID: "r2"}, 100)), []string{
 		"policies/p2/versions/2/policy.version.created", "requests/r2/request.created",
 	})
-	check(t, "lineage with a subject", ids(list(t, s, store.Filter{RequestID: "r1", Subject: "tasks/t1"}, 100)), []string{
+	storetestkit.Exact(t, "lineage with a subject", ids(list(t, s, store.Filter{RequestID: "r1", Subject: "tasks/t1"}, 100)), []string{
 		"tasks/t1/task.created", "tasks/t1/task.approved",
 	})
-	check(t, "lineage of an unknown request", ids(list(t, s, store.Filter{RequestID: "r9"}, 100)), []string{})
+	storetestkit.Exact(t, "lineage of an unknown request", ids(list(t, s, store.Filter{RequestID: "r9"}, 100)), []string{})
 }
 
 func testScan(t *testing.T, s store.Store) {
@@ -251,12 +246,12 @@ func testScan(t *testing.T, s store.Store) {
 	if !errors.Is(err, errBoom) {
 		t.Fatalf("Scan: %v, want fn's error", err)
 	}
-	check(t, "scanned", got, []string{"b", "c"})
+	storetestkit.Exact(t, "scanned", got, []string{"b", "c"})
 	got = nil
 	if err := s.Scan(t.Context(), 9, func(e *chain.Event) error { got = append(got, e.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "beyond the head", len(got), 0)
+	storetestkit.Exact(t, "beyond the head", len(got), 0)
 }
 
 func testCheckpoints(t *testing.T, s store.Store) {
@@ -275,25 +270,25 @@ func testCheckpoints(t *testing.T, s store.Store) {
 		}
 		return ok
 	}
-	check(t, "add 3", add(mk(3)), true)
-	check(t, "add 1", add(mk(1)), true)
-	check(t, "add 2", add(mk(2)), true)
+	storetestkit.Exact(t, "add 3", add(mk(3)), true)
+	storetestkit.Exact(t, "add 1", add(mk(1)), true)
+	storetestkit.Exact(t, "add 2", add(mk(2)), true)
 	dup := mk(2)
 	dup.Signature = []byte("other")
-	check(t, "add 2 again", add(dup), false)
-	check(t, "AllCheckpoints", must(s.AllCheckpoints(t.Context()))(t), []chain.Checkpoint{mk(1), mk(2), mk(3)})
-	check(t, "ListCheckpoints", must(s.ListCheckpoints(t.Context(), 1, 1))(t), []chain.Checkpoint{mk(2)})
-	check(t, "ListCheckpoints to the end", must(s.ListCheckpoints(t.Context(), 2, 10))(t), []chain.Checkpoint{mk(3)})
+	storetestkit.Exact(t, "add 2 again", add(dup), false)
+	storetestkit.Exact(t, "AllCheckpoints", storetestkit.Must(s.AllCheckpoints(t.Context()))(t), []chain.Checkpoint{mk(1), mk(2), mk(3)})
+	storetestkit.Exact(t, "ListCheckpoints", storetestkit.Must(s.ListCheckpoints(t.Context(), 1, 1))(t), []chain.Checkpoint{mk(2)})
+	storetestkit.Exact(t, "ListCheckpoints to the end", storetestkit.Must(s.ListCheckpoints(t.Context(), 2, 10))(t), []chain.Checkpoint{mk(3)})
 	latest, ok := must2(s.LatestCheckpoint(t.Context()))(t)
-	check(t, "LatestCheckpoint", latest, mk(3))
-	check(t, "found", ok, true)
+	storetestkit.Exact(t, "LatestCheckpoint", latest, mk(3))
+	storetestkit.Exact(t, "found", ok, true)
 }
 
 func testSigningSeed(t *testing.T, s store.Store) {
 	a, b := make([]byte, 32), make([]byte, 32)
 	a[0], b[0] = 1, 2
-	check(t, "first", must(s.SigningSeed(t.Context(), a))(t), a)
-	check(t, "second", must(s.SigningSeed(t.Context(), b))(t), a)
+	storetestkit.Exact(t, "first", storetestkit.Must(s.SigningSeed(t.Context(), a))(t), a)
+	storetestkit.Exact(t, "second", storetestkit.Must(s.SigningSeed(t.Context(), b))(t), a)
 }
 
 func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {

@@ -3,17 +3,14 @@ package storetest
 import (
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
 // Run runs the contract suite. newStore is called once per test and must return an empty
 // store of the test's own; the tests run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, s store.Store)
-	}{
-		{"Ping", testPing},
+	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
 		{"EmptyLog", testEmptyLog},
 		{"AppendRoundTrip", testAppendRoundTrip},
 		{"InsertMustContinueTheHead", testInsertContinuesHead},
@@ -29,10 +26,5 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SigningSeedFirstWins", testSigningSeed},
 		{"LockHeadSerializesAppends", testLockHeadSerializes},
 		{"ConcurrentAppendsBuildOneChain", testConcurrentAppends},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }

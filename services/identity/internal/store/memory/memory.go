@@ -6,10 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -30,162 +28,125 @@ type state struct {
 
 // Store is the in-memory identity store.
 type Store struct {
-	mu sync.RWMutex
-	st state
-	ob outbox.Memory
+	memstore.WithOutbox[state]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
-		st: state{
-			users: map[string]domain.User{}, emails: map[string]string{},
-			groups: map[string]domain.Group{}, apps: map[string]domain.App{}, appNames: map[string]string{},
-			accesses: map[accessKey]domain.Access{}, keys: map[string]domain.APIKey{}, keyHash: map[string]string{},
-			applied: map[string]string{},
-		},
-	}
+	return &Store{memstore.NewWithOutbox(state{
+		users: map[string]domain.User{}, emails: map[string]string{},
+		groups: map[string]domain.Group{}, apps: map[string]domain.App{}, appNames: map[string]string{},
+		accesses: map[accessKey]domain.Access{}, keys: map[string]domain.APIKey{}, keyHash: map[string]string{},
+		applied: map[string]string{},
+	})}
 }
 
-// InTx runs fn holding the write lock; on error every write of fn is undone.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx := &tx{state: &s.st, batch: s.ob.Begin()}
-	defer func() {
-		if r := recover(); r != nil {
-			tx.rollback()
-			panic(r)
-		}
-		if err != nil {
-			tx.rollback()
-			return
-		}
-		if cerr := tx.batch.Commit(); cerr != nil {
-			tx.rollback()
-			err = cerr
-		}
-	}()
-	return fn(ctx, tx)
+// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
 }
-
-func (s *Store) read() (*state, func()) {
-	s.mu.RLock()
-	return &s.st, s.mu.RUnlock
-}
-
-func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
-	return s.ob.Pending(ctx, sink, limit)
-}
-
-func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
-	return s.ob.Ack(ctx, sink, evs)
-}
-
-func (s *Store) Ping(context.Context) error { return nil }
-func (s *Store) Close()                     {}
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetUser(ctx context.Context, id string) (domain.User, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetUser(ctx, id)
 }
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetUserByEmail(ctx, email)
 }
 func (s *Store) GetUsers(ctx context.Context, ids []string) ([]domain.User, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetUsers(ctx, ids)
 }
 func (s *Store) ListUsers(ctx context.Context, f store.UserFilter, p store.Page) ([]domain.User, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListUsers(ctx, f, p)
 }
 func (s *Store) DirectReports(ctx context.Context, id string) ([]string, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.DirectReports(ctx, id)
 }
 func (s *Store) HasReports(ctx context.Context, ids []string) (map[string]bool, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.HasReports(ctx, ids)
 }
 func (s *Store) GetGroup(ctx context.Context, id string) (domain.Group, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetGroup(ctx, id)
 }
 func (s *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetGroups(ctx, ids)
 }
 func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]domain.Group, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListGroups(ctx, p)
 }
 func (s *Store) GetApp(ctx context.Context, id string) (domain.App, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetApp(ctx, id)
 }
 func (s *Store) GetAppByName(ctx context.Context, name string) (domain.App, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetAppByName(ctx, name)
 }
 func (s *Store) GetApps(ctx context.Context, ids []string) ([]domain.App, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetApps(ctx, ids)
 }
 func (s *Store) ListApps(ctx context.Context, f store.AppFilter, p store.Page) ([]domain.App, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListApps(ctx, f, p)
 }
 func (s *Store) OwnedApps(ctx context.Context, userID string) ([]string, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.OwnedApps(ctx, userID)
 }
 func (s *Store) GetAccess(ctx context.Context, userID, appID string) (domain.Access, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetAccess(ctx, userID, appID)
 }
 func (s *Store) ListAccesses(ctx context.Context, f store.AccessFilter, p store.AccessPage) ([]domain.Access, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListAccesses(ctx, f, p)
 }
 func (s *Store) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetAPIKeyByHash(ctx, hash)
 }
 func (s *Store) GetAPIKey(ctx context.Context, id string) (domain.APIKey, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetAPIKey(ctx, id)
 }
 func (s *Store) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListAPIKeys(ctx, userID)
 }
 func (s *Store) AppliedRequest(ctx context.Context, requestID string) (string, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.AppliedRequest(ctx, requestID)
 }

@@ -5,36 +5,15 @@ import (
 	"context"
 	"strings"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write.
+// tx writes straight into the state and logs how to undo each write (memstore.Remember).
 type tx struct {
 	*state
-	batch *outbox.Batch
-	undo  []func()
-}
-
-func (t *tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
-	}
-	t.undo = nil
-}
-
-// remember logs the current value of m[k] (or its absence) so rollback restores it.
-func remember[K comparable, V any](t *tx, m map[K]V, k K) {
-	old, had := m[k]
-	t.undo = append(t.undo, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
+	*memstore.Tx
 }
 
 func (t *tx) LockDirectory(context.Context) error { return nil } // the write lock is held
@@ -47,8 +26,8 @@ func (t *tx) CreateUser(_ context.Context, u domain.User) error {
 	if _, dup := t.users[u.ID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.users, u.ID)
-	remember(t, t.emails, email)
+	memstore.Remember(t.Tx, t.users, u.ID)
+	memstore.Remember(t.Tx, t.emails, email)
 	t.users[u.ID] = u
 	t.emails[email] = u.ID
 	return nil
@@ -67,12 +46,12 @@ func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
 		if _, dup := t.emails[newEmail]; dup {
 			return store.ErrConflict
 		}
-		remember(t, t.emails, oldEmail)
-		remember(t, t.emails, newEmail)
+		memstore.Remember(t.Tx, t.emails, oldEmail)
+		memstore.Remember(t.Tx, t.emails, newEmail)
 		delete(t.emails, oldEmail)
 		t.emails[newEmail] = u.ID
 	}
-	remember(t, t.users, u.ID)
+	memstore.Remember(t.Tx, t.users, u.ID)
 	t.users[u.ID] = u
 	return nil
 }
@@ -81,7 +60,7 @@ func (t *tx) CreateGroup(_ context.Context, g domain.Group) error {
 	if _, dup := t.groups[g.ID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.groups, g.ID)
+	memstore.Remember(t.Tx, t.groups, g.ID)
 	t.groups[g.ID] = cloneGroup(g)
 	return nil
 }
@@ -94,7 +73,7 @@ func (t *tx) UpdateGroup(_ context.Context, g domain.Group) error {
 	if old.Version != g.Version-1 {
 		return store.ErrConflict
 	}
-	remember(t, t.groups, g.ID)
+	memstore.Remember(t.Tx, t.groups, g.ID)
 	t.groups[g.ID] = cloneGroup(g)
 	return nil
 }
@@ -103,7 +82,7 @@ func (t *tx) DeleteGroup(_ context.Context, id string) error {
 	if _, ok := t.groups[id]; !ok {
 		return store.ErrNotFound
 	}
-	remember(t, t.groups, id)
+	memstore.Remember(t.Tx, t.groups, id)
 	delete(t.groups, id)
 	return nil
 }
@@ -116,8 +95,8 @@ func (t *tx) CreateApp(_ context.Context, a domain.App) error {
 	if _, dup := t.apps[a.ID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.apps, a.ID)
-	remember(t, t.appNames, name)
+	memstore.Remember(t.Tx, t.apps, a.ID)
+	memstore.Remember(t.Tx, t.appNames, name)
 	t.apps[a.ID] = cloneApp(a)
 	t.appNames[name] = a.ID
 	return nil
@@ -136,19 +115,19 @@ func (t *tx) UpdateApp(_ context.Context, a domain.App) error {
 		if _, dup := t.appNames[newName]; dup {
 			return store.ErrConflict
 		}
-		remember(t, t.appNames, oldName)
-		remember(t, t.appNames, newName)
+		memstore.Remember(t.Tx, t.appNames, oldName)
+		memstore.Remember(t.Tx, t.appNames, newName)
 		delete(t.appNames, oldName)
 		t.appNames[newName] = a.ID
 	}
-	remember(t, t.apps, a.ID)
+	memstore.Remember(t.Tx, t.apps, a.ID)
 	t.apps[a.ID] = cloneApp(a)
 	return nil
 }
 
 func (t *tx) PutAccess(_ context.Context, a domain.Access) error {
 	k := accessKey{a.UserID, a.AppID}
-	remember(t, t.accesses, k)
+	memstore.Remember(t.Tx, t.accesses, k)
 	t.accesses[k] = a
 	return nil
 }
@@ -158,7 +137,7 @@ func (t *tx) DeleteAccess(_ context.Context, userID, appID string) error {
 	if _, ok := t.accesses[k]; !ok {
 		return store.ErrNotFound
 	}
-	remember(t, t.accesses, k)
+	memstore.Remember(t.Tx, t.accesses, k)
 	delete(t.accesses, k)
 	return nil
 }
@@ -171,8 +150,8 @@ func (t *tx) CreateAPIKey(_ context.Context, k domain.APIKey) error {
 	if _, dup := t.keys[k.ID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.keys, k.ID)
-	remember(t, t.keyHash, h)
+	memstore.Remember(t.Tx, t.keys, k.ID)
+	memstore.Remember(t.Tx, t.keyHash, h)
 	k.Hash = bytes.Clone(k.Hash)
 	t.keys[k.ID] = k
 	t.keyHash[h] = k.ID
@@ -183,7 +162,7 @@ func (t *tx) RevokeAPIKey(_ context.Context, id string, k domain.APIKey) error {
 	if _, ok := t.keys[id]; !ok {
 		return store.ErrNotFound
 	}
-	remember(t, t.keys, id)
+	memstore.Remember(t.Tx, t.keys, id)
 	k.Hash = bytes.Clone(k.Hash)
 	t.keys[id] = k
 	return nil
@@ -193,11 +172,7 @@ func (t *tx) RecordApplied(_ context.Context, requestID, result string) error {
 	if _, dup := t.applied[requestID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.applied, requestID)
+	memstore.Remember(t.Tx, t.applied, requestID)
 	t.applied[requestID] = result
 	return nil
-}
-
-func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
-	return t.batch.Append(sinks, ev)
 }

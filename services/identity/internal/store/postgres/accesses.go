@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -19,7 +20,7 @@ func scanAccess(row pgx.CollectableRow) (domain.Access, error) {
 }
 
 func (r reader) GetAccess(ctx context.Context, userID, appID string) (domain.Access, error) {
-	return one(ctx, r.q, "get access of "+userID+" to "+appID, scanAccess,
+	return pgstore.One(ctx, r.q, "get access of "+userID+" to "+appID, scanAccess,
 		"SELECT "+accessColumns+" FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
 }
 
@@ -29,7 +30,7 @@ func (r reader) ListAccesses(ctx context.Context, f store.AccessFilter, p store.
 		perms = nil // no permission filter
 	}
 	// Paging starts after the pair (AfterUserID, AfterAppID) when AfterUserID is set.
-	return all(ctx, r.q, "list accesses", scanAccess, `
+	return pgstore.All(ctx, r.q, "list accesses", scanAccess, `
 		SELECT `+accessColumns+` FROM accesses
 		WHERE ($1 = '' OR user_id = $1)
 		  AND ($2 = '' OR app_id = $2)
@@ -38,22 +39,22 @@ func (r reader) ListAccesses(ctx context.Context, f store.AccessFilter, p store.
 		  AND ($7 = '' OR (user_id, app_id) > ($7, $8))
 		ORDER BY user_id, app_id
 		LIMIT $9`,
-		f.UserID, f.AppID, perms, f.Restricted, orEmpty(f.VisibleUserIDs), orEmpty(f.VisibleAppIDs),
-		p.AfterUserID, p.AfterAppID, limit(p.Size))
+		f.UserID, f.AppID, perms, f.Restricted, pgstore.OrEmpty(f.VisibleUserIDs), pgstore.OrEmpty(f.VisibleAppIDs),
+		p.AfterUserID, p.AfterAppID, pgstore.Limit(p.Size))
 }
 
 // PutAccess inserts a, or replaces the access the user holds to the app.
 func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
-	_, err := t.ptx.Exec(ctx, `
+	_, err := t.PgTx.Exec(ctx, `
 		INSERT INTO accesses (user_id, app_id, permission, grant_time, request_id)
 		VALUES ($1, $2, $3, $4, NULLIF($5, ''))
 		ON CONFLICT (user_id, app_id) DO UPDATE
 		SET permission = EXCLUDED.permission, grant_time = EXCLUDED.grant_time, request_id = EXCLUDED.request_id`,
 		a.UserID, a.AppID, a.Permission, a.GrantTime, a.RequestID)
-	return wrap("put access of "+a.UserID+" to "+a.AppID, err)
+	return storeErrors.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
 }
 
 func (t *tx) DeleteAccess(ctx context.Context, userID, appID string) error {
-	tag, err := t.ptx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
-	return affected("delete access of "+userID+" to "+appID, tag, err)
+	tag, err := t.PgTx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
+	return storeErrors.Affected("delete access of "+userID+" to "+appID, tag, err)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
 
@@ -25,32 +26,32 @@ func scanKey(row pgx.CollectableRow) (domain.APIKey, error) {
 }
 
 func (r reader) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
-	return one(ctx, r.q, "get api key by hash", scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE hash = $1", hash)
+	return pgstore.One(ctx, r.q, "get api key by hash", scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE hash = $1", hash)
 }
 
 func (r reader) GetAPIKey(ctx context.Context, id string) (domain.APIKey, error) {
-	return one(ctx, r.q, "get api key "+id, scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE id = $1", id)
+	return pgstore.One(ctx, r.q, "get api key "+id, scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE id = $1", id)
 }
 
 func (r reader) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey, error) {
-	return all(ctx, r.q, "list api keys of "+userID, scanKey,
+	return pgstore.All(ctx, r.q, "list api keys of "+userID, scanKey,
 		"SELECT "+keyColumns+" FROM api_keys WHERE user_id = $1 ORDER BY id", userID)
 }
 
 func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO api_keys (id, user_id, display_name, hash, create_time, revoke_time)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT DO NOTHING`,
-		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, nullTime(k.RevokeTime))
-	return inserted("create api key "+k.ID, tag, err)
+		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, pgstore.NullTime(k.RevokeTime))
+	return storeErrors.Inserted("create api key "+k.ID, tag, err)
 }
 
 // RevokeAPIKey writes k's changeable fields, its RevokeTime and DisplayName, to key id. The
 // owner, hash and creation time of a key never change.
 func (t *tx) RevokeAPIKey(ctx context.Context, id string, k domain.APIKey) error {
-	tag, err := t.ptx.Exec(ctx,
+	tag, err := t.PgTx.Exec(ctx,
 		"UPDATE api_keys SET display_name = $2, revoke_time = $3 WHERE id = $1",
-		id, k.DisplayName, nullTime(k.RevokeTime))
-	return affected("revoke api key "+id, tag, err)
+		id, k.DisplayName, pgstore.NullTime(k.RevokeTime))
+	return storeErrors.Affected("revoke api key "+id, tag, err)
 }

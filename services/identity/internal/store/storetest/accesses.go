@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -15,34 +16,34 @@ func testPutAccess(t *testing.T, s store.Store) {
 	noRequest.RequestID = ""
 	putAccesses(t, s, a, noRequest)
 
-	check(t, "GetAccess(u1, a1)", must(s.GetAccess(ctx, "u1", "a1"))(t), a)
-	check(t, "GetAccess(u1, a2)", must(s.GetAccess(ctx, "u1", "a2"))(t), noRequest)
+	storetestkit.Check(t, "GetAccess(u1, a1)", storetestkit.Must(s.GetAccess(ctx, "u1", "a1"))(t), a)
+	storetestkit.Check(t, "GetAccess(u1, a2)", storetestkit.Must(s.GetAccess(ctx, "u1", "a2"))(t), noRequest)
 
 	// Put replaces the access of the same user and app.
-	replaced := domain.Access{UserID: "u1", AppID: "a1", Permission: "admin", GrantTime: at(60), RequestID: "req-2"}
+	replaced := domain.Access{UserID: "u1", AppID: "a1", Permission: "admin", GrantTime: storetestkit.At(60), RequestID: "req-2"}
 	putAccesses(t, s, replaced)
-	check(t, "GetAccess after replace", must(s.GetAccess(ctx, "u1", "a1"))(t), replaced)
-	check(t, "ListAccesses(u1)", must(s.ListAccesses(ctx, store.AccessFilter{UserID: "u1"}, store.AccessPage{}))(t), []domain.Access{replaced, noRequest})
+	storetestkit.Check(t, "GetAccess after replace", storetestkit.Must(s.GetAccess(ctx, "u1", "a1"))(t), replaced)
+	storetestkit.Check(t, "ListAccesses(u1)", storetestkit.Must(s.ListAccesses(ctx, store.AccessFilter{UserID: "u1"}, store.AccessPage{}))(t), []domain.Access{replaced, noRequest})
 
 	for _, k := range [][2]string{{"u1", "ghost"}, {"ghost", "a1"}, {"a1", "u1"}} {
 		_, err := s.GetAccess(ctx, k[0], k[1])
-		wantErr(t, "GetAccess("+k[0]+", "+k[1]+")", err, store.ErrNotFound)
+		storetestkit.WantErr(t, "GetAccess("+k[0]+", "+k[1]+")", err, store.ErrNotFound)
 	}
 }
 
 func testDeleteAccess(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	putAccesses(t, s, newAccess("u1", "a1", "read"), newAccess("u1", "a2", "read"), newAccess("u2", "a1", "read"))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteAccess(ctx, "u1", "a1") })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteAccess(ctx, "u1", "a1") })
 
 	_, err := s.GetAccess(ctx, "u1", "a1")
-	wantErr(t, "GetAccess(deleted)", err, store.ErrNotFound)
-	check(t, "remaining", accessKeys(must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t)), []string{"u1/a2", "u2/a1"})
+	storetestkit.WantErr(t, "GetAccess(deleted)", err, store.ErrNotFound)
+	storetestkit.Check(t, "remaining", accessKeys(storetestkit.Must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t)), []string{"u1/a2", "u2/a1"})
 
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteAccess(ctx, "u1", "a1") })
-	wantErr(t, "DeleteAccess(deleted again)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "DeleteAccess(deleted again)", err, store.ErrNotFound)
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteAccess(ctx, "u9", "a9") })
-	wantErr(t, "DeleteAccess(never held)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "DeleteAccess(never held)", err, store.ErrNotFound)
 }
 
 func testListAccessesPaging(t *testing.T, s store.Store) {
@@ -56,15 +57,15 @@ func testListAccessesPaging(t *testing.T, s store.Store) {
 		newAccess("U9", "a1", "read"),
 	)
 	want := []string{"U9/a1", "u1/a1", "u1/b1", "u2/a1", "u2/a2", "u3/a1"}
-	all := must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t)
-	check(t, "ListAccesses(all)", accessKeys(all), want)
-	check(t, "ListAccesses(all)[1]", all[1], newAccess("u1", "a1", "admin"))
+	all := storetestkit.Must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t)
+	storetestkit.Check(t, "ListAccesses(all)", accessKeys(all), want)
+	storetestkit.Check(t, "ListAccesses(all)[1]", all[1], newAccess("u1", "a1", "admin"))
 
 	var paged []string
 	var p store.AccessPage
 	for range len(want) + 1 {
 		p.Size = 2
-		page := must(s.ListAccesses(ctx, store.AccessFilter{}, p))(t)
+		page := storetestkit.Must(s.ListAccesses(ctx, store.AccessFilter{}, p))(t)
 		if len(page) > 2 {
 			t.Fatalf("page of size 2 has %d accesses", len(page))
 		}
@@ -75,7 +76,7 @@ func testListAccessesPaging(t *testing.T, s store.Store) {
 		last := page[len(page)-1]
 		p.AfterUserID, p.AfterAppID = last.UserID, last.AppID
 	}
-	check(t, "paged", paged, want)
+	storetestkit.Check(t, "paged", paged, want)
 
 	for _, tc := range []struct {
 		name string
@@ -90,7 +91,7 @@ func testListAccessesPaging(t *testing.T, s store.Store) {
 		{"past the end", store.AccessPage{AfterUserID: "u3", AfterAppID: "a1"}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			check(t, "ListAccesses", accessKeys(must(s.ListAccesses(t.Context(), store.AccessFilter{}, tc.p))(t)), tc.want)
+			storetestkit.Check(t, "ListAccesses", accessKeys(storetestkit.Must(s.ListAccesses(t.Context(), store.AccessFilter{}, tc.p))(t)), tc.want)
 		})
 	}
 }
@@ -131,7 +132,7 @@ func testListAccessesFilters(t *testing.T, s store.Store) {
 		{"app, paged across users", store.AccessFilter{AppID: "a1"}, store.AccessPage{Size: 1, AfterUserID: "u1", AfterAppID: "a1"}, []string{"u2/a1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			check(t, "ListAccesses", accessKeys(must(s.ListAccesses(t.Context(), tc.f, tc.p))(t)), tc.want)
+			storetestkit.Check(t, "ListAccesses", accessKeys(storetestkit.Must(s.ListAccesses(t.Context(), tc.f, tc.p))(t)), tc.want)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -27,8 +28,8 @@ func richApp(id string) domain.App {
 		},
 		Status:     domain.AppArchived,
 		RequestID:  "req-add-" + id,
-		CreateTime: at(40),
-		UpdateTime: at(41),
+		CreateTime: storetestkit.At(40),
+		UpdateTime: storetestkit.At(41),
 		Version:    4,
 	}
 }
@@ -36,16 +37,16 @@ func richApp(id string) domain.App {
 func testAppRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	rich := richApp("a1")
-	bare := domain.App{ID: "a2", Name: "Bare", Status: domain.AppActive, CreateTime: at(1), UpdateTime: at(1), Version: 1}
+	bare := domain.App{ID: "a2", Name: "Bare", Status: domain.AppActive, CreateTime: storetestkit.At(1), UpdateTime: storetestkit.At(1), Version: 1}
 	createApps(t, s, rich, bare)
 
-	check(t, "GetApp(rich)", must(s.GetApp(ctx, "a1"))(t), rich)
-	check(t, "GetApp(bare)", must(s.GetApp(ctx, "a2"))(t), bare)
-	check(t, "GetAppByName(other case)", must(s.GetAppByName(ctx, "BILLING a1"))(t), rich)
+	storetestkit.Check(t, "GetApp(rich)", storetestkit.Must(s.GetApp(ctx, "a1"))(t), rich)
+	storetestkit.Check(t, "GetApp(bare)", storetestkit.Must(s.GetApp(ctx, "a2"))(t), bare)
+	storetestkit.Check(t, "GetAppByName(other case)", storetestkit.Must(s.GetAppByName(ctx, "BILLING a1"))(t), rich)
 	_, err := s.GetApp(ctx, "ghost")
-	wantErr(t, "GetApp(ghost)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetApp(ghost)", err, store.ErrNotFound)
 	_, err = s.GetAppByName(ctx, "Ghost")
-	wantErr(t, "GetAppByName(ghost)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetAppByName(ghost)", err, store.ErrNotFound)
 }
 
 func testAppNameUnique(t *testing.T, s store.Store) {
@@ -58,40 +59,40 @@ func testAppNameUnique(t *testing.T, s store.Store) {
 	dupName := newApp("a3")
 	dupName.Name = "github"
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.CreateApp(ctx, dupName) })
-	wantErr(t, "CreateApp(same name, other case)", err, store.ErrConflict)
+	storetestkit.WantErr(t, "CreateApp(same name, other case)", err, store.ErrConflict)
 	_, err = s.GetApp(ctx, "a3")
-	wantErr(t, "GetApp(rejected)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetApp(rejected)", err, store.ErrNotFound)
 
 	dupID := newApp("a1")
 	dupID.Name = "Jira"
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.CreateApp(ctx, dupID) })
-	wantErr(t, "CreateApp(same id)", err, store.ErrConflict)
+	storetestkit.WantErr(t, "CreateApp(same id)", err, store.ErrConflict)
 
 	taken := a2
 	taken.Name = "GITHUB"
 	taken.Version = 2
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, taken) })
-	wantErr(t, "UpdateApp(name of a1)", err, store.ErrConflict)
-	check(t, "a2 after conflict", must(s.GetApp(ctx, "a2"))(t), a2)
+	storetestkit.WantErr(t, "UpdateApp(name of a1)", err, store.ErrConflict)
+	storetestkit.Check(t, "a2 after conflict", storetestkit.Must(s.GetApp(ctx, "a2"))(t), a2)
 
 	// Renaming frees the old name; recasing one's own name is no conflict.
 	renamed := a1
 	renamed.Name = "GitLab"
 	renamed.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, renamed) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, renamed) })
 	recased := a2
 	recased.Name = "SLACK"
 	recased.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, recased) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, recased) })
 	_, err = s.GetAppByName(ctx, "GitHub")
-	wantErr(t, "GetAppByName(old name)", err, store.ErrNotFound)
-	check(t, "GetAppByName(new name)", must(s.GetAppByName(ctx, "gitlab"))(t), renamed)
-	check(t, "GetAppByName(recased)", must(s.GetAppByName(ctx, "slack"))(t), recased)
+	storetestkit.WantErr(t, "GetAppByName(old name)", err, store.ErrNotFound)
+	storetestkit.Check(t, "GetAppByName(new name)", storetestkit.Must(s.GetAppByName(ctx, "gitlab"))(t), renamed)
+	storetestkit.Check(t, "GetAppByName(recased)", storetestkit.Must(s.GetAppByName(ctx, "slack"))(t), recased)
 
 	reuse := newApp("a4")
 	reuse.Name = "github"
 	createApps(t, s, reuse)
-	check(t, "GetAppByName(reused name)", must(s.GetAppByName(ctx, "GitHub"))(t), reuse)
+	storetestkit.Check(t, "GetAppByName(reused name)", storetestkit.Must(s.GetAppByName(ctx, "GitHub"))(t), reuse)
 }
 
 func testUpdateApp(t *testing.T, s store.Store) {
@@ -105,30 +106,30 @@ func testUpdateApp(t *testing.T, s store.Store) {
 	next.CustomRoles = []domain.CustomRole{{Name: "approver", UserIDs: []string{"u4", "u1", "u3"}}}
 	next.Status = domain.AppActive
 	next.RequestID = ""
-	next.UpdateTime = at(50)
+	next.UpdateTime = storetestkit.At(50)
 	next.Version = 5
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, next) })
-	check(t, "after update", must(s.GetApp(ctx, "a1"))(t), next)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, next) })
+	storetestkit.Check(t, "after update", storetestkit.Must(s.GetApp(ctx, "a1"))(t), next)
 
 	emptied := next
 	emptied.OwnerIDs = nil
 	emptied.Permissions = nil
 	emptied.CustomRoles = nil
 	emptied.Version = 6
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, emptied) })
-	check(t, "after emptying", must(s.GetApp(ctx, "a1"))(t), emptied)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, emptied) })
+	storetestkit.Check(t, "after emptying", storetestkit.Must(s.GetApp(ctx, "a1"))(t), emptied)
 
 	stale := emptied
 	stale.Name = "stale"
 	stale.Version = 8
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, stale) })
-	wantErr(t, "UpdateApp(version gap)", err, store.ErrConflict)
-	check(t, "after stale update", must(s.GetApp(ctx, "a1"))(t), emptied)
+	storetestkit.WantErr(t, "UpdateApp(version gap)", err, store.ErrConflict)
+	storetestkit.Check(t, "after stale update", storetestkit.Must(s.GetApp(ctx, "a1"))(t), emptied)
 
 	missing := newApp("ghost")
 	missing.Version = 2
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateApp(ctx, missing) })
-	wantErr(t, "UpdateApp(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "UpdateApp(missing)", err, store.ErrNotFound)
 }
 
 func testGetApps(t *testing.T, s store.Store) {
@@ -136,9 +137,9 @@ func testGetApps(t *testing.T, s store.Store) {
 	a1, a2, a3 := richApp("a1"), newApp("a2", "u1"), newApp("a3")
 	createApps(t, s, a3, a1, a2)
 
-	check(t, "GetApps", must(s.GetApps(ctx, []string{"a3", "ghost", "a1", "a1"}))(t), []domain.App{a1, a3})
-	check(t, "GetApps(unknown)", must(s.GetApps(ctx, []string{"ghost"}))(t), []domain.App{})
-	check(t, "GetApps(nil)", must(s.GetApps(ctx, nil))(t), []domain.App{})
+	storetestkit.Check(t, "GetApps", storetestkit.Must(s.GetApps(ctx, []string{"a3", "ghost", "a1", "a1"}))(t), []domain.App{a1, a3})
+	storetestkit.Check(t, "GetApps(unknown)", storetestkit.Must(s.GetApps(ctx, []string{"ghost"}))(t), []domain.App{})
+	storetestkit.Check(t, "GetApps(nil)", storetestkit.Must(s.GetApps(ctx, nil))(t), []domain.App{})
 }
 
 func testListApps(t *testing.T, s store.Store) {
@@ -166,12 +167,12 @@ func testListApps(t *testing.T, s store.Store) {
 		{"owner page", store.AppFilter{OwnerID: "u1"}, store.Page{Size: 1, After: "a1"}, []string{"a4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			check(t, "ListApps ids", appIDs(must(s.ListApps(t.Context(), tc.f, tc.p))(t)), tc.want)
+			storetestkit.Check(t, "ListApps ids", appIDs(storetestkit.Must(s.ListApps(t.Context(), tc.f, tc.p))(t)), tc.want)
 		})
 	}
 	// Listing returns whole apps.
-	got := must(s.ListApps(t.Context(), store.AppFilter{IDs: []string{"a4"}}, store.Page{}))(t)
-	check(t, "ListApps(a4)", got, []domain.App{newApp("a4", "u3", "u1")})
+	got := storetestkit.Must(s.ListApps(t.Context(), store.AppFilter{IDs: []string{"a4"}}, store.Page{}))(t)
+	storetestkit.Check(t, "ListApps(a4)", got, []domain.App{newApp("a4", "u3", "u1")})
 }
 
 func testOwnedApps(t *testing.T, s store.Store) {
@@ -180,7 +181,7 @@ func testOwnedApps(t *testing.T, s store.Store) {
 	archived.Status = domain.AppArchived
 	createApps(t, s, newApp("a2", "u2", "u1"), archived, newApp("a1", "u1"), newApp("a4", "u2"))
 
-	check(t, "OwnedApps(u1)", must(s.OwnedApps(ctx, "u1"))(t), []string{"a1", "a2", "a3"})
-	check(t, "OwnedApps(u2)", must(s.OwnedApps(ctx, "u2"))(t), []string{"a2", "a4"})
-	check(t, "OwnedApps(u9)", must(s.OwnedApps(ctx, "u9"))(t), []string{})
+	storetestkit.Check(t, "OwnedApps(u1)", storetestkit.Must(s.OwnedApps(ctx, "u1"))(t), []string{"a1", "a2", "a3"})
+	storetestkit.Check(t, "OwnedApps(u2)", storetestkit.Must(s.OwnedApps(ctx, "u2"))(t), []string{"a2", "a4"})
+	storetestkit.Check(t, "OwnedApps(u9)", storetestkit.Must(s.OwnedApps(ctx, "u9"))(t), []string{})
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -57,7 +58,7 @@ func testLockDirectory(t *testing.T, s store.Store) {
 	if overlapped.Load() {
 		t.Error("two transactions held the directory lock at once")
 	}
-	gms := must(s.ListUsers(ctx, store.UserFilter{Role: domain.RoleGeneralManager}, store.Page{}))(t)
+	gms := storetestkit.Must(s.ListUsers(ctx, store.UserFilter{Role: domain.RoleGeneralManager}, store.Page{}))(t)
 	if len(gms) != 1 {
 		t.Fatalf("General Managers = %v, want exactly one", userIDs(gms))
 	}
@@ -109,7 +110,7 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 	if won < 0 {
 		t.Fatal("no writer won")
 	}
-	got := must(s.GetUser(ctx, "u1"))(t)
-	check(t, "winner's write", got.DisplayName, fmt.Sprintf("writer %d", won))
-	check(t, "version", got.Version, int64(2))
+	got := storetestkit.Must(s.GetUser(ctx, "u1"))(t)
+	storetestkit.Check(t, "winner's write", got.DisplayName, fmt.Sprintf("writer %d", won))
+	storetestkit.Check(t, "version", got.Version, int64(2))
 }

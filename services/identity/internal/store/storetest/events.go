@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
@@ -23,7 +24,7 @@ func newEvent(id string) *eventsv1.Event {
 func testEvents(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	unnamed := &eventsv1.Event{Action: "user.created"}
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateUser(ctx, newUser("u1", "")); err != nil {
 			return err
 		}
@@ -42,7 +43,7 @@ func testEvents(t *testing.T, s store.Store) {
 		}
 		// Nothing is pending before the commit.
 		for _, sink := range []string{"audit", "request"} {
-			if got := must(s.Pending(ctx, sink, 10))(t); len(got) != 0 {
+			if got := storetestkit.Must(s.Pending(ctx, sink, 10))(t); len(got) != 0 {
 				t.Errorf("Pending(%s) before commit = %v, want none", sink, eventIDs(got))
 			}
 		}
@@ -52,9 +53,9 @@ func testEvents(t *testing.T, s store.Store) {
 		t.Fatal("Emit left the event without an id")
 	}
 
-	audit := must(s.Pending(ctx, "audit", 10))(t)
-	check(t, "Pending(audit)", eventIDs(audit), []string{"e1", "e2", "e3", unnamed.Id})
-	check(t, "Pending(request)", eventIDs(must(s.Pending(ctx, "request", 10))(t)), []string{"e2"})
+	audit := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
+	storetestkit.Check(t, "Pending(audit)", eventIDs(audit), []string{"e1", "e2", "e3", unnamed.Id})
+	storetestkit.Check(t, "Pending(request)", eventIDs(storetestkit.Must(s.Pending(ctx, "request", 10))(t)), []string{"e2"})
 	if got, want := audit[1], newEvent("e2"); got.GetAction() != want.Action || got.GetSubject() != want.Subject || string(got.GetData()) != string(want.Data) {
 		t.Errorf("Pending(audit)[1] = %v, want the fields of %v", got, want)
 	}
@@ -65,25 +66,25 @@ func testEvents(t *testing.T, s store.Store) {
 	}
 
 	// A later transaction's events come after.
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Emit(ctx, []string{"audit"}, newEvent("e4")); err != nil {
 			return err
 		}
 		return tx.Emit(ctx, []string{"audit"}, newEvent("e5"))
 	})
-	check(t, "Pending(audit, 10)", eventIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"e1", "e2", "e3", unnamed.Id, "e4", "e5"})
-	first := must(s.Pending(ctx, "audit", 2))(t)
-	check(t, "Pending(audit, 2)", eventIDs(first), []string{"e1", "e2"})
+	storetestkit.Check(t, "Pending(audit, 10)", eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"e1", "e2", "e3", unnamed.Id, "e4", "e5"})
+	first := storetestkit.Must(s.Pending(ctx, "audit", 2))(t)
+	storetestkit.Check(t, "Pending(audit, 2)", eventIDs(first), []string{"e1", "e2"})
 
 	// Ack removes exactly the acknowledged events, of that sink only.
 	if err := s.Ack(ctx, "audit", first); err != nil {
 		t.Fatalf("Ack: %v", err)
 	}
-	check(t, "Pending(audit) after Ack", eventIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"e3", unnamed.Id, "e4", "e5"})
-	request := must(s.Pending(ctx, "request", 10))(t)
-	check(t, "Pending(request) after Ack of audit", eventIDs(request), []string{"e2"})
+	storetestkit.Check(t, "Pending(audit) after Ack", eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"e3", unnamed.Id, "e4", "e5"})
+	request := storetestkit.Must(s.Pending(ctx, "request", 10))(t)
+	storetestkit.Check(t, "Pending(request) after Ack of audit", eventIDs(request), []string{"e2"})
 	if err := s.Ack(ctx, "request", request); err != nil {
 		t.Fatalf("Ack: %v", err)
 	}
-	check(t, "Pending(request) after its Ack", eventIDs(must(s.Pending(ctx, "request", 10))(t)), []string{})
+	storetestkit.Check(t, "Pending(request) after its Ack", eventIDs(storetestkit.Must(s.Pending(ctx, "request", 10))(t)), []string{})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -15,10 +16,10 @@ func testGroupRoundTrip(t *testing.T, s store.Store) {
 	g2 := newGroup("g2")
 	createGroups(t, s, g1, g2)
 
-	check(t, "GetGroup(g1)", must(s.GetGroup(ctx, "g1"))(t), g1)
-	check(t, "GetGroup(g2)", must(s.GetGroup(ctx, "g2"))(t), g2)
+	storetestkit.Check(t, "GetGroup(g1)", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), g1)
+	storetestkit.Check(t, "GetGroup(g2)", storetestkit.Must(s.GetGroup(ctx, "g2"))(t), g2)
 	_, err := s.GetGroup(ctx, "ghost")
-	wantErr(t, "GetGroup(ghost)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetGroup(ghost)", err, store.ErrNotFound)
 }
 
 func testCreateGroupDuplicateID(t *testing.T, s store.Store) {
@@ -27,8 +28,8 @@ func testCreateGroupDuplicateID(t *testing.T, s store.Store) {
 	dup := newGroup("g1", "u2")
 	dup.Name = "Another"
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.CreateGroup(ctx, dup) })
-	wantErr(t, "CreateGroup(same id)", err, store.ErrConflict)
-	check(t, "GetGroup after conflict", must(s.GetGroup(t.Context(), "g1"))(t), g)
+	storetestkit.WantErr(t, "CreateGroup(same id)", err, store.ErrConflict)
+	storetestkit.Check(t, "GetGroup after conflict", storetestkit.Must(s.GetGroup(t.Context(), "g1"))(t), g)
 }
 
 func testUpdateGroup(t *testing.T, s store.Store) {
@@ -40,45 +41,45 @@ func testUpdateGroup(t *testing.T, s store.Store) {
 	next.Name = "Renamed"
 	next.Description = ""
 	next.MemberIDs = []string{"u9", "u2", "u5"}
-	next.UpdateTime = at(30)
+	next.UpdateTime = storetestkit.At(30)
 	next.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, next) })
-	check(t, "after update", must(s.GetGroup(ctx, "g1"))(t), next)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, next) })
+	storetestkit.Check(t, "after update", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), next)
 
 	emptied := next
 	emptied.MemberIDs = nil
 	emptied.Version = 3
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, emptied) })
-	check(t, "after emptying", must(s.GetGroup(ctx, "g1"))(t), emptied)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, emptied) })
+	storetestkit.Check(t, "after emptying", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), emptied)
 
 	stale := emptied
 	stale.Name = "stale"
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, stale) })
-	wantErr(t, "UpdateGroup(same version)", err, store.ErrConflict)
-	check(t, "after stale update", must(s.GetGroup(ctx, "g1"))(t), emptied)
+	storetestkit.WantErr(t, "UpdateGroup(same version)", err, store.ErrConflict)
+	storetestkit.Check(t, "after stale update", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), emptied)
 
 	missing := newGroup("ghost")
 	missing.Version = 2
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateGroup(ctx, missing) })
-	wantErr(t, "UpdateGroup(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "UpdateGroup(missing)", err, store.ErrNotFound)
 }
 
 func testDeleteGroup(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createGroups(t, s, newGroup("g1", "u1"), newGroup("g2"))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
 
 	_, err := s.GetGroup(ctx, "g1")
-	wantErr(t, "GetGroup(deleted)", err, store.ErrNotFound)
-	check(t, "ListGroups after delete", groupIDs(must(s.ListGroups(ctx, store.Page{}))(t)), []string{"g2"})
+	storetestkit.WantErr(t, "GetGroup(deleted)", err, store.ErrNotFound)
+	storetestkit.Check(t, "ListGroups after delete", groupIDs(storetestkit.Must(s.ListGroups(ctx, store.Page{}))(t)), []string{"g2"})
 
 	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
-	wantErr(t, "DeleteGroup(deleted again)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "DeleteGroup(deleted again)", err, store.ErrNotFound)
 
 	// The id is free again.
 	again := newGroup("g1", "u7")
 	createGroups(t, s, again)
-	check(t, "GetGroup(recreated)", must(s.GetGroup(ctx, "g1"))(t), again)
+	storetestkit.Check(t, "GetGroup(recreated)", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), again)
 }
 
 func testGetAndListGroups(t *testing.T, s store.Store) {
@@ -89,14 +90,14 @@ func testGetAndListGroups(t *testing.T, s store.Store) {
 	}
 	createGroups(t, s, groups["g4"], groups["G2"], groups["g1"], groups["g3"], groups["g2"])
 
-	check(t, "GetGroups", must(s.GetGroups(ctx, []string{"g3", "ghost", "G2", "g3"}))(t), []domain.Group{groups["G2"], groups["g3"]})
-	check(t, "GetGroups(nil)", must(s.GetGroups(ctx, nil))(t), []domain.Group{})
+	storetestkit.Check(t, "GetGroups", storetestkit.Must(s.GetGroups(ctx, []string{"g3", "ghost", "G2", "g3"}))(t), []domain.Group{groups["G2"], groups["g3"]})
+	storetestkit.Check(t, "GetGroups(nil)", storetestkit.Must(s.GetGroups(ctx, nil))(t), []domain.Group{})
 
-	all := must(s.ListGroups(ctx, store.Page{}))(t)
-	check(t, "ListGroups(all)", all, []domain.Group{groups["G2"], groups["g1"], groups["g2"], groups["g3"], groups["g4"]})
+	all := storetestkit.Must(s.ListGroups(ctx, store.Page{}))(t)
+	storetestkit.Check(t, "ListGroups(all)", all, []domain.Group{groups["G2"], groups["g1"], groups["g2"], groups["g3"], groups["g4"]})
 
-	check(t, "first page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2}))(t)), []string{"G2", "g1"})
-	check(t, "second page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g1"}))(t)), []string{"g2", "g3"})
-	check(t, "last page", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g3"}))(t)), []string{"g4"})
-	check(t, "past the end", groupIDs(must(s.ListGroups(ctx, store.Page{Size: 2, After: "g4"}))(t)), []string{})
+	storetestkit.Check(t, "first page", groupIDs(storetestkit.Must(s.ListGroups(ctx, store.Page{Size: 2}))(t)), []string{"G2", "g1"})
+	storetestkit.Check(t, "second page", groupIDs(storetestkit.Must(s.ListGroups(ctx, store.Page{Size: 2, After: "g1"}))(t)), []string{"g2", "g3"})
+	storetestkit.Check(t, "last page", groupIDs(storetestkit.Must(s.ListGroups(ctx, store.Page{Size: 2, After: "g3"}))(t)), []string{"g4"})
+	storetestkit.Check(t, "past the end", groupIDs(storetestkit.Must(s.ListGroups(ctx, store.Page{Size: 2, After: "g4"}))(t)), []string{})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -28,18 +29,18 @@ func takeSnapshot(t *testing.T, s store.Store) snapshot {
 	t.Helper()
 	ctx := t.Context()
 	snap := snapshot{
-		Users:    must(s.ListUsers(ctx, store.UserFilter{}, store.Page{}))(t),
-		Groups:   must(s.ListGroups(ctx, store.Page{}))(t),
-		Apps:     must(s.ListApps(ctx, store.AppFilter{}, store.Page{}))(t),
-		Accesses: must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t),
+		Users:    storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{}))(t),
+		Groups:   storetestkit.Must(s.ListGroups(ctx, store.Page{}))(t),
+		Apps:     storetestkit.Must(s.ListApps(ctx, store.AppFilter{}, store.Page{}))(t),
+		Accesses: storetestkit.Must(s.ListAccesses(ctx, store.AccessFilter{}, store.AccessPage{}))(t),
 		ByEmail:  map[string]string{},
 		ByName:   map[string]string{},
 		ByHash:   map[string]string{},
 		Applied:  map[string]string{},
-		Audit:    eventIDs(must(s.Pending(ctx, "audit", 100))(t)),
+		Audit:    eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 100))(t)),
 	}
 	for _, u := range []string{"u1", "u2", "u3"} {
-		snap.Keys = append(snap.Keys, must(s.ListAPIKeys(ctx, u))(t)...)
+		snap.Keys = append(snap.Keys, storetestkit.Must(s.ListAPIKeys(ctx, u))(t)...)
 	}
 	for _, email := range []string{"u1@example.com", "u2@example.com", "u3@example.com", "moved@example.com"} {
 		u, err := s.GetUserByEmail(ctx, email)
@@ -81,7 +82,7 @@ func rollbackFixture(t *testing.T, s store.Store) {
 	createApps(t, s, newApp("a1", "u1"))
 	putAccesses(t, s, newAccess("u1", "a1", "read"), newAccess("u2", "a1", "read"))
 	createKeys(t, s, newKey("k1", "u1"))
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.RecordApplied(ctx, "r0", "kept"); err != nil {
 			return err
 		}
@@ -118,7 +119,7 @@ func writeEverything(ctx context.Context, t *testing.T, tx store.Tx) error {
 		func() error { return tx.CreateAPIKey(ctx, newKey("k2", "u3")) },
 		func() error {
 			k := newKey("k1", "u1")
-			k.RevokeTime = at(80)
+			k.RevokeTime = storetestkit.At(80)
 			return tx.RevokeAPIKey(ctx, "k1", k)
 		},
 		func() error { return tx.RecordApplied(ctx, "r1", "lost") },
@@ -143,15 +144,15 @@ func writeEverything(ctx context.Context, t *testing.T, tx store.Tx) error {
 // are free again and the original ones still held.
 func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 	t.Helper()
-	check(t, "state after rollback", takeSnapshot(t, s), before)
-	if got := must(s.Pending(t.Context(), "request", 10))(t); len(got) != 0 {
+	storetestkit.Check(t, "state after rollback", takeSnapshot(t, s), before)
+	if got := storetestkit.Must(s.Pending(t.Context(), "request", 10))(t); len(got) != 0 {
 		t.Errorf("Pending(request) after rollback = %v, want none", eventIDs(got))
 	}
 	u := newUser("u4", "")
 	u.Email = "moved@example.com"
 	a := newApp("a4")
 	a.Name = "renamed"
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -168,7 +169,7 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 		dup.Email = "u1@example.com"
 		return tx.CreateUser(ctx, dup)
 	})
-	wantErr(t, "CreateUser(u1's restored email)", err, store.ErrConflict)
+	storetestkit.WantErr(t, "CreateUser(u1's restored email)", err, store.ErrConflict)
 }
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {

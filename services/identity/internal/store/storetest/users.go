@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -17,14 +18,14 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 	admin := domain.User{
 		ID: "u1", Email: "admin@example.com", DisplayName: "Ada Admin", Role: domain.RoleAdmin,
 		ManagerID: "gm", Status: domain.UserOffboarded, Bootstrap: true,
-		CreateTime: at(10), UpdateTime: at(11), Version: 7,
+		CreateTime: storetestkit.At(10), UpdateTime: storetestkit.At(11), Version: 7,
 	}
 	createUsers(t, s, gm, admin)
 
-	check(t, "GetUser(gm)", must(s.GetUser(ctx, "gm"))(t), gm)
-	check(t, "GetUser(u1)", must(s.GetUser(ctx, "u1"))(t), admin)
+	storetestkit.Check(t, "GetUser(gm)", storetestkit.Must(s.GetUser(ctx, "gm"))(t), gm)
+	storetestkit.Check(t, "GetUser(u1)", storetestkit.Must(s.GetUser(ctx, "u1"))(t), admin)
 	_, err := s.GetUser(ctx, "nobody")
-	wantErr(t, "GetUser(nobody)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetUser(nobody)", err, store.ErrNotFound)
 }
 
 func testUserTimes(t *testing.T, s store.Store) {
@@ -36,7 +37,7 @@ func testUserTimes(t *testing.T, s store.Store) {
 	u.UpdateTime = u.CreateTime.Add(time.Hour)
 	createUsers(t, s, u)
 
-	got := must(s.GetUser(t.Context(), "u1"))(t)
+	got := storetestkit.Must(s.GetUser(t.Context(), "u1"))(t)
 	if want := u.CreateTime.Truncate(time.Microsecond); !got.CreateTime.Truncate(time.Microsecond).Equal(want) {
 		t.Errorf("CreateTime = %v, want %v", got.CreateTime, want)
 	}
@@ -50,9 +51,9 @@ func testCreateUserDuplicateID(t *testing.T, s store.Store) {
 	dup := newUser("u1", "")
 	dup.Email = "other@example.com"
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.CreateUser(ctx, dup) })
-	wantErr(t, "CreateUser(same id)", err, store.ErrConflict)
+	storetestkit.WantErr(t, "CreateUser(same id)", err, store.ErrConflict)
 	_, err = s.GetUserByEmail(t.Context(), "other@example.com")
-	wantErr(t, "GetUserByEmail(rejected email)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetUserByEmail(rejected email)", err, store.ErrNotFound)
 }
 
 func testCreateUserDuplicateEmail(t *testing.T, s store.Store) {
@@ -64,9 +65,9 @@ func testCreateUserDuplicateEmail(t *testing.T, s store.Store) {
 	u2 := newUser("u2", "")
 	u2.Email = "ann@example.COM"
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.CreateUser(ctx, u2) })
-	wantErr(t, "CreateUser(same email, other case)", err, store.ErrConflict)
+	storetestkit.WantErr(t, "CreateUser(same email, other case)", err, store.ErrConflict)
 	_, err = s.GetUser(ctx, "u2")
-	wantErr(t, "GetUser(rejected user)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetUser(rejected user)", err, store.ErrNotFound)
 }
 
 func testUpdateUserVersion(t *testing.T, s store.Store) {
@@ -80,31 +81,31 @@ func testUpdateUserVersion(t *testing.T, s store.Store) {
 	next.ManagerID = "gm"
 	next.Status = domain.UserOffboarded
 	next.Bootstrap = true
-	next.UpdateTime = at(20)
+	next.UpdateTime = storetestkit.At(20)
 	next.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, next) })
-	check(t, "after update", must(s.GetUser(ctx, "u1"))(t), next)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, next) })
+	storetestkit.Check(t, "after update", storetestkit.Must(s.GetUser(ctx, "u1"))(t), next)
 
 	// Back to no manager: the empty ManagerID round-trips too.
 	third := next
 	third.ManagerID = ""
 	third.Version = 3
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, third) })
-	check(t, "after second update", must(s.GetUser(ctx, "u1"))(t), third)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, third) })
+	storetestkit.Check(t, "after second update", storetestkit.Must(s.GetUser(ctx, "u1"))(t), third)
 
 	for _, v := range []int64{1, 3, 5} {
 		stale := third
 		stale.DisplayName = "stale"
 		stale.Version = v
 		err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, stale) })
-		wantErr(t, fmt.Sprintf("UpdateUser(version %d over 3)", v), err, store.ErrConflict)
+		storetestkit.WantErr(t, fmt.Sprintf("UpdateUser(version %d over 3)", v), err, store.ErrConflict)
 	}
-	check(t, "after stale updates", must(s.GetUser(ctx, "u1"))(t), third)
+	storetestkit.Check(t, "after stale updates", storetestkit.Must(s.GetUser(ctx, "u1"))(t), third)
 
 	missing := newUser("nobody", "")
 	missing.Version = 2
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, missing) })
-	wantErr(t, "UpdateUser(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "UpdateUser(missing)", err, store.ErrNotFound)
 }
 
 func testUpdateUserEmail(t *testing.T, s store.Store) {
@@ -117,29 +118,29 @@ func testUpdateUserEmail(t *testing.T, s store.Store) {
 	taken.Email = "U2@EXAMPLE.COM"
 	taken.Version = 2
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, taken) })
-	wantErr(t, "UpdateUser(email of u2)", err, store.ErrConflict)
-	check(t, "u1 after conflict", must(s.GetUser(ctx, "u1"))(t), u1)
+	storetestkit.WantErr(t, "UpdateUser(email of u2)", err, store.ErrConflict)
+	storetestkit.Check(t, "u1 after conflict", storetestkit.Must(s.GetUser(ctx, "u1"))(t), u1)
 
 	// Changing only the case of one's own email is no conflict.
 	recased := u1
 	recased.Email = "U1@example.com"
 	recased.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, recased) })
-	check(t, "GetUserByEmail after recase", must(s.GetUserByEmail(ctx, "u1@example.com"))(t), recased)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, recased) })
+	storetestkit.Check(t, "GetUserByEmail after recase", storetestkit.Must(s.GetUserByEmail(ctx, "u1@example.com"))(t), recased)
 
 	// A new email frees the old one.
 	moved := recased
 	moved.Email = "new@example.com"
 	moved.Version = 3
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, moved) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, moved) })
 	_, err = s.GetUserByEmail(ctx, "u1@example.com")
-	wantErr(t, "GetUserByEmail(old email)", err, store.ErrNotFound)
-	check(t, "GetUserByEmail(new email)", must(s.GetUserByEmail(ctx, "NEW@example.com"))(t), moved)
+	storetestkit.WantErr(t, "GetUserByEmail(old email)", err, store.ErrNotFound)
+	storetestkit.Check(t, "GetUserByEmail(new email)", storetestkit.Must(s.GetUserByEmail(ctx, "NEW@example.com"))(t), moved)
 
 	u3 := newUser("u3", "")
 	u3.Email = "u1@example.com"
 	createUsers(t, s, u3)
-	check(t, "GetUserByEmail(reused email)", must(s.GetUserByEmail(ctx, "u1@example.com"))(t), u3)
+	storetestkit.Check(t, "GetUserByEmail(reused email)", storetestkit.Must(s.GetUserByEmail(ctx, "u1@example.com"))(t), u3)
 }
 
 func testGetUserByEmail(t *testing.T, s store.Store) {
@@ -149,12 +150,12 @@ func testGetUserByEmail(t *testing.T, s store.Store) {
 	createUsers(t, s, u, newUser("u2", ""))
 
 	for _, email := range []string{"Mixed.Case@Example.com", "mixed.case@example.com", "MIXED.CASE@EXAMPLE.COM"} {
-		check(t, "GetUserByEmail("+email+")", must(s.GetUserByEmail(ctx, email))(t), u)
+		storetestkit.Check(t, "GetUserByEmail("+email+")", storetestkit.Must(s.GetUserByEmail(ctx, email))(t), u)
 	}
 	_, err := s.GetUserByEmail(ctx, "nobody@example.com")
-	wantErr(t, "GetUserByEmail(unknown)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetUserByEmail(unknown)", err, store.ErrNotFound)
 	_, err = s.GetUserByEmail(ctx, "")
-	wantErr(t, "GetUserByEmail(empty)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetUserByEmail(empty)", err, store.ErrNotFound)
 }
 
 func testGetUsers(t *testing.T, s store.Store) {
@@ -162,10 +163,10 @@ func testGetUsers(t *testing.T, s store.Store) {
 	u1, u2, u3 := newUser("u1", ""), newUser("u2", "u1"), newUser("u3", "u1")
 	createUsers(t, s, u3, u1, u2)
 
-	check(t, "GetUsers(mixed)", must(s.GetUsers(ctx, []string{"u3", "ghost", "u1", "u3"}))(t), []domain.User{u1, u3})
-	check(t, "GetUsers(unknown only)", must(s.GetUsers(ctx, []string{"ghost"}))(t), []domain.User{})
-	check(t, "GetUsers(empty)", must(s.GetUsers(ctx, []string{}))(t), []domain.User{})
-	check(t, "GetUsers(nil)", must(s.GetUsers(ctx, nil))(t), []domain.User{})
+	storetestkit.Check(t, "GetUsers(mixed)", storetestkit.Must(s.GetUsers(ctx, []string{"u3", "ghost", "u1", "u3"}))(t), []domain.User{u1, u3})
+	storetestkit.Check(t, "GetUsers(unknown only)", storetestkit.Must(s.GetUsers(ctx, []string{"ghost"}))(t), []domain.User{})
+	storetestkit.Check(t, "GetUsers(empty)", storetestkit.Must(s.GetUsers(ctx, []string{}))(t), []domain.User{})
+	storetestkit.Check(t, "GetUsers(nil)", storetestkit.Must(s.GetUsers(ctx, nil))(t), []domain.User{})
 }
 
 func testListUsersPaging(t *testing.T, s store.Store) {
@@ -179,14 +180,14 @@ func testListUsersPaging(t *testing.T, s store.Store) {
 	}
 	createUsers(t, s, users...)
 
-	all := must(s.ListUsers(ctx, store.UserFilter{}, store.Page{}))(t)
-	check(t, "ListUsers(all) ids", userIDs(all), want)
-	check(t, "ListUsers(all)[0]", all[0], users[4])
+	all := storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{}))(t)
+	storetestkit.Check(t, "ListUsers(all) ids", userIDs(all), want)
+	storetestkit.Check(t, "ListUsers(all)[0]", all[0], users[4])
 
 	var paged []string
 	after := ""
 	for range len(want) + 1 {
-		page := must(s.ListUsers(ctx, store.UserFilter{}, store.Page{Size: 2, After: after}))(t)
+		page := storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{Size: 2, After: after}))(t)
 		if len(page) > 2 {
 			t.Fatalf("page of size 2 has %d users", len(page))
 		}
@@ -196,10 +197,10 @@ func testListUsersPaging(t *testing.T, s store.Store) {
 		paged = append(paged, userIDs(page)...)
 		after = page[len(page)-1].ID
 	}
-	check(t, "paged ids", paged, want)
+	storetestkit.Check(t, "paged ids", paged, want)
 
-	check(t, "After an absent id", userIDs(must(s.ListUsers(ctx, store.UserFilter{}, store.Page{After: "a0"}))(t)), []string{"a1", "b1", "c3"})
-	check(t, "After the last id", userIDs(must(s.ListUsers(ctx, store.UserFilter{}, store.Page{After: "c3"}))(t)), []string{})
+	storetestkit.Check(t, "After an absent id", userIDs(storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{After: "a0"}))(t)), []string{"a1", "b1", "c3"})
+	storetestkit.Check(t, "After the last id", userIDs(storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{After: "c3"}))(t)), []string{})
 }
 
 func testListUsersFilters(t *testing.T, s store.Store) {
@@ -238,8 +239,8 @@ func testListUsersFilters(t *testing.T, s store.Store) {
 		{"filtered page after a filtered-out id", store.UserFilter{ActiveOnly: true}, store.Page{Size: 1, After: "a2"}, []string{"gm"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := must(s.ListUsers(t.Context(), tc.f, tc.p))(t)
-			check(t, "ListUsers ids", userIDs(got), tc.want)
+			got := storetestkit.Must(s.ListUsers(t.Context(), tc.f, tc.p))(t)
+			storetestkit.Check(t, "ListUsers ids", userIDs(got), tc.want)
 		})
 	}
 }
@@ -250,11 +251,11 @@ func testDirectReports(t *testing.T, s store.Store) {
 	gone.Status = domain.UserOffboarded
 	createUsers(t, s, newUser("m1", ""), newUser("r3", "m1"), gone, newUser("r1", "m1"), newUser("x1", "r1"))
 
-	check(t, "DirectReports(m1)", must(s.DirectReports(ctx, "m1"))(t), []string{"r1", "r2", "r3"})
-	check(t, "DirectReports(r1)", must(s.DirectReports(ctx, "r1"))(t), []string{"x1"})
-	check(t, "DirectReports(x1)", must(s.DirectReports(ctx, "x1"))(t), []string{})
-	check(t, "DirectReports(unknown)", must(s.DirectReports(ctx, "ghost"))(t), []string{})
-	check(t, "DirectReports(empty id)", must(s.DirectReports(ctx, ""))(t), []string{})
+	storetestkit.Check(t, "DirectReports(m1)", storetestkit.Must(s.DirectReports(ctx, "m1"))(t), []string{"r1", "r2", "r3"})
+	storetestkit.Check(t, "DirectReports(r1)", storetestkit.Must(s.DirectReports(ctx, "r1"))(t), []string{"x1"})
+	storetestkit.Check(t, "DirectReports(x1)", storetestkit.Must(s.DirectReports(ctx, "x1"))(t), []string{})
+	storetestkit.Check(t, "DirectReports(unknown)", storetestkit.Must(s.DirectReports(ctx, "ghost"))(t), []string{})
+	storetestkit.Check(t, "DirectReports(empty id)", storetestkit.Must(s.DirectReports(ctx, ""))(t), []string{})
 }
 
 func testHasReports(t *testing.T, s store.Store) {
@@ -262,7 +263,7 @@ func testHasReports(t *testing.T, s store.Store) {
 	gone.Status = domain.UserOffboarded
 	createUsers(t, s, newUser("m1", ""), newUser("m2", "m1"), newUser("m3", "m1"), newUser("r1", "m3"), gone, newUser("r4", "m4"))
 
-	got := must(s.HasReports(t.Context(), []string{"m1", "m2", "m3", "r1", "ghost"}))(t)
+	got := storetestkit.Must(s.HasReports(t.Context(), []string{"m1", "m2", "m3", "r1", "ghost"}))(t)
 	for id, want := range map[string]bool{"m1": true, "m2": false, "m3": true, "r1": false, "ghost": false} {
 		if got[id] != want {
 			t.Errorf("HasReports[%s] = %v, want %v", id, got[id], want)
@@ -271,7 +272,7 @@ func testHasReports(t *testing.T, s store.Store) {
 	if got["m4"] {
 		t.Error("HasReports answered true for an id it was not asked about")
 	}
-	if got := must(s.HasReports(t.Context(), nil))(t); len(got) != 0 {
+	if got := storetestkit.Must(s.HasReports(t.Context(), nil))(t); len(got) != 0 {
 		t.Errorf("HasReports(nil) = %v, want empty", got)
 	}
 }

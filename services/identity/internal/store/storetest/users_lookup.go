@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -15,20 +16,20 @@ func testUserExternalID(t *testing.T, s store.Store) {
 	u := newUser("u1", "")
 	u.ExternalID = "00ujl29u0le5T6Aj10h7"
 	createUsers(t, s, u, newUser("u2", ""))
-	check(t, "GetUser after create", must(s.GetUser(ctx, "u1"))(t), u)
-	check(t, "GetUser without external id", must(s.GetUser(ctx, "u2"))(t).ExternalID, "")
+	storetestkit.Check(t, "GetUser after create", storetestkit.Must(s.GetUser(ctx, "u1"))(t), u)
+	storetestkit.Check(t, "GetUser without external id", storetestkit.Must(s.GetUser(ctx, "u2"))(t).ExternalID, "")
 
 	next := u
 	next.ExternalID = "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"
 	next.Version = 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, next) })
-	check(t, "GetUser after update", must(s.GetUser(ctx, "u1"))(t), next)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, next) })
+	storetestkit.Check(t, "GetUser after update", storetestkit.Must(s.GetUser(ctx, "u1"))(t), next)
 
 	cleared := next
 	cleared.ExternalID = ""
 	cleared.Version = 3
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, cleared) })
-	check(t, "GetUser after clearing", must(s.GetUser(ctx, "u1"))(t), cleared)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, cleared) })
+	storetestkit.Check(t, "GetUser after clearing", storetestkit.Must(s.GetUser(ctx, "u1"))(t), cleared)
 }
 
 // testListUsersLookups: the filters a provisioning client looks users up by. Email and
@@ -61,16 +62,16 @@ func testListUsersLookups(t *testing.T, s store.Store) {
 		{"email and other manager", store.UserFilter{Email: "bob@example.com", ManagerID: "b"}, []string{}},
 		{"display name within ids", store.UserFilter{DisplayName: "Same Name", IDs: []string{"c", "d"}}, []string{"c", "d"}},
 	} {
-		check(t, "ListUsers("+tc.what+")", userIDs(must(s.ListUsers(ctx, tc.f, store.Page{}))(t)), tc.want)
+		storetestkit.Check(t, "ListUsers("+tc.what+")", userIDs(storetestkit.Must(s.ListUsers(ctx, tc.f, store.Page{}))(t)), tc.want)
 	}
 
-	first := must(s.ListUsers(ctx, store.UserFilter{DisplayName: "same name"}, store.Page{Size: 2}))(t)
-	check(t, "first page", userIDs(first), []string{"b", "c"})
-	rest := must(s.ListUsers(ctx, store.UserFilter{DisplayName: "same name"}, store.Page{Size: 2, After: "c"}))(t)
-	check(t, "second page", userIDs(rest), []string{"d"})
+	first := storetestkit.Must(s.ListUsers(ctx, store.UserFilter{DisplayName: "same name"}, store.Page{Size: 2}))(t)
+	storetestkit.Check(t, "first page", userIDs(first), []string{"b", "c"})
+	rest := storetestkit.Must(s.ListUsers(ctx, store.UserFilter{DisplayName: "same name"}, store.Page{Size: 2, After: "c"}))(t)
+	storetestkit.Check(t, "second page", userIDs(rest), []string{"d"})
 
 	// Inside a transaction the lookups see the transaction's own writes.
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		e := newUser("e", "a")
 		e.ExternalID = "EXT-5"
 		if err := tx.CreateUser(ctx, e); err != nil {
@@ -80,7 +81,7 @@ func testListUsersLookups(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		check(t, "lookup in tx", userIDs(got), []string{"e"})
+		storetestkit.Check(t, "lookup in tx", userIDs(got), []string{"e"})
 		return nil
 	})
 }

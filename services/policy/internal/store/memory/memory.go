@@ -4,10 +4,8 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"sync"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -30,109 +28,73 @@ type state struct {
 
 // Store is the in-memory policy store.
 type Store struct {
-	mu sync.RWMutex
-	st state
-	ob outbox.Memory
+	memstore.WithOutbox[state]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{st: state{policies: map[string]domain.Policy{}, versions: map[string]map[int64]domain.Version{}, claims: map[scopeKey]string{}}}
+	return &Store{memstore.NewWithOutbox(state{policies: map[string]domain.Policy{}, versions: map[string]map[int64]domain.Version{}, claims: map[scopeKey]string{}})}
 }
 
-// InTx runs fn holding the write lock; on error every write of fn is undone.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := &tx{state: &s.st, batch: s.ob.Begin()}
-	defer func() {
-		if r := recover(); r != nil {
-			t.rollback()
-			panic(r)
-		}
-		if err != nil {
-			t.rollback()
-			return
-		}
-		if cerr := t.batch.Commit(); cerr != nil {
-			t.rollback()
-			err = cerr
-		}
-	}()
-	return fn(ctx, t)
+// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
 }
-
-func (s *Store) read() (*state, func()) {
-	s.mu.RLock()
-	return &s.st, s.mu.RUnlock
-}
-
-func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
-	return s.ob.Pending(ctx, sink, limit)
-}
-
-func (s *Store) Ack(ctx context.Context, sink string, events []*eventsv1.Event) error {
-	return s.ob.Ack(ctx, sink, events)
-}
-
-func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
-
-func (s *Store) Close() {}
 
 // The Store's reads take the read lock and delegate to the state's.
 
 func (s *Store) GetPolicy(ctx context.Context, id string) (domain.Policy, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetPolicy(ctx, id)
 }
 
 func (s *Store) ListPolicies(ctx context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListPolicies(ctx, f, p)
 }
 
 func (s *Store) OverlappingPolicies(ctx context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.OverlappingPolicies(ctx, rt, level, scope)
 }
 
 func (s *Store) GetVersion(ctx context.Context, policyID string, version int64) (domain.Version, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetVersion(ctx, policyID, version)
 }
 
 func (s *Store) ListVersions(ctx context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListVersions(ctx, policyID, p)
 }
 
 func (s *Store) Generation(ctx context.Context) (int64, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.Generation(ctx)
 }
 
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.Changes(ctx, after, limit)
 }
 
 func (s *Store) ActivePolicies(ctx context.Context) ([]domain.Active, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ActivePolicies(ctx)
 }
 
 func (s *Store) PolicyStates(ctx context.Context, ids []string) ([]domain.Update, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.PolicyStates(ctx, ids)
 }

@@ -4,39 +4,18 @@ import (
 	"context"
 	"time"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write.
+// tx writes straight into the state and logs how to undo each write (memstore.Remember).
 type tx struct {
 	*state
-	batch *outbox.Batch
-	undo  []func()
+	*memstore.Tx
 }
 
 var _ store.Tx = (*tx)(nil)
-
-func (t *tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
-	}
-	t.undo = nil
-}
-
-// remember logs the current value of m[k] (or its absence) so rollback restores it.
-func remember[K comparable, V any](t *tx, m map[K]V, k K) {
-	old, had := m[k]
-	t.undo = append(t.undo, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
-}
 
 func (t *tx) LockPolicies(context.Context) error { return nil } // the write lock is held
 
@@ -51,11 +30,11 @@ func (t *tx) CreatePolicy(_ context.Context, p domain.Policy) error {
 		}
 	}
 	for _, k := range claims {
-		remember(t, t.claims, k)
+		memstore.Remember(t.Tx, t.claims, k)
 		t.claims[k] = p.ID
 	}
-	remember(t, t.policies, p.ID)
-	remember(t, t.versions, p.ID)
+	memstore.Remember(t.Tx, t.policies, p.ID)
+	memstore.Remember(t.Tx, t.versions, p.ID)
 	t.policies[p.ID] = clonePolicy(p)
 	t.versions[p.ID] = map[int64]domain.Version{}
 	return nil
@@ -68,7 +47,7 @@ func (t *tx) UpdatePolicy(_ context.Context, p domain.Policy) error {
 	}
 	// The request type, level and scope never change: keep the stored ones.
 	old.Name, old.ActiveVersion, old.LatestVersion, old.UpdateTime = p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime
-	remember(t, t.policies, p.ID)
+	memstore.Remember(t.Tx, t.policies, p.ID)
 	t.policies[p.ID] = old
 	return nil
 }
@@ -84,7 +63,7 @@ func (t *tx) CreateVersion(_ context.Context, v domain.Version) error {
 	if v.State != domain.StateDraft {
 		return store.ErrImmutable // versions are born drafts
 	}
-	remember(t, vs, v.Version)
+	memstore.Remember(t.Tx, vs, v.Version)
 	vs[v.Version] = cloneVersion(v)
 	return nil
 }
@@ -111,7 +90,7 @@ func (t *tx) UpdateVersion(_ context.Context, v domain.Version) error {
 		return store.ErrConflict
 	}
 	old.Workflow, old.UpdateTime, old.Revision = cloneWorkflow(v.Workflow), v.UpdateTime, v.Revision
-	remember(t, vs, v.Version)
+	memstore.Remember(t.Tx, vs, v.Version)
 	vs[v.Version] = old
 	return nil
 }
@@ -124,7 +103,7 @@ func (t *tx) DeleteVersion(_ context.Context, policyID string, n int64) error {
 	if old.State != domain.StateDraft {
 		return store.ErrImmutable
 	}
-	remember(t, vs, n)
+	memstore.Remember(t.Tx, vs, n)
 	delete(vs, n)
 	return nil
 }
@@ -143,7 +122,7 @@ func (t *tx) ActivateVersion(_ context.Context, policyID string, n int64, at tim
 		}
 	}
 	old.State, old.ActivateTime = domain.StateActive, at
-	remember(t, vs, n)
+	memstore.Remember(t.Tx, vs, n)
 	vs[n] = old
 	return nil
 }
@@ -157,22 +136,18 @@ func (t *tx) RetireVersion(_ context.Context, policyID string, n int64, at time.
 		return store.ErrImmutable
 	}
 	old.State, old.RetireTime = domain.StateRetired, at
-	remember(t, vs, n)
+	memstore.Remember(t.Tx, vs, n)
 	vs[n] = old
 	return nil
 }
 
 func (t *tx) BumpGeneration(_ context.Context, policyID string) (int64, error) {
 	prevGen, prevLen := t.generation, len(t.changes)
-	t.undo = append(t.undo, func() {
+	t.OnRollback(func() {
 		t.generation = prevGen
 		t.changes = t.changes[:prevLen]
 	})
 	t.generation++
 	t.changes = append(t.changes, store.Change{Generation: t.generation, PolicyID: policyID})
 	return t.generation, nil
-}
-
-func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
-	return t.batch.Append(sinks, ev)
 }

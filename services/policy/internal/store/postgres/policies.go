@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -38,26 +39,26 @@ func scanPolicy(row pgx.CollectableRow) (domain.Policy, error) {
 }
 
 func (r reader) GetPolicy(ctx context.Context, id string) (domain.Policy, error) {
-	return one(ctx, r.q, "get policy "+id, scanPolicy, "SELECT "+policyColumns+" FROM policies WHERE id = $1", id)
+	return pgstore.One(ctx, r.q, "get policy "+id, scanPolicy, "SELECT "+policyColumns+" FROM policies WHERE id = $1", id)
 }
 
 func (r reader) ListPolicies(ctx context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
-	return all(ctx, r.q, "list policies", scanPolicy, `
+	return pgstore.All(ctx, r.q, "list policies", scanPolicy, `
 		SELECT `+policyColumns+` FROM policies
 		WHERE id > $1 AND ($2 = '' OR request_type = $2) AND ($3 = '' OR app_id = $3)
-		ORDER BY id LIMIT $4`, p.After, string(f.RequestType), f.AppID, limit(p.Size))
+		ORDER BY id LIMIT $4`, p.After, string(f.RequestType), f.AppID, pgstore.Limit(p.Size))
 }
 
 func (r reader) OverlappingPolicies(ctx context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
 	const op = "overlapping policies"
 	if level == domain.LevelPermission {
-		return all(ctx, r.q, op, scanPolicy, `
+		return pgstore.All(ctx, r.q, op, scanPolicy, `
 			SELECT `+policyColumns+` FROM policies
 			WHERE id IN (SELECT policy_id FROM policy_permissions
 			             WHERE request_type = $1 AND app_id = $2 AND permission = ANY($3))
-			ORDER BY id`, string(rt), scope.AppID, orEmpty(scope.Permissions))
+			ORDER BY id`, string(rt), scope.AppID, pgstore.OrEmpty(scope.Permissions))
 	}
-	return all(ctx, r.q, op, scanPolicy, `
+	return pgstore.All(ctx, r.q, op, scanPolicy, `
 		SELECT `+policyColumns+` FROM policies
 		WHERE request_type = $1 AND level = $2 AND app_id = $3
 		ORDER BY id`, string(rt), string(level), scope.AppID)
@@ -68,7 +69,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 	if len(p.Scope.Permissions) > 0 {
 		// Checked first, so that an overlap leaves the transaction usable; the primary key
 		// of policy_permissions refuses one that races past this.
-		taken, err := one(ctx, t.q, op, pgx.RowTo[bool], `
+		taken, err := pgstore.One(ctx, t.q, op, pgx.RowTo[bool], `
 			SELECT EXISTS (SELECT 1 FROM policy_permissions
 			               WHERE request_type = $1 AND app_id = $2 AND permission = ANY($3))`,
 			string(p.RequestType), p.Scope.AppID, p.Scope.Permissions)
@@ -76,40 +77,40 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 			return err
 		}
 		if taken {
-			return wrap(op, store.ErrConflict)
+			return storeErrors.Wrap(op, store.ErrConflict)
 		}
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO policies (`+policyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING`,
-		p.ID, p.Name, string(p.RequestType), string(p.Level), p.Scope.AppID, orEmpty(p.Scope.Permissions),
+		p.ID, p.Name, string(p.RequestType), string(p.Level), p.Scope.AppID, pgstore.OrEmpty(p.Scope.Permissions),
 		p.ActiveVersion, p.LatestVersion, p.CreateTime, p.UpdateTime, p.CreateBy)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return wrap(op, store.ErrConflict)
+		return storeErrors.Wrap(op, store.ErrConflict)
 	}
 	if len(p.Scope.Permissions) > 0 {
-		_, err = t.ptx.Exec(ctx, `
+		_, err = t.PgTx.Exec(ctx, `
 			INSERT INTO policy_permissions (request_type, app_id, permission, policy_id)
 			SELECT $1, $2, unnest($3::text[]), $4`,
 			string(p.RequestType), p.Scope.AppID, p.Scope.Permissions, p.ID)
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	return nil
 }
 
 func (t *tx) UpdatePolicy(ctx context.Context, p domain.Policy) error {
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policies SET name = $2, active_version = $3, latest_version = $4, update_time = $5
 		WHERE id = $1`, p.ID, p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime)
 	if err != nil {
-		return wrap("update policy "+p.ID, err)
+		return storeErrors.Wrap("update policy "+p.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return wrap("update policy "+p.ID, store.ErrNotFound)
+		return storeErrors.Wrap("update policy "+p.ID, store.ErrNotFound)
 	}
 	return nil
 }

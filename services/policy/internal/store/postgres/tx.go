@@ -5,18 +5,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
-
-// tx is a store.Tx on one pgx transaction; its reads see its own writes.
-type tx struct {
-	reader
-	ptx pgx.Tx
-}
-
-var _ store.Tx = (*tx)(nil)
 
 // policiesLock keys the advisory lock that LockPolicies takes.
 const policiesLock = "grantflow.policy.policies"
@@ -24,36 +15,31 @@ const policiesLock = "grantflow.policy.policies"
 // LockPolicies takes the policies' advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockPolicies(ctx context.Context) error {
-	_, err := t.ptx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", policiesLock)
-	return wrap("lock policies", err)
+	_, err := t.PgTx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", policiesLock)
+	return storeErrors.Wrap("lock policies", err)
 }
 
 // BumpGeneration increments the index generation (its row lock orders concurrent bumps
 // by commit) and logs the change.
 func (t *tx) BumpGeneration(ctx context.Context, policyID string) (int64, error) {
 	const op = "bump index generation"
-	gen, err := one(ctx, t.q, op, pgx.RowTo[int64],
+	gen, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64],
 		"UPDATE policy_index_generation SET generation = generation + 1 RETURNING generation")
 	if err != nil {
 		return 0, err
 	}
-	_, err = t.ptx.Exec(ctx, "INSERT INTO policy_index_changes (generation, policy_id) VALUES ($1, $2)", gen, policyID)
-	return gen, wrap(op, err)
+	_, err = t.PgTx.Exec(ctx, "INSERT INTO policy_index_changes (generation, policy_id) VALUES ($1, $2)", gen, policyID)
+	return gen, storeErrors.Wrap(op, err)
 }
 
 func (r reader) Generation(ctx context.Context) (int64, error) {
 	var gen int64
 	err := r.q.QueryRow(ctx, "SELECT generation FROM policy_index_generation").Scan(&gen)
-	return gen, wrap("index generation", err)
+	return gen, storeErrors.Wrap("index generation", err)
 }
 
 func (r reader) Changes(ctx context.Context, after int64, n int) ([]store.Change, error) {
-	return all(ctx, r.q, "index changes", pgx.RowToStructByPos[store.Change],
+	return pgstore.All(ctx, r.q, "index changes", pgx.RowToStructByPos[store.Change],
 		"SELECT generation, policy_id FROM policy_index_changes WHERE generation > $1 ORDER BY generation LIMIT $2",
-		after, limit(n))
-}
-
-// Emit appends ev to the outbox for sinks, in the transaction.
-func (t *tx) Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error {
-	return pgoutbox.Append(ctx, t.ptx, sinks, ev)
+		after, pgstore.Limit(n))
 }

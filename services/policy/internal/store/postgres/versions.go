@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -35,7 +36,7 @@ func (r *versionRow) fields() []any {
 func (r *versionRow) finish() (domain.Version, error) {
 	v := r.v
 	v.CreateTime, v.UpdateTime = v.CreateTime.UTC(), v.UpdateTime.UTC()
-	v.ActivateTime, v.RetireTime = timeOf(r.activated), timeOf(r.retired)
+	v.ActivateTime, v.RetireTime = pgstore.TimeOf(r.activated), pgstore.TimeOf(r.retired)
 	if err := json.Unmarshal(r.workflow, &v.Workflow); err != nil {
 		return v, fmt.Errorf("decode workflow of policy %s version %d: %w", v.PolicyID, v.Version, err)
 	}
@@ -65,18 +66,18 @@ func scanActive(row pgx.CollectableRow) (domain.Active, error) {
 }
 
 func (r reader) GetVersion(ctx context.Context, policyID string, version int64) (domain.Version, error) {
-	return one(ctx, r.q, "get policy "+policyID+" version "+strconv.FormatInt(version, 10), scanVersion,
+	return pgstore.One(ctx, r.q, "get policy "+policyID+" version "+strconv.FormatInt(version, 10), scanVersion,
 		"SELECT "+versionColumns+" FROM policy_versions WHERE policy_id = $1 AND version = $2", policyID, version)
 }
 
 func (r reader) ListVersions(ctx context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
-	return all(ctx, r.q, "list versions of policy "+policyID, scanVersion, `
+	return pgstore.All(ctx, r.q, "list versions of policy "+policyID, scanVersion, `
 		SELECT `+versionColumns+` FROM policy_versions
-		WHERE policy_id = $1 AND version > $2 ORDER BY version LIMIT $3`, policyID, p.After, limit(p.Size))
+		WHERE policy_id = $1 AND version > $2 ORDER BY version LIMIT $3`, policyID, p.After, pgstore.Limit(p.Size))
 }
 
 func (r reader) ActivePolicies(ctx context.Context) ([]domain.Active, error) {
-	return all(ctx, r.q, "active policies", scanActive, `
+	return pgstore.All(ctx, r.q, "active policies", scanActive, `
 		SELECT `+policyColumnsOf("p")+`, `+versionColumnsOf("v")+`
 		FROM policies p JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.active_version
 		WHERE p.active_version > 0 ORDER BY p.id`)
@@ -84,15 +85,15 @@ func (r reader) ActivePolicies(ctx context.Context) ([]domain.Active, error) {
 
 func (r reader) PolicyStates(ctx context.Context, ids []string) ([]domain.Update, error) {
 	const op = "policy states"
-	policies, err := all(ctx, r.q, op, scanPolicy,
-		"SELECT "+policyColumns+" FROM policies WHERE id = ANY($1) ORDER BY id", orEmpty(ids))
+	policies, err := pgstore.All(ctx, r.q, op, scanPolicy,
+		"SELECT "+policyColumns+" FROM policies WHERE id = ANY($1) ORDER BY id", pgstore.OrEmpty(ids))
 	if err != nil {
 		return nil, err
 	}
-	actives, err := all(ctx, r.q, op, scanActive, `
+	actives, err := pgstore.All(ctx, r.q, op, scanActive, `
 		SELECT `+policyColumnsOf("p")+`, `+versionColumnsOf("v")+`
 		FROM policies p JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.active_version
-		WHERE p.id = ANY($1)`, orEmpty(ids))
+		WHERE p.id = ANY($1)`, pgstore.OrEmpty(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -114,21 +115,21 @@ func versionOp(what, policyID string, n int64) string {
 func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 	op := versionOp("create", v.PolicyID, v.Version)
 	if v.State != domain.StateDraft {
-		return wrap(op, store.ErrImmutable)
+		return storeErrors.Wrap(op, store.ErrImmutable)
 	}
 	wf, err := json.Marshal(v.Workflow)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO policy_versions (`+versionColumns+`)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
 		WHERE EXISTS (SELECT 1 FROM policies WHERE id = $1)
 		ON CONFLICT DO NOTHING`,
 		v.PolicyID, v.Version, string(v.State), wf, v.CreateTime, v.UpdateTime,
-		nullTime(v.ActivateTime), nullTime(v.RetireTime), v.CreateBy, v.Revision)
+		pgstore.NullTime(v.ActivateTime), pgstore.NullTime(v.RetireTime), v.CreateBy, v.Revision)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -136,35 +137,35 @@ func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 	if _, err := t.GetPolicy(ctx, v.PolicyID); err != nil {
 		return err
 	}
-	return wrap(op, store.ErrConflict)
+	return storeErrors.Wrap(op, store.ErrConflict)
 }
 
 // refused explains why a filtered write of a version changed no row: the version is
 // missing (ErrNotFound), in the wrong state (ErrImmutable), or else conflict.
 func (t *tx) refused(ctx context.Context, op, policyID string, n int64, wantState domain.State) error {
-	state, err := one(ctx, t.q, op, pgx.RowTo[string],
+	state, err := pgstore.One(ctx, t.q, op, pgx.RowTo[string],
 		"SELECT state FROM policy_versions WHERE policy_id = $1 AND version = $2", policyID, n)
 	if err != nil {
 		return err
 	}
 	if domain.State(state) != wantState {
-		return wrap(op, store.ErrImmutable)
+		return storeErrors.Wrap(op, store.ErrImmutable)
 	}
-	return wrap(op, store.ErrConflict)
+	return storeErrors.Wrap(op, store.ErrConflict)
 }
 
 func (t *tx) UpdateVersion(ctx context.Context, v domain.Version) error {
 	op := versionOp("update", v.PolicyID, v.Version)
 	wf, err := json.Marshal(v.Workflow)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET workflow = $3, update_time = $4, revision = $5
 		WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT' AND revision = $5::bigint - 1`,
 		v.PolicyID, v.Version, wf, v.UpdateTime, v.Revision)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -174,10 +175,10 @@ func (t *tx) UpdateVersion(ctx context.Context, v domain.Version) error {
 
 func (t *tx) DeleteVersion(ctx context.Context, policyID string, n int64) error {
 	op := versionOp("delete", policyID, n)
-	tag, err := t.ptx.Exec(ctx,
+	tag, err := t.PgTx.Exec(ctx,
 		"DELETE FROM policy_versions WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT'", policyID, n)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -187,13 +188,13 @@ func (t *tx) DeleteVersion(ctx context.Context, policyID string, n int64) error 
 
 func (t *tx) ActivateVersion(ctx context.Context, policyID string, n int64, at time.Time) error {
 	op := versionOp("activate", policyID, n)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET state = 'ACTIVE', activate_time = $3
 		WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT'
 		  AND NOT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = $1 AND state = 'ACTIVE')`,
 		policyID, n, at)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -203,11 +204,11 @@ func (t *tx) ActivateVersion(ctx context.Context, policyID string, n int64, at t
 
 func (t *tx) RetireVersion(ctx context.Context, policyID string, n int64, at time.Time) error {
 	op := versionOp("retire", policyID, n)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET state = 'RETIRED', retire_time = $3
 		WHERE policy_id = $1 AND version = $2 AND state = 'ACTIVE'`, policyID, n, at)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil

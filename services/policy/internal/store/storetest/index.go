@@ -5,16 +5,17 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
 func testGeneration(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	check(t, "initial generation", must(s.Generation(ctx))(t), int64(0))
-	check(t, "initial changes", must(s.Changes(ctx, 0, 10))(t), []store.Change{})
+	storetestkit.Check(t, "initial generation", storetestkit.Must(s.Generation(ctx))(t), int64(0))
+	storetestkit.Check(t, "initial changes", storetestkit.Must(s.Changes(ctx, 0, 10))(t), []store.Change{})
 	var got []int64
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, id := range []string{"a", "b"} {
 			g, err := tx.BumpGeneration(ctx, id)
 			if err != nil {
@@ -24,10 +25,10 @@ func testGeneration(t *testing.T, s store.Store) {
 		}
 		// The transaction sees its own bumps.
 		g, err := tx.Generation(ctx)
-		check(t, "generation in tx", g, int64(2))
+		storetestkit.Check(t, "generation in tx", g, int64(2))
 		return err
 	})
-	check(t, "bumps", got, []int64{1, 2})
+	storetestkit.Check(t, "bumps", got, []int64{1, 2})
 	// A rolled back bump leaves nothing.
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.BumpGeneration(ctx, "c"); err != nil {
@@ -38,11 +39,11 @@ func testGeneration(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Fatal("the closure's error was lost")
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.BumpGeneration(ctx, "a"); return err })
-	check(t, "generation", must(s.Generation(ctx))(t), int64(3))
-	check(t, "changes", must(s.Changes(ctx, 0, 0))(t), []store.Change{{Generation: 1, PolicyID: "a"}, {Generation: 2, PolicyID: "b"}, {Generation: 3, PolicyID: "a"}})
-	check(t, "changes after 1, limit 1", must(s.Changes(ctx, 1, 1))(t), []store.Change{{Generation: 2, PolicyID: "b"}})
-	check(t, "changes after the last", must(s.Changes(ctx, 3, 10))(t), []store.Change{})
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.BumpGeneration(ctx, "a"); return err })
+	storetestkit.Check(t, "generation", storetestkit.Must(s.Generation(ctx))(t), int64(3))
+	storetestkit.Check(t, "changes", storetestkit.Must(s.Changes(ctx, 0, 0))(t), []store.Change{{Generation: 1, PolicyID: "a"}, {Generation: 2, PolicyID: "b"}, {Generation: 3, PolicyID: "a"}})
+	storetestkit.Check(t, "changes after 1, limit 1", storetestkit.Must(s.Changes(ctx, 1, 1))(t), []store.Change{{Generation: 2, PolicyID: "b"}})
+	storetestkit.Check(t, "changes after the last", storetestkit.Must(s.Changes(ctx, 3, 10))(t), []store.Change{})
 }
 
 func testActivePolicies(t *testing.T, s store.Store) {
@@ -56,15 +57,15 @@ func testActivePolicies(t *testing.T, s store.Store) {
 	activate(t, s, "p1", 1)
 	activate(t, s, "p1", 2)
 	activate(t, s, "p2", 1)
-	actives := must(s.ActivePolicies(ctx))(t)
+	actives := storetestkit.Must(s.ActivePolicies(ctx))(t)
 	if len(actives) != 2 || actives[0].Policy.ID != "p1" || actives[1].Policy.ID != "p2" {
 		t.Fatalf("ActivePolicies = %+v", actives)
 	}
-	check(t, "p1's active version", actives[0].Version, must(s.GetVersion(ctx, "p1", 2))(t))
-	check(t, "p1", actives[0].Policy, must(s.GetPolicy(ctx, "p1"))(t))
-	check(t, "p2's scope", actives[1].Policy.Scope, domain.Scope{AppID: "figma", Permissions: []string{"admin"}})
+	storetestkit.Check(t, "p1's active version", actives[0].Version, storetestkit.Must(s.GetVersion(ctx, "p1", 2))(t))
+	storetestkit.Check(t, "p1", actives[0].Policy, storetestkit.Must(s.GetPolicy(ctx, "p1"))(t))
+	storetestkit.Check(t, "p2's scope", actives[1].Policy.Scope, domain.Scope{AppID: "figma", Permissions: []string{"admin"}})
 
-	states := must(s.PolicyStates(ctx, []string{"p3", "nope", "p2"}))(t)
+	states := storetestkit.Must(s.PolicyStates(ctx, []string{"p3", "nope", "p2"}))(t)
 	if len(states) != 2 {
 		t.Fatalf("PolicyStates = %+v", states)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -14,12 +15,12 @@ func testPolicyRoundTrip(t *testing.T, s store.Store) {
 	p := newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"editor", "admin"}})
 	p.ActiveVersion, p.LatestVersion = 0, 3
 	createPolicies(t, s, p)
-	check(t, "GetPolicy", must(s.GetPolicy(ctx, "p1"))(t), p)
+	storetestkit.Check(t, "GetPolicy", storetestkit.Must(s.GetPolicy(ctx, "p1"))(t), p)
 	g := newPolicy("g1", domain.RemoveAccess, domain.Scope{})
 	createPolicies(t, s, g)
-	check(t, "GetPolicy global", must(s.GetPolicy(ctx, "g1"))(t), g)
+	storetestkit.Check(t, "GetPolicy global", storetestkit.Must(s.GetPolicy(ctx, "g1"))(t), g)
 	_, err := s.GetPolicy(ctx, "nope")
-	wantErr(t, "GetPolicy(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetPolicy(missing)", err, store.ErrNotFound)
 }
 
 func testCreatePolicyDuplicateID(t *testing.T, s store.Store) {
@@ -27,7 +28,7 @@ func testCreatePolicyDuplicateID(t *testing.T, s store.Store) {
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.CreatePolicy(ctx, newPolicy("p1", domain.RemoveAccess, domain.Scope{AppID: "b"}))
 	})
-	wantErr(t, "duplicate id", err, store.ErrConflict)
+	storetestkit.WantErr(t, "duplicate id", err, store.ErrConflict)
 }
 
 func testScopeClaims(t *testing.T, s store.Store) {
@@ -53,9 +54,9 @@ func testScopeClaims(t *testing.T, s store.Store) {
 		newPolicy("figma-owner", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"viewer", "owner"}}),
 	} {
 		err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreatePolicy(ctx, p) })
-		wantErr(t, "overlapping "+p.ID, err, store.ErrConflict)
+		storetestkit.WantErr(t, "overlapping "+p.ID, err, store.ErrConflict)
 		_, err = s.GetPolicy(t.Context(), p.ID)
-		wantErr(t, "refused "+p.ID+" is absent", err, store.ErrNotFound)
+		storetestkit.WantErr(t, "refused "+p.ID+" is absent", err, store.ErrNotFound)
 	}
 	// A refused permission policy claimed none of its permissions.
 	createPolicies(t, s, newPolicy("figma-viewer", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"viewer"}}))
@@ -81,8 +82,8 @@ func testOverlappingPolicies(t *testing.T, s store.Store) {
 		{domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"owner", "admin", "x"}}, []string{"pa", "pb"}},
 		{domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"viewer"}}, []string{}},
 	} {
-		got := must(s.OverlappingPolicies(ctx, tc.rt, tc.scope.Level(), tc.scope))(t)
-		check(t, fmt.Sprintf("OverlappingPolicies(%s, %+v)", tc.rt, tc.scope), policyIDs(got), tc.want)
+		got := storetestkit.Must(s.OverlappingPolicies(ctx, tc.rt, tc.scope.Level(), tc.scope))(t)
+		storetestkit.Check(t, fmt.Sprintf("OverlappingPolicies(%s, %+v)", tc.rt, tc.scope), policyIDs(got), tc.want)
 	}
 }
 
@@ -91,16 +92,16 @@ func testUpdatePolicy(t *testing.T, s store.Store) {
 	p := newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma"})
 	createPolicies(t, s, p)
 	changed := p
-	changed.Name, changed.ActiveVersion, changed.LatestVersion, changed.UpdateTime = "Renamed", 2, 4, at(7)
+	changed.Name, changed.ActiveVersion, changed.LatestVersion, changed.UpdateTime = "Renamed", 2, 4, storetestkit.At(7)
 	changed.RequestType, changed.Scope, changed.Level = domain.RemoveAccess, domain.Scope{AppID: "slack"}, domain.LevelApp
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdatePolicy(ctx, changed) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdatePolicy(ctx, changed) })
 	want := p
-	want.Name, want.ActiveVersion, want.LatestVersion, want.UpdateTime = "Renamed", 2, 4, at(7)
-	check(t, "updated policy", must(s.GetPolicy(ctx, "p1"))(t), want)
+	want.Name, want.ActiveVersion, want.LatestVersion, want.UpdateTime = "Renamed", 2, 4, storetestkit.At(7)
+	storetestkit.Check(t, "updated policy", storetestkit.Must(s.GetPolicy(ctx, "p1"))(t), want)
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.UpdatePolicy(ctx, newPolicy("nope", domain.GrantAccess, domain.Scope{}))
 	})
-	wantErr(t, "UpdatePolicy(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "UpdatePolicy(missing)", err, store.ErrNotFound)
 }
 
 func testListPolicies(t *testing.T, s store.Store) {
@@ -112,20 +113,20 @@ func testListPolicies(t *testing.T, s store.Store) {
 		newPolicy("p2", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"admin"}}),
 		newPolicy("P4", domain.GrantAccess, domain.Scope{AppID: "slack"}),
 	)
-	all := must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)
-	check(t, "all, bytewise by id", policyIDs(all), []string{"P4", "p1", "p2", "p3", "p5"})
+	all := storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)
+	storetestkit.Check(t, "all, bytewise by id", policyIDs(all), []string{"P4", "p1", "p2", "p3", "p5"})
 	var pages [][]string
 	after := ""
 	for {
-		page := must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{Size: 2, After: after}))(t)
+		page := storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{Size: 2, After: after}))(t)
 		if len(page) == 0 {
 			break
 		}
 		pages = append(pages, policyIDs(page))
 		after = page[len(page)-1].ID
 	}
-	check(t, "pages", pages, [][]string{{"P4", "p1"}, {"p2", "p3"}, {"p5"}})
-	check(t, "by type", policyIDs(must(s.ListPolicies(ctx, store.PolicyFilter{RequestType: domain.GrantAccess}, store.Page{}))(t)), []string{"P4", "p1", "p2", "p3"})
-	check(t, "by app", policyIDs(must(s.ListPolicies(ctx, store.PolicyFilter{AppID: "figma"}, store.Page{}))(t)), []string{"p2", "p3", "p5"})
-	check(t, "by type and app", policyIDs(must(s.ListPolicies(ctx, store.PolicyFilter{RequestType: domain.GrantAccess, AppID: "figma"}, store.Page{Size: 1, After: "p2"}))(t)), []string{"p3"})
+	storetestkit.Check(t, "pages", pages, [][]string{{"P4", "p1"}, {"p2", "p3"}, {"p5"}})
+	storetestkit.Check(t, "by type", policyIDs(storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{RequestType: domain.GrantAccess}, store.Page{}))(t)), []string{"P4", "p1", "p2", "p3"})
+	storetestkit.Check(t, "by app", policyIDs(storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{AppID: "figma"}, store.Page{}))(t)), []string{"p2", "p3", "p5"})
+	storetestkit.Check(t, "by type and app", policyIDs(storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{RequestType: domain.GrantAccess, AppID: "figma"}, store.Page{Size: 1, After: "p2"}))(t)), []string{"p3"})
 }

@@ -3,18 +3,14 @@ package storetest
 import (
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
 // Run runs the contract suite. newStore is called once per test and must return an empty
 // store of the test's own; the tests run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, s store.Store)
-	}{
-		{"Ping", testPing},
-
+	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
 		{"PolicyRoundTrip", testPolicyRoundTrip},
 		{"CreatePolicyDuplicateID", testCreatePolicyDuplicateID},
 		{"ScopeClaimsRefuseOverlaps", testScopeClaims},
@@ -39,16 +35,5 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"EventsPendingOnlyAfterCommitInOrder", testEvents},
 		{"LockPoliciesSerializesTransactions", testLockPolicies},
 		{"ConcurrentDraftEditsOneWins", testConcurrentEdits},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
-}
-
-func testPing(t *testing.T, s store.Store) {
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
+	})
 }

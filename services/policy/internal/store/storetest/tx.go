@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -20,11 +21,11 @@ func testFailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"admin"}}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
 	activate(t, s, "p1", 1)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for what, err := range map[string]error{
 			"overlap":  tx.CreatePolicy(ctx, newPolicy("p2", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"admin"}})),
 			"delete":   tx.DeleteVersion(ctx, "p1", 1),
-			"activate": tx.ActivateVersion(ctx, "p1", 2, at(3)),
+			"activate": tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(3)),
 			"stale":    tx.UpdateVersion(ctx, newVersion("p1", 2)),
 			"dup":      tx.CreateVersion(ctx, newVersion("p1", 2)),
 		} {
@@ -34,7 +35,7 @@ func testFailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
 		}
 		return tx.CreatePolicy(ctx, newPolicy("p3", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"editor"}}))
 	})
-	must(s.GetPolicy(ctx, "p3"))(t)
+	storetestkit.Must(s.GetPolicy(ctx, "p3"))(t)
 }
 
 // snapshot is everything a reader can see of the fixture.
@@ -49,12 +50,12 @@ func snap(t *testing.T, s store.Store) snapshot {
 	t.Helper()
 	ctx := t.Context()
 	var out snapshot
-	out.Policies = must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)
+	out.Policies = storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)
 	for _, p := range out.Policies {
-		out.Versions = append(out.Versions, must(s.ListVersions(ctx, p.ID, store.VersionPage{}))(t)...)
+		out.Versions = append(out.Versions, storetestkit.Must(s.ListVersions(ctx, p.ID, store.VersionPage{}))(t)...)
 	}
-	out.Gen = must(s.Generation(ctx))(t)
-	out.Pending = len(must(s.Pending(ctx, "audit", 100))(t))
+	out.Gen = storetestkit.Must(s.Generation(ctx))(t)
+	out.Pending = len(storetestkit.Must(s.Pending(ctx, "audit", 100))(t))
 	return out
 }
 
@@ -67,8 +68,8 @@ func everything(fail func() error) func(ctx context.Context, tx store.Tx) error 
 			},
 			func() error { return tx.CreateVersion(ctx, newVersion("new", 1)) },
 			func() error { return tx.CreateVersion(ctx, newVersion("p1", 3)) },
-			func() error { return tx.RetireVersion(ctx, "p1", 1, at(20)) },
-			func() error { return tx.ActivateVersion(ctx, "p1", 2, at(20)) },
+			func() error { return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(20)) },
+			func() error { return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(20)) },
 			func() error {
 				p, err := tx.GetPolicy(ctx, "p1")
 				if err != nil {
@@ -108,7 +109,7 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	if err := s.InTx(t.Context(), everything(func() error { return boom })); !errors.Is(err, boom) {
 		t.Fatalf("InTx = %v, want the closure's error", err)
 	}
-	check(t, "after a failed closure", snap(t, s), before)
+	storetestkit.Check(t, "after a failed closure", snap(t, s), before)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
@@ -122,38 +123,38 @@ func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 		}()
 		_ = s.InTx(t.Context(), everything(func() error { panic("boom") }))
 	}()
-	check(t, "after a panicking closure", snap(t, s), before)
+	storetestkit.Check(t, "after a panicking closure", snap(t, s), before)
 }
 
 func testEvents(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, id := range []string{"e1", "e2"} {
 			if err := tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: id, Action: "policy.created", Subject: "policies/p", PolicyId: "p", PolicyVersion: 1}); err != nil {
 				return err
 			}
 		}
-		if got := must(s.Pending(ctx, "audit", 10))(t); len(got) != 0 {
+		if got := storetestkit.Must(s.Pending(ctx, "audit", 10))(t); len(got) != 0 {
 			t.Errorf("pending before commit: %d", len(got))
 		}
 		return nil
 	})
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "e3", Action: "policy.version.activated"})
 	})
-	got := must(s.Pending(ctx, "audit", 10))(t)
+	got := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
 	ids := make([]string, len(got))
 	for i, ev := range got {
 		ids[i] = ev.GetId()
 	}
-	check(t, "pending", ids, []string{"e1", "e2", "e3"})
+	storetestkit.Check(t, "pending", ids, []string{"e1", "e2", "e3"})
 	if got[0].GetPolicyId() != "p" || got[0].GetPolicyVersion() != 1 {
 		t.Errorf("event fields lost: %v", got[0])
 	}
 	if err := s.Ack(ctx, "audit", got[:2]); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "after ack", len(must(s.Pending(ctx, "audit", 10))(t)), 1)
+	storetestkit.Check(t, "after ack", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 1)
 }
 
 // testLockPolicies runs concurrent "create the global policy unless there is one"
@@ -194,7 +195,7 @@ func testLockPolicies(t *testing.T, s store.Store) {
 	if overlapped.Load() {
 		t.Error("two transactions held the policies lock at once")
 	}
-	check(t, "policies", len(must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)), 1)
+	storetestkit.Check(t, "policies", len(storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)), 1)
 }
 
 // testConcurrentEdits races edits of one draft from the same revision: exactly one wins.
@@ -231,5 +232,5 @@ func testConcurrentEdits(t *testing.T, s store.Store) {
 	if won < 0 {
 		t.Fatal("no writer won")
 	}
-	check(t, "winner's write", must(s.GetVersion(ctx, "p1", 1))(t).Workflow, workflow(fmt.Sprintf("writer %d", won)))
+	storetestkit.Check(t, "winner's write", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t).Workflow, workflow(fmt.Sprintf("writer %d", won)))
 }

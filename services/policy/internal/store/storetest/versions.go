@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -21,31 +22,33 @@ func testVersionRoundTrip(t *testing.T, s store.Store) {
 		ActionStep: domain.Step{Name: "Provision", Assignee: domain.Assignee{Kind: domain.Agent}},
 	}
 	createVersions(t, s, v)
-	check(t, "GetVersion", must(s.GetVersion(ctx, "p1", 1))(t), v)
+	storetestkit.Check(t, "GetVersion", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), v)
 	_, err := s.GetVersion(ctx, "p1", 2)
-	wantErr(t, "GetVersion(missing)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetVersion(missing)", err, store.ErrNotFound)
 	_, err = s.GetVersion(ctx, "nope", 1)
-	wantErr(t, "GetVersion(missing policy)", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetVersion(missing policy)", err, store.ErrNotFound)
 
 	activate(t, s, "p1", 1)
-	v.State, v.ActivateTime = domain.StateActive, at(8)
-	check(t, "activated", must(s.GetVersion(ctx, "p1", 1))(t), v)
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(9)) })
-	v.State, v.RetireTime = domain.StateRetired, at(9)
-	check(t, "retired", must(s.GetVersion(ctx, "p1", 1))(t), v)
+	v.State, v.ActivateTime = domain.StateActive, storetestkit.At(8)
+	storetestkit.Check(t, "activated", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), v)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(9))
+	})
+	v.State, v.RetireTime = domain.StateRetired, storetestkit.At(9)
+	storetestkit.Check(t, "retired", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), v)
 }
 
 func testCreateVersion(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1))
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, newVersion("p1", 1)) })
-	wantErr(t, "duplicate number", err, store.ErrConflict)
+	storetestkit.WantErr(t, "duplicate number", err, store.ErrConflict)
 	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, newVersion("nope", 1)) })
-	wantErr(t, "missing policy", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "missing policy", err, store.ErrNotFound)
 	born := newVersion("p1", 2)
 	born.State = domain.StateActive
 	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, born) })
-	wantErr(t, "born active", err, store.ErrImmutable)
+	storetestkit.WantErr(t, "born active", err, store.ErrImmutable)
 }
 
 func testUpdateDraft(t *testing.T, s store.Store) {
@@ -54,22 +57,22 @@ func testUpdateDraft(t *testing.T, s store.Store) {
 	v := newVersion("p1", 1)
 	createVersions(t, s, v)
 	edit := v
-	edit.Workflow, edit.UpdateTime, edit.Revision = workflow("One", "Two"), at(5), 2
+	edit.Workflow, edit.UpdateTime, edit.Revision = workflow("One", "Two"), storetestkit.At(5), 2
 	// Fields other than the workflow, update time and revision are not the edit's to change.
 	edit.CreateBy, edit.State = "someone else", domain.StateActive
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, edit) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, edit) })
 	want := v
-	want.Workflow, want.UpdateTime, want.Revision = workflow("One", "Two"), at(5), 2
-	check(t, "edited draft", must(s.GetVersion(ctx, "p1", 1))(t), want)
+	want.Workflow, want.UpdateTime, want.Revision = workflow("One", "Two"), storetestkit.At(5), 2
+	storetestkit.Check(t, "edited draft", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), want)
 
 	stale := want
 	stale.Workflow, stale.Revision = workflow("Stale"), 2
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, stale) })
-	wantErr(t, "stale revision", err, store.ErrConflict)
+	storetestkit.WantErr(t, "stale revision", err, store.ErrConflict)
 	missing := newVersion("p1", 9)
 	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, missing) })
-	wantErr(t, "missing version", err, store.ErrNotFound)
-	check(t, "after refusals", must(s.GetVersion(ctx, "p1", 1))(t), want)
+	storetestkit.WantErr(t, "missing version", err, store.ErrNotFound)
+	storetestkit.Check(t, "after refusals", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), want)
 }
 
 func testImmutable(t *testing.T, s store.Store) {
@@ -78,8 +81,8 @@ func testImmutable(t *testing.T, s store.Store) {
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
 	activate(t, s, "p1", 1)
 	activate(t, s, "p1", 2) // retires 1
-	retired := must(s.GetVersion(ctx, "p1", 1))(t)
-	active := must(s.GetVersion(ctx, "p1", 2))(t)
+	retired := storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t)
+	active := storetestkit.Must(s.GetVersion(ctx, "p1", 2))(t)
 	if retired.State != domain.StateRetired || active.State != domain.StateActive {
 		t.Fatalf("states %s, %s", retired.State, active.State)
 	}
@@ -87,59 +90,73 @@ func testImmutable(t *testing.T, s store.Store) {
 		edit := v
 		edit.Workflow, edit.Revision = workflow("Sneaky"), v.Revision+1
 		err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, edit) })
-		wantErr(t, "edit "+string(v.State), err, store.ErrImmutable)
+		storetestkit.WantErr(t, "edit "+string(v.State), err, store.ErrImmutable)
 		err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", v.Version) })
-		wantErr(t, "delete "+string(v.State), err, store.ErrImmutable)
-		err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", v.Version, at(10)) })
-		wantErr(t, "activate "+string(v.State), err, store.ErrImmutable)
+		storetestkit.WantErr(t, "delete "+string(v.State), err, store.ErrImmutable)
+		err = attempt(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.ActivateVersion(ctx, "p1", v.Version, storetestkit.At(10))
+		})
+		storetestkit.WantErr(t, "activate "+string(v.State), err, store.ErrImmutable)
 	}
-	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(10)) })
-	wantErr(t, "retire a retired version", err, store.ErrImmutable)
-	check(t, "retired unchanged", must(s.GetVersion(ctx, "p1", 1))(t), retired)
-	check(t, "active unchanged", must(s.GetVersion(ctx, "p1", 2))(t), active)
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(10))
+	})
+	storetestkit.WantErr(t, "retire a retired version", err, store.ErrImmutable)
+	storetestkit.Check(t, "retired unchanged", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), retired)
+	storetestkit.Check(t, "active unchanged", storetestkit.Must(s.GetVersion(ctx, "p1", 2))(t), active)
 }
 
 func testDeleteDraft(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", 2) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", 2) })
 	_, err := s.GetVersion(ctx, "p1", 2)
-	wantErr(t, "deleted draft", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "deleted draft", err, store.ErrNotFound)
 	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteVersion(ctx, "p1", 2) })
-	wantErr(t, "delete again", err, store.ErrNotFound)
-	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.RetireVersion(ctx, "p1", 1, at(3)) })
-	wantErr(t, "retire a draft", err, store.ErrImmutable)
+	storetestkit.WantErr(t, "delete again", err, store.ErrNotFound)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(3))
+	})
+	storetestkit.WantErr(t, "retire a draft", err, store.ErrImmutable)
 }
 
 func testOneActive(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2), newVersion("p2", 1))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 1, at(3)) })
-	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 2, at(4)) })
-	wantErr(t, "second active version", err, store.ErrConflict)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ActivateVersion(ctx, "p1", 1, storetestkit.At(3))
+	})
+	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(4))
+	})
+	storetestkit.WantErr(t, "second active version", err, store.ErrConflict)
 	// Another policy's versions are not in the way.
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p2", 1, at(4)) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ActivateVersion(ctx, "p2", 1, storetestkit.At(4))
+	})
 	// Retire, then activate, in one transaction.
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.RetireVersion(ctx, "p1", 1, at(5)); err != nil {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.RetireVersion(ctx, "p1", 1, storetestkit.At(5)); err != nil {
 			return err
 		}
-		return tx.ActivateVersion(ctx, "p1", 2, at(5))
+		return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(5))
 	})
-	check(t, "v1", must(s.GetVersion(ctx, "p1", 1))(t).State, domain.StateRetired)
-	check(t, "v2", must(s.GetVersion(ctx, "p1", 2))(t).State, domain.StateActive)
-	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ActivateVersion(ctx, "p1", 7, at(5)) })
-	wantErr(t, "activate missing", err, store.ErrNotFound)
+	storetestkit.Check(t, "v1", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t).State, domain.StateRetired)
+	storetestkit.Check(t, "v2", storetestkit.Must(s.GetVersion(ctx, "p1", 2))(t).State, domain.StateActive)
+	err = attempt(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ActivateVersion(ctx, "p1", 7, storetestkit.At(5))
+	})
+	storetestkit.WantErr(t, "activate missing", err, store.ErrNotFound)
 }
 
 func testListVersions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 3), newVersion("p1", 1), newVersion("p1", 10), newVersion("p1", 2), newVersion("p2", 1))
-	check(t, "all", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{}))(t)), []int64{1, 2, 3, 10})
-	check(t, "page", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 1}))(t)), []int64{2, 3})
-	check(t, "last page", versionNumbers(must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 3}))(t)), []int64{10})
-	check(t, "none", versionNumbers(must(s.ListVersions(ctx, "nope", store.VersionPage{}))(t)), []int64{})
+	storetestkit.Check(t, "all", versionNumbers(storetestkit.Must(s.ListVersions(ctx, "p1", store.VersionPage{}))(t)), []int64{1, 2, 3, 10})
+	storetestkit.Check(t, "page", versionNumbers(storetestkit.Must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 1}))(t)), []int64{2, 3})
+	storetestkit.Check(t, "last page", versionNumbers(storetestkit.Must(s.ListVersions(ctx, "p1", store.VersionPage{Size: 2, After: 3}))(t)), []int64{10})
+	storetestkit.Check(t, "none", versionNumbers(storetestkit.Must(s.ListVersions(ctx, "nope", store.VersionPage{}))(t)), []int64{})
 }

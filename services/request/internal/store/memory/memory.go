@@ -4,10 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -19,69 +17,37 @@ type state struct {
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
-	mu sync.RWMutex
-	st state
-	ob outbox.Memory
+	memstore.WithOutbox[state]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{st: state{requests: map[string]domain.Request{}, clients: map[string]string{}}}
+	return &Store{memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{}})}
 }
 
-// InTx runs fn holding the write lock; on error every write of fn is undone.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := &tx{state: &s.st, batch: s.ob.Begin()}
-	defer func() {
-		if r := recover(); r != nil {
-			t.rollback()
-			panic(r)
-		}
-		if err != nil {
-			t.rollback()
-			return
-		}
-		if cerr := t.batch.Commit(); cerr != nil {
-			t.rollback()
-			err = cerr
-		}
-	}()
-	return fn(ctx, t)
+// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
 }
-
-// Pending returns the oldest undelivered events of sink.
-func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
-	return s.ob.Pending(ctx, sink, limit)
-}
-
-// Ack removes delivered events of sink.
-func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
-	return s.ob.Ack(ctx, sink, evs)
-}
-
-func (s *Store) Ping(context.Context) error { return nil }
-func (s *Store) Close()                     {}
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.GetRequest(ctx, id)
+	st, done := s.Read()
+	defer done()
+	return st.GetRequest(ctx, id)
 }
 
 func (s *Store) GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.GetRequestByClientID(ctx, clientID)
+	st, done := s.Read()
+	defer done()
+	return st.GetRequestByClientID(ctx, clientID)
 }
 
 func (s *Store) ListRequests(ctx context.Context, f store.Filter, p store.Page) ([]domain.Request, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.ListRequests(ctx, f, p)
+	st, done := s.Read()
+	defer done()
+	return st.ListRequests(ctx, f, p)
 }
 
 func (st *state) GetRequest(_ context.Context, id string) (domain.Request, error) {
@@ -126,32 +92,13 @@ func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) (
 	return out, nil
 }
 
-// tx writes straight into the state and logs how to undo each write.
+// tx writes straight into the state and logs how to undo each write (memstore.Remember).
 type tx struct {
 	*state
-	batch *outbox.Batch
-	undo  []func()
+	*memstore.Tx
 }
 
 var _ store.Tx = (*tx)(nil)
-
-func (t *tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
-	}
-	t.undo = nil
-}
-
-func remember[K comparable, V any](t *tx, m map[K]V, k K) {
-	old, had := m[k]
-	t.undo = append(t.undo, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
-}
 
 // The write lock is held for the whole transaction: a lock is a read.
 func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error) {
@@ -166,10 +113,10 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 		if _, dup := t.clients[r.ClientID]; dup {
 			return store.ErrConflict
 		}
-		remember(t, t.clients, r.ClientID)
+		memstore.Remember(t.Tx, t.clients, r.ClientID)
 		t.clients[r.ClientID] = r.ID
 	}
-	remember(t, t.requests, r.ID)
+	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
 	return nil
 }
@@ -183,15 +130,7 @@ func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 		return store.ErrConflict
 	}
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
-	remember(t, t.requests, r.ID)
+	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
 	return nil
-}
-
-func (t *tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
-	return t.batch.MarkProcessed(eventID), nil
-}
-
-func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
-	return t.batch.Append(sinks, ev)
 }

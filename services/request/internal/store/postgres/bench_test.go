@@ -70,16 +70,16 @@ func BenchmarkRequestLog(b *testing.B) {
 	seeded := time.Since(start)
 	// What autovacuum leaves a table in: statistics, and a visibility map for index-only scans.
 	for _, q := range []string{"VACUUM ANALYZE requests", "VACUUM ANALYZE request_viewers"} {
-		if _, err := s.db.Pool().Exec(ctx, q); err != nil {
+		if _, err := s.DB().Pool().Exec(ctx, q); err != nil {
 			b.Fatal(err)
 		}
 	}
 	var viewers float64
-	if err := s.db.Pool().QueryRow(ctx, "SELECT count(*)::float8 / $1 FROM request_viewers", n).Scan(&viewers); err != nil {
+	if err := s.DB().Pool().QueryRow(ctx, "SELECT count(*)::float8 / $1 FROM request_viewers", n).Scan(&viewers); err != nil {
 		b.Fatal(err)
 	}
 	var sizes string
-	if err := s.db.Pool().QueryRow(ctx, `
+	if err := s.DB().Pool().QueryRow(ctx, `
 		SELECT format('requests %s (indexes %s), request_viewers %s (indexes %s)',
 			pg_size_pretty(pg_table_size('requests')), pg_size_pretty(pg_indexes_size('requests')),
 			pg_size_pretty(pg_table_size('request_viewers')), pg_size_pretty(pg_indexes_size('request_viewers')))`).Scan(&sizes); err != nil {
@@ -231,18 +231,18 @@ func seedRequests(b *testing.B, s *Store, n int) []string {
 			}
 			r.TaskIDs = []string{uuid.NewString(), uuid.NewString()}
 			ids = append(ids, r.ID)
-			reqRows = append(reqRows, []any{r.ID, nullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID,
+			reqRows = append(reqRows, []any{r.ID, pgstore.NullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID,
 				r.AppID, r.Permission, r.PreviousPermission, newAppOf(r.NewApp), r.Reason, r.Status, r.Stage, r.FailureReason,
 				r.PolicyID, r.PolicyVersion, r.PolicyLevel, wf, r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying,
-				r.TaskIDs, r.TargetManagerID, orEmpty(r.AppOwnerIDs), r.AssigneeIDs, r.CreateTime, r.UpdateTime, r.Version})
+				r.TaskIDs, r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), r.AssigneeIDs, r.CreateTime, r.UpdateTime, r.Version})
 			for _, v := range r.ViewerIDs() {
 				viewerRows = append(viewerRows, []any{v, r.ID, r.Status, r.Type, r.RequesterID, r.TargetUserID, r.AppID})
 			}
 		}
-		if _, err := s.db.Pool().CopyFrom(ctx, pgx.Identifier{"requests"}, cols, pgx.CopyFromRows(reqRows)); err != nil {
+		if _, err := s.DB().Pool().CopyFrom(ctx, pgx.Identifier{"requests"}, cols, pgx.CopyFromRows(reqRows)); err != nil {
 			b.Fatalf("copy requests: %v", err)
 		}
-		if _, err := s.db.Pool().CopyFrom(ctx, pgx.Identifier{"request_viewers"},
+		if _, err := s.DB().Pool().CopyFrom(ctx, pgx.Identifier{"request_viewers"},
 			[]string{"user_id", "request_id", "status", "type", "requester_id", "target_user_id", "app_id"}, pgx.CopyFromRows(viewerRows)); err != nil {
 			b.Fatalf("copy viewers: %v", err)
 		}
@@ -253,7 +253,7 @@ func seedRequests(b *testing.B, s *Store, n int) []string {
 // explain logs the plan of a list query as ListRequests sends it, first page.
 func explain(b *testing.B, s *Store, what string, f store.Filter) {
 	sql, args := listQuery(f, store.Page{Size: benchPage})
-	rows, err := s.db.Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	rows, err := s.DB().Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -125,18 +126,18 @@ func scanRequest(row pgx.CollectableRow) (domain.Request, error) {
 }
 
 func (r reader) GetRequest(ctx context.Context, id string) (domain.Request, error) {
-	return one(ctx, r.q, "get request "+id, scanRequest, "SELECT "+requestColumns+" FROM requests r WHERE r.id = $1", id)
+	return pgstore.One(ctx, r.q, "get request "+id, scanRequest, "SELECT "+requestColumns+" FROM requests r WHERE r.id = $1", id)
 }
 
 func (r reader) GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error) {
-	return one(ctx, r.q, "get request by client id", scanRequest,
+	return pgstore.One(ctx, r.q, "get request by client id", scanRequest,
 		"SELECT "+requestColumns+" FROM requests r WHERE r.client_id = $1", clientID)
 }
 
 // ListRequests reads the requests the filter selects, newest first (see listQuery).
 func (r reader) ListRequests(ctx context.Context, f store.Filter, p store.Page) ([]domain.Request, error) {
 	sql, args := listQuery(f, p)
-	return all(ctx, r.q, "list requests", scanRequest, sql, args...)
+	return pgstore.All(ctx, r.q, "list requests", scanRequest, sql, args...)
 }
 
 // listQuery builds ListRequests' statement from the filters present, ids descending, in
@@ -195,7 +196,7 @@ func listQuery(f store.Filter, p store.Page) (string, []any) {
 }
 
 func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error) {
-	return one(ctx, t.q, "lock request "+id, scanRequest,
+	return pgstore.One(ctx, t.q, "lock request "+id, scanRequest,
 		"SELECT "+requestColumns+" FROM requests r WHERE r.id = $1 FOR UPDATE", id)
 }
 
@@ -205,7 +206,7 @@ func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error)
 // id or client id makes this one wait for its end first; the transaction stays usable.
 func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 	op := "create request " + r.ID
-	n, err := one(ctx, t.q, op, pgx.RowTo[int64], `
+	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
 		WITH r AS (
 			INSERT INTO requests (id, client_id, body_hash, type, requester_id, target_user_id, app_id, permission,
 				previous_permission, new_app, reason, status, stage, failure_reason, policy_id, policy_version,
@@ -220,16 +221,16 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 			SELECT u, r.id, r.status, r.type, r.requester_id, r.target_user_id, r.app_id FROM r, unnest($30::text[]) AS u
 		)
 		SELECT count(*) FROM r`,
-		r.ID, nullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
+		r.ID, pgstore.NullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
 		r.PreviousPermission, newAppOf(r.NewApp), r.Reason, r.Status, r.Stage, r.FailureReason, r.PolicyID, r.PolicyVersion,
-		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, orEmpty(r.TaskIDs),
-		r.TargetManagerID, orEmpty(r.AppOwnerIDs), orEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
+		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
+		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs())
 	switch {
 	case err != nil:
 		return err
 	case n == 0:
-		return conflict(op)
+		return storeErrors.ConflictIn(op)
 	}
 	return nil
 }
@@ -239,7 +240,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 // columns, in one statement (a viewer row whose columns did not change is not rewritten).
 func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 	op := "update request " + r.ID
-	n, err := one(ctx, t.q, op, pgx.RowTo[int64], `
+	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
 		WITH r AS (
 			UPDATE requests SET type = $2, requester_id = $3, target_user_id = $4, app_id = $5, permission = $6,
 				previous_permission = $7, new_app = $8, reason = $9, status = $10, stage = $11, failure_reason = $12,
@@ -263,22 +264,11 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 		r.ID, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
 		r.PreviousPermission, newAppOf(r.NewApp), r.Reason, r.Status, r.Stage, r.FailureReason,
 		r.PolicyID, r.PolicyVersion, r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps,
-		r.StepIndex, r.StepOpened, r.Applying, orEmpty(r.TaskIDs), r.TargetManagerID,
-		orEmpty(r.AppOwnerIDs), orEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
+		r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs), r.TargetManagerID,
+		pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs())
-	if err != nil {
+	if err != nil || n == 1 {
 		return err
 	}
-	if n == 1 {
-		return nil
-	}
-	exists, err := one(ctx, t.q, op, pgx.RowTo[bool], "SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)", r.ID)
-	switch {
-	case err != nil:
-		return err
-	case exists:
-		return conflict(op)
-	default:
-		return notFound(op)
-	}
+	return pgstore.NotUpdated(ctx, t.q, op, "requests", r.ID)
 }

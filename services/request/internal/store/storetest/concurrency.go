@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
@@ -32,15 +33,15 @@ func testLockSerializes(t *testing.T, s store.Store) {
 			t.Errorf("writer %d: %v", i, err)
 		}
 	}
-	got := must(s.GetRequest(t.Context(), "r-1"))(t)
-	check(t, "version", got.Version, int64(1+writers))
-	check(t, "step index (incremented by each)", got.StepIndex, writers)
-	check(t, "task ids (one added by each)", len(got.TaskIDs), writers)
+	got := storetestkit.Must(s.GetRequest(t.Context(), "r-1"))(t)
+	storetestkit.Check(t, "version", got.Version, int64(1+writers))
+	storetestkit.Check(t, "step index (incremented by each)", got.StepIndex, writers)
+	storetestkit.Check(t, "task ids (one added by each)", len(got.TaskIDs), writers)
 	for i := range writers {
 		if !slices.Contains(got.TaskIDs, fmt.Sprintf("t-%02d", i)) {
 			t.Errorf("t-%02d lost", i)
 		}
-		check(t, fmt.Sprintf("u-%02d sees it", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), []string{"r-1"})
+		storetestkit.Check(t, fmt.Sprintf("u-%02d sees it", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), []string{"r-1"})
 	}
 }
 
@@ -76,14 +77,14 @@ func testConcurrentCreateClientID(t *testing.T, s store.Store) {
 	}))
 	ctx := t.Context()
 	want := fmt.Sprintf("r-%02d", winner)
-	check(t, "by client id", must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, want)
-	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{want})
+	storetestkit.Check(t, "by client id", storetestkit.Must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, want)
+	storetestkit.Check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{want})
 	for i := range writers {
 		var sees []string
 		if i == winner {
 			sees = []string{want}
 		}
-		check(t, fmt.Sprintf("u-%02d", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), sees)
+		storetestkit.Check(t, fmt.Sprintf("u-%02d", i), list(t, s, store.Filter{ViewerID: fmt.Sprintf("u-%02d", i)}, store.Page{}), sees)
 	}
 }
 
@@ -98,14 +99,14 @@ func testConcurrentCreateID(t *testing.T, s store.Store) {
 		})
 	}))
 	ctx := t.Context()
-	check(t, "client id", must(s.GetRequest(ctx, "r-1"))(t).ClientID, fmt.Sprintf("client-%02d", winner))
+	storetestkit.Check(t, "client id", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t).ClientID, fmt.Sprintf("client-%02d", winner))
 	for i := range writers {
 		_, err := s.GetRequestByClientID(ctx, fmt.Sprintf("client-%02d", i))
 		if i != winner {
-			wantErr(t, fmt.Sprintf("client-%02d", i), err, store.ErrNotFound)
+			storetestkit.WantErr(t, fmt.Sprintf("client-%02d", i), err, store.ErrNotFound)
 		}
 	}
-	check(t, "u-1", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-1"})
+	storetestkit.Check(t, "u-1", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-1"})
 }
 
 // testConcurrentMarkProcessed: of transactions marking one event at once, exactly one finds

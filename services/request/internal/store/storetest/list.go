@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -59,20 +60,20 @@ func testListFilters(t *testing.T, s store.Store) {
 		{"viewer and a filter it fails", store.Filter{ViewerID: "u-3", Status: domain.Cancelled}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			check(t, "ids", list(t, s, tc.f, store.Page{}), tc.want)
+			storetestkit.Check(t, "ids", list(t, s, tc.f, store.Page{}), tc.want)
 		})
 	}
 	// Every listed row is the whole request.
 	for _, f := range []store.Filter{{AppID: "a-2"}, {ViewerID: "owner-of-a-2"}, {ViewerID: "owner-of-a-2", Type: domain.ChangePermission}} {
-		got := must(s.ListRequests(ctx, f, store.Page{}))(t)
+		got := storetestkit.Must(s.ListRequests(ctx, f, store.Page{}))(t)
 		var want []domain.Request
 		for _, id := range ids(got) {
-			want = append(want, must(s.GetRequest(ctx, id))(t))
+			want = append(want, storetestkit.Must(s.GetRequest(ctx, id))(t))
 		}
 		if len(want) == 0 {
 			t.Errorf("%+v listed nothing", f)
 		}
-		check(t, fmt.Sprintf("rows of %+v", f), got, want)
+		storetestkit.Check(t, fmt.Sprintf("rows of %+v", f), got, want)
 	}
 }
 
@@ -101,15 +102,15 @@ func testListViewers(t *testing.T, s store.Store) {
 		"new-owner": nil,
 		"nobody":    nil,
 	} {
-		check(t, viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), want)
+		storetestkit.Check(t, viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), want)
 		for _, r := range []domain.Request{v1, v2, v3} {
 			if slices.Contains(want, r.ID) != slices.Contains(r.ViewerIDs(), viewer) {
 				t.Errorf("fixture: %s listed for %s disagrees with ViewerIDs %v", r.ID, viewer, r.ViewerIDs())
 			}
 		}
 	}
-	check(t, "asg, done", list(t, s, store.Filter{ViewerID: "asg", Status: domain.Done}, store.Page{}), []string{"v-3"})
-	check(t, "own-2, requested by tgt", list(t, s, store.Filter{ViewerID: "own-2", RequesterID: "tgt"}, store.Page{}), []string{"v-2"})
+	storetestkit.Check(t, "asg, done", list(t, s, store.Filter{ViewerID: "asg", Status: domain.Done}, store.Page{}), []string{"v-3"})
+	storetestkit.Check(t, "own-2, requested by tgt", list(t, s, store.Filter{ViewerID: "own-2", RequesterID: "tgt"}, store.Page{}), []string{"v-2"})
 }
 
 // testListViewersFollowUpdates: an update's ViewerIDs replace the request's viewers; a
@@ -126,28 +127,28 @@ func testListViewersFollowUpdates(t *testing.T, s store.Store) {
 		"u-1": {"r-1"}, "a-1": {"r-1"}, "a-2": {"r-1"}, "o-2": {"r-1"}, "m-2": {"r-1"},
 		"o-1": nil, "m-1": nil,
 	} {
-		check(t, viewer+" after update", list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), want)
+		storetestkit.Check(t, viewer+" after update", list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), want)
 	}
 
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		stale := r.Clone()
 		stale.AddAssignees("a-3")
-		wantErr(t, "stale update", tx.UpdateRequest(ctx, stale), store.ErrConflict)
+		storetestkit.WantErr(t, "stale update", tx.UpdateRequest(ctx, stale), store.ErrConflict)
 		missing := r.Clone()
 		missing.ID, missing.Version = "r-2", 2
 		missing.AddAssignees("a-4")
-		wantErr(t, "update of a missing request", tx.UpdateRequest(ctx, missing), store.ErrNotFound)
+		storetestkit.WantErr(t, "update of a missing request", tx.UpdateRequest(ctx, missing), store.ErrNotFound)
 		return nil
 	})
-	check(t, "a-3 after a stale update", list(t, s, store.Filter{ViewerID: "a-3"}, store.Page{}), nil)
-	check(t, "a-4 after an update of a missing request", list(t, s, store.Filter{ViewerID: "a-4"}, store.Page{}), nil)
+	storetestkit.Check(t, "a-3 after a stale update", list(t, s, store.Filter{ViewerID: "a-3"}, store.Page{}), nil)
+	storetestkit.Check(t, "a-4 after an update of a missing request", list(t, s, store.Filter{ViewerID: "a-4"}, store.Page{}), nil)
 
 	// A closed request is still listed for everyone who saw it, under its new status.
 	r.Close(domain.Done, "")
 	r.Version++
 	update(t, s, r)
-	check(t, "a-2 after close", list(t, s, store.Filter{ViewerID: "a-2", Status: domain.Done}, store.Page{}), []string{"r-1"})
-	check(t, "a-2 in progress after close", list(t, s, store.Filter{ViewerID: "a-2", Status: domain.InProgress}, store.Page{}), nil)
+	storetestkit.Check(t, "a-2 after close", list(t, s, store.Filter{ViewerID: "a-2", Status: domain.Done}, store.Page{}), []string{"r-1"})
+	storetestkit.Check(t, "a-2 in progress after close", list(t, s, store.Filter{ViewerID: "a-2", Status: domain.InProgress}, store.Page{}), nil)
 
 	// Every filter of a viewer's list reads the request as it is now.
 	r.Type, r.RequesterID, r.TargetUserID, r.AppID = domain.ChangePermission, "u-2", "u-3", "app-2"
@@ -165,7 +166,7 @@ func testListViewersFollowUpdates(t *testing.T, s store.Store) {
 		{store.Filter{ViewerID: "u-1"}, nil}, // no longer requester or target
 		{store.Filter{ViewerID: "u-2", Status: domain.Done}, []string{"r-1"}},
 	} {
-		check(t, fmt.Sprintf("%+v after changing the request", tc.f), list(t, s, tc.f, store.Page{}), tc.want)
+		storetestkit.Check(t, fmt.Sprintf("%+v after changing the request", tc.f), list(t, s, tc.f, store.Page{}), tc.want)
 	}
 }
 
@@ -216,13 +217,13 @@ func testListPaging(t *testing.T, s store.Store) {
 				}
 				before = page[len(page)-1]
 			}
-			check(t, fmt.Sprintf("pages of %d of %+v", size, tc.f), got, tc.want)
+			storetestkit.Check(t, fmt.Sprintf("pages of %d of %+v", size, tc.f), got, tc.want)
 		}
-		check(t, fmt.Sprintf("%+v, size 0", tc.f), list(t, s, tc.f, store.Page{}), tc.want)
-		check(t, fmt.Sprintf("%+v, size 0 before r-04", tc.f), list(t, s, tc.f, store.Page{Before: "r-04"}),
+		storetestkit.Check(t, fmt.Sprintf("%+v, size 0", tc.f), list(t, s, tc.f, store.Page{}), tc.want)
+		storetestkit.Check(t, fmt.Sprintf("%+v, size 0 before r-04", tc.f), list(t, s, tc.f, store.Page{Before: "r-04"}),
 			slices.DeleteFunc(slices.Clone(tc.want), func(id string) bool { return id >= "r-04" }))
 		// Before need not be a listed id.
-		check(t, fmt.Sprintf("%+v, 2 before r-055", tc.f), list(t, s, tc.f, store.Page{Size: 2, Before: "r-055"}),
+		storetestkit.Check(t, fmt.Sprintf("%+v, 2 before r-055", tc.f), list(t, s, tc.f, store.Page{Size: 2, Before: "r-055"}),
 			slices.DeleteFunc(slices.Clone(tc.want), func(id string) bool { return id >= "r-055" })[:2])
 	}
 }
@@ -240,7 +241,7 @@ func testListBytewise(t *testing.T, s store.Store) {
 	slices.Sort(want)
 	slices.Reverse(want)
 	for _, f := range []store.Filter{{}, {ViewerID: "u-1"}, {RequesterID: "u-1"}, {ViewerID: "u-1", Status: domain.InProgress}} {
-		check(t, fmt.Sprintf("%+v", f), list(t, s, f, store.Page{}), want)
+		storetestkit.Check(t, fmt.Sprintf("%+v", f), list(t, s, f, store.Page{}), want)
 		var got []string
 		before := ""
 		for range len(idList) + 1 {
@@ -251,6 +252,6 @@ func testListBytewise(t *testing.T, s store.Store) {
 			}
 			before = page[len(page)-1]
 		}
-		check(t, fmt.Sprintf("pages of %+v", f), got, want)
+		storetestkit.Check(t, fmt.Sprintf("pages of %+v", f), got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -13,26 +14,26 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	want := full("r-1", "client-1")
 	// The least a request holds: no client id, no new app, no lists, an empty workflow.
 	bare := domain.Request{ID: "r-2", Type: domain.ArchiveApp, RequesterID: "u-1", AppID: "app-9",
-		Status: domain.InProgress, Stage: domain.StageAction, CreateTime: at(3), UpdateTime: at(3), Version: 1}
+		Status: domain.InProgress, Stage: domain.StageAction, CreateTime: storetestkit.At(3), UpdateTime: storetestkit.At(3), Version: 1}
 	create(t, s, want, bare)
-	check(t, "GetRequest", must(s.GetRequest(ctx, "r-1"))(t), want)
-	gotBare := must(s.GetRequest(ctx, "r-2"))(t)
-	check(t, "GetRequest of a bare request", gotBare, bare)
+	storetestkit.Check(t, "GetRequest", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), want)
+	gotBare := storetestkit.Must(s.GetRequest(ctx, "r-2"))(t)
+	storetestkit.Check(t, "GetRequest of a bare request", gotBare, bare)
 	if gotBare.NewApp != nil {
 		t.Errorf("NewApp = %+v, want nil", gotBare.NewApp)
 	}
 	_, err := s.GetRequest(ctx, "nope")
-	wantErr(t, "GetRequest missing", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetRequest missing", err, store.ErrNotFound)
 
 	// A read copy is the caller's: changing it changes nothing stored.
-	got := must(s.GetRequest(ctx, "r-1"))(t)
+	got := storetestkit.Must(s.GetRequest(ctx, "r-1"))(t)
 	got.TaskIDs[0], got.AppOwnerIDs[0], got.AssigneeIDs[0] = "x", "x", "x"
 	got.NewApp.OwnerIDs[0], got.NewApp.Permissions[0].Name = "x", "x"
 	got.Workflow.ReviewSteps[0] = domain.Step{Name: "x"}
-	check(t, "GetRequest after changing a copy", must(s.GetRequest(ctx, "r-1"))(t), want)
-	listed := must(s.ListRequests(ctx, store.Filter{}, store.Page{}))(t)
+	storetestkit.Check(t, "GetRequest after changing a copy", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), want)
+	listed := storetestkit.Must(s.ListRequests(ctx, store.Filter{}, store.Page{}))(t)
 	listed[1].TaskIDs[0] = "x"
-	check(t, "ListRequests after changing a copy", must(s.ListRequests(ctx, store.Filter{}, store.Page{}))(t), []domain.Request{bare, want})
+	storetestkit.Check(t, "ListRequests after changing a copy", storetestkit.Must(s.ListRequests(ctx, store.Filter{}, store.Page{}))(t), []domain.Request{bare, want})
 }
 
 func testByClientID(t *testing.T, s store.Store) {
@@ -41,12 +42,12 @@ func testByClientID(t *testing.T, s store.Store) {
 	// Any number of requests may come without a client id.
 	noID1, noID2 := grant("r-2", "u-1", "u-1", "app-1"), grant("r-3", "u-1", "u-1", "app-2")
 	create(t, s, withID, noID1, noID2)
-	check(t, "by client id", must(s.GetRequestByClientID(ctx, "client-1"))(t), withID)
+	storetestkit.Check(t, "by client id", storetestkit.Must(s.GetRequestByClientID(ctx, "client-1"))(t), withID)
 	_, err := s.GetRequestByClientID(ctx, "client-2")
-	wantErr(t, "unknown client id", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "unknown client id", err, store.ErrNotFound)
 	_, err = s.GetRequestByClientID(ctx, "")
-	wantErr(t, "empty client id", err, store.ErrNotFound)
-	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-3", "r-2", "r-1"})
+	storetestkit.WantErr(t, "empty client id", err, store.ErrNotFound)
+	storetestkit.Check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-3", "r-2", "r-1"})
 }
 
 func testCreateDuplicate(t *testing.T, s store.Store) {
@@ -54,13 +55,13 @@ func testCreateDuplicate(t *testing.T, s store.Store) {
 	orig := grant("r-1", "u-1", "u-1", "app-1")
 	orig.ClientID = "client-1"
 	create(t, s, orig)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		dupID := grant("r-1", "ghost-1", "ghost-1", "app-1")
 		dupID.ClientID = "client-9"
-		wantErr(t, "duplicate id", tx.CreateRequest(ctx, dupID), store.ErrConflict)
+		storetestkit.WantErr(t, "duplicate id", tx.CreateRequest(ctx, dupID), store.ErrConflict)
 		dupClient := grant("r-2", "ghost-2", "ghost-2", "app-1")
 		dupClient.ClientID = "client-1"
-		wantErr(t, "duplicate client id", tx.CreateRequest(ctx, dupClient), store.ErrConflict)
+		storetestkit.WantErr(t, "duplicate client id", tx.CreateRequest(ctx, dupClient), store.ErrConflict)
 		// The transaction is still usable after a refused create.
 		ok := grant("r-3", "u-1", "u-1", "app-1")
 		ok.ClientID = "client-3"
@@ -68,18 +69,18 @@ func testCreateDuplicate(t *testing.T, s store.Store) {
 			return err
 		}
 		got, err := tx.GetRequest(ctx, "r-3")
-		check(t, "in tx", got.ClientID, "client-3")
+		storetestkit.Check(t, "in tx", got.ClientID, "client-3")
 		return err
 	})
-	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-3", "r-1"})
-	check(t, "the original", must(s.GetRequest(ctx, "r-1"))(t), orig)
-	check(t, "client-1", must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, "r-1")
+	storetestkit.Check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-3", "r-1"})
+	storetestkit.Check(t, "the original", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), orig)
+	storetestkit.Check(t, "client-1", storetestkit.Must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, "r-1")
 	_, err := s.GetRequestByClientID(ctx, "client-9")
-	wantErr(t, "client id of a refused create", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "client id of a refused create", err, store.ErrNotFound)
 	for _, ghost := range []string{"ghost-1", "ghost-2", "mgr-of-ghost-1"} {
-		check(t, ghost+" sees nothing", list(t, s, store.Filter{ViewerID: ghost}, store.Page{}), nil)
+		storetestkit.Check(t, ghost+" sees nothing", list(t, s, store.Filter{ViewerID: ghost}, store.Page{}), nil)
 	}
-	check(t, "u-1 sees no ghost rows", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-3", "r-1"})
+	storetestkit.Check(t, "u-1 sees no ghost rows", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-3", "r-1"})
 }
 
 func testUpdate(t *testing.T, s store.Store) {
@@ -91,36 +92,36 @@ func testUpdate(t *testing.T, s store.Store) {
 	next := orig.Clone()
 	next.AddTasks("t-1", "t-2")
 	next.AddAssignees("u-9")
-	next.StepOpened, next.UpdateTime, next.Version = true, at(5), 2
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	next.StepOpened, next.UpdateTime, next.Version = true, storetestkit.At(5), 2
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, v := range []int64{1, 3, 9} {
 			stale := next.Clone()
 			stale.Version = v
-			wantErr(t, "stale version", tx.UpdateRequest(ctx, stale), store.ErrConflict)
+			storetestkit.WantErr(t, "stale version", tx.UpdateRequest(ctx, stale), store.ErrConflict)
 		}
 		missing := next.Clone()
 		missing.ID = "nope"
-		wantErr(t, "missing request", tx.UpdateRequest(ctx, missing), store.ErrNotFound)
+		storetestkit.WantErr(t, "missing request", tx.UpdateRequest(ctx, missing), store.ErrNotFound)
 		return nil
 	})
-	check(t, "after refused updates", must(s.GetRequest(ctx, "r-1"))(t), orig)
+	storetestkit.Check(t, "after refused updates", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), orig)
 
 	// The client id and body hash are the submit's: an update never changes them.
 	carried := next.Clone()
 	carried.ClientID, carried.BodyHash = "client-2", "other"
 	update(t, s, carried)
-	check(t, "after update", must(s.GetRequest(ctx, "r-1"))(t), next)
-	check(t, "by client id after update", must(s.GetRequestByClientID(ctx, "client-1"))(t), next)
+	storetestkit.Check(t, "after update", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), next)
+	storetestkit.Check(t, "by client id after update", storetestkit.Must(s.GetRequestByClientID(ctx, "client-1"))(t), next)
 	_, err := s.GetRequestByClientID(ctx, "client-2")
-	wantErr(t, "client id an update carried", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "client id an update carried", err, store.ErrNotFound)
 
 	// Every other field is the update's.
 	last := full("r-1", "ignored")
 	last.ClientID, last.BodyHash, last.Version = orig.ClientID, orig.BodyHash, 3
 	update(t, s, last)
-	check(t, "after a second update", must(s.GetRequest(ctx, "r-1"))(t), last)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
-		wantErr(t, "replayed update", tx.UpdateRequest(ctx, last), store.ErrConflict)
+	storetestkit.Check(t, "after a second update", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t), last)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		storetestkit.WantErr(t, "replayed update", tx.UpdateRequest(ctx, last), store.ErrConflict)
 		return nil
 	})
 }
@@ -128,16 +129,16 @@ func testUpdate(t *testing.T, s store.Store) {
 func testLockRequest(t *testing.T, s store.Store) {
 	want := full("r-1", "client-1")
 	create(t, s, want)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		_, err := tx.LockRequest(ctx, "nope")
-		wantErr(t, "lock missing", err, store.ErrNotFound)
+		storetestkit.WantErr(t, "lock missing", err, store.ErrNotFound)
 		got, err := tx.LockRequest(ctx, "r-1")
 		if err != nil {
 			return err
 		}
-		check(t, "locked", got, want)
+		storetestkit.Check(t, "locked", got, want)
 		got.Version++
 		return tx.UpdateRequest(ctx, got)
 	})
-	check(t, "version", must(s.GetRequest(t.Context(), "r-1"))(t).Version, want.Version+1)
+	storetestkit.Check(t, "version", storetestkit.Must(s.GetRequest(t.Context(), "r-1"))(t).Version, want.Version+1)
 }

@@ -3,18 +3,14 @@ package storetest
 import (
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
 // Run runs the contract suite. newStore is called once per test and must return an empty
 // store of the test's own; the tests run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, s store.Store)
-	}{
-		{"Ping", testPing},
-
+	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
 		{"RequestRoundTrip", testRoundTrip},
 		{"GetRequestByClientID", testByClientID},
 		{"CreateRequestDuplicateIDOrClientID", testCreateDuplicate},
@@ -37,16 +33,5 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentCreateSameClientIDOneWins", testConcurrentCreateClientID},
 		{"ConcurrentCreateSameIDOneWins", testConcurrentCreateID},
 		{"ConcurrentMarkProcessedOneNew", testConcurrentMarkProcessed},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
-}
-
-func testPing(t *testing.T, s store.Store) {
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
+	})
 }

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
 func testTxReadsOwnWrites(t *testing.T, s store.Store) {
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		r := grant("r-1", "u-1", "u-1", "app")
 		r.ClientID = "client-1"
 		if err := tx.CreateRequest(ctx, r); err != nil {
@@ -21,13 +22,13 @@ func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		check(t, "get in tx", got, r)
+		storetestkit.Check(t, "get in tx", got, r)
 		if got, err = tx.GetRequestByClientID(ctx, "client-1"); err != nil {
 			return err
 		}
-		check(t, "by client id in tx", got, r)
-		check(t, "list in tx", list(t, tx, store.Filter{}, store.Page{}), []string{"r-1"})
-		check(t, "viewer list in tx", list(t, tx, store.Filter{ViewerID: "u-1"}, store.Page{Size: 10}), []string{"r-1"})
+		storetestkit.Check(t, "by client id in tx", got, r)
+		storetestkit.Check(t, "list in tx", list(t, tx, store.Filter{}, store.Page{}), []string{"r-1"})
+		storetestkit.Check(t, "viewer list in tx", list(t, tx, store.Filter{ViewerID: "u-1"}, store.Page{Size: 10}), []string{"r-1"})
 		locked, err := tx.LockRequest(ctx, "r-1")
 		if err != nil {
 			return err
@@ -40,9 +41,9 @@ func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 		if got, err = tx.GetRequest(ctx, "r-1"); err != nil {
 			return err
 		}
-		check(t, "get after update in tx", got, locked)
-		check(t, "new viewer in tx", list(t, tx, store.Filter{ViewerID: "u-9"}, store.Page{}), []string{"r-1"})
-		check(t, "status in tx", list(t, tx, store.Filter{Status: domain.Done}, store.Page{}), []string{"r-1"})
+		storetestkit.Check(t, "get after update in tx", got, locked)
+		storetestkit.Check(t, "new viewer in tx", list(t, tx, store.Filter{ViewerID: "u-9"}, store.Page{}), []string{"r-1"})
+		storetestkit.Check(t, "status in tx", list(t, tx, store.Filter{Status: domain.Done}, store.Page{}), []string{"r-1"})
 		return nil
 	})
 }
@@ -54,7 +55,7 @@ func seedForRollback(t *testing.T, s store.Store) domain.Request {
 	r := grant("r-0", "u-0", "u-0", "app")
 	r.ClientID = "client-0"
 	create(t, s, r)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-0", Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-0"})
 	})
 	return r
@@ -91,22 +92,22 @@ func assertNothing(t *testing.T, s store.Store, orig domain.Request) {
 	t.Helper()
 	ctx := t.Context()
 	_, err := s.GetRequest(ctx, "r-x")
-	wantErr(t, "created request", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "created request", err, store.ErrNotFound)
 	_, err = s.GetRequestByClientID(ctx, "client-x")
-	wantErr(t, "its client id", err, store.ErrNotFound)
-	check(t, "updated request", must(s.GetRequest(ctx, "r-0"))(t), orig)
-	check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-0"})
-	check(t, "done", list(t, s, store.Filter{Status: domain.Done}, store.Page{}), nil)
+	storetestkit.WantErr(t, "its client id", err, store.ErrNotFound)
+	storetestkit.Check(t, "updated request", storetestkit.Must(s.GetRequest(ctx, "r-0"))(t), orig)
+	storetestkit.Check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-0"})
+	storetestkit.Check(t, "done", list(t, s, store.Filter{Status: domain.Done}, store.Page{}), nil)
 	for _, viewer := range []string{"u-x", "late"} {
-		check(t, "viewer "+viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), nil)
+		storetestkit.Check(t, "viewer "+viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), nil)
 	}
-	check(t, "pending audit", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0"})
-	check(t, "pending task", evIDs(must(s.Pending(ctx, "task", 10))(t)), nil)
+	storetestkit.Check(t, "pending audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0"})
+	storetestkit.Check(t, "pending task", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
 	// The id, the client id, the version and the processed mark are free again.
-	write(t, s, fullChange)
-	check(t, "requests after the change", list(t, s, store.Filter{}, store.Page{}), []string{"r-x", "r-0"})
-	check(t, "late sees r-0", list(t, s, store.Filter{ViewerID: "late"}, store.Page{}), []string{"r-0"})
-	check(t, "pending audit after the change", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
+	storetestkit.Write(t, s, fullChange)
+	storetestkit.Check(t, "requests after the change", list(t, s, store.Filter{}, store.Page{}), []string{"r-x", "r-0"})
+	storetestkit.Check(t, "late sees r-0", list(t, s, store.Filter{ViewerID: "late"}, store.Page{}), []string{"r-0"})
+	storetestkit.Check(t, "pending audit after the change", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
 }
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
@@ -117,7 +118,7 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 		}
 		return errBoom
 	})
-	wantErr(t, "InTx", err, errBoom)
+	storetestkit.WantErr(t, "InTx", err, errBoom)
 	assertNothing(t, s, orig)
 }
 
@@ -146,15 +147,15 @@ func testMarkProcessed(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Errorf("MarkProcessed(%s): %v", id, err)
 		}
-		check(t, "new "+id, isNew, want)
+		storetestkit.Check(t, "new "+id, isNew, want)
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		mark(ctx, tx, "ev-1", true)
 		mark(ctx, tx, "ev-1", false) // again in the same transaction
 		mark(ctx, tx, "ev-2", true)
 		return nil
 	})
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		mark(ctx, tx, "ev-1", false)
 		mark(ctx, tx, "ev-2", false)
 		mark(ctx, tx, "ev-3", true)
@@ -164,8 +165,8 @@ func testMarkProcessed(t *testing.T, s store.Store) {
 		mark(ctx, tx, "ev-4", true)
 		return errBoom
 	})
-	wantErr(t, "InTx", err, errBoom)
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.WantErr(t, "InTx", err, errBoom)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		mark(ctx, tx, "ev-4", true) // the failed transaction's mark is gone
 		mark(ctx, tx, "ev-3", false)
 		return nil
@@ -199,16 +200,16 @@ func testEvents(t *testing.T, s store.Store) {
 	}()
 	<-inside
 	// The memory engine's reads of the outbox do not wait for its write lock.
-	check(t, "pending before commit", len(must(s.Pending(ctx, "audit", 10))(t)), 0)
+	storetestkit.Check(t, "pending before commit", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 0)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-request", Action: "request.approved", Subject: "requests/r-1"})
 	})
-	audit := must(s.Pending(ctx, "audit", 10))(t)
-	check(t, "audit", evIDs(audit), []string{"ev-1", "ev-2", "ev-3"})
+	audit := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
+	storetestkit.Check(t, "audit", evIDs(audit), []string{"ev-1", "ev-2", "ev-3"})
 	for i, ev := range audit {
 		if i > 0 && ev.GetSourceSeq() <= audit[i-1].GetSourceSeq() {
 			t.Errorf("audit SourceSeq %d after %d, want increasing", ev.GetSourceSeq(), audit[i-1].GetSourceSeq())
@@ -217,17 +218,17 @@ func testEvents(t *testing.T, s store.Store) {
 			t.Errorf("audit event %d = %v, want the emitted one, stamped", i, ev)
 		}
 	}
-	check(t, "audit action", audit[2].GetAction(), "request.approved")
-	check(t, "first 2 of audit", evIDs(must(s.Pending(ctx, "audit", 2))(t)), []string{"ev-1", "ev-2"})
-	task := must(s.Pending(ctx, "task", 10))(t)
-	check(t, "task", evIDs(task), []string{"ev-1", "ev-2"})
+	storetestkit.Check(t, "audit action", audit[2].GetAction(), "request.approved")
+	storetestkit.Check(t, "first 2 of audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 2))(t)), []string{"ev-1", "ev-2"})
+	task := storetestkit.Must(s.Pending(ctx, "task", 10))(t)
+	storetestkit.Check(t, "task", evIDs(task), []string{"ev-1", "ev-2"})
 	if err := s.Ack(ctx, "task", task[:1]); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "task after acking ev-1", evIDs(must(s.Pending(ctx, "task", 10))(t)), []string{"ev-2"})
+	storetestkit.Check(t, "task after acking ev-1", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), []string{"ev-2"})
 	if err := s.Ack(ctx, "task", task); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "task after ack", evIDs(must(s.Pending(ctx, "task", 10))(t)), nil)
-	check(t, "audit untouched by task's ack", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
+	storetestkit.Check(t, "task after ack", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
+	storetestkit.Check(t, "audit untouched by task's ack", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -27,89 +25,52 @@ type state struct {
 
 // Store is the in-memory task store.
 type Store struct {
-	mu sync.RWMutex
-	st state
-	ob outbox.Memory
+	memstore.WithOutbox[state]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{st: state{
+	return &Store{memstore.NewWithOutbox(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
 		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{},
-	}}
+	})}
 }
 
-// InTx runs fn holding the write lock; on error every write of fn is undone.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx := &tx{state: &s.st, batch: s.ob.Begin()}
-	defer func() {
-		if r := recover(); r != nil {
-			tx.rollback()
-			panic(r)
-		}
-		if err != nil {
-			tx.rollback()
-			return
-		}
-		if cerr := tx.batch.Commit(); cerr != nil {
-			tx.rollback()
-			err = cerr
-		}
-	}()
-	return fn(ctx, tx)
+// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
 }
-
-func (s *Store) read() (*state, func()) {
-	s.mu.RLock()
-	return &s.st, s.mu.RUnlock
-}
-
-// Pending returns the oldest undelivered events of sink.
-func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
-	return s.ob.Pending(ctx, sink, limit)
-}
-
-// Ack removes delivered events of sink.
-func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
-	return s.ob.Ack(ctx, sink, evs)
-}
-
-func (s *Store) Ping(context.Context) error { return nil }
-func (s *Store) Close()                     {}
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetTask(ctx context.Context, id string) (domain.Task, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetTask(ctx, id)
 }
 
 func (s *Store) GetTaskByKey(ctx context.Context, key string) (domain.Task, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetTaskByKey(ctx, key)
 }
 
 func (s *Store) ListTasks(ctx context.Context, f store.Filter, p store.Page) ([]domain.Task, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListTasks(ctx, f, p)
 }
 
 func (s *Store) GetStep(ctx context.Context, requestID string, index int) (domain.Step, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetStep(ctx, requestID, index)
 }
 
 func (s *Store) StepTasks(ctx context.Context, requestID string, index int) ([]domain.Task, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.StepTasks(ctx, requestID, index)
 }

@@ -5,39 +5,18 @@ import (
 	"slices"
 	"strings"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write.
+// tx writes straight into the state and logs how to undo each write (memstore.Remember).
 type tx struct {
 	*state
-	batch *outbox.Batch
-	undo  []func()
+	*memstore.Tx
 }
 
 var _ store.Tx = (*tx)(nil)
-
-func (t *tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
-	}
-	t.undo = nil
-}
-
-// remember logs the current value of m[k] (or its absence) so rollback restores it.
-func remember[K comparable, V any](t *tx, m map[K]V, k K) {
-	old, had := m[k]
-	t.undo = append(t.undo, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
-}
 
 // The write lock is held for the whole transaction: the locks are the reads.
 
@@ -65,7 +44,7 @@ func (t *tx) CreateStep(_ context.Context, s domain.Step) error {
 	if _, dup := t.steps[k]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.steps, k)
+	memstore.Remember(t.Tx, t.steps, k)
 	t.steps[k] = s
 	return nil
 }
@@ -79,7 +58,7 @@ func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
 	if old.Version != s.Version-1 {
 		return store.ErrConflict
 	}
-	remember(t, t.steps, k)
+	memstore.Remember(t.Tx, t.steps, k)
 	t.steps[k] = s
 	return nil
 }
@@ -92,14 +71,14 @@ func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
 		if _, dup := t.keys[task.Key]; dup {
 			return store.ErrConflict
 		}
-		remember(t, t.keys, task.Key)
+		memstore.Remember(t.Tx, t.keys, task.Key)
 		t.keys[task.Key] = task.ID
 	}
-	remember(t, t.tasks, task.ID)
+	memstore.Remember(t.Tx, t.tasks, task.ID)
 	t.tasks[task.ID] = task.Clone()
 	if task.RequestID != "" {
 		k := stepKey{task.RequestID, task.StepIndex}
-		remember(t, t.byStep, k)
+		memstore.Remember(t.Tx, t.byStep, k)
 		ids := slices.Clone(t.byStep[k])
 		i, _ := slices.BinarySearchFunc(ids, task.ID, strings.Compare)
 		t.byStep[k] = slices.Insert(ids, i, task.ID)
@@ -117,11 +96,7 @@ func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
 	}
 	// What places a task (request, step, key) never changes.
 	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key
-	remember(t, t.tasks, task.ID)
+	memstore.Remember(t.Tx, t.tasks, task.ID)
 	t.tasks[task.ID] = task.Clone()
 	return nil
-}
-
-func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
-	return t.batch.Append(sinks, ev)
 }

@@ -47,7 +47,7 @@ func BenchmarkInbox(b *testing.B) {
 
 	start := time.Now()
 	seed(b, s, n, people)
-	if _, err := s.db.Pool().Exec(ctx, "ANALYZE"); err != nil {
+	if _, err := s.DB().Pool().Exec(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d tasks in %s", n, time.Since(start).Round(time.Millisecond))
@@ -138,7 +138,7 @@ func seed(b *testing.B, s *Store, n, people int) {
 // explain logs the plan of the inbox query as ListTasks sends it.
 func explain(b *testing.B, s *Store, f store.Filter) {
 	sql, args := listQuery(f, store.Page{Size: 51})
-	rows, err := s.db.Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	rows, err := s.DB().Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
 
@@ -29,17 +30,17 @@ func stepOp(verb, requestID string, index int) string {
 }
 
 func (r reader) GetStep(ctx context.Context, requestID string, index int) (domain.Step, error) {
-	return one(ctx, r.q, stepOp("get", requestID, index), scanStep,
+	return pgstore.One(ctx, r.q, stepOp("get", requestID, index), scanStep,
 		"SELECT "+stepColumns+" FROM steps WHERE request_id = $1 AND step_index = $2", requestID, index)
 }
 
 func (t *tx) LockStep(ctx context.Context, requestID string, index int) (domain.Step, error) {
-	return one(ctx, t.q, stepOp("lock", requestID, index), scanStep,
+	return pgstore.One(ctx, t.q, stepOp("lock", requestID, index), scanStep,
 		"SELECT "+stepColumns+" FROM steps WHERE request_id = $1 AND step_index = $2 FOR UPDATE", requestID, index)
 }
 
 func (t *tx) LockRequestSteps(ctx context.Context, requestID string) ([]domain.Step, error) {
-	return all(ctx, t.q, "lock steps of "+requestID, scanStep,
+	return pgstore.All(ctx, t.q, "lock steps of "+requestID, scanStep,
 		"SELECT "+stepColumns+" FROM steps WHERE request_id = $1 ORDER BY step_index FOR UPDATE", requestID)
 }
 
@@ -47,30 +48,24 @@ func (t *tx) LockRequestSteps(ctx context.Context, requestID string) ([]domain.S
 // for its commit and then insert nothing (store.ErrConflict), leaving the transaction usable.
 func (t *tx) CreateStep(ctx context.Context, s domain.Step) error {
 	op := stepOp("create", s.RequestID, s.Index)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO steps (`+stepColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT DO NOTHING`,
 		s.RequestID, s.Index, s.Name, s.Type, s.PolicyID, s.PolicyVersion, s.Approval, s.MinApprovals,
 		s.RequesterID, s.TargetUserID, s.Outcome, s.CreateTime, s.UpdateTime, s.Version)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return conflict(op)
-	}
-	return nil
+	return storeErrors.Inserted(op, tag, err)
 }
 
 // UpdateStep writes the step's outcome, version-checked.
 func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 	op := stepOp("update", s.RequestID, s.Index)
-	tag, err := t.ptx.Exec(ctx, `
+	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE steps SET outcome = $3, update_time = $4, version = $5
 		WHERE request_id = $1 AND step_index = $2 AND version = $5 - 1`,
 		s.RequestID, s.Index, s.Outcome, s.UpdateTime, s.Version)
 	if err != nil {
-		return wrap(op, err)
+		return storeErrors.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -78,5 +73,5 @@ func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 	if _, err := t.GetStep(ctx, s.RequestID, s.Index); err != nil {
 		return err
 	}
-	return conflict(op)
+	return storeErrors.ConflictIn(op)
 }

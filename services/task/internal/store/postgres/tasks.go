@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -69,22 +70,22 @@ func historyOf(t domain.Task) []historyJSON {
 }
 
 func (r reader) GetTask(ctx context.Context, id string) (domain.Task, error) {
-	return one(ctx, r.q, "get task "+id, scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.id = $1", id)
+	return pgstore.One(ctx, r.q, "get task "+id, scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.id = $1", id)
 }
 
 func (r reader) GetTaskByKey(ctx context.Context, key string) (domain.Task, error) {
-	return one(ctx, r.q, "get task by key", scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.standalone_key = $1", key)
+	return pgstore.One(ctx, r.q, "get task by key", scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.standalone_key = $1", key)
 }
 
 func (r reader) StepTasks(ctx context.Context, requestID string, index int) ([]domain.Task, error) {
-	return all(ctx, r.q, "step tasks", scanTask,
+	return pgstore.All(ctx, r.q, "step tasks", scanTask,
 		"SELECT "+taskColumns+" FROM tasks t WHERE t.request_id = $1 AND t.step_index = $2 ORDER BY t.id", requestID, index)
 }
 
 // ListTasks reads the tasks the filter selects, in id order (see listQuery).
 func (r reader) ListTasks(ctx context.Context, f store.Filter, p store.Page) ([]domain.Task, error) {
 	sql, args := listQuery(f, p)
-	return all(ctx, r.q, "list tasks", scanTask, sql, args...)
+	return pgstore.All(ctx, r.q, "list tasks", scanTask, sql, args...)
 }
 
 // listQuery builds ListTasks' statement from the filters present, in one of three shapes,
@@ -145,7 +146,7 @@ func listQuery(f store.Filter, p store.Page) (string, []any) {
 }
 
 func (t *tx) LockTask(ctx context.Context, id string) (domain.Task, error) {
-	return one(ctx, t.q, "lock task "+id, scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.id = $1 FOR UPDATE", id)
+	return pgstore.One(ctx, t.q, "lock task "+id, scanTask, "SELECT "+taskColumns+" FROM tasks t WHERE t.id = $1 FOR UPDATE", id)
 }
 
 // CreateTask inserts the task and its assignee rows in one statement; a taken id or key
@@ -156,7 +157,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 	if task.RequestID != "" {
 		stepIndex = &task.StepIndex
 	}
-	n, err := one(ctx, t.q, op, pgx.RowTo[int64], `
+	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
 		WITH t AS (
 			INSERT INTO tasks (id, type, request_id, step_index, standalone_key, policy_id, policy_version, step_name,
 				assignee, assignee_ids, approval, min_approvals, action, decision, decided_by, justification, status,
@@ -169,14 +170,14 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 			SELECT DISTINCT u, t.id, t.status FROM t, unnest(t.assignee_ids) AS u
 		)
 		SELECT count(*) FROM t`,
-		task.ID, task.Type, nullIfEmpty(task.RequestID), stepIndex, nullIfEmpty(task.Key), task.PolicyID, task.PolicyVersion, task.StepName,
-		assigneeOf(task), orEmpty(task.AssigneeIDs), task.Approval, task.MinApprovals, task.Action, task.Decision, task.DecidedBy, task.Justification, task.Status,
+		task.ID, task.Type, pgstore.NullIfEmpty(task.RequestID), stepIndex, pgstore.NullIfEmpty(task.Key), task.PolicyID, task.PolicyVersion, task.StepName,
+		assigneeOf(task), pgstore.OrEmpty(task.AssigneeIDs), task.Approval, task.MinApprovals, task.Action, task.Decision, task.DecidedBy, task.Justification, task.Status,
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version)
 	switch {
 	case err != nil:
 		return err
 	case n == 0:
-		return conflict(op)
+		return storeErrors.ConflictIn(op)
 	}
 	return nil
 }
@@ -185,7 +186,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 // version-checked, and brings its assignee rows in line, in one statement.
 func (t *tx) UpdateTask(ctx context.Context, task domain.Task) error {
 	op := "update task " + task.ID
-	n, err := one(ctx, t.q, op, pgx.RowTo[int64], `
+	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
 		WITH t AS (
 			UPDATE tasks SET assignee_ids = $2, decision = $3, decided_by = $4, justification = $5, status = $6,
 				history = $7, update_time = $8, version = $9
@@ -199,21 +200,10 @@ func (t *tx) UpdateTask(ctx context.Context, task domain.Task) error {
 			ON CONFLICT (user_id, task_id) DO UPDATE SET status = EXCLUDED.status
 		)
 		SELECT count(*) FROM t`,
-		task.ID, orEmpty(task.AssigneeIDs), task.Decision, task.DecidedBy, task.Justification, task.Status,
+		task.ID, pgstore.OrEmpty(task.AssigneeIDs), task.Decision, task.DecidedBy, task.Justification, task.Status,
 		historyOf(task), task.UpdateTime, task.Version)
-	if err != nil {
+	if err != nil || n == 1 {
 		return err
 	}
-	if n == 1 {
-		return nil
-	}
-	exists, err := one(ctx, t.q, op, pgx.RowTo[bool], "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1)", task.ID)
-	switch {
-	case err != nil:
-		return err
-	case exists:
-		return conflict(op)
-	default:
-		return notFound(op)
-	}
+	return pgstore.NotUpdated(ctx, t.q, op, "tasks", task.ID)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -48,7 +49,7 @@ func testLockStepSerializes(t *testing.T, s store.Store) {
 			t.Errorf("writer %d: %v", i, err)
 		}
 	}
-	check(t, "version", must(s.GetStep(t.Context(), "req-1", 0))(t).Version, int64(1+writers))
+	storetestkit.Check(t, "version", storetestkit.Must(s.GetStep(t.Context(), "req-1", 0))(t).Version, int64(1+writers))
 }
 
 func testLockTaskSerializes(t *testing.T, s store.Store) {
@@ -59,7 +60,7 @@ func testLockTaskSerializes(t *testing.T, s store.Store) {
 			if err != nil {
 				return err
 			}
-			task.History = append(task.History, domain.HistoryEntry{Time: at(10 + i), ActorID: fmt.Sprint(i), Event: "touched"})
+			task.History = append(task.History, domain.HistoryEntry{Time: storetestkit.At(10 + i), ActorID: fmt.Sprint(i), Event: "touched"})
 			task.Version++
 			return tx.UpdateTask(ctx, task)
 		})
@@ -69,9 +70,9 @@ func testLockTaskSerializes(t *testing.T, s store.Store) {
 			t.Errorf("writer %d: %v", i, err)
 		}
 	}
-	got := must(s.GetTask(t.Context(), "t-1"))(t)
-	check(t, "version", got.Version, int64(1+writers))
-	check(t, "history entries", len(got.History), 1+writers)
+	got := storetestkit.Must(s.GetTask(t.Context(), "t-1"))(t)
+	storetestkit.Check(t, "version", got.Version, int64(1+writers))
+	storetestkit.Check(t, "history entries", len(got.History), 1+writers)
 }
 
 // exactlyOneWon fails t unless exactly one error is nil and the others are ErrConflict.
@@ -100,7 +101,7 @@ func testConcurrentCreateStep(t *testing.T, s store.Store) {
 			return tx.CreateTask(ctx, newTask(fmt.Sprintf("t-%d", i), "req-1", 0, "u-1"))
 		})
 	}))
-	check(t, "tasks of the step", len(must(s.StepTasks(t.Context(), "req-1", 0))(t)), 1)
+	storetestkit.Check(t, "tasks of the step", len(storetestkit.Must(s.StepTasks(t.Context(), "req-1", 0))(t)), 1)
 }
 
 func testConcurrentCreateKey(t *testing.T, s store.Store) {
@@ -109,5 +110,5 @@ func testConcurrentCreateKey(t *testing.T, s store.Store) {
 			return tx.CreateTask(ctx, newStandalone(fmt.Sprintf("t-%d", i), "onboarding/u-1", "u-1"))
 		})
 	}))
-	check(t, "tasks", len(must(s.ListTasks(t.Context(), store.Filter{}, store.Page{}))(t)), 1)
+	storetestkit.Check(t, "tasks", len(storetestkit.Must(s.ListTasks(t.Context(), store.Filter{}, store.Page{}))(t)), 1)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -15,38 +16,38 @@ func testTaskRoundTrip(t *testing.T, s store.Store) {
 	want := newTask("t-1", "req-1", 0, "u-2", "u-1")
 	want.MinApprovals = 0
 	createTasks(t, s, want)
-	check(t, "GetTask", must(s.GetTask(ctx, "t-1"))(t), want)
+	storetestkit.Check(t, "GetTask", storetestkit.Must(s.GetTask(ctx, "t-1"))(t), want)
 	_, err := s.GetTask(ctx, "nope")
-	wantErr(t, "GetTask missing", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetTask missing", err, store.ErrNotFound)
 
 	// A read copy is the caller's: changing it changes nothing stored.
-	got := must(s.GetTask(ctx, "t-1"))(t)
+	got := storetestkit.Must(s.GetTask(ctx, "t-1"))(t)
 	got.AssigneeIDs[0] = "mallory"
 	got.History[0].Note = "changed"
-	check(t, "GetTask after changing a copy", must(s.GetTask(ctx, "t-1"))(t), want)
+	storetestkit.Check(t, "GetTask after changing a copy", storetestkit.Must(s.GetTask(ctx, "t-1"))(t), want)
 }
 
 func testStandaloneRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	want := newStandalone("t-s", "onboarding/u-1", "u-1")
 	createTasks(t, s, want)
-	check(t, "GetTask", must(s.GetTask(ctx, "t-s"))(t), want)
-	check(t, "GetTaskByKey", must(s.GetTaskByKey(ctx, "onboarding/u-1"))(t), want)
+	storetestkit.Check(t, "GetTask", storetestkit.Must(s.GetTask(ctx, "t-s"))(t), want)
+	storetestkit.Check(t, "GetTaskByKey", storetestkit.Must(s.GetTaskByKey(ctx, "onboarding/u-1"))(t), want)
 	_, err := s.GetTaskByKey(ctx, "onboarding/u-2")
-	wantErr(t, "GetTaskByKey missing", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "GetTaskByKey missing", err, store.ErrNotFound)
 }
 
 func testCreateTaskDuplicate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createTasks(t, s, newStandalone("t-1", "k-1", "u-1"))
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
-		wantErr(t, "duplicate id", tx.CreateTask(ctx, newStandalone("t-1", "k-2", "u-1")), store.ErrConflict)
-		wantErr(t, "duplicate key", tx.CreateTask(ctx, newStandalone("t-2", "k-1", "u-1")), store.ErrConflict)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		storetestkit.WantErr(t, "duplicate id", tx.CreateTask(ctx, newStandalone("t-1", "k-2", "u-1")), store.ErrConflict)
+		storetestkit.WantErr(t, "duplicate key", tx.CreateTask(ctx, newStandalone("t-2", "k-1", "u-1")), store.ErrConflict)
 		// The transaction is still usable after a refused create.
 		return tx.CreateTask(ctx, newStandalone("t-3", "k-3", "u-1"))
 	})
-	check(t, "tasks", ids(must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), []string{"t-1", "t-3"})
-	check(t, "u-1's inbox has no ghost rows", ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1", "t-3"})
+	storetestkit.Check(t, "tasks", ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), []string{"t-1", "t-3"})
+	storetestkit.Check(t, "u-1's inbox has no ghost rows", ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1", "t-3"})
 }
 
 func testUpdateTask(t *testing.T, s store.Store) {
@@ -56,24 +57,24 @@ func testUpdateTask(t *testing.T, s store.Store) {
 	createTasks(t, s, orig)
 
 	next := orig.Clone()
-	if err := next.Decide(domain.Approve, "u-1", "fine", at(5)); err != nil {
+	if err := next.Decide(domain.Approve, "u-1", "fine", storetestkit.At(5)); err != nil {
 		t.Fatal(err)
 	}
 	stale := next.Clone()
 	stale.Version = 5
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
-		wantErr(t, "stale version", tx.UpdateTask(ctx, stale), store.ErrConflict)
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		storetestkit.WantErr(t, "stale version", tx.UpdateTask(ctx, stale), store.ErrConflict)
 		missing := next.Clone()
 		missing.ID = "nope"
-		wantErr(t, "missing task", tx.UpdateTask(ctx, missing), store.ErrNotFound)
+		storetestkit.WantErr(t, "missing task", tx.UpdateTask(ctx, missing), store.ErrNotFound)
 		return nil
 	})
 	// What places a task never changes, whatever the update carries.
 	moved := next.Clone()
 	moved.RequestID, moved.StepIndex, moved.Key = "req-2", 7, "k"
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, moved) })
-	check(t, "after update", must(s.GetTask(ctx, "t-1"))(t), next)
-	check(t, "the step still holds it", ids(must(s.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, moved) })
+	storetestkit.Check(t, "after update", storetestkit.Must(s.GetTask(ctx, "t-1"))(t), next)
+	storetestkit.Check(t, "the step still holds it", ids(storetestkit.Must(s.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
 }
 
 // listFixture: three requests' tasks and a standalone one, with several assignees and
@@ -109,12 +110,12 @@ func testListTasksFilters(t *testing.T, s store.Store) {
 		{"unknown assignee", store.Filter{AssigneeID: "nobody"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			check(t, "ids", ids(must(s.ListTasks(ctx, tc.f, store.Page{}))(t)), tc.want)
+			storetestkit.Check(t, "ids", ids(storetestkit.Must(s.ListTasks(ctx, tc.f, store.Page{}))(t)), tc.want)
 		})
 	}
 	// Every filtered row is the whole task.
-	got := must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1", RequestID: "req-b"}, store.Page{}))(t)
-	check(t, "listed task", got, []domain.Task{must(s.GetTask(ctx, "t-03"))(t)})
+	got := storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1", RequestID: "req-b"}, store.Page{}))(t)
+	storetestkit.Check(t, "listed task", got, []domain.Task{storetestkit.Must(s.GetTask(ctx, "t-03"))(t)})
 }
 
 func testListTasksPaging(t *testing.T, s store.Store) {
@@ -131,14 +132,14 @@ func testListTasksPaging(t *testing.T, s store.Store) {
 		var got []string
 		after := ""
 		for {
-			page := must(s.ListTasks(ctx, f, store.Page{Size: 3, After: after}))(t)
+			page := storetestkit.Must(s.ListTasks(ctx, f, store.Page{Size: 3, After: after}))(t)
 			got = append(got, ids(page)...)
 			if len(page) < 3 {
 				break
 			}
 			after = page[len(page)-1].ID
 		}
-		check(t, fmt.Sprintf("pages of %+v", f), got, want)
+		storetestkit.Check(t, fmt.Sprintf("pages of %+v", f), got, want)
 	}
 }
 
@@ -147,18 +148,18 @@ func testListTasksFollowsChanges(t *testing.T, s store.Store) {
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	task := newTask("t-1", "req-1", 0, "u-1", "u-2")
 	createTasks(t, s, task)
-	if err := task.Reassign([]string{"u-2", "u-3"}, "admin", "", at(4)); err != nil {
+	if err := task.Reassign([]string{"u-2", "u-3"}, "admin", "", storetestkit.At(4)); err != nil {
 		t.Fatal(err)
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
 	inbox := func(user string, status domain.Status) []string {
-		return ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: user, Status: status}, store.Page{}))(t))
+		return ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: user, Status: status}, store.Page{}))(t))
 	}
-	check(t, "u-1 after reassign", inbox("u-1", ""), nil)
-	check(t, "u-3 after reassign", inbox("u-3", domain.Pending), []string{"t-1"})
-	task.Cancel("system", "request cancelled", at(5))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
-	check(t, "u-2 pending after cancel", inbox("u-2", domain.Pending), nil)
-	check(t, "u-2 cancelled after cancel", inbox("u-2", domain.Cancelled), []string{"t-1"})
-	check(t, "u-3 any status", inbox("u-3", ""), []string{"t-1"})
+	storetestkit.Check(t, "u-1 after reassign", inbox("u-1", ""), nil)
+	storetestkit.Check(t, "u-3 after reassign", inbox("u-3", domain.Pending), []string{"t-1"})
+	task.Cancel("system", "request cancelled", storetestkit.At(5))
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateTask(ctx, task) })
+	storetestkit.Check(t, "u-2 pending after cancel", inbox("u-2", domain.Pending), nil)
+	storetestkit.Check(t, "u-2 cancelled after cancel", inbox("u-2", domain.Cancelled), []string{"t-1"})
+	storetestkit.Check(t, "u-3 any status", inbox("u-3", ""), []string{"t-1"})
 }

@@ -6,21 +6,22 @@ import (
 	"testing"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
 func testTxReadsOwnWrites(t *testing.T, s store.Store) {
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
 			return err
 		}
 		if err := tx.CreateTask(ctx, newTask("t-1", "req-1", 0, "u-1")); err != nil {
 			return err
 		}
-		check(t, "step in tx", must(tx.GetStep(ctx, "req-1", 0))(t).Name, "step 0")
-		check(t, "task in tx", ids(must(tx.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
-		check(t, "inbox in tx", ids(must(tx.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1"})
+		storetestkit.Check(t, "step in tx", storetestkit.Must(tx.GetStep(ctx, "req-1", 0))(t).Name, "step 0")
+		storetestkit.Check(t, "task in tx", ids(storetestkit.Must(tx.StepTasks(ctx, "req-1", 0))(t)), []string{"t-1"})
+		storetestkit.Check(t, "inbox in tx", ids(storetestkit.Must(tx.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1"})
 		return nil
 	})
 }
@@ -44,17 +45,17 @@ func fullChange(ctx context.Context, tx store.Tx) error {
 func assertNothing(t *testing.T, s store.Store) {
 	t.Helper()
 	ctx := t.Context()
-	check(t, "tasks", ids(must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), nil)
-	check(t, "inbox", ids(must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), nil)
+	storetestkit.Check(t, "tasks", ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{}, store.Page{}))(t)), nil)
+	storetestkit.Check(t, "inbox", ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), nil)
 	_, err := s.GetStep(ctx, "req-x", 0)
-	wantErr(t, "step", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "step", err, store.ErrNotFound)
 	_, err = s.GetTaskByKey(ctx, "k-y")
-	wantErr(t, "key", err, store.ErrNotFound)
+	storetestkit.WantErr(t, "key", err, store.ErrNotFound)
 	for _, sink := range []string{"audit", "request"} {
-		check(t, "pending "+sink, len(must(s.Pending(ctx, sink, 10))(t)), 0)
+		storetestkit.Check(t, "pending "+sink, len(storetestkit.Must(s.Pending(ctx, sink, 10))(t)), 0)
 	}
 	// The ids and keys are free again.
-	write(t, s, fullChange)
+	storetestkit.Write(t, s, fullChange)
 }
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
@@ -64,7 +65,7 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 		}
 		return errBoom
 	})
-	wantErr(t, "InTx", err, errBoom)
+	storetestkit.WantErr(t, "InTx", err, errBoom)
 	assertNothing(t, s)
 }
 
@@ -104,12 +105,12 @@ func testEvents(t *testing.T, s store.Store) {
 	}()
 	<-inside
 	// The memory engine's reads of the outbox do not wait for the write lock.
-	check(t, "pending before commit", len(must(s.Pending(ctx, "audit", 10))(t)), 0)
+	storetestkit.Check(t, "pending before commit", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 0)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-task", Action: "task.created", Subject: "tasks/u"})
 	})
 	evIDs := func(evs []*eventsv1.Event) []string {
@@ -119,12 +120,12 @@ func testEvents(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	check(t, "audit", evIDs(must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
-	req := must(s.Pending(ctx, "request", 10))(t)
-	check(t, "request", evIDs(req), []string{"ev-1", "ev-2"})
+	storetestkit.Check(t, "audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
+	req := storetestkit.Must(s.Pending(ctx, "request", 10))(t)
+	storetestkit.Check(t, "request", evIDs(req), []string{"ev-1", "ev-2"})
 	if err := s.Ack(ctx, "request", req); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "request after ack", evIDs(must(s.Pending(ctx, "request", 10))(t)), nil)
-	check(t, "audit untouched by request's ack", len(must(s.Pending(ctx, "audit", 10))(t)), 3)
+	storetestkit.Check(t, "request after ack", evIDs(storetestkit.Must(s.Pending(ctx, "request", 10))(t)), nil)
+	storetestkit.Check(t, "audit untouched by request's ack", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 3)
 }

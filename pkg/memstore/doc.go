@@ -1,0 +1,11 @@
+// Package memstore is the shell of every service's memory engine: the state behind one
+// read-write lock, one transaction at a time, an undo log that restores the state when the
+// transaction fails or panics, and (for a service that emits events) an in-memory outbox whose
+// rows become visible only when the transaction commits.
+//
+// A service keeps its own state type S and its own store.Tx: the Tx writes straight into the
+// state, calling [Remember] (or [Tx.OnRollback]) before each change, and reaches the outbox
+// through [Tx.Emit] and [Tx.MarkProcessed]. Reads outside a transaction take [Engine.Read].
+//
+// memstore knows no service: it must not import services, gRPC, or a database.
+package memstore

@@ -1,0 +1,135 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+)
+
+// Engine holds a memory engine's state S under one lock. Transactions (Write) hold the write
+// lock throughout, so they run one at a time and a lock a store.Tx promises is already held.
+type Engine[S any] struct {
+	mu sync.RWMutex
+	st S
+	ob *outbox.Memory // nil: the engine has no outbox
+}
+
+// New is an engine on st, without an outbox (Tx.Emit fails).
+func New[S any](st S) *Engine[S] { return &Engine[S]{st: st} }
+
+// Read takes the read lock and returns the state; call done to release it. Nothing may
+// write through the returned pointer.
+func (e *Engine[S]) Read() (st *S, done func()) {
+	e.mu.RLock()
+	return &e.st, e.mu.RUnlock
+}
+
+// Write runs fn as one transaction, holding the write lock. fn writes into the state
+// directly, logging how to undo each write on tx. When fn returns an error, panics (the panic
+// goes on) or ends its goroutine (a test's t.Fatal), or the outbox refuses the batch at
+// commit, the undo log runs, last write first, and no event fn emitted is kept.
+func (e *Engine[S]) Write(fn func(st *S, tx *Tx) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tx := &Tx{}
+	if e.ob != nil {
+		tx.batch = e.ob.Begin()
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.rollback()
+		}
+	}()
+	if err := fn(&e.st, tx); err != nil {
+		return err
+	}
+	if tx.batch != nil {
+		if err := tx.batch.Commit(); err != nil {
+			return err
+		}
+	}
+	committed = true
+	return nil
+}
+
+// Ping answers unless ctx is done: the memory is always there.
+func (e *Engine[S]) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close does nothing: there is nothing to release.
+func (e *Engine[S]) Close() {}
+
+// WithOutbox is an engine with an in-memory outbox, which the relays read through Pending and
+// Ack.
+type WithOutbox[S any] struct {
+	*Engine[S]
+}
+
+var _ outbox.Store = WithOutbox[struct{}]{}
+
+// NewWithOutbox is an engine on st with an empty outbox.
+func NewWithOutbox[S any](st S) WithOutbox[S] {
+	return WithOutbox[S]{&Engine[S]{st: st, ob: &outbox.Memory{}}}
+}
+
+// Pending returns the oldest undelivered events of sink.
+func (w WithOutbox[S]) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
+	return w.ob.Pending(ctx, sink, limit)
+}
+
+// Ack removes delivered events of sink.
+func (w WithOutbox[S]) Ack(ctx context.Context, sink string, events []*eventsv1.Event) error {
+	return w.ob.Ack(ctx, sink, events)
+}
+
+// Tx is one transaction's undo log and outbox batch. A service's store.Tx embeds it.
+type Tx struct {
+	batch *outbox.Batch
+	undo  []func()
+}
+
+// errNoOutbox is what Emit and MarkProcessed answer on an engine without an outbox.
+var errNoOutbox = errors.New("memstore: this engine has no outbox")
+
+// Emit appends ev to the outbox for sinks; the rows appear when the transaction commits.
+func (t *Tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
+	if t.batch == nil {
+		return errNoOutbox
+	}
+	return t.batch.Append(sinks, ev)
+}
+
+// MarkProcessed records eventID as handled by this transaction; false if it already was.
+func (t *Tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
+	if t.batch == nil {
+		return false, errNoOutbox
+	}
+	return t.batch.MarkProcessed(eventID), nil
+}
+
+// OnRollback logs undo, which runs if the transaction does not commit (the last logged
+// first).
+func (t *Tx) OnRollback(undo func()) { t.undo = append(t.undo, undo) }
+
+func (t *Tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// Remember logs the current value of m[k] (or its absence), so that a rollback restores it.
+// Call it before writing m[k].
+func Remember[K comparable, V any](t *Tx, m map[K]V, k K) {
+	old, had := m[k]
+	t.OnRollback(func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}

@@ -1,0 +1,152 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+)
+
+type state struct{ m map[string]int }
+
+func newEngine() WithOutbox[state] { return NewWithOutbox(state{m: map[string]int{"kept": 1}}) }
+
+// put writes m[k] = v the way a store.Tx does: remember, then write.
+func put(st *state, tx *Tx, k string, v int) {
+	Remember(tx, st.m, k)
+	st.m[k] = v
+}
+
+func snapshot(t *testing.T, e WithOutbox[state]) map[string]int {
+	t.Helper()
+	st, done := e.Read()
+	defer done()
+	out := map[string]int{}
+	for k, v := range st.m {
+		out[k] = v
+	}
+	return out
+}
+
+func pending(t *testing.T, e WithOutbox[state]) int {
+	t.Helper()
+	evs, err := e.Pending(context.Background(), "sink", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(evs)
+}
+
+func emitAndWrite(st *state, tx *Tx) error {
+	put(st, tx, "kept", 2)
+	put(st, tx, "new", 3)
+	delete(st.m, "new") // writes after a Remember of the same key are undone too
+	put(st, tx, "new", 4)
+	return tx.Emit(context.Background(), []string{"sink"}, &eventsv1.Event{Id: "e1", Action: "t"})
+}
+
+// TestWriteCommitsOrUndoesEverything: a transaction's writes and events stay when it returns
+// nil, and are all undone, events included, when it fails, panics or ends its goroutine.
+func TestWriteCommitsOrUndoesEverything(t *testing.T) {
+	failed := errors.New("refused")
+	for name, run := range map[string]func(e WithOutbox[state]) error{
+		"error": func(e WithOutbox[state]) error {
+			return e.Write(func(st *state, tx *Tx) error {
+				if err := emitAndWrite(st, tx); err != nil {
+					return err
+				}
+				return failed
+			})
+		},
+		"panic": func(e WithOutbox[state]) (err error) {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("recovered %v, want the panic to go on", r)
+				}
+				err = failed
+			}()
+			return e.Write(func(st *state, tx *Tx) error {
+				_ = emitAndWrite(st, tx)
+				panic("boom")
+			})
+		},
+		"goexit": func(e WithOutbox[state]) error {
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = e.Write(func(st *state, tx *Tx) error {
+					_ = emitAndWrite(st, tx)
+					tx.OnRollback(func() {})
+					runtime.Goexit()
+					return nil
+				})
+			}()
+			wg.Wait()
+			return failed
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEngine()
+			if err := run(e); !errors.Is(err, failed) {
+				t.Fatalf("Write: %v, want %v", err, failed)
+			}
+			if got := snapshot(t, e); len(got) != 1 || got["kept"] != 1 {
+				t.Errorf("state after rollback: %v, want map[kept:1]", got)
+			}
+			if n := pending(t, e); n != 0 {
+				t.Errorf("%d events pending after rollback, want 0", n)
+			}
+		})
+	}
+	t.Run("commit", func(t *testing.T) {
+		e := newEngine()
+		if err := e.Write(emitAndWrite); err != nil {
+			t.Fatal(err)
+		}
+		if got := snapshot(t, e); len(got) != 2 || got["kept"] != 2 || got["new"] != 4 {
+			t.Errorf("state after commit: %v", got)
+		}
+		if n := pending(t, e); n != 1 {
+			t.Errorf("%d events pending after commit, want 1", n)
+		}
+	})
+}
+
+// TestMarkProcessedOnlyOnCommit: a processed mark of a failed transaction does not count.
+func TestMarkProcessedOnlyOnCommit(t *testing.T) {
+	e := newEngine()
+	mark := func(fail bool) (isNew bool) {
+		_ = e.Write(func(_ *state, tx *Tx) error {
+			var err error
+			if isNew, err = tx.MarkProcessed(context.Background(), "ev"); err != nil {
+				t.Fatal(err)
+			}
+			if fail {
+				return errors.New("refused")
+			}
+			return nil
+		})
+		return isNew
+	}
+	if !mark(true) || !mark(false) || mark(false) {
+		t.Error("want new, new (the first did not commit), then seen")
+	}
+}
+
+// TestNoOutbox: an engine without an outbox refuses events instead of dropping them.
+func TestNoOutbox(t *testing.T) {
+	e := New(state{m: map[string]int{}})
+	err := e.Write(func(_ *state, tx *Tx) error {
+		return tx.Emit(context.Background(), []string{"sink"}, &eventsv1.Event{Id: "e1", Action: "t"})
+	})
+	if err == nil {
+		t.Fatal("Emit without an outbox succeeded")
+	}
+	if err := e.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

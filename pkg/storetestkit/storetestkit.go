@@ -1,0 +1,160 @@
+// Package storetestkit is what every service's store contract suite (internal/store/storetest)
+// shares: the suite's clock, comparison of stored values, and helpers that write through a
+// store's closure transaction. The suites themselves stay with their services: they state
+// each store's contract, which the memory and PostgreSQL engines both must keep.
+package storetestkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Base is the suites' clock origin: UTC, with sub-microsecond digits that PostgreSQL drops.
+var Base = time.Date(2026, 3, 4, 5, 6, 7, 123456789, time.UTC)
+
+// At returns a distinct instant for n (n minutes after Base), at microsecond precision.
+func At(n int) time.Time {
+	return Base.Add(time.Duration(n) * time.Minute).Truncate(time.Microsecond)
+}
+
+// CmpOpts compares stored values: nil and empty slices alike, times as instants at
+// microsecond precision (PostgreSQL's), whatever their location.
+var CmpOpts = []cmp.Option{
+	cmpopts.EquateEmpty(),
+	cmp.Comparer(func(a, b time.Time) bool {
+		return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
+	}),
+}
+
+// Check fails t when got differs from want (under CmpOpts and opts).
+func Check[T any](t testing.TB, what string, got, want T, opts ...cmp.Option) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, append(CmpOpts[:len(CmpOpts):len(CmpOpts)], opts...)...); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+	}
+}
+
+// Exact fails t when got differs from want in any way, nil and empty slices and a time's
+// location included: for values a store must keep to the bit (audit's log).
+func Exact[T any](t testing.TB, what string, got, want T) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+	}
+}
+
+// Must takes a call's results and returns v, failing t at once when err is not nil:
+// Must(s.GetUser(ctx, id))(t).
+func Must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
+}
+
+// WantErr fails t unless err is target.
+func WantErr(t testing.TB, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: err = %v, want %v", what, err, target)
+	}
+}
+
+// Store is what the helpers need of a service's store: its closure transaction, handing the
+// closure the service's Tx.
+type Store[Tx any] interface {
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+}
+
+// Write runs fn in a transaction of s and fails t at once if it does not commit.
+func Write[Tx any](t testing.TB, s Store[Tx], fn func(ctx context.Context, tx Tx) error) {
+	t.Helper()
+	if err := s.InTx(t.Context(), fn); err != nil {
+		t.Fatalf("InTx: %v", err)
+	}
+}
+
+// Put writes every v with put (a method expression such as store.Tx.CreateUser) in one
+// transaction of s, failing t at once if any is refused.
+func Put[Tx, V any](t testing.TB, s Store[Tx], put func(Tx, context.Context, V) error, vs ...V) {
+	t.Helper()
+	Write(t, s, func(ctx context.Context, tx Tx) error {
+		for i, v := range vs {
+			if err := put(tx, ctx, v); err != nil {
+				return fmt.Errorf("put %T #%d: %w", v, i, err)
+			}
+		}
+		return nil
+	})
+}
+
+// IDs maps items to their keys, in order.
+func IDs[T any](items []T, id func(T) string) []string {
+	out := make([]string, len(items))
+	for i, v := range items {
+		out[i] = id(v)
+	}
+	return out
+}
+
+// Cases are the tests of a contract suite: name and body, each run on a store of its own.
+type Cases[S any] = []struct {
+	Name string
+	Test func(t *testing.T, s S)
+}
+
+// Pinger is a store that answers Ping.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Run runs a contract suite: "Ping" and then every case, each in parallel on a fresh store
+// from newStore (which must return an empty store of the test's own).
+func Run[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases Cases[S]) {
+	t.Run("Ping", func(t *testing.T) {
+		t.Parallel()
+		if err := newStore(t).Ping(t.Context()); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	})
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			tc.Test(t, newStore(t))
+		})
+	}
+}
+
+// Closer is a store that answers Ping and can be closed.
+type Closer interface {
+	Pinger
+	Close()
+}
+
+// OpenTwice checks a PostgreSQL store's production path: open (which migrates) the empty
+// database at url, Ping, Close, and open it once more, its migrations already applied.
+func OpenTwice[S Closer](t *testing.T, url string, open func(ctx context.Context, url string) (S, error)) {
+	t.Helper()
+	s, err := open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	again, err := open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	again.Close()
+}

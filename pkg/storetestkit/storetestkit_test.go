@@ -1,0 +1,43 @@
+package storetestkit
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+// fakeStore commits what its closure wrote unless the closure fails.
+type fakeStore struct{ rows []string }
+
+type fakeTx struct{ staged *[]string }
+
+func (tx fakeTx) Add(_ context.Context, v string) error {
+	if v == "" {
+		return errors.New("empty")
+	}
+	*tx.staged = append(*tx.staged, v)
+	return nil
+}
+
+func (s *fakeStore) InTx(ctx context.Context, fn func(ctx context.Context, tx fakeTx) error) error {
+	staged := slices.Clone(s.rows)
+	if err := fn(ctx, fakeTx{&staged}); err != nil {
+		return err
+	}
+	s.rows = staged
+	return nil
+}
+
+func TestPutAndIDs(t *testing.T) {
+	s := &fakeStore{}
+	Put(t, s, fakeTx.Add, "a", "b")
+	Check(t, "rows", s.rows, []string{"a", "b"})
+	Check(t, "ids", IDs([]int{1, 2}, func(i int) string { return string(rune('0' + i)) }), []string{"1", "2"})
+	Check(t, "times", At(1), At(1).In(time.FixedZone("x", 3600)))
+	WantErr(t, "wrapped", errors.Join(context.Canceled), context.Canceled)
+	if got := Must(3, nil)(t); got != 3 {
+		t.Errorf("Must = %d", got)
+	}
+}
