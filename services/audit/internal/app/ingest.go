@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/grantflow/grantflow/pkg/events"
+
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -79,7 +81,7 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 // fromProto checks and converts a batch; every bad field is named.
 func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 	var bad []errs.FieldViolation
-	events := make([]chain.Event, len(batch))
+	out := make([]chain.Event, len(batch))
 	for i, pe := range batch {
 		field := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
 		if pe.GetId() == "" {
@@ -95,11 +97,14 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 		} else if err := pe.GetTime().CheckValid(); err != nil {
 			bad = append(bad, errs.FieldViolation{Field: field("time"), Description: err.Error()})
 		}
-		data, err := chain.CanonicalJSON(pe.GetData())
-		if err != nil {
-			bad = append(bad, errs.FieldViolation{Field: field("data"), Description: "must be a JSON object: " + err.Error()})
+		data, name, err := payloadJSON(pe)
+		if err == nil {
+			data, err = chain.CanonicalJSON(data)
 		}
-		events[i] = chain.Event{
+		if err != nil {
+			bad = append(bad, errs.FieldViolation{Field: field(name), Description: "must be a JSON object: " + err.Error()})
+		}
+		out[i] = chain.Event{
 			ID: pe.GetId(), Time: chain.UTCMicro(pe.GetTime().AsTime()), ActorID: pe.GetActorId(), ActorCredential: pe.GetActorCredential(),
 			Service: pe.GetService(), Action: pe.GetAction(), Subject: pe.GetSubject(), RequestID: pe.GetRequestId(),
 			PolicyID: pe.GetPolicyId(), PolicyVersion: pe.GetPolicyVersion(), TaskID: pe.GetTaskId(), TraceID: pe.GetTraceId(), Data: data,
@@ -108,7 +113,18 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 	if len(bad) > 0 {
 		return nil, errs.InvalidFields(bad...)
 	}
-	return events, nil
+	return out, nil
+}
+
+// payloadJSON returns the JSON of what an event says changed, and the field it comes from:
+// the proto3 JSON of its typed payload or, from a producer that predates the payload, its
+// data.
+func payloadJSON(pe *eventsv1.Event) ([]byte, string, error) {
+	if events.Payload(pe) == nil {
+		return pe.GetData(), "data", nil
+	}
+	raw, err := events.PayloadJSON(pe)
+	return raw, "payload", err
 }
 
 // linkTraces links the delivery's span to the trace of each command that produced an

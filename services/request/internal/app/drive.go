@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
@@ -116,7 +118,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 		if cur.Open() && !cur.Applying && cur.StepIndex == r.StepIndex && !cur.StepOpened {
 			cur.StepOpened = true
 			data := eventData(cur)
-			data.TaskIDs, data.AssigneeIDs = taskIDs, people
+			data.TaskIds, data.AssigneeIds = taskIDs, people
 			data.Note = joinNote(in.GetResolutionNote(), in.GetAutoApproveReason())
 			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
 				return err
@@ -211,7 +213,7 @@ func (s *Service) close(ctx context.Context, id string, status domain.Status, re
 		if err := s.emit(ctx, tx, action, cur, auth.SystemUserID, eventData(cur)); err != nil {
 			return err
 		}
-		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: "request " + string(status) + ": " + reason}); err != nil {
+		if err := s.work(ctx, tx, workCancelTasks, cur, &eventsv1.RequestWork{Reason: "request " + string(status) + ": " + reason}); err != nil {
 			return err
 		}
 		return s.update(ctx, tx, before, cur)

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"strings"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -112,7 +114,7 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 		if err := s.emit(ctx, tx, "request.cancelled", cur, "", data); err != nil {
 			return err
 		}
-		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: note}); err != nil {
+		if err := s.work(ctx, tx, workCancelTasks, cur, &eventsv1.RequestWork{Reason: note}); err != nil {
 			return err
 		}
 		return s.update(ctx, tx, before, cur)
