@@ -76,7 +76,8 @@ func testAppendFields(t *testing.T, e Engine) {
 		Time: timestamppb.New(time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)), ActorId: "u1",
 		ActorCredential: "key-1", RequestId: "r1", PolicyId: "p1", PolicyVersion: 7, TaskId: "t1",
 		Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-		TraceId:     "0af7651916cd43dd8448eb211c80319c", Data: []byte(`{"a":1}`),
+		TraceId:     "0af7651916cd43dd8448eb211c80319c",
+		Payload:     &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: "2", Changed: []string{"email"}}},
 	}
 	wantGiven := proto.CloneOf(given)
 	appendEach(t, e, []string{"audit"}, bare, given)

@@ -97,12 +97,9 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 		} else if err := pe.GetTime().CheckValid(); err != nil {
 			bad = append(bad, errs.FieldViolation{Field: field("time"), Description: err.Error()})
 		}
-		data, name, err := payloadJSON(pe)
-		if err == nil {
-			data, err = chain.CanonicalJSON(data)
-		}
+		data, err := payloadJSON(pe)
 		if err != nil {
-			bad = append(bad, errs.FieldViolation{Field: field(name), Description: "must be a JSON object: " + err.Error()})
+			bad = append(bad, errs.FieldViolation{Field: field("payload"), Description: err.Error()})
 		}
 		out[i] = chain.Event{
 			ID: pe.GetId(), Time: chain.UTCMicro(pe.GetTime().AsTime()), ActorID: pe.GetActorId(), ActorCredential: pe.GetActorCredential(),
@@ -116,15 +113,14 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 	return out, nil
 }
 
-// payloadJSON returns the JSON of what an event says changed, and the field it comes from:
-// the proto3 JSON of its typed payload or, from a producer that predates the payload, its
-// data.
-func payloadJSON(pe *eventsv1.Event) ([]byte, string, error) {
-	if events.Payload(pe) == nil {
-		return pe.GetData(), "data", nil
-	}
+// payloadJSON returns what an event says changed as audit stores and hashes it: the RFC 8785
+// canonical form of its payload's proto3 JSON (nil without a payload).
+func payloadJSON(pe *eventsv1.Event) ([]byte, error) {
 	raw, err := events.PayloadJSON(pe)
-	return raw, "payload", err
+	if err != nil {
+		return nil, err
+	}
+	return chain.CanonicalJSON(raw)
 }
 
 // linkTraces links the delivery's span to the trace of each command that produced an

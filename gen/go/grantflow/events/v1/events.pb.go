@@ -49,8 +49,6 @@ type Event struct {
 	// W3C trace context of the command that produced the event.
 	Traceparent string `protobuf:"bytes,13,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	TraceId     string `protobuf:"bytes,14,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
-	// What changed, as a JSON object. Superseded by payload: producers no longer set it.
-	Data []byte `protobuf:"bytes,15,opt,name=data,proto3" json:"data,omitempty"`
 	// What changed: one typed message per kind of event. The action names the event; the
 	// payload carries the subject as it is after the change. Audit stores and hashes the
 	// RFC 8785 canonical form of the payload's proto3 JSON (see services/audit/README.md).
@@ -198,13 +196,6 @@ func (x *Event) GetTraceId() string {
 		return x.TraceId
 	}
 	return ""
-}
-
-func (x *Event) GetData() []byte {
-	if x != nil {
-		return x.Data
-	}
-	return nil
 }
 
 func (x *Event) GetPayload() isEvent_Payload {
@@ -1717,7 +1708,7 @@ var File_grantflow_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xfc\t\n" +
+	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xf4\t\n" +
 	"\x05Event\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12#\n" +
 	"\aservice\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aservice\x12\x1d\n" +
@@ -1737,8 +1728,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x0epolicy_version\x18\v \x01(\x03R\rpolicyVersion\x12\x17\n" +
 	"\atask_id\x18\f \x01(\tR\x06taskId\x12 \n" +
 	"\vtraceparent\x18\r \x01(\tR\vtraceparent\x12\x19\n" +
-	"\btrace_id\x18\x0e \x01(\tR\atraceId\x12\x12\n" +
-	"\x04data\x18\x0f \x01(\fR\x04data\x12E\n" +
+	"\btrace_id\x18\x0e \x01(\tR\atraceId\x12E\n" +
 	"\fuser_changed\x18\x10 \x01(\v2 .grantflow.events.v1.UserChangedH\x00R\vuserChanged\x12B\n" +
 	"\vapp_changed\x18\x11 \x01(\v2\x1f.grantflow.events.v1.AppChangedH\x00R\n" +
 	"appChanged\x12H\n" +
@@ -1750,7 +1740,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x0frequest_changed\x18\x17 \x01(\v2#.grantflow.events.v1.RequestChangedH\x00R\x0erequestChanged\x12E\n" +
 	"\ftask_changed\x18\x18 \x01(\v2 .grantflow.events.v1.TaskChangedH\x00R\vtaskChanged\x12E\n" +
 	"\frequest_work\x18\x19 \x01(\v2 .grantflow.events.v1.RequestWorkH\x00R\vrequestWorkB\t\n" +
-	"\apayload\"\x9c\x02\n" +
+	"\apayloadJ\x04\b\x0f\x10\x10R\x04data\"\x9c\x02\n" +
 	"\vUserChanged\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
