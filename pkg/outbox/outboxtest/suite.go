@@ -29,6 +29,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) Engine) {
 		{"RolledBackTransactionLeavesNothing", testRollback},
 		{"PendingHonoursLimit", testLimit},
 		{"AckRemovesOnlyAckedEvents", testAck},
+		{"RetractRemovesOneSinksEventWithItsTransaction", testRetract},
 		{"SinksAreIndependent", testSinks},
 		{"MarkProcessedDedupes", testDedupe},
 		{"RelayDeliversEverythingOnceInOrderThroughFailures", testRelayFailures},
@@ -172,6 +173,40 @@ func testLimit(t *testing.T, e Engine) {
 		if _, err := e.Store.Pending(t.Context(), "audit", limit); err == nil {
 			t.Errorf("Pending(limit %d) succeeded", limit)
 		}
+	}
+}
+
+func testRetract(t *testing.T, e Engine) {
+	events := newEvents(3)
+	appendEach(t, e, []string{"work", "audit"}, events...)
+	// A rolled-back retraction retracts nothing.
+	err := e.InTx(t.Context(), func(tx Tx) error {
+		if err := tx.Retract("work", events[1].Id); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("InTx = %v, want the closure's error", err)
+	}
+	if got := pending(t, e, "work", 10); !slices.Equal(ids(got), ids(events)) {
+		t.Fatalf("after a rolled-back retraction: pending = %v, want %v", ids(got), ids(events))
+	}
+	// A committed one removes that event of that sink only; an unknown id is no error.
+	err = e.InTx(t.Context(), func(tx Tx) error {
+		if err := tx.Retract("work", events[1].Id); err != nil {
+			return err
+		}
+		return tx.Retract("work", "never-appended")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(pending(t, e, "work", 10)), []string{events[0].Id, events[2].Id}; !slices.Equal(got, want) {
+		t.Errorf("work pending = %v, want %v", got, want)
+	}
+	if got := pending(t, e, "audit", 10); !slices.Equal(ids(got), ids(events)) {
+		t.Errorf("audit pending = %v, want all of %v", ids(got), ids(events))
 	}
 }
 

@@ -113,7 +113,7 @@ func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
 				}
 			}
 		}
-		return s.update(ctx, tx, before, cur)
+		return s.update(ctx, tx, before, &cur)
 	})
 }
 
@@ -164,7 +164,7 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 		return nil
 	}
 	actor := ev.GetActorId()
-	var opened []string
+	var opened []domain.Request
 	for _, a := range d.GetAccesses() {
 		r, err := s.submit(ctx, actor, nil, Submission{
 			ClientID: uuid.NewSHA1(offboardingNamespace, []byte(ev.GetId()+"/"+a.GetAppId())).String(),
@@ -173,7 +173,7 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 		})
 		switch {
 		case err == nil:
-			opened = append(opened, r.ID)
+			opened = append(opened, r)
 		case transient(err):
 			return err
 		default:
@@ -210,8 +210,8 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	if err := s.markProcessed(ctx, ev.GetId()); err != nil {
 		return err
 	}
-	for _, id := range opened {
-		if _, err := s.settle(ctx, id); err != nil {
+	for _, r := range opened {
+		if _, err := s.settle(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -226,7 +226,7 @@ func (s *Service) Work(ctx context.Context, evs []*eventsv1.Event) error {
 		var err error
 		switch ev.GetAction() {
 		case workDrive, workAgent:
-			err = s.drive(ctx, ev.GetRequestId(), false)
+			_, err = s.drive(ctx, ev.GetRequestId(), nil, false)
 			err = s.giveUp(ctx, ev, err)
 		case workCancelTasks:
 			_, err = s.tasks.CancelTasks(ctx, cancelTasksRequest(ev.GetRequestId(), ev.GetRequestWork().GetReason()))

@@ -117,7 +117,7 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 		if err := s.work(ctx, tx, workCancelTasks, cur, &eventsv1.RequestWork{Reason: note}); err != nil {
 			return err
 		}
-		return s.update(ctx, tx, before, cur)
+		return s.update(ctx, tx, before, &cur)
 	})
 	if err != nil {
 		return domain.Request{}, err

@@ -202,6 +202,9 @@ func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain
 	if err != nil {
 		return err
 	}
+	if action == workDrive {
+		ev.Id = driveWorkID(r) // retracted by whoever makes the move first
+	}
 	return tx.Emit(ctx, []string{SinkWork}, ev)
 }
 

@@ -194,6 +194,11 @@ func (t *tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
 	return t.batch.MarkProcessed(eventID), nil
 }
 
+func (t *tx) Retract(_ context.Context, sink, eventID string) error {
+	t.batch.Retract(sink, eventID)
+	return nil
+}
+
 func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
 	return t.batch.Append(sinks, ev)
 }

@@ -85,6 +85,11 @@ func (t *tx) MarkProcessed(ctx context.Context, eventID string) (bool, error) {
 	return isNew, nil
 }
 
+// Retract removes the pending event eventID of sink, in the transaction.
+func (t *tx) Retract(ctx context.Context, sink, eventID string) error {
+	return pgoutbox.Retract(ctx, t.ptx, sink, eventID)
+}
+
 // Emit appends ev to the outbox for sinks, in the transaction.
 func (t *tx) Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error {
 	return pgoutbox.Append(ctx, t.ptx, sinks, ev)
