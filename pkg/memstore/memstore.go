@@ -110,6 +110,16 @@ func (t *Tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
 	return t.batch.MarkProcessed(eventID), nil
 }
 
+// Retract removes the undelivered event eventID of sink when the transaction commits (see
+// outbox.Batch.Retract).
+func (t *Tx) Retract(_ context.Context, sink, eventID string) error {
+	if t.batch == nil {
+		return errNoOutbox
+	}
+	t.batch.Retract(sink, eventID)
+	return nil
+}
+
 // OnRollback logs undo, which runs if the transaction does not commit (the last logged
 // first).
 func (t *Tx) OnRollback(undo func()) { t.undo = append(t.undo, undo) }

@@ -112,6 +112,7 @@ type Batch struct {
 	m         *Memory
 	rows      []stagedRow
 	processed []string
+	retracted []stagedRow // sink and event id
 	done      bool
 }
 
@@ -167,6 +168,13 @@ func (b *Batch) MarkProcessed(eventID string) bool {
 	return true
 }
 
+// Retract stages the removal of the undelivered event eventID of sink, appended by an
+// earlier transaction, once it is no longer needed (a work item whose work this transaction
+// did). An event that was delivered already, or never appended, is no error.
+func (b *Batch) Retract(sink, eventID string) {
+	b.retracted = append(b.retracted, stagedRow{sink: sink, ev: &eventsv1.Event{Id: eventID}})
+}
+
 // Commit makes the staged appends pending, with positions in staging order, and the staged
 // marks processed. It fails, changing nothing, if another transaction committed a
 // conflicting append or mark since they were staged: memory stores serialize their
@@ -202,6 +210,9 @@ func (b *Batch) Commit() error {
 	}
 	for _, id := range b.processed {
 		m.processed[id] = true
+	}
+	for _, r := range b.retracted {
+		m.pending[r.sink] = slices.DeleteFunc(m.pending[r.sink], func(ev *eventsv1.Event) bool { return ev.Id == r.ev.Id })
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ type memTx struct{ b *outbox.Batch }
 
 func (tx memTx) Append(sinks []string, ev *eventsv1.Event) error { return tx.b.Append(sinks, ev) }
 func (tx memTx) MarkProcessed(id string) (bool, error)           { return tx.b.MarkProcessed(id), nil }
+func (tx memTx) Retract(sink, id string) error                   { tx.b.Retract(sink, id); return nil }
 
 func TestMemoryContract(t *testing.T) {
 	outboxtest.Run(t, func(t *testing.T) outboxtest.Engine {

@@ -170,7 +170,8 @@ var t0 = time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 func event(id string, mods ...func(*eventsv1.Event)) *eventsv1.Event {
 	e := &eventsv1.Event{
 		Id: id, Service: "grantflow-identity", SourceSeq: 1, Action: "user.updated", Subject: "users/x",
-		Time: timestamppb.New(t0), ActorId: "admin", ActorCredential: "k-admin", Data: []byte(`{"id":"` + id + `"}`),
+		Time: timestamppb.New(t0), ActorId: "admin", ActorCredential: "k-admin",
+		Payload:     &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: id}},
 		Traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceId: "4bf92f3577b34da6a3ce929d0e0e4736",
 	}
 	for _, m := range mods {

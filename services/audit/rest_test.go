@@ -47,7 +47,9 @@ func TestRESTExportVerifiesOffline(t *testing.T) {
 	for i := range 30 {
 		h.mustDeliver(event("ev-"+strings.Repeat("x", i%3)+string(rune('a'+i)), func(e *eventsv1.Event) {
 			e.ActorId = []string{"uma", "ulf", "admin"}[i%3]
-			e.Data = []byte(`{"i":` + string(rune('0'+i%10)) + `,"nested":{"b":[1.5,"\u2028"],"a":null}}`)
+			e.Payload = &eventsv1.Event_TaskChanged{TaskChanged: &eventsv1.TaskChanged{
+				StepTaskCount: int32(i%10) + 1, Note: "\u2028", AssigneeIds: []string{"b", "a"}, PolicyVersion: int64(i),
+			}}
 		}))
 		if (i+1)%10 == 0 {
 			if _, err := h.svc.Checkpoint(context.Background()); err != nil {
@@ -110,7 +112,7 @@ func TestRESTExportVerifiesOffline(t *testing.T) {
 	if len(page.AuditEvents) != 4 || page.NextPageToken == "" || page.AuditEvents[0]["actorId"] != "uma" || page.AuditEvents[0]["seq"] != "1" {
 		t.Fatalf("REST list: %+v", page)
 	}
-	if data, ok := page.AuditEvents[0]["data"].(map[string]any); !ok || data["i"] != 0.0 {
+	if data, ok := page.AuditEvents[0]["data"].(map[string]any); !ok || data["stepTaskCount"] != 1.0 {
 		t.Fatalf("data is not rendered as a JSON object: %v", page.AuditEvents[0]["data"])
 	}
 	// Each export line is one JSON object.

@@ -236,7 +236,9 @@ func seedTamperChain(t *testing.T, h *harness) {
 				e.RequestId = fmt.Sprintf("r%d", n%9)
 				e.PolicyId, e.PolicyVersion = "p1", int64(1+n%3)
 				e.TaskId = fmt.Sprintf("t%d", n%5)
-				e.Data = []byte(fmt.Sprintf(`{"n":%d,"note":"event %d","flags":[true,false,null]}`, n, n))
+				e.Payload = &eventsv1.Event_TaskChanged{TaskChanged: &eventsv1.TaskChanged{
+					StepApprovals: int32(n), Note: fmt.Sprintf("event %d", n), AssigneeIds: []string{"x", "y"},
+				}}
 			}))
 		}
 		h.mustDeliver(batch...)

@@ -307,7 +307,7 @@ func TestPolicyLifecycle(t *testing.T) {
 			if ev.GetAction() == "policy.created" {
 				wantSubject = "policies/" + p.GetId()
 			}
-			if ev.GetActorId() != h.ids["admin"] || ev.GetService() != policy.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || len(ev.GetData()) == 0 {
+			if ev.GetActorId() != h.ids["admin"] || ev.GetService() != policy.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || ev.GetPolicyVersionChanged().GetPolicyId()+ev.GetPolicyChanged().GetPolicyId() != p.GetId() {
 				t.Errorf("event %s: actor %q service %q subject %q", ev.GetAction(), ev.GetActorId(), ev.GetService(), ev.GetSubject())
 			}
 		}

@@ -2,7 +2,6 @@ package task_test
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net"
 	"slices"
@@ -311,7 +310,7 @@ func (r *recorder) snapshot() []*eventsv1.Event {
 	return slices.Clone(r.events)
 }
 
-// eventData is the documented JSON of a task event (README "Events").
+// eventData is the documented payload of a task event (README "Events").
 type eventData struct {
 	TaskID              string   `json:"taskId"`
 	RequestID           string   `json:"requestId"`
@@ -339,9 +338,21 @@ type eventData struct {
 
 func data(t testing.TB, e *eventsv1.Event) eventData {
 	t.Helper()
-	var d eventData
-	if err := json.Unmarshal(e.GetData(), &d); err != nil {
-		t.Fatalf("event %s data: %v", e.GetAction(), err)
+	p := e.GetTaskChanged()
+	if p == nil {
+		t.Fatalf("event %s: no task payload", e.GetAction())
+	}
+	d := eventData{
+		TaskID: p.GetTaskId(), RequestID: p.GetRequestId(), PolicyID: p.GetPolicyId(), PolicyVersion: p.GetPolicyVersion(),
+		StepIndex: int(p.GetStepIndex()), StepName: p.GetStepName(), Type: p.GetType(), Status: p.GetStatus(),
+		AssigneeIDs: p.GetAssigneeIds(), Action: p.GetAction(), Decision: p.GetDecision(), DecidedBy: p.GetDecidedBy(),
+		Justification: p.GetJustification(), Note: p.GetNote(), PreviousAssigneeIDs: p.GetPreviousAssigneeIds(),
+		Approval: p.GetApproval(), MinApprovals: int(p.GetMinApprovals()), StepApprovals: int(p.GetStepApprovals()),
+		StepDeclines: int(p.GetStepDeclines()), StepOutcome: p.GetStepOutcome(), CancelledTaskIDs: p.GetCancelledTaskIds(),
+	}
+	if p.GetStepOutcome() != "" { // the step's state: outcome events only
+		n := int(p.GetStepTaskCount())
+		d.StepTaskCount = &n
 	}
 	return d
 }

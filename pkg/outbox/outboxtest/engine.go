@@ -23,4 +23,5 @@ type Engine struct {
 type Tx interface {
 	Append(sinks []string, ev *eventsv1.Event) error
 	MarkProcessed(eventID string) (isNew bool, err error)
+	Retract(sink, eventID string) error
 }

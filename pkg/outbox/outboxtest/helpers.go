@@ -23,7 +23,7 @@ func newEvent(subject string, n int) *eventsv1.Event {
 		Service: "grantflow-outboxtest",
 		Action:  "thing.changed",
 		Subject: subject,
-		Data:    fmt.Appendf(nil, `{"n":%d}`, n),
+		Payload: &eventsv1.Event_RequestWork{RequestWork: &eventsv1.RequestWork{Reason: fmt.Sprint(n)}},
 	}
 }
 

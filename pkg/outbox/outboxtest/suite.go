@@ -29,6 +29,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) Engine) {
 		{"RolledBackTransactionLeavesNothing", testRollback},
 		{"PendingHonoursLimit", testLimit},
 		{"AckRemovesOnlyAckedEvents", testAck},
+		{"RetractRemovesOneSinksEventWithItsTransaction", testRetract},
 		{"SinksAreIndependent", testSinks},
 		{"MarkProcessedDedupes", testDedupe},
 		{"RelayDeliversEverythingOnceInOrderThroughFailures", testRelayFailures},
@@ -76,7 +77,8 @@ func testAppendFields(t *testing.T, e Engine) {
 		Time: timestamppb.New(time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)), ActorId: "u1",
 		ActorCredential: "key-1", RequestId: "r1", PolicyId: "p1", PolicyVersion: 7, TaskId: "t1",
 		Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-		TraceId:     "0af7651916cd43dd8448eb211c80319c", Data: []byte(`{"a":1}`),
+		TraceId:     "0af7651916cd43dd8448eb211c80319c",
+		Payload:     &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: "2", Changed: []string{"email"}}},
 	}
 	wantGiven := proto.CloneOf(given)
 	appendEach(t, e, []string{"audit"}, bare, given)
@@ -171,6 +173,40 @@ func testLimit(t *testing.T, e Engine) {
 		if _, err := e.Store.Pending(t.Context(), "audit", limit); err == nil {
 			t.Errorf("Pending(limit %d) succeeded", limit)
 		}
+	}
+}
+
+func testRetract(t *testing.T, e Engine) {
+	events := newEvents(3)
+	appendEach(t, e, []string{"work", "audit"}, events...)
+	// A rolled-back retraction retracts nothing.
+	err := e.InTx(t.Context(), func(tx Tx) error {
+		if err := tx.Retract("work", events[1].Id); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("InTx = %v, want the closure's error", err)
+	}
+	if got := pending(t, e, "work", 10); !slices.Equal(ids(got), ids(events)) {
+		t.Fatalf("after a rolled-back retraction: pending = %v, want %v", ids(got), ids(events))
+	}
+	// A committed one removes that event of that sink only; an unknown id is no error.
+	err = e.InTx(t.Context(), func(tx Tx) error {
+		if err := tx.Retract("work", events[1].Id); err != nil {
+			return err
+		}
+		return tx.Retract("work", "never-appended")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(pending(t, e, "work", 10)), []string{events[0].Id, events[2].Id}; !slices.Equal(got, want) {
+		t.Errorf("work pending = %v, want %v", got, want)
+	}
+	if got := pending(t, e, "audit", 10); !slices.Equal(ids(got), ids(events)) {
+		t.Errorf("audit pending = %v, want all of %v", ids(got), ids(events))
 	}
 }
 

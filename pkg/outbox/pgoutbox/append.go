@@ -32,6 +32,16 @@ func Append(ctx context.Context, tx pgx.Tx, sinks []string, ev *eventsv1.Event) 
 	return nil
 }
 
+// Retract deletes, in tx, the undelivered event eventID of sink that an earlier transaction
+// appended, once it is no longer needed (a work item whose work tx did). An event that was
+// delivered already, or never appended, is no error.
+func Retract(ctx context.Context, tx pgx.Tx, sink, eventID string) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM outbox WHERE sink = $1 AND event_id = $2", sink, eventID); err != nil {
+		return fmt.Errorf("pgoutbox: retract event %s of %s: %w", eventID, sink, err)
+	}
+	return nil
+}
+
 // MarkProcessed records, in tx, that the receiver applies eventID, and reports whether it is
 // new. false means the event was applied before (or earlier in tx): skip it. A concurrent
 // transaction marking the same id waits for this one and then gets false.

@@ -23,6 +23,10 @@ func (t pgTx) Append(sinks []string, ev *eventsv1.Event) error {
 	return pgoutbox.Append(t.ctx, t.tx, sinks, ev)
 }
 
+func (t pgTx) Retract(sink, id string) error {
+	return pgoutbox.Retract(t.ctx, t.tx, sink, id)
+}
+
 func (t pgTx) MarkProcessed(id string) (bool, error) {
 	return pgoutbox.MarkProcessed(t.ctx, t.tx, id)
 }

@@ -37,3 +37,8 @@ func (t Tx) Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error 
 func (t Tx) MarkProcessed(ctx context.Context, eventID string) (bool, error) {
 	return MarkProcessed(ctx, t.PgTx, eventID)
 }
+
+// Retract deletes the undelivered event eventID of sink, in the transaction (see Retract).
+func (t Tx) Retract(ctx context.Context, sink, eventID string) error {
+	return Retract(ctx, t.PgTx, sink, eventID)
+}

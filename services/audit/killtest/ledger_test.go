@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/grantflow/grantflow/pkg/events"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/proto"
@@ -90,7 +92,11 @@ func committedEvents(ctx context.Context, identityDB *pgxpool.Pool) ([]event, er
 			return e, fmt.Errorf("outbox row %d: event_id %s but payload id %s", e.pos, e.id, pb.GetId())
 		}
 		e.subject, e.action, e.actorID = pb.GetSubject(), pb.GetAction(), pb.GetActorId()
-		if e.data, err = chain.CanonicalJSON(pb.GetData()); err != nil {
+		raw, err := events.PayloadJSON(&pb)
+		if err != nil {
+			return e, fmt.Errorf("outbox row %d: payload: %w", e.pos, err)
+		}
+		if e.data, err = chain.CanonicalJSON(raw); err != nil {
 			return e, fmt.Errorf("outbox row %d: data: %w", e.pos, err)
 		}
 		e.description, err = describe(e.data)

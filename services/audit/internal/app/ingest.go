@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/grantflow/grantflow/pkg/events"
+
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -79,7 +81,7 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 // fromProto checks and converts a batch; every bad field is named.
 func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 	var bad []errs.FieldViolation
-	events := make([]chain.Event, len(batch))
+	out := make([]chain.Event, len(batch))
 	for i, pe := range batch {
 		field := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
 		if pe.GetId() == "" {
@@ -95,11 +97,11 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 		} else if err := pe.GetTime().CheckValid(); err != nil {
 			bad = append(bad, errs.FieldViolation{Field: field("time"), Description: err.Error()})
 		}
-		data, err := chain.CanonicalJSON(pe.GetData())
+		data, err := payloadJSON(pe)
 		if err != nil {
-			bad = append(bad, errs.FieldViolation{Field: field("data"), Description: "must be a JSON object: " + err.Error()})
+			bad = append(bad, errs.FieldViolation{Field: field("payload"), Description: err.Error()})
 		}
-		events[i] = chain.Event{
+		out[i] = chain.Event{
 			ID: pe.GetId(), Time: chain.UTCMicro(pe.GetTime().AsTime()), ActorID: pe.GetActorId(), ActorCredential: pe.GetActorCredential(),
 			Service: pe.GetService(), Action: pe.GetAction(), Subject: pe.GetSubject(), RequestID: pe.GetRequestId(),
 			PolicyID: pe.GetPolicyId(), PolicyVersion: pe.GetPolicyVersion(), TaskID: pe.GetTaskId(), TraceID: pe.GetTraceId(), Data: data,
@@ -108,7 +110,17 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 	if len(bad) > 0 {
 		return nil, errs.InvalidFields(bad...)
 	}
-	return events, nil
+	return out, nil
+}
+
+// payloadJSON returns what an event says changed as audit stores and hashes it: the RFC 8785
+// canonical form of its payload's proto3 JSON (nil without a payload).
+func payloadJSON(pe *eventsv1.Event) ([]byte, error) {
+	raw, err := events.PayloadJSON(pe)
+	if err != nil {
+		return nil, err
+	}
+	return chain.CanonicalJSON(raw)
 }
 
 // linkTraces links the delivery's span to the trace of each command that produced an

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
@@ -18,16 +20,6 @@ const (
 	Modify Change = "CHANGE"
 	Remove Change = "REMOVE"
 )
-
-type accessEvent struct {
-	UserID     string `json:"userId"`
-	AppID      string `json:"appId"`
-	Permission string `json:"permission,omitempty"`
-	Previous   string `json:"previousPermission,omitempty"`
-	RequestID  string `json:"requestId,omitempty"`
-}
-
-func (e accessEvent) requestID() string { return e.RequestID }
 
 // ListAccesses returns the accesses the caller may see: their own, their direct reports'
 // (manager), those of apps they own (owner), everything (Admin, GM).
@@ -93,7 +85,7 @@ func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, chang
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		ev := accessEvent{UserID: userID, AppID: appID, Permission: permission, RequestID: requestID}
+		ev := &eventsv1.AccessChanged{UserId: userID, AppId: appID, Permission: permission, RequestId: requestID}
 		var action string
 		switch change {
 		case Grant, Modify:
@@ -115,7 +107,7 @@ func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, chang
 				if !held {
 					return errs.FailedPrecondition("NO_ACCESS", "the user holds no access to this app")
 				}
-				ev.Previous, action = cur.Permission, "access.changed"
+				ev.PreviousPermission, action = cur.Permission, "access.changed"
 			}
 			out = domain.Access{UserID: userID, AppID: appID, Permission: permission, GrantTime: s.now(), RequestID: requestID}
 			if err := tx.PutAccess(ctx, out); err != nil {

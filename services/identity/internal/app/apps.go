@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -31,17 +33,16 @@ type AppPatch struct {
 	Etag        string
 }
 
-type appEvent struct {
-	AppID       string              `json:"appId"`
-	Name        string              `json:"name,omitempty"`
-	OwnerIDs    []string            `json:"ownerIds,omitempty"`
-	Permissions []domain.Permission `json:"permissions,omitempty"`
-	CustomRoles []domain.CustomRole `json:"customRoles,omitempty"`
-	Status      string              `json:"status,omitempty"`
-	RequestID   string              `json:"requestId,omitempty"`
+func appEvent(a domain.App) *eventsv1.AppChanged {
+	e := &eventsv1.AppChanged{AppId: a.ID, Name: a.Name, OwnerIds: a.OwnerIDs}
+	for _, p := range a.Permissions {
+		e.Permissions = append(e.Permissions, &eventsv1.AppPermission{Name: p.Name, Privileged: p.Privileged})
+	}
+	for _, r := range a.CustomRoles {
+		e.CustomRoles = append(e.CustomRoles, &eventsv1.AppCustomRole{Name: r.Name, UserIds: r.UserIDs})
+	}
+	return e
 }
-
-func (e appEvent) requestID() string { return e.RequestID }
 
 // CreateApp registers an existing app directly (Admin, GM).
 func (s *Service) CreateApp(ctx context.Context, in NewApp) (domain.App, error) {
@@ -76,9 +77,9 @@ func (s *Service) addApp(ctx context.Context, in NewApp, requestID, fieldPrefix 
 				return err
 			}
 		}
-		return s.emit(ctx, tx, "app.created", "apps/"+a.ID, appEvent{
-			AppID: a.ID, Name: a.Name, OwnerIDs: a.OwnerIDs, Permissions: a.Permissions, CustomRoles: a.CustomRoles, Status: string(a.Status), RequestID: requestID,
-		})
+		created := appEvent(a)
+		created.Status, created.RequestId = string(a.Status), requestID
+		return s.emit(ctx, tx, "app.created", "apps/"+a.ID, created)
 	})
 	return a, err
 }
@@ -170,7 +171,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 			return conflict(err, "app.name", "APP_NAME_TAKEN", "an app with this name exists")
 		}
 		out = a
-		return s.emit(ctx, tx, "app.updated", "apps/"+a.ID, appEvent{AppID: a.ID, Name: a.Name, OwnerIDs: a.OwnerIDs, Permissions: a.Permissions, CustomRoles: a.CustomRoles})
+		return s.emit(ctx, tx, "app.updated", "apps/"+a.ID, appEvent(a))
 	})
 	return out, err
 }
@@ -217,7 +218,7 @@ func (s *Service) ArchiveApp(ctx context.Context, requestID, appID string) (doma
 			return err
 		}
 		out = a
-		return s.emit(ctx, tx, "app.archived", "apps/"+a.ID, appEvent{AppID: a.ID, Status: string(a.Status), RequestID: requestID})
+		return s.emit(ctx, tx, "app.archived", "apps/"+a.ID, &eventsv1.AppChanged{AppId: a.ID, Status: string(a.Status), RequestId: requestID})
 	})
 	return out, err
 }

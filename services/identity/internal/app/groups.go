@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -18,13 +20,6 @@ type GroupPatch struct {
 	Description *string
 	MemberIDs   *[]string
 	Etag        string
-}
-
-type groupEvent struct {
-	GroupID     string   `json:"groupId"`
-	Name        string   `json:"name,omitempty"`
-	Description string   `json:"description,omitempty"`
-	MemberIDs   []string `json:"memberIds,omitempty"`
 }
 
 // CreateGroup (Admin, GM).
@@ -48,7 +43,7 @@ func (s *Service) CreateGroup(ctx context.Context, name, description string, mem
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, "group.created", "groups/"+g.ID, groupEvent{GroupID: g.ID, Name: g.Name, Description: g.Description, MemberIDs: g.MemberIDs})
+		return s.emit(ctx, tx, "group.created", "groups/"+g.ID, &eventsv1.GroupChanged{GroupId: g.ID, Name: g.Name, Description: g.Description, MemberIds: g.MemberIDs})
 	})
 	return g, err
 }
@@ -121,7 +116,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, p GroupPatch) (dom
 			return err
 		}
 		out = g
-		return s.emit(ctx, tx, "group.updated", "groups/"+g.ID, groupEvent{GroupID: g.ID, Name: g.Name, Description: g.Description, MemberIDs: g.MemberIDs})
+		return s.emit(ctx, tx, "group.updated", "groups/"+g.ID, &eventsv1.GroupChanged{GroupId: g.ID, Name: g.Name, Description: g.Description, MemberIds: g.MemberIDs})
 	})
 	return out, err
 }
@@ -140,7 +135,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		if err := tx.DeleteGroup(ctx, id); err != nil {
 			return notFound(err, "group", id)
 		}
-		return s.emit(ctx, tx, "group.deleted", "groups/"+id, groupEvent{GroupID: id})
+		return s.emit(ctx, tx, "group.deleted", "groups/"+id, &eventsv1.GroupChanged{GroupId: id})
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"strings"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
@@ -31,12 +33,6 @@ type TokenClaims struct {
 // TokenVerifier checks an OIDC bearer token (signature, issuer, audience, expiry).
 type TokenVerifier interface {
 	Verify(ctx context.Context, raw string) (TokenClaims, error)
-}
-
-type keyEvent struct {
-	KeyID       string `json:"keyId"`
-	UserID      string `json:"userId"`
-	DisplayName string `json:"displayName,omitempty"`
 }
 
 // HashKey is how API keys are stored: the SHA-256 of the whole key. Keys carry 256 bits
@@ -78,7 +74,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, userID, name string) (domain
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, "apikey.created", "users/"+userID+"/apiKeys/"+id, keyEvent{KeyID: id, UserID: userID, DisplayName: name})
+		return s.emit(ctx, tx, "apikey.created", "users/"+userID+"/apiKeys/"+id, &eventsv1.ApiKeyChanged{KeyId: id, UserId: userID, DisplayName: name})
 	})
 	if err != nil {
 		return domain.APIKey{}, "", err
@@ -125,7 +121,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, userID, keyID string) (domai
 			return err
 		}
 		out = k
-		return s.emit(ctx, tx, "apikey.revoked", "users/"+userID+"/apiKeys/"+keyID, keyEvent{KeyID: keyID, UserID: userID})
+		return s.emit(ctx, tx, "apikey.revoked", "users/"+userID+"/apiKeys/"+keyID, &eventsv1.ApiKeyChanged{KeyId: keyID, UserId: userID})
 	})
 	return out, err
 }
@@ -199,7 +195,7 @@ func (s *Service) Bootstrap(ctx context.Context, key string) error {
 			if err := tx.CreateUser(ctx, u); err != nil {
 				return err
 			}
-			if err := s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, userEvent{UserID: u.ID, Email: u.Email, Role: string(u.Role), Status: string(u.Status)}); err != nil {
+			if err := s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, &eventsv1.UserChanged{UserId: u.ID, Email: u.Email, Role: string(u.Role), Status: string(u.Status)}); err != nil {
 				return err
 			}
 		} else if err != nil {
@@ -210,7 +206,7 @@ func (s *Service) Bootstrap(ctx context.Context, key string) error {
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, "apikey.created", "users/"+BootstrapAdminID+"/apiKeys/"+id, keyEvent{KeyID: id, UserID: BootstrapAdminID, DisplayName: k.DisplayName})
+		return s.emit(ctx, tx, "apikey.created", "users/"+BootstrapAdminID+"/apiKeys/"+id, &eventsv1.ApiKeyChanged{KeyId: id, UserId: BootstrapAdminID, DisplayName: k.DisplayName})
 	})
 }
 

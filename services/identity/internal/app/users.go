@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -50,19 +52,6 @@ type UserView struct {
 	IsManager bool
 }
 
-type userEvent struct {
-	UserID      string        `json:"userId"`
-	Email       string        `json:"email,omitempty"`
-	DisplayName string        `json:"displayName,omitempty"`
-	Role        string        `json:"role,omitempty"`
-	ManagerID   string        `json:"managerId,omitempty"`
-	ExternalID  string        `json:"externalId,omitempty"`
-	Status      string        `json:"status,omitempty"`
-	Reason      string        `json:"reason,omitempty"`
-	Accesses    []accessEvent `json:"accesses,omitempty"`
-	Changed     []string      `json:"changed,omitempty"`
-}
-
 // CreateUser onboards a user (Admin, GM). The onboarding is a trigger: the request
 // service opens a standalone task for the new user.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) {
@@ -100,9 +89,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) 
 				return err
 			}
 		}
-		return s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, userEvent{
-			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID, Status: string(u.Status),
-			ExternalID: u.ExternalID,
+		return s.emit(ctx, tx, "user.onboarded", "users/"+u.ID, &eventsv1.UserChanged{
+			UserId: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerId: u.ManagerID, Status: string(u.Status),
+			ExternalId: u.ExternalID,
 		}, s.triggerSinks...)
 	})
 	if err != nil {
@@ -128,7 +117,7 @@ func (s *Service) adoptOrphans(ctx context.Context, tx store.Tx, gmID string) er
 		if err := tx.UpdateUser(ctx, o); err != nil {
 			return err
 		}
-		if err := s.emit(ctx, tx, "user.updated", "users/"+o.ID, userEvent{UserID: o.ID, ManagerID: gmID, Changed: []string{"manager_id"}}); err != nil {
+		if err := s.emit(ctx, tx, "user.updated", "users/"+o.ID, &eventsv1.UserChanged{UserId: o.ID, ManagerId: gmID, Changed: []string{"manager_id"}}); err != nil {
 			return err
 		}
 	}
@@ -289,9 +278,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			return conflict(err, "email", "EMAIL_TAKEN", "a user with this email exists")
 		}
 		out = u
-		return s.emit(ctx, tx, "user.updated", "users/"+u.ID, userEvent{
-			UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerID: u.ManagerID,
-			ExternalID: u.ExternalID, Changed: changed,
+		return s.emit(ctx, tx, "user.updated", "users/"+u.ID, &eventsv1.UserChanged{
+			UserId: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerId: u.ManagerID, ExternalId: u.ExternalID, Changed: changed,
 		})
 	})
 	if err != nil {
@@ -343,9 +331,9 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 			return err
 		}
 		out = u
-		ev := userEvent{UserID: u.ID, Email: u.Email, ManagerID: u.ManagerID, Status: string(u.Status), Reason: reason}
+		ev := &eventsv1.UserChanged{UserId: u.ID, Email: u.Email, ManagerId: u.ManagerID, Status: string(u.Status), Reason: reason}
 		for _, a := range accesses {
-			ev.Accesses = append(ev.Accesses, accessEvent{UserID: a.UserID, AppID: a.AppID, Permission: a.Permission})
+			ev.Accesses = append(ev.Accesses, &eventsv1.AccessChanged{UserId: a.UserID, AppId: a.AppID, Permission: a.Permission})
 		}
 		return s.emit(ctx, tx, "user.offboarded", "users/"+u.ID, ev, s.triggerSinks...)
 	})

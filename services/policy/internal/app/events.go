@@ -2,14 +2,12 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/events"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -24,56 +22,62 @@ const (
 	ActionVersionRetired   = "policy.version.retired"
 )
 
-type policyEvent struct {
-	PolicyID    string             `json:"policyId"`
-	Name        string             `json:"name"`
-	RequestType domain.RequestType `json:"requestType"`
-	Level       domain.Level       `json:"level"`
-	Scope       domain.Scope       `json:"scope"`
+func policyData(p domain.Policy) *eventsv1.PolicyChanged {
+	return &eventsv1.PolicyChanged{
+		PolicyId: p.ID, Name: p.Name, RequestType: string(p.RequestType), Level: string(p.Level),
+		Scope: &eventsv1.PolicyScope{AppId: p.Scope.AppID, Permissions: p.Scope.Permissions},
+	}
 }
 
-type versionEvent struct {
-	PolicyID string           `json:"policyId"`
-	Version  int64            `json:"version"`
-	State    domain.State     `json:"state"`
-	Workflow *domain.Workflow `json:"workflow,omitempty"`
-	// The version this one replaced (activated) or was replaced by (retired).
-	PreviousVersion int64 `json:"previousVersion,omitempty"`
-	NextVersion     int64 `json:"nextVersion,omitempty"`
+// versionData is the payload of a policy.version event about version v of policyID.
+func versionData(policyID string, v int64, state domain.State, w *domain.Workflow) *eventsv1.PolicyVersionChanged {
+	out := &eventsv1.PolicyVersionChanged{PolicyId: policyID, Version: v, State: string(state)}
+	if w != nil {
+		out.Workflow = WorkflowPB(*w)
+	}
+	return out
 }
 
-func policyData(p domain.Policy) policyEvent {
-	return policyEvent{PolicyID: p.ID, Name: p.Name, RequestType: p.RequestType, Level: p.Level, Scope: p.Scope}
+// WorkflowPB is w as the API (and the policy.version events) carry it.
+func WorkflowPB(w domain.Workflow) *typev1.Workflow {
+	out := &typev1.Workflow{ActionStep: stepPB(w.ActionStep), ReviewSteps: make([]*typev1.Step, 0, len(w.ReviewSteps))}
+	for _, s := range w.ReviewSteps {
+		out.ReviewSteps = append(out.ReviewSteps, stepPB(s))
+	}
+	return out
+}
+
+func stepPB(s domain.Step) *typev1.Step {
+	return &typev1.Step{
+		Name: s.Name,
+		Assignee: &typev1.Assignee{
+			Kind:       typev1.AssigneeKind(typev1.AssigneeKind_value[string(s.Assignee.Kind)]),
+			CustomRole: s.Assignee.CustomRole,
+			GroupIds:   orEmpty(s.Assignee.GroupIDs),
+			UserIds:    orEmpty(s.Assignee.UserIDs),
+		},
+		Approval:     typev1.Approval(typev1.Approval_value[string(s.Approval)]),
+		MinApprovals: s.MinApprovals,
+	}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // emit appends one event for audit in tx, naming the policy and version it is about.
-func (s *Service) emit(ctx context.Context, tx store.Tx, action, policyID string, version int64, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
+func (s *Service) emit(ctx context.Context, tx store.Tx, action, policyID string, version int64, payload proto.Message) error {
 	subject := "policies/" + policyID
 	if action != ActionPolicyCreated {
 		subject = "policies/" + versionName(policyID, version)
 	}
-	p, _ := auth.FromContext(ctx)
-	ev := &eventsv1.Event{
-		Id:              newID(),
-		Service:         ServiceName,
-		Action:          action,
-		Subject:         subject,
-		Time:            timestamppb.New(s.now()),
-		ActorId:         p.UserID,
-		ActorCredential: p.CredentialID,
-		PolicyId:        policyID,
-		PolicyVersion:   version,
-		Data:            raw,
-	}
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		ev.TraceId = sc.TraceID().String()
-		carrier := propagation.MapCarrier{}
-		propagation.TraceContext{}.Inject(ctx, carrier)
-		ev.Traceparent = carrier.Get("traceparent")
+	ev := events.New(ctx, ServiceName, action, subject, s.now(), "")
+	ev.PolicyId, ev.PolicyVersion = policyID, version
+	if err := events.SetPayload(ev, payload); err != nil {
+		return err
 	}
 	return tx.Emit(ctx, []string{SinkAudit}, ev)
 }

@@ -68,7 +68,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in NewPolicy) (domain.Policy
 		if err := s.emit(ctx, tx, ActionPolicyCreated, p.ID, 1, policyData(p)); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, ActionVersionCreated, p.ID, 1, versionEvent{PolicyID: p.ID, Version: 1, State: v.State, Workflow: &v.Workflow})
+		return s.emit(ctx, tx, ActionVersionCreated, p.ID, 1, versionData(p.ID, 1, v.State, &v.Workflow))
 	})
 	if err != nil {
 		return domain.Policy{}, err

@@ -63,8 +63,8 @@ func (s *Service) seed(ctx context.Context, tx store.Tx, d domain.SystemDefault)
 	if err := s.emit(ctx, tx, ActionPolicyCreated, d.ID, 1, policyData(p)); err != nil {
 		return err
 	}
-	if err := s.emit(ctx, tx, ActionVersionCreated, d.ID, 1, versionEvent{PolicyID: d.ID, Version: 1, State: domain.StateDraft, Workflow: &v.Workflow}); err != nil {
+	if err := s.emit(ctx, tx, ActionVersionCreated, d.ID, 1, versionData(d.ID, 1, domain.StateDraft, &v.Workflow)); err != nil {
 		return err
 	}
-	return s.emit(ctx, tx, ActionVersionActivated, d.ID, 1, versionEvent{PolicyID: d.ID, Version: 1, State: domain.StateActive, Workflow: &v.Workflow})
+	return s.emit(ctx, tx, ActionVersionActivated, d.ID, 1, versionData(d.ID, 1, domain.StateActive, &v.Workflow))
 }

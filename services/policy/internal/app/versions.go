@@ -69,7 +69,7 @@ func (s *Service) CreateVersion(ctx context.Context, policyID string, w domain.W
 			return err
 		}
 		out = v
-		return s.emit(ctx, tx, ActionVersionCreated, p.ID, v.Version, versionEvent{PolicyID: p.ID, Version: v.Version, State: v.State, Workflow: &v.Workflow})
+		return s.emit(ctx, tx, ActionVersionCreated, p.ID, v.Version, versionData(p.ID, v.Version, v.State, &v.Workflow))
 	})
 	return out, err
 }
@@ -159,7 +159,7 @@ func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w
 			return err
 		}
 		out = v
-		return s.emit(ctx, tx, ActionVersionUpdated, policyID, n, versionEvent{PolicyID: policyID, Version: n, State: v.State, Workflow: &v.Workflow})
+		return s.emit(ctx, tx, ActionVersionUpdated, policyID, n, versionData(policyID, n, v.State, &v.Workflow))
 	})
 	return out, err
 }
@@ -188,7 +188,7 @@ func (s *Service) DeleteVersion(ctx context.Context, policyID string, n int64) e
 		if err := tx.UpdatePolicy(ctx, p); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, ActionVersionDeleted, policyID, n, versionEvent{PolicyID: policyID, Version: n, State: v.State})
+		return s.emit(ctx, tx, ActionVersionDeleted, policyID, n, versionData(policyID, n, v.State, nil))
 	})
 }
 
@@ -235,7 +235,9 @@ func (s *Service) ActivateVersion(ctx context.Context, policyID string, n int64)
 			if err := tx.RetireVersion(ctx, policyID, prev, now); err != nil {
 				return err
 			}
-			if err := s.emit(ctx, tx, ActionVersionRetired, policyID, prev, versionEvent{PolicyID: policyID, Version: prev, State: domain.StateRetired, NextVersion: n}); err != nil {
+			retired := versionData(policyID, prev, domain.StateRetired, nil)
+			retired.NextVersion = n
+			if err := s.emit(ctx, tx, ActionVersionRetired, policyID, prev, retired); err != nil {
 				return err
 			}
 		}
@@ -251,7 +253,9 @@ func (s *Service) ActivateVersion(ctx context.Context, policyID string, n int64)
 		}
 		v.State, v.ActivateTime = domain.StateActive, now
 		out = v
-		return s.emit(ctx, tx, ActionVersionActivated, policyID, n, versionEvent{PolicyID: policyID, Version: n, State: v.State, Workflow: &v.Workflow, PreviousVersion: prev})
+		activated := versionData(policyID, n, v.State, &v.Workflow)
+		activated.PreviousVersion = prev
+		return s.emit(ctx, tx, ActionVersionActivated, policyID, n, activated)
 	})
 	if err != nil {
 		return domain.Version{}, err

@@ -8,6 +8,7 @@ import (
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/services/policy/internal/app"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
 
@@ -69,28 +70,6 @@ func stepFromPB(s *typev1.Step) domain.Step {
 	return out
 }
 
-func workflowPB(w domain.Workflow) *typev1.Workflow {
-	out := &typev1.Workflow{ActionStep: stepPB(w.ActionStep), ReviewSteps: make([]*typev1.Step, 0, len(w.ReviewSteps))}
-	for _, s := range w.ReviewSteps {
-		out.ReviewSteps = append(out.ReviewSteps, stepPB(s))
-	}
-	return out
-}
-
-func stepPB(s domain.Step) *typev1.Step {
-	return &typev1.Step{
-		Name: s.Name,
-		Assignee: &typev1.Assignee{
-			Kind:       typev1.AssigneeKind(typev1.AssigneeKind_value[string(s.Assignee.Kind)]),
-			CustomRole: s.Assignee.CustomRole,
-			GroupIds:   nonNil(s.Assignee.GroupIDs),
-			UserIds:    nonNil(s.Assignee.UserIDs),
-		},
-		Approval:     typev1.Approval(typev1.Approval_value[string(s.Approval)]),
-		MinApprovals: s.MinApprovals,
-	}
-}
-
 func policyPB(p domain.Policy) *policyv1.Policy {
 	return &policyv1.Policy{
 		Id:            p.ID,
@@ -111,7 +90,7 @@ func versionPB(v domain.Version) *policyv1.PolicyVersion {
 		PolicyId:     v.PolicyID,
 		Version:      v.Version,
 		State:        statePB(v.State),
-		Workflow:     workflowPB(v.Workflow),
+		Workflow:     app.WorkflowPB(v.Workflow),
 		CreateTime:   timestamppb.New(v.CreateTime),
 		UpdateTime:   timestamppb.New(v.UpdateTime),
 		ActivateTime: ts(v.ActivateTime),

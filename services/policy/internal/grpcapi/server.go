@@ -109,7 +109,7 @@ func (h *Server) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyReq
 		PolicyId:   a.Policy.ID,
 		Version:    a.Version.Version,
 		Level:      levelPB(m.Level),
-		Workflow:   workflowPB(a.Version.Workflow),
+		Workflow:   app.WorkflowPB(a.Version.Workflow),
 		PolicyName: a.Policy.Name,
 		Reason:     m.Reason,
 	}, nil

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/google/uuid"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
@@ -18,36 +22,56 @@ import (
 // gmReason is the history note of a General Manager's auto-approved manager step.
 const gmReason = "the requester is the General Manager, who has no manager: manager approval is recorded as auto-approved"
 
-// drive does what the request needs next that waits for nobody: open the current step's
-// tasks, apply the effect, run the agent. Every move is idempotent and recorded before the
+// drive carries out the moves the request's domain decides (domain.Request.Next): open the
+// current step's tasks, apply the effect, run the agent. Every move is idempotent and recorded before the
 // next, so drive may run twice at once or again after a crash. inline: drive runs on a
 // caller's path and leaves the agent (which may retry for a while) to the work queue.
-func (s *Service) drive(ctx context.Context, id string, inline bool) error {
+//
+// drive starts from r when given (the request as a caller just read or wrote it), else from
+// the stored request id; after each move it goes on from the request that move committed.
+// It returns the request as it left it (zero if it does not exist).
+func (s *Service) drive(ctx context.Context, id string, r *domain.Request, inline bool) (domain.Request, error) {
 	for range 64 { // each turn moves the request forward or returns
-		r, err := s.store.GetRequest(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case !r.Open():
-			return nil
-		case r.Applying:
-			return s.apply(ctx, r)
-		case !r.StepOpened:
-			if err := s.openStep(ctx, r); err != nil {
-				return err
+		if r == nil {
+			got, err := s.store.GetRequest(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return domain.Request{}, nil
 			}
-		default:
-			if step, isAction := r.CurrentStep(); isAction && step.Assignee.Kind == typev1.AssigneeKind_AGENT.String() && !inline {
-				return s.runAgent(ctx, r)
+			if err != nil {
+				return domain.Request{}, err
 			}
-			return nil
+			r = &got
+		}
+		cur := *r
+		switch cur.Next() {
+		case domain.MoveNone:
+			return cur, nil
+		case domain.MoveApply:
+			next, err := s.apply(ctx, cur)
+			return next, err
+		case domain.MoveOpenStep:
+			next, err := s.openStep(ctx, cur)
+			if err != nil {
+				return domain.Request{}, err
+			}
+			r = next
+		case domain.MoveRunAgent:
+			if inline {
+				return cur, nil
+			}
+			return cur, s.runAgent(ctx, cur)
 		}
 	}
-	return fmt.Errorf("request %s made no progress in 64 turns", id)
+	return domain.Request{}, fmt.Errorf("request %s made no progress in 64 turns", id)
+}
+
+// driveNamespace makes the ids of the work queue's drive items: one per request and
+// position, so that whoever carries out that move retracts the item with it.
+var driveNamespace = uuid.MustParse("5f0f3c52-8d7e-4f57-b4a5-3c9b1e0f7a26")
+
+// driveWorkID is the id of the work item that drives r from its position (step, applying).
+func driveWorkID(r domain.Request) string {
+	return uuid.NewSHA1(driveNamespace, fmt.Appendf(nil, "%s/%d/%t", r.ID, r.StepIndex, r.Applying)).String()
 }
 
 // exclude is who never reviews or carries out the request: its requester and target.
@@ -59,9 +83,11 @@ func exclude(r domain.Request) []string {
 	return out
 }
 
-// openStep opens the tasks of the request's current step and records them. A refusal of
-// the task or identity service that retrying cannot change fails the request.
-func (s *Service) openStep(ctx context.Context, r domain.Request) error {
+// openStep opens the tasks of the request's current step and records them, retracting the
+// work item that would have done it. A refusal of the task or identity service that
+// retrying cannot change fails the request. It returns the request as it committed it, or
+// nil when the request must be read again.
+func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Request, error) {
 	step, isAction := r.CurrentStep()
 	in := &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
@@ -81,7 +107,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 			Assignee: in.Assignee, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r),
 		})
 		if err != nil {
-			return s.failUnlessTransient(ctx, r.ID, "cannot resolve the assignees of step "+step.Name, err)
+			return nil, s.failUnlessTransient(ctx, r.ID, "cannot resolve the assignees of step "+step.Name, err)
 		}
 		agent = res.GetAgent()
 		in.AssigneeIds, in.ResolutionNote = res.GetUserIds(), res.GetExplanation()
@@ -89,7 +115,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 			in.AssigneeIds = nil
 		}
 		if !agent && len(in.AssigneeIds) == 0 {
-			return s.fail(ctx, r.ID, "nobody may review or carry out step "+step.Name+" (no assignee, and no admin besides the requester and target)")
+			return nil, s.fail(ctx, r.ID, "nobody may review or carry out step "+step.Name+" (no assignee, and no admin besides the requester and target)")
 		}
 		if in.Approval == typev1.Approval_QUORUM && int(in.MinApprovals) > len(in.AssigneeIds) {
 			in.ResolutionNote = joinNote(in.ResolutionNote, fmt.Sprintf("quorum lowered from %d to the %d people who may review", in.MinApprovals, len(in.AssigneeIds)))
@@ -98,11 +124,18 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 	}
 	res, err := s.tasks.OpenStep(ctx, in)
 	if err != nil {
-		return s.failUnlessTransient(ctx, r.ID, "cannot open the tasks of step "+step.Name, err)
+		return nil, s.failUnlessTransient(ctx, r.ID, "cannot open the tasks of step "+step.Name, err)
 	}
-	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	var out domain.Request
+	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		cur, err := tx.LockRequest(ctx, r.ID)
 		if err != nil {
+			return err
+		}
+		out = cur
+		// Whatever this transaction finds, the move of position r is done (here or by whoever
+		// moved the request on): its work item has nothing left to do.
+		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
 			return err
 		}
 		before := cur.Clone()
@@ -116,7 +149,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 		if cur.Open() && !cur.Applying && cur.StepIndex == r.StepIndex && !cur.StepOpened {
 			cur.StepOpened = true
 			data := eventData(cur)
-			data.TaskIDs, data.AssigneeIDs = taskIDs, people
+			data.TaskIds, data.AssigneeIds = taskIDs, people
 			data.Note = joinNote(in.GetResolutionNote(), in.GetAutoApproveReason())
 			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
 				return err
@@ -132,8 +165,16 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) error {
 				}
 			}
 		}
-		return s.update(ctx, tx, before, cur)
+		if err := s.update(ctx, tx, before, &cur); err != nil {
+			return err
+		}
+		out = cur
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // passStep records that the current step passed and moves on (next step, or applying the
@@ -154,14 +195,14 @@ func (s *Service) passStep(ctx context.Context, tx store.Tx, r *domain.Request, 
 	return s.work(ctx, tx, workDrive, *r, nil)
 }
 
-// update writes cur if it differs from before.
-func (s *Service) update(ctx context.Context, tx store.Tx, before, cur domain.Request) error {
-	if requestsEqual(before, cur) {
+// update writes cur, with its next version, if it differs from before.
+func (s *Service) update(ctx context.Context, tx store.Tx, before domain.Request, cur *domain.Request) error {
+	if requestsEqual(before, *cur) {
 		return nil
 	}
 	cur.Version = before.Version + 1
 	cur.UpdateTime = s.now()
-	return tx.UpdateRequest(ctx, cur)
+	return tx.UpdateRequest(ctx, *cur)
 }
 
 func requestsEqual(a, b domain.Request) bool {
@@ -211,10 +252,10 @@ func (s *Service) close(ctx context.Context, id string, status domain.Status, re
 		if err := s.emit(ctx, tx, action, cur, auth.SystemUserID, eventData(cur)); err != nil {
 			return err
 		}
-		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: "request " + string(status) + ": " + reason}); err != nil {
+		if err := s.work(ctx, tx, workCancelTasks, cur, &eventsv1.RequestWork{Reason: "request " + string(status) + ": " + reason}); err != nil {
 			return err
 		}
-		return s.update(ctx, tx, before, cur)
+		return s.update(ctx, tx, before, &cur)
 	})
 	if err == nil && closed {
 		s.log.InfoContext(ctx, "request closed", "request", id, "status", string(status), "reason", reason)
@@ -223,8 +264,9 @@ func (s *Service) close(ctx context.Context, id string, status domain.Status, re
 }
 
 // apply applies the effect of a request whose action step passed, and closes it DONE, or
-// FAILED with the reason identity gave.
-func (s *Service) apply(ctx context.Context, r domain.Request) error {
+// FAILED with the reason identity gave. It returns the request as it left it (zero when it
+// must be read again).
+func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, error) {
 	var err error
 	appID := r.AppID
 	switch r.Type {
@@ -249,13 +291,18 @@ func (s *Service) apply(ctx context.Context, r domain.Request) error {
 	}
 	if err != nil {
 		if transient(err) {
-			return fmt.Errorf("apply request %s: %w", r.ID, err)
+			return domain.Request{}, fmt.Errorf("apply request %s: %w", r.ID, err)
 		}
-		return s.close(ctx, r.ID, domain.Failed, "the effect could not be applied: "+describe(err), "request.failed")
+		return domain.Request{}, s.close(ctx, r.ID, domain.Failed, "the effect could not be applied: "+describe(err), "request.failed")
 	}
-	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	var out domain.Request
+	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		cur, err := tx.LockRequest(ctx, r.ID)
 		if err != nil {
+			return err
+		}
+		out = cur
+		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
 			return err
 		}
 		if !cur.Open() || !cur.Applying {
@@ -267,8 +314,13 @@ func (s *Service) apply(ctx context.Context, r domain.Request) error {
 		if err := s.emit(ctx, tx, "request.done", cur, auth.SystemUserID, eventData(cur)); err != nil {
 			return err
 		}
-		return s.update(ctx, tx, before, cur)
+		if err := s.update(ctx, tx, before, &cur); err != nil {
+			return err
+		}
+		out = cur
+		return nil
 	})
+	return out, err
 }
 
 // actionText says in words what the request asks for (tasks show it).

@@ -2,16 +2,16 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/grantflow/grantflow/pkg/events"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/google/uuid"
-	"go.opentelemetry.io/otel/propagation"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
@@ -23,24 +23,15 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-// withTrace continues the trace of the command that produced ev, so that the work an
-// asynchronous delivery causes joins that trace.
-func withTrace(ctx context.Context, ev *eventsv1.Event) context.Context {
-	if ev.GetTraceparent() == "" {
-		return ctx
-	}
-	return propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier{"traceparent": ev.GetTraceparent()})
-}
-
 // DeliverEvents handles the events other services send the request service: task
 // outcomes (task service) and onboarding and offboarding (identity). Delivery is at least
 // once: each event id is handled once. An error makes the sender deliver the batch again.
-func (s *Service) DeliverEvents(ctx context.Context, events []*eventsv1.Event) error {
+func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) error {
 	if err := internalCaller(ctx); err != nil {
 		return err
 	}
-	for _, ev := range events {
-		ctx := withTrace(ctx, ev)
+	for _, ev := range evs {
+		ctx := events.WithTrace(ctx, ev)
 		var err error
 		switch ev.GetAction() {
 		case "task.approved", "task.declined", "task.completed", "task.auto_approved", "task.reassigned":
@@ -59,37 +50,22 @@ func (s *Service) DeliverEvents(ctx context.Context, events []*eventsv1.Event) e
 	return nil
 }
 
-// taskData is what the request service reads of a task event (see the task service's
-// README: the task after the change, and its step's state after the decision).
-type taskData struct {
-	TaskID        string   `json:"taskId"`
-	RequestID     string   `json:"requestId"`
-	StepIndex     int      `json:"stepIndex"`
-	StepName      string   `json:"stepName"`
-	Type          string   `json:"type"`
-	AssigneeIDs   []string `json:"assigneeIds"`
-	Decision      string   `json:"decision"`
-	DecidedBy     string   `json:"decidedBy"`
-	Justification string   `json:"justification"`
-	StepOutcome   string   `json:"stepOutcome"`
-}
-
 // onTask advances the request on a task outcome: a passed step opens the next (or the
 // action, or applies the effect), a failed step declines the request.
 func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
-	var d taskData
-	if err := json.Unmarshal(ev.GetData(), &d); err != nil {
-		s.log.ErrorContext(ctx, "request: unreadable task event skipped", "event", ev.GetId(), "error", err.Error())
+	d := ev.GetTaskChanged()
+	if d == nil {
+		s.log.ErrorContext(ctx, "request: task event without a task payload skipped", "event", ev.GetId())
 		return nil
 	}
-	if d.RequestID == "" {
+	if d.GetRequestId() == "" {
 		return nil
 	}
 	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		if isNew, err := tx.MarkProcessed(ctx, ev.GetId()); err != nil || !isNew {
 			return err
 		}
-		cur, err := tx.LockRequest(ctx, d.RequestID)
+		cur, err := tx.LockRequest(ctx, d.GetRequestId())
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -97,59 +73,48 @@ func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
 			return err
 		}
 		before := cur.Clone()
-		cur.AddTasks(d.TaskID)
-		cur.AddAssignees(d.AssigneeIDs...)
-		if ev.GetAction() != "task.reassigned" && cur.Open() && !cur.Applying && d.StepIndex == cur.StepIndex {
-			if !cur.StepOpened && (d.StepOutcome == "PASSED" || d.StepOutcome == "FAILED") {
+		cur.AddTasks(d.GetTaskId())
+		cur.AddAssignees(d.GetAssigneeIds()...)
+		if ev.GetAction() != "task.reassigned" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
+			if !cur.StepOpened && (d.GetStepOutcome() == "PASSED" || d.GetStepOutcome() == "FAILED") {
 				// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
 				// commits): record the opening now, so that the lineage has it; openStep
 				// will find the request moved on and record nothing more.
 				cur.StepOpened = true
 				data := eventData(cur)
-				data.TaskIDs, data.AssigneeIDs = []string{d.TaskID}, d.AssigneeIDs
+				data.TaskIds, data.AssigneeIds = []string{d.GetTaskId()}, d.GetAssigneeIds()
 				if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
 					return err
 				}
 			}
-			switch d.StepOutcome {
+			switch d.GetStepOutcome() {
 			case "PASSED":
 				note := "approved"
-				if d.Type == "ACTION" {
+				if d.GetType() == "ACTION" {
 					note = "completed"
 				}
-				if d.DecidedBy != "" {
-					note += " by " + d.DecidedBy
+				if d.GetDecidedBy() != "" {
+					note += " by " + d.GetDecidedBy()
 				}
 				if err := s.passStep(ctx, tx, &cur, note); err != nil {
 					return err
 				}
 			case "FAILED":
-				reason := fmt.Sprintf("declined at step %q", d.StepName)
-				if d.DecidedBy != "" {
-					reason += " by " + d.DecidedBy
+				reason := fmt.Sprintf("declined at step %q", d.GetStepName())
+				if d.GetDecidedBy() != "" {
+					reason += " by " + d.GetDecidedBy()
 				}
-				if d.Justification != "" {
-					reason += ": " + d.Justification
+				if d.GetJustification() != "" {
+					reason += ": " + d.GetJustification()
 				}
 				cur.Close(domain.Declined, reason)
-				if err := s.emit(ctx, tx, "request.declined", cur, d.DecidedBy, eventData(cur)); err != nil {
+				if err := s.emit(ctx, tx, "request.declined", cur, d.GetDecidedBy(), eventData(cur)); err != nil {
 					return err
 				}
 			}
 		}
-		return s.update(ctx, tx, before, cur)
+		return s.update(ctx, tx, before, &cur)
 	})
-}
-
-// userData is what the request service reads of identity's user events.
-type userData struct {
-	UserID      string `json:"userId"`
-	Email       string `json:"email"`
-	DisplayName string `json:"displayName"`
-	Accesses    []struct {
-		AppID      string `json:"appId"`
-		Permission string `json:"permission"`
-	} `json:"accesses"`
 }
 
 // markProcessed records an event as handled (its effects were idempotent calls).
@@ -162,26 +127,26 @@ func (s *Service) markProcessed(ctx context.Context, id string) error {
 
 // onOnboarded opens the new user's standalone onboarding task.
 func (s *Service) onOnboarded(ctx context.Context, ev *eventsv1.Event) error {
-	var d userData
-	if err := json.Unmarshal(ev.GetData(), &d); err != nil || d.UserID == "" {
-		s.log.ErrorContext(ctx, "request: unreadable onboarding event skipped", "event", ev.GetId())
+	d := ev.GetUserChanged()
+	if d.GetUserId() == "" {
+		s.log.ErrorContext(ctx, "request: onboarding event without a user skipped", "event", ev.GetId())
 		return nil
 	}
-	name := d.DisplayName
+	name := d.GetDisplayName()
 	if name == "" {
-		name = d.Email
+		name = d.GetEmail()
 	}
 	_, err := s.tasks.CreateStandaloneTask(ctx, &taskv1.CreateStandaloneTaskRequest{
-		Key: "onboarding/" + d.UserID, AssigneeIds: []string{d.UserID},
+		Key: "onboarding/" + d.GetUserId(), AssigneeIds: []string{d.GetUserId()},
 		Action: "Welcome to Grantflow, " + name + ": install the browser extension and confirm your onboarding",
-		Note:   "opened by the onboarding of " + d.Email,
+		Note:   "opened by the onboarding of " + d.GetEmail(),
 	})
 	if err != nil && transient(err) {
 		return err
 	}
 	if err != nil {
 		// The user was offboarded in between, say: nothing to open.
-		s.log.WarnContext(ctx, "request: onboarding task not opened", "user", d.UserID, "error", err.Error())
+		s.log.WarnContext(ctx, "request: onboarding task not opened", "user", d.GetUserId(), "error", err.Error())
 	}
 	return s.markProcessed(ctx, ev.GetId())
 }
@@ -193,27 +158,27 @@ var offboardingNamespace = uuid.MustParse("8f0b6f4c-4a55-4d0e-9a0f-0c1f6b3e2d71"
 // onOffboarded opens a REMOVE_ACCESS request for each access the user held, and a
 // standalone task to confirm the offboarding (for whoever offboarded them).
 func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
-	var d userData
-	if err := json.Unmarshal(ev.GetData(), &d); err != nil || d.UserID == "" {
-		s.log.ErrorContext(ctx, "request: unreadable offboarding event skipped", "event", ev.GetId())
+	d := ev.GetUserChanged()
+	if d.GetUserId() == "" {
+		s.log.ErrorContext(ctx, "request: offboarding event without a user skipped", "event", ev.GetId())
 		return nil
 	}
 	actor := ev.GetActorId()
-	var opened []string
-	for _, a := range d.Accesses {
+	var opened []domain.Request
+	for _, a := range d.GetAccesses() {
 		r, err := s.submit(ctx, actor, nil, Submission{
-			ClientID: uuid.NewSHA1(offboardingNamespace, []byte(ev.GetId()+"/"+a.AppID)).String(),
-			Type:     domain.RemoveAccess, TargetUserID: d.UserID, AppID: a.AppID, Permission: a.Permission,
-			Reason: "offboarding of " + d.Email,
+			ClientID: uuid.NewSHA1(offboardingNamespace, []byte(ev.GetId()+"/"+a.GetAppId())).String(),
+			Type:     domain.RemoveAccess, TargetUserID: d.GetUserId(), AppID: a.GetAppId(), Permission: a.GetPermission(),
+			Reason: "offboarding of " + d.GetEmail(),
 		})
 		switch {
 		case err == nil:
-			opened = append(opened, r.ID)
+			opened = append(opened, r)
 		case transient(err):
 			return err
 		default:
 			// The access went away in between: nothing to remove.
-			s.log.WarnContext(ctx, "request: offboarding removal not opened", "user", d.UserID, "app", a.AppID, "error", err.Error())
+			s.log.WarnContext(ctx, "request: offboarding removal not opened", "user", d.GetUserId(), "app", a.GetAppId(), "error", err.Error())
 		}
 	}
 	// Who confirms: the person who offboarded, else the admins.
@@ -225,7 +190,7 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	}
 	if len(assignees) == 0 {
 		res, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
-			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_ADMINS}, ExcludeUserIds: []string{d.UserID},
+			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_ADMINS}, ExcludeUserIds: []string{d.GetUserId()},
 		})
 		if err != nil {
 			return err
@@ -234,9 +199,9 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	}
 	if len(assignees) > 0 {
 		_, err := s.tasks.CreateStandaloneTask(ctx, &taskv1.CreateStandaloneTaskRequest{
-			Key: "offboarding/" + d.UserID, AssigneeIds: assignees,
-			Action: fmt.Sprintf("Confirm the offboarding of %s: accounts closed, devices returned (%d access removals requested)", d.Email, len(opened)),
-			Note:   "opened by the offboarding of " + d.Email,
+			Key: "offboarding/" + d.GetUserId(), AssigneeIds: assignees,
+			Action: fmt.Sprintf("Confirm the offboarding of %s: accounts closed, devices returned (%d access removals requested)", d.GetEmail(), len(opened)),
+			Note:   "opened by the offboarding of " + d.GetEmail(),
 		})
 		if err != nil && transient(err) {
 			return err
@@ -245,33 +210,26 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	if err := s.markProcessed(ctx, ev.GetId()); err != nil {
 		return err
 	}
-	for _, id := range opened {
-		if _, err := s.settle(ctx, id); err != nil {
+	for _, r := range opened {
+		if _, err := s.settle(ctx, r); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// cancelWork is the data of a cancel_tasks work item.
-type cancelWork struct {
-	Reason string `json:"reason"`
-}
-
 // Work handles the service's own work queue (sink "work"): what must still happen after a
 // commit. Each item is idempotent; an error makes the relay deliver the batch again later.
-func (s *Service) Work(ctx context.Context, events []*eventsv1.Event) error {
-	for _, ev := range events {
-		ctx := withTrace(ctx, ev)
+func (s *Service) Work(ctx context.Context, evs []*eventsv1.Event) error {
+	for _, ev := range evs {
+		ctx := events.WithTrace(ctx, ev)
 		var err error
 		switch ev.GetAction() {
 		case workDrive, workAgent:
-			err = s.drive(ctx, ev.GetRequestId(), false)
+			_, err = s.drive(ctx, ev.GetRequestId(), nil, false)
 			err = s.giveUp(ctx, ev, err)
 		case workCancelTasks:
-			var w cancelWork
-			_ = json.Unmarshal(ev.GetData(), &w)
-			_, err = s.tasks.CancelTasks(ctx, cancelTasksRequest(ev.GetRequestId(), w.Reason))
+			_, err = s.tasks.CancelTasks(ctx, cancelTasksRequest(ev.GetRequestId(), ev.GetRequestWork().GetReason()))
 			if err != nil && !transient(err) {
 				s.log.ErrorContext(ctx, "request: cancel tasks refused", "request", ev.GetRequestId(), "error", err.Error())
 				err = nil

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
@@ -96,10 +98,10 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 		if err := s.emit(ctx, tx, "request.cancelled", cur, "", data); err != nil {
 			return err
 		}
-		if err := s.work(ctx, tx, workCancelTasks, cur, cancelWork{Reason: note}); err != nil {
+		if err := s.work(ctx, tx, workCancelTasks, cur, &eventsv1.RequestWork{Reason: note}); err != nil {
 			return err
 		}
-		return s.update(ctx, tx, before, cur)
+		return s.update(ctx, tx, before, &cur)
 	})
 	if err != nil {
 		return domain.Request{}, err

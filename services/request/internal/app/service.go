@@ -2,19 +2,19 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grantflow/grantflow/pkg/events"
+
 	"github.com/google/uuid"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
@@ -140,36 +140,24 @@ func requestNotFound(err error, id string) error {
 	return err
 }
 
-// event builds an outbox event about request r. actor overrides the caller as the actor
-// ("system" for what the engine does by itself).
-func (s *Service) event(ctx context.Context, action string, r domain.Request, actor string, data any) (*eventsv1.Event, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, err
-	}
-	p, _ := auth.FromContext(ctx)
-	ev := &eventsv1.Event{
-		Id: newID(), Service: ServiceName, Action: action, Subject: "requests/" + r.ID,
-		Time: timestamppb.New(s.now()), ActorId: p.UserID, ActorCredential: p.CredentialID,
-		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, Data: raw,
-	}
-	if actor != "" && actor != p.UserID {
-		ev.ActorId, ev.ActorCredential = actor, actor
-	}
+// event builds an outbox event about request r, with payload (nil: none). actor overrides
+// the caller as the actor ("system" for what the engine does by itself).
+func (s *Service) event(ctx context.Context, action string, r domain.Request, actor string, payload proto.Message) (*eventsv1.Event, error) {
+	ev := events.New(ctx, ServiceName, action, "requests/"+r.ID, s.now(), actor)
+	ev.RequestId, ev.PolicyId, ev.PolicyVersion = r.ID, r.PolicyID, r.PolicyVersion
 	if ev.ActorId == "" {
 		ev.ActorId = auth.SystemUserID
 	}
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		ev.TraceId = sc.TraceID().String()
-		carrier := propagation.MapCarrier{}
-		propagation.TraceContext{}.Inject(ctx, carrier)
-		ev.Traceparent = carrier.Get("traceparent")
+	if payload != nil {
+		if err := events.SetPayload(ev, payload); err != nil {
+			return nil, err
+		}
 	}
 	return ev, nil
 }
 
 // emit appends an audit event about r.
-func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain.Request, actor string, data any) error {
+func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain.Request, actor string, data *eventsv1.RequestChanged) error {
 	ev, err := s.event(ctx, action, r, actor, data)
 	if err != nil {
 		return err
@@ -178,40 +166,29 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain
 }
 
 // work appends a work item about r for this service itself (sink "work").
-func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain.Request, data any) error {
+func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain.Request, data *eventsv1.RequestWork) error {
 	ev, err := s.event(ctx, action, r, auth.SystemUserID, data)
 	if err != nil {
 		return err
 	}
+	if action == workDrive {
+		ev.Id = driveWorkID(r) // retracted by whoever makes the move first
+	}
 	return tx.Emit(ctx, []string{SinkWork}, ev)
 }
 
-// requestEvent is the data of the request's audit events: the request after the change.
-type requestEvent struct {
-	Type          string         `json:"type"`
-	Status        string         `json:"status"`
-	Stage         string         `json:"stage"`
-	RequesterID   string         `json:"requesterId"`
-	TargetUserID  string         `json:"targetUserId,omitempty"`
-	AppID         string         `json:"appId,omitempty"`
-	Permission    string         `json:"permission,omitempty"`
-	Previous      string         `json:"previousPermission,omitempty"`
-	NewApp        *domain.NewApp `json:"newApp,omitempty"`
-	Reason        string         `json:"reason,omitempty"`
-	PolicyLevel   string         `json:"policyLevel,omitempty"`
-	StepIndex     int            `json:"stepIndex"`
-	StepName      string         `json:"stepName,omitempty"`
-	TaskIDs       []string       `json:"taskIds,omitempty"`
-	AssigneeIDs   []string       `json:"assigneeIds,omitempty"`
-	Note          string         `json:"note,omitempty"`
-	FailureReason string         `json:"failureReason,omitempty"`
-}
-
-func eventData(r domain.Request) requestEvent {
-	e := requestEvent{
-		Type: string(r.Type), Status: string(r.Status), Stage: string(r.Stage), RequesterID: r.RequesterID,
-		TargetUserID: r.TargetUserID, AppID: r.AppID, Permission: r.Permission, Previous: r.PreviousPermission,
-		NewApp: r.NewApp, Reason: r.Reason, PolicyLevel: r.PolicyLevel, StepIndex: r.StepIndex, FailureReason: r.FailureReason,
+// eventData is the payload of the request's audit events: the request after the change.
+func eventData(r domain.Request) *eventsv1.RequestChanged {
+	e := &eventsv1.RequestChanged{
+		Type: string(r.Type), Status: string(r.Status), Stage: string(r.Stage), RequesterId: r.RequesterID,
+		TargetUserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission, PreviousPermission: r.PreviousPermission,
+		Reason: r.Reason, PolicyLevel: r.PolicyLevel, StepIndex: int32(r.StepIndex), FailureReason: r.FailureReason,
+	}
+	if r.NewApp != nil {
+		e.NewApp = &eventsv1.RequestedApp{Name: r.NewApp.Name, OwnerIds: r.NewApp.OwnerIDs}
+		for _, p := range r.NewApp.Permissions {
+			e.NewApp.Permissions = append(e.NewApp.Permissions, &eventsv1.AppPermission{Name: p.Name, Privileged: p.Privileged})
+		}
 	}
 	if r.Open() {
 		st, _ := r.CurrentStep()

@@ -40,18 +40,22 @@ func (s *Service) Submit(ctx context.Context, in Submission) (domain.Request, er
 	if err != nil {
 		return domain.Request{}, err
 	}
-	return s.settle(ctx, r.ID)
+	return s.settle(ctx, r)
 }
 
 // settle drives a request as far as it goes without waiting for anyone, and returns it.
-func (s *Service) settle(ctx context.Context, id string) (domain.Request, error) {
+func (s *Service) settle(ctx context.Context, r domain.Request) (domain.Request, error) {
 	defer s.notify()
-	if err := s.drive(ctx, id, true); err != nil {
-		// The work queue finishes what failed here (a service down): the request stands.
-		s.log.WarnContext(ctx, "request: advance deferred to the work queue", "request", id, "error", err.Error())
+	out, err := s.drive(ctx, r.ID, &r, true)
+	if err == nil && out.ID != "" {
+		return out, nil
 	}
-	r, err := s.store.GetRequest(ctx, id)
-	return r, requestNotFound(err, id)
+	if err != nil {
+		// The work queue finishes what failed here (a service down): the request stands.
+		s.log.WarnContext(ctx, "request: advance deferred to the work queue", "request", r.ID, "error", err.Error())
+	}
+	got, err := s.store.GetRequest(ctx, r.ID)
+	return got, requestNotFound(err, r.ID)
 }
 
 // submit creates the request. sub is the caller's subject for the permissions matrix; nil

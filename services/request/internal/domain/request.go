@@ -203,6 +203,47 @@ func (r *Request) Advance() {
 	}
 }
 
+// Move is what a request needs next that waits for nobody.
+type Move int
+
+const (
+	// MoveNone: nothing to do now; the request is closed, or waits for people to decide
+	// the open step's tasks.
+	MoveNone Move = iota
+	// MoveOpenStep: open the tasks of the current step.
+	MoveOpenStep
+	// MoveApply: the action step passed; apply the effect and close the request.
+	MoveApply
+	// MoveRunAgent: the open step is the action step assigned to the system agent; let the
+	// agent carry it out.
+	MoveRunAgent
+)
+
+func (m Move) String() string {
+	return [...]string{"none", "open step", "apply", "run agent"}[m]
+}
+
+// AgentKind is the assignee kind of an action step the system agent carries out.
+const AgentKind = "AGENT"
+
+// Next decides the request's next move from the request alone. Each move records its result
+// on the request before the next is decided, so that deciding again after a crash, or twice
+// at once, repeats nothing that was done.
+func (r Request) Next() Move {
+	switch {
+	case !r.Open():
+		return MoveNone
+	case r.Applying:
+		return MoveApply
+	case !r.StepOpened:
+		return MoveOpenStep
+	}
+	if step, isAction := r.CurrentStep(); isAction && step.Assignee.Kind == AgentKind {
+		return MoveRunAgent
+	}
+	return MoveNone
+}
+
 // Clone returns a deep copy.
 func (r Request) Clone() Request {
 	r.TaskIDs = slices.Clone(r.TaskIDs)

@@ -59,6 +59,10 @@ type Tx interface {
 	MarkProcessed(ctx context.Context, eventID string) (bool, error)
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	// Retract removes the undelivered event eventID of sink that an earlier transaction
+	// emitted (a work item whose work this transaction does); it commits with the change. An
+	// event delivered already is no error.
+	Retract(ctx context.Context, sink, eventID string) error
 }
 
 // Store is the request service's storage.

@@ -72,10 +72,7 @@ func (s *Service) Reassign(ctx context.Context, id string, ids []string, note, i
 			return stateError(err, t)
 		}
 		data := taskEvent(t)
-		data.Note, data.PreviousAssigneeIDs = note, before
-		if data.PreviousAssigneeIDs == nil {
-			data.PreviousAssigneeIDs = []string{}
-		}
+		data.Note, data.PreviousAssigneeIds = note, before
 		out = t
 		return s.emit(ctx, tx, ActionReassigned, t, "", data)
 	})

@@ -8,6 +8,7 @@ package eventsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -48,8 +49,29 @@ type Event struct {
 	// W3C trace context of the command that produced the event.
 	Traceparent string `protobuf:"bytes,13,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	TraceId     string `protobuf:"bytes,14,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
-	// What changed, as a JSON object.
-	Data          []byte `protobuf:"bytes,15,opt,name=data,proto3" json:"data,omitempty"`
+	// What changed, as JSON: no longer written or read, replaced by the typed payload below.
+	// Kept (not reserved) so that buf breaking against the previous version stays meaningful;
+	// to be reserved once no deployed outbox can hold an event that carries it.
+	//
+	// Deprecated: Marked as deprecated in grantflow/events/v1/events.proto.
+	Data []byte `protobuf:"bytes,15,opt,name=data,proto3" json:"data,omitempty"`
+	// What changed: one typed message per kind of event. The action names the event; the
+	// payload carries the subject as it is after the change. Audit stores and hashes the
+	// RFC 8785 canonical form of the payload's proto3 JSON (see services/audit/README.md).
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*Event_UserChanged
+	//	*Event_AppChanged
+	//	*Event_GroupChanged
+	//	*Event_ApiKeyChanged
+	//	*Event_AccessChanged
+	//	*Event_PolicyChanged
+	//	*Event_PolicyVersionChanged
+	//	*Event_RequestChanged
+	//	*Event_TaskChanged
+	//	*Event_RequestWork
+	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,11 +204,1447 @@ func (x *Event) GetTraceId() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in grantflow/events/v1/events.proto.
 func (x *Event) GetData() []byte {
 	if x != nil {
 		return x.Data
 	}
 	return nil
+}
+
+func (x *Event) GetPayload() isEvent_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *Event) GetUserChanged() *UserChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_UserChanged); ok {
+			return x.UserChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAppChanged() *AppChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AppChanged); ok {
+			return x.AppChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetGroupChanged() *GroupChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_GroupChanged); ok {
+			return x.GroupChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetApiKeyChanged() *ApiKeyChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ApiKeyChanged); ok {
+			return x.ApiKeyChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAccessChanged() *AccessChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AccessChanged); ok {
+			return x.AccessChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPolicyChanged() *PolicyChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_PolicyChanged); ok {
+			return x.PolicyChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPolicyVersionChanged() *PolicyVersionChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_PolicyVersionChanged); ok {
+			return x.PolicyVersionChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetRequestChanged() *RequestChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_RequestChanged); ok {
+			return x.RequestChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetTaskChanged() *TaskChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_TaskChanged); ok {
+			return x.TaskChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetRequestWork() *RequestWork {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_RequestWork); ok {
+			return x.RequestWork
+		}
+	}
+	return nil
+}
+
+type isEvent_Payload interface {
+	isEvent_Payload()
+}
+
+type Event_UserChanged struct {
+	// user.onboarded, user.updated, user.offboarded
+	UserChanged *UserChanged `protobuf:"bytes,16,opt,name=user_changed,json=userChanged,proto3,oneof"`
+}
+
+type Event_AppChanged struct {
+	// app.created, app.updated, app.archived
+	AppChanged *AppChanged `protobuf:"bytes,17,opt,name=app_changed,json=appChanged,proto3,oneof"`
+}
+
+type Event_GroupChanged struct {
+	// group.created, group.updated, group.deleted
+	GroupChanged *GroupChanged `protobuf:"bytes,18,opt,name=group_changed,json=groupChanged,proto3,oneof"`
+}
+
+type Event_ApiKeyChanged struct {
+	// apikey.created, apikey.revoked
+	ApiKeyChanged *ApiKeyChanged `protobuf:"bytes,19,opt,name=api_key_changed,json=apiKeyChanged,proto3,oneof"`
+}
+
+type Event_AccessChanged struct {
+	// access.granted, access.changed, access.removed
+	AccessChanged *AccessChanged `protobuf:"bytes,20,opt,name=access_changed,json=accessChanged,proto3,oneof"`
+}
+
+type Event_PolicyChanged struct {
+	// policy.created
+	PolicyChanged *PolicyChanged `protobuf:"bytes,21,opt,name=policy_changed,json=policyChanged,proto3,oneof"`
+}
+
+type Event_PolicyVersionChanged struct {
+	// policy.version.created, .updated, .deleted, .activated, .retired
+	PolicyVersionChanged *PolicyVersionChanged `protobuf:"bytes,22,opt,name=policy_version_changed,json=policyVersionChanged,proto3,oneof"`
+}
+
+type Event_RequestChanged struct {
+	// request.created, request.step_opened, request.step_passed, request.approved,
+	// request.declined, request.cancelled, request.failed, request.action_completed,
+	// request.done
+	RequestChanged *RequestChanged `protobuf:"bytes,23,opt,name=request_changed,json=requestChanged,proto3,oneof"`
+}
+
+type Event_TaskChanged struct {
+	// task.created, task.approved, task.declined, task.completed, task.auto_approved,
+	// task.cancelled, task.reassigned
+	TaskChanged *TaskChanged `protobuf:"bytes,24,opt,name=task_changed,json=taskChanged,proto3,oneof"`
+}
+
+type Event_RequestWork struct {
+	// request.work.*: the request service's own work queue (never audited)
+	RequestWork *RequestWork `protobuf:"bytes,25,opt,name=request_work,json=requestWork,proto3,oneof"`
+}
+
+func (*Event_UserChanged) isEvent_Payload() {}
+
+func (*Event_AppChanged) isEvent_Payload() {}
+
+func (*Event_GroupChanged) isEvent_Payload() {}
+
+func (*Event_ApiKeyChanged) isEvent_Payload() {}
+
+func (*Event_AccessChanged) isEvent_Payload() {}
+
+func (*Event_PolicyChanged) isEvent_Payload() {}
+
+func (*Event_PolicyVersionChanged) isEvent_Payload() {}
+
+func (*Event_RequestChanged) isEvent_Payload() {}
+
+func (*Event_TaskChanged) isEvent_Payload() {}
+
+func (*Event_RequestWork) isEvent_Payload() {}
+
+// UserChanged: the user after the change (only what changed, for user.updated).
+type UserChanged struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	UserId      string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Email       string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Role        string                 `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	ManagerId   string                 `protobuf:"bytes,5,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	Status      string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// user.offboarded: why.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// user.offboarded: the accesses the user held.
+	Accesses []*AccessChanged `protobuf:"bytes,8,rep,name=accesses,proto3" json:"accesses,omitempty"`
+	// user.updated: the fields that changed (manager_id, role, ...).
+	Changed []string `protobuf:"bytes,9,rep,name=changed,proto3" json:"changed,omitempty"`
+	// The identity provider's id of the user (SCIM externalId), when one was given.
+	ExternalId string `protobuf:"bytes,10,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// user.updated with a new manager: the manager before.
+	PreviousManagerId string `protobuf:"bytes,11,opt,name=previous_manager_id,json=previousManagerId,proto3" json:"previous_manager_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *UserChanged) Reset() {
+	*x = UserChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserChanged) ProtoMessage() {}
+
+func (x *UserChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserChanged.ProtoReflect.Descriptor instead.
+func (*UserChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *UserChanged) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *UserChanged) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *UserChanged) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *UserChanged) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *UserChanged) GetManagerId() string {
+	if x != nil {
+		return x.ManagerId
+	}
+	return ""
+}
+
+func (x *UserChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *UserChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *UserChanged) GetAccesses() []*AccessChanged {
+	if x != nil {
+		return x.Accesses
+	}
+	return nil
+}
+
+func (x *UserChanged) GetChanged() []string {
+	if x != nil {
+		return x.Changed
+	}
+	return nil
+}
+
+func (x *UserChanged) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *UserChanged) GetPreviousManagerId() string {
+	if x != nil {
+		return x.PreviousManagerId
+	}
+	return ""
+}
+
+// AccessChanged: one user's access to one app.
+type AccessChanged struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	UserId     string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	AppId      string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Permission string                 `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
+	// access.changed: the permission before.
+	PreviousPermission string `protobuf:"bytes,4,opt,name=previous_permission,json=previousPermission,proto3" json:"previous_permission,omitempty"`
+	// The request that made the change, if any.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessChanged) Reset() {
+	*x = AccessChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessChanged) ProtoMessage() {}
+
+func (x *AccessChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessChanged.ProtoReflect.Descriptor instead.
+func (*AccessChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AccessChanged) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *AccessChanged) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *AccessChanged) GetPermission() string {
+	if x != nil {
+		return x.Permission
+	}
+	return ""
+}
+
+func (x *AccessChanged) GetPreviousPermission() string {
+	if x != nil {
+		return x.PreviousPermission
+	}
+	return ""
+}
+
+func (x *AccessChanged) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// AppPermission is one permission level of an app.
+type AppPermission struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Privileged    bool                   `protobuf:"varint,2,opt,name=privileged,proto3" json:"privileged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppPermission) Reset() {
+	*x = AppPermission{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppPermission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppPermission) ProtoMessage() {}
+
+func (x *AppPermission) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppPermission.ProtoReflect.Descriptor instead.
+func (*AppPermission) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AppPermission) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AppPermission) GetPrivileged() bool {
+	if x != nil {
+		return x.Privileged
+	}
+	return false
+}
+
+// AppCustomRole is an app-specific role.
+type AppCustomRole struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	UserIds       []string               `protobuf:"bytes,2,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppCustomRole) Reset() {
+	*x = AppCustomRole{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppCustomRole) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppCustomRole) ProtoMessage() {}
+
+func (x *AppCustomRole) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppCustomRole.ProtoReflect.Descriptor instead.
+func (*AppCustomRole) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AppCustomRole) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AppCustomRole) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+// AppChanged: the app after the change.
+type AppChanged struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AppId       string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	OwnerIds    []string               `protobuf:"bytes,3,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
+	Permissions []*AppPermission       `protobuf:"bytes,4,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	CustomRoles []*AppCustomRole       `protobuf:"bytes,5,rep,name=custom_roles,json=customRoles,proto3" json:"custom_roles,omitempty"`
+	Status      string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// The request that made the change, if any.
+	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppChanged) Reset() {
+	*x = AppChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppChanged) ProtoMessage() {}
+
+func (x *AppChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppChanged.ProtoReflect.Descriptor instead.
+func (*AppChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AppChanged) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *AppChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AppChanged) GetOwnerIds() []string {
+	if x != nil {
+		return x.OwnerIds
+	}
+	return nil
+}
+
+func (x *AppChanged) GetPermissions() []*AppPermission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *AppChanged) GetCustomRoles() []*AppCustomRole {
+	if x != nil {
+		return x.CustomRoles
+	}
+	return nil
+}
+
+func (x *AppChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AppChanged) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GroupChanged: the group after the change.
+type GroupChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	MemberIds     []string               `protobuf:"bytes,4,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupChanged) Reset() {
+	*x = GroupChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupChanged) ProtoMessage() {}
+
+func (x *GroupChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupChanged.ProtoReflect.Descriptor instead.
+func (*GroupChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GroupChanged) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupChanged) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *GroupChanged) GetMemberIds() []string {
+	if x != nil {
+		return x.MemberIds
+	}
+	return nil
+}
+
+// ApiKeyChanged: an API key (never its secret).
+type ApiKeyChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	KeyId         string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKeyChanged) Reset() {
+	*x = ApiKeyChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKeyChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKeyChanged) ProtoMessage() {}
+
+func (x *ApiKeyChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKeyChanged.ProtoReflect.Descriptor instead.
+func (*ApiKeyChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ApiKeyChanged) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *ApiKeyChanged) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ApiKeyChanged) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+// PolicyScope says where a policy applies.
+type PolicyScope struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AppId         string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Permissions   []string               `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyScope) Reset() {
+	*x = PolicyScope{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyScope) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyScope) ProtoMessage() {}
+
+func (x *PolicyScope) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyScope.ProtoReflect.Descriptor instead.
+func (*PolicyScope) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PolicyScope) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *PolicyScope) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+// PolicyChanged: the policy after the change.
+type PolicyChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PolicyId      string                 `protobuf:"bytes,1,opt,name=policy_id,json=policyId,proto3" json:"policy_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	RequestType   string                 `protobuf:"bytes,3,opt,name=request_type,json=requestType,proto3" json:"request_type,omitempty"`
+	Level         string                 `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	Scope         *PolicyScope           `protobuf:"bytes,5,opt,name=scope,proto3" json:"scope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyChanged) Reset() {
+	*x = PolicyChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyChanged) ProtoMessage() {}
+
+func (x *PolicyChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyChanged.ProtoReflect.Descriptor instead.
+func (*PolicyChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PolicyChanged) GetPolicyId() string {
+	if x != nil {
+		return x.PolicyId
+	}
+	return ""
+}
+
+func (x *PolicyChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PolicyChanged) GetRequestType() string {
+	if x != nil {
+		return x.RequestType
+	}
+	return ""
+}
+
+func (x *PolicyChanged) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *PolicyChanged) GetScope() *PolicyScope {
+	if x != nil {
+		return x.Scope
+	}
+	return nil
+}
+
+// PolicyVersionChanged: the version after the change.
+type PolicyVersionChanged struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	PolicyId string                 `protobuf:"bytes,1,opt,name=policy_id,json=policyId,proto3" json:"policy_id,omitempty"`
+	Version  int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	State    string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	Workflow *v1.Workflow           `protobuf:"bytes,4,opt,name=workflow,proto3" json:"workflow,omitempty"`
+	// policy.version.activated: the version this one replaced.
+	PreviousVersion int64 `protobuf:"varint,5,opt,name=previous_version,json=previousVersion,proto3" json:"previous_version,omitempty"`
+	// policy.version.retired: the version that replaced this one.
+	NextVersion   int64 `protobuf:"varint,6,opt,name=next_version,json=nextVersion,proto3" json:"next_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyVersionChanged) Reset() {
+	*x = PolicyVersionChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyVersionChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyVersionChanged) ProtoMessage() {}
+
+func (x *PolicyVersionChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyVersionChanged.ProtoReflect.Descriptor instead.
+func (*PolicyVersionChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PolicyVersionChanged) GetPolicyId() string {
+	if x != nil {
+		return x.PolicyId
+	}
+	return ""
+}
+
+func (x *PolicyVersionChanged) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *PolicyVersionChanged) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *PolicyVersionChanged) GetWorkflow() *v1.Workflow {
+	if x != nil {
+		return x.Workflow
+	}
+	return nil
+}
+
+func (x *PolicyVersionChanged) GetPreviousVersion() int64 {
+	if x != nil {
+		return x.PreviousVersion
+	}
+	return 0
+}
+
+func (x *PolicyVersionChanged) GetNextVersion() int64 {
+	if x != nil {
+		return x.NextVersion
+	}
+	return 0
+}
+
+// RequestedApp is the app an ADD_APP request adds.
+type RequestedApp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	OwnerIds      []string               `protobuf:"bytes,2,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
+	Permissions   []*AppPermission       `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestedApp) Reset() {
+	*x = RequestedApp{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestedApp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestedApp) ProtoMessage() {}
+
+func (x *RequestedApp) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestedApp.ProtoReflect.Descriptor instead.
+func (*RequestedApp) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RequestedApp) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RequestedApp) GetOwnerIds() []string {
+	if x != nil {
+		return x.OwnerIds
+	}
+	return nil
+}
+
+func (x *RequestedApp) GetPermissions() []*AppPermission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+// RequestChanged: the request after the change.
+type RequestChanged struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Type               string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Status             string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	Stage              string                 `protobuf:"bytes,3,opt,name=stage,proto3" json:"stage,omitempty"`
+	RequesterId        string                 `protobuf:"bytes,4,opt,name=requester_id,json=requesterId,proto3" json:"requester_id,omitempty"`
+	TargetUserId       string                 `protobuf:"bytes,5,opt,name=target_user_id,json=targetUserId,proto3" json:"target_user_id,omitempty"`
+	AppId              string                 `protobuf:"bytes,6,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Permission         string                 `protobuf:"bytes,7,opt,name=permission,proto3" json:"permission,omitempty"`
+	PreviousPermission string                 `protobuf:"bytes,8,opt,name=previous_permission,json=previousPermission,proto3" json:"previous_permission,omitempty"`
+	NewApp             *RequestedApp          `protobuf:"bytes,9,opt,name=new_app,json=newApp,proto3" json:"new_app,omitempty"`
+	Reason             string                 `protobuf:"bytes,10,opt,name=reason,proto3" json:"reason,omitempty"`
+	PolicyLevel        string                 `protobuf:"bytes,11,opt,name=policy_level,json=policyLevel,proto3" json:"policy_level,omitempty"`
+	StepIndex          int32                  `protobuf:"varint,12,opt,name=step_index,json=stepIndex,proto3" json:"step_index,omitempty"`
+	StepName           string                 `protobuf:"bytes,13,opt,name=step_name,json=stepName,proto3" json:"step_name,omitempty"`
+	// request.step_opened: the step's tasks and their assignees.
+	TaskIds       []string `protobuf:"bytes,14,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	AssigneeIds   []string `protobuf:"bytes,15,rep,name=assignee_ids,json=assigneeIds,proto3" json:"assignee_ids,omitempty"`
+	Note          string   `protobuf:"bytes,16,opt,name=note,proto3" json:"note,omitempty"`
+	FailureReason string   `protobuf:"bytes,17,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestChanged) Reset() {
+	*x = RequestChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestChanged) ProtoMessage() {}
+
+func (x *RequestChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestChanged.ProtoReflect.Descriptor instead.
+func (*RequestChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RequestChanged) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetRequesterId() string {
+	if x != nil {
+		return x.RequesterId
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetTargetUserId() string {
+	if x != nil {
+		return x.TargetUserId
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetPermission() string {
+	if x != nil {
+		return x.Permission
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetPreviousPermission() string {
+	if x != nil {
+		return x.PreviousPermission
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetNewApp() *RequestedApp {
+	if x != nil {
+		return x.NewApp
+	}
+	return nil
+}
+
+func (x *RequestChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetPolicyLevel() string {
+	if x != nil {
+		return x.PolicyLevel
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetStepIndex() int32 {
+	if x != nil {
+		return x.StepIndex
+	}
+	return 0
+}
+
+func (x *RequestChanged) GetStepName() string {
+	if x != nil {
+		return x.StepName
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetTaskIds() []string {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
+}
+
+func (x *RequestChanged) GetAssigneeIds() []string {
+	if x != nil {
+		return x.AssigneeIds
+	}
+	return nil
+}
+
+func (x *RequestChanged) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *RequestChanged) GetFailureReason() string {
+	if x != nil {
+		return x.FailureReason
+	}
+	return ""
+}
+
+// TaskChanged: the task after the change. The outcome events (task.approved,
+// task.declined, task.auto_approved, and task.completed of an action task) also carry the
+// state of the task's step after this decision, computed under the step's lock.
+type TaskChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PolicyId      string                 `protobuf:"bytes,3,opt,name=policy_id,json=policyId,proto3" json:"policy_id,omitempty"`
+	PolicyVersion int64                  `protobuf:"varint,4,opt,name=policy_version,json=policyVersion,proto3" json:"policy_version,omitempty"`
+	StepIndex     int32                  `protobuf:"varint,5,opt,name=step_index,json=stepIndex,proto3" json:"step_index,omitempty"`
+	StepName      string                 `protobuf:"bytes,6,opt,name=step_name,json=stepName,proto3" json:"step_name,omitempty"`
+	// REVIEW, ACTION or STANDALONE.
+	Type          string   `protobuf:"bytes,7,opt,name=type,proto3" json:"type,omitempty"`
+	Status        string   `protobuf:"bytes,8,opt,name=status,proto3" json:"status,omitempty"`
+	AssigneeIds   []string `protobuf:"bytes,9,rep,name=assignee_ids,json=assigneeIds,proto3" json:"assignee_ids,omitempty"`
+	Action        string   `protobuf:"bytes,10,opt,name=action,proto3" json:"action,omitempty"`
+	Decision      string   `protobuf:"bytes,11,opt,name=decision,proto3" json:"decision,omitempty"`
+	DecidedBy     string   `protobuf:"bytes,12,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	Justification string   `protobuf:"bytes,13,opt,name=justification,proto3" json:"justification,omitempty"`
+	// The creation note, the cancel reason, the reassign note.
+	Note string `protobuf:"bytes,14,opt,name=note,proto3" json:"note,omitempty"`
+	// task.reassigned: the assignees before.
+	PreviousAssigneeIds []string `protobuf:"bytes,15,rep,name=previous_assignee_ids,json=previousAssigneeIds,proto3" json:"previous_assignee_ids,omitempty"`
+	// Outcome events only: ANY, ALL or QUORUM (ANY for an action step).
+	Approval string `protobuf:"bytes,16,opt,name=approval,proto3" json:"approval,omitempty"`
+	// QUORUM only.
+	MinApprovals int32 `protobuf:"varint,17,opt,name=min_approvals,json=minApprovals,proto3" json:"min_approvals,omitempty"`
+	// How many tasks the step has.
+	StepTaskCount int32 `protobuf:"varint,18,opt,name=step_task_count,json=stepTaskCount,proto3" json:"step_task_count,omitempty"`
+	// The step's decisions so far, this one included.
+	StepApprovals int32 `protobuf:"varint,19,opt,name=step_approvals,json=stepApprovals,proto3" json:"step_approvals,omitempty"`
+	StepDeclines  int32 `protobuf:"varint,20,opt,name=step_declines,json=stepDeclines,proto3" json:"step_declines,omitempty"`
+	// OPEN, PASSED or FAILED.
+	StepOutcome string `protobuf:"bytes,21,opt,name=step_outcome,json=stepOutcome,proto3" json:"step_outcome,omitempty"`
+	// The step's pending tasks this decision cancelled because it settled the step.
+	CancelledTaskIds []string `protobuf:"bytes,22,rep,name=cancelled_task_ids,json=cancelledTaskIds,proto3" json:"cancelled_task_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TaskChanged) Reset() {
+	*x = TaskChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskChanged) ProtoMessage() {}
+
+func (x *TaskChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskChanged.ProtoReflect.Descriptor instead.
+func (*TaskChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *TaskChanged) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetPolicyId() string {
+	if x != nil {
+		return x.PolicyId
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetPolicyVersion() int64 {
+	if x != nil {
+		return x.PolicyVersion
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepIndex() int32 {
+	if x != nil {
+		return x.StepIndex
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepName() string {
+	if x != nil {
+		return x.StepName
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetAssigneeIds() []string {
+	if x != nil {
+		return x.AssigneeIds
+	}
+	return nil
+}
+
+func (x *TaskChanged) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetJustification() string {
+	if x != nil {
+		return x.Justification
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetPreviousAssigneeIds() []string {
+	if x != nil {
+		return x.PreviousAssigneeIds
+	}
+	return nil
+}
+
+func (x *TaskChanged) GetApproval() string {
+	if x != nil {
+		return x.Approval
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetMinApprovals() int32 {
+	if x != nil {
+		return x.MinApprovals
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepTaskCount() int32 {
+	if x != nil {
+		return x.StepTaskCount
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepApprovals() int32 {
+	if x != nil {
+		return x.StepApprovals
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepDeclines() int32 {
+	if x != nil {
+		return x.StepDeclines
+	}
+	return 0
+}
+
+func (x *TaskChanged) GetStepOutcome() string {
+	if x != nil {
+		return x.StepOutcome
+	}
+	return ""
+}
+
+func (x *TaskChanged) GetCancelledTaskIds() []string {
+	if x != nil {
+		return x.CancelledTaskIds
+	}
+	return nil
+}
+
+// RequestWork is an item of the request service's own work queue.
+type RequestWork struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// request.work.cancel_tasks: why the tasks are cancelled.
+	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestWork) Reset() {
+	*x = RequestWork{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestWork) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestWork) ProtoMessage() {}
+
+func (x *RequestWork) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestWork.ProtoReflect.Descriptor instead.
+func (*RequestWork) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RequestWork) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 type DeliverEventsRequest struct {
@@ -198,7 +1656,7 @@ type DeliverEventsRequest struct {
 
 func (x *DeliverEventsRequest) Reset() {
 	*x = DeliverEventsRequest{}
-	mi := &file_grantflow_events_v1_events_proto_msgTypes[1]
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -210,7 +1668,7 @@ func (x *DeliverEventsRequest) String() string {
 func (*DeliverEventsRequest) ProtoMessage() {}
 
 func (x *DeliverEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_events_v1_events_proto_msgTypes[1]
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -223,7 +1681,7 @@ func (x *DeliverEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverEventsRequest.ProtoReflect.Descriptor instead.
 func (*DeliverEventsRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeliverEventsRequest) GetEvents() []*Event {
@@ -243,7 +1701,7 @@ type DeliverEventsResponse struct {
 
 func (x *DeliverEventsResponse) Reset() {
 	*x = DeliverEventsResponse{}
-	mi := &file_grantflow_events_v1_events_proto_msgTypes[2]
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -255,7 +1713,7 @@ func (x *DeliverEventsResponse) String() string {
 func (*DeliverEventsResponse) ProtoMessage() {}
 
 func (x *DeliverEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_events_v1_events_proto_msgTypes[2]
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -268,7 +1726,7 @@ func (x *DeliverEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverEventsResponse.ProtoReflect.Descriptor instead.
 func (*DeliverEventsResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeliverEventsResponse) GetAccepted() int32 {
@@ -282,7 +1740,8 @@ var File_grantflow_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x03\n" +
+	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\x80\n" +
+	"\n" +
 	"\x05Event\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12#\n" +
 	"\aservice\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aservice\x12\x1d\n" +
@@ -302,8 +1761,143 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x0epolicy_version\x18\v \x01(\x03R\rpolicyVersion\x12\x17\n" +
 	"\atask_id\x18\f \x01(\tR\x06taskId\x12 \n" +
 	"\vtraceparent\x18\r \x01(\tR\vtraceparent\x12\x19\n" +
-	"\btrace_id\x18\x0e \x01(\tR\atraceId\x12\x12\n" +
-	"\x04data\x18\x0f \x01(\fR\x04data\"W\n" +
+	"\btrace_id\x18\x0e \x01(\tR\atraceId\x12\x16\n" +
+	"\x04data\x18\x0f \x01(\fB\x02\x18\x01R\x04data\x12E\n" +
+	"\fuser_changed\x18\x10 \x01(\v2 .grantflow.events.v1.UserChangedH\x00R\vuserChanged\x12B\n" +
+	"\vapp_changed\x18\x11 \x01(\v2\x1f.grantflow.events.v1.AppChangedH\x00R\n" +
+	"appChanged\x12H\n" +
+	"\rgroup_changed\x18\x12 \x01(\v2!.grantflow.events.v1.GroupChangedH\x00R\fgroupChanged\x12L\n" +
+	"\x0fapi_key_changed\x18\x13 \x01(\v2\".grantflow.events.v1.ApiKeyChangedH\x00R\rapiKeyChanged\x12K\n" +
+	"\x0eaccess_changed\x18\x14 \x01(\v2\".grantflow.events.v1.AccessChangedH\x00R\raccessChanged\x12K\n" +
+	"\x0epolicy_changed\x18\x15 \x01(\v2\".grantflow.events.v1.PolicyChangedH\x00R\rpolicyChanged\x12a\n" +
+	"\x16policy_version_changed\x18\x16 \x01(\v2).grantflow.events.v1.PolicyVersionChangedH\x00R\x14policyVersionChanged\x12N\n" +
+	"\x0frequest_changed\x18\x17 \x01(\v2#.grantflow.events.v1.RequestChangedH\x00R\x0erequestChanged\x12E\n" +
+	"\ftask_changed\x18\x18 \x01(\v2 .grantflow.events.v1.TaskChangedH\x00R\vtaskChanged\x12E\n" +
+	"\frequest_work\x18\x19 \x01(\v2 .grantflow.events.v1.RequestWorkH\x00R\vrequestWorkB\t\n" +
+	"\apayload\"\xed\x02\n" +
+	"\vUserChanged\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\x12\x1d\n" +
+	"\n" +
+	"manager_id\x18\x05 \x01(\tR\tmanagerId\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12>\n" +
+	"\baccesses\x18\b \x03(\v2\".grantflow.events.v1.AccessChangedR\baccesses\x12\x18\n" +
+	"\achanged\x18\t \x03(\tR\achanged\x12\x1f\n" +
+	"\vexternal_id\x18\n" +
+	" \x01(\tR\n" +
+	"externalId\x12.\n" +
+	"\x13previous_manager_id\x18\v \x01(\tR\x11previousManagerId\"\xaf\x01\n" +
+	"\rAccessChanged\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
+	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x1e\n" +
+	"\n" +
+	"permission\x18\x03 \x01(\tR\n" +
+	"permission\x12/\n" +
+	"\x13previous_permission\x18\x04 \x01(\tR\x12previousPermission\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"C\n" +
+	"\rAppPermission\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"privileged\x18\x02 \x01(\bR\n" +
+	"privileged\">\n" +
+	"\rAppCustomRole\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\buser_ids\x18\x02 \x03(\tR\auserIds\"\x98\x02\n" +
+	"\n" +
+	"AppChanged\x12\x15\n" +
+	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1b\n" +
+	"\towner_ids\x18\x03 \x03(\tR\bownerIds\x12D\n" +
+	"\vpermissions\x18\x04 \x03(\v2\".grantflow.events.v1.AppPermissionR\vpermissions\x12E\n" +
+	"\fcustom_roles\x18\x05 \x03(\v2\".grantflow.events.v1.AppCustomRoleR\vcustomRoles\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestId\"~\n" +
+	"\fGroupChanged\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x1d\n" +
+	"\n" +
+	"member_ids\x18\x04 \x03(\tR\tmemberIds\"b\n" +
+	"\rApiKeyChanged\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"F\n" +
+	"\vPolicyScope\x12\x15\n" +
+	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12 \n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\"\xb1\x01\n" +
+	"\rPolicyChanged\x12\x1b\n" +
+	"\tpolicy_id\x18\x01 \x01(\tR\bpolicyId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\frequest_type\x18\x03 \x01(\tR\vrequestType\x12\x14\n" +
+	"\x05level\x18\x04 \x01(\tR\x05level\x126\n" +
+	"\x05scope\x18\x05 \x01(\v2 .grantflow.events.v1.PolicyScopeR\x05scope\"\xea\x01\n" +
+	"\x14PolicyVersionChanged\x12\x1b\n" +
+	"\tpolicy_id\x18\x01 \x01(\tR\bpolicyId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x127\n" +
+	"\bworkflow\x18\x04 \x01(\v2\x1b.grantflow.type.v1.WorkflowR\bworkflow\x12)\n" +
+	"\x10previous_version\x18\x05 \x01(\x03R\x0fpreviousVersion\x12!\n" +
+	"\fnext_version\x18\x06 \x01(\x03R\vnextVersion\"\x85\x01\n" +
+	"\fRequestedApp\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\towner_ids\x18\x02 \x03(\tR\bownerIds\x12D\n" +
+	"\vpermissions\x18\x03 \x03(\v2\".grantflow.events.v1.AppPermissionR\vpermissions\"\xaf\x04\n" +
+	"\x0eRequestChanged\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x14\n" +
+	"\x05stage\x18\x03 \x01(\tR\x05stage\x12!\n" +
+	"\frequester_id\x18\x04 \x01(\tR\vrequesterId\x12$\n" +
+	"\x0etarget_user_id\x18\x05 \x01(\tR\ftargetUserId\x12\x15\n" +
+	"\x06app_id\x18\x06 \x01(\tR\x05appId\x12\x1e\n" +
+	"\n" +
+	"permission\x18\a \x01(\tR\n" +
+	"permission\x12/\n" +
+	"\x13previous_permission\x18\b \x01(\tR\x12previousPermission\x12:\n" +
+	"\anew_app\x18\t \x01(\v2!.grantflow.events.v1.RequestedAppR\x06newApp\x12\x16\n" +
+	"\x06reason\x18\n" +
+	" \x01(\tR\x06reason\x12!\n" +
+	"\fpolicy_level\x18\v \x01(\tR\vpolicyLevel\x12\x1d\n" +
+	"\n" +
+	"step_index\x18\f \x01(\x05R\tstepIndex\x12\x1b\n" +
+	"\tstep_name\x18\r \x01(\tR\bstepName\x12\x19\n" +
+	"\btask_ids\x18\x0e \x03(\tR\ataskIds\x12!\n" +
+	"\fassignee_ids\x18\x0f \x03(\tR\vassigneeIds\x12\x12\n" +
+	"\x04note\x18\x10 \x01(\tR\x04note\x12%\n" +
+	"\x0efailure_reason\x18\x11 \x01(\tR\rfailureReason\"\xdb\x05\n" +
+	"\vTaskChanged\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x1b\n" +
+	"\tpolicy_id\x18\x03 \x01(\tR\bpolicyId\x12%\n" +
+	"\x0epolicy_version\x18\x04 \x01(\x03R\rpolicyVersion\x12\x1d\n" +
+	"\n" +
+	"step_index\x18\x05 \x01(\x05R\tstepIndex\x12\x1b\n" +
+	"\tstep_name\x18\x06 \x01(\tR\bstepName\x12\x12\n" +
+	"\x04type\x18\a \x01(\tR\x04type\x12\x16\n" +
+	"\x06status\x18\b \x01(\tR\x06status\x12!\n" +
+	"\fassignee_ids\x18\t \x03(\tR\vassigneeIds\x12\x16\n" +
+	"\x06action\x18\n" +
+	" \x01(\tR\x06action\x12\x1a\n" +
+	"\bdecision\x18\v \x01(\tR\bdecision\x12\x1d\n" +
+	"\n" +
+	"decided_by\x18\f \x01(\tR\tdecidedBy\x12$\n" +
+	"\rjustification\x18\r \x01(\tR\rjustification\x12\x12\n" +
+	"\x04note\x18\x0e \x01(\tR\x04note\x122\n" +
+	"\x15previous_assignee_ids\x18\x0f \x03(\tR\x13previousAssigneeIds\x12\x1a\n" +
+	"\bapproval\x18\x10 \x01(\tR\bapproval\x12#\n" +
+	"\rmin_approvals\x18\x11 \x01(\x05R\fminApprovals\x12&\n" +
+	"\x0fstep_task_count\x18\x12 \x01(\x05R\rstepTaskCount\x12%\n" +
+	"\x0estep_approvals\x18\x13 \x01(\x05R\rstepApprovals\x12#\n" +
+	"\rstep_declines\x18\x14 \x01(\x05R\fstepDeclines\x12!\n" +
+	"\fstep_outcome\x18\x15 \x01(\tR\vstepOutcome\x12,\n" +
+	"\x12cancelled_task_ids\x18\x16 \x03(\tR\x10cancelledTaskIds\"%\n" +
+	"\vRequestWork\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"W\n" +
 	"\x14DeliverEventsRequest\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2\x1a.grantflow.events.v1.EventB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x06events\"3\n" +
 	"\x15DeliverEventsResponse\x12\x1a\n" +
@@ -324,23 +1918,55 @@ func file_grantflow_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_grantflow_events_v1_events_proto_rawDescData
 }
 
-var file_grantflow_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_grantflow_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_grantflow_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                 // 0: grantflow.events.v1.Event
-	(*DeliverEventsRequest)(nil),  // 1: grantflow.events.v1.DeliverEventsRequest
-	(*DeliverEventsResponse)(nil), // 2: grantflow.events.v1.DeliverEventsResponse
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*UserChanged)(nil),           // 1: grantflow.events.v1.UserChanged
+	(*AccessChanged)(nil),         // 2: grantflow.events.v1.AccessChanged
+	(*AppPermission)(nil),         // 3: grantflow.events.v1.AppPermission
+	(*AppCustomRole)(nil),         // 4: grantflow.events.v1.AppCustomRole
+	(*AppChanged)(nil),            // 5: grantflow.events.v1.AppChanged
+	(*GroupChanged)(nil),          // 6: grantflow.events.v1.GroupChanged
+	(*ApiKeyChanged)(nil),         // 7: grantflow.events.v1.ApiKeyChanged
+	(*PolicyScope)(nil),           // 8: grantflow.events.v1.PolicyScope
+	(*PolicyChanged)(nil),         // 9: grantflow.events.v1.PolicyChanged
+	(*PolicyVersionChanged)(nil),  // 10: grantflow.events.v1.PolicyVersionChanged
+	(*RequestedApp)(nil),          // 11: grantflow.events.v1.RequestedApp
+	(*RequestChanged)(nil),        // 12: grantflow.events.v1.RequestChanged
+	(*TaskChanged)(nil),           // 13: grantflow.events.v1.TaskChanged
+	(*RequestWork)(nil),           // 14: grantflow.events.v1.RequestWork
+	(*DeliverEventsRequest)(nil),  // 15: grantflow.events.v1.DeliverEventsRequest
+	(*DeliverEventsResponse)(nil), // 16: grantflow.events.v1.DeliverEventsResponse
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*v1.Workflow)(nil),           // 18: grantflow.type.v1.Workflow
 }
 var file_grantflow_events_v1_events_proto_depIdxs = []int32{
-	3, // 0: grantflow.events.v1.Event.time:type_name -> google.protobuf.Timestamp
-	0, // 1: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
-	1, // 2: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	2, // 3: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	3, // [3:4] is the sub-list for method output_type
-	2, // [2:3] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	17, // 0: grantflow.events.v1.Event.time:type_name -> google.protobuf.Timestamp
+	1,  // 1: grantflow.events.v1.Event.user_changed:type_name -> grantflow.events.v1.UserChanged
+	5,  // 2: grantflow.events.v1.Event.app_changed:type_name -> grantflow.events.v1.AppChanged
+	6,  // 3: grantflow.events.v1.Event.group_changed:type_name -> grantflow.events.v1.GroupChanged
+	7,  // 4: grantflow.events.v1.Event.api_key_changed:type_name -> grantflow.events.v1.ApiKeyChanged
+	2,  // 5: grantflow.events.v1.Event.access_changed:type_name -> grantflow.events.v1.AccessChanged
+	9,  // 6: grantflow.events.v1.Event.policy_changed:type_name -> grantflow.events.v1.PolicyChanged
+	10, // 7: grantflow.events.v1.Event.policy_version_changed:type_name -> grantflow.events.v1.PolicyVersionChanged
+	12, // 8: grantflow.events.v1.Event.request_changed:type_name -> grantflow.events.v1.RequestChanged
+	13, // 9: grantflow.events.v1.Event.task_changed:type_name -> grantflow.events.v1.TaskChanged
+	14, // 10: grantflow.events.v1.Event.request_work:type_name -> grantflow.events.v1.RequestWork
+	2,  // 11: grantflow.events.v1.UserChanged.accesses:type_name -> grantflow.events.v1.AccessChanged
+	3,  // 12: grantflow.events.v1.AppChanged.permissions:type_name -> grantflow.events.v1.AppPermission
+	4,  // 13: grantflow.events.v1.AppChanged.custom_roles:type_name -> grantflow.events.v1.AppCustomRole
+	8,  // 14: grantflow.events.v1.PolicyChanged.scope:type_name -> grantflow.events.v1.PolicyScope
+	18, // 15: grantflow.events.v1.PolicyVersionChanged.workflow:type_name -> grantflow.type.v1.Workflow
+	3,  // 16: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
+	11, // 17: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
+	0,  // 18: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
+	15, // 19: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	16, // 20: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	20, // [20:21] is the sub-list for method output_type
+	19, // [19:20] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_events_v1_events_proto_init() }
@@ -348,13 +1974,25 @@ func file_grantflow_events_v1_events_proto_init() {
 	if File_grantflow_events_v1_events_proto != nil {
 		return
 	}
+	file_grantflow_events_v1_events_proto_msgTypes[0].OneofWrappers = []any{
+		(*Event_UserChanged)(nil),
+		(*Event_AppChanged)(nil),
+		(*Event_GroupChanged)(nil),
+		(*Event_ApiKeyChanged)(nil),
+		(*Event_AccessChanged)(nil),
+		(*Event_PolicyChanged)(nil),
+		(*Event_PolicyVersionChanged)(nil),
+		(*Event_RequestChanged)(nil),
+		(*Event_TaskChanged)(nil),
+		(*Event_RequestWork)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_events_v1_events_proto_rawDesc), len(file_grantflow_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

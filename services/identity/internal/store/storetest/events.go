@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
@@ -18,7 +20,8 @@ func eventIDs(events []*eventsv1.Event) []string {
 }
 
 func newEvent(id string) *eventsv1.Event {
-	return &eventsv1.Event{Id: id, Service: "grantflow-identity", Action: "user.updated", Subject: "users/" + id, Data: []byte(`{"id":"` + id + `"}`)}
+	return &eventsv1.Event{Id: id, Service: "grantflow-identity", Action: "user.updated", Subject: "users/" + id,
+		Payload: &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: id}}}
 }
 
 func testEvents(t *testing.T, s store.Store) {
@@ -56,7 +59,7 @@ func testEvents(t *testing.T, s store.Store) {
 	audit := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
 	storetestkit.Check(t, "Pending(audit)", eventIDs(audit), []string{"e1", "e2", "e3", unnamed.Id})
 	storetestkit.Check(t, "Pending(request)", eventIDs(storetestkit.Must(s.Pending(ctx, "request", 10))(t)), []string{"e2"})
-	if got, want := audit[1], newEvent("e2"); got.GetAction() != want.Action || got.GetSubject() != want.Subject || string(got.GetData()) != string(want.Data) {
+	if got, want := audit[1], newEvent("e2"); got.GetAction() != want.Action || got.GetSubject() != want.Subject || !proto.Equal(got.GetUserChanged(), want.GetUserChanged()) {
 		t.Errorf("Pending(audit)[1] = %v, want the fields of %v", got, want)
 	}
 	for i := 1; i < len(audit); i++ {

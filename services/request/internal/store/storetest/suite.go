@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ClosurePanicLeavesNothing", testClosurePanicLeavesNothing},
 		{"MarkProcessedDedupes", testMarkProcessed},
 		{"EventsPendingOnlyAfterCommitInOrder", testEvents},
+		{"RetractRemovesAPendingWorkItemWithTheChange", testRetract},
 
 		{"LockRequestSerializesTransactions", testLockSerializes},
 		{"ConcurrentCreateSameClientIDOneWins", testConcurrentCreateClientID},

@@ -232,3 +232,49 @@ func testEvents(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "task after ack", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
 	storetestkit.Check(t, "audit untouched by task's ack", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
 }
+
+func testRetract(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, grant("r-1", "u-1", "u-1", "app"))
+	work := func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.work.drive", Subject: "requests/r-1"}
+	}
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, id := range []string{"w-1", "w-2"} {
+			if err := tx.Emit(ctx, []string{"work", "audit"}, work(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// A failed transaction retracts nothing.
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Retract(ctx, "work", "w-1"); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	storetestkit.WantErr(t, "failed retraction", err, errBoom)
+	storetestkit.Check(t, "work after a failed retraction", evIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-1", "w-2"})
+	// A committed one removes that item of that sink, with the transaction's change.
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
+		r, err := tx.LockRequest(ctx, "r-1")
+		if err != nil {
+			return err
+		}
+		r.StepOpened, r.Version = true, r.Version+1
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.Retract(ctx, "work", "w-1"); err != nil {
+			return err
+		}
+		return tx.Retract(ctx, "work", "gone") // delivered already: no error
+	})
+	storetestkit.Check(t, "work", evIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-2"})
+	storetestkit.Check(t, "audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"w-1", "w-2"})
+	got, err := s.GetRequest(ctx, "r-1")
+	if err != nil || !got.StepOpened {
+		t.Fatalf("the change committed with the retraction: %v %v", got.StepOpened, err)
+	}
+}
