@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/propagation"
 
@@ -320,14 +317,4 @@ func (s *Service) giveUp(ctx context.Context, ev *eventsv1.Event, err error) err
 }
 
 // unavailable reports whether err is a service or database being unreachable for now.
-func unavailable(err error) bool {
-	if errs.StoreUnavailable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
-		return true
-	}
-	var own *errs.Error
-	return errors.As(err, &own) && own.Kind == errs.KindUnavailable
-}
+func unavailable(err error) bool { return errs.Temporary(err) }

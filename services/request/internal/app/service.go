@@ -16,8 +16,6 @@ import (
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
@@ -251,23 +249,12 @@ func eventData(r domain.Request) requestEvent {
 	return e
 }
 
-// transient reports whether an error of another service is worth retrying later (the
-// service is down or overloaded) rather than a final answer about the request.
+// transient reports whether an error is worth retrying later (a service or the database
+// is down or overloaded, or a local failure) rather than a final answer about the request.
+// Other services' answers arrive as domain errors (the dialer installs errs.FromStatus).
 func transient(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	var own *errs.Error
-	if errors.As(err, &own) { // this service's own answer
-		return own.Kind == errs.KindUnavailable || own.Kind == errs.KindAborted || own.Kind == errs.KindResourceExhausted
-	}
-	st, ok := status.FromError(err)
-	if !ok {
-		return true // not an answer of another service: a local failure, retry
-	}
-	switch st.Code() {
-	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.FailedPrecondition,
-		codes.PermissionDenied, codes.Unauthenticated, codes.OutOfRange, codes.Unimplemented:
+	var answer *errs.Error
+	if errors.As(err, &answer) && !errs.Temporary(err) {
 		return false
 	}
 	return true
