@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/grantflow/grantflow/pkg/config"
+	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/process"
 )
 
@@ -68,4 +69,18 @@ func ServeAlone(ctx context.Context, p *process.Process, svc Service) (*Set, err
 		return nil, err
 	}
 	return set, nil
+}
+
+// Exit is a service binary's whole main: Main with the command line, and on an error the
+// message on stderr and exit status 1.
+func Exit(svc Service) {
+	if err := Main(svc, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, Short(svc.Name)+":", err)
+		os.Exit(1)
+	}
+}
+
+// Migrations is a Service.Migrate for a store on pgstore whose options options gives.
+func Migrations(options func(postgresURL string) pgstore.Options) func(context.Context, string) error {
+	return func(ctx context.Context, url string) error { return pgstore.Migrate(ctx, options(url)) }
 }

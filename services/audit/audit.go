@@ -14,7 +14,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
@@ -30,9 +29,7 @@ const Name = app.ServiceName
 // it receives every service's events, asks the request service who may see a request's
 // events, and signs checkpoints with the key and pace of the config
 // (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: func(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, postgres.Options(url))
-}}
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	requestConn, err := env.Conn("request")

@@ -11,7 +11,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 	"github.com/grantflow/grantflow/services/identity/internal/grpcapi"
@@ -27,9 +26,7 @@ const Name = app.ServiceName
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
 // it delivers its outbox to audit (every event) and request (onboarding and offboarding
 // triggers), and authenticates credentials itself.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: func(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, postgres.Options(url))
-}}
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	auditSink, err := env.Sink("audit")

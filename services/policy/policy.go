@@ -11,7 +11,6 @@ import (
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/services/policy/internal/app"
 	"github.com/grantflow/grantflow/services/policy/internal/directory"
@@ -26,9 +25,7 @@ const Name = app.ServiceName
 
 // Kit is the policy service as both its binary and the all-in-one process assemble it: it
 // asks identity about what policies name and delivers its outbox to audit.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: func(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, postgres.Options(url))
-}}
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	identity, err := env.Identity()

@@ -18,7 +18,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 	"github.com/grantflow/grantflow/services/request/internal/grpcapi"
@@ -33,9 +32,7 @@ const Name = app.ServiceName
 // Kit is the request service as both its binary and the all-in-one process assemble it:
 // it calls identity, policy and task, delivers its outbox to audit, and receives the
 // events of task and identity.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: func(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, postgres.Options(url))
-}}
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	identity, err := env.Identity()

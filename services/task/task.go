@@ -12,7 +12,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -25,9 +24,7 @@ const Name = app.ServiceName
 
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
 // calls identity and delivers its outbox to audit (every event) and request (outcomes).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: func(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, postgres.Options(url))
-}}
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	identity, err := env.Identity()

@@ -8,16 +8,8 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/identity"
 )
 
-func main() {
-	if err := kit.Main(identity.Kit, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "identity:", err)
-		os.Exit(1)
-	}
-}
+func main() { kit.Exit(identity.Kit) }

@@ -10,16 +10,8 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/request"
 )
 
-func main() {
-	if err := kit.Main(request.Kit, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "request:", err)
-		os.Exit(1)
-	}
-}
+func main() { kit.Exit(request.Kit) }

@@ -9,16 +9,8 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/task"
 )
 
-func main() {
-	if err := kit.Main(task.Kit, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "task:", err)
-		os.Exit(1)
-	}
-}
+func main() { kit.Exit(task.Kit) }
