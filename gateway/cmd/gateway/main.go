@@ -18,7 +18,6 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/config"
-	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/process"
 )
 
@@ -44,10 +43,9 @@ func run(args []string) error {
 	// One connection per backend, each with the retry policy the protos declare
 	// (pkg/grpcclient: reads and idempotent calls are retried when a backend is briefly
 	// UNAVAILABLE; other writes never are).
-	dial := kit.Apart(p)
 	var conns [5]*grpc.ClientConn
 	for i, name := range []string{"identity", "policy", "request", "task", "audit"} {
-		if conns[i], err = dial(gateway.Name, name); err != nil {
+		if conns[i], err = p.Dial(gateway.Name, cfg.Addr(name)); err != nil {
 			return err
 		}
 	}
