@@ -106,7 +106,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 
 	// The gateway reaches the services over real gRPC, as in the distributed mode: here
 	// every backend is the shared server, through one connection.
-	gw, err := p.Dial(gateway.Name, a.grpcAddr, gatewayIdempotent...)
+	gw, err := p.Dial(gateway.Name, a.grpcAddr)
 	if err != nil {
 		return a, err
 	}
@@ -167,19 +167,4 @@ func limiter(cfg config.Config, p *process.Process) *gateway.Limiter {
 		return nil
 	}
 	return gateway.NewLimiter(p.Redis, cfg.RateLimit, 2*cfg.RateLimit, p.Log)
-}
-
-// gatewayIdempotent are the reads the gateway may retry when the server is briefly
-// UNAVAILABLE; writes are never retried.
-var gatewayIdempotent = []string{
-	identityAuthenticate,
-	"grantflow.identity.v1.IdentityService/GetMe",
-	"grantflow.identity.v1.IdentityService/GetUser",
-	"grantflow.identity.v1.IdentityService/ListUsers",
-	"grantflow.policy.v1.PolicyService/GetPolicy",
-	"grantflow.policy.v1.PolicyService/ListPolicies",
-	"grantflow.policy.v1.PolicyService/ResolvePolicy",
-	"grantflow.task.v1.TaskService/GetTask",
-	"grantflow.task.v1.TaskService/ListTasks",
-	"grantflow.audit.v1.AuditService/ListAuditEvents",
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,17 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+
+	// AuditSigningKey is the audit checkpoints' Ed25519 seed, base64
+	// (GRANTFLOW_AUDIT_SIGNING_KEY; a secret: never a flag, which ps would show), or read
+	// by Load from AuditSigningKeyFile (GRANTFLOW_AUDIT_SIGNING_KEY_FILE). Empty: audit
+	// makes a development key and warns.
+	AuditSigningKey     string
+	AuditSigningKeyFile string
+	// AuditCheckpointEvery and AuditCheckpointInterval pace audit's signed checkpoints
+	// (GRANTFLOW_AUDIT_CHECKPOINT_EVERY, GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL).
+	AuditCheckpointEvery    int
+	AuditCheckpointInterval time.Duration
 }
 
 // Default is the configuration of a laptop run.
@@ -61,6 +73,9 @@ func Default() Config {
 		LogLevel:        "info",
 		ShutdownTimeout: 15 * time.Second,
 		RateLimit:       100,
+
+		AuditCheckpointEvery:    1000,
+		AuditCheckpointInterval: 10 * time.Second,
 	}
 }
 
@@ -74,7 +89,45 @@ func Load(name string, args []string) (Config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	if err := c.ReadFiles(); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
+}
+
+// ReadFiles reads the settings given as files (GRANTFLOW_AUDIT_SIGNING_KEY_FILE) into
+// their fields. Giving both a setting and its file is an error.
+func (c *Config) ReadFiles() error {
+	if c.AuditSigningKeyFile == "" {
+		return nil
+	}
+	if c.AuditSigningKey != "" {
+		return errors.New("set GRANTFLOW_AUDIT_SIGNING_KEY or GRANTFLOW_AUDIT_SIGNING_KEY_FILE, not both")
+	}
+	raw, err := os.ReadFile(c.AuditSigningKeyFile)
+	if err != nil {
+		return fmt.Errorf("GRANTFLOW_AUDIT_SIGNING_KEY_FILE: %w", err)
+	}
+	c.AuditSigningKey = strings.TrimSpace(string(raw))
+	return nil
+}
+
+// Addr is where the service named name ("identity", "grantflow-identity") answers in the
+// distributed mode, or "" for a name it does not know.
+func (c Config) Addr(name string) string {
+	switch strings.TrimPrefix(name, "grantflow-") {
+	case "identity":
+		return c.IdentityAddr
+	case "policy":
+		return c.PolicyAddr
+	case "request":
+		return c.RequestAddr
+	case "task":
+		return c.TaskAddr
+	case "audit":
+		return c.AuditAddr
+	}
+	return ""
 }
 
 // Register binds every field to a flag whose default is the environment variable's value
@@ -135,6 +188,12 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
 	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
+	if v, ok := env("GRANTFLOW_AUDIT_SIGNING_KEY"); ok {
+		c.AuditSigningKey = v // a secret: no flag
+	}
+	str(&c.AuditSigningKeyFile, "signing-key-file", "GRANTFLOW_AUDIT_SIGNING_KEY_FILE", "file holding the base64 Ed25519 seed that signs audit checkpoints (or the key itself in GRANTFLOW_AUDIT_SIGNING_KEY)")
+	integer(&c.AuditCheckpointEvery, "checkpoint-every", "GRANTFLOW_AUDIT_CHECKPOINT_EVERY", "sign an audit checkpoint after this many events")
+	duration(&c.AuditCheckpointInterval, "checkpoint-interval", "GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL", "sign an audit checkpoint at least this often when events arrived")
 	return errors.Join(bad...)
 }
 
@@ -185,6 +244,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad = append(bad, errors.New("GRANTFLOW_SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	if c.AuditCheckpointEvery <= 0 {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_EVERY=%d: want a positive number", c.AuditCheckpointEvery))
+	}
+	if c.AuditCheckpointInterval <= 0 {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL=%s: want a positive duration", c.AuditCheckpointInterval))
 	}
 	return errors.Join(bad...)
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +47,33 @@ func TestBadSettingsAreAllReported(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate should name %s; got %v", want, err)
 		}
+	}
+}
+
+func TestAuditSigningKeyFile(t *testing.T) {
+	file := t.TempDir() + "/key"
+	if err := os.WriteFile(file, []byte("c2VlZA==\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.AuditSigningKeyFile = file
+	if err := c.ReadFiles(); err != nil || c.AuditSigningKey != "c2VlZA==" {
+		t.Fatalf("key file not read: %q %v", c.AuditSigningKey, err)
+	}
+	c = Default()
+	c.AuditSigningKey, c.AuditSigningKeyFile = "x", file
+	if err := c.ReadFiles(); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("both a key and a key file: want an error, got %v", err)
+	}
+	c = Default()
+	c.AuditCheckpointEvery, c.AuditCheckpointInterval = 0, 0
+	err := c.Validate()
+	for _, want := range []string{"GRANTFLOW_AUDIT_CHECKPOINT_EVERY", "GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate should name %s; got %v", want, err)
+		}
+	}
+	if got := Default().Addr("grantflow-task"); got != "127.0.0.1:9094" {
+		t.Errorf("Addr(grantflow-task) = %q", got)
 	}
 }

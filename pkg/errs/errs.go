@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"google.golang.org/grpc/status"
 )
 
 // Domain is the ErrorInfo domain of every Grantflow error.
@@ -39,6 +41,7 @@ type Error struct {
 	Fields  []FieldViolation
 	Meta    map[string]string
 	cause   error
+	status  *status.Status // the status it was received as (FromStatus)
 }
 
 func (e *Error) Error() string {

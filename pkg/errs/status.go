@@ -34,7 +34,7 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) *status.Status {
 	}
 	var de *Error
 	if errors.As(err, &de) && de.Kind != KindInternal {
-		return domainStatus(de)
+		return de.GRPCStatus()
 	}
 	if st, ok := status.FromError(err); ok {
 		// Already a status: from another Grantflow service (typed errors survive the hop)
@@ -105,7 +105,7 @@ func FromStatus(err error) error {
 	if kind == KindInternal {
 		return err
 	}
-	e := &Error{Kind: kind, Message: st.Message()}
+	e := &Error{Kind: kind, Message: st.Message(), status: st}
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.ErrorInfo:
@@ -117,4 +117,32 @@ func FromStatus(err error) error {
 		}
 	}
 	return e
+}
+
+// GRPCStatus is the status e stands for: the one it came from (FromStatus), else the one
+// ToStatus would send. So status.Code and status.FromError still work on a domain error
+// a client received.
+func (e *Error) GRPCStatus() *status.Status {
+	if e.status != nil {
+		return e.status
+	}
+	return domainStatus(e)
+}
+
+// Temporary reports whether err is a dependency being unreachable or overloaded for now
+// (worth trying again later) rather than an answer: a context that ended, a database that
+// is unavailable, gRPC's own DEADLINE_EXCEEDED, or a domain error of kind Unavailable,
+// Aborted or ResourceExhausted.
+func Temporary(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || StoreUnavailable(err) {
+		return true
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind == KindUnavailable || e.Kind == KindAborted || e.Kind == KindResourceExhausted
+	}
+	return status.Code(err) == codes.DeadlineExceeded
 }

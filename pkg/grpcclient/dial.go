@@ -1,9 +1,8 @@
 package grpcclient
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/grpc/stats"
 
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
 )
 
 // Options configure a client connection.
@@ -20,19 +20,18 @@ type Options struct {
 	Signer *auth.Signer
 	// StatsHandler is the OpenTelemetry handler (otelgrpc.NewClientHandler); nil for none.
 	StatsHandler stats.Handler
-	// Idempotent lists the calls that may be retried on UNAVAILABLE: whole services
-	// ("grantflow.policy.v1.PolicyService") or methods ("grantflow.policy.v1.PolicyService/ResolvePolicy").
-	Idempotent []string
 	// MaxAttempts of a retried call (default 4).
 	MaxAttempts int
 }
 
-// Dial returns a lazily connecting client for target ("host:port").
+// Dial returns a lazily connecting client for target ("host:port"). Every connection has
+// the same retry policy (ServiceConfig), and turns the statuses of failed unary calls back
+// into domain errors (errs.FromStatus), so callers branch on errs.Kind.
 func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	if o.Signer == nil {
 		return nil, fmt.Errorf("grpcclient: a signer is required to call %s", target)
 	}
-	sc, err := serviceConfig(o)
+	sc, err := ServiceConfig(o.MaxAttempts)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +39,7 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 		// Service to service traffic stays inside the deployment; TLS termination and mTLS
 		// belong to the mesh or a later option (docs/SECURITY.md).
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(o.Signer)),
+		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(o.Signer), DomainErrors),
 		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(o.Signer)),
 		grpc.WithDefaultServiceConfig(sc),
 		// Reconnect soon after a peer comes back: gRPC's default backoff grows to 120 s,
@@ -55,39 +54,9 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	return grpc.NewClient(target, opts...)
 }
 
-type methodName struct {
-	Service string `json:"service"`
-	Method  string `json:"method,omitempty"`
-}
-
-// serviceConfig is gRPC's own retry policy (exponential backoff with jitter, done by the
-// gRPC library) for the idempotent calls only.
-func serviceConfig(o Options) (string, error) {
-	attempts := o.MaxAttempts
-	if attempts == 0 {
-		attempts = 4
-	}
-	names := make([]methodName, 0, len(o.Idempotent))
-	for _, n := range o.Idempotent {
-		svc, m, _ := strings.Cut(n, "/")
-		names = append(names, methodName{Service: svc, Method: m})
-	}
-	// round_robin spreads calls over every address the name resolves to (a headless
-	// Kubernetes Service gives one per pod); pick_first, the default, would pin each client
-	// to one replica.
-	cfg := map[string]any{"methodConfig": []any{}, "loadBalancingConfig": []any{map[string]any{"round_robin": map[string]any{}}}}
-	if len(names) > 0 {
-		cfg["methodConfig"] = []any{map[string]any{
-			"name": names,
-			"retryPolicy": map[string]any{
-				"maxAttempts":          attempts,
-				"initialBackoff":       "0.05s",
-				"maxBackoff":           "2s",
-				"backoffMultiplier":    2.0,
-				"retryableStatusCodes": []string{"UNAVAILABLE"},
-			},
-		}}
-	}
-	b, err := json.Marshal(cfg)
-	return string(b), err
+// DomainErrors is the unary client interceptor that hands callers errs.FromStatus of a
+// failed call: an *errs.Error of the status's kind (which still answers status.Code), or
+// the status error itself for codes without a domain kind.
+func DomainErrors(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	return errs.FromStatus(invoker(ctx, method, req, reply, cc, opts...))
 }

@@ -197,7 +197,7 @@ func TestClientCarriesCaller(t *testing.T) {
 	}
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
-	conn, err := grpcclient.Dial(lis.Addr().String(), grpcclient.Options{Signer: signer, Idempotent: []string{"grantflow.identity.v1.IdentityService"}})
+	conn, err := grpcclient.Dial(lis.Addr().String(), grpcclient.Options{Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}

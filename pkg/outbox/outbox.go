@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
@@ -34,9 +35,16 @@ func (f SinkFunc) DeliverEvents(ctx context.Context, events []*eventsv1.Event) e
 	return f(ctx, events)
 }
 
-// GRPCSink delivers to a remote EventSinkService through its generated client.
-func GRPCSink(client eventsv1.EventSinkServiceClient) Sink {
+// ReceiverKey is the gRPC metadata key naming the service a delivery is for ("audit",
+// "request"): a process serving several receivers on one server (the all-in-one) routes
+// grantflow.events.v1.EventSinkService/DeliverEvents by it.
+const ReceiverKey = "grantflow-event-receiver"
+
+// GRPCSink delivers to the EventSinkService of receiver ("audit", "request") through its
+// generated client; the call carries receiver under ReceiverKey.
+func GRPCSink(client eventsv1.EventSinkServiceClient, receiver string) Sink {
 	return SinkFunc(func(ctx context.Context, events []*eventsv1.Event) error {
+		ctx = metadata.AppendToOutgoingContext(ctx, ReceiverKey, receiver)
 		_, err := client.DeliverEvents(ctx, &eventsv1.DeliverEventsRequest{Events: events})
 		return err
 	})

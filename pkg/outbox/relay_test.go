@@ -276,7 +276,7 @@ func (c *fakeSinkClient) DeliverEvents(_ context.Context, in *eventsv1.DeliverEv
 
 func TestGRPCSinkSendsTheBatchAndReturnsTheError(t *testing.T) {
 	client := &fakeSinkClient{}
-	sink := outbox.GRPCSink(client)
+	sink := outbox.GRPCSink(client, "audit")
 	batch := []*eventsv1.Event{{Id: "a"}, {Id: "b"}}
 	if err := sink.DeliverEvents(t.Context(), batch); err != nil {
 		t.Fatal(err)

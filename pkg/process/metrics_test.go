@@ -71,7 +71,7 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 	// gRPC's stats handlers may record a call's end a moment after the caller has its
 	// answer: scrape until every series is there, under a deadline.
 	var body string
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) { // only bounds a hang: a busy machine may take seconds
 		body = scrape(t, "http://"+p.MetricsAddr()+"/metrics")
 		missing := 0
 		for _, want := range wants {

@@ -130,13 +130,12 @@ func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Ser
 	})
 }
 
-// Dial returns a client connection from service to target; idempotent names the calls
-// that may be retried.
-func (p *Process) Dial(service, target string, idempotent ...string) (*grpc.ClientConn, error) {
+// Dial returns a client connection from service to target, with the retry policy the
+// protos declare (grpcclient.ServiceConfig).
+func (p *Process) Dial(service, target string) (*grpc.ClientConn, error) {
 	conn, err := grpcclient.Dial(target, grpcclient.Options{
 		Signer:       p.Signer,
 		StatsHandler: otelgrpc.NewClientHandler(p.otelOptions(service)...),
-		Idempotent:   idempotent,
 	})
 	if err != nil {
 		return nil, err

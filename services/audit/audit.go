@@ -12,6 +12,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
@@ -23,6 +24,25 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the audit service as both its binary and the all-in-one process assemble it:
+// it receives every service's events, asks the request service who may see a request's
+// events, and signs checkpoints with the key and pace of the config
+// (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	requestConn, err := env.Conn("request")
+	if err != nil {
+		return nil, err
+	}
+	c := env.Config
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: c.PostgresURL, SigningKey: c.AuditSigningKey,
+		CheckpointEvery: c.AuditCheckpointEvery, CheckpointInterval: c.AuditCheckpointInterval,
+		Visibility: RequestServiceVisibility(requestConn),
+	})
+}
 
 // RequestVisibility decides whether a caller who is not Admin or GM may see a request, and
 // so its events. The default (nil in Options) lets nobody see a request through it: such a
@@ -57,20 +77,12 @@ type Service struct {
 // New opens the store (migrating PostgreSQL), loads or makes the signing key, and assembles
 // the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("audit: memory engine: the log does not survive a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, err
-		}
-		st = pg
+	log := kit.Logger(o.Logger)
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
 	key, err := signingKey(ctx, st, o.SigningKey, log)
 	if err != nil {
@@ -109,18 +121,14 @@ func signingKey(ctx context.Context, st store.Store, configured string, log *slo
 	return key, nil
 }
 
-// Register puts the public AuditService and the internal AuditIngestService on srv.
-func (s *Service) Register(srv *grpc.Server) {
+// Register puts the public AuditService and the EventSinkService that receives every
+// service's events on srv (AuditIngestService.DeliverEvents, the same handler, is
+// deprecated).
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
+	ingest := &grpcapi.Ingest{App: s.app}
 	auditv1.RegisterAuditServiceServer(srv, &grpcapi.Public{App: s.app})
-	auditv1.RegisterAuditIngestServiceServer(srv, &grpcapi.Ingest{App: s.app})
-}
-
-// RegisterEventSink also serves the generic grantflow.events.v1.EventSinkService, for
-// producers that deliver through outbox.GRPCSink. Only a server of audit's own may carry it
-// (the request service receives task outcomes on the same service name): the audit binary
-// registers it, the all-in-one process must not.
-func (s *Service) RegisterEventSink(srv *grpc.Server) {
-	eventsv1.RegisterEventSinkServiceServer(srv, &eventSink{ingest: &grpcapi.Ingest{App: s.app}})
+	auditv1.RegisterAuditIngestServiceServer(srv, ingest)
+	eventsv1.RegisterEventSinkServiceServer(srv, eventSink{ingest: ingest})
 }
 
 type eventSink struct {
@@ -128,29 +136,24 @@ type eventSink struct {
 	ingest *grpcapi.Ingest
 }
 
-func (e *eventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
+func (e eventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
 	return e.ingest.DeliverEvents(ctx, r)
 }
 
 // InternalOnly reports the methods only other Grantflow services may call: the ingestion.
-var InternalOnly = auth.MethodSet("/" + auditv1.AuditIngestService_ServiceDesc.ServiceName + "/")
-
-// InternalOnlyWithEventSink is InternalOnly for a server that also carries
-// RegisterEventSink's service.
-var InternalOnlyWithEventSink = auth.MethodSet(
+var InternalOnly = auth.MethodSet(
 	"/"+auditv1.AuditIngestService_ServiceDesc.ServiceName+"/",
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
+
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
 
 // Sink delivers a producer's outbox to the audit service behind conn (a connection made
 // with the kit's grpcclient, which carries the signed internal token). The batch is stored
 // all or nothing, each event id once, so the relay may send it again after any failure.
 func Sink(conn grpc.ClientConnInterface) outbox.Sink {
-	client := auditv1.NewAuditIngestServiceClient(conn)
-	return outbox.SinkFunc(func(ctx context.Context, events []*eventsv1.Event) error {
-		_, err := client.DeliverEvents(ctx, &eventsv1.DeliverEventsRequest{Events: events})
-		return err
-	})
+	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
 
 // Run makes the signed checkpoints until ctx ends (and one last one then); it returns when

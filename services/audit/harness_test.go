@@ -59,7 +59,7 @@ type harness struct {
 	t      testing.TB
 	svc    *audit.Service
 	pub    auditv1.AuditServiceClient
-	ingest auditv1.AuditIngestServiceClient
+	ingest eventsv1.EventSinkServiceClient // what every producer delivers to
 	signer *auth.Signer
 	lis    *bufconn.Listener
 	conn   *grpc.ClientConn
@@ -96,7 +96,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	h := &harness{t: t, svc: svc, signer: signer, lis: lis}
 	h.conn = h.dial()
 	t.Cleanup(func() { h.conn.Close(); srv.Stop(); svc.Close() })
-	h.pub, h.ingest = auditv1.NewAuditServiceClient(h.conn), auditv1.NewAuditIngestServiceClient(h.conn)
+	h.pub, h.ingest = auditv1.NewAuditServiceClient(h.conn), eventsv1.NewEventSinkServiceClient(h.conn)
 	return h
 }
 

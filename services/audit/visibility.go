@@ -4,11 +4,10 @@ import (
 	"context"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
 )
 
 // RequestServiceVisibility asks the request service, which owns the rule, whether a caller
@@ -25,10 +24,11 @@ type requestVisibility struct {
 
 func (v requestVisibility) CanSee(ctx context.Context, p auth.Principal, requestID string) (bool, error) {
 	_, err := v.client.GetRequest(auth.WithPrincipal(ctx, p), &requestv1.GetRequestRequest{Id: requestID})
-	switch status.Code(err) {
-	case codes.OK:
+	switch {
+	case err == nil:
 		return true, nil
-	case codes.NotFound, codes.PermissionDenied:
+	case errs.Is(err, errs.KindNotFound), errs.Is(err, errs.KindPermissionDenied):
+		// The dialer (pkg/grpcclient) hands back the request service's answer as a domain error.
 		return false, nil
 	}
 	return false, err

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"google.golang.org/grpc"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
@@ -22,6 +22,28 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the identity service as both its binary and the all-in-one process assemble it:
+// it delivers its outbox to audit (every event) and request (onboarding and offboarding
+// triggers), and authenticates credentials itself.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	requestSink, err := env.Sink("request")
+	if err != nil {
+		return nil, err
+	}
+	c := env.Config
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
+		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
+		AuditSink: auditSink, RequestSink: requestSink,
+	})
+}
 
 // Options configure the identity service.
 type Options struct {
@@ -45,37 +67,36 @@ type Service struct {
 	app    *app.Service
 	store  store.Store
 	auth   auth.Authenticator
-	relays []*outbox.Relay
-	log    *slog.Logger
+	relays *outbox.Relays
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
+	log := kit.Logger(o.Logger)
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("identity: memory engine: nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, fmt.Errorf("identity store: %w", err)
-		}
-		st = pg
+	s, err := newService(ctx, o, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
+	return s, nil
+}
+
+func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger) (*Service, error) {
 	cache := o.Cache
 	if cache == nil {
 		cache = rediscache.New(nil, "gf:identity:", log)
 	}
-	s := &Service{store: st, log: log}
+	s := &Service{store: st}
 	var verifier app.TokenVerifier
 	if o.OIDCIssuer != "" {
 		v, err := oidc.New(ctx, o.OIDCIssuer, o.OIDCAudience)
 		if err != nil {
-			st.Close()
 			return nil, err
 		}
 		verifier = v
@@ -84,42 +105,23 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.RequestSink != nil {
 		triggers = []string{app.SinkRequest}
 	}
-	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, Notify: s.notify})
+	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, Notify: func() { s.relays.Notify() }})
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
-	for sink, to := range map[string]outbox.Sink{app.SinkAudit: o.AuditSink, app.SinkRequest: o.RequestSink} {
-		if to == nil {
-			continue
-		}
-		ro := outbox.RelayOptions{Name: sink, Store: st, Sink: to, Logger: log.With("relay", "identity->"+sink)}
-		if l, ok := st.(interface {
-			RelayLock(string) func(context.Context) (func(), bool, error)
-		}); ok {
-			ro.Lock = l.RelayLock(sink)
-		}
-		r, err := outbox.NewRelay(ro)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.relays = append(s.relays, r)
+	var err error
+	if s.relays, err = outbox.NewRelays(Name, st, log,
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink}); err != nil {
+		return nil, err
 	}
 	if o.BootstrapAdminKey != "" {
 		if err := s.app.Bootstrap(ctx, o.BootstrapAdminKey); err != nil {
-			st.Close()
 			return nil, fmt.Errorf("bootstrap admin: %w", err)
 		}
 	}
 	return s, nil
 }
 
-func (s *Service) notify() {
-	for _, r := range s.relays {
-		r.Notify()
-	}
-}
-
 // Register puts the public and the internal identity services on srv.
-func (s *Service) Register(srv *grpc.Server) {
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	identityv1.RegisterIdentityServiceServer(srv, &grpcapi.Public{App: s.app})
 	identityv1.RegisterIdentityInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
 }
@@ -130,18 +132,11 @@ func (s *Service) Authenticator() auth.Authenticator { return s.auth }
 // InternalOnly reports the methods only other Grantflow services may call.
 var InternalOnly = auth.MethodSet("/" + identityv1.IdentityInternalService_ServiceDesc.ServiceName + "/")
 
-// RunRelays delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) RunRelays(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, r := range s.relays {
-		wg.Go(func() {
-			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("identity relay stopped", "error", err.Error())
-			}
-		})
-	}
-	wg.Wait()
-}
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
+
+// Run delivers the outbox until ctx ends, and returns when every relay stopped.
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

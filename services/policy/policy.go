@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"google.golang.org/grpc"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/services/policy/internal/app"
@@ -22,6 +22,22 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the policy service as both its binary and the all-in-one process assemble it: it
+// asks identity about what policies name and delivers its outbox to audit.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	identity, err := env.Identity()
+	if err != nil {
+		return nil, err
+	}
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: identity, AuditSink: auditSink})
+}
 
 // Options configure the policy service.
 type Options struct {
@@ -44,27 +60,17 @@ type Options struct {
 type Service struct {
 	app    *app.Service
 	store  store.Store
-	relays []*outbox.Relay
-	log    *slog.Logger
+	relays *outbox.Relays
 }
 
 // New opens the store (migrating PostgreSQL), assembles the service, seeds the system
 // defaults that are missing and builds the resolution index.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("policy: memory engine: nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, fmt.Errorf("policy store: %w", err)
-		}
-		st = pg
+	st, err := kit.OpenStore[store.Store](ctx, kit.Logger(o.Logger), Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
 	s, err := newService(ctx, o, st)
 	if err != nil {
@@ -76,28 +82,16 @@ func New(ctx context.Context, o Options) (*Service, error) {
 
 // newService assembles the service on st (which it does not close on failure).
 func newService(ctx context.Context, o Options, st store.Store) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	s := &Service{store: st, log: log}
+	log := kit.Logger(o.Logger)
+	s := &Service{store: st}
 	var dir app.Directory
 	if o.Identity != nil {
 		dir = directory.Identity{Client: o.Identity}
 	}
-	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: s.notify})
-	if o.AuditSink != nil {
-		ro := outbox.RelayOptions{Name: app.SinkAudit, Store: st, Sink: o.AuditSink, Logger: log.With("relay", "policy->"+app.SinkAudit)}
-		if l, ok := st.(interface {
-			RelayLock(string) func(context.Context) (func(), bool, error)
-		}); ok {
-			ro.Lock = l.RelayLock(app.SinkAudit)
-		}
-		r, err := outbox.NewRelay(ro)
-		if err != nil {
-			return nil, err
-		}
-		s.relays = append(s.relays, r)
+	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: func() { s.relays.Notify() }})
+	var err error
+	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}); err != nil {
+		return nil, err
 	}
 	if err := s.app.SeedSystemDefaults(ctx); err != nil {
 		return nil, fmt.Errorf("seed the system default policies: %w", err)
@@ -105,29 +99,16 @@ func newService(ctx context.Context, o Options, st store.Store) (*Service, error
 	return s, nil
 }
 
-func (s *Service) notify() {
-	for _, r := range s.relays {
-		r.Notify()
-	}
-}
-
 // Register puts the policy service on srv.
-func (s *Service) Register(srv *grpc.Server) {
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Server{App: s.app})
 }
 
-// RunRelays delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) RunRelays(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, r := range s.relays {
-		wg.Go(func() {
-			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("policy relay stopped", "error", err.Error())
-			}
-		})
-	}
-	wg.Wait()
-}
+// InternalOnly reports the methods only other Grantflow services may call: none.
+func (s *Service) InternalOnly(string) bool { return false }
+
+// Run delivers the outbox until ctx ends, and returns when every relay stopped.
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -761,7 +761,7 @@ func TestEventsReachTheAuditSink(t *testing.T) {
 	h.seedOrg()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { h.svc.RunRelays(ctx); close(done) }()
+	go func() { h.svc.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, reviewed())
 	h.activate(p.GetId(), 1)

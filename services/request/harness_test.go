@@ -175,7 +175,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	reqSvc.Register(reqSrv)
 	serveOn(t, reqSrv, reqL)
 
-	for _, run := range []func(context.Context){idSvc.RunRelays, polSvc.RunRelays, taskSvc.RunRelays, reqSvc.RunRelays} {
+	for _, run := range []func(context.Context){idSvc.Run, polSvc.Run, taskSvc.Run, reqSvc.Run} {
 		wg.Go(func() { run(runCtx) })
 	}
 	closers = append(closers, idSvc.Close, polSvc.Close, taskSvc.Close, reqSvc.Close)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"google.golang.org/grpc"
 
@@ -17,6 +16,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
@@ -28,6 +28,35 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the request service as both its binary and the all-in-one process assemble it:
+// it calls identity, policy and task, delivers its outbox to audit, and receives the
+// events of task and identity.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	identity, err := env.Identity()
+	if err != nil {
+		return nil, err
+	}
+	policyConn, err := env.Conn("policy")
+	if err != nil {
+		return nil, err
+	}
+	taskConn, err := env.Conn("task")
+	if err != nil {
+		return nil, err
+	}
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
+		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
+		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, Getenv: env.Getenv,
+	})
+}
 
 // Options configure the request service.
 type Options struct {
@@ -50,16 +79,12 @@ type Options struct {
 type Service struct {
 	app    *app.Service
 	store  store.Store
-	relays []*outbox.Relay
-	log    *slog.Logger
+	relays *outbox.Relays
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := kit.Logger(o.Logger)
 	if o.Identity == nil || o.Policy == nil || o.Tasks == nil || o.TaskPublic == nil {
 		return nil, fmt.Errorf("request: Options.Identity, Policy, Tasks and TaskPublic are required")
 	}
@@ -71,63 +96,31 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("request: memory engine: nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, err
-		}
-		st = pg
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
-	s := &Service{store: st, log: log}
+	s := &Service{store: st}
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic,
-		Connectors: connectors, Logger: log, Notify: s.notify})
-	sinks := []struct {
-		name string
-		to   outbox.Sink
-	}{{app.SinkAudit, o.AuditSink}, {app.SinkWork, outbox.SinkFunc(s.app.Work)}}
-	for _, sink := range sinks {
-		if sink.to == nil {
-			log.Warn("request: no sink for outbox events: they wait in the outbox", "sink", sink.name)
-			continue
-		}
-		ro := outbox.RelayOptions{Name: sink.name, Store: st, Sink: sink.to, Logger: log.With("relay", "request->"+sink.name)}
-		if l, ok := st.(interface {
-			RelayLock(string) func(context.Context) (func(), bool, error)
-		}); ok {
-			ro.Lock = l.RelayLock(sink.name)
-		}
-		r, err := outbox.NewRelay(ro)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.relays = append(s.relays, r)
+		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }})
+	if s.relays, err = outbox.NewRelays(Name, st, log,
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Service) notify() {
-	for _, r := range s.relays {
-		r.Notify()
-	}
-}
-
-// Register puts the public and the internal request services on srv.
-func (s *Service) Register(srv *grpc.Server) {
+// Register puts the public and the internal request services on srv, and the
+// EventSinkService that receives task outcomes and identity's triggers.
+// (RequestInternalService.DeliverEvents, the same handler, is deprecated.)
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
+	internal := &grpcapi.Internal{App: s.app}
 	requestv1.RegisterRequestServiceServer(srv, &grpcapi.Public{App: s.app})
-	requestv1.RegisterRequestInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
-}
-
-// RegisterEventSink also serves the generic grantflow.events.v1.EventSinkService on srv
-// (the same handler as RequestInternalService.DeliverEvents), for a process of its own
-// whose peers deliver through outbox.GRPCSink. Not in the all-in-one process, where the
-// audit service may serve it.
-func (s *Service) RegisterEventSink(srv *grpc.Server) {
-	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Internal{App: s.app})
+	requestv1.RegisterRequestInternalServiceServer(srv, internal)
+	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
 
 // InternalOnly reports the methods only other Grantflow services may call.
@@ -136,29 +129,18 @@ var InternalOnly = auth.MethodSet(
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
 
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
+
 // Sink delivers another service's outbox (task outcomes, identity's onboarding and
-// offboarding) to the request service at conn.
+// offboarding) to the request service's EventSinkService at conn.
 func Sink(conn grpc.ClientConnInterface) outbox.Sink {
-	client := requestv1.NewRequestInternalServiceClient(conn)
-	return outbox.SinkFunc(func(ctx context.Context, events []*eventsv1.Event) error {
-		_, err := client.DeliverEvents(ctx, &eventsv1.DeliverEventsRequest{Events: events})
-		return err
-	})
+	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
 
-// RunRelays delivers the outbox (audit, and the service's own work queue) until ctx ends,
-// and returns when every relay stopped.
-func (s *Service) RunRelays(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, r := range s.relays {
-		wg.Go(func() {
-			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("request relay stopped", "error", err.Error())
-			}
-		})
-	}
-	wg.Wait()
-}
+// Run delivers the outbox (audit, and the service's own work queue) until ctx ends, and
+// returns when every relay stopped.
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

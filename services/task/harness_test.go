@@ -97,7 +97,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	}
 	relayCtx, stop := context.WithCancel(context.Background())
 	relaysDone := make(chan struct{})
-	go func() { defer close(relaysDone); svc.RunRelays(relayCtx) }()
+	go func() { defer close(relaysDone); svc.Run(relayCtx) }()
 	t.Cleanup(func() { stop(); <-relaysDone; svc.Close() })
 
 	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{

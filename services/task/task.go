@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"google.golang.org/grpc"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/grpcapi"
@@ -21,6 +21,26 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the task service as both its binary and the all-in-one process assemble it: it
+// calls identity and delivers its outbox to audit (every event) and request (outcomes).
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	identity, err := env.Identity()
+	if err != nil {
+		return nil, err
+	}
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	requestSink, err := env.Sink("request")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity, AuditSink: auditSink, RequestSink: requestSink})
+}
 
 // Options configure the task service.
 type Options struct {
@@ -41,64 +61,33 @@ type Options struct {
 type Service struct {
 	app    *app.Service
 	store  store.Store
-	relays []*outbox.Relay
-	log    *slog.Logger
+	relays *outbox.Relays
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := kit.Logger(o.Logger)
 	if o.Identity == nil {
 		return nil, fmt.Errorf("task: Options.Identity is required")
 	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("task: memory engine: nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, err
-		}
-		st = pg
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
-	s := &Service{store: st, log: log}
-	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: s.notify})
-	for _, sink := range []struct {
-		name string
-		to   outbox.Sink
-	}{{app.SinkAudit, o.AuditSink}, {app.SinkRequest, o.RequestSink}} {
-		if sink.to == nil {
-			log.Warn("task: no sink for outbox events: they wait in the outbox", "sink", sink.name)
-			continue
-		}
-		ro := outbox.RelayOptions{Name: sink.name, Store: st, Sink: sink.to, Logger: log.With("relay", "task->"+sink.name)}
-		if l, ok := st.(interface {
-			RelayLock(string) func(context.Context) (func(), bool, error)
-		}); ok {
-			ro.Lock = l.RelayLock(sink.name)
-		}
-		r, err := outbox.NewRelay(ro)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.relays = append(s.relays, r)
+	s := &Service{store: st}
+	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: func() { s.relays.Notify() }})
+	if s.relays, err = outbox.NewRelays(Name, st, log,
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink}); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Service) notify() {
-	for _, r := range s.relays {
-		r.Notify()
-	}
-}
-
 // Register puts the public and the internal task services on srv.
-func (s *Service) Register(srv *grpc.Server) {
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	taskv1.RegisterTaskServiceServer(srv, &grpcapi.Public{App: s.app})
 	taskv1.RegisterTaskInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
 }
@@ -106,18 +95,11 @@ func (s *Service) Register(srv *grpc.Server) {
 // InternalOnly reports the methods only other Grantflow services may call.
 var InternalOnly = auth.MethodSet("/" + taskv1.TaskInternalService_ServiceDesc.ServiceName + "/")
 
-// RunRelays delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) RunRelays(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, r := range s.relays {
-		wg.Go(func() {
-			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("task relay stopped", "error", err.Error())
-			}
-		})
-	}
-	wg.Wait()
-}
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
+
+// Run delivers the outbox until ctx ends, and returns when every relay stopped.
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/grantflow/grantflow/gateway"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -38,37 +40,16 @@ func run(args []string) error {
 		return err
 	}
 	defer func() { _ = p.Shutdown() }()
-	// One connection per backend. The calls named are reads, retried when a backend is
-	// briefly UNAVAILABLE; writes are never retried here.
-	identity, err := p.Dial(gateway.Name, cfg.IdentityAddr,
-		"grantflow.identity.v1.IdentityInternalService/Authenticate", "grantflow.identity.v1.IdentityService/GetMe",
-		"grantflow.identity.v1.IdentityService/GetUser", "grantflow.identity.v1.IdentityService/ListUsers")
-	if err != nil {
-		return err
+	// One connection per backend, each with the retry policy the protos declare
+	// (pkg/grpcclient: reads and idempotent calls are retried when a backend is briefly
+	// UNAVAILABLE; other writes never are).
+	var conns [5]*grpc.ClientConn
+	for i, name := range []string{"identity", "policy", "request", "task", "audit"} {
+		if conns[i], err = p.Dial(gateway.Name, cfg.Addr(name)); err != nil {
+			return err
+		}
 	}
-	policy, err := p.Dial(gateway.Name, cfg.PolicyAddr,
-		"grantflow.policy.v1.PolicyService/GetPolicy", "grantflow.policy.v1.PolicyService/ListPolicies",
-		"grantflow.policy.v1.PolicyService/GetPolicyVersion", "grantflow.policy.v1.PolicyService/ListPolicyVersions",
-		"grantflow.policy.v1.PolicyService/ResolvePolicy")
-	if err != nil {
-		return err
-	}
-	request, err := p.Dial(gateway.Name, cfg.RequestAddr,
-		"grantflow.request.v1.RequestService/GetRequest", "grantflow.request.v1.RequestService/ListRequests")
-	if err != nil {
-		return err
-	}
-	task, err := p.Dial(gateway.Name, cfg.TaskAddr,
-		"grantflow.task.v1.TaskService/GetTask", "grantflow.task.v1.TaskService/ListTasks")
-	if err != nil {
-		return err
-	}
-	audit, err := p.Dial(gateway.Name, cfg.AuditAddr,
-		"grantflow.audit.v1.AuditService/ListAuditEvents", "grantflow.audit.v1.AuditService/GetPublicKey",
-		"grantflow.audit.v1.AuditService/ListCheckpoints")
-	if err != nil {
-		return err
-	}
+	identity, policy, request, task, audit := conns[0], conns[1], conns[2], conns[3], conns[4]
 	backends := gateway.Backends{Identity: identity, Policy: policy, Request: request, Task: task, Audit: audit}
 	ready := map[string]func(context.Context) error{
 		"identity": gateway.GRPCHealth(identity),

@@ -8,9 +8,6 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/events"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/google/uuid"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
@@ -278,14 +275,4 @@ func (s *Service) giveUp(ctx context.Context, ev *eventsv1.Event, err error) err
 }
 
 // unavailable reports whether err is a service or database being unreachable for now.
-func unavailable(err error) bool {
-	if errs.StoreUnavailable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
-		return true
-	}
-	var own *errs.Error
-	return errors.As(err, &own) && own.Kind == errs.KindUnavailable
-}
+func unavailable(err error) bool { return errs.Temporary(err) }

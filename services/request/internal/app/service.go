@@ -13,8 +13,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/events"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
@@ -197,23 +195,12 @@ func eventData(r domain.Request) *eventsv1.RequestChanged {
 	return e
 }
 
-// transient reports whether an error of another service is worth retrying later (the
-// service is down or overloaded) rather than a final answer about the request.
+// transient reports whether an error is worth retrying later (a service or the database
+// is down or overloaded, or a local failure) rather than a final answer about the request.
+// Other services' answers arrive as domain errors (the dialer installs errs.FromStatus).
 func transient(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	var own *errs.Error
-	if errors.As(err, &own) { // this service's own answer
-		return own.Kind == errs.KindUnavailable || own.Kind == errs.KindAborted || own.Kind == errs.KindResourceExhausted
-	}
-	st, ok := status.FromError(err)
-	if !ok {
-		return true // not an answer of another service: a local failure, retry
-	}
-	switch st.Code() {
-	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.FailedPrecondition,
-		codes.PermissionDenied, codes.Unauthenticated, codes.OutOfRange, codes.Unimplemented:
+	var answer *errs.Error
+	if errors.As(err, &answer) && !errs.Temporary(err) {
 		return false
 	}
 	return true

@@ -925,15 +925,15 @@ const file_grantflow_audit_v1_audit_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x83\x01\n" +
 	"\x17ListCheckpointsResponse\x12@\n" +
 	"\vcheckpoints\x18\x01 \x03(\v2\x1e.grantflow.audit.v1.CheckpointR\vcheckpoints\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb6\x05\n" +
-	"\fAuditService\x12\x83\x01\n" +
-	"\x0fListAuditEvents\x12*.grantflow.audit.v1.ListAuditEventsRequest\x1a+.grantflow.audit.v1.ListAuditEventsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auditEvents\x12\x93\x01\n" +
-	"\x11VerifyAuditEvents\x12,.grantflow.audit.v1.VerifyAuditEventsRequest\x1a-.grantflow.audit.v1.VerifyAuditEventsResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/auditEvents:verify\x12\x83\x01\n" +
-	"\x11ExportAuditEvents\x12,.grantflow.audit.v1.ExportAuditEventsRequest\x1a\x1e.grantflow.audit.v1.AuditEvent\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/auditEvents:export0\x01\x12y\n" +
-	"\fGetPublicKey\x12'.grantflow.audit.v1.GetPublicKeyRequest\x1a\x1d.grantflow.audit.v1.PublicKey\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/auditEvents:publicKey\x12\x88\x01\n" +
-	"\x0fListCheckpoints\x12*.grantflow.audit.v1.ListCheckpointsRequest\x1a+.grantflow.audit.v1.ListCheckpointsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/auditCheckpoints2|\n" +
-	"\x12AuditIngestService\x12f\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponseB\xd0\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc5\x05\n" +
+	"\fAuditService\x12\x86\x01\n" +
+	"\x0fListAuditEvents\x12*.grantflow.audit.v1.ListAuditEventsRequest\x1a+.grantflow.audit.v1.ListAuditEventsResponse\"\x1a\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auditEvents\x90\x02\x01\x12\x96\x01\n" +
+	"\x11VerifyAuditEvents\x12,.grantflow.audit.v1.VerifyAuditEventsRequest\x1a-.grantflow.audit.v1.VerifyAuditEventsResponse\"$\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/auditEvents:verify\x90\x02\x01\x12\x86\x01\n" +
+	"\x11ExportAuditEvents\x12,.grantflow.audit.v1.ExportAuditEventsRequest\x1a\x1e.grantflow.audit.v1.AuditEvent\"!\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/auditEvents:export\x90\x02\x010\x01\x12|\n" +
+	"\fGetPublicKey\x12'.grantflow.audit.v1.GetPublicKeyRequest\x1a\x1d.grantflow.audit.v1.PublicKey\"$\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/auditEvents:publicKey\x90\x02\x01\x12\x8b\x01\n" +
+	"\x0fListCheckpoints\x12*.grantflow.audit.v1.ListCheckpointsRequest\x1a+.grantflow.audit.v1.ListCheckpointsResponse\"\x1f\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/auditCheckpoints\x90\x02\x012\x84\x01\n" +
+	"\x12AuditIngestService\x12n\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02B\xd0\x01\n" +
 	"\x16com.grantflow.audit.v1B\n" +
 	"AuditProtoP\x01Z@github.com/grantflow/grantflow/gen/go/grantflow/audit/v1;auditv1\xa2\x02\x03GAX\xaa\x02\x12Grantflow.Audit.V1\xca\x02\x12Grantflow\\Audit\\V1\xe2\x02\x1eGrantflow\\Audit\\V1\\GPBMetadata\xea\x02\x14Grantflow::Audit::V1b\x06proto3"
 

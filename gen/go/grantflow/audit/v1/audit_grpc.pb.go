@@ -317,7 +317,10 @@ const (
 // outbox. It has no REST route and refuses callers without the signed internal caller
 // token. Delivery is at least once: an event id already stored is acknowledged and
 // ignored; a batch is stored all or nothing.
+// Deprecated: producers deliver through grantflow.events.v1.EventSinkService, which
+// every receiver serves; this name is still served for producers of an older release.
 type AuditIngestServiceClient interface {
+	// Deprecated: Do not use.
 	DeliverEvents(ctx context.Context, in *v1.DeliverEventsRequest, opts ...grpc.CallOption) (*v1.DeliverEventsResponse, error)
 }
 
@@ -329,6 +332,7 @@ func NewAuditIngestServiceClient(cc grpc.ClientConnInterface) AuditIngestService
 	return &auditIngestServiceClient{cc}
 }
 
+// Deprecated: Do not use.
 func (c *auditIngestServiceClient) DeliverEvents(ctx context.Context, in *v1.DeliverEventsRequest, opts ...grpc.CallOption) (*v1.DeliverEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(v1.DeliverEventsResponse)
@@ -347,7 +351,10 @@ func (c *auditIngestServiceClient) DeliverEvents(ctx context.Context, in *v1.Del
 // outbox. It has no REST route and refuses callers without the signed internal caller
 // token. Delivery is at least once: an event id already stored is acknowledged and
 // ignored; a batch is stored all or nothing.
+// Deprecated: producers deliver through grantflow.events.v1.EventSinkService, which
+// every receiver serves; this name is still served for producers of an older release.
 type AuditIngestServiceServer interface {
+	// Deprecated: Do not use.
 	DeliverEvents(context.Context, *v1.DeliverEventsRequest) (*v1.DeliverEventsResponse, error)
 	mustEmbedUnimplementedAuditIngestServiceServer()
 }

@@ -1901,9 +1901,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x14DeliverEventsRequest\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2\x1a.grantflow.events.v1.EventB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x06events\"3\n" +
 	"\x15DeliverEventsResponse\x12\x1a\n" +
-	"\baccepted\x18\x01 \x01(\x05R\baccepted2z\n" +
-	"\x10EventSinkService\x12f\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponseB\xd8\x01\n" +
+	"\baccepted\x18\x01 \x01(\x05R\baccepted2\x7f\n" +
+	"\x10EventSinkService\x12k\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x03\x90\x02\x02B\xd8\x01\n" +
 	"\x17com.grantflow.events.v1B\vEventsProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/events/v1;eventsv1\xa2\x02\x03GEX\xaa\x02\x13Grantflow.Events.V1\xca\x02\x13Grantflow\\Events\\V1\xe2\x02\x1fGrantflow\\Events\\V1\\GPBMetadata\xea\x02\x15Grantflow::Events::V1b\x06proto3"
 
 var (

@@ -28,6 +28,9 @@ const (
 //
 // EventSinkService receives events relayed from the services' transactional outboxes.
 // Delivery is at least once; a receiver stores or applies each event id once.
+// Every receiving service (audit, request, ...) serves it. A process serving several
+// receivers (the all-in-one) routes a delivery by the metadata key "grantflow-event-receiver",
+// which names the receiving service ("audit", "request"); the sink client sets it.
 type EventSinkServiceClient interface {
 	DeliverEvents(ctx context.Context, in *DeliverEventsRequest, opts ...grpc.CallOption) (*DeliverEventsResponse, error)
 }
@@ -56,6 +59,9 @@ func (c *eventSinkServiceClient) DeliverEvents(ctx context.Context, in *DeliverE
 //
 // EventSinkService receives events relayed from the services' transactional outboxes.
 // Delivery is at least once; a receiver stores or applies each event id once.
+// Every receiving service (audit, request, ...) serves it. A process serving several
+// receivers (the all-in-one) routes a delivery by the metadata key "grantflow-event-receiver",
+// which names the receiving service ("audit", "request"); the sink client sets it.
 type EventSinkServiceServer interface {
 	DeliverEvents(context.Context, *DeliverEventsRequest) (*DeliverEventsResponse, error)
 	mustEmbedUnimplementedEventSinkServiceServer()

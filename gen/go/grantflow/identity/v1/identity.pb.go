@@ -2428,33 +2428,33 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04USER\x10\x01\x12\t\n" +
 	"\x05ADMIN\x10\x02\x12\x13\n" +
-	"\x0fGENERAL_MANAGER\x10\x032\xa8\x11\n" +
-	"\x0fIdentityService\x12b\n" +
-	"\x05GetMe\x12#.grantflow.identity.v1.GetMeRequest\x1a$.grantflow.identity.v1.GetMeResponse\"\x0e\x82\xd3\xe4\x93\x02\b\x12\x06/v1/me\x12i\n" +
+	"\x0fGENERAL_MANAGER\x10\x032\xc4\x11\n" +
+	"\x0fIdentityService\x12e\n" +
+	"\x05GetMe\x12#.grantflow.identity.v1.GetMeRequest\x1a$.grantflow.identity.v1.GetMeResponse\"\x11\x82\xd3\xe4\x93\x02\b\x12\x06/v1/me\x90\x02\x01\x12i\n" +
 	"\n" +
-	"CreateUser\x12(.grantflow.identity.v1.CreateUserRequest\x1a\x1b.grantflow.identity.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/users\x12e\n" +
-	"\aGetUser\x12%.grantflow.identity.v1.GetUserRequest\x1a\x1b.grantflow.identity.v1.User\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x12q\n" +
-	"\tListUsers\x12'.grantflow.identity.v1.ListUsersRequest\x1a(.grantflow.identity.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/users\x12q\n" +
+	"CreateUser\x12(.grantflow.identity.v1.CreateUserRequest\x1a\x1b.grantflow.identity.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/users\x12h\n" +
+	"\aGetUser\x12%.grantflow.identity.v1.GetUserRequest\x1a\x1b.grantflow.identity.v1.User\"\x19\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x90\x02\x01\x12t\n" +
+	"\tListUsers\x12'.grantflow.identity.v1.ListUsersRequest\x1a(.grantflow.identity.v1.ListUsersResponse\"\x14\x82\xd3\xe4\x93\x02\v\x12\t/v1/users\x90\x02\x01\x12q\n" +
 	"\n" +
 	"UpdateUser\x12(.grantflow.identity.v1.UpdateUserRequest\x1a\x1b.grantflow.identity.v1.User\"\x1c\x82\xd3\xe4\x93\x02\x16:\x04user2\x0e/v1/users/{id}\x12{\n" +
 	"\fOffboardUser\x12*.grantflow.identity.v1.OffboardUserRequest\x1a\x1b.grantflow.identity.v1.User\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/users/{id}:offboard\x12\x8f\x01\n" +
-	"\fCreateApiKey\x12*.grantflow.identity.v1.CreateApiKeyRequest\x1a+.grantflow.identity.v1.CreateApiKeyResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/users/{user_id}/apiKeys\x12\x89\x01\n" +
-	"\vListApiKeys\x12).grantflow.identity.v1.ListApiKeysRequest\x1a*.grantflow.identity.v1.ListApiKeysResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/users/{user_id}/apiKeys\x12\x83\x01\n" +
+	"\fCreateApiKey\x12*.grantflow.identity.v1.CreateApiKeyRequest\x1a+.grantflow.identity.v1.CreateApiKeyResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/users/{user_id}/apiKeys\x12\x8c\x01\n" +
+	"\vListApiKeys\x12).grantflow.identity.v1.ListApiKeysRequest\x1a*.grantflow.identity.v1.ListApiKeysResponse\"&\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/users/{user_id}/apiKeys\x90\x02\x01\x12\x83\x01\n" +
 	"\fRevokeApiKey\x12*.grantflow.identity.v1.RevokeApiKeyRequest\x1a\x1d.grantflow.identity.v1.ApiKey\"(\x82\xd3\xe4\x93\x02\"* /v1/users/{user_id}/apiKeys/{id}\x12m\n" +
 	"\vCreateGroup\x12).grantflow.identity.v1.CreateGroupRequest\x1a\x1c.grantflow.identity.v1.Group\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
-	"/v1/groups\x12i\n" +
-	"\bGetGroup\x12&.grantflow.identity.v1.GetGroupRequest\x1a\x1c.grantflow.identity.v1.Group\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/groups/{id}\x12u\n" +
+	"/v1/groups\x12l\n" +
+	"\bGetGroup\x12&.grantflow.identity.v1.GetGroupRequest\x1a\x1c.grantflow.identity.v1.Group\"\x1a\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/groups/{id}\x90\x02\x01\x12x\n" +
 	"\n" +
-	"ListGroups\x12(.grantflow.identity.v1.ListGroupsRequest\x1a).grantflow.identity.v1.ListGroupsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/groups\x12v\n" +
+	"ListGroups\x12(.grantflow.identity.v1.ListGroupsRequest\x1a).grantflow.identity.v1.ListGroupsResponse\"\x15\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/groups\x90\x02\x01\x12v\n" +
 	"\vUpdateGroup\x12).grantflow.identity.v1.UpdateGroupRequest\x1a\x1c.grantflow.identity.v1.Group\"\x1e\x82\xd3\xe4\x93\x02\x18:\x05group2\x0f/v1/groups/{id}\x12i\n" +
 	"\vDeleteGroup\x12).grantflow.identity.v1.DeleteGroupRequest\x1a\x16.google.protobuf.Empty\"\x17\x82\xd3\xe4\x93\x02\x11*\x0f/v1/groups/{id}\x12e\n" +
-	"\tCreateApp\x12'.grantflow.identity.v1.CreateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/apps\x12a\n" +
-	"\x06GetApp\x12$.grantflow.identity.v1.GetAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/apps/{id}\x12m\n" +
-	"\bListApps\x12&.grantflow.identity.v1.ListAppsRequest\x1a'.grantflow.identity.v1.ListAppsResponse\"\x10\x82\xd3\xe4\x93\x02\n" +
-	"\x12\b/v1/apps\x12l\n" +
-	"\tUpdateApp\x12'.grantflow.identity.v1.UpdateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x1a\x82\xd3\xe4\x93\x02\x14:\x03app2\r/v1/apps/{id}\x12}\n" +
-	"\fListAccesses\x12*.grantflow.identity.v1.ListAccessesRequest\x1a+.grantflow.identity.v1.ListAccessesResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/accessesB\xe8\x01\n" +
+	"\tCreateApp\x12'.grantflow.identity.v1.CreateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/apps\x12d\n" +
+	"\x06GetApp\x12$.grantflow.identity.v1.GetAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x18\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/apps/{id}\x90\x02\x01\x12p\n" +
+	"\bListApps\x12&.grantflow.identity.v1.ListAppsRequest\x1a'.grantflow.identity.v1.ListAppsResponse\"\x13\x82\xd3\xe4\x93\x02\n" +
+	"\x12\b/v1/apps\x90\x02\x01\x12l\n" +
+	"\tUpdateApp\x12'.grantflow.identity.v1.UpdateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x1a\x82\xd3\xe4\x93\x02\x14:\x03app2\r/v1/apps/{id}\x12\x80\x01\n" +
+	"\fListAccesses\x12*.grantflow.identity.v1.ListAccessesRequest\x1a+.grantflow.identity.v1.ListAccessesResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/accesses\x90\x02\x01B\xe8\x01\n" +
 	"\x19com.grantflow.identity.v1B\rIdentityProtoP\x01ZFgithub.com/grantflow/grantflow/gen/go/grantflow/identity/v1;identityv1\xa2\x02\x03GIX\xaa\x02\x15Grantflow.Identity.V1\xca\x02\x15Grantflow\\Identity\\V1\xe2\x02!Grantflow\\Identity\\V1\\GPBMetadata\xea\x02\x17Grantflow::Identity::V1b\x06proto3"
 
 var (

@@ -1181,15 +1181,15 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
 	"\x06CHANGE\x10\x02\x12\n" +
 	"\n" +
-	"\x06REMOVE\x10\x032\x86\x05\n" +
-	"\x17IdentityInternalService\x12g\n" +
-	"\fAuthenticate\x12*.grantflow.identity.v1.AuthenticateRequest\x1a+.grantflow.identity.v1.AuthenticateResponse\x12[\n" +
-	"\bGetFacts\x12&.grantflow.identity.v1.GetFactsRequest\x1a'.grantflow.identity.v1.GetFactsResponse\x12s\n" +
-	"\x10ResolveAssignees\x12..grantflow.identity.v1.ResolveAssigneesRequest\x1a/.grantflow.identity.v1.ResolveAssigneesResponse\x12v\n" +
-	"\x11ApplyAccessChange\x12/.grantflow.identity.v1.ApplyAccessChangeRequest\x1a0.grantflow.identity.v1.ApplyAccessChangeResponse\x12U\n" +
-	"\x06AddApp\x12$.grantflow.identity.v1.AddAppRequest\x1a%.grantflow.identity.v1.AddAppResponse\x12a\n" +
+	"\x06REMOVE\x10\x032\xa4\x05\n" +
+	"\x17IdentityInternalService\x12l\n" +
+	"\fAuthenticate\x12*.grantflow.identity.v1.AuthenticateRequest\x1a+.grantflow.identity.v1.AuthenticateResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\bGetFacts\x12&.grantflow.identity.v1.GetFactsRequest\x1a'.grantflow.identity.v1.GetFactsResponse\"\x03\x90\x02\x01\x12x\n" +
+	"\x10ResolveAssignees\x12..grantflow.identity.v1.ResolveAssigneesRequest\x1a/.grantflow.identity.v1.ResolveAssigneesResponse\"\x03\x90\x02\x01\x12{\n" +
+	"\x11ApplyAccessChange\x12/.grantflow.identity.v1.ApplyAccessChangeRequest\x1a0.grantflow.identity.v1.ApplyAccessChangeResponse\"\x03\x90\x02\x02\x12Z\n" +
+	"\x06AddApp\x12$.grantflow.identity.v1.AddAppRequest\x1a%.grantflow.identity.v1.AddAppResponse\"\x03\x90\x02\x02\x12f\n" +
 	"\n" +
-	"ArchiveApp\x12(.grantflow.identity.v1.ArchiveAppRequest\x1a).grantflow.identity.v1.ArchiveAppResponseB\xe8\x01\n" +
+	"ArchiveApp\x12(.grantflow.identity.v1.ArchiveAppRequest\x1a).grantflow.identity.v1.ArchiveAppResponse\"\x03\x90\x02\x02B\xe8\x01\n" +
 	"\x19com.grantflow.identity.v1B\rInternalProtoP\x01ZFgithub.com/grantflow/grantflow/gen/go/grantflow/identity/v1;identityv1\xa2\x02\x03GIX\xaa\x02\x15Grantflow.Identity.V1\xca\x02\x15Grantflow\\Identity\\V1\xe2\x02!Grantflow\\Identity\\V1\\GPBMetadata\xea\x02\x17Grantflow::Identity::V1b\x06proto3"
 
 var (

@@ -1296,18 +1296,18 @@ const file_grantflow_policy_v1_policy_proto_rawDesc = "" +
 	"\x06GLOBAL\x10\x02\x12\a\n" +
 	"\x03APP\x10\x03\x12\x0e\n" +
 	"\n" +
-	"PERMISSION\x10\x042\xb7\v\n" +
+	"PERMISSION\x10\x042\xc6\v\n" +
 	"\rPolicyService\x12n\n" +
-	"\fCreatePolicy\x12(.grantflow.policy.v1.CreatePolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/policies\x12j\n" +
-	"\tGetPolicy\x12%.grantflow.policy.v1.GetPolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policies/{id}\x12y\n" +
-	"\fListPolicies\x12(.grantflow.policy.v1.ListPoliciesRequest\x1a).grantflow.policy.v1.ListPoliciesResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/policies\x12\x98\x01\n" +
-	"\x13CreatePolicyVersion\x12/.grantflow.policy.v1.CreatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/policies/{policy_id}/versions\x12\xa0\x01\n" +
-	"\x12ListPolicyVersions\x12..grantflow.policy.v1.ListPolicyVersionsRequest\x1a/.grantflow.policy.v1.ListPolicyVersionsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/policies/{policy_id}/versions\x12\x99\x01\n" +
-	"\x10GetPolicyVersion\x12,.grantflow.policy.v1.GetPolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"3\x82\xd3\xe4\x93\x02-\x12+/v1/policies/{policy_id}/versions/{version}\x12\xa2\x01\n" +
+	"\fCreatePolicy\x12(.grantflow.policy.v1.CreatePolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/policies\x12m\n" +
+	"\tGetPolicy\x12%.grantflow.policy.v1.GetPolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policies/{id}\x90\x02\x01\x12|\n" +
+	"\fListPolicies\x12(.grantflow.policy.v1.ListPoliciesRequest\x1a).grantflow.policy.v1.ListPoliciesResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/policies\x90\x02\x01\x12\x98\x01\n" +
+	"\x13CreatePolicyVersion\x12/.grantflow.policy.v1.CreatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/policies/{policy_id}/versions\x12\xa3\x01\n" +
+	"\x12ListPolicyVersions\x12..grantflow.policy.v1.ListPolicyVersionsRequest\x1a/.grantflow.policy.v1.ListPolicyVersionsResponse\",\x82\xd3\xe4\x93\x02#\x12!/v1/policies/{policy_id}/versions\x90\x02\x01\x12\x9c\x01\n" +
+	"\x10GetPolicyVersion\x12,.grantflow.policy.v1.GetPolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"6\x82\xd3\xe4\x93\x02-\x12+/v1/policies/{policy_id}/versions/{version}\x90\x02\x01\x12\xa2\x01\n" +
 	"\x13UpdatePolicyVersion\x12/.grantflow.policy.v1.UpdatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"6\x82\xd3\xe4\x93\x020:\x01*2+/v1/policies/{policy_id}/versions/{version}\x12\x93\x01\n" +
 	"\x13DeletePolicyVersion\x12/.grantflow.policy.v1.DeletePolicyVersionRequest\x1a\x16.google.protobuf.Empty\"3\x82\xd3\xe4\x93\x02-*+/v1/policies/{policy_id}/versions/{version}\x12\xaf\x01\n" +
-	"\x15ActivatePolicyVersion\x121.grantflow.policy.v1.ActivatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"?\x82\xd3\xe4\x93\x029:\x01*\"4/v1/policies/{policy_id}/versions/{version}:activate\x12\x87\x01\n" +
-	"\rResolvePolicy\x12).grantflow.policy.v1.ResolvePolicyRequest\x1a*.grantflow.policy.v1.ResolvePolicyResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/policies:resolveB\xd8\x01\n" +
+	"\x15ActivatePolicyVersion\x121.grantflow.policy.v1.ActivatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"?\x82\xd3\xe4\x93\x029:\x01*\"4/v1/policies/{policy_id}/versions/{version}:activate\x12\x8a\x01\n" +
+	"\rResolvePolicy\x12).grantflow.policy.v1.ResolvePolicyRequest\x1a*.grantflow.policy.v1.ResolvePolicyResponse\"\"\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/policies:resolve\x90\x02\x01B\xd8\x01\n" +
 	"\x17com.grantflow.policy.v1B\vPolicyProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/policy/v1;policyv1\xa2\x02\x03GPX\xaa\x02\x13Grantflow.Policy.V1\xca\x02\x13Grantflow\\Policy\\V1\xe2\x02\x1fGrantflow\\Policy\\V1\\GPBMetadata\xea\x02\x15Grantflow::Policy::V1b\x06proto3"
 
 var (

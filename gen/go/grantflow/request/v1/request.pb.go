@@ -841,15 +841,15 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
 	"\x14CancelRequestRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12 \n" +
-	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason2\xf4\x03\n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason2\xfa\x03\n" +
 	"\x0eRequestService\x12s\n" +
-	"\rSubmitRequest\x12*.grantflow.request.v1.SubmitRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/requests\x12o\n" +
+	"\rSubmitRequest\x12*.grantflow.request.v1.SubmitRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/requests\x12r\n" +
 	"\n" +
-	"GetRequest\x12'.grantflow.request.v1.GetRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/requests/{id}\x12{\n" +
-	"\fListRequests\x12).grantflow.request.v1.ListRequestsRequest\x1a*.grantflow.request.v1.ListRequestsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/requests\x12\x7f\n" +
-	"\rCancelRequest\x12*.grantflow.request.v1.CancelRequestRequest\x1a\x1d.grantflow.request.v1.Request\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/requests/{id}:cancel2\x80\x01\n" +
-	"\x16RequestInternalService\x12f\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponseB\xe0\x01\n" +
+	"GetRequest\x12'.grantflow.request.v1.GetRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/requests/{id}\x90\x02\x01\x12~\n" +
+	"\fListRequests\x12).grantflow.request.v1.ListRequestsRequest\x1a*.grantflow.request.v1.ListRequestsResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/requests\x90\x02\x01\x12\x7f\n" +
+	"\rCancelRequest\x12*.grantflow.request.v1.CancelRequestRequest\x1a\x1d.grantflow.request.v1.Request\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/requests/{id}:cancel2\x88\x01\n" +
+	"\x16RequestInternalService\x12n\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02B\xe0\x01\n" +
 	"\x18com.grantflow.request.v1B\fRequestProtoP\x01ZDgithub.com/grantflow/grantflow/gen/go/grantflow/request/v1;requestv1\xa2\x02\x03GRX\xaa\x02\x14Grantflow.Request.V1\xca\x02\x14Grantflow\\Request\\V1\xe2\x02 Grantflow\\Request\\V1\\GPBMetadata\xea\x02\x16Grantflow::Request::V1b\x06proto3"
 
 var (

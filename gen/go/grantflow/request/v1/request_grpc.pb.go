@@ -269,7 +269,10 @@ const (
 // (task outcomes) and identity (onboarding, offboarding) deliver their events here. No REST
 // route; callers need the signed internal token. Delivery is at least once: the service
 // handles each event id once.
+// Deprecated: producers deliver through grantflow.events.v1.EventSinkService, which
+// every receiver serves; this name is still served for producers of an older release.
 type RequestInternalServiceClient interface {
+	// Deprecated: Do not use.
 	DeliverEvents(ctx context.Context, in *v1.DeliverEventsRequest, opts ...grpc.CallOption) (*v1.DeliverEventsResponse, error)
 }
 
@@ -281,6 +284,7 @@ func NewRequestInternalServiceClient(cc grpc.ClientConnInterface) RequestInterna
 	return &requestInternalServiceClient{cc}
 }
 
+// Deprecated: Do not use.
 func (c *requestInternalServiceClient) DeliverEvents(ctx context.Context, in *v1.DeliverEventsRequest, opts ...grpc.CallOption) (*v1.DeliverEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(v1.DeliverEventsResponse)
@@ -299,7 +303,10 @@ func (c *requestInternalServiceClient) DeliverEvents(ctx context.Context, in *v1
 // (task outcomes) and identity (onboarding, offboarding) deliver their events here. No REST
 // route; callers need the signed internal token. Delivery is at least once: the service
 // handles each event id once.
+// Deprecated: producers deliver through grantflow.events.v1.EventSinkService, which
+// every receiver serves; this name is still served for producers of an older release.
 type RequestInternalServiceServer interface {
+	// Deprecated: Do not use.
 	DeliverEvents(context.Context, *v1.DeliverEventsRequest) (*v1.DeliverEventsResponse, error)
 	mustEmbedUnimplementedRequestInternalServiceServer()
 }

@@ -1557,20 +1557,20 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x06PASSED\x10\x02\x12\n" +
 	"\n" +
 	"\x06FAILED\x10\x03\x12\r\n" +
-	"\tCANCELLED\x10\x042\x88\x06\n" +
-	"\vTaskService\x12i\n" +
-	"\tListTasks\x12#.grantflow.task.v1.ListTasksRequest\x1a$.grantflow.task.v1.ListTasksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasks\x12]\n" +
-	"\aGetTask\x12!.grantflow.task.v1.GetTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/tasks/{id}\x12a\n" +
+	"\tCANCELLED\x10\x042\x8e\x06\n" +
+	"\vTaskService\x12l\n" +
+	"\tListTasks\x12#.grantflow.task.v1.ListTasksRequest\x1a$.grantflow.task.v1.ListTasksResponse\"\x14\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasks\x90\x02\x01\x12`\n" +
+	"\aGetTask\x12!.grantflow.task.v1.GetTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x19\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/tasks/{id}\x90\x02\x01\x12a\n" +
 	"\n" +
 	"CreateTask\x12$.grantflow.task.v1.CreateTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/tasks\x12p\n" +
 	"\vApproveTask\x12%.grantflow.task.v1.ApproveTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:approve\x12p\n" +
 	"\vDeclineTask\x12%.grantflow.task.v1.DeclineTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:decline\x12s\n" +
 	"\fCompleteTask\x12&.grantflow.task.v1.CompleteTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:complete\x12s\n" +
-	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xa9\x02\n" +
-	"\x13TaskInternalService\x12S\n" +
-	"\bOpenStep\x12\".grantflow.task.v1.OpenStepRequest\x1a#.grantflow.task.v1.OpenStepResponse\x12\\\n" +
-	"\vCancelTasks\x12%.grantflow.task.v1.CancelTasksRequest\x1a&.grantflow.task.v1.CancelTasksResponse\x12_\n" +
-	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.TaskB\xc8\x01\n" +
+	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xb8\x02\n" +
+	"\x13TaskInternalService\x12X\n" +
+	"\bOpenStep\x12\".grantflow.task.v1.OpenStepRequest\x1a#.grantflow.task.v1.OpenStepResponse\"\x03\x90\x02\x02\x12a\n" +
+	"\vCancelTasks\x12%.grantflow.task.v1.CancelTasksRequest\x1a&.grantflow.task.v1.CancelTasksResponse\"\x03\x90\x02\x02\x12d\n" +
+	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x03\x90\x02\x02B\xc8\x01\n" +
 	"\x15com.grantflow.task.v1B\tTaskProtoP\x01Z>github.com/grantflow/grantflow/gen/go/grantflow/task/v1;taskv1\xa2\x02\x03GTX\xaa\x02\x11Grantflow.Task.V1\xca\x02\x11Grantflow\\Task\\V1\xe2\x02\x1dGrantflow\\Task\\V1\\GPBMetadata\xea\x02\x13Grantflow::Task::V1b\x06proto3"
 
 var (

@@ -1,0 +1,32 @@
+// Package kit assembles Grantflow services the one way both ways to run share.
+//
+// Each service exposes one [Service]: its name, its constructor (New, which opens the
+// store, dials what the service calls through an [Env] and builds its relays) and its
+// migrations. A process runs a [Set] of them:
+//
+//   - a service's own binary (the distributed mode) calls [Main], which builds a Set of that
+//     one service with the [Apart] dialer (each service at GRANTFLOW_<SERVICE>_ADDR) and
+//     serves it on its own gRPC server;
+//   - the all-in-one process (cmd/grantflow) builds a Set of every service with the
+//     [Shared] dialer (every service on its one gRPC server, over loopback).
+//
+// Either way the constructor, the settings (pkg/config), the clients (pkg/grpcclient: one
+// retry policy, built from the protos' idempotency_level) and the event sinks are the same,
+// so the two ways to run cannot drift apart.
+//
+// Events travel one way over the wire: every receiver serves
+// grantflow.events.v1.EventSinkService/DeliverEvents; the producer's sink
+// ([Env.Sink], outbox.GRPCSink) names the receiver in the metadata key
+// outbox.ReceiverKey, and [Set.Register] serves one router that hands the delivery to it
+// (on a server with one receiver, a delivery naming none goes to that one).
+//
+// Adding a service is:
+//
+//  1. its module under services/<name> with internal/{app,domain,grpcapi,store};
+//  2. its constructor: services/<name>/<name>.go exports `var Service = kit.Service{...}`
+//     whose New returns a [Module] (Register, InternalOnly, Run, Ping, Close);
+//  3. its binary: services/<name>/cmd/<name>/main.go calling kit.Main(<name>.Service, ...);
+//  4. one line in cmd/grantflow's list of services (services.go), and its address in
+//     pkg/config (GRANTFLOW_<NAME>_ADDR, config.Config.Addr);
+//  5. one entry in make up (scripts/up.sh) and in deploy/ (compose and Kubernetes).
+package kit

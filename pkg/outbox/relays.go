@@ -1,0 +1,83 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// Locker is a store whose relays take a lock per sink around each batch, so that one relay
+// per outbox and sink delivers at a time across replicas (the PostgreSQL stores, through
+// pgoutbox.RelayLock). A store that is not a Locker (the memory engines) relays unlocked.
+type Locker interface {
+	RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error)
+}
+
+// Target names one sink of a service's outbox and what receives its events.
+type Target struct {
+	// Name is the sink's name in the outbox ("audit", "request", ...).
+	Name string
+	// Sink receives the events. Nil is a decision, logged at start: the events of this
+	// sink wait in the outbox (delayed, never lost) until a process with a sink runs.
+	Sink Sink
+}
+
+// Relays are the relays of one service's outbox, one per target with a sink, in the
+// order of the targets.
+type Relays struct {
+	relays []*Relay
+	log    *slog.Logger
+}
+
+// NewRelays makes a relay for each target of store that has a sink. service names the
+// producer in logs ("grantflow-task").
+func NewRelays(service string, store Store, log *slog.Logger, targets ...Target) (*Relays, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	rs := &Relays{log: log}
+	for _, t := range targets {
+		if t.Sink == nil {
+			log.Warn("no sink for outbox events: they wait in the outbox", "service", service, "sink", t.Name)
+			continue
+		}
+		o := RelayOptions{Name: t.Name, Store: store, Sink: t.Sink, Logger: log.With("relay", service+"->"+t.Name)}
+		if l, ok := store.(Locker); ok {
+			o.Lock = l.RelayLock(t.Name)
+		}
+		r, err := NewRelay(o)
+		if err != nil {
+			return nil, fmt.Errorf("%s relay %s: %w", service, t.Name, err)
+		}
+		rs.relays = append(rs.relays, r)
+	}
+	return rs, nil
+}
+
+// Notify wakes every relay: events were committed. Safe on a nil *Relays (nothing to wake),
+// so a service can hand Notify to its app before the relays exist.
+func (rs *Relays) Notify() {
+	if rs == nil {
+		return
+	}
+	for _, r := range rs.relays {
+		r.Notify()
+	}
+}
+
+// Run delivers until ctx ends, and returns when every relay stopped.
+func (rs *Relays) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, r := range rs.relays {
+		wg.Go(func() {
+			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+				rs.log.Error("relay stopped", "sink", r.opts.Name, "error", err.Error())
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Len is how many relays run (targets with a sink).
+func (rs *Relays) Len() int { return len(rs.relays) }
