@@ -120,8 +120,13 @@ func encode(doc *openapi3.T) ([]byte, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	err := enc.Encode(doc)
-	return b.Bytes(), err
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	// kin-openapi marshals its parts with encoding/json, which escapes <, > and &.
+	out := bytes.ReplaceAll(b.Bytes(), []byte(`\u003c`), []byte("<"))
+	out = bytes.ReplaceAll(out, []byte(`\u003e`), []byte(">"))
+	return bytes.ReplaceAll(out, []byte(`\u0026`), []byte("&")), nil
 }
 
 // summarize gives an operation a one-sentence summary: the first sentence of its gRPC
