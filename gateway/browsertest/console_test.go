@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // refreshUntil clicks the page's Refresh button until target shows: the flow advances
@@ -127,9 +128,20 @@ func TestConsole(t *testing.T) {
 	uma.run("refused", chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][starts-with(normalize-space(.), "Not allowed:")]`)))
 	uma.shot("audit-refused")
 
-	// Ada drafts a policy, edits the draft, activates it, and asks which policy governs.
+	// Ada signs in with the keyboard alone, pasting her API key; a wrong key is refused in words.
 	ada := b.open("Ada Lovelace")
-	ada.signIn()
+	ada.visit("/console/", "#apikey")
+	ada.run("a wrong key",
+		chromedp.SendKeys(chromedp.CSS("#apikey"), "gf_not_a_key"+kb.Enter),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][starts-with(normalize-space(.), "Not signed in:")]`)),
+	)
+	ada.visit("/console/", "#apikey")
+	ada.run("her key",
+		chromedp.SendKeys(chromedp.CSS("#apikey"), srv.demoKey(t, "ada")+kb.Enter),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="whoami"][contains(., "Ada Lovelace")]`)),
+	)
+
+	// Ada drafts a policy, edits the draft, activates it, and asks which policy governs.
 	ada.visit("/console/policies/new", "#np-name")
 	ada.run("draft a policy",
 		chromedp.SendKeys(chromedp.CSS("#np-name"), "Figma editors"),

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -110,6 +111,29 @@ func startAllInOne(t *testing.T) *server {
 		t.Fatalf("grantflow did not print its address within 2 minutes:\n%s", stderr.String())
 	}
 	return nil
+}
+
+// demoKey is a demo person's API key, as the console's sign-in page lists it.
+func (s *server) demoKey(t *testing.T, handle string) string {
+	t.Helper()
+	res, err := http.Get(s.base + "/console/demo-people.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		People []struct{ Handle, Key string }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range body.People {
+		if p.Handle == handle {
+			return p.Key
+		}
+	}
+	t.Fatalf("no demo person %q", handle)
+	return ""
 }
 
 func (s *server) waitReady(t *testing.T) {
