@@ -76,6 +76,7 @@ function Shell() {
 function DirectoryProvider({ children }: { children: ComponentChildren }) {
   const [users, setUsers] = useState(new Map<string, User>());
   const [apps, setApps] = useState(new Map<string, App>());
+  const [loaded, setLoaded] = useState(false);
   const [n, setN] = useState(0);
   useEffect(() => {
     all(async (pageToken) => {
@@ -89,10 +90,12 @@ function DirectoryProvider({ children }: { children: ComponentChildren }) {
       return { items: r.apps ?? [], next: r.nextPageToken };
     })
       .then((as) => setApps(new Map(as.map((a) => [a.id ?? "", a]))))
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => setLoaded(true));
   }, [n]);
   const dir = useMemo<Directory>(
     () => ({
+      loaded,
       users,
       apps,
       // Identity shows a user only themselves, their manager and reports (Admin, GM: all):
@@ -101,7 +104,7 @@ function DirectoryProvider({ children }: { children: ComponentChildren }) {
       appName: (id) => (id ? (apps.get(id)?.name ?? id) : ""),
       reload: () => setN((x) => x + 1),
     }),
-    [users, apps],
+    [users, apps, loaded],
   );
   return <DirectoryCtx.Provider value={dir}>{children}</DirectoryCtx.Provider>;
 }

@@ -82,6 +82,8 @@ export function useSession(): Session {
 }
 
 export interface Directory {
+  /** loaded is false until the apps (the catalog) have been read once. */
+  loaded: boolean;
   users: Map<string, User>;
   apps: Map<string, App>;
   userName: (id?: string) => string;
@@ -90,6 +92,7 @@ export interface Directory {
 }
 
 export const DirectoryCtx = createContext<Directory>({
+  loaded: false,
   users: new Map(),
   apps: new Map(),
   userName: (id) => id ?? "",

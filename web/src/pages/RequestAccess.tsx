@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText, must, type S } from "../api/client";
 import { Link, navigate } from "../router";
-import { Empty, ErrorBox, Show, useDirectory, useLoad, useSession, when } from "../ui";
+import { Empty, ErrorBox, Loading, Show, useDirectory, useLoad, useSession, when } from "../ui";
 
 /** Request access: the app catalog, a permission, a reason; and the caller's accesses. */
 export function RequestAccess() {
@@ -46,6 +46,8 @@ export function RequestAccess() {
   return (
     <section>
       <h1>Request access</h1>
+      {!dir.loaded && <Loading what="the app catalog" />}
+      {dir.loaded && apps.length === 0 && <Empty>No app is registered yet: an admin registers apps.</Empty>}
       <form class="card" onSubmit={submit}>
         <label htmlFor="ra-app">App</label>
         <select
