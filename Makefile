@@ -61,6 +61,23 @@ check-generate: generate ## fail if the committed generated code is not what mak
 	@git diff --exit-code --stat -- gen || (echo "generated code is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- gen)" || (git status --porcelain -- gen; echo "untracked generated files: run make generate and commit" && exit 1)
 
+# --- the web console (web/, docs/CONSOLE.md) ----------------------------------------------------
+
+.PHONY: web
+web: ## rebuild the web console into gateway/console (embedded, committed) and its typed client from the served OpenAPI document (needs Node and npm)
+	go run ./gateway/cmd/openapi3 -o web/openapi.json
+	cd web && npm ci --prefer-offline --no-audit --no-fund && npm run build
+
+.PHONY: check-web
+check-web: web ## fail if the committed console build, OpenAPI document or client types are not what make web writes; lint the console (accessibility) and the OpenAPI document (Redocly)
+	cd web && npm run lint
+	@git diff --exit-code --stat -- web gateway/console || (echo "the console build is stale: run make web and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- web gateway/console)" || (git status --porcelain -- web gateway/console; echo "untracked console files: run make web and commit" && exit 1)
+
+.PHONY: screenshots
+screenshots: ## run the browser tests and save the console's screenshots into docs/screenshots
+	GRANTFLOW_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestConsole -v ./gateway/browsertest/
+
 .PHONY: breaking
 breaking: third_party ## buf breaking against the previous commit's protos
 	scripts/buf-breaking.sh $(BIN)/buf

@@ -72,6 +72,8 @@ type Options struct {
 	Metrics http.Handler
 	// Limiter limits calls per principal (429 with Retry-After); nil disables it.
 	Limiter *Limiter
+	// ConsoleDemo, if set, lists the demo's people on the console's sign-in page.
+	ConsoleDemo *ConsoleDemo
 }
 
 // New returns the gateway's HTTP handler.
@@ -138,10 +140,17 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	root.HandleFunc("GET /readyz", readyz(o.Ready))
+	spec, err := OpenAPI3(gen.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(gen.OpenAPI)
+		_, _ = w.Write(spec)
 	})
+	if err := mountConsole(root, o.ConsoleDemo); err != nil {
+		return nil, err
+	}
 	docs, err := apiDocsHandler(gen.OpenAPI)
 	if err != nil {
 		return nil, err

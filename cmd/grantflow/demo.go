@@ -251,6 +251,7 @@ func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle ma
 
 func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 	fmt.Fprintf(w, "\nGrantflow is up: REST http://%s  gRPC %s\n", httpAddr, grpcAddr)
+	fmt.Fprintf(w, "Console: http://%s/console/ (sign in as one of the demo people below with one click)\n", httpAddr)
 	if d.storage == "" {
 		d.storage = "Memory engine (not for production): this demo organization lives only as long as this process."
 	}

@@ -110,6 +110,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 	if err != nil {
 		return a, err
 	}
+	consoleDemo := &gateway.ConsoleDemo{}
 	ready := svcs.ready()
 	ready["grpc"] = gateway.GRPCHealth(gw)
 	handler, err := gateway.New(ctx, gateway.Options{
@@ -122,6 +123,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		MeterProvider:  p.Meter(),
 		Metrics:        p.Metrics(),
 		Limiter:        limiter(cfg, p),
+		ConsoleDemo:    consoleDemo,
 	})
 	if err != nil {
 		return a, err
@@ -146,6 +148,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 			return a, fmt.Errorf("demo organization: %w", err)
 		}
 		a.demo = demo
+		consoleDemo.Set(demo.consolePeople())
 		if cfg.PostgresURL != "" {
 			demo.storage = "PostgreSQL: the demo organization stays in the database (start again with GRANTFLOW_DEMO=0)."
 		}

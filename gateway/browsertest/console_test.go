@@ -1,0 +1,218 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// refreshUntil clicks the page's Refresh button until target shows: the flow advances
+// through the services' outboxes a moment after each decision.
+func (tb *tab) refreshUntil(what, target string) {
+	tb.b.t.Helper()
+	deadline := time.Now().Add(step)
+	for {
+		ctx, cancel := context.WithTimeout(tb.ctx, 3*time.Second)
+		err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.Search(xButton("Refresh"))),
+			chromedp.WaitVisible(chromedp.Search(target)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.run(what, chromedp.WaitVisible(chromedp.Search(target))) // fails with a screenshot
+			return
+		}
+	}
+}
+
+// taskCard is the XPath of the inbox card of a task about who and app.
+func taskCard(why, app string) string {
+	return fmt.Sprintf(`//li[contains(@class,"task")][contains(., %q)][contains(., %q)]`, why, app)
+}
+
+// TestConsole walks the console as the demo's people would, in one browser.
+func TestConsole(t *testing.T) {
+	exe := chromium(t)
+	srv := startAllInOne(t)
+	b := newBrowser(t, exe, srv.base)
+	defer b.checkProblems()
+
+	// Sign-in: the demo's people one click away.
+	uma := b.open("Uma Chen")
+	uma.visit("/console/", "#apikey")
+	uma.run("the demo shortcut", chromedp.WaitVisible(chromedp.Search(xButton("Sign in as Mona Ramirez"))))
+	uma.shot("signin")
+	uma.signIn()
+
+	// A user sees no admin page in the navigation.
+	navText := value(uma, "read the navigation", chromedp.Text(chromedp.CSS(`nav[aria-label="Pages"]`)))
+	for _, admin := range []string{"People", "Apps", "Audit"} {
+		if strings.Contains(navText, admin) {
+			t.Errorf("Uma (a user) sees the admin page %q in the navigation: %q", admin, navText)
+		}
+	}
+	if !strings.Contains(navText, "Request access") {
+		t.Errorf("navigation %q lacks Request access", navText)
+	}
+
+	// Uma asks for Figma editor.
+	uma.visit("/console/request", "#ra-app")
+	uma.run("ask for Figma editor",
+		pick("#ra-app", "Figma"),
+		pick("#ra-perm", "editor"),
+		chromedp.SendKeys(chromedp.CSS("#ra-reason"), "design reviews"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="governs"]`)),
+	)
+	uma.shot("request-access")
+	uma.run("submit",
+		chromedp.Click(chromedp.Search(xButton("Submit request"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="request-status"][contains(., "IN_PROGRESS")]`)),
+	)
+	reqURL := value(uma, "the request's address", chromedp.Location())
+	requestPath := reqURL[strings.Index(reqURL, "/console/"):]
+
+	// Mona, her manager, approves from her inbox.
+	mona := b.open("Mona Ramirez")
+	mona.signIn()
+	mona.visit("/console/inbox", "#inbox-status")
+	// Otto may not see Uma in the directory (identity shows a user their manager and reports
+	// only), so the card is found by what she asked and why.
+	card := taskCard("design reviews", "Figma")
+	mona.refreshUntil("Uma's task in Mona's inbox", card+`//button[normalize-space()="Approve"]`)
+	mona.run("write a justification", chromedp.SendKeys(chromedp.Search(card+`//textarea`), "needed for the redesign"))
+	mona.shot("inbox")
+	mona.run("approve",
+		chromedp.Click(chromedp.Search(card+`//button[normalize-space()="Approve"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Task approved"))),
+	)
+
+	// Otto, Figma's owner, approves, then completes the action step.
+	otto := b.open("Otto Berg")
+	otto.signIn()
+	otto.visit("/console/inbox", "#inbox-status")
+	otto.refreshUntil("Uma's review task in Otto's inbox", card+`//button[normalize-space()="Approve"]`)
+	otto.run("approve",
+		chromedp.Click(chromedp.Search(card+`//button[normalize-space()="Approve"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Task approved"))),
+	)
+	otto.refreshUntil("Uma's action task in Otto's inbox", card+`//button[normalize-space()="Complete"]`)
+	otto.run("complete",
+		chromedp.SendKeys(chromedp.Search(card+`//textarea`), "invited in Figma"),
+		chromedp.Click(chromedp.Search(card+`//button[normalize-space()="Complete"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Task completed"))),
+	)
+
+	// Uma sees DONE, the timeline with both decisions and the audit lineage, and her access.
+	uma.visit(requestPath, `[data-testid="request-status"]`)
+	uma.refreshUntil("Uma's request DONE", `//*[@data-testid="request-status"][contains(., "DONE")]`)
+	uma.run("the timeline",
+		chromedp.WaitVisible(chromedp.Search(text("li", "needed for the redesign"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="lineage"]/li[contains(., "request.created")]`)),
+	)
+	uma.shot("request-timeline")
+	uma.visit("/console/request", `[data-testid="my-access"]`)
+	uma.run("her access", chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="my-access"]//tr[contains(., "Figma")][contains(., "editor")]`)))
+	uma.visit("/console/requests?view=mine&status=DONE", `[data-testid="requests"]`)
+	uma.run("her request in the log", chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="requests"]//tr[contains(., "Figma")][contains(., "DONE")]`)))
+	uma.shot("requests")
+
+	// A user who goes to an admin page by URL gets the API's refusal, in words.
+	uma.visit("/console/audit", "h1")
+	uma.run("refused", chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][starts-with(normalize-space(.), "Not allowed:")]`)))
+	uma.shot("audit-refused")
+
+	// Ada signs in with the keyboard alone, pasting her API key; a wrong key is refused in words.
+	ada := b.open("Ada Lovelace")
+	ada.visit("/console/", "#apikey")
+	ada.run("a wrong key",
+		chromedp.SendKeys(chromedp.CSS("#apikey"), "gf_not_a_key"+kb.Enter),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][starts-with(normalize-space(.), "Not signed in:")]`)),
+	)
+	ada.visit("/console/", "#apikey")
+	ada.run("her key",
+		chromedp.SendKeys(chromedp.CSS("#apikey"), srv.demoKey(t, "ada")+kb.Enter),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="whoami"][contains(., "Ada Lovelace")]`)),
+	)
+
+	// Ada drafts a policy, edits the draft, activates it, and asks which policy governs.
+	ada.visit("/console/policies/new", "#np-name")
+	ada.run("draft a policy",
+		chromedp.SendKeys(chromedp.CSS("#np-name"), "Figma editors"),
+		pick("#np-type", "grant access"),
+		pick("#np-app", "Figma"),
+		chromedp.Click(chromedp.Search(`//label[contains(., "editor")]/input`)),
+		chromedp.Click(chromedp.Search(xButton("Create draft"))),
+		chromedp.WaitVisible(chromedp.Search(`//h2[contains(., "Version 1")][contains(., "DRAFT")]`)),
+	)
+	ada.run("edit the draft",
+		chromedp.Click(chromedp.Search(xButton("Edit draft"))),
+		chromedp.Click(chromedp.Search(xButton("Add a review step"))),
+		pick("#rs1-kind", "app owner"),
+		chromedp.Click(chromedp.Search(xButton("Save draft"))),
+		chromedp.WaitVisible(chromedp.Search(text("p", "The draft was saved."))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="workflow"]/li[2][contains(., "app owner")]`)),
+	)
+	ada.run("activate",
+		chromedp.Click(chromedp.Search(xButton("Activate version 1"))),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Version 1 is active."))),
+		chromedp.WaitVisible(chromedp.Search(`//h2[contains(., "Version 1")][contains(., "ACTIVE")]`)),
+	)
+	ada.shot("policy")
+	ada.visit("/console/policies", "#rv-type")
+	ada.run("which policy governs",
+		pick("#rv-type", "grant access"),
+		pick("#rv-app", "Figma"),
+		pick("#rv-perm", "editor"),
+		chromedp.Click(chromedp.Search(xButton("Ask"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="resolve-answer"][contains(., "Figma editors")][contains(., "version 1")]`)),
+	)
+	reason := value(ada, "the reason", chromedp.Text(chromedp.CSS(`[data-testid="resolve-answer"] .reason`)))
+	if strings.TrimSpace(reason) == "" {
+		t.Error("the answer to which policy governs gives no reason")
+	}
+	ada.shot("policies")
+
+	// An Admin verifies the audit log; people and apps.
+	ada.visit("/console/audit", xButtonCSS)
+	ada.run("verify",
+		chromedp.Click(chromedp.Search(xButton("Verify the chain"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="verify"][contains(., "The chain is intact")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="audit"]`)),
+	)
+	ada.shot("audit")
+	ada.visit("/console/people", `[data-testid="people"]`)
+	ada.run("people", chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="people"]//tr[contains(., "Uma Chen")]`)))
+	ada.shot("people")
+	ada.visit("/console/apps", `[data-testid="apps"]`)
+	ada.shot("apps")
+
+	// At phone width.
+	mona.run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	mona.visit("/console/inbox?status=DONE", `li.task`)
+	overflow := value(mona, "no horizontal scroll", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if overflow {
+		t.Error("the inbox scrolls sideways at phone width")
+	}
+	mona.shot("inbox-phone")
+
+	// Sign-out forgets the key.
+	uma.visit("/console/inbox", "#inbox-status")
+	uma.run("sign out",
+		chromedp.Click(chromedp.Search(xButton("Sign out"))),
+		chromedp.WaitVisible(chromedp.CSS("#apikey")),
+	)
+	left := value(uma, "session storage", chromedp.Evaluate[int](`sessionStorage.length`))
+	if left != 0 {
+		t.Errorf("%d items left in session storage after sign-out", left)
+	}
+}
+
+// xButtonCSS waits for the audit page's first button.
+const xButtonCSS = `section .card button`
