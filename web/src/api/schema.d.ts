@@ -827,6 +827,8 @@ export interface components {
         v1CreateUserRequest: {
             displayName?: string;
             email?: string;
+            /** @description The provisioning client's identifier of the user (SCIM externalId). */
+            externalId?: string;
             /** @description Required except for the General Manager. */
             managerId?: string;
             role?: components["schemas"]["v1Role"];
@@ -1148,6 +1150,11 @@ export interface components {
             email?: string;
             /** @description Changes on every update; send it back on update to refuse a stale write (ABORTED). */
             etag?: string;
+            /**
+             * @description The identifier the provisioning client (an HR system or identity provider, over SCIM)
+             *     knows the user by; empty for users made otherwise.
+             */
+            externalId?: string;
             readonly id?: string;
             /** @description Derived: the user has at least one direct report. */
             readonly isManager?: boolean;
@@ -2705,6 +2712,14 @@ export interface operations {
                 pageToken?: string;
                 /** @description Only the direct reports of this user. */
                 managerId?: string;
+                /** @description Only the user with this email (any case). */
+                email?: string;
+                /** @description Only users with this external id (exact). */
+                externalId?: string;
+                /** @description Only users with this display name (any case). */
+                displayName?: string;
+                /** @description Only users of this designated role. */
+                role?: "ROLE_UNSPECIFIED" | "USER" | "ADMIN" | "GENERAL_MANAGER";
             };
             header?: never;
             path?: never;
