@@ -397,7 +397,7 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 		"POST /v1/policies", "GET /v1/policies/{id}", "GET /v1/policies", "POST /v1/policies/{policyId}/versions",
 		"GET /v1/policies/{policyId}/versions", "GET /v1/policies/{policyId}/versions/{version}",
 		"PATCH /v1/policies/{policyId}/versions/{version}", "POST /v1/policies/{policyId}/versions/{version}:activate",
-		"POST /v1/policies:resolve",
+		"POST /v1/policies:resolve", "POST /v1/policies/{id}:retire",
 		"GET /v1/tasks", "GET /v1/tasks/{id}", "POST /v1/tasks", "POST /v1/tasks/{id}:approve", "POST /v1/tasks/{id}:decline",
 		"POST /v1/tasks/{id}:complete", "POST /v1/tasks/{id}:reassign",
 		"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",

@@ -53,7 +53,7 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action, policyID string
 		return err
 	}
 	subject := "policies/" + policyID
-	if action != ActionPolicyCreated {
+	if action != ActionPolicyCreated && action != ActionPolicyRetired {
 		subject = "policies/" + versionName(policyID, version)
 	}
 	p, _ := auth.FromContext(ctx)
