@@ -88,6 +88,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}}
 	var mux *runtime.ServeMux
+	fail := func(w http.ResponseWriter, r *http.Request, err error) {
+		runtime.HTTPError(r.Context(), mux, marshaler, w, r, err)
+	}
 	mux = runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		// Nothing from the services' gRPC metadata leaks into HTTP headers.
@@ -95,9 +98,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
 		}),
-		runtime.WithMiddlewares(authenticate(o.Authenticator, o.Limiter, func(w http.ResponseWriter, r *http.Request, err error) {
-			runtime.HTTPError(r.Context(), mux, marshaler, w, r, err)
-		})),
+		runtime.WithMiddlewares(authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail)),
 	)
 	if c := o.Backends.Identity; c != nil {
 		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {
@@ -209,7 +210,7 @@ func labelService(next http.Handler) http.Handler {
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 128 {
+		if id == "" || len(id) > 128 || !printableASCII(id) {
 			b := make([]byte, 8)
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
