@@ -35,7 +35,7 @@ func (o ServerOptions) Authenticate(ctx context.Context, fullMethod string) (con
 			return nil, errs.Unauthenticated("internal caller tokens are not accepted here")
 		}
 		var err error
-		if p, err = o.Signer.Verify(tok); err != nil {
+		if p, err = o.Signer.VerifyFor(tok, fullMethod); err != nil {
 			return nil, errs.Unauthenticated("invalid internal caller token").Wrap(err)
 		}
 	} else {

@@ -117,6 +117,18 @@ func TestChain(t *testing.T) {
 		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
 		wantCode(t, err, codes.Unauthenticated)
 	})
+	t.Run("an internal token for another service is UNAUTHENTICATED", func(t *testing.T) {
+		// Signed with the right secret, but minted for a call to policy.
+		tok, _ := signer.MintFor(auth.Principal{UserID: "admin", Role: identityv1.Role_ADMIN}, "grantflow-policy")
+		ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
+		wantCode(t, err, codes.Unauthenticated)
+		tok, _ = signer.MintFor(auth.Principal{UserID: "admin", Role: identityv1.Role_ADMIN}, "grantflow-identity")
+		ctx = metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+		if _, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"}); err != nil {
+			t.Errorf("a token for identity: %v", err)
+		}
+	})
 	t.Run("good key reaches the handler with its principal", func(t *testing.T) {
 		u, err := c.GetUser(withKey("gf_good"), &identityv1.GetUserRequest{Id: "x"})
 		if err != nil {

@@ -115,7 +115,9 @@ func (p *Process) Cache(prefix string) *rediscache.Cache {
 	if p.Redis == nil {
 		return rediscache.New(nil, prefix, p.Log)
 	}
-	return rediscache.New(p.Redis, prefix, p.Log)
+	// Entries carry a MAC under the internal secret: writing Redis is not enough to plant
+	// a principal (an Admin's) or replay an invalidated one.
+	return rediscache.New(p.Redis, prefix, p.Log).WithMAC(p.Signer.DeriveKey("rediscache"))
 }
 
 // Server returns a gRPC server whose spans belong to service.
