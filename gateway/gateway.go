@@ -72,6 +72,9 @@ type Options struct {
 	Metrics http.Handler
 	// Limiter limits calls per principal (429 with Retry-After); nil disables it.
 	Limiter *Limiter
+	// AuthFailures limits failed and unauthenticated calls per client address (429 with
+	// Retry-After, before the credential is looked at); nil disables it.
+	AuthFailures *auth.FailureLimiter
 }
 
 // New returns the gateway's HTTP handler.
@@ -98,7 +101,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
 		}),
-		runtime.WithMiddlewares(authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail)),
+		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail)),
 	)
 	if c := o.Backends.Identity; c != nil {
 		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {

@@ -40,6 +40,9 @@ type systemOptions struct {
 	tracer      []sdktrace.TracerProviderOption
 	// noRateLimit turns the gateway's per-principal limit off (benchmarks).
 	noRateLimit bool
+	// authFailureLimit is GRANTFLOW_AUTH_FAILURE_LIMIT; 0 (the tests' default, which send
+	// many bad credentials on purpose) turns it off.
+	authFailureLimit int
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -49,6 +52,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	if o.noRateLimit {
 		cfg.RateLimit = 0
 	}
+	cfg.AuthFailureLimit = o.authFailureLimit
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

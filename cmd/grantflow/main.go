@@ -125,6 +125,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		MeterProvider:  p.Meter(),
 		Metrics:        p.Metrics(),
 		Limiter:        limiter(cfg, p),
+		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {
 		return a, err

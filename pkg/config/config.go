@@ -41,6 +41,11 @@ type Config struct {
 	// RateLimit is the calls per second each principal may make through the gateway
 	// (bursts of twice that); 0 disables the limit (GRANTFLOW_RATE_LIMIT).
 	RateLimit int
+	// AuthFailureLimit is how many failed or unauthenticated calls a client address may
+	// make per minute (in bursts of as many) at the gateway and at every public gRPC port
+	// before it gets 429 / RESOURCE_EXHAUSTED; 0 disables the limit
+	// (GRANTFLOW_AUTH_FAILURE_LIMIT).
+	AuthFailureLimit int
 	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL).
 	LogLevel string
 	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
@@ -50,17 +55,18 @@ type Config struct {
 // Default is the configuration of a laptop run.
 func Default() Config {
 	return Config{
-		GRPCAddr:        ":9090",
-		HTTPAddr:        ":8080",
-		Demo:            true,
-		IdentityAddr:    "127.0.0.1:9091",
-		PolicyAddr:      "127.0.0.1:9092",
-		RequestAddr:     "127.0.0.1:9093",
-		TaskAddr:        "127.0.0.1:9094",
-		AuditAddr:       "127.0.0.1:9095",
-		LogLevel:        "info",
-		ShutdownTimeout: 15 * time.Second,
-		RateLimit:       100,
+		GRPCAddr:         ":9090",
+		HTTPAddr:         ":8080",
+		Demo:             true,
+		IdentityAddr:     "127.0.0.1:9091",
+		PolicyAddr:       "127.0.0.1:9092",
+		RequestAddr:      "127.0.0.1:9093",
+		TaskAddr:         "127.0.0.1:9094",
+		AuditAddr:        "127.0.0.1:9095",
+		LogLevel:         "info",
+		ShutdownTimeout:  15 * time.Second,
+		RateLimit:        100,
+		AuthFailureLimit: 60,
 	}
 }
 
@@ -133,6 +139,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.TaskAddr, "task-addr", "GRANTFLOW_TASK_ADDR", "task service address")
 	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
+	integer(&c.AuthFailureLimit, "auth-failure-limit", "GRANTFLOW_AUTH_FAILURE_LIMIT", "failed or unauthenticated calls per minute per client address before 429; 0 disables")
 	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
 	return errors.Join(bad...)
@@ -182,6 +189,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 {
 		bad = append(bad, errors.New("GRANTFLOW_RATE_LIMIT: must be 0 (off) or positive"))
+	}
+	if c.AuthFailureLimit < 0 {
+		bad = append(bad, errors.New("GRANTFLOW_AUTH_FAILURE_LIMIT: must be 0 (off) or positive"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad = append(bad, errors.New("GRANTFLOW_SHUTDOWN_TIMEOUT: must be positive"))

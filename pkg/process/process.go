@@ -27,11 +27,14 @@ import (
 
 // Process is the shared equipment of one OS process.
 type Process struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Signer   *auth.Signer
-	Redis    *redis.Client // nil without GRANTFLOW_REDIS_URL
-	Cleanups *lifecycle.Cleanups
+	Config config.Config
+	Log    *slog.Logger
+	Signer *auth.Signer
+	// AuthFailures limits failed and unauthenticated calls per client address, on every
+	// gRPC server of the process and at its gateway (GRANTFLOW_AUTH_FAILURE_LIMIT); nil: off.
+	AuthFailures *auth.FailureLimiter
+	Redis        *redis.Client // nil without GRANTFLOW_REDIS_URL
+	Cleanups     *lifecycle.Cleanups
 
 	exporter    sdktrace.SpanExporter
 	extra       []sdktrace.TracerProviderOption
@@ -72,6 +75,7 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 	if p.Signer, err = auth.NewSigner(secret, name); err != nil {
 		return nil, err
 	}
+	p.AuthFailures = auth.NewFailureLimiter(cfg.AuthFailureLimit)
 	if p.exporter, err = telemetry.Exporter(ctx); err != nil {
 		return nil, err
 	}
@@ -124,6 +128,9 @@ func (p *Process) Cache(prefix string) *rediscache.Cache {
 func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Server, *health.Server, error) {
 	if authOpts.Signer == nil {
 		authOpts.Signer = p.Signer
+	}
+	if authOpts.Failures == nil {
+		authOpts.Failures = p.AuthFailures
 	}
 	return grpcserver.New(grpcserver.Options{
 		Logger:       p.Log.With("component", service),

@@ -94,6 +94,7 @@ func run(args []string) error {
 		MeterProvider:  p.Meter(),
 		Metrics:        p.Metrics(),
 		Limiter:        lim,
+		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {
 		return err
