@@ -141,14 +141,14 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 			s.log.InfoContext(ctx, "oidc token refused", "error", err.Error())
 			return auth.Principal{}, bad
 		}
-		if c.Email == "" || !c.EmailVerified {
-			return auth.Principal{}, bad
-		}
-		u, err := s.store.GetUserByEmail(ctx, c.Email)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		u, err := s.oidcUser(ctx, c)
+		if err != nil {
+			if errs.KindOf(err) == errs.KindUnauthenticated || errors.Is(err, store.ErrNotFound) {
+				return auth.Principal{}, bad
+			}
 			return auth.Principal{}, err // the store failed: not a verdict on the credential
 		}
-		if err != nil || u.Status != domain.UserActive {
+		if u.Status != domain.UserActive {
 			return auth.Principal{}, bad
 		}
 		return auth.Principal{UserID: u.ID, Role: roleProto(u.Role), CredentialKind: identityv1.CredentialKind_OIDC_TOKEN, CredentialID: c.Issuer + "|" + c.Subject}, nil
