@@ -138,7 +138,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	root.HandleFunc("GET /readyz", readyz(o.Ready))
+	root.HandleFunc("GET /readyz", readyz(o.Ready, o.Logger))
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(gen.OpenAPI)
@@ -261,8 +261,9 @@ func cors(origins []string, next http.Handler) http.Handler {
 }
 
 // readyz runs every check at once, under one deadline, and answers 200 only when all
-// passed; the body names each check with "ok" or its error.
-func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
+// passed; the body names each check with "ok" or "unavailable" (the error, which may name
+// hosts and addresses, goes to the log, never to the public).
+func readyz(checks map[string]func(context.Context) error, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -278,7 +279,8 @@ func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
-					out[name] = err.Error()
+					log.WarnContext(ctx, "readiness check failed", "dependency", name, "error", err.Error())
+					out[name] = "unavailable"
 					code = http.StatusServiceUnavailable
 				} else {
 					out[name] = "ok"

@@ -53,6 +53,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 		cfg.RateLimit = 0
 	}
 	cfg.AuthFailureLimit = o.authFailureLimit
+	cfg.MetricsAddr = "127.0.0.1:0"
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

@@ -123,7 +123,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		MeterProvider:  p.Meter(),
-		Metrics:        p.Metrics(),
+		Metrics:        p.PublicMetrics(),
 		Limiter:        limiter(cfg, p),
 		AuthFailures:   p.AuthFailures,
 	})

@@ -18,9 +18,12 @@ type Config struct {
 	// HTTPAddr is where the gateway serves REST (GRANTFLOW_HTTP_ADDR).
 	HTTPAddr string
 	// MetricsAddr, if set, is where this process serves its Prometheus metrics as
-	// GET /metrics (GRANTFLOW_METRICS_ADDR). Empty (the default): no such listener; the
-	// gateway, and so the all-in-one process, still serves GET /metrics on HTTPAddr.
+	// GET /metrics (GRANTFLOW_METRICS_ADDR), in the all-in-one and the distributed mode
+	// alike. Empty (the default): no such listener.
 	MetricsAddr string
+	// MetricsOnHTTP also serves GET /metrics on the gateway's public REST address
+	// (GRANTFLOW_METRICS_ON_HTTP; off by default: the metrics name every route and code).
+	MetricsOnHTTP bool
 	// PostgresURL switches storage from the memory engine to PostgreSQL (GRANTFLOW_POSTGRES_URL).
 	PostgresURL string
 	// RedisURL enables the Redis cache and rate limiter (GRANTFLOW_REDIS_URL).
@@ -126,6 +129,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.GRPCAddr, "grpc-addr", "GRANTFLOW_GRPC_ADDR", "gRPC listen address")
 	str(&c.HTTPAddr, "http-addr", "GRANTFLOW_HTTP_ADDR", "REST listen address")
 	str(&c.MetricsAddr, "metrics-addr", "GRANTFLOW_METRICS_ADDR", "listen address of GET /metrics (Prometheus); empty: none")
+	boolean(&c.MetricsOnHTTP, "metrics-on-http", "GRANTFLOW_METRICS_ON_HTTP", "also serve GET /metrics on the public REST address")
 	str(&c.PostgresURL, "postgres-url", "GRANTFLOW_POSTGRES_URL", "PostgreSQL URL; empty: memory engine")
 	str(&c.RedisURL, "redis-url", "GRANTFLOW_REDIS_URL", "Redis URL; empty: no cache")
 	str(&c.InternalSecret, "internal-secret", "GRANTFLOW_INTERNAL_SECRET", "secret shared by the services to sign internal caller tokens")

@@ -92,7 +92,7 @@ func run(args []string) error {
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		MeterProvider:  p.Meter(),
-		Metrics:        p.Metrics(),
+		Metrics:        p.PublicMetrics(),
 		Limiter:        lim,
 		AuthFailures:   p.AuthFailures,
 	})
