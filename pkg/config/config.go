@@ -49,8 +49,12 @@ type Config struct {
 	// before it gets 429 / RESOURCE_EXHAUSTED; 0 disables the limit
 	// (GRANTFLOW_AUTH_FAILURE_LIMIT).
 	AuthFailureLimit int
-	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL).
+	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL); empty: warn for text on a
+	// terminal, info otherwise.
 	LogLevel string
+	// LogFormat: json or text (GRANTFLOW_LOG_FORMAT); empty: text on a terminal, JSON
+	// otherwise.
+	LogFormat string
 	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 }
@@ -144,7 +148,8 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
 	integer(&c.AuthFailureLimit, "auth-failure-limit", "GRANTFLOW_AUTH_FAILURE_LIMIT", "failed or unauthenticated calls per minute per client address before 429; 0 disables")
-	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error")
+	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error (default: warn on a terminal, info otherwise)")
+	str(&c.LogFormat, "log-format", "GRANTFLOW_LOG_FORMAT", "json or text (default: text on a terminal, json otherwise)")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
 	return errors.Join(bad...)
 }
@@ -186,8 +191,13 @@ func (c Config) Validate() error {
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		bad = append(bad, errors.New("GRANTFLOW_OIDC_AUDIENCE: required with GRANTFLOW_OIDC_ISSUER"))
 	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		bad = append(bad, fmt.Errorf("GRANTFLOW_LOG_FORMAT=%q: want json or text", c.LogFormat))
+	}
 	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
+	case "", "debug", "info", "warn", "error":
 	default:
 		bad = append(bad, fmt.Errorf("GRANTFLOW_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}

@@ -282,3 +282,32 @@ func TestFailedAuthenticationsAreLimitedPerPeer(t *testing.T) {
 		t.Errorf("health: %v", err)
 	}
 }
+
+// TestCallsBetweenServicesLogAtDebug: the "finished call" record of a successful call
+// carrying an internal caller token is DEBUG (one REST call does not log a line per hop);
+// a public call's stays INFO, and an internal call's error stays visible.
+func TestCallsBetweenServicesLogAtDebug(t *testing.T) {
+	var logs bytes.Buffer
+	conn, signer := start(t, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	c := identityv1.NewIdentityServiceClient(conn)
+	tok, _ := signer.Mint(auth.System())
+	internal := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	if _, err := c.GetUser(internal, &identityv1.GetUserRequest{Id: "internal-ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 0 {
+		t.Errorf("a successful internal call logged %d finished-call records at INFO: %s", n, logs.String())
+	}
+	if _, err := c.GetUser(withKey("gf_good"), &identityv1.GetUserRequest{Id: "public-ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 1 {
+		t.Errorf("a public call: %d finished-call records, want 1: %s", n, logs.String())
+	}
+	if _, err := c.GetUser(internal, &identityv1.GetUserRequest{Id: "missing"}); status.Code(err) != codes.NotFound {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 2 {
+		t.Errorf("an internal call's error: %d finished-call records, want 2: %s", n, logs.String())
+	}
+}

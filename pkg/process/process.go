@@ -37,6 +37,7 @@ type Process struct {
 	Cleanups     *lifecycle.Cleanups
 
 	exporter    sdktrace.SpanExporter
+	logs        *telemetry.HeldWriter
 	extra       []sdktrace.TracerProviderOption
 	mu          sync.Mutex
 	tps         map[string]*sdktrace.TracerProvider
@@ -46,7 +47,7 @@ type Process struct {
 
 // Options tune New.
 type Options struct {
-	// LogWriter receives the JSON logs (default stderr).
+	// LogWriter receives the logs (default stderr): JSON, or short text on a terminal.
 	LogWriter io.Writer
 	// AllowRandomSecret lets a process without GRANTFLOW_INTERNAL_SECRET make one up. Only
 	// the all-in-one process may: in the distributed mode every process must share it.
@@ -61,7 +62,8 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 	if w == nil {
 		w = os.Stderr
 	}
-	p := &Process{Config: cfg, Log: telemetry.NewLogger(w, name, cfg.LogLevel), Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
+	held := &telemetry.HeldWriter{W: w}
+	p := &Process{Config: cfg, Log: telemetry.NewLoggerFormat(held, name, cfg.LogLevel, cfg.LogFormat), logs: held, Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
 	secret := []byte(cfg.InternalSecret)
 	if len(secret) == 0 {
 		if !o.AllowRandomSecret {
@@ -113,6 +115,10 @@ func (p *Process) otelOptions(service string) []otelgrpc.Option {
 		otelgrpc.WithMetricAttributes(telemetry.ServiceAttr(service)),
 	}
 }
+
+// HoldLogs keeps the process's log lines back until release is called, so that something
+// printed for a person (the demo organization) is never cut by them.
+func (p *Process) HoldLogs() (release func()) { return p.logs.Hold() }
 
 // Cache returns a Redis cache with prefix for service (a nil-client cache without Redis).
 func (p *Process) Cache(prefix string) *rediscache.Cache {
