@@ -74,6 +74,9 @@ type Options struct {
 	Limiter *Limiter
 	// ConsoleDemo, if set, lists the demo's people on the console's sign-in page.
 	ConsoleDemo *ConsoleDemo
+	// AuthFailures limits failed and unauthenticated calls per client address (429 with
+	// Retry-After, before the credential is looked at); nil disables it.
+	AuthFailures *auth.FailureLimiter
 }
 
 // New returns the gateway's HTTP handler.
@@ -90,6 +93,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}}
 	var mux *runtime.ServeMux
+	fail := func(w http.ResponseWriter, r *http.Request, err error) {
+		runtime.HTTPError(r.Context(), mux, marshaler, w, r, err)
+	}
 	mux = runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		// Nothing from the services' gRPC metadata leaks into HTTP headers.
@@ -97,9 +103,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
 		}),
-		runtime.WithMiddlewares(authenticate(o.Authenticator, o.Limiter, func(w http.ResponseWriter, r *http.Request, err error) {
-			runtime.HTTPError(r.Context(), mux, marshaler, w, r, err)
-		})),
+		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail)),
 	)
 	if c := o.Backends.Identity; c != nil {
 		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {
@@ -139,7 +143,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	root.HandleFunc("GET /readyz", readyz(o.Ready))
+	root.HandleFunc("GET /readyz", readyz(o.Ready, o.Logger))
 	spec, err := OpenAPI3(gen.OpenAPI)
 	if err != nil {
 		return nil, err
@@ -221,7 +225,7 @@ func labelService(next http.Handler) http.Handler {
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 128 {
+		if id == "" || len(id) > 128 || !printableASCII(id) {
 			b := make([]byte, 8)
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
@@ -269,8 +273,9 @@ func cors(origins []string, next http.Handler) http.Handler {
 }
 
 // readyz runs every check at once, under one deadline, and answers 200 only when all
-// passed; the body names each check with "ok" or its error.
-func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
+// passed; the body names each check with "ok" or "unavailable" (the error, which may name
+// hosts and addresses, goes to the log, never to the public).
+func readyz(checks map[string]func(context.Context) error, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -286,7 +291,8 @@ func readyz(checks map[string]func(context.Context) error) http.HandlerFunc {
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
-					out[name] = err.Error()
+					log.WarnContext(ctx, "readiness check failed", "dependency", name, "error", err.Error())
+					out[name] = "unavailable"
 					code = http.StatusServiceUnavailable
 				} else {
 					out[name] = "ok"

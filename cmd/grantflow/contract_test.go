@@ -17,7 +17,7 @@ var apiRoutes = []string{
 	"POST /v1/apps", "GET /v1/apps", "GET /v1/apps/{app}", "PATCH /v1/apps/{app}", "GET /v1/accesses",
 	"POST /v1/policies", "GET /v1/policies/{policy}", "GET /v1/policies", "POST /v1/policies/{policy}/versions",
 	"GET /v1/policies/{policy}/versions", "GET /v1/policies/{policy}/versions/1", "PATCH /v1/policies/{policy}/versions/1",
-	"POST /v1/policies/{policy}/versions/1:activate", "POST /v1/policies:resolve",
+	"POST /v1/policies/{policy}/versions/1:activate", "POST /v1/policies:resolve", "POST /v1/policies/{policy}:retire",
 	"POST /v1/requests", "GET /v1/requests/{request}", "GET /v1/requests", "POST /v1/requests/{request}:cancel",
 	"GET /v1/tasks", "GET /v1/tasks/{task}", "POST /v1/tasks/{task}:approve", "POST /v1/tasks/{task}:decline",
 	"POST /v1/tasks/{task}:complete", "POST /v1/tasks/{task}:reassign",

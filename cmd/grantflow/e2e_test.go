@@ -40,6 +40,9 @@ type systemOptions struct {
 	tracer      []sdktrace.TracerProviderOption
 	// noRateLimit turns the gateway's per-principal limit off (benchmarks).
 	noRateLimit bool
+	// authFailureLimit is GRANTFLOW_AUTH_FAILURE_LIMIT; 0 (the tests' default, which send
+	// many bad credentials on purpose) turns it off.
+	authFailureLimit int
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -49,6 +52,8 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	if o.noRateLimit {
 		cfg.RateLimit = 0
 	}
+	cfg.AuthFailureLimit = o.authFailureLimit
+	cfg.MetricsAddr = "127.0.0.1:0"
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -397,7 +402,7 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 		"POST /v1/policies", "GET /v1/policies/{id}", "GET /v1/policies", "POST /v1/policies/{policyId}/versions",
 		"GET /v1/policies/{policyId}/versions", "GET /v1/policies/{policyId}/versions/{version}",
 		"PATCH /v1/policies/{policyId}/versions/{version}", "POST /v1/policies/{policyId}/versions/{version}:activate",
-		"POST /v1/policies:resolve",
+		"POST /v1/policies:resolve", "POST /v1/policies/{id}:retire",
 		"GET /v1/tasks", "GET /v1/tasks/{id}", "POST /v1/tasks", "POST /v1/tasks/{id}:approve", "POST /v1/tasks/{id}:decline",
 		"POST /v1/tasks/{id}:complete", "POST /v1/tasks/{id}:reassign",
 		"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",

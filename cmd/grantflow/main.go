@@ -121,9 +121,10 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		MeterProvider:  p.Meter(),
-		Metrics:        p.Metrics(),
+		Metrics:        p.PublicMetrics(),
 		Limiter:        limiter(cfg, p),
 		ConsoleDemo:    consoleDemo,
+		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {
 		return a, err
@@ -152,7 +153,9 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		if cfg.PostgresURL != "" {
 			demo.storage = "PostgreSQL: the demo organization stays in the database (start again with GRANTFLOW_DEMO=0)."
 		}
+		release := p.HoldLogs() // the printout is never cut by log lines
 		demo.print(out, a.httpAddr, a.grpcAddr)
+		release()
 	}
 	return a, nil
 }

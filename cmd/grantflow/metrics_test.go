@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestMetricsOfTheAllInOne: after a few REST calls, GET /metrics on the gateway shows the
+// TestMetricsOfTheAllInOne: after a few REST calls, GET /metrics on GRANTFLOW_METRICS_ADDR
+// shows the
 // RED metrics of every layer: the gateway's HTTP requests, and the gRPC server and client
 // calls of each service, each series labelled with the service that made it although they
 // all share this one process; and the outbox relays' deliveries.
@@ -20,6 +21,10 @@ func TestMetricsOfTheAllInOne(t *testing.T) {
 		t.Fatalf("unknown key: %d", code)
 	}
 
+	// Not on the public REST port unless GRANTFLOW_METRICS_ON_HTTP asks.
+	if res, _ := s.do("", "GET", "/metrics", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the REST port: %d, want 404", res.StatusCode)
+	}
 	body := s.scrape(t)
 	has := func(metric string, labels ...string) bool {
 	next:
@@ -80,10 +85,10 @@ func TestMetricsOfTheAllInOne(t *testing.T) {
 	}
 }
 
-// scrape returns the gateway's GET /metrics.
+// scrape returns GET /metrics on the process's GRANTFLOW_METRICS_ADDR.
 func (s *system) scrape(t *testing.T) string {
 	t.Helper()
-	res, err := s.client.Get(s.base + "/metrics")
+	res, err := s.client.Get("http://" + s.a.p.MetricsAddr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -29,6 +30,8 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		if code, body := s.call("uma", "GET", "/v1/users/"+s.id["mona"], nil); code != 200 {
 			t.Fatalf("GET user: %d %v", code, body)
 		}
+		// A server span ends after its client has the answer: wait for identity's.
+		waitForSpans(t, exp, "grantflow.identity.v1.IdentityService/GetUser", 2)
 		_, services := oneTrace(t, exp, "GET /v1/users/", "GetUser")
 		for _, want := range []string{"grantflow-gateway", "grantflow-identity"} {
 			if len(services[want]) == 0 {
@@ -50,6 +53,8 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("POST /v1/policies: %d %v", code, body)
 		}
+		waitForSpans(t, exp, "grantflow.policy.v1.PolicyService/CreatePolicy", 2)
+		waitForSpans(t, exp, "grantflow.identity.v1.IdentityInternalService/GetFacts", 2)
 		traceID, services := oneTrace(t, exp, "POST /v1/policies", "CreatePolicy")
 		for _, want := range []string{"grantflow-gateway", "grantflow-policy", "grantflow-identity"} {
 			if len(services[want]) == 0 {
@@ -129,6 +134,21 @@ func TestOneTraceAcrossServices(t *testing.T) {
 // oneTrace finds the trace of the gateway's HTTP span named with httpPrefix among the
 // exported spans, checks that no span of that call (named with rpc) is in another trace,
 // and returns the trace with its spans' names by service.name.
+// waitForSpans waits until the exporter holds n spans named name (a call's client and
+// server spans: the server's may end after the client has its answer).
+func waitForSpans(t *testing.T, exp *tracetest.InMemoryExporter, name string, n int) {
+	t.Helper()
+	eventually(t, "spans "+name, func() (bool, string) {
+		got := 0
+		for _, sp := range exp.GetSpans() {
+			if sp.Name == name {
+				got++
+			}
+		}
+		return got >= n, fmt.Sprintf("%d of %d", got, n)
+	})
+}
+
 func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, httpPrefix, rpc string) (trace.TraceID, map[string][]string) {
 	t.Helper()
 	// The exporter may still receive the end of an earlier span after Reset (a server span

@@ -11,7 +11,7 @@ import (
 // minted internal token. Without a caller in ctx the call is made as the system.
 func UnaryClientInterceptor(s *Signer) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		ctx, err := outgoing(ctx, s)
+		ctx, err := outgoing(ctx, s, method)
 		if err != nil {
 			return err
 		}
@@ -22,7 +22,7 @@ func UnaryClientInterceptor(s *Signer) grpc.UnaryClientInterceptor {
 // StreamClientInterceptor is UnaryClientInterceptor for streams.
 func StreamClientInterceptor(s *Signer) grpc.StreamClientInterceptor {
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		ctx, err := outgoing(ctx, s)
+		ctx, err := outgoing(ctx, s, method)
 		if err != nil {
 			return nil, err
 		}
@@ -30,12 +30,13 @@ func StreamClientInterceptor(s *Signer) grpc.StreamClientInterceptor {
 	}
 }
 
-func outgoing(ctx context.Context, s *Signer) (context.Context, error) {
+func outgoing(ctx context.Context, s *Signer, method string) (context.Context, error) {
 	p, ok := FromContext(ctx)
 	if !ok {
 		p = System()
 	}
-	tok, err := s.Mint(p)
+	// The token names the called service: another service refuses it (AudienceOf).
+	tok, err := s.MintFor(p, AudienceOf(method))
 	if err != nil {
 		return nil, err
 	}

@@ -21,13 +21,33 @@ type ServerOptions struct {
 	Public func(fullMethod string) bool
 	// InternalOnly reports methods only other Grantflow services may call.
 	InternalOnly func(fullMethod string) bool
+	// Failures, if set, limits failed and unauthenticated calls per client address
+	// (RESOURCE_EXHAUSTED once used up), before any credential is looked at.
+	Failures *FailureLimiter
 }
 
-// Authenticate finds the caller of an incoming call from its metadata.
+// Authenticate finds the caller of an incoming call from its metadata. With Failures set,
+// an address that failed too often is refused before its credential is looked at, and
+// each UNAUTHENTICATED answer counts against its address.
 func (o ServerOptions) Authenticate(ctx context.Context, fullMethod string) (context.Context, error) {
 	if o.Public != nil && o.Public(fullMethod) {
 		return ctx, nil
 	}
+	if o.Failures == nil {
+		return o.authenticate(ctx, fullMethod)
+	}
+	addr := peerAddr(ctx)
+	if blocked, retry := o.Failures.Blocked(addr); blocked {
+		return nil, Refusal(retry)
+	}
+	out, err := o.authenticate(ctx, fullMethod)
+	if Unauthenticated(err) {
+		o.Failures.Failed(addr)
+	}
+	return out, err
+}
+
+func (o ServerOptions) authenticate(ctx context.Context, fullMethod string) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	var p Principal
 	if tok := first(md, MetadataKey); tok != "" {
@@ -35,7 +55,7 @@ func (o ServerOptions) Authenticate(ctx context.Context, fullMethod string) (con
 			return nil, errs.Unauthenticated("internal caller tokens are not accepted here")
 		}
 		var err error
-		if p, err = o.Signer.Verify(tok); err != nil {
+		if p, err = o.Signer.VerifyFor(tok, fullMethod); err != nil {
 			return nil, errs.Unauthenticated("invalid internal caller token").Wrap(err)
 		}
 	} else {

@@ -1,8 +1,12 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -42,13 +46,23 @@ type claims struct {
 	Service  string `json:"svc"`
 }
 
-// Mint returns a token carrying p, valid for the signer's TTL.
-func (s *Signer) Mint(p Principal) (string, error) {
+// Mint returns a token carrying p for the signer's own service (a call to itself, or a
+// test's call to a server that shares its signer), valid for the signer's TTL.
+func (s *Signer) Mint(p Principal) (string, error) { return s.MintFor(p, s.service) }
+
+// MintFor returns a token carrying p that only audience accepts: a token sent to one
+// service is refused by every other (the client interceptor names the called service,
+// AudienceOf the method).
+func (s *Signer) MintFor(p Principal, audience string) (string, error) {
+	if audience == "" {
+		return "", errors.New("internal caller token: no audience")
+	}
 	now := s.now()
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    tokenIssuer,
 			Subject:   p.UserID,
+			Audience:  jwt.ClaimStrings{audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
 		},
@@ -60,9 +74,17 @@ func (s *Signer) Mint(p Principal) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
 }
 
-// Verify checks a token's signature, issuer and expiry and returns its principal, marked
-// Internal.
-func (s *Signer) Verify(token string) (Principal, error) {
+// Verify checks a token's signature, issuer, expiry and audience (the signer's own
+// service) and returns its principal, marked Internal.
+func (s *Signer) Verify(token string) (Principal, error) { return s.verify(token, s.service) }
+
+// VerifyFor is Verify for a call of fullMethod: the token's audience must be the service
+// that method belongs to (AudienceOf), or this signer's own service.
+func (s *Signer) VerifyFor(token, fullMethod string) (Principal, error) {
+	return s.verify(token, s.service, AudienceOf(fullMethod))
+}
+
+func (s *Signer) verify(token string, audiences ...string) (Principal, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -74,6 +96,9 @@ func (s *Signer) Verify(token string) (Principal, error) {
 	if err != nil {
 		return Principal{}, fmt.Errorf("internal caller token: %w", err)
 	}
+	if len(c.Audience) != 1 || !slices.Contains(audiences, c.Audience[0]) {
+		return Principal{}, fmt.Errorf("internal caller token: audience %q is not this service (%q)", c.Audience, audiences)
+	}
 	if c.Subject == "" {
 		return Principal{}, errors.New("internal caller token: no subject")
 	}
@@ -84,4 +109,25 @@ func (s *Signer) Verify(token string) (Principal, error) {
 		CredentialID:   c.CredID,
 		Internal:       true,
 	}, nil
+}
+
+// AudienceOf names the service a gRPC method belongs to, as internal tokens name their
+// audience: "/grantflow.policy.v1.PolicyService/ResolvePolicy" -> "grantflow-policy" (the
+// service's name in traces and logs). Methods outside Grantflow's packages are their
+// service's full name.
+func AudienceOf(fullMethod string) string {
+	svc, _, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
+	parts := strings.Split(svc, ".")
+	if len(parts) >= 3 && parts[0] == "grantflow" {
+		return "grantflow-" + parts[1]
+	}
+	return svc
+}
+
+// DeriveKey returns a key for purpose derived from the internal secret (HMAC-SHA256 of
+// the purpose), so one secret serves several uses without one use's key revealing another's.
+func (s *Signer) DeriveKey(purpose string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("grantflow derived key\x00" + purpose))
+	return m.Sum(nil)
 }

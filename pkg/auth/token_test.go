@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 )
 
@@ -34,7 +36,7 @@ func TestTokenRefused(t *testing.T) {
 	good, _ := s.Mint(Principal{UserID: "u1"})
 	forged, _ := other.Mint(Principal{UserID: "u1"})
 	past := time.Now().Add(-time.Hour)
-	old := &Signer{key: s.key, ttl: time.Minute, now: func() time.Time { return past }}
+	old := &Signer{key: s.key, service: "gateway", ttl: time.Minute, now: func() time.Time { return past }}
 	expired, _ := old.Mint(Principal{UserID: "u1"})
 	parts := strings.Split(good, ".")
 	tampered := parts[0] + "." + parts[1] + "x." + parts[2]
@@ -54,5 +56,50 @@ func TestBearer(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("bearer(%q) = %q, %v", h, got, ok)
 		}
+	}
+}
+
+// TestTokenNamesItsAudience: a token minted for a call to one service is refused by every
+// other (a token seen by identity cannot be replayed against policy), and a token naming
+// no audience, or several, is refused everywhere.
+func TestTokenNamesItsAudience(t *testing.T) {
+	policy, _ := NewSigner([]byte(strings.Repeat("k", 32)), "grantflow-policy")
+	identity, _ := NewSigner([]byte(strings.Repeat("k", 32)), "grantflow-identity")
+	const identityMethod = "/grantflow.identity.v1.IdentityInternalService/GetFacts"
+	const policyMethod = "/grantflow.policy.v1.PolicyService/ResolvePolicy"
+	if got := AudienceOf(identityMethod); got != "grantflow-identity" {
+		t.Fatalf("AudienceOf(%s) = %q", identityMethod, got)
+	}
+	tok, err := policy.MintFor(Principal{UserID: "u1"}, AudienceOf(identityMethod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := identity.VerifyFor(tok, identityMethod); err != nil {
+		t.Fatalf("identity refuses a token for identity: %v", err)
+	}
+	if _, err := policy.VerifyFor(tok, policyMethod); err == nil {
+		t.Error("policy accepts a token minted for identity")
+	}
+	shared, _ := NewSigner([]byte(strings.Repeat("k", 32)), "grantflow") // the all-in-one
+	if _, err := shared.VerifyFor(tok, identityMethod); err != nil {
+		t.Errorf("the shared server refuses a token for an identity method: %v", err)
+	}
+	if _, err := shared.VerifyFor(tok, policyMethod); err == nil {
+		t.Error("the shared server accepts a token for identity on a policy method")
+	}
+	// No audience, or two: hand-made with the right secret.
+	for name, aud := range map[string]jwt.ClaimStrings{"none": nil, "two": {"grantflow-identity", "grantflow-policy"}} {
+		c := claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: tokenIssuer, Subject: "u1", Audience: aud,
+			ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute))}}
+		raw, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(identity.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := identity.VerifyFor(raw, identityMethod); err == nil {
+			t.Errorf("a token with audience %s is accepted", name)
+		}
+	}
+	if _, err := policy.MintFor(Principal{UserID: "u1"}, ""); err == nil {
+		t.Error("minted a token without an audience")
 	}
 }

@@ -19,9 +19,12 @@ type Config struct {
 	// HTTPAddr is where the gateway serves REST (GRANTFLOW_HTTP_ADDR).
 	HTTPAddr string
 	// MetricsAddr, if set, is where this process serves its Prometheus metrics as
-	// GET /metrics (GRANTFLOW_METRICS_ADDR). Empty (the default): no such listener; the
-	// gateway, and so the all-in-one process, still serves GET /metrics on HTTPAddr.
+	// GET /metrics (GRANTFLOW_METRICS_ADDR), in the all-in-one and the distributed mode
+	// alike. Empty (the default): no such listener.
 	MetricsAddr string
+	// MetricsOnHTTP also serves GET /metrics on the gateway's public REST address
+	// (GRANTFLOW_METRICS_ON_HTTP; off by default: the metrics name every route and code).
+	MetricsOnHTTP bool
 	// PostgresURL switches storage from the memory engine to PostgreSQL (GRANTFLOW_POSTGRES_URL).
 	PostgresURL string
 	// RedisURL enables the Redis cache and rate limiter (GRANTFLOW_REDIS_URL).
@@ -42,8 +45,17 @@ type Config struct {
 	// RateLimit is the calls per second each principal may make through the gateway
 	// (bursts of twice that); 0 disables the limit (GRANTFLOW_RATE_LIMIT).
 	RateLimit int
-	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL).
+	// AuthFailureLimit is how many failed or unauthenticated calls a client address may
+	// make per minute (in bursts of as many) at the gateway and at every public gRPC port
+	// before it gets 429 / RESOURCE_EXHAUSTED; 0 disables the limit
+	// (GRANTFLOW_AUTH_FAILURE_LIMIT).
+	AuthFailureLimit int
+	// LogLevel: debug, info, warn, error (GRANTFLOW_LOG_LEVEL); empty: warn for text on a
+	// terminal, info otherwise.
 	LogLevel string
+	// LogFormat: json or text (GRANTFLOW_LOG_FORMAT); empty: text on a terminal, JSON
+	// otherwise.
+	LogFormat string
 	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 
@@ -62,17 +74,18 @@ type Config struct {
 // Default is the configuration of a laptop run.
 func Default() Config {
 	return Config{
-		GRPCAddr:        ":9090",
-		HTTPAddr:        ":8080",
-		Demo:            true,
-		IdentityAddr:    "127.0.0.1:9091",
-		PolicyAddr:      "127.0.0.1:9092",
-		RequestAddr:     "127.0.0.1:9093",
-		TaskAddr:        "127.0.0.1:9094",
-		AuditAddr:       "127.0.0.1:9095",
-		LogLevel:        "info",
-		ShutdownTimeout: 15 * time.Second,
-		RateLimit:       100,
+		GRPCAddr:         ":9090",
+		HTTPAddr:         ":8080",
+		Demo:             true,
+		IdentityAddr:     "127.0.0.1:9091",
+		PolicyAddr:       "127.0.0.1:9092",
+		RequestAddr:      "127.0.0.1:9093",
+		TaskAddr:         "127.0.0.1:9094",
+		AuditAddr:        "127.0.0.1:9095",
+		LogLevel:         "info",
+		ShutdownTimeout:  15 * time.Second,
+		RateLimit:        100,
+		AuthFailureLimit: 60,
 
 		AuditCheckpointEvery:    1000,
 		AuditCheckpointInterval: 10 * time.Second,
@@ -173,6 +186,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.GRPCAddr, "grpc-addr", "GRANTFLOW_GRPC_ADDR", "gRPC listen address")
 	str(&c.HTTPAddr, "http-addr", "GRANTFLOW_HTTP_ADDR", "REST listen address")
 	str(&c.MetricsAddr, "metrics-addr", "GRANTFLOW_METRICS_ADDR", "listen address of GET /metrics (Prometheus); empty: none")
+	boolean(&c.MetricsOnHTTP, "metrics-on-http", "GRANTFLOW_METRICS_ON_HTTP", "also serve GET /metrics on the public REST address")
 	str(&c.PostgresURL, "postgres-url", "GRANTFLOW_POSTGRES_URL", "PostgreSQL URL; empty: memory engine")
 	str(&c.RedisURL, "redis-url", "GRANTFLOW_REDIS_URL", "Redis URL; empty: no cache")
 	str(&c.InternalSecret, "internal-secret", "GRANTFLOW_INTERNAL_SECRET", "secret shared by the services to sign internal caller tokens")
@@ -186,7 +200,9 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.TaskAddr, "task-addr", "GRANTFLOW_TASK_ADDR", "task service address")
 	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
-	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error")
+	integer(&c.AuthFailureLimit, "auth-failure-limit", "GRANTFLOW_AUTH_FAILURE_LIMIT", "failed or unauthenticated calls per minute per client address before 429; 0 disables")
+	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error (default: warn on a terminal, info otherwise)")
+	str(&c.LogFormat, "log-format", "GRANTFLOW_LOG_FORMAT", "json or text (default: text on a terminal, json otherwise)")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
 	if v, ok := env("GRANTFLOW_AUDIT_SIGNING_KEY"); ok {
 		c.AuditSigningKey = v // a secret: no flag
@@ -234,13 +250,21 @@ func (c Config) Validate() error {
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		bad = append(bad, errors.New("GRANTFLOW_OIDC_AUDIENCE: required with GRANTFLOW_OIDC_ISSUER"))
 	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		bad = append(bad, fmt.Errorf("GRANTFLOW_LOG_FORMAT=%q: want json or text", c.LogFormat))
+	}
 	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
+	case "", "debug", "info", "warn", "error":
 	default:
 		bad = append(bad, fmt.Errorf("GRANTFLOW_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	if c.RateLimit < 0 {
 		bad = append(bad, errors.New("GRANTFLOW_RATE_LIMIT: must be 0 (off) or positive"))
+	}
+	if c.AuthFailureLimit < 0 {
+		bad = append(bad, errors.New("GRANTFLOW_AUTH_FAILURE_LIMIT: must be 0 (off) or positive"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad = append(bad, errors.New("GRANTFLOW_SHUTDOWN_TIMEOUT: must be positive"))

@@ -62,7 +62,8 @@ func New(o Options) (*grpc.Server, *health.Server, error) {
 //  1. recovery: a panic anywhere below becomes an error instead of killing the process;
 //     it is outermost so that even a panic in logging or auth is caught.
 //  2. logging: one slog record per call with method, code and duration (trace and span ids
-//     come from the context, which the stats handler filled before any interceptor ran).
+//     come from the context, which the stats handler filled before any interceptor ran);
+//     a successful, quick call between services is logged at DEBUG (callLevel).
 //     It sits outside error mapping so that it logs the code the caller really gets.
 //  3. errors: the one place where domain errors become statuses (errs.ToStatus);
 //     internal errors are logged under an id and masked.
@@ -91,7 +92,7 @@ func Interceptors(o Options) ([]grpc.UnaryServerInterceptor, []grpc.StreamServer
 		return errs.ToStatus(ctx, log, fmt.Errorf("panic: %v", p)).Err()
 	})
 	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		log.Log(ctx, slog.Level(lvl), msg, fields...)
+		log.Log(ctx, callLevel(ctx, lvl, msg, fields), msg, fields...)
 	})
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -58,6 +59,12 @@ const secret = "0123456789abcdef0123456789abcdef"
 
 func start(t *testing.T, log *slog.Logger) (*grpc.ClientConn, *auth.Signer) {
 	t.Helper()
+	return startWith(t, log, nil)
+}
+
+// startWith is start with a limiter of failed authentications.
+func startWith(t *testing.T, log *slog.Logger, failures *auth.FailureLimiter) (*grpc.ClientConn, *auth.Signer) {
+	t.Helper()
 	signer, err := auth.NewSigner([]byte(secret), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +81,7 @@ func start(t *testing.T, log *slog.Logger) (*grpc.ClientConn, *auth.Signer) {
 				return auth.Principal{}, errs.Unauthenticated("unknown credential")
 			}),
 			InternalOnly: auth.MethodSet("/" + identityv1.IdentityInternalService_ServiceDesc.ServiceName + "/"),
+			Failures:     failures,
 		},
 	})
 	if err != nil {
@@ -116,6 +124,18 @@ func TestChain(t *testing.T) {
 		ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
 		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
 		wantCode(t, err, codes.Unauthenticated)
+	})
+	t.Run("an internal token for another service is UNAUTHENTICATED", func(t *testing.T) {
+		// Signed with the right secret, but minted for a call to policy.
+		tok, _ := signer.MintFor(auth.Principal{UserID: "admin", Role: identityv1.Role_ADMIN}, "grantflow-policy")
+		ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
+		wantCode(t, err, codes.Unauthenticated)
+		tok, _ = signer.MintFor(auth.Principal{UserID: "admin", Role: identityv1.Role_ADMIN}, "grantflow-identity")
+		ctx = metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+		if _, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"}); err != nil {
+			t.Errorf("a token for identity: %v", err)
+		}
 	})
 	t.Run("good key reaches the handler with its principal", func(t *testing.T) {
 		u, err := c.GetUser(withKey("gf_good"), &identityv1.GetUserRequest{Id: "x"})
@@ -231,4 +251,63 @@ func badFields(err error) []string {
 		}
 	}
 	return out
+}
+
+// TestFailedAuthenticationsAreLimitedPerPeer: on a gRPC port, after its burst of
+// UNAUTHENTICATED answers (bad keys, no credentials, bad internal tokens) a client
+// address gets RESOURCE_EXHAUSTED for every call, a good key included, before its
+// credential is looked at; good calls cost nothing; health stays reachable.
+func TestFailedAuthenticationsAreLimitedPerPeer(t *testing.T) {
+	const burst = 4
+	conn, _ := startWith(t, slog.New(slog.DiscardHandler), auth.NewFailureLimiter(burst).WithRefill(time.Hour))
+	c := identityv1.NewIdentityServiceClient(conn)
+	for range 3 * burst {
+		if _, err := c.GetUser(withKey("gf_good"), &identityv1.GetUserRequest{Id: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := []context.Context{withKey("gf_guess1"), context.Background(), withKey("gf_guess2"),
+		metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, "not-a-token")}
+	for i, ctx := range bad[:burst] {
+		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	for _, ctx := range []context.Context{withKey("gf_guess3"), withKey("gf_good")} {
+		_, err := c.GetUser(ctx, &identityv1.GetUserRequest{Id: "x"})
+		wantCode(t, err, codes.ResourceExhausted)
+	}
+	if _, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Errorf("health: %v", err)
+	}
+}
+
+// TestCallsBetweenServicesLogAtDebug: the "finished call" record of a successful call
+// carrying an internal caller token is DEBUG (one REST call does not log a line per hop);
+// a public call's stays INFO, and an internal call's error stays visible.
+func TestCallsBetweenServicesLogAtDebug(t *testing.T) {
+	var logs bytes.Buffer
+	conn, signer := start(t, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	c := identityv1.NewIdentityServiceClient(conn)
+	tok, _ := signer.Mint(auth.System())
+	internal := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	if _, err := c.GetUser(internal, &identityv1.GetUserRequest{Id: "internal-ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 0 {
+		t.Errorf("a successful internal call logged %d finished-call records at INFO: %s", n, logs.String())
+	}
+	if _, err := c.GetUser(withKey("gf_good"), &identityv1.GetUserRequest{Id: "public-ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 1 {
+		t.Errorf("a public call: %d finished-call records, want 1: %s", n, logs.String())
+	}
+	if _, err := c.GetUser(internal, &identityv1.GetUserRequest{Id: "missing"}); status.Code(err) != codes.NotFound {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"finished call"`); n != 2 {
+		t.Errorf("an internal call's error: %d finished-call records, want 2: %s", n, logs.String())
+	}
 }

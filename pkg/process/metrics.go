@@ -54,6 +54,15 @@ func (p *Process) Meter() metric.MeterProvider { return p.metrics.Provider }
 // Prometheus text format.
 func (p *Process) Metrics() http.Handler { return p.metrics.Handler }
 
+// PublicMetrics is Metrics when GRANTFLOW_METRICS_ON_HTTP asks for GET /metrics on the
+// gateway's public REST address, else nil (the gateway then serves no /metrics).
+func (p *Process) PublicMetrics() http.Handler {
+	if !p.Config.MetricsOnHTTP {
+		return nil
+	}
+	return p.metrics.Handler
+}
+
 // MetricsAddr is the address GET /metrics is served on (GRANTFLOW_METRICS_ADDR as bound,
 // so a :0 port is resolved); "" when the setting is empty.
 func (p *Process) MetricsAddr() string { return p.metricsAddr }

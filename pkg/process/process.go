@@ -27,13 +27,17 @@ import (
 
 // Process is the shared equipment of one OS process.
 type Process struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Signer   *auth.Signer
-	Redis    *redis.Client // nil without GRANTFLOW_REDIS_URL
-	Cleanups *lifecycle.Cleanups
+	Config config.Config
+	Log    *slog.Logger
+	Signer *auth.Signer
+	// AuthFailures limits failed and unauthenticated calls per client address, on every
+	// gRPC server of the process and at its gateway (GRANTFLOW_AUTH_FAILURE_LIMIT); nil: off.
+	AuthFailures *auth.FailureLimiter
+	Redis        *redis.Client // nil without GRANTFLOW_REDIS_URL
+	Cleanups     *lifecycle.Cleanups
 
 	exporter    sdktrace.SpanExporter
+	logs        *telemetry.HeldWriter
 	extra       []sdktrace.TracerProviderOption
 	mu          sync.Mutex
 	tps         map[string]*sdktrace.TracerProvider
@@ -43,7 +47,7 @@ type Process struct {
 
 // Options tune New.
 type Options struct {
-	// LogWriter receives the JSON logs (default stderr).
+	// LogWriter receives the logs (default stderr): JSON, or short text on a terminal.
 	LogWriter io.Writer
 	// AllowRandomSecret lets a process without GRANTFLOW_INTERNAL_SECRET make one up. Only
 	// the all-in-one process may: in the distributed mode every process must share it.
@@ -58,7 +62,8 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 	if w == nil {
 		w = os.Stderr
 	}
-	p := &Process{Config: cfg, Log: telemetry.NewLogger(w, name, cfg.LogLevel), Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
+	held := &telemetry.HeldWriter{W: w}
+	p := &Process{Config: cfg, Log: telemetry.NewLoggerFormat(held, name, cfg.LogLevel, cfg.LogFormat), logs: held, Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
 	secret := []byte(cfg.InternalSecret)
 	if len(secret) == 0 {
 		if !o.AllowRandomSecret {
@@ -72,6 +77,7 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 	if p.Signer, err = auth.NewSigner(secret, name); err != nil {
 		return nil, err
 	}
+	p.AuthFailures = auth.NewFailureLimiter(cfg.AuthFailureLimit)
 	if p.exporter, err = telemetry.Exporter(ctx); err != nil {
 		return nil, err
 	}
@@ -110,18 +116,27 @@ func (p *Process) otelOptions(service string) []otelgrpc.Option {
 	}
 }
 
+// HoldLogs keeps the process's log lines back until release is called, so that something
+// printed for a person (the demo organization) is never cut by them.
+func (p *Process) HoldLogs() (release func()) { return p.logs.Hold() }
+
 // Cache returns a Redis cache with prefix for service (a nil-client cache without Redis).
 func (p *Process) Cache(prefix string) *rediscache.Cache {
 	if p.Redis == nil {
 		return rediscache.New(nil, prefix, p.Log)
 	}
-	return rediscache.New(p.Redis, prefix, p.Log)
+	// Entries carry a MAC under the internal secret: writing Redis is not enough to plant
+	// a principal (an Admin's) or replay an invalidated one.
+	return rediscache.New(p.Redis, prefix, p.Log).WithMAC(p.Signer.DeriveKey("rediscache"))
 }
 
 // Server returns a gRPC server whose spans belong to service.
 func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Server, *health.Server, error) {
 	if authOpts.Signer == nil {
 		authOpts.Signer = p.Signer
+	}
+	if authOpts.Failures == nil {
+		authOpts.Failures = p.AuthFailures
 	}
 	return grpcserver.New(grpcserver.Options{
 		Logger:       p.Log.With("component", service),

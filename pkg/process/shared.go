@@ -33,6 +33,9 @@ func (p *Process) SharedServer(authOpts auth.ServerOptions) (*grpc.Server, *heal
 	if authOpts.Signer == nil {
 		authOpts.Signer = p.Signer
 	}
+	if authOpts.Failures == nil {
+		authOpts.Failures = p.AuthFailures
+	}
 	return grpcserver.New(grpcserver.Options{
 		Logger:       p.Log,
 		Auth:         authOpts,

@@ -2,8 +2,12 @@ package rediscache
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -42,6 +46,61 @@ type Cache struct {
 	// is served after it.
 	missed     atomic.Bool
 	namespaces sync.Map
+	// macKey, when set, authenticates every entry: whoever can write Redis but does not
+	// hold the key cannot plant or move an entry (an Admin's principal under their own
+	// credential, an entry from before an invalidation, one past its expiry).
+	macKey []byte
+}
+
+// WithMAC makes c sign every entry it stores with HMAC-SHA256 under key, over the
+// namespace, key, generation, expiry and value, and treat an entry whose MAC does not
+// verify as a miss. Every process of a deployment caching into the same prefix must use
+// the same key (pkg/process derives it from the internal secret).
+func (c *Cache) WithMAC(key []byte) *Cache {
+	c.macKey = slices.Clone(key)
+	return c
+}
+
+// macSize is the MAC's length; an entry is MAC, then the expiry (8 bytes of Unix
+// seconds, big-endian), then the value.
+const macSize = sha256.Size
+
+func (c *Cache) mac(ns, key string, gen int64, rest []byte) []byte {
+	m := hmac.New(sha256.New, c.macKey)
+	for _, part := range []string{c.prefix, ns, key, strconv.FormatInt(gen, 10)} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	m.Write(rest)
+	return m.Sum(nil)
+}
+
+// seal returns what is stored for val.
+func (c *Cache) seal(ns, key string, gen int64, val []byte, ttl time.Duration) []byte {
+	if c.macKey == nil {
+		return val
+	}
+	rest := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Add(ttl).Unix()+1))
+	rest = append(rest, val...)
+	return append(c.mac(ns, key, gen, rest), rest...)
+}
+
+// open returns the value of a stored entry, or false when it is forged, moved or expired.
+func (c *Cache) open(ns, key string, gen int64, raw []byte) ([]byte, bool) {
+	if c.macKey == nil {
+		return raw, true
+	}
+	if len(raw) < macSize+8 {
+		return nil, false
+	}
+	sum, rest := raw[:macSize], raw[macSize:]
+	if !hmac.Equal(sum, c.mac(ns, key, gen, rest)) {
+		return nil, false
+	}
+	if int64(binary.BigEndian.Uint64(rest[:8])) < time.Now().Unix() {
+		return nil, false
+	}
+	return rest[8:], true
 }
 
 // New returns a cache whose keys start with prefix (for example "gf:identity:").
@@ -77,7 +136,10 @@ func (c *Cache) Lookup(ctx context.Context, ns, key string) (val []byte, gen int
 	}
 	gen, _ = strconv.ParseInt(toString(res[0]), 10, 64)
 	if s, ok := res[1].(string); ok {
-		return []byte(s), gen, true
+		if v, ok := c.open(ns, key, gen, []byte(s)); ok {
+			return v, gen, true
+		}
+		c.log.WarnContext(ctx, "redis cache: an entry failed its MAC check (forged, moved or expired); ignored", "namespace", ns)
 	}
 	return nil, gen, false
 }
@@ -89,7 +151,7 @@ func (c *Cache) Store(ctx context.Context, ns, key string, gen int64, val []byte
 		return
 	}
 	k := c.prefix + ns + ":" + strconv.FormatInt(gen, 10) + ":" + key
-	if err := c.rdb.Set(ctx, k, val, ttl).Err(); err != nil {
+	if err := c.rdb.Set(ctx, k, c.seal(ns, key, gen, val, ttl), ttl).Err(); err != nil {
 		c.failed(ctx, err)
 	}
 }

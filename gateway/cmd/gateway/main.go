@@ -73,8 +73,9 @@ func run(args []string) error {
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		MeterProvider:  p.Meter(),
-		Metrics:        p.Metrics(),
+		Metrics:        p.PublicMetrics(),
 		Limiter:        lim,
+		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {
 		return err

@@ -137,14 +137,14 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 			s.log.InfoContext(ctx, "oidc token refused", "error", err.Error())
 			return auth.Principal{}, bad
 		}
-		if c.Email == "" || !c.EmailVerified {
-			return auth.Principal{}, bad
-		}
-		u, err := s.store.GetUserByEmail(ctx, c.Email)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		u, err := s.oidcUser(ctx, c)
+		if err != nil {
+			if errs.KindOf(err) == errs.KindUnauthenticated || errors.Is(err, store.ErrNotFound) {
+				return auth.Principal{}, bad
+			}
 			return auth.Principal{}, err // the store failed: not a verdict on the credential
 		}
-		if err != nil || u.Status != domain.UserActive {
+		if u.Status != domain.UserActive {
 			return auth.Principal{}, bad
 		}
 		return auth.Principal{UserID: u.ID, Role: roleProto(u.Role), CredentialKind: identityv1.CredentialKind_OIDC_TOKEN, CredentialID: c.Issuer + "|" + c.Subject}, nil
@@ -169,12 +169,20 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 // BootstrapAdminID is the id of the admin created from GRANTFLOW_BOOTSTRAP_ADMIN_KEY.
 const BootstrapAdminID = "bootstrap-admin"
 
+// bootstrapKeyName is the display name of the key made from GRANTFLOW_BOOTSTRAP_ADMIN_KEY.
+const bootstrapKeyName = "GRANTFLOW_BOOTSTRAP_ADMIN_KEY"
+
 // Bootstrap makes sure an Admin holding key exists (GRANTFLOW_BOOTSTRAP_ADMIN_KEY). It is
-// idempotent: a restart with the same key changes nothing; a new key is added beside.
+// idempotent: a restart with the same key changes nothing. A new key revokes the previous
+// one (an operator rotates the break-glass credential by changing the setting); a key that
+// was revoked is refused, so an old key cannot come back.
 func (s *Service) Bootstrap(ctx context.Context, key string) error {
 	ctx = auth.WithPrincipal(ctx, auth.System())
 	hash := HashKey(key)
-	if _, err := s.store.GetAPIKeyByHash(ctx, hash); err == nil {
+	if k, err := s.store.GetAPIKeyByHash(ctx, hash); err == nil {
+		if k.Revoked() {
+			return errors.New("GRANTFLOW_BOOTSTRAP_ADMIN_KEY was revoked (a newer bootstrap key replaced it, or an Admin revoked it): set a new key")
+		}
 		return nil
 	}
 	now := s.now()
@@ -201,8 +209,24 @@ func (s *Service) Bootstrap(ctx context.Context, key string) error {
 		} else if err != nil {
 			return err
 		}
+		prev, err := tx.ListAPIKeys(ctx, BootstrapAdminID)
+		if err != nil {
+			return err
+		}
+		for _, old := range prev {
+			if old.DisplayName != bootstrapKeyName || old.Revoked() {
+				continue
+			}
+			old.RevokeTime = now
+			if err := tx.RevokeAPIKey(ctx, old.ID, old); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, "apikey.revoked", "users/"+BootstrapAdminID+"/apiKeys/"+old.ID, &eventsv1.ApiKeyChanged{KeyId: old.ID, UserId: BootstrapAdminID}); err != nil {
+				return err
+			}
+		}
 		id, _ := NewKey()
-		k := domain.APIKey{ID: id, UserID: BootstrapAdminID, DisplayName: "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", Hash: hash, CreateTime: now}
+		k := domain.APIKey{ID: id, UserID: BootstrapAdminID, DisplayName: bootstrapKeyName, Hash: hash, CreateTime: now}
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}

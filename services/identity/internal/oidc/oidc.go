@@ -2,7 +2,9 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 
@@ -30,13 +32,15 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (app.TokenClaims, err
 		return app.TokenClaims{}, err
 	}
 	var c struct {
-		Email         string `json:"email"`
-		EmailVerified *bool  `json:"email_verified"`
+		Email         string          `json:"email"`
+		EmailVerified json.RawMessage `json:"email_verified"`
 	}
 	if err := tok.Claims(&c); err != nil {
 		return app.TokenClaims{}, err
 	}
-	// An issuer that does not send email_verified vouches for the email by issuing it.
-	verified := c.EmailVerified == nil || *c.EmailVerified
+	// Only an issuer that says so vouches for the email: a missing claim is not verified.
+	// Some issuers send the boolean as a string.
+	ev := strings.TrimSpace(string(c.EmailVerified))
+	verified := ev == "true" || ev == `"true"`
 	return app.TokenClaims{Issuer: tok.Issuer, Subject: tok.Subject, Email: c.Email, EmailVerified: verified}, nil
 }

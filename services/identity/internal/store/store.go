@@ -88,6 +88,8 @@ type Reader interface {
 	// AppliedRequest returns the result recorded for an effect already applied for
 	// requestID ("" and ErrNotFound if none).
 	AppliedRequest(ctx context.Context, requestID string) (string, error)
+
+	OIDCReader
 }
 
 // AccessPage pages accesses, ordered by (user id, app id).
@@ -126,6 +128,8 @@ type Tx interface {
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+
+	OIDCWriter
 }
 
 // Store is the identity service's storage.

@@ -71,7 +71,7 @@ func orEmpty(s []string) []string {
 // emit appends one event for audit in tx, naming the policy and version it is about.
 func (s *Service) emit(ctx context.Context, tx store.Tx, action, policyID string, version int64, payload proto.Message) error {
 	subject := "policies/" + policyID
-	if action != ActionPolicyCreated {
+	if action != ActionPolicyCreated && action != ActionPolicyRetired {
 		subject = "policies/" + versionName(policyID, version)
 	}
 	ev := events.New(ctx, ServiceName, action, subject, s.now(), "")

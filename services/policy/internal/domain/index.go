@@ -163,7 +163,34 @@ type Match struct {
 // default), else GLOBAL (the administrators' global policy), else SYSTEM_DEFAULT. An
 // empty appID or permission skips the levels that need it. ok is false only when not even
 // a system default is active for rt.
+//
+// Changing into a permission is never governed more loosely than being granted it: for
+// CHANGE_PERMISSION into a permission that a GRANT_ACCESS policy of the app covers
+// specifically, that policy governs unless a CHANGE_PERMISSION policy of the same
+// (permission) level does.
 func (ix *Index) Resolve(rt RequestType, appID, permission string) (m Match, ok bool) {
+	m, ok = ix.resolve(rt, appID, permission)
+	if rt != ChangePermission || appID == "" || permission == "" || (ok && m.Level == LevelPermission) {
+		return m, ok
+	}
+	e := ix.apps[appKey{GrantAccess, appID}]
+	if e == nil {
+		return m, ok
+	}
+	a := e.perms[permission]
+	if a == nil {
+		return m, ok
+	}
+	r := fmt.Sprintf("permission-specific %s policy %q of app %s covers permission %q, and changing into a permission is never governed more loosely than being granted it",
+		GrantAccess, a.Policy.Name, appID, permission)
+	if ok {
+		r += fmt.Sprintf(" (the %s policy that would resolve, %q, is only %s-level)", ChangePermission, m.Active.Policy.Name, m.Level)
+	}
+	return Match{Active: a, Level: LevelPermission, Reason: r}, true
+}
+
+// resolve is resolution within rt's own policies.
+func (ix *Index) resolve(rt RequestType, appID, permission string) (m Match, ok bool) {
 	var why string
 	if appID != "" {
 		if e := ix.apps[appKey{rt, appID}]; e != nil {

@@ -20,8 +20,11 @@ func TestIndexResolvesTheMostSpecificLevel(t *testing.T) {
 		active("figma-admin", GrantAccess, LevelPermission, Scope{AppID: "figma", Permissions: []string{"admin", "owner"}}, 3),
 		active("slack-admin", GrantAccess, LevelPermission, Scope{AppID: "slack", Permissions: []string{"admin"}}, 1),
 		active("sys-remove", RemoveAccess, LevelSystemDefault, Scope{}, 1),
+		active("sys-change", ChangePermission, LevelSystemDefault, Scope{}, 1),
+		active("change-figma", ChangePermission, LevelApp, Scope{AppID: "figma"}, 1),
+		active("change-slack-admin", ChangePermission, LevelPermission, Scope{AppID: "slack", Permissions: []string{"admin"}}, 1),
 	})
-	if ix.Len() != 6 {
+	if ix.Len() != 9 {
 		t.Fatalf("Len = %d", ix.Len())
 	}
 	cases := []struct {
@@ -40,6 +43,11 @@ func TestIndexResolvesTheMostSpecificLevel(t *testing.T) {
 		{GrantAccess, "jira", "admin", "glob", LevelGlobal, []string{"jira has no GRANT_ACCESS policy"}},
 		{GrantAccess, "", "", "glob", LevelGlobal, nil},
 		{RemoveAccess, "figma", "admin", "sys-remove", LevelSystemDefault, []string{"no global policy"}},
+		// Changing into a permission is never governed more loosely than being granted it.
+		{ChangePermission, "figma", "admin", "figma-admin", LevelPermission, []string{"GRANT_ACCESS policy \"policy figma-admin\"", "never governed more loosely", "\"policy change-figma\", is only APP-level"}},
+		{ChangePermission, "slack", "admin", "change-slack-admin", LevelPermission, []string{"\"policy change-slack-admin\""}},
+		{ChangePermission, "figma", "viewer", "change-figma", LevelApp, nil},
+		{ChangePermission, "jira", "admin", "sys-change", LevelSystemDefault, nil},
 	}
 	for _, tc := range cases {
 		m, ok := ix.Resolve(tc.rt, tc.app, tc.perm)

@@ -49,8 +49,19 @@ func fuzzPolicies(raw []byte) []Active {
 }
 
 // resolveByScan is resolution restated as a scan over every policy: the most specific
-// level whose scope covers the request wins.
+// level whose scope covers the request wins; for CHANGE_PERMISSION into P, a
+// GRANT_ACCESS policy of the app covering P wins over anything less specific.
 func resolveByScan(all []Active, rt RequestType, appID, permission string) (string, Level) {
+	id, level := resolveByScanOf(all, rt, appID, permission)
+	if rt == ChangePermission && level != LevelPermission {
+		if gid, glevel := resolveByScanOf(all, GrantAccess, appID, permission); glevel == LevelPermission {
+			return gid, glevel
+		}
+	}
+	return id, level
+}
+
+func resolveByScanOf(all []Active, rt RequestType, appID, permission string) (string, Level) {
 	for _, level := range []Level{LevelPermission, LevelApp, LevelGlobal, LevelSystemDefault} {
 		for _, a := range all {
 			p := a.Policy

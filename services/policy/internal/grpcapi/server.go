@@ -114,3 +114,11 @@ func (h *Server) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyReq
 		Reason:     m.Reason,
 	}, nil
 }
+
+func (h *Server) RetirePolicy(ctx context.Context, r *policyv1.RetirePolicyRequest) (*policyv1.Policy, error) {
+	p, err := h.App.RetirePolicy(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return policyPB(p), nil
+}

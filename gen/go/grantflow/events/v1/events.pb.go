@@ -405,8 +405,11 @@ type UserChanged struct {
 	ExternalId string `protobuf:"bytes,10,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	// user.updated with a new manager: the manager before.
 	PreviousManagerId string `protobuf:"bytes,11,opt,name=previous_manager_id,json=previousManagerId,proto3" json:"previous_manager_id,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// user.oidc.bound: the OpenID Connect issuer and subject now bound to the user.
+	OidcIssuer    string `protobuf:"bytes,12,opt,name=oidc_issuer,json=oidcIssuer,proto3" json:"oidc_issuer,omitempty"`
+	OidcSubject   string `protobuf:"bytes,13,opt,name=oidc_subject,json=oidcSubject,proto3" json:"oidc_subject,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UserChanged) Reset() {
@@ -512,6 +515,20 @@ func (x *UserChanged) GetExternalId() string {
 func (x *UserChanged) GetPreviousManagerId() string {
 	if x != nil {
 		return x.PreviousManagerId
+	}
+	return ""
+}
+
+func (x *UserChanged) GetOidcIssuer() string {
+	if x != nil {
+		return x.OidcIssuer
+	}
+	return ""
+}
+
+func (x *UserChanged) GetOidcSubject() string {
+	if x != nil {
+		return x.OidcSubject
 	}
 	return ""
 }
@@ -980,14 +997,16 @@ func (x *PolicyScope) GetPermissions() []string {
 
 // PolicyChanged: the policy after the change.
 type PolicyChanged struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PolicyId      string                 `protobuf:"bytes,1,opt,name=policy_id,json=policyId,proto3" json:"policy_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	RequestType   string                 `protobuf:"bytes,3,opt,name=request_type,json=requestType,proto3" json:"request_type,omitempty"`
-	Level         string                 `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
-	Scope         *PolicyScope           `protobuf:"bytes,5,opt,name=scope,proto3" json:"scope,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	PolicyId    string                 `protobuf:"bytes,1,opt,name=policy_id,json=policyId,proto3" json:"policy_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	RequestType string                 `protobuf:"bytes,3,opt,name=request_type,json=requestType,proto3" json:"request_type,omitempty"`
+	Level       string                 `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	Scope       *PolicyScope           `protobuf:"bytes,5,opt,name=scope,proto3" json:"scope,omitempty"`
+	// policy.retired: the version that was active and is now retired.
+	RetiredVersion int64 `protobuf:"varint,6,opt,name=retired_version,json=retiredVersion,proto3" json:"retired_version,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PolicyChanged) Reset() {
@@ -1053,6 +1072,13 @@ func (x *PolicyChanged) GetScope() *PolicyScope {
 		return x.Scope
 	}
 	return nil
+}
+
+func (x *PolicyChanged) GetRetiredVersion() int64 {
+	if x != nil {
+		return x.RetiredVersion
+	}
+	return 0
 }
 
 // PolicyVersionChanged: the version after the change.
@@ -1774,7 +1800,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x0frequest_changed\x18\x17 \x01(\v2#.grantflow.events.v1.RequestChangedH\x00R\x0erequestChanged\x12E\n" +
 	"\ftask_changed\x18\x18 \x01(\v2 .grantflow.events.v1.TaskChangedH\x00R\vtaskChanged\x12E\n" +
 	"\frequest_work\x18\x19 \x01(\v2 .grantflow.events.v1.RequestWorkH\x00R\vrequestWorkB\t\n" +
-	"\apayload\"\xed\x02\n" +
+	"\apayload\"\xb1\x03\n" +
 	"\vUserChanged\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
@@ -1789,7 +1815,10 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\vexternal_id\x18\n" +
 	" \x01(\tR\n" +
 	"externalId\x12.\n" +
-	"\x13previous_manager_id\x18\v \x01(\tR\x11previousManagerId\"\xaf\x01\n" +
+	"\x13previous_manager_id\x18\v \x01(\tR\x11previousManagerId\x12\x1f\n" +
+	"\voidc_issuer\x18\f \x01(\tR\n" +
+	"oidcIssuer\x12!\n" +
+	"\foidc_subject\x18\r \x01(\tR\voidcSubject\"\xaf\x01\n" +
 	"\rAccessChanged\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x1e\n" +
@@ -1829,13 +1858,14 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"F\n" +
 	"\vPolicyScope\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12 \n" +
-	"\vpermissions\x18\x02 \x03(\tR\vpermissions\"\xb1\x01\n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\"\xda\x01\n" +
 	"\rPolicyChanged\x12\x1b\n" +
 	"\tpolicy_id\x18\x01 \x01(\tR\bpolicyId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
 	"\frequest_type\x18\x03 \x01(\tR\vrequestType\x12\x14\n" +
 	"\x05level\x18\x04 \x01(\tR\x05level\x126\n" +
-	"\x05scope\x18\x05 \x01(\v2 .grantflow.events.v1.PolicyScopeR\x05scope\"\xea\x01\n" +
+	"\x05scope\x18\x05 \x01(\v2 .grantflow.events.v1.PolicyScopeR\x05scope\x12'\n" +
+	"\x0fretired_version\x18\x06 \x01(\x03R\x0eretiredVersion\"\xea\x01\n" +
 	"\x14PolicyVersionChanged\x12\x1b\n" +
 	"\tpolicy_id\x18\x01 \x01(\tR\bpolicyId\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x14\n" +

@@ -1041,6 +1041,50 @@ func (x *ActivatePolicyVersionRequest) GetVersion() int64 {
 	return 0
 }
 
+type RetirePolicyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetirePolicyRequest) Reset() {
+	*x = RetirePolicyRequest{}
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetirePolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetirePolicyRequest) ProtoMessage() {}
+
+func (x *RetirePolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetirePolicyRequest.ProtoReflect.Descriptor instead.
+func (*RetirePolicyRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_policy_v1_policy_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RetirePolicyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type ResolvePolicyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RequestType   v1.RequestType         `protobuf:"varint,1,opt,name=request_type,json=requestType,proto3,enum=grantflow.type.v1.RequestType" json:"request_type,omitempty"`
@@ -1052,7 +1096,7 @@ type ResolvePolicyRequest struct {
 
 func (x *ResolvePolicyRequest) Reset() {
 	*x = ResolvePolicyRequest{}
-	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[14]
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1108,7 @@ func (x *ResolvePolicyRequest) String() string {
 func (*ResolvePolicyRequest) ProtoMessage() {}
 
 func (x *ResolvePolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[14]
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1121,7 @@ func (x *ResolvePolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolvePolicyRequest.ProtoReflect.Descriptor instead.
 func (*ResolvePolicyRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_policy_v1_policy_proto_rawDescGZIP(), []int{14}
+	return file_grantflow_policy_v1_policy_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResolvePolicyRequest) GetRequestType() v1.RequestType {
@@ -1116,7 +1160,7 @@ type ResolvePolicyResponse struct {
 
 func (x *ResolvePolicyResponse) Reset() {
 	*x = ResolvePolicyResponse{}
-	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[15]
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1172,7 @@ func (x *ResolvePolicyResponse) String() string {
 func (*ResolvePolicyResponse) ProtoMessage() {}
 
 func (x *ResolvePolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[15]
+	mi := &file_grantflow_policy_v1_policy_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1185,7 @@ func (x *ResolvePolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolvePolicyResponse.ProtoReflect.Descriptor instead.
 func (*ResolvePolicyResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_policy_v1_policy_proto_rawDescGZIP(), []int{15}
+	return file_grantflow_policy_v1_policy_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ResolvePolicyResponse) GetPolicyId() string {
@@ -1273,7 +1317,9 @@ const file_grantflow_policy_v1_policy_proto_rawDesc = "" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"i\n" +
 	"\x1cActivatePolicyVersionRequest\x12&\n" +
 	"\tpolicy_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bpolicyId\x12!\n" +
-	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"\xae\x01\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"0\n" +
+	"\x13RetirePolicyRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xae\x01\n" +
 	"\x14ResolvePolicyRequest\x12M\n" +
 	"\frequest_type\x18\x01 \x01(\x0e2\x1e.grantflow.type.v1.RequestTypeB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\vrequestType\x12\x1e\n" +
@@ -1296,7 +1342,7 @@ const file_grantflow_policy_v1_policy_proto_rawDesc = "" +
 	"\x06GLOBAL\x10\x02\x12\a\n" +
 	"\x03APP\x10\x03\x12\x0e\n" +
 	"\n" +
-	"PERMISSION\x10\x042\xc6\v\n" +
+	"PERMISSION\x10\x042\xc2\f\n" +
 	"\rPolicyService\x12n\n" +
 	"\fCreatePolicy\x12(.grantflow.policy.v1.CreatePolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/policies\x12m\n" +
 	"\tGetPolicy\x12%.grantflow.policy.v1.GetPolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policies/{id}\x90\x02\x01\x12|\n" +
@@ -1307,7 +1353,8 @@ const file_grantflow_policy_v1_policy_proto_rawDesc = "" +
 	"\x13UpdatePolicyVersion\x12/.grantflow.policy.v1.UpdatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"6\x82\xd3\xe4\x93\x020:\x01*2+/v1/policies/{policy_id}/versions/{version}\x12\x93\x01\n" +
 	"\x13DeletePolicyVersion\x12/.grantflow.policy.v1.DeletePolicyVersionRequest\x1a\x16.google.protobuf.Empty\"3\x82\xd3\xe4\x93\x02-*+/v1/policies/{policy_id}/versions/{version}\x12\xaf\x01\n" +
 	"\x15ActivatePolicyVersion\x121.grantflow.policy.v1.ActivatePolicyVersionRequest\x1a\".grantflow.policy.v1.PolicyVersion\"?\x82\xd3\xe4\x93\x029:\x01*\"4/v1/policies/{policy_id}/versions/{version}:activate\x12\x8a\x01\n" +
-	"\rResolvePolicy\x12).grantflow.policy.v1.ResolvePolicyRequest\x1a*.grantflow.policy.v1.ResolvePolicyResponse\"\"\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/policies:resolve\x90\x02\x01B\xd8\x01\n" +
+	"\rResolvePolicy\x12).grantflow.policy.v1.ResolvePolicyRequest\x1a*.grantflow.policy.v1.ResolvePolicyResponse\"\"\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/policies:resolve\x90\x02\x01\x12z\n" +
+	"\fRetirePolicy\x12(.grantflow.policy.v1.RetirePolicyRequest\x1a\x1b.grantflow.policy.v1.Policy\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/policies/{id}:retireB\xd8\x01\n" +
 	"\x17com.grantflow.policy.v1B\vPolicyProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/policy/v1;policyv1\xa2\x02\x03GPX\xaa\x02\x13Grantflow.Policy.V1\xca\x02\x13Grantflow\\Policy\\V1\xe2\x02\x1fGrantflow\\Policy\\V1\\GPBMetadata\xea\x02\x15Grantflow::Policy::V1b\x06proto3"
 
 var (
@@ -1323,7 +1370,7 @@ func file_grantflow_policy_v1_policy_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_policy_v1_policy_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_grantflow_policy_v1_policy_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_grantflow_policy_v1_policy_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_grantflow_policy_v1_policy_proto_goTypes = []any{
 	(Level)(0),                           // 0: grantflow.policy.v1.Level
 	(PolicyVersion_State)(0),             // 1: grantflow.policy.v1.PolicyVersion.State
@@ -1341,36 +1388,37 @@ var file_grantflow_policy_v1_policy_proto_goTypes = []any{
 	(*UpdatePolicyVersionRequest)(nil),   // 13: grantflow.policy.v1.UpdatePolicyVersionRequest
 	(*DeletePolicyVersionRequest)(nil),   // 14: grantflow.policy.v1.DeletePolicyVersionRequest
 	(*ActivatePolicyVersionRequest)(nil), // 15: grantflow.policy.v1.ActivatePolicyVersionRequest
-	(*ResolvePolicyRequest)(nil),         // 16: grantflow.policy.v1.ResolvePolicyRequest
-	(*ResolvePolicyResponse)(nil),        // 17: grantflow.policy.v1.ResolvePolicyResponse
-	(v1.RequestType)(0),                  // 18: grantflow.type.v1.RequestType
-	(*timestamppb.Timestamp)(nil),        // 19: google.protobuf.Timestamp
-	(*v1.Workflow)(nil),                  // 20: grantflow.type.v1.Workflow
-	(*emptypb.Empty)(nil),                // 21: google.protobuf.Empty
+	(*RetirePolicyRequest)(nil),          // 16: grantflow.policy.v1.RetirePolicyRequest
+	(*ResolvePolicyRequest)(nil),         // 17: grantflow.policy.v1.ResolvePolicyRequest
+	(*ResolvePolicyResponse)(nil),        // 18: grantflow.policy.v1.ResolvePolicyResponse
+	(v1.RequestType)(0),                  // 19: grantflow.type.v1.RequestType
+	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
+	(*v1.Workflow)(nil),                  // 21: grantflow.type.v1.Workflow
+	(*emptypb.Empty)(nil),                // 22: google.protobuf.Empty
 }
 var file_grantflow_policy_v1_policy_proto_depIdxs = []int32{
-	18, // 0: grantflow.policy.v1.Policy.request_type:type_name -> grantflow.type.v1.RequestType
+	19, // 0: grantflow.policy.v1.Policy.request_type:type_name -> grantflow.type.v1.RequestType
 	2,  // 1: grantflow.policy.v1.Policy.scope:type_name -> grantflow.policy.v1.Scope
 	0,  // 2: grantflow.policy.v1.Policy.level:type_name -> grantflow.policy.v1.Level
-	19, // 3: grantflow.policy.v1.Policy.create_time:type_name -> google.protobuf.Timestamp
-	19, // 4: grantflow.policy.v1.Policy.update_time:type_name -> google.protobuf.Timestamp
+	20, // 3: grantflow.policy.v1.Policy.create_time:type_name -> google.protobuf.Timestamp
+	20, // 4: grantflow.policy.v1.Policy.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: grantflow.policy.v1.PolicyVersion.state:type_name -> grantflow.policy.v1.PolicyVersion.State
-	20, // 6: grantflow.policy.v1.PolicyVersion.workflow:type_name -> grantflow.type.v1.Workflow
-	19, // 7: grantflow.policy.v1.PolicyVersion.create_time:type_name -> google.protobuf.Timestamp
-	19, // 8: grantflow.policy.v1.PolicyVersion.update_time:type_name -> google.protobuf.Timestamp
-	19, // 9: grantflow.policy.v1.PolicyVersion.activate_time:type_name -> google.protobuf.Timestamp
-	19, // 10: grantflow.policy.v1.PolicyVersion.retire_time:type_name -> google.protobuf.Timestamp
-	18, // 11: grantflow.policy.v1.CreatePolicyRequest.request_type:type_name -> grantflow.type.v1.RequestType
+	21, // 6: grantflow.policy.v1.PolicyVersion.workflow:type_name -> grantflow.type.v1.Workflow
+	20, // 7: grantflow.policy.v1.PolicyVersion.create_time:type_name -> google.protobuf.Timestamp
+	20, // 8: grantflow.policy.v1.PolicyVersion.update_time:type_name -> google.protobuf.Timestamp
+	20, // 9: grantflow.policy.v1.PolicyVersion.activate_time:type_name -> google.protobuf.Timestamp
+	20, // 10: grantflow.policy.v1.PolicyVersion.retire_time:type_name -> google.protobuf.Timestamp
+	19, // 11: grantflow.policy.v1.CreatePolicyRequest.request_type:type_name -> grantflow.type.v1.RequestType
 	2,  // 12: grantflow.policy.v1.CreatePolicyRequest.scope:type_name -> grantflow.policy.v1.Scope
-	20, // 13: grantflow.policy.v1.CreatePolicyRequest.workflow:type_name -> grantflow.type.v1.Workflow
-	18, // 14: grantflow.policy.v1.ListPoliciesRequest.request_type:type_name -> grantflow.type.v1.RequestType
+	21, // 13: grantflow.policy.v1.CreatePolicyRequest.workflow:type_name -> grantflow.type.v1.Workflow
+	19, // 14: grantflow.policy.v1.ListPoliciesRequest.request_type:type_name -> grantflow.type.v1.RequestType
 	3,  // 15: grantflow.policy.v1.ListPoliciesResponse.policies:type_name -> grantflow.policy.v1.Policy
-	20, // 16: grantflow.policy.v1.CreatePolicyVersionRequest.workflow:type_name -> grantflow.type.v1.Workflow
+	21, // 16: grantflow.policy.v1.CreatePolicyVersionRequest.workflow:type_name -> grantflow.type.v1.Workflow
 	4,  // 17: grantflow.policy.v1.ListPolicyVersionsResponse.versions:type_name -> grantflow.policy.v1.PolicyVersion
-	20, // 18: grantflow.policy.v1.UpdatePolicyVersionRequest.workflow:type_name -> grantflow.type.v1.Workflow
-	18, // 19: grantflow.policy.v1.ResolvePolicyRequest.request_type:type_name -> grantflow.type.v1.RequestType
+	21, // 18: grantflow.policy.v1.UpdatePolicyVersionRequest.workflow:type_name -> grantflow.type.v1.Workflow
+	19, // 19: grantflow.policy.v1.ResolvePolicyRequest.request_type:type_name -> grantflow.type.v1.RequestType
 	0,  // 20: grantflow.policy.v1.ResolvePolicyResponse.level:type_name -> grantflow.policy.v1.Level
-	20, // 21: grantflow.policy.v1.ResolvePolicyResponse.workflow:type_name -> grantflow.type.v1.Workflow
+	21, // 21: grantflow.policy.v1.ResolvePolicyResponse.workflow:type_name -> grantflow.type.v1.Workflow
 	5,  // 22: grantflow.policy.v1.PolicyService.CreatePolicy:input_type -> grantflow.policy.v1.CreatePolicyRequest
 	6,  // 23: grantflow.policy.v1.PolicyService.GetPolicy:input_type -> grantflow.policy.v1.GetPolicyRequest
 	7,  // 24: grantflow.policy.v1.PolicyService.ListPolicies:input_type -> grantflow.policy.v1.ListPoliciesRequest
@@ -1380,19 +1428,21 @@ var file_grantflow_policy_v1_policy_proto_depIdxs = []int32{
 	13, // 28: grantflow.policy.v1.PolicyService.UpdatePolicyVersion:input_type -> grantflow.policy.v1.UpdatePolicyVersionRequest
 	14, // 29: grantflow.policy.v1.PolicyService.DeletePolicyVersion:input_type -> grantflow.policy.v1.DeletePolicyVersionRequest
 	15, // 30: grantflow.policy.v1.PolicyService.ActivatePolicyVersion:input_type -> grantflow.policy.v1.ActivatePolicyVersionRequest
-	16, // 31: grantflow.policy.v1.PolicyService.ResolvePolicy:input_type -> grantflow.policy.v1.ResolvePolicyRequest
-	3,  // 32: grantflow.policy.v1.PolicyService.CreatePolicy:output_type -> grantflow.policy.v1.Policy
-	3,  // 33: grantflow.policy.v1.PolicyService.GetPolicy:output_type -> grantflow.policy.v1.Policy
-	8,  // 34: grantflow.policy.v1.PolicyService.ListPolicies:output_type -> grantflow.policy.v1.ListPoliciesResponse
-	4,  // 35: grantflow.policy.v1.PolicyService.CreatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
-	11, // 36: grantflow.policy.v1.PolicyService.ListPolicyVersions:output_type -> grantflow.policy.v1.ListPolicyVersionsResponse
-	4,  // 37: grantflow.policy.v1.PolicyService.GetPolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
-	4,  // 38: grantflow.policy.v1.PolicyService.UpdatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
-	21, // 39: grantflow.policy.v1.PolicyService.DeletePolicyVersion:output_type -> google.protobuf.Empty
-	4,  // 40: grantflow.policy.v1.PolicyService.ActivatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
-	17, // 41: grantflow.policy.v1.PolicyService.ResolvePolicy:output_type -> grantflow.policy.v1.ResolvePolicyResponse
-	32, // [32:42] is the sub-list for method output_type
-	22, // [22:32] is the sub-list for method input_type
+	17, // 31: grantflow.policy.v1.PolicyService.ResolvePolicy:input_type -> grantflow.policy.v1.ResolvePolicyRequest
+	16, // 32: grantflow.policy.v1.PolicyService.RetirePolicy:input_type -> grantflow.policy.v1.RetirePolicyRequest
+	3,  // 33: grantflow.policy.v1.PolicyService.CreatePolicy:output_type -> grantflow.policy.v1.Policy
+	3,  // 34: grantflow.policy.v1.PolicyService.GetPolicy:output_type -> grantflow.policy.v1.Policy
+	8,  // 35: grantflow.policy.v1.PolicyService.ListPolicies:output_type -> grantflow.policy.v1.ListPoliciesResponse
+	4,  // 36: grantflow.policy.v1.PolicyService.CreatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
+	11, // 37: grantflow.policy.v1.PolicyService.ListPolicyVersions:output_type -> grantflow.policy.v1.ListPolicyVersionsResponse
+	4,  // 38: grantflow.policy.v1.PolicyService.GetPolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
+	4,  // 39: grantflow.policy.v1.PolicyService.UpdatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
+	22, // 40: grantflow.policy.v1.PolicyService.DeletePolicyVersion:output_type -> google.protobuf.Empty
+	4,  // 41: grantflow.policy.v1.PolicyService.ActivatePolicyVersion:output_type -> grantflow.policy.v1.PolicyVersion
+	18, // 42: grantflow.policy.v1.PolicyService.ResolvePolicy:output_type -> grantflow.policy.v1.ResolvePolicyResponse
+	3,  // 43: grantflow.policy.v1.PolicyService.RetirePolicy:output_type -> grantflow.policy.v1.Policy
+	33, // [33:44] is the sub-list for method output_type
+	22, // [22:33] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -1409,7 +1459,7 @@ func file_grantflow_policy_v1_policy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_policy_v1_policy_proto_rawDesc), len(file_grantflow_policy_v1_policy_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	PolicyService_DeletePolicyVersion_FullMethodName   = "/grantflow.policy.v1.PolicyService/DeletePolicyVersion"
 	PolicyService_ActivatePolicyVersion_FullMethodName = "/grantflow.policy.v1.PolicyService/ActivatePolicyVersion"
 	PolicyService_ResolvePolicy_FullMethodName         = "/grantflow.policy.v1.PolicyService/ResolvePolicy"
+	PolicyService_RetirePolicy_FullMethodName          = "/grantflow.policy.v1.PolicyService/RetirePolicy"
 )
 
 // PolicyServiceClient is the client API for PolicyService service.
@@ -54,6 +55,10 @@ type PolicyServiceClient interface {
 	ActivatePolicyVersion(ctx context.Context, in *ActivatePolicyVersionRequest, opts ...grpc.CallOption) (*PolicyVersion, error)
 	// Which active policy version governs a (request type, app, permission), and why.
 	ResolvePolicy(ctx context.Context, in *ResolvePolicyRequest, opts ...grpc.CallOption) (*ResolvePolicyResponse, error)
+	// Retire a policy: its active version retires, and the next broader level governs new
+	// requests (Admin, GM). A system default, or a policy with no active version:
+	// FAILED_PRECONDITION.
+	RetirePolicy(ctx context.Context, in *RetirePolicyRequest, opts ...grpc.CallOption) (*Policy, error)
 }
 
 type policyServiceClient struct {
@@ -164,6 +169,16 @@ func (c *policyServiceClient) ResolvePolicy(ctx context.Context, in *ResolvePoli
 	return out, nil
 }
 
+func (c *policyServiceClient) RetirePolicy(ctx context.Context, in *RetirePolicyRequest, opts ...grpc.CallOption) (*Policy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Policy)
+	err := c.cc.Invoke(ctx, PolicyService_RetirePolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PolicyServiceServer is the server API for PolicyService service.
 // All implementations must embed UnimplementedPolicyServiceServer
 // for forward compatibility.
@@ -186,6 +201,10 @@ type PolicyServiceServer interface {
 	ActivatePolicyVersion(context.Context, *ActivatePolicyVersionRequest) (*PolicyVersion, error)
 	// Which active policy version governs a (request type, app, permission), and why.
 	ResolvePolicy(context.Context, *ResolvePolicyRequest) (*ResolvePolicyResponse, error)
+	// Retire a policy: its active version retires, and the next broader level governs new
+	// requests (Admin, GM). A system default, or a policy with no active version:
+	// FAILED_PRECONDITION.
+	RetirePolicy(context.Context, *RetirePolicyRequest) (*Policy, error)
 	mustEmbedUnimplementedPolicyServiceServer()
 }
 
@@ -225,6 +244,9 @@ func (UnimplementedPolicyServiceServer) ActivatePolicyVersion(context.Context, *
 }
 func (UnimplementedPolicyServiceServer) ResolvePolicy(context.Context, *ResolvePolicyRequest) (*ResolvePolicyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResolvePolicy not implemented")
+}
+func (UnimplementedPolicyServiceServer) RetirePolicy(context.Context, *RetirePolicyRequest) (*Policy, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetirePolicy not implemented")
 }
 func (UnimplementedPolicyServiceServer) mustEmbedUnimplementedPolicyServiceServer() {}
 func (UnimplementedPolicyServiceServer) testEmbeddedByValue()                       {}
@@ -427,6 +449,24 @@ func _PolicyService_ResolvePolicy_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PolicyService_RetirePolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetirePolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PolicyServiceServer).RetirePolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PolicyService_RetirePolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PolicyServiceServer).RetirePolicy(ctx, req.(*RetirePolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PolicyService_ServiceDesc is the grpc.ServiceDesc for PolicyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -473,6 +513,10 @@ var PolicyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResolvePolicy",
 			Handler:    _PolicyService_ResolvePolicy_Handler,
+		},
+		{
+			MethodName: "RetirePolicy",
+			Handler:    _PolicyService_RetirePolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

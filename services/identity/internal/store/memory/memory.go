@@ -24,6 +24,7 @@ type state struct {
 	keys     map[string]domain.APIKey
 	keyHash  map[string]string // hash -> key id
 	applied  map[string]string
+	oidc     map[oidcKey]domain.OIDCBinding // see oidc.go
 }
 
 // Store is the in-memory identity store.

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeAPIKey", testRevokeAPIKey},
 
 		{"RecordAppliedOnce", testRecordApplied},
+		{"OIDCBindings", testOIDCBindings},
 
 		{"TxReadsItsOwnWrites", testTxReadsOwnWrites},
 		{"FailedWriteLeavesTxUsable", testFailedWriteLeavesTxUsable},
