@@ -239,6 +239,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/policies/{id}:retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a policy: its active version retires, and the next broader level governs new requests (Admin, GM).
+         * @description Retire a policy: its active version retires, and the next broader level governs new
+         *     requests (Admin, GM). A system default, or a policy with no active version:
+         *     FAILED_PRECONDITION.
+         */
+        post: operations["PolicyService_RetirePolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/policies/{policyId}/versions": {
         parameters: {
             query?: never;
@@ -605,6 +627,7 @@ export interface components {
         PolicyServiceCreatePolicyVersionBody: {
             workflow?: components["schemas"]["v1Workflow"];
         };
+        PolicyServiceRetirePolicyBody: Record<string, never>;
         PolicyServiceUpdatePolicyVersionBody: {
             /** @description If set, must match the version's current etag (else ABORTED). */
             etag?: string;
@@ -1966,6 +1989,46 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    PolicyService_RetirePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyServiceRetirePolicyBody"];
+            };
+        };
         responses: {
             /** @description A successful response. */
             200: {
