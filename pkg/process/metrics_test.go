@@ -68,10 +68,17 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 		`service_name="grantflow-caller"`,
 		`target_info{`,
 	}
+	serverCount := func(body string) string {
+		return series(body, "rpc_server_call_duration_seconds_count{", `rpc_method="grpc.health.v1.Health/Check"`)
+	}
+	clientCount := func(body string) string {
+		return series(body, "rpc_client_call_duration_seconds_count{", `rpc_method="grpc.health.v1.Health/Check"`)
+	}
 	// gRPC's stats handlers may record a call's end a moment after the caller has its
-	// answer: scrape until every series is there, under a deadline.
+	// answer: scrape until every series is there with every call counted, under a deadline
+	// that only bounds a hang (a busy machine may take seconds).
 	var body string
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) { // only bounds a hang: a busy machine may take seconds
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		body = scrape(t, "http://"+p.MetricsAddr()+"/metrics")
 		missing := 0
 		for _, want := range wants {
@@ -79,7 +86,8 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 				missing++
 			}
 		}
-		if missing == 0 || time.Now().After(deadline) {
+		counted := strings.HasSuffix(serverCount(body), " 3") && strings.HasSuffix(clientCount(body), " 3")
+		if (missing == 0 && counted) || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -88,10 +96,10 @@ func TestMetricsOfEveryCallOnTheMetricsAddress(t *testing.T) {
 			t.Errorf("GET /metrics lacks %s", want)
 		}
 	}
-	if line := series(body, "rpc_server_call_duration_seconds_count{", `rpc_method="grpc.health.v1.Health/Check"`); !strings.Contains(line, `service_name="grantflow-callee"`) || !strings.HasSuffix(line, " 3") {
+	if line := serverCount(body); !strings.Contains(line, `service_name="grantflow-callee"`) || !strings.HasSuffix(line, " 3") {
 		t.Errorf("server count of Check: %q, want 3 calls of grantflow-callee", line)
 	}
-	if line := series(body, "rpc_client_call_duration_seconds_count{", `rpc_method="grpc.health.v1.Health/Check"`); !strings.Contains(line, `service_name="grantflow-caller"`) || !strings.HasSuffix(line, " 3") {
+	if line := clientCount(body); !strings.Contains(line, `service_name="grantflow-caller"`) || !strings.HasSuffix(line, " 3") {
 		t.Errorf("client count of Check: %q, want 3 calls of grantflow-caller", line)
 	}
 	if t.Failed() {
