@@ -473,3 +473,44 @@ func TestAuditFromTheCommandLine(t *testing.T) {
 		t.Errorf("a tampered export: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestPoliciesPrune: with --prune, apply retires the server's policies that the file does
+// not name (never a system default), diff shows it and exits 2, and a second run is a
+// no-op; without --prune such policies are left alone.
+func TestPoliciesPrune(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *system) {
+		exported := s.cli(t, "ada", "policies", "export")
+		base := writeFile(t, "base.yaml", exported)
+		if r := s.cliRun(t, "ada", "", "policies", "apply", "-f", writeFile(t, "figma.yaml", exported+figmaAdmin)); r.code != 0 {
+			t.Fatalf("apply with Figma admin: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if r := s.cliRun(t, "ada", "", "policies", "diff", "-f", base); r.code != 0 {
+			t.Errorf("diff without --prune of a file that does not name Figma admin: exit %d, want 0\n%s", r.code, r.stdout)
+		}
+		r := s.cliRun(t, "ada", "", "policies", "diff", "--prune", "-f", base)
+		if r.code != 2 || !strings.Contains(r.stdout, `- "Figma admin" retired`) {
+			t.Fatalf("diff --prune: exit %d, want 2 and Figma admin retired\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if fa := s.policyByName(t, "Figma admin"); str(fa, "activeVersion") != "1" {
+			t.Fatalf("diff --prune changed the server: %v", fa)
+		}
+		r = s.cliRun(t, "ada", "", "policies", "apply", "--prune", "-f", base)
+		if r.code != 0 || !strings.Contains(r.stdout, "Applied: 1 policies changed.") {
+			t.Fatalf("apply --prune: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if fa := s.policyByName(t, "Figma admin"); fa == nil || (str(fa, "activeVersion") != "" && str(fa, "activeVersion") != "0") {
+			t.Errorf("Figma admin after apply --prune: %v, want no active version", fa)
+		}
+		for _, name := range []string{"GitHub admin", "Salesforce access"} {
+			if p := s.policyByName(t, name); str(p, "activeVersion") == "" {
+				t.Errorf("%s after apply --prune: %v, want it still active (the file names it)", name, p)
+			}
+		}
+		if r := s.cliRun(t, "ada", "", "policies", "diff", "--prune", "-f", base); r.code != 0 {
+			t.Errorf("diff --prune after apply --prune: exit %d, want 0\n%s", r.code, r.stdout)
+		}
+		if r := s.cliRun(t, "ada", "", "policies", "apply", "--prune", "-f", base); r.code != 0 || !strings.Contains(r.stdout, "No changes") {
+			t.Errorf("second apply --prune: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+}

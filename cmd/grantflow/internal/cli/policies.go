@@ -209,7 +209,7 @@ func readState(ctx context.Context, cl *Client) (*state, error) {
 }
 
 // planFile reads, checks and plans a policies file against the server.
-func (c *cmdEnv) planFile(ctx context.Context, cl *Client, file string) (*policyfile.Document, *state, policyfile.Plan, error) {
+func (c *cmdEnv) planFile(ctx context.Context, cl *Client, file string, prune bool) (*policyfile.Document, *state, policyfile.Plan, error) {
 	var raw []byte
 	var err error
 	name := file
@@ -235,17 +235,21 @@ func (c *cmdEnv) planFile(ctx context.Context, cl *Client, file string) (*policy
 		return nil, nil, policyfile.Plan{}, err
 	}
 	plan, err := doc.MakePlan(desired, st.current)
+	if err == nil && prune {
+		plan.Prune(desired, st.current)
+	}
 	return doc, st, plan, err
 }
 
 func (c *cmdEnv) policiesDiff() *cobra.Command {
 	var file string
+	var prune bool
 	cmd := &cobra.Command{
 		Use:   "diff -f FILE",
 		Short: "Show what apply would change; exit code 2 when the server differs from the file, 0 when not",
 		Args:  cobra.NoArgs,
 		RunE: c.run(func(ctx context.Context, cl *Client, _ printer, _ []string) error {
-			_, st, plan, err := c.planFile(ctx, cl, file)
+			_, st, plan, err := c.planFile(ctx, cl, file, prune)
 			if err != nil {
 				return err
 			}
@@ -257,11 +261,18 @@ func (c *cmdEnv) policiesDiff() *cobra.Command {
 		}),
 	}
 	fileFlag(cmd, &file)
+	pruneFlag(cmd, &prune)
 	return cmd
+}
+
+// pruneFlag: --prune also retires the server's policies that the file does not name.
+func pruneFlag(cmd *cobra.Command, prune *bool) {
+	cmd.Flags().BoolVar(prune, "prune", false, "also retire the server's policies that the file does not name (never the system defaults)")
 }
 
 func (c *cmdEnv) policiesApply() *cobra.Command {
 	var file string
+	var prune bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
 		Short: "Make the server's policies match the file: create, draft and activate; nothing when they match",
@@ -269,10 +280,11 @@ func (c *cmdEnv) policiesApply() *cobra.Command {
 activates their version 1, adds and activates a new version where the workflow differs,
 and leaves equal policies alone (a second apply changes nothing and says so). Every policy
 of the file is checked first, and nothing is applied when any is invalid. Policies the
-file does not name are left alone.`,
+file does not name are left alone, unless --prune is given: then each of them that has an
+active version is retired (never the system defaults), after everything else is applied.`,
 		Args: cobra.NoArgs,
 		RunE: c.run(func(ctx context.Context, cl *Client, _ printer, _ []string) error {
-			doc, st, plan, err := c.planFile(ctx, cl, file)
+			doc, st, plan, err := c.planFile(ctx, cl, file, prune)
 			if err != nil {
 				return err
 			}
@@ -284,6 +296,7 @@ file does not name are left alone.`,
 		}),
 	}
 	fileFlag(cmd, &file)
+	pruneFlag(cmd, &prune)
 	return cmd
 }
 
@@ -348,7 +361,18 @@ func (c *cmdEnv) apply(ctx context.Context, cl *Client, doc *policyfile.Document
 			return fmt.Errorf("activate %q version %d: %w (activated before it: %s; apply again to finish)", a.name, a.version, err, strings.Join(done, ", "))
 		}
 	}
-	fmt.Fprintf(c.env.Stdout, "Applied: %d policies changed.\n", len(todo))
+	retired := 0
+	for _, a := range plan.Actions {
+		if a.Kind != policyfile.Retire {
+			continue
+		}
+		var p policyv1.Policy
+		if err := cl.Do(ctx, http.MethodPost, "/v1/policies/"+url.PathEscape(a.Current.Policy.GetId())+":retire", nil, &policyv1.RetirePolicyRequest{}, &p); err != nil {
+			return fmt.Errorf("retire %q (%s): %w (everything else was applied; apply again to finish)", a.Current.Policy.GetName(), a.Current.Policy.GetId(), err)
+		}
+		retired++
+	}
+	fmt.Fprintf(c.env.Stdout, "Applied: %d policies changed.\n", len(todo)+retired)
 	return nil
 }
 

@@ -34,6 +34,9 @@ const (
 	NewVersion
 	// ActivateDraft: the newest version is a draft with the file's workflow: activate it.
 	ActivateDraft
+	// Retire: with --prune, a server policy the file does not name, with an active
+	// version: POST /v1/policies/{id}:retire (the next broader level governs again).
+	Retire
 )
 
 // Action is one step of a plan.
@@ -44,7 +47,8 @@ type Action struct {
 }
 
 // Plan is what makes the server match a file, one action per policy of the file, in the
-// file's order. Policies on the server that the file does not name are left alone.
+// file's order. Policies on the server that the file does not name are left alone, unless
+// Prune added a Retire action for each of them.
 type Plan struct {
 	Actions []Action
 }
@@ -122,6 +126,23 @@ func (d *Document) MakePlan(desired []Desired, current []Current) (Plan, error) 
 	return plan, nil
 }
 
+// Prune adds a Retire action for every policy of current that desired does not name and
+// that governs something (an active version). The shipped system defaults are never
+// retired: they are the level every other one falls back to.
+func (p *Plan) Prune(desired []Desired, current []Current) {
+	named := map[string]bool{}
+	for _, ds := range desired {
+		named[ds.Name] = true
+	}
+	for i := range current {
+		c := &current[i]
+		if named[c.Policy.GetName()] || c.Active == nil || c.Policy.GetLevel() == policyv1.Level_SYSTEM_DEFAULT {
+			continue
+		}
+		p.Actions = append(p.Actions, Action{Kind: Retire, Current: c})
+	}
+}
+
 func ids(cs []*Current) string {
 	var out []string
 	for _, c := range cs {
@@ -190,6 +211,8 @@ func (p Plan) Write(w io.Writer, dir Directory) {
 		case ActivateDraft:
 			fmt.Fprintf(w, "~ %q: its draft version %d activated (it has the file's workflow)\n", a.Desired.Name, a.Current.Latest.GetVersion())
 			writeDiff(w, workflowLines(a.Current.Workflow(), dir), workflowLines(a.Desired.Create.GetWorkflow(), dir))
+		case Retire:
+			fmt.Fprintf(w, "- %q retired (%s; version %d active until now): the file does not name it\n", a.Current.Policy.GetName(), governs(a.Current.Policy.GetRequestType(), a.Current.Policy.GetScope(), dir), a.Current.Policy.GetActiveVersion())
 		case NewVersion:
 			fmt.Fprintf(w, "~ %q: new version %d, activated (the workflow differs from %s)\n", a.Desired.Name, a.Current.Policy.GetLatestVersion()+1, activeWords(a.Current))
 			writeDiff(w, workflowLines(a.Current.Workflow(), dir), workflowLines(a.Desired.Create.GetWorkflow(), dir))
