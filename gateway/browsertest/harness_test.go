@@ -62,7 +62,7 @@ func startAllInOne(t *testing.T) *server {
 		t.Fatalf("go build cmd/grantflow: %v\n%s", err, out)
 	}
 	t.Logf("built cmd/grantflow in %s", time.Since(began).Round(time.Millisecond))
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, "serve")
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GRANTFLOW_") {
