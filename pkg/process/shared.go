@@ -46,9 +46,12 @@ func (p *Process) SharedServer(authOpts auth.ServerOptions, services ...string) 
 }
 
 func (p *Process) byService(services []string) *byService {
-	b := &byService{handlers: map[string]stats.Handler{}, fallback: otelgrpc.NewServerHandler(p.otelOptions("grantflow")...)}
+	b := &byService{handlers: map[string]stats.Handler{}, names: map[stats.Handler]string{}, onServe: p.onServe}
+	b.fallback = otelgrpc.NewServerHandler(p.otelOptions("grantflow")...)
+	b.names[b.fallback] = "grantflow"
 	for _, name := range services {
 		b.handlers[name] = otelgrpc.NewServerHandler(p.otelOptions(name)...)
+		b.names[b.handlers[name]] = name
 	}
 	return b
 }
@@ -61,6 +64,8 @@ const eventsService = "grantflow-events"
 type byService struct {
 	handlers map[string]stats.Handler
 	fallback stats.Handler
+	names    map[stats.Handler]string // the service each handler traces as
+	onServe  func(ctx context.Context, service, fullMethod string)
 }
 
 type handlerKey struct{}
@@ -85,7 +90,11 @@ func (b *byService) handler(ctx context.Context, fullMethod string) stats.Handle
 
 func (b *byService) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	h := b.handler(ctx, info.FullMethodName)
-	return h.TagRPC(context.WithValue(ctx, handlerKey{}, h), info)
+	ctx = h.TagRPC(context.WithValue(ctx, handlerKey{}, h), info)
+	if b.onServe != nil {
+		b.onServe(ctx, b.names[h], info.FullMethodName)
+	}
+	return ctx
 }
 
 func (b *byService) HandleRPC(ctx context.Context, s stats.RPCStats) {
