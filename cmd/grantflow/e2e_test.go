@@ -43,6 +43,8 @@ type systemOptions struct {
 	// authFailureLimit is GRANTFLOW_AUTH_FAILURE_LIMIT; 0 (the tests' default, which send
 	// many bad credentials on purpose) turns it off.
 	authFailureLimit int
+	// onServe is told of every call the shared gRPC server serves (process.Options.OnServe).
+	onServe func(ctx context.Context, service, fullMethod string)
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -57,7 +59,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := start(ctx, cfg, devnull, process.Options{AllowRandomSecret: true, TracerOptions: o.tracer})
+	a, err := start(ctx, cfg, devnull, process.Options{AllowRandomSecret: true, TracerOptions: o.tracer, OnServe: o.onServe})
 	client := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(func() {
 		client.CloseIdleConnections()

@@ -89,7 +89,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		return a, err
 	}
 	a.services = svcs
-	srv, _, err := p.SharedServer(svcs.serverAuth())
+	srv, _, err := p.SharedServer(svcs.serverAuth(), svcs.Names()...)
 	if err != nil {
 		grpcLis.Close()
 		return a, err

@@ -129,6 +129,27 @@ func TestOneTraceAcrossServices(t *testing.T) {
 			t.Errorf("the asynchronous advance is not in the approval's trace: %v", services)
 		}
 	})
+
+	// Event deliveries share one RPC (EventSinkService) on the shared server; the server
+	// span of each is the receiver's: audit's for the events every service records, and
+	// request's for the task outcome the approval above delivered to it.
+	t.Run("event delivery", func(t *testing.T) {
+		const deliver = "grantflow.events.v1.EventSinkService/DeliverEvents"
+		eventually(t, "the deliveries' server spans of audit and request", func() (bool, string) {
+			seen := map[string]int{}
+			for _, sp := range exp.GetSpans() {
+				if sp.Name != deliver || sp.SpanKind != trace.SpanKindServer {
+					continue
+				}
+				name := serviceName(sp)
+				if name != "grantflow-audit" && name != "grantflow-request" {
+					t.Fatalf("a delivery's server span carries service.name %q, not its receiver's", name)
+				}
+				seen[name]++
+			}
+			return seen["grantflow-audit"] > 0 && seen["grantflow-request"] > 0, fmt.Sprintf("server spans of deliveries by service: %v", seen)
+		})
+	})
 }
 
 // oneTrace finds the trace of the gateway's HTTP span named with httpPrefix among the
@@ -172,14 +193,19 @@ func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, httpPrefix, rpc str
 			}
 			continue
 		}
-		name := ""
-		for _, kv := range sp.Resource.Attributes() {
-			if kv.Key == semconv.ServiceNameKey {
-				name = kv.Value.AsString()
-			}
-		}
+		name := serviceName(sp)
 		services[name] = append(services[name], sp.Name)
 	}
 	t.Logf("one trace %s: %v", traceID, services)
 	return traceID, services
+}
+
+// serviceName is the service.name of the service that made sp.
+func serviceName(sp tracetest.SpanStub) string {
+	for _, kv := range sp.Resource.Attributes() {
+		if kv.Key == semconv.ServiceNameKey {
+			return kv.Value.AsString()
+		}
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -25,8 +26,8 @@ type Options struct {
 }
 
 // Dial returns a lazily connecting client for target ("host:port"). Every connection has
-// the same retry policy (ServiceConfig), and turns the statuses of failed unary calls back
-// into domain errors (errs.FromStatus), so callers branch on errs.Kind.
+// the same retry policy (ServiceConfig), and turns the statuses of failed calls, unary and
+// streaming, back into domain errors (errs.FromStatus), so callers branch on errs.Kind.
 func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	if o.Signer == nil {
 		return nil, fmt.Errorf("grpcclient: a signer is required to call %s", target)
@@ -40,7 +41,7 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 		// belong to the mesh or a later option (docs/SECURITY.md).
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(o.Signer), DomainErrors),
-		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(o.Signer)),
+		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(o.Signer), DomainStreamErrors),
 		grpc.WithDefaultServiceConfig(sc),
 		// Reconnect soon after a peer comes back: gRPC's default backoff grows to 120 s,
 		// which would hold an outbox relay back long after a restarted service is up.
@@ -59,4 +60,26 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 // the status error itself for codes without a domain kind.
 func DomainErrors(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	return errs.FromStatus(invoker(ctx, method, req, reply, cc, opts...))
+}
+
+// DomainStreamErrors is DomainErrors for streams: opening the stream, and every send,
+// receive and header of it, hand callers errs.FromStatus of a failure (io.EOF, the end
+// of a stream, stays io.EOF).
+func DomainStreamErrors(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, errs.FromStatus(err)
+	}
+	return domainStream{s}, nil
+}
+
+type domainStream struct{ grpc.ClientStream }
+
+func (s domainStream) SendMsg(m any) error { return errs.FromStatus(s.ClientStream.SendMsg(m)) }
+func (s domainStream) RecvMsg(m any) error { return errs.FromStatus(s.ClientStream.RecvMsg(m)) }
+func (s domainStream) CloseSend() error    { return errs.FromStatus(s.ClientStream.CloseSend()) }
+
+func (s domainStream) Header() (metadata.MD, error) {
+	md, err := s.ClientStream.Header()
+	return md, errs.FromStatus(err)
 }

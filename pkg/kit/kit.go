@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -228,6 +229,9 @@ func (s *Set) Ready() map[string]func(context.Context) error {
 	}
 	return out
 }
+
+// Names are the set's services' names ("grantflow-audit", ...), in the order built.
+func (s *Set) Names() []string { return slices.Clone(s.names) }
 
 // Module returns the service named name of the set (nil if it is not in it).
 func (s *Set) Module(name string) Module {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
+	"weak"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
@@ -53,8 +55,21 @@ func (e *Engine[S]) Write(fn func(st *S, tx *Tx) error) error {
 		}
 	}
 	committed = true
+	commits.Add(1)
 	return nil
 }
+
+// commits and acks count the transactions every engine of the process committed and the
+// deliveries its relays acknowledged.
+var commits, acks atomic.Int64
+
+// Commits is how many transactions the memory engines of this process have committed
+// (Write calls that returned nil), for tests and benchmarks that count a call's cost.
+func Commits() int64 { return commits.Load() }
+
+// Acks is how many delivered batches the relays of this process's memory engines have
+// acknowledged (each a write of its own on PostgreSQL).
+func Acks() int64 { return acks.Load() }
 
 // Ping answers unless ctx is done: the memory is always there.
 func (e *Engine[S]) Ping(ctx context.Context) error { return ctx.Err() }
@@ -72,7 +87,43 @@ var _ outbox.Store = WithOutbox[struct{}]{}
 
 // NewWithOutbox is an engine on st with an empty outbox.
 func NewWithOutbox[S any](st S) WithOutbox[S] {
-	return WithOutbox[S]{&Engine[S]{st: st, ob: &outbox.Memory{}}}
+	ob := &outbox.Memory{}
+	outboxesMu.Lock()
+	outboxes = append(outboxes, weak.Make(ob))
+	outboxesMu.Unlock()
+	return WithOutbox[S]{&Engine[S]{st: st, ob: ob}}
+}
+
+// outboxes are the outboxes of the memory engines this process made, in order (weak, so
+// that an engine no longer used goes).
+var (
+	outboxesMu sync.Mutex
+	outboxes   []weak.Pointer[outbox.Memory]
+)
+
+// Outboxes is how many engines with an outbox this process has made so far: a mark for
+// UndeliveredSince.
+func Outboxes() int {
+	outboxesMu.Lock()
+	defer outboxesMu.Unlock()
+	return len(outboxes)
+}
+
+// UndeliveredSince is how many events the outboxes of the memory engines made after mark
+// (Outboxes) hold that no relay has delivered and acknowledged yet. When it is 0, none of
+// their deliveries is in flight: a relay acknowledges a batch only after its receiver
+// answered, and a receiver's own events enter its outbox when its transaction commits.
+// Tests wait for it to count the whole cost of a call.
+func UndeliveredSince(mark int) int {
+	outboxesMu.Lock()
+	defer outboxesMu.Unlock()
+	n := 0
+	for _, p := range outboxes[mark:] {
+		if ob := p.Value(); ob != nil {
+			n += ob.Undelivered()
+		}
+	}
+	return n
 }
 
 // Pending returns the oldest undelivered events of sink.
@@ -82,7 +133,11 @@ func (w WithOutbox[S]) Pending(ctx context.Context, sink string, limit int) ([]*
 
 // Ack removes delivered events of sink.
 func (w WithOutbox[S]) Ack(ctx context.Context, sink string, events []*eventsv1.Event) error {
-	return w.ob.Ack(ctx, sink, events)
+	err := w.ob.Ack(ctx, sink, events)
+	if err == nil {
+		acks.Add(1)
+	}
+	return err
 }
 
 // Tx is one transaction's undo log and outbox batch. A service's store.Tx embeds it.

@@ -37,6 +37,17 @@ func (m *Memory) Append(sinks []string, ev *eventsv1.Event) error {
 	return b.Commit()
 }
 
+// Undelivered is how many events wait for delivery, over every sink.
+func (m *Memory) Undelivered() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, evs := range m.pending {
+		n += len(evs)
+	}
+	return n
+}
+
 // Pending returns up to limit undelivered events of sink in append order.
 func (m *Memory) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
 	if err := CheckLimit(limit); err != nil {

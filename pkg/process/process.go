@@ -43,6 +43,7 @@ type Process struct {
 	tps         map[string]*sdktrace.TracerProvider
 	metrics     *telemetry.Metrics
 	metricsAddr string
+	onServe     func(ctx context.Context, service, fullMethod string)
 }
 
 // Options tune New.
@@ -54,6 +55,10 @@ type Options struct {
 	AllowRandomSecret bool
 	// TracerOptions are added to every TracerProvider (tests add an in-memory exporter).
 	TracerOptions []sdktrace.TracerProviderOption
+	// OnServe, when set, is told of every call the shared server (SharedServer) serves, as
+	// the call begins (before authentication), with the service it is traced as and the
+	// call's context, which carries its server span. Tests count the calls with it.
+	OnServe func(ctx context.Context, service, fullMethod string)
 }
 
 // New prepares a process named name (used in logs).
@@ -63,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, name string, o Options) (*Proce
 		w = os.Stderr
 	}
 	held := &telemetry.HeldWriter{W: w}
-	p := &Process{Config: cfg, Log: telemetry.NewLoggerFormat(held, name, cfg.LogLevel, cfg.LogFormat), logs: held, Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions}
+	p := &Process{Config: cfg, Log: telemetry.NewLoggerFormat(held, name, cfg.LogLevel, cfg.LogFormat), logs: held, Cleanups: &lifecycle.Cleanups{}, tps: map[string]*sdktrace.TracerProvider{}, extra: o.TracerOptions, onServe: o.OnServe}
 	secret := []byte(cfg.InternalSecret)
 	if len(secret) == 0 {
 		if !o.AllowRandomSecret {

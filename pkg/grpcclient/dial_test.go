@@ -1,0 +1,87 @@
+package grpcclient_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/grpcclient"
+)
+
+// A stream's failure reaches the caller as a domain error, as a unary call's does: of the
+// status's kind, with its fields, still answering status.Code; its end stays io.EOF.
+func TestDialGivesStreamsDomainErrors(t *testing.T) {
+	// Every method of this server streams: it sends one message, then ends the stream
+	// with the error its name asks for.
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		method, _ := grpc.MethodFromServerStream(stream)
+		if err := stream.SendMsg(&emptypb.Empty{}); err != nil {
+			return err
+		}
+		switch method {
+		case "/test.Stream/Invalid":
+			return errs.ToStatus(stream.Context(), nil, errs.Invalid("filter.subject", "must name a subject")).Err()
+		case "/test.Stream/Internal":
+			return status.Error(codes.Internal, "boom")
+		}
+		return nil
+	}))
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpcclient.Dial(lis.Addr().String(), grpcclient.Options{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	// recv opens a server stream of method and returns the error after its one message.
+	recv := func(method string) error {
+		t.Helper()
+		s, err := conn.NewStream(context.Background(), &grpc.StreamDesc{ServerStreams: true}, method)
+		if err != nil {
+			t.Fatalf("%s: open: %v", method, err)
+		}
+		if err := s.SendMsg(&emptypb.Empty{}); err != nil {
+			t.Fatalf("%s: send: %v", method, err)
+		}
+		if err := s.CloseSend(); err != nil {
+			t.Fatalf("%s: close send: %v", method, err)
+		}
+		if err := s.RecvMsg(&emptypb.Empty{}); err != nil {
+			t.Fatalf("%s: first message: %v", method, err)
+		}
+		return s.RecvMsg(&emptypb.Empty{})
+	}
+
+	err = recv("/test.Stream/Invalid")
+	var de *errs.Error
+	if !errors.As(err, &de) || de.Kind != errs.KindInvalid || status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("a stream ended INVALID_ARGUMENT: got %T %v, want a domain error of kind Invalid that answers status.Code", err, err)
+	}
+	if len(de.Fields) != 1 || de.Fields[0].Field != "filter.subject" {
+		t.Fatalf("the field violations did not come through: %+v", de.Fields)
+	}
+	if err := recv("/test.Stream/Internal"); errs.KindOf(err) != errs.KindInternal || status.Code(err) != codes.Internal {
+		t.Fatalf("a stream ended INTERNAL: got %T %v", err, err)
+	}
+	if err := recv("/test.Stream/Done"); err != io.EOF {
+		t.Fatalf("a stream that ended well: got %v, want io.EOF", err)
+	}
+}
