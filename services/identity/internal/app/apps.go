@@ -217,6 +217,21 @@ func (s *Service) ArchiveApp(ctx context.Context, requestID, appID string) (doma
 		if err := tx.RecordApplied(ctx, requestID, "archived:"+a.ID); err != nil {
 			return err
 		}
+		// Archiving is whole: every access to the app goes with it, each audited.
+		accs, err := tx.ListAccesses(ctx, store.AccessFilter{AppID: a.ID}, store.AccessPage{})
+		if err != nil {
+			return err
+		}
+		for _, acc := range accs {
+			if err := tx.DeleteAccess(ctx, acc.UserID, acc.AppID); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, "access.removed", "accesses/"+acc.UserID+"/"+acc.AppID, &eventsv1.AccessChanged{
+				UserId: acc.UserID, AppId: acc.AppID, Permission: acc.Permission, RequestId: requestID,
+			}); err != nil {
+				return err
+			}
+		}
 		out = a
 		return s.emit(ctx, tx, "app.archived", "apps/"+a.ID, &eventsv1.AppChanged{AppId: a.ID, Status: string(a.Status), RequestId: requestID})
 	})
