@@ -17,7 +17,7 @@ import (
 // reason). ADD_APP and ARCHIVE_APP also run under policies with people steps: MANAGER is
 // the requester's manager, APP_OWNER of ADD_APP the proposed owners without the requester.
 func TestEveryRequestTypeToDone(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, s *system) {
+	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
 		// ADD_APP under the system default: the admins review and register it.
 		miro := s.submitOK(t, "uma", map[string]any{"type": "ADD_APP", "reason": "whiteboards", "newApp": map[string]any{
 			"name": "Miro", "ownerIds": []string{s.id["uma"], s.id["otto"]},
@@ -145,7 +145,7 @@ func (s *system) decide(t *testing.T, id, person, verb string, want ...string) m
 			if r := s.must("ada", "GET", "/v1/requests/"+id, nil); r["status"] != "IN_PROGRESS" || time.Now().After(deadline) {
 				t.Fatalf("request %s: no pending task for %s: %v", id, person, r)
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if want != nil {
@@ -208,4 +208,62 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestMakerCheckerThroughDelegation reproduces issue 15's finding: Otto asks for GitHub
+// write, then makes Uma a co-owner while his request is open. Uma, whom Otto put into the
+// owners, is left out of his request's steps (the task's history says so) and the admins
+// decide instead; Sara's request on GitHub still goes to both owners.
+func TestMakerCheckerThroughDelegation(t *testing.T) {
+	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
+		github := s.app["GitHub"]
+		req := s.submitOK(t, "otto", map[string]any{"type": "GRANT_ACCESS", "appId": github, "permission": "write"})
+		s.must("otto", "PATCH", "/v1/apps/"+github, map[string]any{"ownerIds": []string{s.id["otto"], s.id["uma"]}})
+		s.decide(t, req, "mona", "approve", "mona")
+		for _, verb := range []string{"approve", "complete"} {
+			out := s.decide(t, req, "ada", verb, "ada", "bootstrap-admin")
+			task := s.must("ada", "GET", "/v1/tasks/"+str(out, "id"), nil)
+			var notes []string
+			for _, h := range objects(task, "history") {
+				notes = append(notes, str(h, "note"))
+			}
+			note := strings.Join(notes, " | ")
+			if !strings.Contains(note, "left out "+s.id["uma"]) || !strings.Contains(note, "fell back to the admins") {
+				t.Errorf("task %q history does not say Uma was left out: %s", str(task, "stepName"), note)
+			}
+		}
+		s.waitRequest(t, req, "DONE")
+		s.wantAccesses(t, "otto", github, "write")
+
+		// Uma decides others' requests on GitHub as its co-owner.
+		other := s.submitOK(t, "sara", map[string]any{"type": "GRANT_ACCESS", "appId": github, "permission": "read"})
+		s.decide(t, other, "sam", "approve", "sam")
+		s.decide(t, other, "uma", "approve", "otto", "uma")
+	})
+}
+
+// TestNobodyTakesTheGeneralManagersSeat: only the General Manager (or the bootstrap admin)
+// changes the GM's role or email or mints the GM's keys; an Admin can neither demote the
+// GM, promote herself, move the bootstrap admin under a manager, nor mint a key to act as
+// the GM.
+func TestNobodyTakesTheGeneralManagersSeat(t *testing.T) {
+	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
+		s.key["bootstrap"] = s.a.demo.bootstrapKey
+		grace, ada := "/v1/users/"+s.id["grace"], "/v1/users/"+s.id["ada"]
+		denied := s.grpcCode(t, codes.PermissionDenied)
+		s.walk(t, []step{
+			{"an admin demotes the GM", "ada", "PATCH", grace, map[string]any{"role": "ADMIN"}, 403, denied},
+			{"an admin promotes herself", "ada", "PATCH", ada, map[string]any{"role": "GENERAL_MANAGER"}, 403, denied},
+			{"an admin changes the GM's email", "ada", "PATCH", grace, map[string]any{"email": "ada+gm@demo.grantflow.dev"}, 403, denied},
+			{"an admin mints the GM a key", "ada", "POST", grace + "/apiKeys", map[string]any{"displayName": "mine"}, 403, denied},
+			{"an admin moves the bootstrap admin", "ada", "PATCH", "/v1/users/bootstrap-admin", map[string]any{"managerId": s.id["ada"]}, 403, denied},
+			{"an admin names a second GM", "ada", "POST", "/v1/users", map[string]any{"email": "gm2@demo.grantflow.dev", "displayName": "GM 2", "role": "GENERAL_MANAGER", "managerId": s.id["grace"]}, 400, nil},
+			{"the GM mints her own key", "grace", "POST", grace + "/apiKeys", map[string]any{"displayName": "laptop"}, 200, nil},
+			{"the bootstrap admin mints the GM a key", "bootstrap", "POST", grace + "/apiKeys", map[string]any{"displayName": "break-glass"}, 200, nil},
+			{"the GM changes her email", "grace", "PATCH", grace, map[string]any{"email": "grace@demo.grantflow.dev"}, 200, nil},
+		})
+		if u := s.must("ada", "GET", grace, nil); u["role"] != "GENERAL_MANAGER" {
+			t.Errorf("the GM after the attempts: %v", u)
+		}
+	})
 }
