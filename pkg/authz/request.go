@@ -63,3 +63,19 @@ func CanCancelRequest(s Subject, requesterID string) Decision {
 	}
 	return deny(reasonNotRequester)
 }
+
+// CanSubmitAccessRequestFor implements "Submit — ... a manager for direct reports; an app
+// owner for anyone on apps they own; Admin, GM for anyone" for the requests about a user's
+// access to an app (GRANT_ACCESS, CHANGE_PERMISSION, REMOVE_ACCESS): what
+// CanSubmitRequestFor allows, and an owner of the app for anyone (matrix: Manage App
+// Access, own apps). The request still follows its policy, and its requester never
+// reviews it.
+func CanSubmitAccessRequestFor(s Subject, targetUserID, targetManagerID, appID string, appOwnerIDs []string) Decision {
+	if d := CanSubmitRequestFor(s, targetUserID, targetManagerID); d.Allowed {
+		return d
+	}
+	if d := Check(s, ManageAppAccess, Resource{AppID: appID, AppOwnerIDs: appOwnerIDs}); d.Allowed {
+		return d
+	}
+	return CanSubmitRequestFor(s, targetUserID, targetManagerID)
+}

@@ -89,6 +89,10 @@ func TestRequestRules(t *testing.T) {
 		{"submit: manager for someone else's report", CanSubmitRequestFor(manager, sam, otto), false},
 		{"submit: owner for a user of own app", CanSubmitRequestFor(appOwner, sam, otto), false},
 		{"submit: admin for anyone", CanSubmitRequestFor(admin, sam, otto), true},
+		{"submit access: owner for anyone on own app", CanSubmitAccessRequestFor(appOwner, sam, otto, wiki, []string{appOwner.UserID}), true},
+		{"submit access: owner on another's app", CanSubmitAccessRequestFor(appOwner, sam, otto, wiki, []string{olive + "x"}), false},
+		{"submit access: user for self on any app", CanSubmitAccessRequestFor(plainUser, uma, otto, wiki, []string{olive}), true},
+		{"submit access: manager for a report", CanSubmitAccessRequestFor(manager, ulysses, mia, wiki, nil), true},
 		{"submit: gm for anyone", CanSubmitRequestFor(generalMgr, ulysses, mia), true},
 
 		{"view: requester", CanViewRequest(manager, req), true},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
@@ -53,10 +54,11 @@ func (s *Service) CreateApp(ctx context.Context, in NewApp) (domain.App, error) 
 	if err := deny(authz.CanRegisterApp(sub)); err != nil {
 		return domain.App{}, err
 	}
-	return s.addApp(ctx, in, "", "")
+	return s.addApp(ctx, in, "", "", sub.UserID)
 }
 
-func (s *Service) addApp(ctx context.Context, in NewApp, requestID, fieldPrefix string) (domain.App, error) {
+// addApp creates an app; by is who registered it directly ("" when a request added it).
+func (s *Service) addApp(ctx context.Context, in NewApp, requestID, fieldPrefix string, by ...string) (domain.App, error) {
 	now := s.now()
 	a := domain.App{
 		ID: newID(), Name: strings.TrimSpace(in.Name), OwnerIDs: in.OwnerIDs, Permissions: in.Permissions,
@@ -74,6 +76,11 @@ func (s *Service) addApp(ctx context.Context, in NewApp, requestID, fieldPrefix 
 		}
 		if requestID != "" {
 			if err := tx.RecordApplied(ctx, requestID, "app:"+a.ID); err != nil {
+				return err
+			}
+		}
+		for _, who := range by {
+			if err := recordAppDelegations(ctx, tx, domain.App{ID: a.ID}, a, who); err != nil {
 				return err
 			}
 		}
@@ -135,6 +142,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 		if a.Status == domain.AppArchived {
 			return errs.FailedPrecondition("APP_ARCHIVED", "an archived app cannot be edited")
 		}
+		before := a
 		if p.Name != nil {
 			a.Name = strings.TrimSpace(*p.Name)
 		}
@@ -169,6 +177,9 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 		a.UpdateTime = s.now()
 		if err := tx.UpdateApp(ctx, a); err != nil {
 			return conflict(err, "app.name", "APP_NAME_TAKEN", "an app with this name exists")
+		}
+		if err := recordAppDelegations(ctx, tx, before, a, sub.UserID); err != nil {
+			return err
 		}
 		out = a
 		return s.emit(ctx, tx, "app.updated", "apps/"+a.ID, appEvent(a))
@@ -216,6 +227,21 @@ func (s *Service) ArchiveApp(ctx context.Context, requestID, appID string) (doma
 		}
 		if err := tx.RecordApplied(ctx, requestID, "archived:"+a.ID); err != nil {
 			return err
+		}
+		// Archiving is whole: every access to the app goes with it, each audited.
+		accs, err := tx.ListAccesses(ctx, store.AccessFilter{AppID: a.ID}, store.AccessPage{})
+		if err != nil {
+			return err
+		}
+		for _, acc := range accs {
+			if err := tx.DeleteAccess(ctx, acc.UserID, acc.AppID); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, "access.removed", "accesses/"+acc.UserID+"/"+acc.AppID, &eventsv1.AccessChanged{
+				UserId: acc.UserID, AppId: acc.AppID, Permission: acc.Permission, RequestId: requestID,
+			}); err != nil {
+				return err
+			}
 		}
 		out = a
 		return s.emit(ctx, tx, "app.archived", "apps/"+a.ID, &eventsv1.AppChanged{AppId: a.ID, Status: string(a.Status), RequestId: requestID})
@@ -283,6 +309,39 @@ func activeUsers(ctx context.Context, r store.Reader, field string, ids []string
 	for _, u := range users {
 		if u.Status != domain.UserActive {
 			return errs.Invalid(field, "user "+u.ID+" is offboarded")
+		}
+	}
+	return nil
+}
+
+// recordAppDelegations records who put people into the app's assignee sets: the owners
+// and each custom role added between before and after, by the caller by.
+func recordAppDelegations(ctx context.Context, tx store.Tx, before, after domain.App, by string) error {
+	if err := recordAdded(ctx, tx, "app_owner:"+after.ID, before.OwnerIDs, after.OwnerIDs, by); err != nil {
+		return err
+	}
+	for _, r := range after.CustomRoles {
+		var had []string
+		for _, o := range before.CustomRoles {
+			if strings.EqualFold(o.Name, r.Name) {
+				had = o.UserIDs
+			}
+		}
+		if err := recordAdded(ctx, tx, "custom_role:"+after.ID+":"+strings.ToLower(r.Name), had, r.UserIDs, by); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordAdded records that by put each of after not in before into the assignee set.
+func recordAdded(ctx context.Context, tx store.Tx, set string, before, after []string, by string) error {
+	for _, id := range after {
+		if id == by || slices.Contains(before, id) {
+			continue
+		}
+		if err := tx.RecordDelegation(ctx, domain.Delegation{Set: set, UserID: id, ByUserID: by}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -43,6 +43,9 @@ func (s *Service) CreateGroup(ctx context.Context, name, description string, mem
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return err
 		}
+		if err := recordAdded(ctx, tx, "group:"+g.ID, nil, g.MemberIDs, sub.UserID); err != nil {
+			return err
+		}
 		return s.emit(ctx, tx, "group.created", "groups/"+g.ID, &eventsv1.GroupChanged{GroupId: g.ID, Name: g.Name, Description: g.Description, MemberIds: g.MemberIDs})
 	})
 	return g, err
@@ -106,6 +109,9 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, p GroupPatch) (dom
 		}
 		if p.MemberIDs != nil {
 			if err := usersExist(ctx, tx, "group.member_ids", *p.MemberIDs); err != nil {
+				return err
+			}
+			if err := recordAdded(ctx, tx, "group:"+g.ID, g.MemberIDs, *p.MemberIDs, sub.UserID); err != nil {
 				return err
 			}
 			g.MemberIDs = *p.MemberIDs

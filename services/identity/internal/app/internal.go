@@ -143,8 +143,30 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 	if err != nil {
 		return Resolution{}, err
 	}
+	// Maker-checker through delegation: whom the requester or target put into an
+	// assignee set (owner, custom role, group) is left out, and the explanation says so.
+	var leftOut []string
+	if len(exclude) > 0 && len(people) > 0 {
+		ds, err := s.store.DelegatedBy(ctx, exclude)
+		if err != nil {
+			return Resolution{}, err
+		}
+		kept := people[:0:0]
+		for _, p := range people {
+			if slices.ContainsFunc(ds, func(d domain.Delegation) bool { return d.UserID == p }) {
+				leftOut = append(leftOut, p)
+			} else {
+				kept = append(kept, p)
+			}
+		}
+		people = kept
+	}
+	note := ""
+	if len(leftOut) > 0 {
+		note = "; left out " + strings.Join(leftOut, ", ") + ": put into an assignee set by the requester or the target user (maker-checker)"
+	}
 	if len(people) > 0 {
-		return Resolution{UserIDs: people, Explanation: "assigned to " + what}, nil
+		return Resolution{UserIDs: people, Explanation: "assigned to " + what + note}, nil
 	}
 	admins, err := s.admins(ctx)
 	if err != nil {
@@ -154,16 +176,16 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 		return Resolution{}, err
 	}
 	if len(people) > 0 {
-		return Resolution{UserIDs: people, FellBack: true, Explanation: what + " resolved to nobody eligible; fell back to the admins"}, nil
+		return Resolution{UserIDs: people, FellBack: true, Explanation: what + " resolved to nobody eligible; fell back to the admins" + note}, nil
 	}
 	gms, err := s.store.ListUsers(ctx, store.UserFilter{Role: domain.RoleGeneralManager, ActiveOnly: true}, store.Page{Size: 1})
 	if err != nil {
 		return Resolution{}, err
 	}
 	if len(gms) == 1 && !slices.Contains(exclude, gms[0].ID) {
-		return Resolution{UserIDs: []string{gms[0].ID}, FellBack: true, Explanation: what + " and the admins resolved to nobody eligible; fell back to the General Manager"}, nil
+		return Resolution{UserIDs: []string{gms[0].ID}, FellBack: true, Explanation: what + " and the admins resolved to nobody eligible; fell back to the General Manager" + note}, nil
 	}
-	return Resolution{UserIDs: []string{}, FellBack: true, Explanation: what + " resolved to nobody eligible, and no admin or General Manager is left to fall back to"}, nil
+	return Resolution{UserIDs: []string{}, FellBack: true, Explanation: what + " resolved to nobody eligible, and no admin or General Manager is left to fall back to" + note}, nil
 }
 
 func (s *Service) admins(ctx context.Context) ([]string, error) {

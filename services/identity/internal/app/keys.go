@@ -71,6 +71,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, userID, name string) (domain
 		if u.Status != domain.UserActive {
 			return errs.FailedPrecondition("USER_OFFBOARDED", "an offboarded user gets no API key")
 		}
+		if u.Role == domain.RoleGeneralManager && sub.UserID != u.ID && sub.UserID != BootstrapAdminID {
+			return errs.PermissionDenied("only the General Manager (or the bootstrap admin) mints the General Manager's keys")
+		}
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}

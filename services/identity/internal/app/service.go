@@ -118,6 +118,13 @@ func subjectOf(u domain.User) authz.Subject {
 	return authz.Subject{UserID: u.ID, Role: r, Active: u.Status == domain.UserActive}
 }
 
+// holdsGMSeat reports whether sub may act on the General Manager's seat (the GM's role,
+// email and keys, who becomes GM): the General Manager, or the bootstrap admin (the
+// operator's break-glass credential). Nobody else can take the seat.
+func holdsGMSeat(sub authz.Subject) bool {
+	return sub.Active && (sub.Role == authz.RoleGeneralManager || sub.UserID == BootstrapAdminID)
+}
+
 func isAdminOrGM(sub authz.Subject) bool {
 	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
 }

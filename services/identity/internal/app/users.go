@@ -81,6 +81,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) 
 		if err := checkManagerLine(ctx, tx, u); err != nil {
 			return err
 		}
+		if u.Role == domain.RoleGeneralManager && !holdsGMSeat(sub) {
+			return errs.PermissionDenied("only the General Manager (or the bootstrap admin) names a General Manager")
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return conflict(err, "email", "EMAIL_TAKEN", "a user with this email exists")
 		}
@@ -232,8 +235,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			switch {
 			case !isAdminOrGM(sub):
 				return errs.PermissionDenied("only an Admin or the General Manager changes an email (it is how OIDC sign-in finds the user)")
-			case u.Role == domain.RoleGeneralManager && sub.UserID != u.ID:
-				return errs.PermissionDenied("only the General Manager changes the General Manager's email")
+			case u.Role == domain.RoleGeneralManager && sub.UserID != u.ID && sub.UserID != BootstrapAdminID:
+				return errs.PermissionDenied("only the General Manager (or the bootstrap admin) changes the General Manager's email")
 			}
 			u.Email, changed = normalizeEmail(*p.Email), append(changed, "email")
 		}
@@ -252,6 +255,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			if !isAdminOrGM(sub) {
 				return errs.PermissionDenied("only an Admin or the General Manager changes roles")
 			}
+			if (u.Role == domain.RoleGeneralManager || *p.Role == domain.RoleGeneralManager) && !holdsGMSeat(sub) {
+				return errs.PermissionDenied("only the General Manager (or the bootstrap admin) changes the General Manager's role or names a General Manager")
+			}
 			u.Role, changed = *p.Role, append(changed, "role")
 		}
 		if p.ManagerID != nil && *p.ManagerID != u.ManagerID {
@@ -259,6 +265,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			// the user: an Admin's or the GM's decision, not a manager's.
 			if !isAdminOrGM(sub) {
 				return errs.PermissionDenied("only an Admin or the General Manager moves a user to another manager")
+			}
+			if (u.Bootstrap || u.Role == domain.RoleGeneralManager) && !holdsGMSeat(sub) {
+				return errs.PermissionDenied("only the General Manager (or the bootstrap admin) changes the manager line at its top")
 			}
 			u.ManagerID, changed = *p.ManagerID, append(changed, "manager_id")
 		}

@@ -124,3 +124,12 @@ type APIKey struct {
 
 // Revoked reports whether the key has been revoked.
 func (k APIKey) Revoked() bool { return !k.RevokeTime.IsZero() }
+
+// Delegation records that ByUserID put UserID into an assignee set (Set: "app_owner:<app>",
+// "custom_role:<app>:<role>", "group:<group>"), so that maker-checker holds through it:
+// whom a requester or target put into an assignee set never decides their request.
+type Delegation struct {
+	Set      string
+	UserID   string
+	ByUserID string
+}

@@ -90,6 +90,8 @@ type Reader interface {
 	AppliedRequest(ctx context.Context, requestID string) (string, error)
 
 	OIDCReader
+	// DelegatedBy returns the delegations made by any of byUserIDs.
+	DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error)
 }
 
 // AccessPage pages accesses, ordered by (user id, app id).
@@ -125,6 +127,10 @@ type Tx interface {
 
 	// RecordApplied remembers that requestID's effect was applied, with a result.
 	RecordApplied(ctx context.Context, requestID, result string) error
+
+	// RecordDelegation remembers who put a user into an assignee set (once per set, user
+	// and author).
+	RecordDelegation(ctx context.Context, d domain.Delegation) error
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error

@@ -103,9 +103,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 		in.AutoApproveReason = gmReason
 		in.Approval, in.MinApprovals = typev1.Approval_ANY, 0
 	} else {
-		res, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
-			Assignee: in.Assignee, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r),
-		})
+		res, err := s.resolveStep(ctx, r, in.Assignee)
 		if err != nil {
 			return nil, s.failUnlessTransient(ctx, r.ID, "cannot resolve the assignees of step "+step.Name, err)
 		}
@@ -288,6 +286,13 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 		appID = res.GetApp().GetId()
 	case domain.ArchiveApp:
 		_, err = s.identity.ArchiveApp(ctx, &identityv1.ArchiveAppRequest{RequestId: r.ID, AppId: r.AppID})
+		if err == nil {
+			// Archiving is whole: the app's open requests are cancelled before this one is
+			// DONE (a retry after a crash cancels what is left).
+			if cerr := s.cancelAppRequests(ctx, r); cerr != nil {
+				return domain.Request{}, fmt.Errorf("apply request %s: cancel the app's requests: %w", r.ID, cerr)
+			}
+		}
 	}
 	if err != nil {
 		if transient(err) {

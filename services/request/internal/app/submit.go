@@ -212,19 +212,25 @@ func (s *Service) checkTarget(r *domain.Request, sub *authz.Subject, f *identity
 		target = t
 		r.TargetManagerID = t.GetManagerId()
 	}
+	var app *identityv1.AppFacts
+	if r.AppID != "" {
+		if a, ok := f.GetApps()[r.AppID]; ok {
+			app = a
+			r.AppOwnerIDs = slices.Clone(a.GetOwnerIds())
+		}
+	}
 	if sub != nil {
-		if d := authz.CanSubmitRequestFor(*sub, r.TargetUserID, r.TargetManagerID); !d.Allowed {
+		d := authz.CanSubmitRequestFor(*sub, r.TargetUserID, r.TargetManagerID)
+		if r.Type.AboutUser() && app != nil {
+			// An app owner manages access to the app for anyone (matrix: Manage App Access).
+			d = authz.CanSubmitAccessRequestFor(*sub, r.TargetUserID, r.TargetManagerID, r.AppID, r.AppOwnerIDs)
+		}
+		if !d.Allowed {
 			return errs.PermissionDenied("not allowed: " + d.Reason)
 		}
 	}
-	var app *identityv1.AppFacts
-	if r.AppID != "" {
-		a, ok := f.GetApps()[r.AppID]
-		if !ok {
-			return errs.Invalid("app_id", "no app "+r.AppID)
-		}
-		app = a
-		r.AppOwnerIDs = slices.Clone(a.GetOwnerIds())
+	if r.AppID != "" && app == nil {
+		return errs.Invalid("app_id", "no app "+r.AppID)
 	}
 	var held *identityv1.Access
 	for _, a := range f.GetAccesses() {

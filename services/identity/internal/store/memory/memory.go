@@ -25,6 +25,8 @@ type state struct {
 	keyHash  map[string]string // hash -> key id
 	applied  map[string]string
 	oidc     map[oidcKey]domain.OIDCBinding // see oidc.go
+	// delegations by "set\x00user\x00by".
+	delegations map[string]domain.Delegation
 }
 
 // Store is the in-memory identity store.
@@ -40,7 +42,7 @@ func New() *Store {
 		users: map[string]domain.User{}, emails: map[string]string{},
 		groups: map[string]domain.Group{}, apps: map[string]domain.App{}, appNames: map[string]string{},
 		accesses: map[accessKey]domain.Access{}, keys: map[string]domain.APIKey{}, keyHash: map[string]string{},
-		applied: map[string]string{},
+		applied: map[string]string{}, delegations: map[string]domain.Delegation{},
 	})}
 }
 
@@ -152,7 +154,26 @@ func (s *Store) AppliedRequest(ctx context.Context, requestID string) (string, e
 	return st.AppliedRequest(ctx, requestID)
 }
 
+func (s *Store) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error) {
+	st, done := s.Read()
+	defer done()
+	return st.DelegatedBy(ctx, byUserIDs)
+}
+
 // --- the state's queries (no locking) ---
+
+func (st *state) DelegatedBy(_ context.Context, byUserIDs []string) ([]domain.Delegation, error) {
+	out := []domain.Delegation{}
+	for _, d := range st.delegations {
+		if slices.Contains(byUserIDs, d.ByUserID) {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Set+"\x00"+out[i].UserID+"\x00"+out[i].ByUserID < out[j].Set+"\x00"+out[j].UserID+"\x00"+out[j].ByUserID
+	})
+	return out, nil
+}
 
 func get[V any](m map[string]V, id string) (V, error) {
 	v, ok := m[id]

@@ -176,3 +176,13 @@ func (t *tx) RecordApplied(_ context.Context, requestID, result string) error {
 	t.applied[requestID] = result
 	return nil
 }
+
+func (t *tx) RecordDelegation(_ context.Context, d domain.Delegation) error {
+	key := d.Set + "\x00" + d.UserID + "\x00" + d.ByUserID
+	if _, ok := t.delegations[key]; ok {
+		return nil
+	}
+	memstore.Remember(t.Tx, t.delegations, key)
+	t.delegations[key] = d
+	return nil
+}

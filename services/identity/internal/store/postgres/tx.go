@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
 
 // directoryLock keys the advisory lock that LockDirectory takes.
@@ -29,4 +30,19 @@ func (t *tx) RecordApplied(ctx context.Context, requestID, result string) error 
 func (r reader) AppliedRequest(ctx context.Context, requestID string) (string, error) {
 	return pgstore.One(ctx, r.q, "get applied request", pgx.RowTo[string],
 		"SELECT result FROM applied_requests WHERE request_id = $1", requestID)
+}
+
+func (t *tx) RecordDelegation(ctx context.Context, d domain.Delegation) error {
+	_, err := t.PgTx.Exec(ctx,
+		"INSERT INTO delegations (set_name, user_id, by_user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		d.Set, d.UserID, d.ByUserID)
+	return storeErrors.Wrap("record delegation", err)
+}
+
+func (r reader) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error) {
+	return pgstore.All(ctx, r.q, "list delegations", func(row pgx.CollectableRow) (domain.Delegation, error) {
+		var d domain.Delegation
+		err := row.Scan(&d.Set, &d.UserID, &d.ByUserID)
+		return d, err
+	}, "SELECT set_name, user_id, by_user_id FROM delegations WHERE by_user_id = ANY($1) ORDER BY set_name, user_id, by_user_id", byUserIDs)
 }

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/services/request/internal/domain"
+	"github.com/grantflow/grantflow/services/request/internal/store"
+)
+
+// resolveStep resolves a step's assignee spec for r, as API.md reads it for each request
+// type: a request with no target user (ADD_APP, ARCHIVE_APP) has its MANAGER steps go to
+// the requester's manager, and ADD_APP (no app yet) its APP_OWNER steps to the proposed
+// owners. The requester and target never review or carry out their own request.
+func (s *Service) resolveStep(ctx context.Context, r domain.Request, a *typev1.Assignee) (*identityv1.ResolveAssigneesResponse, error) {
+	in := &identityv1.ResolveAssigneesRequest{Assignee: a, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r)}
+	proposedOwners := false
+	switch a.GetKind() {
+	case typev1.AssigneeKind_MANAGER:
+		if r.TargetUserID == "" {
+			in.TargetUserId = r.RequesterID
+		}
+	case typev1.AssigneeKind_APP_OWNER:
+		if r.Type == domain.AddApp && r.NewApp != nil {
+			in.Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: r.NewApp.OwnerIDs}
+			proposedOwners = true
+		}
+	}
+	res, err := s.identity.ResolveAssignees(ctx, in)
+	if err != nil || !proposedOwners {
+		return res, err
+	}
+	what := fmt.Sprintf("the proposed owners of %s", r.NewApp.Name)
+	res.Explanation = strings.Replace(res.GetExplanation(), "the listed users", what, 1)
+	return res, nil
+}
+
+// cancelAppRequests cancels, with the reason, every open request on the app that the
+// ARCHIVE_APP request r archived (r itself aside). It may run again: a closed request is
+// left as it is.
+func (s *Service) cancelAppRequests(ctx context.Context, r domain.Request) error {
+	open, err := s.store.ListRequests(ctx, store.Filter{Status: domain.InProgress, AppID: r.AppID}, store.Page{})
+	if err != nil {
+		return err
+	}
+	reason := fmt.Sprintf("the app %s was archived by request %s", r.AppID, r.ID)
+	for _, o := range open {
+		if o.ID == r.ID {
+			continue
+		}
+		if err := s.close(ctx, o.ID, domain.Cancelled, reason, "request.cancelled"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
