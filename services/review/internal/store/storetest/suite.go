@@ -361,7 +361,10 @@ func testEvents(t *testing.T, s store.Store) {
 	}
 	var first, second bool
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) { first, err = tx.MarkProcessed(ctx, "in-1"); return })
-	write(t, s, func(ctx context.Context, tx store.Tx) (err error) { second, err = tx.MarkProcessed(ctx, "in-1"); return })
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		second, err = tx.MarkProcessed(ctx, "in-1")
+		return
+	})
 	if !first || second {
 		t.Errorf("MarkProcessed = %v then %v, want true then false", first, second)
 	}
