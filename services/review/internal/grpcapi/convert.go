@@ -22,10 +22,10 @@ func campaignPB(v app.CampaignView) *reviewv1.AccessReview {
 	p := v.Progress
 	return &reviewv1.AccessReview{
 		Id: c.ID, Name: c.Name, Description: c.Description,
-		Status:      reviewv1.AccessReview_Status(reviewv1.AccessReview_Status_value[string(c.Status)]),
-		Scope:       &reviewv1.Scope{AppIds: c.AppIDs},
-		Reviewer:    &reviewv1.Reviewer{Kind: reviewv1.Reviewer_Kind(reviewv1.Reviewer_Kind_value[string(c.ReviewerKind)]), UserIds: c.ReviewerUserIDs},
-		DueTime:     ts(c.DueTime), CreateTime: ts(c.CreateTime), LaunchTime: ts(c.LaunchTime), CloseTime: ts(c.CloseTime),
+		Status:   reviewv1.AccessReview_Status(reviewv1.AccessReview_Status_value[string(c.Status)]),
+		Scope:    &reviewv1.Scope{AppIds: c.AppIDs},
+		Reviewer: &reviewv1.Reviewer{Kind: reviewv1.Reviewer_Kind(reviewv1.Reviewer_Kind_value[string(c.ReviewerKind)]), UserIds: c.ReviewerUserIDs},
+		DueTime:  ts(c.DueTime), CreateTime: ts(c.CreateTime), LaunchTime: ts(c.LaunchTime), CloseTime: ts(c.CloseTime),
 		Progress: &reviewv1.Progress{
 			Total: p.Total, Pending: p.Pending, Kept: p.Kept, Changed: p.Changed, Removed: p.Removed,
 			Blocked: p.Blocked, NotReviewed: p.NotReviewed,
