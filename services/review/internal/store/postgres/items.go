@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,20 +35,41 @@ func (r reader) GetItem(ctx context.Context, campaign, id string) (domain.Item, 
 }
 
 func (r reader) ListItems(ctx context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {
-	limit := any(nil)
-	if p.Size > 0 {
-		limit = p.Size
-	}
+	// The conditions are spelled out per filter (no "$n = '' OR ..."), so that even a
+	// generic plan of the prepared statement uses the index that fits.
+	args := []any{f.CampaignID, p.After}
+	var sql string
 	if f.ReviewerID != "" {
-		// One range scan of the reviewer's index entries, then the items by key.
-		return all(ctx, r.q, "list items", scanItem, "SELECT "+itemColumns+` FROM item_reviewers r
-			JOIN items i ON i.campaign_id = r.campaign_id AND i.id = r.item_id
-			WHERE r.campaign_id = $1 AND r.reviewer_id = $2 AND r.item_id > $3 AND ($4 = '' OR r.status = $4)
-			ORDER BY r.item_id LIMIT $5`, f.CampaignID, f.ReviewerID, p.After, string(f.Status), limit)
+		// The page of the reviewer's index entries first (one range scan, limited), then
+		// its items by key: joining before the limit lets the planner walk the whole
+		// campaign's items.
+		args = append(args, f.ReviewerID)
+		sql = `WITH page AS (SELECT r.item_id FROM item_reviewers r
+			WHERE r.campaign_id = $1 AND r.item_id > $2 AND r.reviewer_id = $3`
+		if f.Status != "" {
+			args = append(args, string(f.Status))
+			sql += " AND r.status = $4"
+		}
+		sql += " ORDER BY r.item_id"
+		if p.Size > 0 {
+			args = append(args, p.Size)
+			sql += fmt.Sprintf(" LIMIT $%d", len(args))
+		}
+		sql += ") SELECT " + itemColumns + ` FROM page JOIN items i ON i.campaign_id = $1 AND i.id = page.item_id
+			ORDER BY i.id`
+		return all(ctx, r.q, "list items", scanItem, sql, args...)
 	}
-	return all(ctx, r.q, "list items", scanItem, "SELECT "+itemColumns+` FROM items i
-		WHERE i.campaign_id = $1 AND i.id > $2 AND ($3 = '' OR i.status = $3)
-		ORDER BY i.id LIMIT $4`, f.CampaignID, p.After, string(f.Status), limit)
+	sql = "SELECT " + itemColumns + " FROM items i WHERE i.campaign_id = $1 AND i.id > $2"
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		sql += " AND i.status = $3"
+	}
+	sql += " ORDER BY i.id"
+	if p.Size > 0 {
+		args = append(args, p.Size)
+		sql += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	return all(ctx, r.q, "list items", scanItem, sql, args...)
 }
 
 func (r reader) OpenItemsOf(ctx context.Context, user, app string) ([]domain.Item, error) {
