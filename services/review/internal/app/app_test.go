@@ -233,7 +233,7 @@ func TestManagerCampaign(t *testing.T) {
 		if !slices.Equal(actions, want) {
 			t.Errorf("audited %v, want %v", actions, want)
 		}
-		if evs[3].GetRequestId() != changed.RequestID || !strings.Contains(string(evs[3].GetData()), `"accessReviewId":"`+c.ID) {
+		if evs[3].GetRequestId() != changed.RequestID || evs[3].GetAccessReviewItemChanged().GetAccessReviewId() != c.ID {
 			t.Errorf("decided event %v", evs[3])
 		}
 	})

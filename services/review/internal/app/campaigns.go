@@ -40,7 +40,7 @@ func (s *Service) Create(ctx context.Context, n domain.NewCampaign) (CampaignVie
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, ActionCreated, campaignSubject(c.ID), "", "", campaignEvent(c, 0))
+		return s.emitCampaign(ctx, tx, ActionCreated, c, 0)
 	})
 	return CampaignView{Campaign: c}, err
 }
@@ -190,7 +190,7 @@ func (s *Service) Close(ctx context.Context, id string) (CampaignView, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.emit(ctx, tx, ActionClosed, campaignSubject(id), "", "", campaignEvent(closed, n)); err != nil {
+		if err := s.emitCampaign(ctx, tx, ActionClosed, closed, n); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, closed)

@@ -135,7 +135,7 @@ func (s *Service) Decide(ctx context.Context, campaignID, itemID string, v domai
 		if err := tx.UpdateItem(ctx, out); err != nil {
 			return stateError(err, "access review item "+itemID)
 		}
-		return s.emit(ctx, tx, ActionItemDecided, itemSubject(out), "", requestID, itemEvent(out))
+		return s.emitItem(ctx, tx, ActionItemDecided, out, "")
 	})
 	if err != nil {
 		return domain.Item{}, err

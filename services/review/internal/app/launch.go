@@ -50,7 +50,7 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 		if err := tx.UpdateCampaign(ctx, launched); err != nil {
 			return stateError(err, "access review "+id)
 		}
-		if err := s.emit(ctx, tx, ActionLaunched, campaignSubject(id), "", "", campaignEvent(launched, n)); err != nil {
+		if err := s.emitCampaign(ctx, tx, ActionLaunched, launched, n); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, launched)

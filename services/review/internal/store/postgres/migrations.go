@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 )
@@ -14,7 +13,7 @@ const Schema = "review"
 var migrationFiles embed.FS
 
 // Migrations holds the review schema's goose migrations at its root, as pgstore expects.
-var Migrations fs.FS = mustSub(migrationFiles, "migrations")
+var Migrations = pgstore.Sub(migrationFiles, "migrations")
 
 // Options returns the pgstore options that open the review schema at url: what [Open] uses,
 // and what a `migrate` subcommand passes to pgstore.Migrate.
@@ -22,10 +21,3 @@ func Options(url string) pgstore.Options {
 	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
 }
 
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // only for an invalid path, which dir is not
-	}
-	return sub
-}
