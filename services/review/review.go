@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"google.golang.org/grpc"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 	"github.com/grantflow/grantflow/services/review/internal/grpcapi"
@@ -21,6 +22,31 @@ import (
 
 // Name is the service's name in traces, logs and events.
 const Name = app.ServiceName
+
+// Kit is the review service as both its binary and the all-in-one process assemble it: it
+// calls identity (the snapshot, facts) and request (open requests, the requests of
+// decisions), and delivers its outbox to audit.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	idConn, err := env.Conn("identity")
+	if err != nil {
+		return nil, err
+	}
+	reqConn, err := env.Conn("request")
+	if err != nil {
+		return nil, err
+	}
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
+		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
+		Requests: requestv1.NewRequestServiceClient(reqConn), AuditSink: auditSink,
+	})
+}
 
 // Options configure the review service.
 type Options struct {
@@ -42,80 +68,47 @@ type Options struct {
 type Service struct {
 	app    *app.Service
 	store  store.Store
-	relays []*outbox.Relay
-	log    *slog.Logger
+	relays *outbox.Relays
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := kit.Logger(o.Logger)
 	if o.Identity == nil || o.IdentityInternal == nil || o.Requests == nil {
 		return nil, fmt.Errorf("review: Options.Identity, IdentityInternal and Requests are required")
 	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("review: memory engine: nothing survives a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, err
-		}
-		st = pg
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
-	s := &Service{store: st, log: log}
+	s := &Service{store: st}
 	s.app = app.New(app.Options{
 		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests,
-		Logger: log, Notify: s.notify,
+		Logger: log, Notify: func() { s.relays.Notify() },
 	})
-	if o.AuditSink == nil {
-		log.Warn("review: no sink for outbox events: they wait in the outbox", "sink", app.SinkAudit)
-	} else {
-		ro := outbox.RelayOptions{Name: app.SinkAudit, Store: st, Sink: o.AuditSink, Logger: log.With("relay", "review->audit")}
-		if l, ok := st.(interface {
-			RelayLock(string) func(context.Context) (func(), bool, error)
-		}); ok {
-			ro.Lock = l.RelayLock(app.SinkAudit)
-		}
-		r, err := outbox.NewRelay(ro)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		s.relays = append(s.relays, r)
+	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return s, nil
-}
-
-func (s *Service) notify() {
-	for _, r := range s.relays {
-		r.Notify()
-	}
 }
 
 // Register puts the review service on srv.
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	reviewv1.RegisterReviewServiceServer(srv, &grpcapi.Public{App: s.app})
+	reviewv1.RegisterReviewInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
 }
 
-// InternalOnly reports the methods only other Grantflow services may call: none of its own.
-func (s *Service) InternalOnly(string) bool { return false }
+// InternalOnly reports the methods only other Grantflow services may call.
+var InternalOnly = auth.MethodSet("/" + reviewv1.ReviewInternalService_ServiceDesc.ServiceName + "/")
+
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
 
 // Run delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, r := range s.relays {
-		wg.Go(func() {
-			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("review relay stopped", "error", err.Error())
-			}
-		})
-	}
-	wg.Wait()
-}
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

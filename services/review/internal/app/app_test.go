@@ -195,6 +195,9 @@ func TestManagerCampaign(t *testing.T) {
 		if ch.by != "mia" || ch.req.GetType() != typev1.RequestType_CHANGE_PERMISSION || ch.req.GetTargetUserId() != "bob" || ch.req.GetPermission() != "viewer" {
 			t.Errorf("change request %s %v", ch.by, ch.req)
 		}
+		if ch.req.GetOrigin().GetAccessReviewId() != c.ID || ch.req.GetOrigin().GetItemId() != all["bob/figma"].ID {
+			t.Errorf("change request origin %v", ch.req.GetOrigin())
+		}
 		if rm.by != "gm" || rm.req.GetType() != typev1.RequestType_REMOVE_ACCESS || rm.req.GetTargetUserId() != "mia" || rm.req.GetPermission() != "viewer" {
 			t.Errorf("remove request %s %v", rm.by, rm.req)
 		}

@@ -7,6 +7,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
@@ -162,6 +163,7 @@ func (s *Service) submit(ctx context.Context, c domain.Campaign, it domain.Item,
 	in := &requestv1.SubmitRequestRequest{
 		RequestId: requestKey(it.ID), TargetUserId: it.UserID, AppId: it.AppID,
 		Reason: fmt.Sprintf("access review %q: %s", c.Name, v.Justification),
+		Origin: &requestv1.Origin{AccessReviewId: c.ID, ItemId: it.ID},
 	}
 	switch v.Decision {
 	case domain.Change:
@@ -174,4 +176,15 @@ func (s *Service) submit(ctx context.Context, c domain.Campaign, it domain.Item,
 		return nil, fmt.Errorf("review: open the %s request of item %s: %w", in.Type, it.ID, err)
 	}
 	return r, nil
+}
+
+// InternalItem returns an item to another Grantflow service (the request service verifying
+// the origin of a review's request): no visibility rule applies.
+func (s *Service) InternalItem(ctx context.Context, campaignID, itemID string) (domain.Item, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || !p.Internal {
+		return domain.Item{}, errs.PermissionDenied("this call is internal to Grantflow")
+	}
+	it, err := s.store.GetItem(ctx, campaignID, itemID)
+	return it, itemNotFound(err, itemID)
 }

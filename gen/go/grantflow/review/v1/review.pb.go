@@ -74,7 +74,7 @@ func (x AccessReview_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AccessReview_Status.Descriptor instead.
 func (AccessReview_Status) EnumDescriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{0, 0}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{1, 0}
 }
 
 type Reviewer_Kind int32
@@ -129,7 +129,7 @@ func (x Reviewer_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Reviewer_Kind.Descriptor instead.
 func (Reviewer_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{2, 0}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{3, 0}
 }
 
 type AccessReviewItem_Status int32
@@ -186,7 +186,7 @@ func (x AccessReviewItem_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AccessReviewItem_Status.Descriptor instead.
 func (AccessReviewItem_Status) EnumDescriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{4, 0}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{5, 0}
 }
 
 type AccessReviewItem_Decision int32
@@ -238,7 +238,59 @@ func (x AccessReviewItem_Decision) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AccessReviewItem_Decision.Descriptor instead.
 func (AccessReviewItem_Decision) EnumDescriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{4, 1}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{5, 1}
+}
+
+type GetItemRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	ItemId         string                 `protobuf:"bytes,2,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetItemRequest) Reset() {
+	*x = GetItemRequest{}
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetItemRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetItemRequest) ProtoMessage() {}
+
+func (x *GetItemRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetItemRequest.ProtoReflect.Descriptor instead.
+func (*GetItemRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetItemRequest) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *GetItemRequest) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
 }
 
 // AccessReview is a campaign: who reviews which accesses, by when.
@@ -263,7 +315,7 @@ type AccessReview struct {
 
 func (x *AccessReview) Reset() {
 	*x = AccessReview{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[0]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +327,7 @@ func (x *AccessReview) String() string {
 func (*AccessReview) ProtoMessage() {}
 
 func (x *AccessReview) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[0]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +340,7 @@ func (x *AccessReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessReview.ProtoReflect.Descriptor instead.
 func (*AccessReview) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{0}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *AccessReview) GetId() string {
@@ -386,7 +438,7 @@ type Scope struct {
 
 func (x *Scope) Reset() {
 	*x = Scope{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[1]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -398,7 +450,7 @@ func (x *Scope) String() string {
 func (*Scope) ProtoMessage() {}
 
 func (x *Scope) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[1]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -411,7 +463,7 @@ func (x *Scope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scope.ProtoReflect.Descriptor instead.
 func (*Scope) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{1}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Scope) GetAppIds() []string {
@@ -433,7 +485,7 @@ type Reviewer struct {
 
 func (x *Reviewer) Reset() {
 	*x = Reviewer{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[2]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -445,7 +497,7 @@ func (x *Reviewer) String() string {
 func (*Reviewer) ProtoMessage() {}
 
 func (x *Reviewer) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[2]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -458,7 +510,7 @@ func (x *Reviewer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reviewer.ProtoReflect.Descriptor instead.
 func (*Reviewer) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{2}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Reviewer) GetKind() Reviewer_Kind {
@@ -491,7 +543,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[3]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -503,7 +555,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[3]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -516,7 +568,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{3}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Progress) GetTotal() int64 {
@@ -601,7 +653,7 @@ type AccessReviewItem struct {
 
 func (x *AccessReviewItem) Reset() {
 	*x = AccessReviewItem{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[4]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +665,7 @@ func (x *AccessReviewItem) String() string {
 func (*AccessReviewItem) ProtoMessage() {}
 
 func (x *AccessReviewItem) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[4]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +678,7 @@ func (x *AccessReviewItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessReviewItem.ProtoReflect.Descriptor instead.
 func (*AccessReviewItem) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{4}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AccessReviewItem) GetId() string {
@@ -776,7 +828,7 @@ type CreateAccessReviewRequest struct {
 
 func (x *CreateAccessReviewRequest) Reset() {
 	*x = CreateAccessReviewRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[5]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +840,7 @@ func (x *CreateAccessReviewRequest) String() string {
 func (*CreateAccessReviewRequest) ProtoMessage() {}
 
 func (x *CreateAccessReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[5]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +853,7 @@ func (x *CreateAccessReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAccessReviewRequest.ProtoReflect.Descriptor instead.
 func (*CreateAccessReviewRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{5}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateAccessReviewRequest) GetName() string {
@@ -848,7 +900,7 @@ type LaunchAccessReviewRequest struct {
 
 func (x *LaunchAccessReviewRequest) Reset() {
 	*x = LaunchAccessReviewRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[6]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -860,7 +912,7 @@ func (x *LaunchAccessReviewRequest) String() string {
 func (*LaunchAccessReviewRequest) ProtoMessage() {}
 
 func (x *LaunchAccessReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[6]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -873,7 +925,7 @@ func (x *LaunchAccessReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LaunchAccessReviewRequest.ProtoReflect.Descriptor instead.
 func (*LaunchAccessReviewRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{6}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LaunchAccessReviewRequest) GetId() string {
@@ -892,7 +944,7 @@ type GetAccessReviewRequest struct {
 
 func (x *GetAccessReviewRequest) Reset() {
 	*x = GetAccessReviewRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[7]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +956,7 @@ func (x *GetAccessReviewRequest) String() string {
 func (*GetAccessReviewRequest) ProtoMessage() {}
 
 func (x *GetAccessReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[7]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +969,7 @@ func (x *GetAccessReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccessReviewRequest.ProtoReflect.Descriptor instead.
 func (*GetAccessReviewRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{7}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetAccessReviewRequest) GetId() string {
@@ -940,7 +992,7 @@ type ListAccessReviewsRequest struct {
 
 func (x *ListAccessReviewsRequest) Reset() {
 	*x = ListAccessReviewsRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[8]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1004,7 @@ func (x *ListAccessReviewsRequest) String() string {
 func (*ListAccessReviewsRequest) ProtoMessage() {}
 
 func (x *ListAccessReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[8]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1017,7 @@ func (x *ListAccessReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccessReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{8}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListAccessReviewsRequest) GetStatus() AccessReview_Status {
@@ -1000,7 +1052,7 @@ type ListAccessReviewsResponse struct {
 
 func (x *ListAccessReviewsResponse) Reset() {
 	*x = ListAccessReviewsResponse{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[9]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1064,7 @@ func (x *ListAccessReviewsResponse) String() string {
 func (*ListAccessReviewsResponse) ProtoMessage() {}
 
 func (x *ListAccessReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[9]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1077,7 @@ func (x *ListAccessReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccessReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{9}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListAccessReviewsResponse) GetAccessReviews() []*AccessReview {
@@ -1058,7 +1110,7 @@ type ListAccessReviewItemsRequest struct {
 
 func (x *ListAccessReviewItemsRequest) Reset() {
 	*x = ListAccessReviewItemsRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[10]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1122,7 @@ func (x *ListAccessReviewItemsRequest) String() string {
 func (*ListAccessReviewItemsRequest) ProtoMessage() {}
 
 func (x *ListAccessReviewItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[10]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1135,7 @@ func (x *ListAccessReviewItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessReviewItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccessReviewItemsRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{10}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAccessReviewItemsRequest) GetAccessReviewId() string {
@@ -1132,7 +1184,7 @@ type ListAccessReviewItemsResponse struct {
 
 func (x *ListAccessReviewItemsResponse) Reset() {
 	*x = ListAccessReviewItemsResponse{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[11]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1196,7 @@ func (x *ListAccessReviewItemsResponse) String() string {
 func (*ListAccessReviewItemsResponse) ProtoMessage() {}
 
 func (x *ListAccessReviewItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[11]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1209,7 @@ func (x *ListAccessReviewItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessReviewItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccessReviewItemsResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{11}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListAccessReviewItemsResponse) GetItems() []*AccessReviewItem {
@@ -1188,7 +1240,7 @@ type DecideAccessReviewItemRequest struct {
 
 func (x *DecideAccessReviewItemRequest) Reset() {
 	*x = DecideAccessReviewItemRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[12]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1252,7 @@ func (x *DecideAccessReviewItemRequest) String() string {
 func (*DecideAccessReviewItemRequest) ProtoMessage() {}
 
 func (x *DecideAccessReviewItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[12]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1265,7 @@ func (x *DecideAccessReviewItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideAccessReviewItemRequest.ProtoReflect.Descriptor instead.
 func (*DecideAccessReviewItemRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{12}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DecideAccessReviewItemRequest) GetAccessReviewId() string {
@@ -1260,7 +1312,7 @@ type CloseAccessReviewRequest struct {
 
 func (x *CloseAccessReviewRequest) Reset() {
 	*x = CloseAccessReviewRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[13]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1324,7 @@ func (x *CloseAccessReviewRequest) String() string {
 func (*CloseAccessReviewRequest) ProtoMessage() {}
 
 func (x *CloseAccessReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[13]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1337,7 @@ func (x *CloseAccessReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseAccessReviewRequest.ProtoReflect.Descriptor instead.
 func (*CloseAccessReviewRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{13}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CloseAccessReviewRequest) GetId() string {
@@ -1304,7 +1356,7 @@ type ExportAccessReviewRequest struct {
 
 func (x *ExportAccessReviewRequest) Reset() {
 	*x = ExportAccessReviewRequest{}
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[14]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1316,7 +1368,7 @@ func (x *ExportAccessReviewRequest) String() string {
 func (*ExportAccessReviewRequest) ProtoMessage() {}
 
 func (x *ExportAccessReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_review_v1_review_proto_msgTypes[14]
+	mi := &file_grantflow_review_v1_review_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1329,7 +1381,7 @@ func (x *ExportAccessReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportAccessReviewRequest.ProtoReflect.Descriptor instead.
 func (*ExportAccessReviewRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{14}
+	return file_grantflow_review_v1_review_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ExportAccessReviewRequest) GetId() string {
@@ -1343,7 +1395,10 @@ var File_grantflow_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_grantflow_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/review/v1/review.proto\x12\x13grantflow.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x05\n" +
+	" grantflow/review/v1/review.proto\x12\x13grantflow.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"i\n" +
+	"\x0eGetItemRequest\x123\n" +
+	"\x10access_review_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eaccessReviewId\x12\"\n" +
+	"\aitem_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06itemId\"\xb8\x05\n" +
 	"\fAccessReview\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -1483,7 +1538,9 @@ const file_grantflow_review_v1_review_proto_rawDesc = "" +
 	"\x15ListAccessReviewItems\x121.grantflow.review.v1.ListAccessReviewItemsRequest\x1a2.grantflow.review.v1.ListAccessReviewItemsResponse\"5\x82\xd3\xe4\x93\x02,\x12*/v1/accessReviews/{access_review_id}/items\x90\x02\x01\x12\xbb\x01\n" +
 	"\x16DecideAccessReviewItem\x122.grantflow.review.v1.DecideAccessReviewItemRequest\x1a%.grantflow.review.v1.AccessReviewItem\"F\x82\xd3\xe4\x93\x02@:\x01*\";/v1/accessReviews/{access_review_id}/items/{item_id}:decide\x12\x8e\x01\n" +
 	"\x11CloseAccessReview\x12-.grantflow.review.v1.CloseAccessReviewRequest\x1a!.grantflow.review.v1.AccessReview\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/accessReviews/{id}:close\x12\x86\x01\n" +
-	"\x12ExportAccessReview\x12..grantflow.review.v1.ExportAccessReviewRequest\x1a\x14.google.api.HttpBody\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/accessReviews/{id}:export\x90\x02\x010\x01B\xd8\x01\n" +
+	"\x12ExportAccessReview\x12..grantflow.review.v1.ExportAccessReviewRequest\x1a\x14.google.api.HttpBody\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/accessReviews/{id}:export\x90\x02\x010\x012s\n" +
+	"\x15ReviewInternalService\x12Z\n" +
+	"\aGetItem\x12#.grantflow.review.v1.GetItemRequest\x1a%.grantflow.review.v1.AccessReviewItem\"\x03\x90\x02\x01B\xd8\x01\n" +
 	"\x17com.grantflow.review.v1B\vReviewProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/review/v1;reviewv1\xa2\x02\x03GRX\xaa\x02\x13Grantflow.Review.V1\xca\x02\x13Grantflow\\Review\\V1\xe2\x02\x1fGrantflow\\Review\\V1\\GPBMetadata\xea\x02\x15Grantflow::Review::V1b\x06proto3"
 
 var (
@@ -1499,70 +1556,73 @@ func file_grantflow_review_v1_review_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_review_v1_review_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_grantflow_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_grantflow_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_grantflow_review_v1_review_proto_goTypes = []any{
 	(AccessReview_Status)(0),              // 0: grantflow.review.v1.AccessReview.Status
 	(Reviewer_Kind)(0),                    // 1: grantflow.review.v1.Reviewer.Kind
 	(AccessReviewItem_Status)(0),          // 2: grantflow.review.v1.AccessReviewItem.Status
 	(AccessReviewItem_Decision)(0),        // 3: grantflow.review.v1.AccessReviewItem.Decision
-	(*AccessReview)(nil),                  // 4: grantflow.review.v1.AccessReview
-	(*Scope)(nil),                         // 5: grantflow.review.v1.Scope
-	(*Reviewer)(nil),                      // 6: grantflow.review.v1.Reviewer
-	(*Progress)(nil),                      // 7: grantflow.review.v1.Progress
-	(*AccessReviewItem)(nil),              // 8: grantflow.review.v1.AccessReviewItem
-	(*CreateAccessReviewRequest)(nil),     // 9: grantflow.review.v1.CreateAccessReviewRequest
-	(*LaunchAccessReviewRequest)(nil),     // 10: grantflow.review.v1.LaunchAccessReviewRequest
-	(*GetAccessReviewRequest)(nil),        // 11: grantflow.review.v1.GetAccessReviewRequest
-	(*ListAccessReviewsRequest)(nil),      // 12: grantflow.review.v1.ListAccessReviewsRequest
-	(*ListAccessReviewsResponse)(nil),     // 13: grantflow.review.v1.ListAccessReviewsResponse
-	(*ListAccessReviewItemsRequest)(nil),  // 14: grantflow.review.v1.ListAccessReviewItemsRequest
-	(*ListAccessReviewItemsResponse)(nil), // 15: grantflow.review.v1.ListAccessReviewItemsResponse
-	(*DecideAccessReviewItemRequest)(nil), // 16: grantflow.review.v1.DecideAccessReviewItemRequest
-	(*CloseAccessReviewRequest)(nil),      // 17: grantflow.review.v1.CloseAccessReviewRequest
-	(*ExportAccessReviewRequest)(nil),     // 18: grantflow.review.v1.ExportAccessReviewRequest
-	(*timestamppb.Timestamp)(nil),         // 19: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),             // 20: google.api.HttpBody
+	(*GetItemRequest)(nil),                // 4: grantflow.review.v1.GetItemRequest
+	(*AccessReview)(nil),                  // 5: grantflow.review.v1.AccessReview
+	(*Scope)(nil),                         // 6: grantflow.review.v1.Scope
+	(*Reviewer)(nil),                      // 7: grantflow.review.v1.Reviewer
+	(*Progress)(nil),                      // 8: grantflow.review.v1.Progress
+	(*AccessReviewItem)(nil),              // 9: grantflow.review.v1.AccessReviewItem
+	(*CreateAccessReviewRequest)(nil),     // 10: grantflow.review.v1.CreateAccessReviewRequest
+	(*LaunchAccessReviewRequest)(nil),     // 11: grantflow.review.v1.LaunchAccessReviewRequest
+	(*GetAccessReviewRequest)(nil),        // 12: grantflow.review.v1.GetAccessReviewRequest
+	(*ListAccessReviewsRequest)(nil),      // 13: grantflow.review.v1.ListAccessReviewsRequest
+	(*ListAccessReviewsResponse)(nil),     // 14: grantflow.review.v1.ListAccessReviewsResponse
+	(*ListAccessReviewItemsRequest)(nil),  // 15: grantflow.review.v1.ListAccessReviewItemsRequest
+	(*ListAccessReviewItemsResponse)(nil), // 16: grantflow.review.v1.ListAccessReviewItemsResponse
+	(*DecideAccessReviewItemRequest)(nil), // 17: grantflow.review.v1.DecideAccessReviewItemRequest
+	(*CloseAccessReviewRequest)(nil),      // 18: grantflow.review.v1.CloseAccessReviewRequest
+	(*ExportAccessReviewRequest)(nil),     // 19: grantflow.review.v1.ExportAccessReviewRequest
+	(*timestamppb.Timestamp)(nil),         // 20: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),             // 21: google.api.HttpBody
 }
 var file_grantflow_review_v1_review_proto_depIdxs = []int32{
 	0,  // 0: grantflow.review.v1.AccessReview.status:type_name -> grantflow.review.v1.AccessReview.Status
-	5,  // 1: grantflow.review.v1.AccessReview.scope:type_name -> grantflow.review.v1.Scope
-	6,  // 2: grantflow.review.v1.AccessReview.reviewer:type_name -> grantflow.review.v1.Reviewer
-	19, // 3: grantflow.review.v1.AccessReview.due_time:type_name -> google.protobuf.Timestamp
-	19, // 4: grantflow.review.v1.AccessReview.create_time:type_name -> google.protobuf.Timestamp
-	19, // 5: grantflow.review.v1.AccessReview.launch_time:type_name -> google.protobuf.Timestamp
-	19, // 6: grantflow.review.v1.AccessReview.close_time:type_name -> google.protobuf.Timestamp
-	7,  // 7: grantflow.review.v1.AccessReview.progress:type_name -> grantflow.review.v1.Progress
+	6,  // 1: grantflow.review.v1.AccessReview.scope:type_name -> grantflow.review.v1.Scope
+	7,  // 2: grantflow.review.v1.AccessReview.reviewer:type_name -> grantflow.review.v1.Reviewer
+	20, // 3: grantflow.review.v1.AccessReview.due_time:type_name -> google.protobuf.Timestamp
+	20, // 4: grantflow.review.v1.AccessReview.create_time:type_name -> google.protobuf.Timestamp
+	20, // 5: grantflow.review.v1.AccessReview.launch_time:type_name -> google.protobuf.Timestamp
+	20, // 6: grantflow.review.v1.AccessReview.close_time:type_name -> google.protobuf.Timestamp
+	8,  // 7: grantflow.review.v1.AccessReview.progress:type_name -> grantflow.review.v1.Progress
 	1,  // 8: grantflow.review.v1.Reviewer.kind:type_name -> grantflow.review.v1.Reviewer.Kind
-	19, // 9: grantflow.review.v1.AccessReviewItem.grant_time:type_name -> google.protobuf.Timestamp
+	20, // 9: grantflow.review.v1.AccessReviewItem.grant_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: grantflow.review.v1.AccessReviewItem.status:type_name -> grantflow.review.v1.AccessReviewItem.Status
 	3,  // 11: grantflow.review.v1.AccessReviewItem.decision:type_name -> grantflow.review.v1.AccessReviewItem.Decision
-	19, // 12: grantflow.review.v1.AccessReviewItem.decide_time:type_name -> google.protobuf.Timestamp
-	5,  // 13: grantflow.review.v1.CreateAccessReviewRequest.scope:type_name -> grantflow.review.v1.Scope
-	6,  // 14: grantflow.review.v1.CreateAccessReviewRequest.reviewer:type_name -> grantflow.review.v1.Reviewer
-	19, // 15: grantflow.review.v1.CreateAccessReviewRequest.due_time:type_name -> google.protobuf.Timestamp
+	20, // 12: grantflow.review.v1.AccessReviewItem.decide_time:type_name -> google.protobuf.Timestamp
+	6,  // 13: grantflow.review.v1.CreateAccessReviewRequest.scope:type_name -> grantflow.review.v1.Scope
+	7,  // 14: grantflow.review.v1.CreateAccessReviewRequest.reviewer:type_name -> grantflow.review.v1.Reviewer
+	20, // 15: grantflow.review.v1.CreateAccessReviewRequest.due_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: grantflow.review.v1.ListAccessReviewsRequest.status:type_name -> grantflow.review.v1.AccessReview.Status
-	4,  // 17: grantflow.review.v1.ListAccessReviewsResponse.access_reviews:type_name -> grantflow.review.v1.AccessReview
+	5,  // 17: grantflow.review.v1.ListAccessReviewsResponse.access_reviews:type_name -> grantflow.review.v1.AccessReview
 	2,  // 18: grantflow.review.v1.ListAccessReviewItemsRequest.status:type_name -> grantflow.review.v1.AccessReviewItem.Status
-	8,  // 19: grantflow.review.v1.ListAccessReviewItemsResponse.items:type_name -> grantflow.review.v1.AccessReviewItem
+	9,  // 19: grantflow.review.v1.ListAccessReviewItemsResponse.items:type_name -> grantflow.review.v1.AccessReviewItem
 	3,  // 20: grantflow.review.v1.DecideAccessReviewItemRequest.decision:type_name -> grantflow.review.v1.AccessReviewItem.Decision
-	9,  // 21: grantflow.review.v1.ReviewService.CreateAccessReview:input_type -> grantflow.review.v1.CreateAccessReviewRequest
-	10, // 22: grantflow.review.v1.ReviewService.LaunchAccessReview:input_type -> grantflow.review.v1.LaunchAccessReviewRequest
-	11, // 23: grantflow.review.v1.ReviewService.GetAccessReview:input_type -> grantflow.review.v1.GetAccessReviewRequest
-	12, // 24: grantflow.review.v1.ReviewService.ListAccessReviews:input_type -> grantflow.review.v1.ListAccessReviewsRequest
-	14, // 25: grantflow.review.v1.ReviewService.ListAccessReviewItems:input_type -> grantflow.review.v1.ListAccessReviewItemsRequest
-	16, // 26: grantflow.review.v1.ReviewService.DecideAccessReviewItem:input_type -> grantflow.review.v1.DecideAccessReviewItemRequest
-	17, // 27: grantflow.review.v1.ReviewService.CloseAccessReview:input_type -> grantflow.review.v1.CloseAccessReviewRequest
-	18, // 28: grantflow.review.v1.ReviewService.ExportAccessReview:input_type -> grantflow.review.v1.ExportAccessReviewRequest
-	4,  // 29: grantflow.review.v1.ReviewService.CreateAccessReview:output_type -> grantflow.review.v1.AccessReview
-	4,  // 30: grantflow.review.v1.ReviewService.LaunchAccessReview:output_type -> grantflow.review.v1.AccessReview
-	4,  // 31: grantflow.review.v1.ReviewService.GetAccessReview:output_type -> grantflow.review.v1.AccessReview
-	13, // 32: grantflow.review.v1.ReviewService.ListAccessReviews:output_type -> grantflow.review.v1.ListAccessReviewsResponse
-	15, // 33: grantflow.review.v1.ReviewService.ListAccessReviewItems:output_type -> grantflow.review.v1.ListAccessReviewItemsResponse
-	8,  // 34: grantflow.review.v1.ReviewService.DecideAccessReviewItem:output_type -> grantflow.review.v1.AccessReviewItem
-	4,  // 35: grantflow.review.v1.ReviewService.CloseAccessReview:output_type -> grantflow.review.v1.AccessReview
-	20, // 36: grantflow.review.v1.ReviewService.ExportAccessReview:output_type -> google.api.HttpBody
-	29, // [29:37] is the sub-list for method output_type
-	21, // [21:29] is the sub-list for method input_type
+	10, // 21: grantflow.review.v1.ReviewService.CreateAccessReview:input_type -> grantflow.review.v1.CreateAccessReviewRequest
+	11, // 22: grantflow.review.v1.ReviewService.LaunchAccessReview:input_type -> grantflow.review.v1.LaunchAccessReviewRequest
+	12, // 23: grantflow.review.v1.ReviewService.GetAccessReview:input_type -> grantflow.review.v1.GetAccessReviewRequest
+	13, // 24: grantflow.review.v1.ReviewService.ListAccessReviews:input_type -> grantflow.review.v1.ListAccessReviewsRequest
+	15, // 25: grantflow.review.v1.ReviewService.ListAccessReviewItems:input_type -> grantflow.review.v1.ListAccessReviewItemsRequest
+	17, // 26: grantflow.review.v1.ReviewService.DecideAccessReviewItem:input_type -> grantflow.review.v1.DecideAccessReviewItemRequest
+	18, // 27: grantflow.review.v1.ReviewService.CloseAccessReview:input_type -> grantflow.review.v1.CloseAccessReviewRequest
+	19, // 28: grantflow.review.v1.ReviewService.ExportAccessReview:input_type -> grantflow.review.v1.ExportAccessReviewRequest
+	4,  // 29: grantflow.review.v1.ReviewInternalService.GetItem:input_type -> grantflow.review.v1.GetItemRequest
+	5,  // 30: grantflow.review.v1.ReviewService.CreateAccessReview:output_type -> grantflow.review.v1.AccessReview
+	5,  // 31: grantflow.review.v1.ReviewService.LaunchAccessReview:output_type -> grantflow.review.v1.AccessReview
+	5,  // 32: grantflow.review.v1.ReviewService.GetAccessReview:output_type -> grantflow.review.v1.AccessReview
+	14, // 33: grantflow.review.v1.ReviewService.ListAccessReviews:output_type -> grantflow.review.v1.ListAccessReviewsResponse
+	16, // 34: grantflow.review.v1.ReviewService.ListAccessReviewItems:output_type -> grantflow.review.v1.ListAccessReviewItemsResponse
+	9,  // 35: grantflow.review.v1.ReviewService.DecideAccessReviewItem:output_type -> grantflow.review.v1.AccessReviewItem
+	5,  // 36: grantflow.review.v1.ReviewService.CloseAccessReview:output_type -> grantflow.review.v1.AccessReview
+	21, // 37: grantflow.review.v1.ReviewService.ExportAccessReview:output_type -> google.api.HttpBody
+	9,  // 38: grantflow.review.v1.ReviewInternalService.GetItem:output_type -> grantflow.review.v1.AccessReviewItem
+	30, // [30:39] is the sub-list for method output_type
+	21, // [21:30] is the sub-list for method input_type
 	21, // [21:21] is the sub-list for extension type_name
 	21, // [21:21] is the sub-list for extension extendee
 	0,  // [0:21] is the sub-list for field type_name
@@ -1579,9 +1639,9 @@ func file_grantflow_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_review_v1_review_proto_rawDesc), len(file_grantflow_review_v1_review_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_grantflow_review_v1_review_proto_goTypes,
 		DependencyIndexes: file_grantflow_review_v1_review_proto_depIdxs,

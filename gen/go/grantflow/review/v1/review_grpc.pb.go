@@ -432,3 +432,115 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "grantflow/review/v1/review.proto",
 }
+
+const (
+	ReviewInternalService_GetItem_FullMethodName = "/grantflow.review.v1.ReviewInternalService/GetItem"
+)
+
+// ReviewInternalServiceClient is the client API for ReviewInternalService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// ReviewInternalService is called by the other Grantflow services. It has no REST route and
+// refuses callers without the signed internal token.
+type ReviewInternalServiceClient interface {
+	// An item, whoever the caller is: the request service verifies with it the origin of a
+	// request that a review's decision opens.
+	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*AccessReviewItem, error)
+}
+
+type reviewInternalServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewReviewInternalServiceClient(cc grpc.ClientConnInterface) ReviewInternalServiceClient {
+	return &reviewInternalServiceClient{cc}
+}
+
+func (c *reviewInternalServiceClient) GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*AccessReviewItem, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AccessReviewItem)
+	err := c.cc.Invoke(ctx, ReviewInternalService_GetItem_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReviewInternalServiceServer is the server API for ReviewInternalService service.
+// All implementations must embed UnimplementedReviewInternalServiceServer
+// for forward compatibility.
+//
+// ReviewInternalService is called by the other Grantflow services. It has no REST route and
+// refuses callers without the signed internal token.
+type ReviewInternalServiceServer interface {
+	// An item, whoever the caller is: the request service verifies with it the origin of a
+	// request that a review's decision opens.
+	GetItem(context.Context, *GetItemRequest) (*AccessReviewItem, error)
+	mustEmbedUnimplementedReviewInternalServiceServer()
+}
+
+// UnimplementedReviewInternalServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedReviewInternalServiceServer struct{}
+
+func (UnimplementedReviewInternalServiceServer) GetItem(context.Context, *GetItemRequest) (*AccessReviewItem, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetItem not implemented")
+}
+func (UnimplementedReviewInternalServiceServer) mustEmbedUnimplementedReviewInternalServiceServer() {}
+func (UnimplementedReviewInternalServiceServer) testEmbeddedByValue()                               {}
+
+// UnsafeReviewInternalServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ReviewInternalServiceServer will
+// result in compilation errors.
+type UnsafeReviewInternalServiceServer interface {
+	mustEmbedUnimplementedReviewInternalServiceServer()
+}
+
+func RegisterReviewInternalServiceServer(s grpc.ServiceRegistrar, srv ReviewInternalServiceServer) {
+	// If the following call panics, it indicates UnimplementedReviewInternalServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ReviewInternalService_ServiceDesc, srv)
+}
+
+func _ReviewInternalService_GetItem_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetItemRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewInternalServiceServer).GetItem(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewInternalService_GetItem_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewInternalServiceServer).GetItem(ctx, req.(*GetItemRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ReviewInternalService_ServiceDesc is the grpc.ServiceDesc for ReviewInternalService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ReviewInternalService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "grantflow.review.v1.ReviewInternalService",
+	HandlerType: (*ReviewInternalServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetItem",
+			Handler:    _ReviewInternalService_GetItem_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "grantflow/review/v1/review.proto",
+}

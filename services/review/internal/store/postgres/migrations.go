@@ -20,4 +20,3 @@ var Migrations = pgstore.Sub(migrationFiles, "migrations")
 func Options(url string) pgstore.Options {
 	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
 }
-
