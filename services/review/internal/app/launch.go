@@ -28,14 +28,15 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 		reviewers map[string]bool
 	)
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		c, acc, err := s.visible(ctx, tx, who, id)
+		_, acc, err := s.visible(ctx, tx, who, id)
 		if err != nil {
 			return err
 		}
 		if !acc.Manage {
 			return errs.PermissionDenied("only an Admin or the General Manager launches access reviews")
 		}
-		if c, err = tx.LockCampaign(ctx, id); err != nil {
+		c, err := tx.LockCampaign(ctx, id)
+		if err != nil {
 			return err
 		}
 		launched, err := c.Launch(s.now())
