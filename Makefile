@@ -46,7 +46,7 @@ tools: ## install the pinned code generation and lint tools into ./bin
 third_party: ## copy the import-only protos from the Go module cache (offline after the first download)
 	@cd /tmp && GOFLAGS=-mod=mod go mod download $(GOOGLEAPIS_MOD) $(PROTOVALIDATE_MOD)
 	@rm -rf third_party/proto && mkdir -p third_party/proto/google/api third_party/proto/buf/validate
-	@cp $(GOMODCACHE)/$(GOOGLEAPIS_MOD)/third_party/googleapis/google/api/{annotations,http,field_behavior}.proto third_party/proto/google/api/
+	@cp $(GOMODCACHE)/$(GOOGLEAPIS_MOD)/third_party/googleapis/google/api/{annotations,http,httpbody,field_behavior}.proto third_party/proto/google/api/
 	@cp $(GOMODCACHE)/$(PROTOVALIDATE_MOD)/proto/protovalidate/buf/validate/validate.proto third_party/proto/buf/validate/
 	@chmod -R u+w third_party
 

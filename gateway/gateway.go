@@ -29,6 +29,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -49,6 +50,7 @@ type Backends struct {
 	Request  *grpc.ClientConn
 	Task     *grpc.ClientConn
 	Audit    *grpc.ClientConn
+	Review   *grpc.ClientConn
 }
 
 // Options configure the gateway.
@@ -132,6 +134,15 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// Registered after the generated routes, so it takes precedence over the generated
 		// export route (grpc-gateway tries the newest registration first).
 		if err := mux.HandlePath(http.MethodGet, exportPath, exportAuditEvents(mux, marshaler, auditv1.NewAuditServiceClient(c), o.Logger)); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Review; c != nil {
+		if err := reviewv1.RegisterReviewServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
+		// After the generated routes, so it takes precedence over the generated export.
+		if err := mux.HandlePath(http.MethodGet, reviewExportPath, exportAccessReview(mux, marshaler, reviewv1.NewReviewServiceClient(c), o.Logger)); err != nil {
 			return nil, err
 		}
 	}

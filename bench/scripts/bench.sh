@@ -126,6 +126,8 @@ if [[ $GO_BENCH == 1 ]]; then
 	gobench services/audit '^BenchmarkVerify1M$' 3x ./internal/store/memory/
 	gobench services/task '^BenchmarkInbox$' 2000x ./internal/store/postgres/ GRANTFLOW_BENCH_TASKS="$TASKS"
 	gobench services/request '^BenchmarkRequestLog$' 2000x ./internal/store/postgres/ GRANTFLOW_BENCH_REQUESTS="$REQUESTS"
+	gobench services/review '^BenchmarkLaunchPostgres$' 3x ./internal/app/ CI=true
+	gobench services/review '^BenchmarkReviewerItemsPostgres$' 2000x ./internal/app/ CI=true
 else
 	say "BENCH_GO=0: Go benchmarks skipped"
 fi

@@ -13,6 +13,7 @@ require (
 	github.com/grantflow/grantflow/services/identity v0.0.0
 	github.com/grantflow/grantflow/services/policy v0.0.0
 	github.com/grantflow/grantflow/services/request v0.0.0
+	github.com/grantflow/grantflow/services/review v0.0.0
 	github.com/grantflow/grantflow/services/task v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/spf13/cobra v1.10.2
@@ -98,5 +99,6 @@ replace (
 	github.com/grantflow/grantflow/services/identity => ../../services/identity
 	github.com/grantflow/grantflow/services/policy => ../../services/policy
 	github.com/grantflow/grantflow/services/request => ../../services/request
+	github.com/grantflow/grantflow/services/review => ../../services/review
 	github.com/grantflow/grantflow/services/task => ../../services/task
 )

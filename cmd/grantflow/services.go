@@ -13,6 +13,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity"
 	"github.com/grantflow/grantflow/services/policy"
 	"github.com/grantflow/grantflow/services/request"
+	"github.com/grantflow/grantflow/services/review"
 	"github.com/grantflow/grantflow/services/task"
 )
 
@@ -25,6 +26,7 @@ var allServices = []kit.Service{
 	identity.Kit,
 	policy.Kit,
 	task.Kit,
+	review.Kit,
 	request.Kit, // last: the others' connections to it are lazy
 }
 

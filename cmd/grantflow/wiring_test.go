@@ -88,10 +88,12 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 		}
 	}
 	// The drift this replaces: request calls identity (ResolveAssignees included: a
-	// NO_SIDE_EFFECTS method, so retried on every connection), task and policy; task and
-	// identity deliver to request; everyone delivers to audit.
+	// NO_SIDE_EFFECTS method, so retried on every connection), task, policy and review (the
+	// origin of a review's request); task and identity deliver to request; review calls
+	// identity and request; everyone delivers to audit.
 	for from, want := range map[string][]string{
-		"grantflow-request":  {"audit", "identity", "policy", "task"},
+		"grantflow-request":  {"audit", "identity", "policy", "review", "task"},
+		"grantflow-review":   {"audit", "identity", "request"},
 		"grantflow-task":     {"audit", "identity", "request"},
 		"grantflow-identity": {"audit", "request"},
 		"grantflow-policy":   {"audit", "identity"},

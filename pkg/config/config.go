@@ -41,7 +41,7 @@ type Config struct {
 	OIDCIssuer   string
 	OIDCAudience string
 	// Where each service answers, in the distributed mode (GRANTFLOW_<SERVICE>_ADDR).
-	IdentityAddr, PolicyAddr, RequestAddr, TaskAddr, AuditAddr string
+	IdentityAddr, PolicyAddr, RequestAddr, TaskAddr, AuditAddr, ReviewAddr string
 	// RateLimit is the calls per second each principal may make through the gateway
 	// (bursts of twice that); 0 disables the limit (GRANTFLOW_RATE_LIMIT).
 	RateLimit int
@@ -82,6 +82,7 @@ func Default() Config {
 		RequestAddr:      "127.0.0.1:9093",
 		TaskAddr:         "127.0.0.1:9094",
 		AuditAddr:        "127.0.0.1:9095",
+		ReviewAddr:       "127.0.0.1:9096",
 		LogLevel:         "info",
 		ShutdownTimeout:  15 * time.Second,
 		RateLimit:        100,
@@ -139,6 +140,8 @@ func (c Config) Addr(name string) string {
 		return c.TaskAddr
 	case "audit":
 		return c.AuditAddr
+	case "review":
+		return c.ReviewAddr
 	}
 	return ""
 }
@@ -199,6 +202,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.RequestAddr, "request-addr", "GRANTFLOW_REQUEST_ADDR", "request service address")
 	str(&c.TaskAddr, "task-addr", "GRANTFLOW_TASK_ADDR", "task service address")
 	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
+	str(&c.ReviewAddr, "review-addr", "GRANTFLOW_REVIEW_ADDR", "review service address")
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
 	integer(&c.AuthFailureLimit, "auth-failure-limit", "GRANTFLOW_AUTH_FAILURE_LIMIT", "failed or unauthenticated calls per minute per client address before 429; 0 disables")
 	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error (default: warn on a terminal, info otherwise)")
@@ -220,7 +224,8 @@ func (c Config) Validate() error {
 		"GRANTFLOW_GRPC_ADDR": c.GRPCAddr, "GRANTFLOW_HTTP_ADDR": c.HTTPAddr,
 		"GRANTFLOW_IDENTITY_ADDR": c.IdentityAddr, "GRANTFLOW_POLICY_ADDR": c.PolicyAddr,
 		"GRANTFLOW_REQUEST_ADDR": c.RequestAddr, "GRANTFLOW_TASK_ADDR": c.TaskAddr,
-		"GRANTFLOW_AUDIT_ADDR": c.AuditAddr,
+		"GRANTFLOW_AUDIT_ADDR":  c.AuditAddr,
+		"GRANTFLOW_REVIEW_ADDR": c.ReviewAddr,
 	} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))

@@ -14,6 +14,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
@@ -47,11 +48,15 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	reviewConn, err := env.Conn("review")
+	if err != nil {
+		return nil, err
+	}
 	auditSink, err := env.Sink("audit")
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{
+	return New(ctx, Options{Reviews: reviewv1.NewReviewInternalServiceClient(reviewConn),
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
 		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
 		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, Getenv: env.Getenv,
@@ -68,6 +73,9 @@ type Options struct {
 	Policy     policyv1.PolicyServiceClient
 	Tasks      taskv1.TaskInternalServiceClient
 	TaskPublic taskv1.TaskServiceClient
+	// Reviews verifies the origin of a request a review's decision opens; nil refuses every
+	// such origin.
+	Reviews reviewv1.ReviewInternalServiceClient
 	// AuditSink receives every event (nil: they wait in the outbox until one is set).
 	AuditSink outbox.Sink
 	// Getenv reads the agent's connector settings (GRANTFLOW_AGENT_WEBHOOKS,
@@ -103,7 +111,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st}
-	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic,
+	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
 		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }})
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {

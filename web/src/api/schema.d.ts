@@ -4,6 +4,147 @@
  */
 
 export interface paths {
+    "/v1/accessReviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns the caller may see, newest first. */
+        get: operations["ReviewService_ListAccessReviews"];
+        put?: never;
+        /** Create a campaign in DRAFT. */
+        post: operations["ReviewService_CreateAccessReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{accessReviewId}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's items, in id order.
+         * @description A campaign's items, in id order. A reviewer who is not Admin or GM sees only their own
+         *     (reviewer_id defaults to them; naming someone else is PERMISSION_DENIED).
+         */
+        get: operations["ReviewService_ListAccessReviewItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{accessReviewId}/items/{itemId}:decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a PENDING item of an ACTIVE campaign.
+         * @description Decide a PENDING item of an ACTIVE campaign. CHANGE and REMOVE open a request through
+         *     the request service with the caller as requester. Deciding a BLOCKED, decided or
+         *     NOT_REVIEWED item, or an item of a campaign that is not ACTIVE: FAILED_PRECONDITION.
+         */
+        post: operations["ReviewService_DecideAccessReviewItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign with its progress counts. */
+        get: operations["ReviewService_GetAccessReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{id}:close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an ACTIVE campaign: its PENDING and BLOCKED items become NOT_REVIEWED; nothing else changes.
+         * @description Close an ACTIVE campaign: its PENDING and BLOCKED items become NOT_REVIEWED; nothing
+         *     else changes.
+         */
+        post: operations["ReviewService_CloseAccessReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{id}:export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaign as CSV (text/csv): a header row, then one row per item in id order, streamed in chunks.
+         * @description The campaign as CSV (text/csv): a header row, then one row per item in id order,
+         *     streamed in chunks.
+         */
+        get: operations["ReviewService_ExportAccessReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accessReviews/{id}:launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch a DRAFT campaign: ACTIVE, one item per access in scope at that moment.
+         * @description Launch a DRAFT campaign: ACTIVE, one item per access in scope at that moment. Launching
+         *     a campaign that is not a DRAFT is FAILED_PRECONDITION.
+         */
+        post: operations["ReviewService_LaunchAccessReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accesses": {
         parameters: {
             query?: never;
@@ -646,11 +787,22 @@ export interface components {
          * @enum {string}
          */
         RequestStage: "STAGE_UNSPECIFIED" | "REVIEW" | "ACTION" | "CLOSED";
+        ReviewServiceCloseAccessReviewBody: Record<string, never>;
+        ReviewServiceDecideAccessReviewItemBody: {
+            decision?: components["schemas"]["v1AccessReviewItemDecision"];
+            justification?: string;
+            /** @description CHANGE: the new permission, one the app has. */
+            permission?: string;
+        };
+        ReviewServiceLaunchAccessReviewBody: Record<string, never>;
         /**
-         * @default DECISION_UNSPECIFIED
+         * @description - MANAGER: The reviewed user's manager.
+         *      - APP_OWNER: The app's owners.
+         *      - USERS: The people in user_ids (review owners).
+         * @default KIND_UNSPECIFIED
          * @enum {string}
          */
-        TaskDecision: "DECISION_UNSPECIFIED" | "APPROVE" | "DECLINE";
+        ReviewerKind: "KIND_UNSPECIFIED" | "MANAGER" | "APP_OWNER" | "USERS";
         TaskServiceApproveTaskBody: {
             /** @description Optional: the etag the caller saw; a stale one is ABORTED. */
             etag?: string;
@@ -683,7 +835,49 @@ export interface components {
             details?: components["schemas"]["protobufAny"][];
             message?: string;
         };
+        /** @description Scope: {} global; {app_id} app default; {app_id, permissions} permission-specific. */
+        grantflowPolicyV1Scope: {
+            appId?: string;
+            permissions?: string[];
+        };
+        /** @description Scope is what a campaign reviews. */
+        grantflowReviewV1Scope: {
+            /** @description The apps whose accesses are reviewed; empty: every active app. */
+            appIds?: string[];
+        };
+        /** @description A message of any type: its JSON, with "@type" naming the type. */
         protobufAny: {
+            /**
+             * @description Identifies the type of the serialized Protobuf message with a URI reference
+             *     consisting of a prefix ending in a slash and the fully-qualified type name.
+             *
+             *     Example: type.googleapis.com/google.protobuf.StringValue
+             *
+             *     This string must contain at least one `/` character, and the content after
+             *     the last `/` must be the fully-qualified name of the type in canonical
+             *     form, without a leading dot. Do not write a scheme on these URI references
+             *     so that clients do not attempt to contact them.
+             *
+             *     The prefix is arbitrary and Protobuf implementations are expected to
+             *     simply strip off everything up to and including the last `/` to identify
+             *     the type. `type.googleapis.com/` is a common default prefix that some
+             *     legacy implementations require. This prefix does not indicate the origin of
+             *     the type, and URIs containing it are not expected to respond to any
+             *     requests.
+             *
+             *     All type URL strings must be legal URI references with the additional
+             *     restriction (for the text format) that the content of the reference
+             *     must consist only of alphanumeric characters, percent-encoded escapes, and
+             *     characters in the following set (not including the outer backticks):
+             *     `/-.~_!$&()*+,;=`. Despite our allowing percent encodings, implementations
+             *     should not unescape them to prevent confusion with existing parsers. For
+             *     example, `type.googleapis.com%2FFoo` should be rejected.
+             *
+             *     In the original design of `Any`, the possibility of launching a type
+             *     resolution service at these type URLs was considered but Protobuf never
+             *     implemented one and considers contacting these URLs to be problematic and
+             *     a potential security issue. Do not attempt to contact type URLs.
+             */
             "@type"?: string;
         } & {
             [key: string]: unknown;
@@ -697,6 +891,72 @@ export interface components {
             requestId?: string;
             userId?: string;
         };
+        /** @description AccessReview is a campaign: who reviews which accesses, by when. */
+        v1AccessReview: {
+            /** Format: date-time */
+            readonly closeTime?: string;
+            /** Format: date-time */
+            readonly createTime?: string;
+            /** @description Extension: who created it. */
+            readonly creatorId?: string;
+            description?: string;
+            /** Format: date-time */
+            dueTime?: string;
+            readonly id?: string;
+            /** Format: date-time */
+            readonly launchTime?: string;
+            name?: string;
+            progress?: components["schemas"]["v1Progress"];
+            reviewer?: components["schemas"]["v1Reviewer"];
+            scope?: components["schemas"]["grantflowReviewV1Scope"];
+            status?: components["schemas"]["v1AccessReviewStatus"];
+        };
+        /** @description AccessReviewItem is one access under review. */
+        v1AccessReviewItem: {
+            readonly appId?: string;
+            readonly appName?: string;
+            /** @description BLOCKED: why ("owner of the app", "open request <id> on the app"). */
+            readonly blockedReason?: string;
+            readonly campaignId?: string;
+            /** Format: date-time */
+            readonly decideTime?: string;
+            readonly decidedBy?: string;
+            decision?: components["schemas"]["v1AccessReviewItemDecision"];
+            /** Format: date-time */
+            readonly grantTime?: string;
+            readonly id?: string;
+            readonly justification?: string;
+            /** @description CHANGE: the permission the reviewer chose. */
+            readonly newPermission?: string;
+            readonly permission?: string;
+            /** @description CHANGE and REMOVE: the request the decision opened. */
+            readonly requestId?: string;
+            /** @description Extension: the status of request_id as last heard (IN_PROGRESS, DONE, FAILED, ...). */
+            readonly requestStatus?: string;
+            readonly reviewerIds?: string[];
+            status?: components["schemas"]["v1AccessReviewItemStatus"];
+            readonly userDisplayName?: string;
+            /** @description Extension: the reviewed user's email and name, and the app's name, at launch. */
+            readonly userEmail?: string;
+            readonly userId?: string;
+        };
+        /**
+         * @default DECISION_UNSPECIFIED
+         * @enum {string}
+         */
+        v1AccessReviewItemDecision: "DECISION_UNSPECIFIED" | "KEEP" | "CHANGE" | "REMOVE";
+        /**
+         * @description - BLOCKED: Cannot be decided while its user owns the app or has an open request on it.
+         *      - NOT_REVIEWED: The campaign closed before a decision.
+         * @default STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        v1AccessReviewItemStatus: "STATUS_UNSPECIFIED" | "PENDING" | "DECIDED" | "BLOCKED" | "NOT_REVIEWED";
+        /**
+         * @default STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        v1AccessReviewStatus: "STATUS_UNSPECIFIED" | "DRAFT" | "ACTIVE" | "CLOSED";
         v1ApiKey: {
             /** Format: date-time */
             createTime?: string;
@@ -816,6 +1076,17 @@ export interface components {
             /** Format: date-time */
             time?: string;
         };
+        v1CreateAccessReviewRequest: {
+            description?: string;
+            /**
+             * Format: date-time
+             * @description Must be in the future.
+             */
+            dueTime?: string;
+            name?: string;
+            reviewer?: components["schemas"]["v1Reviewer"];
+            scope?: components["schemas"]["grantflowReviewV1Scope"];
+        };
         v1CreateApiKeyResponse: {
             apiKey?: components["schemas"]["v1ApiKey"];
             id?: string;
@@ -836,7 +1107,7 @@ export interface components {
         v1CreatePolicyRequest: {
             name?: string;
             requestType?: components["schemas"]["v1RequestType"];
-            scope?: components["schemas"]["v1Scope"];
+            scope?: components["schemas"]["grantflowPolicyV1Scope"];
             workflow?: components["schemas"]["v1Workflow"];
         };
         v1CreateTaskRequest: {
@@ -898,6 +1169,16 @@ export interface components {
          * @enum {string}
          */
         v1Level: "LEVEL_UNSPECIFIED" | "SYSTEM_DEFAULT" | "GLOBAL" | "APP" | "PERMISSION";
+        v1ListAccessReviewItemsResponse: {
+            items?: components["schemas"]["v1AccessReviewItem"][];
+            /** @description Empty on the last page. */
+            nextPageToken?: string;
+        };
+        v1ListAccessReviewsResponse: {
+            accessReviews?: components["schemas"]["v1AccessReview"][];
+            /** @description Empty on the last page. */
+            nextPageToken?: string;
+        };
         v1ListAccessesResponse: {
             accesses?: components["schemas"]["v1Access"][];
             nextPageToken?: string;
@@ -953,6 +1234,11 @@ export interface components {
             ownerIds?: string[];
             permissions?: components["schemas"]["v1Permission"][];
         };
+        /** @description Origin says what opened a request other than a person asking. */
+        v1Origin: {
+            accessReviewId?: string;
+            itemId?: string;
+        };
         /** @description Permission is one permission level of an app. */
         v1Permission: {
             name?: string;
@@ -973,7 +1259,7 @@ export interface components {
             level?: components["schemas"]["v1Level"];
             name?: string;
             requestType?: components["schemas"]["v1RequestType"];
-            scope?: components["schemas"]["v1Scope"];
+            scope?: components["schemas"]["grantflowPolicyV1Scope"];
             /** Format: date-time */
             readonly updateTime?: string;
         };
@@ -993,6 +1279,23 @@ export interface components {
             /** Format: int64 */
             readonly version?: string;
             workflow?: components["schemas"]["v1Workflow"];
+        };
+        /** @description Progress counts a campaign's items. */
+        v1Progress: {
+            /** Format: int64 */
+            blocked?: string;
+            /** Format: int64 */
+            changed?: string;
+            /** Format: int64 */
+            kept?: string;
+            /** Format: int64 */
+            notReviewed?: string;
+            /** Format: int64 */
+            pending?: string;
+            /** Format: int64 */
+            removed?: string;
+            /** Format: int64 */
+            total?: string;
         };
         v1PublicKey: {
             /** @description "Ed25519". */
@@ -1074,16 +1377,17 @@ export interface components {
             version?: string;
             workflow?: components["schemas"]["v1Workflow"];
         };
+        /** @description Reviewer says who reviews each item. */
+        v1Reviewer: {
+            kind?: components["schemas"]["ReviewerKind"];
+            /** @description USERS only (at least one). */
+            userIds?: string[];
+        };
         /**
          * @default ROLE_UNSPECIFIED
          * @enum {string}
          */
         v1Role: "ROLE_UNSPECIFIED" | "USER" | "ADMIN" | "GENERAL_MANAGER";
-        /** @description Scope: {} global; {app_id} app default; {app_id, permissions} permission-specific. */
-        v1Scope: {
-            appId?: string;
-            permissions?: string[];
-        };
         /** @description Step is one step of a workflow. */
         v1Step: {
             approval?: components["schemas"]["v1Approval"];
@@ -1099,6 +1403,7 @@ export interface components {
             /** @description GRANT_ACCESS, CHANGE_PERMISSION, REMOVE_ACCESS, ARCHIVE_APP: the app. */
             appId?: string;
             newApp?: components["schemas"]["v1NewApp"];
+            origin?: components["schemas"]["v1Origin"];
             /**
              * @description GRANT_ACCESS, CHANGE_PERMISSION: the permission wanted; REMOVE_ACCESS: the one held
              *     (default: the one held).
@@ -1123,7 +1428,7 @@ export interface components {
             readonly createTime?: string;
             /** @description Who decided or completed the task ("system" for the system). */
             readonly decidedBy?: string;
-            decision?: components["schemas"]["TaskDecision"];
+            decision?: components["schemas"]["v1TaskDecision"];
             /** @description Changes on every change; send it back with a decision to refuse a stale one (ABORTED). */
             readonly etag?: string;
             /** @description Everything that happened to the task, oldest first. */
@@ -1152,6 +1457,11 @@ export interface components {
             /** Format: date-time */
             readonly updateTime?: string;
         };
+        /**
+         * @default DECISION_UNSPECIFIED
+         * @enum {string}
+         */
+        v1TaskDecision: "DECISION_UNSPECIFIED" | "APPROVE" | "DECLINE";
         /**
          * @description - DONE: Approved (review) or completed (action, standalone).
          * @default STATUS_UNSPECIFIED
@@ -1296,6 +1606,326 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ReviewService_ListAccessReviews: {
+        parameters: {
+            query?: {
+                /** @description Only campaigns in this status. */
+                status?: "STATUS_UNSPECIFIED" | "DRAFT" | "ACTIVE" | "CLOSED";
+                /** @description Default 50, at most 500. */
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1ListAccessReviewsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_CreateAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["v1CreateAccessReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AccessReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_ListAccessReviewItems: {
+        parameters: {
+            query?: {
+                /** @description Only the items this person reviews. */
+                reviewerId?: string;
+                /**
+                 * @description Only items in this status.
+                 *
+                 *      - BLOCKED: Cannot be decided while its user owns the app or has an open request on it.
+                 *      - NOT_REVIEWED: The campaign closed before a decision.
+                 */
+                status?: "STATUS_UNSPECIFIED" | "PENDING" | "DECIDED" | "BLOCKED" | "NOT_REVIEWED";
+                /** @description Default 50, at most 500. */
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path: {
+                accessReviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1ListAccessReviewItemsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_DecideAccessReviewItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accessReviewId: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewServiceDecideAccessReviewItemBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AccessReviewItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_GetAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AccessReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_CloseAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewServiceCloseAccessReviewBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AccessReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_ExportAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response.(streaming responses) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    ReviewService_LaunchAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewServiceLaunchAccessReviewBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AccessReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
     IdentityService_ListAccesses: {
         parameters: {
             query?: {

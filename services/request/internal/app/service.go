@@ -17,6 +17,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
@@ -56,6 +57,8 @@ type Options struct {
 	// completes and reassigns the agent's tasks.
 	Tasks      taskv1.TaskInternalServiceClient
 	TaskPublic taskv1.TaskServiceClient
+	// Reviews verifies the origin of a review's request (nil: such origins are refused).
+	Reviews reviewv1.ReviewInternalServiceClient
 	// Connectors carry out the AGENT's action steps (see package connector).
 	Connectors *connector.Registry
 	Logger     *slog.Logger
@@ -71,6 +74,7 @@ type Service struct {
 	policy     policyv1.PolicyServiceClient
 	tasks      taskv1.TaskInternalServiceClient
 	taskPublic taskv1.TaskServiceClient
+	reviews    reviewv1.ReviewInternalServiceClient
 	connectors *connector.Registry
 	log        *slog.Logger
 	notify     func()
@@ -81,7 +85,7 @@ type Service struct {
 
 // New returns the service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, identity: o.Identity, policy: o.Policy, tasks: o.Tasks, taskPublic: o.TaskPublic,
+	s := &Service{store: o.Store, identity: o.Identity, policy: o.Policy, tasks: o.Tasks, taskPublic: o.TaskPublic, reviews: o.Reviews,
 		connectors: o.Connectors, log: o.Logger, notify: o.Notify, now: o.Now}
 	if s.log == nil {
 		s.log = slog.Default()

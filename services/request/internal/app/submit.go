@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"slices"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
@@ -26,7 +30,15 @@ type Submission struct {
 	Permission   string
 	NewApp       *domain.NewApp
 	Reason       string
+	// Origin: set by the review service for the request of a review's decision.
+	Origin Origin
 }
+
+// Origin is the access review item whose decision a request carries out.
+type Origin struct{ AccessReviewID, ItemID string }
+
+// FromReview reports whether a review's decision opened the request.
+func (o Origin) FromReview() bool { return o.AccessReviewID != "" }
 
 // Submit validates a submission, pins the policy version that governs it, stores the
 // request and opens its first step. A retry with the same client id returns the first
@@ -36,7 +48,18 @@ func (s *Service) Submit(ctx context.Context, in Submission) (domain.Request, er
 	if err != nil {
 		return domain.Request{}, err
 	}
-	r, err := s.submit(ctx, p.UserID, &sub, in)
+	subject := &sub
+	if in.Origin != (Origin{}) {
+		// A reviewer may decide an item they may not otherwise ask about (USERS reviewers,
+		// owners removing access): the item's reviewers, Admin and GM decide it, so the
+		// matrix of submitting for others gives way to the item, checked with the review
+		// service.
+		if err := s.checkOrigin(ctx, p.UserID, sub, in); err != nil {
+			return domain.Request{}, err
+		}
+		subject = nil
+	}
+	r, err := s.submit(ctx, p.UserID, subject, in)
 	if err != nil {
 		return domain.Request{}, err
 	}
@@ -116,6 +139,10 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	}
 	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
 	r.Workflow = workflowFromPB(pol.GetWorkflow())
+	if in.Origin.FromReview() {
+		// The review already happened: only the governing policy's action step runs.
+		r.Workflow.ReviewSteps = []domain.Step{}
+	}
 	if req, ok := facts.GetUsers()[requesterID]; ok {
 		r.SkipManagerSteps = authz.SkipsManagerApproval(auth.SubjectOf(auth.Principal{UserID: req.GetId(), Role: req.GetRole()})) &&
 			req.GetStatus() == identityv1.User_ACTIVE
@@ -317,4 +344,36 @@ func stepFromPB(s *typev1.Step) domain.Step {
 
 func assigneePB(a domain.Assignee) *typev1.Assignee {
 	return &typev1.Assignee{Kind: typev1.AssigneeKind(typev1.AssigneeKind_value[a.Kind]), CustomRole: a.CustomRole, GroupIds: a.GroupIDs, UserIds: a.UserIDs}
+}
+
+// checkOrigin verifies with the review service that the origin names a PENDING item about
+// this access that the requester reviews (or may decide, as Admin or GM).
+func (s *Service) checkOrigin(ctx context.Context, requesterID string, sub authz.Subject, in Submission) error {
+	if in.Origin.AccessReviewID == "" || in.Origin.ItemID == "" {
+		return errs.Invalid("origin", "needs both accessReviewId and itemId")
+	}
+	if s.reviews == nil {
+		return errs.Invalid("origin", "this deployment has no review service")
+	}
+	it, err := s.reviews.GetItem(ctx, &reviewv1.GetItemRequest{AccessReviewId: in.Origin.AccessReviewID, ItemId: in.Origin.ItemID})
+	if status.Code(err) == codes.NotFound {
+		return errs.Invalid("origin", "no such access review item")
+	}
+	if err != nil {
+		return fmt.Errorf("verify the origin with the review service: %w", err)
+	}
+	governs := sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
+	switch {
+	case it.GetStatus() != reviewv1.AccessReviewItem_PENDING:
+		return errs.Invalid("origin", "the access review item is not waiting for a decision")
+	case it.GetUserId() != in.TargetUserID || it.GetAppId() != in.AppID:
+		return errs.Invalid("origin", "the access review item is about another access")
+	case in.Type != domain.RemoveAccess && in.Type != domain.ChangePermission:
+		return errs.Invalid("origin", "an access review opens only REMOVE_ACCESS and CHANGE_PERMISSION requests")
+	case it.GetUserId() == requesterID:
+		return errs.Invalid("origin", "nobody decides the review of their own access")
+	case !governs && !slices.Contains(it.GetReviewerIds(), requesterID):
+		return errs.Invalid("origin", "the requester does not review this item")
+	}
+	return nil
 }

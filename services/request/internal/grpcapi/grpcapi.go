@@ -25,6 +25,7 @@ func (h *Public) SubmitRequest(ctx context.Context, in *requestv1.SubmitRequestR
 	sub := app.Submission{
 		ClientID: in.GetRequestId(), Type: domain.Type(in.GetType().String()), TargetUserID: in.GetTargetUserId(),
 		AppID: in.GetAppId(), Permission: in.GetPermission(), Reason: in.GetReason(),
+		Origin: app.Origin{AccessReviewID: in.GetOrigin().GetAccessReviewId(), ItemID: in.GetOrigin().GetItemId()},
 	}
 	if n := in.GetNewApp(); n != nil {
 		sub.NewApp = &domain.NewApp{Name: n.GetName(), OwnerIDs: n.GetOwnerIds()}

@@ -71,6 +71,8 @@ type Event struct {
 	//	*Event_RequestChanged
 	//	*Event_TaskChanged
 	//	*Event_RequestWork
+	//	*Event_AccessReviewChanged
+	//	*Event_AccessReviewItemChanged
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -309,6 +311,24 @@ func (x *Event) GetRequestWork() *RequestWork {
 	return nil
 }
 
+func (x *Event) GetAccessReviewChanged() *AccessReviewChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AccessReviewChanged); ok {
+			return x.AccessReviewChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAccessReviewItemChanged() *AccessReviewItemChanged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AccessReviewItemChanged); ok {
+			return x.AccessReviewItemChanged
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -366,6 +386,16 @@ type Event_RequestWork struct {
 	RequestWork *RequestWork `protobuf:"bytes,25,opt,name=request_work,json=requestWork,proto3,oneof"`
 }
 
+type Event_AccessReviewChanged struct {
+	// accessReview.created, accessReview.launched, accessReview.closed
+	AccessReviewChanged *AccessReviewChanged `protobuf:"bytes,26,opt,name=access_review_changed,json=accessReviewChanged,proto3,oneof"`
+}
+
+type Event_AccessReviewItemChanged struct {
+	// accessReview.item.decided, .item.blocked, .item.unblocked, .item.request_updated
+	AccessReviewItemChanged *AccessReviewItemChanged `protobuf:"bytes,27,opt,name=access_review_item_changed,json=accessReviewItemChanged,proto3,oneof"`
+}
+
 func (*Event_UserChanged) isEvent_Payload() {}
 
 func (*Event_AppChanged) isEvent_Payload() {}
@@ -385,6 +415,10 @@ func (*Event_RequestChanged) isEvent_Payload() {}
 func (*Event_TaskChanged) isEvent_Payload() {}
 
 func (*Event_RequestWork) isEvent_Payload() {}
+
+func (*Event_AccessReviewChanged) isEvent_Payload() {}
+
+func (*Event_AccessReviewItemChanged) isEvent_Payload() {}
 
 // UserChanged: the user after the change (only what changed, for user.updated).
 type UserChanged struct {
@@ -1762,12 +1796,252 @@ func (x *DeliverEventsResponse) GetAccepted() int32 {
 	return 0
 }
 
+// AccessReviewChanged: an access review campaign after the change.
+type AccessReviewChanged struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// DRAFT, ACTIVE or CLOSED.
+	Status string   `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	AppIds []string `protobuf:"bytes,4,rep,name=app_ids,json=appIds,proto3" json:"app_ids,omitempty"`
+	// MANAGER, APP_OWNER or USERS.
+	ReviewerKind    string   `protobuf:"bytes,5,opt,name=reviewer_kind,json=reviewerKind,proto3" json:"reviewer_kind,omitempty"`
+	ReviewerUserIds []string `protobuf:"bytes,6,rep,name=reviewer_user_ids,json=reviewerUserIds,proto3" json:"reviewer_user_ids,omitempty"`
+	// accessReview.launched: how many items; accessReview.closed: how many were left
+	// NOT_REVIEWED.
+	Items         int32 `protobuf:"varint,7,opt,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessReviewChanged) Reset() {
+	*x = AccessReviewChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessReviewChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessReviewChanged) ProtoMessage() {}
+
+func (x *AccessReviewChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessReviewChanged.ProtoReflect.Descriptor instead.
+func (*AccessReviewChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AccessReviewChanged) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *AccessReviewChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AccessReviewChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AccessReviewChanged) GetAppIds() []string {
+	if x != nil {
+		return x.AppIds
+	}
+	return nil
+}
+
+func (x *AccessReviewChanged) GetReviewerKind() string {
+	if x != nil {
+		return x.ReviewerKind
+	}
+	return ""
+}
+
+func (x *AccessReviewChanged) GetReviewerUserIds() []string {
+	if x != nil {
+		return x.ReviewerUserIds
+	}
+	return nil
+}
+
+func (x *AccessReviewChanged) GetItems() int32 {
+	if x != nil {
+		return x.Items
+	}
+	return 0
+}
+
+// AccessReviewItemChanged: an access review item after the change.
+type AccessReviewItemChanged struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	ItemId         string                 `protobuf:"bytes,2,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	UserId         string                 `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	AppId          string                 `protobuf:"bytes,4,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Permission     string                 `protobuf:"bytes,5,opt,name=permission,proto3" json:"permission,omitempty"`
+	ReviewerIds    []string               `protobuf:"bytes,6,rep,name=reviewer_ids,json=reviewerIds,proto3" json:"reviewer_ids,omitempty"`
+	// PENDING, DECIDED, BLOCKED or NOT_REVIEWED.
+	Status string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	// KEEP, CHANGE or REMOVE.
+	Decision      string `protobuf:"bytes,8,opt,name=decision,proto3" json:"decision,omitempty"`
+	NewPermission string `protobuf:"bytes,9,opt,name=new_permission,json=newPermission,proto3" json:"new_permission,omitempty"`
+	Justification string `protobuf:"bytes,10,opt,name=justification,proto3" json:"justification,omitempty"`
+	// CHANGE and REMOVE: the request the decision opened, and its status as last heard.
+	RequestId     string `protobuf:"bytes,11,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestStatus string `protobuf:"bytes,12,opt,name=request_status,json=requestStatus,proto3" json:"request_status,omitempty"`
+	BlockedReason string `protobuf:"bytes,13,opt,name=blocked_reason,json=blockedReason,proto3" json:"blocked_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessReviewItemChanged) Reset() {
+	*x = AccessReviewItemChanged{}
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessReviewItemChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessReviewItemChanged) ProtoMessage() {}
+
+func (x *AccessReviewItemChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_events_v1_events_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessReviewItemChanged.ProtoReflect.Descriptor instead.
+func (*AccessReviewItemChanged) Descriptor() ([]byte, []int) {
+	return file_grantflow_events_v1_events_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AccessReviewItemChanged) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetPermission() string {
+	if x != nil {
+		return x.Permission
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetReviewerIds() []string {
+	if x != nil {
+		return x.ReviewerIds
+	}
+	return nil
+}
+
+func (x *AccessReviewItemChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetNewPermission() string {
+	if x != nil {
+		return x.NewPermission
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetJustification() string {
+	if x != nil {
+		return x.Justification
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetRequestStatus() string {
+	if x != nil {
+		return x.RequestStatus
+	}
+	return ""
+}
+
+func (x *AccessReviewItemChanged) GetBlockedReason() string {
+	if x != nil {
+		return x.BlockedReason
+	}
+	return ""
+}
+
 var File_grantflow_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\x80\n" +
-	"\n" +
+	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xcd\v\n" +
 	"\x05Event\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12#\n" +
 	"\aservice\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aservice\x12\x1d\n" +
@@ -1799,7 +2073,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x16policy_version_changed\x18\x16 \x01(\v2).grantflow.events.v1.PolicyVersionChangedH\x00R\x14policyVersionChanged\x12N\n" +
 	"\x0frequest_changed\x18\x17 \x01(\v2#.grantflow.events.v1.RequestChangedH\x00R\x0erequestChanged\x12E\n" +
 	"\ftask_changed\x18\x18 \x01(\v2 .grantflow.events.v1.TaskChangedH\x00R\vtaskChanged\x12E\n" +
-	"\frequest_work\x18\x19 \x01(\v2 .grantflow.events.v1.RequestWorkH\x00R\vrequestWorkB\t\n" +
+	"\frequest_work\x18\x19 \x01(\v2 .grantflow.events.v1.RequestWorkH\x00R\vrequestWork\x12^\n" +
+	"\x15access_review_changed\x18\x1a \x01(\v2(.grantflow.events.v1.AccessReviewChangedH\x00R\x13accessReviewChanged\x12k\n" +
+	"\x1aaccess_review_item_changed\x18\x1b \x01(\v2,.grantflow.events.v1.AccessReviewItemChangedH\x00R\x17accessReviewItemChangedB\t\n" +
 	"\apayload\"\xb1\x03\n" +
 	"\vUserChanged\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
@@ -1931,7 +2207,33 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x14DeliverEventsRequest\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2\x1a.grantflow.events.v1.EventB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x06events\"3\n" +
 	"\x15DeliverEventsResponse\x12\x1a\n" +
-	"\baccepted\x18\x01 \x01(\x05R\baccepted2\x7f\n" +
+	"\baccepted\x18\x01 \x01(\x05R\baccepted\"\xeb\x01\n" +
+	"\x13AccessReviewChanged\x12(\n" +
+	"\x10access_review_id\x18\x01 \x01(\tR\x0eaccessReviewId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x17\n" +
+	"\aapp_ids\x18\x04 \x03(\tR\x06appIds\x12#\n" +
+	"\rreviewer_kind\x18\x05 \x01(\tR\freviewerKind\x12*\n" +
+	"\x11reviewer_user_ids\x18\x06 \x03(\tR\x0freviewerUserIds\x12\x14\n" +
+	"\x05items\x18\a \x01(\x05R\x05items\"\xbd\x03\n" +
+	"\x17AccessReviewItemChanged\x12(\n" +
+	"\x10access_review_id\x18\x01 \x01(\tR\x0eaccessReviewId\x12\x17\n" +
+	"\aitem_id\x18\x02 \x01(\tR\x06itemId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x15\n" +
+	"\x06app_id\x18\x04 \x01(\tR\x05appId\x12\x1e\n" +
+	"\n" +
+	"permission\x18\x05 \x01(\tR\n" +
+	"permission\x12!\n" +
+	"\freviewer_ids\x18\x06 \x03(\tR\vreviewerIds\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x1a\n" +
+	"\bdecision\x18\b \x01(\tR\bdecision\x12%\n" +
+	"\x0enew_permission\x18\t \x01(\tR\rnewPermission\x12$\n" +
+	"\rjustification\x18\n" +
+	" \x01(\tR\rjustification\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\v \x01(\tR\trequestId\x12%\n" +
+	"\x0erequest_status\x18\f \x01(\tR\rrequestStatus\x12%\n" +
+	"\x0eblocked_reason\x18\r \x01(\tR\rblockedReason2\x7f\n" +
 	"\x10EventSinkService\x12k\n" +
 	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x03\x90\x02\x02B\xd8\x01\n" +
 	"\x17com.grantflow.events.v1B\vEventsProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/events/v1;eventsv1\xa2\x02\x03GEX\xaa\x02\x13Grantflow.Events.V1\xca\x02\x13Grantflow\\Events\\V1\xe2\x02\x1fGrantflow\\Events\\V1\\GPBMetadata\xea\x02\x15Grantflow::Events::V1b\x06proto3"
@@ -1948,30 +2250,32 @@ func file_grantflow_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_grantflow_events_v1_events_proto_rawDescData
 }
 
-var file_grantflow_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_grantflow_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_grantflow_events_v1_events_proto_goTypes = []any{
-	(*Event)(nil),                 // 0: grantflow.events.v1.Event
-	(*UserChanged)(nil),           // 1: grantflow.events.v1.UserChanged
-	(*AccessChanged)(nil),         // 2: grantflow.events.v1.AccessChanged
-	(*AppPermission)(nil),         // 3: grantflow.events.v1.AppPermission
-	(*AppCustomRole)(nil),         // 4: grantflow.events.v1.AppCustomRole
-	(*AppChanged)(nil),            // 5: grantflow.events.v1.AppChanged
-	(*GroupChanged)(nil),          // 6: grantflow.events.v1.GroupChanged
-	(*ApiKeyChanged)(nil),         // 7: grantflow.events.v1.ApiKeyChanged
-	(*PolicyScope)(nil),           // 8: grantflow.events.v1.PolicyScope
-	(*PolicyChanged)(nil),         // 9: grantflow.events.v1.PolicyChanged
-	(*PolicyVersionChanged)(nil),  // 10: grantflow.events.v1.PolicyVersionChanged
-	(*RequestedApp)(nil),          // 11: grantflow.events.v1.RequestedApp
-	(*RequestChanged)(nil),        // 12: grantflow.events.v1.RequestChanged
-	(*TaskChanged)(nil),           // 13: grantflow.events.v1.TaskChanged
-	(*RequestWork)(nil),           // 14: grantflow.events.v1.RequestWork
-	(*DeliverEventsRequest)(nil),  // 15: grantflow.events.v1.DeliverEventsRequest
-	(*DeliverEventsResponse)(nil), // 16: grantflow.events.v1.DeliverEventsResponse
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*v1.Workflow)(nil),           // 18: grantflow.type.v1.Workflow
+	(*Event)(nil),                   // 0: grantflow.events.v1.Event
+	(*UserChanged)(nil),             // 1: grantflow.events.v1.UserChanged
+	(*AccessChanged)(nil),           // 2: grantflow.events.v1.AccessChanged
+	(*AppPermission)(nil),           // 3: grantflow.events.v1.AppPermission
+	(*AppCustomRole)(nil),           // 4: grantflow.events.v1.AppCustomRole
+	(*AppChanged)(nil),              // 5: grantflow.events.v1.AppChanged
+	(*GroupChanged)(nil),            // 6: grantflow.events.v1.GroupChanged
+	(*ApiKeyChanged)(nil),           // 7: grantflow.events.v1.ApiKeyChanged
+	(*PolicyScope)(nil),             // 8: grantflow.events.v1.PolicyScope
+	(*PolicyChanged)(nil),           // 9: grantflow.events.v1.PolicyChanged
+	(*PolicyVersionChanged)(nil),    // 10: grantflow.events.v1.PolicyVersionChanged
+	(*RequestedApp)(nil),            // 11: grantflow.events.v1.RequestedApp
+	(*RequestChanged)(nil),          // 12: grantflow.events.v1.RequestChanged
+	(*TaskChanged)(nil),             // 13: grantflow.events.v1.TaskChanged
+	(*RequestWork)(nil),             // 14: grantflow.events.v1.RequestWork
+	(*DeliverEventsRequest)(nil),    // 15: grantflow.events.v1.DeliverEventsRequest
+	(*DeliverEventsResponse)(nil),   // 16: grantflow.events.v1.DeliverEventsResponse
+	(*AccessReviewChanged)(nil),     // 17: grantflow.events.v1.AccessReviewChanged
+	(*AccessReviewItemChanged)(nil), // 18: grantflow.events.v1.AccessReviewItemChanged
+	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
+	(*v1.Workflow)(nil),             // 20: grantflow.type.v1.Workflow
 }
 var file_grantflow_events_v1_events_proto_depIdxs = []int32{
-	17, // 0: grantflow.events.v1.Event.time:type_name -> google.protobuf.Timestamp
+	19, // 0: grantflow.events.v1.Event.time:type_name -> google.protobuf.Timestamp
 	1,  // 1: grantflow.events.v1.Event.user_changed:type_name -> grantflow.events.v1.UserChanged
 	5,  // 2: grantflow.events.v1.Event.app_changed:type_name -> grantflow.events.v1.AppChanged
 	6,  // 3: grantflow.events.v1.Event.group_changed:type_name -> grantflow.events.v1.GroupChanged
@@ -1982,21 +2286,23 @@ var file_grantflow_events_v1_events_proto_depIdxs = []int32{
 	12, // 8: grantflow.events.v1.Event.request_changed:type_name -> grantflow.events.v1.RequestChanged
 	13, // 9: grantflow.events.v1.Event.task_changed:type_name -> grantflow.events.v1.TaskChanged
 	14, // 10: grantflow.events.v1.Event.request_work:type_name -> grantflow.events.v1.RequestWork
-	2,  // 11: grantflow.events.v1.UserChanged.accesses:type_name -> grantflow.events.v1.AccessChanged
-	3,  // 12: grantflow.events.v1.AppChanged.permissions:type_name -> grantflow.events.v1.AppPermission
-	4,  // 13: grantflow.events.v1.AppChanged.custom_roles:type_name -> grantflow.events.v1.AppCustomRole
-	8,  // 14: grantflow.events.v1.PolicyChanged.scope:type_name -> grantflow.events.v1.PolicyScope
-	18, // 15: grantflow.events.v1.PolicyVersionChanged.workflow:type_name -> grantflow.type.v1.Workflow
-	3,  // 16: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
-	11, // 17: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
-	0,  // 18: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
-	15, // 19: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	16, // 20: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	20, // [20:21] is the sub-list for method output_type
-	19, // [19:20] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	17, // 11: grantflow.events.v1.Event.access_review_changed:type_name -> grantflow.events.v1.AccessReviewChanged
+	18, // 12: grantflow.events.v1.Event.access_review_item_changed:type_name -> grantflow.events.v1.AccessReviewItemChanged
+	2,  // 13: grantflow.events.v1.UserChanged.accesses:type_name -> grantflow.events.v1.AccessChanged
+	3,  // 14: grantflow.events.v1.AppChanged.permissions:type_name -> grantflow.events.v1.AppPermission
+	4,  // 15: grantflow.events.v1.AppChanged.custom_roles:type_name -> grantflow.events.v1.AppCustomRole
+	8,  // 16: grantflow.events.v1.PolicyChanged.scope:type_name -> grantflow.events.v1.PolicyScope
+	20, // 17: grantflow.events.v1.PolicyVersionChanged.workflow:type_name -> grantflow.type.v1.Workflow
+	3,  // 18: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
+	11, // 19: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
+	0,  // 20: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
+	15, // 21: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	16, // 22: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	22, // [22:23] is the sub-list for method output_type
+	21, // [21:22] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_events_v1_events_proto_init() }
@@ -2015,6 +2321,8 @@ func file_grantflow_events_v1_events_proto_init() {
 		(*Event_RequestChanged)(nil),
 		(*Event_TaskChanged)(nil),
 		(*Event_RequestWork)(nil),
+		(*Event_AccessReviewChanged)(nil),
+		(*Event_AccessReviewItemChanged)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2022,7 +2330,7 @@ func file_grantflow_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_events_v1_events_proto_rawDesc), len(file_grantflow_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

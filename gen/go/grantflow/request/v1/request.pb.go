@@ -430,8 +430,13 @@ type SubmitRequestRequest struct {
 	// (default: the one held).
 	Permission string `protobuf:"bytes,5,opt,name=permission,proto3" json:"permission,omitempty"`
 	// ADD_APP only.
-	NewApp        *NewApp `protobuf:"bytes,6,opt,name=new_app,json=newApp,proto3" json:"new_app,omitempty"`
-	Reason        string  `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	NewApp *NewApp `protobuf:"bytes,6,opt,name=new_app,json=newApp,proto3" json:"new_app,omitempty"`
+	Reason string  `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Set only by Grantflow's review service (an internal call; from anyone else it is
+	// INVALID_ARGUMENT): the access review item whose decision this request carries out. Such
+	// a request skips the review steps (the review already happened) and runs the governing
+	// policy's action step; the reviewer is its requester.
+	Origin        *Origin `protobuf:"bytes,9,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -515,6 +520,66 @@ func (x *SubmitRequestRequest) GetReason() string {
 	return ""
 }
 
+func (x *SubmitRequestRequest) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+// Origin says what opened a request other than a person asking.
+type Origin struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	ItemId         string                 `protobuf:"bytes,2,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Origin) Reset() {
+	*x = Origin{}
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Origin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Origin) ProtoMessage() {}
+
+func (x *Origin) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Origin.ProtoReflect.Descriptor instead.
+func (*Origin) Descriptor() ([]byte, []int) {
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Origin) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *Origin) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
 type GetRequestRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -524,7 +589,7 @@ type GetRequestRequest struct {
 
 func (x *GetRequestRequest) Reset() {
 	*x = GetRequestRequest{}
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[3]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -536,7 +601,7 @@ func (x *GetRequestRequest) String() string {
 func (*GetRequestRequest) ProtoMessage() {}
 
 func (x *GetRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[3]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -549,7 +614,7 @@ func (x *GetRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequestRequest.ProtoReflect.Descriptor instead.
 func (*GetRequestRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{3}
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetRequestRequest) GetId() string {
@@ -575,7 +640,7 @@ type ListRequestsRequest struct {
 
 func (x *ListRequestsRequest) Reset() {
 	*x = ListRequestsRequest{}
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[4]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +652,7 @@ func (x *ListRequestsRequest) String() string {
 func (*ListRequestsRequest) ProtoMessage() {}
 
 func (x *ListRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[4]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +665,7 @@ func (x *ListRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{4}
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListRequestsRequest) GetStatus() Request_Status {
@@ -663,7 +728,7 @@ type ListRequestsResponse struct {
 
 func (x *ListRequestsResponse) Reset() {
 	*x = ListRequestsResponse{}
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[5]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +740,7 @@ func (x *ListRequestsResponse) String() string {
 func (*ListRequestsResponse) ProtoMessage() {}
 
 func (x *ListRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[5]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +753,7 @@ func (x *ListRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{5}
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListRequestsResponse) GetRequests() []*Request {
@@ -715,7 +780,7 @@ type CancelRequestRequest struct {
 
 func (x *CancelRequestRequest) Reset() {
 	*x = CancelRequestRequest{}
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[6]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +792,7 @@ func (x *CancelRequestRequest) String() string {
 func (*CancelRequestRequest) ProtoMessage() {}
 
 func (x *CancelRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[6]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +805,7 @@ func (x *CancelRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequestRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequestRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{6}
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CancelRequestRequest) GetId() string {
@@ -811,7 +876,7 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12/\n" +
 	"\towner_ids\x18\x02 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\bownerIds\x12M\n" +
-	"\vpermissions\x18\x03 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\"\xd3\x02\n" +
+	"\vpermissions\x18\x03 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\"\x89\x03\n" +
 	"\x14SubmitRequestRequest\x12*\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x12>\n" +
@@ -823,7 +888,11 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"permission\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
 	"permission\x125\n" +
 	"\anew_app\x18\x06 \x01(\v2\x1c.grantflow.request.v1.NewAppR\x06newApp\x12 \n" +
-	"\x06reason\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\".\n" +
+	"\x06reason\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x124\n" +
+	"\x06origin\x18\t \x01(\v2\x1c.grantflow.request.v1.OriginR\x06origin\"]\n" +
+	"\x06Origin\x121\n" +
+	"\x10access_review_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eaccessReviewId\x12 \n" +
+	"\aitem_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06itemId\".\n" +
 	"\x11GetRequestRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xe8\x02\n" +
 	"\x13ListRequestsRequest\x12F\n" +
@@ -865,51 +934,53 @@ func file_grantflow_request_v1_request_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_request_v1_request_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_grantflow_request_v1_request_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_grantflow_request_v1_request_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_grantflow_request_v1_request_proto_goTypes = []any{
 	(Request_Status)(0),               // 0: grantflow.request.v1.Request.Status
 	(Request_Stage)(0),                // 1: grantflow.request.v1.Request.Stage
 	(*Request)(nil),                   // 2: grantflow.request.v1.Request
 	(*NewApp)(nil),                    // 3: grantflow.request.v1.NewApp
 	(*SubmitRequestRequest)(nil),      // 4: grantflow.request.v1.SubmitRequestRequest
-	(*GetRequestRequest)(nil),         // 5: grantflow.request.v1.GetRequestRequest
-	(*ListRequestsRequest)(nil),       // 6: grantflow.request.v1.ListRequestsRequest
-	(*ListRequestsResponse)(nil),      // 7: grantflow.request.v1.ListRequestsResponse
-	(*CancelRequestRequest)(nil),      // 8: grantflow.request.v1.CancelRequestRequest
-	(v1.RequestType)(0),               // 9: grantflow.type.v1.RequestType
-	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
-	(*v11.Permission)(nil),            // 11: grantflow.identity.v1.Permission
-	(*v12.DeliverEventsRequest)(nil),  // 12: grantflow.events.v1.DeliverEventsRequest
-	(*v12.DeliverEventsResponse)(nil), // 13: grantflow.events.v1.DeliverEventsResponse
+	(*Origin)(nil),                    // 5: grantflow.request.v1.Origin
+	(*GetRequestRequest)(nil),         // 6: grantflow.request.v1.GetRequestRequest
+	(*ListRequestsRequest)(nil),       // 7: grantflow.request.v1.ListRequestsRequest
+	(*ListRequestsResponse)(nil),      // 8: grantflow.request.v1.ListRequestsResponse
+	(*CancelRequestRequest)(nil),      // 9: grantflow.request.v1.CancelRequestRequest
+	(v1.RequestType)(0),               // 10: grantflow.type.v1.RequestType
+	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
+	(*v11.Permission)(nil),            // 12: grantflow.identity.v1.Permission
+	(*v12.DeliverEventsRequest)(nil),  // 13: grantflow.events.v1.DeliverEventsRequest
+	(*v12.DeliverEventsResponse)(nil), // 14: grantflow.events.v1.DeliverEventsResponse
 }
 var file_grantflow_request_v1_request_proto_depIdxs = []int32{
-	9,  // 0: grantflow.request.v1.Request.type:type_name -> grantflow.type.v1.RequestType
+	10, // 0: grantflow.request.v1.Request.type:type_name -> grantflow.type.v1.RequestType
 	0,  // 1: grantflow.request.v1.Request.status:type_name -> grantflow.request.v1.Request.Status
 	1,  // 2: grantflow.request.v1.Request.stage:type_name -> grantflow.request.v1.Request.Stage
-	10, // 3: grantflow.request.v1.Request.create_time:type_name -> google.protobuf.Timestamp
-	10, // 4: grantflow.request.v1.Request.update_time:type_name -> google.protobuf.Timestamp
+	11, // 3: grantflow.request.v1.Request.create_time:type_name -> google.protobuf.Timestamp
+	11, // 4: grantflow.request.v1.Request.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 5: grantflow.request.v1.Request.new_app:type_name -> grantflow.request.v1.NewApp
-	11, // 6: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
-	9,  // 7: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
+	12, // 6: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
+	10, // 7: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
 	3,  // 8: grantflow.request.v1.SubmitRequestRequest.new_app:type_name -> grantflow.request.v1.NewApp
-	0,  // 9: grantflow.request.v1.ListRequestsRequest.status:type_name -> grantflow.request.v1.Request.Status
-	9,  // 10: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
-	2,  // 11: grantflow.request.v1.ListRequestsResponse.requests:type_name -> grantflow.request.v1.Request
-	4,  // 12: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
-	5,  // 13: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
-	6,  // 14: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
-	8,  // 15: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
-	12, // 16: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	2,  // 17: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
-	2,  // 18: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
-	7,  // 19: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
-	2,  // 20: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
-	13, // 21: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	5,  // 9: grantflow.request.v1.SubmitRequestRequest.origin:type_name -> grantflow.request.v1.Origin
+	0,  // 10: grantflow.request.v1.ListRequestsRequest.status:type_name -> grantflow.request.v1.Request.Status
+	10, // 11: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
+	2,  // 12: grantflow.request.v1.ListRequestsResponse.requests:type_name -> grantflow.request.v1.Request
+	4,  // 13: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
+	6,  // 14: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
+	7,  // 15: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
+	9,  // 16: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
+	13, // 17: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	2,  // 18: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
+	2,  // 19: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
+	8,  // 20: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
+	2,  // 21: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
+	14, // 22: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	18, // [18:23] is the sub-list for method output_type
+	13, // [13:18] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_request_v1_request_proto_init() }
@@ -923,7 +994,7 @@ func file_grantflow_request_v1_request_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_request_v1_request_proto_rawDesc), len(file_grantflow_request_v1_request_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -1,0 +1,104 @@
+package grpcapi
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	"github.com/grantflow/grantflow/services/review/internal/app"
+	"github.com/grantflow/grantflow/services/review/internal/domain"
+)
+
+// Public implements grantflow.review.v1.ReviewService.
+type Public struct {
+	reviewv1.UnimplementedReviewServiceServer
+	App *app.Service
+}
+
+func (h *Public) CreateAccessReview(ctx context.Context, r *reviewv1.CreateAccessReviewRequest) (*reviewv1.AccessReview, error) {
+	var due time.Time
+	if r.GetDueTime() != nil {
+		due = r.GetDueTime().AsTime()
+	}
+	v, err := h.App.Create(ctx, domain.NewCampaign{
+		Name: r.GetName(), Description: r.GetDescription(), AppIDs: r.GetScope().GetAppIds(),
+		ReviewerKind: kindFromPB(r.GetReviewer().GetKind()), ReviewerUserIDs: r.GetReviewer().GetUserIds(), DueTime: due,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return campaignPB(v), nil
+}
+
+func (h *Public) LaunchAccessReview(ctx context.Context, r *reviewv1.LaunchAccessReviewRequest) (*reviewv1.AccessReview, error) {
+	v, err := h.App.Launch(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return campaignPB(v), nil
+}
+
+func (h *Public) GetAccessReview(ctx context.Context, r *reviewv1.GetAccessReviewRequest) (*reviewv1.AccessReview, error) {
+	v, err := h.App.Get(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return campaignPB(v), nil
+}
+
+func (h *Public) ListAccessReviews(ctx context.Context, r *reviewv1.ListAccessReviewsRequest) (*reviewv1.ListAccessReviewsResponse, error) {
+	vs, next, err := h.App.List(ctx, app.ListQuery{Status: statusFromPB(r.GetStatus()), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	if err != nil {
+		return nil, err
+	}
+	out := &reviewv1.ListAccessReviewsResponse{NextPageToken: next}
+	for _, v := range vs {
+		out.AccessReviews = append(out.AccessReviews, campaignPB(v))
+	}
+	return out, nil
+}
+
+func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAccessReviewItemsRequest) (*reviewv1.ListAccessReviewItemsResponse, error) {
+	items, next, err := h.App.ListItems(ctx, app.ItemQuery{
+		CampaignID: r.GetAccessReviewId(), ReviewerID: r.GetReviewerId(), Status: itemStatusFromPB(r.GetStatus()),
+		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &reviewv1.ListAccessReviewItemsResponse{NextPageToken: next}
+	for _, it := range items {
+		out.Items = append(out.Items, itemPB(it))
+	}
+	return out, nil
+}
+
+func (h *Public) DecideAccessReviewItem(ctx context.Context, r *reviewv1.DecideAccessReviewItemRequest) (*reviewv1.AccessReviewItem, error) {
+	it, err := h.App.Decide(ctx, r.GetAccessReviewId(), r.GetItemId(), domain.Verdict{
+		Decision: decisionFromPB(r.GetDecision()), Permission: r.GetPermission(), Justification: r.GetJustification(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return itemPB(it), nil
+}
+
+func (h *Public) CloseAccessReview(ctx context.Context, r *reviewv1.CloseAccessReviewRequest) (*reviewv1.AccessReview, error) {
+	v, err := h.App.Close(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return campaignPB(v), nil
+}
+
+// ExportContentType is the media type of an export.
+const ExportContentType = "text/csv; charset=utf-8"
+
+func (h *Public) ExportAccessReview(r *reviewv1.ExportAccessReviewRequest, stream grpc.ServerStreamingServer[httpbody.HttpBody]) error {
+	return h.App.Export(stream.Context(), r.GetId(), func(chunk []byte) error {
+		return stream.Send(&httpbody.HttpBody{ContentType: ExportContentType, Data: chunk})
+	})
+}

@@ -1,0 +1,279 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/review/internal/domain"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+)
+
+type state struct {
+	campaigns map[string]domain.Campaign
+	// items by campaign, then by item id; order holds each campaign's item ids ascending.
+	items map[string]map[string]domain.Item
+	order map[string][]string
+}
+
+// Store is the in-memory review store.
+type Store struct {
+	mu sync.RWMutex
+	st state
+	ob outbox.Memory
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{st: state{
+		campaigns: map[string]domain.Campaign{},
+		items:     map[string]map[string]domain.Item{},
+		order:     map[string][]string{},
+	}}
+}
+
+// InTx runs fn holding the write lock; on error (or panic) every write of fn is undone.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{state: &s.st, batch: s.ob.Begin()}
+	defer func() {
+		if r := recover(); r != nil {
+			t.rollback()
+			panic(r)
+		}
+		if err != nil {
+			t.rollback()
+			return
+		}
+		if cerr := t.batch.Commit(); cerr != nil {
+			t.rollback()
+			err = cerr
+		}
+	}()
+	return fn(ctx, t)
+}
+
+func (s *Store) read() (*state, func()) {
+	s.mu.RLock()
+	return &s.st, s.mu.RUnlock
+}
+
+// Pending returns the oldest undelivered events of sink.
+func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
+	return s.ob.Pending(ctx, sink, limit)
+}
+
+// Ack removes delivered events of sink.
+func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
+	return s.ob.Ack(ctx, sink, evs)
+}
+
+func (s *Store) Ping(context.Context) error { return nil }
+func (s *Store) Close()                     {}
+
+// --- reads: the Store takes the read lock, a tx already holds the write lock ---
+
+func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetCampaign(ctx, id)
+}
+
+func (s *Store) ListCampaigns(ctx context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListCampaigns(ctx, f, p)
+}
+
+func (s *Store) Progress(ctx context.Context, id string) (domain.Progress, error) {
+	st, done := s.read()
+	defer done()
+	return st.Progress(ctx, id)
+}
+
+func (s *Store) IsReviewer(ctx context.Context, id, user string) (bool, error) {
+	st, done := s.read()
+	defer done()
+	return st.IsReviewer(ctx, id, user)
+}
+
+func (s *Store) OpenItemCount(ctx context.Context, id, reviewer string) (int, error) {
+	st, done := s.read()
+	defer done()
+	return st.OpenItemCount(ctx, id, reviewer)
+}
+
+func (s *Store) GetItem(ctx context.Context, c, i string) (domain.Item, error) {
+	st, done := s.read()
+	defer done()
+	return st.GetItem(ctx, c, i)
+}
+
+func (s *Store) ListItems(ctx context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {
+	st, done := s.read()
+	defer done()
+	return st.ListItems(ctx, f, p)
+}
+
+func (s *Store) OpenItemsOf(ctx context.Context, user, app string) ([]domain.Item, error) {
+	st, done := s.read()
+	defer done()
+	return st.OpenItemsOf(ctx, user, app)
+}
+
+func (s *Store) ItemsByRequest(ctx context.Context, requestID string) ([]domain.Item, error) {
+	st, done := s.read()
+	defer done()
+	return st.ItemsByRequest(ctx, requestID)
+}
+
+// --- the state's queries (no locking); scans are fine for the embedded engine ---
+
+func (st *state) GetCampaign(_ context.Context, id string) (domain.Campaign, error) {
+	c, ok := st.campaigns[id]
+	if !ok {
+		return domain.Campaign{}, store.ErrNotFound
+	}
+	return c.Clone(), nil
+}
+
+func (st *state) ListCampaigns(_ context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
+	out := []domain.Campaign{}
+	for _, c := range st.campaigns {
+		switch {
+		case p.After != "" && c.ID >= p.After:
+		case f.Status != "" && c.Status != f.Status:
+		case f.ReviewerID != "" && !st.reviews(c.ID, f.ReviewerID):
+		default:
+			out = append(out, c.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(b.ID, a.ID) })
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	return out, nil
+}
+
+func (st *state) reviews(campaign, user string) bool {
+	for _, it := range st.items[campaign] {
+		if it.IsReviewer(user) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *state) Progress(_ context.Context, id string) (domain.Progress, error) {
+	var p domain.Progress
+	for _, it := range st.items[id] {
+		p.Total++
+		switch it.Status {
+		case domain.Pending:
+			p.Pending++
+		case domain.Blocked:
+			p.Blocked++
+		case domain.NotReviewed:
+			p.NotReviewed++
+		case domain.Decided:
+			switch it.Decision {
+			case domain.Keep:
+				p.Kept++
+			case domain.Change:
+				p.Changed++
+			case domain.Remove:
+				p.Removed++
+			}
+		}
+	}
+	return p, nil
+}
+
+func (st *state) IsReviewer(_ context.Context, id, user string) (bool, error) {
+	return st.reviews(id, user), nil
+}
+
+func (st *state) OpenItemCount(_ context.Context, id, reviewer string) (int, error) {
+	n := 0
+	for _, it := range st.items[id] {
+		if it.Open() && it.IsReviewer(reviewer) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (st *state) GetItem(_ context.Context, campaign, id string) (domain.Item, error) {
+	it, ok := st.items[campaign][id]
+	if !ok {
+		return domain.Item{}, store.ErrNotFound
+	}
+	return it.Clone(), nil
+}
+
+func (st *state) ListItems(_ context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {
+	ids := st.order[f.CampaignID]
+	start, _ := slices.BinarySearch(ids, p.After)
+	out := []domain.Item{}
+	for _, id := range ids[start:] {
+		it := st.items[f.CampaignID][id]
+		switch {
+		case id == p.After:
+		case f.ReviewerID != "" && !it.IsReviewer(f.ReviewerID):
+		case f.Status != "" && it.Status != f.Status:
+		default:
+			out = append(out, it.Clone())
+			if p.Size > 0 && len(out) == p.Size {
+				return out, nil
+			}
+		}
+	}
+	return out, nil
+}
+
+func (st *state) OpenItemsOf(_ context.Context, user, app string) ([]domain.Item, error) {
+	out := []domain.Item{}
+	for cid, c := range st.campaigns {
+		if c.Status != domain.Active {
+			continue
+		}
+		for _, it := range st.items[cid] {
+			if it.UserID == user && it.AppID == app && it.Open() {
+				out = append(out, it.Clone())
+			}
+		}
+	}
+	sortItems(out)
+	return out, nil
+}
+
+func (st *state) ItemsByRequest(_ context.Context, requestID string) ([]domain.Item, error) {
+	out := []domain.Item{}
+	if requestID == "" {
+		return out, nil
+	}
+	for _, items := range st.items {
+		for _, it := range items {
+			if it.RequestID == requestID {
+				out = append(out, it.Clone())
+			}
+		}
+	}
+	sortItems(out)
+	return out, nil
+}
+
+func sortItems(items []domain.Item) {
+	slices.SortFunc(items, func(a, b domain.Item) int {
+		if c := strings.Compare(a.CampaignID, b.CampaignID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}

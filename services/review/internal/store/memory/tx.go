@@ -1,0 +1,136 @@
+package memory
+
+import (
+	"context"
+	"slices"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/review/internal/domain"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+)
+
+// tx writes straight into the state and logs how to undo each write.
+type tx struct {
+	*state
+	batch *outbox.Batch
+	undo  []func()
+}
+
+var _ store.Tx = (*tx)(nil)
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// remember logs the current value of m[k] (or its absence) so rollback restores it.
+func remember[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, had := m[k]
+	t.undo = append(t.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+// The write lock is held for the whole transaction: the locks are the reads.
+
+func (t *tx) LockCampaign(ctx context.Context, id string) (domain.Campaign, error) {
+	return t.GetCampaign(ctx, id)
+}
+
+func (t *tx) LockItem(ctx context.Context, campaign, id string) (domain.Item, error) {
+	return t.GetItem(ctx, campaign, id)
+}
+
+func (t *tx) CreateCampaign(_ context.Context, c domain.Campaign) error {
+	if _, dup := t.campaigns[c.ID]; dup {
+		return store.ErrConflict
+	}
+	remember(t, t.campaigns, c.ID)
+	t.campaigns[c.ID] = c.Clone()
+	return nil
+}
+
+func (t *tx) UpdateCampaign(_ context.Context, c domain.Campaign) error {
+	old, ok := t.campaigns[c.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != c.Version-1 {
+		return store.ErrConflict
+	}
+	remember(t, t.campaigns, c.ID)
+	t.campaigns[c.ID] = c.Clone()
+	return nil
+}
+
+func (t *tx) CreateItems(_ context.Context, items []domain.Item) error {
+	for _, it := range items {
+		if _, ok := t.campaigns[it.CampaignID]; !ok {
+			return store.ErrNotFound
+		}
+		if _, dup := t.items[it.CampaignID][it.ID]; dup {
+			return store.ErrConflict
+		}
+	}
+	for _, it := range items {
+		c := it.CampaignID
+		if t.items[c] == nil {
+			remember(t, t.items, c)
+			t.items[c] = map[string]domain.Item{}
+		}
+		remember(t, t.items[c], it.ID)
+		t.items[c][it.ID] = it.Clone()
+		remember(t, t.order, c)
+		ids := t.order[c]
+		i, _ := slices.BinarySearch(ids, it.ID)
+		if i == len(ids) {
+			t.order[c] = append(ids, it.ID) // launches write ids in ascending order
+		} else {
+			t.order[c] = slices.Insert(slices.Clone(ids), i, it.ID)
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateItem(_ context.Context, it domain.Item) error {
+	old, ok := t.items[it.CampaignID][it.ID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if old.Version != it.Version-1 {
+		return store.ErrConflict
+	}
+	remember(t, t.items[it.CampaignID], it.ID)
+	t.items[it.CampaignID][it.ID] = it.Clone()
+	return nil
+}
+
+func (t *tx) CloseItems(_ context.Context, campaign string) (int, error) {
+	n := 0
+	for id, it := range t.items[campaign] {
+		if !it.Open() {
+			continue
+		}
+		remember(t, t.items[campaign], id)
+		it.Status, it.BlockedReason = domain.NotReviewed, ""
+		it.Version++
+		t.items[campaign][id] = it
+		n++
+	}
+	return n, nil
+}
+
+func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
+	return t.batch.Append(sinks, ev)
+}
+
+func (t *tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
+	return t.batch.MarkProcessed(eventID), nil
+}

@@ -1,0 +1,34 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+	"github.com/grantflow/grantflow/services/review/internal/store/postgres"
+	"github.com/grantflow/grantflow/services/review/internal/store/storetest"
+)
+
+func newStore(t testing.TB) *postgres.Store {
+	return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
+}
+
+// TestOpen migrates an empty database through Open, the production path, twice.
+func TestOpen(t *testing.T) {
+	url := pgtest.NewEmptyDatabase(t)
+	for range 2 {
+		s, err := postgres.Open(t.Context(), url)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if err := s.Ping(t.Context()); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+		s.Close()
+	}
+}

@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+)
+
+// Open migrates the review schema of the database at url and opens a store on it; the
+// caller must Close it.
+func Open(ctx context.Context, url string) (*Store, error) {
+	return pgstore.OpenStore(ctx, Options(url), New)
+}
+
+var storeErrors = pgstore.Errors{Store: "review store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+
+// Store is the PostgreSQL review store: its queries (reader) on the kit's shell.
+type Store struct {
+	reader
+	pgoutbox.Shell[store.Tx]
+}
+
+// New returns a store on db, which must use the review schema with its migrations applied
+// (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+func New(db *pgstore.DB) *Store {
+	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin)}
+}
+
+// reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
+// whose reads see its own writes.
+type (
+	reader struct{ q pgstore.Q }
+	tx     struct {
+		reader
+		pgoutbox.Tx
+	}
+)
+
+func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
+)

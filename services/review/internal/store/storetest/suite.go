@@ -1,0 +1,424 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/services/review/internal/domain"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+)
+
+// Run runs the contract suite. newStore is called once per test and must return an empty
+// store of the test's own; the tests run in parallel.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	for _, tc := range []struct {
+		name string
+		test func(t *testing.T, s store.Store)
+	}{
+		{"CampaignRoundTrip", testCampaignRoundTrip},
+		{"UpdateCampaignChecksVersion", testUpdateCampaign},
+		{"ListCampaignsNewestFirstFilteredPaged", testListCampaigns},
+		{"ItemsRoundTripAndProgress", testItems},
+		{"ListItemsFiltersAndPages", testListItems},
+		{"ReviewerIndexFollowsStatus", testReviewerIndex},
+		{"OpenItemsOfAndItemsByRequest", testOpenItemsOf},
+		{"CloseItems", testCloseItems},
+		{"ClosureErrorLeavesNothing", testRollback},
+		{"EventsOnlyWithCommitAndProcessedOnce", testEvents},
+		{"TwoDecidersOneWins", testConcurrentDecide},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}
+
+var base = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func at(n int) time.Time { return base.Add(time.Duration(n) * time.Minute) }
+
+var cmpOpts = []cmp.Option{cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(time.Microsecond)}
+
+func check[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+	}
+}
+
+func write(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	if err := s.InTx(t.Context(), fn); err != nil {
+		t.Fatalf("InTx: %v", err)
+	}
+}
+
+func newCampaign(id string, status domain.Status) domain.Campaign {
+	c := domain.Campaign{
+		ID: id, Name: "Q4 " + id, Description: "quarterly", Status: status, AppIDs: []string{"figma", "slack"},
+		ReviewerKind: domain.ByUsers, ReviewerUserIDs: []string{"rev1"}, DueTime: at(100), CreatorID: "admin",
+		CreateTime: at(1), Version: 1,
+	}
+	if status != domain.Draft {
+		c.LaunchTime = at(2)
+	}
+	if status == domain.Closed {
+		c.CloseTime = at(3)
+	}
+	return c
+}
+
+func newItem(campaign, id, user, app string, status domain.ItemStatus, reviewers ...string) domain.Item {
+	return domain.Item{
+		ID: id, CampaignID: campaign, UserID: user, AppID: app, Permission: "viewer", GrantTime: at(-5),
+		ReviewerIDs: reviewers, Status: status, UserEmail: user + "@example.com", UserName: "User " + user, AppName: "App " + app,
+		Version: 1,
+	}
+}
+
+func seed(t *testing.T, s store.Store, c domain.Campaign, items ...domain.Item) {
+	t.Helper()
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateCampaign(ctx, c); err != nil {
+			return err
+		}
+		return tx.CreateItems(ctx, items)
+	})
+}
+
+func itemIDs(items []domain.Item) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+func testCampaignRoundTrip(t *testing.T, s store.Store) {
+	c := newCampaign("c1", domain.Draft)
+	seed(t, s, c)
+	got, err := s.GetCampaign(t.Context(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "campaign", got, c)
+	if _, err := s.GetCampaign(t.Context(), "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing campaign: %v", err)
+	}
+	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.CreateCampaign(ctx, c) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("duplicate campaign: %v, want ErrConflict", err)
+	}
+}
+
+func testUpdateCampaign(t *testing.T, s store.Store) {
+	c := newCampaign("c1", domain.Draft)
+	seed(t, s, c)
+	launched, _ := c.Launch(at(9))
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, launched) })
+	got, _ := s.GetCampaign(t.Context(), "c1")
+	check(t, "launched", got, launched)
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, launched) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale update: %v, want ErrConflict", err)
+	}
+	missing := newCampaign("nope", domain.Active)
+	missing.Version = 2
+	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, missing) })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing update: %v, want ErrNotFound", err)
+	}
+}
+
+func testListCampaigns(t *testing.T, s store.Store) {
+	seed(t, s, newCampaign("c1", domain.Draft))
+	seed(t, s, newCampaign("c2", domain.Active), newItem("c2", "i1", "uma", "figma", domain.Pending, "mia"))
+	seed(t, s, newCampaign("c3", domain.Active), newItem("c3", "i1", "uma", "figma", domain.Pending, "rev"))
+	seed(t, s, newCampaign("c4", domain.Closed))
+	ids := func(f store.CampaignFilter, p store.Page) []string {
+		cs, err := s.ListCampaigns(t.Context(), f, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	check(t, "all", ids(store.CampaignFilter{}, store.Page{}), []string{"c4", "c3", "c2", "c1"})
+	check(t, "page 1", ids(store.CampaignFilter{}, store.Page{Size: 2}), []string{"c4", "c3"})
+	check(t, "page 2", ids(store.CampaignFilter{}, store.Page{Size: 2, After: "c3"}), []string{"c2", "c1"})
+	check(t, "active", ids(store.CampaignFilter{Status: domain.Active}, store.Page{}), []string{"c3", "c2"})
+	check(t, "reviewer mia", ids(store.CampaignFilter{ReviewerID: "mia"}, store.Page{}), []string{"c2"})
+	check(t, "reviewer nobody", ids(store.CampaignFilter{ReviewerID: "zed"}, store.Page{}), []string{})
+}
+
+func testItems(t *testing.T, s store.Store) {
+	items := []domain.Item{
+		newItem("c1", "i1", "uma", "figma", domain.Pending, "mia"),
+		newItem("c1", "i2", "bob", "figma", domain.Blocked, "mia", "oli"),
+		newItem("c1", "i3", "cy", "slack", domain.Pending, "oli"),
+	}
+	items[1].BlockedReason = "owner of the app"
+	seed(t, s, newCampaign("c1", domain.Active), items...)
+	got, err := s.GetItem(t.Context(), "c1", "i2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "item", got, items[1])
+	if _, err := s.GetItem(t.Context(), "c2", "i2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("item of another campaign: %v", err)
+	}
+	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.CreateItems(ctx, items[:1]) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("duplicate item: %v, want ErrConflict", err)
+	}
+	decided := items[0].Decide(domain.Verdict{Decision: domain.Change, Permission: "editor", Justification: "j"}, "mia", at(7), "r1", "IN_PROGRESS")
+	kept := items[2].Decide(domain.Verdict{Decision: domain.Keep}, "oli", at(8), "", "")
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.UpdateItem(ctx, decided); err != nil {
+			return err
+		}
+		return tx.UpdateItem(ctx, kept)
+	})
+	got, _ = s.GetItem(t.Context(), "c1", "i1")
+	check(t, "decided", got, decided)
+	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, decided) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale item update: %v, want ErrConflict", err)
+	}
+	p, err := s.Progress(t.Context(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "progress", p, domain.Progress{Total: 3, Changed: 1, Kept: 1, Blocked: 1})
+	for _, tc := range []struct {
+		user string
+		is   bool
+		open int
+	}{{"mia", true, 1}, {"oli", true, 1}, {"uma", false, 0}} {
+		is, err := s.IsReviewer(t.Context(), "c1", tc.user)
+		if err != nil || is != tc.is {
+			t.Errorf("IsReviewer(%s) = %v, %v; want %v", tc.user, is, err, tc.is)
+		}
+		n, err := s.OpenItemCount(t.Context(), "c1", tc.user)
+		if err != nil || n != tc.open {
+			t.Errorf("OpenItemCount(%s) = %v, %v; want %v", tc.user, n, err, tc.open)
+		}
+	}
+}
+
+func testListItems(t *testing.T, s store.Store) {
+	var items []domain.Item
+	for n := range 7 {
+		st := domain.Pending
+		if n%3 == 0 {
+			st = domain.Blocked
+		}
+		rev := "mia"
+		if n%2 == 1 {
+			rev = "oli"
+		}
+		items = append(items, newItem("c1", fmt.Sprintf("i%d", n), fmt.Sprintf("u%d", n), "figma", st, rev))
+	}
+	seed(t, s, newCampaign("c1", domain.Active), items...)
+	seed(t, s, newCampaign("c2", domain.Active), newItem("c2", "i1", "uma", "figma", domain.Pending, "mia"))
+	list := func(f store.ItemFilter, p store.Page) []string {
+		f.CampaignID = "c1"
+		items, err := s.ListItems(t.Context(), f, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return itemIDs(items)
+	}
+	check(t, "all", list(store.ItemFilter{}, store.Page{}), []string{"i0", "i1", "i2", "i3", "i4", "i5", "i6"})
+	check(t, "paged", list(store.ItemFilter{}, store.Page{Size: 3, After: "i2"}), []string{"i3", "i4", "i5"})
+	check(t, "mia", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{}), []string{"i0", "i2", "i4", "i6"})
+	check(t, "mia paged", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{Size: 2, After: "i0"}), []string{"i2", "i4"})
+	check(t, "blocked", list(store.ItemFilter{Status: domain.Blocked}, store.Page{}), []string{"i0", "i3", "i6"})
+	check(t, "oli blocked", list(store.ItemFilter{ReviewerID: "oli", Status: domain.Blocked}, store.Page{}), []string{"i3"})
+}
+
+func testReviewerIndex(t *testing.T, s store.Store) {
+	it := newItem("c1", "i1", "uma", "figma", domain.Blocked, "mia")
+	seed(t, s, newCampaign("c1", domain.Active), it)
+	un, _ := it.Unblock()
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, un) })
+	got, _ := s.ListItems(t.Context(), store.ItemFilter{CampaignID: "c1", ReviewerID: "mia", Status: domain.Pending}, store.Page{})
+	check(t, "pending of mia after unblock", itemIDs(got), []string{"i1"})
+	got, _ = s.ListItems(t.Context(), store.ItemFilter{CampaignID: "c1", ReviewerID: "mia", Status: domain.Blocked}, store.Page{})
+	check(t, "blocked of mia after unblock", itemIDs(got), []string{})
+}
+
+func testOpenItemsOf(t *testing.T, s store.Store) {
+	a := newItem("c1", "i1", "uma", "figma", domain.Pending, "mia")
+	b := newItem("c1", "i2", "uma", "slack", domain.Pending, "mia")
+	seed(t, s, newCampaign("c1", domain.Active), a, b)
+	seed(t, s, newCampaign("c2", domain.Active), newItem("c2", "i1", "uma", "figma", domain.Blocked, "mia"))
+	seed(t, s, newCampaign("c3", domain.Closed), newItem("c3", "i1", "uma", "figma", domain.Pending, "mia"))
+	got, err := s.OpenItemsOf(t.Context(), "uma", "figma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "open items", []string{got[0].CampaignID, got[1].CampaignID}, []string{"c1", "c2"})
+	if len(got) != 2 {
+		t.Errorf("open items = %d, want 2", len(got))
+	}
+	d := b.Decide(domain.Verdict{Decision: domain.Remove}, "mia", at(9), "req-1", "IN_PROGRESS")
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, d) })
+	byReq, err := s.ItemsByRequest(t.Context(), "req-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "by request", byReq, []domain.Item{d})
+	none, _ := s.ItemsByRequest(t.Context(), "req-2")
+	check(t, "by unknown request", itemIDs(none), []string{})
+}
+
+func testCloseItems(t *testing.T, s store.Store) {
+	a := newItem("c1", "i1", "uma", "figma", domain.Pending, "mia")
+	b := newItem("c1", "i2", "bob", "figma", domain.Blocked, "mia")
+	b.BlockedReason = "owner of the app"
+	c := newItem("c1", "i3", "cy", "figma", domain.Pending, "mia")
+	seed(t, s, newCampaign("c1", domain.Active), a, b, c)
+	kept := c.Decide(domain.Verdict{Decision: domain.Keep}, "mia", at(5), "", "")
+	var n int
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.UpdateItem(ctx, kept); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.CloseItems(ctx, "c1")
+		return err
+	})
+	if n != 2 {
+		t.Errorf("closed %d items, want 2", n)
+	}
+	p, _ := s.Progress(t.Context(), "c1")
+	check(t, "progress", p, domain.Progress{Total: 3, Kept: 1, NotReviewed: 2})
+	got, _ := s.GetItem(t.Context(), "c1", "i2")
+	if got.Status != domain.NotReviewed || got.BlockedReason != "" || got.Version != 2 {
+		t.Errorf("closed item = %+v", got)
+	}
+	if n, _ := s.OpenItemCount(t.Context(), "c1", "mia"); n != 0 {
+		t.Errorf("open items after close = %d", n)
+	}
+}
+
+func testRollback(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateCampaign(ctx, newCampaign("c1", domain.Active)); err != nil {
+			return err
+		}
+		if err := tx.CreateItems(ctx, []domain.Item{newItem("c1", "i1", "uma", "figma", domain.Pending, "mia")}); err != nil {
+			return err
+		}
+		if _, err := tx.GetItem(ctx, "c1", "i1"); err != nil {
+			return fmt.Errorf("tx does not read its own write: %w", err)
+		}
+		if err := tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "e1", Service: "grantflow-review", Action: "x", Subject: "s"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	if _, err := s.GetCampaign(t.Context(), "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("campaign after rollback: %v", err)
+	}
+	if evs, _ := s.Pending(t.Context(), "audit", 10); len(evs) != 0 {
+		t.Errorf("events after rollback: %d", len(evs))
+	}
+}
+
+func testEvents(t *testing.T, s store.Store) {
+	for _, id := range []string{"e1", "e2"} {
+		write(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: id, Service: "grantflow-review", Action: "accessReview.created", Subject: "accessReviews/" + id})
+		})
+	}
+	evs, err := s.Pending(t.Context(), "audit", 10)
+	if err != nil || len(evs) != 2 || evs[0].GetId() != "e1" || evs[1].GetId() != "e2" {
+		t.Fatalf("Pending = %v, %v", evs, err)
+	}
+	if err := s.Ack(t.Context(), "audit", evs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := s.Pending(t.Context(), "audit", 10); len(evs) != 1 || evs[0].GetId() != "e2" {
+		t.Errorf("after ack: %v", evs)
+	}
+	var first, second bool
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) { first, err = tx.MarkProcessed(ctx, "in-1"); return })
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		second, err = tx.MarkProcessed(ctx, "in-1")
+		return
+	})
+	if !first || second {
+		t.Errorf("MarkProcessed = %v then %v, want true then false", first, second)
+	}
+}
+
+// testConcurrentDecide: two transactions deciding one item at once, each locking the item
+// and refusing a decided one, as the service does: exactly one decision is stored.
+func testConcurrentDecide(t *testing.T, s store.Store) {
+	seed(t, s, newCampaign("c1", domain.Active), newItem("c1", "i1", "uma", "figma", domain.Pending, "mia", "oli"))
+	const deciders = 8
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		wins   []string
+		losses int
+	)
+	start := make(chan struct{})
+	for n := range deciders {
+		by := fmt.Sprintf("rev%d", n)
+		wg.Go(func() {
+			<-start
+			err := s.InTx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+				c, err := tx.LockCampaign(ctx, "c1")
+				if err != nil {
+					return err
+				}
+				it, err := tx.LockItem(ctx, "c1", "i1")
+				if err != nil {
+					return err
+				}
+				if err := it.CheckDecidable(c); err != nil {
+					return err
+				}
+				return tx.UpdateItem(ctx, it.Decide(domain.Verdict{Decision: domain.Keep}, by, at(9), "", ""))
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins = append(wins, by)
+			case errors.Is(err, domain.ErrItemDecided):
+				losses++
+			default:
+				t.Errorf("decider %s: %v", by, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(wins) != 1 || losses != deciders-1 {
+		t.Fatalf("wins = %v, losses = %d; want exactly one winner", wins, losses)
+	}
+	got, _ := s.GetItem(t.Context(), "c1", "i1")
+	if got.DecidedBy != wins[0] || got.Version != 2 {
+		t.Errorf("stored decision by %s (version %d), winner %s", got.DecidedBy, got.Version, wins[0])
+	}
+}

@@ -1,0 +1,117 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"google.golang.org/grpc"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/services/review/internal/app"
+	"github.com/grantflow/grantflow/services/review/internal/grpcapi"
+	"github.com/grantflow/grantflow/services/review/internal/store"
+	"github.com/grantflow/grantflow/services/review/internal/store/memory"
+	"github.com/grantflow/grantflow/services/review/internal/store/postgres"
+)
+
+// Name is the service's name in traces, logs and events.
+const Name = app.ServiceName
+
+// Kit is the review service as both its binary and the all-in-one process assemble it: it
+// calls identity (the snapshot, facts) and request (open requests, the requests of
+// decisions), and delivers its outbox to audit.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	idConn, err := env.Conn("identity")
+	if err != nil {
+		return nil, err
+	}
+	reqConn, err := env.Conn("request")
+	if err != nil {
+		return nil, err
+	}
+	auditSink, err := env.Sink("audit")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
+		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
+		Requests: requestv1.NewRequestServiceClient(reqConn), AuditSink: auditSink,
+	})
+}
+
+// Options configure the review service.
+type Options struct {
+	Logger *slog.Logger
+	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
+	PostgresURL string
+	// Identity (public API: the snapshot of accesses, the apps) and IdentityInternal (facts,
+	// the admins). Required.
+	Identity         identityv1.IdentityServiceClient
+	IdentityInternal identityv1.IdentityInternalServiceClient
+	// Requests lists open requests and opens the requests of decisions. Required.
+	Requests requestv1.RequestServiceClient
+	// AuditSink delivers the outbox to audit; nil keeps events in the outbox until one is
+	// configured: delayed, never lost.
+	AuditSink outbox.Sink
+}
+
+// Service is a running review service.
+type Service struct {
+	app    *app.Service
+	store  store.Store
+	relays *outbox.Relays
+}
+
+// New opens the store (migrating PostgreSQL) and assembles the service.
+func New(ctx context.Context, o Options) (*Service, error) {
+	log := kit.Logger(o.Logger)
+	if o.Identity == nil || o.IdentityInternal == nil || o.Requests == nil {
+		return nil, fmt.Errorf("review: Options.Identity, IdentityInternal and Requests are required")
+	}
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{store: st}
+	s.app = app.New(app.Options{
+		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests,
+		Logger: log, Notify: func() { s.relays.Notify() },
+	})
+	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Register puts the review service on srv.
+func (s *Service) Register(srv grpc.ServiceRegistrar) {
+	reviewv1.RegisterReviewServiceServer(srv, &grpcapi.Public{App: s.app})
+	reviewv1.RegisterReviewInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
+}
+
+// InternalOnly reports the methods only other Grantflow services may call.
+var InternalOnly = auth.MethodSet("/" + reviewv1.ReviewInternalService_ServiceDesc.ServiceName + "/")
+
+// InternalOnly reports the methods only other Grantflow services may call.
+func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
+
+// Run delivers the outbox until ctx ends, and returns when every relay stopped.
+func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
+
+// Ping reports whether the store answers (readiness).
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// Close releases the store.
+func (s *Service) Close() { s.store.Close() }
