@@ -157,18 +157,27 @@ func TestAuthorization(t *testing.T) {
 			_, err := h.pub.CreateWebhook(user, &notificationv1.CreateWebhookRequest{Url: "https://hooks.example.com/y"})
 			return err
 		},
-		"get": func() error { _, err := h.pub.GetWebhook(user, &notificationv1.GetWebhookRequest{Id: w.GetId()}); return err },
+		"get": func() error {
+			_, err := h.pub.GetWebhook(user, &notificationv1.GetWebhookRequest{Id: w.GetId()})
+			return err
+		},
 		"list": func() error { _, err := h.pub.ListWebhooks(user, &notificationv1.ListWebhooksRequest{}); return err },
 		"update": func() error {
 			_, err := h.pub.UpdateWebhook(user, &notificationv1.UpdateWebhookRequest{Id: w.GetId(), Webhook: &notificationv1.Webhook{Disabled: true}})
 			return err
 		},
-		"delete": func() error { _, err := h.pub.DeleteWebhook(user, &notificationv1.DeleteWebhookRequest{Id: w.GetId()}); return err },
+		"delete": func() error {
+			_, err := h.pub.DeleteWebhook(user, &notificationv1.DeleteWebhookRequest{Id: w.GetId()})
+			return err
+		},
 		"deliveries": func() error {
 			_, err := h.pub.ListDeliveries(user, &notificationv1.ListDeliveriesRequest{WebhookId: w.GetId()})
 			return err
 		},
-		"ping": func() error { _, err := h.pub.PingWebhook(user, &notificationv1.PingWebhookRequest{Id: w.GetId()}); return err },
+		"ping": func() error {
+			_, err := h.pub.PingWebhook(user, &notificationv1.PingWebhookRequest{Id: w.GetId()})
+			return err
+		},
 		"redeliver": func() error {
 			_, err := h.pub.RedeliverDelivery(user, &notificationv1.RedeliverDeliveryRequest{WebhookId: w.GetId(), Id: "d"})
 			return err

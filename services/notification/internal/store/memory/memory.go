@@ -20,9 +20,12 @@ type Store struct {
 	events     map[string]struct{}
 	deliveries map[string]*domain.Delivery
 	// byWebhook holds each subscription's deliveries in Seq order; pending the Pending
-	// ones of every subscription in Seq order.
+	// ones of every subscription in Seq order, and some that finished since (dead of
+	// them): Finish leaves them for compact, so that it costs no walk of the queue.
 	byWebhook map[string][]*domain.Delivery
 	pending   []*domain.Delivery
+	queued    map[*domain.Delivery]bool
+	dead      int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -34,6 +37,7 @@ func New() *Store {
 		events:     map[string]struct{}{},
 		deliveries: map[string]*domain.Delivery{},
 		byWebhook:  map[string][]*domain.Delivery{},
+		queued:     map[*domain.Delivery]bool{},
 	}
 }
 
@@ -127,7 +131,16 @@ func (s *Store) DeleteWebhook(_ context.Context, id string) error {
 		delete(s.deliveries, d.ID)
 	}
 	delete(s.byWebhook, id)
-	s.pending = slices.DeleteFunc(s.pending, func(d *domain.Delivery) bool { return d.WebhookID == id })
+	s.pending = slices.DeleteFunc(s.pending, func(d *domain.Delivery) bool {
+		if d.WebhookID != id {
+			return false
+		}
+		if d.Status != domain.Pending {
+			s.dead--
+		}
+		delete(s.queued, d)
+		return true
+	})
 	return nil
 }
 
@@ -146,6 +159,7 @@ func (s *Store) add(d domain.Delivery) (*domain.Delivery, bool) {
 	s.byWebhook[d.WebhookID] = append(s.byWebhook[d.WebhookID], p)
 	if d.Status == domain.Pending {
 		s.pending = append(s.pending, p) // the newest Seq: order kept
+		s.queued[p] = true
 	}
 	return p, true
 }
@@ -186,9 +200,13 @@ func (s *Store) Claim(_ context.Context, now, leaseUntil time.Time, limit int) (
 	type key struct{ webhook, subject string }
 	seen := map[key]bool{}
 	var jobs []domain.Job
+	s.compact()
 	for _, d := range s.pending {
 		if len(jobs) >= limit {
 			break
+		}
+		if d.Status != domain.Pending {
+			continue
 		}
 		k := key{d.WebhookID, d.Subject}
 		if seen[k] {
@@ -221,9 +239,30 @@ func (s *Store) Finish(_ context.Context, f store.Finish) (bool, error) {
 		d.NextAttemptTime = f.NextAttemptTime
 	} else {
 		d.NextAttemptTime = time.Time{}
-		s.pending = slices.DeleteFunc(s.pending, func(p *domain.Delivery) bool { return p == d })
+		s.dead++
 	}
 	return true, nil
+}
+
+// compact drops finished deliveries from the queue: the ones at its head at once, the
+// rest when they are half of it.
+func (s *Store) compact() {
+	for len(s.pending) > 0 && s.pending[0].Status != domain.Pending {
+		delete(s.queued, s.pending[0])
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
+		s.dead--
+	}
+	if s.dead > 64 && s.dead > len(s.pending)/2 {
+		s.pending = slices.DeleteFunc(s.pending, func(d *domain.Delivery) bool {
+			if d.Status == domain.Pending {
+				return false
+			}
+			delete(s.queued, d)
+			return true
+		})
+		s.dead = 0
+	}
 }
 
 func (s *Store) GetDelivery(_ context.Context, webhookID, id string) (domain.Delivery, error) {
@@ -256,9 +295,13 @@ func (s *Store) Redeliver(_ context.Context, webhookID, id string, now, retryUnt
 	if !ok || d.WebhookID != webhookID {
 		return domain.Delivery{}, store.ErrNotFound
 	}
-	if d.Status != domain.Pending {
+	switch {
+	case !s.queued[d]:
 		i, _ := slices.BinarySearchFunc(s.pending, d.Seq, func(p *domain.Delivery, seq int64) int { return cmp.Compare(p.Seq, seq) })
 		s.pending = slices.Insert(s.pending, i, d)
+		s.queued[d] = true
+	case d.Status != domain.Pending:
+		s.dead-- // finished but still queued: alive again
 	}
 	d.Status = domain.Pending
 	d.NextAttemptTime = now
@@ -272,6 +315,9 @@ func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
 	defer s.mu.Unlock()
 	var t time.Time
 	for _, d := range s.pending {
+		if d.Status != domain.Pending {
+			continue
+		}
 		if t.IsZero() || d.NextAttemptTime.Before(t) {
 			t = d.NextAttemptTime
 		}
