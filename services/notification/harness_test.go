@@ -34,6 +34,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/notification"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
+	"github.com/grantflow/grantflow/services/notification/internal/webhook"
 )
 
 // people are the callers of the tests, by API key.
@@ -64,6 +65,7 @@ type config struct {
 	postgresURL string
 	strict      bool // the address rules on (no GRANTFLOW_WEBHOOK_ALLOW_PRIVATE)
 	retry       notification.Retry
+	client      *webhook.Options // the webhook client's options, when not the default
 }
 
 // fastRetry makes the tests' schedule: retries within milliseconds, a window of a minute.
@@ -81,7 +83,7 @@ func newHarness(t testing.TB, c config) *harness {
 	}
 	svc, err := notification.New(context.Background(), notification.Options{
 		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
-		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond,
+		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
 	})
 	if err != nil {
 		t.Fatal(err)

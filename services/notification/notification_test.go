@@ -1,10 +1,14 @@
 package notification_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
+	"github.com/grantflow/grantflow/services/notification/internal/webhook"
 )
 
 func code(err error) codes.Code { return status.Code(err) }
@@ -345,4 +350,35 @@ func TestRetryWindowCloses(t *testing.T) {
 			t.Fatalf("failed delivery %v after %d requests", d, len(rcv.snapshot()))
 		}
 	})
+}
+
+// TestRefusedOnConnection: a subscription to a name is accepted, and the name is checked on
+// each connection, after DNS: one that resolves to loopback or to the metadata address is
+// refused there, recorded in the delivery log, and retried like any failure (the listener
+// is never reached).
+func TestRefusedOnConnection(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	port := rcv.Listener.Addr().(*net.TCPAddr).Port
+	hosts := map[string]string{"hooks.loopback.test": "127.0.0.1", "hooks.metadata.test": "169.254.169.254"}
+	h := newHarness(t, config{strict: true, client: &webhook.Options{Timeout: 30 * time.Second, Resolve: func(_ context.Context, host string) ([]netip.Addr, error) {
+		if a, ok := hosts[host]; ok {
+			return []netip.Addr{netip.MustParseAddr(a)}, nil
+		}
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}}})
+	loop, _ := h.create(fmt.Sprintf("https://hooks.loopback.test:%d/hook", port))
+	meta, _ := h.create("https://hooks.metadata.test/latest/meta-data/")
+	h.deliver(event("e1", "request.created", "requests/r1"))
+	for _, w := range []*notificationv1.Webhook{loop, meta} {
+		eventually(t, "a refused attempt recorded", func() bool {
+			ds := h.deliveries(w.GetId())
+			return len(ds) == 1 && ds[0].GetAttempts() >= 1 && strings.Contains(ds[0].GetLastError(), "address not allowed")
+		})
+		if d := h.deliveries(w.GetId())[0]; d.GetStatus() != notificationv1.Delivery_PENDING || d.GetLastStatusCode() != 0 {
+			t.Fatalf("refused delivery %v: want PENDING (retried), no status code", d)
+		}
+	}
+	if n := len(rcv.snapshot()); n != 0 {
+		t.Fatalf("the receiver behind the refused names got %d requests", n)
+	}
 }
