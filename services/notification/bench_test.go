@@ -61,7 +61,7 @@ func BenchmarkFanOut(b *testing.B) {
 		for j := range events {
 			id := fmt.Sprintf("b%d-%d", i, j)
 			events[j] = &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.created",
-				Subject: "requests/" + id, Time: timestamppb.Now(), Data: []byte(`{"status":"IN_PROGRESS"}`)}
+				Subject: "requests/" + id, Time: timestamppb.Now(), Payload: &eventsv1.Event_RequestChanged{RequestChanged: &eventsv1.RequestChanged{Status: "IN_PROGRESS"}}}
 		}
 		if _, err := a.Ingest(sys, events); err != nil {
 			b.Fatal(err)

@@ -150,7 +150,7 @@ func (h *harness) create(url string, types ...string) (*notificationv1.Webhook, 
 func event(id, action, subject string) *eventsv1.Event {
 	return &eventsv1.Event{Id: id, Service: "grantflow-request", Action: action, Subject: subject,
 		Time: timestamppb.New(time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)), ActorId: "uma",
-		RequestId: strings.TrimPrefix(subject, "requests/"), Data: []byte(`{"status":"IN_PROGRESS"}`)}
+		RequestId: strings.TrimPrefix(subject, "requests/"), Payload: &eventsv1.Event_RequestChanged{RequestChanged: &eventsv1.RequestChanged{Status: "IN_PROGRESS"}}}
 }
 
 func (h *harness) deliver(events ...*eventsv1.Event) int32 {

@@ -9,6 +9,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/events"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 )
@@ -107,15 +108,12 @@ func eventBody(ev *eventsv1.Event) ([]byte, error) {
 	return encodeBody(ev.GetAction(), t, d)
 }
 
-// changeJSON is what changed, as JSON: the event's data when it is a JSON value, nothing
-// otherwise.
+// changeJSON is what changed, as JSON: the proto3 JSON of the event's typed payload
+// (nothing when it has none).
 func changeJSON(ev *eventsv1.Event) (json.RawMessage, error) {
-	raw := ev.GetData()
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	if !json.Valid(raw) {
-		return nil, errs.Invalid("events.data", "not JSON")
+	raw, err := events.PayloadJSON(ev)
+	if err != nil {
+		return nil, errs.Invalid("events.payload", err.Error())
 	}
 	return json.RawMessage(raw), nil
 }

@@ -86,13 +86,11 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // admin authorizes the webhook calls: the matrix's "Create API Keys and Webhooks" (Admin,
 // GM). It returns the caller's id.
 func admin(ctx context.Context) (string, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return "", errs.Unauthenticated("no caller")
+	p, sub, err := auth.Caller(ctx)
+	if err != nil {
+		return "", err
 	}
-	role, _ := authz.ParseRole(p.Role.String())
-	d := authz.Check(authz.Subject{UserID: p.UserID, Role: role, Active: true}, authz.CreateAPIKeysAndWebhooks, authz.Resource{})
-	if !d.Allowed {
+	if d := authz.Check(sub, authz.CreateAPIKeysAndWebhooks, authz.Resource{}); !d.Allowed {
 		return "", errs.PermissionDenied("not allowed: " + d.Reason)
 	}
 	return p.UserID, nil

@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/grantflow/grantflow/pkg/paging"
 
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
 var errorsIs = errors.Is
+
+// webhookList names the subscription list in its page tokens.
+const webhookList = "webhooks"
 
 // CreateWebhook subscribes url to eventTypes and returns the subscription and its secret,
 // as shown once (whsec_ + base64).
@@ -53,20 +59,19 @@ func (s *Service) ListWebhooks(ctx context.Context, size int32, token string) ([
 	if _, err := admin(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeToken(token)
+	after, err := paging.DecodeInt(webhookList, token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := pageSize(size)
+	n, err := paging.Size(size)
+	if err != nil {
+		return nil, "", err
+	}
 	ws, err := s.store.ListWebhooks(ctx, after, n+1)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(ws) > n {
-		ws = ws[:n]
-		next = encodeToken(ws[n-1].Seq)
-	}
+	ws, next := paging.Trim(ws, n, webhookList, func(w domain.Webhook) []string { return []string{strconv.FormatInt(w.Seq, 10)} })
 	return ws, next, nil
 }
 
@@ -128,23 +133,23 @@ func (s *Service) ListDeliveries(ctx context.Context, webhookID string, size int
 	if _, err := admin(ctx); err != nil {
 		return nil, "", err
 	}
-	before, err := decodeToken(token)
+	list := "deliveries/" + webhookID // a token of one log is refused by another
+	before, err := paging.DecodeInt(list, token)
+	if err != nil {
+		return nil, "", err
+	}
+	n, err := paging.Size(size)
 	if err != nil {
 		return nil, "", err
 	}
 	if _, err := s.store.GetWebhook(ctx, webhookID); err != nil {
 		return nil, "", storeErr(err, "webhook", webhookID)
 	}
-	n := pageSize(size)
 	ds, err := s.store.ListDeliveries(ctx, webhookID, before, n+1)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(ds) > n {
-		ds = ds[:n]
-		next = encodeToken(ds[n-1].Seq)
-	}
+	ds, next := paging.Trim(ds, n, list, func(d domain.Delivery) []string { return []string{strconv.FormatInt(d.Seq, 10)} })
 	return ds, next, nil
 }
 

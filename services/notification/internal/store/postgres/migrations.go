@@ -15,18 +15,10 @@ var migrationFiles embed.FS
 
 // Migrations holds the notification schema's goose migrations at its root, as pgstore
 // expects.
-var Migrations fs.FS = mustSub(migrationFiles, "migrations")
+var Migrations fs.FS = pgstore.Sub(migrationFiles, "migrations")
 
 // Options returns the pgstore options that open the notification schema at url: what
 // [Open] uses, and what the `migrate` subcommand passes to pgstore.Migrate.
 func Options(url string) pgstore.Options {
 	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // only for an invalid path, which dir is not
-	}
-	return sub
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/store/storetest"
@@ -20,18 +21,5 @@ func TestContract(t *testing.T) {
 
 // TestOpen migrates an empty database through Open, the production path, twice.
 func TestOpen(t *testing.T) {
-	url := pgtest.NewEmptyDatabase(t)
-	s, err := postgres.Open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
-	again, err := postgres.Open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("second Open: %v", err)
-	}
-	again.Close()
+	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -26,11 +25,7 @@ var errs = pgstore.Errors{Store: "notification store", NotFound: store.ErrNotFou
 // Open migrates the notification schema of the database at url and opens a store on it.
 // The caller must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := pgstore.Open(ctx, Options(url))
-	if err != nil {
-		return nil, fmt.Errorf("notification store: %w", err)
-	}
-	return New(db), nil
+	return pgstore.OpenStore(ctx, Options(url), New)
 }
 
 // New returns a store on db, which must use the notification schema with its migrations
@@ -49,31 +44,31 @@ func scanWebhook(row pgx.CollectableRow) (domain.Webhook, error) {
 }
 
 func (s *Store) CreateWebhook(ctx context.Context, w domain.Webhook) (domain.Webhook, error) {
-	return pgstore.One(ctx, s.db.Pool(), errs, "create webhook", scanWebhook,
+	return pgstore.One(ctx, errs.On(s.db.Pool()), "create webhook", scanWebhook,
 		`INSERT INTO webhooks (id, url, event_types, description, disabled, secret, created_by, create_time, update_time)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+webhookColumns,
 		w.ID, w.URL, pgstore.OrEmpty(w.EventTypes), w.Description, w.Disabled, w.Secret, w.CreatedBy, w.CreateTime, w.UpdateTime)
 }
 
 func (s *Store) GetWebhook(ctx context.Context, id string) (domain.Webhook, error) {
-	return pgstore.One(ctx, s.db.Pool(), errs, "get webhook", scanWebhook,
+	return pgstore.One(ctx, errs.On(s.db.Pool()), "get webhook", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE id = $1", id)
 }
 
 func (s *Store) ListWebhooks(ctx context.Context, afterSeq int64, limit int) ([]domain.Webhook, error) {
-	return pgstore.All(ctx, s.db.Pool(), errs, "list webhooks", scanWebhook,
+	return pgstore.All(ctx, errs.On(s.db.Pool()), "list webhooks", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
 }
 
 func (s *Store) EnabledWebhooks(ctx context.Context) ([]domain.Webhook, error) {
-	return pgstore.All(ctx, s.db.Pool(), errs, "enabled webhooks", scanWebhook,
+	return pgstore.All(ctx, errs.On(s.db.Pool()), "enabled webhooks", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE NOT disabled ORDER BY seq")
 }
 
 func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.Webhook) error) (domain.Webhook, error) {
 	var out domain.Webhook
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
-		w, err := pgstore.One(ctx, tx, errs, "update webhook", scanWebhook,
+		w, err := pgstore.One(ctx, errs.On(tx), "update webhook", scanWebhook,
 			"SELECT "+webhookColumns+" FROM webhooks WHERE id = $1 FOR UPDATE", id)
 		if err != nil {
 			return err
@@ -81,7 +76,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.We
 		if err := fn(&w); err != nil {
 			return err
 		}
-		out, err = pgstore.One(ctx, tx, errs, "update webhook", scanWebhook,
+		out, err = pgstore.One(ctx, errs.On(tx), "update webhook", scanWebhook,
 			`UPDATE webhooks SET url = $2, event_types = $3, description = $4, disabled = $5, secret = $6, update_time = $7
 			 WHERE id = $1 RETURNING `+webhookColumns,
 			id, w.URL, pgstore.OrEmpty(w.EventTypes), w.Description, w.Disabled, w.Secret, w.UpdateTime)
@@ -185,7 +180,7 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 }
 
 func (s *Store) AddDelivery(ctx context.Context, d domain.Delivery) (domain.Delivery, error) {
-	return pgstore.One(ctx, s.db.Pool(), errs, "add delivery", scanDelivery, insertDelivery, deliveryArgs(d)...)
+	return pgstore.One(ctx, errs.On(s.db.Pool()), "add delivery", scanDelivery, insertDelivery, deliveryArgs(d)...)
 }
 
 func (s *Store) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.Job, error) {
@@ -235,18 +230,18 @@ func (s *Store) Finish(ctx context.Context, f store.Finish) (bool, error) {
 }
 
 func (s *Store) GetDelivery(ctx context.Context, webhookID, id string) (domain.Delivery, error) {
-	return pgstore.One(ctx, s.db.Pool(), errs, "get delivery", scanDelivery,
+	return pgstore.One(ctx, errs.On(s.db.Pool()), "get delivery", scanDelivery,
 		"SELECT "+deliveryColumns+" FROM deliveries WHERE webhook_id = $1 AND id = $2", webhookID, id)
 }
 
 func (s *Store) ListDeliveries(ctx context.Context, webhookID string, beforeSeq int64, limit int) ([]domain.Delivery, error) {
-	return pgstore.All(ctx, s.db.Pool(), errs, "list deliveries", scanDelivery,
+	return pgstore.All(ctx, errs.On(s.db.Pool()), "list deliveries", scanDelivery,
 		`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = $1 AND ($2::bigint = 0 OR seq < $2::bigint)
 		 ORDER BY seq DESC LIMIT $3`, webhookID, beforeSeq, limit)
 }
 
 func (s *Store) Redeliver(ctx context.Context, webhookID, id string, now, retryUntil time.Time) (domain.Delivery, error) {
-	return pgstore.One(ctx, s.db.Pool(), errs, "redeliver", scanDelivery,
+	return pgstore.One(ctx, errs.On(s.db.Pool()), "redeliver", scanDelivery,
 		`UPDATE deliveries SET status = 'PENDING', next_attempt_time = $3, retry_until = $4, update_time = $3
 		 WHERE webhook_id = $1 AND id = $2 RETURNING `+deliveryColumns, webhookID, id, now, retryUntil)
 }
