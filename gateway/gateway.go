@@ -27,6 +27,7 @@ import (
 	"github.com/grantflow/grantflow/gen"
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
@@ -49,6 +50,8 @@ type Backends struct {
 	Request  *grpc.ClientConn
 	Task     *grpc.ClientConn
 	Audit    *grpc.ClientConn
+	// Notification serves the webhook routes (/v1/webhooks...).
+	Notification *grpc.ClientConn
 }
 
 // Options configure the gateway.
@@ -132,6 +135,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// Registered after the generated routes, so it takes precedence over the generated
 		// export route (grpc-gateway tries the newest registration first).
 		if err := mux.HandlePath(http.MethodGet, exportPath, exportAuditEvents(mux, marshaler, auditv1.NewAuditServiceClient(c), o.Logger)); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Notification; c != nil {
+		if err := notificationv1.RegisterWebhookServiceHandler(ctx, mux, c); err != nil {
 			return nil, err
 		}
 	}

@@ -43,6 +43,9 @@ type systemOptions struct {
 	// authFailureLimit is GRANTFLOW_AUTH_FAILURE_LIMIT; 0 (the tests' default, which send
 	// many bad credentials on purpose) turns it off.
 	authFailureLimit int
+	// allowPrivateWebhooks lets webhooks reach the tests' local receivers
+	// (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE).
+	allowPrivateWebhooks bool
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -54,6 +57,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	}
 	cfg.AuthFailureLimit = o.authFailureLimit
 	cfg.MetricsAddr = "127.0.0.1:0"
+	cfg.WebhookAllowPrivate = o.allowPrivateWebhooks
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,7 +11,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/grpcapi"
@@ -33,6 +33,17 @@ type Retry = webhook.Retry
 
 // DefaultRetry is the production schedule.
 func DefaultRetry() Retry { return webhook.DefaultRetry() }
+
+// Kit is the notification service as both its binary and the all-in-one process assemble
+// it: it receives every service's events (each service's outbox has a "notification" sink)
+// and sends webhooks with the settings of the config (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE,
+// GRANTFLOW_WEBHOOK_LEASE). It calls no other service.
+var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+
+func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+	c := env.Config
+	return New(ctx, Options{Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease})
+}
 
 // Options configure the notification service.
 type Options struct {
@@ -65,20 +76,12 @@ type Service struct {
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	var st store.Store
-	if o.PostgresURL == "" {
-		log.Warn("notification: memory engine: subscriptions and pending deliveries do not survive a restart; not for production (set GRANTFLOW_POSTGRES_URL)")
-		st = memory.New()
-	} else {
-		pg, err := postgres.Open(ctx, o.PostgresURL)
-		if err != nil {
-			return nil, err
-		}
-		st = pg
+	log := kit.Logger(o.Logger)
+	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
+		func() store.Store { return memory.New() },
+		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
+	if err != nil {
+		return nil, err
 	}
 	if o.AllowPrivate {
 		log.Warn("notification: " + AllowPrivateEnv + "=1: webhooks may reach loopback, private and link-local addresses over plain http; for development and tests only")
@@ -106,22 +109,11 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 }
 
 // InternalOnly reports the methods only other Grantflow services may call: the event
-// sink.
+// sink (the kit's router serves it on a shared server).
 var InternalOnly = auth.MethodSet("/" + eventsv1.EventSinkService_ServiceDesc.ServiceName + "/")
 
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
-// Sink delivers a producer's outbox to the notification service behind conn (a
-// connection made with the kit's grpcclient, which carries the signed internal token).
-// Each event id is fanned out once, so the relay may send a batch again after any failure.
-func Sink(conn grpc.ClientConnInterface) outbox.Sink {
-	client := eventsv1.NewEventSinkServiceClient(conn)
-	return outbox.SinkFunc(func(ctx context.Context, events []*eventsv1.Event) error {
-		_, err := client.DeliverEvents(ctx, &eventsv1.DeliverEventsRequest{Events: events})
-		return err
-	})
-}
 
 // Run sends due deliveries until ctx ends; it returns when the attempts under way have
 // finished.
