@@ -3,8 +3,8 @@
 // grantflow.events.v1.EventSinkService. Notification settings and sent messages (email,
 // Slack) are to come.
 //
-// New assembles it on the memory or the PostgreSQL engine; Register puts WebhookService
-// and the event sink on a server; Run is the dispatcher that sends due deliveries. The
-// binary is cmd/notification, and the all-in-one process uses the same New. README.md
-// says what a delivery looks like and how to verify it.
+// Kit is its one constructor (pkg/kit), used by its binary (cmd/notification) and by the
+// all-in-one process: New assembles it on the memory or the PostgreSQL engine; Register
+// puts WebhookService and the event sink on a server; Run is the dispatcher that sends due
+// deliveries. README.md says what a delivery looks like and how to verify it.
 package notification
