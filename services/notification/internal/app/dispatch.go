@@ -58,12 +58,14 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // sleep waits for a kick, the earliest due delivery, or the poll interval, whichever
-// comes first.
+// comes first. A delivery due already that Claim did not hand out waits behind an earlier
+// one of its subject (whose attempt ending kicks the dispatcher) or is another replica's:
+// it does not shorten the wait, or the dispatcher would spin.
 func (s *Service) sleep(ctx context.Context) {
 	wait := s.poll
 	if next, ok, err := s.store.NextDue(ctx); err == nil && ok {
-		if d := next.Sub(s.now()); d < wait {
-			wait = max(d, time.Millisecond)
+		if d := next.Sub(s.now()); d > 0 && d < wait {
+			wait = d
 		}
 	}
 	t := time.NewTimer(wait)
