@@ -9,12 +9,12 @@ const PingEventType = "webhook.ping"
 // service (API.md), and the ping. Work items internal to a service (request.work.*) are
 // never delivered.
 var knownEventTypes = []string{
-	"user.onboarded", "user.updated", "user.offboarded",
+	"user.onboarded", "user.updated", "user.offboarded", "user.oidc.bound",
 	"app.created", "app.updated", "app.archived",
 	"group.created", "group.updated", "group.deleted",
 	"apikey.created", "apikey.revoked",
 	"access.granted", "access.changed", "access.removed",
-	"policy.created",
+	"policy.created", "policy.retired",
 	"policy.version.created", "policy.version.updated", "policy.version.deleted",
 	"policy.version.activated", "policy.version.retired",
 	"request.created", "request.step_opened", "request.step_passed", "request.approved",
