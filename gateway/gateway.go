@@ -27,6 +27,7 @@ import (
 	"github.com/grantflow/grantflow/gen"
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
@@ -51,6 +52,8 @@ type Backends struct {
 	Task     *grpc.ClientConn
 	Audit    *grpc.ClientConn
 	Review   *grpc.ClientConn
+	// Notification serves the webhook routes (/v1/webhooks...).
+	Notification *grpc.ClientConn
 }
 
 // Options configure the gateway.
@@ -143,6 +146,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		}
 		// After the generated routes, so it takes precedence over the generated export.
 		if err := mux.HandlePath(http.MethodGet, reviewExportPath, exportAccessReview(mux, marshaler, reviewv1.NewReviewServiceClient(c), o.Logger)); err != nil {
+			return nil, err
+		}
+	}
+	if c := o.Backends.Notification; c != nil {
+		if err := notificationv1.RegisterWebhookServiceHandler(ctx, mux, c); err != nil {
 			return nil, err
 		}
 	}

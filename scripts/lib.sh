@@ -8,13 +8,13 @@ LOG_DIR=$RUN_DIR/logs
 PID_DIR=$RUN_DIR/pids
 BIN_DIR=${GRANTFLOW_BIN_DIR:-$ROOT/bin}
 
-# The services in start order (audit first: every other service delivers its events there),
-# each with the default of its GRANTFLOW_<SERVICE>_ADDR (pkg/config). The gateway comes
-# after them and is stopped first.
-SERVICES=(audit identity policy request task review)
+# The services in start order (audit and notification first: every other service delivers
+# its events there), each with the default of its GRANTFLOW_<SERVICE>_ADDR (pkg/config). The
+# gateway comes after them and is stopped first.
+SERVICES=(audit notification identity policy request task review)
 declare -A DEFAULT_ADDR=(
 	[identity]=127.0.0.1:9091 [policy]=127.0.0.1:9092 [request]=127.0.0.1:9093
-	[task]=127.0.0.1:9094 [audit]=127.0.0.1:9095 [review]=127.0.0.1:9096
+	[task]=127.0.0.1:9094 [audit]=127.0.0.1:9095 [review]=127.0.0.1:9096 [notification]=127.0.0.1:9097
 )
 
 say() { printf '%s\n' "$*"; }

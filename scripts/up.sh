@@ -13,7 +13,7 @@
 # Settings (environment; defaults in brackets): GRANTFLOW_POSTGRES_URL
 # [postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable], GRANTFLOW_REDIS_URL
 # [redis://127.0.0.1:6379/0], GRANTFLOW_HTTP_ADDR [:8080], GRANTFLOW_<SERVICE>_ADDR
-# [127.0.0.1:9091..9096 for identity, policy, request, task, audit, review], GRANTFLOW_INTERNAL_SECRET
+# [127.0.0.1:9091..9097 for identity, policy, request, task, audit, review, notification], GRANTFLOW_INTERNAL_SECRET
 # and GRANTFLOW_BOOTSTRAP_ADMIN_KEY [from .run/secrets.env], GRANTFLOW_AUDIT_SIGNING_KEY(_FILE)
 # [.run/audit-signing.key], GRANTFLOW_UP_WAIT [60 seconds for readiness], and anything the
 # processes read themselves (GRANTFLOW_LOG_LEVEL, GRANTFLOW_RATE_LIMIT, OTEL_*, ...), which

@@ -123,6 +123,7 @@ if [[ $GO_BENCH == 1 ]]; then
 	gobench services/policy '^BenchmarkResolve$' 5000x .
 	gobench bench '^BenchmarkResolveAssignees$' 4000x ./hotpath/
 	gobench services/audit '^BenchmarkDeliverEventsPostgres$' 3s .
+	gobench services/notification '^BenchmarkFanOut$' 2000x .
 	gobench services/audit '^BenchmarkVerify1M$' 3x ./internal/store/memory/
 	gobench services/task '^BenchmarkInbox$' 2000x ./internal/store/postgres/ GRANTFLOW_BENCH_TASKS="$TASKS"
 	gobench services/request '^BenchmarkRequestLog$' 2000x ./internal/store/postgres/ GRANTFLOW_BENCH_REQUESTS="$REQUESTS"

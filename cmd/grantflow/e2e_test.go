@@ -45,6 +45,9 @@ type systemOptions struct {
 	authFailureLimit int
 	// onServe is told of every call the shared gRPC server serves (process.Options.OnServe).
 	onServe func(ctx context.Context, service, fullMethod string)
+	// allowPrivateWebhooks lets webhooks reach the tests' local receivers
+	// (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE).
+	allowPrivateWebhooks bool
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -56,6 +59,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	}
 	cfg.AuthFailureLimit = o.authFailureLimit
 	cfg.MetricsAddr = "127.0.0.1:0"
+	cfg.WebhookAllowPrivate = o.allowPrivateWebhooks
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

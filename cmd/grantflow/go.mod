@@ -11,6 +11,7 @@ require (
 	github.com/grantflow/grantflow/pkg v0.0.0
 	github.com/grantflow/grantflow/services/audit v0.0.0
 	github.com/grantflow/grantflow/services/identity v0.0.0
+	github.com/grantflow/grantflow/services/notification v0.0.0
 	github.com/grantflow/grantflow/services/policy v0.0.0
 	github.com/grantflow/grantflow/services/request v0.0.0
 	github.com/grantflow/grantflow/services/review v0.0.0
@@ -97,6 +98,7 @@ replace (
 	github.com/grantflow/grantflow/pkg => ../../pkg
 	github.com/grantflow/grantflow/services/audit => ../../services/audit
 	github.com/grantflow/grantflow/services/identity => ../../services/identity
+	github.com/grantflow/grantflow/services/notification => ../../services/notification
 	github.com/grantflow/grantflow/services/policy => ../../services/policy
 	github.com/grantflow/grantflow/services/request => ../../services/request
 	github.com/grantflow/grantflow/services/review => ../../services/review

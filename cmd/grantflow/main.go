@@ -117,7 +117,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		Logger: p.Log.With("component", gateway.Name),
 		// Identity's prefix: its invalidations (offboarding, revoked keys) reach this cache.
 		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gw)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL),
-		Backends:       gateway.Backends{Identity: gw, Policy: gw, Request: gw, Task: gw, Audit: gw, Review: gw},
+		Backends:       gateway.Backends{Identity: gw, Policy: gw, Request: gw, Task: gw, Audit: gw, Review: gw, Notification: gw},
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),
 		MeterProvider:  p.Meter(),

@@ -11,6 +11,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/process"
 	"github.com/grantflow/grantflow/services/audit"
 	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/notification"
 	"github.com/grantflow/grantflow/services/policy"
 	"github.com/grantflow/grantflow/services/request"
 	"github.com/grantflow/grantflow/services/review"
@@ -20,9 +21,11 @@ import (
 // allServices are the services of the all-in-one process, each through the one
 // constructor its own binary uses (pkg/kit). Adding a service is one line here. Audit comes
 // first (every outbox delivers to it): background work starts in this order and stops in
-// reverse, so the relays stop before the checkpointer signs what they delivered.
+// reverse, so the relays stop before the checkpointer signs what they delivered. Notification
+// (every outbox delivers to it too) comes next, for the same reason.
 var allServices = []kit.Service{
 	audit.Kit,
+	notification.Kit,
 	identity.Kit,
 	policy.Kit,
 	task.Kit,

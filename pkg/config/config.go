@@ -41,7 +41,7 @@ type Config struct {
 	OIDCIssuer   string
 	OIDCAudience string
 	// Where each service answers, in the distributed mode (GRANTFLOW_<SERVICE>_ADDR).
-	IdentityAddr, PolicyAddr, RequestAddr, TaskAddr, AuditAddr, ReviewAddr string
+	IdentityAddr, PolicyAddr, RequestAddr, TaskAddr, AuditAddr, ReviewAddr, NotificationAddr string
 	// RateLimit is the calls per second each principal may make through the gateway
 	// (bursts of twice that); 0 disables the limit (GRANTFLOW_RATE_LIMIT).
 	RateLimit int
@@ -69,6 +69,13 @@ type Config struct {
 	// (GRANTFLOW_AUDIT_CHECKPOINT_EVERY, GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL).
 	AuditCheckpointEvery    int
 	AuditCheckpointInterval time.Duration
+
+	// WebhookAllowPrivate lets webhooks reach loopback, private and link-local addresses,
+	// over plain http too (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE): development and tests only.
+	WebhookAllowPrivate bool
+	// WebhookLease is how long an attempt holds its delivery before another dispatcher may
+	// take it over (GRANTFLOW_WEBHOOK_LEASE).
+	WebhookLease time.Duration
 }
 
 // Default is the configuration of a laptop run.
@@ -83,6 +90,7 @@ func Default() Config {
 		TaskAddr:         "127.0.0.1:9094",
 		AuditAddr:        "127.0.0.1:9095",
 		ReviewAddr:       "127.0.0.1:9096",
+		NotificationAddr: "127.0.0.1:9097",
 		LogLevel:         "info",
 		ShutdownTimeout:  15 * time.Second,
 		RateLimit:        100,
@@ -90,6 +98,8 @@ func Default() Config {
 
 		AuditCheckpointEvery:    1000,
 		AuditCheckpointInterval: 10 * time.Second,
+
+		WebhookLease: time.Minute,
 	}
 }
 
@@ -142,6 +152,8 @@ func (c Config) Addr(name string) string {
 		return c.AuditAddr
 	case "review":
 		return c.ReviewAddr
+	case "notification":
+		return c.NotificationAddr
 	}
 	return ""
 }
@@ -203,6 +215,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.TaskAddr, "task-addr", "GRANTFLOW_TASK_ADDR", "task service address")
 	str(&c.AuditAddr, "audit-addr", "GRANTFLOW_AUDIT_ADDR", "audit service address")
 	str(&c.ReviewAddr, "review-addr", "GRANTFLOW_REVIEW_ADDR", "review service address")
+	str(&c.NotificationAddr, "notification-addr", "GRANTFLOW_NOTIFICATION_ADDR", "notification service address")
 	integer(&c.RateLimit, "rate-limit", "GRANTFLOW_RATE_LIMIT", "calls per second per principal at the gateway; 0 disables")
 	integer(&c.AuthFailureLimit, "auth-failure-limit", "GRANTFLOW_AUTH_FAILURE_LIMIT", "failed or unauthenticated calls per minute per client address before 429; 0 disables")
 	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error (default: warn on a terminal, info otherwise)")
@@ -214,6 +227,8 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.AuditSigningKeyFile, "signing-key-file", "GRANTFLOW_AUDIT_SIGNING_KEY_FILE", "file holding the base64 Ed25519 seed that signs audit checkpoints (or the key itself in GRANTFLOW_AUDIT_SIGNING_KEY)")
 	integer(&c.AuditCheckpointEvery, "checkpoint-every", "GRANTFLOW_AUDIT_CHECKPOINT_EVERY", "sign an audit checkpoint after this many events")
 	duration(&c.AuditCheckpointInterval, "checkpoint-interval", "GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL", "sign an audit checkpoint at least this often when events arrived")
+	boolean(&c.WebhookAllowPrivate, "webhook-allow-private", "GRANTFLOW_WEBHOOK_ALLOW_PRIVATE", "let webhooks reach loopback, private and link-local addresses over http too (development and tests only)")
+	duration(&c.WebhookLease, "webhook-lease", "GRANTFLOW_WEBHOOK_LEASE", "how long a webhook attempt holds its delivery before another dispatcher may take it over")
 	return errors.Join(bad...)
 }
 
@@ -224,8 +239,9 @@ func (c Config) Validate() error {
 		"GRANTFLOW_GRPC_ADDR": c.GRPCAddr, "GRANTFLOW_HTTP_ADDR": c.HTTPAddr,
 		"GRANTFLOW_IDENTITY_ADDR": c.IdentityAddr, "GRANTFLOW_POLICY_ADDR": c.PolicyAddr,
 		"GRANTFLOW_REQUEST_ADDR": c.RequestAddr, "GRANTFLOW_TASK_ADDR": c.TaskAddr,
-		"GRANTFLOW_AUDIT_ADDR":  c.AuditAddr,
-		"GRANTFLOW_REVIEW_ADDR": c.ReviewAddr,
+		"GRANTFLOW_AUDIT_ADDR":        c.AuditAddr,
+		"GRANTFLOW_REVIEW_ADDR":       c.ReviewAddr,
+		"GRANTFLOW_NOTIFICATION_ADDR": c.NotificationAddr,
 	} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))
@@ -279,6 +295,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuditCheckpointInterval <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL=%s: want a positive duration", c.AuditCheckpointInterval))
+	}
+	if c.WebhookLease <= 0 {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_WEBHOOK_LEASE=%s: want a positive duration", c.WebhookLease))
 	}
 	return errors.Join(bad...)
 }

@@ -37,11 +37,15 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	notificationSink, err := env.Sink("notification")
+	if err != nil {
+		return nil, err
+	}
 	c := env.Config
 	return New(ctx, Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
-		AuditSink: auditSink, RequestSink: requestSink,
+		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink,
 	})
 }
 
@@ -56,10 +60,10 @@ type Options struct {
 	BootstrapAdminKey string
 	// OIDCIssuer and OIDCAudience enable OIDC bearer tokens.
 	OIDCIssuer, OIDCAudience string
-	// Sinks deliver the outbox: "audit" (every event) and "request" (onboarding and
-	// offboarding triggers). A sink left nil keeps its events in the outbox until one is
-	// configured: delayed, never lost.
-	AuditSink, RequestSink outbox.Sink
+	// Sinks deliver the outbox: "audit" and "notification" (every event) and "request"
+	// (onboarding and offboarding triggers). A sink left nil keeps its events in the outbox
+	// until one is configured: delayed, never lost.
+	AuditSink, RequestSink, NotificationSink outbox.Sink
 }
 
 // Service is a running identity service.
@@ -109,7 +113,8 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
 	var err error
 	if s.relays, err = outbox.NewRelays(Name, st, log,
-		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink}); err != nil {
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		return nil, err
 	}
 	if o.BootstrapAdminKey != "" {

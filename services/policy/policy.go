@@ -36,7 +36,12 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: identity, AuditSink: auditSink})
+	notificationSink, err := env.Sink("notification")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: identity,
+		AuditSink: auditSink, NotificationSink: notificationSink})
 }
 
 // Options configure the policy service.
@@ -51,9 +56,9 @@ type Options struct {
 	// Identity checks the apps, groups and users that policies name. Nil refuses writes
 	// that name any (UNAVAILABLE); reads and resolution never need it.
 	Identity identityv1.IdentityInternalServiceClient
-	// AuditSink delivers the outbox ("audit": every event). Nil keeps the events in the
-	// outbox until one is configured: delayed, never lost.
-	AuditSink outbox.Sink
+	// AuditSink and NotificationSink deliver the outbox (every event to each). Nil keeps
+	// the events in the outbox until one is configured: delayed, never lost.
+	AuditSink, NotificationSink outbox.Sink
 }
 
 // Service is a running policy service.
@@ -90,7 +95,8 @@ func newService(ctx context.Context, o Options, st store.Store) (*Service, error
 	}
 	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: func() { s.relays.Notify() }})
 	var err error
-	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}); err != nil {
+	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		return nil, err
 	}
 	if err := s.app.SeedSystemDefaults(ctx); err != nil {

@@ -56,10 +56,14 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	notificationSink, err := env.Sink("notification")
+	if err != nil {
+		return nil, err
+	}
 	return New(ctx, Options{Reviews: reviewv1.NewReviewInternalServiceClient(reviewConn),
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
 		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
-		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, Getenv: env.Getenv,
+		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink, Getenv: env.Getenv,
 	})
 }
 
@@ -76,8 +80,9 @@ type Options struct {
 	// Reviews verifies the origin of a request a review's decision opens; nil refuses every
 	// such origin.
 	Reviews reviewv1.ReviewInternalServiceClient
-	// AuditSink receives every event (nil: they wait in the outbox until one is set).
-	AuditSink outbox.Sink
+	// AuditSink and NotificationSink receive every event (nil: they wait in the outbox
+	// until one is set).
+	AuditSink, NotificationSink outbox.Sink
 	// Getenv reads the agent's connector settings (GRANTFLOW_AGENT_WEBHOOKS,
 	// GRANTFLOW_AGENT_WEBHOOK_SECRET); nil reads none: every app uses the directory connector.
 	Getenv func(string) string
@@ -114,7 +119,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
 		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }})
 	if s.relays, err = outbox.NewRelays(Name, st, log,
-		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)},
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		st.Close()
 		return nil, err
 	}

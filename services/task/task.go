@@ -39,7 +39,12 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity, AuditSink: auditSink, RequestSink: requestSink})
+	notificationSink, err := env.Sink("notification")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
+		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink})
 }
 
 // Options configure the task service.
@@ -50,11 +55,11 @@ type Options struct {
 	// Identity is identity's internal client: the task service asks it whether the people of
 	// a reassignment or a standalone task exist and are active. Required.
 	Identity identityv1.IdentityInternalServiceClient
-	// Sinks deliver the outbox: "audit" (every event) and "request" (the outcomes of tasks
-	// of a request: approved, declined, completed, auto_approved). Events are always written
-	// for both; a sink left nil keeps its events in the outbox until one is configured:
-	// delayed, never lost.
-	AuditSink, RequestSink outbox.Sink
+	// Sinks deliver the outbox: "audit" and "notification" (every event) and "request" (the
+	// outcomes of tasks of a request: approved, declined, completed, auto_approved). Events
+	// are always written for each; a sink left nil keeps its events in the outbox until one
+	// is configured: delayed, never lost.
+	AuditSink, RequestSink, NotificationSink outbox.Sink
 }
 
 // Service is a running task service.
@@ -79,7 +84,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s := &Service{store: st}
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: func() { s.relays.Notify() }})
 	if s.relays, err = outbox.NewRelays(Name, st, log,
-		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink}); err != nil {
+		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -273,6 +273,11 @@ func build(dir string) []row {
 	} else {
 		na("audit appends/s", ">= 1,000/s", "BenchmarkDeliverEventsPostgres missing")
 	}
+	if v, ok := gb["BenchmarkFanOut"]["deliveries/s"]; ok {
+		add("webhook fan-out to a local receiver, 10 subscriptions (signed, recorded)", fmt.Sprintf("%.0f deliveries/s", v), ">= 1,000/s", yes(v >= 1000))
+	} else {
+		na("webhook fan-out, 10 subscriptions", ">= 1,000/s", "BenchmarkFanOut missing")
+	}
 	if v, ok := gb["BenchmarkVerify1M"]["s/verify"]; ok {
 		add("verification of 1,000,000 audit events (full walk, 1,000 checkpoints)", fmt.Sprintf("%.2f s (%.0f events/s)", v, gb["BenchmarkVerify1M"]["events/s"]), "< 3 s", yes(v < 3))
 	} else {

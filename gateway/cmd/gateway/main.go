@@ -43,21 +43,22 @@ func run(args []string) error {
 	// One connection per backend, each with the retry policy the protos declare
 	// (pkg/grpcclient: reads and idempotent calls are retried when a backend is briefly
 	// UNAVAILABLE; other writes never are).
-	var conns [6]*grpc.ClientConn
-	for i, name := range []string{"identity", "policy", "request", "task", "audit", "review"} {
+	var conns [7]*grpc.ClientConn
+	for i, name := range []string{"identity", "policy", "request", "task", "audit", "review", "notification"} {
 		if conns[i], err = p.Dial(gateway.Name, cfg.Addr(name)); err != nil {
 			return err
 		}
 	}
-	identity, policy, request, task, audit, review := conns[0], conns[1], conns[2], conns[3], conns[4], conns[5]
-	backends := gateway.Backends{Identity: identity, Policy: policy, Request: request, Task: task, Audit: audit, Review: review}
+	identity, policy, request, task, audit, review, notification := conns[0], conns[1], conns[2], conns[3], conns[4], conns[5], conns[6]
+	backends := gateway.Backends{Identity: identity, Policy: policy, Request: request, Task: task, Audit: audit, Review: review, Notification: notification}
 	ready := map[string]func(context.Context) error{
-		"identity": gateway.GRPCHealth(identity),
-		"policy":   gateway.GRPCHealth(policy),
-		"request":  gateway.GRPCHealth(request),
-		"task":     gateway.GRPCHealth(task),
-		"audit":    gateway.GRPCHealth(audit),
-		"review":   gateway.GRPCHealth(review),
+		"identity":     gateway.GRPCHealth(identity),
+		"policy":       gateway.GRPCHealth(policy),
+		"request":      gateway.GRPCHealth(request),
+		"task":         gateway.GRPCHealth(task),
+		"audit":        gateway.GRPCHealth(audit),
+		"review":       gateway.GRPCHealth(review),
+		"notification": gateway.GRPCHealth(notification),
 	}
 	if p.Redis != nil {
 		ready["redis"] = func(ctx context.Context) error { return p.Redis.Ping(ctx).Err() }

@@ -18,5 +18,5 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action, subject string,
 	if rid, ok := payload.(interface{ GetRequestId() string }); ok {
 		ev.RequestId = rid.GetRequestId()
 	}
-	return tx.Emit(ctx, append([]string{SinkAudit}, extra...), ev)
+	return tx.Emit(ctx, append([]string{SinkAudit, SinkNotification}, extra...), ev)
 }

@@ -23,6 +23,8 @@ const ServiceName = "grantflow-identity"
 const (
 	SinkAudit   = "audit"
 	SinkRequest = "request"
+	// SinkNotification receives every event, as audit does (webhooks).
+	SinkNotification = "notification"
 )
 
 // DirectoryNamespace is the cache namespace of answers derived from the directory

@@ -79,5 +79,5 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action, policyID string
 	if err := events.SetPayload(ev, payload); err != nil {
 		return err
 	}
-	return tx.Emit(ctx, []string{SinkAudit}, ev)
+	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
 }

@@ -19,8 +19,11 @@ import (
 // ServiceName is this service's name in events and traces.
 const ServiceName = "grantflow-policy"
 
-// SinkAudit is the outbox sink of every event.
-const SinkAudit = "audit"
+// The outbox sinks of every event: audit, and notification (webhooks).
+const (
+	SinkAudit        = "audit"
+	SinkNotification = "notification"
+)
 
 // Options configure the service.
 type Options struct {

@@ -37,6 +37,8 @@ const ServiceName = "grantflow-request"
 const (
 	SinkAudit = "audit"
 	SinkWork  = "work"
+	// SinkNotification receives every audited event too (webhooks).
+	SinkNotification = "notification"
 )
 
 // Work actions (sink "work").
@@ -164,7 +166,7 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain
 	if err != nil {
 		return err
 	}
-	return tx.Emit(ctx, []string{SinkAudit}, ev)
+	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
 }
 
 // work appends a work item about r for this service itself (sink "work").

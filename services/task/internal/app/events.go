@@ -40,17 +40,17 @@ func outcomeEvent(t domain.Task, step domain.Step, tally domain.Tally, outcome d
 	return e
 }
 
-// sinksFor returns who receives an event: audit always; request for the outcome events of
+// sinksFor returns who receives an event: audit and notification always; request for the outcome events of
 // a task that belongs to a request, and for its reassignments (the new assignees may see
 // the request).
 func sinksFor(action string, t domain.Task) []string {
 	switch action {
 	case ActionApproved, ActionDeclined, ActionCompleted, ActionAutoApproved, ActionReassigned:
 		if t.InRequest() {
-			return []string{SinkAudit, SinkRequest}
+			return []string{SinkAudit, SinkNotification, SinkRequest}
 		}
 	}
-	return []string{SinkAudit}
+	return []string{SinkAudit, SinkNotification}
 }
 
 // emit appends one event about task t in tx. actor overrides the principal as the actor

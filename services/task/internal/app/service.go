@@ -24,6 +24,8 @@ const ServiceName = "grantflow-task"
 const (
 	SinkAudit   = "audit"
 	SinkRequest = "request"
+	// SinkNotification receives every event, as audit does (webhooks).
+	SinkNotification = "notification"
 )
 
 // Options configure the service.

@@ -1,0 +1,263 @@
+package notification_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/services/notification"
+	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
+	"github.com/grantflow/grantflow/services/notification/internal/webhook"
+)
+
+// people are the callers of the tests, by API key.
+var people = map[string]auth.Principal{
+	"admin-key": {UserID: "admin", Role: identityv1.Role_ADMIN, CredentialID: "k-admin"},
+	"gm-key":    {UserID: "gm", Role: identityv1.Role_GENERAL_MANAGER, CredentialID: "k-gm"},
+	"user-key":  {UserID: "uma", Role: identityv1.Role_USER, CredentialID: "k-uma"},
+}
+
+var authenticator = auth.AuthenticatorFunc(func(_ context.Context, key string) (auth.Principal, error) {
+	if p, ok := people[key]; ok {
+		return p, nil
+	}
+	return auth.Principal{}, errs.Unauthenticated("unknown key")
+})
+
+// harness runs the notification service behind the kit's real server chain on an
+// in-memory listener, with its dispatcher running.
+type harness struct {
+	t      testing.TB
+	svc    *notification.Service
+	pub    notificationv1.WebhookServiceClient
+	sink   eventsv1.EventSinkServiceClient
+	signer *auth.Signer
+}
+
+type config struct {
+	postgresURL string
+	strict      bool // the address rules on (no GRANTFLOW_WEBHOOK_ALLOW_PRIVATE)
+	retry       notification.Retry
+	client      *webhook.Options // the webhook client's options, when not the default
+}
+
+// fastRetry makes the tests' schedule: retries within milliseconds, a window of a minute.
+var fastRetry = notification.Retry{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, Multiplier: 2, Window: time.Minute}
+
+func newHarness(t testing.TB, c config) *harness {
+	t.Helper()
+	if c.retry == (notification.Retry{}) {
+		c.retry = fastRetry
+	}
+	log := slog.New(slog.DiscardHandler)
+	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := notification.New(context.Background(), notification.Options{
+		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
+		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{
+		Signer: signer, Authenticator: authenticator, InternalOnly: notification.InternalOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); srv.Stop(); stop(); <-done; svc.Close() })
+	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer}
+}
+
+// forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
+// (skipped loudly, or failed under CI=true, without PostgreSQL).
+func forEachEngine(t *testing.T, c config, test func(t *testing.T, h *harness)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		test(t, newHarness(t, c))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+		c := c
+		c.postgresURL = pgtest.URL(t)
+		test(t, newHarness(t, c))
+	})
+}
+
+func as(key string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+// system is a context calling as another Grantflow service does (signed internal token).
+func (h *harness) system() context.Context {
+	tok, err := h.signer.Mint(auth.System())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}
+
+func (h *harness) create(url string, types ...string) (*notificationv1.Webhook, string) {
+	h.t.Helper()
+	r, err := h.pub.CreateWebhook(as("admin-key"), &notificationv1.CreateWebhookRequest{Url: url, EventTypes: types, Description: "test"})
+	if err != nil {
+		h.t.Fatalf("CreateWebhook: %v", err)
+	}
+	return r.GetWebhook(), r.GetSecret()
+}
+
+func event(id, action, subject string) *eventsv1.Event {
+	return &eventsv1.Event{Id: id, Service: "grantflow-request", Action: action, Subject: subject,
+		Time: timestamppb.New(time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)), ActorId: "uma",
+		RequestId: strings.TrimPrefix(subject, "requests/"), Payload: &eventsv1.Event_RequestChanged{RequestChanged: &eventsv1.RequestChanged{Status: "IN_PROGRESS"}}}
+}
+
+func (h *harness) deliver(events ...*eventsv1.Event) int32 {
+	h.t.Helper()
+	r, err := h.sink.DeliverEvents(h.system(), &eventsv1.DeliverEventsRequest{Events: events})
+	if err != nil {
+		h.t.Fatalf("DeliverEvents: %v", err)
+	}
+	return r.GetAccepted()
+}
+
+// eventually waits for cond under a deadline that only bounds a hang.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// hit is one request a receiver got.
+type hit struct {
+	id, timestamp, signature string
+	body                     []byte
+	status                   int
+	verifyErr                error
+}
+
+// receiver is a webhook endpoint of the tests: it checks every signature with verify,
+// answers what answer says for each request, and records everything.
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	secret string
+	hits   []hit
+	answer func(id string, n int) int // n: how many times this id came before
+}
+
+func newReceiver(t testing.TB, answer func(id string, n int) int) *receiver {
+	r := &receiver{answer: answer}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		h := hit{id: req.Header.Get("webhook-id"), timestamp: req.Header.Get("webhook-timestamp"),
+			signature: req.Header.Get("webhook-signature"), body: body}
+		if r.secret != "" {
+			h.verifyErr = verify(r.secret, req.Header, body, time.Now())
+		}
+		n := 0
+		for _, p := range r.hits {
+			if p.id == h.id {
+				n++
+			}
+		}
+		h.status = http.StatusNoContent
+		if r.answer != nil {
+			h.status = r.answer(h.id, n)
+		}
+		r.hits = append(r.hits, h)
+		w.WriteHeader(h.status)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) setSecret(s string) { r.mu.Lock(); r.secret = s; r.mu.Unlock() }
+
+func (r *receiver) snapshot() []hit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hit(nil), r.hits...)
+}
+
+// verify checks a delivery as the Standard Webhooks specification tells receivers to,
+// written from its text, not from the sender's code: the secret is "whsec_" + base64 of
+// the key; the signed content is "{webhook-id}.{webhook-timestamp}.{body}"; the signature
+// header is a space-separated list of "v1,<base64 HMAC-SHA256>", one of which must match
+// (compared in constant time); the timestamp must be within five minutes of now.
+func verify(secret string, h http.Header, body []byte, now time.Time) error {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return fmt.Errorf("secret: %v", err)
+	}
+	id, ts := h.Get("webhook-id"), h.Get("webhook-timestamp")
+	if id == "" || ts == "" {
+		return errors.New("missing webhook-id or webhook-timestamp")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook-timestamp %q", ts)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		return fmt.Errorf("webhook-timestamp %s is too far from now", ts)
+	}
+	mac := hmac.New(sha256.New, key)
+	fmt.Fprintf(mac, "%s.%s.%s", id, ts, body)
+	want := mac.Sum(nil)
+	for _, entry := range strings.Fields(h.Get("webhook-signature")) {
+		if v, sig, ok := strings.Cut(entry, ","); ok && v == "v1" {
+			if got, err := base64.StdEncoding.DecodeString(sig); err == nil && hmac.Equal(got, want) {
+				return nil
+			}
+		}
+	}
+	return errors.New("no matching v1 signature")
+}

@@ -1,0 +1,183 @@
+package grpcapi
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/notification/internal/app"
+	"github.com/grantflow/grantflow/services/notification/internal/domain"
+)
+
+// Public implements grantflow.notification.v1.WebhookService.
+type Public struct {
+	notificationv1.UnimplementedWebhookServiceServer
+	App *app.Service
+}
+
+func (h *Public) CreateWebhook(ctx context.Context, r *notificationv1.CreateWebhookRequest) (*notificationv1.CreateWebhookResponse, error) {
+	w, secret, err := h.App.CreateWebhook(ctx, r.GetUrl(), r.GetEventTypes(), r.GetDescription())
+	if err != nil {
+		return nil, err
+	}
+	return &notificationv1.CreateWebhookResponse{Webhook: WebhookPB(&w), Secret: secret}, nil
+}
+
+func (h *Public) GetWebhook(ctx context.Context, r *notificationv1.GetWebhookRequest) (*notificationv1.Webhook, error) {
+	w, err := h.App.GetWebhook(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return WebhookPB(&w), nil
+}
+
+func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhooksRequest) (*notificationv1.ListWebhooksResponse, error) {
+	ws, next, err := h.App.ListWebhooks(ctx, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &notificationv1.ListWebhooksResponse{Webhooks: make([]*notificationv1.Webhook, len(ws)), NextPageToken: next}
+	for i := range ws {
+		out.Webhooks[i] = WebhookPB(&ws[i])
+	}
+	return out, nil
+}
+
+func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
+	w := r.GetWebhook()
+	paths := r.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		// No mask: every field set in webhook.
+		if w.GetUrl() != "" {
+			paths = append(paths, "url")
+		}
+		if w.GetEventTypes() != nil {
+			paths = append(paths, "event_types")
+		}
+		if w.GetDescription() != "" {
+			paths = append(paths, "description")
+		}
+		if w.GetDisabled() {
+			paths = append(paths, "disabled")
+		}
+	}
+	var p app.Patch
+	for _, path := range paths {
+		switch path {
+		case "url":
+			u := w.GetUrl()
+			p.URL = &u
+		case "event_types", "eventTypes":
+			t := append([]string{}, w.GetEventTypes()...)
+			p.EventTypes = &t
+		case "description":
+			d := w.GetDescription()
+			p.Description = &d
+		case "disabled":
+			d := w.GetDisabled()
+			p.Disabled = &d
+		default:
+			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: url, event_types, description, disabled")
+		}
+	}
+	if p.URL != nil && *p.URL == "" {
+		return nil, errs.Invalid("webhook.url", "required")
+	}
+	out, err := h.App.UpdateWebhook(ctx, r.GetId(), p)
+	if err != nil {
+		return nil, err
+	}
+	return WebhookPB(&out), nil
+}
+
+func (h *Public) DeleteWebhook(ctx context.Context, r *notificationv1.DeleteWebhookRequest) (*emptypb.Empty, error) {
+	if err := h.App.DeleteWebhook(ctx, r.GetId()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (h *Public) ListDeliveries(ctx context.Context, r *notificationv1.ListDeliveriesRequest) (*notificationv1.ListDeliveriesResponse, error) {
+	ds, next, err := h.App.ListDeliveries(ctx, r.GetWebhookId(), r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &notificationv1.ListDeliveriesResponse{Deliveries: make([]*notificationv1.Delivery, len(ds)), NextPageToken: next}
+	for i := range ds {
+		out.Deliveries[i] = DeliveryPB(&ds[i])
+	}
+	return out, nil
+}
+
+func (h *Public) GetDelivery(ctx context.Context, r *notificationv1.GetDeliveryRequest) (*notificationv1.Delivery, error) {
+	d, err := h.App.GetDelivery(ctx, r.GetWebhookId(), r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return DeliveryPB(&d), nil
+}
+
+func (h *Public) PingWebhook(ctx context.Context, r *notificationv1.PingWebhookRequest) (*notificationv1.Delivery, error) {
+	d, err := h.App.Ping(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return DeliveryPB(&d), nil
+}
+
+func (h *Public) RedeliverDelivery(ctx context.Context, r *notificationv1.RedeliverDeliveryRequest) (*notificationv1.Delivery, error) {
+	d, err := h.App.Redeliver(ctx, r.GetWebhookId(), r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return DeliveryPB(&d), nil
+}
+
+// Sink implements grantflow.events.v1.EventSinkService: every service's outbox relay
+// delivers here. The server refuses callers without a signed internal token before it
+// runs (pkg/auth InternalOnly), and Ingest checks again.
+type Sink struct {
+	eventsv1.UnimplementedEventSinkServiceServer
+	App *app.Service
+}
+
+func (h *Sink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
+	n, err := h.App.Ingest(ctx, r.GetEvents())
+	if err != nil {
+		return nil, err
+	}
+	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
+}
+
+// WebhookPB converts a subscription; the secret never leaves.
+func WebhookPB(w *domain.Webhook) *notificationv1.Webhook {
+	return &notificationv1.Webhook{
+		Id: w.ID, Url: w.URL, EventTypes: append([]string{}, w.EventTypes...), Description: w.Description,
+		Disabled: w.Disabled, CreateTime: ts(w.CreateTime), UpdateTime: ts(w.UpdateTime), CreatedBy: w.CreatedBy,
+	}
+}
+
+// DeliveryPB converts a delivery; next_attempt_time only while it is pending.
+func DeliveryPB(d *domain.Delivery) *notificationv1.Delivery {
+	out := &notificationv1.Delivery{
+		Id: d.ID, WebhookId: d.WebhookID, EventId: d.EventID, EventType: d.EventType, Subject: d.Subject,
+		Status: notificationv1.Delivery_Status(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatusCode,
+		LastError: d.LastError, CreateTime: ts(d.CreateTime), UpdateTime: ts(d.UpdateTime),
+	}
+	if d.Status == domain.Pending {
+		out.NextAttemptTime = ts(d.NextAttemptTime)
+	}
+	return out
+}
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/grantflow/grantflow/services/notification/internal/domain"
+)
+
+// ErrNotFound is a webhook or delivery that is not stored.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is a webhook or delivery id that is already stored.
+var ErrConflict = errors.New("conflict")
+
+// EventDeliveries is one received event and the deliveries it makes (possibly none).
+type EventDeliveries struct {
+	EventID    string
+	Deliveries []domain.Delivery
+}
+
+// Finish is the outcome of one attempt to record.
+type Finish struct {
+	ID string
+	// Attempt is the attempt count Claim handed out: an outcome for an older attempt (its
+	// lease ran out and another dispatcher took the delivery over) is ignored.
+	Attempt int32
+	Status  domain.Status
+	Outcome domain.Outcome
+	// NextAttemptTime, for a delivery left Pending.
+	NextAttemptTime time.Time
+	Now             time.Time
+}
+
+// Store is the notification service's storage. Every method is one transaction.
+type Store interface {
+	// CreateWebhook stores w (its ID set by the caller; Seq set by the store).
+	CreateWebhook(ctx context.Context, w domain.Webhook) (domain.Webhook, error)
+	GetWebhook(ctx context.Context, id string) (domain.Webhook, error)
+	// ListWebhooks returns up to limit subscriptions with Seq > afterSeq, in Seq order.
+	ListWebhooks(ctx context.Context, afterSeq int64, limit int) ([]domain.Webhook, error)
+	// EnabledWebhooks returns every subscription that is not disabled, in Seq order.
+	EnabledWebhooks(ctx context.Context) ([]domain.Webhook, error)
+	// UpdateWebhook applies fn to the stored subscription under a lock and stores the
+	// result (fn's error aborts, storing nothing).
+	UpdateWebhook(ctx context.Context, id string, fn func(*domain.Webhook) error) (domain.Webhook, error)
+	// DeleteWebhook removes a subscription and its deliveries.
+	DeleteWebhook(ctx context.Context, id string) error
+
+	// Enqueue records each event id not recorded before with its deliveries, all in one
+	// transaction, in order; it returns how many events were new. A delivery for a
+	// subscription deleted meanwhile is dropped.
+	Enqueue(ctx context.Context, events []EventDeliveries) (int, error)
+	// AddDelivery stores one delivery outside the fan-out (a ping).
+	AddDelivery(ctx context.Context, d domain.Delivery) (domain.Delivery, error)
+	// Claim leases up to limit deliveries that are Pending and due at now, the earliest
+	// of their (subscription, subject) still pending, oldest first: each gets Attempts+1
+	// and NextAttemptTime leaseUntil, so no other Claim hands it out before then.
+	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.Job, error)
+	// Finish records an attempt's outcome; false when the delivery is gone or was claimed
+	// again since (nothing changed).
+	Finish(ctx context.Context, f Finish) (bool, error)
+	GetDelivery(ctx context.Context, webhookID, id string) (domain.Delivery, error)
+	// ListDeliveries returns up to limit deliveries of a subscription with Seq < beforeSeq
+	// (0: from the newest), newest first.
+	ListDeliveries(ctx context.Context, webhookID string, beforeSeq int64, limit int) ([]domain.Delivery, error)
+	// Redeliver makes a delivery Pending again, due at now, with the retry window
+	// retryUntil; its attempts and body are kept.
+	Redeliver(ctx context.Context, webhookID, id string, now, retryUntil time.Time) (domain.Delivery, error)
+	// NextDue returns the earliest NextAttemptTime of a Pending delivery (ok false: none).
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+
+	Ping(ctx context.Context) error
+	Close()
+}
