@@ -754,6 +754,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscriptions, oldest first. */
+        get: operations["WebhookService_ListWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to event types.
+         * @description Subscribe a URL to event types. The secret is in the answer, and only there.
+         */
+        post: operations["WebhookService_CreateWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get webhook */
+        get: operations["WebhookService_GetWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription; its pending deliveries are not sent. */
+        delete: operations["WebhookService_DeleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit url, event_types, description or disabled.
+         * @description Edit url, event_types, description or disabled. Fields absent from update_mask are
+         *     kept; an empty mask changes every field set in webhook.
+         */
+        patch: operations["WebhookService_UpdateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}:ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a webhook.ping event for the subscription (even a disabled one) and return its delivery.
+         * @description Queue a webhook.ping event for the subscription (even a disabled one) and return its
+         *     delivery.
+         */
+        post: operations["WebhookService_PingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of a subscription, newest first. */
+        get: operations["WebhookService_ListDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get delivery */
+        get: operations["WebhookService_GetDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{id}:redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again, with the same webhook-id and body: it becomes PENDING, due now, with a fresh retry window.
+         * @description Send a delivery again, with the same webhook-id and body: it becomes PENDING, due now,
+         *     with a fresh retry window.
+         */
+        post: operations["WebhookService_RedeliverDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -829,6 +949,8 @@ export interface components {
             /** @description Why, for the history. */
             note?: string;
         };
+        WebhookServicePingWebhookBody: Record<string, never>;
+        WebhookServiceRedeliverDeliveryBody: Record<string, never>;
         googleRpcStatus: {
             /** Format: int32 */
             code?: number;
@@ -1127,11 +1249,57 @@ export interface components {
             managerId?: string;
             role?: components["schemas"]["v1Role"];
         };
+        v1CreateWebhookRequest: {
+            description?: string;
+            eventTypes?: string[];
+            url?: string;
+        };
+        v1CreateWebhookResponse: {
+            /** @description whsec_ + base64 of 32 random bytes. Shown once. */
+            secret?: string;
+            webhook?: components["schemas"]["v1Webhook"];
+        };
         /** @description CustomRole is an app-specific role that policies can assign steps to. */
         v1CustomRole: {
             name?: string;
             userIds?: string[];
         };
+        /** @description Delivery is one event on its way to one subscription. */
+        v1Delivery: {
+            /** Format: int32 */
+            attempts?: number;
+            /** Format: date-time */
+            createTime?: string;
+            /** @description The webhook-id header: the same on every attempt. */
+            eventId?: string;
+            eventType?: string;
+            id?: string;
+            lastError?: string;
+            /**
+             * Format: int32
+             * @description The HTTP status of the last answer (0: no answer, see last_error).
+             */
+            lastStatusCode?: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (PENDING only).
+             */
+            nextAttemptTime?: string;
+            status?: components["schemas"]["v1DeliveryStatus"];
+            /**
+             * @description The subject of the event (requests/{id}, ...): deliveries of one subject to one
+             *     subscription go out in order.
+             */
+            subject?: string;
+            /** Format: date-time */
+            updateTime?: string;
+            webhookId?: string;
+        };
+        /**
+         * @default STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        v1DeliveryStatus: "STATUS_UNSPECIFIED" | "PENDING" | "SUCCEEDED" | "FAILED";
         v1GetMeResponse: {
             /**
              * @description Capabilities of the permissions matrix the caller holds, with their qualifier
@@ -1202,6 +1370,10 @@ export interface components {
             checkpoints?: components["schemas"]["v1Checkpoint"][];
             nextPageToken?: string;
         };
+        v1ListDeliveriesResponse: {
+            deliveries?: components["schemas"]["v1Delivery"][];
+            nextPageToken?: string;
+        };
         v1ListGroupsResponse: {
             groups?: components["schemas"]["v1Group"][];
             nextPageToken?: string;
@@ -1227,6 +1399,10 @@ export interface components {
         v1ListUsersResponse: {
             nextPageToken?: string;
             users?: components["schemas"]["v1User"][];
+        };
+        v1ListWebhooksResponse: {
+            nextPageToken?: string;
+            webhooks?: components["schemas"]["v1Webhook"][];
         };
         /** @description NewApp is the app an ADD_APP request adds. */
         v1NewApp: {
@@ -1545,6 +1721,22 @@ export interface components {
              * @description Every event up to this seq verified (0: none).
              */
             verifiedThrough?: string;
+        };
+        /** @description Webhook is a subscription: where to POST which events. */
+        v1Webhook: {
+            /** Format: date-time */
+            readonly createTime?: string;
+            readonly createdBy?: string;
+            description?: string;
+            /** @description A disabled subscription receives no new events (pending deliveries still go out). */
+            disabled?: boolean;
+            /** @description Exact event types (request.created) or prefixes with * (request.*); empty: every event. */
+            eventTypes?: string[];
+            readonly id?: string;
+            /** Format: date-time */
+            readonly updateTime?: string;
+            /** @description https URL; it may not reach a loopback, private or link-local address. */
+            url?: string;
         };
         /** @description Workflow is what a policy version prescribes: review steps in order, then one action step. */
         v1Workflow: {
@@ -3694,6 +3886,350 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["v1ApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_ListWebhooks: {
+        parameters: {
+            query?: {
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1ListWebhooksResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_CreateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["v1CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1CreateWebhookResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_GetWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_DeleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_UpdateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["v1Webhook"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_PingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookServicePingWebhookBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Delivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_ListDeliveries: {
+        parameters: {
+            query?: {
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1ListDeliveriesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_GetDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Delivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    WebhookService_RedeliverDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookServiceRedeliverDeliveryBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1Delivery"];
                 };
             };
             400: components["responses"]["BadRequest"];
