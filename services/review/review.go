@@ -37,6 +37,10 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	notificationSink, err := env.Sink("notification")
+	if err != nil {
+		return nil, err
+	}
 	auditSink, err := env.Sink("audit")
 	if err != nil {
 		return nil, err
@@ -44,7 +48,7 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	return New(ctx, Options{
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
 		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
-		Requests: requestv1.NewRequestServiceClient(reqConn), AuditSink: auditSink,
+		Requests: requestv1.NewRequestServiceClient(reqConn), AuditSink: auditSink, NotificationSink: notificationSink,
 	})
 }
 
@@ -62,6 +66,9 @@ type Options struct {
 	// AuditSink delivers the outbox to audit; nil keeps events in the outbox until one is
 	// configured: delayed, never lost.
 	AuditSink outbox.Sink
+	// NotificationSink delivers every event to notification (webhooks); nil keeps them in
+	// the outbox until one is set.
+	NotificationSink outbox.Sink
 }
 
 // Service is a running review service.
@@ -88,7 +95,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests,
 		Logger: log, Notify: func() { s.relays.Notify() },
 	})
-	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}); err != nil {
+	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		st.Close()
 		return nil, err
 	}

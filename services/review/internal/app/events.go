@@ -45,7 +45,7 @@ func itemSubject(it domain.Item) string { return "accessReviews/" + it.CampaignI
 func (s *Service) emitCampaign(ctx context.Context, tx store.Tx, action string, c domain.Campaign, items int) error {
 	ev := events.New(ctx, ServiceName, action, campaignSubject(c.ID), s.now(), "")
 	ev.Payload = &eventsv1.Event_AccessReviewChanged{AccessReviewChanged: campaignEvent(c, items)}
-	return tx.Emit(ctx, []string{SinkAudit}, ev)
+	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
 }
 
 // emitItem appends an item event in tx. actor overrides the caller ("system" for what the
@@ -55,5 +55,5 @@ func (s *Service) emitItem(ctx context.Context, tx store.Tx, action string, it d
 	ev := events.New(ctx, ServiceName, action, itemSubject(it), s.now(), actor)
 	ev.RequestId = it.RequestID
 	ev.Payload = &eventsv1.Event_AccessReviewItemChanged{AccessReviewItemChanged: itemEvent(it)}
-	return tx.Emit(ctx, []string{SinkAudit}, ev)
+	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
 }

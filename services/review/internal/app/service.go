@@ -21,8 +21,11 @@ import (
 // ServiceName is this service's name in events and traces.
 const ServiceName = "grantflow-review"
 
-// SinkAudit is the outbox sink every event goes to.
-const SinkAudit = "audit"
+// The outbox sinks every event goes to: audit (the log) and notification (webhooks).
+const (
+	SinkAudit        = "audit"
+	SinkNotification = "notification"
+)
 
 // Options configure the service.
 type Options struct {
