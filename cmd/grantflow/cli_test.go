@@ -514,3 +514,52 @@ func TestPoliciesPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewsFromTheCommandLine: an Admin's campaign over Figma, reviewed by managers, seen
+// and decided from the command line; a stranger to the campaign gets the API's refusal.
+func TestReviewsFromTheCommandLine(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *system) {
+		created := s.must("ada", "POST", "/v1/accessReviews", map[string]any{
+			"name": "Q4 Figma", "scope": map[string]any{"appIds": []string{s.app["Figma"]}}, "reviewer": map[string]any{"kind": "MANAGER"}})
+		id := str(created, "id")
+		s.must("ada", "POST", "/v1/accessReviews/"+id+":launch", map[string]any{})
+
+		if out := s.cli(t, "ada", "reviews", "list"); !strings.Contains(out, id) || !strings.Contains(out, "ACTIVE") {
+			t.Errorf("reviews list as Ada lacks the active campaign %s:\n%s", id, out)
+		}
+		fitsTerminal(t, "reviews list", s.cli(t, "ada", "reviews", "list"))
+		if r := s.cliRun(t, "sara", "", "reviews", "get", id); r.code == 0 || strings.Contains(r.stdout, id) {
+			t.Errorf("reviews get as Sara, no reviewer of it: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+
+		var items struct {
+			Items []struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(s.cli(t, "mona", "reviews", "items", id, "--status", "PENDING", "-o", "json")), &items); err != nil {
+			t.Fatal(err)
+		}
+		if len(items.Items) == 0 {
+			t.Fatal("Mona has no pending item in the Figma campaign")
+		}
+		item := items.Items[0].ID
+		if out := s.cli(t, "mona", "reviews", "decide", id, item, "--decision", "KEEP", "--justification", "still designs"); !strings.Contains(out, "DECIDED") || !strings.Contains(out, "KEEP") {
+			t.Errorf("reviews decide KEEP:\n%s", out)
+		}
+		if r := s.cliRun(t, "mona", "", "reviews", "decide", id, item, "--decision", "REMOVE"); r.code == 0 {
+			t.Errorf("a second decision on a decided item: exit 0\n%s", r.stdout)
+		}
+		if r := s.cliRun(t, "mona", "", "reviews", "decide", id, item, "--decision", "MAYBE"); r.code == 0 || !strings.Contains(r.stderr, "decision") {
+			t.Errorf("an unknown decision: exit %d\n%s", r.code, r.stderr)
+		}
+		if out := s.cli(t, "ada", "reviews", "get", id); !strings.Contains(out, "1 kept") {
+			t.Errorf("reviews get after the decision:\n%s", out)
+		}
+		export := s.cli(t, "ada", "reviews", "export", id)
+		if first, _, _ := strings.Cut(export, "\n"); !strings.HasPrefix(first, "item_id,") || !strings.Contains(export, item) {
+			t.Errorf("reviews export: want the CSV header and the decided item:\n%s", export)
+		}
+	})
+}

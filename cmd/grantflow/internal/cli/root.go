@@ -104,7 +104,7 @@ variables: grantflow serve -h.`,
 		RunE:               func(_ *cobra.Command, args []string) error { return srv.SeedDemo(args) },
 	})
 	c := &cmdEnv{env: env}
-	for _, cmd := range []*cobra.Command{c.login(), c.requests(), c.tasks(), c.policies(), c.audit()} {
+	for _, cmd := range []*cobra.Command{c.login(), c.requests(), c.tasks(), c.policies(), c.reviews(), c.audit()} {
 		cmd.GroupID = "client"
 		root.AddCommand(cmd)
 	}
