@@ -26,14 +26,12 @@ func reviewPath(id string) string { return "/v1/accessReviews/" + url.PathEscape
 func reviewTable(r *reviewv1.AccessReview) *Table {
 	p := r.GetProgress()
 	t := &Table{Header: []string{"FIELD", "VALUE"}, Shrink: []bool{false, true}}
-	for _, row := range [][]string{
+	t.Rows = append(t.Rows, [][]string{
 		{"ID", r.GetId()}, {"NAME", r.GetName()}, {"STATUS", r.GetStatus().String()},
 		{"REVIEWER", r.GetReviewer().GetKind().String()},
 		{"PROGRESS", fmt.Sprintf("%d items: %d pending, %d kept, %d changed, %d removed, %d blocked, %d not reviewed",
 			p.GetTotal(), p.GetPending(), p.GetKept(), p.GetChanged(), p.GetRemoved(), p.GetBlocked(), p.GetNotReviewed())},
-	} {
-		t.Rows = append(t.Rows, row)
-	}
+	}...)
 	return t
 }
 
