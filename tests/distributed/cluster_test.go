@@ -18,7 +18,7 @@ const (
 
 // services are the service binaries, in the order make up starts them (audit first: every
 // other service delivers its events there).
-var services = []string{"audit", "notification", "identity", "policy", "request", "task"}
+var services = []string{"audit", "notification", "identity", "policy", "request", "task", "review"}
 
 // cluster is every service as its own process on its own gRPC port, and the gateway, on one
 // database: the distributed mode of make up, on free ports.
