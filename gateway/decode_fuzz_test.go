@@ -193,6 +193,9 @@ func FuzzGatewayPathAndQuery(f *testing.F) {
 		if rec.Code == http.StatusNotFound {
 			return // the path matched no route (the parameter's bytes changed its shape)
 		}
+		if rec.Code == http.StatusTemporaryRedirect || rec.Code == http.StatusMovedPermanently {
+			return // a "." or ".." segment: the mux redirects to the clean path, reaching nothing
+		}
 		code, _ := out["code"].(float64)
 		if rec.Code != http.StatusBadRequest || codes.Code(code) != codes.InvalidArgument || !namesAnyField(out) {
 			t.Fatalf("%s %s: %d %s, want 400 INVALID_ARGUMENT naming the field", r.method, target, rec.Code, rec.Body.Bytes())
