@@ -354,7 +354,7 @@ type Event_ApiKeyChanged struct {
 }
 
 type Event_AccessChanged struct {
-	// access.granted, access.changed, access.removed
+	// access.granted, access.changed, access.removed, access.expiring
 	AccessChanged *AccessChanged `protobuf:"bytes,20,opt,name=access_changed,json=accessChanged,proto3,oneof"`
 }
 
@@ -377,7 +377,7 @@ type Event_RequestChanged struct {
 
 type Event_TaskChanged struct {
 	// task.created, task.approved, task.declined, task.completed, task.auto_approved,
-	// task.cancelled, task.reassigned
+	// task.cancelled, task.reassigned, task.due, task.escalated
 	TaskChanged *TaskChanged `protobuf:"bytes,24,opt,name=task_changed,json=taskChanged,proto3,oneof"`
 }
 
@@ -387,7 +387,8 @@ type Event_RequestWork struct {
 }
 
 type Event_AccessReviewChanged struct {
-	// accessReview.created, accessReview.launched, accessReview.closed
+	// accessReview.created, accessReview.launched, accessReview.closed,
+	// accessReview.reminder
 	AccessReviewChanged *AccessReviewChanged `protobuf:"bytes,26,opt,name=access_review_changed,json=accessReviewChanged,proto3,oneof"`
 }
 
@@ -576,7 +577,10 @@ type AccessChanged struct {
 	// access.changed: the permission before.
 	PreviousPermission string `protobuf:"bytes,4,opt,name=previous_permission,json=previousPermission,proto3" json:"previous_permission,omitempty"`
 	// The request that made the change, if any.
-	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When the access expires (a grant with accessDuration); unset: never. access.expiring:
+	// the notice to the holder (user_id) before this time.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -644,6 +648,13 @@ func (x *AccessChanged) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *AccessChanged) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
 }
 
 // AppPermission is one permission level of an app.
@@ -1473,8 +1484,11 @@ type TaskChanged struct {
 	StepOutcome string `protobuf:"bytes,21,opt,name=step_outcome,json=stepOutcome,proto3" json:"step_outcome,omitempty"`
 	// The step's pending tasks this decision cancelled because it settled the step.
 	CancelledTaskIds []string `protobuf:"bytes,22,rep,name=cancelled_task_ids,json=cancelledTaskIds,proto3" json:"cancelled_task_ids,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When the task is due (a review step with dueAfter). task.due: the reminder that it is
+	// due, to its assignees; task.escalated: assignee_ids after, previous_assignee_ids before.
+	DueTime       *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskChanged) Reset() {
@@ -1661,6 +1675,13 @@ func (x *TaskChanged) GetCancelledTaskIds() []string {
 	return nil
 }
 
+func (x *TaskChanged) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
 // RequestWork is an item of the request service's own work queue.
 type RequestWork struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1809,9 +1830,13 @@ type AccessReviewChanged struct {
 	ReviewerUserIds []string `protobuf:"bytes,6,rep,name=reviewer_user_ids,json=reviewerUserIds,proto3" json:"reviewer_user_ids,omitempty"`
 	// accessReview.launched: how many items; accessReview.closed: how many were left
 	// NOT_REVIEWED.
-	Items         int32 `protobuf:"varint,7,opt,name=items,proto3" json:"items,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Items int32 `protobuf:"varint,7,opt,name=items,proto3" json:"items,omitempty"`
+	// accessReview.launched: every distinct reviewer of the campaign's items;
+	// accessReview.reminder (before due_time): the reviewers who still have pending items.
+	ItemReviewerIds []string               `protobuf:"bytes,8,rep,name=item_reviewer_ids,json=itemReviewerIds,proto3" json:"item_reviewer_ids,omitempty"`
+	DueTime         *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AccessReviewChanged) Reset() {
@@ -1891,6 +1916,20 @@ func (x *AccessReviewChanged) GetItems() int32 {
 		return x.Items
 	}
 	return 0
+}
+
+func (x *AccessReviewChanged) GetItemReviewerIds() []string {
+	if x != nil {
+		return x.ItemReviewerIds
+	}
+	return nil
+}
+
+func (x *AccessReviewChanged) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
 }
 
 // AccessReviewItemChanged: an access review item after the change.
@@ -2094,7 +2133,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x13previous_manager_id\x18\v \x01(\tR\x11previousManagerId\x12\x1f\n" +
 	"\voidc_issuer\x18\f \x01(\tR\n" +
 	"oidcIssuer\x12!\n" +
-	"\foidc_subject\x18\r \x01(\tR\voidcSubject\"\xaf\x01\n" +
+	"\foidc_subject\x18\r \x01(\tR\voidcSubject\"\xec\x01\n" +
 	"\rAccessChanged\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x1e\n" +
@@ -2103,7 +2142,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"permission\x12/\n" +
 	"\x13previous_permission\x18\x04 \x01(\tR\x12previousPermission\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"C\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12;\n" +
+	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"C\n" +
 	"\rAppPermission\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -2174,7 +2215,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\btask_ids\x18\x0e \x03(\tR\ataskIds\x12!\n" +
 	"\fassignee_ids\x18\x0f \x03(\tR\vassigneeIds\x12\x12\n" +
 	"\x04note\x18\x10 \x01(\tR\x04note\x12%\n" +
-	"\x0efailure_reason\x18\x11 \x01(\tR\rfailureReason\"\xdb\x05\n" +
+	"\x0efailure_reason\x18\x11 \x01(\tR\rfailureReason\"\x92\x06\n" +
 	"\vTaskChanged\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
 	"\n" +
@@ -2201,13 +2242,14 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\x0estep_approvals\x18\x13 \x01(\x05R\rstepApprovals\x12#\n" +
 	"\rstep_declines\x18\x14 \x01(\x05R\fstepDeclines\x12!\n" +
 	"\fstep_outcome\x18\x15 \x01(\tR\vstepOutcome\x12,\n" +
-	"\x12cancelled_task_ids\x18\x16 \x03(\tR\x10cancelledTaskIds\"%\n" +
+	"\x12cancelled_task_ids\x18\x16 \x03(\tR\x10cancelledTaskIds\x125\n" +
+	"\bdue_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"%\n" +
 	"\vRequestWork\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"W\n" +
 	"\x14DeliverEventsRequest\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2\x1a.grantflow.events.v1.EventB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x06events\"3\n" +
 	"\x15DeliverEventsResponse\x12\x1a\n" +
-	"\baccepted\x18\x01 \x01(\x05R\baccepted\"\xeb\x01\n" +
+	"\baccepted\x18\x01 \x01(\x05R\baccepted\"\xce\x02\n" +
 	"\x13AccessReviewChanged\x12(\n" +
 	"\x10access_review_id\x18\x01 \x01(\tR\x0eaccessReviewId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -2215,7 +2257,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\aapp_ids\x18\x04 \x03(\tR\x06appIds\x12#\n" +
 	"\rreviewer_kind\x18\x05 \x01(\tR\freviewerKind\x12*\n" +
 	"\x11reviewer_user_ids\x18\x06 \x03(\tR\x0freviewerUserIds\x12\x14\n" +
-	"\x05items\x18\a \x01(\x05R\x05items\"\xbd\x03\n" +
+	"\x05items\x18\a \x01(\x05R\x05items\x12*\n" +
+	"\x11item_reviewer_ids\x18\b \x03(\tR\x0fitemReviewerIds\x125\n" +
+	"\bdue_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\xbd\x03\n" +
 	"\x17AccessReviewItemChanged\x12(\n" +
 	"\x10access_review_id\x18\x01 \x01(\tR\x0eaccessReviewId\x12\x17\n" +
 	"\aitem_id\x18\x02 \x01(\tR\x06itemId\x12\x17\n" +
@@ -2289,20 +2333,23 @@ var file_grantflow_events_v1_events_proto_depIdxs = []int32{
 	17, // 11: grantflow.events.v1.Event.access_review_changed:type_name -> grantflow.events.v1.AccessReviewChanged
 	18, // 12: grantflow.events.v1.Event.access_review_item_changed:type_name -> grantflow.events.v1.AccessReviewItemChanged
 	2,  // 13: grantflow.events.v1.UserChanged.accesses:type_name -> grantflow.events.v1.AccessChanged
-	3,  // 14: grantflow.events.v1.AppChanged.permissions:type_name -> grantflow.events.v1.AppPermission
-	4,  // 15: grantflow.events.v1.AppChanged.custom_roles:type_name -> grantflow.events.v1.AppCustomRole
-	8,  // 16: grantflow.events.v1.PolicyChanged.scope:type_name -> grantflow.events.v1.PolicyScope
-	20, // 17: grantflow.events.v1.PolicyVersionChanged.workflow:type_name -> grantflow.type.v1.Workflow
-	3,  // 18: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
-	11, // 19: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
-	0,  // 20: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
-	15, // 21: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	16, // 22: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	22, // [22:23] is the sub-list for method output_type
-	21, // [21:22] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	19, // 14: grantflow.events.v1.AccessChanged.expire_time:type_name -> google.protobuf.Timestamp
+	3,  // 15: grantflow.events.v1.AppChanged.permissions:type_name -> grantflow.events.v1.AppPermission
+	4,  // 16: grantflow.events.v1.AppChanged.custom_roles:type_name -> grantflow.events.v1.AppCustomRole
+	8,  // 17: grantflow.events.v1.PolicyChanged.scope:type_name -> grantflow.events.v1.PolicyScope
+	20, // 18: grantflow.events.v1.PolicyVersionChanged.workflow:type_name -> grantflow.type.v1.Workflow
+	3,  // 19: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
+	11, // 20: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
+	19, // 21: grantflow.events.v1.TaskChanged.due_time:type_name -> google.protobuf.Timestamp
+	0,  // 22: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
+	19, // 23: grantflow.events.v1.AccessReviewChanged.due_time:type_name -> google.protobuf.Timestamp
+	15, // 24: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	16, // 25: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	25, // [25:26] is the sub-list for method output_type
+	24, // [24:25] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_events_v1_events_proto_init() }
