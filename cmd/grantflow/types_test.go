@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,8 +15,9 @@ import (
 // GRANT_ACCESS, CHANGE_PERMISSION (the new permission, the old one gone), REMOVE_ACCESS
 // submitted by an app owner for someone who is not his report, and ARCHIVE_APP, which is
 // whole (every access removed and audited, the app's open requests cancelled with the
-// reason). ADD_APP and ARCHIVE_APP also run under policies with people steps: MANAGER is
-// the requester's manager, APP_OWNER of ADD_APP the proposed owners without the requester.
+// reason, its app and permission policies retired). ADD_APP and ARCHIVE_APP also run
+// under policies with people steps: MANAGER is the requester's manager, APP_OWNER of
+// ADD_APP the proposed owners without the requester.
 func TestEveryRequestTypeToDone(t *testing.T) {
 	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
 		// ADD_APP under the system default: the admins review and register it.
@@ -90,6 +92,16 @@ func TestEveryRequestTypeToDone(t *testing.T) {
 			t.Errorf("Notion: %v", a)
 		}
 
+		// Miro's own policies (app level, permission level), retired by the archive below.
+		var miroPolicies []string
+		for _, scope := range []map[string]any{{"appId": miroID}, {"appId": miroID, "permissions": []string{"editor"}}} {
+			p := s.must("ada", "POST", "/v1/policies", map[string]any{"name": fmt.Sprintf("Miro %v", scope["permissions"]),
+				"requestType": "GRANT_ACCESS", "scope": scope, "workflow": workflowWith(map[string]any{"kind": "APP_OWNER"},
+					reviewStep("Manager", "MANAGER", "ANY", nil))})
+			s.must("ada", "POST", "/v1/policies/"+str(p, "id")+"/versions/1:activate", map[string]any{})
+			miroPolicies = append(miroPolicies, str(p, "id"))
+		}
+
 		archive := s.submitOK(t, "otto", map[string]any{"type": "ARCHIVE_APP", "appId": miroID, "reason": "we use Notion"})
 		s.decide(t, archive, "mona", "approve", "mona")
 		s.decide(t, archive, "uma", "complete", "uma")
@@ -99,6 +111,15 @@ func TestEveryRequestTypeToDone(t *testing.T) {
 		}
 		if accs := objects(s.must("ada", "GET", "/v1/accesses?appId="+miroID, nil), "accesses"); len(accs) != 0 {
 			t.Errorf("accesses to the archived app remain: %v", accs)
+		}
+		for _, id := range miroPolicies {
+			if p := s.must("ada", "GET", "/v1/policies/"+id, nil); p["activeVersion"] != nil && p["activeVersion"] != "0" {
+				t.Errorf("a policy of the archived app is still active: %v", p)
+			}
+			versions := objects(s.must("ada", "GET", "/v1/policies/"+id+"/versions", nil), "versions")
+			if len(versions) != 1 || str(versions[0], "state") != "RETIRED" {
+				t.Errorf("the versions of the archived app's policy %s: %v", id, versions)
+			}
 		}
 		cancelled := s.waitRequest(t, open, "CANCELLED")
 		if !strings.Contains(str(cancelled, "failureReason"), "archived by request "+archive) {
@@ -265,5 +286,31 @@ func TestNobodyTakesTheGeneralManagersSeat(t *testing.T) {
 		if u := s.must("ada", "GET", grace, nil); u["role"] != "GENERAL_MANAGER" {
 			t.Errorf("the GM after the attempts: %v", u)
 		}
+	})
+}
+
+// TestCredentialMintedByRequesterNeverDecides: an Admin mints an API key for a manager and,
+// holding it, tries to decide the manager step of a request she made for that manager's
+// report: refused (the key's minter is the requester), whatever the key's user may do. The
+// manager, with her own key, decides it.
+func TestCredentialMintedByRequesterNeverDecides(t *testing.T) {
+	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
+		minted := s.must("ada", "POST", "/v1/users/"+s.id["mona"]+"/apiKeys", map[string]any{"displayName": "mona, minted by ada"})
+		if key, _ := minted["apiKey"].(map[string]any); str(key, "createdBy") != s.id["ada"] {
+			t.Errorf("the minted key does not name Ada as its minter: %v", minted)
+		}
+		s.key["mona-by-ada"] = str(minted, "secret")
+		req := s.submitOK(t, "ada", map[string]any{"type": "GRANT_ACCESS", "targetUserId": s.id["uma"], "appId": s.app["GitHub"], "permission": "read"})
+		task := s.pendingTask(t, req, "mona")
+		denied := s.grpcCode(t, codes.PermissionDenied)
+		s.walk(t, []step{
+			{"the requester approves with a key she minted for the manager", "mona-by-ada", "POST", "/v1/tasks/" + task + ":approve", map[string]any{"justification": "as mona"}, 403, denied},
+			{"the requester declines with it", "mona-by-ada", "POST", "/v1/tasks/" + task + ":decline", map[string]any{"justification": "as mona"}, 403, denied},
+			{"the key still reads what Mona may read", "mona-by-ada", "GET", "/v1/tasks/" + task, nil, 200, nil},
+		})
+		if tk := s.must("ada", "GET", "/v1/tasks/"+task, nil); tk["status"] != "PENDING" {
+			t.Errorf("the task after the refused decisions: %v", tk)
+		}
+		s.decide(t, req, "mona", "approve", "mona")
 	})
 }

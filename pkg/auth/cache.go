@@ -35,6 +35,7 @@ type cachedPrincipal struct {
 	R  int32  `json:"r"`
 	CK int32  `json:"ck"`
 	CI string `json:"ci"`
+	M  string `json:"m,omitempty"`
 }
 
 func (c *cached) Authenticate(ctx context.Context, credential string) (Principal, error) {
@@ -43,14 +44,14 @@ func (c *cached) Authenticate(ctx context.Context, credential string) (Principal
 	if raw, gen, hit := c.cache.Lookup(ctx, PrincipalNamespace, key); hit {
 		var cp cachedPrincipal
 		if json.Unmarshal(raw, &cp) == nil {
-			return Principal{UserID: cp.U, Role: identityv1.Role(cp.R), CredentialKind: identityv1.CredentialKind(cp.CK), CredentialID: cp.CI}, nil
+			return Principal{UserID: cp.U, Role: identityv1.Role(cp.R), CredentialKind: identityv1.CredentialKind(cp.CK), CredentialID: cp.CI, MintedBy: cp.M}, nil
 		}
 	} else {
 		p, err := c.next.Authenticate(ctx, credential)
 		if err != nil {
 			return Principal{}, err
 		}
-		if raw, err := json.Marshal(cachedPrincipal{U: p.UserID, R: int32(p.Role), CK: int32(p.CredentialKind), CI: p.CredentialID}); err == nil {
+		if raw, err := json.Marshal(cachedPrincipal{U: p.UserID, R: int32(p.Role), CK: int32(p.CredentialKind), CI: p.CredentialID, M: p.MintedBy}); err == nil {
 			c.cache.Store(ctx, PrincipalNamespace, key, gen, raw, c.ttl)
 		}
 		return p, nil
@@ -66,6 +67,6 @@ func Identity(client identityv1.IdentityInternalServiceClient) Authenticator {
 			return Principal{}, err
 		}
 		p := res.GetPrincipal()
-		return Principal{UserID: p.GetUserId(), Role: p.GetRole(), CredentialKind: p.GetCredentialKind(), CredentialID: p.GetCredentialId()}, nil
+		return Principal{UserID: p.GetUserId(), Role: p.GetRole(), CredentialKind: p.GetCredentialKind(), CredentialID: p.GetCredentialId(), MintedBy: p.GetMintedBy()}, nil
 	})
 }

@@ -26,5 +26,5 @@ func SubjectOf(p Principal) authz.Subject {
 		return authz.Subject{UserID: p.UserID, Role: authz.RoleAdmin, Active: true}
 	}
 	role, known := authz.ParseRole(p.Role.String())
-	return authz.Subject{UserID: p.UserID, Role: role, Active: known}
+	return authz.Subject{UserID: p.UserID, Role: role, Active: known, MintedBy: p.MintedBy}
 }

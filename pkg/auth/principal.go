@@ -17,6 +17,10 @@ type Principal struct {
 	// (API key id, token issuer/subject, or "system").
 	CredentialKind identityv1.CredentialKind
 	CredentialID   string
+	// MintedBy is who minted the credential (an API key's creator; empty for the bootstrap
+	// key and OIDC tokens). Maker-checker: a credential minted by a request's requester or
+	// target never decides a task of that request.
+	MintedBy string
 	// Internal is true when the call came from another Grantflow service (it carried a
 	// valid internal token), whoever the original caller was.
 	Internal bool

@@ -43,6 +43,7 @@ type claims struct {
 	Role     int32  `json:"role"`
 	CredKind int32  `json:"ck"`
 	CredID   string `json:"cid,omitempty"`
+	MintedBy string `json:"mby,omitempty"`
 	Service  string `json:"svc"`
 }
 
@@ -69,6 +70,7 @@ func (s *Signer) MintFor(p Principal, audience string) (string, error) {
 		Role:     int32(p.Role),
 		CredKind: int32(p.CredentialKind),
 		CredID:   p.CredentialID,
+		MintedBy: p.MintedBy,
 		Service:  s.service,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
@@ -107,6 +109,7 @@ func (s *Signer) verify(token string, audiences ...string) (Principal, error) {
 		Role:           identityv1.Role(c.Role),
 		CredentialKind: identityv1.CredentialKind(c.CredKind),
 		CredentialID:   c.CredID,
+		MintedBy:       c.MintedBy,
 		Internal:       true,
 	}, nil
 }

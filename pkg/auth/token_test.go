@@ -15,7 +15,7 @@ func TestTokenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Principal{UserID: "u1", Role: identityv1.Role_GENERAL_MANAGER, CredentialKind: identityv1.CredentialKind_API_KEY, CredentialID: "key1"}
+	in := Principal{UserID: "u1", Role: identityv1.Role_GENERAL_MANAGER, CredentialKind: identityv1.CredentialKind_API_KEY, CredentialID: "key1", MintedBy: "admin1"}
 	tok, err := s.Mint(in)
 	if err != nil {
 		t.Fatal(err)

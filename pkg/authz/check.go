@@ -14,6 +14,10 @@ type Subject struct {
 	// OwnedAppIDs are the apps the user owns. Optional: only Capabilities reads it;
 	// Check decides from Resource.AppOwnerIDs.
 	OwnedAppIDs []string
+	// MintedBy is who minted the credential the subject called with (empty: the subject
+	// themselves, the bootstrap key, an OIDC token). A credential minted by a request's
+	// requester or target never decides a task of that request.
+	MintedBy string
 }
 
 // Resource is what the subject acts on. An empty field means the action is not about a

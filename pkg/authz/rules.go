@@ -4,18 +4,19 @@ import "slices"
 
 // Reasons of the API rules that are not cells of the matrix.
 const (
-	reasonRequester        = "requester: own request"
-	reasonTargetUser       = "target user: a request about them"
-	reasonAssignee         = "assignee: assigned to the task"
-	reasonOwnTasks         = "user: own tasks"
-	reasonOwnAccess        = "user: own accesses"
-	reasonAdminOnly        = "only Admin and General Manager"
-	reasonOwnRequest       = "nobody decides on a request they made or that is about them"
-	reasonNotVisible       = "not the requester, target user, an assignee, the target's manager, an app owner, Admin or GM"
-	reasonTaskNotVisible   = "not an assignee, the requester, Admin or GM"
-	reasonAccessNotVisible = "not the holder, the holder's manager, an app owner, Admin or GM"
-	reasonNotRequester     = "only the requester, Admin and General Manager"
-	reasonOnlyOwnTasks     = "user: only own tasks"
+	reasonRequester         = "requester: own request"
+	reasonTargetUser        = "target user: a request about them"
+	reasonAssignee          = "assignee: assigned to the task"
+	reasonOwnTasks          = "user: own tasks"
+	reasonOwnAccess         = "user: own accesses"
+	reasonAdminOnly         = "only Admin and General Manager"
+	reasonOwnRequest        = "nobody decides on a request they made or that is about them"
+	reasonMintedByRequester = "a credential minted by the request's requester or target never decides its tasks"
+	reasonNotVisible        = "not the requester, target user, an assignee, the target's manager, an app owner, Admin or GM"
+	reasonTaskNotVisible    = "not an assignee, the requester, Admin or GM"
+	reasonAccessNotVisible  = "not the holder, the holder's manager, an app owner, Admin or GM"
+	reasonNotRequester      = "only the requester, Admin and General Manager"
+	reasonOnlyOwnTasks      = "user: only own tasks"
 )
 
 // adminOrGM allows the Admin and the General Manager ("admin: any", "general manager:

@@ -121,6 +121,12 @@ func TestTaskRules(t *testing.T) {
 		{"decide: not an assignee", CanDecideTask(appOwner, assignees, mia, ulysses), false},
 		{"decide: target's manager, not assigned", CanDecideTask(manager, assignees, sam, ulysses), false},
 		{"decide: admin", CanDecideTask(admin, assignees, mia, ulysses), true},
+		{"decide: assignee, key minted by the requester", CanDecideTask(mintedBy(plainUser, mia), assignees, mia, ulysses), false},
+		{"decide: assignee, key minted by the target", CanDecideTask(mintedBy(plainUser, ulysses), assignees, mia, ulysses), false},
+		{"decide: admin, key minted by the requester", CanDecideTask(mintedBy(admin, mia), assignees, mia, ulysses), false},
+		{"decide: assignee, key minted by another admin", CanDecideTask(mintedBy(plainUser, otto), assignees, mia, ulysses), true},
+		{"decide: assignee, key minted by herself", CanDecideTask(mintedBy(plainUser, plainUser.UserID), assignees, mia, ulysses), true},
+		{"decide: standalone task, key minted by anyone", CanDecideTask(mintedBy(plainUser, mia), assignees, "", ""), true},
 		{"decide: gm", CanDecideTask(generalMgr, assignees, mia, ulysses), true},
 		{"decide: standalone task, assignee", CanDecideTask(plainUser, assignees, "", ""), true},
 		{"decide: standalone task, admin", CanDecideTask(admin, nil, "", ""), true},
@@ -197,4 +203,10 @@ func TestRulesRefuseInactiveSubjects(t *testing.T) {
 			t.Errorf("inactive %s holds %q", id, got)
 		}
 	}
+}
+
+// mintedBy is s calling with a credential that minter minted.
+func mintedBy(s Subject, minter string) Subject {
+	s.MintedBy = minter
+	return s
 }

@@ -18,6 +18,9 @@ func CanDecideTask(s Subject, assigneeIDs []string, requesterID, targetUserID st
 	if s.UserID == requesterID || s.UserID == targetUserID {
 		return deny(reasonOwnRequest)
 	}
+	if s.MintedBy != "" && s.MintedBy != s.UserID && (s.MintedBy == requesterID || s.MintedBy == targetUserID) {
+		return deny(reasonMintedByRequester)
+	}
 	return Check(s, ApproveRequests, Resource{AssignedUserIDs: assigneeIDs})
 }
 

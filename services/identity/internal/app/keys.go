@@ -62,7 +62,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, userID, name string) (domain
 		return domain.APIKey{}, "", err
 	}
 	id, secret := NewKey()
-	k := domain.APIKey{ID: id, UserID: userID, DisplayName: name, Hash: HashKey(secret), CreateTime: s.now()}
+	k := domain.APIKey{ID: id, UserID: userID, DisplayName: name, Hash: HashKey(secret), CreateTime: s.now(), CreatedBy: sub.UserID}
 	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		u, err := tx.GetUser(ctx, userID)
 		if err != nil {
@@ -166,7 +166,7 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (auth.Pri
 	if err != nil || u.Status != domain.UserActive {
 		return auth.Principal{}, bad
 	}
-	return auth.Principal{UserID: u.ID, Role: roleProto(u.Role), CredentialKind: identityv1.CredentialKind_API_KEY, CredentialID: k.ID}, nil
+	return auth.Principal{UserID: u.ID, Role: roleProto(u.Role), CredentialKind: identityv1.CredentialKind_API_KEY, CredentialID: k.ID, MintedBy: k.CreatedBy}, nil
 }
 
 // BootstrapAdminID is the id of the admin created from GRANTFLOW_BOOTSTRAP_ADMIN_KEY.

@@ -120,6 +120,10 @@ type APIKey struct {
 	Hash        []byte
 	CreateTime  time.Time
 	RevokeTime  time.Time // zero while valid
+	// CreatedBy is the user who minted the key ("" for the bootstrap key and keys older
+	// than this field). A key minted by a request's requester or target never decides a
+	// task of that request (maker-checker through credentials).
+	CreatedBy string
 }
 
 // Revoked reports whether the key has been revoked.

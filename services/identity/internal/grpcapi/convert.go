@@ -83,7 +83,7 @@ func accessPB(a domain.Access) *identityv1.Access {
 }
 
 func keyPB(k domain.APIKey) *identityv1.ApiKey {
-	out := &identityv1.ApiKey{Id: k.ID, UserId: k.UserID, DisplayName: k.DisplayName, CreateTime: timestamppb.New(k.CreateTime), Revoked: k.Revoked()}
+	out := &identityv1.ApiKey{Id: k.ID, UserId: k.UserID, DisplayName: k.DisplayName, CreateTime: timestamppb.New(k.CreateTime), Revoked: k.Revoked(), CreatedBy: k.CreatedBy}
 	if k.Revoked() {
 		out.RevokeTime = timestamppb.New(k.RevokeTime)
 	}

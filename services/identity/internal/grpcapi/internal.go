@@ -22,7 +22,7 @@ func (h *Internal) Authenticate(ctx context.Context, r *identityv1.AuthenticateR
 		return nil, err
 	}
 	return &identityv1.AuthenticateResponse{Principal: &identityv1.Principal{
-		UserId: p.UserID, Role: p.Role, CredentialKind: p.CredentialKind, CredentialId: p.CredentialID, Status: identityv1.User_ACTIVE,
+		UserId: p.UserID, Role: p.Role, CredentialKind: p.CredentialKind, CredentialId: p.CredentialID, MintedBy: p.MintedBy, Status: identityv1.User_ACTIVE,
 	}}, nil
 }
 

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -52,6 +54,34 @@ func (s *Service) cancelAppRequests(ctx context.Context, r domain.Request) error
 			continue
 		}
 		if err := s.close(ctx, o.ID, domain.Cancelled, reason, "request.cancelled"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retireAppPolicies retires every app- and permission-level policy of the app that the
+// ARCHIVE_APP request r archived, so nothing of the archived app governs any more (API.md:
+// "its app and permission policies are retired"). It may run again: a policy with no
+// active version is left as it is, and one retired meanwhile by someone else is too.
+func (s *Service) retireAppPolicies(ctx context.Context, r domain.Request) error {
+	var ids []string
+	for token := ""; ; {
+		res, err := s.policy.ListPolicies(ctx, &policyv1.ListPoliciesRequest{AppId: r.AppID, PageSize: 500, PageToken: token})
+		if err != nil {
+			return err
+		}
+		for _, p := range res.GetPolicies() {
+			if p.GetScope().GetAppId() == r.AppID && p.GetActiveVersion() != 0 {
+				ids = append(ids, p.GetId())
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for _, id := range ids {
+		if _, err := s.policy.RetirePolicy(ctx, &policyv1.RetirePolicyRequest{Id: id}); err != nil && errs.KindOf(err) != errs.KindFailedPrecondition {
 			return err
 		}
 	}

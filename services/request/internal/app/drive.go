@@ -287,10 +287,14 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 	case domain.ArchiveApp:
 		_, err = s.identity.ArchiveApp(ctx, &identityv1.ArchiveAppRequest{RequestId: r.ID, AppId: r.AppID})
 		if err == nil {
-			// Archiving is whole: the app's open requests are cancelled before this one is
-			// DONE (a retry after a crash cancels what is left).
+			// Archiving is whole: the app's open requests are cancelled and its app and
+			// permission policies retired before this one is DONE (a retry after a crash does
+			// what is left).
 			if cerr := s.cancelAppRequests(ctx, r); cerr != nil {
 				return domain.Request{}, fmt.Errorf("apply request %s: cancel the app's requests: %w", r.ID, cerr)
+			}
+			if perr := s.retireAppPolicies(ctx, r); perr != nil {
+				return domain.Request{}, fmt.Errorf("apply request %s: retire the app's policies: %w", r.ID, perr)
 			}
 		}
 	}

@@ -135,8 +135,12 @@ type Principal struct {
 	Role           Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=grantflow.identity.v1.Role" json:"role,omitempty"`
 	CredentialKind CredentialKind         `protobuf:"varint,3,opt,name=credential_kind,json=credentialKind,proto3,enum=grantflow.identity.v1.CredentialKind" json:"credential_kind,omitempty"`
 	// API key id, or the token's issuer and subject.
-	CredentialId  string      `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
-	Status        User_Status `protobuf:"varint,5,opt,name=status,proto3,enum=grantflow.identity.v1.User_Status" json:"status,omitempty"`
+	CredentialId string      `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	Status       User_Status `protobuf:"varint,5,opt,name=status,proto3,enum=grantflow.identity.v1.User_Status" json:"status,omitempty"`
+	// Who minted the credential (an API key's creator); empty for the bootstrap key and OIDC
+	// tokens. A credential minted by a request's requester or target never decides a task
+	// of that request.
+	MintedBy      string `protobuf:"bytes,6,opt,name=minted_by,json=mintedBy,proto3" json:"minted_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -204,6 +208,13 @@ func (x *Principal) GetStatus() User_Status {
 		return x.Status
 	}
 	return User_STATUS_UNSPECIFIED
+}
+
+func (x *Principal) GetMintedBy() string {
+	if x != nil {
+		return x.MintedBy
+	}
+	return ""
 }
 
 type AuthenticateRequest struct {
@@ -1082,13 +1093,14 @@ var File_grantflow_identity_v1_internal_proto protoreflect.FileDescriptor
 
 const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
-	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\x86\x02\n" +
+	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xa3\x02\n" +
 	"\tPrincipal\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12/\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1b.grantflow.identity.v1.RoleR\x04role\x12N\n" +
 	"\x0fcredential_kind\x18\x03 \x01(\x0e2%.grantflow.identity.v1.CredentialKindR\x0ecredentialKind\x12#\n" +
 	"\rcredential_id\x18\x04 \x01(\tR\fcredentialId\x12:\n" +
-	"\x06status\x18\x05 \x01(\x0e2\".grantflow.identity.v1.User.StatusR\x06status\"A\n" +
+	"\x06status\x18\x05 \x01(\x0e2\".grantflow.identity.v1.User.StatusR\x06status\x12\x1b\n" +
+	"\tminted_by\x18\x06 \x01(\tR\bmintedBy\"A\n" +
 	"\x13AuthenticateRequest\x12*\n" +
 	"\n" +
 	"credential\x18\x01 \x01(\tB\n" +

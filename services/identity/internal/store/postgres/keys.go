@@ -10,14 +10,14 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
 
-const keyColumns = "id, user_id, display_name, hash, create_time, revoke_time"
+const keyColumns = "id, user_id, display_name, hash, create_time, revoke_time, created_by"
 
 func scanKey(row pgx.CollectableRow) (domain.APIKey, error) {
 	var (
 		k       domain.APIKey
 		revoked *time.Time
 	)
-	err := row.Scan(&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, &revoked)
+	err := row.Scan(&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, &revoked, &k.CreatedBy)
 	k.CreateTime = k.CreateTime.UTC()
 	if revoked != nil {
 		k.RevokeTime = revoked.UTC()
@@ -40,10 +40,10 @@ func (r reader) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey
 
 func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
 	tag, err := t.PgTx.Exec(ctx, `
-		INSERT INTO api_keys (id, user_id, display_name, hash, create_time, revoke_time)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO api_keys (id, user_id, display_name, hash, create_time, revoke_time, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
-		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, pgstore.NullTime(k.RevokeTime))
+		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, pgstore.NullTime(k.RevokeTime), k.CreatedBy)
 	return storeErrors.Inserted("create api key "+k.ID, tag, err)
 }
 

@@ -44,7 +44,7 @@ func newAccess(userID, appID, permission string) domain.Access {
 }
 
 func newKey(id, userID string) domain.APIKey {
-	return domain.APIKey{ID: id, UserID: userID, DisplayName: "key " + id, Hash: []byte("hash:" + id), CreateTime: storetestkit.At(5)}
+	return domain.APIKey{ID: id, UserID: userID, DisplayName: "key " + id, Hash: []byte("hash:" + id), CreateTime: storetestkit.At(5), CreatedBy: "minter-of-" + id}
 }
 
 func createUsers(t *testing.T, s store.Store, users ...domain.User) {
