@@ -211,18 +211,39 @@ func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle ma
 		}
 		return "", fmt.Errorf("demo request %s: no task for %s", id, person)
 	}
+	// done waits for request id to be DONE.
+	done := func(id string) error {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			r, err := rc.GetRequest(key("ada"), &requestv1.GetRequestRequest{Id: id})
+			if err != nil {
+				return err
+			}
+			if r.GetStatus() == requestv1.Request_DONE {
+				return nil
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return fmt.Errorf("demo request %s: not DONE", id)
+	}
 	type move struct{ who, verb string }
+	grant, change := typev1.RequestType_GRANT_ACCESS, typev1.RequestType_CHANGE_PERMISSION
 	for _, r := range []struct {
+		typ                   typev1.RequestType
 		who, app, perm, state string
 		moves                 []move
 	}{
-		{"ulf", "Figma", "viewer", "DONE: Mona and Otto approved, Otto provisioned", []move{{"mona", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
-		{"ulf", "GitHub", "read", "waiting for the owner, Otto (Mona approved)", []move{{"mona", "approve"}}},
-		{"sara", "Salesforce", "user", "waiting for her manager, Sam", nil},
-		{"ulf", "Salesforce", "user", "DECLINED by Mona", []move{{"mona", "decline"}}},
+		{grant, "ulf", "Figma", "viewer", "DONE: Mona and Otto approved, Otto provisioned", []move{{"mona", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
+		{grant, "ulf", "GitHub", "read", "waiting for the owner, Otto (Mona approved)", []move{{"mona", "approve"}}},
+		{grant, "sara", "Salesforce", "user", "waiting for her manager, Sam", nil},
+		{grant, "ulf", "Salesforce", "user", "DECLINED by Mona", []move{{"mona", "decline"}}},
+		{grant, "sara", "GitHub", "read", "DONE: Sam and Otto approved, Otto provisioned", []move{{"sam", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
+		// Changing into admin is governed like being granted it: the GitHub admin policy
+		// (manager, then all of the Security reviewers), not the CHANGE_PERMISSION default.
+		{change, "sara", "GitHub", "admin", "read -> admin, governed by the GitHub admin policy: waiting for Sam", nil},
 	} {
 		req, err := rc.SubmitRequest(key(r.who), &requestv1.SubmitRequestRequest{
-			Type: typev1.RequestType_GRANT_ACCESS, AppId: appID[r.app], Permission: r.perm, Reason: "demo",
+			Type: r.typ, AppId: appID[r.app], Permission: r.perm, Reason: "demo",
 		})
 		if err != nil {
 			return fmt.Errorf("demo request of %s for %s: %w", r.who, r.app, err)
@@ -244,7 +265,18 @@ func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle ma
 				return fmt.Errorf("demo request %s: %s %s: %w", req.GetId(), m.who, m.verb, err)
 			}
 		}
-		d.requests = append(d.requests, demoRequest{who: r.who, what: r.app + " " + r.perm, state: r.state, id: req.GetId()})
+		if strings.HasPrefix(r.state, "DONE") {
+			// What follows may build on this request's effect (Sara's change of her GitHub
+			// access needs the access): wait for it.
+			if err := done(req.GetId()); err != nil {
+				return err
+			}
+		}
+		what := r.app + " " + r.perm
+		if r.typ != grant {
+			what = r.typ.String() + " " + what
+		}
+		d.requests = append(d.requests, demoRequest{who: r.who, what: what, state: r.state, id: req.GetId()})
 	}
 	return nil
 }
