@@ -15,7 +15,8 @@
 # [redis://127.0.0.1:6379/0], GRANTFLOW_HTTP_ADDR [:8080], GRANTFLOW_<SERVICE>_ADDR
 # [127.0.0.1:9091..9097 for identity, policy, request, task, audit, review, notification], GRANTFLOW_INTERNAL_SECRET
 # and GRANTFLOW_BOOTSTRAP_ADMIN_KEY [from .run/secrets.env], GRANTFLOW_AUDIT_SIGNING_KEY(_FILE)
-# [.run/audit-signing.key], GRANTFLOW_UP_WAIT [60 seconds for readiness], and anything the
+# [.run/audit-signing.key], GRANTFLOW_UP_WAIT [60 seconds for readiness], GRANTFLOW_UP_METRICS
+# [1: each process serves GET /metrics on 127.0.0.1 at its own port + 1000; 0: none], and anything the
 # processes read themselves (GRANTFLOW_LOG_LEVEL, GRANTFLOW_RATE_LIMIT, OTEL_*, ...), which
 # is passed through.
 #
@@ -134,6 +135,13 @@ for svc in "${ACTIVE[@]}"; do
 done
 
 # --- start -------------------------------------------------------------------------------
+# metrics_addr NAME: where NAME serves GET /metrics: its own port, 1000 above its gRPC port
+# (the gateway: 1000 above its REST port), on loopback. GRANTFLOW_UP_METRICS=0: none.
+metrics_addr() {
+	local addr
+	if [[ $1 == gateway ]]; then addr=$GRANTFLOW_HTTP_ADDR; else addr=$(service_addr "$1"); fi
+	printf '127.0.0.1:%d' $((${addr##*:} + 1000))
+}
 STARTED=()
 start() { # start NAME: one process with its own environment
 	local name=$1
@@ -143,6 +151,10 @@ start() { # start NAME: one process with its own environment
 		else
 			export GRANTFLOW_GRPC_ADDR
 			GRANTFLOW_GRPC_ADDR=$(service_addr "$name")
+		fi
+		if [[ ${GRANTFLOW_UP_METRICS:-1} != 0 ]]; then
+			export GRANTFLOW_METRICS_ADDR
+			GRANTFLOW_METRICS_ADDR=$(metrics_addr "$name")
 		fi
 		[[ $name == identity && -n $BOOTSTRAP_KEY ]] && export GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$BOOTSTRAP_KEY
 		[[ $name == audit && -n $AUDIT_KEY_FILE ]] && export GRANTFLOW_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY_FILE
@@ -231,12 +243,14 @@ fi
 # --- where things are --------------------------------------------------------------------
 say ""
 say "Grantflow is up."
-printf '  %-9s %-8s %-22s %s\n' NAME PID ADDRESS LOG
+printf '  %-12s %-8s %-22s %-16s %s\n' NAME PID ADDRESS METRICS LOG
 for name in "${ACTIVE[@]}" gateway; do
-	printf '  %-9s %-8s %-22s %s\n' "$name" "$(pid_of "$name")" "$(addr_of "$name")" "${LOG_DIR#"$ROOT"/}/$name.log"
+	metrics=-
+	[[ ${GRANTFLOW_UP_METRICS:-1} != 0 ]] && metrics=$(metrics_addr "$name")
+	printf '  %-12s %-8s %-22s %-16s %s\n' "$name" "$(pid_of "$name")" "$(addr_of "$name")" "$metrics" "${LOG_DIR#"$ROOT"/}/$name.log"
 done
 for svc in "${SERVICES[@]}"; do
-	[[ " ${ACTIVE[*]} " == *" $svc "* ]] || printf '  %-9s %s\n' "$svc" "skipped: no Go files in $(cmd_dir "$svc")"
+	[[ " ${ACTIVE[*]} " == *" $svc "* ]] || printf '  %-12s %s\n' "$svc" "skipped: no Go files in $(cmd_dir "$svc")"
 done
 if [[ -n ${OTEL_TRACES_EXPORTER:-}${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
 	say "  traces: OTEL_TRACES_EXPORTER=${OTEL_TRACES_EXPORTER:-otlp} OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
