@@ -256,10 +256,45 @@ func TestMakerCheckerThroughDelegation(t *testing.T) {
 		s.waitRequest(t, req, "DONE")
 		s.wantAccesses(t, "otto", github, "write")
 
-		// Uma decides others' requests on GitHub as its co-owner.
-		other := s.submitOK(t, "sara", map[string]any{"type": "GRANT_ACCESS", "appId": github, "permission": "read"})
-		s.decide(t, other, "sam", "approve", "sam")
+		// Uma decides others' requests on GitHub as its co-owner: Ulf withdraws his demo
+		// request for GitHub read (waiting for the owner) and asks again.
+		for _, r := range s.a.demo.requests {
+			if r.who == "ulf" && r.what == "GitHub read" {
+				s.must("ulf", "POST", "/v1/requests/"+r.id+":cancel", map[string]any{})
+			}
+		}
+		other := s.submitOK(t, "ulf", map[string]any{"type": "GRANT_ACCESS", "appId": github, "permission": "read"})
+		s.decide(t, other, "mona", "approve", "mona")
 		s.decide(t, other, "uma", "approve", "otto", "uma")
+	})
+}
+
+// TestMakerCheckerThroughAddApp: the owners Uma proposes in her ADD_APP were put there by
+// her, so when she later asks for access to the app, the co-owner she named is left out of
+// the owner step (the admins decide), while a colleague's request goes to that owner.
+func TestMakerCheckerThroughAddApp(t *testing.T) {
+	forEachEngineWith(t, systemOptions{noRateLimit: true}, func(t *testing.T, s *system) {
+		add := s.submitOK(t, "uma", map[string]any{"type": "ADD_APP", "newApp": map[string]any{
+			"name": "Loom", "ownerIds": []string{s.id["uma"], s.id["otto"]}, "permissions": []map[string]any{{"name": "creator"}},
+		}})
+		s.decide(t, add, "ada", "approve", "ada", "bootstrap-admin")
+		s.decide(t, add, "ada", "complete", "ada", "bootstrap-admin")
+		loom := str(s.waitRequest(t, add, "DONE"), "appId")
+
+		mine := s.submitOK(t, "uma", map[string]any{"type": "GRANT_ACCESS", "appId": loom, "permission": "creator"})
+		s.decide(t, mine, "mona", "approve", "mona")
+		out := s.decide(t, mine, "ada", "approve", "ada", "bootstrap-admin")
+		var notes []string
+		for _, h := range objects(s.must("ada", "GET", "/v1/tasks/"+str(out, "id"), nil), "history") {
+			notes = append(notes, str(h, "note"))
+		}
+		if note := strings.Join(notes, " | "); !strings.Contains(note, "left out "+s.id["otto"]) {
+			t.Errorf("the owner step of Uma's request does not say Otto was left out: %s", note)
+		}
+
+		other := s.submitOK(t, "ulf", map[string]any{"type": "GRANT_ACCESS", "appId": loom, "permission": "creator"})
+		s.decide(t, other, "mona", "approve", "mona")
+		s.decide(t, other, "otto", "approve", "otto", "uma")
 	})
 }
 

@@ -188,11 +188,15 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 }
 
 // AddApp applies an approved ADD_APP request (internal; idempotent on requestID).
-func (s *Service) AddApp(ctx context.Context, requestID string, in NewApp) (domain.App, error) {
+func (s *Service) AddApp(ctx context.Context, requestID, requesterID string, in NewApp) (domain.App, error) {
 	if prev, err := s.store.AppliedRequest(ctx, requestID); err == nil {
 		return s.store.GetApp(ctx, strings.TrimPrefix(prev, "app:"))
 	}
-	a, err := s.addApp(ctx, in, requestID, "")
+	var by []string
+	if requesterID != "" {
+		by = append(by, requesterID) // the proposed owners were put there by the requester
+	}
+	a, err := s.addApp(ctx, in, requestID, "", by...)
 	if errs.Is(err, errs.KindAlreadyExists) {
 		// A concurrent retry of the same request may have won: answer as it did.
 		if prev, perr := s.store.AppliedRequest(ctx, requestID); perr == nil {

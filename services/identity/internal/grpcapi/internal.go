@@ -87,7 +87,7 @@ func (h *Internal) ApplyAccessChange(ctx context.Context, r *identityv1.ApplyAcc
 }
 
 func (h *Internal) AddApp(ctx context.Context, r *identityv1.AddAppRequest) (*identityv1.AddAppResponse, error) {
-	a, err := h.App.AddApp(ctx, r.GetRequestId(), app.NewApp{Name: r.GetName(), OwnerIDs: r.GetOwnerIds(), Permissions: permissionsFromPB(r.GetPermissions())})
+	a, err := h.App.AddApp(ctx, r.GetRequestId(), r.GetRequesterId(), app.NewApp{Name: r.GetName(), OwnerIDs: r.GetOwnerIds(), Permissions: permissionsFromPB(r.GetPermissions())})
 	if err != nil {
 		return nil, err
 	}

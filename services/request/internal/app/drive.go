@@ -277,7 +277,7 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 			RequestId: r.ID, Change: change, UserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission,
 		})
 	case domain.AddApp:
-		in := &identityv1.AddAppRequest{RequestId: r.ID, Name: r.NewApp.Name, OwnerIds: r.NewApp.OwnerIDs}
+		in := &identityv1.AddAppRequest{RequestId: r.ID, RequesterId: r.RequesterID, Name: r.NewApp.Name, OwnerIds: r.NewApp.OwnerIDs}
 		for _, p := range r.NewApp.Permissions {
 			in.Permissions = append(in.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})
 		}

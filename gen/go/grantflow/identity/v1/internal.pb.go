@@ -882,11 +882,14 @@ func (x *ApplyAccessChangeResponse) GetAccess() *Access {
 }
 
 type AddAppRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	OwnerIds      []string               `protobuf:"bytes,3,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
-	Permissions   []*Permission          `protobuf:"bytes,4,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	OwnerIds    []string               `protobuf:"bytes,3,rep,name=owner_ids,json=ownerIds,proto3" json:"owner_ids,omitempty"`
+	Permissions []*Permission          `protobuf:"bytes,4,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// Who asked for the app: the owners they proposed were put there by them (maker-checker
+	// through delegation leaves them out of the requester's later requests on the app).
+	RequesterId   string `protobuf:"bytes,5,opt,name=requester_id,json=requesterId,proto3" json:"requester_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -947,6 +950,13 @@ func (x *AddAppRequest) GetPermissions() []*Permission {
 		return x.Permissions
 	}
 	return nil
+}
+
+func (x *AddAppRequest) GetRequesterId() string {
+	if x != nil {
+		return x.RequesterId
+	}
+	return ""
 }
 
 type AddAppResponse struct {
@@ -1164,14 +1174,15 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"permission\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
 	"permission\"R\n" +
 	"\x19ApplyAccessChangeResponse\x125\n" +
-	"\x06access\x18\x01 \x01(\v2\x1d.grantflow.identity.v1.AccessR\x06access\"\xcf\x01\n" +
+	"\x06access\x18\x01 \x01(\v2\x1d.grantflow.identity.v1.AccessR\x06access\"\xfb\x01\n" +
 	"\rAddAppRequest\x12(\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\trequestId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12%\n" +
 	"\towner_ids\x18\x03 \x03(\tB\b\xbaH\x05\x92\x01\x02\x10dR\bownerIds\x12M\n" +
-	"\vpermissions\x18\x04 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\">\n" +
+	"\vpermissions\x18\x04 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\x12*\n" +
+	"\frequester_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\vrequesterId\">\n" +
 	"\x0eAddAppResponse\x12,\n" +
 	"\x03app\x18\x01 \x01(\v2\x1a.grantflow.identity.v1.AppR\x03app\"_\n" +
 	"\x11ArchiveAppRequest\x12(\n" +
