@@ -1082,6 +1082,8 @@ export interface components {
         v1ApiKey: {
             /** Format: date-time */
             createTime?: string;
+            /** @description The user who minted the key; empty for the bootstrap key. */
+            createdBy?: string;
             displayName?: string;
             id?: string;
             /** Format: date-time */
