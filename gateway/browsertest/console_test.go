@@ -268,6 +268,27 @@ func TestConsole(t *testing.T) {
 	)
 	ada.shot("reviews-admin")
 
+	// Ada creates and launches a campaign on the page: Figma's owner reviews; Uma's access
+	// is blocked while the request Mona's decision opened is in progress.
+	ada.run("create a campaign",
+		chromedp.SendKeys(chromedp.CSS("#nc-name"), "Figma owner check"),
+		chromedp.Click(chromedp.Search(`//fieldset[contains(legend, "Apps")]//label[normalize-space()="Figma"]/input`)),
+		pick("#nc-kind", "each app's owners"),
+		chromedp.Click(chromedp.Search(xButton("Create campaign"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")][contains(., "DRAFT")]`)),
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")]//button[normalize-space()="Launch"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")][contains(., "ACTIVE")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[normalize-space()="Items of Figma owner check"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"item")][contains(., "Ulf Larsen")][contains(., "PENDING")]`)),
+	)
+	ada.run("a blocked item with its reason", chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"item")][contains(., "Uma Chen")][contains(., "BLOCKED")]//dd[contains(., "open request")]`)))
+	ada.shot("reviews-blocked")
+	ada.run("reviews at phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	if value(ada, "no horizontal scroll", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+		t.Error("the access reviews page scrolls sideways at phone width")
+	}
+	ada.shot("reviews-phone")
+
 	// Uma signs in with single sign-on from a shared address, and lands there.
 	sso := b.open("Uma Chen")
 	sso.visit("/console/requests?view=mine&status=DONE", "#apikey")

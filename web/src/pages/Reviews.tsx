@@ -182,7 +182,8 @@ function Items({ campaign, f, set, onDecided }: { campaign: Campaign; f: F; set:
           },
         }),
       ),
-    [id, f.items, f.whose, f.page],
+    // Launching fills a campaign with items, and deciding changes its progress: reread then.
+    [id, f.items, f.whose, f.page, campaign.status, campaign.progress?.total],
   );
   return (
     <>
@@ -245,6 +246,19 @@ function Items({ campaign, f, set, onDecided }: { campaign: Campaign; f: F; set:
   );
 }
 
+/** BlockedReason links the open request a reason names ("open request ID on the app"). */
+function BlockedReason({ reason }: { reason?: string }) {
+  const m = /^(.*open request )(\S+)( .*)?$/.exec(reason ?? "");
+  if (!m) return <>{reason || "no reason given"}</>;
+  return (
+    <>
+      {m[1]}
+      <Link href={`/requests/${encodeURIComponent(m[2])}`}>{m[2]}</Link>
+      {m[3] ?? ""}
+    </>
+  );
+}
+
 const decided: Record<string, string> = { KEEP: "Kept", CHANGE: "Changed", REMOVE: "Removed" };
 
 function ItemCard({ item, active, onDone }: { item: Item; active: boolean; onDone: (msg: string) => void }) {
@@ -297,7 +311,9 @@ function ItemCard({ item, active, onDone }: { item: Item; active: boolean; onDon
         {item.status === "BLOCKED" && (
           <>
             <dt>Blocked</dt>
-            <dd class="reason">{item.blockedReason || "no reason given"}</dd>
+            <dd class="reason">
+              <BlockedReason reason={item.blockedReason} />
+            </dd>
           </>
         )}
       </dl>
@@ -419,9 +435,11 @@ function NewCampaign({ onCreated }: { onCreated: (c: Campaign) => void }) {
       )}
       <label htmlFor="nc-due">Due (optional)</label>
       <input id="nc-due" type="date" value={due} onInput={(e) => setDue(e.currentTarget.value)} />
-      <button type="submit" disabled={busy || !name.trim()}>
-        Create campaign
-      </button>
+      <div class="buttons">
+        <button type="submit" disabled={busy || !name.trim()}>
+          Create campaign
+        </button>
+      </div>
       <ErrorBox error={error} />
     </form>
   );
