@@ -293,6 +293,9 @@ func TestConsole(t *testing.T) {
 
 	// Uma signs in with single sign-on from a shared address, and lands there.
 	sso := b.open("Uma Chen")
+	sso.visit("/console/oidc/callback?code=stolen&state=forged-state-value", "#apikey")
+	sso.run("a callback this tab did not start",
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][contains(., "it was not started in this tab")]`)))
 	sso.visit("/console/requests?view=mine&status=DONE", "#apikey")
 	sso.run("single sign-on",
 		chromedp.Click(chromedp.Search(xButton("Sign in with single sign-on"))),
