@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, download, errorText, must, type S } from "../api/client";
 import { setQuery } from "../router";
-import { Empty, ErrorBox, Show, useDirectory, useLoad, when } from "../ui";
+import { Empty, ErrorBox, NextPage, Show, useDirectory, useLoad, when } from "../ui";
 
 const fields = ["requestId", "subject", "actorId", "since", "until"] as const;
 
@@ -140,13 +140,7 @@ export function Audit({ query }: { query: URLSearchParams }) {
                       </tbody>
                     </table>
                   </div>
-                  {r.nextPageToken && (
-                    <nav class="pager" aria-label="Pages of events">
-                      <button type="button" class="secondary" onClick={() => setQuery("/audit", { ...f, page: r.nextPageToken })}>
-                        Next page
-                      </button>
-                    </nav>
-                  )}
+                  <NextPage token={r.nextPageToken} label="Pages of events" go={(page) => setQuery("/audit", { ...f, page })} />
                 </>
               )
             }

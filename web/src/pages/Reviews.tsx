@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, download, errorText, must, type S } from "../api/client";
 import { Link, setQuery } from "../router";
-import { Badge, Empty, ErrorBox, Notice, Show, useDirectory, useLoad, useSession, when, words } from "../ui";
+import { Badge, Empty, ErrorBox, NextPage, Notice, Show, useDirectory, useLoad, useSession, when, words } from "../ui";
 
 type Campaign = S["v1AccessReview"];
 type Item = S["v1AccessReviewItem"];
@@ -50,14 +50,7 @@ export function Reviews({ query }: { query: URLSearchParams }) {
     <section>
       <h1>Access reviews</h1>
       <form class="filters" aria-label="Campaign filters" onSubmit={(e) => e.preventDefault()}>
-        <label htmlFor="ar-status">Campaigns</label>
-        <select id="ar-status" value={f.status} onChange={(e) => set({ status: e.currentTarget.value })}>
-          {campaignStatuses.map((s) => (
-            <option key={s} value={s}>
-              {s ? words(s) : "any status"}
-            </option>
-          ))}
-        </select>
+        <StatusChoice id="ar-status" label="Campaigns" value={f.status} statuses={campaignStatuses} onChange={(status) => set({ status })} />
         <button type="button" class="secondary" onClick={() => campaigns.reload()}>
           Refresh
         </button>
@@ -100,6 +93,21 @@ export function Reviews({ query }: { query: URLSearchParams }) {
           }}
         />}
     </section>
+  );
+}
+
+function StatusChoice({ id, label, value, statuses, onChange }: { id: string; label: string; value: string; statuses: string[]; onChange: (v: string) => void }) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {statuses.map((s) => (
+          <option key={s} value={s}>
+            {s ? words(s) : "any status"}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
 
@@ -189,14 +197,7 @@ function Items({ campaign, f, set, onDecided }: { campaign: Campaign; f: F; set:
     <>
       <h2>Items of {campaign.name}</h2>
       <form class="filters" aria-label="Item filters" onSubmit={(e) => e.preventDefault()}>
-        <label htmlFor="ar-items">Items</label>
-        <select id="ar-items" value={f.items} onChange={(e) => set({ items: e.currentTarget.value })}>
-          {itemStatuses.map((s) => (
-            <option key={s} value={s}>
-              {s ? words(s) : "any status"}
-            </option>
-          ))}
-        </select>
+        <StatusChoice id="ar-items" label="Items" value={f.items} statuses={itemStatuses} onChange={(items) => set({ items })} />
         {sess.isAdmin && (
           <>
             <label htmlFor="ar-whose">Reviewer</label>
@@ -231,13 +232,7 @@ function Items({ campaign, f, set, onDecided }: { campaign: Campaign; f: F; set:
                   />
                 ))}
               </ul>
-              {r.nextPageToken && (
-                <nav class="pager" aria-label="Pages of items">
-                  <button type="button" class="secondary" onClick={() => set({ page: r.nextPageToken })}>
-                    Next page
-                  </button>
-                </nav>
-              )}
+              <NextPage token={r.nextPageToken} label="Pages of items" go={(page) => set({ page })} />
             </>
           )
         }
