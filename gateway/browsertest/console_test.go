@@ -267,6 +267,9 @@ func TestConsole(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")][contains(., "1 kept, 1 changed")]`)),
 		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")]//button[normalize-space()="Close"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")][contains(., "CLOSED")]`)),
+		// The export is fetched with the session's credential and saved from the answer.
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")]//button[normalize-space()="Export CSV"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Figma, this quarter was exported."))),
 	)
 	ada.shot("reviews-admin")
 
