@@ -63,7 +63,7 @@ export function Reviews({ query }: { query: URLSearchParams }) {
             <Empty>{sess.isAdmin ? "No campaign yet: create one below." : "No campaign asks you to review anything."}</Empty>
           ) : (
             <div class="scroll">
-              <table data-testid="campaigns">
+              <table data-testid="campaigns" class="stack">
                 <thead>
                   <tr>
                     <th scope="col">Campaign</th>
@@ -130,11 +130,11 @@ function CampaignRow({ c, selected, query, run }: { c: Campaign; selected: boole
         <Link href={`/reviews?${q}`}>{c.name}</Link>
         {c.description && <div class="muted">{c.description}</div>}
       </td>
-      <td>
+      <td data-label="Status">
         <Badge value={c.status} />
       </td>
-      <td>{when(c.dueTime) || <span class="muted">none</span>}</td>
-      <td>
+      <td data-label="Due">{when(c.dueTime) || <span class="muted">none</span>}</td>
+      <td data-label="Progress">
         {c.status === "DRAFT" ? (
           <span class="muted">not launched</span>
         ) : (
