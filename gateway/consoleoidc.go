@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/grantflow/grantflow/pkg/auth"
 )
 
 // OIDC sign-in for the web console: the authorization-code flow with PKCE, run by the
@@ -90,7 +94,10 @@ func badConsoleCall(w http.ResponseWriter, status int, field, msg string) {
 	writeJSON(w, status, body)
 }
 
-func mountConsoleOIDC(mux *http.ServeMux, cfg ConsoleOIDC, maxBody int64) {
+// mountConsoleOIDC serves the three routes. failures (the gateway's limiter of failed
+// sign-ins per client address) counts each code the issuer refuses, and refuses an address
+// that used up its failures with 429, before reaching the issuer.
+func mountConsoleOIDC(mux *http.ServeMux, cfg ConsoleOIDC, maxBody int64, failures *auth.FailureLimiter) {
 	enabled := cfg.Issuer != "" && cfg.ClientID != ""
 	o := &consoleOIDC{cfg: cfg}
 	mux.HandleFunc("GET "+ConsolePath+"config.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -135,6 +142,12 @@ func mountConsoleOIDC(mux *http.ServeMux, cfg ConsoleOIDC, maxBody int64) {
 			writeJSON(w, http.StatusNotFound, map[string]any{"code": 5, "message": "OIDC sign-in is not configured", "details": []any{}})
 			return
 		}
+		addr := auth.ClientAddr(r.RemoteAddr)
+		if blocked, retry := failures.Blocked(addr); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"code": 8, "message": auth.Refusal(retry).Error(), "details": []any{}})
+			return
+		}
 		var in struct {
 			Code         string `json:"code"`
 			CodeVerifier string `json:"codeVerifier"`
@@ -168,6 +181,7 @@ func mountConsoleOIDC(mux *http.ServeMux, cfg ConsoleOIDC, maxBody int64) {
 		if err != nil {
 			var re *oauth2.RetrieveError
 			if errors.As(err, &re) {
+				failures.Failed(addr)
 				msg := re.ErrorCode
 				if re.ErrorDescription != "" {
 					msg += ": " + re.ErrorDescription

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/grantflow/grantflow/pkg/auth"
 )
 
 // tokenIssuer is an OIDC provider's discovery and token endpoint: it answers an ID token
@@ -39,7 +42,7 @@ func tokenIssuer(t *testing.T) (*httptest.Server, *url.Values) {
 
 func oidcMux(cfg ConsoleOIDC) *http.ServeMux {
 	mux := http.NewServeMux()
-	mountConsoleOIDC(mux, cfg, 1<<20)
+	mountConsoleOIDC(mux, cfg, 1<<20, nil)
 	return mux
 }
 
@@ -141,5 +144,30 @@ func TestConsoleOIDCFlow(t *testing.T) {
 		if form.Get(k) != want {
 			t.Errorf("token request %s = %q, want %q", k, form.Get(k), want)
 		}
+	}
+}
+
+// TestConsoleOIDCFailures: codes the issuer refuses count as failed sign-ins of the client
+// address; once its failures are used up, the exchange is refused with 429 before the
+// issuer is asked.
+func TestConsoleOIDCFailures(t *testing.T) {
+	is, form := tokenIssuer(t)
+	mux := http.NewServeMux()
+	mountConsoleOIDC(mux, ConsoleOIDC{Issuer: is.URL, ClientID: "console"}, 1<<20, auth.NewFailureLimiter(2).WithRefill(time.Hour))
+	body := func(code string) string {
+		return `{"code":"` + code + `","codeVerifier":"` + strings.Repeat("v", 43) + `","redirectUri":"http://console.example/console/oidc/callback"}`
+	}
+	for i := range 2 {
+		if rec := post(mux, "/console/oidc/token", body("bad")); rec.Code != http.StatusBadRequest {
+			t.Fatalf("refused code %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	*form = nil
+	rec := post(mux, "/console/oidc/token", body("good"))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("after two refused codes: %d (Retry-After %q) %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if *form != nil {
+		t.Error("a blocked address's exchange reached the issuer")
 	}
 }

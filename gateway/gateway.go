@@ -176,7 +176,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if err := mountConsole(root, o.ConsoleDemo); err != nil {
 		return nil, err
 	}
-	mountConsoleOIDC(root, o.ConsoleOIDC, o.MaxBodyBytes)
+	mountConsoleOIDC(root, o.ConsoleOIDC, o.MaxBodyBytes, o.AuthFailures)
 	docs, err := apiDocsHandler(gen.OpenAPI)
 	if err != nil {
 		return nil, err
