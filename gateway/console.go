@@ -11,8 +11,9 @@ import (
 
 // The web console: the single-page application built from web/ (make web) into
 // gateway/console/, committed and embedded, so running the gateway needs no Node. It uses
-// only the public REST API; the one thing it asks this handler for is the demo's people,
-// for the sign-in shortcut, and only when a demo organization was seeded in this process.
+// only the public REST API; what it asks these handlers for is the demo's people, for the
+// sign-in shortcut, only when a demo organization was seeded in this process, and the OIDC
+// sign-in's configuration and its two steps at the issuer (consoleoidc.go).
 
 // ConsolePath is where the console is served; GET / redirects there.
 const ConsolePath = "/console/"

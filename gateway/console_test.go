@@ -36,7 +36,7 @@ func TestConsoleServing(t *testing.T) {
 	if rec := serve(mux, "/"); rec.Code != http.StatusFound || rec.Header().Get("Location") != ConsolePath {
 		t.Fatalf("GET /: %d to %q, want 302 to %s", rec.Code, rec.Header().Get("Location"), ConsolePath)
 	}
-	for _, path := range []string{"/console/", "/console/inbox", "/console/requests/r-1", "/console/policies?requestType=GRANT_ACCESS"} {
+	for _, path := range []string{"/console/", "/console/inbox", "/console/requests/r-1", "/console/policies?requestType=GRANT_ACCESS", "/console/reviews?campaign=c-1", "/console/oidc/callback?code=c&state=s"} {
 		rec := serve(mux, path)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `<div id="app">`) {
 			t.Fatalf("GET %s: %d, not the console's document", path, rec.Code)

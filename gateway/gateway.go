@@ -79,6 +79,8 @@ type Options struct {
 	Limiter *Limiter
 	// ConsoleDemo, if set, lists the demo's people on the console's sign-in page.
 	ConsoleDemo *ConsoleDemo
+	// ConsoleOIDC, if set, offers OIDC sign-in on the console (authorization code with PKCE).
+	ConsoleOIDC ConsoleOIDC
 	// AuthFailures limits failed and unauthenticated calls per client address (429 with
 	// Retry-After, before the credential is looked at); nil disables it.
 	AuthFailures *auth.FailureLimiter
@@ -174,6 +176,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if err := mountConsole(root, o.ConsoleDemo); err != nil {
 		return nil, err
 	}
+	mountConsoleOIDC(root, o.ConsoleOIDC, o.MaxBodyBytes, o.AuthFailures)
 	docs, err := apiDocsHandler(gen.OpenAPI)
 	if err != nil {
 		return nil, err

@@ -124,6 +124,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		Metrics:        p.PublicMetrics(),
 		Limiter:        limiter(cfg, p),
 		ConsoleDemo:    consoleDemo,
+		ConsoleOIDC:    gateway.ConsoleOIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCAudience},
 		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {

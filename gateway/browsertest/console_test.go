@@ -32,6 +32,21 @@ func (tb *tab) refreshUntil(what, target string) {
 	}
 }
 
+// askGoverns asks the policies page which policy governs a grant of Figma editor, and
+// answers the answer's text once it shows.
+func (tb *tab) askGoverns(what string) string {
+	tb.b.t.Helper()
+	tb.visit("/console/policies", "#rv-type")
+	tb.run(what,
+		pick("#rv-type", "grant access"),
+		pick("#rv-app", "Figma"),
+		pick("#rv-perm", "editor"),
+		chromedp.Click(chromedp.Search(xButton("Ask"))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="resolve-answer"] .reason`)),
+	)
+	return value(tb, what+": the answer", chromedp.Text(chromedp.CSS(`[data-testid="resolve-answer"]`)))
+}
+
 // taskCard is the XPath of the inbox card of a task about who and app.
 func taskCard(why, app string) string {
 	return fmt.Sprintf(`//li[contains(@class,"task")][contains(., %q)][contains(., %q)]`, why, app)
@@ -40,9 +55,13 @@ func taskCard(why, app string) string {
 // TestConsole walks the console as the demo's people would, in one browser.
 func TestConsole(t *testing.T) {
 	exe := chromium(t)
-	srv := startAllInOne(t)
+	// OIDC sign-in is configured, with an issuer the test runs, which signs Uma in.
+	issuer := newFakeIssuer(t, "grantflow-console", "uma@demo.grantflow.dev")
+	srv := startAllInOne(t, "GRANTFLOW_OIDC_ISSUER="+issuer.srv.URL, "GRANTFLOW_OIDC_AUDIENCE=grantflow-console")
 	b := newBrowser(t, exe, srv.base)
+	b.allowed = append(b.allowed, strings.TrimPrefix(issuer.srv.URL, "http://"))
 	defer b.checkProblems()
+	defer b.logLoads()
 
 	// Sign-in: the demo's people one click away.
 	uma := b.open("Uma Chen")
@@ -165,19 +184,27 @@ func TestConsole(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//h2[contains(., "Version 1")][contains(., "ACTIVE")]`)),
 	)
 	ada.shot("policy")
-	ada.visit("/console/policies", "#rv-type")
-	ada.run("which policy governs",
-		pick("#rv-type", "grant access"),
-		pick("#rv-app", "Figma"),
-		pick("#rv-perm", "editor"),
-		chromedp.Click(chromedp.Search(xButton("Ask"))),
-		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="resolve-answer"][contains(., "Figma editors")][contains(., "version 1")]`)),
-	)
+	policyURL := value(ada, "the policy's address", chromedp.Location())
+	policyPath := policyURL[strings.Index(policyURL, "/console/"):]
+	if answer := ada.askGoverns("which policy governs"); !strings.Contains(answer, "Figma editors") || !strings.Contains(answer, "version 1") {
+		t.Errorf("the policy Ada activated does not govern Figma editor: %q", answer)
+	}
 	reason := value(ada, "the reason", chromedp.Text(chromedp.CSS(`[data-testid="resolve-answer"] .reason`)))
 	if strings.TrimSpace(reason) == "" {
 		t.Error("the answer to which policy governs gives no reason")
 	}
 	ada.shot("policies")
+
+	// Ada retires the policy: the next broader one governs again.
+	ada.visit(policyPath, `h1`)
+	ada.run("retire",
+		chromedp.Click(chromedp.Search(xButton("Retire policy"))),
+		chromedp.WaitVisible(chromedp.Search(text("p", "The policy is retired"))),
+		chromedp.WaitVisible(chromedp.Search(`//nav[@aria-label="Versions"]//li[contains(., "Version 1")][contains(., "RETIRED")]`)),
+	)
+	if answer := ada.askGoverns("which policy governs after the retirement"); strings.Contains(answer, "Figma editors") {
+		t.Errorf("a retired policy still governs: %q", answer)
+	}
 
 	// An Admin verifies the audit log; people and apps.
 	ada.visit("/console/audit", xButtonCSS)
@@ -192,6 +219,99 @@ func TestConsole(t *testing.T) {
 	ada.shot("people")
 	ada.visit("/console/apps", `[data-testid="apps"]`)
 	ada.shot("apps")
+
+	// Access reviews: Ada opens a campaign over Figma through the REST API, reviewed by each
+	// person's manager; Mona keeps Ulf's access and changes Uma's, in the browser; Ada sees
+	// the progress and closes the campaign.
+	adaKey := srv.demoKey(t, "ada")
+	var apps struct{ Apps []struct{ ID, Name string } }
+	srv.call(t, adaKey, "GET", "/v1/apps?pageSize=100", nil, &apps)
+	figma := ""
+	for _, a := range apps.Apps {
+		if a.Name == "Figma" {
+			figma = a.ID
+		}
+	}
+	var campaign struct{ ID string }
+	srv.call(t, adaKey, "POST", "/v1/accessReviews", map[string]any{
+		"name": "Figma, this quarter", "scope": map[string]any{"appIds": []string{figma}}, "reviewer": map[string]any{"kind": "MANAGER"},
+	}, &campaign)
+	srv.call(t, adaKey, "POST", "/v1/accessReviews/"+campaign.ID+":launch", map[string]any{}, nil)
+
+	mona.visit("/console/reviews", `[data-testid="campaigns"]`)
+	mona.run("open the campaign",
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//a[normalize-space()="Figma, this quarter"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-items"]`)),
+	)
+	if strings.Contains(value(mona, "the campaigns", chromedp.Text(chromedp.CSS(`[data-testid="campaigns"]`))), "Launch") {
+		t.Error("Mona (a reviewer) is offered an admin's actions on the campaign")
+	}
+	ulfItem := `//li[contains(@class,"item")][contains(., "Ulf Larsen")][contains(., "viewer")]`
+	umaItem := `//li[contains(@class,"item")][contains(., "Uma Chen")][contains(., "editor")]`
+	mona.run("keep Ulf's access",
+		chromedp.SendKeys(chromedp.Search(ulfItem+`//textarea`), "still on the design team"),
+		chromedp.Click(chromedp.Search(ulfItem+`//button[normalize-space()="Keep"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Kept: Ulf Larsen"))),
+		chromedp.WaitVisible(chromedp.Search(ulfItem+`//p[contains(., "Kept by Mona Ramirez")][contains(., "still on the design team")]`)),
+	)
+	mona.shot("reviews")
+	mona.run("change Uma's access",
+		pick(umaItem+`//select`, "viewer"),
+		chromedp.SendKeys(chromedp.Search(umaItem+`//textarea`), "reviews only"),
+		chromedp.Click(chromedp.Search(umaItem+`//button[normalize-space()="Change"]`)),
+		chromedp.WaitVisible(chromedp.Search(umaItem+`//p[contains(., "Changed to viewer by Mona Ramirez")]//a[normalize-space()="its request"]`)),
+	)
+
+	ada.visit("/console/reviews?campaign="+campaign.ID, `[data-testid="review-items"]`)
+	ada.run("the progress and close",
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")][contains(., "1 kept, 1 changed")]`)),
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")]//button[normalize-space()="Close"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")][contains(., "CLOSED")]`)),
+		// The export is fetched with the session's credential and saved from the answer.
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma, this quarter")]//button[normalize-space()="Export CSV"]`)),
+		chromedp.WaitVisible(chromedp.Search(text("p", "Figma, this quarter was exported."))),
+	)
+	ada.shot("reviews-admin")
+
+	// Ada creates and launches a campaign on the page: Figma's owner reviews; Uma's access
+	// is blocked while the request Mona's decision opened is in progress.
+	ada.run("create a campaign",
+		chromedp.SendKeys(chromedp.CSS("#nc-name"), "Figma owner check"),
+		chromedp.Click(chromedp.Search(`//fieldset[contains(legend, "Apps")]//label[normalize-space()="Figma"]/input`)),
+		pick("#nc-kind", "each app's owners"),
+		chromedp.Click(chromedp.Search(xButton("Create campaign"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")][contains(., "DRAFT")]`)),
+		chromedp.Click(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")]//button[normalize-space()="Launch"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="campaigns"]//tr[contains(., "Figma owner check")][contains(., "ACTIVE")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[normalize-space()="Items of Figma owner check"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"item")][contains(., "Ulf Larsen")][contains(., "PENDING")]`)),
+	)
+	ada.run("a blocked item with its reason", chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"item")][contains(., "Uma Chen")][contains(., "BLOCKED")]//dd[contains(., "open request")]`)))
+	ada.shot("reviews-blocked")
+	ada.run("reviews at phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	if value(ada, "no horizontal scroll", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+		t.Error("the access reviews page scrolls sideways at phone width")
+	}
+	ada.shot("reviews-phone")
+
+	// Uma signs in with single sign-on from a shared address, and lands there.
+	sso := b.open("Uma Chen")
+	sso.visit("/console/oidc/callback?code=stolen&state=forged-state-value", "#apikey")
+	sso.run("a callback this tab did not start",
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="alert"][contains(., "it was not started in this tab")]`)))
+	sso.visit("/console/requests?view=mine&status=DONE", "#apikey")
+	sso.run("single sign-on",
+		chromedp.Click(chromedp.Search(xButton("Sign in with single sign-on"))),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="whoami"][contains(., "Uma Chen")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="requests"]//tr[contains(., "Figma")][contains(., "DONE")]`)),
+	)
+	if loc := value(sso, "where she landed", chromedp.Location()); !strings.HasSuffix(loc, "/console/requests?view=mine&status=DONE") {
+		t.Errorf("after single sign-on Uma is at %s, not where she was going", loc)
+	}
+	if parts := strings.Split(value(sso, "the session's credential", chromedp.Evaluate[string](`sessionStorage.getItem("grantflow.apiKey") ?? ""`)), "."); len(parts) != 3 {
+		t.Errorf("the session's credential after single sign-on is not an ID token (a JWT): %d parts", len(parts))
+	}
+	sso.shot("sso-landing")
 
 	// At phone width.
 	mona.run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))

@@ -2,15 +2,18 @@ package browsertest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,7 +55,7 @@ var upLine = regexp.MustCompile(`Grantflow is up: REST (http://\S+)`)
 
 // startAllInOne builds cmd/grantflow and runs it on free loopback ports, on the memory
 // engine, with the demo; it is stopped when the test ends.
-func startAllInOne(t *testing.T) *server {
+func startAllInOne(t *testing.T, extraEnv ...string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "grantflow")
@@ -70,6 +73,7 @@ func startAllInOne(t *testing.T) *server {
 		}
 	}
 	cmd.Env = append(env, "GRANTFLOW_HTTP_ADDR=127.0.0.1:0", "GRANTFLOW_GRPC_ADDR=127.0.0.1:0", "GRANTFLOW_LOG_LEVEL=error", "GRANTFLOW_DEMO=1")
+	cmd.Env = append(cmd.Env, extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +140,41 @@ func (s *server) demoKey(t *testing.T, handle string) string {
 	return ""
 }
 
+// call makes one REST call as the holder of key and decodes the answer into out (if not nil).
+func (s *server) call(t *testing.T, key, method, path string, body, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), step)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %s: %s", method, path, res.Status, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+}
+
 func (s *server) waitReady(t *testing.T) {
 	deadline := time.Now().Add(step)
 	for {
@@ -172,8 +211,12 @@ type browser struct {
 	base string
 	shot string // where screenshots go
 
+	axe     string   // axe-core's source, injected into each page the test checks; empty: no check
+	allowed []string // other hosts a tab may reach (the OIDC issuer, by navigation)
+
 	mu       sync.Mutex
 	problems []string // third-party requests, CSP violations, uncaught exceptions
+	loads    []string // each page's first load, as the browser measured it
 }
 
 func newBrowser(t *testing.T, exe, base string) *browser {
@@ -211,7 +254,22 @@ func newBrowser(t *testing.T, exe, base string) *browser {
 	if err := os.MkdirAll(shot, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, ctx: bctx, base: base, shot: shot}
+	return &browser{t: t, ctx: bctx, base: base, shot: shot, axe: axeSource(t)}
+}
+
+// axeSource reads axe-core from web/node_modules (make web and CI's web check install it).
+// Without it the accessibility check is skipped loudly; under CI=true the test fails.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "web", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core is not installed (cd web && npm ci): the accessibility check cannot run: %v", err)
+		}
+		t.Logf("SKIPPED: the accessibility check (axe-core is not installed: cd web && npm ci): %v", err)
+		return ""
+	}
+	return string(src)
 }
 
 // tab is one person's tab.
@@ -234,7 +292,7 @@ func (b *browser) open(name string) *tab {
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			u, err := url.Parse(e.Request.URL)
-			if err == nil && u.Scheme != "data" && u.Scheme != "blob" && u.Host != origin.Host {
+			if err == nil && u.Scheme != "data" && u.Scheme != "blob" && u.Host != origin.Host && !slices.Contains(b.allowed, u.Host) {
 				b.problem("%s: a request to another origin: %s", name, e.Request.URL)
 			}
 		case *runtime.EventExceptionThrown:
@@ -310,12 +368,56 @@ func (tb *tab) visit(path, sel string) {
 	tb.run("visit "+path, chromedp.Navigate(tb.b.base+path), chromedp.WaitVisible(chromedp.CSS(sel)))
 	shown := time.Since(start)
 	loadMs := value(tb, "read the navigation timing", chromedp.Evaluate[float64](`(() => { const n = performance.getEntriesByType("navigation")[0]; return n ? n.loadEventEnd - n.startTime : -1 })()`))
-	tb.b.t.Logf("first load of %-28s load event %4.0f ms, content shown after %4d ms", path, loadMs, shown.Milliseconds())
+	line := fmt.Sprintf("%-44s load event %4.0f ms, content shown after %4d ms", path, loadMs, shown.Milliseconds())
+	tb.b.t.Logf("first load of %s", line)
+	tb.b.mu.Lock()
+	tb.b.loads = append(tb.b.loads, line)
+	tb.b.mu.Unlock()
 }
 
-// shot saves a full-page screenshot as name.png.
+// logLoads logs every page's first load once more, together, for the note.
+func (b *browser) logLoads() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.t.Logf("first loads (navigation start to load event, and to the page's content shown):\n%s", strings.Join(b.loads, "\n"))
+}
+
+// axeCheck runs axe-core on the page as it is and fails the test on every serious or
+// critical violation (WCAG 2.1 A and AA rules and axe's best practices).
+func (tb *tab) axeCheck(page string) {
+	tb.b.t.Helper()
+	if tb.b.axe == "" {
+		return
+	}
+	loaded := value(tb, "is axe loaded", chromedp.Evaluate[bool](`typeof window.axe === "object"`))
+	if !loaded {
+		// Evaluated by the DevTools protocol, not by the page: the page's CSP still forbids
+		// any script but its own.
+		tb.run("load axe-core", chromedp.Evaluate[chromedp.Void](tb.b.axe))
+	}
+	type violation struct{ ID, Impact, Help, Nodes string }
+	res := value(tb, "axe "+page, chromedp.Evaluate[struct {
+		Passes     int
+		Violations []violation
+	}](`axe.run(document, { resultTypes: ["violations"] }).then((r) => ({
+		passes: r.passes.length,
+		violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ") })),
+	}))`, chromedp.EvalAwaitPromise))
+	tb.b.t.Logf("axe on %s: %d rules pass, %d violated", page, res.Passes, len(res.Violations))
+	for _, v := range res.Violations {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			tb.b.t.Errorf("%s: accessibility of %s: %s (%s): %s: %s", tb.name, page, v.ID, v.Impact, v.Help, v.Nodes)
+		} else {
+			tb.b.t.Logf("%s: accessibility of %s, %s: %s (%s): %s", tb.name, page, v.Impact, v.ID, v.Help, v.Nodes)
+		}
+	}
+}
+
+// shot checks the page's accessibility and saves a full-page screenshot as name.png.
 func (tb *tab) shot(name string) {
 	tb.b.t.Helper()
+	tb.axeCheck(name)
 	png := value(tb, "screenshot "+name, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(tb.b.shot, name+".png"), png, 0o644); err != nil {
 		tb.b.t.Fatal(err)
@@ -333,16 +435,21 @@ func (tb *tab) signIn() {
 }
 
 // pick chooses the option of a select whose text starts with text, once it is there, as a
-// person choosing it does (the change event).
+// person choosing it does (the change event). sel is a CSS selector, or an XPath when it
+// starts with "/".
 func pick(sel, text string) chromedp.Action[chromedp.Void] {
+	find := fmt.Sprintf(`document.querySelector(%q)`, sel)
+	if strings.HasPrefix(sel, "/") {
+		find = fmt.Sprintf(`document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue`, sel)
+	}
 	js := fmt.Sprintf(`(() => {
-		const s = document.querySelector(%q);
+		const s = %s;
 		if (!s || s.disabled) return false;
 		const o = [...s.options].find((o) => o.textContent.trim().startsWith(%q));
 		if (!o) return false;
 		if (s.value !== o.value) { s.value = o.value; s.dispatchEvent(new Event("change", { bubbles: true })); }
 		return true;
-	})()`, sel, text)
+	})()`, find, text)
 	return void(chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 

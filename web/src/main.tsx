@@ -14,13 +14,15 @@ import { NewPolicy } from "./pages/NewPolicy";
 import { People } from "./pages/People";
 import { Apps } from "./pages/Apps";
 import { Audit } from "./pages/Audit";
+import { Reviews } from "./pages/Reviews";
+import { CALLBACK, finishOIDC } from "./oidc";
 import "./style.css";
 
 function Shell() {
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<string>();
-  const [checking, setChecking] = useState(!!session.key());
   const loc = useLocation();
+  const [checking, setChecking] = useState(!!session.key() || loc.path === CALLBACK);
 
   const signIn = async (key: string) => {
     session.set(key);
@@ -34,6 +36,21 @@ function Shell() {
     }
   };
   useEffect(() => {
+    if (loc.path === CALLBACK) {
+      // Back from the OIDC issuer: exchange the code, then go where the person was going.
+      setChecking(true);
+      finishOIDC(loc.query)
+        .then(async ({ token, returnTo }) => {
+          await signIn(token);
+          navigate(returnTo && returnTo !== CALLBACK ? returnTo : "/inbox", true);
+        })
+        .catch((e) => {
+          setError(errorText(e));
+          navigate("/", true);
+        })
+        .finally(() => setChecking(false));
+      return;
+    }
     const k = session.key();
     if (k)
       signIn(k)
@@ -114,6 +131,7 @@ const nav: { href: string; label: string; admin?: boolean }[] = [
   { href: "/request", label: "Request access" },
   { href: "/requests", label: "Requests" },
   { href: "/policies", label: "Policies" },
+  { href: "/reviews", label: "Access reviews" },
   { href: "/people", label: "People", admin: true },
   { href: "/apps", label: "Apps", admin: true },
   { href: "/audit", label: "Audit", admin: true },
@@ -172,6 +190,8 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
     case "policies":
       if (parts[1] === "new") return <NewPolicy />;
       return parts[1] ? <PolicyPage id={decodeURIComponent(parts[1])} query={query} /> : <Policies query={query} />;
+    case "reviews":
+      return <Reviews query={query} />;
     case "people":
       return <People />;
     case "apps":

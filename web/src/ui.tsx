@@ -115,3 +115,15 @@ export function words(e?: string): string {
 export function Badge({ value }: { value?: string }) {
   return <span class={`badge b-${(value ?? "").toLowerCase()}`}>{value}</span>;
 }
+
+/** NextPage offers the next page of a list when the API gave a token for it. */
+export function NextPage({ token, label, go }: { token?: string; label: string; go: (token: string) => void }) {
+  if (!token) return null;
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" class="secondary" onClick={() => go(token)}>
+        Next page
+      </button>
+    </nav>
+  );
+}

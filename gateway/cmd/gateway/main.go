@@ -77,6 +77,7 @@ func run(args []string) error {
 		MeterProvider:  p.Meter(),
 		Metrics:        p.PublicMetrics(),
 		Limiter:        lim,
+		ConsoleOIDC:    gateway.ConsoleOIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCAudience},
 		AuthFailures:   p.AuthFailures,
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ export class ApiError extends Error {
   }
 }
 
-function describe(status: number, body: unknown): string {
+export function describe(status: number, body: unknown): string {
   const m = (body as { message?: string } | undefined)?.message;
   const what: Record<number, string> = {
     400: "Not accepted",
@@ -83,4 +83,21 @@ export async function all<T>(page: (token: string) => Promise<{ items: T[]; next
     token = next ?? "";
   } while (token && out.length < max);
   return out;
+}
+
+/** download fetches an export with the session's credential and saves it as name. */
+export async function download(path: string, name: string): Promise<void> {
+  let r: Response;
+  try {
+    r = await fetch(path, { headers: { Authorization: `Bearer ${session.key()}` } });
+  } catch (e) {
+    throw new ApiError(0, `The gateway could not be reached (${String(e)}).`);
+  }
+  if (!r.ok) throw new ApiError(r.status, describe(r.status, await r.json().catch(() => undefined)));
+  const url = URL.createObjectURL(await r.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, errorText, must, session, type S } from "../api/client";
+import { api, download, errorText, must, type S } from "../api/client";
 import { setQuery } from "../router";
-import { Empty, ErrorBox, Show, useDirectory, useLoad, when } from "../ui";
+import { Empty, ErrorBox, NextPage, Show, useDirectory, useLoad, when } from "../ui";
 
 const fields = ["requestId", "subject", "actorId", "since", "until"] as const;
 
@@ -29,14 +29,7 @@ export function Audit({ query }: { query: URLSearchParams }) {
   const exportLog = async () => {
     setError(undefined);
     try {
-      const r = await fetch("/v1/auditEvents:export", { headers: { Authorization: `Bearer ${session.key()}` } });
-      if (!r.ok) throw new Error(`Export refused (${r.status}): ${((await r.json().catch(() => ({}))) as { message?: string }).message ?? ""}`);
-      const url = URL.createObjectURL(await r.blob());
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = "grantflow-audit.jsonl";
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      await download("/v1/auditEvents:export", "grantflow-audit.jsonl");
     } catch (e) {
       setError(errorText(e));
     }
@@ -147,13 +140,7 @@ export function Audit({ query }: { query: URLSearchParams }) {
                       </tbody>
                     </table>
                   </div>
-                  {r.nextPageToken && (
-                    <nav class="pager" aria-label="Pages of events">
-                      <button type="button" class="secondary" onClick={() => setQuery("/audit", { ...f, page: r.nextPageToken })}>
-                        Next page
-                      </button>
-                    </nav>
-                  )}
+                  <NextPage token={r.nextPageToken} label="Pages of events" go={(page) => setQuery("/audit", { ...f, page })} />
                 </>
               )
             }

@@ -78,6 +78,12 @@ function TaskCard({ task, req, onDone }: { task: Task; req?: Req; onDone: (msg: 
   const id = task.id ?? "";
   const pending = task.status === "PENDING";
   const review = task.type === "REVIEW";
+  // A task type this console does not know (a newer server) is shown without actions.
+  const type = String(task.type ?? "");
+  const completable = type === "ACTION" || type === "STANDALONE";
+  const accessReview = type === "ACCESS_REVIEW";
+  const campaignId = (task as Record<string, unknown>).accessReviewId;
+  const reviewHref = typeof campaignId === "string" && campaignId ? `/reviews?campaign=${encodeURIComponent(campaignId)}&whose=mine` : "/reviews";
   const act = async (what: "approve" | "decline" | "complete") => {
     setBusy(true);
     setError(undefined);
@@ -143,7 +149,15 @@ function TaskCard({ task, req, onDone }: { task: Task; req?: Req; onDone: (msg: 
           </>
         )}
       </dl>
-      {pending && (
+      {pending && accessReview && (
+        <p>
+          <Link href={reviewHref}>Open the access review</Link> to keep, change or remove each access it asks you about; this task is done with your last item.
+        </p>
+      )}
+      {pending && !review && !completable && !accessReview && (
+        <p class="muted">This console cannot act on a task of type “{words(type)}”; use the API or the command line.</p>
+      )}
+      {pending && (review || completable) && (
         <div class="decide">
           <label htmlFor={fieldId}>{review ? "Justification" : "Note"}</label>
           <textarea id={fieldId} rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} />

@@ -57,6 +57,21 @@ export function PolicyPage({ id, query }: { id: string; query: URLSearchParams }
               <dt>Active version</dt>
               <dd>{p.activeVersion && p.activeVersion !== "0" ? p.activeVersion : "none"}</dd>
             </dl>
+            {canEdit && p.level !== "SYSTEM_DEFAULT" && p.activeVersion && p.activeVersion !== "0" && (
+              <div class="buttons">
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() =>
+                    void run(`The policy is retired: version ${p.activeVersion} no longer governs, the next broader policy does.`, () =>
+                      must(api.POST("/v1/policies/{id}:retire", { params: { path: { id } }, body: {} })),
+                    )
+                  }
+                >
+                  Retire policy
+                </button>
+              </div>
+            )}
           </>
         )}
       </Show>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import { BASE } from "../router";
+import { CALLBACK, oidcConfig, startOIDC, type OIDCConfig } from "../oidc";
 import { ErrorBox } from "../ui";
 
 interface DemoPerson {
@@ -17,6 +18,7 @@ export function SignIn({ onKey }: { onKey: (key: string) => Promise<void> }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [demo, setDemo] = useState<DemoPerson[]>([]);
+  const [oidc, setOidc] = useState<OIDCConfig | null>(null);
 
   useEffect(() => {
     // Not part of the public API: the all-in-one process offers its demo's keys here,
@@ -25,7 +27,15 @@ export function SignIn({ onKey }: { onKey: (key: string) => Promise<void> }) {
       .then((r) => (r.ok ? r.json() : { people: [] }))
       .then((b: { people?: DemoPerson[] }) => setDemo(b.people ?? []))
       .catch(() => setDemo([]));
+    oidcConfig()
+      .then(setOidc)
+      .catch(() => setOidc(null));
   }, []);
+
+  const here = () => {
+    const path = location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length) : "/";
+    return path === "" || path === "/" || path === CALLBACK ? "/inbox" : path + location.search;
+  };
 
   const go = async (k: string) => {
     setBusy(true);
@@ -42,6 +52,28 @@ export function SignIn({ onKey }: { onKey: (key: string) => Promise<void> }) {
   return (
     <section class="card narrow">
       <h1>Sign in to Grantflow</h1>
+      {oidc && (
+        <div class="oidc">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              setError(undefined);
+              startOIDC(here()).catch((e) => {
+                setError(errorText(e));
+                setBusy(false);
+              });
+            }}
+          >
+            Sign in with single sign-on
+          </button>
+          <p class="hint">
+            OpenID Connect at <span class="hash">{oidc.issuer}</span>
+          </p>
+          <p class="hint">Or paste an API key:</p>
+        </div>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
