@@ -170,6 +170,9 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 			for _, d := range e.Deliveries {
 				b.Queue(insertDelivery, deliveryArgs(d)...)
 			}
+			if err := queueMessages(b, e.Messages); err != nil {
+				return err
+			}
 		}
 		if b.Len() == 0 {
 			return nil
