@@ -2,25 +2,13 @@ package notification_test
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"mime/quotedprintable"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	netmail "net/mail"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -34,6 +22,7 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/messagingtest"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/notification"
@@ -88,183 +77,27 @@ func (requests) GetRequest(_ context.Context, r *requestv1.GetRequestRequest, _ 
 		AppId: "figma", Permission: "editor", Reason: "design reviews"}, nil
 }
 
-// mail is one email the SMTP server accepted.
-type mail struct {
-	from, to, data string
-}
-
-// smtpServer is an SMTP server of the test (github.com/emersion/go-smtp) that offers
-// STARTTLS and AUTH PLAIN (only over TLS), requires both, and refuses mail (451, a
-// temporary failure) while down.
-type smtpServer struct {
-	addr string
-	// client is the TLS configuration that trusts the server's certificate.
-	client *tls.Config
-	mu     sync.Mutex
-	got    []mail
-	down   atomic.Bool
-	// refused counts the attempts refused while down.
-	refused atomic.Int32
-}
-
-type smtpSession struct {
-	s      *smtpServer
-	conn   *smtp.Conn
-	authed bool
-	from   string
-	to     []string
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != "grantflow" || pass != "s3cret" {
-			return errors.New("bad credentials")
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if _, tls := s.conn.TLSConnectionState(); !tls || !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	if s.s.down.Load() {
-		s.s.refused.Add(1)
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	}
-	s.from = from
-	return nil
-}
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.s.mu.Lock()
-	defer s.s.mu.Unlock()
-	for _, to := range s.to {
-		s.s.got = append(s.s.got, mail{from: s.from, to: to, data: string(b)})
-	}
-	return nil
-}
-
-func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error { return nil }
-
-func newSMTPServer(t testing.TB) *smtpServer {
-	// httptest's certificate is valid for 127.0.0.1; its client trusts it.
-	certs := httptest.NewTLSServer(http.NotFoundHandler())
-	cert := certs.TLS.Certificates[0]
-	s := &smtpServer{client: certs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()}
-	s.client.ServerName = "127.0.0.1"
-	certs.Close()
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s, conn: c}, nil }))
-	srv.Domain = "localhost"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = lis.Addr().String()
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return s
-}
-
-func (s *smtpServer) mails() []mail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.got)
-}
-
-// slackPost is one chat.postMessage the fake Slack got.
-type slackPost struct{ channel, text string }
-
-// slackAPI is a local fake of Slack's Web API (users.lookupByEmail, conversations.open,
-// chat.postMessage) that answers 503 while down.
-type slackAPI struct {
-	*httptest.Server
-	mu    sync.Mutex
-	posts []slackPost
-	down  atomic.Bool
-	// refused counts the calls answered 503.
-	refused atomic.Int32
-}
-
 // slackUsers are the workspace's members by email: Otto has no Slack account.
 var slackUsers = map[string]string{
 	"uma@example.com": "U-UMA", "mona@example.com": "U-MONA", "ulf@example.com": "U-ULF", "admin@example.com": "U-ADMIN",
 }
 
-func newSlackAPI(t testing.TB) *slackAPI {
-	s := &slackAPI{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.down.Load() {
-			s.refused.Add(1)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		_ = r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		// The token as Slack takes it: a form field or the Authorization header.
-		if r.Form.Get("token") != "xoxb-test" && r.Header.Get("Authorization") != "Bearer xoxb-test" {
-			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
-			return
-		}
-		switch strings.TrimPrefix(r.URL.Path, "/api/") {
-		case "users.lookupByEmail":
-			id, ok := slackUsers[r.Form.Get("email")]
-			if !ok {
-				fmt.Fprint(w, `{"ok":false,"error":"users_not_found"}`)
-				return
-			}
-			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q}}`, id)
-		case "conversations.open":
-			fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D-%s"}}`, r.Form.Get("users"))
-		case "chat.postMessage":
-			s.mu.Lock()
-			s.posts = append(s.posts, slackPost{channel: r.Form.Get("channel"), text: r.Form.Get("text")})
-			s.mu.Unlock()
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1.0"}`, r.Form.Get("channel"))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *slackAPI) sent() []slackPost {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.posts)
-}
-
 // messaging is the email and Slack side of a harness.
 type messaging struct {
-	smtp  *smtpServer
-	slack *slackAPI
+	smtp  *messagingtest.SMTPServer
+	slack *messagingtest.SlackAPI
 	dir   *directory
 	// smtpURL, slackToken, slackURL override the working configuration (broken ones).
 	smtpURL, smtpFrom, slackToken, slackURL string
 }
 
 func newMessaging(t testing.TB) *messaging {
-	return &messaging{smtp: newSMTPServer(t), slack: newSlackAPI(t), dir: &directory{}}
+	return &messaging{smtp: messagingtest.NewSMTPServer(t), slack: messagingtest.NewSlackAPI(t, slackUsers), dir: &directory{}}
 }
 
 func (m *messaging) apply(o *notification.Options) {
-	o.SMTPURL, o.SMTPFrom, o.SMTPTLS = "smtp://grantflow:s3cret@"+m.smtp.addr, "grantflow@example.com", m.smtp.client
-	o.SlackBotToken, o.SlackAPIURL = "xoxb-test", m.slack.URL+"/api"
+	o.SMTPURL, o.SMTPFrom, o.SMTPTLS = m.smtp.URL(), "grantflow@example.com", m.smtp.ClientTLS
+	o.SlackBotToken, o.SlackAPIURL = messagingtest.SlackToken, m.slack.URL+"/api"
 	if m.smtpURL != "" {
 		o.SMTPURL, o.SMTPFrom = m.smtpURL, m.smtpFrom
 	}
@@ -397,21 +230,22 @@ func TestMessages(t *testing.T) {
 		}
 
 		// What the SMTP server got: one email each, from the sender, saying what is asked.
-		mails := m.smtp.mails()
+		mails := m.smtp.Mails()
 		if len(mails) != 7 {
 			t.Fatalf("%d emails, want 7: %+v", len(mails), mails)
 		}
 		count := map[string]int{}
 		for _, ml := range mails {
-			count[ml.to]++
-			if ml.from != "grantflow@example.com" {
-				t.Errorf("email from %q", ml.from)
+			count[ml.To]++
+			if ml.From != "grantflow@example.com" || !ml.TLS {
+				t.Errorf("email from %q (over TLS: %v)", ml.From, ml.TLS)
 			}
 		}
 		if count["mona@example.com"] != 3 || count["otto@example.com"] != 1 || count["ulf@example.com"] != 1 || count["uma@example.com"] != 2 {
 			t.Errorf("emails per person = %v", count)
 		}
-		subject, body := parseMail(t, findMail(mails, "otto@example.com"))
+		otto := findMail(mails, "otto@example.com")
+		subject, body := otto.Subject, otto.Body
 		if subject != "Action needed: review Uma User's request for Figma editor (GRANT_ACCESS)" {
 			t.Errorf("otto's email: subject %q", subject)
 		}
@@ -420,19 +254,19 @@ func TestMessages(t *testing.T) {
 				t.Errorf("otto's email lacks %q:\n%s", s, body)
 			}
 		}
-		if findMail(mails, "ulf@example.com") == "" || strings.Contains(strings.Join(mailTexts(mails), ""), "auto") {
-			t.Errorf("ulf's mails: %v", mails)
+		if ulf := findMail(mails, "ulf@example.com"); !strings.HasPrefix(ulf.Subject, "Assigned to you: ") {
+			t.Errorf("ulf's email (the reassignment, not the auto-approved task): %q", ulf.Subject)
 		}
 		// What Slack got: one direct message per person and notice, in the person's DM.
-		posts := m.slack.sent()
+		posts := m.slack.Posts()
 		if len(posts) != 6 {
 			t.Fatalf("%d Slack messages, want 6: %+v", len(posts), posts)
 		}
 		perChannel := map[string]int{}
 		for _, p := range posts {
-			perChannel[p.channel]++
-			if !strings.Contains(p.text, consoleURL+"/") {
-				t.Errorf("Slack message without a link: %q", p.text)
+			perChannel[p.Channel]++
+			if !strings.Contains(p.Text, consoleURL+"/") {
+				t.Errorf("Slack message without a link: %q", p.Text)
 			}
 		}
 		if perChannel["D-U-MONA"] != 3 || perChannel["D-U-ULF"] != 1 || perChannel["D-U-UMA"] != 2 {
@@ -441,46 +275,24 @@ func TestMessages(t *testing.T) {
 	})
 }
 
-func findMail(ms []mail, to string) string {
+func findMail(ms []messagingtest.Mail, to string) messagingtest.Mail {
 	for _, m := range ms {
-		if m.to == to {
-			return m.data
+		if m.To == to {
+			return m
 		}
 	}
-	return ""
-}
-
-// parseMail reads an email's subject and its (quoted-printable) text.
-func parseMail(t *testing.T, data string) (subject, body string) {
-	t.Helper()
-	msg, err := netmail.ReadMessage(strings.NewReader(data))
-	if err != nil {
-		t.Fatalf("not an email: %v\n%s", err, data)
-	}
-	b, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return msg.Header.Get("Subject"), string(b)
-}
-
-func mailTexts(ms []mail) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.data
-	}
-	return out
+	return messagingtest.Mail{}
 }
 
 // TestChannelDown: while the SMTP server refuses (451) and Slack answers 503, messages
 // stay PENDING and are retried; when the channels come back, each goes out once.
 func TestChannelDown(t *testing.T) {
 	withMessaging(t, nil, func(t *testing.T, h *harness, m *messaging) {
-		m.smtp.down.Store(true)
-		m.slack.down.Store(true)
+		m.smtp.Down.Store(true)
+		m.slack.Down.Store(true)
 		h.deliver(taskEvent("e-open", "task.created", "PENDING", []string{"mona"}, nil))
 		eventually(t, "retries against the channels that are down", func() bool {
-			return m.smtp.refused.Load() >= 2 && m.slack.refused.Load() >= 2
+			return m.smtp.Refused.Load() >= 2 && m.slack.Refused.Load() >= 2
 		})
 		r, err := h.notif.ListNotifications(as("mona-key"), &notificationv1.ListNotificationsRequest{})
 		if err != nil {
@@ -491,18 +303,18 @@ func TestChannelDown(t *testing.T) {
 				t.Fatalf("while down: %v", n)
 			}
 		}
-		m.smtp.down.Store(false)
-		m.slack.down.Store(false)
+		m.smtp.Down.Store(false)
+		m.slack.Down.Store(false)
 		list := h.settledMessages(2)
 		for _, n := range list {
 			if n.GetStatus() != notificationv1.Notification_SENT || n.GetAttempts() < 2 {
 				t.Errorf("after the channels came back: %v", n)
 			}
 		}
-		if got := len(m.smtp.mails()); got != 1 {
+		if got := len(m.smtp.Mails()); got != 1 {
 			t.Errorf("%d emails, want 1", got)
 		}
-		if got := len(m.slack.sent()); got != 1 {
+		if got := len(m.slack.Posts()); got != 1 {
 			t.Errorf("%d Slack messages, want 1", got)
 		}
 	})
@@ -547,8 +359,8 @@ func TestNotificationSettings(t *testing.T) {
 				t.Errorf("mona turned email off, got %v", n)
 			}
 		}
-		if len(m.smtp.mails()) != 1 {
-			t.Errorf("emails: %v", m.smtp.mails())
+		if len(m.smtp.Mails()) != 1 {
+			t.Errorf("emails: %v", m.smtp.Mails())
 		}
 
 		// The log: one's own; naming another is 403 for a user, fine for Admin and GM.
