@@ -48,12 +48,20 @@ type SMTPServer struct {
 	// Refused counts the messages refused while down.
 	Refused atomic.Int32
 
+	// plain: no TLS and no authentication (NewPlainSMTPServer).
+	plain bool
+
 	mu  sync.Mutex
 	got []Mail
 }
 
-// URL is the server's smtp:// URL with its credentials.
-func (s *SMTPServer) URL() string { return "smtp://" + SMTPUser + ":" + SMTPPassword + "@" + s.Addr }
+// URL is the server's smtp:// URL, with its credentials unless the server is plain.
+func (s *SMTPServer) URL() string {
+	if s.plain {
+		return "smtp://" + s.Addr
+	}
+	return "smtp://" + SMTPUser + ":" + SMTPPassword + "@" + s.Addr
+}
 
 // Mails returns what the server accepted so far.
 func (s *SMTPServer) Mails() []Mail {
@@ -63,17 +71,25 @@ func (s *SMTPServer) Mails() []Mail {
 }
 
 // NewSMTPServer starts a server on 127.0.0.1 that stops when t ends.
-func NewSMTPServer(t testing.TB) *SMTPServer {
+func NewSMTPServer(t testing.TB) *SMTPServer { return newSMTPServer(t, false) }
+
+// NewPlainSMTPServer starts a server that offers neither STARTTLS nor AUTH and takes mail
+// from anyone: for a process whose TLS trust the test cannot set.
+func NewPlainSMTPServer(t testing.TB) *SMTPServer { return newSMTPServer(t, true) }
+
+func newSMTPServer(t testing.TB, plain bool) *SMTPServer {
 	t.Helper()
 	// httptest's certificate is valid for 127.0.0.1, and its client trusts it.
 	certs := httptest.NewTLSServer(http.NotFoundHandler())
 	cert := certs.TLS.Certificates[0]
-	s := &SMTPServer{ClientTLS: certs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()}
+	s := &SMTPServer{ClientTLS: certs.Client().Transport.(*http.Transport).TLSClientConfig.Clone(), plain: plain}
 	s.ClientTLS.ServerName = "127.0.0.1"
 	certs.Close()
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	srv.Domain = "localhost"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if !plain {
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +121,7 @@ func (s *session) Auth(string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if _, tls := s.conn.TLSConnectionState(); !tls || !s.authed {
+	if _, tls := s.conn.TLSConnectionState(); !s.s.plain && (!tls || !s.authed) {
 		return smtp.ErrAuthRequired
 	}
 	if s.s.Down.Load() {
