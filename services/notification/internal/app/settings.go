@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
@@ -74,11 +73,7 @@ func (s *Service) ListMessages(ctx context.Context, userID string, size int32, t
 		return nil, "", errs.PermissionDenied("only Admin and GM see others' notifications")
 	}
 	list := "notifications/" + userID // a token of one log is refused by another
-	before, err := paging.DecodeInt(list, token)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
+	before, n, err := page(list, token, size)
 	if err != nil {
 		return nil, "", err
 	}
@@ -86,6 +81,6 @@ func (s *Service) ListMessages(ctx context.Context, userID string, size int32, t
 	if err != nil {
 		return nil, "", err
 	}
-	ms, next := paging.Trim(ms, n, list, func(m domain.Message) []string { return []string{strconv.FormatInt(m.Seq, 10)} })
+	ms, next := paging.Trim(ms, n, list, func(m domain.Message) []string { return bySeq(m.Seq) })
 	return ms, next, nil
 }

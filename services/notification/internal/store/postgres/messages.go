@@ -91,14 +91,7 @@ func (s *Store) FinishMessage(ctx context.Context, f store.FinishMessage) (bool,
 }
 
 func (s *Store) NextMessageDue(ctx context.Context) (time.Time, bool, error) {
-	var t *time.Time
-	if err := s.db.Pool().QueryRow(ctx, "SELECT min(next_attempt_time) FROM messages WHERE status = 'PENDING'").Scan(&t); err != nil {
-		return time.Time{}, false, errs.Wrap("next message due", err)
-	}
-	if t == nil {
-		return time.Time{}, false, nil
-	}
-	return *t, true, nil
+	return s.earliest(ctx, "next message due", "SELECT min(next_attempt_time) FROM messages WHERE status = 'PENDING'")
 }
 
 func (s *Store) ListMessages(ctx context.Context, userID string, beforeSeq int64, limit int) ([]domain.Message, error) {
