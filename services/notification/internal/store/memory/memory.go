@@ -27,10 +27,14 @@ type Store struct {
 	queued    map[*domain.Delivery]bool
 	dead      int
 
-	// messages in Seq order; messageKeys the (event, person, channel) of each.
-	messages    []*domain.Message
-	messageKeys map[messageKey]bool
-	settings    map[string]domain.Settings
+	// messages in Seq order, and by id; pendingMessages the Pending ones in Seq order (and
+	// some that finished since, dropped at the next walk); messageKeys the (event, person,
+	// channel) of each.
+	messages        []*domain.Message
+	messageByID     map[string]*domain.Message
+	pendingMessages []*domain.Message
+	messageKeys     map[messageKey]bool
+	settings        map[string]domain.Settings
 }
 
 var _ store.Store = (*Store)(nil)
@@ -45,6 +49,7 @@ func New() *Store {
 		queued:     map[*domain.Delivery]bool{},
 
 		messageKeys: map[messageKey]bool{},
+		messageByID: map[string]*domain.Message{},
 		settings:    map[string]domain.Settings{},
 	}
 }

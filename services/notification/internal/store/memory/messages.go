@@ -24,20 +24,27 @@ func (s *Store) addMessage(m domain.Message) {
 	s.seq++
 	m.Seq = s.seq
 	s.messages = append(s.messages, &m)
+	s.messageByID[m.ID] = &m
+	if m.Status == domain.Pending {
+		s.pendingMessages = append(s.pendingMessages, &m)
+	}
 }
 
-// The memory engine walks every message to find the pending ones: it is not for
-// production (it says so at start), and a laptop's messages are few.
+// livePending drops the messages that finished from the pending list and returns it.
+func (s *Store) livePending() []*domain.Message {
+	s.pendingMessages = slices.DeleteFunc(s.pendingMessages, func(m *domain.Message) bool { return m.Status != domain.Pending })
+	return s.pendingMessages
+}
 
 func (s *Store) ClaimMessages(_ context.Context, now, leaseUntil time.Time, limit int) ([]domain.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []domain.Message
-	for _, m := range s.messages {
+	for _, m := range s.livePending() {
 		if len(out) >= limit {
 			break
 		}
-		if m.Status != domain.Pending || m.NextAttemptTime.After(now) {
+		if m.NextAttemptTime.After(now) {
 			continue
 		}
 		m.Attempts++
@@ -50,12 +57,8 @@ func (s *Store) ClaimMessages(_ context.Context, now, leaseUntil time.Time, limi
 func (s *Store) FinishMessage(_ context.Context, f store.FinishMessage) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.messages, func(m *domain.Message) bool { return m.ID == f.ID })
-	if i < 0 {
-		return false, nil
-	}
-	m := s.messages[i]
-	if m.Status != domain.Pending || m.Attempts != f.Attempt {
+	m, ok := s.messageByID[f.ID]
+	if !ok || m.Status != domain.Pending || m.Attempts != f.Attempt {
 		return false, nil
 	}
 	m.Status, m.LastError, m.UpdateTime = f.Status, f.LastError, f.Now
@@ -78,8 +81,8 @@ func (s *Store) NextMessageDue(_ context.Context) (time.Time, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t time.Time
-	for _, m := range s.messages {
-		if m.Status == domain.Pending && (t.IsZero() || m.NextAttemptTime.Before(t)) {
+	for _, m := range s.livePending() {
+		if t.IsZero() || m.NextAttemptTime.Before(t) {
 			t = m.NextAttemptTime
 		}
 	}
