@@ -44,14 +44,9 @@ func BenchmarkFanOut(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-
-	system := auth.System()
-	system.Internal = true
-	sys := auth.WithPrincipal(context.Background(), system)
+	stop := running(svc)
+	defer stop()
+	sys := internalCaller()
 	const batch = 100
 	b.ResetTimer()
 	start := time.Now()
@@ -93,14 +88,9 @@ func BenchmarkMessages(b *testing.B) {
 	}
 	defer svc.Close()
 	a := notification.App(svc)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-
-	system := auth.System()
-	system.Internal = true
-	sys := auth.WithPrincipal(context.Background(), system)
+	stop := running(svc)
+	defer stop()
+	sys := internalCaller()
 	people := []string{"uma", "mona", "ulf", "admin", "otto"} // otto: email only (no Slack user)
 	b.ResetTimer()
 	start := time.Now()
@@ -120,4 +110,20 @@ func BenchmarkMessages(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(wantMail+wantSlack)/time.Since(start).Seconds(), "messages/s")
+}
+
+// running runs svc's dispatchers until the returned stop is called (and returns when they
+// have).
+func running(svc *notification.Service) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// internalCaller is a context calling as another Grantflow service does.
+func internalCaller() context.Context {
+	system := auth.System()
+	system.Internal = true
+	return auth.WithPrincipal(context.Background(), system)
 }
