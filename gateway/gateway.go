@@ -152,6 +152,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		}
 	}
 	if c := o.Backends.Notification; c != nil {
+		if err := notificationv1.RegisterNotificationServiceHandler(ctx, mux, c); err != nil {
+			return nil, err
+		}
 		if err := notificationv1.RegisterWebhookServiceHandler(ctx, mux, c); err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/grantflow/grantflow/pkg/config"
+	"github.com/grantflow/grantflow/pkg/messagingtest"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/process"
 )
@@ -48,6 +49,10 @@ type systemOptions struct {
 	// allowPrivateWebhooks lets webhooks reach the tests' local receivers
 	// (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE).
 	allowPrivateWebhooks bool
+	// smtp and slack turn email and Slack notifications on, to the tests' stand-ins
+	// (GRANTFLOW_SMTP_URL, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL).
+	smtp  *messagingtest.SMTPServer
+	slack *messagingtest.SlackAPI
 }
 
 func startSystem(t testing.TB, o systemOptions) *system {
@@ -60,6 +65,13 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	cfg.AuthFailureLimit = o.authFailureLimit
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.WebhookAllowPrivate = o.allowPrivateWebhooks
+	if o.smtp != nil {
+		cfg.SMTPURL, cfg.SMTPFrom = o.smtp.URL(), "grantflow@demo.grantflow.dev"
+	}
+	if o.slack != nil {
+		cfg.SlackBotToken, cfg.SlackAPIURL = messagingtest.SlackToken, o.slack.APIURL()
+	}
+	cfg.ConsoleURL = testConsoleURL
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

@@ -91,7 +91,7 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 	// NO_SIDE_EFFECTS method, so retried on every connection), task, policy and review (the
 	// origin of a review's request); task and identity deliver to request; review calls
 	// identity and request; everyone delivers to audit, and all but audit to notification,
-	// which calls nobody.
+	// which calls identity and request for its messages' addresses and texts.
 	for from, want := range map[string][]string{
 		"grantflow-request":      {"audit", "identity", "notification", "policy", "review", "task"},
 		"grantflow-review":       {"audit", "identity", "notification", "request"},
@@ -99,7 +99,7 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 		"grantflow-identity":     {"audit", "notification", "request"},
 		"grantflow-policy":       {"audit", "identity", "notification"},
 		"grantflow-audit":        {"request"},
-		"grantflow-notification": {},
+		"grantflow-notification": {"identity", "request"},
 	} {
 		if got := apart.dials[from]; !slices.Equal(got, want) {
 			t.Errorf("%s dials %v, want %v", from, got, want)

@@ -76,6 +76,22 @@ type Config struct {
 	// WebhookLease is how long an attempt holds its delivery before another dispatcher may
 	// take it over (GRANTFLOW_WEBHOOK_LEASE).
 	WebhookLease time.Duration
+
+	// SMTPURL is the email server: smtp://user:pass@host:port (STARTTLS when the server
+	// offers it) or smtps://user:pass@host:port (implicit TLS) (GRANTFLOW_SMTP_URL; it holds
+	// a password: never a flag). Empty: no email. SMTPFrom is the sender's address
+	// (GRANTFLOW_SMTP_FROM). The notification service checks both at start: broken, it says
+	// so and runs without email.
+	SMTPURL  string
+	SMTPFrom string
+	// SlackBotToken is the Slack bot token (xoxb-...) of the direct messages
+	// (GRANTFLOW_SLACK_BOT_TOKEN; a secret: never a flag); empty: no Slack. SlackAPIURL is
+	// another Web API endpoint (GRANTFLOW_SLACK_API_URL; empty: Slack's own).
+	SlackBotToken string
+	SlackAPIURL   string
+	// ConsoleURL is the web console's address the messages link under
+	// (GRANTFLOW_CONSOLE_URL).
+	ConsoleURL string
 }
 
 // Default is the configuration of a laptop run.
@@ -100,6 +116,7 @@ func Default() Config {
 		AuditCheckpointInterval: 10 * time.Second,
 
 		WebhookLease: time.Minute,
+		ConsoleURL:   "http://localhost:8080/console",
 	}
 }
 
@@ -229,6 +246,18 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	duration(&c.AuditCheckpointInterval, "checkpoint-interval", "GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL", "sign an audit checkpoint at least this often when events arrived")
 	boolean(&c.WebhookAllowPrivate, "webhook-allow-private", "GRANTFLOW_WEBHOOK_ALLOW_PRIVATE", "let webhooks reach loopback, private and link-local addresses over http too (development and tests only)")
 	duration(&c.WebhookLease, "webhook-lease", "GRANTFLOW_WEBHOOK_LEASE", "how long a webhook attempt holds its delivery before another dispatcher may take it over")
+	if v, ok := env("GRANTFLOW_SMTP_URL"); ok {
+		c.SMTPURL = v // holds a password: no flag
+	}
+	str(&c.SMTPFrom, "smtp-from", "GRANTFLOW_SMTP_FROM", "the sender address of notification emails")
+	if v, ok := env("GRANTFLOW_SLACK_BOT_TOKEN"); ok {
+		c.SlackBotToken = v // a secret: no flag
+	}
+	str(&c.SlackAPIURL, "slack-api-url", "GRANTFLOW_SLACK_API_URL", "the Slack Web API endpoint (empty: Slack's own)")
+	str(&c.ConsoleURL, "console-url", "GRANTFLOW_CONSOLE_URL", "the web console's address that notification messages link under")
+	if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_CONSOLE_URL=%q: want an http(s) URL like https://grantflow.example.com/console", c.ConsoleURL))
+	}
 	return errors.Join(bad...)
 }
 
@@ -298,6 +327,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookLease <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_WEBHOOK_LEASE=%s: want a positive duration", c.WebhookLease))
+	}
+	if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_CONSOLE_URL=%q: want an http(s) URL like https://grantflow.example.com/console", c.ConsoleURL))
 	}
 	return errors.Join(bad...)
 }

@@ -77,3 +77,37 @@ func TestAuditSigningKeyFile(t *testing.T) {
 		t.Errorf("Addr(grantflow-task) = %q", got)
 	}
 }
+
+// TestNotificationSettings: the SMTP URL and the Slack token (secrets) come from the
+// environment only; the console URL has a default and must be an http(s) URL.
+func TestNotificationSettings(t *testing.T) {
+	env := map[string]string{"GRANTFLOW_SMTP_URL": "smtp://u:p@mail:587", "GRANTFLOW_SMTP_FROM": "gf@example.com",
+		"GRANTFLOW_SLACK_BOT_TOKEN": "xoxb-1", "GRANTFLOW_SLACK_API_URL": "http://127.0.0.1:1/api/"}
+	c := Default()
+	if c.ConsoleURL != "http://localhost:8080/console" {
+		t.Fatalf("console URL default %q", c.ConsoleURL)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	if err := c.Register(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse([]string{"-console-url", "https://gf.example.com/console"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != env["GRANTFLOW_SMTP_URL"] || c.SMTPFrom != "gf@example.com" || c.SlackBotToken != "xoxb-1" ||
+		c.SlackAPIURL != env["GRANTFLOW_SLACK_API_URL"] || c.ConsoleURL != "https://gf.example.com/console" {
+		t.Fatalf("settings: %+v", c)
+	}
+	for _, secret := range []string{"smtp-url", "slack-bot-token"} {
+		if fs.Lookup(secret) != nil {
+			t.Errorf("a secret as the flag -%s", secret)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.ConsoleURL = "console"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "GRANTFLOW_CONSOLE_URL") {
+		t.Fatalf("a bad console URL: %v", err)
+	}
+}

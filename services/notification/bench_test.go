@@ -44,14 +44,9 @@ func BenchmarkFanOut(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-
-	system := auth.System()
-	system.Internal = true
-	sys := auth.WithPrincipal(context.Background(), system)
+	stop := running(svc)
+	defer stop()
+	sys := internalCaller()
 	const batch = 100
 	b.ResetTimer()
 	start := time.Now()
@@ -77,4 +72,58 @@ func BenchmarkFanOut(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(want)/time.Since(start).Seconds(), "deliveries/s")
+}
+
+// BenchmarkMessages measures email and Slack messages: each event b.N opens a task for 5
+// people, each of whom gets an email (to an SMTP server of the benchmark, STARTTLS and
+// AUTH, one connection per message) and a Slack message (a local fake of its Web API: three
+// calls each). The memory engine; Ingest is called directly.
+func BenchmarkMessages(b *testing.B) {
+	m := newMessaging(b)
+	o := notification.Options{Logger: slog.New(slog.DiscardHandler), Poll: 10 * time.Millisecond}
+	m.apply(&o)
+	svc, err := notification.New(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	a := notification.App(svc)
+	stop := running(svc)
+	defer stop()
+	sys := internalCaller()
+	people := []string{"uma", "mona", "ulf", "admin", "otto"} // otto: email only (no Slack user)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		ev := taskEvent(fmt.Sprintf("b%d", i), "task.created", "PENDING", people, nil)
+		if _, err := a.Ingest(sys, []*eventsv1.Event{ev}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wantMail, wantSlack := b.N*len(people), b.N*(len(people)-1)
+	deadline := time.Now().Add(5 * time.Minute)
+	for len(m.smtp.Mails()) < wantMail || len(m.slack.Posts()) < wantSlack {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d emails, %d of %d Slack messages after 5 minutes", len(m.smtp.Mails()), wantMail, len(m.slack.Posts()), wantSlack)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(wantMail+wantSlack)/time.Since(start).Seconds(), "messages/s")
+}
+
+// running runs svc's dispatchers until the returned stop is called (and returns when they
+// have).
+func running(svc *notification.Service) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// internalCaller is a context calling as another Grantflow service does.
+func internalCaller() context.Context {
+	system := auth.System()
+	system.Internal = true
+	return auth.WithPrincipal(context.Background(), system)
 }

@@ -57,6 +57,7 @@ type harness struct {
 	t      testing.TB
 	svc    *notification.Service
 	pub    notificationv1.WebhookServiceClient
+	notif  notificationv1.NotificationServiceClient
 	sink   eventsv1.EventSinkServiceClient
 	signer *auth.Signer
 }
@@ -66,6 +67,8 @@ type config struct {
 	strict      bool // the address rules on (no GRANTFLOW_WEBHOOK_ALLOW_PRIVATE)
 	retry       notification.Retry
 	client      *webhook.Options // the webhook client's options, when not the default
+	messaging   *messaging       // email and Slack, when the test sends messages
+	logger      *slog.Logger
 }
 
 // fastRetry makes the tests' schedule: retries within milliseconds, a window of a minute.
@@ -77,14 +80,21 @@ func newHarness(t testing.TB, c config) *harness {
 		c.retry = fastRetry
 	}
 	log := slog.New(slog.DiscardHandler)
+	if c.logger != nil {
+		log = c.logger
+	}
 	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := notification.New(context.Background(), notification.Options{
+	o := notification.Options{
 		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
-	})
+	}
+	if c.messaging != nil {
+		c.messaging.apply(&o)
+	}
+	svc, err := notification.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +116,7 @@ func newHarness(t testing.TB, c config) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(); srv.Stop(); stop(); <-done; svc.Close() })
-	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer}
+	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer}
 }
 
 // forEachEngine runs test on the memory engine and on a PostgreSQL database of its own

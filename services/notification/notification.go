@@ -6,13 +6,19 @@ import (
 	"log/slog"
 	"time"
 
+	"crypto/tls"
+
 	"google.golang.org/grpc"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
+	"github.com/grantflow/grantflow/services/notification/internal/channel"
+	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
@@ -28,21 +34,36 @@ const Name = app.ServiceName
 // (development and tests).
 const AllowPrivateEnv = "GRANTFLOW_WEBHOOK_ALLOW_PRIVATE"
 
-// Retry is the schedule of a delivery's attempts (DefaultRetry: 25 hours).
-type Retry = webhook.Retry
+// Retry is the schedule of a delivery's or a message's attempts (DefaultRetry: 25 hours).
+type Retry = dispatch.Retry
 
 // DefaultRetry is the production schedule.
-func DefaultRetry() Retry { return webhook.DefaultRetry() }
+func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 
 // Kit is the notification service as both its binary and the all-in-one process assemble
-// it: it receives every service's events (each service's outbox has a "notification" sink)
-// and sends webhooks with the settings of the config (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE,
-// GRANTFLOW_WEBHOOK_LEASE). It calls no other service.
+// it: it receives every service's events (each service's outbox has a "notification" sink),
+// sends webhooks with the settings of the config (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE,
+// GRANTFLOW_WEBHOOK_LEASE), and email and Slack messages (GRANTFLOW_SMTP_URL,
+// GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
+// GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
+// and request (what a task's request is about) when it writes a message.
 var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	c := env.Config
-	return New(ctx, Options{Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease})
+	id, err := env.Identity()
+	if err != nil {
+		return nil, err
+	}
+	req, err := env.Conn("request")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{
+		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease,
+		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
+		ConsoleURL: c.ConsoleURL, Directory: id, Requests: requestv1.NewRequestServiceClient(req),
+	})
 }
 
 // Options configure the notification service.
@@ -66,6 +87,23 @@ type Options struct {
 	// Client overrides the HTTP client's options (tests); AllowPrivate and Timeout above
 	// apply when it is nil.
 	Client *webhook.Options
+
+	// SMTPURL and SMTPFrom configure email (GRANTFLOW_SMTP_URL, GRANTFLOW_SMTP_FROM);
+	// empty: no email. A bad value is logged at start and email stays off.
+	SMTPURL, SMTPFrom string
+	// SMTPTLS overrides the TLS configuration of SMTP connections (tests).
+	SMTPTLS *tls.Config
+	// SlackBotToken and SlackAPIURL configure Slack (GRANTFLOW_SLACK_BOT_TOKEN,
+	// GRANTFLOW_SLACK_API_URL); empty token: no Slack. A bad value is logged at start and
+	// Slack stays off.
+	SlackBotToken, SlackAPIURL string
+	// ConsoleURL is the web console's address the messages link under
+	// (GRANTFLOW_CONSOLE_URL).
+	ConsoleURL string
+	// Directory and Requests are identity's internal API and request's API, for the
+	// messages' addresses and texts.
+	Directory identityv1.IdentityInternalServiceClient
+	Requests  requestv1.RequestServiceClient
 }
 
 // Service is a running notification service.
@@ -94,17 +132,57 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if lease <= 0 {
 		lease = max(time.Minute, 3*co.Timeout)
 	}
-	a := app.New(app.Options{
+	ao := app.Options{
 		Store: st, Sender: webhook.NewClient(co), URLs: domain.URLPolicy{AllowPrivate: co.AllowPrivate},
 		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease,
-	})
+		Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
+	}
+	ao.Email, ao.Slack = channels(log, o)
+	a := app.New(ao)
 	return &Service{app: a, store: st}, nil
 }
 
-// Register puts the public WebhookService and the EventSinkService that receives every
-// service's events on srv.
+// channels are the email and Slack channels the options configure. A channel whose
+// settings are broken is reported here, at start, and left off: the process runs on
+// without it (its messages are not made, so none pile up).
+func channels(log *slog.Logger, o Options) (email, slack channel.Sender) {
+	switch {
+	case o.SMTPURL == "" && o.SMTPFrom == "":
+		log.Info("notification: email off (GRANTFLOW_SMTP_URL not set)")
+	default:
+		c, err := channel.ParseSMTP(o.SMTPURL, o.SMTPFrom)
+		if err != nil {
+			log.Error("notification: email off: broken configuration: " + err.Error())
+			break
+		}
+		c.TLS = o.SMTPTLS
+		email = channel.NewEmail(c)
+		log.Info("notification: email on", "smtp", fmt.Sprintf("%s:%d", c.Host, c.Port), "from", c.From, "implicitTLS", c.Implicit)
+	}
+	switch {
+	case o.SlackBotToken == "" && o.SlackAPIURL == "":
+		log.Info("notification: Slack off (GRANTFLOW_SLACK_BOT_TOKEN not set)")
+	default:
+		c, err := channel.ParseSlack(o.SlackBotToken, o.SlackAPIURL)
+		if err != nil {
+			log.Error("notification: Slack off: broken configuration: " + err.Error())
+			break
+		}
+		slack = channel.NewSlack(c)
+		log.Info("notification: Slack on", "api", c.APIURL)
+	}
+	if (email != nil || slack != nil) && (o.Directory == nil || o.ConsoleURL == "") {
+		log.Warn("notification: messages need identity and a console URL; email and Slack off")
+		return nil, nil
+	}
+	return email, slack
+}
+
+// Register puts the public WebhookService and NotificationService and the
+// EventSinkService that receives every service's events on srv.
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	notificationv1.RegisterWebhookServiceServer(srv, &grpcapi.Public{App: s.app})
+	notificationv1.RegisterNotificationServiceServer(srv, &grpcapi.Notifications{App: s.app})
 	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
 

@@ -3,78 +3,26 @@ package app
 import (
 	"context"
 	"sync"
-	"time"
 
+	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 )
 
-// kick wakes the dispatcher: deliveries were just queued.
+// kick wakes the dispatchers: deliveries or messages were just queued.
 func (s *Service) kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.hooks.Kick()
+	s.msgs.Kick()
 }
 
-// Run sends due deliveries until ctx ends, Workers at a time, and returns when the
-// attempts under way have finished. Several dispatchers (replicas) may run on one store:
-// Claim leases each delivery to one of them.
+// Run sends due webhook deliveries and messages until ctx ends, each queue Workers at a
+// time, and returns when the attempts under way have finished. Several dispatchers
+// (replicas) may run on one store: the claims lease each item to one of them.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	slots := make(chan struct{}, s.workers)
-	for range s.workers {
-		slots <- struct{}{}
-	}
-	for ctx.Err() == nil {
-		free := len(slots)
-		var jobs []domain.Job
-		if free > 0 {
-			now := s.clock()
-			var err error
-			jobs, err = s.store.Claim(ctx, now, now.Add(s.lease), free)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Warn("notification: claim deliveries", "error", err)
-				}
-				jobs = nil
-			}
-		}
-		for _, j := range jobs {
-			<-slots
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { slots <- struct{}{}; s.kick() }()
-				s.attempt(ctx, j)
-			}()
-		}
-		if len(jobs) == free && free > 0 {
-			continue // there may be more due at once
-		}
-		s.sleep(ctx)
-	}
-}
-
-// sleep waits for a kick, the earliest due delivery, or the poll interval, whichever
-// comes first. A delivery due already that Claim did not hand out waits behind an earlier
-// one of its subject (whose attempt ending kicks the dispatcher) or is another replica's:
-// it does not shorten the wait, or the dispatcher would spin.
-func (s *Service) sleep(ctx context.Context) {
-	wait := s.poll
-	if next, ok, err := s.store.NextDue(ctx); err == nil && ok {
-		if d := next.Sub(s.now()); d > 0 && d < wait {
-			wait = d
-		}
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-s.wake:
-	case <-t.C:
-	}
+	wg.Go(func() { s.hooks.Run(ctx) })
+	wg.Go(func() { s.msgs.Run(ctx) })
+	wg.Wait()
 }
 
 // attempt sends one claimed delivery and records the outcome: SUCCEEDED on a 2xx; else
@@ -86,19 +34,8 @@ func (s *Service) attempt(ctx context.Context, j domain.Job) {
 	}
 	now := s.clock()
 	f := store.Finish{ID: j.ID, Attempt: j.Attempts, Outcome: o, Now: now}
-	switch {
-	case o.Delivered():
-		f.Status = domain.Succeeded
-	case !now.Before(j.RetryUntil):
-		f.Status = domain.Failed
-	default:
-		f.Status = domain.Pending
-		f.NextAttemptTime = now.Add(s.retry.Next(j.Attempts))
-	}
-	// Record even when ctx ended after a 2xx: the receiver has it.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, err := s.store.Finish(rctx, f); err != nil {
+	f.Status, f.NextAttemptTime = s.retry.Settle(o.Delivered(), false, j.Attempts, now, j.RetryUntil)
+	if err := dispatch.Record(ctx, func(ctx context.Context) error { _, err := s.store.Finish(ctx, f); return err }); err != nil {
 		s.log.Warn("notification: record delivery attempt", "delivery", j.ID, "error", err)
 	}
 }

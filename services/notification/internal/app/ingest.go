@@ -16,7 +16,8 @@ import (
 
 // Ingest fans a relayed batch out: each event id once (ids seen before, or repeated in the
 // batch, are acknowledged and skipped), one delivery per enabled subscription whose filters
-// match its type, all recorded in one transaction. It returns how many events were new.
+// match its type, and the email and Slack messages it makes (plan), all recorded in one
+// transaction. It returns how many events were new.
 func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
@@ -38,9 +39,13 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 		return 0, err
 	}
 	now := s.clock()
+	msgs, err := s.messages(ctx, batch, now)
+	if err != nil {
+		return 0, err
+	}
 	out := make([]store.EventDeliveries, 0, len(batch))
 	for _, ev := range batch {
-		e := store.EventDeliveries{EventID: ev.GetId()}
+		e := store.EventDeliveries{EventID: ev.GetId(), Messages: msgs[ev.GetId()]}
 		if domain.Delivered(ev.GetAction()) {
 			var body []byte
 			for _, w := range hooks {

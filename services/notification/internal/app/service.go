@@ -3,14 +3,18 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/notification/internal/channel"
+	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
-	"github.com/grantflow/grantflow/services/notification/internal/webhook"
 )
 
 // ServiceName is the service's name in traces, logs and events.
@@ -27,7 +31,7 @@ type Options struct {
 	Sender Sender
 	// URLs is what a subscription's URL may be.
 	URLs   domain.URLPolicy
-	Retry  webhook.Retry
+	Retry  dispatch.Retry
 	Logger *slog.Logger
 	Now    func() time.Time
 	// Workers is how many attempts run at once (default 32).
@@ -38,44 +42,60 @@ type Options struct {
 	// Poll bounds how long the dispatcher sleeps without looking at the queue (default 1s);
 	// a fan-out in this process wakes it at once.
 	Poll time.Duration
+
+	// Email and Slack are the message channels; nil: not configured (nobody gets
+	// messages over it).
+	Email, Slack channel.Sender
+	// Directory tells a person's email and name, and an app's name (identity).
+	Directory identityv1.IdentityInternalServiceClient
+	// Requests tells what a task's request is about (request).
+	Requests requestv1.RequestServiceClient
+	// ConsoleURL is the web console's address; messages link to pages under it.
+	ConsoleURL string
 }
 
 // Service is the notification application.
 type Service struct {
-	store   store.Store
-	sender  Sender
-	urls    domain.URLPolicy
-	retry   webhook.Retry
-	log     *slog.Logger
-	now     func() time.Time
-	workers int
-	lease   time.Duration
-	poll    time.Duration
-	wake    chan struct{}
+	store  store.Store
+	sender Sender
+	urls   domain.URLPolicy
+	retry  dispatch.Retry
+	log    *slog.Logger
+	now    func() time.Time
+	hooks  *dispatch.Loop[domain.Job]
+	msgs   *dispatch.Loop[domain.Message]
+
+	channels  map[domain.Channel]channel.Sender
+	directory identityv1.IdentityInternalServiceClient
+	requests  requestv1.RequestServiceClient
+	console   string
 }
 
 // New assembles the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
-		workers: o.Workers, lease: o.Lease, poll: o.Poll, wake: make(chan struct{}, 1)}
+		channels: map[domain.Channel]channel.Sender{}, directory: o.Directory, requests: o.Requests,
+		console: strings.TrimRight(o.ConsoleURL, "/")}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.workers <= 0 {
-		s.workers = 32
+	if s.retry == (dispatch.Retry{}) {
+		s.retry = dispatch.DefaultRetry()
 	}
-	if s.lease <= 0 {
-		s.lease = time.Minute
+	if o.Email != nil {
+		s.channels[domain.Email] = o.Email
 	}
-	if s.poll <= 0 {
-		s.poll = time.Second
+	if o.Slack != nil {
+		s.channels[domain.Slack] = o.Slack
 	}
-	if s.retry == (webhook.Retry{}) {
-		s.retry = webhook.DefaultRetry()
-	}
+	lo := dispatch.Options{Logger: s.log, Now: s.now, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll}
+	lo.Name = "deliveries"
+	s.hooks = dispatch.NewLoop[domain.Job](s.store, s.attempt, lo)
+	lo.Name = "messages"
+	s.msgs = dispatch.NewLoop[domain.Message](messageQueue{s.store}, s.send, lo)
 	return s
 }
 

@@ -59,11 +59,7 @@ func (s *Service) ListWebhooks(ctx context.Context, size int32, token string) ([
 	if _, err := admin(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.DecodeInt(webhookList, token)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
+	after, n, err := page(webhookList, token, size)
 	if err != nil {
 		return nil, "", err
 	}
@@ -71,7 +67,7 @@ func (s *Service) ListWebhooks(ctx context.Context, size int32, token string) ([
 	if err != nil {
 		return nil, "", err
 	}
-	ws, next := paging.Trim(ws, n, webhookList, func(w domain.Webhook) []string { return []string{strconv.FormatInt(w.Seq, 10)} })
+	ws, next := paging.Trim(ws, n, webhookList, func(w domain.Webhook) []string { return bySeq(w.Seq) })
 	return ws, next, nil
 }
 
@@ -134,11 +130,7 @@ func (s *Service) ListDeliveries(ctx context.Context, webhookID string, size int
 		return nil, "", err
 	}
 	list := "deliveries/" + webhookID // a token of one log is refused by another
-	before, err := paging.DecodeInt(list, token)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
+	before, n, err := page(list, token, size)
 	if err != nil {
 		return nil, "", err
 	}
@@ -149,7 +141,7 @@ func (s *Service) ListDeliveries(ctx context.Context, webhookID string, size int
 	if err != nil {
 		return nil, "", err
 	}
-	ds, next := paging.Trim(ds, n, list, func(d domain.Delivery) []string { return []string{strconv.FormatInt(d.Seq, 10)} })
+	ds, next := paging.Trim(ds, n, list, func(d domain.Delivery) []string { return bySeq(d.Seq) })
 	return ds, next, nil
 }
 
@@ -204,3 +196,16 @@ func (s *Service) newDelivery(webhookID, eventID, eventType, subject string, bod
 		RetryUntil: now.Add(s.retry.Window), CreateTime: now, UpdateTime: now,
 	}
 }
+
+// page reads a list call's page token (the Seq it continues from, 0 on the first page) and
+// size (the default when 0).
+func page(list, token string, size int32) (seq int64, n int, err error) {
+	if seq, err = paging.DecodeInt(list, token); err != nil {
+		return 0, 0, err
+	}
+	n, err = paging.Size(size)
+	return seq, n, err
+}
+
+// bySeq is the page-token key of a list ordered by Seq.
+func bySeq(seq int64) []string { return []string{strconv.FormatInt(seq, 10)} }

@@ -18,6 +18,22 @@ var ErrConflict = errors.New("conflict")
 type EventDeliveries struct {
 	EventID    string
 	Deliveries []domain.Delivery
+	// Messages are the email and Slack messages the event makes (possibly none); a second
+	// one for the same (event, person, channel) is dropped.
+	Messages []domain.Message
+}
+
+// FinishMessage is the outcome of one attempt to send a message.
+type FinishMessage struct {
+	ID string
+	// Attempt is the attempt count ClaimMessages handed out (fences a stale outcome).
+	Attempt int32
+	Status  domain.Status
+	// Title, Text and Address: what the attempt sent, and where (kept when empty).
+	Title, Text, Address string
+	LastError            string
+	NextAttemptTime      time.Time
+	Now                  time.Time
 }
 
 // Finish is the outcome of one attempt to record.
@@ -70,6 +86,26 @@ type Store interface {
 	Redeliver(ctx context.Context, webhookID, id string, now, retryUntil time.Time) (domain.Delivery, error)
 	// NextDue returns the earliest NextAttemptTime of a Pending delivery (ok false: none).
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+
+	// ClaimMessages leases up to limit messages that are Pending and due at now, oldest
+	// first: each gets Attempts+1 and NextAttemptTime leaseUntil.
+	ClaimMessages(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.Message, error)
+	// FinishMessage records an attempt's outcome; false when the message was claimed again
+	// since (nothing changed). A Succeeded message gets SendTime Now.
+	FinishMessage(ctx context.Context, f FinishMessage) (bool, error)
+	// NextMessageDue returns the earliest NextAttemptTime of a Pending message (ok false:
+	// none).
+	NextMessageDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// ListMessages returns up to limit messages with Seq < beforeSeq (0: from the newest),
+	// newest first: userID's, or everyone's when userID is empty.
+	ListMessages(ctx context.Context, userID string, beforeSeq int64, limit int) ([]domain.Message, error)
+
+	// Settings returns the stored settings of each of userIDs that has any (the others
+	// are absent: they follow the defaults).
+	Settings(ctx context.Context, userIDs []string) (map[string]domain.Settings, error)
+	// UpdateSettings applies fn to userID's settings (zero Settings with UserID set when
+	// none are stored) under a lock and stores the result.
+	UpdateSettings(ctx context.Context, userID string, fn func(*domain.Settings) error) (domain.Settings, error)
 
 	Ping(ctx context.Context) error
 	Close()

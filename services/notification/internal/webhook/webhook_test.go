@@ -188,28 +188,3 @@ func TestNoRedirects(t *testing.T) {
 	default:
 	}
 }
-
-func TestRetrySchedule(t *testing.T) {
-	r := webhook.DefaultRetry()
-	if r.Window < 24*time.Hour {
-		t.Fatalf("window %s: API.md asks for at least 24 hours", r.Window)
-	}
-	var total time.Duration
-	prev := time.Duration(0)
-	n := int32(0)
-	for total < r.Window {
-		n++
-		d := r.Next(n)
-		lo, hi := time.Duration(float64(prev)*1.0), r.Max+time.Duration(float64(r.Max)*r.Jitter)
-		if n > 1 && d < lo/2 || d > hi {
-			t.Fatalf("attempt %d: wait %s out of [%s, %s]", n, d, lo/2, hi)
-		}
-		prev, total = d, total+d
-	}
-	if first := r.Next(1); first < 4*time.Second || first > 6*time.Second {
-		t.Fatalf("first wait %s, want about 5s", first)
-	}
-	if n < 20 || n > 60 {
-		t.Fatalf("%d attempts in the window; want a few dozen", n)
-	}
-}

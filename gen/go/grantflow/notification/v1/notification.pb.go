@@ -26,6 +26,110 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type Notification_Channel int32
+
+const (
+	Notification_CHANNEL_UNSPECIFIED Notification_Channel = 0
+	Notification_EMAIL               Notification_Channel = 1
+	Notification_SLACK               Notification_Channel = 2
+)
+
+// Enum value maps for Notification_Channel.
+var (
+	Notification_Channel_name = map[int32]string{
+		0: "CHANNEL_UNSPECIFIED",
+		1: "EMAIL",
+		2: "SLACK",
+	}
+	Notification_Channel_value = map[string]int32{
+		"CHANNEL_UNSPECIFIED": 0,
+		"EMAIL":               1,
+		"SLACK":               2,
+	}
+)
+
+func (x Notification_Channel) Enum() *Notification_Channel {
+	p := new(Notification_Channel)
+	*p = x
+	return p
+}
+
+func (x Notification_Channel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Notification_Channel) Descriptor() protoreflect.EnumDescriptor {
+	return file_grantflow_notification_v1_notification_proto_enumTypes[0].Descriptor()
+}
+
+func (Notification_Channel) Type() protoreflect.EnumType {
+	return &file_grantflow_notification_v1_notification_proto_enumTypes[0]
+}
+
+func (x Notification_Channel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Notification_Channel.Descriptor instead.
+func (Notification_Channel) EnumDescriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{3, 0}
+}
+
+type Notification_Status int32
+
+const (
+	Notification_STATUS_UNSPECIFIED Notification_Status = 0
+	// Not sent yet: the next attempt is due at next_attempt_time.
+	Notification_PENDING Notification_Status = 1
+	Notification_SENT    Notification_Status = 2
+	// Not sent: the retry window closed, or the channel refused it for good (no such
+	// Slack user, a mailbox that does not exist, a person without an email).
+	Notification_FAILED Notification_Status = 3
+)
+
+// Enum value maps for Notification_Status.
+var (
+	Notification_Status_name = map[int32]string{
+		0: "STATUS_UNSPECIFIED",
+		1: "PENDING",
+		2: "SENT",
+		3: "FAILED",
+	}
+	Notification_Status_value = map[string]int32{
+		"STATUS_UNSPECIFIED": 0,
+		"PENDING":            1,
+		"SENT":               2,
+		"FAILED":             3,
+	}
+)
+
+func (x Notification_Status) Enum() *Notification_Status {
+	p := new(Notification_Status)
+	*p = x
+	return p
+}
+
+func (x Notification_Status) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Notification_Status) Descriptor() protoreflect.EnumDescriptor {
+	return file_grantflow_notification_v1_notification_proto_enumTypes[1].Descriptor()
+}
+
+func (Notification_Status) Type() protoreflect.EnumType {
+	return &file_grantflow_notification_v1_notification_proto_enumTypes[1]
+}
+
+func (x Notification_Status) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Notification_Status.Descriptor instead.
+func (Notification_Status) EnumDescriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{3, 1}
+}
+
 type Delivery_Status int32
 
 const (
@@ -62,11 +166,11 @@ func (x Delivery_Status) String() string {
 }
 
 func (Delivery_Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_grantflow_notification_v1_notification_proto_enumTypes[0].Descriptor()
+	return file_grantflow_notification_v1_notification_proto_enumTypes[2].Descriptor()
 }
 
 func (Delivery_Status) Type() protoreflect.EnumType {
-	return &file_grantflow_notification_v1_notification_proto_enumTypes[0]
+	return &file_grantflow_notification_v1_notification_proto_enumTypes[2]
 }
 
 func (x Delivery_Status) Number() protoreflect.EnumNumber {
@@ -75,7 +179,480 @@ func (x Delivery_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Delivery_Status.Descriptor instead.
 func (Delivery_Status) EnumDescriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{1, 0}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{7, 0}
+}
+
+// NotificationSettings are one person's choices of channel. A channel the person never set
+// follows the default: on when the deployment has that channel configured.
+type NotificationSettings struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	UserId string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Email over SMTP, to the person's address in the directory.
+	Email *bool `protobuf:"varint,2,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	// A Slack direct message, to the Slack user with the person's email.
+	Slack *bool `protobuf:"varint,3,opt,name=slack,proto3,oneof" json:"slack,omitempty"`
+	// Whether the deployment can send email (GRANTFLOW_SMTP_URL valid) and Slack messages
+	// (GRANTFLOW_SLACK_BOT_TOKEN): a channel that is not configured sends nothing whatever
+	// the setting.
+	EmailConfigured bool `protobuf:"varint,4,opt,name=email_configured,json=emailConfigured,proto3" json:"email_configured,omitempty"`
+	SlackConfigured bool `protobuf:"varint,5,opt,name=slack_configured,json=slackConfigured,proto3" json:"slack_configured,omitempty"`
+	// When the person last changed them (unset: never).
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationSettings) Reset() {
+	*x = NotificationSettings{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationSettings) ProtoMessage() {}
+
+func (x *NotificationSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationSettings.ProtoReflect.Descriptor instead.
+func (*NotificationSettings) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *NotificationSettings) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *NotificationSettings) GetEmail() bool {
+	if x != nil && x.Email != nil {
+		return *x.Email
+	}
+	return false
+}
+
+func (x *NotificationSettings) GetSlack() bool {
+	if x != nil && x.Slack != nil {
+		return *x.Slack
+	}
+	return false
+}
+
+func (x *NotificationSettings) GetEmailConfigured() bool {
+	if x != nil {
+		return x.EmailConfigured
+	}
+	return false
+}
+
+func (x *NotificationSettings) GetSlackConfigured() bool {
+	if x != nil {
+		return x.SlackConfigured
+	}
+	return false
+}
+
+func (x *NotificationSettings) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type GetNotificationSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNotificationSettingsRequest) Reset() {
+	*x = GetNotificationSettingsRequest{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNotificationSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNotificationSettingsRequest) ProtoMessage() {}
+
+func (x *GetNotificationSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNotificationSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetNotificationSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{1}
+}
+
+type UpdateNotificationSettingsRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Settings *NotificationSettings  `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	// email, slack. Empty: the fields present in settings.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNotificationSettingsRequest) Reset() {
+	*x = UpdateNotificationSettingsRequest{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNotificationSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNotificationSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateNotificationSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNotificationSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateNotificationSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UpdateNotificationSettingsRequest) GetSettings() *NotificationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *UpdateNotificationSettingsRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// Notification is one message to one person over one channel.
+type Notification struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	UserId  string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Channel Notification_Channel   `protobuf:"varint,3,opt,name=channel,proto3,enum=grantflow.notification.v1.Notification_Channel" json:"channel,omitempty"`
+	// The event that made it (task.created, request.done, ...) and its id.
+	EventType string `protobuf:"bytes,4,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	EventId   string `protobuf:"bytes,5,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// task_opened, task_due, task_reassigned, task_escalated, request_closed,
+	// review_launched, review_reminder, access_expiring.
+	Kind string `protobuf:"bytes,6,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The link to the console the message carries.
+	Link string `protobuf:"bytes,7,opt,name=link,proto3" json:"link,omitempty"`
+	// The message's title and text as sent (empty until the first attempt).
+	Title string `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	Text  string `protobuf:"bytes,9,opt,name=text,proto3" json:"text,omitempty"`
+	// The address used: the email address, or the Slack user id.
+	Address         string                 `protobuf:"bytes,10,opt,name=address,proto3" json:"address,omitempty"`
+	Status          Notification_Status    `protobuf:"varint,11,opt,name=status,proto3,enum=grantflow.notification.v1.Notification_Status" json:"status,omitempty"`
+	Attempts        int32                  `protobuf:"varint,12,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	LastError       string                 `protobuf:"bytes,13,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
+	SendTime        *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=send_time,json=sendTime,proto3" json:"send_time,omitempty"`
+	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Notification) Reset() {
+	*x = Notification{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notification) ProtoMessage() {}
+
+func (x *Notification) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notification.ProtoReflect.Descriptor instead.
+func (*Notification) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Notification) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Notification) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Notification) GetChannel() Notification_Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Notification_CHANNEL_UNSPECIFIED
+}
+
+func (x *Notification) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *Notification) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Notification) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Notification) GetLink() string {
+	if x != nil {
+		return x.Link
+	}
+	return ""
+}
+
+func (x *Notification) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Notification) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Notification) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Notification) GetStatus() Notification_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Notification_STATUS_UNSPECIFIED
+}
+
+func (x *Notification) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *Notification) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *Notification) GetNextAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptTime
+	}
+	return nil
+}
+
+func (x *Notification) GetSendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendTime
+	}
+	return nil
+}
+
+func (x *Notification) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Notification) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type ListNotificationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose messages; empty: the caller's own (Admin and GM: everyone's).
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotificationsRequest) Reset() {
+	*x = ListNotificationsRequest{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotificationsRequest) ProtoMessage() {}
+
+func (x *ListNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*ListNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListNotificationsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ListNotificationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNotificationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListNotificationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notifications []*Notification        `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotificationsResponse) Reset() {
+	*x = ListNotificationsResponse{}
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotificationsResponse) ProtoMessage() {}
+
+func (x *ListNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*ListNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListNotificationsResponse) GetNotifications() []*Notification {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
+}
+
+func (x *ListNotificationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Webhook is a subscription: where to POST which events.
@@ -98,7 +675,7 @@ type Webhook struct {
 
 func (x *Webhook) Reset() {
 	*x = Webhook{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[0]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -110,7 +687,7 @@ func (x *Webhook) String() string {
 func (*Webhook) ProtoMessage() {}
 
 func (x *Webhook) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[0]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -123,7 +700,7 @@ func (x *Webhook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Webhook.ProtoReflect.Descriptor instead.
 func (*Webhook) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{0}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Webhook) GetId() string {
@@ -208,7 +785,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[1]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -220,7 +797,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[1]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -233,7 +810,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{1}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Delivery) GetId() string {
@@ -331,7 +908,7 @@ type CreateWebhookRequest struct {
 
 func (x *CreateWebhookRequest) Reset() {
 	*x = CreateWebhookRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[2]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -343,7 +920,7 @@ func (x *CreateWebhookRequest) String() string {
 func (*CreateWebhookRequest) ProtoMessage() {}
 
 func (x *CreateWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[2]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -356,7 +933,7 @@ func (x *CreateWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWebhookRequest.ProtoReflect.Descriptor instead.
 func (*CreateWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{2}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateWebhookRequest) GetUrl() string {
@@ -391,7 +968,7 @@ type CreateWebhookResponse struct {
 
 func (x *CreateWebhookResponse) Reset() {
 	*x = CreateWebhookResponse{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[3]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +980,7 @@ func (x *CreateWebhookResponse) String() string {
 func (*CreateWebhookResponse) ProtoMessage() {}
 
 func (x *CreateWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[3]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +993,7 @@ func (x *CreateWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWebhookResponse.ProtoReflect.Descriptor instead.
 func (*CreateWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{3}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateWebhookResponse) GetWebhook() *Webhook {
@@ -442,7 +1019,7 @@ type GetWebhookRequest struct {
 
 func (x *GetWebhookRequest) Reset() {
 	*x = GetWebhookRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[4]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -454,7 +1031,7 @@ func (x *GetWebhookRequest) String() string {
 func (*GetWebhookRequest) ProtoMessage() {}
 
 func (x *GetWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[4]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -467,7 +1044,7 @@ func (x *GetWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWebhookRequest.ProtoReflect.Descriptor instead.
 func (*GetWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{4}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetWebhookRequest) GetId() string {
@@ -487,7 +1064,7 @@ type ListWebhooksRequest struct {
 
 func (x *ListWebhooksRequest) Reset() {
 	*x = ListWebhooksRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[5]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -499,7 +1076,7 @@ func (x *ListWebhooksRequest) String() string {
 func (*ListWebhooksRequest) ProtoMessage() {}
 
 func (x *ListWebhooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[5]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -512,7 +1089,7 @@ func (x *ListWebhooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhooksRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhooksRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{5}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListWebhooksRequest) GetPageSize() int32 {
@@ -539,7 +1116,7 @@ type ListWebhooksResponse struct {
 
 func (x *ListWebhooksResponse) Reset() {
 	*x = ListWebhooksResponse{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[6]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +1128,7 @@ func (x *ListWebhooksResponse) String() string {
 func (*ListWebhooksResponse) ProtoMessage() {}
 
 func (x *ListWebhooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[6]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +1141,7 @@ func (x *ListWebhooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhooksResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhooksResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{6}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListWebhooksResponse) GetWebhooks() []*Webhook {
@@ -594,7 +1171,7 @@ type UpdateWebhookRequest struct {
 
 func (x *UpdateWebhookRequest) Reset() {
 	*x = UpdateWebhookRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[7]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +1183,7 @@ func (x *UpdateWebhookRequest) String() string {
 func (*UpdateWebhookRequest) ProtoMessage() {}
 
 func (x *UpdateWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[7]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +1196,7 @@ func (x *UpdateWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWebhookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{7}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateWebhookRequest) GetId() string {
@@ -652,7 +1229,7 @@ type DeleteWebhookRequest struct {
 
 func (x *DeleteWebhookRequest) Reset() {
 	*x = DeleteWebhookRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[8]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +1241,7 @@ func (x *DeleteWebhookRequest) String() string {
 func (*DeleteWebhookRequest) ProtoMessage() {}
 
 func (x *DeleteWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[8]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +1254,7 @@ func (x *DeleteWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWebhookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{8}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteWebhookRequest) GetId() string {
@@ -698,7 +1275,7 @@ type ListDeliveriesRequest struct {
 
 func (x *ListDeliveriesRequest) Reset() {
 	*x = ListDeliveriesRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[9]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +1287,7 @@ func (x *ListDeliveriesRequest) String() string {
 func (*ListDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[9]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -723,7 +1300,7 @@ func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{9}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListDeliveriesRequest) GetWebhookId() string {
@@ -757,7 +1334,7 @@ type ListDeliveriesResponse struct {
 
 func (x *ListDeliveriesResponse) Reset() {
 	*x = ListDeliveriesResponse{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[10]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +1346,7 @@ func (x *ListDeliveriesResponse) String() string {
 func (*ListDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[10]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +1359,7 @@ func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{10}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
@@ -809,7 +1386,7 @@ type GetDeliveryRequest struct {
 
 func (x *GetDeliveryRequest) Reset() {
 	*x = GetDeliveryRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[11]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +1398,7 @@ func (x *GetDeliveryRequest) String() string {
 func (*GetDeliveryRequest) ProtoMessage() {}
 
 func (x *GetDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[11]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1411,7 @@ func (x *GetDeliveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*GetDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{11}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetDeliveryRequest) GetWebhookId() string {
@@ -860,7 +1437,7 @@ type PingWebhookRequest struct {
 
 func (x *PingWebhookRequest) Reset() {
 	*x = PingWebhookRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[12]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1449,7 @@ func (x *PingWebhookRequest) String() string {
 func (*PingWebhookRequest) ProtoMessage() {}
 
 func (x *PingWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[12]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1462,7 @@ func (x *PingWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingWebhookRequest.ProtoReflect.Descriptor instead.
 func (*PingWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{12}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PingWebhookRequest) GetId() string {
@@ -905,7 +1482,7 @@ type RedeliverDeliveryRequest struct {
 
 func (x *RedeliverDeliveryRequest) Reset() {
 	*x = RedeliverDeliveryRequest{}
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[13]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -917,7 +1494,7 @@ func (x *RedeliverDeliveryRequest) String() string {
 func (*RedeliverDeliveryRequest) ProtoMessage() {}
 
 func (x *RedeliverDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[13]
+	mi := &file_grantflow_notification_v1_notification_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -930,7 +1507,7 @@ func (x *RedeliverDeliveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeliverDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*RedeliverDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{13}
+	return file_grantflow_notification_v1_notification_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RedeliverDeliveryRequest) GetWebhookId() string {
@@ -951,7 +1528,64 @@ var File_grantflow_notification_v1_notification_proto protoreflect.FileDescripto
 
 const file_grantflow_notification_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	",grantflow/notification/v1/notification.proto\x12\x19grantflow.notification.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x02\n" +
+	",grantflow/notification/v1/notification.proto\x12\x19grantflow.notification.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x02\n" +
+	"\x14NotificationSettings\x12\x1d\n" +
+	"\auser_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x06userId\x12\x19\n" +
+	"\x05email\x18\x02 \x01(\bH\x00R\x05email\x88\x01\x01\x12\x19\n" +
+	"\x05slack\x18\x03 \x01(\bH\x01R\x05slack\x88\x01\x01\x12/\n" +
+	"\x10email_configured\x18\x04 \x01(\bB\x04\xe2A\x01\x03R\x0femailConfigured\x12/\n" +
+	"\x10slack_configured\x18\x05 \x01(\bB\x04\xe2A\x01\x03R\x0fslackConfigured\x12A\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTimeB\b\n" +
+	"\x06_emailB\b\n" +
+	"\x06_slack\" \n" +
+	"\x1eGetNotificationSettingsRequest\"\xb5\x01\n" +
+	"!UpdateNotificationSettingsRequest\x12S\n" +
+	"\bsettings\x18\x01 \x01(\v2/.grantflow.notification.v1.NotificationSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xa5\x06\n" +
+	"\fNotification\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12I\n" +
+	"\achannel\x18\x03 \x01(\x0e2/.grantflow.notification.v1.Notification.ChannelR\achannel\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x04 \x01(\tR\teventType\x12\x19\n" +
+	"\bevent_id\x18\x05 \x01(\tR\aeventId\x12\x12\n" +
+	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04link\x18\a \x01(\tR\x04link\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x12\x12\n" +
+	"\x04text\x18\t \x01(\tR\x04text\x12\x18\n" +
+	"\aaddress\x18\n" +
+	" \x01(\tR\aaddress\x12F\n" +
+	"\x06status\x18\v \x01(\x0e2..grantflow.notification.v1.Notification.StatusR\x06status\x12\x1a\n" +
+	"\battempts\x18\f \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\r \x01(\tR\tlastError\x12F\n" +
+	"\x11next_attempt_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x127\n" +
+	"\tsend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x12;\n" +
+	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"8\n" +
+	"\aChannel\x12\x17\n" +
+	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\t\n" +
+	"\x05EMAIL\x10\x01\x12\t\n" +
+	"\x05SLACK\x10\x02\"C\n" +
+	"\x06Status\x12\x16\n" +
+	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aPENDING\x10\x01\x12\b\n" +
+	"\x04SENT\x10\x02\x12\n" +
+	"\n" +
+	"\x06FAILED\x10\x03\"\x8e\x01\n" +
+	"\x18ListNotificationsRequest\x12 \n" +
+	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x92\x01\n" +
+	"\x19ListNotificationsResponse\x12M\n" +
+	"\rnotifications\x18\x01 \x03(\v2'.grantflow.notification.v1.NotificationR\rnotifications\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe0\x02\n" +
 	"\aWebhook\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1a\n" +
 	"\x03url\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\x03url\x120\n" +
@@ -1049,7 +1683,11 @@ const file_grantflow_notification_v1_notification_proto_rawDesc = "" +
 	"\x0eListDeliveries\x120.grantflow.notification.v1.ListDeliveriesRequest\x1a1.grantflow.notification.v1.ListDeliveriesResponse\"/\x82\xd3\xe4\x93\x02&\x12$/v1/webhooks/{webhook_id}/deliveries\x90\x02\x01\x12\x97\x01\n" +
 	"\vGetDelivery\x12-.grantflow.notification.v1.GetDeliveryRequest\x1a#.grantflow.notification.v1.Delivery\"4\x82\xd3\xe4\x93\x02+\x12)/v1/webhooks/{webhook_id}/deliveries/{id}\x90\x02\x01\x12\x84\x01\n" +
 	"\vPingWebhook\x12-.grantflow.notification.v1.PingWebhookRequest\x1a#.grantflow.notification.v1.Delivery\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/webhooks/{id}:ping\x12\xad\x01\n" +
-	"\x11RedeliverDelivery\x123.grantflow.notification.v1.RedeliverDeliveryRequest\x1a#.grantflow.notification.v1.Delivery\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/webhooks/{webhook_id}/deliveries/{id}:redeliverB\x88\x02\n" +
+	"\x11RedeliverDelivery\x123.grantflow.notification.v1.RedeliverDeliveryRequest\x1a#.grantflow.notification.v1.Delivery\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/webhooks/{webhook_id}/deliveries/{id}:redeliver2\xa1\x04\n" +
+	"\x13NotificationService\x12\xad\x01\n" +
+	"\x17GetNotificationSettings\x129.grantflow.notification.v1.GetNotificationSettingsRequest\x1a/.grantflow.notification.v1.NotificationSettings\"&\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/me/notificationSettings\x90\x02\x01\x12\xba\x01\n" +
+	"\x1aUpdateNotificationSettings\x12<.grantflow.notification.v1.UpdateNotificationSettingsRequest\x1a/.grantflow.notification.v1.NotificationSettings\"-\x82\xd3\xe4\x93\x02':\bsettings2\x1b/v1/me/notificationSettings\x12\x9c\x01\n" +
+	"\x11ListNotifications\x123.grantflow.notification.v1.ListNotificationsRequest\x1a4.grantflow.notification.v1.ListNotificationsResponse\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x90\x02\x01B\x88\x02\n" +
 	"\x1dcom.grantflow.notification.v1B\x11NotificationProtoP\x01ZNgithub.com/grantflow/grantflow/gen/go/grantflow/notification/v1;notificationv1\xa2\x02\x03GNX\xaa\x02\x19Grantflow.Notification.V1\xca\x02\x19Grantflow\\Notification\\V1\xe2\x02%Grantflow\\Notification\\V1\\GPBMetadata\xea\x02\x1bGrantflow::Notification::V1b\x06proto3"
 
 var (
@@ -1064,63 +1702,87 @@ func file_grantflow_notification_v1_notification_proto_rawDescGZIP() []byte {
 	return file_grantflow_notification_v1_notification_proto_rawDescData
 }
 
-var file_grantflow_notification_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_grantflow_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_grantflow_notification_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_grantflow_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_grantflow_notification_v1_notification_proto_goTypes = []any{
-	(Delivery_Status)(0),             // 0: grantflow.notification.v1.Delivery.Status
-	(*Webhook)(nil),                  // 1: grantflow.notification.v1.Webhook
-	(*Delivery)(nil),                 // 2: grantflow.notification.v1.Delivery
-	(*CreateWebhookRequest)(nil),     // 3: grantflow.notification.v1.CreateWebhookRequest
-	(*CreateWebhookResponse)(nil),    // 4: grantflow.notification.v1.CreateWebhookResponse
-	(*GetWebhookRequest)(nil),        // 5: grantflow.notification.v1.GetWebhookRequest
-	(*ListWebhooksRequest)(nil),      // 6: grantflow.notification.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),     // 7: grantflow.notification.v1.ListWebhooksResponse
-	(*UpdateWebhookRequest)(nil),     // 8: grantflow.notification.v1.UpdateWebhookRequest
-	(*DeleteWebhookRequest)(nil),     // 9: grantflow.notification.v1.DeleteWebhookRequest
-	(*ListDeliveriesRequest)(nil),    // 10: grantflow.notification.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),   // 11: grantflow.notification.v1.ListDeliveriesResponse
-	(*GetDeliveryRequest)(nil),       // 12: grantflow.notification.v1.GetDeliveryRequest
-	(*PingWebhookRequest)(nil),       // 13: grantflow.notification.v1.PingWebhookRequest
-	(*RedeliverDeliveryRequest)(nil), // 14: grantflow.notification.v1.RedeliverDeliveryRequest
-	(*timestamppb.Timestamp)(nil),    // 15: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 16: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 17: google.protobuf.Empty
+	(Notification_Channel)(0),                 // 0: grantflow.notification.v1.Notification.Channel
+	(Notification_Status)(0),                  // 1: grantflow.notification.v1.Notification.Status
+	(Delivery_Status)(0),                      // 2: grantflow.notification.v1.Delivery.Status
+	(*NotificationSettings)(nil),              // 3: grantflow.notification.v1.NotificationSettings
+	(*GetNotificationSettingsRequest)(nil),    // 4: grantflow.notification.v1.GetNotificationSettingsRequest
+	(*UpdateNotificationSettingsRequest)(nil), // 5: grantflow.notification.v1.UpdateNotificationSettingsRequest
+	(*Notification)(nil),                      // 6: grantflow.notification.v1.Notification
+	(*ListNotificationsRequest)(nil),          // 7: grantflow.notification.v1.ListNotificationsRequest
+	(*ListNotificationsResponse)(nil),         // 8: grantflow.notification.v1.ListNotificationsResponse
+	(*Webhook)(nil),                           // 9: grantflow.notification.v1.Webhook
+	(*Delivery)(nil),                          // 10: grantflow.notification.v1.Delivery
+	(*CreateWebhookRequest)(nil),              // 11: grantflow.notification.v1.CreateWebhookRequest
+	(*CreateWebhookResponse)(nil),             // 12: grantflow.notification.v1.CreateWebhookResponse
+	(*GetWebhookRequest)(nil),                 // 13: grantflow.notification.v1.GetWebhookRequest
+	(*ListWebhooksRequest)(nil),               // 14: grantflow.notification.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),              // 15: grantflow.notification.v1.ListWebhooksResponse
+	(*UpdateWebhookRequest)(nil),              // 16: grantflow.notification.v1.UpdateWebhookRequest
+	(*DeleteWebhookRequest)(nil),              // 17: grantflow.notification.v1.DeleteWebhookRequest
+	(*ListDeliveriesRequest)(nil),             // 18: grantflow.notification.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),            // 19: grantflow.notification.v1.ListDeliveriesResponse
+	(*GetDeliveryRequest)(nil),                // 20: grantflow.notification.v1.GetDeliveryRequest
+	(*PingWebhookRequest)(nil),                // 21: grantflow.notification.v1.PingWebhookRequest
+	(*RedeliverDeliveryRequest)(nil),          // 22: grantflow.notification.v1.RedeliverDeliveryRequest
+	(*timestamppb.Timestamp)(nil),             // 23: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 24: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                     // 25: google.protobuf.Empty
 }
 var file_grantflow_notification_v1_notification_proto_depIdxs = []int32{
-	15, // 0: grantflow.notification.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
-	15, // 1: grantflow.notification.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 2: grantflow.notification.v1.Delivery.status:type_name -> grantflow.notification.v1.Delivery.Status
-	15, // 3: grantflow.notification.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	15, // 4: grantflow.notification.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	15, // 5: grantflow.notification.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: grantflow.notification.v1.CreateWebhookResponse.webhook:type_name -> grantflow.notification.v1.Webhook
-	1,  // 7: grantflow.notification.v1.ListWebhooksResponse.webhooks:type_name -> grantflow.notification.v1.Webhook
-	1,  // 8: grantflow.notification.v1.UpdateWebhookRequest.webhook:type_name -> grantflow.notification.v1.Webhook
-	16, // 9: grantflow.notification.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 10: grantflow.notification.v1.ListDeliveriesResponse.deliveries:type_name -> grantflow.notification.v1.Delivery
-	3,  // 11: grantflow.notification.v1.WebhookService.CreateWebhook:input_type -> grantflow.notification.v1.CreateWebhookRequest
-	5,  // 12: grantflow.notification.v1.WebhookService.GetWebhook:input_type -> grantflow.notification.v1.GetWebhookRequest
-	6,  // 13: grantflow.notification.v1.WebhookService.ListWebhooks:input_type -> grantflow.notification.v1.ListWebhooksRequest
-	8,  // 14: grantflow.notification.v1.WebhookService.UpdateWebhook:input_type -> grantflow.notification.v1.UpdateWebhookRequest
-	9,  // 15: grantflow.notification.v1.WebhookService.DeleteWebhook:input_type -> grantflow.notification.v1.DeleteWebhookRequest
-	10, // 16: grantflow.notification.v1.WebhookService.ListDeliveries:input_type -> grantflow.notification.v1.ListDeliveriesRequest
-	12, // 17: grantflow.notification.v1.WebhookService.GetDelivery:input_type -> grantflow.notification.v1.GetDeliveryRequest
-	13, // 18: grantflow.notification.v1.WebhookService.PingWebhook:input_type -> grantflow.notification.v1.PingWebhookRequest
-	14, // 19: grantflow.notification.v1.WebhookService.RedeliverDelivery:input_type -> grantflow.notification.v1.RedeliverDeliveryRequest
-	4,  // 20: grantflow.notification.v1.WebhookService.CreateWebhook:output_type -> grantflow.notification.v1.CreateWebhookResponse
-	1,  // 21: grantflow.notification.v1.WebhookService.GetWebhook:output_type -> grantflow.notification.v1.Webhook
-	7,  // 22: grantflow.notification.v1.WebhookService.ListWebhooks:output_type -> grantflow.notification.v1.ListWebhooksResponse
-	1,  // 23: grantflow.notification.v1.WebhookService.UpdateWebhook:output_type -> grantflow.notification.v1.Webhook
-	17, // 24: grantflow.notification.v1.WebhookService.DeleteWebhook:output_type -> google.protobuf.Empty
-	11, // 25: grantflow.notification.v1.WebhookService.ListDeliveries:output_type -> grantflow.notification.v1.ListDeliveriesResponse
-	2,  // 26: grantflow.notification.v1.WebhookService.GetDelivery:output_type -> grantflow.notification.v1.Delivery
-	2,  // 27: grantflow.notification.v1.WebhookService.PingWebhook:output_type -> grantflow.notification.v1.Delivery
-	2,  // 28: grantflow.notification.v1.WebhookService.RedeliverDelivery:output_type -> grantflow.notification.v1.Delivery
-	20, // [20:29] is the sub-list for method output_type
-	11, // [11:20] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	23, // 0: grantflow.notification.v1.NotificationSettings.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 1: grantflow.notification.v1.UpdateNotificationSettingsRequest.settings:type_name -> grantflow.notification.v1.NotificationSettings
+	24, // 2: grantflow.notification.v1.UpdateNotificationSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 3: grantflow.notification.v1.Notification.channel:type_name -> grantflow.notification.v1.Notification.Channel
+	1,  // 4: grantflow.notification.v1.Notification.status:type_name -> grantflow.notification.v1.Notification.Status
+	23, // 5: grantflow.notification.v1.Notification.next_attempt_time:type_name -> google.protobuf.Timestamp
+	23, // 6: grantflow.notification.v1.Notification.send_time:type_name -> google.protobuf.Timestamp
+	23, // 7: grantflow.notification.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
+	23, // 8: grantflow.notification.v1.Notification.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 9: grantflow.notification.v1.ListNotificationsResponse.notifications:type_name -> grantflow.notification.v1.Notification
+	23, // 10: grantflow.notification.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	23, // 11: grantflow.notification.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 12: grantflow.notification.v1.Delivery.status:type_name -> grantflow.notification.v1.Delivery.Status
+	23, // 13: grantflow.notification.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	23, // 14: grantflow.notification.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	23, // 15: grantflow.notification.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 16: grantflow.notification.v1.CreateWebhookResponse.webhook:type_name -> grantflow.notification.v1.Webhook
+	9,  // 17: grantflow.notification.v1.ListWebhooksResponse.webhooks:type_name -> grantflow.notification.v1.Webhook
+	9,  // 18: grantflow.notification.v1.UpdateWebhookRequest.webhook:type_name -> grantflow.notification.v1.Webhook
+	24, // 19: grantflow.notification.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 20: grantflow.notification.v1.ListDeliveriesResponse.deliveries:type_name -> grantflow.notification.v1.Delivery
+	11, // 21: grantflow.notification.v1.WebhookService.CreateWebhook:input_type -> grantflow.notification.v1.CreateWebhookRequest
+	13, // 22: grantflow.notification.v1.WebhookService.GetWebhook:input_type -> grantflow.notification.v1.GetWebhookRequest
+	14, // 23: grantflow.notification.v1.WebhookService.ListWebhooks:input_type -> grantflow.notification.v1.ListWebhooksRequest
+	16, // 24: grantflow.notification.v1.WebhookService.UpdateWebhook:input_type -> grantflow.notification.v1.UpdateWebhookRequest
+	17, // 25: grantflow.notification.v1.WebhookService.DeleteWebhook:input_type -> grantflow.notification.v1.DeleteWebhookRequest
+	18, // 26: grantflow.notification.v1.WebhookService.ListDeliveries:input_type -> grantflow.notification.v1.ListDeliveriesRequest
+	20, // 27: grantflow.notification.v1.WebhookService.GetDelivery:input_type -> grantflow.notification.v1.GetDeliveryRequest
+	21, // 28: grantflow.notification.v1.WebhookService.PingWebhook:input_type -> grantflow.notification.v1.PingWebhookRequest
+	22, // 29: grantflow.notification.v1.WebhookService.RedeliverDelivery:input_type -> grantflow.notification.v1.RedeliverDeliveryRequest
+	4,  // 30: grantflow.notification.v1.NotificationService.GetNotificationSettings:input_type -> grantflow.notification.v1.GetNotificationSettingsRequest
+	5,  // 31: grantflow.notification.v1.NotificationService.UpdateNotificationSettings:input_type -> grantflow.notification.v1.UpdateNotificationSettingsRequest
+	7,  // 32: grantflow.notification.v1.NotificationService.ListNotifications:input_type -> grantflow.notification.v1.ListNotificationsRequest
+	12, // 33: grantflow.notification.v1.WebhookService.CreateWebhook:output_type -> grantflow.notification.v1.CreateWebhookResponse
+	9,  // 34: grantflow.notification.v1.WebhookService.GetWebhook:output_type -> grantflow.notification.v1.Webhook
+	15, // 35: grantflow.notification.v1.WebhookService.ListWebhooks:output_type -> grantflow.notification.v1.ListWebhooksResponse
+	9,  // 36: grantflow.notification.v1.WebhookService.UpdateWebhook:output_type -> grantflow.notification.v1.Webhook
+	25, // 37: grantflow.notification.v1.WebhookService.DeleteWebhook:output_type -> google.protobuf.Empty
+	19, // 38: grantflow.notification.v1.WebhookService.ListDeliveries:output_type -> grantflow.notification.v1.ListDeliveriesResponse
+	10, // 39: grantflow.notification.v1.WebhookService.GetDelivery:output_type -> grantflow.notification.v1.Delivery
+	10, // 40: grantflow.notification.v1.WebhookService.PingWebhook:output_type -> grantflow.notification.v1.Delivery
+	10, // 41: grantflow.notification.v1.WebhookService.RedeliverDelivery:output_type -> grantflow.notification.v1.Delivery
+	3,  // 42: grantflow.notification.v1.NotificationService.GetNotificationSettings:output_type -> grantflow.notification.v1.NotificationSettings
+	3,  // 43: grantflow.notification.v1.NotificationService.UpdateNotificationSettings:output_type -> grantflow.notification.v1.NotificationSettings
+	8,  // 44: grantflow.notification.v1.NotificationService.ListNotifications:output_type -> grantflow.notification.v1.ListNotificationsResponse
+	33, // [33:45] is the sub-list for method output_type
+	21, // [21:33] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_notification_v1_notification_proto_init() }
@@ -1128,15 +1790,16 @@ func file_grantflow_notification_v1_notification_proto_init() {
 	if File_grantflow_notification_v1_notification_proto != nil {
 		return
 	}
+	file_grantflow_notification_v1_notification_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_notification_v1_notification_proto_rawDesc), len(file_grantflow_notification_v1_notification_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   14,
+			NumEnums:      3,
+			NumMessages:   20,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_grantflow_notification_v1_notification_proto_goTypes,
 		DependencyIndexes: file_grantflow_notification_v1_notification_proto_depIdxs,

@@ -26,6 +26,15 @@ type Store struct {
 	pending   []*domain.Delivery
 	queued    map[*domain.Delivery]bool
 	dead      int
+
+	// messages in Seq order, and by id; pendingMessages the Pending ones in Seq order (and
+	// some that finished since, dropped at the next walk); messageKeys the (event, person,
+	// channel) of each.
+	messages        []*domain.Message
+	messageByID     map[string]*domain.Message
+	pendingMessages []*domain.Message
+	messageKeys     map[messageKey]bool
+	settings        map[string]domain.Settings
 }
 
 var _ store.Store = (*Store)(nil)
@@ -38,6 +47,10 @@ func New() *Store {
 		deliveries: map[string]*domain.Delivery{},
 		byWebhook:  map[string][]*domain.Delivery{},
 		queued:     map[*domain.Delivery]bool{},
+
+		messageKeys: map[messageKey]bool{},
+		messageByID: map[string]*domain.Message{},
+		settings:    map[string]domain.Settings{},
 	}
 }
 
@@ -176,6 +189,9 @@ func (s *Store) Enqueue(_ context.Context, events []store.EventDeliveries) (int,
 		n++
 		for _, d := range e.Deliveries {
 			s.add(d)
+		}
+		for _, m := range e.Messages {
+			s.addMessage(m)
 		}
 	}
 	return n, nil

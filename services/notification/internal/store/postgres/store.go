@@ -170,6 +170,9 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 			for _, d := range e.Deliveries {
 				b.Queue(insertDelivery, deliveryArgs(d)...)
 			}
+			if err := queueMessages(b, e.Messages); err != nil {
+				return err
+			}
 		}
 		if b.Len() == 0 {
 			return nil
@@ -247,9 +250,14 @@ func (s *Store) Redeliver(ctx context.Context, webhookID, id string, now, retryU
 }
 
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return s.earliest(ctx, "next due", "SELECT min(next_attempt_time) FROM deliveries WHERE status = 'PENDING'")
+}
+
+// earliest runs a query of one nullable time (ok false: NULL).
+func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, error) {
 	var t *time.Time
-	if err := s.db.Pool().QueryRow(ctx, "SELECT min(next_attempt_time) FROM deliveries WHERE status = 'PENDING'").Scan(&t); err != nil {
-		return time.Time{}, false, errs.Wrap("next due", err)
+	if err := s.db.Pool().QueryRow(ctx, sql).Scan(&t); err != nil {
+		return time.Time{}, false, errs.Wrap(op, err)
 	}
 	if t == nil {
 		return time.Time{}, false, nil

@@ -25,6 +25,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"Redeliver":         testRedeliver,
 		"DeleteDropsQueue":  testDeleteDropsQueue,
 		"ConcurrentClaims":  testConcurrentClaims,
+		"Messages":          testMessages,
+		"MessageLease":      testMessageLease,
+		"MessageLog":        testMessageLog,
+		"Settings":          testSettings,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

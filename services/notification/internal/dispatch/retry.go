@@ -1,9 +1,11 @@
-package webhook
+package dispatch
 
 import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
 // Retry is the schedule of a delivery's attempts: exponential backoff (each wait Multiplier
@@ -38,4 +40,17 @@ func (r Retry) Next(attempts int32) time.Duration {
 		d = b.NextBackOff()
 	}
 	return d
+}
+
+// Settle is the state an attempt leaves its item in: Succeeded when it went through;
+// Failed when it failed for good (permanent) or at or after retryUntil (the window
+// closed); Pending otherwise, due again after the backoff of its attempts-th failure.
+func (r Retry) Settle(ok, permanent bool, attempts int32, now, retryUntil time.Time) (domain.Status, time.Time) {
+	switch {
+	case ok:
+		return domain.Succeeded, time.Time{}
+	case permanent || !now.Before(retryUntil):
+		return domain.Failed, time.Time{}
+	}
+	return domain.Pending, now.Add(r.Next(attempts))
 }

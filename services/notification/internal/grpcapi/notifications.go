@@ -1,0 +1,90 @@
+package grpcapi
+
+import (
+	"context"
+
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/services/notification/internal/app"
+	"github.com/grantflow/grantflow/services/notification/internal/domain"
+)
+
+// Notifications implements grantflow.notification.v1.NotificationService.
+type Notifications struct {
+	notificationv1.UnimplementedNotificationServiceServer
+	App *app.Service
+}
+
+func (h *Notifications) GetNotificationSettings(ctx context.Context, _ *notificationv1.GetNotificationSettingsRequest) (*notificationv1.NotificationSettings, error) {
+	v, err := h.App.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return h.settingsPB(v), nil
+}
+
+func (h *Notifications) UpdateNotificationSettings(ctx context.Context, r *notificationv1.UpdateNotificationSettingsRequest) (*notificationv1.NotificationSettings, error) {
+	in := r.GetSettings()
+	var p app.SettingsPatch
+	paths := r.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		p.Email, p.Slack = in.Email, in.Slack // the fields present
+	}
+	for _, path := range paths {
+		switch path {
+		case "email":
+			p.Email = new(in.GetEmail())
+		case "slack":
+			p.Slack = new(in.GetSlack())
+		default:
+			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, slack")
+		}
+	}
+	v, err := h.App.UpdateSettings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return h.settingsPB(v), nil
+}
+
+// settingsPB is the settings as they apply: a channel the person set shows their choice,
+// one never set its default (on when the deployment has the channel configured).
+func (h *Notifications) settingsPB(v domain.Settings) *notificationv1.NotificationSettings {
+	email, slack := h.App.Configured(domain.Email), h.App.Configured(domain.Slack)
+	choice := func(set *bool, configured bool) *bool {
+		if set != nil {
+			return new(*set)
+		}
+		return new(configured)
+	}
+	return &notificationv1.NotificationSettings{
+		UserId: v.UserID, Email: choice(v.Email, email), Slack: choice(v.Slack, slack),
+		EmailConfigured: email, SlackConfigured: slack, UpdateTime: ts(v.UpdateTime),
+	}
+}
+
+func (h *Notifications) ListNotifications(ctx context.Context, r *notificationv1.ListNotificationsRequest) (*notificationv1.ListNotificationsResponse, error) {
+	ms, next, err := h.App.ListMessages(ctx, r.GetUserId(), r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &notificationv1.ListNotificationsResponse{Notifications: make([]*notificationv1.Notification, len(ms)), NextPageToken: next}
+	for i := range ms {
+		out.Notifications[i] = NotificationPB(&ms[i])
+	}
+	return out, nil
+}
+
+// NotificationPB is a message as the API shows it.
+func NotificationPB(m *domain.Message) *notificationv1.Notification {
+	out := &notificationv1.Notification{
+		Id: m.ID, UserId: m.UserID, Channel: notificationv1.Notification_Channel(m.Channel), EventType: m.EventType,
+		EventId: m.EventID, Kind: string(m.Notice.Kind), Link: m.Link, Title: m.Title, Text: m.Text, Address: m.Address,
+		Status: notificationv1.Notification_Status(m.Status), Attempts: m.Attempts, LastError: m.LastError,
+		SendTime: ts(m.SendTime), CreateTime: ts(m.CreateTime), UpdateTime: ts(m.UpdateTime),
+	}
+	if m.Status == domain.Pending {
+		out.NextAttemptTime = ts(m.NextAttemptTime)
+	}
+	return out
+}
