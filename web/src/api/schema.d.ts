@@ -345,6 +345,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/notificationSettings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own settings: which channels they want. */
+        get: operations["NotificationService_GetNotificationSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the caller's own settings: the fields named in update_mask, or (no mask) the fields present in settings.
+         * @description Change the caller's own settings: the fields named in update_mask, or (no mask) the
+         *     fields present in settings.
+         */
+        patch: operations["NotificationService_UpdateNotificationSettings"];
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The messages sent (and on their way), newest first: the caller's own; Admin and GM anyone's (user_id), or everyone's (no user_id).
+         * @description The messages sent (and on their way), newest first: the caller's own; Admin and GM
+         *     anyone's (user_id), or everyone's (no user_id).
+         */
+        get: operations["NotificationService_ListNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/policies": {
         parameters: {
             query?: never;
@@ -884,6 +927,11 @@ export interface components {
         IdentityServiceOffboardUserBody: {
             reason?: string;
         };
+        /**
+         * @default CHANNEL_UNSPECIFIED
+         * @enum {string}
+         */
+        NotificationChannel: "CHANNEL_UNSPECIFIED" | "EMAIL" | "SLACK";
         PolicyServiceActivatePolicyVersionBody: Record<string, never>;
         PolicyServiceCreatePolicyVersionBody: {
             workflow?: components["schemas"]["v1Workflow"];
@@ -1380,6 +1428,10 @@ export interface components {
             groups?: components["schemas"]["v1Group"][];
             nextPageToken?: string;
         };
+        v1ListNotificationsResponse: {
+            nextPageToken?: string;
+            notifications?: components["schemas"]["v1Notification"][];
+        };
         v1ListPoliciesResponse: {
             nextPageToken?: string;
             policies?: components["schemas"]["v1Policy"][];
@@ -1412,6 +1464,70 @@ export interface components {
             ownerIds?: string[];
             permissions?: components["schemas"]["v1Permission"][];
         };
+        /** @description Notification is one message to one person over one channel. */
+        v1Notification: {
+            /** @description The address used: the email address, or the Slack user id. */
+            address?: string;
+            /** Format: int32 */
+            attempts?: number;
+            channel?: components["schemas"]["NotificationChannel"];
+            /** Format: date-time */
+            createTime?: string;
+            eventId?: string;
+            /** @description The event that made it (task.created, request.done, ...) and its id. */
+            eventType?: string;
+            id?: string;
+            /**
+             * @description task_opened, task_due, task_reassigned, task_escalated, request_closed,
+             *     review_launched, review_reminder, access_expiring.
+             */
+            kind?: string;
+            lastError?: string;
+            /** @description The link to the console the message carries. */
+            link?: string;
+            /** Format: date-time */
+            nextAttemptTime?: string;
+            /** Format: date-time */
+            sendTime?: string;
+            status?: components["schemas"]["v1NotificationStatus"];
+            text?: string;
+            /** @description The message's title and text as sent (empty until the first attempt). */
+            title?: string;
+            /** Format: date-time */
+            updateTime?: string;
+            userId?: string;
+        };
+        /**
+         * @description NotificationSettings are one person's choices of channel. A channel the person never set
+         *     follows the default: on when the deployment has that channel configured.
+         */
+        v1NotificationSettings: {
+            /** @description Email over SMTP, to the person's address in the directory. */
+            email?: boolean;
+            /**
+             * @description Whether the deployment can send email (GRANTFLOW_SMTP_URL valid) and Slack messages
+             *     (GRANTFLOW_SLACK_BOT_TOKEN): a channel that is not configured sends nothing whatever
+             *     the setting.
+             */
+            readonly emailConfigured?: boolean;
+            /** @description A Slack direct message, to the Slack user with the person's email. */
+            slack?: boolean;
+            readonly slackConfigured?: boolean;
+            /**
+             * Format: date-time
+             * @description When the person last changed them (unset: never).
+             */
+            readonly updateTime?: string;
+            readonly userId?: string;
+        };
+        /**
+         * @description - PENDING: Not sent yet: the next attempt is due at next_attempt_time.
+         *      - FAILED: Not sent: the retry window closed, or the channel refused it for good (no such
+         *     Slack user, a mailbox that does not exist, a person without an email).
+         * @default STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        v1NotificationStatus: "STATUS_UNSPECIFIED" | "PENDING" | "SENT" | "FAILED";
         /** @description Origin says what opened a request other than a person asking. */
         v1Origin: {
             accessReviewId?: string;
@@ -2708,6 +2824,117 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["v1GetMeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    NotificationService_GetNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1NotificationSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    NotificationService_UpdateNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["v1NotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1NotificationSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    NotificationService_ListNotifications: {
+        parameters: {
+            query?: {
+                /** @description Whose messages; empty: the caller's own (Admin and GM: everyone's). */
+                userId?: string;
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1ListNotificationsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
