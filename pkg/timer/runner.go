@@ -23,6 +23,9 @@ type Options struct {
 	// 1 s with each failure.
 	MaxBackoff time.Duration
 	Log        *slog.Logger
+	// Fired, if set, is called after a transaction that fired timers committed (a service
+	// wakes its outbox relays with it).
+	Fired func()
 }
 
 // Runner fires a store's due timers through the handlers registered by kind.
@@ -78,6 +81,9 @@ func (r *Runner[Tx]) FireDue(ctx context.Context) (int, error) {
 	for {
 		n, err := r.store.FireDue(ctx, now, r.opts.Batch, r.fire)
 		total += n
+		if n > 0 && r.opts.Fired != nil {
+			r.opts.Fired()
+		}
 		var fe *FireError
 		switch {
 		case errors.As(err, &fe):

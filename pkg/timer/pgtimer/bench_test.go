@@ -44,7 +44,7 @@ func BenchmarkFire1000Of100k(b *testing.B) {
 	seedPending(b, h, pending-1000)
 	r := timer.NewRunner[timer.Scheduler](h, timer.Options{Clock: timer.NewManualClock(benchT0.Add(time.Second))})
 	r.Handle("work", func(ctx context.Context, tx timer.Scheduler, t timer.Timer) error {
-		_, err := tx.(pgtimer.Tx).PgTx.Exec(ctx, "INSERT INTO fired (key) VALUES ($1)", t.Key)
+		_, err := tx.(pgtimer.Scheduler).PgTx.Exec(ctx, "INSERT INTO fired (key) VALUES ($1)", t.Key)
 		return err
 	})
 	var total time.Duration

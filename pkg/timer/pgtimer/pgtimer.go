@@ -135,13 +135,16 @@ func (s Timers[T]) Postpone(ctx context.Context, key string, dueAt, at time.Time
 	return nil
 }
 
-// Tx is the timer side of one transaction: a service's store.Tx embeds it (timer.Scheduler).
-type Tx struct {
+// Scheduler is the timer side of one transaction (timer.Scheduler): a service's store.Tx
+// embeds it beside pgoutbox.Tx.
+type Scheduler struct {
 	PgTx pgx.Tx
 }
 
 // Schedule implements timer.Scheduler.
-func (t Tx) Schedule(ctx context.Context, tm timer.Timer) error { return Schedule(ctx, t.PgTx, tm) }
+func (t Scheduler) Schedule(ctx context.Context, tm timer.Timer) error {
+	return Schedule(ctx, t.PgTx, tm)
+}
 
 // Cancel implements timer.Scheduler.
-func (t Tx) Cancel(ctx context.Context, key string) error { return Cancel(ctx, t.PgTx, key) }
+func (t Scheduler) Cancel(ctx context.Context, key string) error { return Cancel(ctx, t.PgTx, key) }

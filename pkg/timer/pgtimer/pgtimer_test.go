@@ -19,7 +19,7 @@ type harness struct {
 	db *pgstore.DB
 }
 
-func begin(ptx pgx.Tx) timer.Scheduler { return pgtimer.Tx{PgTx: ptx} }
+func begin(ptx pgx.Tx) timer.Scheduler { return pgtimer.Scheduler{PgTx: ptx} }
 
 func newHarness(t testing.TB) harness {
 	db := pgtest.NewDatabase(t, pgstore.Options{Schema: "timertest"})

@@ -4,8 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -21,6 +23,7 @@ type state struct {
 	steps map[stepKey]domain.Step
 	// byStep holds each step's task ids, ascending.
 	byStep map[stepKey][]string
+	timers *timer.Memory
 }
 
 // Store is the in-memory task store.
@@ -34,13 +37,27 @@ var _ store.Store = (*Store)(nil)
 func New() *Store {
 	return &Store{memstore.NewWithOutbox(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
-		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{},
+		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
 	})}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
+}
+
+func timersOf(st *state) *timer.Memory { return st.timers }
+
+func wrap(st *state, mt *memstore.Tx) store.Tx { return &tx{state: st, Tx: mt} }
+
+// FireDue fires due timers in one memstore transaction (timer.Store).
+func (s *Store) FireDue(ctx context.Context, now time.Time, limit int, fire func(context.Context, store.Tx, timer.Timer) error) (int, error) {
+	return timer.FireDue(ctx, s.Engine, timersOf, wrap, now, limit, fire)
+}
+
+// Postpone moves a timer after a failed firing (timer.Store).
+func (s *Store) Postpone(_ context.Context, key string, dueAt, at time.Time) error {
+	return timer.Postpone(s.Engine, timersOf, key, dueAt, at)
 }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
