@@ -102,3 +102,45 @@ func Postpone[S any](e *memstore.Engine[S], at func(*S) *Memory, key string, due
 		return nil
 	})
 }
+
+// MemoryScheduler is the timer side of one memory-engine transaction (Scheduler): a service's
+// memory tx embeds the value In returns.
+type MemoryScheduler struct {
+	m  *Memory
+	tx *memstore.Tx
+}
+
+// In is m's Scheduler inside tx.
+func (m *Memory) In(tx *memstore.Tx) MemoryScheduler { return MemoryScheduler{m, tx} }
+
+// Schedule implements Scheduler.
+func (s MemoryScheduler) Schedule(_ context.Context, t Timer) error { return s.m.Schedule(s.tx, t) }
+
+// Cancel implements Scheduler.
+func (s MemoryScheduler) Cancel(_ context.Context, key string) error {
+	s.m.Cancel(s.tx, key)
+	return nil
+}
+
+// MemoryTimers is the Store of a memory engine e whose state S holds timers (at(st)) and
+// whose transactions reach handlers as wrap(st, tx): a service's memory Store embeds it.
+type MemoryTimers[S, Tx any] struct {
+	e    *memstore.Engine[S]
+	at   func(*S) *Memory
+	wrap func(*S, *memstore.Tx) Tx
+}
+
+// NewMemoryTimers is the timers of e.
+func NewMemoryTimers[S, Tx any](e *memstore.Engine[S], at func(*S) *Memory, wrap func(*S, *memstore.Tx) Tx) MemoryTimers[S, Tx] {
+	return MemoryTimers[S, Tx]{e, at, wrap}
+}
+
+// FireDue implements Store.
+func (m MemoryTimers[S, Tx]) FireDue(ctx context.Context, now time.Time, limit int, fire func(context.Context, Tx, Timer) error) (int, error) {
+	return FireDue(ctx, m.e, m.at, m.wrap, now, limit, fire)
+}
+
+// Postpone implements Store.
+func (m MemoryTimers[S, Tx]) Postpone(_ context.Context, key string, dueAt, at time.Time) error {
+	return Postpone(m.e, m.at, key, dueAt, at)
+}

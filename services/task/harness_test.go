@@ -95,7 +95,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"},
 		clock: timer.NewManualClock(time.Now())}
 	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
-		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock})
+		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock, TimerPoll: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -29,35 +28,29 @@ type state struct {
 // Store is the in-memory task store.
 type Store struct {
 	memstore.WithOutbox[state]
+	timer.MemoryTimers[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{
+	e := memstore.NewWithOutbox(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
 		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
-	})}
+	})
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
 }
 
 func timersOf(st *state) *timer.Memory { return st.timers }
 
-func wrap(st *state, mt *memstore.Tx) store.Tx { return &tx{state: st, Tx: mt} }
-
-// FireDue fires due timers in one memstore transaction (timer.Store).
-func (s *Store) FireDue(ctx context.Context, now time.Time, limit int, fire func(context.Context, store.Tx, timer.Timer) error) (int, error) {
-	return timer.FireDue(ctx, s.Engine, timersOf, wrap, now, limit, fire)
-}
-
-// Postpone moves a timer after a failed firing (timer.Store).
-func (s *Store) Postpone(_ context.Context, key string, dueAt, at time.Time) error {
-	return timer.Postpone(s.Engine, timersOf, key, dueAt, at)
+func wrap(st *state, mt *memstore.Tx) store.Tx {
+	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
 }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---

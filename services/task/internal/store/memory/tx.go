@@ -15,6 +15,7 @@ import (
 type tx struct {
 	*state
 	*memstore.Tx
+	timer.MemoryScheduler
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -99,14 +100,5 @@ func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
 	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key
 	memstore.Remember(t.Tx, t.tasks, task.ID)
 	t.tasks[task.ID] = task.Clone()
-	return nil
-}
-
-// Schedule sets a timer; it commits with the transaction.
-func (t *tx) Schedule(_ context.Context, tm timer.Timer) error { return t.timers.Schedule(t.Tx, tm) }
-
-// Cancel removes a timer; it commits with the transaction.
-func (t *tx) Cancel(_ context.Context, key string) error {
-	t.timers.Cancel(t.Tx, key)
 	return nil
 }
