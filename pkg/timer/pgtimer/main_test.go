@@ -3,9 +3,11 @@ package pgtimer_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	// The restart test runs a process: proctest.Main removes its binary and checks for
+	// leaked goroutines as goleak.VerifyTestMain did.
+	proctest.Main(m)
 }
