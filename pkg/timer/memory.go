@@ -47,6 +47,16 @@ func (m *Memory) Get(key string) (Timer, bool) {
 // Len is how many timers are set.
 func (m *Memory) Len() int { return len(m.byKey) }
 
+// anyDue reports whether a timer is due at now.
+func (m *Memory) anyDue(now time.Time) bool {
+	for _, t := range m.byKey {
+		if !t.FireAt.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
 // take removes and returns up to limit timers due at now, earliest first (then by key).
 func (m *Memory) take(tx *memstore.Tx, now time.Time, limit int) []Timer {
 	var due []Timer
@@ -69,6 +79,13 @@ func (m *Memory) take(tx *memstore.Tx, now time.Time, limit int) []Timer {
 // whose transactions reach handlers as wrap(st, tx).
 func FireDue[S, Tx any](ctx context.Context, e *memstore.Engine[S], at func(*S) *Memory, wrap func(*S, *memstore.Tx) Tx,
 	now time.Time, limit int, fire func(context.Context, Tx, Timer) error) (int, error) {
+	// An idle poll takes no write lock and commits nothing (memstore counts commits).
+	st, done := e.Read()
+	idle := !at(st).anyDue(now)
+	done()
+	if idle {
+		return 0, nil
+	}
 	n := 0
 	err := e.Write(func(st *S, mt *memstore.Tx) error {
 		due := at(st).take(mt, now, limit)
