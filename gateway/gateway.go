@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -358,6 +359,13 @@ func (m *strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 				return errors.New("unexpected data after the JSON body")
 			}
 		}
-		return m.JSONPb.NewDecoder(bytes.NewReader(raw)).Decode(v)
+		err = m.JSONPb.NewDecoder(bytes.NewReader(raw)).Decode(v)
+		if err != nil && strings.Contains(err.Error(), "google.protobuf.Duration") {
+			if field := badDuration(raw); field != "" {
+				// Name the field: protojson's message quotes only the value.
+				return fmt.Errorf("%s: not a duration (seconds with an \"s\" suffix, e.g. \"259200s\"): %w", field, err)
+			}
+		}
+		return err
 	})
 }

@@ -129,6 +129,8 @@ if [[ $GO_BENCH == 1 ]]; then
 	gobench services/request '^BenchmarkRequestLog$' 2000x ./internal/store/postgres/ GRANTFLOW_BENCH_REQUESTS="$REQUESTS"
 	gobench services/review '^BenchmarkLaunchPostgres$' 3x ./internal/app/ CI=true
 	gobench services/review '^BenchmarkReviewerItemsPostgres$' 2000x ./internal/app/ CI=true
+	gobench pkg '^BenchmarkFire1000Of100k$' 5x ./timer/pgtimer/
+	gobench pkg '^BenchmarkPollIdle$' 2000x ./timer/pgtimer/
 else
 	say "BENCH_GO=0: Go benchmarks skipped"
 fi

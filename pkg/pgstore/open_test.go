@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -84,7 +85,7 @@ func TestOpenCreatesSchemaAppliesMigrationsAndScopesConnections(t *testing.T) {
 
 	su := superuser(t, url)
 	got := strings.Join(tablesIn(t, su, "widgetsvc"), ",")
-	if want := "goose_migrations,kit_migrations,outbox,processed_events,widgets"; got != want {
+	if want := "goose_migrations,kit_migrations,outbox,processed_events,timers,widgets"; got != want {
 		t.Errorf("tables in widgetsvc = %s, want %s", got, want)
 	}
 	if got := tablesIn(t, su, "public"); len(got) != 0 {
@@ -114,6 +115,9 @@ func TestOpenCreatesSchemaAppliesMigrationsAndScopesConnections(t *testing.T) {
 	}
 }
 
+// kitVersions are the kit's migrations (the outbox; the timers).
+const kitVersions = "[1 20]"
+
 func TestMigrateAppliesOnlyWhatIsPending(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewEmptyDatabase(t)
@@ -138,8 +142,8 @@ func TestMigrateAppliesOnlyWhatIsPending(t *testing.T) {
 	if got := appliedVersions(t, su, "widgetsvc.goose_migrations"); len(got) != 2 || got[1] != 2 {
 		t.Errorf("service versions after v2 = %v, want [1 2]", got)
 	}
-	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != 1 {
-		t.Errorf("kit versions = %v, want one, applied once", got)
+	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); fmt.Sprint(got) != kitVersions {
+		t.Errorf("kit versions = %v, want %s, applied once", got, kitVersions)
 	}
 	if _, err := su.Exec(ctx, "INSERT INTO widgetsvc.widgets (id, name, color) VALUES (1, 'w', 'red')"); err != nil {
 		t.Errorf("v2 column missing: %v", err)
@@ -152,7 +156,7 @@ func TestMigrateWithoutServiceMigrationsAppliesKitOnly(t *testing.T) {
 	if err := pgstore.Migrate(t.Context(), pgstore.Options{URL: url, Schema: "bare"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(tablesIn(t, superuser(t, url), "bare"), ","); got != "kit_migrations,outbox,processed_events" {
+	if got := strings.Join(tablesIn(t, superuser(t, url), "bare"), ","); got != "kit_migrations,outbox,processed_events,timers" {
 		t.Errorf("tables = %s", got)
 	}
 }
@@ -180,8 +184,8 @@ func TestConcurrentOpensApplyMigrationsOnce(t *testing.T) {
 	if got := appliedVersions(t, su, "widgetsvc.goose_migrations"); len(got) != 2 {
 		t.Errorf("service versions = %v, want [1 2] applied once each", got)
 	}
-	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != 1 {
-		t.Errorf("kit versions = %v, want one", got)
+	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); fmt.Sprint(got) != kitVersions {
+		t.Errorf("kit versions = %v, want %s, each once", got, kitVersions)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/identity"
 	"github.com/grantflow/grantflow/services/policy"
 	"github.com/grantflow/grantflow/services/request"
@@ -50,6 +51,10 @@ type harness struct {
 	ids    map[string]string // person -> user id
 	apps   map[string]string // app name -> id
 	signer *auth.Signer
+	// clock is the task and request services' time: tests move it to make timers due.
+	clock   *timer.ManualClock
+	taskSvc *task.Service
+	reqSvc  *request.Service
 }
 
 // bufListener is an in-memory listener and a client connection to it, made before the
@@ -113,7 +118,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		url = pgtest.NewEmptyDatabase(t)
 	}
 	pgURL := func() string { return url }
-	h := &harness{t: t, audit: &recorder{}, signer: signer,
+	h := &harness{t: t, audit: &recorder{}, signer: signer, clock: timer.NewManualClock(time.Now()),
 		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}, apps: map[string]string{}}
 
 	idL, polL, taskL, reqL := listen(t, signer), listen(t, signer), listen(t, signer), listen(t, signer)
@@ -157,20 +162,23 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	serveOn(t, polSrv, polL)
 
 	taskSvc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
-		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
+		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn), Clock: h.clock, TimerPoll: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.taskSvc = taskSvc
 	taskSrv := newServer(authn, task.InternalOnly)
 	taskSvc.Register(taskSrv)
 	serveOn(t, taskSrv, taskL)
 
 	reqSvc, err := request.New(ctx, request.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
-		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv})
+		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, Clock: h.clock,
+		TimerPoll: 24 * time.Hour}) // the tests fire timers themselves (h.fire)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.reqSvc = reqSvc
 	reqSrv := newServer(authn, request.InternalOnly)
 	reqSvc.Register(reqSrv)
 	serveOn(t, reqSrv, reqL)

@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 	"github.com/grantflow/grantflow/services/request/internal/grpcapi"
@@ -86,6 +89,11 @@ type Options struct {
 	// Getenv reads the agent's connector settings (GRANTFLOW_AGENT_WEBHOOKS,
 	// GRANTFLOW_AGENT_WEBHOOK_SECRET); nil reads none: every app uses the directory connector.
 	Getenv func(string) string
+	// Clock is the time of the service and its timers (expiring access); default the
+	// system's. Tests move their own.
+	Clock timer.Clock
+	// TimerPoll is how often the service looks for due timers (default 1 s).
+	TimerPoll time.Duration
 }
 
 // Service is a running request service.
@@ -93,6 +101,7 @@ type Service struct {
 	app    *app.Service
 	store  store.Store
 	relays *outbox.Relays
+	timers *timer.Runner[store.Tx]
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -116,8 +125,15 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st}
+	clock := o.Clock
+	if clock == nil {
+		clock = timer.System
+	}
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
-		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }})
+		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() },
+		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }})
+	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
+	s.app.HandleTimers(s.timers)
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
@@ -154,7 +170,16 @@ func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 
 // Run delivers the outbox (audit, and the service's own work queue) until ctx ends, and
 // returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.timers.Run(ctx) })
+	s.relays.Run(ctx)
+	wg.Wait()
+}
+
+// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
+// (tests call it after moving their clock, instead of waiting for Run's poll).
+func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -26,6 +26,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/identity"
 	"github.com/grantflow/grantflow/services/task"
 	"github.com/grantflow/grantflow/services/task/internal/store/postgres"
@@ -47,6 +48,8 @@ type harness struct {
 	keys     map[string]string // person -> API key
 	ids      map[string]string // person -> user id
 	sinks    map[string]*recorder
+	// clock is the task service's time: tests move it to make timers due.
+	clock *timer.ManualClock
 }
 
 // serve runs srv on an in-memory listener and returns a client connection to it.
@@ -89,9 +92,10 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	idInternal := identityv1.NewIdentityInternalServiceClient(idConn)
 
 	h := &harness{t: t, signer: signer, sinks: map[string]*recorder{"audit": {}, "request": {}},
-		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}}
+		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"},
+		clock: timer.NewManualClock(time.Now())}
 	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
-		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"]})
+		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock, TimerPoll: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

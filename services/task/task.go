@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -60,6 +63,11 @@ type Options struct {
 	// are always written for each; a sink left nil keeps its events in the outbox until one
 	// is configured: delayed, never lost.
 	AuditSink, RequestSink, NotificationSink outbox.Sink
+	// Clock is the time of the service and its timers (due dates, escalations); default
+	// the system's. Tests move their own.
+	Clock timer.Clock
+	// TimerPoll is how often the service looks for due timers (default 1 s).
+	TimerPoll time.Duration
 }
 
 // Service is a running task service.
@@ -67,6 +75,7 @@ type Service struct {
 	app    *app.Service
 	store  store.Store
 	relays *outbox.Relays
+	timers *timer.Runner[store.Tx]
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -82,7 +91,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st}
-	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: func() { s.relays.Notify() }})
+	clock := o.Clock
+	if clock == nil {
+		clock = timer.System
+	}
+	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: func() { s.relays.Notify() },
+		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }})
+	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
+	s.app.HandleTimers(s.timers)
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
@@ -104,8 +120,18 @@ var InternalOnly = auth.MethodSet("/" + taskv1.TaskInternalService_ServiceDesc.S
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
 
-// Run delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
+// Run delivers the outbox and fires due timers until ctx ends, and returns when both
+// stopped.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.timers.Run(ctx) })
+	s.relays.Run(ctx)
+	wg.Wait()
+}
+
+// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
+// (tests call it after moving their clock, instead of waiting for Run's poll).
+func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

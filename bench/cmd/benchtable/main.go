@@ -283,6 +283,16 @@ func build(dir string) []row {
 	} else {
 		na("verification of 1,000,000 audit events", "< 3 s", "BenchmarkVerify1M missing")
 	}
+	if v, ok := gb["BenchmarkFire1000Of100k"]["s/1000-fired"]; ok {
+		add("timers: firing 1,000 due in one second, 100,000 pending (PostgreSQL)", fmt.Sprintf("%.3f s", v), "< 2 s", yes(v < 2))
+	} else {
+		na("timers: firing 1,000 due, 100,000 pending", "< 2 s", "BenchmarkFire1000Of100k missing")
+	}
+	if v, ok := gb["BenchmarkPollIdle"]["db-ms/poll"]; ok {
+		add("timers: a poll with nothing due, 100,000 pending (database time)", fmt.Sprintf("%.3f ms (wall, with the transaction's round trips: %.2f ms)", v, gb["BenchmarkPollIdle"]["ms/poll"]), "< 1 ms", yes(v < 1))
+	} else {
+		na("timers: an idle poll's database time", "< 1 ms", "BenchmarkPollIdle missing")
+	}
 	return rows
 }
 

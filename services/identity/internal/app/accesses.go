@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 
@@ -58,7 +61,8 @@ func (s *Service) ListAccesses(ctx context.Context, userID, appID string, size i
 
 // ApplyAccessChange applies a request's effect (internal: only the request service calls
 // it). Idempotent on requestID: applying the same request again returns the first result.
-func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, change Change, userID, appID, permission string) (domain.Access, error) {
+// expire (zero: never) is when a granted or changed access expires.
+func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, change Change, userID, appID, permission string, expire time.Time) (domain.Access, error) {
 	var out domain.Access
 	err := s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.AppliedRequest(ctx, requestID); err == nil {
@@ -109,7 +113,10 @@ func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, chang
 				}
 				ev.PreviousPermission, action = cur.Permission, "access.changed"
 			}
-			out = domain.Access{UserID: userID, AppID: appID, Permission: permission, GrantTime: s.now(), RequestID: requestID}
+			out = domain.Access{UserID: userID, AppID: appID, Permission: permission, GrantTime: s.now(), RequestID: requestID, ExpireTime: expire}
+			if !expire.IsZero() {
+				ev.ExpireTime = timestamppb.New(expire)
+			}
 			if err := tx.PutAccess(ctx, out); err != nil {
 				return err
 			}

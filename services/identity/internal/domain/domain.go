@@ -110,6 +110,8 @@ type Access struct {
 	Permission string
 	GrantTime  time.Time
 	RequestID  string
+	// ExpireTime (zero: never) is when the access expires (a grant with an accessDuration).
+	ExpireTime time.Time
 }
 
 // APIKey is a credential of a user. Only the SHA-256 of the whole key is kept.

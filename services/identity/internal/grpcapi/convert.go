@@ -79,6 +79,9 @@ func accessPB(a domain.Access) *identityv1.Access {
 	if !a.GrantTime.IsZero() {
 		out.GrantTime = timestamppb.New(a.GrantTime)
 	}
+	if !a.ExpireTime.IsZero() {
+		out.ExpireTime = timestamppb.New(a.ExpireTime)
+	}
 	return out
 }
 

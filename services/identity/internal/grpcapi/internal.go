@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"context"
+	"time"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
@@ -79,7 +80,11 @@ func (h *Internal) ApplyAccessChange(ctx context.Context, r *identityv1.ApplyAcc
 	if c != app.Remove && r.GetPermission() == "" {
 		return nil, errs.Invalid("permission", "required for GRANT and CHANGE")
 	}
-	a, err := h.App.ApplyAccessChange(ctx, r.GetRequestId(), c, r.GetUserId(), r.GetAppId(), r.GetPermission())
+	var expire time.Time
+	if r.GetExpireTime() != nil {
+		expire = r.GetExpireTime().AsTime()
+	}
+	a, err := h.App.ApplyAccessChange(ctx, r.GetRequestId(), c, r.GetUserId(), r.GetAppId(), r.GetPermission(), expire)
 	if err != nil {
 		return nil, err
 	}

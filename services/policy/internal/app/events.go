@@ -1,6 +1,8 @@
 package app
 
 import (
+	"google.golang.org/protobuf/types/known/durationpb"
+
 	"context"
 
 	"google.golang.org/protobuf/proto"
@@ -41,6 +43,9 @@ func versionData(policyID string, v int64, state domain.State, w *domain.Workflo
 // WorkflowPB is w as the API (and the policy.version events) carry it.
 func WorkflowPB(w domain.Workflow) *typev1.Workflow {
 	out := &typev1.Workflow{ActionStep: stepPB(w.ActionStep), ReviewSteps: make([]*typev1.Step, 0, len(w.ReviewSteps))}
+	if w.MaxAccessDuration > 0 {
+		out.MaxAccessDuration = durationpb.New(w.MaxAccessDuration)
+	}
 	for _, s := range w.ReviewSteps {
 		out.ReviewSteps = append(out.ReviewSteps, stepPB(s))
 	}
@@ -48,7 +53,7 @@ func WorkflowPB(w domain.Workflow) *typev1.Workflow {
 }
 
 func stepPB(s domain.Step) *typev1.Step {
-	return &typev1.Step{
+	out := &typev1.Step{
 		Name: s.Name,
 		Assignee: &typev1.Assignee{
 			Kind:       typev1.AssigneeKind(typev1.AssigneeKind_value[string(s.Assignee.Kind)]),
@@ -59,6 +64,14 @@ func stepPB(s domain.Step) *typev1.Step {
 		Approval:     typev1.Approval(typev1.Approval_value[string(s.Approval)]),
 		MinApprovals: s.MinApprovals,
 	}
+	if s.DueAfter > 0 {
+		out.DueAfter = durationpb.New(s.DueAfter)
+	}
+	if e := s.Escalation; e != nil {
+		out.Escalation = &typev1.Escalation{After: durationpb.New(e.After), To: typev1.Escalation_Target(typev1.Escalation_Target_value[e.To]),
+			UserIds: orEmpty(e.UserIDs)}
+	}
+	return out
 }
 
 func orEmpty(s []string) []string {

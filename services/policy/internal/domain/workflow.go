@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -53,6 +54,18 @@ type Step struct {
 	Assignee     Assignee `json:"assignee"`
 	Approval     Approval `json:"approval,omitempty"`
 	MinApprovals int32    `json:"minApprovals,omitempty"`
+	// DueAfter (review steps; 0: none): the tasks are due this long after they open.
+	DueAfter time.Duration `json:"dueAfter,omitempty"`
+	// Escalation (review steps with DueAfter; nil: none).
+	Escalation *Escalation `json:"escalation,omitempty"`
+}
+
+// Escalation adds people to a review task still pending After past its due time.
+type Escalation struct {
+	After time.Duration `json:"after"`
+	// To: MANAGER_OF_ASSIGNEE, ADMINS or USERS (with UserIDs).
+	To      string   `json:"to"`
+	UserIDs []string `json:"userIds,omitempty"`
 }
 
 // Workflow is what a policy version prescribes: review steps in order, then one action
@@ -60,6 +73,8 @@ type Step struct {
 type Workflow struct {
 	ReviewSteps []Step `json:"reviewSteps,omitempty"`
 	ActionStep  Step   `json:"actionStep"`
+	// MaxAccessDuration (0: no cap) caps the accessDuration of the requests it governs.
+	MaxAccessDuration time.Duration `json:"maxAccessDuration,omitempty"`
 }
 
 // Limits of a workflow, the same as the proto's validation rules: the domain enforces them
@@ -88,7 +103,7 @@ func (v Violation) String() string { return v.Field + ": " + v.Description }
 // Normalize returns w with names trimmed and review steps without an approval set to ANY
 // (the API's default), so that what is stored says what runs. It does not validate.
 func Normalize(w Workflow) Workflow {
-	out := Workflow{ActionStep: normalizeStep(w.ActionStep, false)}
+	out := Workflow{ActionStep: normalizeStep(w.ActionStep, false), MaxAccessDuration: w.MaxAccessDuration}
 	if len(w.ReviewSteps) > 0 {
 		out.ReviewSteps = make([]Step, len(w.ReviewSteps))
 		for i, s := range w.ReviewSteps {
@@ -137,7 +152,47 @@ func ValidateWorkflow(w Workflow) []Violation {
 		check(fmt.Sprintf("workflow.review_steps[%d]", i), s, true)
 	}
 	check("workflow.action_step", w.ActionStep, false)
+	if w.MaxAccessDuration < 0 {
+		add("workflow.max_access_duration", "must be positive")
+	}
+	for i, s := range w.ReviewSteps {
+		validateTime(fmt.Sprintf("workflow.review_steps[%d]", i), s, add)
+	}
+	if s := w.ActionStep; s.DueAfter != 0 || s.Escalation != nil {
+		add("workflow.action_step.due_after", "only review steps have a due time and an escalation")
+	}
 	return vs
+}
+
+// validateTime checks a review step's due time and escalation.
+func validateTime(path string, s Step, add func(field, format string, args ...any)) {
+	if s.DueAfter < 0 {
+		add(path+".due_after", "must be positive")
+	}
+	e := s.Escalation
+	if e == nil {
+		return
+	}
+	ep := path + ".escalation"
+	if s.DueAfter <= 0 {
+		add(path+".due_after", "required with an escalation")
+	}
+	if e.After <= 0 {
+		add(ep+".after", "required, positive")
+	}
+	switch e.To {
+	case "MANAGER_OF_ASSIGNEE", "ADMINS":
+		if len(e.UserIDs) > 0 {
+			add(ep+".user_ids", "only with USERS")
+		}
+	case "USERS":
+		if len(e.UserIDs) == 0 {
+			add(ep+".user_ids", "at least one user with USERS")
+		}
+		validateIDs(ep+".user_ids", "user", e.UserIDs, MaxUserIDs, add)
+	default:
+		add(ep+".to", "MANAGER_OF_ASSIGNEE, ADMINS or USERS")
+	}
 }
 
 func validateStep(path string, s Step, review bool, add func(field, format string, args ...any)) {

@@ -43,7 +43,7 @@ func scopePB(s domain.Scope) *policyv1.Scope {
 }
 
 func workflowFromPB(w *typev1.Workflow) domain.Workflow {
-	out := domain.Workflow{ActionStep: stepFromPB(w.GetActionStep())}
+	out := domain.Workflow{ActionStep: stepFromPB(w.GetActionStep()), MaxAccessDuration: w.GetMaxAccessDuration().AsDuration()}
 	for _, s := range w.GetReviewSteps() {
 		out.ReviewSteps = append(out.ReviewSteps, stepFromPB(s))
 	}
@@ -66,6 +66,13 @@ func stepFromPB(s *typev1.Step) domain.Step {
 	}
 	if ap := s.GetApproval(); ap != typev1.Approval_APPROVAL_UNSPECIFIED {
 		out.Approval = domain.Approval(ap.String())
+	}
+	out.DueAfter = s.GetDueAfter().AsDuration()
+	if e := s.GetEscalation(); e != nil {
+		out.Escalation = &domain.Escalation{After: e.GetAfter().AsDuration(), UserIDs: e.GetUserIds()}
+		if e.GetTo() != typev1.Escalation_TARGET_UNSPECIFIED {
+			out.Escalation.To = e.GetTo().String()
+		}
 	}
 	return out
 }

@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -84,6 +88,56 @@ func (s *Service) retireAppPolicies(ctx context.Context, r domain.Request) error
 		if _, err := s.policy.RetirePolicy(ctx, &policyv1.RetirePolicyRequest{Id: id}); err != nil && errs.KindOf(err) != errs.KindFailedPrecondition {
 			return err
 		}
+	}
+	return nil
+}
+
+// dueAndEscalation sets the step's due time and resolves its escalation target now, for r,
+// with the same exclusions as the step's own people (maker-checker): the requester and the
+// target user, and those they delegated to, never join.
+func (s *Service) dueAndEscalation(ctx context.Context, r domain.Request, step domain.Step, in *taskv1.OpenStepRequest) error {
+	in.DueAfter = durationpb.New(step.DueAfter)
+	e := step.Escalation
+	if e == nil || e.After <= 0 {
+		return nil
+	}
+	var specs []*identityv1.ResolveAssigneesRequest
+	switch e.To {
+	case typev1.Escalation_ADMINS.String():
+		specs = append(specs, &identityv1.ResolveAssigneesRequest{Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_ADMINS}})
+	case typev1.Escalation_USERS.String():
+		specs = append(specs, &identityv1.ResolveAssigneesRequest{Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: e.UserIDs}})
+	case typev1.Escalation_MANAGER_OF_ASSIGNEE.String():
+		for _, a := range in.GetAssigneeIds() {
+			specs = append(specs, &identityv1.ResolveAssigneesRequest{Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_MANAGER}, TargetUserId: a})
+		}
+	}
+	var people, notes []string
+	for _, spec := range specs {
+		spec.AppId, spec.ExcludeUserIds = r.AppID, exclude(r)
+		res, err := s.identity.ResolveAssignees(ctx, spec)
+		if err != nil {
+			return err
+		}
+		for _, id := range res.GetUserIds() {
+			if !slices.Contains(people, id) && !slices.Contains(in.GetAssigneeIds(), id) {
+				people = append(people, id)
+			}
+		}
+		if ex := res.GetExplanation(); ex != "" && !slices.Contains(notes, ex) {
+			notes = append(notes, ex)
+		}
+	}
+	if len(people) == 0 {
+		return nil // everyone the escalation names is an assignee already
+	}
+	in.EscalateAfter, in.EscalationUserIds = durationpb.New(e.After), people
+	in.EscalationNote = "escalation to " + e.To
+	if len(notes) > 0 {
+		in.EscalationNote += " (" + strings.Join(notes, "; ") + ")"
+	}
+	if len(in.EscalationNote) > 1000 {
+		in.EscalationNote = in.EscalationNote[:1000]
 	}
 	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 
@@ -118,6 +120,11 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 		if in.Approval == typev1.Approval_QUORUM && int(in.MinApprovals) > len(in.AssigneeIds) {
 			in.ResolutionNote = joinNote(in.ResolutionNote, fmt.Sprintf("quorum lowered from %d to the %d people who may review", in.MinApprovals, len(in.AssigneeIds)))
 			in.MinApprovals = int32(len(in.AssigneeIds))
+		}
+	}
+	if !isAction && in.AutoApproveReason == "" && step.DueAfter > 0 {
+		if err := s.dueAndEscalation(ctx, r, step, in); err != nil {
+			return nil, s.failUnlessTransient(ctx, r.ID, "cannot resolve the escalation of step "+step.Name, err)
 		}
 	}
 	res, err := s.tasks.OpenStep(ctx, in)
@@ -265,7 +272,10 @@ func (s *Service) close(ctx context.Context, id string, status domain.Status, re
 // FAILED with the reason identity gave. It returns the request as it left it (zero when it
 // must be read again).
 func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, error) {
-	var err error
+	var (
+		err    error
+		expire time.Time // the access's expiry, as identity stored it
+	)
 	appID := r.AppID
 	switch r.Type {
 	case domain.GrantAccess, domain.ChangePermission, domain.RemoveAccess:
@@ -273,9 +283,14 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 			domain.GrantAccess: identityv1.AccessChange_GRANT, domain.ChangePermission: identityv1.AccessChange_CHANGE,
 			domain.RemoveAccess: identityv1.AccessChange_REMOVE,
 		}[r.Type]
-		_, err = s.identity.ApplyAccessChange(ctx, &identityv1.ApplyAccessChangeRequest{
+		in := &identityv1.ApplyAccessChangeRequest{
 			RequestId: r.ID, Change: change, UserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission,
-		})
+		}
+		if r.AccessDuration > 0 && r.Type != domain.RemoveAccess {
+			expire = s.now().Add(r.AccessDuration)
+			in.ExpireTime = timestamppb.New(expire)
+		}
+		_, err = s.identity.ApplyAccessChange(ctx, in)
 	case domain.AddApp:
 		in := &identityv1.AddAppRequest{RequestId: r.ID, RequesterId: r.RequesterID, Name: r.NewApp.Name, OwnerIds: r.NewApp.OwnerIDs}
 		for _, p := range r.NewApp.Permissions {
@@ -319,7 +334,10 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 		}
 		before := cur.Clone()
 		cur.Close(domain.Done, "")
-		cur.AppID = appID
+		cur.AppID, cur.ExpireTime = appID, expire
+		if err := expiryTimers(ctx, tx, cur); err != nil {
+			return err
+		}
 		if err := s.emit(ctx, tx, "request.done", cur, auth.SystemUserID, eventData(cur)); err != nil {
 			return err
 		}

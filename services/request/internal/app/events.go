@@ -31,7 +31,7 @@ func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) erro
 		ctx := events.WithTrace(ctx, ev)
 		var err error
 		switch ev.GetAction() {
-		case "task.approved", "task.declined", "task.completed", "task.auto_approved", "task.reassigned":
+		case "task.approved", "task.declined", "task.completed", "task.auto_approved", "task.reassigned", "task.escalated":
 			err = s.onTask(ctx, ev)
 		case "user.onboarded":
 			err = s.onOnboarded(ctx, ev)
@@ -72,7 +72,7 @@ func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
 		before := cur.Clone()
 		cur.AddTasks(d.GetTaskId())
 		cur.AddAssignees(d.GetAssigneeIds()...)
-		if ev.GetAction() != "task.reassigned" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
+		if ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
 			if !cur.StepOpened && (d.GetStepOutcome() == "PASSED" || d.GetStepOutcome() == "FAILED") {
 				// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
 				// commits): record the opening now, so that the lineage has it; openStep
@@ -204,6 +204,9 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 			return err
 		}
 	}
+	if err := s.rerouteTasks(ctx, d); err != nil {
+		return err
+	}
 	if err := s.markProcessed(ctx, ev.GetId()); err != nil {
 		return err
 	}
@@ -225,6 +228,8 @@ func (s *Service) Work(ctx context.Context, evs []*eventsv1.Event) error {
 		case workDrive, workAgent:
 			_, err = s.drive(ctx, ev.GetRequestId(), nil, false)
 			err = s.giveUp(ctx, ev, err)
+		case workExpire:
+			err = s.openExpiry(ctx, ev)
 		case workCancelTasks:
 			_, err = s.tasks.CancelTasks(ctx, cancelTasksRequest(ev.GetRequestId(), ev.GetRequestWork().GetReason()))
 			if err != nil && !transient(err) {
@@ -276,3 +281,40 @@ func (s *Service) giveUp(ctx context.Context, ev *eventsv1.Event, err error) err
 
 // unavailable reports whether err is a service or database being unreachable for now.
 func unavailable(err error) bool { return errs.Temporary(err) }
+
+// rerouteTasks gives the pending tasks of an offboarded user to their manager (when active),
+// else to the admins, with the reason in each task's history. Idempotent: the task service
+// moves only tasks the user still holds.
+func (s *Service) rerouteTasks(ctx context.Context, d *eventsv1.UserChanged) error {
+	to, why := []string{}, ""
+	if m := d.GetManagerId(); m != "" {
+		f, err := s.identity.GetFacts(ctx, &identityv1.GetFactsRequest{UserIds: []string{m}})
+		if err != nil {
+			return err
+		}
+		if u, ok := f.GetUsers()[m]; ok && u.GetStatus() == identityv1.User_ACTIVE {
+			to, why = []string{m}, "their manager"
+		}
+	}
+	if len(to) == 0 {
+		res, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
+			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_ADMINS}, ExcludeUserIds: []string{d.GetUserId()},
+		})
+		if err != nil {
+			return err
+		}
+		to, why = res.GetUserIds(), "the admins (no active manager)"
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	_, err := s.tasks.RerouteTasks(ctx, &taskv1.RerouteTasksRequest{UserId: d.GetUserId(), ToUserIds: to,
+		Reason: fmt.Sprintf("%s was offboarded: their pending tasks go to %s", d.GetEmail(), why)})
+	if err != nil && transient(err) {
+		return err
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "request: rerouting an offboarded user's tasks refused", "user", d.GetUserId(), "error", err.Error())
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,6 +33,10 @@ type Submission struct {
 	Reason       string
 	// Origin: set by the review service for the request of a review's decision.
 	Origin Origin
+	// AccessDuration (GRANT_ACCESS, CHANGE_PERMISSION; 0: no end): how long the access lasts.
+	AccessDuration time.Duration
+	// expiry: the request service opens this REMOVE_ACCESS itself, at the access's expiry.
+	expiry bool
 }
 
 // Origin is the access review item whose decision a request carries out.
@@ -88,7 +93,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		in.TargetUserID = requesterID
 	}
 	body := domain.Body{Type: in.Type, RequesterID: requesterID, TargetUserID: in.TargetUserID, AppID: in.AppID,
-		Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason}
+		Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason, AccessDuration: in.AccessDuration}
 	hash := body.Hash()
 	if in.ClientID != "" {
 		if prev, err := s.store.GetRequestByClientID(ctx, in.ClientID); err == nil {
@@ -125,6 +130,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	r := domain.Request{
 		ID: newID(), ClientID: in.ClientID, BodyHash: hash, Type: in.Type, RequesterID: requesterID,
 		TargetUserID: in.TargetUserID, AppID: in.AppID, Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason,
+		AccessDuration: in.AccessDuration, OriginExpiry: in.expiry,
 	}
 	if err := s.checkTarget(&r, sub, facts); err != nil {
 		return domain.Request{}, err
@@ -139,8 +145,13 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	}
 	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
 	r.Workflow = workflowFromPB(pol.GetWorkflow())
-	if in.Origin.FromReview() {
-		// The review already happened: only the governing policy's action step runs.
+	if max := r.Workflow.MaxAccessDuration; max > 0 && r.AccessDuration > max {
+		return domain.Request{}, errs.Invalid("access_duration", fmt.Sprintf("%s is longer than the %s the governing policy (%s version %d) allows",
+			r.AccessDuration, max, r.PolicyID, r.PolicyVersion))
+	}
+	if in.Origin.FromReview() || in.expiry {
+		// The review already happened, or the access expired: only the governing policy's
+		// action step runs.
 		r.Workflow.ReviewSteps = []domain.Step{}
 	}
 	if req, ok := facts.GetUsers()[requesterID]; ok {
@@ -190,6 +201,9 @@ func shape(in Submission) error {
 		if !ok {
 			bad = append(bad, errs.FieldViolation{Field: field, Description: what})
 		}
+	}
+	if in.AccessDuration < 0 || (in.AccessDuration > 0 && in.Type != domain.GrantAccess && in.Type != domain.ChangePermission) {
+		need(false, "access_duration", "a positive duration, for GRANT_ACCESS and CHANGE_PERMISSION only")
 	}
 	switch in.Type {
 	case domain.GrantAccess, domain.ChangePermission:
@@ -323,7 +337,8 @@ func (s *Service) checkTarget(r *domain.Request, sub *authz.Subject, f *identity
 }
 
 func workflowFromPB(w *typev1.Workflow) domain.Workflow {
-	out := domain.Workflow{ReviewSteps: []domain.Step{}, ActionStep: stepFromPB(w.GetActionStep())}
+	out := domain.Workflow{ReviewSteps: []domain.Step{}, ActionStep: stepFromPB(w.GetActionStep()),
+		MaxAccessDuration: w.GetMaxAccessDuration().AsDuration()}
 	for _, st := range w.GetReviewSteps() {
 		out.ReviewSteps = append(out.ReviewSteps, stepFromPB(st))
 	}
@@ -336,10 +351,15 @@ func stepFromPB(s *typev1.Step) domain.Step {
 	if s.GetApproval() == typev1.Approval_APPROVAL_UNSPECIFIED {
 		approval = typev1.Approval_ANY.String()
 	}
-	return domain.Step{
+	out := domain.Step{
 		Name: s.GetName(), Approval: approval, MinApprovals: int(s.GetMinApprovals()),
 		Assignee: domain.Assignee{Kind: a.GetKind().String(), CustomRole: a.GetCustomRole(), GroupIDs: a.GetGroupIds(), UserIDs: a.GetUserIds()},
+		DueAfter: s.GetDueAfter().AsDuration(),
 	}
+	if e := s.GetEscalation(); e != nil && e.GetTo() != typev1.Escalation_TARGET_UNSPECIFIED {
+		out.Escalation = &domain.Escalation{After: e.GetAfter().AsDuration(), To: e.GetTo().String(), UserIDs: e.GetUserIds()}
+	}
+	return out
 }
 
 func assigneePB(a domain.Assignee) *typev1.Assignee {

@@ -59,6 +59,18 @@ type Step struct {
 	Assignee     Assignee `json:"assignee"`
 	Approval     string   `json:"approval,omitempty"`
 	MinApprovals int      `json:"minApprovals,omitempty"`
+	// DueAfter (review steps; 0: none): the tasks are due this long after they open.
+	DueAfter time.Duration `json:"dueAfter,omitempty"`
+	// Escalation (with DueAfter; nil: none).
+	Escalation *Escalation `json:"escalation,omitempty"`
+}
+
+// Escalation adds people to a review task still pending After past its due time.
+type Escalation struct {
+	After time.Duration `json:"after"`
+	// To: MANAGER_OF_ASSIGNEE, ADMINS or USERS (with UserIDs).
+	To      string   `json:"to"`
+	UserIDs []string `json:"userIds,omitempty"`
 }
 
 // Workflow is the pinned policy version's workflow, copied into the request at submit (a
@@ -66,6 +78,8 @@ type Step struct {
 type Workflow struct {
 	ReviewSteps []Step `json:"reviewSteps"`
 	ActionStep  Step   `json:"actionStep"`
+	// MaxAccessDuration (0: no cap) caps a request's AccessDuration.
+	MaxAccessDuration time.Duration `json:"maxAccessDuration,omitempty"`
 }
 
 // Permission is a permission level of a new app.
@@ -126,6 +140,13 @@ type Request struct {
 
 	CreateTime, UpdateTime time.Time
 	Version                int64
+
+	// AccessDuration (GRANT_ACCESS, CHANGE_PERMISSION; 0: no end) is how long the access
+	// lasts once granted; ExpireTime is when it ends, set when the request is DONE.
+	AccessDuration time.Duration
+	ExpireTime     time.Time
+	// OriginExpiry: the request service opened this REMOVE_ACCESS at the access's expiry.
+	OriginExpiry bool
 }
 
 // Errors of the state machine.
@@ -280,6 +301,8 @@ type Body struct {
 	Permission   string  `json:"permission"`
 	NewApp       *NewApp `json:"newApp,omitempty"`
 	Reason       string  `json:"reason"`
+	// AccessDuration: omitted when zero, so the hashes of bodies without one stay as they were.
+	AccessDuration time.Duration `json:"accessDuration,omitempty"`
 }
 
 // Hash is a stable fingerprint of the body.

@@ -3,12 +3,14 @@ package grpcapi
 import (
 	"context"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -25,7 +27,11 @@ func (h *Public) SubmitRequest(ctx context.Context, in *requestv1.SubmitRequestR
 	sub := app.Submission{
 		ClientID: in.GetRequestId(), Type: domain.Type(in.GetType().String()), TargetUserID: in.GetTargetUserId(),
 		AppID: in.GetAppId(), Permission: in.GetPermission(), Reason: in.GetReason(),
-		Origin: app.Origin{AccessReviewID: in.GetOrigin().GetAccessReviewId(), ItemID: in.GetOrigin().GetItemId()},
+		Origin:         app.Origin{AccessReviewID: in.GetOrigin().GetAccessReviewId(), ItemID: in.GetOrigin().GetItemId()},
+		AccessDuration: in.GetAccessDuration().AsDuration(),
+	}
+	if in.GetOrigin().GetExpiry() {
+		return nil, errs.Invalid("origin.expiry", "only Grantflow opens requests at an access's expiry")
 	}
 	if n := in.GetNewApp(); n != nil {
 		sub.NewApp = &domain.NewApp{Name: n.GetName(), OwnerIDs: n.GetOwnerIds()}
@@ -102,6 +108,15 @@ func requestPB(r domain.Request) *requestv1.Request {
 	}
 	if out.TaskIds == nil {
 		out.TaskIds = []string{}
+	}
+	if r.AccessDuration > 0 {
+		out.AccessDuration = durationpb.New(r.AccessDuration)
+	}
+	if !r.ExpireTime.IsZero() {
+		out.ExpireTime = timestamppb.New(r.ExpireTime)
+	}
+	if r.OriginExpiry {
+		out.Origin = &requestv1.Origin{Expiry: true}
 	}
 	if n := r.NewApp; n != nil {
 		out.NewApp = &requestv1.NewApp{Name: n.Name, OwnerIds: n.OwnerIDs}

@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 )
 
@@ -63,12 +64,17 @@ type Tx interface {
 	// emitted (a work item whose work this transaction does); it commits with the change. An
 	// event delivered already is no error.
 	Retract(ctx context.Context, sink, eventID string) error
+	// Schedule and Cancel set and remove timers (expiring access); they commit with the
+	// change.
+	timer.Scheduler
 }
 
 // Store is the request service's storage.
 type Store interface {
 	Reader
 	outbox.Store
+	// Timers fires the due timers, each in a transaction of this store.
+	timer.Store[Tx]
 	// InTx runs fn in a transaction: its writes, events and processed marks commit
 	// together, or none. Inside fn read through tx only, and keep fn free of outside
 	// effects: the PostgreSQL engine runs it again after a serialization failure.

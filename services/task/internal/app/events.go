@@ -18,6 +18,10 @@ const (
 	ActionCancelled    = "task.cancelled"
 	ActionReassigned   = "task.reassigned"
 	ActionAutoApproved = "task.auto_approved"
+	// ActionDue: a review task's due time passed while it was pending (the reminder).
+	ActionDue = "task.due"
+	// ActionEscalated: the escalation target joined a pending task's assignees.
+	ActionEscalated = "task.escalated"
 )
 
 // taskEvent is the payload of every task event: the task as it is after the change.
@@ -26,6 +30,7 @@ func taskEvent(t domain.Task) *eventsv1.TaskChanged {
 		TaskId: t.ID, RequestId: t.RequestID, PolicyId: t.PolicyID, PolicyVersion: t.PolicyVersion,
 		StepIndex: int32(t.StepIndex), StepName: t.StepName, Type: string(t.Type), Status: string(t.Status),
 		AssigneeIds: t.AssigneeIDs, Action: t.Action, Decision: string(t.Decision), DecidedBy: t.DecidedBy, Justification: t.Justification,
+		DueTime: dueTimePB(t),
 	}
 }
 
@@ -41,11 +46,11 @@ func outcomeEvent(t domain.Task, step domain.Step, tally domain.Tally, outcome d
 }
 
 // sinksFor returns who receives an event: audit and notification always; request for the outcome events of
-// a task that belongs to a request, and for its reassignments (the new assignees may see
-// the request).
+// a task that belongs to a request, and for its reassignments and escalations (the new
+// assignees may see the request).
 func sinksFor(action string, t domain.Task) []string {
 	switch action {
-	case ActionApproved, ActionDeclined, ActionCompleted, ActionAutoApproved, ActionReassigned:
+	case ActionApproved, ActionDeclined, ActionCompleted, ActionAutoApproved, ActionReassigned, ActionEscalated:
 		if t.InRequest() {
 			return []string{SinkAudit, SinkNotification, SinkRequest}
 		}

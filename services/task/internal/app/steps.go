@@ -55,6 +55,9 @@ func (s *Service) OpenStep(ctx context.Context, spec domain.StepSpec) (OpenedSte
 			if err := tx.CreateTask(ctx, t); err != nil {
 				return err
 			}
+			if err := scheduleTimers(ctx, tx, t); err != nil {
+				return err
+			}
 			created := taskEvent(t)
 			created.Note = spec.ResolutionNote
 			if err := s.emit(ctx, tx, ActionCreated, t, "", created); err != nil {

@@ -132,6 +132,12 @@ type StepSpec struct {
 	Action         string
 	// AutoApproveReason, if set, settles the step at once: one task, approved by the system.
 	AutoApproveReason string
+	// DueAfter (review steps; 0: none) makes the tasks due that long after they open.
+	DueAfter time.Duration
+	// EscalateAfter (with DueAfter) adds EscalationUserIDs that long after the due time.
+	EscalateAfter     time.Duration
+	EscalationUserIDs []string
+	EscalationNote    string
 }
 
 // Normalize fills the defaults: ANY for an unspecified approval, no min_approvals outside
@@ -164,6 +170,14 @@ func (sp StepSpec) Validate() error {
 		return invalid("assignee_ids", "at least one person is required (identity falls back to the admins)")
 	case sp.Approval == Quorum && sp.MinApprovals < 1:
 		return invalid("min_approvals", "QUORUM needs at least 1")
+	case sp.DueAfter < 0:
+		return invalid("due_after", "must be positive")
+	case sp.DueAfter > 0 && sp.Type != Review:
+		return invalid("due_after", "only review steps have a due time")
+	case sp.EscalateAfter < 0:
+		return invalid("escalate_after", "must be positive")
+	case sp.EscalateAfter > 0 && sp.DueAfter == 0:
+		return invalid("escalate_after", "an escalation needs due_after")
 	case sp.Approval == Quorum && sp.MinApprovals > len(sp.AssigneeIDs):
 		return invalid("min_approvals", "%d approvals needed but only %d assignees", sp.MinApprovals, len(sp.AssigneeIDs))
 	}
@@ -185,6 +199,13 @@ func (sp StepSpec) Tasks(newID func() string, now time.Time) []Task {
 		StepIndex: sp.Index, StepName: sp.Name, Assignee: sp.Assignee, Approval: sp.Approval, MinApprovals: sp.MinApprovals,
 		Action: sp.Action, Status: Pending, RequesterID: sp.RequesterID, TargetUserID: sp.TargetUserID,
 		CreateTime: now, UpdateTime: now, Version: 1,
+	}
+	if sp.DueAfter > 0 && sp.AutoApproveReason == "" {
+		base.DueTime = now.Add(sp.DueAfter)
+		if sp.EscalateAfter > 0 && len(sp.EscalationUserIDs) > 0 {
+			base.EscalateTime = base.DueTime.Add(sp.EscalateAfter)
+			base.EscalationUserIDs, base.EscalationNote = slices.Clone(sp.EscalationUserIDs), sp.EscalationNote
+		}
 	}
 	newTask := func(ids []string) Task {
 		t := base.Clone()

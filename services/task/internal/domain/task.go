@@ -56,6 +56,10 @@ const (
 	EventCancelled    = "cancelled"
 	EventReassigned   = "reassigned"
 	EventAutoApproved = "auto_approved"
+	// EventDue: the due time passed while the task was pending (the reminder went out).
+	EventDue = "due"
+	// EventEscalated: the escalation target joined the assignees.
+	EventEscalated = "escalated"
 )
 
 // SystemActor is the actor of what the system does by itself.
@@ -108,6 +112,13 @@ type Task struct {
 	UpdateTime time.Time
 	// Version increments on every change; it is the etag.
 	Version int64
+	// DueTime (zero: none) is when a review task of a step with dueAfter is due.
+	DueTime time.Time
+	// EscalateTime (zero: none) is when EscalationUserIDs join the assignees if the task is
+	// still pending; EscalationNote says how they were found.
+	EscalateTime      time.Time
+	EscalationUserIDs []string
+	EscalationNote    string
 }
 
 // Errors of the state machine. The application layer turns them into API errors.
@@ -126,7 +137,60 @@ func (t Task) Clone() Task {
 	t.Assignee.UserIDs = slices.Clone(t.Assignee.UserIDs)
 	t.AssigneeIDs = slices.Clone(t.AssigneeIDs)
 	t.History = slices.Clone(t.History)
+	t.EscalationUserIDs = slices.Clone(t.EscalationUserIDs)
 	return t
+}
+
+// MarkDue records that the task's due time passed while it was pending; false (and no
+// change) for a task that is no longer pending.
+func (t *Task) MarkDue(now time.Time) bool {
+	if t.Status != Pending {
+		return false
+	}
+	t.touch(now, SystemActor, EventDue, "due since "+t.DueTime.UTC().Format(time.RFC3339))
+	return true
+}
+
+// Escalate adds the escalation's people to a pending task's assignees and returns the
+// assignees before. false (and no change) when the task is no longer pending or everyone
+// the escalation names is an assignee already.
+func (t *Task) Escalate(now time.Time) (before []string, ok bool) {
+	if t.Status != Pending {
+		return nil, false
+	}
+	before = slices.Clone(t.AssigneeIDs)
+	for _, id := range t.EscalationUserIDs {
+		if !slices.Contains(t.AssigneeIDs, id) && id != t.RequesterID && id != t.TargetUserID {
+			t.AssigneeIDs = append(t.AssigneeIDs, id)
+		}
+	}
+	if len(t.AssigneeIDs) == len(before) {
+		return nil, false
+	}
+	note := "still pending after its due time"
+	if t.EscalationNote != "" {
+		note += ": " + t.EscalationNote
+	}
+	t.touch(now, SystemActor, EventEscalated, note)
+	return before, true
+}
+
+// Reroute moves a pending task from userID, who left, to others (without the request's
+// requester and target user, who never decide on it), with the reason in the history.
+// false (and no change) when the task is not pending or userID is not an assignee.
+func (t *Task) Reroute(userID string, to []string, reason string, now time.Time) (before []string, ok bool) {
+	if t.Status != Pending || !t.IsAssignee(userID) {
+		return nil, false
+	}
+	before = slices.Clone(t.AssigneeIDs)
+	t.AssigneeIDs = slices.DeleteFunc(slices.Clone(t.AssigneeIDs), func(id string) bool { return id == userID })
+	for _, id := range to {
+		if !slices.Contains(t.AssigneeIDs, id) && id != userID && id != t.RequesterID && id != t.TargetUserID {
+			t.AssigneeIDs = append(t.AssigneeIDs, id)
+		}
+	}
+	t.touch(now, SystemActor, EventReassigned, reason)
+	return before, true
 }
 
 // InRequest reports whether the task belongs to a request (review and action tasks).

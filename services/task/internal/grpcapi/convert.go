@@ -32,6 +32,12 @@ func taskPB(t domain.Task) *taskv1.Task {
 		MinApprovals:  int32(t.MinApprovals),
 		History:       make([]*taskv1.HistoryEntry, 0, len(t.History)),
 	}
+	if !t.DueTime.IsZero() {
+		out.DueTime = timestamppb.New(t.DueTime)
+	}
+	if !t.EscalateTime.IsZero() {
+		out.EscalateTime = timestamppb.New(t.EscalateTime)
+	}
 	for _, h := range t.History {
 		out.History = append(out.History, &taskv1.HistoryEntry{Time: timestamppb.New(h.Time), ActorId: h.ActorID, Event: h.Event, Note: h.Note})
 	}

@@ -24,6 +24,8 @@ func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*ta
 		},
 		Assignee: assigneeFromPB(r.GetAssignee()), AssigneeIDs: r.GetAssigneeIds(), ResolutionNote: r.GetResolutionNote(),
 		Action: r.GetAction(), AutoApproveReason: r.GetAutoApproveReason(),
+		DueAfter: r.GetDueAfter().AsDuration(), EscalateAfter: r.GetEscalateAfter().AsDuration(),
+		EscalationUserIDs: r.GetEscalationUserIds(), EscalationNote: r.GetEscalationNote(),
 	})
 	if err != nil {
 		return nil, err
@@ -45,4 +47,12 @@ func (h *Internal) CreateStandaloneTask(ctx context.Context, r *taskv1.CreateSta
 		return nil, err
 	}
 	return taskPB(t), nil
+}
+
+func (h *Internal) RerouteTasks(ctx context.Context, r *taskv1.RerouteTasksRequest) (*taskv1.RerouteTasksResponse, error) {
+	ids, err := h.App.RerouteTasks(ctx, r.GetUserId(), r.GetToUserIds(), r.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.RerouteTasksResponse{TaskIds: nonNil(ids)}, nil
 }

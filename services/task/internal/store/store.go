@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
 
@@ -67,12 +68,17 @@ type Tx interface {
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	// Schedule and Cancel set and remove timers (due dates, escalations); they commit with
+	// the change.
+	timer.Scheduler
 }
 
 // Store is the task service's storage.
 type Store interface {
 	Reader
 	outbox.Store
+	// Timers fires the due timers, each in a transaction of this store.
+	timer.Store[Tx]
 	// InTx runs fn in a transaction: all its writes and events commit together, or none.
 	// Inside fn, read through tx only (the memory engine holds its write lock, so reading
 	// through the Store would wait forever), and keep fn free of outside effects: the

@@ -2047,7 +2047,9 @@ type Access struct {
 	Permission string                 `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
 	GrantTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=grant_time,json=grantTime,proto3" json:"grant_time,omitempty"`
 	// The request whose effect granted (or last changed) this access.
-	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When the access expires (granted with an accessDuration); unset: never.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,50,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2115,6 +2117,13 @@ func (x *Access) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *Access) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
 }
 
 type ListAccessesRequest struct {
@@ -2414,7 +2423,7 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x124\n" +
 	"\x03app\x18\x02 \x01(\v2\x1a.grantflow.identity.v1.AppB\x06\xbaH\x03\xc8\x01\x01R\x03app\x12;\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xb2\x01\n" +
+	"updateMask\"\xef\x01\n" +
 	"\x06Access\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x1e\n" +
@@ -2424,7 +2433,9 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\n" +
 	"grant_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantTime\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xa9\x01\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12;\n" +
+	"\vexpire_time\x182 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\xa9\x01\n" +
 	"\x13ListAccessesRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x12\x1e\n" +
 	"\x06app_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05appId\x12'\n" +
@@ -2554,50 +2565,51 @@ var file_grantflow_identity_v1_identity_proto_depIdxs = []int32{
 	27, // 27: grantflow.identity.v1.UpdateAppRequest.app:type_name -> grantflow.identity.v1.App
 	37, // 28: grantflow.identity.v1.UpdateAppRequest.update_mask:type_name -> google.protobuf.FieldMask
 	36, // 29: grantflow.identity.v1.Access.grant_time:type_name -> google.protobuf.Timestamp
-	33, // 30: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
-	4,  // 31: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
-	6,  // 32: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
-	7,  // 33: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
-	8,  // 34: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
-	10, // 35: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
-	11, // 36: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
-	13, // 37: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
-	15, // 38: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
-	17, // 39: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
-	19, // 40: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
-	20, // 41: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
-	21, // 42: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
-	23, // 43: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
-	24, // 44: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
-	28, // 45: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
-	29, // 46: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
-	30, // 47: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
-	32, // 48: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
-	34, // 49: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
-	5,  // 50: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
-	3,  // 51: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
-	3,  // 52: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
-	9,  // 53: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
-	3,  // 54: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
-	3,  // 55: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
-	14, // 56: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
-	16, // 57: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
-	12, // 58: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
-	18, // 59: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
-	18, // 60: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
-	22, // 61: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
-	18, // 62: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
-	38, // 63: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
-	27, // 64: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
-	27, // 65: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
-	31, // 66: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
-	27, // 67: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
-	35, // 68: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
-	50, // [50:69] is the sub-list for method output_type
-	31, // [31:50] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	36, // 30: grantflow.identity.v1.Access.expire_time:type_name -> google.protobuf.Timestamp
+	33, // 31: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
+	4,  // 32: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
+	6,  // 33: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
+	7,  // 34: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
+	8,  // 35: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
+	10, // 36: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
+	11, // 37: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
+	13, // 38: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
+	15, // 39: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
+	17, // 40: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
+	19, // 41: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
+	20, // 42: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
+	21, // 43: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
+	23, // 44: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
+	24, // 45: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
+	28, // 46: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
+	29, // 47: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
+	30, // 48: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
+	32, // 49: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
+	34, // 50: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
+	5,  // 51: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
+	3,  // 52: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
+	3,  // 53: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
+	9,  // 54: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
+	3,  // 55: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
+	3,  // 56: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
+	14, // 57: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
+	16, // 58: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
+	12, // 59: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
+	18, // 60: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
+	18, // 61: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
+	22, // 62: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
+	18, // 63: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
+	38, // 64: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
+	27, // 65: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
+	27, // 66: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
+	31, // 67: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
+	27, // 68: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
+	35, // 69: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
+	51, // [51:70] is the sub-list for method output_type
+	32, // [32:51] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_identity_v1_identity_proto_init() }

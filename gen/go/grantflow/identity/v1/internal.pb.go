@@ -11,6 +11,7 @@ import (
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -771,12 +772,15 @@ func (x *ResolveAssigneesResponse) GetAgent() bool {
 }
 
 type ApplyAccessChangeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Change        AccessChange           `protobuf:"varint,2,opt,name=change,proto3,enum=grantflow.identity.v1.AccessChange" json:"change,omitempty"`
-	UserId        string                 `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	AppId         string                 `protobuf:"bytes,4,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
-	Permission    string                 `protobuf:"bytes,5,opt,name=permission,proto3" json:"permission,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Change     AccessChange           `protobuf:"varint,2,opt,name=change,proto3,enum=grantflow.identity.v1.AccessChange" json:"change,omitempty"`
+	UserId     string                 `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	AppId      string                 `protobuf:"bytes,4,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Permission string                 `protobuf:"bytes,5,opt,name=permission,proto3" json:"permission,omitempty"`
+	// GRANT, CHANGE: when the access expires; unset: never (a grant without one clears an
+	// earlier expiry).
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,50,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -844,6 +848,13 @@ func (x *ApplyAccessChangeRequest) GetPermission() string {
 		return x.Permission
 	}
 	return ""
+}
+
+func (x *ApplyAccessChangeRequest) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
 }
 
 type ApplyAccessChangeResponse struct {
@@ -1112,7 +1123,7 @@ var File_grantflow_identity_v1_internal_proto protoreflect.FileDescriptor
 
 const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
-	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xa3\x02\n" +
+	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xa3\x02\n" +
 	"\tPrincipal\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12/\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1b.grantflow.identity.v1.RoleR\x04role\x12N\n" +
@@ -1172,7 +1183,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12-\n" +
 	"\x13fell_back_to_admins\x18\x02 \x01(\bR\x10fellBackToAdmins\x12 \n" +
 	"\vexplanation\x18\x03 \x01(\tR\vexplanation\x12\x14\n" +
-	"\x05agent\x18\x04 \x01(\bR\x05agent\"\xfc\x01\n" +
+	"\x05agent\x18\x04 \x01(\bR\x05agent\"\xb9\x02\n" +
 	"\x18ApplyAccessChangeRequest\x12(\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\trequestId\x12G\n" +
@@ -1182,7 +1193,9 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\x06app_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\x12'\n" +
 	"\n" +
 	"permission\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
-	"permission\"R\n" +
+	"permission\x12;\n" +
+	"\vexpire_time\x182 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"R\n" +
 	"\x19ApplyAccessChangeResponse\x125\n" +
 	"\x06access\x18\x01 \x01(\v2\x1d.grantflow.identity.v1.AccessR\x06access\"\xfb\x01\n" +
 	"\rAddAppRequest\x12(\n" +
@@ -1265,7 +1278,8 @@ var file_grantflow_identity_v1_internal_proto_goTypes = []any{
 	(*Permission)(nil),                // 22: grantflow.identity.v1.Permission
 	(*Access)(nil),                    // 23: grantflow.identity.v1.Access
 	(*v1.Assignee)(nil),               // 24: grantflow.type.v1.Assignee
-	(*App)(nil),                       // 25: grantflow.identity.v1.App
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
+	(*App)(nil),                       // 26: grantflow.identity.v1.App
 }
 var file_grantflow_identity_v1_internal_proto_depIdxs = []int32{
 	19, // 0: grantflow.identity.v1.Principal.role:type_name -> grantflow.identity.v1.Role
@@ -1281,29 +1295,30 @@ var file_grantflow_identity_v1_internal_proto_depIdxs = []int32{
 	23, // 10: grantflow.identity.v1.GetFactsResponse.accesses:type_name -> grantflow.identity.v1.Access
 	24, // 11: grantflow.identity.v1.ResolveAssigneesRequest.assignee:type_name -> grantflow.type.v1.Assignee
 	1,  // 12: grantflow.identity.v1.ApplyAccessChangeRequest.change:type_name -> grantflow.identity.v1.AccessChange
-	23, // 13: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
-	22, // 14: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
-	25, // 15: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
-	25, // 16: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
-	5,  // 17: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
-	6,  // 18: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
-	3,  // 19: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
-	7,  // 20: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
-	9,  // 21: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
-	11, // 22: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
-	13, // 23: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
-	15, // 24: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
-	4,  // 25: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
-	8,  // 26: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
-	10, // 27: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
-	12, // 28: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
-	14, // 29: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
-	16, // 30: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	25, // 13: grantflow.identity.v1.ApplyAccessChangeRequest.expire_time:type_name -> google.protobuf.Timestamp
+	23, // 14: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
+	22, // 15: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
+	26, // 16: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
+	26, // 17: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
+	5,  // 18: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
+	6,  // 19: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
+	3,  // 20: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
+	7,  // 21: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
+	9,  // 22: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
+	11, // 23: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
+	13, // 24: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
+	15, // 25: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
+	4,  // 26: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
+	8,  // 27: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
+	10, // 28: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
+	12, // 29: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
+	14, // 30: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
+	16, // 31: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
+	26, // [26:32] is the sub-list for method output_type
+	20, // [20:26] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_identity_v1_internal_proto_init() }

@@ -14,6 +14,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -175,8 +176,14 @@ type Request struct {
 	// CHANGE_PERMISSION: the permission held before.
 	PreviousPermission string `protobuf:"bytes,20,opt,name=previous_permission,json=previousPermission,proto3" json:"previous_permission,omitempty"`
 	Etag               string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// GRANT_ACCESS, CHANGE_PERMISSION: how long the access lasts once granted (unset: no end).
+	AccessDuration *durationpb.Duration `protobuf:"bytes,50,opt,name=access_duration,json=accessDuration,proto3" json:"access_duration,omitempty"`
+	// Once DONE with access_duration: when the access expires.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// What opened the request other than a person asking (an access review, expiry).
+	Origin        *Origin `protobuf:"bytes,52,opt,name=origin,proto3" json:"origin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Request) Reset() {
@@ -356,6 +363,27 @@ func (x *Request) GetEtag() string {
 	return ""
 }
 
+func (x *Request) GetAccessDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AccessDuration
+	}
+	return nil
+}
+
+func (x *Request) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Request) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
 // NewApp is the app an ADD_APP request adds.
 type NewApp struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -436,9 +464,13 @@ type SubmitRequestRequest struct {
 	// INVALID_ARGUMENT): the access review item whose decision this request carries out. Such
 	// a request skips the review steps (the review already happened) and runs the governing
 	// policy's action step; the reviewer is its requester.
-	Origin        *Origin `protobuf:"bytes,9,opt,name=origin,proto3" json:"origin,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Origin *Origin `protobuf:"bytes,9,opt,name=origin,proto3" json:"origin,omitempty"`
+	// GRANT_ACCESS, CHANGE_PERMISSION: how long the access lasts once granted; positive, and
+	// at most the governing policy version's workflow.max_access_duration. A later grant of
+	// the same access replaces the expiry.
+	AccessDuration *durationpb.Duration `protobuf:"bytes,50,opt,name=access_duration,json=accessDuration,proto3" json:"access_duration,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SubmitRequestRequest) Reset() {
@@ -527,13 +559,23 @@ func (x *SubmitRequestRequest) GetOrigin() *Origin {
 	return nil
 }
 
+func (x *SubmitRequestRequest) GetAccessDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AccessDuration
+	}
+	return nil
+}
+
 // Origin says what opened a request other than a person asking.
 type Origin struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
 	ItemId         string                 `protobuf:"bytes,2,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The access expired (a REMOVE_ACCESS request the request service opens itself at the
+	// access's expire_time; never accepted from a caller).
+	Expiry        bool `protobuf:"varint,50,opt,name=expiry,proto3" json:"expiry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Origin) Reset() {
@@ -578,6 +620,13 @@ func (x *Origin) GetItemId() string {
 		return x.ItemId
 	}
 	return ""
+}
+
+func (x *Origin) GetExpiry() bool {
+	if x != nil {
+		return x.Expiry
+	}
+	return false
 }
 
 type GetRequestRequest struct {
@@ -826,7 +875,8 @@ var File_grantflow_request_v1_request_proto protoreflect.FileDescriptor
 
 const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\n" +
-	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xe3\b\n" +
+	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xac\n" +
+	"\n" +
 	"\aRequest\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x128\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1e.grantflow.type.v1.RequestTypeB\x04\xe2A\x01\x03R\x04type\x12'\n" +
@@ -855,7 +905,11 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"step_index\x18\x12 \x01(\x05B\x04\xe2A\x01\x03R\tstepIndex\x12+\n" +
 	"\x0efailure_reason\x18\x13 \x01(\tB\x04\xe2A\x01\x03R\rfailureReason\x125\n" +
 	"\x13previous_permission\x18\x14 \x01(\tB\x04\xe2A\x01\x03R\x12previousPermission\x12\x18\n" +
-	"\x04etag\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\x04etag\"d\n" +
+	"\x04etag\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\x04etag\x12H\n" +
+	"\x0faccess_duration\x182 \x01(\v2\x19.google.protobuf.DurationB\x04\xe2A\x01\x03R\x0eaccessDuration\x12A\n" +
+	"\vexpire_time\x183 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"expireTime\x12:\n" +
+	"\x06origin\x184 \x01(\v2\x1c.grantflow.request.v1.OriginB\x04\xe2A\x01\x03R\x06origin\"d\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vIN_PROGRESS\x10\x01\x12\f\n" +
@@ -876,7 +930,7 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12/\n" +
 	"\towner_ids\x18\x02 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\bownerIds\x12M\n" +
-	"\vpermissions\x18\x03 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\"\x89\x03\n" +
+	"\vpermissions\x18\x03 \x03(\v2!.grantflow.identity.v1.PermissionB\b\xbaH\x05\x92\x01\x02\x10dR\vpermissions\"\xd7\x03\n" +
 	"\x14SubmitRequestRequest\x12*\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\x12>\n" +
@@ -889,10 +943,12 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"permission\x125\n" +
 	"\anew_app\x18\x06 \x01(\v2\x1c.grantflow.request.v1.NewAppR\x06newApp\x12 \n" +
 	"\x06reason\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x124\n" +
-	"\x06origin\x18\t \x01(\v2\x1c.grantflow.request.v1.OriginR\x06origin\"]\n" +
+	"\x06origin\x18\t \x01(\v2\x1c.grantflow.request.v1.OriginR\x06origin\x12L\n" +
+	"\x0faccess_duration\x182 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x0eaccessDuration\"u\n" +
 	"\x06Origin\x121\n" +
 	"\x10access_review_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eaccessReviewId\x12 \n" +
-	"\aitem_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06itemId\".\n" +
+	"\aitem_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06itemId\x12\x16\n" +
+	"\x06expiry\x182 \x01(\bR\x06expiry\".\n" +
 	"\x11GetRequestRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xe8\x02\n" +
 	"\x13ListRequestsRequest\x12F\n" +
@@ -948,9 +1004,10 @@ var file_grantflow_request_v1_request_proto_goTypes = []any{
 	(*CancelRequestRequest)(nil),      // 9: grantflow.request.v1.CancelRequestRequest
 	(v1.RequestType)(0),               // 10: grantflow.type.v1.RequestType
 	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
-	(*v11.Permission)(nil),            // 12: grantflow.identity.v1.Permission
-	(*v12.DeliverEventsRequest)(nil),  // 13: grantflow.events.v1.DeliverEventsRequest
-	(*v12.DeliverEventsResponse)(nil), // 14: grantflow.events.v1.DeliverEventsResponse
+	(*durationpb.Duration)(nil),       // 12: google.protobuf.Duration
+	(*v11.Permission)(nil),            // 13: grantflow.identity.v1.Permission
+	(*v12.DeliverEventsRequest)(nil),  // 14: grantflow.events.v1.DeliverEventsRequest
+	(*v12.DeliverEventsResponse)(nil), // 15: grantflow.events.v1.DeliverEventsResponse
 }
 var file_grantflow_request_v1_request_proto_depIdxs = []int32{
 	10, // 0: grantflow.request.v1.Request.type:type_name -> grantflow.type.v1.RequestType
@@ -959,28 +1016,32 @@ var file_grantflow_request_v1_request_proto_depIdxs = []int32{
 	11, // 3: grantflow.request.v1.Request.create_time:type_name -> google.protobuf.Timestamp
 	11, // 4: grantflow.request.v1.Request.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 5: grantflow.request.v1.Request.new_app:type_name -> grantflow.request.v1.NewApp
-	12, // 6: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
-	10, // 7: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
-	3,  // 8: grantflow.request.v1.SubmitRequestRequest.new_app:type_name -> grantflow.request.v1.NewApp
-	5,  // 9: grantflow.request.v1.SubmitRequestRequest.origin:type_name -> grantflow.request.v1.Origin
-	0,  // 10: grantflow.request.v1.ListRequestsRequest.status:type_name -> grantflow.request.v1.Request.Status
-	10, // 11: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
-	2,  // 12: grantflow.request.v1.ListRequestsResponse.requests:type_name -> grantflow.request.v1.Request
-	4,  // 13: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
-	6,  // 14: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
-	7,  // 15: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
-	9,  // 16: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
-	13, // 17: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	2,  // 18: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
-	2,  // 19: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
-	8,  // 20: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
-	2,  // 21: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
-	14, // 22: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	18, // [18:23] is the sub-list for method output_type
-	13, // [13:18] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	12, // 6: grantflow.request.v1.Request.access_duration:type_name -> google.protobuf.Duration
+	11, // 7: grantflow.request.v1.Request.expire_time:type_name -> google.protobuf.Timestamp
+	5,  // 8: grantflow.request.v1.Request.origin:type_name -> grantflow.request.v1.Origin
+	13, // 9: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
+	10, // 10: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
+	3,  // 11: grantflow.request.v1.SubmitRequestRequest.new_app:type_name -> grantflow.request.v1.NewApp
+	5,  // 12: grantflow.request.v1.SubmitRequestRequest.origin:type_name -> grantflow.request.v1.Origin
+	12, // 13: grantflow.request.v1.SubmitRequestRequest.access_duration:type_name -> google.protobuf.Duration
+	0,  // 14: grantflow.request.v1.ListRequestsRequest.status:type_name -> grantflow.request.v1.Request.Status
+	10, // 15: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
+	2,  // 16: grantflow.request.v1.ListRequestsResponse.requests:type_name -> grantflow.request.v1.Request
+	4,  // 17: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
+	6,  // 18: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
+	7,  // 19: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
+	9,  // 20: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
+	14, // 21: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	2,  // 22: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
+	2,  // 23: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
+	8,  // 24: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
+	2,  // 25: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
+	15, // 26: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	22, // [22:27] is the sub-list for method output_type
+	17, // [17:22] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_request_v1_request_proto_init() }

@@ -12,6 +12,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -279,7 +280,11 @@ type Task struct {
 	// Extension: how the step's tasks settle it (review steps).
 	Approval v1.Approval `protobuf:"varint,19,opt,name=approval,proto3,enum=grantflow.type.v1.Approval" json:"approval,omitempty"`
 	// Extension: QUORUM only.
-	MinApprovals  int32 `protobuf:"varint,20,opt,name=min_approvals,json=minApprovals,proto3" json:"min_approvals,omitempty"`
+	MinApprovals int32 `protobuf:"varint,20,opt,name=min_approvals,json=minApprovals,proto3" json:"min_approvals,omitempty"`
+	// Review steps with dueAfter: when the task is due (a reminder goes out then).
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,50,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// With an escalation: when the escalation target joins the assignees if still pending.
+	EscalateTime  *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=escalate_time,json=escalateTime,proto3" json:"escalate_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -452,6 +457,20 @@ func (x *Task) GetMinApprovals() int32 {
 		return x.MinApprovals
 	}
 	return 0
+}
+
+func (x *Task) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *Task) GetEscalateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EscalateTime
+	}
+	return nil
 }
 
 // HistoryEntry is one event in a task's life.
@@ -1049,8 +1068,17 @@ type OpenStepRequest struct {
 	// If set (review steps), the step is settled at once: one task, approved by the system
 	// with this reason (a General Manager's manager step).
 	AutoApproveReason string `protobuf:"bytes,15,opt,name=auto_approve_reason,json=autoApproveReason,proto3" json:"auto_approve_reason,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Review steps: the tasks are due this long after they open (positive when set).
+	DueAfter *durationpb.Duration `protobuf:"bytes,50,opt,name=due_after,json=dueAfter,proto3" json:"due_after,omitempty"`
+	// With due_after: how long after the due time the escalation adds its people.
+	EscalateAfter *durationpb.Duration `protobuf:"bytes,51,opt,name=escalate_after,json=escalateAfter,proto3" json:"escalate_after,omitempty"`
+	// The people the escalation adds, resolved by the caller (the step's escalation target,
+	// without the requester and the target user).
+	EscalationUserIds []string `protobuf:"bytes,52,rep,name=escalation_user_ids,json=escalationUserIds,proto3" json:"escalation_user_ids,omitempty"`
+	// How the escalation's people were found, for the history.
+	EscalationNote string `protobuf:"bytes,53,opt,name=escalation_note,json=escalationNote,proto3" json:"escalation_note,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *OpenStepRequest) Reset() {
@@ -1184,6 +1212,34 @@ func (x *OpenStepRequest) GetTargetUserId() string {
 func (x *OpenStepRequest) GetAutoApproveReason() string {
 	if x != nil {
 		return x.AutoApproveReason
+	}
+	return ""
+}
+
+func (x *OpenStepRequest) GetDueAfter() *durationpb.Duration {
+	if x != nil {
+		return x.DueAfter
+	}
+	return nil
+}
+
+func (x *OpenStepRequest) GetEscalateAfter() *durationpb.Duration {
+	if x != nil {
+		return x.EscalateAfter
+	}
+	return nil
+}
+
+func (x *OpenStepRequest) GetEscalationUserIds() []string {
+	if x != nil {
+		return x.EscalationUserIds
+	}
+	return nil
+}
+
+func (x *OpenStepRequest) GetEscalationNote() string {
+	if x != nil {
+		return x.EscalationNote
 	}
 	return ""
 }
@@ -1420,11 +1476,120 @@ func (x *CreateStandaloneTaskRequest) GetNote() string {
 	return ""
 }
 
+type RerouteTasksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The person whose pending tasks move.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Who takes them over (their manager, or the admins).
+	ToUserIds []string `protobuf:"bytes,2,rep,name=to_user_ids,json=toUserIds,proto3" json:"to_user_ids,omitempty"`
+	// Why, for each task's history.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RerouteTasksRequest) Reset() {
+	*x = RerouteTasksRequest{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RerouteTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RerouteTasksRequest) ProtoMessage() {}
+
+func (x *RerouteTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RerouteTasksRequest.ProtoReflect.Descriptor instead.
+func (*RerouteTasksRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RerouteTasksRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *RerouteTasksRequest) GetToUserIds() []string {
+	if x != nil {
+		return x.ToUserIds
+	}
+	return nil
+}
+
+func (x *RerouteTasksRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RerouteTasksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tasks that moved.
+	TaskIds       []string `protobuf:"bytes,1,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RerouteTasksResponse) Reset() {
+	*x = RerouteTasksResponse{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RerouteTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RerouteTasksResponse) ProtoMessage() {}
+
+func (x *RerouteTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RerouteTasksResponse.ProtoReflect.Descriptor instead.
+func (*RerouteTasksResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RerouteTasksResponse) GetTaskIds() []string {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
+}
+
 var File_grantflow_task_v1_task_proto protoreflect.FileDescriptor
 
 const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\x91\t\n" +
+	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\x95\n" +
+	"\n" +
 	"\x04Task\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x126\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1c.grantflow.task.v1.Task.TypeB\x04\xe2A\x01\x03R\x04type\x12#\n" +
@@ -1451,7 +1616,9 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"updateTime\x12\x18\n" +
 	"\x04etag\x18\x12 \x01(\tB\x04\xe2A\x01\x03R\x04etag\x12=\n" +
 	"\bapproval\x18\x13 \x01(\x0e2\x1b.grantflow.type.v1.ApprovalB\x04\xe2A\x01\x03R\bapproval\x12)\n" +
-	"\rmin_approvals\x18\x14 \x01(\x05B\x04\xe2A\x01\x03R\fminApprovals\"D\n" +
+	"\rmin_approvals\x18\x14 \x01(\x05B\x04\xe2A\x01\x03R\fminApprovals\x12;\n" +
+	"\bdue_time\x182 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\adueTime\x12E\n" +
+	"\rescalate_time\x183 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fescalateTime\"D\n" +
 	"\x04Type\x12\x14\n" +
 	"\x10TYPE_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -1511,7 +1678,7 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x127\n" +
 	"\fassignee_ids\x18\x02 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\vassigneeIds\x12\x1c\n" +
 	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xfa\x05\n" +
+	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x80\b\n" +
 	"\x0fOpenStepRequest\x12(\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\trequestId\x12$\n" +
@@ -1532,7 +1699,11 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x06action\x18\f \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06action\x12,\n" +
 	"\frequester_id\x18\r \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vrequesterId\x12-\n" +
 	"\x0etarget_user_id\x18\x0e \x01(\tB\a\xbaH\x04r\x02\x18@R\ftargetUserId\x128\n" +
-	"\x13auto_approve_reason\x18\x0f \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x11autoApproveReason\"\xab\x01\n" +
+	"\x13auto_approve_reason\x18\x0f \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x11autoApproveReason\x12@\n" +
+	"\tdue_after\x182 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\bdueAfter\x12J\n" +
+	"\x0eescalate_after\x183 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\rescalateAfter\x12C\n" +
+	"\x13escalation_user_ids\x184 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\x11escalationUserIds\x121\n" +
+	"\x0fescalation_note\x185 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x0eescalationNote\"\xab\x01\n" +
 	"\x10OpenStepResponse\x12-\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x17.grantflow.task.v1.TaskR\x05tasks\x12%\n" +
 	"\x0ealready_opened\x18\x02 \x01(\bR\ralreadyOpened\x12A\n" +
@@ -1549,7 +1720,14 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\fassignee_ids\x18\x02 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\vassigneeIds\x12\"\n" +
 	"\x06action\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06action\x12\x1c\n" +
-	"\x04note\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note*\\\n" +
+	"\x04note\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"\x94\x01\n" +
+	"\x13RerouteTasksRequest\x12\"\n" +
+	"\auser_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\x125\n" +
+	"\vto_user_ids\x18\x02 \x03(\tB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\ttoUserIds\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"1\n" +
+	"\x14RerouteTasksResponse\x12\x19\n" +
+	"\btask_ids\x18\x01 \x03(\tR\ataskIds*\\\n" +
 	"\vStepOutcome\x12\x1c\n" +
 	"\x18STEP_OUTCOME_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\n" +
@@ -1566,11 +1744,12 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\vApproveTask\x12%.grantflow.task.v1.ApproveTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:approve\x12p\n" +
 	"\vDeclineTask\x12%.grantflow.task.v1.DeclineTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:decline\x12s\n" +
 	"\fCompleteTask\x12&.grantflow.task.v1.CompleteTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:complete\x12s\n" +
-	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xb8\x02\n" +
+	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\x9e\x03\n" +
 	"\x13TaskInternalService\x12X\n" +
 	"\bOpenStep\x12\".grantflow.task.v1.OpenStepRequest\x1a#.grantflow.task.v1.OpenStepResponse\"\x03\x90\x02\x02\x12a\n" +
 	"\vCancelTasks\x12%.grantflow.task.v1.CancelTasksRequest\x1a&.grantflow.task.v1.CancelTasksResponse\"\x03\x90\x02\x02\x12d\n" +
-	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x03\x90\x02\x02B\xc8\x01\n" +
+	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x03\x90\x02\x02\x12d\n" +
+	"\fRerouteTasks\x12&.grantflow.task.v1.RerouteTasksRequest\x1a'.grantflow.task.v1.RerouteTasksResponse\"\x03\x90\x02\x02B\xc8\x01\n" +
 	"\x15com.grantflow.task.v1B\tTaskProtoP\x01Z>github.com/grantflow/grantflow/gen/go/grantflow/task/v1;taskv1\xa2\x02\x03GTX\xaa\x02\x11Grantflow.Task.V1\xca\x02\x11Grantflow\\Task\\V1\xe2\x02\x1dGrantflow\\Task\\V1\\GPBMetadata\xea\x02\x13Grantflow::Task::V1b\x06proto3"
 
 var (
@@ -1586,7 +1765,7 @@ func file_grantflow_task_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_task_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_grantflow_task_v1_task_proto_goTypes = []any{
 	(StepOutcome)(0),                    // 0: grantflow.task.v1.StepOutcome
 	(Task_Type)(0),                      // 1: grantflow.task.v1.Task.Type
@@ -1607,52 +1786,61 @@ var file_grantflow_task_v1_task_proto_goTypes = []any{
 	(*CancelTasksRequest)(nil),          // 16: grantflow.task.v1.CancelTasksRequest
 	(*CancelTasksResponse)(nil),         // 17: grantflow.task.v1.CancelTasksResponse
 	(*CreateStandaloneTaskRequest)(nil), // 18: grantflow.task.v1.CreateStandaloneTaskRequest
-	(*v1.Assignee)(nil),                 // 19: grantflow.type.v1.Assignee
-	(*timestamppb.Timestamp)(nil),       // 20: google.protobuf.Timestamp
-	(v1.Approval)(0),                    // 21: grantflow.type.v1.Approval
+	(*RerouteTasksRequest)(nil),         // 19: grantflow.task.v1.RerouteTasksRequest
+	(*RerouteTasksResponse)(nil),        // 20: grantflow.task.v1.RerouteTasksResponse
+	(*v1.Assignee)(nil),                 // 21: grantflow.type.v1.Assignee
+	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
+	(v1.Approval)(0),                    // 23: grantflow.type.v1.Approval
+	(*durationpb.Duration)(nil),         // 24: google.protobuf.Duration
 }
 var file_grantflow_task_v1_task_proto_depIdxs = []int32{
 	1,  // 0: grantflow.task.v1.Task.type:type_name -> grantflow.task.v1.Task.Type
-	19, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
+	21, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
 	3,  // 2: grantflow.task.v1.Task.decision:type_name -> grantflow.task.v1.Task.Decision
 	2,  // 3: grantflow.task.v1.Task.status:type_name -> grantflow.task.v1.Task.Status
 	5,  // 4: grantflow.task.v1.Task.history:type_name -> grantflow.task.v1.HistoryEntry
-	20, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	20, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
-	21, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
-	20, // 8: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
-	2,  // 9: grantflow.task.v1.ListTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
-	4,  // 10: grantflow.task.v1.ListTasksResponse.tasks:type_name -> grantflow.task.v1.Task
-	1,  // 11: grantflow.task.v1.OpenStepRequest.type:type_name -> grantflow.task.v1.Task.Type
-	19, // 12: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
-	21, // 13: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
-	4,  // 14: grantflow.task.v1.OpenStepResponse.tasks:type_name -> grantflow.task.v1.Task
-	0,  // 15: grantflow.task.v1.OpenStepResponse.step_outcome:type_name -> grantflow.task.v1.StepOutcome
-	6,  // 16: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
-	8,  // 17: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
-	9,  // 18: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
-	10, // 19: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
-	11, // 20: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
-	12, // 21: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
-	13, // 22: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
-	14, // 23: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
-	16, // 24: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
-	18, // 25: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
-	7,  // 26: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
-	4,  // 27: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
-	4,  // 28: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
-	4,  // 29: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
-	4,  // 30: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
-	4,  // 31: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
-	4,  // 32: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
-	15, // 33: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
-	17, // 34: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
-	4,  // 35: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
-	26, // [26:36] is the sub-list for method output_type
-	16, // [16:26] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	22, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	22, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
+	23, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
+	22, // 8: grantflow.task.v1.Task.due_time:type_name -> google.protobuf.Timestamp
+	22, // 9: grantflow.task.v1.Task.escalate_time:type_name -> google.protobuf.Timestamp
+	22, // 10: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	2,  // 11: grantflow.task.v1.ListTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
+	4,  // 12: grantflow.task.v1.ListTasksResponse.tasks:type_name -> grantflow.task.v1.Task
+	1,  // 13: grantflow.task.v1.OpenStepRequest.type:type_name -> grantflow.task.v1.Task.Type
+	21, // 14: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
+	23, // 15: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
+	24, // 16: grantflow.task.v1.OpenStepRequest.due_after:type_name -> google.protobuf.Duration
+	24, // 17: grantflow.task.v1.OpenStepRequest.escalate_after:type_name -> google.protobuf.Duration
+	4,  // 18: grantflow.task.v1.OpenStepResponse.tasks:type_name -> grantflow.task.v1.Task
+	0,  // 19: grantflow.task.v1.OpenStepResponse.step_outcome:type_name -> grantflow.task.v1.StepOutcome
+	6,  // 20: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
+	8,  // 21: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
+	9,  // 22: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
+	10, // 23: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
+	11, // 24: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
+	12, // 25: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
+	13, // 26: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
+	14, // 27: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
+	16, // 28: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
+	18, // 29: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
+	19, // 30: grantflow.task.v1.TaskInternalService.RerouteTasks:input_type -> grantflow.task.v1.RerouteTasksRequest
+	7,  // 31: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
+	4,  // 32: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
+	4,  // 33: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
+	4,  // 34: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
+	4,  // 35: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
+	4,  // 36: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
+	4,  // 37: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
+	15, // 38: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
+	17, // 39: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
+	4,  // 40: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
+	20, // 41: grantflow.task.v1.TaskInternalService.RerouteTasks:output_type -> grantflow.task.v1.RerouteTasksResponse
+	31, // [31:42] is the sub-list for method output_type
+	20, // [20:31] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_task_v1_task_proto_init() }
@@ -1666,7 +1854,7 @@ func file_grantflow_task_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_task_v1_task_proto_rawDesc), len(file_grantflow_task_v1_task_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -380,6 +380,7 @@ const (
 	TaskInternalService_OpenStep_FullMethodName             = "/grantflow.task.v1.TaskInternalService/OpenStep"
 	TaskInternalService_CancelTasks_FullMethodName          = "/grantflow.task.v1.TaskInternalService/CancelTasks"
 	TaskInternalService_CreateStandaloneTask_FullMethodName = "/grantflow.task.v1.TaskInternalService/CreateStandaloneTask"
+	TaskInternalService_RerouteTasks_FullMethodName         = "/grantflow.task.v1.TaskInternalService/RerouteTasks"
 )
 
 // TaskInternalServiceClient is the client API for TaskInternalService service.
@@ -396,6 +397,9 @@ type TaskInternalServiceClient interface {
 	CancelTasks(ctx context.Context, in *CancelTasksRequest, opts ...grpc.CallOption) (*CancelTasksResponse, error)
 	// Create a standalone task (no request). Idempotent on key.
 	CreateStandaloneTask(ctx context.Context, in *CreateStandaloneTaskRequest, opts ...grpc.CallOption) (*Task, error)
+	// Reroutes the pending tasks of a person who left (offboarding): they leave the
+	// assignees and to_user_ids join, with the reason in each task's history.
+	RerouteTasks(ctx context.Context, in *RerouteTasksRequest, opts ...grpc.CallOption) (*RerouteTasksResponse, error)
 }
 
 type taskInternalServiceClient struct {
@@ -436,6 +440,16 @@ func (c *taskInternalServiceClient) CreateStandaloneTask(ctx context.Context, in
 	return out, nil
 }
 
+func (c *taskInternalServiceClient) RerouteTasks(ctx context.Context, in *RerouteTasksRequest, opts ...grpc.CallOption) (*RerouteTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RerouteTasksResponse)
+	err := c.cc.Invoke(ctx, TaskInternalService_RerouteTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskInternalServiceServer is the server API for TaskInternalService service.
 // All implementations must embed UnimplementedTaskInternalServiceServer
 // for forward compatibility.
@@ -450,6 +464,9 @@ type TaskInternalServiceServer interface {
 	CancelTasks(context.Context, *CancelTasksRequest) (*CancelTasksResponse, error)
 	// Create a standalone task (no request). Idempotent on key.
 	CreateStandaloneTask(context.Context, *CreateStandaloneTaskRequest) (*Task, error)
+	// Reroutes the pending tasks of a person who left (offboarding): they leave the
+	// assignees and to_user_ids join, with the reason in each task's history.
+	RerouteTasks(context.Context, *RerouteTasksRequest) (*RerouteTasksResponse, error)
 	mustEmbedUnimplementedTaskInternalServiceServer()
 }
 
@@ -468,6 +485,9 @@ func (UnimplementedTaskInternalServiceServer) CancelTasks(context.Context, *Canc
 }
 func (UnimplementedTaskInternalServiceServer) CreateStandaloneTask(context.Context, *CreateStandaloneTaskRequest) (*Task, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateStandaloneTask not implemented")
+}
+func (UnimplementedTaskInternalServiceServer) RerouteTasks(context.Context, *RerouteTasksRequest) (*RerouteTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RerouteTasks not implemented")
 }
 func (UnimplementedTaskInternalServiceServer) mustEmbedUnimplementedTaskInternalServiceServer() {}
 func (UnimplementedTaskInternalServiceServer) testEmbeddedByValue()                             {}
@@ -544,6 +564,24 @@ func _TaskInternalService_CreateStandaloneTask_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskInternalService_RerouteTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RerouteTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskInternalServiceServer).RerouteTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskInternalService_RerouteTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskInternalServiceServer).RerouteTasks(ctx, req.(*RerouteTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskInternalService_ServiceDesc is the grpc.ServiceDesc for TaskInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -562,6 +600,10 @@ var TaskInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateStandaloneTask",
 			Handler:    _TaskInternalService_CreateStandaloneTask_Handler,
+		},
+		{
+			MethodName: "RerouteTasks",
+			Handler:    _TaskInternalService_RerouteTasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -213,6 +214,62 @@ func (Approval) EnumDescriptor() ([]byte, []int) {
 	return file_grantflow_type_v1_workflow_proto_rawDescGZIP(), []int{2}
 }
 
+// Whom the escalation adds.
+type Escalation_Target int32
+
+const (
+	Escalation_TARGET_UNSPECIFIED Escalation_Target = 0
+	// The manager of each assignee.
+	Escalation_MANAGER_OF_ASSIGNEE Escalation_Target = 1
+	// Every Admin.
+	Escalation_ADMINS Escalation_Target = 2
+	// The listed users (needs user_ids).
+	Escalation_USERS Escalation_Target = 3
+)
+
+// Enum value maps for Escalation_Target.
+var (
+	Escalation_Target_name = map[int32]string{
+		0: "TARGET_UNSPECIFIED",
+		1: "MANAGER_OF_ASSIGNEE",
+		2: "ADMINS",
+		3: "USERS",
+	}
+	Escalation_Target_value = map[string]int32{
+		"TARGET_UNSPECIFIED":  0,
+		"MANAGER_OF_ASSIGNEE": 1,
+		"ADMINS":              2,
+		"USERS":               3,
+	}
+)
+
+func (x Escalation_Target) Enum() *Escalation_Target {
+	p := new(Escalation_Target)
+	*p = x
+	return p
+}
+
+func (x Escalation_Target) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Escalation_Target) Descriptor() protoreflect.EnumDescriptor {
+	return file_grantflow_type_v1_workflow_proto_enumTypes[3].Descriptor()
+}
+
+func (Escalation_Target) Type() protoreflect.EnumType {
+	return &file_grantflow_type_v1_workflow_proto_enumTypes[3]
+}
+
+func (x Escalation_Target) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Escalation_Target.Descriptor instead.
+func (Escalation_Target) EnumDescriptor() ([]byte, []int) {
+	return file_grantflow_type_v1_workflow_proto_rawDescGZIP(), []int{2, 0}
+}
+
 // Assignee is the assignee spec of a workflow step: who, not yet resolved to people.
 type Assignee struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -293,7 +350,13 @@ type Step struct {
 	// Review steps only; ANY when unspecified.
 	Approval Approval `protobuf:"varint,3,opt,name=approval,proto3,enum=grantflow.type.v1.Approval" json:"approval,omitempty"`
 	// QUORUM only: approvals needed to pass.
-	MinApprovals  int32 `protobuf:"varint,4,opt,name=min_approvals,json=minApprovals,proto3" json:"min_approvals,omitempty"`
+	MinApprovals int32 `protobuf:"varint,4,opt,name=min_approvals,json=minApprovals,proto3" json:"min_approvals,omitempty"`
+	// Review steps: the step's tasks are due this long after they open (their due_time); a
+	// reminder goes to the assignees then. Positive when set.
+	DueAfter *durationpb.Duration `protobuf:"bytes,50,opt,name=due_after,json=dueAfter,proto3" json:"due_after,omitempty"`
+	// Review steps with due_after: who is added to a task's assignees when it is still
+	// pending escalation.after past its due time.
+	Escalation    *Escalation `protobuf:"bytes,51,opt,name=escalation,proto3" json:"escalation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -356,18 +419,98 @@ func (x *Step) GetMinApprovals() int32 {
 	return 0
 }
 
-// Workflow is what a policy version prescribes: review steps in order, then one action step.
-type Workflow struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ReviewSteps   []*Step                `protobuf:"bytes,1,rep,name=review_steps,json=reviewSteps,proto3" json:"review_steps,omitempty"`
-	ActionStep    *Step                  `protobuf:"bytes,2,opt,name=action_step,json=actionStep,proto3" json:"action_step,omitempty"`
+func (x *Step) GetDueAfter() *durationpb.Duration {
+	if x != nil {
+		return x.DueAfter
+	}
+	return nil
+}
+
+func (x *Step) GetEscalation() *Escalation {
+	if x != nil {
+		return x.Escalation
+	}
+	return nil
+}
+
+// Escalation adds people to an overdue review task.
+type Escalation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long after the due time. Positive.
+	After *durationpb.Duration `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	To    Escalation_Target    `protobuf:"varint,2,opt,name=to,proto3,enum=grantflow.type.v1.Escalation_Target" json:"to,omitempty"`
+	// USERS: the people to add.
+	UserIds       []string `protobuf:"bytes,3,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
+func (x *Escalation) Reset() {
+	*x = Escalation{}
+	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Escalation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Escalation) ProtoMessage() {}
+
+func (x *Escalation) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Escalation.ProtoReflect.Descriptor instead.
+func (*Escalation) Descriptor() ([]byte, []int) {
+	return file_grantflow_type_v1_workflow_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Escalation) GetAfter() *durationpb.Duration {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *Escalation) GetTo() Escalation_Target {
+	if x != nil {
+		return x.To
+	}
+	return Escalation_TARGET_UNSPECIFIED
+}
+
+func (x *Escalation) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+// Workflow is what a policy version prescribes: review steps in order, then one action step.
+type Workflow struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ReviewSteps []*Step                `protobuf:"bytes,1,rep,name=review_steps,json=reviewSteps,proto3" json:"review_steps,omitempty"`
+	ActionStep  *Step                  `protobuf:"bytes,2,opt,name=action_step,json=actionStep,proto3" json:"action_step,omitempty"`
+	// GRANT_ACCESS and CHANGE_PERMISSION: the longest access_duration a request governed by
+	// this version may ask for. Unset: no cap.
+	MaxAccessDuration *durationpb.Duration `protobuf:"bytes,50,opt,name=max_access_duration,json=maxAccessDuration,proto3" json:"max_access_duration,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
 func (x *Workflow) Reset() {
 	*x = Workflow{}
-	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[2]
+	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +522,7 @@ func (x *Workflow) String() string {
 func (*Workflow) ProtoMessage() {}
 
 func (x *Workflow) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[2]
+	mi := &file_grantflow_type_v1_workflow_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +535,7 @@ func (x *Workflow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Workflow.ProtoReflect.Descriptor instead.
 func (*Workflow) Descriptor() ([]byte, []int) {
-	return file_grantflow_type_v1_workflow_proto_rawDescGZIP(), []int{2}
+	return file_grantflow_type_v1_workflow_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Workflow) GetReviewSteps() []*Step {
@@ -409,27 +552,50 @@ func (x *Workflow) GetActionStep() *Step {
 	return nil
 }
 
+func (x *Workflow) GetMaxAccessDuration() *durationpb.Duration {
+	if x != nil {
+		return x.MaxAccessDuration
+	}
+	return nil
+}
+
 var File_grantflow_type_v1_workflow_proto protoreflect.FileDescriptor
 
 const file_grantflow_type_v1_workflow_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/type/v1/workflow.proto\x12\x11grantflow.type.v1\x1a\x1bbuf/validate/validate.proto\"\xd5\x01\n" +
+	" grantflow/type/v1/workflow.proto\x12\x11grantflow.type.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\"\xd5\x01\n" +
 	"\bAssignee\x12?\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.grantflow.type.v1.AssigneeKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12(\n" +
 	"\vcustom_role\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
 	"customRole\x12/\n" +
 	"\tgroup_ids\x18\x03 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x102\x18\x01\"\x06r\x04\x10\x01\x18@R\bgroupIds\x12-\n" +
-	"\buser_ids\x18\x04 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\auserIds\"\xd9\x01\n" +
+	"\buser_ids\x18\x04 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\auserIds\"\xda\x02\n" +
 	"\x04Step\x12\x1d\n" +
 	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12?\n" +
 	"\bassignee\x18\x02 \x01(\v2\x1b.grantflow.type.v1.AssigneeB\x06\xbaH\x03\xc8\x01\x01R\bassignee\x12A\n" +
 	"\bapproval\x18\x03 \x01(\x0e2\x1b.grantflow.type.v1.ApprovalB\b\xbaH\x05\x82\x01\x02\x10\x01R\bapproval\x12.\n" +
-	"\rmin_approvals\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\fminApprovals\"\x92\x01\n" +
+	"\rmin_approvals\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\fminApprovals\x12@\n" +
+	"\tdue_after\x182 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\bdueAfter\x12=\n" +
+	"\n" +
+	"escalation\x183 \x01(\v2\x1d.grantflow.type.v1.EscalationR\n" +
+	"escalation\"\x88\x02\n" +
+	"\n" +
+	"Escalation\x129\n" +
+	"\x05after\x18\x01 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x05after\x12>\n" +
+	"\x02to\x18\x02 \x01(\x0e2$.grantflow.type.v1.Escalation.TargetB\b\xbaH\x05\x82\x01\x02\x10\x01R\x02to\x12-\n" +
+	"\buser_ids\x18\x03 \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\auserIds\"P\n" +
+	"\x06Target\x12\x16\n" +
+	"\x12TARGET_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13MANAGER_OF_ASSIGNEE\x10\x01\x12\n" +
+	"\n" +
+	"\x06ADMINS\x10\x02\x12\t\n" +
+	"\x05USERS\x10\x03\"\xe7\x01\n" +
 	"\bWorkflow\x12D\n" +
 	"\freview_steps\x18\x01 \x03(\v2\x17.grantflow.type.v1.StepB\b\xbaH\x05\x92\x01\x02\x10\x14R\vreviewSteps\x12@\n" +
 	"\vaction_step\x18\x02 \x01(\v2\x17.grantflow.type.v1.StepB\x06\xbaH\x03\xc8\x01\x01R\n" +
-	"actionStep*\x85\x01\n" +
+	"actionStep\x12S\n" +
+	"\x13max_access_duration\x182 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x11maxAccessDuration*\x85\x01\n" +
 	"\vRequestType\x12\x1c\n" +
 	"\x18REQUEST_TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aADD_APP\x10\x01\x12\x10\n" +
@@ -468,27 +634,35 @@ func file_grantflow_type_v1_workflow_proto_rawDescGZIP() []byte {
 	return file_grantflow_type_v1_workflow_proto_rawDescData
 }
 
-var file_grantflow_type_v1_workflow_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_grantflow_type_v1_workflow_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_grantflow_type_v1_workflow_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_grantflow_type_v1_workflow_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_grantflow_type_v1_workflow_proto_goTypes = []any{
-	(RequestType)(0),  // 0: grantflow.type.v1.RequestType
-	(AssigneeKind)(0), // 1: grantflow.type.v1.AssigneeKind
-	(Approval)(0),     // 2: grantflow.type.v1.Approval
-	(*Assignee)(nil),  // 3: grantflow.type.v1.Assignee
-	(*Step)(nil),      // 4: grantflow.type.v1.Step
-	(*Workflow)(nil),  // 5: grantflow.type.v1.Workflow
+	(RequestType)(0),            // 0: grantflow.type.v1.RequestType
+	(AssigneeKind)(0),           // 1: grantflow.type.v1.AssigneeKind
+	(Approval)(0),               // 2: grantflow.type.v1.Approval
+	(Escalation_Target)(0),      // 3: grantflow.type.v1.Escalation.Target
+	(*Assignee)(nil),            // 4: grantflow.type.v1.Assignee
+	(*Step)(nil),                // 5: grantflow.type.v1.Step
+	(*Escalation)(nil),          // 6: grantflow.type.v1.Escalation
+	(*Workflow)(nil),            // 7: grantflow.type.v1.Workflow
+	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
 }
 var file_grantflow_type_v1_workflow_proto_depIdxs = []int32{
-	1, // 0: grantflow.type.v1.Assignee.kind:type_name -> grantflow.type.v1.AssigneeKind
-	3, // 1: grantflow.type.v1.Step.assignee:type_name -> grantflow.type.v1.Assignee
-	2, // 2: grantflow.type.v1.Step.approval:type_name -> grantflow.type.v1.Approval
-	4, // 3: grantflow.type.v1.Workflow.review_steps:type_name -> grantflow.type.v1.Step
-	4, // 4: grantflow.type.v1.Workflow.action_step:type_name -> grantflow.type.v1.Step
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	1,  // 0: grantflow.type.v1.Assignee.kind:type_name -> grantflow.type.v1.AssigneeKind
+	4,  // 1: grantflow.type.v1.Step.assignee:type_name -> grantflow.type.v1.Assignee
+	2,  // 2: grantflow.type.v1.Step.approval:type_name -> grantflow.type.v1.Approval
+	8,  // 3: grantflow.type.v1.Step.due_after:type_name -> google.protobuf.Duration
+	6,  // 4: grantflow.type.v1.Step.escalation:type_name -> grantflow.type.v1.Escalation
+	8,  // 5: grantflow.type.v1.Escalation.after:type_name -> google.protobuf.Duration
+	3,  // 6: grantflow.type.v1.Escalation.to:type_name -> grantflow.type.v1.Escalation.Target
+	5,  // 7: grantflow.type.v1.Workflow.review_steps:type_name -> grantflow.type.v1.Step
+	5,  // 8: grantflow.type.v1.Workflow.action_step:type_name -> grantflow.type.v1.Step
+	8,  // 9: grantflow.type.v1.Workflow.max_access_duration:type_name -> google.protobuf.Duration
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_type_v1_workflow_proto_init() }
@@ -501,8 +675,8 @@ func file_grantflow_type_v1_workflow_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_type_v1_workflow_proto_rawDesc), len(file_grantflow_type_v1_workflow_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   3,
+			NumEnums:      4,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,12 +11,18 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-const accessColumns = "user_id, app_id, permission, grant_time, COALESCE(request_id, '')"
+const accessColumns = "user_id, app_id, permission, grant_time, COALESCE(request_id, ''), expire_time"
 
 func scanAccess(row pgx.CollectableRow) (domain.Access, error) {
-	var a domain.Access
-	err := row.Scan(&a.UserID, &a.AppID, &a.Permission, &a.GrantTime, &a.RequestID)
+	var (
+		a      domain.Access
+		expire *time.Time
+	)
+	err := row.Scan(&a.UserID, &a.AppID, &a.Permission, &a.GrantTime, &a.RequestID, &expire)
 	a.GrantTime = a.GrantTime.UTC()
+	if expire != nil {
+		a.ExpireTime = expire.UTC()
+	}
 	return a, err
 }
 
@@ -46,11 +53,12 @@ func (r reader) ListAccesses(ctx context.Context, f store.AccessFilter, p store.
 // PutAccess inserts a, or replaces the access the user holds to the app.
 func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
 	_, err := t.PgTx.Exec(ctx, `
-		INSERT INTO accesses (user_id, app_id, permission, grant_time, request_id)
-		VALUES ($1, $2, $3, $4, NULLIF($5, ''))
+		INSERT INTO accesses (user_id, app_id, permission, grant_time, request_id, expire_time)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)
 		ON CONFLICT (user_id, app_id) DO UPDATE
-		SET permission = EXCLUDED.permission, grant_time = EXCLUDED.grant_time, request_id = EXCLUDED.request_id`,
-		a.UserID, a.AppID, a.Permission, a.GrantTime, a.RequestID)
+		SET permission = EXCLUDED.permission, grant_time = EXCLUDED.grant_time, request_id = EXCLUDED.request_id,
+			expire_time = EXCLUDED.expire_time`,
+		a.UserID, a.AppID, a.Permission, a.GrantTime, a.RequestID, pgstore.NullTime(a.ExpireTime))
 	return storeErrors.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
 }
 

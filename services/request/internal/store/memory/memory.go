@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -13,23 +14,32 @@ import (
 type state struct {
 	requests map[string]domain.Request
 	clients  map[string]string // client id -> request id
+	timers   *timer.Memory
 }
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
 	memstore.WithOutbox[state]
+	timer.MemoryTimers[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{}})}
+	e := memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{}, timers: timer.NewMemory()})
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
+}
+
+func timersOf(st *state) *timer.Memory { return st.timers }
+
+func wrap(st *state, mt *memstore.Tx) store.Tx {
+	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
 }
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
@@ -96,6 +106,7 @@ func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) (
 type tx struct {
 	*state
 	*memstore.Tx
+	timer.MemoryScheduler
 }
 
 var _ store.Tx = (*tx)(nil)

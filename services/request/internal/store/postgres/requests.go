@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,7 +18,7 @@ const requestColumns = `r.id, COALESCE(r.client_id, ''), r.body_hash, r.type, r.
 	r.app_id, r.permission, r.previous_permission, r.new_app, r.reason, r.status, r.stage, r.failure_reason,
 	r.policy_id, r.policy_version, r.policy_level, r.workflow, r.skip_manager_steps, r.step_index,
 	r.step_opened, r.applying, r.task_ids, r.target_manager_id, r.app_owner_ids, r.assignee_ids,
-	r.create_time, r.update_time, r.version`
+	r.create_time, r.update_time, r.version, r.access_duration_ns, r.expire_time, r.origin_expiry`
 
 // The JSON columns' shapes, the schema's own: a change of the domain's JSON tags does not
 // change what is stored.
@@ -33,10 +34,18 @@ type (
 		Assignee     assigneeJSON `json:"assignee"`
 		Approval     string       `json:"approval,omitempty"`
 		MinApprovals int          `json:"minApprovals,omitempty"`
+		DueAfterNs   int64        `json:"dueAfterNs,omitempty"`
+		Escalation   *escJSON     `json:"escalation,omitempty"`
+	}
+	escJSON struct {
+		AfterNs int64    `json:"afterNs"`
+		To      string   `json:"to"`
+		UserIDs []string `json:"userIds,omitempty"`
 	}
 	workflowJSON struct {
-		ReviewSteps []stepJSON `json:"reviewSteps"`
-		ActionStep  stepJSON   `json:"actionStep"`
+		ReviewSteps         []stepJSON `json:"reviewSteps"`
+		ActionStep          stepJSON   `json:"actionStep"`
+		MaxAccessDurationNs int64      `json:"maxAccessDurationNs,omitempty"`
 	}
 	permissionJSON struct {
 		Name       string `json:"name"`
@@ -56,21 +65,35 @@ func stepOf(s domain.Step) stepJSON {
 		Assignee:     assigneeJSON{Kind: a.Kind, CustomRole: a.CustomRole, GroupIDs: a.GroupIDs, UserIDs: a.UserIDs},
 		Approval:     s.Approval,
 		MinApprovals: s.MinApprovals,
+		DueAfterNs:   int64(s.DueAfter),
+		Escalation:   escOf(s.Escalation),
 	}
+}
+
+func escOf(e *domain.Escalation) *escJSON {
+	if e == nil {
+		return nil
+	}
+	return &escJSON{AfterNs: int64(e.After), To: e.To, UserIDs: e.UserIDs}
 }
 
 func (s stepJSON) domain() domain.Step {
 	a := s.Assignee
-	return domain.Step{
+	out := domain.Step{
 		Name:         s.Name,
 		Assignee:     domain.Assignee{Kind: a.Kind, CustomRole: a.CustomRole, GroupIDs: a.GroupIDs, UserIDs: a.UserIDs},
 		Approval:     s.Approval,
 		MinApprovals: s.MinApprovals,
+		DueAfter:     time.Duration(s.DueAfterNs),
 	}
+	if e := s.Escalation; e != nil {
+		out.Escalation = &domain.Escalation{After: time.Duration(e.AfterNs), To: e.To, UserIDs: e.UserIDs}
+	}
+	return out
 }
 
 func workflowOf(w domain.Workflow) workflowJSON {
-	out := workflowJSON{ReviewSteps: make([]stepJSON, len(w.ReviewSteps)), ActionStep: stepOf(w.ActionStep)}
+	out := workflowJSON{ReviewSteps: make([]stepJSON, len(w.ReviewSteps)), ActionStep: stepOf(w.ActionStep), MaxAccessDurationNs: int64(w.MaxAccessDuration)}
 	for i, s := range w.ReviewSteps {
 		out.ReviewSteps[i] = stepOf(s)
 	}
@@ -83,6 +106,7 @@ func (w workflowJSON) domain() domain.Workflow {
 		out.ReviewSteps = append(out.ReviewSteps, s.domain())
 	}
 	out.ActionStep = w.ActionStep.domain()
+	out.MaxAccessDuration = time.Duration(w.MaxAccessDurationNs)
 	return out
 }
 
@@ -114,13 +138,19 @@ func scanRequest(row pgx.CollectableRow) (domain.Request, error) {
 		r      domain.Request
 		newApp *newAppJSON
 		wf     workflowJSON
+		durNs  int64
+		expire *time.Time
 	)
 	err := row.Scan(&r.ID, &r.ClientID, &r.BodyHash, &r.Type, &r.RequesterID, &r.TargetUserID,
 		&r.AppID, &r.Permission, &r.PreviousPermission, &newApp, &r.Reason, &r.Status, &r.Stage, &r.FailureReason,
 		&r.PolicyID, &r.PolicyVersion, &r.PolicyLevel, &wf, &r.SkipManagerSteps, &r.StepIndex,
 		&r.StepOpened, &r.Applying, &r.TaskIDs, &r.TargetManagerID, &r.AppOwnerIDs, &r.AssigneeIDs,
-		&r.CreateTime, &r.UpdateTime, &r.Version)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &durNs, &expire, &r.OriginExpiry)
 	r.NewApp, r.Workflow = newApp.domain(), wf.domain()
+	r.AccessDuration = time.Duration(durNs)
+	if expire != nil {
+		r.ExpireTime = expire.UTC()
+	}
 	r.CreateTime, r.UpdateTime = r.CreateTime.UTC(), r.UpdateTime.UTC()
 	return r, err
 }
@@ -211,9 +241,10 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 			INSERT INTO requests (id, client_id, body_hash, type, requester_id, target_user_id, app_id, permission,
 				previous_permission, new_app, reason, status, stage, failure_reason, policy_id, policy_version,
 				policy_level, workflow, skip_manager_steps, step_index, step_opened, applying, task_ids,
-				target_manager_id, app_owner_ids, assignee_ids, create_time, update_time, version)
+				target_manager_id, app_owner_ids, assignee_ids, create_time, update_time, version,
+				access_duration_ns, expire_time, origin_expiry)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-				$21, $22, $23, $24, $25, $26, $27, $28, $29)
+				$21, $22, $23, $24, $25, $26, $27, $28, $29, $31, $32, $33)
 			ON CONFLICT DO NOTHING
 			RETURNING id, status, type, requester_id, target_user_id, app_id
 		), v AS (
@@ -225,7 +256,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		r.PreviousPermission, newAppOf(r.NewApp), r.Reason, r.Status, r.Stage, r.FailureReason, r.PolicyID, r.PolicyVersion,
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
-		r.ViewerIDs())
+		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry)
 	switch {
 	case err != nil:
 		return err
@@ -246,7 +277,8 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 				previous_permission = $7, new_app = $8, reason = $9, status = $10, stage = $11, failure_reason = $12,
 				policy_id = $13, policy_version = $14, policy_level = $15, workflow = $16, skip_manager_steps = $17,
 				step_index = $18, step_opened = $19, applying = $20, task_ids = $21, target_manager_id = $22,
-				app_owner_ids = $23, assignee_ids = $24, create_time = $25, update_time = $26, version = $27
+				app_owner_ids = $23, assignee_ids = $24, create_time = $25, update_time = $26, version = $27,
+				access_duration_ns = $29, expire_time = $30, origin_expiry = $31
 			WHERE id = $1 AND version = $27 - 1
 			RETURNING id, status, type, requester_id, target_user_id, app_id
 		), d AS (
@@ -266,7 +298,7 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyID, r.PolicyVersion, r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps,
 		r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs), r.TargetManagerID,
 		pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
-		r.ViewerIDs())
+		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry)
 	if err != nil || n == 1 {
 		return err
 	}

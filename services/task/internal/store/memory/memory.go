@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -21,26 +22,35 @@ type state struct {
 	steps map[stepKey]domain.Step
 	// byStep holds each step's task ids, ascending.
 	byStep map[stepKey][]string
+	timers *timer.Memory
 }
 
 // Store is the in-memory task store.
 type Store struct {
 	memstore.WithOutbox[state]
+	timer.MemoryTimers[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{
+	e := memstore.NewWithOutbox(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
-		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{},
-	})}
+		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
+	})
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
+}
+
+func timersOf(st *state) *timer.Memory { return st.timers }
+
+func wrap(st *state, mt *memstore.Tx) store.Tx {
+	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
 }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -14,6 +15,7 @@ import (
 type tx struct {
 	*state
 	*memstore.Tx
+	timer.MemoryScheduler
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -48,7 +48,7 @@ func (t *tx) LockRequestSteps(ctx context.Context, requestID string) ([]domain.S
 // for its commit and then insert nothing (store.ErrConflict), leaving the transaction usable.
 func (t *tx) CreateStep(ctx context.Context, s domain.Step) error {
 	op := stepOp("create", s.RequestID, s.Index)
-	tag, err := t.PgTx.Exec(ctx, `
+	tag, err := t.Tx.PgTx.Exec(ctx, `
 		INSERT INTO steps (`+stepColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT DO NOTHING`,
@@ -60,7 +60,7 @@ func (t *tx) CreateStep(ctx context.Context, s domain.Step) error {
 // UpdateStep writes the step's outcome, version-checked.
 func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 	op := stepOp("update", s.RequestID, s.Index)
-	tag, err := t.PgTx.Exec(ctx, `
+	tag, err := t.Tx.PgTx.Exec(ctx, `
 		UPDATE steps SET outcome = $3, update_time = $4, version = $5
 		WHERE request_id = $1 AND step_index = $2 AND version = $5 - 1`,
 		s.RequestID, s.Index, s.Outcome, s.UpdateTime, s.Version)

@@ -17,7 +17,7 @@ import (
 const taskColumns = `t.id, t.type, COALESCE(t.request_id, ''), COALESCE(t.step_index, 0), COALESCE(t.standalone_key, ''),
 	t.policy_id, t.policy_version, t.step_name, t.assignee, t.assignee_ids, t.approval, t.min_approvals, t.action,
 	t.decision, t.decided_by, t.justification, t.status, t.requester_id, t.target_user_id, t.history,
-	t.create_time, t.update_time, t.version`
+	t.create_time, t.update_time, t.version, t.due_time, t.escalate_time, t.escalation_user_ids, t.escalation_note`
 
 // assigneeJSON is the assignee column: the step's spec.
 type assigneeJSON struct {
@@ -42,11 +42,23 @@ func scanTask(row pgx.CollectableRow) (domain.Task, error) {
 		h       []historyJSON
 		stepIdx int32
 		minApp  int32
+		due     *time.Time
+		esc     *time.Time
 	)
 	err := row.Scan(&t.ID, &t.Type, &t.RequestID, &stepIdx, &t.Key,
 		&t.PolicyID, &t.PolicyVersion, &t.StepName, &a, &t.AssigneeIDs, &t.Approval, &minApp, &t.Action,
 		&t.Decision, &t.DecidedBy, &t.Justification, &t.Status, &t.RequesterID, &t.TargetUserID, &h,
-		&t.CreateTime, &t.UpdateTime, &t.Version)
+		&t.CreateTime, &t.UpdateTime, &t.Version, &due, &esc, &t.EscalationUserIDs, &t.EscalationNote)
+	t.DueTime, t.EscalateTime = pgstore.TimeOf(due).UTC(), pgstore.TimeOf(esc).UTC()
+	if due == nil {
+		t.DueTime = time.Time{}
+	}
+	if esc == nil {
+		t.EscalateTime = time.Time{}
+	}
+	if len(t.EscalationUserIDs) == 0 {
+		t.EscalationUserIDs = nil
+	}
 	t.StepIndex, t.MinApprovals = int(stepIdx), int(minApp)
 	t.Assignee = domain.Assignee{Kind: a.Kind, CustomRole: a.CustomRole, GroupIDs: a.GroupIDs, UserIDs: a.UserIDs}
 	for _, e := range h {
@@ -161,8 +173,10 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		WITH t AS (
 			INSERT INTO tasks (id, type, request_id, step_index, standalone_key, policy_id, policy_version, step_name,
 				assignee, assignee_ids, approval, min_approvals, action, decision, decided_by, justification, status,
-				requester_id, target_user_id, history, create_time, update_time, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+				requester_id, target_user_id, history, create_time, update_time, version,
+				due_time, escalate_time, escalation_user_ids, escalation_note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+				$24, $25, $26, $27)
 			ON CONFLICT DO NOTHING
 			RETURNING id, status, assignee_ids
 		), a AS (
@@ -172,7 +186,8 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		SELECT count(*) FROM t`,
 		task.ID, task.Type, pgstore.NullIfEmpty(task.RequestID), stepIndex, pgstore.NullIfEmpty(task.Key), task.PolicyID, task.PolicyVersion, task.StepName,
 		assigneeOf(task), pgstore.OrEmpty(task.AssigneeIDs), task.Approval, task.MinApprovals, task.Action, task.Decision, task.DecidedBy, task.Justification, task.Status,
-		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version)
+		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
+		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote)
 	switch {
 	case err != nil:
 		return err
