@@ -921,6 +921,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Whom the escalation adds.
+         *
+         *      - MANAGER_OF_ASSIGNEE: The manager of each assignee.
+         *      - ADMINS: Every Admin.
+         *      - USERS: The listed users (needs user_ids).
+         * @default TARGET_UNSPECIFIED
+         * @enum {string}
+         */
+        EscalationTarget: "TARGET_UNSPECIFIED" | "MANAGER_OF_ASSIGNEE" | "ADMINS" | "USERS";
         IdentityServiceCreateApiKeyBody: {
             displayName?: string;
         };
@@ -1054,6 +1064,11 @@ export interface components {
         };
         v1Access: {
             appId?: string;
+            /**
+             * Format: date-time
+             * @description When the access expires (granted with an accessDuration); unset: never.
+             */
+            expireTime?: string;
             /** Format: date-time */
             grantTime?: string;
             permission?: string;
@@ -1350,6 +1365,14 @@ export interface components {
          * @enum {string}
          */
         v1DeliveryStatus: "STATUS_UNSPECIFIED" | "PENDING" | "SUCCEEDED" | "FAILED";
+        /** @description Escalation adds people to an overdue review task. */
+        v1Escalation: {
+            /** @description How long after the due time. Positive. */
+            after?: string;
+            to?: components["schemas"]["EscalationTarget"];
+            /** @description USERS: the people to add. */
+            userIds?: string[];
+        };
         v1GetMeResponse: {
             /**
              * @description Capabilities of the permissions matrix the caller holds, with their qualifier
@@ -1531,6 +1554,11 @@ export interface components {
         /** @description Origin says what opened a request other than a person asking. */
         v1Origin: {
             accessReviewId?: string;
+            /**
+             * @description The access expired (a REMOVE_ACCESS request the request service opens itself at the
+             *     access's expire_time; never accepted from a caller).
+             */
+            expiry?: boolean;
             itemId?: string;
         };
         /** @description Permission is one permission level of an app. */
@@ -1603,15 +1631,23 @@ export interface components {
         };
         /** @description Request is one ask for a change, and where it stands. */
         v1Request: {
+            /** @description GRANT_ACCESS, CHANGE_PERMISSION: how long the access lasts once granted (unset: no end). */
+            readonly accessDuration?: string;
             /** @description The app (for ADD_APP: the new app's id, once it is DONE). */
             readonly appId?: string;
             /** Format: date-time */
             readonly createTime?: string;
             readonly etag?: string;
+            /**
+             * Format: date-time
+             * @description Once DONE with access_duration: when the access expires.
+             */
+            readonly expireTime?: string;
             /** @description Why the request FAILED (or was closed by the system). */
             readonly failureReason?: string;
             readonly id?: string;
             newApp?: components["schemas"]["v1NewApp"];
+            origin?: components["schemas"]["v1Origin"];
             /**
              * @description GRANT_ACCESS: the permission asked for; CHANGE_PERMISSION: the new permission;
              *     REMOVE_ACCESS: the permission removed.
@@ -1687,6 +1723,12 @@ export interface components {
             approval?: components["schemas"]["v1Approval"];
             assignee?: components["schemas"]["v1Assignee"];
             /**
+             * @description Review steps: the step's tasks are due this long after they open (their due_time); a
+             *     reminder goes to the assignees then. Positive when set.
+             */
+            dueAfter?: string;
+            escalation?: components["schemas"]["v1Escalation"];
+            /**
              * Format: int32
              * @description QUORUM only: approvals needed to pass.
              */
@@ -1694,6 +1736,12 @@ export interface components {
             name?: string;
         };
         v1SubmitRequestRequest: {
+            /**
+             * @description GRANT_ACCESS, CHANGE_PERMISSION: how long the access lasts once granted; positive, and
+             *     at most the governing policy version's workflow.max_access_duration. A later grant of
+             *     the same access replaces the expiry.
+             */
+            accessDuration?: string;
             /** @description GRANT_ACCESS, CHANGE_PERMISSION, REMOVE_ACCESS, ARCHIVE_APP: the app. */
             appId?: string;
             newApp?: components["schemas"]["v1NewApp"];
@@ -1723,6 +1771,16 @@ export interface components {
             /** @description Who decided or completed the task ("system" for the system). */
             readonly decidedBy?: string;
             decision?: components["schemas"]["v1TaskDecision"];
+            /**
+             * Format: date-time
+             * @description Review steps with dueAfter: when the task is due (a reminder goes out then).
+             */
+            readonly dueTime?: string;
+            /**
+             * Format: date-time
+             * @description With an escalation: when the escalation target joins the assignees if still pending.
+             */
+            readonly escalateTime?: string;
             /** @description Changes on every change; send it back with a decision to refuse a stale one (ABORTED). */
             readonly etag?: string;
             /** @description Everything that happened to the task, oldest first. */
@@ -1859,6 +1917,11 @@ export interface components {
         /** @description Workflow is what a policy version prescribes: review steps in order, then one action step. */
         v1Workflow: {
             actionStep?: components["schemas"]["v1Step"];
+            /**
+             * @description GRANT_ACCESS and CHANGE_PERMISSION: the longest access_duration a request governed by
+             *     this version may ask for. Unset: no cap.
+             */
+            maxAccessDuration?: string;
             reviewSteps?: components["schemas"]["v1Step"][];
         };
     };
