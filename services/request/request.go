@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"google.golang.org/grpc"
 
@@ -152,9 +153,14 @@ func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
 
-// Run delivers the outbox (audit, and the service's own work queue) until ctx ends, and
-// returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
+// Run delivers the outbox (audit, and the service's own work queue) and listens for the
+// changes that wake WatchRequest's watchers until ctx ends, and returns when all stopped.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.store.Listen(ctx) })
+	s.relays.Run(ctx)
+	wg.Wait()
+}
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

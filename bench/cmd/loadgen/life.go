@@ -51,6 +51,7 @@ type lifeRunner struct {
 	seed      *seedFile
 	rec       *recorder
 	next      atomic.Int64
+	watch     bool
 	pollMin   time.Duration
 	pollMax   time.Duration
 	timeout   time.Duration
@@ -76,6 +77,7 @@ func cmdLife(args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 2000, "open loop: starts beyond this many running lifecycles are skipped (and counted)")
 	warmup := fs.Duration("warmup", 5*time.Second, "time before the measurement window (not counted)")
 	duration := fs.Duration("duration", 20*time.Second, "measurement window")
+	watch := fs.Bool("watch", true, "wait for the next task and for DONE on RequestService.WatchRequest (REST: GET /v1/requests/{id}:watch); false: poll ListTasks and GetRequest")
 	pollMin := fs.Duration("poll-min", 10*time.Millisecond, "first wait before polling for the next task or DONE")
 	pollMax := fs.Duration("poll-max", 500*time.Millisecond, "longest wait between two polls (the wait doubles after each poll)")
 	timeout := fs.Duration("timeout", 60*time.Second, "a lifecycle not DONE after this long fails")
@@ -134,7 +136,7 @@ func cmdLife(args []string) error {
 		}
 		cpu.start()
 	}
-	r := &lifeRunner{api: a, seed: seed, pollMin: *pollMin, pollMax: *pollMax, timeout: *timeout}
+	r := &lifeRunner{api: a, seed: seed, pollMin: *pollMin, pollMax: *pollMax, timeout: *timeout, watch: *watch}
 	r.next.Store(seed.Next)
 	base := time.Now()
 	r.rec = newRecorder(base)
@@ -297,6 +299,9 @@ func (r *lifeRunner) one() bool {
 func (r *lifeRunner) lifecycle(k int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
+	if r.watch {
+		return r.watchedLifecycle(ctx, k)
+	}
 	s := r.seed
 	req := s.Requesters[k%int64(len(s.Requesters))]
 	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
@@ -338,6 +343,56 @@ func (r *lifeRunner) lifecycle(k int64) error {
 		return fmt.Errorf("owner completes: %w", err)
 	}
 	return r.waitDone(ctx, req.Key, sub.ID)
+}
+
+// watchedLifecycle is lifecycle without polling: the owner watches the request
+// (WatchRequest) from the submit's version for the opening of their review step, then of the
+// action step; the requester watches it from there until DONE. Two streaming calls.
+func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
+	s := r.seed
+	req := s.Requesters[k%int64(len(s.Requesters))]
+	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
+	mgr, owner := s.Managers[req.Manager], s.Owners[app.Owner]
+
+	var sub request
+	if err := r.timed("submit", func() (err error) {
+		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+		return err
+	}); err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	if len(sub.TaskIDs) != 1 {
+		return fmt.Errorf("submit %s answered %d tasks, want the manager's", sub.ID, len(sub.TaskIDs))
+	}
+	w, err := r.api.Watch(ctx, owner.Key, sub.ID, sub.Version)
+	if err != nil {
+		return fmt.Errorf("owner watches: %w", err)
+	}
+	defer w.Close()
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, mgr.Key, sub.TaskIDs[0]) }); err != nil {
+		return fmt.Errorf("manager approves: %w", err)
+	}
+	got, err := r.watchFor(w, "wait-owner-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 2 })
+	if err != nil {
+		return err
+	}
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, owner.Key, got.TaskIDs[1]) }); err != nil {
+		return fmt.Errorf("owner approves: %w", err)
+	}
+	if got, err = r.watchFor(w, "wait-action-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 3 }); err != nil {
+		return err
+	}
+	w.Close()
+	done, err := r.api.Watch(ctx, req.Key, sub.ID, got.Version)
+	if err != nil {
+		return fmt.Errorf("requester watches: %w", err)
+	}
+	defer done.Close()
+	if err := r.timed("complete", func() error { return r.api.Complete(ctx, owner.Key, got.TaskIDs[2]) }); err != nil {
+		return fmt.Errorf("owner completes: %w", err)
+	}
+	_, err = r.watchFor(done, "wait-done", sub.ID, func(g request) bool { return g.Status == "DONE" })
+	return err
 }
 
 // backoff sleeps before the next poll: pollMin, doubling up to pollMax. Polls are load

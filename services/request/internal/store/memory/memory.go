@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -13,23 +14,58 @@ import (
 type state struct {
 	requests map[string]domain.Request
 	clients  map[string]string // client id -> request id
+	// changes: each request as every change left it, oldest first (Changes).
+	changes map[string][]domain.Request
 }
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
 	memstore.WithOutbox[state]
+	hub *watch.Hub
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{}})}
+	return &Store{memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{},
+		changes: map[string][]domain.Request{}}), watch.NewHub()}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+// After a commit it wakes the watchers of the requests it changed.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
+	var changed []string
+	err := s.Write(func(st *state, mt *memstore.Tx) error {
+		t := &tx{state: st, Tx: mt}
+		err := fn(ctx, t)
+		changed = t.changed
+		return err
+	})
+	if err == nil {
+		for _, id := range changed {
+			s.hub.Publish(id)
+		}
+	}
+	return err
+}
+
+// Watch subscribes to the changes of request id (woken after each commit that changed it).
+func (s *Store) Watch(id string) *watch.Watcher { return s.hub.Watch(id) }
+
+// Listen has nothing to do: every change of a memory store is made in this process.
+func (s *Store) Listen(context.Context) {}
+
+func (s *Store) Changes(_ context.Context, id string, afterVersion int64, limit int) ([]domain.Request, error) {
+	st, done := s.Read()
+	defer done()
+	out := []domain.Request{}
+	for _, r := range st.changes[id] {
+		if r.Version > afterVersion && len(out) < limit {
+			out = append(out, r.Clone())
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
@@ -96,6 +132,15 @@ func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) (
 type tx struct {
 	*state
 	*memstore.Tx
+	changed []string
+}
+
+// recordChange keeps r as its change of version r.Version left it.
+func (t *tx) recordChange(r domain.Request) {
+	memstore.Remember(t.Tx, t.changes, r.ID)
+	r.BodyHash = ""
+	t.changes[r.ID] = append(slices.Clip(t.changes[r.ID]), r.Clone())
+	t.changed = append(t.changed, r.ID)
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -118,6 +163,7 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 	}
 	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
+	t.recordChange(r)
 	return nil
 }
 
@@ -132,5 +178,6 @@ func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
 	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
+	t.recordChange(r)
 	return nil
 }
