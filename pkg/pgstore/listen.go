@@ -7,6 +7,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Listen runs until ctx ends: it LISTENs on channel over a connection of its own (not one of
@@ -18,6 +19,11 @@ import (
 // called with the empty payload, meaning "something may have changed while nobody listened":
 // a listener re-reads whatever it watches.
 func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn func(payload string)) {
+	Listen(ctx, db.pool, channel, log, fn)
+}
+
+// Listen is DB.Listen on any pool: the listening connection uses the pool's settings.
+func Listen(ctx context.Context, pool *pgxpool.Pool, channel string, log *slog.Logger, fn func(payload string)) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -25,7 +31,7 @@ func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn f
 	wait.InitialInterval, wait.MaxInterval = 100*time.Millisecond, 5*time.Second
 	wait.Reset()
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, channel, fn, wait.Reset)
+		err := listenOnce(ctx, pool, channel, fn, wait.Reset)
 		if ctx.Err() != nil {
 			return
 		}
@@ -39,8 +45,8 @@ func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn f
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, channel string, fn func(string), connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+func listenOnce(ctx context.Context, pool *pgxpool.Pool, channel string, fn func(string), connected func()) error {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}

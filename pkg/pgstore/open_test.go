@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/pgstore/kitmigrations"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 )
 
@@ -138,8 +140,8 @@ func TestMigrateAppliesOnlyWhatIsPending(t *testing.T) {
 	if got := appliedVersions(t, su, "widgetsvc.goose_migrations"); len(got) != 2 || got[1] != 2 {
 		t.Errorf("service versions after v2 = %v, want [1 2]", got)
 	}
-	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != 1 {
-		t.Errorf("kit versions = %v, want one, applied once", got)
+	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != kitMigrations(t) {
+		t.Errorf("kit versions = %v, want each of the %d applied once", got, kitMigrations(t))
 	}
 	if _, err := su.Exec(ctx, "INSERT INTO widgetsvc.widgets (id, name, color) VALUES (1, 'w', 'red')"); err != nil {
 		t.Errorf("v2 column missing: %v", err)
@@ -180,8 +182,8 @@ func TestConcurrentOpensApplyMigrationsOnce(t *testing.T) {
 	if got := appliedVersions(t, su, "widgetsvc.goose_migrations"); len(got) != 2 {
 		t.Errorf("service versions = %v, want [1 2] applied once each", got)
 	}
-	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != 1 {
-		t.Errorf("kit versions = %v, want one", got)
+	if got := appliedVersions(t, su, "widgetsvc.kit_migrations"); len(got) != kitMigrations(t) {
+		t.Errorf("kit versions = %v, want each of the %d applied once", got, kitMigrations(t))
 	}
 }
 
@@ -202,4 +204,14 @@ func TestOpenRejectsInvalidSchemaBeforeConnecting(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "invalid schema") {
 		t.Fatalf("Open = %v, want invalid schema", err)
 	}
+}
+
+// kitMigrations is how many kit migrations there are (each is applied once per schema).
+func kitMigrations(t *testing.T) int {
+	t.Helper()
+	files, err := fs.Glob(kitmigrations.FS(), "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("kit migrations: %v %v", files, err)
+	}
+	return len(files)
 }
