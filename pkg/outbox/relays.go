@@ -20,7 +20,7 @@ type Locker interface {
 // (RecordSinks): nobody waits for them to go on, so a woken relay lets the next commits'
 // events join its batch. Fewer, larger deliveries: fewer gRPC calls, receiver commits and
 // acknowledgements per event.
-const RecordLinger = 50 * time.Millisecond
+const RecordLinger = 250 * time.Millisecond
 
 // RecordSinks are the sinks whose relays linger (RecordLinger): audit and notification.
 var RecordSinks = []string{"audit", "notification"}

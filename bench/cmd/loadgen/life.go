@@ -302,17 +302,9 @@ func (r *lifeRunner) lifecycle(k int64) error {
 	if r.watch {
 		return r.watchedLifecycle(ctx, k)
 	}
-	s := r.seed
-	req := s.Requesters[k%int64(len(s.Requesters))]
-	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
-	mgr, owner := s.Managers[req.Manager], s.Owners[app.Owner]
-
-	var sub request
-	if err := r.timed("submit", func() (err error) {
-		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+	req, mgr, owner, sub, err := r.submit(ctx, k)
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("submit: %w", err)
 	}
 	// The manager's review task opens inline with the submit: its id is in the answer.
 	var mt string
@@ -345,33 +337,29 @@ func (r *lifeRunner) lifecycle(k int64) error {
 	return r.waitDone(ctx, req.Key, sub.ID)
 }
 
-// watchedLifecycle is lifecycle without polling: the owner watches the request
-// (WatchRequest) from the submit's version for the opening of their review step, then of the
-// action step; the requester watches it from there until DONE. Two streaming calls.
+// watchedLifecycle is lifecycle without polling: after the manager's approval the owner
+// watches the request (WatchRequest) from the submit's version for the opening of their
+// review step, then of the action step; after completing it, the requester watches from
+// there until DONE. Two streaming calls. Each watch opens after the call whose effect it
+// waits for, and loses nothing by it: it starts from the last version its caller knew. (Over
+// REST the answer starts with the first change, so a watch opened before the call would
+// hold the caller up.)
 func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
-	s := r.seed
-	req := s.Requesters[k%int64(len(s.Requesters))]
-	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
-	mgr, owner := s.Managers[req.Manager], s.Owners[app.Owner]
-
-	var sub request
-	if err := r.timed("submit", func() (err error) {
-		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+	req, mgr, owner, sub, err := r.submit(ctx, k)
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("submit: %w", err)
 	}
 	if len(sub.TaskIDs) != 1 {
 		return fmt.Errorf("submit %s answered %d tasks, want the manager's", sub.ID, len(sub.TaskIDs))
 	}
-	w, err := r.api.Watch(ctx, owner.Key, sub.ID, sub.Version)
-	if err != nil {
-		return fmt.Errorf("owner watches: %w", err)
-	}
-	defer w.Close()
 	if err := r.timed("approve", func() error { return r.api.Approve(ctx, mgr.Key, sub.TaskIDs[0]) }); err != nil {
 		return fmt.Errorf("manager approves: %w", err)
 	}
+	w, err := r.openWatch(ctx, "wait-owner-task", owner.Key, sub.ID, sub.Version)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
 	got, err := r.watchFor(w, "wait-owner-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 2 })
 	if err != nil {
 		return err
@@ -383,16 +371,33 @@ func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
 		return err
 	}
 	w.Close()
-	done, err := r.api.Watch(ctx, req.Key, sub.ID, got.Version)
-	if err != nil {
-		return fmt.Errorf("requester watches: %w", err)
-	}
-	defer done.Close()
 	if err := r.timed("complete", func() error { return r.api.Complete(ctx, owner.Key, got.TaskIDs[2]) }); err != nil {
 		return fmt.Errorf("owner completes: %w", err)
 	}
+	done, err := r.openWatch(ctx, "wait-done", req.Key, sub.ID, got.Version)
+	if err != nil {
+		return err
+	}
+	defer done.Close()
 	_, err = r.watchFor(done, "wait-done", sub.ID, func(g request) bool { return g.Status == "DONE" })
 	return err
+}
+
+// submit submits lifecycle k's request: pair k of the seed (requester, app); it returns the
+// requester, their manager, the app's owner and the answer.
+func (r *lifeRunner) submit(ctx context.Context, k int64) (req, mgr, owner person, sub request, err error) {
+	s := r.seed
+	req = s.Requesters[k%int64(len(s.Requesters))]
+	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
+	mgr, owner = s.Managers[req.Manager], s.Owners[app.Owner]
+	err = r.timed("submit", func() (err error) {
+		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+		return err
+	})
+	if err != nil {
+		err = fmt.Errorf("submit: %w", err)
+	}
+	return req, mgr, owner, sub, err
 }
 
 // backoff sleeps before the next poll: pollMin, doubling up to pollMax. Polls are load

@@ -103,10 +103,31 @@ func (w *grpcChanges) Close() { w.cancel() }
 
 // --- the waits of a lifecycle, on a watch -----------------------------------------------
 
+// openWatch opens a watch of request id after version; the wait it begins is what's, which
+// watchFor records (from the opening on).
+func (r *lifeRunner) openWatch(ctx context.Context, what, key, id string, after int64) (changes, error) {
+	t0 := time.Now()
+	w, err := r.api.Watch(ctx, key, id, after)
+	if err != nil {
+		r.rec.add(what, t0, time.Since(t0), err)
+		return nil, fmt.Errorf("%s: watch: %w", what, err)
+	}
+	return &timedChanges{changes: w, opened: t0}, nil
+}
+
+// timedChanges remembers when its watch was opened: the first wait counts from there.
+type timedChanges struct {
+	changes
+	opened time.Time
+}
+
 // watchFor reads w until cond holds for the request; the wait is recorded as what. A
 // request closed in another state than cond expects fails.
 func (r *lifeRunner) watchFor(w changes, what, id string, cond func(request) bool) (request, error) {
 	t0 := time.Now()
+	if tc, ok := w.(*timedChanges); ok && !tc.opened.IsZero() {
+		t0, tc.opened = tc.opened, time.Time{}
+	}
 	for {
 		got, err := w.Next()
 		if errors.Is(err, io.EOF) {
