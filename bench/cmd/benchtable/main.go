@@ -320,7 +320,7 @@ func rpcParts(c map[string]float64) string {
 
 func cpuParts(c map[string]float64) string {
 	var parts []string
-	for _, n := range []string{"postgresql", "postgresql-bg", "request", "task", "audit", "identity", "gateway", "policy", "loadgen"} {
+	for _, n := range []string{"postgresql", "postgresql-bg", "grantflow", "request", "task", "audit", "notification", "identity", "gateway", "policy", "review", "loadgen"} {
 		if v, ok := c[n]; ok && v >= 0.05 {
 			parts = append(parts, fmt.Sprintf("%s %.1f", n, v))
 		}
