@@ -134,14 +134,14 @@ func (r *lifeRunner) watchFor(w changes, what, id string, cond func(request) boo
 			err = fmt.Errorf("request %s closed before %s", id, what)
 		}
 		if err == nil && cond(got) {
-			r.rec.add(what, t0, time.Now().Sub(t0), nil)
+			r.rec.add(what, t0, time.Since(t0), nil)
 			return got, nil
 		}
 		if err == nil && got.Status != "IN_PROGRESS" && got.Status != "DONE" {
 			err = fmt.Errorf("request %s closed %s", id, got.Status)
 		}
 		if err != nil {
-			r.rec.add(what, t0, time.Now().Sub(t0), err)
+			r.rec.add(what, t0, time.Since(t0), err)
 			return got, fmt.Errorf("%s: %w", what, err)
 		}
 	}
