@@ -111,7 +111,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
 		}),
-		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail)),
+		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail), longStreams()),
 	)
 	if c := o.Backends.Identity; c != nil {
 		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {

@@ -22,7 +22,8 @@
 # Settings (environment): BENCH_FULL=1 (1,000,000 tasks and requests in the query
 # benchmarks), BENCH_CONCURRENCY [16] lifecycles in flight at saturation, BENCH_DURATION
 # [20s] and BENCH_WARMUP [5s] per load run, BENCH_PROFILE [1] (0: no perf profile),
-# BENCH_GO [1] (0: skip the Go benchmarks), PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
+# BENCH_GO [1] (0: skip the Go benchmarks), BENCH_AIO [1] (0: skip the all-in-one run),
+# PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
 # seconds per client count, BENCH_OUT (output folder; default .run/bench-results/<time>),
 # BENCH_HTTP_PORT [18080] and BENCH_GRPC_PORT_BASE [19090] (services on base+1..base+5),
 # BENCH_DB [grantflow_bench] (dropped and created again: every run starts empty),
@@ -143,6 +144,9 @@ export GRANTFLOW_IDENTITY_ADDR=127.0.0.1:$((PORT_BASE + 1)) GRANTFLOW_POLICY_ADD
 export GRANTFLOW_REQUEST_ADDR=127.0.0.1:$((PORT_BASE + 3)) GRANTFLOW_TASK_ADDR=127.0.0.1:$((PORT_BASE + 4))
 export GRANTFLOW_AUDIT_ADDR=127.0.0.1:$((PORT_BASE + 5))
 export GRANTFLOW_RATE_LIMIT=0 # off for the run: see the header
+# DEBUG logs every call a service serves (the calls between services are DEBUG records):
+# loadgen -logs counts the gRPC calls per lifecycle from them. Their cost is in the CPU rows.
+export GRANTFLOW_LOG_LEVEL=${GRANTFLOW_LOG_LEVEL:-debug}
 REST=http://$GRANTFLOW_HTTP_ADDR
 
 down() { make --no-print-directory down >>"$OUT/up.log" 2>&1 || true; }
@@ -250,10 +254,43 @@ else
 	step "CPU profile: skipped (BENCH_PROFILE=0, or perf missing or not permitted here)"
 fi
 
-# --- 8. down, and the table ------------------------------------------------------------------
+# --- 8. down; the all-in-one process on PostgreSQL --------------------------------------------
 step "make down"
 trap - EXIT
 down
+
+if [[ ${BENCH_AIO:-1} == 1 ]]; then
+	step "the all-in-one process (grantflow serve) on PostgreSQL: fresh database $DB, REST saturation"
+	psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+	redis_cmd "$REDIS_DB" FLUSHDB
+	AIO_PIDS=$OUT/aio-pids AIO_LOGS=$OUT/aio-logs
+	mkdir -p "$AIO_PIDS" "$AIO_LOGS"
+	env -u GRANTFLOW_IDENTITY_ADDR -u GRANTFLOW_POLICY_ADDR -u GRANTFLOW_REQUEST_ADDR -u GRANTFLOW_TASK_ADDR -u GRANTFLOW_AUDIT_ADDR \
+		GRANTFLOW_DEMO=0 GRANTFLOW_GRPC_ADDR=$GRANTFLOW_IDENTITY_ADDR GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$ADMIN_KEY \
+		"$RUN/bin/grantflow" serve >"$AIO_LOGS/grantflow.log" 2>&1 &
+	aio=$!
+	echo "$aio $(cut -d' ' -f22 "/proc/$aio/stat")" >"$AIO_PIDS/grantflow.pid"
+	trap 'kill "$aio" 2>/dev/null || true' EXIT
+	for _ in $(seq 1 120); do
+		curl -fsS "$REST/readyz" >/dev/null 2>&1 && break
+		kill -0 "$aio" 2>/dev/null || break
+		sleep 0.5
+	done
+	if curl -fsS "$REST/readyz" >/dev/null 2>&1; then
+		AIO=(-rest "$REST" -request "$GRANTFLOW_IDENTITY_ADDR" -task "$GRANTFLOW_IDENTITY_ADDR" -seed "$OUT/seed-aio.json")
+		"$LOADGEN" seed -identity "$GRANTFLOW_IDENTITY_ADDR" -admin-key "$ADMIN_KEY" -requesters 400 -managers 20 -owners 20 -apps 100 -out "$OUT/seed-aio.json" | sed 's/^/  /'
+		"$LOADGEN" quiesce -pg "$BENCH_PG"
+		"$LOADGEN" life -mode rest "${AIO[@]}" -pg "$BENCH_PG" -pids "$AIO_PIDS" -logs "$AIO_LOGS" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
+			-label "saturation, all-in-one" -json "$OUT/sat-aio.json" | tee "$OUT/sat-aio.txt" || true
+	else
+		say "  the all-in-one process did not get ready (${OUT#"$ROOT"/}/aio-logs/grantflow.log)"
+	fi
+	kill "$aio" 2>/dev/null || true
+	wait "$aio" 2>/dev/null || true
+	trap - EXIT
+fi
+
+# --- 9. the table ------------------------------------------------------------------------------
 step "every figure beside its target (gateway rate limit off: GRANTFLOW_RATE_LIMIT=0; $CONCURRENCY lifecycles in flight at saturation)"
 "$TOOLS/benchtable" -dir "$OUT" -md "$OUT/table.md" -json "$OUT/table.json"
 say ""

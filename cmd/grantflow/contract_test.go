@@ -19,6 +19,7 @@ var apiRoutes = []string{
 	"GET /v1/policies/{policy}/versions", "GET /v1/policies/{policy}/versions/1", "PATCH /v1/policies/{policy}/versions/1",
 	"POST /v1/policies/{policy}/versions/1:activate", "POST /v1/policies:resolve", "POST /v1/policies/{policy}:retire",
 	"POST /v1/requests", "GET /v1/requests/{request}", "GET /v1/requests", "POST /v1/requests/{request}:cancel",
+	"GET /v1/requests/{request}:watch",
 	"GET /v1/tasks", "GET /v1/tasks/{task}", "POST /v1/tasks/{task}:approve", "POST /v1/tasks/{task}:decline",
 	"POST /v1/tasks/{task}:complete", "POST /v1/tasks/{task}:reassign",
 	"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",
@@ -57,7 +58,7 @@ func TestEveryPathOfTheContract(t *testing.T) {
 		}
 		// BOLA: Sara is no party to Uma's request nor its tasks.
 		for _, route := range []string{
-			"GET /v1/requests/{request}", "POST /v1/requests/{request}:cancel", "GET /v1/tasks/{task}",
+			"GET /v1/requests/{request}", "POST /v1/requests/{request}:cancel", "GET /v1/requests/{request}:watch", "GET /v1/tasks/{task}",
 			"POST /v1/tasks/{task}:approve", "POST /v1/tasks/{task}:decline", "POST /v1/tasks/{task}:complete",
 		} {
 			method, path, _ := strings.Cut(route, " ")

@@ -44,6 +44,11 @@ type RelayOptions struct {
 	MaxBackoff time.Duration
 	// Logger receives failures; default slog.Default().
 	Logger *slog.Logger
+	// Linger is how long a woken relay waits before it reads, so that the events of the
+	// next commits join the batch (fewer deliveries, and fewer commits on both sides). For
+	// sinks that keep a record (audit, notification), off a request's critical path; 0 for
+	// the hand-offs a request waits for. A full batch never waits.
+	Linger time.Duration
 	// Lock, when set, is taken around each batch (read, deliver, ack) so that one relay per
 	// outbox and sink delivers at a time, across replicas. ok=false means another relay holds
 	// it: this one stays idle until the next poll. See pgoutbox.RelayLock.
@@ -159,10 +164,16 @@ func (r *Relay) Run(ctx context.Context) error {
 		case err != nil:
 			r.fail(err)
 			sleep(ctx, wait.NextBackOff(), nil)
-		case n > 0:
+		case n == r.opts.BatchSize:
 			wait.Reset() // more may be waiting: go on at once
 		default:
-			sleep(ctx, r.opts.PollInterval, r.notify)
+			// The outbox held less than a batch: it was empty after this step, but for what
+			// committed meanwhile, which woke r.notify. So wait for a wake-up (or the poll)
+			// rather than read again at once for nothing.
+			wait.Reset()
+			if sleep(ctx, r.opts.PollInterval, r.notify) && r.opts.Linger > 0 {
+				sleep(ctx, r.opts.Linger, nil)
+			}
 		}
 	}
 	return nil
@@ -231,13 +242,16 @@ func (r *Relay) fail(err error) {
 	r.log.Warn("outbox relay: will retry", slog.Any("error", err))
 }
 
-// sleep waits for d, the end of ctx, or a wake-up on wake (nil: none).
-func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
+// sleep waits for d, the end of ctx, or a wake-up on wake (nil: none), and reports whether
+// the wake-up ended it.
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
 	case <-wake:
+		return true
 	}
+	return false
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"time"
 )
 
 // Locker is a store whose relays take a lock per sink around each batch, so that one relay
@@ -12,6 +14,24 @@ import (
 // pgoutbox.RelayLock). A store that is not a Locker (the memory engines) relays unlocked.
 type Locker interface {
 	RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error)
+}
+
+// RecordLinger is the Linger of the relays to the sinks that keep a record of what happened
+// (RecordSinks): nobody waits for them to go on, so a woken relay lets the next commits'
+// events join its batch. Fewer, larger deliveries: fewer gRPC calls, receiver commits and
+// acknowledgements per event.
+const RecordLinger = 250 * time.Millisecond
+
+// RecordSinks are the sinks whose relays linger (RecordLinger): audit and notification.
+var RecordSinks = []string{"audit", "notification"}
+
+// Waker is a store that tells when events are appended, by any process sharing it (the
+// PostgreSQL stores: LISTEN/NOTIFY, pgoutbox.Store.Wakeups). Its relays wake on that, in
+// every replica, and the in-process Notify is not needed: Relays.Notify does nothing.
+type Waker interface {
+	// Wakeups calls wake with the sink of appended events until ctx ends; "" wakes every
+	// sink.
+	Wakeups(ctx context.Context, log *slog.Logger, wake func(sink string))
 }
 
 // Target names one sink of a service's outbox and what receives its events.
@@ -28,6 +48,7 @@ type Target struct {
 type Relays struct {
 	relays []*Relay
 	log    *slog.Logger
+	waker  Waker // nil: woken by Notify
 }
 
 // NewRelays makes a relay for each target of store that has a sink. service names the
@@ -37,12 +58,16 @@ func NewRelays(service string, store Store, log *slog.Logger, targets ...Target)
 		log = slog.Default()
 	}
 	rs := &Relays{log: log}
+	rs.waker, _ = store.(Waker)
 	for _, t := range targets {
 		if t.Sink == nil {
 			log.Warn("no sink for outbox events: they wait in the outbox", "service", service, "sink", t.Name)
 			continue
 		}
 		o := RelayOptions{Name: t.Name, Store: store, Sink: t.Sink, Logger: log.With("relay", service+"->"+t.Name)}
+		if slices.Contains(RecordSinks, t.Name) {
+			o.Linger = RecordLinger
+		}
 		if l, ok := store.(Locker); ok {
 			o.Lock = l.RelayLock(t.Name)
 		}
@@ -55,11 +80,12 @@ func NewRelays(service string, store Store, log *slog.Logger, targets ...Target)
 	return rs, nil
 }
 
-// Notify wakes every relay: events were committed. Safe on a nil *Relays (nothing to wake),
+// Notify wakes every relay: events were committed. (With a Waker store it does nothing: the
+// store's notifications do it.) Safe on a nil *Relays (nothing to wake),
 // so a service can hand Notify to its app before the relays exist.
 func (rs *Relays) Notify() {
-	if rs == nil {
-		return
+	if rs == nil || rs.waker != nil {
+		return // a Waker's notifications wake the relays (after every commit, of any process)
 	}
 	for _, r := range rs.relays {
 		r.Notify()
@@ -69,6 +95,17 @@ func (rs *Relays) Notify() {
 // Run delivers until ctx ends, and returns when every relay stopped.
 func (rs *Relays) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	if rs.waker != nil && len(rs.relays) > 0 {
+		wg.Go(func() {
+			rs.waker.Wakeups(ctx, rs.log, func(sink string) {
+				for _, r := range rs.relays {
+					if sink == "" || sink == r.opts.Name {
+						r.Notify()
+					}
+				}
+			})
+		})
+	}
 	for _, r := range rs.relays {
 		wg.Go(func() {
 			if err := r.Run(ctx); err != nil && ctx.Err() == nil {

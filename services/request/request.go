@@ -168,11 +168,13 @@ func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
 
-// Run delivers the outbox (audit, and the service's own work queue) until ctx ends, and
-// returns when every relay stopped.
+// Run delivers the outbox (audit, and the service's own work queue), fires its timers and
+// listens for the changes that wake WatchRequest's watchers until ctx ends, and returns
+// when all stopped.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.timers.Run(ctx) })
+	wg.Go(func() { s.store.Listen(ctx) })
 	s.relays.Run(ctx)
 	wg.Wait()
 }

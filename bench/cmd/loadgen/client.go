@@ -25,6 +25,7 @@ type request struct {
 	Status    string   `json:"status"`
 	StepIndex int      `json:"stepIndex"`
 	TaskIDs   []string `json:"taskIds"`
+	Version   int64    `json:"version,string"`
 }
 
 type task struct {
@@ -43,6 +44,8 @@ type api interface {
 	PendingTasks(ctx context.Context, key, requestID string) ([]task, error)
 	Approve(ctx context.Context, key, taskID string) error
 	Complete(ctx context.Context, key, taskID string) error
+	// Watch opens a watch of request id from version after on.
+	Watch(ctx context.Context, key, id string, after int64) (changes, error)
 	Close()
 }
 
@@ -51,6 +54,9 @@ type api interface {
 type restAPI struct {
 	base string
 	http *http.Client
+	// stream is http without the overall timeout, for watches (the lifecycle's context
+	// bounds them).
+	stream *http.Client
 }
 
 func newREST(base string, conns int) *restAPI {
@@ -59,7 +65,7 @@ func newREST(base string, conns int) *restAPI {
 		MaxIdleConnsPerHost: conns + 16,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return &restAPI{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &restAPI{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, stream: &http.Client{Transport: tr}}
 }
 
 // httpError is a non-2xx answer.
@@ -170,7 +176,7 @@ func bearer(ctx context.Context, key string) context.Context {
 }
 
 func fromPB(r *requestv1.Request) request {
-	return request{ID: r.GetId(), Status: r.GetStatus().String(), StepIndex: int(r.GetStepIndex()), TaskIDs: r.GetTaskIds()}
+	return request{ID: r.GetId(), Status: r.GetStatus().String(), StepIndex: int(r.GetStepIndex()), TaskIDs: r.GetTaskIds(), Version: r.GetVersion()}
 }
 
 func (c *grpcAPI) Submit(ctx context.Context, key, appID, permission string) (request, error) {

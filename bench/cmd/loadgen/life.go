@@ -51,6 +51,7 @@ type lifeRunner struct {
 	seed      *seedFile
 	rec       *recorder
 	next      atomic.Int64
+	watch     bool
 	pollMin   time.Duration
 	pollMax   time.Duration
 	timeout   time.Duration
@@ -76,6 +77,7 @@ func cmdLife(args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 2000, "open loop: starts beyond this many running lifecycles are skipped (and counted)")
 	warmup := fs.Duration("warmup", 5*time.Second, "time before the measurement window (not counted)")
 	duration := fs.Duration("duration", 20*time.Second, "measurement window")
+	watch := fs.Bool("watch", true, "wait for the next task and for DONE on RequestService.WatchRequest (REST: GET /v1/requests/{id}:watch); false: poll ListTasks and GetRequest")
 	pollMin := fs.Duration("poll-min", 10*time.Millisecond, "first wait before polling for the next task or DONE")
 	pollMax := fs.Duration("poll-max", 500*time.Millisecond, "longest wait between two polls (the wait doubles after each poll)")
 	timeout := fs.Duration("timeout", 60*time.Second, "a lifecycle not DONE after this long fails")
@@ -134,7 +136,7 @@ func cmdLife(args []string) error {
 		}
 		cpu.start()
 	}
-	r := &lifeRunner{api: a, seed: seed, pollMin: *pollMin, pollMax: *pollMax, timeout: *timeout}
+	r := &lifeRunner{api: a, seed: seed, pollMin: *pollMin, pollMax: *pollMax, timeout: *timeout, watch: *watch}
 	r.next.Store(seed.Next)
 	base := time.Now()
 	r.rec = newRecorder(base)
@@ -297,17 +299,12 @@ func (r *lifeRunner) one() bool {
 func (r *lifeRunner) lifecycle(k int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
-	s := r.seed
-	req := s.Requesters[k%int64(len(s.Requesters))]
-	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
-	mgr, owner := s.Managers[req.Manager], s.Owners[app.Owner]
-
-	var sub request
-	if err := r.timed("submit", func() (err error) {
-		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+	if r.watch {
+		return r.watchedLifecycle(ctx, k)
+	}
+	req, mgr, owner, sub, err := r.submit(ctx, k)
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("submit: %w", err)
 	}
 	// The manager's review task opens inline with the submit: its id is in the answer.
 	var mt string
@@ -338,6 +335,69 @@ func (r *lifeRunner) lifecycle(k int64) error {
 		return fmt.Errorf("owner completes: %w", err)
 	}
 	return r.waitDone(ctx, req.Key, sub.ID)
+}
+
+// watchedLifecycle is lifecycle without polling: after the manager's approval the owner
+// watches the request (WatchRequest) from the submit's version for the opening of their
+// review step, then of the action step; after completing it, the requester watches from
+// there until DONE. Two streaming calls. Each watch opens after the call whose effect it
+// waits for, and loses nothing by it: it starts from the last version its caller knew. (Over
+// REST the answer starts with the first change, so a watch opened before the call would
+// hold the caller up.)
+func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
+	req, mgr, owner, sub, err := r.submit(ctx, k)
+	if err != nil {
+		return err
+	}
+	if len(sub.TaskIDs) != 1 {
+		return fmt.Errorf("submit %s answered %d tasks, want the manager's", sub.ID, len(sub.TaskIDs))
+	}
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, mgr.Key, sub.TaskIDs[0]) }); err != nil {
+		return fmt.Errorf("manager approves: %w", err)
+	}
+	w, err := r.openWatch(ctx, "wait-owner-task", owner.Key, sub.ID, sub.Version)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	got, err := r.watchFor(w, "wait-owner-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 2 })
+	if err != nil {
+		return err
+	}
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, owner.Key, got.TaskIDs[1]) }); err != nil {
+		return fmt.Errorf("owner approves: %w", err)
+	}
+	if got, err = r.watchFor(w, "wait-action-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 3 }); err != nil {
+		return err
+	}
+	w.Close()
+	if err := r.timed("complete", func() error { return r.api.Complete(ctx, owner.Key, got.TaskIDs[2]) }); err != nil {
+		return fmt.Errorf("owner completes: %w", err)
+	}
+	done, err := r.openWatch(ctx, "wait-done", req.Key, sub.ID, got.Version)
+	if err != nil {
+		return err
+	}
+	defer done.Close()
+	_, err = r.watchFor(done, "wait-done", sub.ID, func(g request) bool { return g.Status == "DONE" })
+	return err
+}
+
+// submit submits lifecycle k's request: pair k of the seed (requester, app); it returns the
+// requester, their manager, the app's owner and the answer.
+func (r *lifeRunner) submit(ctx context.Context, k int64) (req, mgr, owner person, sub request, err error) {
+	s := r.seed
+	req = s.Requesters[k%int64(len(s.Requesters))]
+	app := s.Apps[(k/int64(len(s.Requesters)))%int64(len(s.Apps))]
+	mgr, owner = s.Managers[req.Manager], s.Owners[app.Owner]
+	err = r.timed("submit", func() (err error) {
+		sub, err = r.api.Submit(ctx, req.Key, app.ID, s.Permission)
+		return err
+	})
+	if err != nil {
+		err = fmt.Errorf("submit: %w", err)
+	}
+	return req, mgr, owner, sub, err
 }
 
 // backoff sleeps before the next poll: pollMin, doubling up to pollMax. Polls are load

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,22 +33,62 @@ func TestPercentiles(t *testing.T) {
 // asynchronous hand-offs of the real one do.
 type fakeAPI struct {
 	mu       sync.Mutex
+	changed  *sync.Cond // on mu: a request changed
 	requests map[string]*fakeRequest
 	keys     map[string]bool // keys seen on calls
+	watches  int
 }
 
 type fakeRequest struct {
-	step  int // 0 manager review, 1 owner review, 2 action, 3 done
-	polls int
+	step    int // 0 manager review, 1 owner review, 2 action, 3 done
+	polls   int
+	history []request // the request after each change: version i+1 at i
 }
+
+func newFakeAPI() *fakeAPI {
+	f := &fakeAPI{requests: map[string]*fakeRequest{}, keys: map[string]bool{}}
+	f.changed = sync.NewCond(&f.mu)
+	return f
+}
+
+// fakeChanges replays a fake request's history from a version on, waiting for the next.
+type fakeChanges struct {
+	f     *fakeAPI
+	r     *fakeRequest
+	after int64
+}
+
+func (f *fakeAPI) Watch(_ context.Context, key, id string, after int64) (changes, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[key] = true
+	f.watches++
+	return &fakeChanges{f: f, r: f.requests[id], after: after}, nil
+}
+
+func (w *fakeChanges) Next() (request, error) {
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	for int64(len(w.r.history)) <= w.after {
+		if last := w.r.history[len(w.r.history)-1]; last.Status == "DONE" {
+			return request{}, io.EOF
+		}
+		w.f.changed.Wait()
+	}
+	w.after++
+	return w.r.history[w.after-1], nil
+}
+
+func (w *fakeChanges) Close() {}
 
 func (f *fakeAPI) Submit(_ context.Context, key, appID, _ string) (request, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys[key] = true
 	id := fmt.Sprintf("r-%d", len(f.requests))
-	f.requests[id] = &fakeRequest{}
-	return request{ID: id, Status: "IN_PROGRESS", TaskIDs: []string{id + "/0"}}, nil
+	r := request{ID: id, Status: "IN_PROGRESS", TaskIDs: []string{id + "/0"}, Version: 1}
+	f.requests[id] = &fakeRequest{history: []request{r}}
+	return r, nil
 }
 
 func (f *fakeAPI) GetRequest(_ context.Context, key, id string) (request, error) {
@@ -93,6 +134,14 @@ func (f *fakeAPI) decide(key, taskID string) error {
 	}
 	r.step++
 	r.polls = 0
+	next := r.history[len(r.history)-1]
+	next.Version++
+	next.TaskIDs = append(slices.Clip(next.TaskIDs), fmt.Sprintf("%s/%d", id, r.step))
+	if r.step == 3 {
+		next.Status, next.TaskIDs = "DONE", next.TaskIDs[:3]
+	}
+	r.history = append(r.history, next)
+	f.changed.Broadcast()
 	return nil
 }
 
@@ -110,7 +159,7 @@ func testSeed() *seedFile {
 }
 
 func TestLifecycleWalksEveryStepAsTheRightPeople(t *testing.T) {
-	f := &fakeAPI{requests: map[string]*fakeRequest{}, keys: map[string]bool{}}
+	f := newFakeAPI()
 	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), pollMin: time.Millisecond, pollMax: 2 * time.Millisecond, timeout: 30 * time.Second}
 	for range 4 {
 		if !r.one() {
@@ -132,6 +181,54 @@ func TestLifecycleWalksEveryStepAsTheRightPeople(t *testing.T) {
 	}
 	if got := len(r.rec.calls["approve"]); got != 8 {
 		t.Errorf("%d approvals, want 8", got)
+	}
+}
+
+// TestWatchedLifecycleNeverPolls: with -watch, the lifecycle waits on two watches (the
+// owner's, then the requester's) and polls nothing.
+func TestWatchedLifecycleNeverPolls(t *testing.T) {
+	f := newFakeAPI()
+	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), timeout: 30 * time.Second, watch: true}
+	for range 4 {
+		if !r.one() {
+			t.Fatalf("lifecycle failed: %v", r.rec.errs)
+		}
+	}
+	if n := r.polls.Load(); n != 0 || len(r.rec.calls["list-tasks"])+len(r.rec.calls["get-request"]) != 0 {
+		t.Errorf("%d polls with watches", n)
+	}
+	if f.watches != 8 {
+		t.Errorf("%d watches for 4 lifecycles, want 8", f.watches)
+	}
+	for _, name := range []string{"submit", "approve", "complete", "wait-owner-task", "wait-action-task", "wait-done"} {
+		if len(r.rec.calls[name]) == 0 {
+			t.Errorf("no %s recorded", name)
+		}
+	}
+}
+
+func TestRESTWatchReadsJSONLines(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RequestURI() != "/v1/requests/r1:watch?afterVersion=2" || r.Header.Get("Authorization") != "Bearer key" {
+			http.Error(w, `{"code":5}`, http.StatusNotFound)
+			return
+		}
+		_, _ = io.WriteString(w, `{"result":{"version":"3","request":{"id":"r1","status":"IN_PROGRESS","taskIds":["t1","t2"],"version":"3"}}}`+"\n")
+		_, _ = io.WriteString(w, `{"result":{"version":"4","request":{"id":"r1","status":"DONE","taskIds":["t1","t2"],"version":"4"}}}`+"\n")
+	}))
+	defer srv.Close()
+	w, err := newREST(srv.URL, 1).Watch(context.Background(), "key", "r1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, want := range []request{{ID: "r1", Status: "IN_PROGRESS", TaskIDs: []string{"t1", "t2"}, Version: 3}, {ID: "r1", Status: "DONE", TaskIDs: []string{"t1", "t2"}, Version: 4}} {
+		if got, err := w.Next(); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("next: %+v %v, want %+v", got, err, want)
+		}
+	}
+	if _, err := w.Next(); err != io.EOF {
+		t.Fatalf("after the last line: %v", err)
 	}
 }
 

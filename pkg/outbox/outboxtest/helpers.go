@@ -183,7 +183,8 @@ func (r *recorder) count() int {
 	return len(r.got)
 }
 
-// idleStore signals each time the relay finds nothing to do.
+// idleStore signals each time the relay reads less than a batch: after that step it goes
+// idle until a wake-up (or its poll).
 type idleStore struct {
 	outbox.Store
 	idle chan struct{}
@@ -191,7 +192,7 @@ type idleStore struct {
 
 func (s idleStore) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
 	events, err := s.Store.Pending(ctx, sink, limit)
-	if err == nil && len(events) == 0 {
+	if err == nil && len(events) < limit { // the relay goes idle after this step
 		select {
 		case s.idle <- struct{}{}:
 		default:

@@ -344,7 +344,7 @@ func testRelayNotify(t *testing.T, e Engine) {
 	start(t, relay)
 
 	for round := 1; round <= 2; round++ {
-		receive(t, "the relay to find the outbox empty", store.idle)
+		receive(t, "the relay to find less than a batch (and go idle after it)", store.idle)
 		appendEach(t, e, []string{"audit"}, newEvent("things/1", round))
 		relay.Notify()
 		eventually(t, "delivery after Notify", func() bool { return sink.count() == round })

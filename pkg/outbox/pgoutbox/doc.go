@@ -27,9 +27,14 @@
 // first row is visible. The relay delivers undelivered rows in seq order and never moves past
 // one that failed, so the first change reaches the sink first.
 //
+// Relays wake without polling, in every replica: the kit's trigger on outbox (migration
+// 00040) NOTIFYs "outbox.<schema>" with the sink at commit, and [Store.Wakeups] LISTENs to it
+// (outbox.Relays runs it; the 1 s poll stays as a fallback for a lost listener).
+//
 // Across replicas, [RelayLock] makes one relay per (schema, sink) deliver at a time, which
 // keeps that order when several replicas run a relay.
 //
-// pgoutbox imports package outbox, pgx and the generated events; it must not import pgstore
-// (it works on any pgx transaction and pool) or any service.
+// pgoutbox imports package outbox, pgx and the generated events, and pgstore only for its
+// Shell and Listen (its Append, Store and locks work on any pgx transaction and pool); it
+// must not import any service.
 package pgoutbox

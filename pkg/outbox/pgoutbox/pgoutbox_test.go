@@ -176,3 +176,49 @@ func TestRelayLockIsPerSchemaAndSink(t *testing.T) {
 	// Every connection went back to the pool.
 	eventually(t, "lock connections back in the pool", func() bool { return db.Pool().Stat().AcquiredConns() == 0 })
 }
+
+// Wakeups hears every committed append, whichever connection made it, named by its sink, and
+// nothing of a transaction that rolled back: what wakes the relays of every replica.
+func TestWakeupsHearCommittedAppends(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	heard := make(chan string, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pgoutbox.NewStore(db.Pool()).Wakeups(ctx, nil, func(sink string) { heard <- sink })
+	}()
+	defer func() { cancel(); <-done }()
+	next := func() string {
+		t.Helper()
+		select {
+		case s := <-heard:
+			return s
+		case <-time.After(waitTimeout):
+			t.Fatal("no wake-up")
+			return ""
+		}
+	}
+	if s := next(); s != "" {
+		t.Fatalf("first wake-up %q, want the connection's \"\"", s)
+	}
+	rolledBack := begin(t, db)
+	if err := pgoutbox.Append(ctx, rolledBack, []string{"audit"}, &eventsv1.Event{Id: "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rolledBack.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx := begin(t, db)
+	if err := pgoutbox.Append(ctx, tx, []string{"request"}, &eventsv1.Event{Id: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := next(); s != "request" {
+		t.Fatalf("wake-up %q, want request (the rolled-back append must not wake anyone)", s)
+	}
+}

@@ -3,6 +3,7 @@ package pgoutbox
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -10,6 +11,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/pgstore"
 )
 
 // Store is the outbox of one service schema as the relay reads it.
@@ -17,7 +19,10 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ outbox.Store = (*Store)(nil)
+var (
+	_ outbox.Store = (*Store)(nil)
+	_ outbox.Waker = (*Store)(nil)
+)
 
 // NewStore reads the outbox through pool, whose connections use the service schema.
 func NewStore(pool *pgxpool.Pool) *Store {
@@ -75,4 +80,16 @@ func (s *Store) Ack(ctx context.Context, sink string, events []*eventsv1.Event) 
 // outbox at a time, across replicas (ordering per source).
 func (s *Store) RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error) {
 	return RelayLock(s.pool, sink)
+}
+
+// Wakeups calls wake with the sink of the events appended to this schema's outbox, by any
+// process, once their transaction committed, until ctx ends: it LISTENs to the channel
+// "outbox.<schema>" that the kit's outbox trigger NOTIFYs (migration 00040). After each
+// (re)connection it calls wake("") (anything may have been appended meanwhile).
+func (s *Store) Wakeups(ctx context.Context, log *slog.Logger, wake func(sink string)) {
+	schema := s.pool.Config().ConnConfig.RuntimeParams["search_path"]
+	if schema == "" {
+		schema = "public"
+	}
+	pgstore.Listen(ctx, s.pool, "outbox."+schema, log, wake)
 }

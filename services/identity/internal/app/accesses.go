@@ -64,7 +64,7 @@ func (s *Service) ListAccesses(ctx context.Context, userID, appID string, size i
 // expire (zero: never) is when a granted or changed access expires.
 func (s *Service) ApplyAccessChange(ctx context.Context, requestID string, change Change, userID, appID, permission string, expire time.Time) (domain.Access, error) {
 	var out domain.Access
-	err := s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
+	err := s.writeAccesses(ctx, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.AppliedRequest(ctx, requestID); err == nil {
 			a, err := tx.GetAccess(ctx, userID, appID)
 			if errors.Is(err, store.ErrNotFound) {

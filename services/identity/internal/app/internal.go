@@ -43,7 +43,11 @@ func (s *Service) ResolveAssignees(ctx context.Context, spec Assignee, targetUse
 	keyRaw, _ := json.Marshal([]any{spec, targetUserID, appID, exclude})
 	sum := sha256.Sum256(keyRaw)
 	key := "resolve:" + hex.EncodeToString(sum[:16])
-	raw, gen, hit := s.cache.Lookup(ctx, DirectoryNamespace, key)
+	ns := DirectoryNamespace
+	if spec.Kind == "PRIVILEGED_USERS" {
+		ns = AccessNamespace // who holds a privileged permission changes with every access change
+	}
+	raw, gen, hit := s.cache.Lookup(ctx, ns, key)
 	if hit {
 		var r Resolution
 		if json.Unmarshal(raw, &r) == nil {
@@ -55,7 +59,7 @@ func (s *Service) ResolveAssignees(ctx context.Context, spec Assignee, targetUse
 		return Resolution{}, err
 	}
 	if raw, err := json.Marshal(r); err == nil {
-		s.cache.Store(ctx, DirectoryNamespace, key, gen, raw, resolutionTTL)
+		s.cache.Store(ctx, ns, key, gen, raw, resolutionTTL)
 	}
 	return r, nil
 }

@@ -28,8 +28,13 @@ const (
 )
 
 // DirectoryNamespace is the cache namespace of answers derived from the directory
-// (facts, assignee resolution); any write of identity invalidates it.
+// (facts, assignee resolution) other than the accesses; any write of identity but an access
+// change invalidates it.
 const DirectoryNamespace = "directory"
+
+// AccessNamespace holds the answers that depend on who holds which access too (the
+// PRIVILEGED_USERS resolution): every write invalidates it, an access change included.
+const AccessNamespace = "directory-accesses"
 
 // Options configure the service.
 type Options struct {
@@ -77,6 +82,32 @@ func New(o Options) *Service {
 
 // write runs fn in one transaction, then wakes the relay and invalidates caches.
 func (s *Service) write(ctx context.Context, principals bool, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.commit(ctx, fn); err != nil {
+		return err
+	}
+	// After the commit: a reader that raced the change stored its answer under the old
+	// generation, which is never read again (pkg/rediscache).
+	_ = s.cache.Invalidate(ctx, DirectoryNamespace)
+	_ = s.cache.Invalidate(ctx, AccessNamespace)
+	if principals {
+		_ = s.cache.Invalidate(ctx, auth.PrincipalNamespace)
+	}
+	return nil
+}
+
+// writeAccesses is write for a transaction that changes accesses only (a request's effect):
+// it keeps the cached resolutions that do not depend on accesses (a manager, an app's
+// owners, the admins), so the next lifecycle's steps still find them in Redis.
+func (s *Service) writeAccesses(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := s.commit(ctx, fn); err != nil {
+		return err
+	}
+	_ = s.cache.Invalidate(ctx, AccessNamespace)
+	return nil
+}
+
+// commit runs fn in one transaction and wakes the relay.
+func (s *Service) commit(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	if err := s.store.InTx(ctx, fn); err != nil {
 		var domainErr *errs.Error
 		if errors.Is(err, store.ErrConflict) && !errors.As(err, &domainErr) {
@@ -87,12 +118,6 @@ func (s *Service) write(ctx context.Context, principals bool, fn func(ctx contex
 		return err
 	}
 	s.notify()
-	// After the commit: a reader that raced the change stored its answer under the old
-	// generation, which is never read again (pkg/rediscache).
-	_ = s.cache.Invalidate(ctx, DirectoryNamespace)
-	if principals {
-		_ = s.cache.Invalidate(ctx, auth.PrincipalNamespace)
-	}
 	return nil
 }
 

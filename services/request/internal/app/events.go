@@ -27,15 +27,22 @@ func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) erro
 	if err := internalCaller(ctx); err != nil {
 		return err
 	}
-	for _, ev := range evs {
+	for i := 0; i < len(evs); i++ {
+		ev := evs[i]
 		ctx := events.WithTrace(ctx, ev)
 		var err error
-		switch ev.GetAction() {
-		case "task.approved", "task.declined", "task.completed", "task.auto_approved", "task.reassigned", "task.escalated":
-			err = s.onTask(ctx, ev)
-		case "user.onboarded":
+		switch {
+		case isTaskOutcome(ev):
+			// A run of task outcomes is handled in one transaction: one commit for the batch.
+			j := i + 1
+			for j < len(evs) && isTaskOutcome(evs[j]) {
+				j++
+			}
+			err = s.onTasks(ctx, evs[i:j])
+			i = j - 1
+		case ev.GetAction() == "user.onboarded":
 			err = s.onOnboarded(ctx, ev)
-		case "user.offboarded":
+		case ev.GetAction() == "user.offboarded":
 			err = s.onOffboarded(ctx, ev)
 		default:
 			s.log.DebugContext(ctx, "request: event ignored", "action", ev.GetAction(), "event", ev.GetId())
@@ -47,9 +54,29 @@ func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) erro
 	return nil
 }
 
-// onTask advances the request on a task outcome: a passed step opens the next (or the
-// action, or applies the effect), a failed step declines the request.
-func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
+func isTaskOutcome(ev *eventsv1.Event) bool {
+	switch ev.GetAction() {
+	case "task.approved", "task.declined", "task.completed", "task.auto_approved", "task.reassigned", "task.escalated":
+		return true
+	}
+	return false
+}
+
+// onTasks handles task outcomes in one transaction (see onTask), then wakes the relays.
+func (s *Service) onTasks(ctx context.Context, evs []*eventsv1.Event) error {
+	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, ev := range evs {
+			if err := s.onTask(events.WithTrace(ctx, ev), tx, ev); err != nil {
+				return fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
+			}
+		}
+		return nil
+	})
+}
+
+// onTask advances the request on a task outcome, in tx: a passed step opens the next (or
+// the action, or applies the effect), a failed step declines the request.
+func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event) error {
 	d := ev.GetTaskChanged()
 	if d == nil {
 		s.log.ErrorContext(ctx, "request: task event without a task payload skipped", "event", ev.GetId())
@@ -58,60 +85,58 @@ func (s *Service) onTask(ctx context.Context, ev *eventsv1.Event) error {
 	if d.GetRequestId() == "" {
 		return nil
 	}
-	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		if isNew, err := tx.MarkProcessed(ctx, ev.GetId()); err != nil || !isNew {
-			return err
-		}
-		cur, err := tx.LockRequest(ctx, d.GetRequestId())
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		before := cur.Clone()
-		cur.AddTasks(d.GetTaskId())
-		cur.AddAssignees(d.GetAssigneeIds()...)
-		if ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
-			if !cur.StepOpened && (d.GetStepOutcome() == "PASSED" || d.GetStepOutcome() == "FAILED") {
-				// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
-				// commits): record the opening now, so that the lineage has it; openStep
-				// will find the request moved on and record nothing more.
-				cur.StepOpened = true
-				data := eventData(cur)
-				data.TaskIds, data.AssigneeIds = []string{d.GetTaskId()}, d.GetAssigneeIds()
-				if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
-					return err
-				}
-			}
-			switch d.GetStepOutcome() {
-			case "PASSED":
-				note := "approved"
-				if d.GetType() == "ACTION" {
-					note = "completed"
-				}
-				if d.GetDecidedBy() != "" {
-					note += " by " + d.GetDecidedBy()
-				}
-				if err := s.passStep(ctx, tx, &cur, note); err != nil {
-					return err
-				}
-			case "FAILED":
-				reason := fmt.Sprintf("declined at step %q", d.GetStepName())
-				if d.GetDecidedBy() != "" {
-					reason += " by " + d.GetDecidedBy()
-				}
-				if d.GetJustification() != "" {
-					reason += ": " + d.GetJustification()
-				}
-				cur.Close(domain.Declined, reason)
-				if err := s.emit(ctx, tx, "request.declined", cur, d.GetDecidedBy(), eventData(cur)); err != nil {
-					return err
-				}
+	if isNew, err := tx.MarkProcessed(ctx, ev.GetId()); err != nil || !isNew {
+		return err
+	}
+	cur, err := tx.LockRequest(ctx, d.GetRequestId())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	before := cur.Clone()
+	cur.AddTasks(d.GetTaskId())
+	cur.AddAssignees(d.GetAssigneeIds()...)
+	if ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
+		if !cur.StepOpened && (d.GetStepOutcome() == "PASSED" || d.GetStepOutcome() == "FAILED") {
+			// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
+			// commits): record the opening now, so that the lineage has it; openStep
+			// will find the request moved on and record nothing more.
+			cur.StepOpened = true
+			data := eventData(cur)
+			data.TaskIds, data.AssigneeIds = []string{d.GetTaskId()}, d.GetAssigneeIds()
+			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
+				return err
 			}
 		}
-		return s.update(ctx, tx, before, &cur)
-	})
+		switch d.GetStepOutcome() {
+		case "PASSED":
+			note := "approved"
+			if d.GetType() == "ACTION" {
+				note = "completed"
+			}
+			if d.GetDecidedBy() != "" {
+				note += " by " + d.GetDecidedBy()
+			}
+			if err := s.passStep(ctx, tx, &cur, note); err != nil {
+				return err
+			}
+		case "FAILED":
+			reason := fmt.Sprintf("declined at step %q", d.GetStepName())
+			if d.GetDecidedBy() != "" {
+				reason += " by " + d.GetDecidedBy()
+			}
+			if d.GetJustification() != "" {
+				reason += ": " + d.GetJustification()
+			}
+			cur.Close(domain.Declined, reason)
+			if err := s.emit(ctx, tx, "request.declined", cur, d.GetDecidedBy(), eventData(cur)); err != nil {
+				return err
+			}
+		}
+	}
+	return s.update(ctx, tx, before, &cur)
 }
 
 // markProcessed records an event as handled (its effects were idempotent calls).

@@ -113,3 +113,56 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 	r, err = s.store.GetRequest(ctx, id)
 	return r, requestNotFound(err, id)
 }
+
+// watchBatch is how many changes Watch reads at a time.
+const watchBatch = 100
+
+// Watch sends send every change of request id after afterVersion, in order, each as the
+// request after the change: first those already made, then each new one once it commits.
+// It returns nil once the request is closed and its last change was sent, and the context's
+// error when the caller goes away. Who may watch: who may get the request (anyone else:
+// NOT_FOUND). It never polls: the store's push wakes it (see store.Watcher).
+func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send func(domain.Request) error) error {
+	if _, err := s.Get(ctx, id); err != nil {
+		return err
+	}
+	w := s.store.Watch(id)
+	defer w.Stop()
+	for {
+		// Subscribed first, read after: a change that commits after this read wakes w.C.
+		changes, err := s.store.Changes(ctx, id, afterVersion, watchBatch)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			// No recorded change after afterVersion: up to date, or a request older than its
+			// recorded changes (submitted before they were kept): then it is sent as it is.
+			cur, err := s.store.GetRequest(ctx, id)
+			if err != nil {
+				return requestNotFound(err, id)
+			}
+			if cur.Version > afterVersion {
+				changes = append(changes, cur)
+			} else if !cur.Open() {
+				return nil
+			}
+		}
+		for _, r := range changes {
+			if err := send(r); err != nil {
+				return err
+			}
+			afterVersion = r.Version
+		}
+		switch {
+		case len(changes) == watchBatch:
+			continue // more may be recorded already
+		case len(changes) > 0 && !changes[len(changes)-1].Open():
+			return nil // closed: nothing follows
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.C:
+		}
+	}
+}

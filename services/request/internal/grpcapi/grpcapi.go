@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"context"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -73,6 +74,13 @@ func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsReq
 	return out, nil
 }
 
+// WatchRequest streams the request's changes (see app.Service.Watch).
+func (h *Public) WatchRequest(in *requestv1.WatchRequestRequest, stream grpc.ServerStreamingServer[requestv1.RequestChange]) error {
+	return h.App.Watch(stream.Context(), in.GetId(), in.GetAfterVersion(), func(r domain.Request) error {
+		return stream.Send(&requestv1.RequestChange{Version: r.Version, Request: requestPB(r)})
+	})
+}
+
 func (h *Public) CancelRequest(ctx context.Context, in *requestv1.CancelRequestRequest) (*requestv1.Request, error) {
 	r, err := h.App.Cancel(ctx, in.GetId(), in.GetReason())
 	if err != nil {
@@ -105,6 +113,7 @@ func requestPB(r domain.Request) *requestv1.Request {
 		CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
 		RequestId: r.ClientID, PolicyLevel: r.PolicyLevel, StepIndex: int32(r.StepIndex),
 		FailureReason: r.FailureReason, PreviousPermission: r.PreviousPermission, Etag: etag.Of(r.Version),
+		Version: r.Version,
 	}
 	if out.TaskIds == nil {
 		out.TaskIds = []string{}

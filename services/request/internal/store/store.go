@@ -7,6 +7,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/timer"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 )
 
@@ -45,6 +46,18 @@ type Reader interface {
 	ListRequests(ctx context.Context, f Filter, p Page) ([]domain.Request, error)
 }
 
+// Watcher is what WatchRequest reads: every change of a request, and a push when one commits.
+type Watcher interface {
+	// Changes returns request id as each change after afterVersion left it (Version >
+	// afterVersion), oldest first, at most limit. Every create and update records one.
+	Changes(ctx context.Context, id string, afterVersion int64, limit int) ([]domain.Request, error)
+	// Watch subscribes to request id: the watcher's C receives after each commit that
+	// changed it, in any process sharing the store once Listen runs. Subscribe, then read.
+	Watch(id string) *watch.Watcher
+	// Listen hears the changes other processes commit (PostgreSQL: LISTEN) until ctx ends.
+	Listen(ctx context.Context)
+}
+
 // Tx is a write transaction.
 type Tx interface {
 	Reader
@@ -72,6 +85,7 @@ type Tx interface {
 // Store is the request service's storage.
 type Store interface {
 	Reader
+	Watcher
 	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]

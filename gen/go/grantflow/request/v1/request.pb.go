@@ -181,7 +181,10 @@ type Request struct {
 	// Once DONE with access_duration: when the access expires.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// What opened the request other than a person asking (an access review, expiry).
-	Origin        *Origin `protobuf:"bytes,52,opt,name=origin,proto3" json:"origin,omitempty"`
+	Origin *Origin `protobuf:"bytes,52,opt,name=origin,proto3" json:"origin,omitempty"`
+	// The request's version: 1 at submit, one more at every change (WatchRequest's
+	// after_version).
+	Version       int64 `protobuf:"varint,70,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -382,6 +385,13 @@ func (x *Request) GetOrigin() *Origin {
 		return x.Origin
 	}
 	return nil
+}
+
+func (x *Request) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // NewApp is the app an ADD_APP request adds.
@@ -819,6 +829,114 @@ func (x *ListRequestsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type WatchRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Send the changes after this version (0: from the submit on).
+	AfterVersion  int64 `protobuf:"varint,2,opt,name=after_version,json=afterVersion,proto3" json:"after_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRequestRequest) Reset() {
+	*x = WatchRequestRequest{}
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRequestRequest) ProtoMessage() {}
+
+func (x *WatchRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRequestRequest.ProtoReflect.Descriptor instead.
+func (*WatchRequestRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *WatchRequestRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WatchRequestRequest) GetAfterVersion() int64 {
+	if x != nil {
+		return x.AfterVersion
+	}
+	return 0
+}
+
+// RequestChange is one change of a watched request.
+type RequestChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version the change made (Request.version).
+	Version int64 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	// The request after the change.
+	Request       *Request `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestChange) Reset() {
+	*x = RequestChange{}
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestChange) ProtoMessage() {}
+
+func (x *RequestChange) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestChange.ProtoReflect.Descriptor instead.
+func (*RequestChange) Descriptor() ([]byte, []int) {
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RequestChange) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *RequestChange) GetRequest() *Request {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
 type CancelRequestRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -829,7 +947,7 @@ type CancelRequestRequest struct {
 
 func (x *CancelRequestRequest) Reset() {
 	*x = CancelRequestRequest{}
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +959,7 @@ func (x *CancelRequestRequest) String() string {
 func (*CancelRequestRequest) ProtoMessage() {}
 
 func (x *CancelRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_request_v1_request_proto_msgTypes[7]
+	mi := &file_grantflow_request_v1_request_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +972,7 @@ func (x *CancelRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequestRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequestRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{7}
+	return file_grantflow_request_v1_request_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CancelRequestRequest) GetId() string {
@@ -875,7 +993,7 @@ var File_grantflow_request_v1_request_proto protoreflect.FileDescriptor
 
 const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\n" +
-	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xac\n" +
+	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xcc\n" +
 	"\n" +
 	"\aRequest\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x128\n" +
@@ -909,7 +1027,8 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\x0faccess_duration\x182 \x01(\v2\x19.google.protobuf.DurationB\x04\xe2A\x01\x03R\x0eaccessDuration\x12A\n" +
 	"\vexpire_time\x183 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"expireTime\x12:\n" +
-	"\x06origin\x184 \x01(\v2\x1c.grantflow.request.v1.OriginB\x04\xe2A\x01\x03R\x06origin\"d\n" +
+	"\x06origin\x184 \x01(\v2\x1c.grantflow.request.v1.OriginB\x04\xe2A\x01\x03R\x06origin\x12\x1e\n" +
+	"\aversion\x18F \x01(\x03B\x04\xe2A\x01\x03R\aversion\"d\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vIN_PROGRESS\x10\x01\x12\f\n" +
@@ -963,15 +1082,22 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"y\n" +
 	"\x14ListRequestsResponse\x129\n" +
 	"\brequests\x18\x01 \x03(\v2\x1d.grantflow.request.v1.RequestR\brequests\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"^\n" +
+	"\x13WatchRequestRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12,\n" +
+	"\rafter_version\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\fafterVersion\"b\n" +
+	"\rRequestChange\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x03R\aversion\x127\n" +
+	"\arequest\x18\x02 \x01(\v2\x1d.grantflow.request.v1.RequestR\arequest\"S\n" +
 	"\x14CancelRequestRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12 \n" +
-	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason2\xfa\x03\n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason2\x81\x05\n" +
 	"\x0eRequestService\x12s\n" +
 	"\rSubmitRequest\x12*.grantflow.request.v1.SubmitRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/requests\x12r\n" +
 	"\n" +
 	"GetRequest\x12'.grantflow.request.v1.GetRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/requests/{id}\x90\x02\x01\x12~\n" +
-	"\fListRequests\x12).grantflow.request.v1.ListRequestsRequest\x1a*.grantflow.request.v1.ListRequestsResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/requests\x90\x02\x01\x12\x7f\n" +
+	"\fListRequests\x12).grantflow.request.v1.ListRequestsRequest\x1a*.grantflow.request.v1.ListRequestsResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/requests\x90\x02\x01\x12\x84\x01\n" +
+	"\fWatchRequest\x12).grantflow.request.v1.WatchRequestRequest\x1a#.grantflow.request.v1.RequestChange\"\"\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/requests/{id}:watch\x90\x02\x010\x01\x12\x7f\n" +
 	"\rCancelRequest\x12*.grantflow.request.v1.CancelRequestRequest\x1a\x1d.grantflow.request.v1.Request\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/requests/{id}:cancel2\x88\x01\n" +
 	"\x16RequestInternalService\x12n\n" +
 	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02B\xe0\x01\n" +
@@ -990,7 +1116,7 @@ func file_grantflow_request_v1_request_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_request_v1_request_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_grantflow_request_v1_request_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_grantflow_request_v1_request_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_grantflow_request_v1_request_proto_goTypes = []any{
 	(Request_Status)(0),               // 0: grantflow.request.v1.Request.Status
 	(Request_Stage)(0),                // 1: grantflow.request.v1.Request.Stage
@@ -1001,47 +1127,52 @@ var file_grantflow_request_v1_request_proto_goTypes = []any{
 	(*GetRequestRequest)(nil),         // 6: grantflow.request.v1.GetRequestRequest
 	(*ListRequestsRequest)(nil),       // 7: grantflow.request.v1.ListRequestsRequest
 	(*ListRequestsResponse)(nil),      // 8: grantflow.request.v1.ListRequestsResponse
-	(*CancelRequestRequest)(nil),      // 9: grantflow.request.v1.CancelRequestRequest
-	(v1.RequestType)(0),               // 10: grantflow.type.v1.RequestType
-	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),       // 12: google.protobuf.Duration
-	(*v11.Permission)(nil),            // 13: grantflow.identity.v1.Permission
-	(*v12.DeliverEventsRequest)(nil),  // 14: grantflow.events.v1.DeliverEventsRequest
-	(*v12.DeliverEventsResponse)(nil), // 15: grantflow.events.v1.DeliverEventsResponse
+	(*WatchRequestRequest)(nil),       // 9: grantflow.request.v1.WatchRequestRequest
+	(*RequestChange)(nil),             // 10: grantflow.request.v1.RequestChange
+	(*CancelRequestRequest)(nil),      // 11: grantflow.request.v1.CancelRequestRequest
+	(v1.RequestType)(0),               // 12: grantflow.type.v1.RequestType
+	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),       // 14: google.protobuf.Duration
+	(*v11.Permission)(nil),            // 15: grantflow.identity.v1.Permission
+	(*v12.DeliverEventsRequest)(nil),  // 16: grantflow.events.v1.DeliverEventsRequest
+	(*v12.DeliverEventsResponse)(nil), // 17: grantflow.events.v1.DeliverEventsResponse
 }
 var file_grantflow_request_v1_request_proto_depIdxs = []int32{
-	10, // 0: grantflow.request.v1.Request.type:type_name -> grantflow.type.v1.RequestType
+	12, // 0: grantflow.request.v1.Request.type:type_name -> grantflow.type.v1.RequestType
 	0,  // 1: grantflow.request.v1.Request.status:type_name -> grantflow.request.v1.Request.Status
 	1,  // 2: grantflow.request.v1.Request.stage:type_name -> grantflow.request.v1.Request.Stage
-	11, // 3: grantflow.request.v1.Request.create_time:type_name -> google.protobuf.Timestamp
-	11, // 4: grantflow.request.v1.Request.update_time:type_name -> google.protobuf.Timestamp
+	13, // 3: grantflow.request.v1.Request.create_time:type_name -> google.protobuf.Timestamp
+	13, // 4: grantflow.request.v1.Request.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 5: grantflow.request.v1.Request.new_app:type_name -> grantflow.request.v1.NewApp
-	12, // 6: grantflow.request.v1.Request.access_duration:type_name -> google.protobuf.Duration
-	11, // 7: grantflow.request.v1.Request.expire_time:type_name -> google.protobuf.Timestamp
+	14, // 6: grantflow.request.v1.Request.access_duration:type_name -> google.protobuf.Duration
+	13, // 7: grantflow.request.v1.Request.expire_time:type_name -> google.protobuf.Timestamp
 	5,  // 8: grantflow.request.v1.Request.origin:type_name -> grantflow.request.v1.Origin
-	13, // 9: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
-	10, // 10: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
+	15, // 9: grantflow.request.v1.NewApp.permissions:type_name -> grantflow.identity.v1.Permission
+	12, // 10: grantflow.request.v1.SubmitRequestRequest.type:type_name -> grantflow.type.v1.RequestType
 	3,  // 11: grantflow.request.v1.SubmitRequestRequest.new_app:type_name -> grantflow.request.v1.NewApp
 	5,  // 12: grantflow.request.v1.SubmitRequestRequest.origin:type_name -> grantflow.request.v1.Origin
-	12, // 13: grantflow.request.v1.SubmitRequestRequest.access_duration:type_name -> google.protobuf.Duration
+	14, // 13: grantflow.request.v1.SubmitRequestRequest.access_duration:type_name -> google.protobuf.Duration
 	0,  // 14: grantflow.request.v1.ListRequestsRequest.status:type_name -> grantflow.request.v1.Request.Status
-	10, // 15: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
+	12, // 15: grantflow.request.v1.ListRequestsRequest.type:type_name -> grantflow.type.v1.RequestType
 	2,  // 16: grantflow.request.v1.ListRequestsResponse.requests:type_name -> grantflow.request.v1.Request
-	4,  // 17: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
-	6,  // 18: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
-	7,  // 19: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
-	9,  // 20: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
-	14, // 21: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	2,  // 22: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
-	2,  // 23: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
-	8,  // 24: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
-	2,  // 25: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
-	15, // 26: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	2,  // 17: grantflow.request.v1.RequestChange.request:type_name -> grantflow.request.v1.Request
+	4,  // 18: grantflow.request.v1.RequestService.SubmitRequest:input_type -> grantflow.request.v1.SubmitRequestRequest
+	6,  // 19: grantflow.request.v1.RequestService.GetRequest:input_type -> grantflow.request.v1.GetRequestRequest
+	7,  // 20: grantflow.request.v1.RequestService.ListRequests:input_type -> grantflow.request.v1.ListRequestsRequest
+	9,  // 21: grantflow.request.v1.RequestService.WatchRequest:input_type -> grantflow.request.v1.WatchRequestRequest
+	11, // 22: grantflow.request.v1.RequestService.CancelRequest:input_type -> grantflow.request.v1.CancelRequestRequest
+	16, // 23: grantflow.request.v1.RequestInternalService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	2,  // 24: grantflow.request.v1.RequestService.SubmitRequest:output_type -> grantflow.request.v1.Request
+	2,  // 25: grantflow.request.v1.RequestService.GetRequest:output_type -> grantflow.request.v1.Request
+	8,  // 26: grantflow.request.v1.RequestService.ListRequests:output_type -> grantflow.request.v1.ListRequestsResponse
+	10, // 27: grantflow.request.v1.RequestService.WatchRequest:output_type -> grantflow.request.v1.RequestChange
+	2,  // 28: grantflow.request.v1.RequestService.CancelRequest:output_type -> grantflow.request.v1.Request
+	17, // 29: grantflow.request.v1.RequestInternalService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	24, // [24:30] is the sub-list for method output_type
+	18, // [18:24] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_request_v1_request_proto_init() }
@@ -1055,7 +1186,7 @@ func file_grantflow_request_v1_request_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_request_v1_request_proto_rawDesc), len(file_grantflow_request_v1_request_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -23,6 +23,7 @@ const (
 	RequestService_SubmitRequest_FullMethodName = "/grantflow.request.v1.RequestService/SubmitRequest"
 	RequestService_GetRequest_FullMethodName    = "/grantflow.request.v1.RequestService/GetRequest"
 	RequestService_ListRequests_FullMethodName  = "/grantflow.request.v1.RequestService/ListRequests"
+	RequestService_WatchRequest_FullMethodName  = "/grantflow.request.v1.RequestService/WatchRequest"
 	RequestService_CancelRequest_FullMethodName = "/grantflow.request.v1.RequestService/CancelRequest"
 )
 
@@ -43,6 +44,14 @@ type RequestServiceClient interface {
 	GetRequest(ctx context.Context, in *GetRequestRequest, opts ...grpc.CallOption) (*Request, error)
 	// The request log: the requests the caller may see, newest first.
 	ListRequests(ctx context.Context, in *ListRequestsRequest, opts ...grpc.CallOption) (*ListRequestsResponse, error)
+	// Watch a request: every change of it from after_version on, in order, each as the
+	// request after the change (who may watch: who may get it). The stream first sends the
+	// changes already made after after_version, then each new one as it commits, and ends
+	// once the request is closed and its last change was sent. A dropped watch resumes
+	// without losing a change: watch again with after_version = the last version received.
+	// REST: GET /v1/requests/{id}:watch?afterVersion=N, one JSON object per line,
+	// {"result": RequestChange}.
+	WatchRequest(ctx context.Context, in *WatchRequestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RequestChange], error)
 	// Cancel a request in progress (requester, Admin, GM); its open tasks are cancelled.
 	CancelRequest(ctx context.Context, in *CancelRequestRequest, opts ...grpc.CallOption) (*Request, error)
 }
@@ -85,6 +94,25 @@ func (c *requestServiceClient) ListRequests(ctx context.Context, in *ListRequest
 	return out, nil
 }
 
+func (c *requestServiceClient) WatchRequest(ctx context.Context, in *WatchRequestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RequestChange], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RequestService_ServiceDesc.Streams[0], RequestService_WatchRequest_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRequestRequest, RequestChange]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RequestService_WatchRequestClient = grpc.ServerStreamingClient[RequestChange]
+
 func (c *requestServiceClient) CancelRequest(ctx context.Context, in *CancelRequestRequest, opts ...grpc.CallOption) (*Request, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Request)
@@ -112,6 +140,14 @@ type RequestServiceServer interface {
 	GetRequest(context.Context, *GetRequestRequest) (*Request, error)
 	// The request log: the requests the caller may see, newest first.
 	ListRequests(context.Context, *ListRequestsRequest) (*ListRequestsResponse, error)
+	// Watch a request: every change of it from after_version on, in order, each as the
+	// request after the change (who may watch: who may get it). The stream first sends the
+	// changes already made after after_version, then each new one as it commits, and ends
+	// once the request is closed and its last change was sent. A dropped watch resumes
+	// without losing a change: watch again with after_version = the last version received.
+	// REST: GET /v1/requests/{id}:watch?afterVersion=N, one JSON object per line,
+	// {"result": RequestChange}.
+	WatchRequest(*WatchRequestRequest, grpc.ServerStreamingServer[RequestChange]) error
 	// Cancel a request in progress (requester, Admin, GM); its open tasks are cancelled.
 	CancelRequest(context.Context, *CancelRequestRequest) (*Request, error)
 	mustEmbedUnimplementedRequestServiceServer()
@@ -132,6 +168,9 @@ func (UnimplementedRequestServiceServer) GetRequest(context.Context, *GetRequest
 }
 func (UnimplementedRequestServiceServer) ListRequests(context.Context, *ListRequestsRequest) (*ListRequestsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRequests not implemented")
+}
+func (UnimplementedRequestServiceServer) WatchRequest(*WatchRequestRequest, grpc.ServerStreamingServer[RequestChange]) error {
+	return status.Error(codes.Unimplemented, "method WatchRequest not implemented")
 }
 func (UnimplementedRequestServiceServer) CancelRequest(context.Context, *CancelRequestRequest) (*Request, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelRequest not implemented")
@@ -211,6 +250,17 @@ func _RequestService_ListRequests_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RequestService_WatchRequest_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRequestRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RequestServiceServer).WatchRequest(m, &grpc.GenericServerStream[WatchRequestRequest, RequestChange]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RequestService_WatchRequestServer = grpc.ServerStreamingServer[RequestChange]
+
 func _RequestService_CancelRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CancelRequestRequest)
 	if err := dec(in); err != nil {
@@ -253,7 +303,13 @@ var RequestService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _RequestService_CancelRequest_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchRequest",
+			Handler:       _RequestService_WatchRequest_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "grantflow/request/v1/request.proto",
 }
 

@@ -17,6 +17,9 @@ import (
 type tx struct {
 	reader
 	ptx pgx.Tx
+	// head is the log's head as this transaction knows it, under the append lock: read once
+	// by LockHead, moved on by each Insert (nil before LockHead).
+	head *store.Head
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -29,11 +32,18 @@ const chainLock = "grantflow.audit.chain:" + Schema
 // LockHead takes the append lock until the transaction ends, then reads the head: a
 // statement of a read-committed transaction sees every commit made before it started, so
 // the head read under the lock includes the previous holder's batch.
+// (Lock and read cannot share a statement: its snapshot would predate the wait.) The
+// transaction keeps the head it read, and Insert goes on from it rather than reading it
+// again: once per batch.
 func (t *tx) LockHead(ctx context.Context) (store.Head, error) {
 	if _, err := t.ptx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", chainLock); err != nil {
 		return store.Head{}, fmt.Errorf("lock the log: %w", err)
 	}
-	return t.Head(ctx)
+	h, err := t.Head(ctx)
+	if err == nil {
+		t.head = &h
+	}
+	return h, err
 }
 
 var insertColumns = []string{"seq", "id", "time", "actor_id", "actor_credential", "service", "action", "subject",
@@ -44,16 +54,22 @@ func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	head, err := t.Head(ctx)
-	if err != nil {
-		return err
+	var head store.Head
+	if t.head != nil {
+		head = *t.head // read under the lock: nobody else appended since
+	} else {
+		h, err := t.Head(ctx)
+		if err != nil {
+			return err
+		}
+		head = h
 	}
 	for i, e := range events {
 		if want := head.Seq + 1 + int64(i); e.Seq != want {
 			return fmt.Errorf("insert event %s: seq %d does not follow the head (want %d): %w", e.ID, e.Seq, want, store.ErrConflict)
 		}
 	}
-	_, err = t.ptx.CopyFrom(ctx, pgx.Identifier{"events"}, insertColumns, pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
+	_, err := t.ptx.CopyFrom(ctx, pgx.Identifier{"events"}, insertColumns, pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
 		e := &events[i]
 		data := e.Data
 		if data == nil {
@@ -67,6 +83,10 @@ func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
 	}
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(events), err)
+	}
+	if t.head != nil {
+		last := events[len(events)-1]
+		t.head = &store.Head{Seq: last.Seq, Hash: last.Hash}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/pkg/timer"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -15,31 +16,71 @@ type state struct {
 	requests map[string]domain.Request
 	clients  map[string]string // client id -> request id
 	timers   *timer.Memory
+	// changes: each request as every change left it, oldest first (Changes).
+	changes map[string][]domain.Request
 }
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
 	memstore.WithOutbox[state]
 	timer.MemoryTimers[state, store.Tx]
+	hub *watch.Hub
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{}, timers: timer.NewMemory()})
-	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
+	e := memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{},
+		timers: timer.NewMemory(), changes: map[string][]domain.Request{}})
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap), watch.NewHub()}
 }
 
 func timersOf(st *state) *timer.Memory { return st.timers }
 
-func wrap(st *state, mt *memstore.Tx) store.Tx {
+// wrap is the store.Tx of a memstore transaction. (A timer's firing runs in such a
+// transaction too; a request it changes would wake its watchers at the next change: the
+// request service's timers change requests only through its work queue, which runs InTx.)
+func wrap(st *state, mt *memstore.Tx) store.Tx { return newTx(st, mt) }
+
+func newTx(st *state, mt *memstore.Tx) *tx {
 	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
 }
 
 // InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+// After a commit it wakes the watchers of the requests it changed.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
+	var changed []string
+	err := s.Write(func(st *state, mt *memstore.Tx) error {
+		t := newTx(st, mt)
+		err := fn(ctx, t)
+		changed = t.changed
+		return err
+	})
+	if err == nil {
+		for _, id := range changed {
+			s.hub.Publish(id)
+		}
+	}
+	return err
+}
+
+// Watch subscribes to the changes of request id (woken after each commit that changed it).
+func (s *Store) Watch(id string) *watch.Watcher { return s.hub.Watch(id) }
+
+// Listen has nothing to do: every change of a memory store is made in this process.
+func (s *Store) Listen(context.Context) {}
+
+func (s *Store) Changes(_ context.Context, id string, afterVersion int64, limit int) ([]domain.Request, error) {
+	st, done := s.Read()
+	defer done()
+	out := []domain.Request{}
+	for _, r := range st.changes[id] {
+		if r.Version > afterVersion && len(out) < limit {
+			out = append(out, r.Clone())
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
@@ -107,6 +148,15 @@ type tx struct {
 	*state
 	*memstore.Tx
 	timer.MemoryScheduler
+	changed []string
+}
+
+// recordChange keeps r as its change of version r.Version left it.
+func (t *tx) recordChange(r domain.Request) {
+	memstore.Remember(t.Tx, t.changes, r.ID)
+	r.BodyHash = ""
+	t.changes[r.ID] = append(slices.Clip(t.changes[r.ID]), r.Clone())
+	t.changed = append(t.changed, r.ID)
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -129,6 +179,7 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 	}
 	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
+	t.recordChange(r)
 	return nil
 }
 
@@ -143,5 +194,6 @@ func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
 	memstore.Remember(t.Tx, t.requests, r.ID)
 	t.requests[r.ID] = r.Clone()
+	t.recordChange(r)
 	return nil
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -250,13 +252,15 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		), v AS (
 			INSERT INTO request_viewers (user_id, request_id, status, type, requester_id, target_user_id, app_id)
 			SELECT u, r.id, r.status, r.type, r.requester_id, r.target_user_id, r.app_id FROM r, unnest($30::text[]) AS u
+		), h AS (
+			INSERT INTO request_changes (request_id, version, snapshot) SELECT r.id, $29, $34 FROM r
 		)
 		SELECT count(*) FROM r`,
 		r.ID, pgstore.NullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
 		r.PreviousPermission, newAppOf(r.NewApp), r.Reason, r.Status, r.Stage, r.FailureReason, r.PolicyID, r.PolicyVersion,
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
-		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry)
+		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
 	switch {
 	case err != nil:
 		return err
@@ -291,6 +295,8 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 				target_user_id = EXCLUDED.target_user_id, app_id = EXCLUDED.app_id
 			WHERE (v.status, v.type, v.requester_id, v.target_user_id, v.app_id) IS DISTINCT FROM
 				(EXCLUDED.status, EXCLUDED.type, EXCLUDED.requester_id, EXCLUDED.target_user_id, EXCLUDED.app_id)
+		), h AS (
+			INSERT INTO request_changes (request_id, version, snapshot) SELECT r.id, $27, $32 FROM r
 		)
 		SELECT count(*) FROM r`,
 		r.ID, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
@@ -298,9 +304,34 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyID, r.PolicyVersion, r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps,
 		r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs), r.TargetManagerID,
 		pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
-		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry)
+		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
 	if err != nil || n == 1 {
 		return err
 	}
 	return pgstore.NotUpdated(ctx, t.q, op, "requests", r.ID)
+}
+
+// snapshotOf is r as a row of request_changes keeps it (without the submit's body hash).
+func snapshotOf(r domain.Request) []byte {
+	r.BodyHash = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(fmt.Sprintf("request store: encode request %s: %v", r.ID, err)) // plain data: cannot fail
+	}
+	return b
+}
+
+// Changes reads request_changes: the snapshots after afterVersion, oldest first.
+func (r reader) Changes(ctx context.Context, id string, afterVersion int64, limit int) ([]domain.Request, error) {
+	return pgstore.All(ctx, r.q, "changes of request "+id, func(row pgx.CollectableRow) (domain.Request, error) {
+		var (
+			raw []byte
+			out domain.Request
+		)
+		if err := row.Scan(&raw); err != nil {
+			return out, err
+		}
+		return out, json.Unmarshal(raw, &out)
+	}, "SELECT snapshot FROM request_changes WHERE request_id = $1 AND version > $2 ORDER BY version LIMIT $3",
+		id, afterVersion, limit)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
@@ -40,12 +41,31 @@ type Store struct {
 	reader
 	pgoutbox.Shell[store.Tx]
 	pgtimer.Timers[store.Tx]
+	hub *watch.Hub
 }
 
 // New returns a store on db, which must use the request schema with its migrations applied (as
 // pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin)}
+	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin), watch.NewHub()}
+}
+
+// changesChannel is the channel request_changes' trigger notifies, with the request's id.
+const changesChannel = "request_changes"
+
+// Watch subscribes to the changes of request id: woken by what Listen hears.
+func (s *Store) Watch(id string) *watch.Watcher { return s.hub.Watch(id) }
+
+// Listen LISTENs to request_changes until ctx ends: every committed change of a request, in
+// this process or another sharing the database, wakes its watchers.
+func (s *Store) Listen(ctx context.Context) {
+	s.DB().Listen(ctx, changesChannel, nil, func(id string) {
+		if id == "" {
+			s.hub.PublishAll()
+			return
+		}
+		s.hub.Publish(id)
+	})
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,

@@ -1,0 +1,70 @@
+package pgstore
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Listen runs until ctx ends: it LISTENs on channel over a connection of its own (not one of
+// the pool's) and calls fn with the payload of each notification, in the order PostgreSQL
+// sends them (NOTIFY is transactional: a notification arrives only after its transaction
+// committed). fn runs on the listener's goroutine: keep it short (a watch.Hub's Publish).
+//
+// A connection that breaks is made again after a backoff; after each (re)connection fn is
+// called with the empty payload, meaning "something may have changed while nobody listened":
+// a listener re-reads whatever it watches.
+func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn func(payload string)) {
+	Listen(ctx, db.pool, channel, log, fn)
+}
+
+// Listen is DB.Listen on any pool: the listening connection uses the pool's settings.
+func Listen(ctx context.Context, pool *pgxpool.Pool, channel string, log *slog.Logger, fn func(payload string)) {
+	if log == nil {
+		log = slog.Default()
+	}
+	wait := backoff.NewExponentialBackOff()
+	wait.InitialInterval, wait.MaxInterval = 100*time.Millisecond, 5*time.Second
+	wait.Reset()
+	for ctx.Err() == nil {
+		err := listenOnce(ctx, pool, channel, fn, wait.Reset)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("pgstore: listen: connection lost, listening again", "channel", channel, "error", err)
+		t := time.NewTimer(wait.NextBackOff())
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func listenOnce(ctx context.Context, pool *pgxpool.Pool, channel string, fn func(string), connected func()) error {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	connected()
+	fn("")
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		fn(n.Payload)
+	}
+}
