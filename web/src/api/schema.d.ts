@@ -583,6 +583,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/requests/{id}:watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch a request: every change of it from after_version on, in order, each as the request after the change (who may watch: who may get it).
+         * @description Watch a request: every change of it from after_version on, in order, each as the
+         *     request after the change (who may watch: who may get it). The stream first sends the
+         *     changes already made after after_version, then each new one as it commits, and ends
+         *     once the request is closed and its last change was sent. A dropped watch resumes
+         *     without losing a change: watch again with after_version = the last version received.
+         *     REST: GET /v1/requests/{id}:watch?afterVersion=N, one JSON object per line,
+         *     {"result": RequestChange}.
+         */
+        get: operations["RequestService_WatchRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks": {
         parameters: {
             query?: never;
@@ -1679,6 +1705,21 @@ export interface components {
             type?: components["schemas"]["v1RequestType"];
             /** Format: date-time */
             readonly updateTime?: string;
+            /**
+             * Format: int64
+             * @description The request's version: 1 at submit, one more at every change (WatchRequest's
+             *     after_version).
+             */
+            readonly version?: string;
+        };
+        /** @description RequestChange is one change of a watched request. */
+        v1RequestChange: {
+            request?: components["schemas"]["v1Request"];
+            /**
+             * Format: int64
+             * @description The version the change made (Request.version).
+             */
+            version?: string;
         };
         /**
          * @description - FAILED: The effect could not be applied; failure_reason says why.
@@ -3582,6 +3623,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["v1Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    RequestService_WatchRequest: {
+        parameters: {
+            query?: {
+                /** @description Send the changes after this version (0: from the submit on). */
+                afterVersion?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response.(streaming responses) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: components["schemas"]["googleRpcStatus"];
+                        result?: components["schemas"]["v1RequestChange"];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
