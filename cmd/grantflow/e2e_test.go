@@ -60,6 +60,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 	cfg.AuthFailureLimit = o.authFailureLimit
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.WebhookAllowPrivate = o.allowPrivateWebhooks
+	cfg.SecretsKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // required on PostgreSQL
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

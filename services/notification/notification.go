@@ -12,8 +12,8 @@ import (
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
-	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 	"github.com/grantflow/grantflow/services/notification/internal/store/memory"
@@ -42,7 +42,7 @@ var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgre
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	c := env.Config
-	return New(ctx, Options{Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease})
+	return New(ctx, Options{Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention})
 }
 
 // Options configure the notification service.
@@ -63,6 +63,9 @@ type Options struct {
 	Poll time.Duration
 	// Lease is how long an attempt keeps its delivery from other dispatchers (default 1m).
 	Lease time.Duration
+	// Retention is how long finished deliveries are kept before the dispatcher prunes
+	// them (GRANTFLOW_WEBHOOK_RETENTION; default 30 days).
+	Retention time.Duration
 	// Client overrides the HTTP client's options (tests); AllowPrivate and Timeout above
 	// apply when it is nil.
 	Client *webhook.Options
@@ -95,8 +98,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		lease = max(time.Minute, 3*co.Timeout)
 	}
 	a := app.New(app.Options{
-		Store: st, Sender: webhook.NewClient(co), URLs: domain.URLPolicy{AllowPrivate: co.AllowPrivate},
-		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease,
+		Store: st, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
+		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention,
 	})
 	return &Service{app: a, store: st}, nil
 }

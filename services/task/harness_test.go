@@ -47,6 +47,7 @@ type harness struct {
 	keys     map[string]string // person -> API key
 	ids      map[string]string // person -> user id
 	sinks    map[string]*recorder
+	conn     *grpc.ClientConn // to the task server
 }
 
 // serve runs srv on an in-memory listener and returns a client connection to it.
@@ -107,7 +108,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	}
 	svc.Register(srv)
 	conn := serve(t, srv)
-	h.svc, h.pub, h.internal = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn)
+	h.svc, h.pub, h.internal, h.conn = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn), conn
 	h.idPub = identityv1.NewIdentityServiceClient(serve(t, idSrv))
 	return h
 }

@@ -53,6 +53,7 @@ func (s *Service) Run(ctx context.Context) {
 		if len(jobs) == free && free > 0 {
 			continue // there may be more due at once
 		}
+		s.maybePrune(ctx)
 		s.sleep(ctx)
 	}
 }
@@ -101,4 +102,35 @@ func (s *Service) attempt(ctx context.Context, j domain.Job) {
 	if _, err := s.store.Finish(rctx, f); err != nil {
 		s.log.Warn("notification: record delivery attempt", "delivery", j.ID, "error", err)
 	}
+}
+
+// pruneBatch is how many finished deliveries one statement deletes: small enough that a
+// batch holds no lock for long.
+const pruneBatch = 1000
+
+// maybePrune deletes the finished deliveries older than the retention, in batches, at most
+// once per pruneEvery (by the service's clock).
+func (s *Service) maybePrune(ctx context.Context) {
+	now := s.clock()
+	if !s.lastPrune.IsZero() && now.Sub(s.lastPrune) < s.pruneEvery {
+		return
+	}
+	s.lastPrune = now
+	if _, err := s.Prune(ctx, now); err != nil && ctx.Err() == nil {
+		s.log.Warn("notification: prune deliveries", "error", err)
+	}
+}
+
+// Prune deletes the deliveries finished (SUCCEEDED or FAILED) before now minus the
+// retention, pruneBatch at a time, and returns how many it deleted.
+func (s *Service) Prune(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := s.store.PruneDeliveries(ctx, now.Add(-s.retention), pruneBatch)
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
 }

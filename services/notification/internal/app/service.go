@@ -8,6 +8,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 	"github.com/grantflow/grantflow/services/notification/internal/webhook"
@@ -26,7 +27,7 @@ type Options struct {
 	Store  store.Store
 	Sender Sender
 	// URLs is what a subscription's URL may be.
-	URLs   domain.URLPolicy
+	URLs   stdwebhook.URLPolicy
 	Retry  webhook.Retry
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -38,13 +39,17 @@ type Options struct {
 	// Poll bounds how long the dispatcher sleeps without looking at the queue (default 1s);
 	// a fan-out in this process wakes it at once.
 	Poll time.Duration
+	// Retention is how long finished deliveries are kept (GRANTFLOW_WEBHOOK_RETENTION,
+	// default 30 days); the dispatcher prunes older ones at most once per PruneEvery
+	// (default 1 hour), in batches.
+	Retention, PruneEvery time.Duration
 }
 
 // Service is the notification application.
 type Service struct {
 	store   store.Store
 	sender  Sender
-	urls    domain.URLPolicy
+	urls    stdwebhook.URLPolicy
 	retry   webhook.Retry
 	log     *slog.Logger
 	now     func() time.Time
@@ -52,12 +57,16 @@ type Service struct {
 	lease   time.Duration
 	poll    time.Duration
 	wake    chan struct{}
+
+	retention, pruneEvery time.Duration
+	lastPrune             time.Time
 }
 
 // New assembles the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
-		workers: o.Workers, lease: o.Lease, poll: o.Poll, wake: make(chan struct{}, 1)}
+		workers: o.Workers, lease: o.Lease, poll: o.Poll, wake: make(chan struct{}, 1),
+		retention: o.Retention, pruneEvery: o.PruneEvery}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -72,6 +81,12 @@ func New(o Options) *Service {
 	}
 	if s.poll <= 0 {
 		s.poll = time.Second
+	}
+	if s.retention <= 0 {
+		s.retention = 30 * 24 * time.Hour
+	}
+	if s.pruneEvery <= 0 {
+		s.pruneEvery = time.Hour
 	}
 	if s.retry == (webhook.Retry{}) {
 		s.retry = webhook.DefaultRetry()

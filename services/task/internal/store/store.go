@@ -67,6 +67,10 @@ type Tx interface {
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	// MarkProcessed records that an incoming event (identity's user events) is applied by
+	// this transaction, and reports whether it is new: false means it was applied before
+	// (or by a concurrent transaction, which this one waited for): skip it.
+	MarkProcessed(ctx context.Context, eventID string) (bool, error)
 }
 
 // Store is the task service's storage.
