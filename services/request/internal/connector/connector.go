@@ -209,7 +209,7 @@ func withoutURL(err error) error {
 // and GRANTFLOW_AGENT_WEBHOOK_SECRET (and GRANTFLOW_AGENT_WEBHOOK_MAX_TRIES, default 5);
 // every other app uses Directory.
 //
-// Deprecated: set each app's connector through the API (PUT /v1/apps/{id}/connector); this
+// The setting is deprecated: set each app's connector through the API (PUT /v1/apps/{id}/connector); this
 // fallback remains for apps that have none. allowPrivate is GRANTFLOW_WEBHOOK_ALLOW_PRIVATE.
 func FromEnv(getenv func(string) string, allowPrivate bool) (*Registry, error) {
 	r := NewRegistry(nil)

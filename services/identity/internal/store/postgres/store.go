@@ -29,7 +29,7 @@ var Migrations = pgstore.Sub(migrationFiles, "migrations")
 // service resolves a moved user's manager): with four connections all four would be
 // held and the call back would wait for ever.
 func Options(url string) pgstore.Options {
-	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations, MaxConns: 16}
+	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations, MaxConns: 8}
 }
 
 // Open migrates the identity schema of the database at url and opens a store on it; the caller
