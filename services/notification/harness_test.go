@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"io"
 	"log/slog"
 	"net"
@@ -59,6 +61,8 @@ type harness struct {
 	pub    notificationv1.WebhookServiceClient
 	sink   eventsv1.EventSinkServiceClient
 	signer *auth.Signer
+	// metrics reads the service's delivery metrics.
+	metrics *sdkmetric.ManualReader
 }
 
 type config struct {
@@ -81,9 +85,11 @@ func newHarness(t testing.TB, c config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	metrics := sdkmetric.NewManualReader()
 	svc, err := notification.New(context.Background(), notification.Options{
 		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
+		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +112,7 @@ func newHarness(t testing.TB, c config) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(); srv.Stop(); stop(); <-done; svc.Close() })
-	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer}
+	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics}
 }
 
 // forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
@@ -260,4 +266,25 @@ func verify(secret string, h http.Header, body []byte, now time.Time) error {
 		}
 	}
 	return errors.New("no matching v1 signature")
+}
+
+// attempts reads the delivery attempts counted by status.
+func (h *harness) attempts() map[string]int64 {
+	h.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := h.metrics.Collect(context.Background(), &rm); err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "grantflow.webhook.delivery.attempts" {
+				for _, dp := range sum.DataPoints {
+					st, _ := dp.Attributes.Value("status")
+					out[st.AsString()] += dp.Value
+				}
+			}
+		}
+	}
+	return out
 }

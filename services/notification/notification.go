@@ -3,6 +3,7 @@ package notification
 import (
 	"context"
 	"fmt"
+	"go.opentelemetry.io/otel/metric"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,8 @@ type Options struct {
 	// Retention is how long finished deliveries are kept before the dispatcher prunes
 	// them (GRANTFLOW_WEBHOOK_RETENTION; default 30 days).
 	Retention time.Duration
+	// Meter makes the delivery metrics (nil: the process's global MeterProvider).
+	Meter metric.MeterProvider
 	// Client overrides the HTTP client's options (tests); AllowPrivate and Timeout above
 	// apply when it is nil.
 	Client *webhook.Options
@@ -99,7 +102,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	a := app.New(app.Options{
 		Store: st, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
-		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention,
+		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
 	})
 	return &Service{app: a, store: st}, nil
 }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"sync"
 	"time"
 
@@ -99,8 +101,12 @@ func (s *Service) attempt(ctx context.Context, j domain.Job) {
 	// Record even when ctx ended after a 2xx: the receiver has it.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := s.store.Finish(rctx, f); err != nil {
+	recorded, err := s.store.Finish(rctx, f)
+	if err != nil {
 		s.log.Warn("notification: record delivery attempt", "delivery", j.ID, "error", err)
+	}
+	if recorded {
+		s.attempts.Add(rctx, 1, metric.WithAttributes(attribute.String("status", f.Status.String())))
 	}
 }
 

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"log/slog"
 	"time"
 
@@ -43,6 +45,9 @@ type Options struct {
 	// default 30 days); the dispatcher prunes older ones at most once per PruneEvery
 	// (default 1 hour), in batches.
 	Retention, PruneEvery time.Duration
+	// Meter makes the delivery metrics (nil: the process's global MeterProvider, which its
+	// metrics endpoint serves).
+	Meter metric.MeterProvider
 }
 
 // Service is the notification application.
@@ -60,6 +65,8 @@ type Service struct {
 
 	retention, pruneEvery time.Duration
 	lastPrune             time.Time
+	// attempts counts delivery attempts by outcome (succeeded, retrying, failed).
+	attempts metric.Int64Counter
 }
 
 // New assembles the service.
@@ -88,6 +95,13 @@ func New(o Options) *Service {
 	if s.pruneEvery <= 0 {
 		s.pruneEvery = time.Hour
 	}
+	mp := o.Meter
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	s.attempts, _ = mp.Meter("grantflow-notification").Int64Counter("grantflow.webhook.delivery.attempts",
+		metric.WithDescription("Webhook delivery attempts by outcome: SUCCEEDED, PENDING (to be retried) or FAILED (retry window closed)"),
+		metric.WithUnit("{attempt}"))
 	if s.retry == (webhook.Retry{}) {
 		s.retry = webhook.DefaultRetry()
 	}
