@@ -9,10 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"google.golang.org/grpc"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
