@@ -59,15 +59,16 @@ func TestManagerChangeMovesReviews(t *testing.T) {
 
 		// The new manager decides, and the request goes on.
 		s.must("ulf", "POST", "/v1/tasks/"+task+":approve", map[string]any{"justification": "ok"})
-		audit := s.must("ada", "GET", "/v1/auditEvents?subject=tasks/"+task, nil)
-		n := 0
-		for _, e := range objects(audit, "auditEvents") {
-			if str(e, "action") == "task.reassigned" && str(e, "actorId") == "system" {
-				n++
+		// Audit receives the moves asynchronously (the task service's outbox).
+		waitFor(t, "two system task.reassigned events of the review in audit", func() (bool, string) {
+			audit := s.must("ada", "GET", "/v1/auditEvents?subject=tasks/"+task, nil)
+			n := 0
+			for _, e := range objects(audit, "auditEvents") {
+				if str(e, "action") == "task.reassigned" && str(e, "actorId") == "system" {
+					n++
+				}
 			}
-		}
-		if n != 2 {
-			t.Errorf("audit has %d system task.reassigned events of the review, want 2: %v", n, audit)
-		}
+			return n == 2, fmt.Sprintf("%d: %v", n, audit)
+		})
 	})
 }
