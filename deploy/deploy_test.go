@@ -170,7 +170,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if !ok {
 		t.Fatal("no Secret grantflow-secrets")
 	}
-	for _, k := range []string{"GRANTFLOW_INTERNAL_SECRET", "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", "GRANTFLOW_AUDIT_SIGNING_KEY", "GRANTFLOW_POSTGRES_URL"} {
+	for _, k := range []string{"GRANTFLOW_INTERNAL_SECRET", "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", "GRANTFLOW_AUDIT_SIGNING_KEY", "GRANTFLOW_POSTGRES_URL", "GRANTFLOW_SECRETS_KEY"} {
 		v, ok := secret.StringData[k]
 		if !ok {
 			t.Errorf("Secret: no %s", k)
@@ -305,7 +305,7 @@ func checkDeployment(t *testing.T, d appsv1.Deployment, name string, cfg corev1.
 	}
 	switch name {
 	case "identity":
-		need = append(need, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY")
+		need = append(need, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", "GRANTFLOW_SECRETS_KEY")
 	case "audit":
 		need = append(need, "GRANTFLOW_AUDIT_SIGNING_KEY")
 	}
@@ -443,6 +443,7 @@ func TestCompose(t *testing.T) {
 	env := []string{
 		"GRANTFLOW_INTERNAL_SECRET=" + strings.Repeat("s", 32),
 		"GRANTFLOW_BOOTSTRAP_ADMIN_KEY=" + strings.Repeat("k", 16),
+		"GRANTFLOW_SECRETS_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 	}
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"},
 		cli.WithEnv(env), cli.WithName("grantflow"), cli.WithWorkingDirectory("."),

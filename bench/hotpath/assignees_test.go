@@ -119,7 +119,7 @@ func fixture(b *testing.B, cache *rediscache.Cache) (identityv1.IdentityInternal
 	b.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgtest.NewEmptyDatabase(b), Cache: cache, BootstrapAdminKey: bootstrapKey})
+	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgtest.NewEmptyDatabase(b), Cache: cache, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})
 	if err != nil {
 		b.Fatal(err)
 	}

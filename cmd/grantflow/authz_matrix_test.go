@@ -21,6 +21,7 @@ import (
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
@@ -38,8 +39,8 @@ import (
 // Every call that changes state runs on data made for it (a throwaway user, app, request,
 // task or group), once per transport.
 //
-// Six capabilities have no API (access reviews, the browser extension, HRIS/IdP
-// integration, auto provisioning as an owner's setting, custom layouts): for those, and in
+// Five capabilities have no API here (access reviews, the browser extension, HRIS/IdP
+// integration, custom layouts): for those, and in
 // addition for every other cell, GET /v1/me (and GetMe) must list exactly the capabilities
 // the document gives each person. After the matrix, the "who may" rows of API.md that are
 // not matrix cells (verify the audit log, register an app, create and reassign tasks,
@@ -330,12 +331,16 @@ func authzMatrix() []matrixRow {
 		{"INTEGRATE_HRIS_IDP", "Integrate HRIS/IdP", [5]matrixCell{
 			cell(""), cell(""), cell(""), cell("INTEGRATE_HRIS_IDP"), cell("INTEGRATE_HRIS_IDP"),
 		}},
-		// No API of its own: the closest thing is a policy whose action step is the AGENT,
-		// and policies are Admin and GM only (the next row); an owner has no call that sets
-		// up auto provisioning for an app. GET /v1/me only.
+		// PUT /v1/apps/{id}/connector (GET and DELETE follow the same rule): the app's
+		// owners, Admin and GM; apps are visible to everyone, so refusals are 403.
 		{"SET_UP_AUTO_PROVISIONING", "Set Up Auto Provisioning", [5]matrixCell{
-			cell(""), cell(""), cell("SET_UP_AUTO_PROVISIONING:own_apps"),
-			cell("SET_UP_AUTO_PROVISIONING:any"), cell("SET_UP_AUTO_PROVISIONING:any"),
+			cell("", forbidden("an app's connector", func(x *matrixEnv) proto.Message { return connector(x.s.app["Figma"]) })),
+			cell("", forbidden("an app's connector", func(x *matrixEnv) proto.Message { return connector(x.s.app["Figma"]) })),
+			cell("SET_UP_AUTO_PROVISIONING:own_apps",
+				allowed("his own app's connector", func(x *matrixEnv) proto.Message { return connector(x.app("otto")) }, prefix("secret", "whsec_")),
+				forbidden("another owner's app's connector", func(x *matrixEnv) proto.Message { return connector(x.s.app["Salesforce"]) })),
+			cell("SET_UP_AUTO_PROVISIONING:any", allowed("any app's connector", func(x *matrixEnv) proto.Message { return connector(x.app("sam")) }, prefix("secret", "whsec_"))),
+			cell("SET_UP_AUTO_PROVISIONING:any", allowed("any app's connector", func(x *matrixEnv) proto.Message { return connector(x.app("otto")) }, prefix("secret", "whsec_"))),
 		}},
 
 		{"CREATE_CUSTOM_POLICIES", "Create Custom Policies", [5]matrixCell{
@@ -368,12 +373,18 @@ func authzMatrix() []matrixRow {
 		}},
 
 		{"CREATE_API_KEYS_AND_WEBHOOKS", "Create API Keys and Webhooks", [5]matrixCell{
-			// POST /v1/users/{id}/apiKeys (Grantflow has no webhooks).
-			cell("", forbidden("a key for herself", func(x *matrixEnv) proto.Message { return apiKey(x, "uma") })),
-			cell("", forbidden("a key for a direct report", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("mona")) })),
-			cell("", forbidden("a key for himself", func(x *matrixEnv) proto.Message { return apiKey(x, "otto") })),
-			cell("CREATE_API_KEYS_AND_WEBHOOKS", allowed("a key for anyone", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("sam")) }, prefix("secret", "gf_"))),
-			cell("CREATE_API_KEYS_AND_WEBHOOKS", allowed("a key for anyone", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("mona")) }, prefix("secret", "gf_"))),
+			// POST /v1/users/{id}/apiKeys; POST /v1/webhooks and GET /v1/webhooks (the
+			// notification service).
+			cell("", forbidden("a key for herself", func(x *matrixEnv) proto.Message { return apiKey(x, "uma") }),
+				forbidden("a webhook", newWebhook), forbidden("the webhooks", listWebhooks)),
+			cell("", forbidden("a key for a direct report", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("mona")) }),
+				forbidden("a webhook", newWebhook), forbidden("the webhooks", listWebhooks)),
+			cell("", forbidden("a key for himself", func(x *matrixEnv) proto.Message { return apiKey(x, "otto") }),
+				forbidden("a webhook", newWebhook), forbidden("the webhooks", listWebhooks)),
+			cell("CREATE_API_KEYS_AND_WEBHOOKS", allowed("a key for anyone", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("sam")) }, prefix("secret", "gf_")),
+				allowed("a webhook", newWebhook, prefix("secret", "whsec_")), allowed("the webhooks", listWebhooks)),
+			cell("CREATE_API_KEYS_AND_WEBHOOKS", allowed("a key for anyone", func(x *matrixEnv) proto.Message { return apiKey(x, x.user("mona")) }, prefix("secret", "gf_")),
+				allowed("a webhook", newWebhook, prefix("secret", "whsec_")), allowed("the webhooks", listWebhooks)),
 		}},
 	}
 }
@@ -467,6 +478,17 @@ func deleteGroup(x *matrixEnv) proto.Message {
 	return &identityv1.DeleteGroupRequest{Id: g.GetId()}
 }
 
+// connector sets up app's auto-provisioning connector (a secret is generated: new app).
+func connector(app string) proto.Message {
+	return &identityv1.SetAppConnectorRequest{AppId: app, Url: "https://provisioning.example.com/" + app}
+}
+
+func newWebhook(x *matrixEnv) proto.Message {
+	return &notificationv1.CreateWebhookRequest{Url: "https://hooks.example.com/" + x.unique("matrix"), EventTypes: []string{"request.done"}}
+}
+
+func listWebhooks(*matrixEnv) proto.Message { return &notificationv1.ListWebhooksRequest{} }
+
 func apiKey(x *matrixEnv, who string) proto.Message {
 	return &identityv1.CreateApiKeyRequest{UserId: x.s.id[who], DisplayName: "matrix"}
 }
@@ -529,7 +551,9 @@ type matrixEnv struct {
 	request  requestv1.RequestServiceClient
 	task     taskv1.TaskServiceClient
 	audit    auditv1.AuditServiceClient
-	n        int
+	// notification is the webhooks' service.
+	notification notificationv1.WebhookServiceClient
+	n            int
 	// samApp and ottoApp are the test's apps, owned by sam and otto, each with the
 	// permissions "act" (no review: the owner's action task opens at once) and "review"
 	// (the owner reviews first); samApp also has "uma" (a policy assigns uma the review).
@@ -546,7 +570,8 @@ func newMatrixEnv(t *testing.T, s *system) *matrixEnv {
 	t.Cleanup(func() { conn.Close() })
 	return &matrixEnv{t: t, s: s,
 		identity: identityv1.NewIdentityServiceClient(conn), policy: policyv1.NewPolicyServiceClient(conn),
-		request: requestv1.NewRequestServiceClient(conn), task: taskv1.NewTaskServiceClient(conn), audit: auditv1.NewAuditServiceClient(conn)}
+		request: requestv1.NewRequestServiceClient(conn), task: taskv1.NewTaskServiceClient(conn), audit: auditv1.NewAuditServiceClient(conn),
+		notification: notificationv1.NewWebhookServiceClient(conn)}
 }
 
 func (x *matrixEnv) as(person string) context.Context {
@@ -838,6 +863,12 @@ func (x *matrixEnv) grpcCall(ctx context.Context, req proto.Message) (proto.Mess
 		return x.task.ReassignTask(ctx, r)
 	case *auditv1.VerifyAuditEventsRequest:
 		return x.audit.VerifyAuditEvents(ctx, r)
+	case *identityv1.SetAppConnectorRequest:
+		return x.identity.SetAppConnector(ctx, r)
+	case *notificationv1.CreateWebhookRequest:
+		return x.notification.CreateWebhook(ctx, r)
+	case *notificationv1.ListWebhooksRequest:
+		return x.notification.ListWebhooks(ctx, r)
 	}
 	x.t.Fatalf("no gRPC call for %s", proto.MessageName(req))
 	return nil, nil
@@ -866,6 +897,9 @@ var restRoutes = map[protoreflect.FullName]restRoute{
 	"grantflow.task.v1.CompleteTaskRequest":            {"POST", "/v1/tasks/{id}:complete", "*"},
 	"grantflow.task.v1.ReassignTaskRequest":            {"POST", "/v1/tasks/{id}:reassign", "*"},
 	"grantflow.audit.v1.VerifyAuditEventsRequest":      {"POST", "/v1/auditEvents:verify", "*"},
+	"grantflow.identity.v1.SetAppConnectorRequest":     {"PUT", "/v1/apps/{app_id}/connector", "*"},
+	"grantflow.notification.v1.CreateWebhookRequest":   {"POST", "/v1/webhooks", "*"},
+	"grantflow.notification.v1.ListWebhooksRequest":    {"GET", "/v1/webhooks", ""},
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)

@@ -15,6 +15,7 @@ var apiRoutes = []string{
 	"POST /v1/users/{user}:offboard", "POST /v1/users/{user}/apiKeys",
 	"POST /v1/groups", "GET /v1/groups/{group}", "PATCH /v1/groups/{group}", "DELETE /v1/groups/{group}", "GET /v1/groups",
 	"POST /v1/apps", "GET /v1/apps", "GET /v1/apps/{app}", "PATCH /v1/apps/{app}", "GET /v1/accesses",
+	"PUT /v1/apps/{app}/connector", "GET /v1/apps/{app}/connector", "DELETE /v1/apps/{app}/connector",
 	"POST /v1/policies", "GET /v1/policies/{policy}", "GET /v1/policies", "POST /v1/policies/{policy}/versions",
 	"GET /v1/policies/{policy}/versions", "GET /v1/policies/{policy}/versions/1", "PATCH /v1/policies/{policy}/versions/1",
 	"POST /v1/policies/{policy}/versions/1:activate", "POST /v1/policies:resolve", "POST /v1/policies/{policy}:retire",

@@ -72,6 +72,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 		cfg.SlackBotToken, cfg.SlackAPIURL = messagingtest.SlackToken, o.slack.APIURL()
 	}
 	cfg.ConsoleURL = testConsoleURL
+	cfg.SecretsKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // required on PostgreSQL
 	devnull, _ := os.Open(os.DevNull)
 	t.Cleanup(func() { devnull.Close() })
 	ctx, cancel := context.WithCancel(context.Background())

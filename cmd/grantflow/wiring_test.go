@@ -89,14 +89,15 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 	}
 	// The drift this replaces: request calls identity (ResolveAssignees included: a
 	// NO_SIDE_EFFECTS method, so retried on every connection), task, policy and review (the
-	// origin of a review's request); task and identity deliver to request; review calls
-	// identity and request; everyone delivers to audit, and all but audit to notification,
-	// which calls identity and request for its messages' addresses and texts.
+	// origin of a review's request); task and identity deliver to request; identity delivers
+	// to task (a user's new manager); review calls identity and request; everyone delivers to
+	// audit, and all but audit to notification, which calls identity and request for its
+	// messages' addresses and texts.
 	for from, want := range map[string][]string{
 		"grantflow-request":      {"audit", "identity", "notification", "policy", "review", "task"},
 		"grantflow-review":       {"audit", "identity", "notification", "request"},
 		"grantflow-task":         {"audit", "identity", "notification", "request"},
-		"grantflow-identity":     {"audit", "notification", "request"},
+		"grantflow-identity":     {"audit", "notification", "request", "task"},
 		"grantflow-policy":       {"audit", "identity", "notification"},
 		"grantflow-audit":        {"request"},
 		"grantflow-notification": {"identity", "request"},

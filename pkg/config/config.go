@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,6 +93,17 @@ type Config struct {
 	// ConsoleURL is the web console's address the messages link under
 	// (GRANTFLOW_CONSOLE_URL).
 	ConsoleURL string
+
+	// WebhookRetention is how long finished webhook deliveries (succeeded or failed) are
+	// kept before they are pruned (GRANTFLOW_WEBHOOK_RETENTION, default 30 days).
+	WebhookRetention time.Duration
+
+	// SecretsKey encrypts the secrets a service keeps to use again (apps' connector
+	// secrets), base64 of 32 bytes (GRANTFLOW_SECRETS_KEY; a secret: never a flag), or read
+	// by Load from SecretsKeyFile (GRANTFLOW_SECRETS_KEY_FILE). Required by identity on
+	// PostgreSQL; on the memory engine identity makes an ephemeral one and warns.
+	SecretsKey     string
+	SecretsKeyFile string
 }
 
 // Default is the configuration of a laptop run.
@@ -115,8 +127,9 @@ func Default() Config {
 		AuditCheckpointEvery:    1000,
 		AuditCheckpointInterval: 10 * time.Second,
 
-		WebhookLease: time.Minute,
-		ConsoleURL:   "http://localhost:8080/console",
+		WebhookLease:     time.Minute,
+		ConsoleURL:       "http://localhost:8080/console",
+		WebhookRetention: 30 * 24 * time.Hour,
 	}
 }
 
@@ -136,20 +149,27 @@ func Load(name string, args []string) (Config, error) {
 	return c, c.Validate()
 }
 
-// ReadFiles reads the settings given as files (GRANTFLOW_AUDIT_SIGNING_KEY_FILE) into
-// their fields. Giving both a setting and its file is an error.
+// ReadFiles reads the settings given as files (GRANTFLOW_AUDIT_SIGNING_KEY_FILE,
+// GRANTFLOW_SECRETS_KEY_FILE) into their fields. Giving both a setting and its file is an
+// error.
 func (c *Config) ReadFiles() error {
-	if c.AuditSigningKeyFile == "" {
+	return errors.Join(
+		readFile(&c.AuditSigningKey, c.AuditSigningKeyFile, "GRANTFLOW_AUDIT_SIGNING_KEY"),
+		readFile(&c.SecretsKey, c.SecretsKeyFile, "GRANTFLOW_SECRETS_KEY"))
+}
+
+func readFile(value *string, file, name string) error {
+	if file == "" {
 		return nil
 	}
-	if c.AuditSigningKey != "" {
-		return errors.New("set GRANTFLOW_AUDIT_SIGNING_KEY or GRANTFLOW_AUDIT_SIGNING_KEY_FILE, not both")
+	if *value != "" {
+		return fmt.Errorf("set %s or %s_FILE, not both", name, name)
 	}
-	raw, err := os.ReadFile(c.AuditSigningKeyFile)
+	raw, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("GRANTFLOW_AUDIT_SIGNING_KEY_FILE: %w", err)
+		return fmt.Errorf("%s_FILE: %w", name, err)
 	}
-	c.AuditSigningKey = strings.TrimSpace(string(raw))
+	*value = strings.TrimSpace(string(raw))
 	return nil
 }
 
@@ -258,6 +278,11 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_CONSOLE_URL=%q: want an http(s) URL like https://grantflow.example.com/console", c.ConsoleURL))
 	}
+	duration(&c.WebhookRetention, "webhook-retention", "GRANTFLOW_WEBHOOK_RETENTION", "how long finished webhook deliveries are kept before they are pruned")
+	if v, ok := env("GRANTFLOW_SECRETS_KEY"); ok {
+		c.SecretsKey = v // a secret: no flag
+	}
+	str(&c.SecretsKeyFile, "secrets-key-file", "GRANTFLOW_SECRETS_KEY_FILE", "file holding the base64 AES-256 key that encrypts stored secrets such as app connectors' (or the key itself in GRANTFLOW_SECRETS_KEY)")
 	return errors.Join(bad...)
 }
 
@@ -324,6 +349,14 @@ func (c Config) Validate() error {
 	}
 	if c.AuditCheckpointInterval <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL=%s: want a positive duration", c.AuditCheckpointInterval))
+	}
+	if c.WebhookRetention <= 0 {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_WEBHOOK_RETENTION=%s: want a positive duration", c.WebhookRetention))
+	}
+	if c.SecretsKey != "" {
+		if raw, err := base64.StdEncoding.DecodeString(c.SecretsKey); err != nil || len(raw) != 32 {
+			bad = append(bad, errors.New("GRANTFLOW_SECRETS_KEY: want standard base64 of 32 bytes (openssl rand -base64 32)"))
+		}
 	}
 	if c.WebhookLease <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_WEBHOOK_LEASE=%s: want a positive duration", c.WebhookLease))

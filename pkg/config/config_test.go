@@ -111,3 +111,31 @@ func TestNotificationSettings(t *testing.T) {
 		t.Fatalf("a bad console URL: %v", err)
 	}
 }
+
+func TestSecretsKeyAndWebhookRetention(t *testing.T) {
+	file := t.TempDir() + "/key"
+	const key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	if c.WebhookRetention != 30*24*time.Hour {
+		t.Errorf("default retention %s", c.WebhookRetention)
+	}
+	c.SecretsKeyFile = file
+	if err := c.ReadFiles(); err != nil || c.SecretsKey != key || c.Validate() != nil {
+		t.Fatalf("key file not read: %q %v %v", c.SecretsKey, err, c.Validate())
+	}
+	c.SecretsKeyFile = file
+	if err := c.ReadFiles(); err == nil || !strings.Contains(err.Error(), "GRANTFLOW_SECRETS_KEY") {
+		t.Fatalf("both a key and a key file: %v", err)
+	}
+	c = Default()
+	c.SecretsKey, c.WebhookRetention = "c2hvcnQ=", 0
+	err := c.Validate()
+	for _, want := range []string{"GRANTFLOW_SECRETS_KEY", "GRANTFLOW_WEBHOOK_RETENTION"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate should name %s; got %v", want, err)
+		}
+	}
+}

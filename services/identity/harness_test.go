@@ -39,13 +39,18 @@ type harnessOptions struct {
 	cache       *rediscache.Cache
 	oidcIssuer  string
 	oidcAud     string
+	// allowPrivate lets connector URLs name local hosts (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE).
+	allowPrivate bool
 }
+
+// testSecretsKey seals connector secrets in the tests (GRANTFLOW_SECRETS_KEY).
+const testSecretsKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: o.postgresURL, Cache: o.cache, BootstrapAdminKey: bootstrapKey, OIDCIssuer: o.oidcIssuer, OIDCAudience: o.oidcAud})
+	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: o.postgresURL, Cache: o.cache, BootstrapAdminKey: bootstrapKey, OIDCIssuer: o.oidcIssuer, OIDCAudience: o.oidcAud, SecretsKey: testSecretsKey, WebhookAllowPrivate: o.allowPrivate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +159,13 @@ func (h *harness) grant(reqID, person, app, perm string) {
 func forEachEngine(t *testing.T, test func(t *testing.T, o harnessOptions)) {
 	t.Run("memory", func(t *testing.T) { test(t, harnessOptions{}) })
 	t.Run("postgres", func(t *testing.T) { test(t, harnessOptions{postgresURL: pgtest.NewEmptyDatabase(t)}) })
+}
+
+// identityNew builds the service with only a store and a secrets key (start-up checks).
+func identityNew(t *testing.T, postgresURL, key string) (*identity.Service, error) {
+	s, err := identity.New(context.Background(), identity.Options{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL, SecretsKey: key})
+	if err == nil {
+		t.Cleanup(s.Close)
+	}
+	return s, err
 }

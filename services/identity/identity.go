@@ -12,6 +12,8 @@ import (
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/pkg/secretbox"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 	"github.com/grantflow/grantflow/services/identity/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/identity/internal/oidc"
@@ -24,8 +26,8 @@ import (
 const Name = app.ServiceName
 
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
-// it delivers its outbox to audit (every event) and request (onboarding and offboarding
-// triggers), and authenticates credentials itself.
+// it delivers its outbox to audit and notification (every event), request (onboarding and
+// offboarding triggers) and task (a user's new manager), and authenticates credentials itself.
 var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
@@ -41,11 +43,16 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	taskSink, err := env.Sink("task")
+	if err != nil {
+		return nil, err
+	}
 	c := env.Config
 	return New(ctx, Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
-		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink,
+		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink, TaskSink: taskSink,
+		SecretsKey: c.SecretsKey, WebhookAllowPrivate: c.WebhookAllowPrivate,
 	})
 }
 
@@ -64,6 +71,16 @@ type Options struct {
 	// (onboarding and offboarding triggers). A sink left nil keeps its events in the outbox
 	// until one is configured: delayed, never lost.
 	AuditSink, RequestSink, NotificationSink outbox.Sink
+	// TaskSink receives the user.updated events that give a user another manager (the
+	// mover effect: the task service moves the user's pending manager reviews). Nil keeps
+	// them in the outbox until one is configured.
+	TaskSink outbox.Sink
+	// SecretsKey (base64 of 32 bytes: GRANTFLOW_SECRETS_KEY) seals apps' connector secrets
+	// at rest. Required with PostgresURL; the memory engine makes an ephemeral one and warns.
+	SecretsKey string
+	// WebhookAllowPrivate lets connector URLs name loopback, private and link-local hosts,
+	// and http (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE): development and tests only.
+	WebhookAllowPrivate bool
 }
 
 // Service is a running identity service.
@@ -77,13 +94,17 @@ type Service struct {
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
 	log := kit.Logger(o.Logger)
+	box, err := secretsBox(o, log)
+	if err != nil {
+		return nil, err
+	}
 	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
 		func() store.Store { return memory.New() },
 		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
 	if err != nil {
 		return nil, err
 	}
-	s, err := newService(ctx, o, st, log)
+	s, err := newService(ctx, o, st, log, box)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -91,7 +112,26 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
-func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger) (*Service, error) {
+// secretsBox is the box that seals connector secrets: under GRANTFLOW_SECRETS_KEY, which
+// PostgreSQL requires (a secret sealed under a key made up at start could never be opened
+// after a restart); on the memory engine, which forgets everything at a restart anyway, an
+// ephemeral key when none is set, with a warning.
+func secretsBox(o Options, log *slog.Logger) (*secretbox.Box, error) {
+	if o.SecretsKey == "" {
+		if o.PostgresURL != "" {
+			return nil, fmt.Errorf("identity: GRANTFLOW_SECRETS_KEY (or GRANTFLOW_SECRETS_KEY_FILE) is required with PostgreSQL: it encrypts the apps' connector secrets at rest; make one with: openssl rand -base64 32")
+		}
+		log.Warn("GRANTFLOW_SECRETS_KEY is not set: connector secrets are sealed under an ephemeral key (memory engine only)")
+		return secretbox.New(secretbox.NewKey())
+	}
+	key, err := secretbox.ParseKey(o.SecretsKey)
+	if err != nil {
+		return nil, fmt.Errorf("identity: GRANTFLOW_SECRETS_KEY: %w", err)
+	}
+	return secretbox.New(key)
+}
+
+func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger, box *secretbox.Box) (*Service, error) {
 	cache := o.Cache
 	if cache == nil {
 		cache = rediscache.New(nil, "gf:identity:", log)
@@ -109,12 +149,17 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 	if o.RequestSink != nil {
 		triggers = []string{app.SinkRequest}
 	}
-	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, Notify: func() { s.relays.Notify() }})
+	var movers []string
+	if o.TaskSink != nil {
+		movers = []string{app.SinkTask}
+	}
+	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, Box: box,
+		URLs: stdwebhook.URLPolicy{AllowPrivate: o.WebhookAllowPrivate}, Notify: func() { s.relays.Notify() }})
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
 	var err error
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkTask, Sink: o.TaskSink}); err != nil {
 		return nil, err
 	}
 	if o.BootstrapAdminKey != "" {

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"io"
 	"log/slog"
 	"net"
@@ -60,6 +62,8 @@ type harness struct {
 	notif  notificationv1.NotificationServiceClient
 	sink   eventsv1.EventSinkServiceClient
 	signer *auth.Signer
+	// metrics reads the service's delivery metrics.
+	metrics *sdkmetric.ManualReader
 }
 
 type config struct {
@@ -87,9 +91,11 @@ func newHarness(t testing.TB, c config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	metrics := sdkmetric.NewManualReader()
 	o := notification.Options{
 		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
+		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)),
 	}
 	if c.messaging != nil {
 		c.messaging.apply(&o)
@@ -116,7 +122,7 @@ func newHarness(t testing.TB, c config) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(); srv.Stop(); stop(); <-done; svc.Close() })
-	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer}
+	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics}
 }
 
 // forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
@@ -270,4 +276,25 @@ func verify(secret string, h http.Header, body []byte, now time.Time) error {
 		}
 	}
 	return errors.New("no matching v1 signature")
+}
+
+// attempts reads the delivery attempts counted by status.
+func (h *harness) attempts() map[string]int64 {
+	h.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := h.metrics.Collect(context.Background(), &rm); err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "grantflow.webhook.delivery.attempts" {
+				for _, dp := range sum.DataPoints {
+					st, _ := dp.Attributes.Value("status")
+					out[st.AsString()] += dp.Value
+				}
+			}
+		}
+	}
+	return out
 }

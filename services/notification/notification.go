@@ -3,6 +3,7 @@ package notification
 import (
 	"context"
 	"fmt"
+	"go.opentelemetry.io/otel/metric"
 	"log/slog"
 	"time"
 
@@ -16,10 +17,10 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 	"github.com/grantflow/grantflow/services/notification/internal/channel"
 	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
-	"github.com/grantflow/grantflow/services/notification/internal/domain"
 	"github.com/grantflow/grantflow/services/notification/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 	"github.com/grantflow/grantflow/services/notification/internal/store/memory"
@@ -60,7 +61,7 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 		return nil, err
 	}
 	return New(ctx, Options{
-		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease,
+		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
 		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		ConsoleURL: c.ConsoleURL, Directory: id, Requests: requestv1.NewRequestServiceClient(req),
 	})
@@ -84,6 +85,11 @@ type Options struct {
 	Poll time.Duration
 	// Lease is how long an attempt keeps its delivery from other dispatchers (default 1m).
 	Lease time.Duration
+	// Retention is how long finished deliveries are kept before the dispatcher prunes
+	// them (GRANTFLOW_WEBHOOK_RETENTION; default 30 days).
+	Retention time.Duration
+	// Meter makes the delivery metrics (nil: the process's global MeterProvider).
+	Meter metric.MeterProvider
 	// Client overrides the HTTP client's options (tests); AllowPrivate and Timeout above
 	// apply when it is nil.
 	Client *webhook.Options
@@ -133,8 +139,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		lease = max(time.Minute, 3*co.Timeout)
 	}
 	ao := app.Options{
-		Store: st, Sender: webhook.NewClient(co), URLs: domain.URLPolicy{AllowPrivate: co.AllowPrivate},
-		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease,
+		Store: st, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
+		Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
 		Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
 	}
 	ao.Email, ao.Slack = channels(log, o)

@@ -83,6 +83,10 @@ func TestRetrySameWebhookID(t *testing.T) {
 		if string(hits[0].body) != string(hits[1].body) {
 			t.Fatalf("the retry's body differs:\n%s\n%s", hits[0].body, hits[1].body)
 		}
+		// The metrics endpoint's counter of attempts by status: one to retry, one succeeded.
+		if got := h.attempts(); got["PENDING"] != 1 || got["SUCCEEDED"] != 1 {
+			t.Fatalf("delivery attempts by status: %v, want PENDING 1, SUCCEEDED 1", got)
+		}
 		var msg struct {
 			Type      string
 			Timestamp string

@@ -9,11 +9,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 )
 
@@ -61,6 +66,14 @@ type webhookServer struct {
 	attempts int
 	bodies   []connector.Action
 	badSigs  int
+	secret   []byte // the signing key; nil: webhookSecret's bytes
+}
+
+func (w *webhookServer) key() []byte {
+	if w.secret != nil {
+		return w.secret
+	}
+	return []byte(webhookSecret)
 }
 
 func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -68,7 +81,7 @@ func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.attempts++
-	if !connector.Verify([]byte(webhookSecret), r.Header.Get("X-Grantflow-Signature"), body) {
+	if stdwebhook.Verify(w.key(), r.Header, body, time.Now(), 0) != nil {
 		w.badSigs++
 		rw.WriteHeader(http.StatusUnauthorized)
 		return
@@ -79,7 +92,7 @@ func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	var a connector.Action
 	_ = json.Unmarshal(body, &a)
-	if r.Header.Get("X-Grantflow-Delivery") != a.TaskID {
+	if r.Header.Get(stdwebhook.HeaderID) != a.TaskID {
 		rw.WriteHeader(http.StatusBadRequest)
 		return
 	}
@@ -91,7 +104,8 @@ func webhookHarness(t *testing.T, postgres bool, hook *webhookServer) *harness {
 	srv := httptest.NewServer(hook)
 	t.Cleanup(srv.Close)
 	env := map[string]string{
-		"GRANTFLOW_AGENT_WEBHOOKS":          "Figma=" + srv.URL,
+		// A query carrying a credential: it must never reach a task's history or audit.
+		"GRANTFLOW_AGENT_WEBHOOKS":          "Figma=" + srv.URL + "/hook?token=s3cr3t-token",
 		"GRANTFLOW_AGENT_WEBHOOK_SECRET":    webhookSecret,
 		"GRANTFLOW_AGENT_WEBHOOK_MAX_TRIES": "3",
 	}
@@ -132,6 +146,9 @@ func TestAgentWebhookConnector(t *testing.T) {
 			if last.GetEvent() != "reassigned" || !strings.Contains(last.GetNote(), "webhook") {
 				t.Errorf("hand-off history: %v", last)
 			}
+			if strings.Contains(last.GetNote(), "s3cr3t-token") || strings.Contains(last.GetNote(), "?token") {
+				t.Errorf("the connector URL's query is in the task's history: %q", last.GetNote())
+			}
 			hook.mu.Lock()
 			attempts := hook.attempts - len(bodies)
 			hook.mu.Unlock()
@@ -145,4 +162,76 @@ func TestAgentWebhookConnector(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAgentAppConnector: the connector an app's owner sets up through the API
+// (PUT /v1/apps/{id}/connector) is used by the system agent at once, without a restart and
+// without GRANTFLOW_AGENT_WEBHOOKS, signed with the secret the owner was shown once;
+// after DELETE the agent records the change in the directory only. A failure's note in the
+// task's history and audit never carries the URL's query.
+func TestAgentAppConnector(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, h *harness) {
+		hook := &webhookServer{}
+		srv := httptest.NewServer(hook)
+		t.Cleanup(srv.Close)
+		h.agentPolicy("Figma")
+
+		res, err := h.id.SetAppConnector(h.as("otto"), &identityv1.SetAppConnectorRequest{AppId: h.apps["Figma"], Url: srv.URL + "/provision?token=s3cr3t-token"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := stdwebhook.ParseSecret(res.GetSecret())
+		if err != nil || !res.GetConnector().GetHasSecret() {
+			t.Fatalf("the generated secret %q: %v", res.GetSecret(), err)
+		}
+		hook.mu.Lock()
+		hook.secret = key
+		hook.mu.Unlock()
+
+		r := h.submit("uma", h.grant("", "Figma", "editor"))
+		h.waitStatus(r.GetId(), requestv1.Request_DONE)
+		hook.mu.Lock()
+		n, bad := len(hook.bodies), hook.badSigs
+		hook.mu.Unlock()
+		if n != 1 || bad != 0 {
+			t.Fatalf("the app's connector got %d signed actions, %d badly signed; want 1, 0", n, bad)
+		}
+
+		// Failing: the task goes to the owner, and the URL's query is nowhere.
+		hook.mu.Lock()
+		hook.failing = true
+		hook.mu.Unlock()
+		r2 := h.submit("ulf", h.grant("", "Figma", "viewer"))
+		handed := waitTask(t, h, "otto", func(tk *taskv1.Task) bool { return tk.GetRequestId() == r2.GetId() })
+		for _, e := range handed.GetHistory() {
+			if strings.Contains(e.GetNote(), "s3cr3t-token") {
+				t.Errorf("history carries the URL's query: %q", e.GetNote())
+			}
+		}
+		h.audit.mu.Lock()
+		for _, e := range h.audit.events {
+			if raw, _ := protojson.Marshal(e); strings.Contains(string(raw), "s3cr3t-token") {
+				t.Errorf("audit event %s carries the URL's query", e.GetAction())
+			}
+		}
+		h.audit.mu.Unlock()
+		h.complete("otto", handed.GetId())
+		h.waitStatus(r2.GetId(), requestv1.Request_DONE)
+
+		// Removed: the directory connector carries the next action out.
+		if _, err := h.id.DeleteAppConnector(h.as("otto"), &identityv1.DeleteAppConnectorRequest{AppId: h.apps["Figma"]}); err != nil {
+			t.Fatal(err)
+		}
+		hook.mu.Lock()
+		before := hook.attempts
+		hook.mu.Unlock()
+		r3 := h.submit("vera", h.grant("", "Figma", "viewer"))
+		h.waitStatus(r3.GetId(), requestv1.Request_DONE)
+		hook.mu.Lock()
+		after := hook.attempts
+		hook.mu.Unlock()
+		if after != before {
+			t.Errorf("the removed connector was called %d more times", after-before)
+		}
+	})
 }

@@ -142,7 +142,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		return srv
 	}
 
-	idSvc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgURL(), BootstrapAdminKey: bootstrapKey,
+	idSvc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgURL(), BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
 		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	reqSvc, err := request.New(ctx, request.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
 		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, Clock: h.clock,
-		TimerPoll: 24 * time.Hour}) // the tests fire timers themselves (h.fire)
+		TimerPoll: 24 * time.Hour, WebhookAllowPrivate: true}) // the tests fire timers themselves (h.fire)
 	if err != nil {
 		t.Fatal(err)
 	}

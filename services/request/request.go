@@ -7,10 +7,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
@@ -67,6 +70,7 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
 		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
 		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink, Getenv: env.Getenv,
+		WebhookAllowPrivate: env.Config.WebhookAllowPrivate,
 	})
 }
 
@@ -86,7 +90,12 @@ type Options struct {
 	// AuditSink and NotificationSink receive every event (nil: they wait in the outbox
 	// until one is set).
 	AuditSink, NotificationSink outbox.Sink
-	// Getenv reads the agent's connector settings (GRANTFLOW_AGENT_WEBHOOKS,
+	// WebhookAllowPrivate lets connectors reach loopback, private and link-local addresses
+	// over http too (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE): development and tests only.
+	WebhookAllowPrivate bool
+	// ConnectorClient, when set, replaces the connectors' guarded HTTP client (tests).
+	ConnectorClient *http.Client
+	// Getenv reads the agent's deprecated connector settings (GRANTFLOW_AGENT_WEBHOOKS,
 	// GRANTFLOW_AGENT_WEBHOOK_SECRET); nil reads none: every app uses the directory connector.
 	Getenv func(string) string
 	// Clock is the time of the service and its timers (expiring access); default the
@@ -114,10 +123,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	connectors, err := connector.FromEnv(getenv)
+	connectors, err := connector.FromEnv(getenv, o.WebhookAllowPrivate)
 	if err != nil {
 		return nil, err
 	}
+	if getenv("GRANTFLOW_AGENT_WEBHOOKS") != "" {
+		log.Warn("GRANTFLOW_AGENT_WEBHOOKS is deprecated: set each app's connector with PUT /v1/apps/{id}/connector (an app's own connector wins)")
+	}
+	connectors.WithLookup(identityConnectors(o.Identity), connector.Webhook{AllowPrivate: o.WebhookAllowPrivate, Client: o.ConnectorClient})
 	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
 		func() store.Store { return memory.New() },
 		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
@@ -188,3 +201,18 @@ func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 // Close releases the store.
 func (s *Service) Close() { s.store.Close() }
+
+// identityConnectors looks an app's connector up in identity (the secret decrypted there),
+// at every action: a connector set or changed through the API is used without a restart.
+func identityConnectors(id identityv1.IdentityInternalServiceClient) connector.Lookup {
+	return func(ctx context.Context, appID string) (string, []byte, bool, error) {
+		res, err := id.GetAppConnectorSecret(ctx, &identityv1.GetAppConnectorSecretRequest{AppId: appID})
+		switch status.Code(err) {
+		case codes.OK:
+			return res.GetUrl(), res.GetSecret(), true, nil
+		case codes.NotFound:
+			return "", nil, false, nil
+		}
+		return "", nil, false, err
+	}
+}

@@ -50,6 +50,7 @@ type harness struct {
 	sinks    map[string]*recorder
 	// clock is the task service's time: tests move it to make timers due.
 	clock *timer.ManualClock
+	conn  *grpc.ClientConn // to the task server
 }
 
 // serve runs srv on an in-memory listener and returns a client connection to it.
@@ -111,7 +112,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	}
 	svc.Register(srv)
 	conn := serve(t, srv)
-	h.svc, h.pub, h.internal = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn)
+	h.svc, h.pub, h.internal, h.conn = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn), conn
 	h.idPub = identityv1.NewIdentityServiceClient(serve(t, idSrv))
 	return h
 }

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -26,7 +27,8 @@ import (
 const Name = app.ServiceName
 
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
-// calls identity and delivers its outbox to audit (every event) and request (outcomes).
+// calls identity, delivers its outbox to audit and notification (every event) and request
+// (outcomes), and receives identity's user events (a user's new manager).
 var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
@@ -108,14 +110,19 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
-// Register puts the public and the internal task services on srv.
+// Register puts the public and the internal task services on srv, and the
+// EventSinkService that receives identity's user events (a user's new manager).
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	taskv1.RegisterTaskServiceServer(srv, &grpcapi.Public{App: s.app})
 	taskv1.RegisterTaskInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
+	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
 
 // InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = auth.MethodSet("/" + taskv1.TaskInternalService_ServiceDesc.ServiceName + "/")
+var InternalOnly = auth.MethodSet(
+	"/"+taskv1.TaskInternalService_ServiceDesc.ServiceName+"/",
+	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
+)
 
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }

@@ -82,7 +82,7 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 			"GRANTFLOW_METRICS_ADDR="+c.metrics[name],
 		)
 		if name == "identity" { // as under make up: only identity knows the bootstrap key
-			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey)
+			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey, "GRANTFLOW_SECRETS_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 		}
 		c.procs[name] = proctest.New(t, name, bins[name], env)
 	}

@@ -43,6 +43,7 @@ func TestDistributedEndToEnd(t *testing.T) {
 	var granted string
 	t.Run("lifecycle", func(t *testing.T) { granted = lifecycle(t, api.on(t), org) })
 	t.Run("decline", func(t *testing.T) { decline(t, api.on(t), org) })
+	t.Run("mover", func(t *testing.T) { mover(t, api.on(t), org) })
 	t.Run("trace", func(t *testing.T) {
 		if granted == "" {
 			t.Fatal("the lifecycle made no request: no trace to check")
@@ -162,6 +163,34 @@ func lifecycle(t *testing.T, api *client, o *org) string {
 		}
 	}
 	return id
+}
+
+// mover: Uma's request waits for her manager Mona; the admin moves Uma to Grace; identity's
+// event reaches the task process, which moves the pending manager review to Grace (history
+// says why) and gives Grace a task to review Uma's accesses. (Uma reports to Grace after.)
+func mover(t *testing.T, api *client, o *org) {
+	id := str(api.must(o.key["uma"], "POST", "/v1/requests", map[string]any{
+		"requestId": uuid.NewString(), "type": "GRANT_ACCESS", "appId": o.app["GitHub"], "permission": "read", "reason": "mover"}), "id")
+	task := str(api.pendingTask(t, o.key["mona"], id), "id")
+	api.must(o.key["admin"], "PATCH", "/v1/users/"+o.id["uma"], map[string]any{"managerId": o.id["grace"]})
+	proctest.Poll(t, settleTimeout, "the review moved to grace", func() (bool, string) {
+		tk := api.must(o.key["admin"], "GET", "/v1/tasks/"+task, nil)
+		hist := objects(tk, "history")
+		ids, _ := tk["assigneeIds"].([]any)
+		return len(ids) == 1 && ids[0] == o.id["grace"] && str(hist[len(hist)-1], "event") == "reassigned", fmt.Sprint(tk)
+	})
+	proctest.Poll(t, settleTimeout, "grace's task to review uma's accesses", func() (bool, string) {
+		tasks := objects(api.must(o.key["grace"], "GET", "/v1/tasks?status=PENDING", nil), "tasks")
+		for _, tk := range tasks {
+			if tk["type"] == "STANDALONE" && strings.HasPrefix(str(tk, "action"), "Review the accesses of Uma Chen") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(tasks)
+	})
+	if code, _ := api.call(o.key["mona"], "GET", "/v1/tasks/"+task, nil); code != http.StatusNotFound {
+		t.Errorf("mona still sees the moved review: %d", code)
+	}
 }
 
 // decline: Uma asks for GitHub write; her manager declines; the request is DECLINED, the

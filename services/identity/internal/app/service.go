@@ -12,6 +12,8 @@ import (
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/pkg/secretbox"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
@@ -23,6 +25,8 @@ const ServiceName = "grantflow-identity"
 const (
 	SinkAudit   = "audit"
 	SinkRequest = "request"
+	// SinkTask receives user.updated events that change a manager (the mover effect).
+	SinkTask = "task"
 	// SinkNotification receives every event, as audit does (webhooks).
 	SinkNotification = "notification"
 )
@@ -46,9 +50,16 @@ type Options struct {
 	// TriggerSinks receive onboarding and offboarding events (the request service), in
 	// addition to audit. Empty: they go to audit only.
 	TriggerSinks []string
+	// MoverSinks receive the user.updated events that give a user another manager (the
+	// task service). Empty: they go to audit and notification only.
+	MoverSinks []string
 	// Notify is called after a commit that appended outbox events (wakes the relay).
 	Notify func()
 	Now    func() time.Time
+	// Box seals apps' connector secrets at rest. Required.
+	Box *secretbox.Box
+	// URLs is what a connector URL may be (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE lifts the rules).
+	URLs stdwebhook.URLPolicy
 }
 
 // Service implements the identity API.
@@ -58,13 +69,16 @@ type Service struct {
 	log          *slog.Logger
 	oidc         TokenVerifier
 	triggerSinks []string
+	moverSinks   []string
 	notify       func()
 	now          func() time.Time
+	box          *secretbox.Box
+	urls         stdwebhook.URLPolicy
 }
 
 // New returns the service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, notify: o.Notify, now: o.Now}
+	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, moverSinks: o.MoverSinks, notify: o.Notify, now: o.Now, box: o.Box, urls: o.URLs}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -229,6 +229,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			return errs.FailedPrecondition("USER_OFFBOARDED", "an offboarded user cannot be edited")
 		}
 		var changed []string
+		previousManager := ""
 		if p.Email != nil && normalizeEmail(*p.Email) != u.Email {
 			// The email is how an OIDC sign-in finds its user: changing it decides who may
 			// sign in as u. Only an Admin or the GM may, and the GM's only the GM.
@@ -269,6 +270,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			if (u.Bootstrap || u.Role == domain.RoleGeneralManager) && !holdsGMSeat(sub) {
 				return errs.PermissionDenied("only the General Manager (or the bootstrap admin) changes the manager line at its top")
 			}
+			previousManager = u.ManagerID
 			u.ManagerID, changed = *p.ManagerID, append(changed, "manager_id")
 		}
 		if len(changed) == 0 {
@@ -287,9 +289,16 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 			return conflict(err, "email", "EMAIL_TAKEN", "a user with this email exists")
 		}
 		out = u
+		var movers []string
+		if previousManager != "" {
+			// A mover: the task service moves the user's pending manager reviews to the new
+			// manager and gives the new manager the user's accesses to review.
+			movers = s.moverSinks
+		}
 		return s.emit(ctx, tx, "user.updated", "users/"+u.ID, &eventsv1.UserChanged{
 			UserId: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), ManagerId: u.ManagerID, ExternalId: u.ExternalID, Changed: changed,
-		})
+			PreviousManagerId: previousManager,
+		}, movers...)
 	})
 	if err != nil {
 		return UserView{}, err

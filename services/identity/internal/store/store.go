@@ -90,6 +90,7 @@ type Reader interface {
 	AppliedRequest(ctx context.Context, requestID string) (string, error)
 
 	OIDCReader
+	ConnectorReader
 	// DelegatedBy returns the delegations made by any of byUserIDs.
 	DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error)
 }
@@ -136,6 +137,7 @@ type Tx interface {
 	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
 
 	OIDCWriter
+	ConnectorWriter
 }
 
 // Store is the identity service's storage.

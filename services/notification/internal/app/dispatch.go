@@ -3,6 +3,10 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
@@ -22,6 +26,7 @@ func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.hooks.Run(ctx) })
 	wg.Go(func() { s.msgs.Run(ctx) })
+	wg.Go(func() { s.pruneLoop(ctx) })
 	wg.Wait()
 }
 
@@ -35,7 +40,51 @@ func (s *Service) attempt(ctx context.Context, j domain.Job) {
 	now := s.clock()
 	f := store.Finish{ID: j.ID, Attempt: j.Attempts, Outcome: o, Now: now}
 	f.Status, f.NextAttemptTime = s.retry.Settle(o.Delivered(), false, j.Attempts, now, j.RetryUntil)
-	if err := dispatch.Record(ctx, func(ctx context.Context) error { _, err := s.store.Finish(ctx, f); return err }); err != nil {
+	recorded := false
+	err := dispatch.Record(ctx, func(ctx context.Context) error {
+		var err error
+		recorded, err = s.store.Finish(ctx, f)
+		return err
+	})
+	if err != nil {
 		s.log.Warn("notification: record delivery attempt", "delivery", j.ID, "error", err)
 	}
+	if recorded {
+		s.attempts.Add(context.WithoutCancel(ctx), 1, metric.WithAttributes(attribute.String("status", f.Status.String())))
+	}
+}
+
+// pruneBatch is how many finished deliveries one statement deletes: small enough that a
+// batch holds no lock for long.
+const pruneBatch = 1000
+
+// pruneLoop deletes the finished deliveries older than the retention at start and then
+// once per pruneEvery, until ctx ends.
+func (s *Service) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(s.pruneEvery)
+	defer t.Stop()
+	for {
+		if _, err := s.Prune(ctx, s.clock()); err != nil && ctx.Err() == nil {
+			s.log.Warn("notification: prune deliveries", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Prune deletes the deliveries finished (SUCCEEDED or FAILED) before now minus the
+// retention, pruneBatch at a time, and returns how many it deleted.
+func (s *Service) Prune(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := s.store.PruneDeliveries(ctx, now.Add(-s.retention), pruneBatch)
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
 }

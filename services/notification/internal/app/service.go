@@ -6,11 +6,15 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/channel"
 	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
@@ -30,7 +34,7 @@ type Options struct {
 	Store  store.Store
 	Sender Sender
 	// URLs is what a subscription's URL may be.
-	URLs   domain.URLPolicy
+	URLs   stdwebhook.URLPolicy
 	Retry  dispatch.Retry
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -52,13 +56,20 @@ type Options struct {
 	Requests requestv1.RequestServiceClient
 	// ConsoleURL is the web console's address; messages link to pages under it.
 	ConsoleURL string
+	// Retention is how long finished deliveries are kept (GRANTFLOW_WEBHOOK_RETENTION,
+	// default 30 days); the dispatcher prunes older ones at most once per PruneEvery
+	// (default 1 hour), in batches.
+	Retention, PruneEvery time.Duration
+	// Meter makes the delivery metrics (nil: the process's global MeterProvider, which its
+	// metrics endpoint serves).
+	Meter metric.MeterProvider
 }
 
 // Service is the notification application.
 type Service struct {
 	store  store.Store
 	sender Sender
-	urls   domain.URLPolicy
+	urls   stdwebhook.URLPolicy
 	retry  dispatch.Retry
 	log    *slog.Logger
 	now    func() time.Time
@@ -69,13 +80,17 @@ type Service struct {
 	directory identityv1.IdentityInternalServiceClient
 	requests  requestv1.RequestServiceClient
 	console   string
+
+	retention, pruneEvery time.Duration
+	// attempts counts delivery attempts by outcome (succeeded, retrying, failed).
+	attempts metric.Int64Counter
 }
 
 // New assembles the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
 		channels: map[domain.Channel]channel.Sender{}, directory: o.Directory, requests: o.Requests,
-		console: strings.TrimRight(o.ConsoleURL, "/")}
+		console: strings.TrimRight(o.ConsoleURL, "/"), retention: o.Retention, pruneEvery: o.PruneEvery}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -91,6 +106,19 @@ func New(o Options) *Service {
 	if o.Slack != nil {
 		s.channels[domain.Slack] = o.Slack
 	}
+	if s.retention <= 0 {
+		s.retention = 30 * 24 * time.Hour
+	}
+	if s.pruneEvery <= 0 {
+		s.pruneEvery = time.Hour
+	}
+	mp := o.Meter
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	s.attempts, _ = mp.Meter("grantflow-notification").Int64Counter("grantflow.webhook.delivery.attempts",
+		metric.WithDescription("Webhook delivery attempts by outcome: SUCCEEDED, PENDING (to be retried) or FAILED (retry window closed)"),
+		metric.WithUnit("{attempt}"))
 	lo := dispatch.Options{Logger: s.log, Now: s.now, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll}
 	lo.Name = "deliveries"
 	s.hooks = dispatch.NewLoop[domain.Job](s.store, s.attempt, lo)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/paging"
 
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
@@ -34,7 +35,7 @@ func (s *Service) CreateWebhook(ctx context.Context, url string, eventTypes []st
 		return domain.Webhook{}, "", err
 	}
 	now := s.clock()
-	secret := domain.NewSecret()
+	secret := stdwebhook.NewSecret()
 	w, err := s.store.CreateWebhook(ctx, domain.Webhook{
 		ID: uuid.Must(uuid.NewV7()).String(), URL: url, EventTypes: types, Description: description,
 		Secret: secret, CreatedBy: by, CreateTime: now, UpdateTime: now,
@@ -42,7 +43,7 @@ func (s *Service) CreateWebhook(ctx context.Context, url string, eventTypes []st
 	if err != nil {
 		return domain.Webhook{}, "", err
 	}
-	return w, domain.FormatSecret(secret), nil
+	return w, stdwebhook.FormatSecret(secret), nil
 }
 
 // GetWebhook returns a subscription.

@@ -10,7 +10,7 @@ const PingEventType = "webhook.ping"
 // never delivered.
 var knownEventTypes = []string{
 	"user.onboarded", "user.updated", "user.offboarded", "user.oidc.bound",
-	"app.created", "app.updated", "app.archived",
+	"app.created", "app.updated", "app.archived", "app.connector.set", "app.connector.deleted",
 	"group.created", "group.updated", "group.deleted",
 	"apikey.created", "apikey.revoked",
 	"access.granted", "access.changed", "access.removed",

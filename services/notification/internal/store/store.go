@@ -86,6 +86,10 @@ type Store interface {
 	Redeliver(ctx context.Context, webhookID, id string, now, retryUntil time.Time) (domain.Delivery, error)
 	// NextDue returns the earliest NextAttemptTime of a Pending delivery (ok false: none).
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// PruneDeliveries deletes up to limit finished deliveries (SUCCEEDED or FAILED) last
+	// updated before before, oldest first, and returns how many it deleted. Pending ones are
+	// never pruned.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// ClaimMessages leases up to limit messages that are Pending and due at now, oldest
 	// first: each gets Attempts+1 and NextAttemptTime leaseUntil.

@@ -6,20 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
-	"syscall"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
 // ErrForbiddenAddress is a connection refused because the address it would reach is
 // loopback, private, link-local or reserved.
-var ErrForbiddenAddress = errors.New("webhook: address not allowed")
+var ErrForbiddenAddress = stdwebhook.ErrForbiddenAddress
 
 // Options configure a Client.
 type Options struct {
@@ -49,82 +47,17 @@ type Client struct {
 // UserAgent is sent on every delivery.
 const UserAgent = "Grantflow-Webhooks/1"
 
-// NewClient returns a client that applies o.
+// NewClient returns a client that applies o: the guarded client of package stdwebhook
+// (every connection checked after DNS, no proxy, no redirects).
 func NewClient(o Options) *Client {
-	if o.Timeout <= 0 {
-		o.Timeout = 10 * time.Second
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	rt := o.Transport
-	if rt == nil {
-		dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
-		if !o.AllowPrivate {
-			dialer.Control = refusePrivate
-		}
-		dial := dialer.DialContext
-		if o.Resolve != nil {
-			dial = resolvingDial(dialer, o.Resolve)
-		}
-		rt = &http.Transport{
-			Proxy:                 nil, // a proxy would make the address check meaningless
-			DialContext:           dial,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   10,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   o.Timeout,
-			ResponseHeaderTimeout: o.Timeout,
-		}
-	}
 	return &Client{
-		http: &http.Client{
-			Transport: rt,
-			Timeout:   o.Timeout,
-			// Redirects are not followed: the 3xx is the answer, and not a 2xx.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		http:         stdwebhook.NewHTTPClient(stdwebhook.ClientOptions{AllowPrivate: o.AllowPrivate, Timeout: o.Timeout, Resolve: o.Resolve, Transport: o.Transport}),
 		allowPrivate: o.AllowPrivate,
 		now:          o.Now,
 		agent:        UserAgent,
-	}
-}
-
-// refusePrivate is the dialer's Control: it runs on every connection, after DNS, with the
-// address being connected to.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrForbiddenAddress, address, err)
-	}
-	if !domain.IsPublic(ap.Addr()) {
-		return fmt.Errorf("%w: %s is loopback, private, link-local or reserved", ErrForbiddenAddress, ap.Addr())
-	}
-	return nil
-}
-
-// resolvingDial dials through resolve instead of DNS; the dialer's Control still checks
-// each address.
-func resolvingDial(d *net.Dialer, resolve func(context.Context, string) ([]netip.Addr, error)) func(context.Context, string, string) (net.Conn, error) {
-	return func(ctx context.Context, network, address string) (net.Conn, error) {
-		host, port, err := net.SplitHostPort(address)
-		if err != nil {
-			return nil, err
-		}
-		addrs, err := resolve(ctx, host)
-		if err != nil {
-			return nil, err
-		}
-		var last error = fmt.Errorf("no address for %s", host)
-		for _, a := range addrs {
-			c, err := d.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
-			if err == nil {
-				return c, nil
-			}
-			last = err
-		}
-		return nil, last
 	}
 }
 
@@ -146,9 +79,7 @@ func (c *Client) Send(ctx context.Context, target string, secret []byte, id stri
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.agent)
-	req.Header.Set(HeaderID, id)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(secret, id, ts, body))
+	stdwebhook.SetHeaders(req.Header, secret, id, ts, body)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return domain.Outcome{Err: describe(err)}
@@ -160,7 +91,7 @@ func (c *Client) Send(ctx context.Context, target string, secret []byte, id stri
 	o := domain.Outcome{StatusCode: int32(resp.StatusCode)}
 	switch {
 	case o.Delivered():
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+	case stdwebhook.IsRedirect(resp.StatusCode):
 		o.Err = fmt.Sprintf("redirect (%d) not followed", resp.StatusCode)
 	default:
 		o.Err = fmt.Sprintf("answered %d", resp.StatusCode)

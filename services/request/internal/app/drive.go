@@ -404,7 +404,10 @@ func (s *Service) runAgent(ctx context.Context, r domain.Request) error {
 	if r.NewApp != nil {
 		a.AppName, a.NewAppOwnerIDs = r.NewApp.Name, r.NewApp.OwnerIDs
 	}
-	conn := s.connectors.For(r.AppID, a.AppName)
+	conn, err := s.connectors.For(ctx, r.AppID, a.AppName)
+	if err != nil {
+		return fmt.Errorf("agent: the connector of %s: %w", r.AppID, err)
+	}
 	if perr := conn.Provision(ctx, a); perr != nil {
 		owners, err := s.identity.ResolveAssignees(ctx, &identityv1.ResolveAssigneesRequest{
 			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_APP_OWNER}, AppId: r.AppID, ExcludeUserIds: exclude(r),

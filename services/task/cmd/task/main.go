@@ -5,7 +5,9 @@
 //
 // It calls identity at GRANTFLOW_IDENTITY_ADDR (credentials of public calls, and the people
 // of reassignments and standalone tasks) and relays its outbox to the EventSinkService of
-// audit (GRANTFLOW_AUDIT_ADDR) and of request (GRANTFLOW_REQUEST_ADDR).
+// audit (GRANTFLOW_AUDIT_ADDR), notification (GRANTFLOW_NOTIFICATION_ADDR) and request
+// (GRANTFLOW_REQUEST_ADDR). It serves EventSinkService for identity's user events (a user's
+// new manager moves their pending manager reviews).
 package main
 
 import (

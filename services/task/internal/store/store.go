@@ -71,6 +71,10 @@ type Tx interface {
 	// Schedule and Cancel set and remove timers (due dates, escalations); they commit with
 	// the change.
 	timer.Scheduler
+	// MarkProcessed records that an incoming event (identity's user events) is applied by
+	// this transaction, and reports whether it is new: false means it was applied before
+	// (or by a concurrent transaction, which this one waited for): skip it.
+	MarkProcessed(ctx context.Context, eventID string) (bool, error)
 }
 
 // Store is the task service's storage.

@@ -339,7 +339,7 @@ type Event_UserChanged struct {
 }
 
 type Event_AppChanged struct {
-	// app.created, app.updated, app.archived
+	// app.created, app.updated, app.archived, app.connector.set, app.connector.deleted
 	AppChanged *AppChanged `protobuf:"bytes,17,opt,name=app_changed,json=appChanged,proto3,oneof"`
 }
 
@@ -773,9 +773,14 @@ type AppChanged struct {
 	CustomRoles []*AppCustomRole       `protobuf:"bytes,5,rep,name=custom_roles,json=customRoles,proto3" json:"custom_roles,omitempty"`
 	Status      string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
 	// The request that made the change, if any.
-	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// app.connector.set: the connector's URL without its query, fragment or user info (which
+	// may carry credentials); app.connector.deleted: empty.
+	ConnectorUrl string `protobuf:"bytes,60,opt,name=connector_url,json=connectorUrl,proto3" json:"connector_url,omitempty"`
+	// app.connector.set: a new secret was generated (a new connector, or a rotation).
+	ConnectorSecretGenerated bool `protobuf:"varint,61,opt,name=connector_secret_generated,json=connectorSecretGenerated,proto3" json:"connector_secret_generated,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *AppChanged) Reset() {
@@ -855,6 +860,20 @@ func (x *AppChanged) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *AppChanged) GetConnectorUrl() string {
+	if x != nil {
+		return x.ConnectorUrl
+	}
+	return ""
+}
+
+func (x *AppChanged) GetConnectorSecretGenerated() bool {
+	if x != nil {
+		return x.ConnectorSecretGenerated
+	}
+	return false
 }
 
 // GroupChanged: the group after the change.
@@ -2152,7 +2171,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"privileged\">\n" +
 	"\rAppCustomRole\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\buser_ids\x18\x02 \x03(\tR\auserIds\"\x98\x02\n" +
+	"\buser_ids\x18\x02 \x03(\tR\auserIds\"\xfb\x02\n" +
 	"\n" +
 	"AppChanged\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x12\n" +
@@ -2162,7 +2181,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\fcustom_roles\x18\x05 \x03(\v2\".grantflow.events.v1.AppCustomRoleR\vcustomRoles\x12\x16\n" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\"~\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12#\n" +
+	"\rconnector_url\x18< \x01(\tR\fconnectorUrl\x12<\n" +
+	"\x1aconnector_secret_generated\x18= \x01(\bR\x18connectorSecretGenerated\"~\n" +
 	"\fGroupChanged\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +

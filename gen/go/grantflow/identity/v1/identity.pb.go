@@ -2040,6 +2040,306 @@ func (x *UpdateAppRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+// AppConnector: where the system agent provisions an app's changes.
+type AppConnector struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	AppId string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	// https (http only with GRANTFLOW_WEBHOOK_ALLOW_PRIVATE=1); no user info; the host not a
+	// loopback, private or link-local address (checked again on every connection).
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// The secret is set (it is never shown again after it was generated or given).
+	HasSecret     bool                   `protobuf:"varint,3,opt,name=has_secret,json=hasSecret,proto3" json:"has_secret,omitempty"`
+	UpdatedBy     string                 `protobuf:"bytes,4,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppConnector) Reset() {
+	*x = AppConnector{}
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppConnector) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppConnector) ProtoMessage() {}
+
+func (x *AppConnector) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppConnector.ProtoReflect.Descriptor instead.
+func (*AppConnector) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AppConnector) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *AppConnector) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *AppConnector) GetHasSecret() bool {
+	if x != nil {
+		return x.HasSecret
+	}
+	return false
+}
+
+func (x *AppConnector) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *AppConnector) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *AppConnector) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type SetAppConnectorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	AppId string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Url   string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// whsec_ + base64 of 24 to 64 bytes. Empty: keep the connector's secret, or generate one
+	// for a new connector.
+	Secret string `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// Generate a new secret (shown once), replacing the old one.
+	RotateSecret  bool `protobuf:"varint,4,opt,name=rotate_secret,json=rotateSecret,proto3" json:"rotate_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAppConnectorRequest) Reset() {
+	*x = SetAppConnectorRequest{}
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAppConnectorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAppConnectorRequest) ProtoMessage() {}
+
+func (x *SetAppConnectorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAppConnectorRequest.ProtoReflect.Descriptor instead.
+func (*SetAppConnectorRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SetAppConnectorRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *SetAppConnectorRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *SetAppConnectorRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *SetAppConnectorRequest) GetRotateSecret() bool {
+	if x != nil {
+		return x.RotateSecret
+	}
+	return false
+}
+
+type SetAppConnectorResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Connector *AppConnector          `protobuf:"bytes,1,opt,name=connector,proto3" json:"connector,omitempty"`
+	// The generated secret, shown this once; empty when none was generated.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAppConnectorResponse) Reset() {
+	*x = SetAppConnectorResponse{}
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAppConnectorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAppConnectorResponse) ProtoMessage() {}
+
+func (x *SetAppConnectorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAppConnectorResponse.ProtoReflect.Descriptor instead.
+func (*SetAppConnectorResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SetAppConnectorResponse) GetConnector() *AppConnector {
+	if x != nil {
+		return x.Connector
+	}
+	return nil
+}
+
+func (x *SetAppConnectorResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type GetAppConnectorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AppId         string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppConnectorRequest) Reset() {
+	*x = GetAppConnectorRequest{}
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppConnectorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppConnectorRequest) ProtoMessage() {}
+
+func (x *GetAppConnectorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppConnectorRequest.ProtoReflect.Descriptor instead.
+func (*GetAppConnectorRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetAppConnectorRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+type DeleteAppConnectorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AppId         string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAppConnectorRequest) Reset() {
+	*x = DeleteAppConnectorRequest{}
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAppConnectorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAppConnectorRequest) ProtoMessage() {}
+
+func (x *DeleteAppConnectorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAppConnectorRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAppConnectorRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DeleteAppConnectorRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
 type Access struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	UserId     string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -2056,7 +2356,7 @@ type Access struct {
 
 func (x *Access) Reset() {
 	*x = Access{}
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[30]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2368,7 @@ func (x *Access) String() string {
 func (*Access) ProtoMessage() {}
 
 func (x *Access) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[30]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2381,7 @@ func (x *Access) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Access.ProtoReflect.Descriptor instead.
 func (*Access) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{30}
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Access) GetUserId() string {
@@ -2138,7 +2438,7 @@ type ListAccessesRequest struct {
 
 func (x *ListAccessesRequest) Reset() {
 	*x = ListAccessesRequest{}
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[31]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2450,7 @@ func (x *ListAccessesRequest) String() string {
 func (*ListAccessesRequest) ProtoMessage() {}
 
 func (x *ListAccessesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[31]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2463,7 @@ func (x *ListAccessesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessesRequest.ProtoReflect.Descriptor instead.
 func (*ListAccessesRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{31}
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListAccessesRequest) GetUserId() string {
@@ -2204,7 +2504,7 @@ type ListAccessesResponse struct {
 
 func (x *ListAccessesResponse) Reset() {
 	*x = ListAccessesResponse{}
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[32]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2516,7 @@ func (x *ListAccessesResponse) String() string {
 func (*ListAccessesResponse) ProtoMessage() {}
 
 func (x *ListAccessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[32]
+	mi := &file_grantflow_identity_v1_identity_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2529,7 @@ func (x *ListAccessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessesResponse.ProtoReflect.Descriptor instead.
 func (*ListAccessesResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{32}
+	return file_grantflow_identity_v1_identity_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAccessesResponse) GetAccesses() []*Access {
@@ -2423,7 +2723,31 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x124\n" +
 	"\x03app\x18\x02 \x01(\v2\x1a.grantflow.identity.v1.AppB\x06\xbaH\x03\xc8\x01\x01R\x03app\x12;\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xef\x01\n" +
+	"updateMask\"\x8d\x02\n" +
+	"\fAppConnector\x12\x1b\n" +
+	"\x06app_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x05appId\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12#\n" +
+	"\n" +
+	"has_secret\x18\x03 \x01(\bB\x04\xe2A\x01\x03R\thasSecret\x12#\n" +
+	"\n" +
+	"updated_by\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\tupdatedBy\x12A\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\"\x9f\x01\n" +
+	"\x16SetAppConnectorRequest\x12 \n" +
+	"\x06app_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\x12\x1c\n" +
+	"\x03url\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x03url\x12 \n" +
+	"\x06secret\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06secret\x12#\n" +
+	"\rrotate_secret\x18\x04 \x01(\bR\frotateSecret\"t\n" +
+	"\x17SetAppConnectorResponse\x12A\n" +
+	"\tconnector\x18\x01 \x01(\v2#.grantflow.identity.v1.AppConnectorR\tconnector\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\":\n" +
+	"\x16GetAppConnectorRequest\x12 \n" +
+	"\x06app_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\"=\n" +
+	"\x19DeleteAppConnectorRequest\x12 \n" +
+	"\x06app_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\"\xef\x01\n" +
 	"\x06Access\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x1e\n" +
@@ -2450,7 +2774,7 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04USER\x10\x01\x12\t\n" +
 	"\x05ADMIN\x10\x02\x12\x13\n" +
-	"\x0fGENERAL_MANAGER\x10\x032\xc4\x11\n" +
+	"\x0fGENERAL_MANAGER\x10\x032\xfb\x14\n" +
 	"\x0fIdentityService\x12e\n" +
 	"\x05GetMe\x12#.grantflow.identity.v1.GetMeRequest\x1a$.grantflow.identity.v1.GetMeResponse\"\x11\x82\xd3\xe4\x93\x02\b\x12\x06/v1/me\x90\x02\x01\x12i\n" +
 	"\n" +
@@ -2475,7 +2799,10 @@ const file_grantflow_identity_v1_identity_proto_rawDesc = "" +
 	"\x06GetApp\x12$.grantflow.identity.v1.GetAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x18\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/apps/{id}\x90\x02\x01\x12p\n" +
 	"\bListApps\x12&.grantflow.identity.v1.ListAppsRequest\x1a'.grantflow.identity.v1.ListAppsResponse\"\x13\x82\xd3\xe4\x93\x02\n" +
 	"\x12\b/v1/apps\x90\x02\x01\x12l\n" +
-	"\tUpdateApp\x12'.grantflow.identity.v1.UpdateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x1a\x82\xd3\xe4\x93\x02\x14:\x03app2\r/v1/apps/{id}\x12\x80\x01\n" +
+	"\tUpdateApp\x12'.grantflow.identity.v1.UpdateAppRequest\x1a\x1a.grantflow.identity.v1.App\"\x1a\x82\xd3\xe4\x93\x02\x14:\x03app2\r/v1/apps/{id}\x12\x9b\x01\n" +
+	"\x0fSetAppConnector\x12-.grantflow.identity.v1.SetAppConnectorRequest\x1a..grantflow.identity.v1.SetAppConnectorResponse\")\x82\xd3\xe4\x93\x02 :\x01*\x1a\x1b/v1/apps/{app_id}/connector\x90\x02\x02\x12\x8d\x01\n" +
+	"\x0fGetAppConnector\x12-.grantflow.identity.v1.GetAppConnectorRequest\x1a#.grantflow.identity.v1.AppConnector\"&\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/apps/{app_id}/connector\x90\x02\x01\x12\x86\x01\n" +
+	"\x12DeleteAppConnector\x120.grantflow.identity.v1.DeleteAppConnectorRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02\x1d*\x1b/v1/apps/{app_id}/connector\x90\x02\x02\x12\x80\x01\n" +
 	"\fListAccesses\x12*.grantflow.identity.v1.ListAccessesRequest\x1a+.grantflow.identity.v1.ListAccessesResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/accesses\x90\x02\x01B\xe8\x01\n" +
 	"\x19com.grantflow.identity.v1B\rIdentityProtoP\x01ZFgithub.com/grantflow/grantflow/gen/go/grantflow/identity/v1;identityv1\xa2\x02\x03GIX\xaa\x02\x15Grantflow.Identity.V1\xca\x02\x15Grantflow\\Identity\\V1\xe2\x02!Grantflow\\Identity\\V1\\GPBMetadata\xea\x02\x17Grantflow::Identity::V1b\x06proto3"
 
@@ -2492,124 +2819,138 @@ func file_grantflow_identity_v1_identity_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_identity_v1_identity_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_grantflow_identity_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_grantflow_identity_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_grantflow_identity_v1_identity_proto_goTypes = []any{
-	(Role)(0),                     // 0: grantflow.identity.v1.Role
-	(User_Status)(0),              // 1: grantflow.identity.v1.User.Status
-	(App_Status)(0),               // 2: grantflow.identity.v1.App.Status
-	(*User)(nil),                  // 3: grantflow.identity.v1.User
-	(*GetMeRequest)(nil),          // 4: grantflow.identity.v1.GetMeRequest
-	(*GetMeResponse)(nil),         // 5: grantflow.identity.v1.GetMeResponse
-	(*CreateUserRequest)(nil),     // 6: grantflow.identity.v1.CreateUserRequest
-	(*GetUserRequest)(nil),        // 7: grantflow.identity.v1.GetUserRequest
-	(*ListUsersRequest)(nil),      // 8: grantflow.identity.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),     // 9: grantflow.identity.v1.ListUsersResponse
-	(*UpdateUserRequest)(nil),     // 10: grantflow.identity.v1.UpdateUserRequest
-	(*OffboardUserRequest)(nil),   // 11: grantflow.identity.v1.OffboardUserRequest
-	(*ApiKey)(nil),                // 12: grantflow.identity.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),   // 13: grantflow.identity.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),  // 14: grantflow.identity.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),    // 15: grantflow.identity.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),   // 16: grantflow.identity.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),   // 17: grantflow.identity.v1.RevokeApiKeyRequest
-	(*Group)(nil),                 // 18: grantflow.identity.v1.Group
-	(*CreateGroupRequest)(nil),    // 19: grantflow.identity.v1.CreateGroupRequest
-	(*GetGroupRequest)(nil),       // 20: grantflow.identity.v1.GetGroupRequest
-	(*ListGroupsRequest)(nil),     // 21: grantflow.identity.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),    // 22: grantflow.identity.v1.ListGroupsResponse
-	(*UpdateGroupRequest)(nil),    // 23: grantflow.identity.v1.UpdateGroupRequest
-	(*DeleteGroupRequest)(nil),    // 24: grantflow.identity.v1.DeleteGroupRequest
-	(*Permission)(nil),            // 25: grantflow.identity.v1.Permission
-	(*CustomRole)(nil),            // 26: grantflow.identity.v1.CustomRole
-	(*App)(nil),                   // 27: grantflow.identity.v1.App
-	(*CreateAppRequest)(nil),      // 28: grantflow.identity.v1.CreateAppRequest
-	(*GetAppRequest)(nil),         // 29: grantflow.identity.v1.GetAppRequest
-	(*ListAppsRequest)(nil),       // 30: grantflow.identity.v1.ListAppsRequest
-	(*ListAppsResponse)(nil),      // 31: grantflow.identity.v1.ListAppsResponse
-	(*UpdateAppRequest)(nil),      // 32: grantflow.identity.v1.UpdateAppRequest
-	(*Access)(nil),                // 33: grantflow.identity.v1.Access
-	(*ListAccessesRequest)(nil),   // 34: grantflow.identity.v1.ListAccessesRequest
-	(*ListAccessesResponse)(nil),  // 35: grantflow.identity.v1.ListAccessesResponse
-	(*timestamppb.Timestamp)(nil), // 36: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 37: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),         // 38: google.protobuf.Empty
+	(Role)(0),                         // 0: grantflow.identity.v1.Role
+	(User_Status)(0),                  // 1: grantflow.identity.v1.User.Status
+	(App_Status)(0),                   // 2: grantflow.identity.v1.App.Status
+	(*User)(nil),                      // 3: grantflow.identity.v1.User
+	(*GetMeRequest)(nil),              // 4: grantflow.identity.v1.GetMeRequest
+	(*GetMeResponse)(nil),             // 5: grantflow.identity.v1.GetMeResponse
+	(*CreateUserRequest)(nil),         // 6: grantflow.identity.v1.CreateUserRequest
+	(*GetUserRequest)(nil),            // 7: grantflow.identity.v1.GetUserRequest
+	(*ListUsersRequest)(nil),          // 8: grantflow.identity.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),         // 9: grantflow.identity.v1.ListUsersResponse
+	(*UpdateUserRequest)(nil),         // 10: grantflow.identity.v1.UpdateUserRequest
+	(*OffboardUserRequest)(nil),       // 11: grantflow.identity.v1.OffboardUserRequest
+	(*ApiKey)(nil),                    // 12: grantflow.identity.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),       // 13: grantflow.identity.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),      // 14: grantflow.identity.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),        // 15: grantflow.identity.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),       // 16: grantflow.identity.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),       // 17: grantflow.identity.v1.RevokeApiKeyRequest
+	(*Group)(nil),                     // 18: grantflow.identity.v1.Group
+	(*CreateGroupRequest)(nil),        // 19: grantflow.identity.v1.CreateGroupRequest
+	(*GetGroupRequest)(nil),           // 20: grantflow.identity.v1.GetGroupRequest
+	(*ListGroupsRequest)(nil),         // 21: grantflow.identity.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),        // 22: grantflow.identity.v1.ListGroupsResponse
+	(*UpdateGroupRequest)(nil),        // 23: grantflow.identity.v1.UpdateGroupRequest
+	(*DeleteGroupRequest)(nil),        // 24: grantflow.identity.v1.DeleteGroupRequest
+	(*Permission)(nil),                // 25: grantflow.identity.v1.Permission
+	(*CustomRole)(nil),                // 26: grantflow.identity.v1.CustomRole
+	(*App)(nil),                       // 27: grantflow.identity.v1.App
+	(*CreateAppRequest)(nil),          // 28: grantflow.identity.v1.CreateAppRequest
+	(*GetAppRequest)(nil),             // 29: grantflow.identity.v1.GetAppRequest
+	(*ListAppsRequest)(nil),           // 30: grantflow.identity.v1.ListAppsRequest
+	(*ListAppsResponse)(nil),          // 31: grantflow.identity.v1.ListAppsResponse
+	(*UpdateAppRequest)(nil),          // 32: grantflow.identity.v1.UpdateAppRequest
+	(*AppConnector)(nil),              // 33: grantflow.identity.v1.AppConnector
+	(*SetAppConnectorRequest)(nil),    // 34: grantflow.identity.v1.SetAppConnectorRequest
+	(*SetAppConnectorResponse)(nil),   // 35: grantflow.identity.v1.SetAppConnectorResponse
+	(*GetAppConnectorRequest)(nil),    // 36: grantflow.identity.v1.GetAppConnectorRequest
+	(*DeleteAppConnectorRequest)(nil), // 37: grantflow.identity.v1.DeleteAppConnectorRequest
+	(*Access)(nil),                    // 38: grantflow.identity.v1.Access
+	(*ListAccessesRequest)(nil),       // 39: grantflow.identity.v1.ListAccessesRequest
+	(*ListAccessesResponse)(nil),      // 40: grantflow.identity.v1.ListAccessesResponse
+	(*timestamppb.Timestamp)(nil),     // 41: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 42: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),             // 43: google.protobuf.Empty
 }
 var file_grantflow_identity_v1_identity_proto_depIdxs = []int32{
 	0,  // 0: grantflow.identity.v1.User.role:type_name -> grantflow.identity.v1.Role
 	1,  // 1: grantflow.identity.v1.User.status:type_name -> grantflow.identity.v1.User.Status
-	36, // 2: grantflow.identity.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	36, // 3: grantflow.identity.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	41, // 2: grantflow.identity.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	41, // 3: grantflow.identity.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: grantflow.identity.v1.GetMeResponse.user:type_name -> grantflow.identity.v1.User
 	0,  // 5: grantflow.identity.v1.CreateUserRequest.role:type_name -> grantflow.identity.v1.Role
 	0,  // 6: grantflow.identity.v1.ListUsersRequest.role:type_name -> grantflow.identity.v1.Role
 	3,  // 7: grantflow.identity.v1.ListUsersResponse.users:type_name -> grantflow.identity.v1.User
 	3,  // 8: grantflow.identity.v1.UpdateUserRequest.user:type_name -> grantflow.identity.v1.User
-	37, // 9: grantflow.identity.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 10: grantflow.identity.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	36, // 11: grantflow.identity.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	42, // 9: grantflow.identity.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	41, // 10: grantflow.identity.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	41, // 11: grantflow.identity.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
 	12, // 12: grantflow.identity.v1.CreateApiKeyResponse.api_key:type_name -> grantflow.identity.v1.ApiKey
 	12, // 13: grantflow.identity.v1.ListApiKeysResponse.api_keys:type_name -> grantflow.identity.v1.ApiKey
-	36, // 14: grantflow.identity.v1.Group.create_time:type_name -> google.protobuf.Timestamp
-	36, // 15: grantflow.identity.v1.Group.update_time:type_name -> google.protobuf.Timestamp
+	41, // 14: grantflow.identity.v1.Group.create_time:type_name -> google.protobuf.Timestamp
+	41, // 15: grantflow.identity.v1.Group.update_time:type_name -> google.protobuf.Timestamp
 	18, // 16: grantflow.identity.v1.ListGroupsResponse.groups:type_name -> grantflow.identity.v1.Group
 	18, // 17: grantflow.identity.v1.UpdateGroupRequest.group:type_name -> grantflow.identity.v1.Group
-	37, // 18: grantflow.identity.v1.UpdateGroupRequest.update_mask:type_name -> google.protobuf.FieldMask
+	42, // 18: grantflow.identity.v1.UpdateGroupRequest.update_mask:type_name -> google.protobuf.FieldMask
 	25, // 19: grantflow.identity.v1.App.permissions:type_name -> grantflow.identity.v1.Permission
 	26, // 20: grantflow.identity.v1.App.custom_roles:type_name -> grantflow.identity.v1.CustomRole
 	2,  // 21: grantflow.identity.v1.App.status:type_name -> grantflow.identity.v1.App.Status
-	36, // 22: grantflow.identity.v1.App.create_time:type_name -> google.protobuf.Timestamp
-	36, // 23: grantflow.identity.v1.App.update_time:type_name -> google.protobuf.Timestamp
+	41, // 22: grantflow.identity.v1.App.create_time:type_name -> google.protobuf.Timestamp
+	41, // 23: grantflow.identity.v1.App.update_time:type_name -> google.protobuf.Timestamp
 	25, // 24: grantflow.identity.v1.CreateAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
 	26, // 25: grantflow.identity.v1.CreateAppRequest.custom_roles:type_name -> grantflow.identity.v1.CustomRole
 	27, // 26: grantflow.identity.v1.ListAppsResponse.apps:type_name -> grantflow.identity.v1.App
 	27, // 27: grantflow.identity.v1.UpdateAppRequest.app:type_name -> grantflow.identity.v1.App
-	37, // 28: grantflow.identity.v1.UpdateAppRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 29: grantflow.identity.v1.Access.grant_time:type_name -> google.protobuf.Timestamp
-	36, // 30: grantflow.identity.v1.Access.expire_time:type_name -> google.protobuf.Timestamp
-	33, // 31: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
-	4,  // 32: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
-	6,  // 33: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
-	7,  // 34: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
-	8,  // 35: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
-	10, // 36: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
-	11, // 37: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
-	13, // 38: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
-	15, // 39: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
-	17, // 40: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
-	19, // 41: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
-	20, // 42: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
-	21, // 43: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
-	23, // 44: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
-	24, // 45: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
-	28, // 46: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
-	29, // 47: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
-	30, // 48: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
-	32, // 49: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
-	34, // 50: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
-	5,  // 51: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
-	3,  // 52: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
-	3,  // 53: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
-	9,  // 54: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
-	3,  // 55: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
-	3,  // 56: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
-	14, // 57: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
-	16, // 58: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
-	12, // 59: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
-	18, // 60: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
-	18, // 61: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
-	22, // 62: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
-	18, // 63: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
-	38, // 64: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
-	27, // 65: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
-	27, // 66: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
-	31, // 67: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
-	27, // 68: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
-	35, // 69: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
-	51, // [51:70] is the sub-list for method output_type
-	32, // [32:51] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	42, // 28: grantflow.identity.v1.UpdateAppRequest.update_mask:type_name -> google.protobuf.FieldMask
+	41, // 29: grantflow.identity.v1.AppConnector.create_time:type_name -> google.protobuf.Timestamp
+	41, // 30: grantflow.identity.v1.AppConnector.update_time:type_name -> google.protobuf.Timestamp
+	33, // 31: grantflow.identity.v1.SetAppConnectorResponse.connector:type_name -> grantflow.identity.v1.AppConnector
+	41, // 32: grantflow.identity.v1.Access.grant_time:type_name -> google.protobuf.Timestamp
+	41, // 33: grantflow.identity.v1.Access.expire_time:type_name -> google.protobuf.Timestamp
+	38, // 34: grantflow.identity.v1.ListAccessesResponse.accesses:type_name -> grantflow.identity.v1.Access
+	4,  // 35: grantflow.identity.v1.IdentityService.GetMe:input_type -> grantflow.identity.v1.GetMeRequest
+	6,  // 36: grantflow.identity.v1.IdentityService.CreateUser:input_type -> grantflow.identity.v1.CreateUserRequest
+	7,  // 37: grantflow.identity.v1.IdentityService.GetUser:input_type -> grantflow.identity.v1.GetUserRequest
+	8,  // 38: grantflow.identity.v1.IdentityService.ListUsers:input_type -> grantflow.identity.v1.ListUsersRequest
+	10, // 39: grantflow.identity.v1.IdentityService.UpdateUser:input_type -> grantflow.identity.v1.UpdateUserRequest
+	11, // 40: grantflow.identity.v1.IdentityService.OffboardUser:input_type -> grantflow.identity.v1.OffboardUserRequest
+	13, // 41: grantflow.identity.v1.IdentityService.CreateApiKey:input_type -> grantflow.identity.v1.CreateApiKeyRequest
+	15, // 42: grantflow.identity.v1.IdentityService.ListApiKeys:input_type -> grantflow.identity.v1.ListApiKeysRequest
+	17, // 43: grantflow.identity.v1.IdentityService.RevokeApiKey:input_type -> grantflow.identity.v1.RevokeApiKeyRequest
+	19, // 44: grantflow.identity.v1.IdentityService.CreateGroup:input_type -> grantflow.identity.v1.CreateGroupRequest
+	20, // 45: grantflow.identity.v1.IdentityService.GetGroup:input_type -> grantflow.identity.v1.GetGroupRequest
+	21, // 46: grantflow.identity.v1.IdentityService.ListGroups:input_type -> grantflow.identity.v1.ListGroupsRequest
+	23, // 47: grantflow.identity.v1.IdentityService.UpdateGroup:input_type -> grantflow.identity.v1.UpdateGroupRequest
+	24, // 48: grantflow.identity.v1.IdentityService.DeleteGroup:input_type -> grantflow.identity.v1.DeleteGroupRequest
+	28, // 49: grantflow.identity.v1.IdentityService.CreateApp:input_type -> grantflow.identity.v1.CreateAppRequest
+	29, // 50: grantflow.identity.v1.IdentityService.GetApp:input_type -> grantflow.identity.v1.GetAppRequest
+	30, // 51: grantflow.identity.v1.IdentityService.ListApps:input_type -> grantflow.identity.v1.ListAppsRequest
+	32, // 52: grantflow.identity.v1.IdentityService.UpdateApp:input_type -> grantflow.identity.v1.UpdateAppRequest
+	34, // 53: grantflow.identity.v1.IdentityService.SetAppConnector:input_type -> grantflow.identity.v1.SetAppConnectorRequest
+	36, // 54: grantflow.identity.v1.IdentityService.GetAppConnector:input_type -> grantflow.identity.v1.GetAppConnectorRequest
+	37, // 55: grantflow.identity.v1.IdentityService.DeleteAppConnector:input_type -> grantflow.identity.v1.DeleteAppConnectorRequest
+	39, // 56: grantflow.identity.v1.IdentityService.ListAccesses:input_type -> grantflow.identity.v1.ListAccessesRequest
+	5,  // 57: grantflow.identity.v1.IdentityService.GetMe:output_type -> grantflow.identity.v1.GetMeResponse
+	3,  // 58: grantflow.identity.v1.IdentityService.CreateUser:output_type -> grantflow.identity.v1.User
+	3,  // 59: grantflow.identity.v1.IdentityService.GetUser:output_type -> grantflow.identity.v1.User
+	9,  // 60: grantflow.identity.v1.IdentityService.ListUsers:output_type -> grantflow.identity.v1.ListUsersResponse
+	3,  // 61: grantflow.identity.v1.IdentityService.UpdateUser:output_type -> grantflow.identity.v1.User
+	3,  // 62: grantflow.identity.v1.IdentityService.OffboardUser:output_type -> grantflow.identity.v1.User
+	14, // 63: grantflow.identity.v1.IdentityService.CreateApiKey:output_type -> grantflow.identity.v1.CreateApiKeyResponse
+	16, // 64: grantflow.identity.v1.IdentityService.ListApiKeys:output_type -> grantflow.identity.v1.ListApiKeysResponse
+	12, // 65: grantflow.identity.v1.IdentityService.RevokeApiKey:output_type -> grantflow.identity.v1.ApiKey
+	18, // 66: grantflow.identity.v1.IdentityService.CreateGroup:output_type -> grantflow.identity.v1.Group
+	18, // 67: grantflow.identity.v1.IdentityService.GetGroup:output_type -> grantflow.identity.v1.Group
+	22, // 68: grantflow.identity.v1.IdentityService.ListGroups:output_type -> grantflow.identity.v1.ListGroupsResponse
+	18, // 69: grantflow.identity.v1.IdentityService.UpdateGroup:output_type -> grantflow.identity.v1.Group
+	43, // 70: grantflow.identity.v1.IdentityService.DeleteGroup:output_type -> google.protobuf.Empty
+	27, // 71: grantflow.identity.v1.IdentityService.CreateApp:output_type -> grantflow.identity.v1.App
+	27, // 72: grantflow.identity.v1.IdentityService.GetApp:output_type -> grantflow.identity.v1.App
+	31, // 73: grantflow.identity.v1.IdentityService.ListApps:output_type -> grantflow.identity.v1.ListAppsResponse
+	27, // 74: grantflow.identity.v1.IdentityService.UpdateApp:output_type -> grantflow.identity.v1.App
+	35, // 75: grantflow.identity.v1.IdentityService.SetAppConnector:output_type -> grantflow.identity.v1.SetAppConnectorResponse
+	33, // 76: grantflow.identity.v1.IdentityService.GetAppConnector:output_type -> grantflow.identity.v1.AppConnector
+	43, // 77: grantflow.identity.v1.IdentityService.DeleteAppConnector:output_type -> google.protobuf.Empty
+	40, // 78: grantflow.identity.v1.IdentityService.ListAccesses:output_type -> grantflow.identity.v1.ListAccessesResponse
+	57, // [57:79] is the sub-list for method output_type
+	35, // [35:57] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_identity_v1_identity_proto_init() }
@@ -2623,7 +2964,7 @@ func file_grantflow_identity_v1_identity_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_identity_v1_identity_proto_rawDesc), len(file_grantflow_identity_v1_identity_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   33,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,25 +20,28 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityService_GetMe_FullMethodName        = "/grantflow.identity.v1.IdentityService/GetMe"
-	IdentityService_CreateUser_FullMethodName   = "/grantflow.identity.v1.IdentityService/CreateUser"
-	IdentityService_GetUser_FullMethodName      = "/grantflow.identity.v1.IdentityService/GetUser"
-	IdentityService_ListUsers_FullMethodName    = "/grantflow.identity.v1.IdentityService/ListUsers"
-	IdentityService_UpdateUser_FullMethodName   = "/grantflow.identity.v1.IdentityService/UpdateUser"
-	IdentityService_OffboardUser_FullMethodName = "/grantflow.identity.v1.IdentityService/OffboardUser"
-	IdentityService_CreateApiKey_FullMethodName = "/grantflow.identity.v1.IdentityService/CreateApiKey"
-	IdentityService_ListApiKeys_FullMethodName  = "/grantflow.identity.v1.IdentityService/ListApiKeys"
-	IdentityService_RevokeApiKey_FullMethodName = "/grantflow.identity.v1.IdentityService/RevokeApiKey"
-	IdentityService_CreateGroup_FullMethodName  = "/grantflow.identity.v1.IdentityService/CreateGroup"
-	IdentityService_GetGroup_FullMethodName     = "/grantflow.identity.v1.IdentityService/GetGroup"
-	IdentityService_ListGroups_FullMethodName   = "/grantflow.identity.v1.IdentityService/ListGroups"
-	IdentityService_UpdateGroup_FullMethodName  = "/grantflow.identity.v1.IdentityService/UpdateGroup"
-	IdentityService_DeleteGroup_FullMethodName  = "/grantflow.identity.v1.IdentityService/DeleteGroup"
-	IdentityService_CreateApp_FullMethodName    = "/grantflow.identity.v1.IdentityService/CreateApp"
-	IdentityService_GetApp_FullMethodName       = "/grantflow.identity.v1.IdentityService/GetApp"
-	IdentityService_ListApps_FullMethodName     = "/grantflow.identity.v1.IdentityService/ListApps"
-	IdentityService_UpdateApp_FullMethodName    = "/grantflow.identity.v1.IdentityService/UpdateApp"
-	IdentityService_ListAccesses_FullMethodName = "/grantflow.identity.v1.IdentityService/ListAccesses"
+	IdentityService_GetMe_FullMethodName              = "/grantflow.identity.v1.IdentityService/GetMe"
+	IdentityService_CreateUser_FullMethodName         = "/grantflow.identity.v1.IdentityService/CreateUser"
+	IdentityService_GetUser_FullMethodName            = "/grantflow.identity.v1.IdentityService/GetUser"
+	IdentityService_ListUsers_FullMethodName          = "/grantflow.identity.v1.IdentityService/ListUsers"
+	IdentityService_UpdateUser_FullMethodName         = "/grantflow.identity.v1.IdentityService/UpdateUser"
+	IdentityService_OffboardUser_FullMethodName       = "/grantflow.identity.v1.IdentityService/OffboardUser"
+	IdentityService_CreateApiKey_FullMethodName       = "/grantflow.identity.v1.IdentityService/CreateApiKey"
+	IdentityService_ListApiKeys_FullMethodName        = "/grantflow.identity.v1.IdentityService/ListApiKeys"
+	IdentityService_RevokeApiKey_FullMethodName       = "/grantflow.identity.v1.IdentityService/RevokeApiKey"
+	IdentityService_CreateGroup_FullMethodName        = "/grantflow.identity.v1.IdentityService/CreateGroup"
+	IdentityService_GetGroup_FullMethodName           = "/grantflow.identity.v1.IdentityService/GetGroup"
+	IdentityService_ListGroups_FullMethodName         = "/grantflow.identity.v1.IdentityService/ListGroups"
+	IdentityService_UpdateGroup_FullMethodName        = "/grantflow.identity.v1.IdentityService/UpdateGroup"
+	IdentityService_DeleteGroup_FullMethodName        = "/grantflow.identity.v1.IdentityService/DeleteGroup"
+	IdentityService_CreateApp_FullMethodName          = "/grantflow.identity.v1.IdentityService/CreateApp"
+	IdentityService_GetApp_FullMethodName             = "/grantflow.identity.v1.IdentityService/GetApp"
+	IdentityService_ListApps_FullMethodName           = "/grantflow.identity.v1.IdentityService/ListApps"
+	IdentityService_UpdateApp_FullMethodName          = "/grantflow.identity.v1.IdentityService/UpdateApp"
+	IdentityService_SetAppConnector_FullMethodName    = "/grantflow.identity.v1.IdentityService/SetAppConnector"
+	IdentityService_GetAppConnector_FullMethodName    = "/grantflow.identity.v1.IdentityService/GetAppConnector"
+	IdentityService_DeleteAppConnector_FullMethodName = "/grantflow.identity.v1.IdentityService/DeleteAppConnector"
+	IdentityService_ListAccesses_FullMethodName       = "/grantflow.identity.v1.IdentityService/ListAccesses"
 )
 
 // IdentityServiceClient is the client API for IdentityService service.
@@ -72,6 +75,15 @@ type IdentityServiceClient interface {
 	ListApps(ctx context.Context, in *ListAppsRequest, opts ...grpc.CallOption) (*ListAppsResponse, error)
 	// Edit an app (Admin, GM, an owner of the app).
 	UpdateApp(ctx context.Context, in *UpdateAppRequest, opts ...grpc.CallOption) (*App, error)
+	// Set up an app's auto-provisioning connector: the URL the system agent POSTs the app's
+	// actions to, signed the Standard Webhooks way (App Owner of that app, Admin, GM). A new
+	// connector without a secret gets a generated one, shown once in the answer; so does
+	// rotate_secret. The secret is stored encrypted and never read back through the API.
+	SetAppConnector(ctx context.Context, in *SetAppConnectorRequest, opts ...grpc.CallOption) (*SetAppConnectorResponse, error)
+	// The app's connector, without its secret (App Owner of that app, Admin, GM).
+	GetAppConnector(ctx context.Context, in *GetAppConnectorRequest, opts ...grpc.CallOption) (*AppConnector, error)
+	// Remove the app's connector: the agent records its actions in the directory only.
+	DeleteAppConnector(ctx context.Context, in *DeleteAppConnectorRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Accesses the caller may see: own; reports' (manager); own apps' (owner); all (Admin, GM).
 	ListAccesses(ctx context.Context, in *ListAccessesRequest, opts ...grpc.CallOption) (*ListAccessesResponse, error)
 }
@@ -264,6 +276,36 @@ func (c *identityServiceClient) UpdateApp(ctx context.Context, in *UpdateAppRequ
 	return out, nil
 }
 
+func (c *identityServiceClient) SetAppConnector(ctx context.Context, in *SetAppConnectorRequest, opts ...grpc.CallOption) (*SetAppConnectorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetAppConnectorResponse)
+	err := c.cc.Invoke(ctx, IdentityService_SetAppConnector_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) GetAppConnector(ctx context.Context, in *GetAppConnectorRequest, opts ...grpc.CallOption) (*AppConnector, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AppConnector)
+	err := c.cc.Invoke(ctx, IdentityService_GetAppConnector_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) DeleteAppConnector(ctx context.Context, in *DeleteAppConnectorRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, IdentityService_DeleteAppConnector_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *identityServiceClient) ListAccesses(ctx context.Context, in *ListAccessesRequest, opts ...grpc.CallOption) (*ListAccessesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAccessesResponse)
@@ -305,6 +347,15 @@ type IdentityServiceServer interface {
 	ListApps(context.Context, *ListAppsRequest) (*ListAppsResponse, error)
 	// Edit an app (Admin, GM, an owner of the app).
 	UpdateApp(context.Context, *UpdateAppRequest) (*App, error)
+	// Set up an app's auto-provisioning connector: the URL the system agent POSTs the app's
+	// actions to, signed the Standard Webhooks way (App Owner of that app, Admin, GM). A new
+	// connector without a secret gets a generated one, shown once in the answer; so does
+	// rotate_secret. The secret is stored encrypted and never read back through the API.
+	SetAppConnector(context.Context, *SetAppConnectorRequest) (*SetAppConnectorResponse, error)
+	// The app's connector, without its secret (App Owner of that app, Admin, GM).
+	GetAppConnector(context.Context, *GetAppConnectorRequest) (*AppConnector, error)
+	// Remove the app's connector: the agent records its actions in the directory only.
+	DeleteAppConnector(context.Context, *DeleteAppConnectorRequest) (*emptypb.Empty, error)
 	// Accesses the caller may see: own; reports' (manager); own apps' (owner); all (Admin, GM).
 	ListAccesses(context.Context, *ListAccessesRequest) (*ListAccessesResponse, error)
 	mustEmbedUnimplementedIdentityServiceServer()
@@ -370,6 +421,15 @@ func (UnimplementedIdentityServiceServer) ListApps(context.Context, *ListAppsReq
 }
 func (UnimplementedIdentityServiceServer) UpdateApp(context.Context, *UpdateAppRequest) (*App, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateApp not implemented")
+}
+func (UnimplementedIdentityServiceServer) SetAppConnector(context.Context, *SetAppConnectorRequest) (*SetAppConnectorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAppConnector not implemented")
+}
+func (UnimplementedIdentityServiceServer) GetAppConnector(context.Context, *GetAppConnectorRequest) (*AppConnector, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAppConnector not implemented")
+}
+func (UnimplementedIdentityServiceServer) DeleteAppConnector(context.Context, *DeleteAppConnectorRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteAppConnector not implemented")
 }
 func (UnimplementedIdentityServiceServer) ListAccesses(context.Context, *ListAccessesRequest) (*ListAccessesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAccesses not implemented")
@@ -719,6 +779,60 @@ func _IdentityService_UpdateApp_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityService_SetAppConnector_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAppConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).SetAppConnector(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_SetAppConnector_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).SetAppConnector(ctx, req.(*SetAppConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_GetAppConnector_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).GetAppConnector(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_GetAppConnector_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).GetAppConnector(ctx, req.(*GetAppConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_DeleteAppConnector_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteAppConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).DeleteAppConnector(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_DeleteAppConnector_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).DeleteAppConnector(ctx, req.(*DeleteAppConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _IdentityService_ListAccesses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAccessesRequest)
 	if err := dec(in); err != nil {
@@ -815,6 +929,18 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateApp",
 			Handler:    _IdentityService_UpdateApp_Handler,
+		},
+		{
+			MethodName: "SetAppConnector",
+			Handler:    _IdentityService_SetAppConnector_Handler,
+		},
+		{
+			MethodName: "GetAppConnector",
+			Handler:    _IdentityService_GetAppConnector_Handler,
+		},
+		{
+			MethodName: "DeleteAppConnector",
+			Handler:    _IdentityService_DeleteAppConnector_Handler,
 		},
 		{
 			MethodName: "ListAccesses",

@@ -129,6 +129,103 @@ func (AccessChange) EnumDescriptor() ([]byte, []int) {
 	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{1}
 }
 
+type GetAppConnectorSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AppId         string                 `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppConnectorSecretRequest) Reset() {
+	*x = GetAppConnectorSecretRequest{}
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppConnectorSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppConnectorSecretRequest) ProtoMessage() {}
+
+func (x *GetAppConnectorSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppConnectorSecretRequest.ProtoReflect.Descriptor instead.
+func (*GetAppConnectorSecretRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetAppConnectorSecretRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+type GetAppConnectorSecretResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Url   string                 `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// The raw signing key (the bytes behind whsec_ + base64).
+	Secret        []byte `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppConnectorSecretResponse) Reset() {
+	*x = GetAppConnectorSecretResponse{}
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppConnectorSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppConnectorSecretResponse) ProtoMessage() {}
+
+func (x *GetAppConnectorSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppConnectorSecretResponse.ProtoReflect.Descriptor instead.
+func (*GetAppConnectorSecretResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetAppConnectorSecretResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *GetAppConnectorSecretResponse) GetSecret() []byte {
+	if x != nil {
+		return x.Secret
+	}
+	return nil
+}
+
 // Principal is an authenticated caller.
 type Principal struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -148,7 +245,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[0]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -160,7 +257,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[0]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -173,7 +270,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{0}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Principal) GetUserId() string {
@@ -228,7 +325,7 @@ type AuthenticateRequest struct {
 
 func (x *AuthenticateRequest) Reset() {
 	*x = AuthenticateRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[1]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -240,7 +337,7 @@ func (x *AuthenticateRequest) String() string {
 func (*AuthenticateRequest) ProtoMessage() {}
 
 func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[1]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -253,7 +350,7 @@ func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{1}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *AuthenticateRequest) GetCredential() string {
@@ -272,7 +369,7 @@ type AuthenticateResponse struct {
 
 func (x *AuthenticateResponse) Reset() {
 	*x = AuthenticateResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[2]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -284,7 +381,7 @@ func (x *AuthenticateResponse) String() string {
 func (*AuthenticateResponse) ProtoMessage() {}
 
 func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[2]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -297,7 +394,7 @@ func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{2}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AuthenticateResponse) GetPrincipal() *Principal {
@@ -323,7 +420,7 @@ type UserFacts struct {
 
 func (x *UserFacts) Reset() {
 	*x = UserFacts{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[3]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +432,7 @@ func (x *UserFacts) String() string {
 func (*UserFacts) ProtoMessage() {}
 
 func (x *UserFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[3]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +445,7 @@ func (x *UserFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserFacts.ProtoReflect.Descriptor instead.
 func (*UserFacts) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{3}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UserFacts) GetId() string {
@@ -414,7 +511,7 @@ type AppFacts struct {
 
 func (x *AppFacts) Reset() {
 	*x = AppFacts{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[4]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +523,7 @@ func (x *AppFacts) String() string {
 func (*AppFacts) ProtoMessage() {}
 
 func (x *AppFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[4]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +536,7 @@ func (x *AppFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppFacts.ProtoReflect.Descriptor instead.
 func (*AppFacts) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{4}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AppFacts) GetId() string {
@@ -499,7 +596,7 @@ type GetFactsRequest struct {
 
 func (x *GetFactsRequest) Reset() {
 	*x = GetFactsRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[5]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +608,7 @@ func (x *GetFactsRequest) String() string {
 func (*GetFactsRequest) ProtoMessage() {}
 
 func (x *GetFactsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[5]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +621,7 @@ func (x *GetFactsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFactsRequest.ProtoReflect.Descriptor instead.
 func (*GetFactsRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{5}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetFactsRequest) GetUserIds() []string {
@@ -575,7 +672,7 @@ type GetFactsResponse struct {
 
 func (x *GetFactsResponse) Reset() {
 	*x = GetFactsResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[6]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +684,7 @@ func (x *GetFactsResponse) String() string {
 func (*GetFactsResponse) ProtoMessage() {}
 
 func (x *GetFactsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[6]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +697,7 @@ func (x *GetFactsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFactsResponse.ProtoReflect.Descriptor instead.
 func (*GetFactsResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{6}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetFactsResponse) GetUsers() map[string]*UserFacts {
@@ -644,7 +741,7 @@ type ResolveAssigneesRequest struct {
 
 func (x *ResolveAssigneesRequest) Reset() {
 	*x = ResolveAssigneesRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[7]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +753,7 @@ func (x *ResolveAssigneesRequest) String() string {
 func (*ResolveAssigneesRequest) ProtoMessage() {}
 
 func (x *ResolveAssigneesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[7]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +766,7 @@ func (x *ResolveAssigneesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveAssigneesRequest.ProtoReflect.Descriptor instead.
 func (*ResolveAssigneesRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{7}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ResolveAssigneesRequest) GetAssignee() *v1.Assignee {
@@ -715,7 +812,7 @@ type ResolveAssigneesResponse struct {
 
 func (x *ResolveAssigneesResponse) Reset() {
 	*x = ResolveAssigneesResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[8]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +824,7 @@ func (x *ResolveAssigneesResponse) String() string {
 func (*ResolveAssigneesResponse) ProtoMessage() {}
 
 func (x *ResolveAssigneesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[8]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +837,7 @@ func (x *ResolveAssigneesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveAssigneesResponse.ProtoReflect.Descriptor instead.
 func (*ResolveAssigneesResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{8}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ResolveAssigneesResponse) GetUserIds() []string {
@@ -787,7 +884,7 @@ type ApplyAccessChangeRequest struct {
 
 func (x *ApplyAccessChangeRequest) Reset() {
 	*x = ApplyAccessChangeRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +896,7 @@ func (x *ApplyAccessChangeRequest) String() string {
 func (*ApplyAccessChangeRequest) ProtoMessage() {}
 
 func (x *ApplyAccessChangeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +909,7 @@ func (x *ApplyAccessChangeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyAccessChangeRequest.ProtoReflect.Descriptor instead.
 func (*ApplyAccessChangeRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{9}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ApplyAccessChangeRequest) GetRequestId() string {
@@ -866,7 +963,7 @@ type ApplyAccessChangeResponse struct {
 
 func (x *ApplyAccessChangeResponse) Reset() {
 	*x = ApplyAccessChangeResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +975,7 @@ func (x *ApplyAccessChangeResponse) String() string {
 func (*ApplyAccessChangeResponse) ProtoMessage() {}
 
 func (x *ApplyAccessChangeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +988,7 @@ func (x *ApplyAccessChangeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyAccessChangeResponse.ProtoReflect.Descriptor instead.
 func (*ApplyAccessChangeResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{10}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ApplyAccessChangeResponse) GetAccess() *Access {
@@ -916,7 +1013,7 @@ type AddAppRequest struct {
 
 func (x *AddAppRequest) Reset() {
 	*x = AddAppRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1025,7 @@ func (x *AddAppRequest) String() string {
 func (*AddAppRequest) ProtoMessage() {}
 
 func (x *AddAppRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1038,7 @@ func (x *AddAppRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAppRequest.ProtoReflect.Descriptor instead.
 func (*AddAppRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{11}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AddAppRequest) GetRequestId() string {
@@ -988,7 +1085,7 @@ type AddAppResponse struct {
 
 func (x *AddAppResponse) Reset() {
 	*x = AddAppResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1097,7 @@ func (x *AddAppResponse) String() string {
 func (*AddAppResponse) ProtoMessage() {}
 
 func (x *AddAppResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1110,7 @@ func (x *AddAppResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAppResponse.ProtoReflect.Descriptor instead.
 func (*AddAppResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{12}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AddAppResponse) GetApp() *App {
@@ -1033,7 +1130,7 @@ type ArchiveAppRequest struct {
 
 func (x *ArchiveAppRequest) Reset() {
 	*x = ArchiveAppRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1142,7 @@ func (x *ArchiveAppRequest) String() string {
 func (*ArchiveAppRequest) ProtoMessage() {}
 
 func (x *ArchiveAppRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1155,7 @@ func (x *ArchiveAppRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveAppRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveAppRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{13}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ArchiveAppRequest) GetRequestId() string {
@@ -1084,7 +1181,7 @@ type ArchiveAppResponse struct {
 
 func (x *ArchiveAppResponse) Reset() {
 	*x = ArchiveAppResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1193,7 @@ func (x *ArchiveAppResponse) String() string {
 func (*ArchiveAppResponse) ProtoMessage() {}
 
 func (x *ArchiveAppResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1206,7 @@ func (x *ArchiveAppResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveAppResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveAppResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{14}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ArchiveAppResponse) GetApp() *App {
@@ -1123,7 +1220,12 @@ var File_grantflow_identity_v1_internal_proto protoreflect.FileDescriptor
 
 const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
-	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xa3\x02\n" +
+	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"@\n" +
+	"\x1cGetAppConnectorSecretRequest\x12 \n" +
+	"\x06app_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\"I\n" +
+	"\x1dGetAppConnectorSecretResponse\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\fR\x06secret\"\xa3\x02\n" +
 	"\tPrincipal\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12/\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1b.grantflow.identity.v1.RoleR\x04role\x12N\n" +
@@ -1227,7 +1329,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
 	"\x06CHANGE\x10\x02\x12\n" +
 	"\n" +
-	"\x06REMOVE\x10\x032\xa4\x05\n" +
+	"\x06REMOVE\x10\x032\xae\x06\n" +
 	"\x17IdentityInternalService\x12l\n" +
 	"\fAuthenticate\x12*.grantflow.identity.v1.AuthenticateRequest\x1a+.grantflow.identity.v1.AuthenticateResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\bGetFacts\x12&.grantflow.identity.v1.GetFactsRequest\x1a'.grantflow.identity.v1.GetFactsResponse\"\x03\x90\x02\x01\x12x\n" +
@@ -1235,7 +1337,8 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\x11ApplyAccessChange\x12/.grantflow.identity.v1.ApplyAccessChangeRequest\x1a0.grantflow.identity.v1.ApplyAccessChangeResponse\"\x03\x90\x02\x02\x12Z\n" +
 	"\x06AddApp\x12$.grantflow.identity.v1.AddAppRequest\x1a%.grantflow.identity.v1.AddAppResponse\"\x03\x90\x02\x02\x12f\n" +
 	"\n" +
-	"ArchiveApp\x12(.grantflow.identity.v1.ArchiveAppRequest\x1a).grantflow.identity.v1.ArchiveAppResponse\"\x03\x90\x02\x02B\xe8\x01\n" +
+	"ArchiveApp\x12(.grantflow.identity.v1.ArchiveAppRequest\x1a).grantflow.identity.v1.ArchiveAppResponse\"\x03\x90\x02\x02\x12\x87\x01\n" +
+	"\x15GetAppConnectorSecret\x123.grantflow.identity.v1.GetAppConnectorSecretRequest\x1a4.grantflow.identity.v1.GetAppConnectorSecretResponse\"\x03\x90\x02\x01B\xe8\x01\n" +
 	"\x19com.grantflow.identity.v1B\rInternalProtoP\x01ZFgithub.com/grantflow/grantflow/gen/go/grantflow/identity/v1;identityv1\xa2\x02\x03GIX\xaa\x02\x15Grantflow.Identity.V1\xca\x02\x15Grantflow\\Identity\\V1\xe2\x02!Grantflow\\Identity\\V1\\GPBMetadata\xea\x02\x17Grantflow::Identity::V1b\x06proto3"
 
 var (
@@ -1251,71 +1354,75 @@ func file_grantflow_identity_v1_internal_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_identity_v1_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_grantflow_identity_v1_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_grantflow_identity_v1_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_grantflow_identity_v1_internal_proto_goTypes = []any{
-	(CredentialKind)(0),               // 0: grantflow.identity.v1.CredentialKind
-	(AccessChange)(0),                 // 1: grantflow.identity.v1.AccessChange
-	(*Principal)(nil),                 // 2: grantflow.identity.v1.Principal
-	(*AuthenticateRequest)(nil),       // 3: grantflow.identity.v1.AuthenticateRequest
-	(*AuthenticateResponse)(nil),      // 4: grantflow.identity.v1.AuthenticateResponse
-	(*UserFacts)(nil),                 // 5: grantflow.identity.v1.UserFacts
-	(*AppFacts)(nil),                  // 6: grantflow.identity.v1.AppFacts
-	(*GetFactsRequest)(nil),           // 7: grantflow.identity.v1.GetFactsRequest
-	(*GetFactsResponse)(nil),          // 8: grantflow.identity.v1.GetFactsResponse
-	(*ResolveAssigneesRequest)(nil),   // 9: grantflow.identity.v1.ResolveAssigneesRequest
-	(*ResolveAssigneesResponse)(nil),  // 10: grantflow.identity.v1.ResolveAssigneesResponse
-	(*ApplyAccessChangeRequest)(nil),  // 11: grantflow.identity.v1.ApplyAccessChangeRequest
-	(*ApplyAccessChangeResponse)(nil), // 12: grantflow.identity.v1.ApplyAccessChangeResponse
-	(*AddAppRequest)(nil),             // 13: grantflow.identity.v1.AddAppRequest
-	(*AddAppResponse)(nil),            // 14: grantflow.identity.v1.AddAppResponse
-	(*ArchiveAppRequest)(nil),         // 15: grantflow.identity.v1.ArchiveAppRequest
-	(*ArchiveAppResponse)(nil),        // 16: grantflow.identity.v1.ArchiveAppResponse
-	nil,                               // 17: grantflow.identity.v1.GetFactsResponse.UsersEntry
-	nil,                               // 18: grantflow.identity.v1.GetFactsResponse.AppsEntry
-	(Role)(0),                         // 19: grantflow.identity.v1.Role
-	(User_Status)(0),                  // 20: grantflow.identity.v1.User.Status
-	(App_Status)(0),                   // 21: grantflow.identity.v1.App.Status
-	(*Permission)(nil),                // 22: grantflow.identity.v1.Permission
-	(*Access)(nil),                    // 23: grantflow.identity.v1.Access
-	(*v1.Assignee)(nil),               // 24: grantflow.type.v1.Assignee
-	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
-	(*App)(nil),                       // 26: grantflow.identity.v1.App
+	(CredentialKind)(0),                   // 0: grantflow.identity.v1.CredentialKind
+	(AccessChange)(0),                     // 1: grantflow.identity.v1.AccessChange
+	(*GetAppConnectorSecretRequest)(nil),  // 2: grantflow.identity.v1.GetAppConnectorSecretRequest
+	(*GetAppConnectorSecretResponse)(nil), // 3: grantflow.identity.v1.GetAppConnectorSecretResponse
+	(*Principal)(nil),                     // 4: grantflow.identity.v1.Principal
+	(*AuthenticateRequest)(nil),           // 5: grantflow.identity.v1.AuthenticateRequest
+	(*AuthenticateResponse)(nil),          // 6: grantflow.identity.v1.AuthenticateResponse
+	(*UserFacts)(nil),                     // 7: grantflow.identity.v1.UserFacts
+	(*AppFacts)(nil),                      // 8: grantflow.identity.v1.AppFacts
+	(*GetFactsRequest)(nil),               // 9: grantflow.identity.v1.GetFactsRequest
+	(*GetFactsResponse)(nil),              // 10: grantflow.identity.v1.GetFactsResponse
+	(*ResolveAssigneesRequest)(nil),       // 11: grantflow.identity.v1.ResolveAssigneesRequest
+	(*ResolveAssigneesResponse)(nil),      // 12: grantflow.identity.v1.ResolveAssigneesResponse
+	(*ApplyAccessChangeRequest)(nil),      // 13: grantflow.identity.v1.ApplyAccessChangeRequest
+	(*ApplyAccessChangeResponse)(nil),     // 14: grantflow.identity.v1.ApplyAccessChangeResponse
+	(*AddAppRequest)(nil),                 // 15: grantflow.identity.v1.AddAppRequest
+	(*AddAppResponse)(nil),                // 16: grantflow.identity.v1.AddAppResponse
+	(*ArchiveAppRequest)(nil),             // 17: grantflow.identity.v1.ArchiveAppRequest
+	(*ArchiveAppResponse)(nil),            // 18: grantflow.identity.v1.ArchiveAppResponse
+	nil,                                   // 19: grantflow.identity.v1.GetFactsResponse.UsersEntry
+	nil,                                   // 20: grantflow.identity.v1.GetFactsResponse.AppsEntry
+	(Role)(0),                             // 21: grantflow.identity.v1.Role
+	(User_Status)(0),                      // 22: grantflow.identity.v1.User.Status
+	(App_Status)(0),                       // 23: grantflow.identity.v1.App.Status
+	(*Permission)(nil),                    // 24: grantflow.identity.v1.Permission
+	(*Access)(nil),                        // 25: grantflow.identity.v1.Access
+	(*v1.Assignee)(nil),                   // 26: grantflow.type.v1.Assignee
+	(*timestamppb.Timestamp)(nil),         // 27: google.protobuf.Timestamp
+	(*App)(nil),                           // 28: grantflow.identity.v1.App
 }
 var file_grantflow_identity_v1_internal_proto_depIdxs = []int32{
-	19, // 0: grantflow.identity.v1.Principal.role:type_name -> grantflow.identity.v1.Role
+	21, // 0: grantflow.identity.v1.Principal.role:type_name -> grantflow.identity.v1.Role
 	0,  // 1: grantflow.identity.v1.Principal.credential_kind:type_name -> grantflow.identity.v1.CredentialKind
-	20, // 2: grantflow.identity.v1.Principal.status:type_name -> grantflow.identity.v1.User.Status
-	2,  // 3: grantflow.identity.v1.AuthenticateResponse.principal:type_name -> grantflow.identity.v1.Principal
-	19, // 4: grantflow.identity.v1.UserFacts.role:type_name -> grantflow.identity.v1.Role
-	20, // 5: grantflow.identity.v1.UserFacts.status:type_name -> grantflow.identity.v1.User.Status
-	21, // 6: grantflow.identity.v1.AppFacts.status:type_name -> grantflow.identity.v1.App.Status
-	22, // 7: grantflow.identity.v1.AppFacts.permissions:type_name -> grantflow.identity.v1.Permission
-	17, // 8: grantflow.identity.v1.GetFactsResponse.users:type_name -> grantflow.identity.v1.GetFactsResponse.UsersEntry
-	18, // 9: grantflow.identity.v1.GetFactsResponse.apps:type_name -> grantflow.identity.v1.GetFactsResponse.AppsEntry
-	23, // 10: grantflow.identity.v1.GetFactsResponse.accesses:type_name -> grantflow.identity.v1.Access
-	24, // 11: grantflow.identity.v1.ResolveAssigneesRequest.assignee:type_name -> grantflow.type.v1.Assignee
+	22, // 2: grantflow.identity.v1.Principal.status:type_name -> grantflow.identity.v1.User.Status
+	4,  // 3: grantflow.identity.v1.AuthenticateResponse.principal:type_name -> grantflow.identity.v1.Principal
+	21, // 4: grantflow.identity.v1.UserFacts.role:type_name -> grantflow.identity.v1.Role
+	22, // 5: grantflow.identity.v1.UserFacts.status:type_name -> grantflow.identity.v1.User.Status
+	23, // 6: grantflow.identity.v1.AppFacts.status:type_name -> grantflow.identity.v1.App.Status
+	24, // 7: grantflow.identity.v1.AppFacts.permissions:type_name -> grantflow.identity.v1.Permission
+	19, // 8: grantflow.identity.v1.GetFactsResponse.users:type_name -> grantflow.identity.v1.GetFactsResponse.UsersEntry
+	20, // 9: grantflow.identity.v1.GetFactsResponse.apps:type_name -> grantflow.identity.v1.GetFactsResponse.AppsEntry
+	25, // 10: grantflow.identity.v1.GetFactsResponse.accesses:type_name -> grantflow.identity.v1.Access
+	26, // 11: grantflow.identity.v1.ResolveAssigneesRequest.assignee:type_name -> grantflow.type.v1.Assignee
 	1,  // 12: grantflow.identity.v1.ApplyAccessChangeRequest.change:type_name -> grantflow.identity.v1.AccessChange
-	25, // 13: grantflow.identity.v1.ApplyAccessChangeRequest.expire_time:type_name -> google.protobuf.Timestamp
-	23, // 14: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
-	22, // 15: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
-	26, // 16: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
-	26, // 17: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
-	5,  // 18: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
-	6,  // 19: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
-	3,  // 20: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
-	7,  // 21: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
-	9,  // 22: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
-	11, // 23: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
-	13, // 24: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
-	15, // 25: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
-	4,  // 26: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
-	8,  // 27: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
-	10, // 28: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
-	12, // 29: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
-	14, // 30: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
-	16, // 31: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
-	26, // [26:32] is the sub-list for method output_type
-	20, // [20:26] is the sub-list for method input_type
+	27, // 13: grantflow.identity.v1.ApplyAccessChangeRequest.expire_time:type_name -> google.protobuf.Timestamp
+	25, // 14: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
+	24, // 15: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
+	28, // 16: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
+	28, // 17: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
+	7,  // 18: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
+	8,  // 19: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
+	5,  // 20: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
+	9,  // 21: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
+	11, // 22: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
+	13, // 23: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
+	15, // 24: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
+	17, // 25: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
+	2,  // 26: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:input_type -> grantflow.identity.v1.GetAppConnectorSecretRequest
+	6,  // 27: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
+	10, // 28: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
+	12, // 29: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
+	14, // 30: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
+	16, // 31: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
+	18, // 32: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
+	3,  // 33: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:output_type -> grantflow.identity.v1.GetAppConnectorSecretResponse
+	27, // [27:34] is the sub-list for method output_type
+	20, // [20:27] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -1333,7 +1440,7 @@ func file_grantflow_identity_v1_internal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_identity_v1_internal_proto_rawDesc), len(file_grantflow_identity_v1_internal_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

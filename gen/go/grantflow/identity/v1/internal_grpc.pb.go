@@ -19,12 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityInternalService_Authenticate_FullMethodName      = "/grantflow.identity.v1.IdentityInternalService/Authenticate"
-	IdentityInternalService_GetFacts_FullMethodName          = "/grantflow.identity.v1.IdentityInternalService/GetFacts"
-	IdentityInternalService_ResolveAssignees_FullMethodName  = "/grantflow.identity.v1.IdentityInternalService/ResolveAssignees"
-	IdentityInternalService_ApplyAccessChange_FullMethodName = "/grantflow.identity.v1.IdentityInternalService/ApplyAccessChange"
-	IdentityInternalService_AddApp_FullMethodName            = "/grantflow.identity.v1.IdentityInternalService/AddApp"
-	IdentityInternalService_ArchiveApp_FullMethodName        = "/grantflow.identity.v1.IdentityInternalService/ArchiveApp"
+	IdentityInternalService_Authenticate_FullMethodName          = "/grantflow.identity.v1.IdentityInternalService/Authenticate"
+	IdentityInternalService_GetFacts_FullMethodName              = "/grantflow.identity.v1.IdentityInternalService/GetFacts"
+	IdentityInternalService_ResolveAssignees_FullMethodName      = "/grantflow.identity.v1.IdentityInternalService/ResolveAssignees"
+	IdentityInternalService_ApplyAccessChange_FullMethodName     = "/grantflow.identity.v1.IdentityInternalService/ApplyAccessChange"
+	IdentityInternalService_AddApp_FullMethodName                = "/grantflow.identity.v1.IdentityInternalService/AddApp"
+	IdentityInternalService_ArchiveApp_FullMethodName            = "/grantflow.identity.v1.IdentityInternalService/ArchiveApp"
+	IdentityInternalService_GetAppConnectorSecret_FullMethodName = "/grantflow.identity.v1.IdentityInternalService/GetAppConnectorSecret"
 )
 
 // IdentityInternalServiceClient is the client API for IdentityInternalService service.
@@ -46,6 +47,8 @@ type IdentityInternalServiceClient interface {
 	AddApp(ctx context.Context, in *AddAppRequest, opts ...grpc.CallOption) (*AddAppResponse, error)
 	// Archive an app approved by an ARCHIVE_APP request. Idempotent on request_id.
 	ArchiveApp(ctx context.Context, in *ArchiveAppRequest, opts ...grpc.CallOption) (*ArchiveAppResponse, error)
+	// The app's connector with its secret, decrypted (the system agent). NOT_FOUND: none.
+	GetAppConnectorSecret(ctx context.Context, in *GetAppConnectorSecretRequest, opts ...grpc.CallOption) (*GetAppConnectorSecretResponse, error)
 }
 
 type identityInternalServiceClient struct {
@@ -116,6 +119,16 @@ func (c *identityInternalServiceClient) ArchiveApp(ctx context.Context, in *Arch
 	return out, nil
 }
 
+func (c *identityInternalServiceClient) GetAppConnectorSecret(ctx context.Context, in *GetAppConnectorSecretRequest, opts ...grpc.CallOption) (*GetAppConnectorSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAppConnectorSecretResponse)
+	err := c.cc.Invoke(ctx, IdentityInternalService_GetAppConnectorSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IdentityInternalServiceServer is the server API for IdentityInternalService service.
 // All implementations must embed UnimplementedIdentityInternalServiceServer
 // for forward compatibility.
@@ -135,6 +148,8 @@ type IdentityInternalServiceServer interface {
 	AddApp(context.Context, *AddAppRequest) (*AddAppResponse, error)
 	// Archive an app approved by an ARCHIVE_APP request. Idempotent on request_id.
 	ArchiveApp(context.Context, *ArchiveAppRequest) (*ArchiveAppResponse, error)
+	// The app's connector with its secret, decrypted (the system agent). NOT_FOUND: none.
+	GetAppConnectorSecret(context.Context, *GetAppConnectorSecretRequest) (*GetAppConnectorSecretResponse, error)
 	mustEmbedUnimplementedIdentityInternalServiceServer()
 }
 
@@ -162,6 +177,9 @@ func (UnimplementedIdentityInternalServiceServer) AddApp(context.Context, *AddAp
 }
 func (UnimplementedIdentityInternalServiceServer) ArchiveApp(context.Context, *ArchiveAppRequest) (*ArchiveAppResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ArchiveApp not implemented")
+}
+func (UnimplementedIdentityInternalServiceServer) GetAppConnectorSecret(context.Context, *GetAppConnectorSecretRequest) (*GetAppConnectorSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAppConnectorSecret not implemented")
 }
 func (UnimplementedIdentityInternalServiceServer) mustEmbedUnimplementedIdentityInternalServiceServer() {
 }
@@ -293,6 +311,24 @@ func _IdentityInternalService_ArchiveApp_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityInternalService_GetAppConnectorSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppConnectorSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityInternalServiceServer).GetAppConnectorSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityInternalService_GetAppConnectorSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityInternalServiceServer).GetAppConnectorSecret(ctx, req.(*GetAppConnectorSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IdentityInternalService_ServiceDesc is the grpc.ServiceDesc for IdentityInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -323,6 +359,10 @@ var IdentityInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ArchiveApp",
 			Handler:    _IdentityInternalService_ArchiveApp_Handler,
+		},
+		{
+			MethodName: "GetAppConnectorSecret",
+			Handler:    _IdentityInternalService_GetAppConnectorSecret_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

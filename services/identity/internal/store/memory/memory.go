@@ -15,16 +15,17 @@ import (
 type accessKey struct{ user, app string }
 
 type state struct {
-	users    map[string]domain.User
-	emails   map[string]string // lower email -> id
-	groups   map[string]domain.Group
-	apps     map[string]domain.App
-	appNames map[string]string // lower name -> id
-	accesses map[accessKey]domain.Access
-	keys     map[string]domain.APIKey
-	keyHash  map[string]string // hash -> key id
-	applied  map[string]string
-	oidc     map[oidcKey]domain.OIDCBinding // see oidc.go
+	users      map[string]domain.User
+	emails     map[string]string // lower email -> id
+	groups     map[string]domain.Group
+	apps       map[string]domain.App
+	appNames   map[string]string // lower name -> id
+	accesses   map[accessKey]domain.Access
+	keys       map[string]domain.APIKey
+	keyHash    map[string]string // hash -> key id
+	applied    map[string]string
+	oidc       map[oidcKey]domain.OIDCBinding // see oidc.go
+	connectors map[string]domain.AppConnector // by app id; see connector.go
 	// delegations by "set\x00user\x00by".
 	delegations map[string]domain.Delegation
 }

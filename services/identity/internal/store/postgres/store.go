@@ -22,8 +22,14 @@ var Migrations = pgstore.Sub(migrationFiles, "migrations")
 
 // Options returns the pgstore options that open the identity schema at url: what [Open] uses,
 // and what a `migrate` subcommand passes to pgstore.Migrate.
+//
+// The pool is larger than pgx's default (4 on a small machine): each of identity's four
+// outbox relays (audit, notification, request, task) holds a connection for its relay lock
+// while it delivers, and the receivers call identity back during the delivery (the task
+// service resolves a moved user's manager): with four connections all four would be
+// held and the call back would wait for ever.
 func Options(url string) pgstore.Options {
-	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
+	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations, MaxConns: 8}
 }
 
 // Open migrates the identity schema of the database at url and opens a store on it; the caller

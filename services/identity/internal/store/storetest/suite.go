@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"RecordAppliedOnce", testRecordApplied},
 		{"OIDCBindings", testOIDCBindings},
+		{"AppConnectors", testAppConnectors},
 
 		{"TxReadsItsOwnWrites", testTxReadsOwnWrites},
 		{"FailedWriteLeavesTxUsable", testFailedWriteLeavesTxUsable},

@@ -341,6 +341,38 @@ func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
 	return t, !t.IsZero(), nil
 }
 
+func (s *Store) PruneDeliveries(_ context.Context, before time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var old []*domain.Delivery
+	for _, d := range s.deliveries {
+		if d.Status != domain.Pending && d.UpdateTime.Before(before) {
+			old = append(old, d)
+		}
+	}
+	slices.SortFunc(old, func(a, b *domain.Delivery) int { return cmp.Compare(a.Seq, b.Seq) })
+	if len(old) > limit {
+		old = old[:limit]
+	}
+	gone := map[*domain.Delivery]bool{}
+	for _, d := range old {
+		gone[d] = true
+		delete(s.deliveries, d.ID)
+	}
+	for id, list := range s.byWebhook {
+		s.byWebhook[id] = slices.DeleteFunc(list, func(d *domain.Delivery) bool { return gone[d] })
+	}
+	s.pending = slices.DeleteFunc(s.pending, func(d *domain.Delivery) bool {
+		if !gone[d] {
+			return false
+		}
+		s.dead--
+		delete(s.queued, d)
+		return true
+	})
+	return len(old), nil
+}
+
 func (s *Store) Ping(context.Context) error { return nil }
 
 func (s *Store) Close() {}

@@ -265,6 +265,17 @@ func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, 
 	return *t, true, nil
 }
 
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.db.Pool().Exec(ctx, `
+		DELETE FROM deliveries WHERE seq IN (
+			SELECT seq FROM deliveries WHERE status <> 'PENDING' AND update_time < $1 ORDER BY update_time, seq LIMIT $2)`,
+		before, limit)
+	if err != nil {
+		return 0, errs.Wrap("prune deliveries", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 

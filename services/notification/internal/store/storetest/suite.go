@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"MessageLease":      testMessageLease,
 		"MessageLog":        testMessageLog,
 		"Settings":          testSettings,
+		"PruneDeliveries":   testPruneDeliveries,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -413,5 +414,53 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 		if c != 1 {
 			t.Fatalf("delivery %s claimed %d times", id, c)
 		}
+	}
+}
+
+// testPruneDeliveries: finished deliveries older than the cut are deleted in batches of at
+// most limit, oldest first; pending ones and newer ones stay; the queue still works.
+func testPruneDeliveries(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWebhook(t, s)
+	var ds []domain.Delivery
+	for i := range 5 {
+		d := delivery(w, fmt.Sprint("e", i), fmt.Sprint("s", i), t0)
+		ds = append(ds, d)
+		enqueue(t, s, d)
+	}
+	if ids := claimIDs(t, s, t0, 10); len(ids) != 5 {
+		t.Fatalf("claimed %v", ids)
+	}
+	// ds[0] succeeded at t0+1h, ds[1] failed at t0+2h, ds[2] succeeded at t0+3h; ds[3] and
+	// ds[4] are still pending (retrying).
+	for i, st := range []domain.Status{domain.Succeeded, domain.Failed, domain.Succeeded, domain.Pending, domain.Pending} {
+		f := store.Finish{ID: ds[i].ID, Attempt: 1, Status: st, Outcome: domain.Outcome{StatusCode: 200}, Now: t0.Add(time.Duration(i+1) * time.Hour)}
+		if st == domain.Pending {
+			f.NextAttemptTime = t0.Add(10 * time.Hour)
+		}
+		if ok, err := s.Finish(ctx, f); err != nil || !ok {
+			t.Fatalf("Finish: %v %v", ok, err)
+		}
+	}
+	cut := t0.Add(150 * time.Minute) // after ds[1], before ds[2]
+	if n, err := s.PruneDeliveries(ctx, cut, 1); err != nil || n != 1 {
+		t.Fatalf("first batch: %d, %v; want 1", n, err)
+	}
+	if _, err := s.GetDelivery(ctx, w.ID, ds[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the oldest is not the one pruned first: %v", err)
+	}
+	if n, err := s.PruneDeliveries(ctx, cut, 10); err != nil || n != 1 {
+		t.Fatalf("second batch: %d, %v; want 1", n, err)
+	}
+	if n, err := s.PruneDeliveries(ctx, t0.Add(100*time.Hour), 10); err != nil || n != 1 {
+		t.Fatalf("a later cut: %d, %v; want 1 (ds[2]; pending ones never)", n, err)
+	}
+	for _, d := range ds[3:] {
+		if got, err := s.GetDelivery(ctx, w.ID, d.ID); err != nil || got.Status != domain.Pending {
+			t.Fatalf("a pending delivery was pruned: %+v, %v", got, err)
+		}
+	}
+	if ids := claimIDs(t, s, t0.Add(10*time.Hour), 10); len(ids) != 2 {
+		t.Fatalf("after pruning, claimed %v; want the two pending", ids)
 	}
 }

@@ -1,0 +1,44 @@
+package memory
+
+import (
+	"context"
+	"slices"
+
+	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+func (st *state) GetAppConnector(_ context.Context, appID string) (domain.AppConnector, error) {
+	c, ok := st.connectors[appID]
+	if !ok {
+		return domain.AppConnector{}, store.ErrNotFound
+	}
+	c.SealedSecret = slices.Clone(c.SealedSecret)
+	return c, nil
+}
+
+func (s *Store) GetAppConnector(ctx context.Context, appID string) (domain.AppConnector, error) {
+	st, done := s.Read()
+	defer done()
+	return st.GetAppConnector(ctx, appID)
+}
+
+func (t *tx) PutAppConnector(_ context.Context, c domain.AppConnector) error {
+	if t.connectors == nil {
+		t.connectors = map[string]domain.AppConnector{}
+	}
+	memstore.Remember(t.Tx, t.connectors, c.AppID)
+	c.SealedSecret = slices.Clone(c.SealedSecret)
+	t.connectors[c.AppID] = c
+	return nil
+}
+
+func (t *tx) DeleteAppConnector(_ context.Context, appID string) error {
+	if _, ok := t.connectors[appID]; !ok {
+		return store.ErrNotFound
+	}
+	memstore.Remember(t.Tx, t.connectors, appID)
+	delete(t.connectors, appID)
+	return nil
+}

@@ -1,0 +1,45 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/services/identity/internal/domain"
+	"github.com/grantflow/grantflow/services/identity/internal/store"
+)
+
+const connectorColumns = "app_id, url, sealed_secret, updated_by, create_time, update_time"
+
+func scanConnector(row pgx.CollectableRow) (domain.AppConnector, error) {
+	var c domain.AppConnector
+	err := row.Scan(&c.AppID, &c.URL, &c.SealedSecret, &c.UpdatedBy, &c.CreateTime, &c.UpdateTime)
+	c.CreateTime, c.UpdateTime = c.CreateTime.UTC(), c.UpdateTime.UTC()
+	return c, err
+}
+
+func (r reader) GetAppConnector(ctx context.Context, appID string) (domain.AppConnector, error) {
+	return pgstore.One(ctx, r.q, "get connector of app "+appID, scanConnector,
+		"SELECT "+connectorColumns+" FROM app_connectors WHERE app_id = $1", appID)
+}
+
+func (t *tx) PutAppConnector(ctx context.Context, c domain.AppConnector) error {
+	_, err := t.PgTx.Exec(ctx, `
+		INSERT INTO app_connectors (`+connectorColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (app_id) DO UPDATE SET url = EXCLUDED.url, sealed_secret = EXCLUDED.sealed_secret,
+			updated_by = EXCLUDED.updated_by, update_time = EXCLUDED.update_time`,
+		c.AppID, c.URL, c.SealedSecret, c.UpdatedBy, c.CreateTime, c.UpdateTime)
+	return storeErrors.Wrap("put connector of app "+c.AppID, err)
+}
+
+func (t *tx) DeleteAppConnector(ctx context.Context, appID string) error {
+	tag, err := t.PgTx.Exec(ctx, "DELETE FROM app_connectors WHERE app_id = $1", appID)
+	if err != nil {
+		return storeErrors.Wrap("delete connector of app "+appID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
