@@ -180,6 +180,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/apps/{appId}/connector": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's connector, without its secret (App Owner of that app, Admin, GM). */
+        get: operations["IdentityService_GetAppConnector"];
+        /**
+         * Set up an app's auto-provisioning connector: the URL the system agent POSTs the app's actions to, signed the Standard Webhooks way (App Owner of that app, Admin, GM).
+         * @description Set up an app's auto-provisioning connector: the URL the system agent POSTs the app's
+         *     actions to, signed the Standard Webhooks way (App Owner of that app, Admin, GM). A new
+         *     connector without a secret gets a generated one, shown once in the answer; so does
+         *     rotate_secret. The secret is stored encrypted and never read back through the API.
+         */
+        put: operations["IdentityService_SetAppConnector"];
+        post?: never;
+        /** Remove the app's connector: the agent records its actions in the directory only. */
+        delete: operations["IdentityService_DeleteAppConnector"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/apps/{id}": {
         parameters: {
             query?: never;
@@ -963,6 +988,16 @@ export interface components {
         IdentityServiceOffboardUserBody: {
             reason?: string;
         };
+        IdentityServiceSetAppConnectorBody: {
+            /** @description Generate a new secret (shown once), replacing the old one. */
+            rotateSecret?: boolean;
+            /**
+             * @description whsec_ + base64 of 24 to 64 bytes. Empty: keep the connector's secret, or generate one
+             *     for a new connector.
+             */
+            secret?: string;
+            url?: string;
+        };
         /**
          * @default CHANNEL_UNSPECIFIED
          * @enum {string}
@@ -1192,6 +1227,22 @@ export interface components {
             status?: components["schemas"]["v1AppStatus"];
             /** Format: date-time */
             readonly updateTime?: string;
+        };
+        /** @description AppConnector: where the system agent provisions an app's changes. */
+        v1AppConnector: {
+            readonly appId?: string;
+            /** Format: date-time */
+            readonly createTime?: string;
+            /** @description The secret is set (it is never shown again after it was generated or given). */
+            readonly hasSecret?: boolean;
+            /** Format: date-time */
+            readonly updateTime?: string;
+            readonly updatedBy?: string;
+            /**
+             * @description https (http only with GRANTFLOW_WEBHOOK_ALLOW_PRIVATE=1); no user info; the host not a
+             *     loopback, private or link-local address (checked again on every connection).
+             */
+            url?: string;
         };
         /**
          * @default STATUS_UNSPECIFIED
@@ -1759,6 +1810,11 @@ export interface components {
          * @enum {string}
          */
         v1Role: "ROLE_UNSPECIFIED" | "USER" | "ADMIN" | "GENERAL_MANAGER";
+        v1SetAppConnectorResponse: {
+            connector?: components["schemas"]["v1AppConnector"];
+            /** @description The generated secret, shown this once; empty when none was generated. */
+            secret?: string;
+        };
         /** @description Step is one step of a workflow. */
         v1Step: {
             approval?: components["schemas"]["v1Approval"];
@@ -2438,6 +2494,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["v1App"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    IdentityService_GetAppConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1AppConnector"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    IdentityService_SetAppConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityServiceSetAppConnectorBody"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["v1SetAppConnectorResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    IdentityService_DeleteAppConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
             400: components["responses"]["BadRequest"];
