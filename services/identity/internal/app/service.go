@@ -23,6 +23,9 @@ const ServiceName = "grantflow-identity"
 const (
 	SinkAudit   = "audit"
 	SinkRequest = "request"
+	// SinkReview receives app.updated when an app's owners change (the review service
+	// blocks and releases the items of owners).
+	SinkReview = "review"
 	// SinkNotification receives every event, as audit does (webhooks).
 	SinkNotification = "notification"
 )
@@ -41,6 +44,8 @@ type Options struct {
 	// TriggerSinks receive onboarding and offboarding events (the request service), in
 	// addition to audit. Empty: they go to audit only.
 	TriggerSinks []string
+	// ReviewSinks receive the changes of apps' owners (the review service), when set.
+	ReviewSinks []string
 	// Notify is called after a commit that appended outbox events (wakes the relay).
 	Notify func()
 	Now    func() time.Time
@@ -53,13 +58,14 @@ type Service struct {
 	log          *slog.Logger
 	oidc         TokenVerifier
 	triggerSinks []string
+	reviewSinks  []string
 	notify       func()
 	now          func() time.Time
 }
 
 // New returns the service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, notify: o.Notify, now: o.Now}
+	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, reviewSinks: o.ReviewSinks, notify: o.Notify, now: o.Now}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -35,7 +35,7 @@ func (h *Internal) GetFacts(ctx context.Context, r *identityv1.GetFactsRequest) 
 	for id, u := range f.Users {
 		out.Users[id] = &identityv1.UserFacts{
 			Id: u.ID, Role: roleToPB(u.Role), Status: identityv1.User_Status(identityv1.User_Status_value[string(u.Status)]),
-			ManagerId: u.ManagerID, IsManager: u.IsManager, Email: u.Email,
+			ManagerId: u.ManagerID, IsManager: u.IsManager, Email: u.Email, DisplayName: u.DisplayName,
 		}
 	}
 	for id, a := range f.Apps {

@@ -296,13 +296,15 @@ func (x *AuthenticateResponse) GetPrincipal() *Principal {
 }
 
 type UserFacts struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Role          Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=grantflow.identity.v1.Role" json:"role,omitempty"`
-	Status        User_Status            `protobuf:"varint,3,opt,name=status,proto3,enum=grantflow.identity.v1.User_Status" json:"status,omitempty"`
-	ManagerId     string                 `protobuf:"bytes,4,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
-	IsManager     bool                   `protobuf:"varint,5,opt,name=is_manager,json=isManager,proto3" json:"is_manager,omitempty"`
-	Email         string                 `protobuf:"bytes,6,opt,name=email,proto3" json:"email,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Role      Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=grantflow.identity.v1.Role" json:"role,omitempty"`
+	Status    User_Status            `protobuf:"varint,3,opt,name=status,proto3,enum=grantflow.identity.v1.User_Status" json:"status,omitempty"`
+	ManagerId string                 `protobuf:"bytes,4,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
+	IsManager bool                   `protobuf:"varint,5,opt,name=is_manager,json=isManager,proto3" json:"is_manager,omitempty"`
+	Email     string                 `protobuf:"bytes,6,opt,name=email,proto3" json:"email,omitempty"`
+	// The user's display name (access review items and their export show it).
+	DisplayName   string `protobuf:"bytes,40,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -375,6 +377,13 @@ func (x *UserFacts) GetIsManager() bool {
 func (x *UserFacts) GetEmail() string {
 	if x != nil {
 		return x.Email
+	}
+	return ""
+}
+
+func (x *UserFacts) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
 	}
 	return ""
 }
@@ -1095,7 +1104,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80@R\n" +
 	"credential\"V\n" +
 	"\x14AuthenticateResponse\x12>\n" +
-	"\tprincipal\x18\x01 \x01(\v2 .grantflow.identity.v1.PrincipalR\tprincipal\"\xdc\x01\n" +
+	"\tprincipal\x18\x01 \x01(\v2 .grantflow.identity.v1.PrincipalR\tprincipal\"\xff\x01\n" +
 	"\tUserFacts\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12/\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1b.grantflow.identity.v1.RoleR\x04role\x12:\n" +
@@ -1104,7 +1113,8 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"manager_id\x18\x04 \x01(\tR\tmanagerId\x12\x1d\n" +
 	"\n" +
 	"is_manager\x18\x05 \x01(\bR\tisManager\x12\x14\n" +
-	"\x05email\x18\x06 \x01(\tR\x05email\"\xf7\x01\n" +
+	"\x05email\x18\x06 \x01(\tR\x05email\x12!\n" +
+	"\fdisplay_name\x18( \x01(\tR\vdisplayName\"\xf7\x01\n" +
 	"\bAppFacts\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +

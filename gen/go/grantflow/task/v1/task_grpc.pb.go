@@ -377,9 +377,11 @@ var TaskService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	TaskInternalService_OpenStep_FullMethodName             = "/grantflow.task.v1.TaskInternalService/OpenStep"
-	TaskInternalService_CancelTasks_FullMethodName          = "/grantflow.task.v1.TaskInternalService/CancelTasks"
-	TaskInternalService_CreateStandaloneTask_FullMethodName = "/grantflow.task.v1.TaskInternalService/CreateStandaloneTask"
+	TaskInternalService_OpenStep_FullMethodName               = "/grantflow.task.v1.TaskInternalService/OpenStep"
+	TaskInternalService_CancelTasks_FullMethodName            = "/grantflow.task.v1.TaskInternalService/CancelTasks"
+	TaskInternalService_CreateStandaloneTask_FullMethodName   = "/grantflow.task.v1.TaskInternalService/CreateStandaloneTask"
+	TaskInternalService_OpenAccessReviewTasks_FullMethodName  = "/grantflow.task.v1.TaskInternalService/OpenAccessReviewTasks"
+	TaskInternalService_CloseAccessReviewTasks_FullMethodName = "/grantflow.task.v1.TaskInternalService/CloseAccessReviewTasks"
 )
 
 // TaskInternalServiceClient is the client API for TaskInternalService service.
@@ -396,6 +398,13 @@ type TaskInternalServiceClient interface {
 	CancelTasks(ctx context.Context, in *CancelTasksRequest, opts ...grpc.CallOption) (*CancelTasksResponse, error)
 	// Create a standalone task (no request). Idempotent on key.
 	CreateStandaloneTask(ctx context.Context, in *CreateStandaloneTaskRequest, opts ...grpc.CallOption) (*Task, error)
+	// Give each reviewer of an access review campaign their ACCESS_REVIEW task (the review
+	// service, when a campaign launches). Idempotent on (access_review_id, reviewer): a
+	// reviewer who has the campaign's task gets no second one.
+	OpenAccessReviewTasks(ctx context.Context, in *OpenAccessReviewTasksRequest, opts ...grpc.CallOption) (*OpenAccessReviewTasksResponse, error)
+	// Close the pending ACCESS_REVIEW tasks of a campaign: those of reviewer_ids (DONE: their
+	// last item was decided), or every one (CANCELLED: the campaign closed). Idempotent.
+	CloseAccessReviewTasks(ctx context.Context, in *CloseAccessReviewTasksRequest, opts ...grpc.CallOption) (*CloseAccessReviewTasksResponse, error)
 }
 
 type taskInternalServiceClient struct {
@@ -436,6 +445,26 @@ func (c *taskInternalServiceClient) CreateStandaloneTask(ctx context.Context, in
 	return out, nil
 }
 
+func (c *taskInternalServiceClient) OpenAccessReviewTasks(ctx context.Context, in *OpenAccessReviewTasksRequest, opts ...grpc.CallOption) (*OpenAccessReviewTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OpenAccessReviewTasksResponse)
+	err := c.cc.Invoke(ctx, TaskInternalService_OpenAccessReviewTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskInternalServiceClient) CloseAccessReviewTasks(ctx context.Context, in *CloseAccessReviewTasksRequest, opts ...grpc.CallOption) (*CloseAccessReviewTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseAccessReviewTasksResponse)
+	err := c.cc.Invoke(ctx, TaskInternalService_CloseAccessReviewTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskInternalServiceServer is the server API for TaskInternalService service.
 // All implementations must embed UnimplementedTaskInternalServiceServer
 // for forward compatibility.
@@ -450,6 +479,13 @@ type TaskInternalServiceServer interface {
 	CancelTasks(context.Context, *CancelTasksRequest) (*CancelTasksResponse, error)
 	// Create a standalone task (no request). Idempotent on key.
 	CreateStandaloneTask(context.Context, *CreateStandaloneTaskRequest) (*Task, error)
+	// Give each reviewer of an access review campaign their ACCESS_REVIEW task (the review
+	// service, when a campaign launches). Idempotent on (access_review_id, reviewer): a
+	// reviewer who has the campaign's task gets no second one.
+	OpenAccessReviewTasks(context.Context, *OpenAccessReviewTasksRequest) (*OpenAccessReviewTasksResponse, error)
+	// Close the pending ACCESS_REVIEW tasks of a campaign: those of reviewer_ids (DONE: their
+	// last item was decided), or every one (CANCELLED: the campaign closed). Idempotent.
+	CloseAccessReviewTasks(context.Context, *CloseAccessReviewTasksRequest) (*CloseAccessReviewTasksResponse, error)
 	mustEmbedUnimplementedTaskInternalServiceServer()
 }
 
@@ -468,6 +504,12 @@ func (UnimplementedTaskInternalServiceServer) CancelTasks(context.Context, *Canc
 }
 func (UnimplementedTaskInternalServiceServer) CreateStandaloneTask(context.Context, *CreateStandaloneTaskRequest) (*Task, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateStandaloneTask not implemented")
+}
+func (UnimplementedTaskInternalServiceServer) OpenAccessReviewTasks(context.Context, *OpenAccessReviewTasksRequest) (*OpenAccessReviewTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenAccessReviewTasks not implemented")
+}
+func (UnimplementedTaskInternalServiceServer) CloseAccessReviewTasks(context.Context, *CloseAccessReviewTasksRequest) (*CloseAccessReviewTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseAccessReviewTasks not implemented")
 }
 func (UnimplementedTaskInternalServiceServer) mustEmbedUnimplementedTaskInternalServiceServer() {}
 func (UnimplementedTaskInternalServiceServer) testEmbeddedByValue()                             {}
@@ -544,6 +586,42 @@ func _TaskInternalService_CreateStandaloneTask_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskInternalService_OpenAccessReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenAccessReviewTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskInternalServiceServer).OpenAccessReviewTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskInternalService_OpenAccessReviewTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskInternalServiceServer).OpenAccessReviewTasks(ctx, req.(*OpenAccessReviewTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskInternalService_CloseAccessReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseAccessReviewTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskInternalServiceServer).CloseAccessReviewTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskInternalService_CloseAccessReviewTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskInternalServiceServer).CloseAccessReviewTasks(ctx, req.(*CloseAccessReviewTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskInternalService_ServiceDesc is the grpc.ServiceDesc for TaskInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -562,6 +640,14 @@ var TaskInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateStandaloneTask",
 			Handler:    _TaskInternalService_CreateStandaloneTask_Handler,
+		},
+		{
+			MethodName: "OpenAccessReviewTasks",
+			Handler:    _TaskInternalService_OpenAccessReviewTasks_Handler,
+		},
+		{
+			MethodName: "CloseAccessReviewTasks",
+			Handler:    _TaskInternalService_CloseAccessReviewTasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
