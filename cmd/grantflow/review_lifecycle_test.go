@@ -53,7 +53,7 @@ func TestAccessReviewLifecycleOverREST(t *testing.T) {
 		})
 
 		// Ulf asks for more on Figma: his item is blocked while the request is open.
-		req := s.submitOK(t, "ulf", map[string]any{"type": "GRANT_ACCESS", "appId": figma, "permission": "editor", "reason": "new project"})
+		req := s.submitOK(t, "ulf", map[string]any{"type": "CHANGE_PERMISSION", "appId": figma, "permission": "editor", "reason": "new project"})
 		s.waitItem(t, path, "ulf", "BLOCKED", "open request "+req+" on the app")
 		s.walk(t, []step{
 			{"decide an item blocked by a request", "mona", "POST", path + "/items/" + str(item["ulf"], "id") + ":decide", map[string]any{"decision": "KEEP"}, 400, s.grpcCode(t, codes.FailedPrecondition)},
@@ -177,16 +177,17 @@ func TestAccessReviewLifecycleOverREST(t *testing.T) {
 	})
 }
 
-// grantNow gives who perm on app: a request pushed through by the Admin.
+// grantNow gives who perm on app: the General Manager's request, pushed through by the
+// Admin.
 func (s *system) grantNow(t *testing.T, who, app, perm string) {
 	t.Helper()
-	id := s.submitOK(t, "ada", map[string]any{"type": "GRANT_ACCESS", "targetUserId": s.id[who], "appId": app, "permission": perm, "reason": "fixture"})
+	id := s.submitOK(t, "grace", map[string]any{"type": "GRANT_ACCESS", "targetUserId": s.id[who], "appId": app, "permission": perm, "reason": "fixture"})
 	s.pushThrough(t, id)
 	s.waitRequest(t, id, "DONE")
 }
 
-// pushThrough has the Admin approve or complete the pending tasks of request id until it
-// closes.
+// pushThrough has the Admin approve or complete the pending tasks of request id (one she
+// neither made nor is the subject of) until it closes.
 func (s *system) pushThrough(t *testing.T, id string) {
 	t.Helper()
 	eventually(t, "request "+id+" carried out", func() (bool, string) {
