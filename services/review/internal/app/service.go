@@ -43,8 +43,8 @@ type Options struct {
 	// REMOVE decisions. Required.
 	Requests requestv1.RequestServiceClient
 	// Tasks opens and closes the reviewers' ACCESS_REVIEW tasks (internal API). Required.
-	Tasks taskv1.TaskInternalServiceClient
-	Logger   *slog.Logger
+	Tasks  taskv1.TaskInternalServiceClient
+	Logger *slog.Logger
 	// Notify is called after a commit that appended outbox events (wakes the relays).
 	Notify func()
 	Now    func() time.Time
