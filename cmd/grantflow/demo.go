@@ -161,6 +161,26 @@ func seedDemoOn(ctx context.Context, conns demoConns, bootstrapKey string) (*dem
 // user's manager (Ulf's Figma viewer by Mona, Sara's GitHub read by Sam); Sam keeps
 // Sara's, Mona's item waits for her (her ACCESS_REVIEW task is in her inbox).
 func (d *demoOrg) seedReview(conns demoConns, byHandle map[string]*demoPerson, as func(string) context.Context) error {
+	// The snapshot is of the accesses at launch: wait until the done requests are DONE
+	// (their effect applied, no longer open).
+	reqs := requestv1.NewRequestServiceClient(conns.request)
+	for _, r := range d.requests {
+		if !strings.HasPrefix(r.state, "DONE") {
+			continue
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			got, err := reqs.GetRequest(as(byHandle["ada"].key), &requestv1.GetRequestRequest{Id: r.id})
+			if err != nil {
+				return fmt.Errorf("demo request %s: %w", r.id, err)
+			}
+			if got.GetStatus() == requestv1.Request_DONE {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("demo request %s of %s is %s, not DONE", r.id, r.who, got.GetStatus())
+			}
+		}
+	}
 	rc := reviewv1.NewReviewServiceClient(conns.review)
 	c, err := rc.CreateAccessReview(as(byHandle["ada"].key), &reviewv1.CreateAccessReviewRequest{
 		Name: "Quarterly access review", Description: "Every access, reviewed by the user's manager",
