@@ -158,8 +158,8 @@ func seedDemoOn(ctx context.Context, conns demoConns, bootstrapKey string) (*dem
 }
 
 // seedReview launches the demo's access review: every app, each access reviewed by the
-// user's manager (Ulf's Figma viewer by Mona, Sara's GitHub read by Sam); Sam keeps
-// Sara's, Mona's item waits for her (her ACCESS_REVIEW task is in her inbox).
+// user's manager (Ulf's Figma viewer by Mona, Sam's GitHub read by Grace); Grace keeps
+// Sam's, Mona's item waits for her (her ACCESS_REVIEW task is in her inbox).
 func (d *demoOrg) seedReview(conns demoConns, byHandle map[string]*demoPerson, as func(string) context.Context) error {
 	// The snapshot is of the accesses at launch: wait until the done requests are DONE
 	// (their effect applied, no longer open).
@@ -192,19 +192,19 @@ func (d *demoOrg) seedReview(conns demoConns, byHandle map[string]*demoPerson, a
 	if _, err := rc.LaunchAccessReview(as(byHandle["ada"].key), &reviewv1.LaunchAccessReviewRequest{Id: c.GetId()}); err != nil {
 		return fmt.Errorf("demo access review: launch: %w", err)
 	}
-	sam := as(byHandle["sam"].key)
-	items, err := rc.ListAccessReviewItems(sam, &reviewv1.ListAccessReviewItemsRequest{AccessReviewId: c.GetId()})
+	grace := as(byHandle["grace"].key)
+	items, err := rc.ListAccessReviewItems(grace, &reviewv1.ListAccessReviewItemsRequest{AccessReviewId: c.GetId(), ReviewerId: byHandle["grace"].id})
 	if err != nil {
-		return fmt.Errorf("demo access review: Sam's items: %w", err)
+		return fmt.Errorf("demo access review: Grace's items: %w", err)
 	}
 	for _, it := range items.GetItems() {
-		if _, err := rc.DecideAccessReviewItem(sam, &reviewv1.DecideAccessReviewItemRequest{
-			AccessReviewId: c.GetId(), ItemId: it.GetId(), Decision: reviewv1.AccessReviewItem_KEEP, Justification: "still her accounts",
+		if _, err := rc.DecideAccessReviewItem(grace, &reviewv1.DecideAccessReviewItemRequest{
+			AccessReviewId: c.GetId(), ItemId: it.GetId(), Decision: reviewv1.AccessReviewItem_KEEP, Justification: "runs the release builds",
 		}); err != nil {
-			return fmt.Errorf("demo access review: Sam keeps %s: %w", it.GetId(), err)
+			return fmt.Errorf("demo access review: Grace keeps %s: %w", it.GetId(), err)
 		}
 	}
-	d.review = demoReview{name: c.GetName(), state: "ACTIVE: Sam kept Sara's GitHub read, Mona has Ulf's Figma viewer to review", id: c.GetId()}
+	d.review = demoReview{name: c.GetName(), state: "ACTIVE: Grace kept Sam's GitHub read, Mona has Ulf's Figma viewer to review", id: c.GetId()}
 	return nil
 }
 
@@ -281,7 +281,7 @@ func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle ma
 		{"ulf", "GitHub", "read", "waiting for the owner, Otto (Mona approved)", []move{{"mona", "approve"}}},
 		{"sara", "Salesforce", "user", "waiting for her manager, Sam", nil},
 		{"ulf", "Salesforce", "user", "DECLINED by Mona", []move{{"mona", "decline"}}},
-		{"sara", "GitHub", "read", "DONE: Sam and Otto approved, Otto provisioned", []move{{"sam", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
+		{"sam", "GitHub", "read", "DONE: Grace and Otto approved, Otto provisioned", []move{{"grace", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
 	} {
 		req, err := rc.SubmitRequest(key(r.who), &requestv1.SubmitRequestRequest{
 			Type: typev1.RequestType_GRANT_ACCESS, AppId: appID[r.app], Permission: r.perm, Reason: "demo",
