@@ -27,7 +27,7 @@ import (
 
 // The components and what each deployment must carry.
 var (
-	services   = []string{"audit", "identity", "notification", "policy", "request", "task"}
+	services   = []string{"audit", "identity", "notification", "policy", "request", "review", "task"}
 	components = append(slices.Clone(services), "gateway")
 )
 

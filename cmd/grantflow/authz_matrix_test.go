@@ -24,6 +24,7 @@ import (
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 )
@@ -39,8 +40,8 @@ import (
 // Every call that changes state runs on data made for it (a throwaway user, app, request,
 // task or group), once per transport.
 //
-// Five capabilities have no API here (access reviews, the browser extension, HRIS/IdP
-// integration, custom layouts): for those, and in
+// Three capabilities have no API here (the browser extension, HRIS/IdP integration, custom
+// layouts): for those, and in
 // addition for every other cell, GET /v1/me (and GetMe) must list exactly the capabilities
 // the document gives each person. After the matrix, the "who may" rows of API.md that are
 // not matrix cells (verify the audit log, register an app, create and reassign tasks,
@@ -312,14 +313,29 @@ func authzMatrix() []matrixRow {
 					field("status", "DONE"))),
 		}},
 
-		// No API: Grantflow has no access-review campaigns (its review tasks are the
-		// "Approve Requests" row). GET /v1/me only.
+		// Access reviews (the review service): a campaign on Figma, where Ulf (Mona's report)
+		// holds viewer and Otto is the owner, made and launched by the Admin for each probe;
+		// a decision is KEEP on Ulf's item. MANAGER campaigns are Mona's to decide, APP_OWNER
+		// campaigns Otto's; a caller who reviews nothing in a campaign does not see it.
 		{"CREATE_ACCESS_REVIEWS", "Create Access Reviews", [5]matrixCell{
-			cell(""), cell(""), cell(""), cell("CREATE_ACCESS_REVIEWS"), cell("CREATE_ACCESS_REVIEWS"),
+			cell("", forbidden("a campaign", newReview)),
+			cell("", forbidden("a campaign", newReview)),
+			cell("", forbidden("a campaign", newReview)),
+			cell("CREATE_ACCESS_REVIEWS", allowed("a campaign", newReview, field("status", "DRAFT"))),
+			cell("CREATE_ACCESS_REVIEWS", allowed("a campaign", newReview, field("status", "DRAFT"))),
 		}},
 		{"COMPLETE_ACCESS_REVIEWS", "Complete Access Reviews", [5]matrixCell{
-			cell(""), cell("COMPLETE_ACCESS_REVIEWS:direct_reports"), cell("COMPLETE_ACCESS_REVIEWS:own_apps"),
-			cell("COMPLETE_ACCESS_REVIEWS:any"), cell("COMPLETE_ACCESS_REVIEWS:any"),
+			cell("", invisible("an item she does not review", decideUlf(reviewv1.Reviewer_MANAGER))),
+			cell("COMPLETE_ACCESS_REVIEWS:direct_reports",
+				allowed("a direct report's access", decideUlf(reviewv1.Reviewer_MANAGER), field("decision", "KEEP")),
+				invisible("an item of the owners' campaign", decideUlf(reviewv1.Reviewer_APP_OWNER))),
+			cell("COMPLETE_ACCESS_REVIEWS:own_apps",
+				allowed("an access to his own app", decideUlf(reviewv1.Reviewer_APP_OWNER), field("decision", "KEEP")),
+				invisible("an item of the managers' campaign", decideUlf(reviewv1.Reviewer_MANAGER))),
+			cell("COMPLETE_ACCESS_REVIEWS:any", allowed("any item", decideUlf(reviewv1.Reviewer_MANAGER), field("decision", "KEEP")),
+				allowed("any item", decideUlf(reviewv1.Reviewer_APP_OWNER), field("decision", "KEEP"))),
+			cell("COMPLETE_ACCESS_REVIEWS:any", allowed("any item", decideUlf(reviewv1.Reviewer_MANAGER), field("decision", "KEEP")),
+				allowed("any item", decideUlf(reviewv1.Reviewer_APP_OWNER), field("decision", "KEEP"))),
 		}},
 		// No API: the browser extension is a client. GET /v1/me only.
 		{"USE_BROWSER_EXTENSION", "Use Browser Extension", [5]matrixCell{
@@ -444,6 +460,33 @@ func apiRules() []matrixRow {
 
 // --- requests the probes send ------------------------------------------------------------
 
+func newReview(x *matrixEnv) proto.Message {
+	return &reviewv1.CreateAccessReviewRequest{Name: x.unique("Matrix review "), Scope: &reviewv1.Scope{AppIds: []string{x.s.app["Figma"]}},
+		Reviewer: &reviewv1.Reviewer{Kind: reviewv1.Reviewer_MANAGER}}
+}
+
+// decideUlf launches a campaign on Figma with reviewers of kind (as the Admin) and
+// returns the decision KEEP on Ulf's item.
+func decideUlf(kind reviewv1.Reviewer_Kind) func(x *matrixEnv) proto.Message {
+	return func(x *matrixEnv) proto.Message {
+		c, err := x.review.CreateAccessReview(x.as("ada"), &reviewv1.CreateAccessReviewRequest{Name: x.unique("Matrix review "),
+			Scope: &reviewv1.Scope{AppIds: []string{x.s.app["Figma"]}}, Reviewer: &reviewv1.Reviewer{Kind: kind}})
+		x.must(err, "create a campaign")
+		_, err = x.review.LaunchAccessReview(x.as("ada"), &reviewv1.LaunchAccessReviewRequest{Id: c.GetId()})
+		x.must(err, "launch a campaign")
+		its, err := x.review.ListAccessReviewItems(x.as("ada"), &reviewv1.ListAccessReviewItemsRequest{AccessReviewId: c.GetId()})
+		x.must(err, "list a campaign's items")
+		for _, it := range its.GetItems() {
+			if it.GetUserId() == x.s.id["ulf"] {
+				return &reviewv1.DecideAccessReviewItemRequest{AccessReviewId: c.GetId(), ItemId: it.GetId(),
+					Decision: reviewv1.AccessReviewItem_KEEP, Justification: "matrix"}
+			}
+		}
+		x.t.Fatalf("fixture: no item of Ulf's in %v", its.GetItems())
+		return nil
+	}
+}
+
 func approve(taskID string) proto.Message {
 	return &taskv1.ApproveTaskRequest{Id: taskID, Justification: "matrix"}
 }
@@ -551,6 +594,7 @@ type matrixEnv struct {
 	request  requestv1.RequestServiceClient
 	task     taskv1.TaskServiceClient
 	audit    auditv1.AuditServiceClient
+	review   reviewv1.ReviewServiceClient
 	// notification is the webhooks' service.
 	notification notificationv1.WebhookServiceClient
 	n            int
@@ -571,7 +615,7 @@ func newMatrixEnv(t *testing.T, s *system) *matrixEnv {
 	return &matrixEnv{t: t, s: s,
 		identity: identityv1.NewIdentityServiceClient(conn), policy: policyv1.NewPolicyServiceClient(conn),
 		request: requestv1.NewRequestServiceClient(conn), task: taskv1.NewTaskServiceClient(conn), audit: auditv1.NewAuditServiceClient(conn),
-		notification: notificationv1.NewWebhookServiceClient(conn)}
+		review: reviewv1.NewReviewServiceClient(conn), notification: notificationv1.NewWebhookServiceClient(conn)}
 }
 
 func (x *matrixEnv) as(person string) context.Context {
@@ -869,6 +913,10 @@ func (x *matrixEnv) grpcCall(ctx context.Context, req proto.Message) (proto.Mess
 		return x.notification.CreateWebhook(ctx, r)
 	case *notificationv1.ListWebhooksRequest:
 		return x.notification.ListWebhooks(ctx, r)
+	case *reviewv1.CreateAccessReviewRequest:
+		return x.review.CreateAccessReview(ctx, r)
+	case *reviewv1.DecideAccessReviewItemRequest:
+		return x.review.DecideAccessReviewItem(ctx, r)
 	}
 	x.t.Fatalf("no gRPC call for %s", proto.MessageName(req))
 	return nil, nil
@@ -878,28 +926,30 @@ func (x *matrixEnv) grpcCall(ctx context.Context, req proto.Message) (proto.Mess
 type restRoute struct{ method, path, body string }
 
 var restRoutes = map[protoreflect.FullName]restRoute{
-	"grantflow.identity.v1.GetMeRequest":               {"GET", "/v1/me", ""},
-	"grantflow.identity.v1.CreateUserRequest":          {"POST", "/v1/users", "*"},
-	"grantflow.identity.v1.UpdateUserRequest":          {"PATCH", "/v1/users/{id}", "user"},
-	"grantflow.identity.v1.OffboardUserRequest":        {"POST", "/v1/users/{id}:offboard", "*"},
-	"grantflow.identity.v1.CreateApiKeyRequest":        {"POST", "/v1/users/{user_id}/apiKeys", "*"},
-	"grantflow.identity.v1.CreateGroupRequest":         {"POST", "/v1/groups", "*"},
-	"grantflow.identity.v1.DeleteGroupRequest":         {"DELETE", "/v1/groups/{id}", ""},
-	"grantflow.identity.v1.CreateAppRequest":           {"POST", "/v1/apps", "*"},
-	"grantflow.identity.v1.UpdateAppRequest":           {"PATCH", "/v1/apps/{id}", "app"},
-	"grantflow.policy.v1.CreatePolicyRequest":          {"POST", "/v1/policies", "*"},
-	"grantflow.policy.v1.CreatePolicyVersionRequest":   {"POST", "/v1/policies/{policy_id}/versions", "*"},
-	"grantflow.policy.v1.ActivatePolicyVersionRequest": {"POST", "/v1/policies/{policy_id}/versions/{version}:activate", "*"},
-	"grantflow.request.v1.SubmitRequestRequest":        {"POST", "/v1/requests", "*"},
-	"grantflow.request.v1.CancelRequestRequest":        {"POST", "/v1/requests/{id}:cancel", "*"},
-	"grantflow.task.v1.CreateTaskRequest":              {"POST", "/v1/tasks", "*"},
-	"grantflow.task.v1.ApproveTaskRequest":             {"POST", "/v1/tasks/{id}:approve", "*"},
-	"grantflow.task.v1.CompleteTaskRequest":            {"POST", "/v1/tasks/{id}:complete", "*"},
-	"grantflow.task.v1.ReassignTaskRequest":            {"POST", "/v1/tasks/{id}:reassign", "*"},
-	"grantflow.audit.v1.VerifyAuditEventsRequest":      {"POST", "/v1/auditEvents:verify", "*"},
-	"grantflow.identity.v1.SetAppConnectorRequest":     {"PUT", "/v1/apps/{app_id}/connector", "*"},
-	"grantflow.notification.v1.CreateWebhookRequest":   {"POST", "/v1/webhooks", "*"},
-	"grantflow.notification.v1.ListWebhooksRequest":    {"GET", "/v1/webhooks", ""},
+	"grantflow.identity.v1.GetMeRequest":                {"GET", "/v1/me", ""},
+	"grantflow.identity.v1.CreateUserRequest":           {"POST", "/v1/users", "*"},
+	"grantflow.identity.v1.UpdateUserRequest":           {"PATCH", "/v1/users/{id}", "user"},
+	"grantflow.identity.v1.OffboardUserRequest":         {"POST", "/v1/users/{id}:offboard", "*"},
+	"grantflow.identity.v1.CreateApiKeyRequest":         {"POST", "/v1/users/{user_id}/apiKeys", "*"},
+	"grantflow.identity.v1.CreateGroupRequest":          {"POST", "/v1/groups", "*"},
+	"grantflow.identity.v1.DeleteGroupRequest":          {"DELETE", "/v1/groups/{id}", ""},
+	"grantflow.identity.v1.CreateAppRequest":            {"POST", "/v1/apps", "*"},
+	"grantflow.identity.v1.UpdateAppRequest":            {"PATCH", "/v1/apps/{id}", "app"},
+	"grantflow.policy.v1.CreatePolicyRequest":           {"POST", "/v1/policies", "*"},
+	"grantflow.policy.v1.CreatePolicyVersionRequest":    {"POST", "/v1/policies/{policy_id}/versions", "*"},
+	"grantflow.policy.v1.ActivatePolicyVersionRequest":  {"POST", "/v1/policies/{policy_id}/versions/{version}:activate", "*"},
+	"grantflow.request.v1.SubmitRequestRequest":         {"POST", "/v1/requests", "*"},
+	"grantflow.request.v1.CancelRequestRequest":         {"POST", "/v1/requests/{id}:cancel", "*"},
+	"grantflow.task.v1.CreateTaskRequest":               {"POST", "/v1/tasks", "*"},
+	"grantflow.task.v1.ApproveTaskRequest":              {"POST", "/v1/tasks/{id}:approve", "*"},
+	"grantflow.task.v1.CompleteTaskRequest":             {"POST", "/v1/tasks/{id}:complete", "*"},
+	"grantflow.task.v1.ReassignTaskRequest":             {"POST", "/v1/tasks/{id}:reassign", "*"},
+	"grantflow.audit.v1.VerifyAuditEventsRequest":       {"POST", "/v1/auditEvents:verify", "*"},
+	"grantflow.review.v1.CreateAccessReviewRequest":     {"POST", "/v1/accessReviews", "*"},
+	"grantflow.review.v1.DecideAccessReviewItemRequest": {"POST", "/v1/accessReviews/{access_review_id}/items/{item_id}:decide", "*"},
+	"grantflow.identity.v1.SetAppConnectorRequest":      {"PUT", "/v1/apps/{app_id}/connector", "*"},
+	"grantflow.notification.v1.CreateWebhookRequest":    {"POST", "/v1/webhooks", "*"},
+	"grantflow.notification.v1.ListWebhooksRequest":     {"GET", "/v1/webhooks", ""},
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)

@@ -15,6 +15,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/process"
@@ -28,12 +29,18 @@ type demoOrg struct {
 	groups       []string
 	policies     []demoPolicy
 	requests     []demoRequest
+	review       demoReview
 	storage      string // where it lives, printed first
 }
 
 // demoRequest is a request of the demo, left in the state its note says.
 type demoRequest struct {
 	who, what, state, id string
+}
+
+// demoReview is the demo's launched access review campaign.
+type demoReview struct {
+	name, state, id string
 }
 
 type demoPerson struct {
@@ -60,7 +67,7 @@ type demoPolicy struct {
 // demoConns are the connections the seeding calls through: one shared server in the
 // all-in-one process, one per service in the distributed mode (grantflow seed-demo).
 type demoConns struct {
-	identity, policy, request, task grpc.ClientConnInterface
+	identity, policy, request, task, review grpc.ClientConnInterface
 }
 
 // seedDemo creates the demo organization through the public gRPC API, as the bootstrap
@@ -71,7 +78,7 @@ func seedDemo(ctx context.Context, grpcAddr string, p *process.Process, bootstra
 		return nil, err
 	}
 	defer conn.Close()
-	d, err := seedDemoOn(ctx, demoConns{identity: conn, policy: conn, request: conn, task: conn}, bootstrapKey)
+	d, err := seedDemoOn(ctx, demoConns{identity: conn, policy: conn, request: conn, task: conn, review: conn}, bootstrapKey)
 	if err == nil {
 		p.Log.Info("demo organization seeded", "people", len(d.people), "apps", len(d.apps), "policies", len(d.policies), "requests", len(d.requests))
 	}
@@ -144,7 +151,61 @@ func seedDemoOn(ctx context.Context, conns demoConns, bootstrapKey string) (*dem
 	if err := d.seedRequests(ctx, conns, byHandle, as); err != nil {
 		return nil, err
 	}
+	if err := d.seedReview(conns, byHandle, as); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// seedReview launches the demo's access review: every app, each access reviewed by the
+// user's manager (Ulf's Figma viewer by Mona, Sam's GitHub read by Grace); Grace keeps
+// Sam's, Mona's item waits for her (her ACCESS_REVIEW task is in her inbox).
+func (d *demoOrg) seedReview(conns demoConns, byHandle map[string]*demoPerson, as func(string) context.Context) error {
+	// The snapshot is of the accesses at launch: wait until the done requests are DONE
+	// (their effect applied, no longer open).
+	reqs := requestv1.NewRequestServiceClient(conns.request)
+	for _, r := range d.requests {
+		if !strings.HasPrefix(r.state, "DONE") {
+			continue
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			got, err := reqs.GetRequest(as(byHandle["ada"].key), &requestv1.GetRequestRequest{Id: r.id})
+			if err != nil {
+				return fmt.Errorf("demo request %s: %w", r.id, err)
+			}
+			if got.GetStatus() == requestv1.Request_DONE {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("demo request %s of %s is %s, not DONE", r.id, r.who, got.GetStatus())
+			}
+		}
+	}
+	rc := reviewv1.NewReviewServiceClient(conns.review)
+	c, err := rc.CreateAccessReview(as(byHandle["ada"].key), &reviewv1.CreateAccessReviewRequest{
+		Name: "Quarterly access review", Description: "Every access, reviewed by the user's manager",
+		Reviewer: &reviewv1.Reviewer{Kind: reviewv1.Reviewer_MANAGER},
+	})
+	if err != nil {
+		return fmt.Errorf("demo access review: %w", err)
+	}
+	if _, err := rc.LaunchAccessReview(as(byHandle["ada"].key), &reviewv1.LaunchAccessReviewRequest{Id: c.GetId()}); err != nil {
+		return fmt.Errorf("demo access review: launch: %w", err)
+	}
+	grace := as(byHandle["grace"].key)
+	items, err := rc.ListAccessReviewItems(grace, &reviewv1.ListAccessReviewItemsRequest{AccessReviewId: c.GetId(), ReviewerId: byHandle["grace"].id})
+	if err != nil {
+		return fmt.Errorf("demo access review: Grace's items: %w", err)
+	}
+	for _, it := range items.GetItems() {
+		if _, err := rc.DecideAccessReviewItem(grace, &reviewv1.DecideAccessReviewItemRequest{
+			AccessReviewId: c.GetId(), ItemId: it.GetId(), Decision: reviewv1.AccessReviewItem_KEEP, Justification: "runs the release builds",
+		}); err != nil {
+			return fmt.Errorf("demo access review: Grace keeps %s: %w", it.GetId(), err)
+		}
+	}
+	d.review = demoReview{name: c.GetName(), state: "ACTIVE: Grace kept Sam's GitHub read; Mona has Ulf's Figma viewer to review; Sara's GitHub read waits, blocked by her open change to admin", id: c.GetId()}
+	return nil
 }
 
 // seedPolicies creates and activates the demo's policies; every other request follows the
@@ -237,6 +298,7 @@ func (d *demoOrg) seedRequests(ctx context.Context, conns demoConns, byHandle ma
 		{grant, "ulf", "GitHub", "read", "waiting for the owner, Otto (Mona approved)", []move{{"mona", "approve"}}},
 		{grant, "sara", "Salesforce", "user", "waiting for her manager, Sam", nil},
 		{grant, "ulf", "Salesforce", "user", "DECLINED by Mona", []move{{"mona", "decline"}}},
+		{grant, "sam", "GitHub", "read", "DONE: Grace and Otto approved, Otto provisioned", []move{{"grace", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
 		{grant, "sara", "GitHub", "read", "DONE: Sam and Otto approved, Otto provisioned", []move{{"sam", "approve"}, {"otto", "approve"}, {"otto", "complete"}}},
 		// Changing into admin is governed like being granted it: the GitHub admin policy
 		// (manager, then all of the Security reviewers), not the CHANGE_PERMISSION default.
@@ -323,6 +385,9 @@ func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.who, r.what, r.state, r.id)
 	}
 	tw.Flush()
+	if d.review.id != "" {
+		fmt.Fprintf(w, "\nAccess review %q (%s): %s\n", d.review.name, d.review.id, d.review.state)
+	}
 	fmt.Fprintf(w, "\nPaste these lines into your shell for the README walkthrough (the API keys are shown once):\n\n")
 	fmt.Fprintf(w, "export GF=http://%s\n", httpAddr)
 	fmt.Fprintf(w, "export GF_BOOTSTRAP=%s\n", d.bootstrapKey)
@@ -334,6 +399,9 @@ func (d *demoOrg) print(w io.Writer, httpAddr, grpcAddr string) {
 	}
 	for _, p := range d.policies {
 		fmt.Fprintf(w, "export GF_POLICY_%s=%s\n", strings.ToUpper(p.handle), p.id)
+	}
+	if d.review.id != "" {
+		fmt.Fprintf(w, "export GF_REVIEW=%s\n", d.review.id)
 	}
 	fmt.Fprintln(w)
 }

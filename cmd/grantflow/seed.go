@@ -36,7 +36,7 @@ func seedDemoRemote(args []string) error {
 	for _, c := range []struct {
 		addr string
 		to   *grpc.ClientConnInterface
-	}{{cfg.IdentityAddr, &conns.identity}, {cfg.PolicyAddr, &conns.policy}, {cfg.RequestAddr, &conns.request}, {cfg.TaskAddr, &conns.task}} {
+	}{{cfg.IdentityAddr, &conns.identity}, {cfg.PolicyAddr, &conns.policy}, {cfg.RequestAddr, &conns.request}, {cfg.TaskAddr, &conns.task}, {cfg.ReviewAddr, &conns.review}} {
 		conn, err := dial(c.addr)
 		if err != nil {
 			return err

@@ -90,14 +90,14 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 	// The drift this replaces: request calls identity (ResolveAssignees included: a
 	// NO_SIDE_EFFECTS method, so retried on every connection), task, policy and review (the
 	// origin of a review's request); task and identity deliver to request; identity delivers
-	// to task (a user's new manager); review calls identity and request; everyone delivers to
-	// audit, and all but audit to notification, which calls identity and request for its
-	// messages' addresses and texts.
+	// to task (a user's new manager); identity and request deliver to review; review calls
+	// identity, request and task; everyone delivers to audit, and all but audit to
+	// notification, which calls identity and request for its messages' addresses and texts.
 	for from, want := range map[string][]string{
 		"grantflow-request":      {"audit", "identity", "notification", "policy", "review", "task"},
-		"grantflow-review":       {"audit", "identity", "notification", "request"},
+		"grantflow-review":       {"audit", "identity", "notification", "request", "task"},
 		"grantflow-task":         {"audit", "identity", "notification", "request"},
-		"grantflow-identity":     {"audit", "notification", "request", "task"},
+		"grantflow-identity":     {"audit", "notification", "request", "review", "task"},
 		"grantflow-policy":       {"audit", "identity", "notification"},
 		"grantflow-audit":        {"request"},
 		"grantflow-notification": {"identity", "request"},

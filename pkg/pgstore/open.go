@@ -3,10 +3,18 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// minMaxConns is the smallest pool Open makes when neither Options.MaxConns nor the URL's
+// pool_max_conns says: pgx's default (4, or the number of CPUs) is too few for a service
+// whose outbox has four sinks, since each relay holds a lock connection while it reads the
+// outbox through another, and four relays holding four connections would wait forever.
+// Connections open on demand: an idle service keeps few.
+const minMaxConns = 12
 
 // DB is an open service store: a pool of connections that all use the service's schema.
 type DB struct {
@@ -24,8 +32,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: parse URL: %w", err)
 	}
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(opts.URL, "pool_max_conns") && cfg.MaxConns < minMaxConns:
+		cfg.MaxConns = minMaxConns
 	}
 	useSchema(cfg.ConnConfig, opts.Schema)
 

@@ -17,8 +17,9 @@ type Options struct {
 	// Migrations holds the service's goose SQL files at its root (for an embed.FS, pass
 	// fs.Sub(files, "migrations")). Nil means the service has none.
 	Migrations fs.FS
-	// MaxConns caps the pool; 0 keeps pgx's default. The outbox relay lock holds one
-	// connection per relay, so leave room for it.
+	// MaxConns caps the pool; 0 keeps the URL's pool_max_conns, or else at least 12 (see
+	// minMaxConns). The outbox relay lock holds one connection per relay while the relay
+	// reads through another, so leave room for it.
 	MaxConns int32
 }
 

@@ -47,11 +47,15 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	reviewSink, err := env.Sink("review")
+	if err != nil {
+		return nil, err
+	}
 	c := env.Config
 	return New(ctx, Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
-		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink, TaskSink: taskSink,
+		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink, TaskSink: taskSink, ReviewSink: reviewSink,
 		SecretsKey: c.SecretsKey, WebhookAllowPrivate: c.WebhookAllowPrivate,
 	})
 }
@@ -69,8 +73,9 @@ type Options struct {
 	OIDCIssuer, OIDCAudience string
 	// Sinks deliver the outbox: "audit" and "notification" (every event) and "request"
 	// (onboarding and offboarding triggers). A sink left nil keeps its events in the outbox
-	// until one is configured: delayed, never lost.
-	AuditSink, RequestSink, NotificationSink outbox.Sink
+	// until one is configured: delayed, never lost. "review" gets the changes of apps'
+	// owners; left nil, none are written for it.
+	AuditSink, RequestSink, NotificationSink, ReviewSink outbox.Sink
 	// TaskSink receives the user.updated events that give a user another manager (the
 	// mover effect: the task service moves the user's pending manager reviews). Nil keeps
 	// them in the outbox until one is configured.
@@ -145,7 +150,7 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 		}
 		verifier = v
 	}
-	var triggers []string
+	var triggers, reviews []string
 	if o.RequestSink != nil {
 		triggers = []string{app.SinkRequest}
 	}
@@ -153,13 +158,17 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 	if o.TaskSink != nil {
 		movers = []string{app.SinkTask}
 	}
-	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, Box: box,
+	if o.ReviewSink != nil {
+		reviews = []string{app.SinkReview}
+	}
+	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, ReviewSinks: reviews, Box: box,
 		URLs: stdwebhook.URLPolicy{AllowPrivate: o.WebhookAllowPrivate}, Notify: func() { s.relays.Notify() }})
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
 	var err error
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkTask, Sink: o.TaskSink}); err != nil {
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkTask, Sink: o.TaskSink},
+		outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink}); err != nil {
 		return nil, err
 	}
 	if o.BootstrapAdminKey != "" {

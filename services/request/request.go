@@ -66,7 +66,11 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{Reviews: reviewv1.NewReviewInternalServiceClient(reviewConn),
+	reviewSink, err := env.Sink("review")
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{ReviewSink: reviewSink, Reviews: reviewv1.NewReviewInternalServiceClient(reviewConn),
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
 		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
 		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink, Getenv: env.Getenv,
@@ -95,6 +99,9 @@ type Options struct {
 	WebhookAllowPrivate bool
 	// ConnectorClient, when set, replaces the connectors' guarded HTTP client (tests).
 	ConnectorClient *http.Client
+	// ReviewSink receives requests' opening and closing (the review service's blocked
+	// items and the requests of its decisions); nil writes none for it.
+	ReviewSink outbox.Sink
 	// Getenv reads the agent's deprecated connector settings (GRANTFLOW_AGENT_WEBHOOKS,
 	// GRANTFLOW_AGENT_WEBHOOK_SECRET); nil reads none: every app uses the directory connector.
 	Getenv func(string) string
@@ -143,13 +150,13 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		clock = timer.System
 	}
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
-		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() },
+		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }, ToReview: o.ReviewSink != nil,
 		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }})
 	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
 	s.app.HandleTimers(s.timers)
 	if s.relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink}); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -7,9 +7,11 @@ import (
 
 	"google.golang.org/grpc"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
@@ -24,8 +26,10 @@ import (
 const Name = app.ServiceName
 
 // Kit is the review service as both its binary and the all-in-one process assemble it: it
-// calls identity (the snapshot, facts) and request (open requests, the requests of
-// decisions), and delivers its outbox to audit.
+// calls identity (the snapshot, facts), request (open requests, the requests of decisions)
+// and task (the reviewers' ACCESS_REVIEW tasks), delivers its outbox to audit and
+// notification, and receives identity's and request's events (blocked items, the requests
+// of decisions).
 var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
 
 func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
@@ -34,6 +38,10 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 		return nil, err
 	}
 	reqConn, err := env.Conn("request")
+	if err != nil {
+		return nil, err
+	}
+	taskConn, err := env.Conn("task")
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +56,7 @@ func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
 	return New(ctx, Options{
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
 		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
-		Requests: requestv1.NewRequestServiceClient(reqConn), AuditSink: auditSink, NotificationSink: notificationSink,
+		Requests: requestv1.NewRequestServiceClient(reqConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink,
 	})
 }
 
@@ -63,6 +71,8 @@ type Options struct {
 	IdentityInternal identityv1.IdentityInternalServiceClient
 	// Requests lists open requests and opens the requests of decisions. Required.
 	Requests requestv1.RequestServiceClient
+	// Tasks opens and closes the reviewers' ACCESS_REVIEW tasks. Required.
+	Tasks taskv1.TaskInternalServiceClient
 	// AuditSink delivers the outbox to audit; nil keeps events in the outbox until one is
 	// configured: delayed, never lost.
 	AuditSink outbox.Sink
@@ -81,8 +91,8 @@ type Service struct {
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
 	log := kit.Logger(o.Logger)
-	if o.Identity == nil || o.IdentityInternal == nil || o.Requests == nil {
-		return nil, fmt.Errorf("review: Options.Identity, IdentityInternal and Requests are required")
+	if o.Identity == nil || o.IdentityInternal == nil || o.Requests == nil || o.Tasks == nil {
+		return nil, fmt.Errorf("review: Options.Identity, IdentityInternal, Requests and Tasks are required")
 	}
 	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
 		func() store.Store { return memory.New() },
@@ -92,25 +102,36 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	s := &Service{store: st}
 	s.app = app.New(app.Options{
-		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests,
+		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests, Tasks: o.Tasks,
 		Logger: log, Notify: func() { s.relays.Notify() },
 	})
 	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
+		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Register puts the review service on srv.
+// Register puts the review service on srv, and the EventSinkService that receives
+// identity's and request's events.
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	reviewv1.RegisterReviewServiceServer(srv, &grpcapi.Public{App: s.app})
 	reviewv1.RegisterReviewInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
+	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.EventSink{App: s.app})
+}
+
+// Sink delivers another service's outbox (identity's owners of apps, request's requests
+// opened and closed) to the review service's EventSinkService at conn.
+func Sink(conn grpc.ClientConnInterface) outbox.Sink {
+	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
 
 // InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = auth.MethodSet("/" + reviewv1.ReviewInternalService_ServiceDesc.ServiceName + "/")
+var InternalOnly = auth.MethodSet(
+	"/"+reviewv1.ReviewInternalService_ServiceDesc.ServiceName+"/",
+	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
+)
 
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }

@@ -44,6 +44,7 @@ func TestDistributedEndToEnd(t *testing.T) {
 	t.Run("lifecycle", func(t *testing.T) { granted = lifecycle(t, api.on(t), org) })
 	t.Run("decline", func(t *testing.T) { decline(t, api.on(t), org) })
 	t.Run("mover", func(t *testing.T) { mover(t, api.on(t), org) })
+	t.Run("access review", func(t *testing.T) { accessReview(t, api.on(t), org) })
 	t.Run("trace", func(t *testing.T) {
 		if granted == "" {
 			t.Fatal("the lifecycle made no request: no trace to check")
@@ -216,6 +217,52 @@ func decline(t *testing.T, api *client, o *org) {
 	api.lineage(t, o.key["uma"], id, func(actions []string) bool {
 		return slices.Contains(actions, "task.declined") && slices.Contains(actions, "request.declined")
 	})
+}
+
+// accessReview: a managers' campaign on Figma (Uma holds editor since the lifecycle) runs
+// across the processes: the review service opens Mona's ACCESS_REVIEW task in the task
+// service; Uma's request on Figma (request's events to review) blocks her item until she
+// cancels it; Mona keeps it, and her task is DONE.
+func accessReview(t *testing.T, api *client, o *org) {
+	admin := o.key["admin"]
+	c := api.must(admin, "POST", "/v1/accessReviews", map[string]any{"name": "Figma", "scope": map[string]any{"appIds": []string{o.app["Figma"]}}, "reviewer": map[string]any{"kind": "MANAGER"}})
+	path := "/v1/accessReviews/" + str(c, "id")
+	api.must(admin, "POST", path+":launch", map[string]any{})
+	items := objects(api.must(o.key["mona"], "GET", path+"/items", nil), "items")
+	if len(items) != 1 || items[0]["userId"] != o.id["uma"] {
+		t.Fatalf("Mona's items %v", items)
+	}
+	item := path + "/items/" + str(items[0], "id")
+	status := func() any { return objects(api.must(admin, "GET", path+"/items", nil), "items")[0]["status"] }
+	var task string
+	waitFor(t, "Mona's ACCESS_REVIEW task", func() bool {
+		for _, tk := range objects(api.must(o.key["mona"], "GET", "/v1/tasks?status=PENDING", nil), "tasks") {
+			if tk["type"] == "ACCESS_REVIEW" && tk["accessReviewId"] == str(c, "id") {
+				task = str(tk, "id")
+			}
+		}
+		return task != ""
+	})
+	req := str(api.must(o.key["uma"], "POST", "/v1/requests", map[string]any{"type": "CHANGE_PERMISSION", "appId": o.app["Figma"], "permission": "admin", "reason": "to manage the team"}), "id")
+	waitFor(t, "Uma's item blocked by her request", func() bool {
+		return status() == "BLOCKED"
+	})
+	api.must(o.key["uma"], "POST", "/v1/requests/"+req+":cancel", map[string]any{})
+	waitFor(t, "Uma's item released", func() bool { return status() == "PENDING" })
+	api.must(o.key["mona"], "POST", item+":decide", map[string]any{"decision": "KEEP"})
+	waitFor(t, "Mona's task done", func() bool { return api.must(o.key["mona"], "GET", "/v1/tasks/"+task, nil)["status"] == "DONE" })
+}
+
+// waitFor waits (settleTimeout at most) until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(settleTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached in time", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // oneTraceAcrossProcesses: the submit of request id made one trace, found by the trace id

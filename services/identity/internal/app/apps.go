@@ -182,7 +182,15 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 			return err
 		}
 		out = a
-		return s.emit(ctx, tx, "app.updated", "apps/"+a.ID, appEvent(a))
+		ev := appEvent(a)
+		ev.PreviousOwnerIds = before.OwnerIDs
+		var extra []string
+		if !sameMembers(before.OwnerIDs, a.OwnerIDs) {
+			// Owners are never reviewed on their app: the review service blocks or
+			// releases their items.
+			extra = s.reviewSinks
+		}
+		return s.emit(ctx, tx, "app.updated", "apps/"+a.ID, ev, extra...)
 	})
 	return out, err
 }
@@ -349,4 +357,12 @@ func recordAdded(ctx context.Context, tx store.Tx, set string, before, after []s
 		}
 	}
 	return nil
+}
+
+// sameMembers reports whether a and b hold the same ids, in any order.
+func sameMembers(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

@@ -27,6 +27,9 @@ const (
 	SinkRequest = "request"
 	// SinkTask receives user.updated events that change a manager (the mover effect).
 	SinkTask = "task"
+	// SinkReview receives app.updated when an app's owners change (the review service
+	// blocks and releases the items of owners).
+	SinkReview = "review"
 	// SinkNotification receives every event, as audit does (webhooks).
 	SinkNotification = "notification"
 )
@@ -53,6 +56,8 @@ type Options struct {
 	// MoverSinks receive the user.updated events that give a user another manager (the
 	// task service). Empty: they go to audit and notification only.
 	MoverSinks []string
+	// ReviewSinks receive the changes of apps' owners (the review service), when set.
+	ReviewSinks []string
 	// Notify is called after a commit that appended outbox events (wakes the relay).
 	Notify func()
 	Now    func() time.Time
@@ -70,6 +75,7 @@ type Service struct {
 	oidc         TokenVerifier
 	triggerSinks []string
 	moverSinks   []string
+	reviewSinks  []string
 	notify       func()
 	now          func() time.Time
 	box          *secretbox.Box
@@ -78,7 +84,8 @@ type Service struct {
 
 // New returns the service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, moverSinks: o.MoverSinks, notify: o.Notify, now: o.Now, box: o.Box, urls: o.URLs}
+	s := &Service{store: o.Store, cache: o.Cache, log: o.Logger, oidc: o.OIDC, triggerSinks: o.TriggerSinks, moverSinks: o.MoverSinks, reviewSinks: o.ReviewSinks,
+		notify: o.Notify, now: o.Now, box: o.Box, urls: o.URLs}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

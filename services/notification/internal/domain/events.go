@@ -23,6 +23,7 @@ var knownEventTypes = []string{
 	"task.created", "task.approved", "task.declined", "task.completed", "task.auto_approved",
 	"task.cancelled", "task.reassigned",
 	"accessReview.created", "accessReview.launched", "accessReview.item.decided", "accessReview.closed",
+	"accessReview.item.blocked", "accessReview.item.unblocked", "accessReview.item.request_updated",
 	PingEventType,
 }
 

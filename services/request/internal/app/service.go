@@ -39,7 +39,15 @@ const (
 	SinkWork  = "work"
 	// SinkNotification receives every audited event too (webhooks).
 	SinkNotification = "notification"
+	// SinkReview receives a request's opening and closing (the review service blocks and
+	// releases access review items, and follows the requests its decisions opened).
+	SinkReview = "review"
 )
+
+// toReview are the actions the review service receives, when it is configured.
+var toReview = map[string]bool{
+	"request.created": true, "request.done": true, "request.cancelled": true, "request.failed": true, "request.declined": true,
+}
 
 // Work actions (sink "work").
 const (
@@ -67,6 +75,8 @@ type Options struct {
 	// Notify is called after a commit that appended outbox events (wakes the relays).
 	Notify func()
 	Now    func() time.Time
+	// ToReview: a request's opening and closing also go to the outbox's "review" sink.
+	ToReview bool
 }
 
 // Service implements the request API.
@@ -81,6 +91,7 @@ type Service struct {
 	log        *slog.Logger
 	notify     func()
 	now        func() time.Time
+	toReview   bool
 	// failures counts the failed attempts of each work item (event id -> *atomic.Int32).
 	failures sync.Map
 }
@@ -88,7 +99,7 @@ type Service struct {
 // New returns the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, identity: o.Identity, policy: o.Policy, tasks: o.Tasks, taskPublic: o.TaskPublic, reviews: o.Reviews,
-		connectors: o.Connectors, log: o.Logger, notify: o.Notify, now: o.Now}
+		connectors: o.Connectors, log: o.Logger, notify: o.Notify, now: o.Now, toReview: o.ToReview}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -166,7 +177,11 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, action string, r domain
 	if err != nil {
 		return err
 	}
-	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
+	sinks := []string{SinkAudit, SinkNotification}
+	if s.toReview && toReview[action] {
+		sinks = append(sinks, SinkReview)
+	}
+	return tx.Emit(ctx, sinks, ev)
 }
 
 // work appends a work item about r for this service itself (sink "work").

@@ -40,7 +40,7 @@ func (s *Service) Create(ctx context.Context, n domain.NewCampaign) (CampaignVie
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
-		return s.emitCampaign(ctx, tx, ActionCreated, c, 0)
+		return s.emitCampaign(ctx, tx, ActionCreated, c, 0, nil)
 	})
 	return CampaignView{Campaign: c}, err
 }
@@ -191,7 +191,7 @@ func (s *Service) Close(ctx context.Context, id string) (CampaignView, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.emitCampaign(ctx, tx, ActionClosed, closed, n); err != nil {
+		if err := s.emitCampaign(ctx, tx, ActionClosed, closed, n, nil); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, closed)

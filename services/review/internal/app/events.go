@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/events"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -21,11 +23,18 @@ const (
 	ActionItemRequest = "accessReview.item.request_updated"
 )
 
-func campaignEvent(c domain.Campaign, items int) *eventsv1.AccessReviewChanged {
-	return &eventsv1.AccessReviewChanged{
+// campaignEvent is the payload of a campaign event; itemReviewers (accessReview.launched)
+// are every distinct reviewer of the campaign's items.
+func campaignEvent(c domain.Campaign, items int, itemReviewers []string) *eventsv1.AccessReviewChanged {
+	e := &eventsv1.AccessReviewChanged{
 		AccessReviewId: c.ID, Name: c.Name, Status: string(c.Status), AppIds: c.AppIDs,
 		ReviewerKind: string(c.ReviewerKind), ReviewerUserIds: c.ReviewerUserIDs, Items: int32(items),
+		ItemReviewerIds: itemReviewers,
 	}
+	if !c.DueTime.IsZero() {
+		e.DueTime = timestamppb.New(c.DueTime)
+	}
+	return e
 }
 
 func itemEvent(it domain.Item) *eventsv1.AccessReviewItemChanged {
@@ -41,11 +50,20 @@ func campaignSubject(id string) string { return "accessReviews/" + id }
 
 func itemSubject(it domain.Item) string { return "accessReviews/" + it.CampaignID + "/items/" + it.ID }
 
+// sinksOf are the sinks of an event: audit and notification always, and the service's own
+// work queue for what must follow it (the reviewers' tasks, see Work).
+func sinksOf(action string) []string {
+	if hasWork[action] {
+		return []string{SinkAudit, SinkNotification, SinkWork}
+	}
+	return []string{SinkAudit, SinkNotification}
+}
+
 // emitCampaign appends a campaign event in tx.
-func (s *Service) emitCampaign(ctx context.Context, tx store.Tx, action string, c domain.Campaign, items int) error {
+func (s *Service) emitCampaign(ctx context.Context, tx store.Tx, action string, c domain.Campaign, items int, itemReviewers []string) error {
 	ev := events.New(ctx, ServiceName, action, campaignSubject(c.ID), s.now(), "")
-	ev.Payload = &eventsv1.Event_AccessReviewChanged{AccessReviewChanged: campaignEvent(c, items)}
-	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
+	ev.Payload = &eventsv1.Event_AccessReviewChanged{AccessReviewChanged: campaignEvent(c, items, itemReviewers)}
+	return tx.Emit(ctx, sinksOf(action), ev)
 }
 
 // emitItem appends an item event in tx. actor overrides the caller ("system" for what the
@@ -55,5 +73,5 @@ func (s *Service) emitItem(ctx context.Context, tx store.Tx, action string, it d
 	ev := events.New(ctx, ServiceName, action, itemSubject(it), s.now(), actor)
 	ev.RequestId = it.RequestID
 	ev.Payload = &eventsv1.Event_AccessReviewItemChanged{AccessReviewItemChanged: itemEvent(it)}
-	return tx.Emit(ctx, []string{SinkAudit, SinkNotification}, ev)
+	return tx.Emit(ctx, sinksOf(action), ev)
 }

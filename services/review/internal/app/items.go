@@ -141,7 +141,6 @@ func (s *Service) Decide(ctx context.Context, campaignID, itemID string, v domai
 	if err != nil {
 		return domain.Item{}, err
 	}
-	s.reviewerProgress(ctx, c, who.UserID, out)
 	return out, nil
 }
 

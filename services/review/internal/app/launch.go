@@ -23,10 +23,7 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 	if err != nil {
 		return CampaignView{}, err
 	}
-	var (
-		out       CampaignView
-		reviewers map[string]bool
-	)
+	var out CampaignView
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		_, acc, err := s.visible(ctx, tx, who, id)
 		if err != nil {
@@ -47,11 +44,10 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 		if err != nil {
 			return err
 		}
-		reviewers = revs
 		if err := tx.UpdateCampaign(ctx, launched); err != nil {
 			return stateError(err, "access review "+id)
 		}
-		if err := s.emitCampaign(ctx, tx, ActionLaunched, launched, n); err != nil {
+		if err := s.emitCampaign(ctx, tx, ActionLaunched, launched, n, sortedKeys(revs)); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, launched)
@@ -60,7 +56,6 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 	if err != nil {
 		return CampaignView{}, err
 	}
-	s.openReviewerTasks(ctx, out.Campaign, reviewers)
 	return out, nil
 }
 
@@ -192,7 +187,7 @@ func (s *Service) itemsOf(ctx context.Context, c domain.Campaign, a scopeApp, ac
 		it := domain.Item{
 			ID: newID(), CampaignID: c.ID, UserID: acc.GetUserId(), AppID: a.id, Permission: acc.GetPermission(),
 			GrantTime: acc.GetGrantTime().AsTime().UTC(), ReviewerIDs: reviewers, Status: domain.Pending,
-			UserEmail: u.GetEmail(), AppName: a.name, Version: 1,
+			UserEmail: u.GetEmail(), UserName: u.GetDisplayName(), AppName: a.name, Version: 1,
 		}
 		if acc.GetGrantTime() == nil {
 			it.GrantTime = time.Time{}

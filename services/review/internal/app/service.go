@@ -12,6 +12,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -25,6 +26,10 @@ const ServiceName = "grantflow-review"
 const (
 	SinkAudit        = "audit"
 	SinkNotification = "notification"
+	// SinkWork is the service's own queue of what must follow a commit (the reviewers'
+	// ACCESS_REVIEW tasks): delivered back to Work at least once, so a task service that is
+	// down delays the tasks, and never fails the launch, decision or close that committed.
+	SinkWork = "work"
 )
 
 // Options configure the service.
@@ -37,7 +42,9 @@ type Options struct {
 	// Requests lists open requests (blocked items) and opens the requests of CHANGE and
 	// REMOVE decisions. Required.
 	Requests requestv1.RequestServiceClient
-	Logger   *slog.Logger
+	// Tasks opens and closes the reviewers' ACCESS_REVIEW tasks (internal API). Required.
+	Tasks  taskv1.TaskInternalServiceClient
+	Logger *slog.Logger
 	// Notify is called after a commit that appended outbox events (wakes the relays).
 	Notify func()
 	Now    func() time.Time
@@ -52,6 +59,7 @@ type Service struct {
 	identity         identityv1.IdentityServiceClient
 	identityInternal identityv1.IdentityInternalServiceClient
 	requests         requestv1.RequestServiceClient
+	tasks            taskv1.TaskInternalServiceClient
 	log              *slog.Logger
 	notify           func()
 	now              func() time.Time
@@ -61,7 +69,7 @@ type Service struct {
 // New returns the service.
 func New(o Options) *Service {
 	s := &Service{
-		store: o.Store, identity: o.Identity, identityInternal: o.IdentityInternal, requests: o.Requests,
+		store: o.Store, identity: o.Identity, identityInternal: o.IdentityInternal, requests: o.Requests, tasks: o.Tasks,
 		log: o.Logger, notify: o.Notify, now: o.Now, batch: o.LaunchBatch,
 	}
 	if s.log == nil {

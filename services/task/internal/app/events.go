@@ -30,7 +30,8 @@ func taskEvent(t domain.Task) *eventsv1.TaskChanged {
 		TaskId: t.ID, RequestId: t.RequestID, PolicyId: t.PolicyID, PolicyVersion: t.PolicyVersion,
 		StepIndex: int32(t.StepIndex), StepName: t.StepName, Type: string(t.Type), Status: string(t.Status),
 		AssigneeIds: t.AssigneeIDs, Action: t.Action, Decision: string(t.Decision), DecidedBy: t.DecidedBy, Justification: t.Justification,
-		DueTime: dueTimePB(t),
+		DueTime:        dueTimePB(t),
+		AccessReviewId: t.AccessReviewID,
 	}
 }
 

@@ -88,6 +88,9 @@ func (s *Service) mayReassign(sub authz.Subject, t domain.Task) error {
 	if err := deny(authz.CanReassignTask(sub)); err != nil {
 		return err
 	}
+	if t.Type == domain.AccessReview {
+		return stateError(domain.ErrAccessReviewTask, t)
+	}
 	if t.InRequest() && (sub.UserID == t.RequesterID || sub.UserID == t.TargetUserID) {
 		return errs.PermissionDenied("not allowed: nobody reassigns a task of a request they made or that is about them")
 	}

@@ -109,6 +109,8 @@ func taskNotFound(err error, id string) error {
 // stateError turns the state machine's refusals and a lost race into API errors.
 func stateError(err error, t domain.Task) error {
 	switch {
+	case errors.Is(err, domain.ErrAccessReviewTask):
+		return errs.FailedPrecondition("TASK_ACCESS_REVIEW", fmt.Sprintf("task %s is an access review task: decide the items of access review %s instead", t.ID, t.AccessReviewID)).With("accessReviewId", t.AccessReviewID)
 	case errors.Is(err, domain.ErrNotPending):
 		return errs.FailedPrecondition("TASK_NOT_PENDING", fmt.Sprintf("task %s is %s, no longer pending", t.ID, t.Status))
 	case errors.Is(err, domain.ErrNotReview):

@@ -13,6 +13,9 @@ const (
 	Review     Type = "REVIEW"
 	Action     Type = "ACTION"
 	Standalone Type = "STANDALONE"
+	// AccessReview is a reviewer's work in an access review campaign: it follows the
+	// campaign's items (the review service closes it), never a decision on the task.
+	AccessReview Type = "ACCESS_REVIEW"
 )
 
 // Status is where a task stands.
@@ -105,11 +108,13 @@ type Task struct {
 	// RequesterID and TargetUserID are the request's; nobody who is either decides.
 	RequesterID  string
 	TargetUserID string
-	// Key is a standalone task's idempotency key ("" for the others).
-	Key        string
-	History    []HistoryEntry
-	CreateTime time.Time
-	UpdateTime time.Time
+	// Key is a standalone or access review task's idempotency key ("" for the others).
+	Key string
+	// AccessReviewID is the campaign of an ACCESS_REVIEW task ("" for the others).
+	AccessReviewID string
+	History        []HistoryEntry
+	CreateTime     time.Time
+	UpdateTime     time.Time
 	// Version increments on every change; it is the etag.
 	Version int64
 	// DueTime (zero: none) is when a review task of a step with dueAfter is due.
@@ -129,6 +134,9 @@ var (
 	ErrNotReview = errors.New("only review tasks are approved or declined")
 	// ErrNotCompletable: complete on a review task.
 	ErrNotCompletable = errors.New("only action and standalone tasks are completed")
+	// ErrAccessReviewTask: approve, decline, complete or reassign on an ACCESS_REVIEW task,
+	// which follows the campaign's items instead.
+	ErrAccessReviewTask = errors.New("an access review task is done by deciding the campaign's items")
 )
 
 // Clone returns a deep copy of t.
@@ -205,6 +213,9 @@ func (t *Task) touch(now time.Time, actor, event, note string) {
 
 // Decide approves or declines a pending review task.
 func (t *Task) Decide(d Decision, actor, justification string, now time.Time) error {
+	if t.Type == AccessReview {
+		return ErrAccessReviewTask
+	}
 	if t.Type != Review {
 		return ErrNotReview
 	}
@@ -233,6 +244,9 @@ func (t *Task) AutoApprove(reason string, now time.Time) error {
 
 // Complete marks a pending action or standalone task done.
 func (t *Task) Complete(actor, note string, now time.Time) error {
+	if t.Type == AccessReview {
+		return ErrAccessReviewTask
+	}
 	if t.Type == Review {
 		return ErrNotCompletable
 	}
@@ -257,6 +271,9 @@ func (t *Task) Cancel(actor, reason string, now time.Time) bool {
 
 // Reassign replaces the assignees of a pending task.
 func (t *Task) Reassign(ids []string, actor, note string, now time.Time) error {
+	if t.Type == AccessReview {
+		return ErrAccessReviewTask
+	}
 	if t.Status != Pending {
 		return ErrNotPending
 	}
@@ -268,4 +285,19 @@ func (t *Task) Reassign(ids []string, actor, note string, now time.Time) error {
 // IsAssignee reports whether userID is one of the task's people.
 func (t Task) IsAssignee(userID string) bool {
 	return userID != "" && slices.Contains(t.AssigneeIDs, userID)
+}
+
+// FinishAccessReview closes a pending ACCESS_REVIEW task for the review service: DONE (the
+// reviewer's last item was decided) or CANCELLED (the campaign closed first). A task that
+// is not pending stays as it is and FinishAccessReview reports false.
+func (t *Task) FinishAccessReview(status Status, actor, note string, now time.Time) bool {
+	if t.Type != AccessReview || t.Status != Pending {
+		return false
+	}
+	if status == Cancelled {
+		return t.Cancel(actor, note, now)
+	}
+	t.Status, t.DecidedBy, t.Justification = Done, actor, note
+	t.touch(now, actor, EventCompleted, note)
+	return true
 }

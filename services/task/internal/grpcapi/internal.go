@@ -71,3 +71,23 @@ func (h *Sink) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequ
 	}
 	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(in.GetEvents()))}, nil
 }
+
+func (h *Internal) OpenAccessReviewTasks(ctx context.Context, r *taskv1.OpenAccessReviewTasksRequest) (*taskv1.OpenAccessReviewTasksResponse, error) {
+	ts, err := h.App.OpenAccessReviewTasks(ctx, r.GetAccessReviewId(), r.GetReviewerIds(), r.GetAction())
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.OpenAccessReviewTasksResponse{Tasks: tasksPB(ts)}, nil
+}
+
+func (h *Internal) CloseAccessReviewTasks(ctx context.Context, r *taskv1.CloseAccessReviewTasksRequest) (*taskv1.CloseAccessReviewTasksResponse, error) {
+	status := domain.Done
+	if r.GetStatus() == taskv1.Task_CANCELLED {
+		status = domain.Cancelled
+	}
+	ids, err := h.App.CloseAccessReviewTasks(ctx, r.GetAccessReviewId(), r.GetReviewerIds(), status, r.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &taskv1.CloseAccessReviewTasksResponse{ClosedTaskIds: ids}, nil
+}

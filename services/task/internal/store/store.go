@@ -23,6 +23,8 @@ type Filter struct {
 	AssigneeID string
 	Status     domain.Status
 	RequestID  string
+	// AccessReviewID: the ACCESS_REVIEW tasks of this campaign.
+	AccessReviewID string
 }
 
 // Page is a page request: tasks are ordered by id; After is the last id of the previous

@@ -779,8 +779,11 @@ type AppChanged struct {
 	ConnectorUrl string `protobuf:"bytes,60,opt,name=connector_url,json=connectorUrl,proto3" json:"connector_url,omitempty"`
 	// app.connector.set: a new secret was generated (a new connector, or a rotation).
 	ConnectorSecretGenerated bool `protobuf:"varint,61,opt,name=connector_secret_generated,json=connectorSecretGenerated,proto3" json:"connector_secret_generated,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// app.updated: the owners before the change (the review service re-checks the access
+	// reviews' items of the people who became or stopped being owners).
+	PreviousOwnerIds []string `protobuf:"bytes,40,rep,name=previous_owner_ids,json=previousOwnerIds,proto3" json:"previous_owner_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *AppChanged) Reset() {
@@ -874,6 +877,13 @@ func (x *AppChanged) GetConnectorSecretGenerated() bool {
 		return x.ConnectorSecretGenerated
 	}
 	return false
+}
+
+func (x *AppChanged) GetPreviousOwnerIds() []string {
+	if x != nil {
+		return x.PreviousOwnerIds
+	}
+	return nil
 }
 
 // GroupChanged: the group after the change.
@@ -1505,9 +1515,11 @@ type TaskChanged struct {
 	CancelledTaskIds []string `protobuf:"bytes,22,rep,name=cancelled_task_ids,json=cancelledTaskIds,proto3" json:"cancelled_task_ids,omitempty"`
 	// When the task is due (a review step with dueAfter). task.due: the reminder that it is
 	// due, to its assignees; task.escalated: assignee_ids after, previous_assignee_ids before.
-	DueTime       *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// ACCESS_REVIEW tasks: the campaign whose items the assignee reviews.
+	AccessReviewId string `protobuf:"bytes,40,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TaskChanged) Reset() {
@@ -1699,6 +1711,13 @@ func (x *TaskChanged) GetDueTime() *timestamppb.Timestamp {
 		return x.DueTime
 	}
 	return nil
+}
+
+func (x *TaskChanged) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
 }
 
 // RequestWork is an item of the request service's own work queue.
@@ -2171,7 +2190,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"privileged\">\n" +
 	"\rAppCustomRole\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\buser_ids\x18\x02 \x03(\tR\auserIds\"\xfb\x02\n" +
+	"\buser_ids\x18\x02 \x03(\tR\auserIds\"\xa9\x03\n" +
 	"\n" +
 	"AppChanged\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x12\n" +
@@ -2183,7 +2202,8 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12#\n" +
 	"\rconnector_url\x18< \x01(\tR\fconnectorUrl\x12<\n" +
-	"\x1aconnector_secret_generated\x18= \x01(\bR\x18connectorSecretGenerated\"~\n" +
+	"\x1aconnector_secret_generated\x18= \x01(\bR\x18connectorSecretGenerated\x12,\n" +
+	"\x12previous_owner_ids\x18( \x03(\tR\x10previousOwnerIds\"~\n" +
 	"\fGroupChanged\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -2236,7 +2256,7 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\btask_ids\x18\x0e \x03(\tR\ataskIds\x12!\n" +
 	"\fassignee_ids\x18\x0f \x03(\tR\vassigneeIds\x12\x12\n" +
 	"\x04note\x18\x10 \x01(\tR\x04note\x12%\n" +
-	"\x0efailure_reason\x18\x11 \x01(\tR\rfailureReason\"\x92\x06\n" +
+	"\x0efailure_reason\x18\x11 \x01(\tR\rfailureReason\"\xbc\x06\n" +
 	"\vTaskChanged\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
 	"\n" +
@@ -2264,7 +2284,8 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\rstep_declines\x18\x14 \x01(\x05R\fstepDeclines\x12!\n" +
 	"\fstep_outcome\x18\x15 \x01(\tR\vstepOutcome\x12,\n" +
 	"\x12cancelled_task_ids\x18\x16 \x03(\tR\x10cancelledTaskIds\x125\n" +
-	"\bdue_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"%\n" +
+	"\bdue_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12(\n" +
+	"\x10access_review_id\x18( \x01(\tR\x0eaccessReviewId\"%\n" +
 	"\vRequestWork\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"W\n" +
 	"\x14DeliverEventsRequest\x12?\n" +

@@ -412,8 +412,9 @@ type UserFacts struct {
 	ManagerId string                 `protobuf:"bytes,4,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
 	IsManager bool                   `protobuf:"varint,5,opt,name=is_manager,json=isManager,proto3" json:"is_manager,omitempty"`
 	Email     string                 `protobuf:"bytes,6,opt,name=email,proto3" json:"email,omitempty"`
-	// How messages to others name the user (notification).
-	DisplayName   string `protobuf:"bytes,80,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The user's display name: access review items and their export show it, and messages
+	// to others name the user by it (notification).
+	DisplayName   string `protobuf:"bytes,40,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1249,7 +1250,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
 	"is_manager\x18\x05 \x01(\bR\tisManager\x12\x14\n" +
 	"\x05email\x18\x06 \x01(\tR\x05email\x12!\n" +
-	"\fdisplay_name\x18P \x01(\tR\vdisplayName\"\xf7\x01\n" +
+	"\fdisplay_name\x18( \x01(\tR\vdisplayName\"\xf7\x01\n" +
 	"\bAppFacts\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +

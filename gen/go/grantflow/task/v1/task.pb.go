@@ -96,6 +96,11 @@ const (
 	Task_ACTION Task_Type = 2
 	// Outside any request (onboarding, offboarding confirmation, ...).
 	Task_STANDALONE Task_Type = 3
+	// A reviewer's work in an access review campaign (access_review_id): one per reviewer
+	// per active campaign, DONE when their last item is decided, CANCELLED when the
+	// campaign closes first. It is never approved, declined or completed through this API:
+	// the reviewer decides the campaign's items (FAILED_PRECONDITION otherwise).
+	Task_ACCESS_REVIEW Task_Type = 4
 )
 
 // Enum value maps for Task_Type.
@@ -105,12 +110,14 @@ var (
 		1: "REVIEW",
 		2: "ACTION",
 		3: "STANDALONE",
+		4: "ACCESS_REVIEW",
 	}
 	Task_Type_value = map[string]int32{
 		"TYPE_UNSPECIFIED": 0,
 		"REVIEW":           1,
 		"ACTION":           2,
 		"STANDALONE":       3,
+		"ACCESS_REVIEW":    4,
 	}
 )
 
@@ -284,9 +291,12 @@ type Task struct {
 	// Review steps with dueAfter: when the task is due (a reminder goes out then).
 	DueTime *timestamppb.Timestamp `protobuf:"bytes,50,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
 	// With an escalation: when the escalation target joins the assignees if still pending.
-	EscalateTime  *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=escalate_time,json=escalateTime,proto3" json:"escalate_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EscalateTime *timestamppb.Timestamp `protobuf:"bytes,51,opt,name=escalate_time,json=escalateTime,proto3" json:"escalate_time,omitempty"`
+	// ACCESS_REVIEW tasks: the campaign whose items the assignee reviews
+	// (GET /v1/accessReviews/{access_review_id}/items).
+	AccessReviewId string `protobuf:"bytes,40,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -471,6 +481,13 @@ func (x *Task) GetEscalateTime() *timestamppb.Timestamp {
 		return x.EscalateTime
 	}
 	return nil
+}
+
+func (x *Task) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
 }
 
 // HistoryEntry is one event in a task's life.
@@ -1584,11 +1601,234 @@ func (x *RerouteTasksResponse) GetTaskIds() []string {
 	return nil
 }
 
+type OpenAccessReviewTasksRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	// The reviewers: one task each (existing people; the caller resolved them).
+	ReviewerIds []string `protobuf:"bytes,2,rep,name=reviewer_ids,json=reviewerIds,proto3" json:"reviewer_ids,omitempty"`
+	// What to do, in words ("Review the accesses of access review \"Q4\"").
+	Action        string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenAccessReviewTasksRequest) Reset() {
+	*x = OpenAccessReviewTasksRequest{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenAccessReviewTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenAccessReviewTasksRequest) ProtoMessage() {}
+
+func (x *OpenAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenAccessReviewTasksRequest.ProtoReflect.Descriptor instead.
+func (*OpenAccessReviewTasksRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *OpenAccessReviewTasksRequest) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *OpenAccessReviewTasksRequest) GetReviewerIds() []string {
+	if x != nil {
+		return x.ReviewerIds
+	}
+	return nil
+}
+
+func (x *OpenAccessReviewTasksRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+type OpenAccessReviewTasksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One task per reviewer, in the order of reviewer_ids (those created earlier included).
+	Tasks         []*Task `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenAccessReviewTasksResponse) Reset() {
+	*x = OpenAccessReviewTasksResponse{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenAccessReviewTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenAccessReviewTasksResponse) ProtoMessage() {}
+
+func (x *OpenAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenAccessReviewTasksResponse.ProtoReflect.Descriptor instead.
+func (*OpenAccessReviewTasksResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *OpenAccessReviewTasksResponse) GetTasks() []*Task {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+type CloseAccessReviewTasksRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AccessReviewId string                 `protobuf:"bytes,1,opt,name=access_review_id,json=accessReviewId,proto3" json:"access_review_id,omitempty"`
+	// Whose tasks; empty: every pending task of the campaign.
+	ReviewerIds []string `protobuf:"bytes,2,rep,name=reviewer_ids,json=reviewerIds,proto3" json:"reviewer_ids,omitempty"`
+	// DONE or CANCELLED.
+	Status Task_Status `protobuf:"varint,3,opt,name=status,proto3,enum=grantflow.task.v1.Task_Status" json:"status,omitempty"`
+	// For the history ("the campaign closed").
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseAccessReviewTasksRequest) Reset() {
+	*x = CloseAccessReviewTasksRequest{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseAccessReviewTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseAccessReviewTasksRequest) ProtoMessage() {}
+
+func (x *CloseAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseAccessReviewTasksRequest.ProtoReflect.Descriptor instead.
+func (*CloseAccessReviewTasksRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CloseAccessReviewTasksRequest) GetAccessReviewId() string {
+	if x != nil {
+		return x.AccessReviewId
+	}
+	return ""
+}
+
+func (x *CloseAccessReviewTasksRequest) GetReviewerIds() []string {
+	if x != nil {
+		return x.ReviewerIds
+	}
+	return nil
+}
+
+func (x *CloseAccessReviewTasksRequest) GetStatus() Task_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Task_STATUS_UNSPECIFIED
+}
+
+func (x *CloseAccessReviewTasksRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CloseAccessReviewTasksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tasks this call closed (empty when none was pending).
+	ClosedTaskIds []string `protobuf:"bytes,1,rep,name=closed_task_ids,json=closedTaskIds,proto3" json:"closed_task_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseAccessReviewTasksResponse) Reset() {
+	*x = CloseAccessReviewTasksResponse{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseAccessReviewTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseAccessReviewTasksResponse) ProtoMessage() {}
+
+func (x *CloseAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseAccessReviewTasksResponse.ProtoReflect.Descriptor instead.
+func (*CloseAccessReviewTasksResponse) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CloseAccessReviewTasksResponse) GetClosedTaskIds() []string {
+	if x != nil {
+		return x.ClosedTaskIds
+	}
+	return nil
+}
+
 var File_grantflow_task_v1_task_proto protoreflect.FileDescriptor
 
 const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\x95\n" +
+	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xd8\n" +
 	"\n" +
 	"\x04Task\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x126\n" +
@@ -1618,7 +1858,8 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\bapproval\x18\x13 \x01(\x0e2\x1b.grantflow.type.v1.ApprovalB\x04\xe2A\x01\x03R\bapproval\x12)\n" +
 	"\rmin_approvals\x18\x14 \x01(\x05B\x04\xe2A\x01\x03R\fminApprovals\x12;\n" +
 	"\bdue_time\x182 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\adueTime\x12E\n" +
-	"\rescalate_time\x183 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fescalateTime\"D\n" +
+	"\rescalate_time\x183 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fescalateTime\x12.\n" +
+	"\x10access_review_id\x18( \x01(\tB\x04\xe2A\x01\x03R\x0eaccessReviewId\"W\n" +
 	"\x04Type\x12\x14\n" +
 	"\x10TYPE_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -1626,7 +1867,8 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\n" +
 	"\x06ACTION\x10\x02\x12\x0e\n" +
 	"\n" +
-	"STANDALONE\x10\x03\"T\n" +
+	"STANDALONE\x10\x03\x12\x11\n" +
+	"\rACCESS_REVIEW\x10\x04\"T\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\b\n" +
@@ -1727,7 +1969,22 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"1\n" +
 	"\x14RerouteTasksResponse\x12\x19\n" +
-	"\btask_ids\x18\x01 \x03(\tR\ataskIds*\\\n" +
+	"\btask_ids\x18\x01 \x03(\tR\ataskIds\"\xb1\x01\n" +
+	"\x1cOpenAccessReviewTasksRequest\x123\n" +
+	"\x10access_review_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eaccessReviewId\x128\n" +
+	"\freviewer_ids\x18\x02 \x03(\tB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\vreviewerIds\x12\"\n" +
+	"\x06action\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06action\"N\n" +
+	"\x1dOpenAccessReviewTasksResponse\x12-\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x17.grantflow.task.v1.TaskR\x05tasks\"\xf2\x01\n" +
+	"\x1dCloseAccessReviewTasksRequest\x123\n" +
+	"\x10access_review_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eaccessReviewId\x126\n" +
+	"\freviewer_ids\x18\x02 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\vreviewerIds\x12B\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x1e.grantflow.task.v1.Task.StatusB\n" +
+	"\xbaH\a\x82\x01\x04\x18\x02\x18\x04R\x06status\x12 \n" +
+	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"H\n" +
+	"\x1eCloseAccessReviewTasksResponse\x12&\n" +
+	"\x0fclosed_task_ids\x18\x01 \x03(\tR\rclosedTaskIds*\\\n" +
 	"\vStepOutcome\x12\x1c\n" +
 	"\x18STEP_OUTCOME_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\n" +
@@ -1744,12 +2001,14 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\vApproveTask\x12%.grantflow.task.v1.ApproveTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:approve\x12p\n" +
 	"\vDeclineTask\x12%.grantflow.task.v1.DeclineTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:decline\x12s\n" +
 	"\fCompleteTask\x12&.grantflow.task.v1.CompleteTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:complete\x12s\n" +
-	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\x9e\x03\n" +
+	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xa4\x05\n" +
 	"\x13TaskInternalService\x12X\n" +
 	"\bOpenStep\x12\".grantflow.task.v1.OpenStepRequest\x1a#.grantflow.task.v1.OpenStepResponse\"\x03\x90\x02\x02\x12a\n" +
 	"\vCancelTasks\x12%.grantflow.task.v1.CancelTasksRequest\x1a&.grantflow.task.v1.CancelTasksResponse\"\x03\x90\x02\x02\x12d\n" +
 	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x03\x90\x02\x02\x12d\n" +
-	"\fRerouteTasks\x12&.grantflow.task.v1.RerouteTasksRequest\x1a'.grantflow.task.v1.RerouteTasksResponse\"\x03\x90\x02\x02B\xc8\x01\n" +
+	"\fRerouteTasks\x12&.grantflow.task.v1.RerouteTasksRequest\x1a'.grantflow.task.v1.RerouteTasksResponse\"\x03\x90\x02\x02\x12\x7f\n" +
+	"\x15OpenAccessReviewTasks\x12/.grantflow.task.v1.OpenAccessReviewTasksRequest\x1a0.grantflow.task.v1.OpenAccessReviewTasksResponse\"\x03\x90\x02\x02\x12\x82\x01\n" +
+	"\x16CloseAccessReviewTasks\x120.grantflow.task.v1.CloseAccessReviewTasksRequest\x1a1.grantflow.task.v1.CloseAccessReviewTasksResponse\"\x03\x90\x02\x02B\xc8\x01\n" +
 	"\x15com.grantflow.task.v1B\tTaskProtoP\x01Z>github.com/grantflow/grantflow/gen/go/grantflow/task/v1;taskv1\xa2\x02\x03GTX\xaa\x02\x11Grantflow.Task.V1\xca\x02\x11Grantflow\\Task\\V1\xe2\x02\x1dGrantflow\\Task\\V1\\GPBMetadata\xea\x02\x13Grantflow::Task::V1b\x06proto3"
 
 var (
@@ -1765,82 +2024,92 @@ func file_grantflow_task_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_task_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_grantflow_task_v1_task_proto_goTypes = []any{
-	(StepOutcome)(0),                    // 0: grantflow.task.v1.StepOutcome
-	(Task_Type)(0),                      // 1: grantflow.task.v1.Task.Type
-	(Task_Status)(0),                    // 2: grantflow.task.v1.Task.Status
-	(Task_Decision)(0),                  // 3: grantflow.task.v1.Task.Decision
-	(*Task)(nil),                        // 4: grantflow.task.v1.Task
-	(*HistoryEntry)(nil),                // 5: grantflow.task.v1.HistoryEntry
-	(*ListTasksRequest)(nil),            // 6: grantflow.task.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),           // 7: grantflow.task.v1.ListTasksResponse
-	(*GetTaskRequest)(nil),              // 8: grantflow.task.v1.GetTaskRequest
-	(*CreateTaskRequest)(nil),           // 9: grantflow.task.v1.CreateTaskRequest
-	(*ApproveTaskRequest)(nil),          // 10: grantflow.task.v1.ApproveTaskRequest
-	(*DeclineTaskRequest)(nil),          // 11: grantflow.task.v1.DeclineTaskRequest
-	(*CompleteTaskRequest)(nil),         // 12: grantflow.task.v1.CompleteTaskRequest
-	(*ReassignTaskRequest)(nil),         // 13: grantflow.task.v1.ReassignTaskRequest
-	(*OpenStepRequest)(nil),             // 14: grantflow.task.v1.OpenStepRequest
-	(*OpenStepResponse)(nil),            // 15: grantflow.task.v1.OpenStepResponse
-	(*CancelTasksRequest)(nil),          // 16: grantflow.task.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),         // 17: grantflow.task.v1.CancelTasksResponse
-	(*CreateStandaloneTaskRequest)(nil), // 18: grantflow.task.v1.CreateStandaloneTaskRequest
-	(*RerouteTasksRequest)(nil),         // 19: grantflow.task.v1.RerouteTasksRequest
-	(*RerouteTasksResponse)(nil),        // 20: grantflow.task.v1.RerouteTasksResponse
-	(*v1.Assignee)(nil),                 // 21: grantflow.type.v1.Assignee
-	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
-	(v1.Approval)(0),                    // 23: grantflow.type.v1.Approval
-	(*durationpb.Duration)(nil),         // 24: google.protobuf.Duration
+	(StepOutcome)(0),                       // 0: grantflow.task.v1.StepOutcome
+	(Task_Type)(0),                         // 1: grantflow.task.v1.Task.Type
+	(Task_Status)(0),                       // 2: grantflow.task.v1.Task.Status
+	(Task_Decision)(0),                     // 3: grantflow.task.v1.Task.Decision
+	(*Task)(nil),                           // 4: grantflow.task.v1.Task
+	(*HistoryEntry)(nil),                   // 5: grantflow.task.v1.HistoryEntry
+	(*ListTasksRequest)(nil),               // 6: grantflow.task.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),              // 7: grantflow.task.v1.ListTasksResponse
+	(*GetTaskRequest)(nil),                 // 8: grantflow.task.v1.GetTaskRequest
+	(*CreateTaskRequest)(nil),              // 9: grantflow.task.v1.CreateTaskRequest
+	(*ApproveTaskRequest)(nil),             // 10: grantflow.task.v1.ApproveTaskRequest
+	(*DeclineTaskRequest)(nil),             // 11: grantflow.task.v1.DeclineTaskRequest
+	(*CompleteTaskRequest)(nil),            // 12: grantflow.task.v1.CompleteTaskRequest
+	(*ReassignTaskRequest)(nil),            // 13: grantflow.task.v1.ReassignTaskRequest
+	(*OpenStepRequest)(nil),                // 14: grantflow.task.v1.OpenStepRequest
+	(*OpenStepResponse)(nil),               // 15: grantflow.task.v1.OpenStepResponse
+	(*CancelTasksRequest)(nil),             // 16: grantflow.task.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),            // 17: grantflow.task.v1.CancelTasksResponse
+	(*CreateStandaloneTaskRequest)(nil),    // 18: grantflow.task.v1.CreateStandaloneTaskRequest
+	(*RerouteTasksRequest)(nil),            // 19: grantflow.task.v1.RerouteTasksRequest
+	(*RerouteTasksResponse)(nil),           // 20: grantflow.task.v1.RerouteTasksResponse
+	(*OpenAccessReviewTasksRequest)(nil),   // 21: grantflow.task.v1.OpenAccessReviewTasksRequest
+	(*OpenAccessReviewTasksResponse)(nil),  // 22: grantflow.task.v1.OpenAccessReviewTasksResponse
+	(*CloseAccessReviewTasksRequest)(nil),  // 23: grantflow.task.v1.CloseAccessReviewTasksRequest
+	(*CloseAccessReviewTasksResponse)(nil), // 24: grantflow.task.v1.CloseAccessReviewTasksResponse
+	(*v1.Assignee)(nil),                    // 25: grantflow.type.v1.Assignee
+	(*timestamppb.Timestamp)(nil),          // 26: google.protobuf.Timestamp
+	(v1.Approval)(0),                       // 27: grantflow.type.v1.Approval
+	(*durationpb.Duration)(nil),            // 28: google.protobuf.Duration
 }
 var file_grantflow_task_v1_task_proto_depIdxs = []int32{
 	1,  // 0: grantflow.task.v1.Task.type:type_name -> grantflow.task.v1.Task.Type
-	21, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
+	25, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
 	3,  // 2: grantflow.task.v1.Task.decision:type_name -> grantflow.task.v1.Task.Decision
 	2,  // 3: grantflow.task.v1.Task.status:type_name -> grantflow.task.v1.Task.Status
 	5,  // 4: grantflow.task.v1.Task.history:type_name -> grantflow.task.v1.HistoryEntry
-	22, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	22, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
-	23, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
-	22, // 8: grantflow.task.v1.Task.due_time:type_name -> google.protobuf.Timestamp
-	22, // 9: grantflow.task.v1.Task.escalate_time:type_name -> google.protobuf.Timestamp
-	22, // 10: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	26, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	26, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
+	27, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
+	26, // 8: grantflow.task.v1.Task.due_time:type_name -> google.protobuf.Timestamp
+	26, // 9: grantflow.task.v1.Task.escalate_time:type_name -> google.protobuf.Timestamp
+	26, // 10: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
 	2,  // 11: grantflow.task.v1.ListTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
 	4,  // 12: grantflow.task.v1.ListTasksResponse.tasks:type_name -> grantflow.task.v1.Task
 	1,  // 13: grantflow.task.v1.OpenStepRequest.type:type_name -> grantflow.task.v1.Task.Type
-	21, // 14: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
-	23, // 15: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
-	24, // 16: grantflow.task.v1.OpenStepRequest.due_after:type_name -> google.protobuf.Duration
-	24, // 17: grantflow.task.v1.OpenStepRequest.escalate_after:type_name -> google.protobuf.Duration
+	25, // 14: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
+	27, // 15: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
+	28, // 16: grantflow.task.v1.OpenStepRequest.due_after:type_name -> google.protobuf.Duration
+	28, // 17: grantflow.task.v1.OpenStepRequest.escalate_after:type_name -> google.protobuf.Duration
 	4,  // 18: grantflow.task.v1.OpenStepResponse.tasks:type_name -> grantflow.task.v1.Task
 	0,  // 19: grantflow.task.v1.OpenStepResponse.step_outcome:type_name -> grantflow.task.v1.StepOutcome
-	6,  // 20: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
-	8,  // 21: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
-	9,  // 22: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
-	10, // 23: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
-	11, // 24: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
-	12, // 25: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
-	13, // 26: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
-	14, // 27: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
-	16, // 28: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
-	18, // 29: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
-	19, // 30: grantflow.task.v1.TaskInternalService.RerouteTasks:input_type -> grantflow.task.v1.RerouteTasksRequest
-	7,  // 31: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
-	4,  // 32: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
-	4,  // 33: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
-	4,  // 34: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
-	4,  // 35: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
-	4,  // 36: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
-	4,  // 37: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
-	15, // 38: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
-	17, // 39: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
-	4,  // 40: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
-	20, // 41: grantflow.task.v1.TaskInternalService.RerouteTasks:output_type -> grantflow.task.v1.RerouteTasksResponse
-	31, // [31:42] is the sub-list for method output_type
-	20, // [20:31] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	4,  // 20: grantflow.task.v1.OpenAccessReviewTasksResponse.tasks:type_name -> grantflow.task.v1.Task
+	2,  // 21: grantflow.task.v1.CloseAccessReviewTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
+	6,  // 22: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
+	8,  // 23: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
+	9,  // 24: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
+	10, // 25: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
+	11, // 26: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
+	12, // 27: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
+	13, // 28: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
+	14, // 29: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
+	16, // 30: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
+	18, // 31: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
+	19, // 32: grantflow.task.v1.TaskInternalService.RerouteTasks:input_type -> grantflow.task.v1.RerouteTasksRequest
+	21, // 33: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:input_type -> grantflow.task.v1.OpenAccessReviewTasksRequest
+	23, // 34: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:input_type -> grantflow.task.v1.CloseAccessReviewTasksRequest
+	7,  // 35: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
+	4,  // 36: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
+	4,  // 37: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
+	4,  // 38: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
+	4,  // 39: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
+	4,  // 40: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
+	4,  // 41: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
+	15, // 42: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
+	17, // 43: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
+	4,  // 44: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
+	20, // 45: grantflow.task.v1.TaskInternalService.RerouteTasks:output_type -> grantflow.task.v1.RerouteTasksResponse
+	22, // 46: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:output_type -> grantflow.task.v1.OpenAccessReviewTasksResponse
+	24, // 47: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:output_type -> grantflow.task.v1.CloseAccessReviewTasksResponse
+	35, // [35:48] is the sub-list for method output_type
+	22, // [22:35] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_task_v1_task_proto_init() }
@@ -1854,7 +2123,7 @@ func file_grantflow_task_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_task_v1_task_proto_rawDesc), len(file_grantflow_task_v1_task_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   17,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -377,10 +377,12 @@ var TaskService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	TaskInternalService_OpenStep_FullMethodName             = "/grantflow.task.v1.TaskInternalService/OpenStep"
-	TaskInternalService_CancelTasks_FullMethodName          = "/grantflow.task.v1.TaskInternalService/CancelTasks"
-	TaskInternalService_CreateStandaloneTask_FullMethodName = "/grantflow.task.v1.TaskInternalService/CreateStandaloneTask"
-	TaskInternalService_RerouteTasks_FullMethodName         = "/grantflow.task.v1.TaskInternalService/RerouteTasks"
+	TaskInternalService_OpenStep_FullMethodName               = "/grantflow.task.v1.TaskInternalService/OpenStep"
+	TaskInternalService_CancelTasks_FullMethodName            = "/grantflow.task.v1.TaskInternalService/CancelTasks"
+	TaskInternalService_CreateStandaloneTask_FullMethodName   = "/grantflow.task.v1.TaskInternalService/CreateStandaloneTask"
+	TaskInternalService_RerouteTasks_FullMethodName           = "/grantflow.task.v1.TaskInternalService/RerouteTasks"
+	TaskInternalService_OpenAccessReviewTasks_FullMethodName  = "/grantflow.task.v1.TaskInternalService/OpenAccessReviewTasks"
+	TaskInternalService_CloseAccessReviewTasks_FullMethodName = "/grantflow.task.v1.TaskInternalService/CloseAccessReviewTasks"
 )
 
 // TaskInternalServiceClient is the client API for TaskInternalService service.
@@ -400,6 +402,13 @@ type TaskInternalServiceClient interface {
 	// Reroutes the pending tasks of a person who left (offboarding): they leave the
 	// assignees and to_user_ids join, with the reason in each task's history.
 	RerouteTasks(ctx context.Context, in *RerouteTasksRequest, opts ...grpc.CallOption) (*RerouteTasksResponse, error)
+	// Give each reviewer of an access review campaign their ACCESS_REVIEW task (the review
+	// service, when a campaign launches). Idempotent on (access_review_id, reviewer): a
+	// reviewer who has the campaign's task gets no second one.
+	OpenAccessReviewTasks(ctx context.Context, in *OpenAccessReviewTasksRequest, opts ...grpc.CallOption) (*OpenAccessReviewTasksResponse, error)
+	// Close the pending ACCESS_REVIEW tasks of a campaign: those of reviewer_ids (DONE: their
+	// last item was decided), or every one (CANCELLED: the campaign closed). Idempotent.
+	CloseAccessReviewTasks(ctx context.Context, in *CloseAccessReviewTasksRequest, opts ...grpc.CallOption) (*CloseAccessReviewTasksResponse, error)
 }
 
 type taskInternalServiceClient struct {
@@ -450,6 +459,26 @@ func (c *taskInternalServiceClient) RerouteTasks(ctx context.Context, in *Rerout
 	return out, nil
 }
 
+func (c *taskInternalServiceClient) OpenAccessReviewTasks(ctx context.Context, in *OpenAccessReviewTasksRequest, opts ...grpc.CallOption) (*OpenAccessReviewTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OpenAccessReviewTasksResponse)
+	err := c.cc.Invoke(ctx, TaskInternalService_OpenAccessReviewTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskInternalServiceClient) CloseAccessReviewTasks(ctx context.Context, in *CloseAccessReviewTasksRequest, opts ...grpc.CallOption) (*CloseAccessReviewTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseAccessReviewTasksResponse)
+	err := c.cc.Invoke(ctx, TaskInternalService_CloseAccessReviewTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskInternalServiceServer is the server API for TaskInternalService service.
 // All implementations must embed UnimplementedTaskInternalServiceServer
 // for forward compatibility.
@@ -467,6 +496,13 @@ type TaskInternalServiceServer interface {
 	// Reroutes the pending tasks of a person who left (offboarding): they leave the
 	// assignees and to_user_ids join, with the reason in each task's history.
 	RerouteTasks(context.Context, *RerouteTasksRequest) (*RerouteTasksResponse, error)
+	// Give each reviewer of an access review campaign their ACCESS_REVIEW task (the review
+	// service, when a campaign launches). Idempotent on (access_review_id, reviewer): a
+	// reviewer who has the campaign's task gets no second one.
+	OpenAccessReviewTasks(context.Context, *OpenAccessReviewTasksRequest) (*OpenAccessReviewTasksResponse, error)
+	// Close the pending ACCESS_REVIEW tasks of a campaign: those of reviewer_ids (DONE: their
+	// last item was decided), or every one (CANCELLED: the campaign closed). Idempotent.
+	CloseAccessReviewTasks(context.Context, *CloseAccessReviewTasksRequest) (*CloseAccessReviewTasksResponse, error)
 	mustEmbedUnimplementedTaskInternalServiceServer()
 }
 
@@ -488,6 +524,12 @@ func (UnimplementedTaskInternalServiceServer) CreateStandaloneTask(context.Conte
 }
 func (UnimplementedTaskInternalServiceServer) RerouteTasks(context.Context, *RerouteTasksRequest) (*RerouteTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RerouteTasks not implemented")
+}
+func (UnimplementedTaskInternalServiceServer) OpenAccessReviewTasks(context.Context, *OpenAccessReviewTasksRequest) (*OpenAccessReviewTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenAccessReviewTasks not implemented")
+}
+func (UnimplementedTaskInternalServiceServer) CloseAccessReviewTasks(context.Context, *CloseAccessReviewTasksRequest) (*CloseAccessReviewTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseAccessReviewTasks not implemented")
 }
 func (UnimplementedTaskInternalServiceServer) mustEmbedUnimplementedTaskInternalServiceServer() {}
 func (UnimplementedTaskInternalServiceServer) testEmbeddedByValue()                             {}
@@ -582,6 +624,42 @@ func _TaskInternalService_RerouteTasks_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskInternalService_OpenAccessReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenAccessReviewTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskInternalServiceServer).OpenAccessReviewTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskInternalService_OpenAccessReviewTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskInternalServiceServer).OpenAccessReviewTasks(ctx, req.(*OpenAccessReviewTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskInternalService_CloseAccessReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseAccessReviewTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskInternalServiceServer).CloseAccessReviewTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskInternalService_CloseAccessReviewTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskInternalServiceServer).CloseAccessReviewTasks(ctx, req.(*CloseAccessReviewTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskInternalService_ServiceDesc is the grpc.ServiceDesc for TaskInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -604,6 +682,14 @@ var TaskInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RerouteTasks",
 			Handler:    _TaskInternalService_RerouteTasks_Handler,
+		},
+		{
+			MethodName: "OpenAccessReviewTasks",
+			Handler:    _TaskInternalService_OpenAccessReviewTasks_Handler,
+		},
+		{
+			MethodName: "CloseAccessReviewTasks",
+			Handler:    _TaskInternalService_CloseAccessReviewTasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

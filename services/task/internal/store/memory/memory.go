@@ -112,6 +112,7 @@ func (st *state) ListTasks(_ context.Context, f store.Filter, p store.Page) ([]d
 		case f.AssigneeID != "" && !t.IsAssignee(f.AssigneeID):
 		case f.Status != "" && t.Status != f.Status:
 		case f.RequestID != "" && t.RequestID != f.RequestID:
+		case f.AccessReviewID != "" && t.AccessReviewID != f.AccessReviewID:
 		default:
 			out = append(out, t)
 		}

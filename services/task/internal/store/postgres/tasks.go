@@ -17,7 +17,7 @@ import (
 const taskColumns = `t.id, t.type, COALESCE(t.request_id, ''), COALESCE(t.step_index, 0), COALESCE(t.standalone_key, ''),
 	t.policy_id, t.policy_version, t.step_name, t.assignee, t.assignee_ids, t.approval, t.min_approvals, t.action,
 	t.decision, t.decided_by, t.justification, t.status, t.requester_id, t.target_user_id, t.history,
-	t.create_time, t.update_time, t.version, t.due_time, t.escalate_time, t.escalation_user_ids, t.escalation_note`
+	t.create_time, t.update_time, t.version, t.due_time, t.escalate_time, t.escalation_user_ids, t.escalation_note, t.access_review_id`
 
 // assigneeJSON is the assignee column: the step's spec.
 type assigneeJSON struct {
@@ -48,7 +48,7 @@ func scanTask(row pgx.CollectableRow) (domain.Task, error) {
 	err := row.Scan(&t.ID, &t.Type, &t.RequestID, &stepIdx, &t.Key,
 		&t.PolicyID, &t.PolicyVersion, &t.StepName, &a, &t.AssigneeIDs, &t.Approval, &minApp, &t.Action,
 		&t.Decision, &t.DecidedBy, &t.Justification, &t.Status, &t.RequesterID, &t.TargetUserID, &h,
-		&t.CreateTime, &t.UpdateTime, &t.Version, &due, &esc, &t.EscalationUserIDs, &t.EscalationNote)
+		&t.CreateTime, &t.UpdateTime, &t.Version, &due, &esc, &t.EscalationUserIDs, &t.EscalationNote, &t.AccessReviewID)
 	t.DueTime, t.EscalateTime = pgstore.TimeOf(due).UTC(), pgstore.TimeOf(esc).UTC()
 	if due == nil {
 		t.DueTime = time.Time{}
@@ -110,6 +110,7 @@ func (r reader) ListTasks(ctx context.Context, f store.Filter, p store.Page) ([]
 //     pending task);
 //   - by request (with or without an assignee): the request's few tasks, through
 //     tasks_request_idx, the assignee as an EXISTS on task_assignees;
+//   - by access review: the campaign's few tasks, through tasks_access_review_idx;
 //   - neither: tasks in id order, through tasks_status_idx (status, id) or the primary key.
 func listQuery(f store.Filter, p store.Page) (string, []any) {
 	var args []any
@@ -124,7 +125,7 @@ func listQuery(f store.Filter, p store.Page) (string, []any) {
 		return " WHERE " + strings.Join(conds, " AND ")
 	}
 	limit := ""
-	if f.AssigneeID != "" && f.RequestID == "" {
+	if f.AssigneeID != "" && f.RequestID == "" && f.AccessReviewID == "" {
 		conds := []string{"user_id = " + arg(f.AssigneeID)}
 		if f.Status != "" {
 			conds = append(conds, "status = "+arg(string(f.Status)))
@@ -141,6 +142,9 @@ func listQuery(f store.Filter, p store.Page) (string, []any) {
 	var conds []string
 	if f.RequestID != "" {
 		conds = append(conds, "t.request_id = "+arg(f.RequestID))
+	}
+	if f.AccessReviewID != "" {
+		conds = append(conds, "t.access_review_id = "+arg(f.AccessReviewID))
 	}
 	if f.AssigneeID != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.user_id = "+arg(f.AssigneeID)+")")
@@ -174,9 +178,9 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 			INSERT INTO tasks (id, type, request_id, step_index, standalone_key, policy_id, policy_version, step_name,
 				assignee, assignee_ids, approval, min_approvals, action, decision, decided_by, justification, status,
 				requester_id, target_user_id, history, create_time, update_time, version,
-				due_time, escalate_time, escalation_user_ids, escalation_note)
+				due_time, escalate_time, escalation_user_ids, escalation_note, access_review_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-				$24, $25, $26, $27)
+				$24, $25, $26, $27, $28)
 			ON CONFLICT DO NOTHING
 			RETURNING id, status, assignee_ids
 		), a AS (
@@ -187,7 +191,8 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		task.ID, task.Type, pgstore.NullIfEmpty(task.RequestID), stepIndex, pgstore.NullIfEmpty(task.Key), task.PolicyID, task.PolicyVersion, task.StepName,
 		assigneeOf(task), pgstore.OrEmpty(task.AssigneeIDs), task.Approval, task.MinApprovals, task.Action, task.Decision, task.DecidedBy, task.Justification, task.Status,
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
-		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote)
+		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote,
+		task.AccessReviewID)
 	switch {
 	case err != nil:
 		return err

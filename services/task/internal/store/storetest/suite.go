@@ -13,6 +13,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
 		{"TaskRoundTrip", testTaskRoundTrip},
 		{"StandaloneTaskRoundTripAndKey", testStandaloneRoundTrip},
+		{"AccessReviewTasksByCampaign", testAccessReviewTasks},
 		{"CreateTaskDuplicateIDOrKey", testCreateTaskDuplicate},
 		{"UpdateTaskChecksVersionAndKeepsPlacement", testUpdateTask},
 		{"ListTasksFilters", testListTasksFilters},

@@ -37,6 +37,25 @@ func testStandaloneRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetTaskByKey missing", err, store.ErrNotFound)
 }
 
+func testAccessReviewTasks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var ts []domain.Task
+	for i, r := range []string{"u-1", "u-2", "u-3"} {
+		at := newStandalone(fmt.Sprintf("t-ar-%d", i), "accessReview/ar-1/"+r, r)
+		at.Type, at.AccessReviewID = domain.AccessReview, "ar-1"
+		if r == "u-3" {
+			at.AccessReviewID, at.Key = "ar-2", "accessReview/ar-2/"+r
+		}
+		ts = append(ts, at)
+	}
+	createTasks(t, s, append(ts, newStandalone("t-other", "onboarding/u-1", "u-1"))...)
+	storetestkit.Check(t, "GetTaskByKey", storetestkit.Must(s.GetTaskByKey(ctx, "accessReview/ar-1/u-2"))(t), ts[1])
+	got := storetestkit.Must(s.ListTasks(ctx, store.Filter{AccessReviewID: "ar-1"}, store.Page{}))(t)
+	storetestkit.Check(t, "ListTasks by campaign", got, ts[:2])
+	got = storetestkit.Must(s.ListTasks(ctx, store.Filter{AccessReviewID: "ar-1", AssigneeID: "u-2", Status: domain.Pending}, store.Page{}))(t)
+	storetestkit.Check(t, "ListTasks by campaign and assignee", got, ts[1:2])
+}
+
 func testCreateTaskDuplicate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createTasks(t, s, newStandalone("t-1", "k-1", "u-1"))

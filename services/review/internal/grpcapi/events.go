@@ -1,0 +1,23 @@
+package grpcapi
+
+import (
+	"context"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/services/review/internal/app"
+)
+
+// EventSink implements grantflow.events.v1.EventSinkService: the events of identity (owners
+// of apps) and request (requests opened and closed) that block, release and follow items.
+type EventSink struct {
+	eventsv1.UnimplementedEventSinkServiceServer
+	App *app.Service
+}
+
+func (h *EventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
+	n, err := h.App.Receive(ctx, r.GetEvents())
+	if err != nil {
+		return nil, err
+	}
+	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
+}
