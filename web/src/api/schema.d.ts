@@ -1857,6 +1857,11 @@ export interface components {
         };
         /** @description Task is one piece of work for people or for the system agent. */
         v1Task: {
+            /**
+             * @description ACCESS_REVIEW tasks: the campaign whose items the assignee reviews
+             *     (GET /v1/accessReviews/{access_review_id}/items).
+             */
+            readonly accessReviewId?: string;
             /** @description What to do, in words ("Grant editor on Figma to Uma Chen"). */
             readonly action?: string;
             approval?: components["schemas"]["v1Approval"];
@@ -1921,10 +1926,14 @@ export interface components {
          * @description - REVIEW: Approve or decline a request (a review step).
          *      - ACTION: Carry out a request's change (the action step).
          *      - STANDALONE: Outside any request (onboarding, offboarding confirmation, ...).
+         *      - ACCESS_REVIEW: A reviewer's work in an access review campaign (access_review_id): one per reviewer
+         *     per active campaign, DONE when their last item is decided, CANCELLED when the
+         *     campaign closes first. It is never approved, declined or completed through this API:
+         *     the reviewer decides the campaign's items (FAILED_PRECONDITION otherwise).
          * @default TYPE_UNSPECIFIED
          * @enum {string}
          */
-        v1TaskType: "TYPE_UNSPECIFIED" | "REVIEW" | "ACTION" | "STANDALONE";
+        v1TaskType: "TYPE_UNSPECIFIED" | "REVIEW" | "ACTION" | "STANDALONE" | "ACCESS_REVIEW";
         v1User: {
             /** Format: date-time */
             readonly createTime?: string;
