@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 	"github.com/grantflow/grantflow/services/review/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/review/internal/store"
@@ -79,6 +82,11 @@ type Options struct {
 	// NotificationSink delivers every event to notification (webhooks); nil keeps them in
 	// the outbox until one is set.
 	NotificationSink outbox.Sink
+	// Clock is the time of the service and its timers (the campaigns' reminders); default
+	// the system's. Tests move their own.
+	Clock timer.Clock
+	// TimerPoll is how often the service looks for due timers (default 1 s).
+	TimerPoll time.Duration
 }
 
 // Service is a running review service.
@@ -86,6 +94,7 @@ type Service struct {
 	app    *app.Service
 	store  store.Store
 	relays *outbox.Relays
+	timers *timer.Runner[store.Tx]
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -101,10 +110,17 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st}
+	clock := o.Clock
+	if clock == nil {
+		clock = timer.System
+	}
 	s.app = app.New(app.Options{
 		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests, Tasks: o.Tasks,
 		Logger: log, Notify: func() { s.relays.Notify() },
+		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) },
 	})
+	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
+	s.app.HandleTimers(s.timers)
 	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {
 		st.Close()
@@ -136,8 +152,18 @@ var InternalOnly = auth.MethodSet(
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
 
-// Run delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
+// Run delivers the outbox and fires due timers (the campaigns' reminders) until ctx ends,
+// and returns when both stopped.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.timers.Run(ctx) })
+	s.relays.Run(ctx)
+	wg.Wait()
+}
+
+// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
+// (tests call it after moving their clock, instead of waiting for Run's poll).
+func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
 
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

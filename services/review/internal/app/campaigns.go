@@ -40,7 +40,7 @@ func (s *Service) Create(ctx context.Context, n domain.NewCampaign) (CampaignVie
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
-		return s.emitCampaign(ctx, tx, ActionCreated, c, 0, nil)
+		return s.emitCampaign(ctx, tx, ActionCreated, c, 0, nil, "")
 	})
 	return CampaignView{Campaign: c}, err
 }
@@ -161,7 +161,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]CampaignView, string
 }
 
 // Close closes an ACTIVE campaign (Admin, GM): its PENDING and BLOCKED items become
-// NOT_REVIEWED, and nothing else changes.
+// NOT_REVIEWED, its reminder (if not fired yet) is cancelled, and nothing else changes.
 func (s *Service) Close(ctx context.Context, id string) (CampaignView, error) {
 	_, who, err := caller(ctx)
 	if err != nil {
@@ -191,7 +191,10 @@ func (s *Service) Close(ctx context.Context, id string) (CampaignView, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.emitCampaign(ctx, tx, ActionClosed, closed, n, nil); err != nil {
+		if err := cancelReminder(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.emitCampaign(ctx, tx, ActionClosed, closed, n, nil, ""); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, closed)

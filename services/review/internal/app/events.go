@@ -13,9 +13,11 @@ import (
 
 // Event actions. Every change is audited with the campaign and item ids.
 const (
-	ActionCreated       = "accessReview.created"
-	ActionLaunched      = "accessReview.launched"
-	ActionClosed        = "accessReview.closed"
+	ActionCreated  = "accessReview.created"
+	ActionLaunched = "accessReview.launched"
+	ActionClosed   = "accessReview.closed"
+	// ActionReminder: an ACTIVE campaign is due within a day (see KindReminder).
+	ActionReminder      = "accessReview.reminder"
 	ActionItemDecided   = "accessReview.item.decided"
 	ActionItemBlocked   = "accessReview.item.blocked"
 	ActionItemUnblocked = "accessReview.item.unblocked"
@@ -23,8 +25,9 @@ const (
 	ActionItemRequest = "accessReview.item.request_updated"
 )
 
-// campaignEvent is the payload of a campaign event; itemReviewers (accessReview.launched)
-// are every distinct reviewer of the campaign's items.
+// campaignEvent is the payload of a campaign event; itemReviewers are every distinct
+// reviewer of the campaign's items (accessReview.launched), or those with PENDING items
+// (accessReview.reminder).
 func campaignEvent(c domain.Campaign, items int, itemReviewers []string) *eventsv1.AccessReviewChanged {
 	e := &eventsv1.AccessReviewChanged{
 		AccessReviewId: c.ID, Name: c.Name, Status: string(c.Status), AppIds: c.AppIDs,
@@ -59,9 +62,10 @@ func sinksOf(action string) []string {
 	return []string{SinkAudit, SinkNotification}
 }
 
-// emitCampaign appends a campaign event in tx.
-func (s *Service) emitCampaign(ctx context.Context, tx store.Tx, action string, c domain.Campaign, items int, itemReviewers []string) error {
-	ev := events.New(ctx, ServiceName, action, campaignSubject(c.ID), s.now(), "")
+// emitCampaign appends a campaign event in tx. actor overrides the caller ("system" for
+// what the service does by itself).
+func (s *Service) emitCampaign(ctx context.Context, tx store.Tx, action string, c domain.Campaign, items int, itemReviewers []string, actor string) error {
+	ev := events.New(ctx, ServiceName, action, campaignSubject(c.ID), s.now(), actor)
 	ev.Payload = &eventsv1.Event_AccessReviewChanged{AccessReviewChanged: campaignEvent(c, items, itemReviewers)}
 	return tx.Emit(ctx, sinksOf(action), ev)
 }

@@ -17,7 +17,8 @@ import (
 // moment, one item each, written in the same transaction as the campaign's move to ACTIVE.
 // The snapshot is streamed from identity page by page and written batch by batch: no list
 // of every access is held. Launching a campaign that is not a DRAFT is FAILED_PRECONDITION
-// (the campaign's lock makes a concurrent second launch wait, then fail so).
+// (the campaign's lock makes a concurrent second launch wait, then fail so). The same
+// transaction sets the campaign's reminder (see scheduleReminder).
 func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 	_, who, err := caller(ctx)
 	if err != nil {
@@ -47,7 +48,10 @@ func (s *Service) Launch(ctx context.Context, id string) (CampaignView, error) {
 		if err := tx.UpdateCampaign(ctx, launched); err != nil {
 			return stateError(err, "access review "+id)
 		}
-		if err := s.emitCampaign(ctx, tx, ActionLaunched, launched, n, sortedKeys(revs)); err != nil {
+		if err := s.scheduleReminder(ctx, tx, launched); err != nil {
+			return err
+		}
+		if err := s.emitCampaign(ctx, tx, ActionLaunched, launched, n, sortedKeys(revs), ""); err != nil {
 			return err
 		}
 		out, err = s.view(ctx, tx, launched)

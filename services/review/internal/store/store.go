@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 )
 
@@ -46,6 +47,9 @@ type Reader interface {
 	Progress(ctx context.Context, campaignID string) (domain.Progress, error)
 	// IsReviewer reports whether user reviews at least one item of the campaign.
 	IsReviewer(ctx context.Context, campaignID, user string) (bool, error)
+	// PendingReviewers returns, ascending and once each, the reviewers of the campaign's
+	// PENDING items (not BLOCKED ones: those cannot be decided yet).
+	PendingReviewers(ctx context.Context, campaignID string) ([]string, error)
 	// OpenItemCount counts the PENDING and BLOCKED items that reviewer reviews.
 	OpenItemCount(ctx context.Context, campaignID, reviewer string) (int, error)
 	GetItem(ctx context.Context, campaignID, itemID string) (domain.Item, error)
@@ -60,6 +64,9 @@ type Reader interface {
 // Tx is a write transaction.
 type Tx interface {
 	Reader
+	// Scheduler sets and cancels the service's timers (the campaigns' reminders): they
+	// commit with the transaction.
+	timer.Scheduler
 	// LockCampaign returns the campaign, holding its lock until the transaction ends.
 	LockCampaign(ctx context.Context, id string) (domain.Campaign, error)
 	// LockItem returns the item, holding its lock until the transaction ends.
@@ -89,6 +96,8 @@ type Tx interface {
 type Store interface {
 	Reader
 	outbox.Store
+	// Store fires due timers, each in a transaction that also removes it.
+	timer.Store[Tx]
 	// InTx runs fn in a transaction: all its writes and events commit together, or none.
 	// Inside fn, read through tx only (the memory engine holds its write lock), and keep fn
 	// free of outside writes: the PostgreSQL engine runs it again after a serialization

@@ -4,10 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
@@ -15,120 +14,100 @@ import (
 type state struct {
 	campaigns map[string]domain.Campaign
 	// items by campaign, then by item id; order holds each campaign's item ids ascending.
-	items map[string]map[string]domain.Item
-	order map[string][]string
+	items  map[string]map[string]domain.Item
+	order  map[string][]string
+	timers *timer.Memory
 }
 
-// Store is the in-memory review store.
+// Store is the in-memory review store: the kit's memory engine (memstore) with its outbox,
+// and the kit's memory timers in its state.
 type Store struct {
-	mu sync.RWMutex
-	st state
-	ob outbox.Memory
+	memstore.WithOutbox[state]
+	timer.MemoryTimers[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{st: state{
+	e := memstore.NewWithOutbox(state{
 		campaigns: map[string]domain.Campaign{},
 		items:     map[string]map[string]domain.Item{},
 		order:     map[string][]string{},
-	}}
+		timers:    timer.NewMemory(),
+	})
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
 }
 
-// InTx runs fn holding the write lock; on error (or panic) every write of fn is undone.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := &tx{state: &s.st, batch: s.ob.Begin()}
-	defer func() {
-		if r := recover(); r != nil {
-			t.rollback()
-			panic(r)
-		}
-		if err != nil {
-			t.rollback()
-			return
-		}
-		if cerr := t.batch.Commit(); cerr != nil {
-			t.rollback()
-			err = cerr
-		}
-	}()
-	return fn(ctx, t)
+// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
 }
 
-func (s *Store) read() (*state, func()) {
-	s.mu.RLock()
-	return &s.st, s.mu.RUnlock
-}
+func timersOf(st *state) *timer.Memory { return st.timers }
 
-// Pending returns the oldest undelivered events of sink.
-func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv1.Event, error) {
-	return s.ob.Pending(ctx, sink, limit)
+func wrap(st *state, mt *memstore.Tx) store.Tx {
+	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
 }
-
-// Ack removes delivered events of sink.
-func (s *Store) Ack(ctx context.Context, sink string, evs []*eventsv1.Event) error {
-	return s.ob.Ack(ctx, sink, evs)
-}
-
-func (s *Store) Ping(context.Context) error { return nil }
-func (s *Store) Close()                     {}
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetCampaign(ctx, id)
 }
 
 func (s *Store) ListCampaigns(ctx context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListCampaigns(ctx, f, p)
 }
 
 func (s *Store) Progress(ctx context.Context, id string) (domain.Progress, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.Progress(ctx, id)
 }
 
 func (s *Store) IsReviewer(ctx context.Context, id, user string) (bool, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.IsReviewer(ctx, id, user)
 }
 
+func (s *Store) PendingReviewers(ctx context.Context, id string) ([]string, error) {
+	st, done := s.Read()
+	defer done()
+	return st.PendingReviewers(ctx, id)
+}
+
 func (s *Store) OpenItemCount(ctx context.Context, id, reviewer string) (int, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.OpenItemCount(ctx, id, reviewer)
 }
 
 func (s *Store) GetItem(ctx context.Context, c, i string) (domain.Item, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.GetItem(ctx, c, i)
 }
 
 func (s *Store) ListItems(ctx context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ListItems(ctx, f, p)
 }
 
 func (s *Store) OpenItemsOf(ctx context.Context, user, app string) ([]domain.Item, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.OpenItemsOf(ctx, user, app)
 }
 
 func (s *Store) ItemsByRequest(ctx context.Context, requestID string) ([]domain.Item, error) {
-	st, done := s.read()
+	st, done := s.Read()
 	defer done()
 	return st.ItemsByRequest(ctx, requestID)
 }
@@ -197,6 +176,17 @@ func (st *state) Progress(_ context.Context, id string) (domain.Progress, error)
 
 func (st *state) IsReviewer(_ context.Context, id, user string) (bool, error) {
 	return st.reviews(id, user), nil
+}
+
+func (st *state) PendingReviewers(_ context.Context, id string) ([]string, error) {
+	out := []string{}
+	for _, it := range st.items[id] {
+		if it.Status == domain.Pending {
+			out = append(out, it.ReviewerIDs...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 func (st *state) OpenItemCount(_ context.Context, id, reviewer string) (int, error) {

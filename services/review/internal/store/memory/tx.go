@@ -4,39 +4,21 @@ import (
 	"context"
 	"slices"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write.
+// tx writes straight into the state and logs how to undo each write (memstore.Remember);
+// its events and timers commit with it.
 type tx struct {
 	*state
-	batch *outbox.Batch
-	undo  []func()
+	*memstore.Tx
+	timer.MemoryScheduler
 }
 
 var _ store.Tx = (*tx)(nil)
-
-func (t *tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
-	}
-	t.undo = nil
-}
-
-// remember logs the current value of m[k] (or its absence) so rollback restores it.
-func remember[K comparable, V any](t *tx, m map[K]V, k K) {
-	old, had := m[k]
-	t.undo = append(t.undo, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
-}
 
 // The write lock is held for the whole transaction: the locks are the reads.
 
@@ -52,7 +34,7 @@ func (t *tx) CreateCampaign(_ context.Context, c domain.Campaign) error {
 	if _, dup := t.campaigns[c.ID]; dup {
 		return store.ErrConflict
 	}
-	remember(t, t.campaigns, c.ID)
+	memstore.Remember(t.Tx, t.campaigns, c.ID)
 	t.campaigns[c.ID] = c.Clone()
 	return nil
 }
@@ -65,7 +47,7 @@ func (t *tx) UpdateCampaign(_ context.Context, c domain.Campaign) error {
 	if old.Version != c.Version-1 {
 		return store.ErrConflict
 	}
-	remember(t, t.campaigns, c.ID)
+	memstore.Remember(t.Tx, t.campaigns, c.ID)
 	t.campaigns[c.ID] = c.Clone()
 	return nil
 }
@@ -82,12 +64,12 @@ func (t *tx) CreateItems(_ context.Context, items []domain.Item) error {
 	for _, it := range items {
 		c := it.CampaignID
 		if t.items[c] == nil {
-			remember(t, t.items, c)
+			memstore.Remember(t.Tx, t.items, c)
 			t.items[c] = map[string]domain.Item{}
 		}
-		remember(t, t.items[c], it.ID)
+		memstore.Remember(t.Tx, t.items[c], it.ID)
 		t.items[c][it.ID] = it.Clone()
-		remember(t, t.order, c)
+		memstore.Remember(t.Tx, t.order, c)
 		ids := t.order[c]
 		i, _ := slices.BinarySearch(ids, it.ID)
 		if i == len(ids) {
@@ -107,7 +89,7 @@ func (t *tx) UpdateItem(_ context.Context, it domain.Item) error {
 	if old.Version != it.Version-1 {
 		return store.ErrConflict
 	}
-	remember(t, t.items[it.CampaignID], it.ID)
+	memstore.Remember(t.Tx, t.items[it.CampaignID], it.ID)
 	t.items[it.CampaignID][it.ID] = it.Clone()
 	return nil
 }
@@ -118,19 +100,11 @@ func (t *tx) CloseItems(_ context.Context, campaign string) (int, error) {
 		if !it.Open() {
 			continue
 		}
-		remember(t, t.items[campaign], id)
+		memstore.Remember(t.Tx, t.items[campaign], id)
 		it.Status, it.BlockedReason = domain.NotReviewed, ""
 		it.Version++
 		t.items[campaign][id] = it
 		n++
 	}
 	return n, nil
-}
-
-func (t *tx) Emit(_ context.Context, sinks []string, ev *eventsv1.Event) error {
-	return t.batch.Append(sinks, ev)
-}
-
-func (t *tx) MarkProcessed(_ context.Context, eventID string) (bool, error) {
-	return t.batch.MarkProcessed(eventID), nil
 }

@@ -94,6 +94,11 @@ func (r reader) IsReviewer(ctx context.Context, id, user string) (bool, error) {
 		"SELECT EXISTS (SELECT 1 FROM item_reviewers WHERE campaign_id = $1 AND reviewer_id = $2)", id, user)
 }
 
+func (r reader) PendingReviewers(ctx context.Context, id string) ([]string, error) {
+	return all(ctx, r.q, "pending reviewers", pgx.RowTo[string],
+		`SELECT DISTINCT reviewer_id FROM item_reviewers WHERE campaign_id = $1 AND status = 'PENDING' ORDER BY reviewer_id`, id)
+}
+
 func (r reader) OpenItemCount(ctx context.Context, id, reviewer string) (int, error) {
 	return one(ctx, r.q, "open item count", pgx.RowTo[int],
 		`SELECT count(*)::int FROM item_reviewers
@@ -105,7 +110,7 @@ func (t *tx) LockCampaign(ctx context.Context, id string) (domain.Campaign, erro
 }
 
 func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
-	_, err := t.PgTx.Exec(ctx, `INSERT INTO campaigns (id, name, description, status, app_ids, reviewer_kind,
+	_, err := t.Tx.PgTx.Exec(ctx, `INSERT INTO campaigns (id, name, description, status, app_ids, reviewer_kind,
 		reviewer_user_ids, due_time, creator_id, create_time, launch_time, close_time, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
@@ -114,7 +119,7 @@ func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
 }
 
 func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {
-	tag, err := t.PgTx.Exec(ctx, `UPDATE campaigns SET name = $2, description = $3, status = $4, app_ids = $5,
+	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE campaigns SET name = $2, description = $3, status = $4, app_ids = $5,
 		reviewer_kind = $6, reviewer_user_ids = $7, due_time = $8, launch_time = $9, close_time = $10, version = $11
 		WHERE id = $1 AND version = $11 - 1`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),

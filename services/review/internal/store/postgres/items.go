@@ -95,7 +95,7 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	_, err := t.PgTx.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"campaign_id", "id", "user_id", "app_id", "permission",
+	_, err := t.Tx.PgTx.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"campaign_id", "id", "user_id", "app_id", "permission",
 		"grant_time", "reviewer_ids", "status", "decision", "new_permission", "decided_by", "decide_time", "justification",
 		"request_id", "request_status", "blocked_reason", "user_email", "user_name", "app_name", "version"},
 		pgx.CopyFromSlice(len(items), func(n int) ([]any, error) {
@@ -114,13 +114,13 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 			rows = append(rows, []any{it.CampaignID, r, it.ID, string(it.Status)})
 		}
 	}
-	_, err = t.PgTx.CopyFrom(ctx, pgx.Identifier{"item_reviewers"}, []string{"campaign_id", "reviewer_id", "item_id", "status"},
+	_, err = t.Tx.PgTx.CopyFrom(ctx, pgx.Identifier{"item_reviewers"}, []string{"campaign_id", "reviewer_id", "item_id", "status"},
 		pgx.CopyFromRows(rows))
 	return wrap("create item reviewers", err)
 }
 
 func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
-	tag, err := t.PgTx.Exec(ctx, `UPDATE items SET status = $3, decision = $4, new_permission = $5, decided_by = $6,
+	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE items SET status = $3, decision = $4, new_permission = $5, decided_by = $6,
 		decide_time = $7, justification = $8, request_id = $9, request_status = $10, blocked_reason = $11, version = $12
 		WHERE campaign_id = $1 AND id = $2 AND version = $12 - 1`,
 		it.CampaignID, it.ID, string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy, toNull(it.DecideTime),
@@ -134,18 +134,18 @@ func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
 		}
 		return conflict("update item " + it.ID)
 	}
-	_, err = t.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = $3 WHERE campaign_id = $1 AND item_id = $2 AND status <> $3`,
+	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = $3 WHERE campaign_id = $1 AND item_id = $2 AND status <> $3`,
 		it.CampaignID, it.ID, string(it.Status))
 	return wrap("update item reviewers "+it.ID, err)
 }
 
 func (t *tx) CloseItems(ctx context.Context, campaign string) (int, error) {
-	tag, err := t.PgTx.Exec(ctx, `UPDATE items SET status = 'NOT_REVIEWED', blocked_reason = '', version = version + 1
+	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE items SET status = 'NOT_REVIEWED', blocked_reason = '', version = version + 1
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
 	if err != nil {
 		return 0, wrap("close items", err)
 	}
-	_, err = t.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = 'NOT_REVIEWED'
+	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = 'NOT_REVIEWED'
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
 	return int(tag.RowsAffected()), wrap("close item reviewers", err)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
@@ -18,16 +19,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 var storeErrors = pgstore.Errors{Store: "review store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
 
-// Store is the PostgreSQL review store: its queries (reader) on the kit's shell.
+// Store is the PostgreSQL review store: its queries (reader) on the kit's shell, and the
+// kit's timers (the table "timers" of the review schema, a kit migration).
 type Store struct {
 	reader
 	pgoutbox.Shell[store.Tx]
+	pgtimer.Timers[store.Tx]
 }
 
 // New returns a store on db, which must use the review schema with its migrations applied
 // (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin)}
+	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin)}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
@@ -37,10 +40,13 @@ type (
 	tx     struct {
 		reader
 		pgoutbox.Tx
+		pgtimer.Scheduler
 	}
 )
 
-func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
+func begin(ptx pgx.Tx) store.Tx {
+	return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}, pgtimer.Scheduler{PgTx: ptx}}
+}
 
 var (
 	_ store.Store = (*Store)(nil)

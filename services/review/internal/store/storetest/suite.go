@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
@@ -34,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ClosureErrorLeavesNothing", testRollback},
 		{"EventsOnlyWithCommitAndProcessedOnce", testEvents},
 		{"TwoDecidersOneWins", testConcurrentDecide},
+		{"PendingReviewersAndTimers", testPendingReviewersAndTimers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -420,5 +422,60 @@ func testConcurrentDecide(t *testing.T, s store.Store) {
 	got, _ := s.GetItem(t.Context(), "c1", "i1")
 	if got.DecidedBy != wins[0] || got.Version != 2 {
 		t.Errorf("stored decision by %s (version %d), winner %s", got.DecidedBy, got.Version, wins[0])
+	}
+}
+
+// testPendingReviewersAndTimers: the reviewers of PENDING items only, once each and
+// ascending; timers commit and roll back with their transaction, a cancelled one never
+// fires, and a firing reads the store in the transaction that removes the timer.
+func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
+	seed(t, s, newCampaign("c1", domain.Active),
+		newItem("c1", "i1", "uma", "figma", domain.Pending, "rev2", "rev1"),
+		newItem("c1", "i2", "bob", "figma", domain.Pending, "rev1"),
+		newItem("c1", "i3", "oli", "figma", domain.Blocked, "rev3"),
+		newItem("c1", "i4", "mia", "figma", domain.Decided, "rev4"))
+	seed(t, s, newCampaign("c2", domain.Active), newItem("c2", "i5", "uma", "slack", domain.Pending, "rev5"))
+	got, err := s.PendingReviewers(t.Context(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "PendingReviewers", got, []string{"rev1", "rev2"})
+	if got, err := s.PendingReviewers(t.Context(), "none"); err != nil || len(got) != 0 {
+		t.Errorf("PendingReviewers of no campaign = %v, %v", got, err)
+	}
+
+	boom := errors.New("boom")
+	tm := func(key string, n int) timer.Timer {
+		return timer.Timer{Key: key, Kind: "test", FireAt: at(n), Payload: []byte("c1")}
+	}
+	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Schedule(ctx, tm("rolled-back", 1)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, x := range []timer.Timer{tm("kept", 2), tm("cancelled", 1), tm("later", 50)} {
+			if err := tx.Schedule(ctx, x); err != nil {
+				return err
+			}
+		}
+		return tx.Cancel(ctx, "cancelled")
+	})
+	var fired []string
+	n, err := s.FireDue(t.Context(), at(10), 10, func(ctx context.Context, tx store.Tx, x timer.Timer) error {
+		revs, err := tx.PendingReviewers(ctx, string(x.Payload))
+		fired = append(fired, x.Key+":"+fmt.Sprint(revs))
+		return err
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("FireDue = %d, %v; want 1", n, err)
+	}
+	check(t, "fired", fired, []string{"kept:[rev1 rev2]"})
+	if n, err := s.FireDue(t.Context(), at(10), 10, func(context.Context, store.Tx, timer.Timer) error { return boom }); err != nil || n != 0 {
+		t.Errorf("FireDue again = %d, %v; want 0 (each timer fires once)", n, err)
 	}
 }
