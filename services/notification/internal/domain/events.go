@@ -21,8 +21,9 @@ var knownEventTypes = []string{
 	"request.declined", "request.cancelled", "request.failed", "request.action_completed",
 	"request.done",
 	"task.created", "task.approved", "task.declined", "task.completed", "task.auto_approved",
-	"task.cancelled", "task.reassigned",
-	"accessReview.created", "accessReview.launched", "accessReview.item.decided", "accessReview.closed",
+	"task.cancelled", "task.reassigned", "task.due", "task.escalated",
+	"access.expiring",
+	"accessReview.created", "accessReview.launched", "accessReview.reminder", "accessReview.item.decided", "accessReview.closed",
 	"accessReview.item.blocked", "accessReview.item.unblocked", "accessReview.item.request_updated",
 	PingEventType,
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // hasWork are the events that also go to the work queue (SinkWork): what the reviewers'
-// ACCESS_REVIEW tasks follow. A later kind of work (a reminder) adds its action here and
-// its case to Work.
+// ACCESS_REVIEW tasks follow. Another kind of work adds its action here and its case to
+// Work (the reminder needs none: notification tells its reviewers).
 var hasWork = map[string]bool{ActionLaunched: true, ActionItemDecided: true, ActionClosed: true}
 
 // Reasons written to the tasks' history.
