@@ -267,6 +267,7 @@ if [[ ${BENCH_AIO:-1} == 1 ]]; then
 	mkdir -p "$AIO_PIDS" "$AIO_LOGS"
 	env -u GRANTFLOW_IDENTITY_ADDR -u GRANTFLOW_POLICY_ADDR -u GRANTFLOW_REQUEST_ADDR -u GRANTFLOW_TASK_ADDR -u GRANTFLOW_AUDIT_ADDR \
 		GRANTFLOW_DEMO=0 GRANTFLOW_GRPC_ADDR=$GRANTFLOW_IDENTITY_ADDR GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$ADMIN_KEY \
+		GRANTFLOW_SECRETS_KEY="${GRANTFLOW_SECRETS_KEY:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}" \
 		"$RUN/bin/grantflow" serve >"$AIO_LOGS/grantflow.log" 2>&1 &
 	aio=$!
 	echo "$aio $(cut -d' ' -f22 "/proc/$aio/stat")" >"$AIO_PIDS/grantflow.pid"

@@ -54,7 +54,9 @@ func newFakeIssuer(t *testing.T, clientID, email string) *fakeIssuer {
 	})
 	mux.HandleFunc("GET /authorize", f.authorize)
 	mux.HandleFunc("POST /token", f.token)
-	f.srv = httptest.NewServer(mux)
+	// Started only once f.srv is set: the handlers read it (its URL is the issuer's).
+	f.srv = httptest.NewUnstartedServer(mux)
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }

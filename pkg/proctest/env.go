@@ -2,6 +2,7 @@ package proctest
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	mathrand "math/rand/v2"
 	"net"
@@ -107,4 +108,12 @@ func RandomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
+}
+
+// SecretsKeyEnv is GRANTFLOW_SECRETS_KEY set to a fresh key (base64 of 32 random bytes): the
+// identity service needs one on PostgreSQL to seal apps' connector secrets.
+func SecretsKeyEnv() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "GRANTFLOW_SECRETS_KEY=" + base64.StdEncoding.EncodeToString(b)
 }

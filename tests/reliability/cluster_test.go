@@ -91,6 +91,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		"GRANTFLOW_POSTGRES_URL="+c.dbURL,
 		"GRANTFLOW_REDIS_URL="+c.redis.url,
 		"GRANTFLOW_INTERNAL_SECRET="+secret,
+		proctest.SecretsKeyEnv(),
 		"GRANTFLOW_LOG_LEVEL=warn",
 		"GRANTFLOW_SHUTDOWN_TIMEOUT=5s",
 		"GRANTFLOW_IDENTITY_ADDR="+c.addrs["identity"],

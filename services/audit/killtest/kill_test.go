@@ -186,6 +186,7 @@ func newRig(t *testing.T) *rig {
 		"GRANTFLOW_GRPC_ADDR="+r.identityAddr,
 		"GRANTFLOW_POSTGRES_URL="+identityURL,
 		"GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+r.adminKey,
+		proctest.SecretsKeyEnv(),
 	))
 	r.audit = proctest.New(t, "audit", bins["audit"], append(slices.Clone(common),
 		"GRANTFLOW_GRPC_ADDR="+r.auditAddr,

@@ -70,6 +70,10 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 	}
 	var ids []string
 	var what string
+	// sets are the assignee sets the step draws on that people can be put into (an app's
+	// owners, a custom role, groups): maker-checker leaves out whom the requester or target
+	// put into one of them.
+	var sets []string
 	app := func() (domain.App, error) {
 		if appID == "" {
 			return domain.App{}, errs.Invalid("app_id", spec.Kind+" needs the request's app")
@@ -91,12 +95,14 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 			return Resolution{}, err
 		}
 		what, ids = "the owners of "+a.Name, a.OwnerIDs
+		sets = []string{"app_owner:" + a.ID}
 	case "CUSTOM_ROLE":
 		a, err := app()
 		if err != nil {
 			return Resolution{}, err
 		}
 		what = fmt.Sprintf("custom role %q of %s", spec.CustomRole, a.Name)
+		sets = []string{"custom_role:" + a.ID + ":" + strings.ToLower(spec.CustomRole)}
 		for _, r := range a.CustomRoles {
 			if strings.EqualFold(r.Name, spec.CustomRole) {
 				ids = r.UserIDs
@@ -137,6 +143,7 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 		}
 		for _, g := range groups {
 			ids = append(ids, g.MemberIDs...)
+			sets = append(sets, "group:"+g.ID)
 		}
 	case "USERS":
 		what, ids = "the listed users", spec.UserIDs
@@ -147,17 +154,19 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 	if err != nil {
 		return Resolution{}, err
 	}
-	// Maker-checker through delegation: whom the requester or target put into an
-	// assignee set (owner, custom role, group) is left out, and the explanation says so.
+	// Maker-checker through delegation: whom the requester or target put into the assignee
+	// set this step draws on (the app's owners, the custom role, the groups) is left out, and
+	// the explanation says so. Being put into another set (another app's owners) is no tie
+	// to this step.
 	var leftOut []string
-	if len(exclude) > 0 && len(people) > 0 {
+	if len(exclude) > 0 && len(people) > 0 && len(sets) > 0 {
 		ds, err := s.store.DelegatedBy(ctx, exclude)
 		if err != nil {
 			return Resolution{}, err
 		}
 		kept := people[:0:0]
 		for _, p := range people {
-			if slices.ContainsFunc(ds, func(d domain.Delegation) bool { return d.UserID == p }) {
+			if slices.ContainsFunc(ds, func(d domain.Delegation) bool { return d.UserID == p && slices.Contains(sets, d.Set) }) {
 				leftOut = append(leftOut, p)
 			} else {
 				kept = append(kept, p)
