@@ -37,7 +37,9 @@ const (
 
 // services are the binaries the tests run, in the order they start (make up's order:
 // audit first, every other service delivers its events there).
-var services = []string{"audit", "notification", "identity", "policy", "task", "request"}
+// Review runs too: identity and request deliver to it, so without it their outboxes to it
+// would never drain.
+var services = []string{"audit", "notification", "identity", "policy", "task", "request", "review"}
 
 // cluster is every service as its own process, on one fresh database (each service in its
 // own schema, as under make up) and a Redis of the test's own, with the test's clients.
@@ -100,6 +102,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		"GRANTFLOW_REQUEST_ADDR="+c.addrs["request"],
 		"GRANTFLOW_AUDIT_ADDR="+c.addrs["audit"],
 		"GRANTFLOW_NOTIFICATION_ADDR="+c.addrs["notification"],
+		"GRANTFLOW_REVIEW_ADDR="+c.addrs["review"],
 	)
 	for _, name := range services {
 		env := append(slices.Clone(common), "GRANTFLOW_GRPC_ADDR="+c.addrs[name])
