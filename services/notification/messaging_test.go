@@ -2,6 +2,7 @@ package notification_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/messagingtest"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/services/notification"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 )
@@ -117,25 +119,20 @@ func taskEvent(id, action, status string, assignees, previous []string) *eventsv
 // settledMessages waits until there are want messages, none PENDING, and returns them.
 func (h *harness) settledMessages(want int) []*notificationv1.Notification {
 	h.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var list []*notificationv1.Notification
+	proctest.Poll(h.t, 60*time.Second, fmt.Sprintf("%d settled messages", want), func() (bool, string) {
 		r, err := h.notif.ListNotifications(as("admin-key"), &notificationv1.ListNotificationsRequest{PageSize: 500})
 		if err != nil {
 			h.t.Fatalf("ListNotifications: %v", err)
 		}
-		list := r.GetNotifications()
+		list = r.GetNotifications()
 		settled := len(list) == want
 		for _, n := range list {
 			settled = settled && n.GetStatus() != notificationv1.Notification_PENDING
 		}
-		if settled {
-			return list
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for %d settled messages; have %d: %v", want, len(list), list)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return settled, fmt.Sprintf("have %d: %v", len(list), list)
+	})
+	return list
 }
 
 // withMessaging runs test on both engines, each with an SMTP server and a Slack fake of

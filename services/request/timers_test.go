@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // fire fires the task and request services' due timers (by the harness's clock).
@@ -38,24 +40,19 @@ func (h *harness) fire() int {
 // auditEvents waits until the audit sink holds n events matching keep, and returns them.
 func (h *harness) auditEvents(n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var got []*eventsv1.Event
+	proctest.Poll(h.t, 30*time.Second, fmt.Sprintf("%d %s events in audit", n, what), func() (bool, string) {
 		h.audit.mu.Lock()
-		var got []*eventsv1.Event
+		defer h.audit.mu.Unlock()
+		got = got[:0]
 		for _, e := range h.audit.events {
 			if keep(e) {
 				got = append(got, e)
 			}
 		}
-		h.audit.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("audit: %d %s events, want %d", len(got), what, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return len(got) >= n, fmt.Sprintf("%d so far", len(got))
+	})
+	return got
 }
 
 func wantField(t *testing.T, err error, field string) {
