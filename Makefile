@@ -27,7 +27,7 @@ run: ## all-in-one: every service and the gateway in one process, memory engine,
 
 .PHONY: test
 test: ## every test tier (unit, integration on PostgreSQL and Redis, end-to-end), race detector on
-	go test -race -count=1 -timeout 15m $(PKGS)
+	go test -race -count=1 -timeout 25m $(PKGS)
 
 .PHONY: test-unit
 test-unit: ## unit tests only (no PostgreSQL, no Redis)
