@@ -13,6 +13,7 @@ import (
 	"time"
 
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 )
 
 // changes is one watch of a request (RequestService.WatchRequest): Next returns the request
@@ -143,6 +144,146 @@ func (r *lifeRunner) watchFor(w changes, what, id string, cond func(request) boo
 		if err != nil {
 			r.rec.add(what, t0, time.Since(t0), err)
 			return got, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// inbox is one watch of a person's inbox (TaskService.WatchTasks), from the moment it
+// opened, narrowed to one request's tasks: Next returns each task after each change, in
+// order (a task that left the inbox comes with its id only).
+type inbox interface {
+	Next() (task, error)
+	Close()
+}
+
+// --- REST: GET /v1/tasks:watch, one {"result": TaskChange} per line ---------------------
+
+type restInbox struct {
+	body io.ReadCloser
+	sc   *bufio.Scanner
+}
+
+// WatchInbox opens the caller's inbox watch from now, narrowed to requestID's tasks, and
+// returns once the server answered its first message (the cursor): the changes that commit
+// from then on come through Next.
+func (c *restAPI) WatchInbox(ctx context.Context, key, requestID string) (inbox, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/tasks:watch?requestId="+url.QueryEscape(requestID), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := c.stream.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode/100 != 2 {
+		defer res.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
+		return nil, &httpError{Status: res.StatusCode, Body: string(b)}
+	}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	w := &restInbox{body: res.Body, sc: sc}
+	if _, err := w.Next(); err != nil { // the cursor alone: the watch is in place
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *restInbox) Next() (task, error) {
+	if !w.sc.Scan() {
+		if err := w.sc.Err(); err != nil {
+			return task{}, err
+		}
+		return task{}, io.EOF
+	}
+	var line struct {
+		Result *struct {
+			Task          task   `json:"task"`
+			RemovedTaskID string `json:"removedTaskId"`
+		} `json:"result"`
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(w.sc.Bytes(), &line); err != nil {
+		return task{}, fmt.Errorf("inbox watch: %w", err)
+	}
+	if line.Result == nil {
+		return task{}, fmt.Errorf("inbox watch failed: %s", line.Error)
+	}
+	if line.Result.RemovedTaskID != "" {
+		return task{ID: line.Result.RemovedTaskID, Status: "REMOVED"}, nil
+	}
+	return line.Result.Task, nil
+}
+
+func (w *restInbox) Close() { w.body.Close() }
+
+// --- gRPC --------------------------------------------------------------------------------
+
+type grpcInbox struct {
+	stream taskv1.TaskService_WatchTasksClient
+	cancel context.CancelFunc
+}
+
+func (c *grpcAPI) WatchInbox(ctx context.Context, key, requestID string) (inbox, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	s, err := c.tasks.WatchTasks(bearer(ctx, key), &taskv1.WatchTasksRequest{RequestId: requestID})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	w := &grpcInbox{stream: s, cancel: cancel}
+	if _, err := w.Next(); err != nil { // the cursor alone: the watch is in place
+		cancel()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *grpcInbox) Next() (task, error) {
+	c, err := w.stream.Recv()
+	if err != nil {
+		return task{}, err
+	}
+	if id := c.GetRemovedTaskId(); id != "" {
+		return task{ID: id, Status: "REMOVED"}, nil
+	}
+	t := c.GetTask()
+	return task{ID: t.GetId(), Type: t.GetType().String(), StepIndex: int(t.GetStepIndex()), Status: t.GetStatus().String()}, nil
+}
+
+func (w *grpcInbox) Close() { w.cancel() }
+
+// --- the waits for a task, on an inbox watch -------------------------------------------
+
+// openInbox opens the inbox watch of the person with key, narrowed to request id; the wait
+// it begins is what's, which inboxFor records (from the opening on).
+func (r *lifeRunner) openInbox(ctx context.Context, what, key, id string) (inbox, time.Time, error) {
+	t0 := time.Now()
+	w, err := r.api.WatchInbox(ctx, key, id)
+	if err != nil {
+		r.rec.add(what, t0, time.Since(t0), err)
+		return nil, t0, fmt.Errorf("%s: inbox watch: %w", what, err)
+	}
+	return w, t0, nil
+}
+
+// inboxFor reads w until the pending task of typ at step shows up, and returns its id; the
+// wait, from t0, is recorded as what.
+func (r *lifeRunner) inboxFor(w inbox, t0 time.Time, what, requestID, typ string, step int) (string, error) {
+	for {
+		got, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			err = fmt.Errorf("inbox watch ended before step %d of %s opened", step, requestID)
+		}
+		if err != nil {
+			r.rec.add(what, t0, time.Since(t0), err)
+			return "", fmt.Errorf("%s: %w", what, err)
+		}
+		if got.Type == typ && got.StepIndex == step && got.Status == "PENDING" {
+			r.rec.add(what, t0, time.Since(t0), nil)
+			return got.ID, nil
 		}
 	}
 }
