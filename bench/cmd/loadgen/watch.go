@@ -25,14 +25,15 @@ type changes interface {
 
 // --- REST: GET /v1/requests/{id}:watch, one {"result": RequestChange} per line ------------
 
-type restChanges struct {
+// jsonLines is a REST stream's answer: one {"result": ...} or {"error": ...} per line.
+type jsonLines struct {
 	body io.ReadCloser
 	sc   *bufio.Scanner
 }
 
-func (c *restAPI) Watch(ctx context.Context, key, id string, after int64) (changes, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		c.base+"/v1/requests/"+url.PathEscape(id)+":watch?afterVersion="+strconv.FormatInt(after, 10), nil)
+// openLines GETs path as the holder of key and returns the stream of its answer.
+func (c *restAPI) openLines(ctx context.Context, key, path string) (*jsonLines, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,32 +49,52 @@ func (c *restAPI) Watch(ctx context.Context, key, id string, after int64) (chang
 	}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	return &restChanges{body: res.Body, sc: sc}, nil
+	return &jsonLines{body: res.Body, sc: sc}, nil
 }
 
-func (w *restChanges) Next() (request, error) {
-	if !w.sc.Scan() {
-		if err := w.sc.Err(); err != nil {
-			return request{}, err
+// next reads the next line's result into result; io.EOF once the stream ended.
+func (l *jsonLines) next(result any) error {
+	if !l.sc.Scan() {
+		if err := l.sc.Err(); err != nil {
+			return err
 		}
-		return request{}, io.EOF
+		return io.EOF
 	}
 	var line struct {
-		Result *struct {
-			Request request `json:"request"`
-		} `json:"result"`
-		Error json.RawMessage `json:"error"`
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
 	}
-	if err := json.Unmarshal(w.sc.Bytes(), &line); err != nil {
-		return request{}, fmt.Errorf("watch: %w", err)
+	if err := json.Unmarshal(l.sc.Bytes(), &line); err != nil {
+		return fmt.Errorf("watch: %w", err)
 	}
 	if line.Result == nil {
-		return request{}, fmt.Errorf("watch failed: %s", line.Error)
+		return fmt.Errorf("watch failed: %s", line.Error)
 	}
-	return line.Result.Request, nil
+	if err := json.Unmarshal(line.Result, result); err != nil {
+		return fmt.Errorf("watch: %w", err)
+	}
+	return nil
 }
 
-func (w *restChanges) Close() { w.body.Close() }
+func (l *jsonLines) Close() { l.body.Close() }
+
+type restChanges struct{ *jsonLines }
+
+func (c *restAPI) Watch(ctx context.Context, key, id string, after int64) (changes, error) {
+	l, err := c.openLines(ctx, key, "/v1/requests/"+url.PathEscape(id)+":watch?afterVersion="+strconv.FormatInt(after, 10))
+	if err != nil {
+		return nil, err
+	}
+	return restChanges{l}, nil
+}
+
+func (w restChanges) Next() (request, error) {
+	var c struct {
+		Request request `json:"request"`
+	}
+	err := w.next(&c)
+	return c.Request, err
+}
 
 // --- gRPC --------------------------------------------------------------------------------
 
@@ -158,32 +179,17 @@ type inbox interface {
 
 // --- REST: GET /v1/tasks:watch, one {"result": TaskChange} per line ---------------------
 
-type restInbox struct {
-	body io.ReadCloser
-	sc   *bufio.Scanner
-}
+type restInbox struct{ *jsonLines }
 
 // WatchInbox opens the caller's inbox watch from now, narrowed to requestID's tasks, and
 // returns once the server answered its first message (the cursor): the changes that commit
 // from then on come through Next.
 func (c *restAPI) WatchInbox(ctx context.Context, key, requestID string) (inbox, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/tasks:watch?requestId="+url.QueryEscape(requestID), nil)
+	l, err := c.openLines(ctx, key, "/v1/tasks:watch?requestId="+url.QueryEscape(requestID))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	res, err := c.stream.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode/100 != 2 {
-		defer res.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
-		return nil, &httpError{Status: res.StatusCode, Body: string(b)}
-	}
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	w := &restInbox{body: res.Body, sc: sc}
+	w := restInbox{l}
 	if _, err := w.Next(); err != nil { // the cursor alone: the watch is in place
 		w.Close()
 		return nil, err
@@ -191,33 +197,19 @@ func (c *restAPI) WatchInbox(ctx context.Context, key, requestID string) (inbox,
 	return w, nil
 }
 
-func (w *restInbox) Next() (task, error) {
-	if !w.sc.Scan() {
-		if err := w.sc.Err(); err != nil {
-			return task{}, err
-		}
-		return task{}, io.EOF
+func (w restInbox) Next() (task, error) {
+	var c struct {
+		Task          task   `json:"task"`
+		RemovedTaskID string `json:"removedTaskId"`
 	}
-	var line struct {
-		Result *struct {
-			Task          task   `json:"task"`
-			RemovedTaskID string `json:"removedTaskId"`
-		} `json:"result"`
-		Error json.RawMessage `json:"error"`
+	if err := w.next(&c); err != nil {
+		return task{}, err
 	}
-	if err := json.Unmarshal(w.sc.Bytes(), &line); err != nil {
-		return task{}, fmt.Errorf("inbox watch: %w", err)
+	if c.RemovedTaskID != "" {
+		return task{ID: c.RemovedTaskID, Status: "REMOVED"}, nil
 	}
-	if line.Result == nil {
-		return task{}, fmt.Errorf("inbox watch failed: %s", line.Error)
-	}
-	if line.Result.RemovedTaskID != "" {
-		return task{ID: line.Result.RemovedTaskID, Status: "REMOVED"}, nil
-	}
-	return line.Result.Task, nil
+	return c.Task, nil
 }
-
-func (w *restInbox) Close() { w.body.Close() }
 
 // --- gRPC --------------------------------------------------------------------------------
 
