@@ -22,7 +22,7 @@ var apiRoutes = []string{
 	"POST /v1/requests", "GET /v1/requests/{request}", "GET /v1/requests", "POST /v1/requests/{request}:cancel",
 	"GET /v1/requests/{request}:watch",
 	"GET /v1/tasks", "GET /v1/tasks/{task}", "POST /v1/tasks/{task}:approve", "POST /v1/tasks/{task}:decline",
-	"POST /v1/tasks/{task}:complete", "POST /v1/tasks/{task}:reassign",
+	"POST /v1/tasks/{task}:complete", "POST /v1/tasks/{task}:reassign", "GET /v1/tasks:watch",
 	"GET /v1/auditEvents", "POST /v1/auditEvents:verify", "GET /v1/auditEvents:export",
 }
 

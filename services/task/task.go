@@ -127,11 +127,12 @@ var InternalOnly = auth.MethodSet(
 // InternalOnly reports the methods only other Grantflow services may call.
 func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
 
-// Run delivers the outbox and fires due timers until ctx ends, and returns when both
-// stopped.
+// Run delivers the outbox, fires due timers and listens for the changes that wake
+// WatchTasks' watchers until ctx ends, and returns when all stopped.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.timers.Run(ctx) })
+	wg.Go(func() { s.store.Listen(ctx) })
 	s.relays.Run(ctx)
 	wg.Wait()
 }

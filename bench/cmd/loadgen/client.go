@@ -46,6 +46,9 @@ type api interface {
 	Complete(ctx context.Context, key, taskID string) error
 	// Watch opens a watch of request id from version after on.
 	Watch(ctx context.Context, key, id string, after int64) (changes, error)
+	// WatchInbox opens the caller's inbox watch (WatchTasks) from now on, narrowed to the
+	// tasks of request requestID; it returns once the watch is in place.
+	WatchInbox(ctx context.Context, key, requestID string) (inbox, error)
 	Close()
 }
 

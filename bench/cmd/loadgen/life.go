@@ -77,7 +77,7 @@ func cmdLife(args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 2000, "open loop: starts beyond this many running lifecycles are skipped (and counted)")
 	warmup := fs.Duration("warmup", 5*time.Second, "time before the measurement window (not counted)")
 	duration := fs.Duration("duration", 20*time.Second, "measurement window")
-	watch := fs.Bool("watch", true, "wait for the next task and for DONE on RequestService.WatchRequest (REST: GET /v1/requests/{id}:watch); false: poll ListTasks and GetRequest")
+	watch := fs.Bool("watch", true, "wait for the next task on TaskService.WatchTasks (REST: GET /v1/tasks:watch) and for DONE on RequestService.WatchRequest (REST: GET /v1/requests/{id}:watch); false: poll ListTasks and GetRequest")
 	pollMin := fs.Duration("poll-min", 10*time.Millisecond, "first wait before polling for the next task or DONE")
 	pollMax := fs.Duration("poll-max", 500*time.Millisecond, "longest wait between two polls (the wait doubles after each poll)")
 	timeout := fs.Duration("timeout", 60*time.Second, "a lifecycle not DONE after this long fails")
@@ -337,13 +337,14 @@ func (r *lifeRunner) lifecycle(k int64) error {
 	return r.waitDone(ctx, req.Key, sub.ID)
 }
 
-// watchedLifecycle is lifecycle without polling: after the manager's approval the owner
-// watches the request (WatchRequest) from the submit's version for the opening of their
-// review step, then of the action step; after completing it, the requester watches from
-// there until DONE. Two streaming calls. Each watch opens after the call whose effect it
-// waits for, and loses nothing by it: it starts from the last version its caller knew. (Over
-// REST the answer starts with the first change, so a watch opened before the call would
-// hold the caller up.)
+// watchedLifecycle is lifecycle without polling: before the manager's approval the owner
+// opens a watch of their inbox (TaskService.WatchTasks, from now, narrowed to the request)
+// and reads it for their review task, then for the action task; after completing it, the
+// requester watches the request (RequestService.WatchRequest) from there until DONE. Two
+// streaming calls. The inbox watch is in place (its first message, the cursor, arrived)
+// before the approval whose effect it waits for, so it misses nothing; the request watch
+// opens after the call whose effect it waits for, and loses nothing by it: it starts from the
+// last version its caller knew.
 func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
 	req, mgr, owner, sub, err := r.submit(ctx, k)
 	if err != nil {
@@ -352,29 +353,30 @@ func (r *lifeRunner) watchedLifecycle(ctx context.Context, k int64) error {
 	if len(sub.TaskIDs) != 1 {
 		return fmt.Errorf("submit %s answered %d tasks, want the manager's", sub.ID, len(sub.TaskIDs))
 	}
-	if err := r.timed("approve", func() error { return r.api.Approve(ctx, mgr.Key, sub.TaskIDs[0]) }); err != nil {
-		return fmt.Errorf("manager approves: %w", err)
-	}
-	w, err := r.openWatch(ctx, "wait-owner-task", owner.Key, sub.ID, sub.Version)
+	w, t0, err := r.openInbox(ctx, "wait-owner-task", owner.Key, sub.ID)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	got, err := r.watchFor(w, "wait-owner-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 2 })
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, mgr.Key, sub.TaskIDs[0]) }); err != nil {
+		return fmt.Errorf("manager approves: %w", err)
+	}
+	ot, err := r.inboxFor(w, t0, "wait-owner-task", sub.ID, "REVIEW", 1)
 	if err != nil {
 		return err
 	}
-	if err := r.timed("approve", func() error { return r.api.Approve(ctx, owner.Key, got.TaskIDs[1]) }); err != nil {
+	if err := r.timed("approve", func() error { return r.api.Approve(ctx, owner.Key, ot) }); err != nil {
 		return fmt.Errorf("owner approves: %w", err)
 	}
-	if got, err = r.watchFor(w, "wait-action-task", sub.ID, func(g request) bool { return len(g.TaskIDs) >= 3 }); err != nil {
+	at, err := r.inboxFor(w, time.Now(), "wait-action-task", sub.ID, "ACTION", 2)
+	if err != nil {
 		return err
 	}
 	w.Close()
-	if err := r.timed("complete", func() error { return r.api.Complete(ctx, owner.Key, got.TaskIDs[2]) }); err != nil {
+	if err := r.timed("complete", func() error { return r.api.Complete(ctx, owner.Key, at) }); err != nil {
 		return fmt.Errorf("owner completes: %w", err)
 	}
-	done, err := r.openWatch(ctx, "wait-done", req.Key, sub.ID, got.Version)
+	done, err := r.openWatch(ctx, "wait-done", req.Key, sub.ID, sub.Version)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ type fakeAPI struct {
 	requests map[string]*fakeRequest
 	keys     map[string]bool // keys seen on calls
 	watches  int
+	inboxes  int // of the watches, those of an inbox
 }
 
 type fakeRequest struct {
@@ -80,6 +81,36 @@ func (w *fakeChanges) Next() (request, error) {
 }
 
 func (w *fakeChanges) Close() {}
+
+// fakeInbox is an inbox watch narrowed to one fake request: each change of the request
+// from the opening on shows the task it opened (steps 1 and 2 are the owner's).
+type fakeInbox struct{ fakeChanges }
+
+func (f *fakeAPI) WatchInbox(_ context.Context, key, id string) (inbox, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[key] = true
+	f.watches++
+	f.inboxes++
+	r := f.requests[id]
+	return &fakeInbox{fakeChanges{f: f, r: r, after: int64(len(r.history))}}, nil
+}
+
+func (w *fakeInbox) Next() (task, error) {
+	got, err := w.fakeChanges.Next()
+	if err != nil {
+		return task{}, err
+	}
+	step := len(got.TaskIDs) - 1
+	typ := "REVIEW"
+	if step == 2 {
+		typ = "ACTION"
+	}
+	if got.Status == "DONE" {
+		return task{ID: got.TaskIDs[2], Type: "ACTION", StepIndex: 2, Status: "DONE"}, nil
+	}
+	return task{ID: got.TaskIDs[step], Type: typ, StepIndex: step, Status: "PENDING"}, nil
+}
 
 func (f *fakeAPI) Submit(_ context.Context, key, appID, _ string) (request, error) {
 	f.mu.Lock()
@@ -185,7 +216,7 @@ func TestLifecycleWalksEveryStepAsTheRightPeople(t *testing.T) {
 }
 
 // TestWatchedLifecycleNeverPolls: with -watch, the lifecycle waits on two watches (the
-// owner's, then the requester's) and polls nothing.
+// owner's inbox, then the requester's request) and polls nothing.
 func TestWatchedLifecycleNeverPolls(t *testing.T) {
 	f := newFakeAPI()
 	r := &lifeRunner{api: f, seed: testSeed(), rec: newRecorder(time.Now()), timeout: 30 * time.Second, watch: true}
@@ -197,8 +228,8 @@ func TestWatchedLifecycleNeverPolls(t *testing.T) {
 	if n := r.polls.Load(); n != 0 || len(r.rec.calls["list-tasks"])+len(r.rec.calls["get-request"]) != 0 {
 		t.Errorf("%d polls with watches", n)
 	}
-	if f.watches != 8 {
-		t.Errorf("%d watches for 4 lifecycles, want 8", f.watches)
+	if f.watches != 8 || f.inboxes != 4 {
+		t.Errorf("%d watches (%d of an inbox) for 4 lifecycles, want 8 (4)", f.watches, f.inboxes)
 	}
 	for _, name := range []string{"submit", "approve", "complete", "wait-owner-task", "wait-action-task", "wait-done"} {
 		if len(r.rec.calls[name]) == 0 {
@@ -283,5 +314,34 @@ func TestRESTClientSpeaksTheAPI(t *testing.T) {
 	}
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("calls:\n%q\nwant\n%q", seen, want)
+	}
+}
+
+// TestRESTInboxWatchReadsJSONLines: the inbox watch asks GET /v1/tasks:watch for the
+// request's tasks, takes the first line (the cursor alone) as the watch being in place, and
+// reads each task after it, a removed one by its id.
+func TestRESTInboxWatchReadsJSONLines(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RequestURI() != "/v1/tasks:watch?requestId=r1" || r.Header.Get("Authorization") != "Bearer key" {
+			http.Error(w, `{"code":5}`, http.StatusNotFound)
+			return
+		}
+		_, _ = io.WriteString(w, `{"result":{"cursor":"7"}}`+"\n")
+		_, _ = io.WriteString(w, `{"result":{"cursor":"8","task":{"id":"t2","type":"REVIEW","stepIndex":1,"status":"PENDING"}}}`+"\n")
+		_, _ = io.WriteString(w, `{"result":{"cursor":"9","removedTaskId":"t2"}}`+"\n")
+	}))
+	defer srv.Close()
+	w, err := newREST(srv.URL, 1).WatchInbox(context.Background(), "key", "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, want := range []task{{ID: "t2", Type: "REVIEW", StepIndex: 1, Status: "PENDING"}, {ID: "t2", Status: "REMOVED"}} {
+		if got, err := w.Next(); err != nil || got != want {
+			t.Fatalf("next: %+v %v, want %+v", got, err, want)
+		}
+	}
+	if _, err := w.Next(); err != io.EOF {
+		t.Fatalf("after the last line: %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package grpcapi
 import (
 	"context"
 
+	"google.golang.org/grpc"
+
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 )
@@ -70,4 +72,19 @@ func (h *Public) ReassignTask(ctx context.Context, r *taskv1.ReassignTaskRequest
 		return nil, err
 	}
 	return taskPB(t), nil
+}
+
+// WatchTasks streams the changes of an inbox (see app.Service.WatchTasks).
+func (h *Public) WatchTasks(in *taskv1.WatchTasksRequest, stream grpc.ServerStreamingServer[taskv1.TaskChange]) error {
+	q := app.WatchQuery{AssigneeID: in.GetAssigneeId(), After: in.GetAfter(), RequestID: in.GetRequestId()}
+	return h.App.WatchTasks(stream.Context(), q, func(c app.InboxChange) error {
+		out := &taskv1.TaskChange{Cursor: c.Cursor}
+		switch {
+		case c.Removed:
+			out.RemovedTaskId = c.Task.ID
+		case c.Task.ID != "":
+			out.Task = taskPB(c.Task)
+		}
+		return stream.Send(out)
+	})
 }

@@ -82,6 +82,7 @@ type Tx interface {
 // Store is the task service's storage.
 type Store interface {
 	Reader
+	InboxWatcher
 	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]

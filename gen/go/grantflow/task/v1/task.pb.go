@@ -694,6 +694,135 @@ func (x *ListTasksResponse) GetNextPageToken() string {
 	return ""
 }
 
+type WatchTasksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose inbox; default the caller's. Someone else's: Admin and GM only.
+	AssigneeId string `protobuf:"bytes,1,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// The cursor of the last TaskChange received: the changes after it follow. Empty: from
+	// now. "0": every change the inbox recorded. Anything but a cursor is INVALID_ARGUMENT.
+	After string `protobuf:"bytes,2,opt,name=after,proto3" json:"after,omitempty"`
+	// Only the changes of this request's tasks.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchTasksRequest) Reset() {
+	*x = WatchTasksRequest{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchTasksRequest) ProtoMessage() {}
+
+func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchTasksRequest.ProtoReflect.Descriptor instead.
+func (*WatchTasksRequest) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WatchTasksRequest) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *WatchTasksRequest) GetAfter() string {
+	if x != nil {
+		return x.After
+	}
+	return ""
+}
+
+func (x *WatchTasksRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// TaskChange is one change of a watched inbox.
+type TaskChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the watch stands after this change: watch again with after = cursor to resume.
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// The task after the change; unset in the first message of a watch from now and when
+	// the change took the task out of the inbox (removed_task_id).
+	Task *Task `protobuf:"bytes,2,opt,name=task,proto3" json:"task,omitempty"`
+	// The change took this task out of the inbox (it was reassigned or rerouted to others).
+	RemovedTaskId string `protobuf:"bytes,3,opt,name=removed_task_id,json=removedTaskId,proto3" json:"removed_task_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskChange) Reset() {
+	*x = TaskChange{}
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskChange) ProtoMessage() {}
+
+func (x *TaskChange) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskChange.ProtoReflect.Descriptor instead.
+func (*TaskChange) Descriptor() ([]byte, []int) {
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TaskChange) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *TaskChange) GetTask() *Task {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+func (x *TaskChange) GetRemovedTaskId() string {
+	if x != nil {
+		return x.RemovedTaskId
+	}
+	return ""
+}
+
 type GetTaskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -703,7 +832,7 @@ type GetTaskRequest struct {
 
 func (x *GetTaskRequest) Reset() {
 	*x = GetTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[4]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +844,7 @@ func (x *GetTaskRequest) String() string {
 func (*GetTaskRequest) ProtoMessage() {}
 
 func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[4]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +857,7 @@ func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{4}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetTaskRequest) GetId() string {
@@ -752,7 +881,7 @@ type CreateTaskRequest struct {
 
 func (x *CreateTaskRequest) Reset() {
 	*x = CreateTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[5]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +893,7 @@ func (x *CreateTaskRequest) String() string {
 func (*CreateTaskRequest) ProtoMessage() {}
 
 func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[5]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +906,7 @@ func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskRequest.ProtoReflect.Descriptor instead.
 func (*CreateTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{5}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateTaskRequest) GetAssigneeIds() []string {
@@ -813,7 +942,7 @@ type ApproveTaskRequest struct {
 
 func (x *ApproveTaskRequest) Reset() {
 	*x = ApproveTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[6]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +954,7 @@ func (x *ApproveTaskRequest) String() string {
 func (*ApproveTaskRequest) ProtoMessage() {}
 
 func (x *ApproveTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[6]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +967,7 @@ func (x *ApproveTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveTaskRequest.ProtoReflect.Descriptor instead.
 func (*ApproveTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{6}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApproveTaskRequest) GetId() string {
@@ -874,7 +1003,7 @@ type DeclineTaskRequest struct {
 
 func (x *DeclineTaskRequest) Reset() {
 	*x = DeclineTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[7]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -886,7 +1015,7 @@ func (x *DeclineTaskRequest) String() string {
 func (*DeclineTaskRequest) ProtoMessage() {}
 
 func (x *DeclineTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[7]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -899,7 +1028,7 @@ func (x *DeclineTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineTaskRequest.ProtoReflect.Descriptor instead.
 func (*DeclineTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{7}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeclineTaskRequest) GetId() string {
@@ -935,7 +1064,7 @@ type CompleteTaskRequest struct {
 
 func (x *CompleteTaskRequest) Reset() {
 	*x = CompleteTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[8]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -947,7 +1076,7 @@ func (x *CompleteTaskRequest) String() string {
 func (*CompleteTaskRequest) ProtoMessage() {}
 
 func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[8]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -960,7 +1089,7 @@ func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTaskRequest.ProtoReflect.Descriptor instead.
 func (*CompleteTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{8}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CompleteTaskRequest) GetId() string {
@@ -1000,7 +1129,7 @@ type ReassignTaskRequest struct {
 
 func (x *ReassignTaskRequest) Reset() {
 	*x = ReassignTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[9]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1141,7 @@ func (x *ReassignTaskRequest) String() string {
 func (*ReassignTaskRequest) ProtoMessage() {}
 
 func (x *ReassignTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[9]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1154,7 @@ func (x *ReassignTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReassignTaskRequest.ProtoReflect.Descriptor instead.
 func (*ReassignTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{9}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReassignTaskRequest) GetId() string {
@@ -1100,7 +1229,7 @@ type OpenStepRequest struct {
 
 func (x *OpenStepRequest) Reset() {
 	*x = OpenStepRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[10]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1112,7 +1241,7 @@ func (x *OpenStepRequest) String() string {
 func (*OpenStepRequest) ProtoMessage() {}
 
 func (x *OpenStepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[10]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1125,7 +1254,7 @@ func (x *OpenStepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenStepRequest.ProtoReflect.Descriptor instead.
 func (*OpenStepRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{10}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *OpenStepRequest) GetRequestId() string {
@@ -1276,7 +1405,7 @@ type OpenStepResponse struct {
 
 func (x *OpenStepResponse) Reset() {
 	*x = OpenStepResponse{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[11]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1288,7 +1417,7 @@ func (x *OpenStepResponse) String() string {
 func (*OpenStepResponse) ProtoMessage() {}
 
 func (x *OpenStepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[11]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1301,7 +1430,7 @@ func (x *OpenStepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenStepResponse.ProtoReflect.Descriptor instead.
 func (*OpenStepResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{11}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *OpenStepResponse) GetTasks() []*Task {
@@ -1336,7 +1465,7 @@ type CancelTasksRequest struct {
 
 func (x *CancelTasksRequest) Reset() {
 	*x = CancelTasksRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[12]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1477,7 @@ func (x *CancelTasksRequest) String() string {
 func (*CancelTasksRequest) ProtoMessage() {}
 
 func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[12]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1490,7 @@ func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
 func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{12}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelTasksRequest) GetRequestId() string {
@@ -1388,7 +1517,7 @@ type CancelTasksResponse struct {
 
 func (x *CancelTasksResponse) Reset() {
 	*x = CancelTasksResponse{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[13]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1529,7 @@ func (x *CancelTasksResponse) String() string {
 func (*CancelTasksResponse) ProtoMessage() {}
 
 func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[13]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1542,7 @@ func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
 func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{13}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelTasksResponse) GetCancelledTaskIds() []string {
@@ -1437,7 +1566,7 @@ type CreateStandaloneTaskRequest struct {
 
 func (x *CreateStandaloneTaskRequest) Reset() {
 	*x = CreateStandaloneTaskRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[14]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1578,7 @@ func (x *CreateStandaloneTaskRequest) String() string {
 func (*CreateStandaloneTaskRequest) ProtoMessage() {}
 
 func (x *CreateStandaloneTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[14]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1591,7 @@ func (x *CreateStandaloneTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStandaloneTaskRequest.ProtoReflect.Descriptor instead.
 func (*CreateStandaloneTaskRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{14}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateStandaloneTaskRequest) GetKey() string {
@@ -1507,7 +1636,7 @@ type RerouteTasksRequest struct {
 
 func (x *RerouteTasksRequest) Reset() {
 	*x = RerouteTasksRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1648,7 @@ func (x *RerouteTasksRequest) String() string {
 func (*RerouteTasksRequest) ProtoMessage() {}
 
 func (x *RerouteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[15]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1661,7 @@ func (x *RerouteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerouteTasksRequest.ProtoReflect.Descriptor instead.
 func (*RerouteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{15}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RerouteTasksRequest) GetUserId() string {
@@ -1566,7 +1695,7 @@ type RerouteTasksResponse struct {
 
 func (x *RerouteTasksResponse) Reset() {
 	*x = RerouteTasksResponse{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1707,7 @@ func (x *RerouteTasksResponse) String() string {
 func (*RerouteTasksResponse) ProtoMessage() {}
 
 func (x *RerouteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[16]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1591,7 +1720,7 @@ func (x *RerouteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerouteTasksResponse.ProtoReflect.Descriptor instead.
 func (*RerouteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{16}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RerouteTasksResponse) GetTaskIds() []string {
@@ -1614,7 +1743,7 @@ type OpenAccessReviewTasksRequest struct {
 
 func (x *OpenAccessReviewTasksRequest) Reset() {
 	*x = OpenAccessReviewTasksRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1626,7 +1755,7 @@ func (x *OpenAccessReviewTasksRequest) String() string {
 func (*OpenAccessReviewTasksRequest) ProtoMessage() {}
 
 func (x *OpenAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[17]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1639,7 +1768,7 @@ func (x *OpenAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAccessReviewTasksRequest.ProtoReflect.Descriptor instead.
 func (*OpenAccessReviewTasksRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{17}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OpenAccessReviewTasksRequest) GetAccessReviewId() string {
@@ -1673,7 +1802,7 @@ type OpenAccessReviewTasksResponse struct {
 
 func (x *OpenAccessReviewTasksResponse) Reset() {
 	*x = OpenAccessReviewTasksResponse{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1814,7 @@ func (x *OpenAccessReviewTasksResponse) String() string {
 func (*OpenAccessReviewTasksResponse) ProtoMessage() {}
 
 func (x *OpenAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[18]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1827,7 @@ func (x *OpenAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAccessReviewTasksResponse.ProtoReflect.Descriptor instead.
 func (*OpenAccessReviewTasksResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{18}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OpenAccessReviewTasksResponse) GetTasks() []*Task {
@@ -1723,7 +1852,7 @@ type CloseAccessReviewTasksRequest struct {
 
 func (x *CloseAccessReviewTasksRequest) Reset() {
 	*x = CloseAccessReviewTasksRequest{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1864,7 @@ func (x *CloseAccessReviewTasksRequest) String() string {
 func (*CloseAccessReviewTasksRequest) ProtoMessage() {}
 
 func (x *CloseAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[19]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1877,7 @@ func (x *CloseAccessReviewTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseAccessReviewTasksRequest.ProtoReflect.Descriptor instead.
 func (*CloseAccessReviewTasksRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{19}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CloseAccessReviewTasksRequest) GetAccessReviewId() string {
@@ -1789,7 +1918,7 @@ type CloseAccessReviewTasksResponse struct {
 
 func (x *CloseAccessReviewTasksResponse) Reset() {
 	*x = CloseAccessReviewTasksResponse{}
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1930,7 @@ func (x *CloseAccessReviewTasksResponse) String() string {
 func (*CloseAccessReviewTasksResponse) ProtoMessage() {}
 
 func (x *CloseAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_task_v1_task_proto_msgTypes[20]
+	mi := &file_grantflow_task_v1_task_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1943,7 @@ func (x *CloseAccessReviewTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseAccessReviewTasksResponse.ProtoReflect.Descriptor instead.
 func (*CloseAccessReviewTasksResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{20}
+	return file_grantflow_task_v1_task_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CloseAccessReviewTasksResponse) GetClosedTaskIds() []string {
@@ -1896,7 +2025,18 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"j\n" +
 	"\x11ListTasksResponse\x12-\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x17.grantflow.task.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
+	"\x11WatchTasksRequest\x12(\n" +
+	"\vassignee_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
+	"assigneeId\x12'\n" +
+	"\x05after\x18\x02 \x01(\tB\x11\xbaH\x0er\f\x18\x142\b^[0-9]*$R\x05after\x12&\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\trequestId\"y\n" +
+	"\n" +
+	"TaskChange\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12+\n" +
+	"\x04task\x18\x02 \x01(\v2\x17.grantflow.task.v1.TaskR\x04task\x12&\n" +
+	"\x0fremoved_task_id\x18\x03 \x01(\tR\rremovedTaskId\"+\n" +
 	"\x0eGetTaskRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\x8e\x01\n" +
 	"\x11CreateTaskRequest\x127\n" +
@@ -1992,9 +2132,11 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x06PASSED\x10\x02\x12\n" +
 	"\n" +
 	"\x06FAILED\x10\x03\x12\r\n" +
-	"\tCANCELLED\x10\x042\x8e\x06\n" +
+	"\tCANCELLED\x10\x042\xff\x06\n" +
 	"\vTaskService\x12l\n" +
-	"\tListTasks\x12#.grantflow.task.v1.ListTasksRequest\x1a$.grantflow.task.v1.ListTasksResponse\"\x14\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasks\x90\x02\x01\x12`\n" +
+	"\tListTasks\x12#.grantflow.task.v1.ListTasksRequest\x1a$.grantflow.task.v1.ListTasksResponse\"\x14\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasks\x90\x02\x01\x12o\n" +
+	"\n" +
+	"WatchTasks\x12$.grantflow.task.v1.WatchTasksRequest\x1a\x1d.grantflow.task.v1.TaskChange\"\x1a\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/tasks:watch\x90\x02\x010\x01\x12`\n" +
 	"\aGetTask\x12!.grantflow.task.v1.GetTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x19\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/tasks/{id}\x90\x02\x01\x12a\n" +
 	"\n" +
 	"CreateTask\x12$.grantflow.task.v1.CreateTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/tasks\x12p\n" +
@@ -2024,7 +2166,7 @@ func file_grantflow_task_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_task_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_grantflow_task_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_grantflow_task_v1_task_proto_goTypes = []any{
 	(StepOutcome)(0),                       // 0: grantflow.task.v1.StepOutcome
 	(Task_Type)(0),                         // 1: grantflow.task.v1.Task.Type
@@ -2034,82 +2176,87 @@ var file_grantflow_task_v1_task_proto_goTypes = []any{
 	(*HistoryEntry)(nil),                   // 5: grantflow.task.v1.HistoryEntry
 	(*ListTasksRequest)(nil),               // 6: grantflow.task.v1.ListTasksRequest
 	(*ListTasksResponse)(nil),              // 7: grantflow.task.v1.ListTasksResponse
-	(*GetTaskRequest)(nil),                 // 8: grantflow.task.v1.GetTaskRequest
-	(*CreateTaskRequest)(nil),              // 9: grantflow.task.v1.CreateTaskRequest
-	(*ApproveTaskRequest)(nil),             // 10: grantflow.task.v1.ApproveTaskRequest
-	(*DeclineTaskRequest)(nil),             // 11: grantflow.task.v1.DeclineTaskRequest
-	(*CompleteTaskRequest)(nil),            // 12: grantflow.task.v1.CompleteTaskRequest
-	(*ReassignTaskRequest)(nil),            // 13: grantflow.task.v1.ReassignTaskRequest
-	(*OpenStepRequest)(nil),                // 14: grantflow.task.v1.OpenStepRequest
-	(*OpenStepResponse)(nil),               // 15: grantflow.task.v1.OpenStepResponse
-	(*CancelTasksRequest)(nil),             // 16: grantflow.task.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),            // 17: grantflow.task.v1.CancelTasksResponse
-	(*CreateStandaloneTaskRequest)(nil),    // 18: grantflow.task.v1.CreateStandaloneTaskRequest
-	(*RerouteTasksRequest)(nil),            // 19: grantflow.task.v1.RerouteTasksRequest
-	(*RerouteTasksResponse)(nil),           // 20: grantflow.task.v1.RerouteTasksResponse
-	(*OpenAccessReviewTasksRequest)(nil),   // 21: grantflow.task.v1.OpenAccessReviewTasksRequest
-	(*OpenAccessReviewTasksResponse)(nil),  // 22: grantflow.task.v1.OpenAccessReviewTasksResponse
-	(*CloseAccessReviewTasksRequest)(nil),  // 23: grantflow.task.v1.CloseAccessReviewTasksRequest
-	(*CloseAccessReviewTasksResponse)(nil), // 24: grantflow.task.v1.CloseAccessReviewTasksResponse
-	(*v1.Assignee)(nil),                    // 25: grantflow.type.v1.Assignee
-	(*timestamppb.Timestamp)(nil),          // 26: google.protobuf.Timestamp
-	(v1.Approval)(0),                       // 27: grantflow.type.v1.Approval
-	(*durationpb.Duration)(nil),            // 28: google.protobuf.Duration
+	(*WatchTasksRequest)(nil),              // 8: grantflow.task.v1.WatchTasksRequest
+	(*TaskChange)(nil),                     // 9: grantflow.task.v1.TaskChange
+	(*GetTaskRequest)(nil),                 // 10: grantflow.task.v1.GetTaskRequest
+	(*CreateTaskRequest)(nil),              // 11: grantflow.task.v1.CreateTaskRequest
+	(*ApproveTaskRequest)(nil),             // 12: grantflow.task.v1.ApproveTaskRequest
+	(*DeclineTaskRequest)(nil),             // 13: grantflow.task.v1.DeclineTaskRequest
+	(*CompleteTaskRequest)(nil),            // 14: grantflow.task.v1.CompleteTaskRequest
+	(*ReassignTaskRequest)(nil),            // 15: grantflow.task.v1.ReassignTaskRequest
+	(*OpenStepRequest)(nil),                // 16: grantflow.task.v1.OpenStepRequest
+	(*OpenStepResponse)(nil),               // 17: grantflow.task.v1.OpenStepResponse
+	(*CancelTasksRequest)(nil),             // 18: grantflow.task.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),            // 19: grantflow.task.v1.CancelTasksResponse
+	(*CreateStandaloneTaskRequest)(nil),    // 20: grantflow.task.v1.CreateStandaloneTaskRequest
+	(*RerouteTasksRequest)(nil),            // 21: grantflow.task.v1.RerouteTasksRequest
+	(*RerouteTasksResponse)(nil),           // 22: grantflow.task.v1.RerouteTasksResponse
+	(*OpenAccessReviewTasksRequest)(nil),   // 23: grantflow.task.v1.OpenAccessReviewTasksRequest
+	(*OpenAccessReviewTasksResponse)(nil),  // 24: grantflow.task.v1.OpenAccessReviewTasksResponse
+	(*CloseAccessReviewTasksRequest)(nil),  // 25: grantflow.task.v1.CloseAccessReviewTasksRequest
+	(*CloseAccessReviewTasksResponse)(nil), // 26: grantflow.task.v1.CloseAccessReviewTasksResponse
+	(*v1.Assignee)(nil),                    // 27: grantflow.type.v1.Assignee
+	(*timestamppb.Timestamp)(nil),          // 28: google.protobuf.Timestamp
+	(v1.Approval)(0),                       // 29: grantflow.type.v1.Approval
+	(*durationpb.Duration)(nil),            // 30: google.protobuf.Duration
 }
 var file_grantflow_task_v1_task_proto_depIdxs = []int32{
 	1,  // 0: grantflow.task.v1.Task.type:type_name -> grantflow.task.v1.Task.Type
-	25, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
+	27, // 1: grantflow.task.v1.Task.assignee:type_name -> grantflow.type.v1.Assignee
 	3,  // 2: grantflow.task.v1.Task.decision:type_name -> grantflow.task.v1.Task.Decision
 	2,  // 3: grantflow.task.v1.Task.status:type_name -> grantflow.task.v1.Task.Status
 	5,  // 4: grantflow.task.v1.Task.history:type_name -> grantflow.task.v1.HistoryEntry
-	26, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	26, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
-	27, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
-	26, // 8: grantflow.task.v1.Task.due_time:type_name -> google.protobuf.Timestamp
-	26, // 9: grantflow.task.v1.Task.escalate_time:type_name -> google.protobuf.Timestamp
-	26, // 10: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	28, // 5: grantflow.task.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	28, // 6: grantflow.task.v1.Task.update_time:type_name -> google.protobuf.Timestamp
+	29, // 7: grantflow.task.v1.Task.approval:type_name -> grantflow.type.v1.Approval
+	28, // 8: grantflow.task.v1.Task.due_time:type_name -> google.protobuf.Timestamp
+	28, // 9: grantflow.task.v1.Task.escalate_time:type_name -> google.protobuf.Timestamp
+	28, // 10: grantflow.task.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
 	2,  // 11: grantflow.task.v1.ListTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
 	4,  // 12: grantflow.task.v1.ListTasksResponse.tasks:type_name -> grantflow.task.v1.Task
-	1,  // 13: grantflow.task.v1.OpenStepRequest.type:type_name -> grantflow.task.v1.Task.Type
-	25, // 14: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
-	27, // 15: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
-	28, // 16: grantflow.task.v1.OpenStepRequest.due_after:type_name -> google.protobuf.Duration
-	28, // 17: grantflow.task.v1.OpenStepRequest.escalate_after:type_name -> google.protobuf.Duration
-	4,  // 18: grantflow.task.v1.OpenStepResponse.tasks:type_name -> grantflow.task.v1.Task
-	0,  // 19: grantflow.task.v1.OpenStepResponse.step_outcome:type_name -> grantflow.task.v1.StepOutcome
-	4,  // 20: grantflow.task.v1.OpenAccessReviewTasksResponse.tasks:type_name -> grantflow.task.v1.Task
-	2,  // 21: grantflow.task.v1.CloseAccessReviewTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
-	6,  // 22: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
-	8,  // 23: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
-	9,  // 24: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
-	10, // 25: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
-	11, // 26: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
-	12, // 27: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
-	13, // 28: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
-	14, // 29: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
-	16, // 30: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
-	18, // 31: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
-	19, // 32: grantflow.task.v1.TaskInternalService.RerouteTasks:input_type -> grantflow.task.v1.RerouteTasksRequest
-	21, // 33: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:input_type -> grantflow.task.v1.OpenAccessReviewTasksRequest
-	23, // 34: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:input_type -> grantflow.task.v1.CloseAccessReviewTasksRequest
-	7,  // 35: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
-	4,  // 36: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
-	4,  // 37: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
-	4,  // 38: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
-	4,  // 39: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
-	4,  // 40: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
-	4,  // 41: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
-	15, // 42: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
-	17, // 43: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
-	4,  // 44: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
-	20, // 45: grantflow.task.v1.TaskInternalService.RerouteTasks:output_type -> grantflow.task.v1.RerouteTasksResponse
-	22, // 46: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:output_type -> grantflow.task.v1.OpenAccessReviewTasksResponse
-	24, // 47: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:output_type -> grantflow.task.v1.CloseAccessReviewTasksResponse
-	35, // [35:48] is the sub-list for method output_type
-	22, // [22:35] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	4,  // 13: grantflow.task.v1.TaskChange.task:type_name -> grantflow.task.v1.Task
+	1,  // 14: grantflow.task.v1.OpenStepRequest.type:type_name -> grantflow.task.v1.Task.Type
+	27, // 15: grantflow.task.v1.OpenStepRequest.assignee:type_name -> grantflow.type.v1.Assignee
+	29, // 16: grantflow.task.v1.OpenStepRequest.approval:type_name -> grantflow.type.v1.Approval
+	30, // 17: grantflow.task.v1.OpenStepRequest.due_after:type_name -> google.protobuf.Duration
+	30, // 18: grantflow.task.v1.OpenStepRequest.escalate_after:type_name -> google.protobuf.Duration
+	4,  // 19: grantflow.task.v1.OpenStepResponse.tasks:type_name -> grantflow.task.v1.Task
+	0,  // 20: grantflow.task.v1.OpenStepResponse.step_outcome:type_name -> grantflow.task.v1.StepOutcome
+	4,  // 21: grantflow.task.v1.OpenAccessReviewTasksResponse.tasks:type_name -> grantflow.task.v1.Task
+	2,  // 22: grantflow.task.v1.CloseAccessReviewTasksRequest.status:type_name -> grantflow.task.v1.Task.Status
+	6,  // 23: grantflow.task.v1.TaskService.ListTasks:input_type -> grantflow.task.v1.ListTasksRequest
+	8,  // 24: grantflow.task.v1.TaskService.WatchTasks:input_type -> grantflow.task.v1.WatchTasksRequest
+	10, // 25: grantflow.task.v1.TaskService.GetTask:input_type -> grantflow.task.v1.GetTaskRequest
+	11, // 26: grantflow.task.v1.TaskService.CreateTask:input_type -> grantflow.task.v1.CreateTaskRequest
+	12, // 27: grantflow.task.v1.TaskService.ApproveTask:input_type -> grantflow.task.v1.ApproveTaskRequest
+	13, // 28: grantflow.task.v1.TaskService.DeclineTask:input_type -> grantflow.task.v1.DeclineTaskRequest
+	14, // 29: grantflow.task.v1.TaskService.CompleteTask:input_type -> grantflow.task.v1.CompleteTaskRequest
+	15, // 30: grantflow.task.v1.TaskService.ReassignTask:input_type -> grantflow.task.v1.ReassignTaskRequest
+	16, // 31: grantflow.task.v1.TaskInternalService.OpenStep:input_type -> grantflow.task.v1.OpenStepRequest
+	18, // 32: grantflow.task.v1.TaskInternalService.CancelTasks:input_type -> grantflow.task.v1.CancelTasksRequest
+	20, // 33: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:input_type -> grantflow.task.v1.CreateStandaloneTaskRequest
+	21, // 34: grantflow.task.v1.TaskInternalService.RerouteTasks:input_type -> grantflow.task.v1.RerouteTasksRequest
+	23, // 35: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:input_type -> grantflow.task.v1.OpenAccessReviewTasksRequest
+	25, // 36: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:input_type -> grantflow.task.v1.CloseAccessReviewTasksRequest
+	7,  // 37: grantflow.task.v1.TaskService.ListTasks:output_type -> grantflow.task.v1.ListTasksResponse
+	9,  // 38: grantflow.task.v1.TaskService.WatchTasks:output_type -> grantflow.task.v1.TaskChange
+	4,  // 39: grantflow.task.v1.TaskService.GetTask:output_type -> grantflow.task.v1.Task
+	4,  // 40: grantflow.task.v1.TaskService.CreateTask:output_type -> grantflow.task.v1.Task
+	4,  // 41: grantflow.task.v1.TaskService.ApproveTask:output_type -> grantflow.task.v1.Task
+	4,  // 42: grantflow.task.v1.TaskService.DeclineTask:output_type -> grantflow.task.v1.Task
+	4,  // 43: grantflow.task.v1.TaskService.CompleteTask:output_type -> grantflow.task.v1.Task
+	4,  // 44: grantflow.task.v1.TaskService.ReassignTask:output_type -> grantflow.task.v1.Task
+	17, // 45: grantflow.task.v1.TaskInternalService.OpenStep:output_type -> grantflow.task.v1.OpenStepResponse
+	19, // 46: grantflow.task.v1.TaskInternalService.CancelTasks:output_type -> grantflow.task.v1.CancelTasksResponse
+	4,  // 47: grantflow.task.v1.TaskInternalService.CreateStandaloneTask:output_type -> grantflow.task.v1.Task
+	22, // 48: grantflow.task.v1.TaskInternalService.RerouteTasks:output_type -> grantflow.task.v1.RerouteTasksResponse
+	24, // 49: grantflow.task.v1.TaskInternalService.OpenAccessReviewTasks:output_type -> grantflow.task.v1.OpenAccessReviewTasksResponse
+	26, // 50: grantflow.task.v1.TaskInternalService.CloseAccessReviewTasks:output_type -> grantflow.task.v1.CloseAccessReviewTasksResponse
+	37, // [37:51] is the sub-list for method output_type
+	23, // [23:37] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_task_v1_task_proto_init() }
@@ -2123,7 +2270,7 @@ func file_grantflow_task_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_task_v1_task_proto_rawDesc), len(file_grantflow_task_v1_task_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

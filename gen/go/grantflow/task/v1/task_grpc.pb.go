@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	TaskService_ListTasks_FullMethodName    = "/grantflow.task.v1.TaskService/ListTasks"
+	TaskService_WatchTasks_FullMethodName   = "/grantflow.task.v1.TaskService/WatchTasks"
 	TaskService_GetTask_FullMethodName      = "/grantflow.task.v1.TaskService/GetTask"
 	TaskService_CreateTask_FullMethodName   = "/grantflow.task.v1.TaskService/CreateTask"
 	TaskService_ApproveTask_FullMethodName  = "/grantflow.task.v1.TaskService/ApproveTask"
@@ -38,6 +39,19 @@ type TaskServiceClient interface {
 	// tasks: assignee_id defaults to the caller, and naming someone else is PERMISSION_DENIED.
 	// Admin and GM list everyone's (assignee_id empty: all tasks).
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
+	// Watch an inbox: every change of the tasks assigned to assignee_id (default: the
+	// caller; naming someone else needs Admin or GM, as for ListTasks), in the order they
+	// committed, each as the task after the change. A change that takes the task out of the
+	// inbox (reassigned, rerouted) comes as removed_task_id only: the watcher may no longer
+	// see the task. With after empty the stream starts from now: its first message carries
+	// only the cursor, sent at once, and the changes committed after it follow. A dropped
+	// watch resumes without losing a change: watch again with after = the cursor of the last
+	// message received. The stream lasts until the caller leaves. To see the inbox as it is
+	// and then its changes, watch first (after empty), then list: a change may then come in
+	// both, never in neither.
+	// REST: GET /v1/tasks:watch?after=C&requestId=R, one JSON object per line,
+	// {"result": TaskChange}.
+	WatchTasks(ctx context.Context, in *WatchTasksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TaskChange], error)
 	// A task (assignees, the requester of its request, Admin, GM; others: NOT_FOUND).
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Extension: create a standalone task (Admin, GM).
@@ -72,6 +86,25 @@ func (c *taskServiceClient) ListTasks(ctx context.Context, in *ListTasksRequest,
 	}
 	return out, nil
 }
+
+func (c *taskServiceClient) WatchTasks(ctx context.Context, in *WatchTasksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TaskChange], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &TaskService_ServiceDesc.Streams[0], TaskService_WatchTasks_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchTasksRequest, TaskChange]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskService_WatchTasksClient = grpc.ServerStreamingClient[TaskChange]
 
 func (c *taskServiceClient) GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*Task, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -143,6 +176,19 @@ type TaskServiceServer interface {
 	// tasks: assignee_id defaults to the caller, and naming someone else is PERMISSION_DENIED.
 	// Admin and GM list everyone's (assignee_id empty: all tasks).
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
+	// Watch an inbox: every change of the tasks assigned to assignee_id (default: the
+	// caller; naming someone else needs Admin or GM, as for ListTasks), in the order they
+	// committed, each as the task after the change. A change that takes the task out of the
+	// inbox (reassigned, rerouted) comes as removed_task_id only: the watcher may no longer
+	// see the task. With after empty the stream starts from now: its first message carries
+	// only the cursor, sent at once, and the changes committed after it follow. A dropped
+	// watch resumes without losing a change: watch again with after = the cursor of the last
+	// message received. The stream lasts until the caller leaves. To see the inbox as it is
+	// and then its changes, watch first (after empty), then list: a change may then come in
+	// both, never in neither.
+	// REST: GET /v1/tasks:watch?after=C&requestId=R, one JSON object per line,
+	// {"result": TaskChange}.
+	WatchTasks(*WatchTasksRequest, grpc.ServerStreamingServer[TaskChange]) error
 	// A task (assignees, the requester of its request, Admin, GM; others: NOT_FOUND).
 	GetTask(context.Context, *GetTaskRequest) (*Task, error)
 	// Extension: create a standalone task (Admin, GM).
@@ -170,6 +216,9 @@ type UnimplementedTaskServiceServer struct{}
 
 func (UnimplementedTaskServiceServer) ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTasks not implemented")
+}
+func (UnimplementedTaskServiceServer) WatchTasks(*WatchTasksRequest, grpc.ServerStreamingServer[TaskChange]) error {
+	return status.Error(codes.Unimplemented, "method WatchTasks not implemented")
 }
 func (UnimplementedTaskServiceServer) GetTask(context.Context, *GetTaskRequest) (*Task, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTask not implemented")
@@ -227,6 +276,17 @@ func _TaskService_ListTasks_Handler(srv interface{}, ctx context.Context, dec fu
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _TaskService_WatchTasks_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchTasksRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(TaskServiceServer).WatchTasks(m, &grpc.GenericServerStream[WatchTasksRequest, TaskChange]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskService_WatchTasksServer = grpc.ServerStreamingServer[TaskChange]
 
 func _TaskService_GetTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetTaskRequest)
@@ -372,7 +432,13 @@ var TaskService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _TaskService_ReassignTask_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchTasks",
+			Handler:       _TaskService_WatchTasks_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "grantflow/task/v1/task.proto",
 }
 

@@ -23,6 +23,7 @@ type state struct {
 	// byStep holds each step's task ids, ascending.
 	byStep map[stepKey][]string
 	timers *timer.Memory
+	inbox  *inboxes
 }
 
 // Store is the in-memory task store.
@@ -38,6 +39,7 @@ func New() *Store {
 	e := memstore.NewWithOutbox(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
 		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
+		inbox: newInboxes(),
 	})
 	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
 }

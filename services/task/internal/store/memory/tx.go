@@ -85,6 +85,7 @@ func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
 		i, _ := slices.BinarySearchFunc(ids, task.ID, strings.Compare)
 		t.byStep[k] = slices.Insert(ids, i, task.ID)
 	}
+	t.recordInbox(domain.Task{}, task)
 	return nil
 }
 
@@ -100,5 +101,6 @@ func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
 	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key
 	memstore.Remember(t.Tx, t.tasks, task.ID)
 	t.tasks[task.ID] = task.Clone()
+	t.recordInbox(old, task)
 	return nil
 }

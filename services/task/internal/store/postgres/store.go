@@ -9,6 +9,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
@@ -40,12 +41,13 @@ type Store struct {
 	reader
 	pgoutbox.Shell[store.Tx]
 	pgtimer.Timers[store.Tx]
+	hub *watch.Hub // wakes WatchTasks' watchers (inbox.go)
 }
 
 // New returns a store on db, which must use the task schema with its migrations applied (as
 // pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin)}
+	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin), watch.NewHub()}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,

@@ -19,6 +19,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListTasksFilters", testListTasksFilters},
 		{"ListTasksPagesByID", testListTasksPaging},
 		{"ListTasksFollowsStatusAndAssigneeChanges", testListTasksFollowsChanges},
+		{"InboxChangesInCommitOrder", testInboxChanges},
 
 		{"StepRoundTrip", testStepRoundTrip},
 		{"CreateStepDuplicate", testCreateStepDuplicate},

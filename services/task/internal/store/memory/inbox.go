@@ -1,0 +1,79 @@
+package memory
+
+import (
+	"context"
+	"slices"
+
+	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/watch"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+// inboxes are the people's inbox logs (WatchTasks): each inbox's changes, oldest first, the
+// Seq of each its position from 1. They live beside the state (its lock guards them) so
+// that the store's shape stays the engine's.
+type inboxes struct {
+	logs map[string][]store.InboxChange
+	hub  *watch.Hub
+}
+
+func newInboxes() *inboxes {
+	return &inboxes{logs: map[string][]store.InboxChange{}, hub: watch.NewHub()}
+}
+
+// recordInbox records the change of task from old (zero for a create) in the inbox of each
+// assignee before or after it, and wakes their watchers. It runs under the write lock, so
+// a woken watcher reads once the transaction ended (a rolled-back change is undone from
+// the log too, and the watcher finds nothing new).
+func (t *tx) recordInbox(old, task domain.Task) {
+	users := slices.Clone(task.AssigneeIDs)
+	for _, u := range old.AssigneeIDs {
+		if !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	slices.Sort(users)
+	for _, u := range slices.Compact(users) {
+		c := store.InboxChange{Task: task.Clone()}
+		if !task.IsAssignee(u) {
+			c = store.InboxChange{Task: domain.Task{ID: task.ID}, Removed: true}
+		}
+		memstore.Remember(t.Tx, t.inbox.logs, u)
+		log := slices.Clip(t.inbox.logs[u])
+		c.Seq = int64(len(log)) + 1
+		t.inbox.logs[u] = append(log, c)
+		t.inbox.hub.Publish(u)
+	}
+}
+
+// InboxChanges returns userID's changes after Seq after, oldest first, at most limit.
+func (s *Store) InboxChanges(_ context.Context, userID string, after int64, limit int) ([]store.InboxChange, error) {
+	st, done := s.Read()
+	defer done()
+	log := st.inbox.logs[userID]
+	out := []store.InboxChange{}
+	for i := max(after, 0); i < int64(len(log)) && len(out) < limit; i++ {
+		c := log[i]
+		c.Task = c.Task.Clone()
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// InboxHead is the Seq of userID's last change.
+func (s *Store) InboxHead(_ context.Context, userID string) (int64, error) {
+	st, done := s.Read()
+	defer done()
+	return int64(len(st.inbox.logs[userID])), nil
+}
+
+// WatchInbox subscribes to userID's inbox (woken by each change of it).
+func (s *Store) WatchInbox(userID string) *watch.Watcher {
+	st, done := s.Read()
+	defer done()
+	return st.inbox.hub.Watch(userID)
+}
+
+// Listen has nothing to do: every change of a memory store is made in this process.
+func (s *Store) Listen(context.Context) {}

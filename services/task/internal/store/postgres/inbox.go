@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/watch"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+	"github.com/grantflow/grantflow/services/task/internal/store"
+)
+
+// inboxChannel is the channel the inbox log's commit trigger notifies, with a person's id
+// (migration 00070).
+const inboxChannel = "task_inbox"
+
+// WatchInbox subscribes to userID's inbox: woken by what Listen hears.
+func (s *Store) WatchInbox(userID string) *watch.Watcher { return s.hub.Watch(userID) }
+
+// Listen LISTENs to task_inbox until ctx ends: every committed change of an inbox, in this
+// process or another sharing the database, wakes its watchers.
+func (s *Store) Listen(ctx context.Context) {
+	hub := s.hub
+	s.DB().Listen(ctx, inboxChannel, nil, func(userID string) {
+		if userID == "" {
+			hub.PublishAll()
+			return
+		}
+		hub.Publish(userID)
+	})
+}
+
+// InboxChanges reads userID's inbox log after Seq after, each change with the task's row as
+// the change left it.
+func (r reader) InboxChanges(ctx context.Context, userID string, after int64, limit int) ([]store.InboxChange, error) {
+	return pgstore.All(ctx, r.q, "inbox changes of "+userID, func(row pgx.CollectableRow) (store.InboxChange, error) {
+		var c store.InboxChange
+		t, err := scanTask(prefixed{row, []any{&c.Seq, &c.Removed}})
+		if c.Task = t; c.Removed {
+			c.Task = domain.Task{ID: t.ID}
+		}
+		return c, err
+	}, `SELECT i.seq, i.removed, `+taskColumns+` FROM inbox_changes i
+		JOIN task_changes c ON c.task_id = i.task_id AND c.version = i.version
+		CROSS JOIN LATERAL jsonb_populate_record(NULL::tasks, c.snapshot) AS t
+		WHERE i.user_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT $3`, userID, after, limit)
+}
+
+// InboxHead is the Seq of userID's last change.
+func (r reader) InboxHead(ctx context.Context, userID string) (int64, error) {
+	return pgstore.One(ctx, r.q, "inbox head of "+userID, pgx.RowTo[int64],
+		"SELECT COALESCE((SELECT seq FROM inbox_heads WHERE user_id = $1), 0)", userID)
+}
+
+// prefixed scans its first columns into dst and the rest into what Scan is given.
+type prefixed struct {
+	pgx.CollectableRow
+	dst []any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.CollectableRow.Scan(append(p.dst[:len(p.dst):len(p.dst)], dest...)...)
+}

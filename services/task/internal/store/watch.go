@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+
+	"github.com/grantflow/grantflow/pkg/watch"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
+)
+
+// InboxChange is one change of a person's inbox: a task of theirs changed (Task, as the
+// change left it), or left their inbox (Removed: they are no longer among its assignees;
+// Task then holds only the id).
+type InboxChange struct {
+	// Seq orders the changes of one inbox: 1, 2, 3... in commit order, none missing.
+	Seq     int64
+	Task    domain.Task
+	Removed bool
+}
+
+// InboxWatcher is what WatchTasks reads: every change of an inbox, and a push when one
+// commits. Every task create and update records one change in the inbox of each assignee
+// before and after it.
+type InboxWatcher interface {
+	// InboxChanges returns the changes of userID's inbox with Seq > after, oldest first, at
+	// most limit.
+	InboxChanges(ctx context.Context, userID string, after int64, limit int) ([]InboxChange, error)
+	// InboxHead is the Seq of the last change of userID's inbox (0: none yet).
+	InboxHead(ctx context.Context, userID string) (int64, error)
+	// WatchInbox subscribes to userID's inbox: the watcher's C receives after each commit
+	// that changed it, in any process sharing the store once Listen runs. Subscribe, then
+	// read.
+	WatchInbox(userID string) *watch.Watcher
+	// Listen hears the changes other processes commit (PostgreSQL: LISTEN) until ctx ends.
+	Listen(ctx context.Context)
+}
