@@ -754,6 +754,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks:watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch an inbox: every change of the tasks assigned to assignee_id (default: the caller; naming someone else needs Admin or GM, as for ListTasks), in the order they committed, each as the task after the change.
+         * @description Watch an inbox: every change of the tasks assigned to assignee_id (default: the
+         *     caller; naming someone else needs Admin or GM, as for ListTasks), in the order they
+         *     committed, each as the task after the change. A change that takes the task out of the
+         *     inbox (reassigned, rerouted) comes as removed_task_id only: the watcher may no longer
+         *     see the task. With after empty the stream starts from now: its first message carries
+         *     only the cursor, sent at once, and the changes committed after it follow. A dropped
+         *     watch resumes without losing a change: watch again with after = the cursor of the last
+         *     message received. The stream lasts until the caller leaves. To see the inbox as it is
+         *     and then its changes, watch first (after empty), then list: a change may then come in
+         *     both, never in neither.
+         *     REST: GET /v1/tasks:watch?after=C&requestId=R, one JSON object per line,
+         *     {"result": TaskChange}.
+         */
+        get: operations["TaskService_WatchTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -1910,6 +1941,14 @@ export interface components {
             type?: components["schemas"]["v1TaskType"];
             /** Format: date-time */
             readonly updateTime?: string;
+        };
+        /** @description TaskChange is one change of a watched inbox. */
+        v1TaskChange: {
+            /** @description Where the watch stands after this change: watch again with after = cursor to resume. */
+            cursor?: string;
+            /** @description The change took this task out of the inbox (it was reassigned or rerouted to others). */
+            removedTaskId?: string;
+            task?: components["schemas"]["v1Task"];
         };
         /**
          * @default DECISION_UNSPECIFIED
@@ -4124,6 +4163,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["v1Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Aborted"];
+            /** @description An unexpected error response. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["googleRpcStatus"];
+                };
+            };
+        };
+    };
+    TaskService_WatchTasks: {
+        parameters: {
+            query?: {
+                /** @description Whose inbox; default the caller's. Someone else's: Admin and GM only. */
+                assigneeId?: string;
+                /**
+                 * @description The cursor of the last TaskChange received: the changes after it follow. Empty: from
+                 *     now. "0": every change the inbox recorded. Anything but a cursor is INVALID_ARGUMENT.
+                 */
+                after?: string;
+                /** @description Only the changes of this request's tasks. */
+                requestId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response.(streaming responses) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: components["schemas"]["googleRpcStatus"];
+                        result?: components["schemas"]["v1TaskChange"];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
