@@ -158,8 +158,11 @@ func subjects(n int) []string {
 }
 
 func TestPartitionIsStableAndSpread(t *testing.T) {
-	if pgoutbox.Partition("requests/r1") != pgoutbox.Partition("requests/r1") {
-		t.Fatal("one subject in two partitions")
+	// The partition is stored with each row: it must not change between versions.
+	for subject, want := range map[string]int{"requests/r1": 9, "tasks/t1": 5} {
+		if got := pgoutbox.Partition(subject); got != want {
+			t.Fatalf("Partition(%q) = %d, want %d (FNV-1a mod 16)", subject, got, want)
+		}
 	}
 	used := map[int]bool{}
 	for _, s := range subjects(200) {
