@@ -15,6 +15,9 @@
 //     concurrently, has exactly one effect; the same id with another body is ALREADY_EXISTS.
 //   - TestApproveDeclineRaces: 1,000 approve/decline pairs at once; exactly one decision
 //     wins each task, and every request agrees with its task.
+//   - TestTwoReplicasShareTheLifecycles: two processes each of request, task and audit on
+//     one database; 40 lifecycles at once reach DONE with each advance done once, and every
+//     replica serves calls and delivers outbox events.
 //
 // docs/RELIABILITY.md says what Grantflow guarantees and which test shows each guarantee.
 //
