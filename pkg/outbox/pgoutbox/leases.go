@@ -9,8 +9,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/grantflow/grantflow/pkg/pgstore"
 )
 
 // Partitions is how many partitions each sink's outbox is spread over. It is part of the
@@ -66,28 +67,14 @@ func sinkKey(schema, sink string) int32 {
 // costs a duplicate delivery, never a loss or a reordering (each relay delivers what is
 // undelivered in seq order).
 func (s *Store) Lease(ctx context.Context, log *slog.Logger, sinks []string, owned func(sink string, parts []int)) {
-	if log == nil {
-		log = slog.Default()
-	}
-	wait := backoff.NewExponentialBackOff()
-	wait.InitialInterval, wait.MaxInterval = 100*time.Millisecond, 5*time.Second
-	wait.Reset()
-	for ctx.Err() == nil {
-		err := s.leaseOnce(ctx, sinks, owned, wait.Reset)
-		for _, sink := range sinks {
-			owned(sink, nil)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("pgoutbox: lease: connection lost, leasing again", "error", err)
-		t := time.NewTimer(wait.NextBackOff())
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	pgstore.Reconnecting(ctx, log, "pgoutbox: lease", func(connected func()) error {
+		defer func() {
+			for _, sink := range sinks {
+				owned(sink, nil) // the session's locks are gone with it
+			}
+		}()
+		return s.leaseOnce(ctx, sinks, owned, connected)
+	})
 }
 
 // sinkLease is what one connection holds of one sink.
