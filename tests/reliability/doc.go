@@ -18,6 +18,8 @@
 //   - TestTwoReplicasShareTheLifecycles: two processes each of request, task and audit on
 //     one database; 40 lifecycles at once reach DONE with each advance done once, and every
 //     replica serves calls and delivers outbox events.
+//   - TestAReplicaKilledUnderLoadLosesNothing: the same, with request-2 killed (kill -9)
+//     after 10 lifecycles; request takes its outbox partitions over and nothing is lost.
 //
 // docs/RELIABILITY.md says what Grantflow guarantees and which test shows each guarantee.
 //

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
 )
 
 // TestTwoReplicasShareTheLifecycles: two processes each of request, task and audit run
@@ -76,6 +78,55 @@ func TestTwoReplicasShareTheLifecycles(t *testing.T) {
 	t.Logf("figures: %d lifecycles by %d workers on two replicas of request, task and audit, all DONE (%d checked in the store, %d audit events, each once and in order); "+
 		"split between replica 1 and 2: %s; lifecycle median %s, longest %s; test took %s",
 		total, workers, doneN, events, strings.Join(split, "; "), median, longest, time.Since(began).Round(time.Millisecond))
+}
+
+// TestAReplicaKilledUnderLoadLosesNothing: with two replicas of request, task and audit,
+// request-2 is killed with kill -9 while workers drive lifecycles. Its callers see
+// UNAVAILABLE at worst (and try again, reaching the other replica); the relays of request's
+// outbox in request-2 die with it, and request takes their partitions over: every lifecycle
+// reaches DONE, each advance done once, every outbox drains, and audit holds every event
+// once and in order.
+func TestAReplicaKilledUnderLoadLosesNothing(t *testing.T) {
+	began := time.Now()
+	const (
+		requesters, apps = 8, 5 // 40 lifecycles
+		workers          = 8
+		beforeKill       = 10
+		loadTimeout      = 3 * time.Minute
+	)
+	c := newReplicatedCluster(t, requesters, apps, 2)
+	l := newLoad(t, c, []string{"both replicas", "request-2 dead"}, codes.Unavailable)
+	defer l.summary()
+	total := requesters * apps
+	l.start(workers, 0, total)
+	defer l.wait()
+	defer l.finish()
+	wait := func(n int64) {
+		t.Helper()
+		c.poll(loadTimeout, fmt.Sprintf("%d lifecycles DONE", n), func() (bool, string) {
+			done := l.done.Load()
+			if why := l.ended(); why != "" && done < n {
+				t.Fatalf("%s (%d lifecycles DONE)", why, done)
+			}
+			return done >= n, fmt.Sprintf("%d lifecycles DONE", done)
+		})
+	}
+	wait(beforeKill)
+	c.procs["request-2"].Kill9()
+	l.setPhase(1)
+	killedAt := l.done.Load()
+	wait(int64(total))
+	l.finish()
+	l.wait()
+	l.summary()
+
+	s := c.snapshot()
+	doneN, _ := checkLifecycles(t, s, l.lifecycles(), true)
+	events := checkAudit(t, c, s, l.lifecycles()) // every outbox drains: request-2's partitions were taken over
+	failedAfter, _ := l.failures(l.phases[1])
+	t.Logf("figures: %d lifecycles by %d workers, all DONE (%d checked in the store, %d audit events, each once and in order); request-2 killed after %d were DONE; "+
+		"calls after the kill %d (failed: %s); test took %s",
+		total, workers, doneN, events, killedAt, l.calls[1].Load(), failedAfter, time.Since(began).Round(time.Millisecond))
 }
 
 // pct is a's share of a+b, in percent.
