@@ -68,11 +68,6 @@ func sinkKey(schema, sink string) int32 {
 // undelivered in seq order).
 func (s *Store) Lease(ctx context.Context, log *slog.Logger, sinks []string, owned func(sink string, parts []int)) {
 	pgstore.Reconnecting(ctx, log, "pgoutbox: lease", func(connected func()) error {
-		defer func() {
-			for _, sink := range sinks {
-				owned(sink, nil) // the session's locks are gone with it
-			}
-		}()
 		return s.leaseOnce(ctx, sinks, owned, connected)
 	})
 }
@@ -90,7 +85,10 @@ func (s *Store) leaseOnce(ctx context.Context, sinks []string, owned func(string
 	if err != nil {
 		return err
 	}
-	defer func() { // ending the session drops every lock it holds
+	defer func() {
+		for _, sink := range sinks {
+			owned(sink, nil) // the relays stop first: the locks go with the session
+		}
 		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = conn.Close(closeCtx)
