@@ -95,7 +95,7 @@ tidy: ## go mod tidy in every module
 # --- distributed mode on one machine (docs/DEPLOY.md) -----------------------------------------
 
 .PHONY: up
-up: ## every service as its own process, then the gateway; waits until ready (state, logs: .run/)
+up: ## every service as its own process (GRANTFLOW_REPLICAS=2: two of request, task, audit), then the gateway; waits until ready (state, logs: .run/)
 	scripts/up.sh
 
 .PHONY: down
@@ -105,7 +105,7 @@ down: ## stop everything make up started (SIGTERM, then SIGKILL after a deadline
 RUN_LOGS := $(or $(GRANTFLOW_RUN_DIR),.run)/logs
 
 .PHONY: logs
-logs: ## follow the logs of make up (one service: make logs SVC=identity)
+logs: ## follow the logs of make up (one process: make logs SVC=identity, SVC=request-2)
 	@ls $(RUN_LOGS)/*.log >/dev/null 2>&1 || (echo "no logs in $(RUN_LOGS) yet: make up first" && exit 1)
 	tail -n 20 -F $(if $(SVC),$(RUN_LOGS)/$(SVC).log,$(RUN_LOGS)/*.log)
 

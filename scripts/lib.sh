@@ -17,6 +17,13 @@ declare -A DEFAULT_ADDR=(
 	[task]=127.0.0.1:9094 [audit]=127.0.0.1:9095 [review]=127.0.0.1:9096 [notification]=127.0.0.1:9097
 )
 
+# The services GRANTFLOW_REPLICAS (default 1) runs several processes of, behind the same
+# database: replica 1 is named after the service and answers at its address; replica k > 1
+# is named "<service>-k" and answers 100*(k-1) ports above (request-2: 127.0.0.1:9193), unless
+# GRANTFLOW_<SERVICE>_ADDR lists the replicas' addresses itself (a,b,...). Every process is
+# given the list (grpcclient balances over it).
+REPLICATED=(request task audit)
+
 say() { printf '%s\n' "$*"; }
 warn() { printf '%s\n' "$*" >&2; }
 die() {
@@ -27,11 +34,61 @@ die() {
 # addr_var identity -> GRANTFLOW_IDENTITY_ADDR
 addr_var() { printf 'GRANTFLOW_%s_ADDR' "${1^^}"; }
 
-# service_addr identity -> the value of GRANTFLOW_IDENTITY_ADDR, or its default.
+# service_addr identity -> the value of GRANTFLOW_IDENTITY_ADDR, or its default: with
+# replicas, every replica's address, comma-separated (replica_addrs).
 service_addr() {
-	local v
+	replica_addrs "$1" | paste -sd, -
+}
+
+# replicas SERVICE -> how many processes of SERVICE run: GRANTFLOW_REPLICAS for the
+# REPLICATED ones (or the length of a list in GRANTFLOW_<SERVICE>_ADDR), else 1.
+replicas() {
+	local v n=1
 	v=$(addr_var "$1")
-	printf '%s' "${!v:-${DEFAULT_ADDR[$1]}}"
+	if [[ ${!v:-} == *,* ]]; then
+		IFS=, read -ra n <<<"${!v}"
+		printf '%s' "${#n[@]}"
+		return
+	fi
+	local r
+	for r in "${REPLICATED[@]}"; do [[ $r == "$1" ]] && n=${GRANTFLOW_REPLICAS:-1}; done
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "GRANTFLOW_REPLICAS=$n: want a positive number"
+	printf '%s' "$n"
+}
+
+# replica_addrs SERVICE: the address of each of its replicas, one a line.
+replica_addrs() {
+	local v base k n a
+	v=$(addr_var "$1")
+	if [[ ${!v:-} == *,* ]]; then
+		IFS=, read -ra n <<<"${!v}"
+		for a in "${n[@]}"; do printf '%s\n' "${a// /}"; done
+		return
+	fi
+	base=${!v:-${DEFAULT_ADDR[$1]}}
+	n=$(replicas "$1")
+	for ((k = 0; k < n; k++)); do printf '%s:%d\n' "${base%:*}" $((${base##*:} + 100 * k)); done
+}
+
+# instances SERVICE: the process names of its replicas, one a line (request, request-2, ...).
+instances() {
+	local k n
+	n=$(replicas "$1")
+	printf '%s\n' "$1"
+	for ((k = 2; k <= n; k++)); do printf '%s-%d\n' "$1" "$k"; done
+}
+
+# service_of NAME: the service a process name runs (request-2 -> request).
+service_of() {
+	if [[ $1 =~ ^(.*)-[0-9]+$ ]]; then printf '%s' "${BASH_REMATCH[1]}"; else printf '%s' "$1"; fi
+}
+
+# instance_addr NAME: where the process NAME answers gRPC (request-2 -> its replica's address).
+instance_addr() {
+	local svc k=1
+	svc=$(service_of "$1")
+	[[ $1 =~ -([0-9]+)$ ]] && k=${BASH_REMATCH[1]}
+	replica_addrs "$svc" | sed -n "${k}p"
 }
 
 # cmd_dir identity -> services/identity/cmd/identity; gateway -> gateway/cmd/gateway.

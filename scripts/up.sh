@@ -13,7 +13,9 @@
 # Settings (environment; defaults in brackets): GRANTFLOW_POSTGRES_URL
 # [postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable], GRANTFLOW_REDIS_URL
 # [redis://127.0.0.1:6379/0], GRANTFLOW_HTTP_ADDR [:8080], GRANTFLOW_<SERVICE>_ADDR
-# [127.0.0.1:9091..9097 for identity, policy, request, task, audit, review, notification], GRANTFLOW_INTERNAL_SECRET
+# [127.0.0.1:9091..9097 for identity, policy, request, task, audit, review, notification],
+# GRANTFLOW_REPLICAS [1: processes of request, task and audit each; with 2, request-2 answers
+# 100 ports above request (9193), and every process is given both addresses], GRANTFLOW_INTERNAL_SECRET
 # and GRANTFLOW_BOOTSTRAP_ADMIN_KEY [from .run/secrets.env], GRANTFLOW_AUDIT_SIGNING_KEY(_FILE)
 # [.run/audit-signing.key], GRANTFLOW_UP_WAIT [60 seconds for readiness], GRANTFLOW_UP_METRICS
 # [1: each process serves GET /metrics on 127.0.0.1 at its own port + 1000; 0: none], and anything the
@@ -31,8 +33,9 @@ cd "$ROOT"
 export GRANTFLOW_POSTGRES_URL=${GRANTFLOW_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable}
 export GRANTFLOW_REDIS_URL=${GRANTFLOW_REDIS_URL:-redis://127.0.0.1:6379/0}
 export GRANTFLOW_HTTP_ADDR=${GRANTFLOW_HTTP_ADDR:-:8080}
+[[ ${GRANTFLOW_REPLICAS:-1} =~ ^[1-9][0-9]?$ ]] || die "GRANTFLOW_REPLICAS=${GRANTFLOW_REPLICAS}: want a number of processes, 1 to 99"
 for svc in "${SERVICES[@]}"; do
-	export "$(addr_var "$svc")=$(service_addr "$svc")"
+	export "$(addr_var "$svc")=$(service_addr "$svc")" # with replicas: all their addresses
 done
 WAIT=${GRANTFLOW_UP_WAIT:-60}
 GATEWAY_URL=http://$(dial_addr "$GRANTFLOW_HTTP_ADDR")
@@ -47,6 +50,12 @@ for svc in "${SERVICES[@]}"; do
 	else
 		say "notice: $(cmd_dir "$svc") has no Go files: the $svc service is skipped"
 	fi
+done
+
+# The processes: one per service, or several (GRANTFLOW_REPLICAS) of the replicated ones.
+INSTANCES=()
+for svc in "${ACTIVE[@]}"; do
+	mapfile -t -O "${#INSTANCES[@]}" INSTANCES < <(instances "$svc")
 done
 
 # --- build -------------------------------------------------------------------------------
@@ -101,7 +110,7 @@ fi
 
 # --- what is already running -------------------------------------------------------------
 declare -A RUNNING=()
-for name in "${ACTIVE[@]}" gateway; do
+for name in "${INSTANCES[@]}" gateway; do
 	if pid=$(pid_of "$name"); then
 		RUNNING[$name]=$pid
 		say "$name is already running (pid $pid): left alone (make down, then make up, to restart it)"
@@ -109,8 +118,8 @@ for name in "${ACTIVE[@]}" gateway; do
 		rm -f "$PID_DIR/$name.pid"
 	fi
 done
-addr_of() { if [[ $1 == gateway ]]; then printf '%s' "$GRANTFLOW_HTTP_ADDR"; else service_addr "$1"; fi; }
-for name in "${ACTIVE[@]}" gateway; do
+addr_of() { if [[ $1 == gateway ]]; then printf '%s' "$GRANTFLOW_HTTP_ADDR"; else instance_addr "$1"; fi; }
+for name in "${INSTANCES[@]}" gateway; do
 	[[ -n ${RUNNING[$name]:-} ]] && continue
 	if port_open "$(addr_of "$name")"; then
 		die "$(addr_of "$name") ($name) is taken by another process (make run still going? another make up with a different GRANTFLOW_RUN_DIR?)"
@@ -147,27 +156,28 @@ done
 # (the gateway: 1000 above its REST port), on loopback. GRANTFLOW_UP_METRICS=0: none.
 metrics_addr() {
 	local addr
-	if [[ $1 == gateway ]]; then addr=$GRANTFLOW_HTTP_ADDR; else addr=$(service_addr "$1"); fi
+	addr=$(addr_of "$1")
 	printf '127.0.0.1:%d' $((${addr##*:} + 1000))
 }
 STARTED=()
-start() { # start NAME: one process with its own environment
-	local name=$1
+start() { # start NAME: one process (a service's replica, or the gateway) with its own environment
+	local name=$1 svc
+	svc=$(service_of "$name")
 	(
 		if [[ $name == gateway ]]; then
 			unset GRANTFLOW_GRPC_ADDR
 		else
 			export GRANTFLOW_GRPC_ADDR
-			GRANTFLOW_GRPC_ADDR=$(service_addr "$name")
+			GRANTFLOW_GRPC_ADDR=$(instance_addr "$name")
 		fi
 		if [[ ${GRANTFLOW_UP_METRICS:-1} != 0 ]]; then
 			export GRANTFLOW_METRICS_ADDR
 			GRANTFLOW_METRICS_ADDR=$(metrics_addr "$name")
 		fi
-		[[ $name == identity && -n $BOOTSTRAP_KEY ]] && export GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$BOOTSTRAP_KEY
-		[[ $name == identity ]] && export GRANTFLOW_SECRETS_KEY=$SECRETS_KEY
-		[[ $name == audit && -n $AUDIT_KEY_FILE ]] && export GRANTFLOW_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY_FILE
-		spawn "$name" "$LOG_DIR/$name.log" "$BIN_DIR/$name"
+		[[ $svc == identity && -n $BOOTSTRAP_KEY ]] && export GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$BOOTSTRAP_KEY
+		[[ $svc == identity ]] && export GRANTFLOW_SECRETS_KEY=$SECRETS_KEY
+		[[ $svc == audit && -n $AUDIT_KEY_FILE ]] && export GRANTFLOW_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY_FILE
+		spawn "$name" "$LOG_DIR/$name.log" "$BIN_DIR/$svc"
 	)
 	STARTED+=("$name")
 }
@@ -211,7 +221,7 @@ wait_ready() {
 			if [[ $name == gateway ]]; then
 				curl -fsS -m 2 -o /dev/null "$GATEWAY_URL/readyz" 2>/dev/null || continue
 			else
-				"$BIN_DIR/gfops" grpc-health -timeout 1s "$(dial_addr "$(service_addr "$name")")" >/dev/null 2>&1 || continue
+				"$BIN_DIR/gfops" grpc-health -timeout 1s "$(dial_addr "$(instance_addr "$name")")" >/dev/null 2>&1 || continue
 			fi
 			unset "pending[$name]"
 			say "  $name ready"
@@ -222,11 +232,11 @@ wait_ready() {
 	done
 }
 
-for svc in "${ACTIVE[@]}"; do
-	[[ -n ${RUNNING[$svc]:-} ]] || start "$svc"
+for name in "${INSTANCES[@]}"; do
+	[[ -n ${RUNNING[$name]:-} ]] || start "$name"
 done
 say "waiting for the services (gRPC health, up to ${WAIT}s)..."
-wait_ready "${ACTIVE[@]}"
+wait_ready "${INSTANCES[@]}"
 [[ -n ${RUNNING[gateway]:-} ]] || start gateway
 say "waiting for the gateway ($GATEWAY_URL/readyz)..."
 wait_ready gateway
@@ -253,7 +263,7 @@ fi
 say ""
 say "Grantflow is up."
 printf '  %-12s %-8s %-22s %-16s %s\n' NAME PID ADDRESS METRICS LOG
-for name in "${ACTIVE[@]}" gateway; do
+for name in "${INSTANCES[@]}" gateway; do
 	metrics=-
 	[[ ${GRANTFLOW_UP_METRICS:-1} != 0 ]] && metrics=$(metrics_addr "$name")
 	printf '  %-12s %-8s %-22s %-16s %s\n' "$name" "$(pid_of "$name")" "$(addr_of "$name")" "$metrics" "${LOG_DIR#"$ROOT"/}/$name.log"

@@ -17,12 +17,17 @@
 #   6. the same read (GetRequest) through REST and gRPC, interleaved: the gateway's cost;
 #   7. a CPU profile of every Grantflow process under load (perf, converted for go tool
 #      pprof), if perf works here;
-#   8. make down, and the table: figure | measured | target | met?
+#   8. make down; the all-in-one process on PostgreSQL at saturation (REST);
+#   9. make up with GRANTFLOW_REPLICAS=2 (two processes each of request, task and audit) at
+#      saturation (REST), then loadgen replicas: advances lost or done twice, and the split of
+#      the hops (calls served, events delivered) between the replicas;
+#  10. the table: figure | measured | target | met?
 #
 # Settings (environment): BENCH_FULL=1 (1,000,000 tasks and requests in the query
 # benchmarks), BENCH_CONCURRENCY [16] lifecycles in flight at saturation, BENCH_DURATION
 # [20s] and BENCH_WARMUP [5s] per load run, BENCH_PROFILE [1] (0: no perf profile),
 # BENCH_GO [1] (0: skip the Go benchmarks), BENCH_AIO [1] (0: skip the all-in-one run),
+# BENCH_REPLICAS [1] (0: skip the run on two replicas of request, task and audit),
 # PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
 # seconds per client count, BENCH_OUT (output folder; default .run/bench-results/<time>),
 # BENCH_HTTP_PORT [18080] and BENCH_GRPC_PORT_BASE [19090] (services on base+1..base+5),
@@ -291,7 +296,39 @@ if [[ ${BENCH_AIO:-1} == 1 ]]; then
 	trap - EXIT
 fi
 
-# --- 9. the table ------------------------------------------------------------------------------
+# --- 9. two replicas of request, task and audit -------------------------------------------------
+if [[ ${BENCH_REPLICAS:-1} == 1 ]]; then
+	step "two replicas of request, task and audit (make up with GRANTFLOW_REPLICAS=2): fresh database $DB, REST saturation, then lost/doubled advances and the split per replica"
+	psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+	redis_cmd "$REDIS_DB" FLUSHDB
+	trap 'step "make down"; down' EXIT
+	if GRANTFLOW_REPLICAS=2 make --no-print-directory up >>"$OUT/up-replicas.log" 2>&1; then
+		grep -A14 '^Grantflow is up' "$OUT/up-replicas.log" | sed 's/^/  /'
+		# Where each replica serves its metrics (scripts/up.sh: replica 2 is 100 ports above
+		# replica 1, metrics 1000 above the gRPC port).
+		metrics=()
+		for svc in request task audit; do
+			var=GRANTFLOW_${svc^^}_ADDR
+			port=${!var##*:}
+			metrics+=("$svc=127.0.0.1:$((port + 1000))" "$svc-2=127.0.0.1:$((port + 1100))")
+		done
+		"$LOADGEN" seed -identity "$GRANTFLOW_IDENTITY_ADDR" -admin-key "$ADMIN_KEY" -requesters 400 -managers 20 -owners 20 -apps 100 -out "$OUT/seed-replicas.json" | sed 's/^/  /'
+		"$LOADGEN" quiesce -pg "$BENCH_PG"
+		"$LOADGEN" life -mode rest -rest "$REST" -request "$GRANTFLOW_REQUEST_ADDR" -task "$GRANTFLOW_TASK_ADDR" -seed "$OUT/seed-replicas.json" "${LIFE[@]}" \
+			-concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" -label "saturation, two replicas" -json "$OUT/sat-replicas.json" | tee "$OUT/sat-replicas.txt" || true
+		"$LOADGEN" replicas -pg "$BENCH_PG" -metrics "$(IFS=,; echo "${metrics[*]}")" -json "$OUT/replicas.json" | sed 's/^/  /' || true
+	else
+		tail -n 30 "$OUT/up-replicas.log" >&2
+		say "  make up with GRANTFLOW_REPLICAS=2 failed (${OUT#"$ROOT"/}/up-replicas.log)"
+	fi
+	step "make down"
+	trap - EXIT
+	down
+else
+	step "two replicas: skipped (BENCH_REPLICAS=0)"
+fi
+
+# --- 10. the table ------------------------------------------------------------------------------
 step "every figure beside its target (gateway rate limit off: GRANTFLOW_RATE_LIMIT=0; $CONCURRENCY lifecycles in flight at saturation)"
 "$TOOLS/benchtable" -dir "$OUT" -md "$OUT/table.md" -json "$OUT/table.json"
 say ""

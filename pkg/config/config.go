@@ -289,16 +289,25 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 // Validate reports every bad setting at once.
 func (c Config) Validate() error {
 	var bad []error
-	for name, addr := range map[string]string{
-		"GRANTFLOW_GRPC_ADDR": c.GRPCAddr, "GRANTFLOW_HTTP_ADDR": c.HTTPAddr,
+	for name, addr := range map[string]string{"GRANTFLOW_GRPC_ADDR": c.GRPCAddr, "GRANTFLOW_HTTP_ADDR": c.HTTPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))
+		}
+	}
+	// A service's address may list its replicas: host:port,host:port (grpcclient.Dial
+	// balances over them).
+	for name, addrs := range map[string]string{
 		"GRANTFLOW_IDENTITY_ADDR": c.IdentityAddr, "GRANTFLOW_POLICY_ADDR": c.PolicyAddr,
 		"GRANTFLOW_REQUEST_ADDR": c.RequestAddr, "GRANTFLOW_TASK_ADDR": c.TaskAddr,
 		"GRANTFLOW_AUDIT_ADDR":        c.AuditAddr,
 		"GRANTFLOW_REVIEW_ADDR":       c.ReviewAddr,
 		"GRANTFLOW_NOTIFICATION_ADDR": c.NotificationAddr,
 	} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			bad = append(bad, fmt.Errorf("%s=%q: want host:port", name, addr))
+		for addr := range strings.SplitSeq(addrs, ",") {
+			if _, _, err := net.SplitHostPort(strings.TrimSpace(addr)); err != nil {
+				bad = append(bad, fmt.Errorf("%s=%q: want host:port, or several as host:port,host:port", name, addrs))
+				break
+			}
 		}
 	}
 	if c.MetricsAddr != "" {

@@ -139,3 +139,21 @@ func TestSecretsKeyAndWebhookRetention(t *testing.T) {
 		}
 	}
 }
+
+// A service's address may list its replicas; every item must be host:port.
+func TestServiceAddressesMayListReplicas(t *testing.T) {
+	c := Default()
+	c.RequestAddr = "127.0.0.1:9093, 127.0.0.1:10093"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("two replicas' addresses refused: %v", err)
+	}
+	c.TaskAddr = "127.0.0.1:9094,nonsense"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "GRANTFLOW_TASK_ADDR") {
+		t.Fatalf("a bad item of a list: want an error naming GRANTFLOW_TASK_ADDR, got %v", err)
+	}
+	c = Default()
+	c.GRPCAddr = "127.0.0.1:9093,127.0.0.1:10093"
+	if err := c.Validate(); err == nil {
+		t.Fatal("a list as this process's own listen address was accepted")
+	}
+}

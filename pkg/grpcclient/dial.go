@@ -3,12 +3,15 @@ package grpcclient
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/stats"
 
 	"github.com/grantflow/grantflow/pkg/auth"
@@ -25,12 +28,20 @@ type Options struct {
 	MaxAttempts int
 }
 
-// Dial returns a lazily connecting client for target ("host:port"). Every connection has
-// the same retry policy (ServiceConfig), and turns the statuses of failed calls, unary and
-// streaming, back into domain errors (errs.FromStatus), so callers branch on errs.Kind.
+// Dial returns a lazily connecting client for target: "host:port", or several replicas of
+// one service as "host:port,host:port,..." (GRANTFLOW_REQUEST_ADDR=127.0.0.1:9093,127.0.0.1:10093),
+// which it resolves to that fixed list (a static resolver of its own) and balances round
+// robin, call by call; a replica that is down is left out until it answers again. Every
+// connection has the same retry policy (ServiceConfig), and turns the statuses of failed
+// calls, unary and streaming, back into domain errors (errs.FromStatus), so callers branch
+// on errs.Kind.
 func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	if o.Signer == nil {
 		return nil, fmt.Errorf("grpcclient: a signer is required to call %s", target)
+	}
+	addrs := Addresses(target)
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("grpcclient: no address in %q", target)
 	}
 	sc, err := ServiceConfig(o.MaxAttempts)
 	if err != nil {
@@ -52,7 +63,32 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	if o.StatsHandler != nil {
 		opts = append(opts, grpc.WithStatsHandler(o.StatsHandler))
 	}
-	return grpc.NewClient(target, opts...)
+	if len(addrs) == 1 {
+		return grpc.NewClient(addrs[0], opts...)
+	}
+	r := manual.NewBuilderWithScheme(replicasScheme)
+	state := resolver.State{}
+	for _, a := range addrs {
+		state.Addresses = append(state.Addresses, resolver.Address{Addr: a})
+	}
+	r.InitialState(state)
+	return grpc.NewClient(replicasScheme+":///"+strings.Join(addrs, ","), append(opts, grpc.WithResolvers(r))...)
+}
+
+// replicasScheme names the static resolver of a connection to several addresses; it is
+// registered with that connection only (grpc.WithResolvers), never globally.
+const replicasScheme = "grantflow-replicas"
+
+// Addresses splits a service address setting into its addresses: "a:1, b:2" is [a:1 b:2];
+// empty items are dropped.
+func Addresses(target string) []string {
+	var out []string
+	for a := range strings.SplitSeq(target, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // DomainErrors is the unary client interceptor that hands callers errs.FromStatus of a

@@ -27,6 +27,10 @@
 // order than their positions (see package pgoutbox), so receivers must not reject an event for
 // having a smaller source_seq than one already seen.
 //
+// Replicas: a store that is a [Leaser] (pgoutbox) spreads each sink's events over partitions
+// by subject, and [Relays] lease a share of them per process, so that the replicas of a
+// service split its relays and one relay at a time delivers a subject's events.
+//
 // outbox imports the generated events contract and nothing of the kit's storage packages or of
 // any service; it must not import pgx or pgstore (that is pgoutbox's job).
 package outbox

@@ -49,10 +49,11 @@ type RelayOptions struct {
 	// sinks that keep a record (audit, notification), off a request's critical path; 0 for
 	// the hand-offs a request waits for. A full batch never waits.
 	Linger time.Duration
-	// Lock, when set, is taken around each batch (read, deliver, ack) so that one relay per
-	// outbox and sink delivers at a time, across replicas. ok=false means another relay holds
-	// it: this one stays idle until the next poll. See pgoutbox.RelayLock.
-	Lock func(ctx context.Context) (release func(), ok bool, err error)
+	// Partitions, when set, limits the relay to the outbox partitions it returns at each
+	// step: those this replica leases (see Leaser, whose PendingIn the Store must have). None
+	// (nil or empty): the relay reads nothing until it is woken with some. Unset: the relay
+	// reads the whole outbox of its sink.
+	Partitions func() []int
 }
 
 // RelayStats counts what a relay did since it was made. The same counts go to the global
@@ -62,7 +63,7 @@ type RelayStats struct {
 	// Delivered counts events the sink accepted (a batch sent again after a failed ack
 	// counts again).
 	Delivered uint64
-	// Failures counts failed steps: sink deliveries, store reads and acks, lock attempts.
+	// Failures counts failed steps: sink deliveries, store reads and acks.
 	Failures uint64
 }
 
@@ -94,7 +95,7 @@ func newRelayMetrics(sink string) relayMetrics {
 		otel.Handle(err)
 	}
 	failures, err := m.Int64Counter("grantflow.outbox.failures", metric.WithUnit("{failure}"),
-		metric.WithDescription("Failed outbox relay steps (deliveries, reads, acks, lock attempts); each is retried."))
+		metric.WithDescription("Failed outbox relay steps (deliveries, reads, acks); each is retried."))
 	if err != nil {
 		otel.Handle(err)
 	}
@@ -111,6 +112,8 @@ func NewRelay(opts RelayOptions) (*Relay, error) {
 		return nil, errors.New("outbox: relay: Store is required")
 	case opts.Sink == nil:
 		return nil, errors.New("outbox: relay: Sink is required")
+	case opts.Partitions != nil && !isLeaser(opts.Store):
+		return nil, errors.New("outbox: relay: Partitions needs a Store that is a Leaser")
 	case opts.BatchSize < 0 || opts.PollInterval < 0 || opts.MaxBackoff < 0:
 		return nil, errors.New("outbox: relay: BatchSize, PollInterval and MaxBackoff must not be negative")
 	}
@@ -187,19 +190,22 @@ func (r *Relay) newBackoff() *backoff.ExponentialBackOff {
 	return b
 }
 
-// step delivers at most one batch, under the lock if there is one, and returns its size.
+// step delivers at most one batch (of the leased partitions, if partitioned) and returns its
+// size.
 func (r *Relay) step(ctx context.Context, wait backoff.BackOff) (int, error) {
-	if r.opts.Lock != nil {
-		release, ok, err := r.opts.Lock(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("take relay lock: %w", err)
+	var (
+		events []*eventsv1.Event
+		err    error
+	)
+	if r.opts.Partitions != nil {
+		parts := r.opts.Partitions()
+		if len(parts) == 0 {
+			return 0, nil // another replica delivers this sink's events
 		}
-		if !ok {
-			return 0, nil // another relay delivers this sink
-		}
-		defer release()
+		events, err = r.opts.Store.(Leaser).PendingIn(ctx, r.opts.Name, parts, r.opts.BatchSize)
+	} else {
+		events, err = r.opts.Store.Pending(ctx, r.opts.Name, r.opts.BatchSize)
 	}
-	events, err := r.opts.Store.Pending(ctx, r.opts.Name, r.opts.BatchSize)
 	if err != nil {
 		return 0, fmt.Errorf("read pending events: %w", err)
 	}
@@ -234,6 +240,11 @@ func (r *Relay) deliver(ctx context.Context, events []*eventsv1.Event, wait back
 		sleep(ctx, wait.NextBackOff(), nil)
 	}
 	return ctx.Err()
+}
+
+func isLeaser(s Store) bool {
+	_, ok := s.(Leaser)
+	return ok
 }
 
 func (r *Relay) fail(err error) {

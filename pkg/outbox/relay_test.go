@@ -201,62 +201,77 @@ func TestRelayRetriesStoreFailuresAndRedeliversUnackedBatch(t *testing.T) {
 	}
 }
 
-func TestRelayDeliversOnlyWhileHoldingTheLock(t *testing.T) {
-	var mem outbox.Memory
+// leasedStore is a Memory outbox that is a Leaser: PendingIn records the partitions it is
+// asked for and reads the whole outbox; Lease hands out the partitions sent on grants.
+type leasedStore struct {
+	*outbox.Memory
+	grants chan []int
+	mu     sync.Mutex
+	asked  [][]int
+}
+
+func (s *leasedStore) PendingIn(ctx context.Context, sink string, parts []int, limit int) ([]*eventsv1.Event, error) {
+	s.mu.Lock()
+	s.asked = append(s.asked, slices.Clone(parts))
+	s.mu.Unlock()
+	return s.Pending(ctx, sink, limit)
+}
+
+func (s *leasedStore) Lease(ctx context.Context, _ *slog.Logger, sinks []string, owned func(string, []int)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case parts := <-s.grants:
+			for _, sink := range sinks {
+				owned(sink, parts)
+			}
+		}
+	}
+}
+
+func (s *leasedStore) askedFor() [][]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.asked)
+}
+
+// A partitioned relay reads nothing while it leases no partition, and then only the
+// partitions it leases; a lease it gets wakes it (no poll needed).
+func TestPartitionedRelayReadsOnlyItsLeasedPartitions(t *testing.T) {
+	mem := &outbox.Memory{}
 	if err := mem.Append([]string{"audit"}, &eventsv1.Event{Id: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		mu                sync.Mutex
-		held, granted     bool
-		attempts, release int
-	)
-	lock := func(context.Context) (func(), bool, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		attempts++
-		if attempts == 1 {
-			return nil, false, errors.New("lock backend down")
-		}
-		if !granted {
-			return nil, false, nil // someone else delivers
-		}
-		held = true
-		return func() {
-			mu.Lock()
-			held = false
-			release++
-			mu.Unlock()
-		}, true, nil
+	store := &leasedStore{Memory: mem, grants: make(chan []int)}
+	sink := &collector{}
+	rs, err := outbox.NewRelays("grantflow-test", store, quiet, outbox.Target{Name: "audit", Sink: sink})
+	if err != nil {
+		t.Fatal(err)
 	}
-	store := &flakyStore{Store: &mem}
-	sink := outbox.SinkFunc(func(context.Context, []*eventsv1.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if !held {
-			t.Error("delivery without the lock")
-		}
-		return nil
-	})
-	r, _ := outbox.NewRelay(outbox.RelayOptions{Name: "audit", Store: store, Sink: sink, Lock: lock,
-		PollInterval: time.Millisecond, MaxBackoff: time.Millisecond, Logger: quiet})
-	run(t, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); rs.Run(ctx) }()
+	defer func() { cancel(); <-done }()
 
-	eventually(t, "a few refused lock attempts", func() bool { mu.Lock(); defer mu.Unlock(); return attempts >= 3 })
-	if n := store.reads.Load(); n != 0 {
-		t.Fatalf("relay read the outbox %d times without the lock", n)
+	store.grants <- nil // Lease runs; the relay has stepped at least once by now, or soon
+	if got := store.askedFor(); len(got) != 0 {
+		t.Fatalf("relay read partitions %v while it leased none", got)
 	}
-	mu.Lock()
-	granted = true
-	mu.Unlock()
-	eventually(t, "delivery once the lock is granted", func() bool { return r.Stats().Delivered == 1 })
-	eventually(t, "every taken lock released", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return !held && release > 0
-	})
-	if st := r.Stats(); st.Failures != 1 {
-		t.Errorf("failures = %d, want 1 (the lock error)", st.Failures)
+	store.grants <- []int{1, 3}
+	eventually(t, "delivery once partitions are leased", func() bool { return len(sink.got()) == 1 })
+	for _, parts := range store.askedFor() {
+		if !slices.Equal(parts, []int{1, 3}) {
+			t.Errorf("relay read partitions %v, want its lease [1 3]", parts)
+		}
+	}
+}
+
+func TestPartitionsNeedALeaser(t *testing.T) {
+	_, err := outbox.NewRelay(outbox.RelayOptions{Name: "audit", Store: &outbox.Memory{}, Sink: &collector{},
+		Partitions: func() []int { return nil }})
+	if err == nil {
+		t.Fatal("a relay with Partitions on a store that is no Leaser was made")
 	}
 }
 

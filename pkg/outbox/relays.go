@@ -6,14 +6,27 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 )
 
-// Locker is a store whose relays take a lock per sink around each batch, so that one relay
-// per outbox and sink delivers at a time across replicas (the PostgreSQL stores, through
-// pgoutbox.RelayLock). A store that is not a Locker (the memory engines) relays unlocked.
-type Locker interface {
-	RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error)
+// Leaser is a store whose outbox is spread over partitions by a hash of the events' subjects
+// (so that the events of one subject are in one partition, in order), and whose relays, in
+// the replicas sharing it, each deliver the partitions they lease (package pgoutbox: session
+// advisory locks). A store that is not a Leaser (the memory engines, one process) is relayed
+// whole by its one relay per sink.
+type Leaser interface {
+	Store
+	// Lease leases partitions of each of sinks for this process until ctx ends, sharing them
+	// about evenly with the other processes leasing the same sinks of the same outbox, taking
+	// over those of a process that stopped; it calls owned with a sink and the partitions
+	// this process may deliver now (nil: none) whenever they change. When it returns, this
+	// process holds none.
+	Lease(ctx context.Context, log *slog.Logger, sinks []string, owned func(sink string, parts []int))
+	// PendingIn is Pending restricted to the events of parts (not empty).
+	PendingIn(ctx context.Context, sink string, parts []int, limit int) ([]*eventsv1.Event, error)
 }
 
 // RecordLinger is the Linger of the relays to the sinks that keep a record of what happened
@@ -49,6 +62,8 @@ type Relays struct {
 	relays []*Relay
 	log    *slog.Logger
 	waker  Waker // nil: woken by Notify
+	leaser Leaser
+	parts  map[string]*atomic.Pointer[[]int] // leased partitions, by sink (with a leaser)
 }
 
 // NewRelays makes a relay for each target of store that has a sink. service names the
@@ -59,6 +74,9 @@ func NewRelays(service string, store Store, log *slog.Logger, targets ...Target)
 	}
 	rs := &Relays{log: log}
 	rs.waker, _ = store.(Waker)
+	if l, ok := store.(Leaser); ok {
+		rs.leaser, rs.parts = l, map[string]*atomic.Pointer[[]int]{}
+	}
 	for _, t := range targets {
 		if t.Sink == nil {
 			log.Warn("no sink for outbox events: they wait in the outbox", "service", service, "sink", t.Name)
@@ -68,8 +86,15 @@ func NewRelays(service string, store Store, log *slog.Logger, targets ...Target)
 		if slices.Contains(RecordSinks, t.Name) {
 			o.Linger = RecordLinger
 		}
-		if l, ok := store.(Locker); ok {
-			o.Lock = l.RelayLock(t.Name)
+		if rs.leaser != nil {
+			held := &atomic.Pointer[[]int]{}
+			rs.parts[t.Name] = held
+			o.Partitions = func() []int {
+				if p := held.Load(); p != nil {
+					return *p
+				}
+				return nil
+			}
 		}
 		r, err := NewRelay(o)
 		if err != nil {
@@ -101,6 +126,27 @@ func (rs *Relays) Run(ctx context.Context) {
 				for _, r := range rs.relays {
 					if sink == "" || sink == r.opts.Name {
 						r.Notify()
+					}
+				}
+			})
+		})
+	}
+	if rs.leaser != nil && len(rs.relays) > 0 {
+		sinks := make([]string, len(rs.relays))
+		for i, r := range rs.relays {
+			sinks[i] = r.opts.Name
+		}
+		wg.Go(func() {
+			rs.leaser.Lease(ctx, rs.log, sinks, func(sink string, parts []int) {
+				held, ok := rs.parts[sink]
+				if !ok {
+					return
+				}
+				parts = slices.Clone(parts)
+				held.Store(&parts)
+				for _, r := range rs.relays {
+					if r.opts.Name == sink && len(parts) > 0 {
+						r.Notify() // partitions taken over may hold events already
 					}
 				}
 			})

@@ -24,6 +24,15 @@ func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn f
 
 // Listen is DB.Listen on any pool: the listening connection uses the pool's settings.
 func Listen(ctx context.Context, pool *pgxpool.Pool, channel string, log *slog.Logger, fn func(payload string)) {
+	Reconnecting(ctx, log, "pgstore: listen "+channel, func(connected func()) error {
+		return listenOnce(ctx, pool, channel, fn, connected)
+	})
+}
+
+// Reconnecting runs session until ctx ends, again after a backoff (100 ms, growing to 5 s)
+// each time it returns, logging its error as what broke. session calls connected once its
+// connection is up, which resets the backoff.
+func Reconnecting(ctx context.Context, log *slog.Logger, what string, session func(connected func()) error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -31,11 +40,11 @@ func Listen(ctx context.Context, pool *pgxpool.Pool, channel string, log *slog.L
 	wait.InitialInterval, wait.MaxInterval = 100*time.Millisecond, 5*time.Second
 	wait.Reset()
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, pool, channel, fn, wait.Reset)
+		err := session(wait.Reset)
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("pgstore: listen: connection lost, listening again", "channel", channel, "error", err)
+		log.Warn(what+": connection lost, connecting again", "error", err)
 		t := time.NewTimer(wait.NextBackOff())
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
@@ -41,6 +44,10 @@ const (
 // would never drain.
 var services = []string{"audit", "notification", "identity", "policy", "task", "request", "review"}
 
+// replicated are the services newReplicatedCluster runs several processes of (make up's
+// GRANTFLOW_REPLICAS): replica 1 is named after the service, replica k "<service>-k".
+var replicated = []string{"request", "task", "audit"}
+
 // cluster is every service as its own process, on one fresh database (each service in its
 // own schema, as under make up) and a Redis of the test's own, with the test's clients.
 type cluster struct {
@@ -49,8 +56,10 @@ type cluster struct {
 	dbURL    string
 	db       *pgxpool.Pool // the test's own sessions (application_name testApp)
 	redis    *redisServer
-	procs    map[string]*proctest.Process
-	addrs    map[string]string
+	procs    map[string]*proctest.Process // by process name (request, request-2, ...)
+	addrs    map[string]string            // gRPC address, by process name
+	metrics  map[string]string            // GET /metrics address, by process name (replicated clusters only)
+	names    []string                     // the process names, in start order
 	adminKey string
 	signer   *auth.Signer // mints internal caller tokens with the deployment's secret
 
@@ -70,10 +79,19 @@ type cluster struct {
 // apps apps (see seedOrg).
 func newCluster(t *testing.T, requesters, apps int) *cluster {
 	t.Helper()
+	return newReplicatedCluster(t, requesters, apps, 1)
+}
+
+// newReplicatedCluster is newCluster with replicas processes of each replicated service,
+// behind the same database; every process is given all their addresses (a,b: balanced round
+// robin by grpcclient), and the test's clients balance over them too. With replicas > 1 each
+// process serves GET /metrics (c.metrics).
+func newReplicatedCluster(t *testing.T, requesters, apps, replicas int) *cluster {
+	t.Helper()
 	testenv.Integration(t)
 	began := time.Now()
 	c := &cluster{t: t, began: began, procs: map[string]*proctest.Process{}, addrs: map[string]string{},
-		adminKey: "reliability-admin-" + proctest.RandomHex(16)}
+		metrics: map[string]string{}, adminKey: "reliability-admin-" + proctest.RandomHex(16)}
 	c.dbURL = pgtest.NewEmptyDatabase(t) // skips loudly (fails under CI=true) without PostgreSQL
 	c.redis = startRedis(t)
 	var cmds []string
@@ -86,8 +104,14 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	if c.signer, err = auth.NewSigner([]byte(secret), "reliability-test"); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range services {
-		c.addrs[name] = proctest.FreeAddr(t)
+	for _, svc := range services {
+		for _, name := range instances(svc, replicas) {
+			c.names = append(c.names, name)
+			c.addrs[name] = proctest.FreeAddr(t)
+			if replicas > 1 {
+				c.metrics[name] = proctest.FreeAddr(t)
+			}
+		}
 	}
 	common := proctest.BaseEnv(
 		"GRANTFLOW_POSTGRES_URL="+c.dbURL,
@@ -96,20 +120,23 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		proctest.SecretsKeyEnv(),
 		"GRANTFLOW_LOG_LEVEL=warn",
 		"GRANTFLOW_SHUTDOWN_TIMEOUT=5s",
-		"GRANTFLOW_IDENTITY_ADDR="+c.addrs["identity"],
-		"GRANTFLOW_POLICY_ADDR="+c.addrs["policy"],
-		"GRANTFLOW_TASK_ADDR="+c.addrs["task"],
-		"GRANTFLOW_REQUEST_ADDR="+c.addrs["request"],
-		"GRANTFLOW_AUDIT_ADDR="+c.addrs["audit"],
-		"GRANTFLOW_NOTIFICATION_ADDR="+c.addrs["notification"],
-		"GRANTFLOW_REVIEW_ADDR="+c.addrs["review"],
+		"GRANTFLOW_IDENTITY_ADDR="+c.serviceAddr("identity"),
+		"GRANTFLOW_POLICY_ADDR="+c.serviceAddr("policy"),
+		"GRANTFLOW_TASK_ADDR="+c.serviceAddr("task"),
+		"GRANTFLOW_REQUEST_ADDR="+c.serviceAddr("request"),
+		"GRANTFLOW_AUDIT_ADDR="+c.serviceAddr("audit"),
+		"GRANTFLOW_NOTIFICATION_ADDR="+c.serviceAddr("notification"),
+		"GRANTFLOW_REVIEW_ADDR="+c.serviceAddr("review"),
 	)
-	for _, name := range services {
+	for _, name := range c.names {
 		env := append(slices.Clone(common), "GRANTFLOW_GRPC_ADDR="+c.addrs[name])
 		if name == "identity" {
 			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey)
 		}
-		c.procs[name] = proctest.New(t, name, bins[name], env)
+		if m := c.metrics[name]; m != "" {
+			env = append(env, "GRANTFLOW_METRICS_ADDR="+m)
+		}
+		c.procs[name] = proctest.New(t, name, bins[serviceOf(name)], env)
 	}
 	// Each service migrates its own schema: in parallel.
 	var wg sync.WaitGroup
@@ -122,12 +149,12 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		t.Fatal(err)
 	}
 	c.db = pgtest.Pool(t, c.dbURL, testApp)
-	for _, name := range services {
+	for _, name := range c.names {
 		c.procs[name].Start()
 	}
-	user := func(name string) *grpc.ClientConn { return dial(t, c.addrs[name]) }
+	user := func(name string) *grpc.ClientConn { return dial(t, c.serviceAddr(name)) }
 	internal := func(name string) *grpc.ClientConn {
-		return dial(t, c.addrs[name], grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(c.signer)))
+		return dial(t, c.serviceAddr(name), grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(c.signer)))
 	}
 	c.identity = identityv1.NewIdentityServiceClient(user("identity"))
 	c.policy = policyv1.NewPolicyServiceClient(user("policy"))
@@ -135,7 +162,7 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 	c.requests = requestv1.NewRequestServiceClient(user("request"))
 	c.identityInternal = identityv1.NewIdentityInternalServiceClient(internal("identity"))
 	c.taskInternal = taskv1.NewTaskInternalServiceClient(internal("task"))
-	for _, name := range services {
+	for _, name := range c.names {
 		c.waitServing(name)
 	}
 	c.poll(startTimeout, "identity to answer as the bootstrap admin", func() (bool, string) {
@@ -143,9 +170,40 @@ func newCluster(t *testing.T, requesters, apps int) *cluster {
 		return err == nil, fmt.Sprint(err)
 	})
 	c.org = c.seedOrg(requesters, apps)
-	t.Logf("cluster: %d services up on database %s and Redis %s, %d requesters and %d apps seeded, in %s (binaries built in %s)",
-		len(services), databaseName(c.dbURL), c.redis.addr, requesters, apps, time.Since(began).Round(time.Millisecond), proctest.BuildTime().Round(time.Millisecond))
+	t.Logf("cluster: %d processes up on database %s and Redis %s, %d requesters and %d apps seeded, in %s (binaries built in %s)",
+		len(c.names), databaseName(c.dbURL), c.redis.addr, requesters, apps, time.Since(began).Round(time.Millisecond), proctest.BuildTime().Round(time.Millisecond))
 	return c
+}
+
+// instances are the process names of the replicas of svc: svc, svc-2, ... (one unless svc is
+// replicated).
+func instances(svc string, replicas int) []string {
+	out := []string{svc}
+	if slices.Contains(replicated, svc) {
+		for k := 2; k <= replicas; k++ {
+			out = append(out, fmt.Sprintf("%s-%d", svc, k))
+		}
+	}
+	return out
+}
+
+// serviceOf is the service a process name runs (request-2: request).
+func serviceOf(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// serviceAddr is the address setting of svc: the addresses of all its replicas, a,b.
+func (c *cluster) serviceAddr(svc string) string {
+	var addrs []string
+	for _, name := range c.names {
+		if serviceOf(name) == svc {
+			addrs = append(addrs, c.addrs[name])
+		}
+	}
+	return strings.Join(addrs, ",")
 }
 
 // waitServing waits until the service answers grpc.health.v1 with SERVING.
@@ -162,7 +220,7 @@ func (c *cluster) waitServing(name string) {
 
 // alive reports the first process that exited without the test stopping it.
 func (c *cluster) alive() error {
-	for _, name := range services {
+	for _, name := range c.names {
 		if err := c.procs[name].Exited(); err != nil {
 			return err
 		}
@@ -330,7 +388,8 @@ func databaseName(dbURL string) string {
 }
 
 // dial returns a client connection to addr whose calls each last at most callTimeout.
-// It never retries a call: the tests see every failure as it happened.
+// It never retries a call: the tests see every failure as it happened. addr may list several
+// replicas (a,b): calls are balanced round robin over them, as grpcclient does.
 func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
 	bounded := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -339,6 +398,16 @@ func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(bounded)}, opts...)
+	if strings.Contains(addr, ",") {
+		r := manual.NewBuilderWithScheme("reliability-replicas")
+		var state resolver.State
+		for _, a := range strings.Split(addr, ",") {
+			state.Addresses = append(state.Addresses, resolver.Address{Addr: a})
+		}
+		r.InitialState(state)
+		opts = append(opts, grpc.WithResolvers(r), grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		addr = "reliability-replicas:///" + addr
+	}
 	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,11 @@
 //     concurrently, has exactly one effect; the same id with another body is ALREADY_EXISTS.
 //   - TestApproveDeclineRaces: 1,000 approve/decline pairs at once; exactly one decision
 //     wins each task, and every request agrees with its task.
+//   - TestTwoReplicasShareTheLifecycles: two processes each of request, task and audit on
+//     one database; 40 lifecycles at once reach DONE with each advance done once, and every
+//     replica serves calls and delivers outbox events.
+//   - TestAReplicaKilledUnderLoadLosesNothing: the same, with request-2 killed (kill -9)
+//     after 10 lifecycles; request takes its outbox partitions over and nothing is lost.
 //
 // docs/RELIABILITY.md says what Grantflow guarantees and which test shows each guarantee.
 //

@@ -8,6 +8,8 @@
 //	rate70-rest.json   loadgen life, REST, open loop at 70% of the REST saturation
 //	read.json          loadgen read (the same read through REST and gRPC)
 //	meta.json          sizes the run used ({"tasks":..., "requests":..., ...})
+//	replicas.json      loadgen replicas, after a REST load on two replicas of request, task
+//	                   and audit (make up with GRANTFLOW_REPLICAS=2)
 //
 // A figure whose file is missing or failed is printed as "not measured" with the reason.
 package main
@@ -306,6 +308,59 @@ func build(dir string) []row {
 		add("timers: a poll with nothing due, 100,000 pending (database time)", fmt.Sprintf("%.3f ms (wall, with the transaction's round trips: %.2f ms)", v, gb["BenchmarkPollIdle"]["ms/poll"]), "< 1 ms", yes(v < 1))
 	} else {
 		na("timers: an idle poll's database time", "< 1 ms", "BenchmarkPollIdle missing")
+	}
+	rows = append(rows, replicaRows(dir)...)
+	return rows
+}
+
+// replicasReport is loadgen replicas' report (replicas.json).
+type replicasReport struct {
+	Lost      int64 `json:"lost"`
+	Doubled   int64 `json:"doubled"`
+	Processes []struct {
+		Name      string  `json:"name"`
+		Service   string  `json:"service"`
+		Served    float64 `json:"served"`
+		Delivered float64 `json:"delivered"`
+	} `json:"processes"`
+}
+
+// replicaRows are the rows of the run on two replicas: advances lost or done twice, and per
+// replicated service the split of its hops (gRPC calls served plus outbox events delivered)
+// between its processes, each of which must do at least 30%.
+func replicaRows(dir string) []row {
+	var r replicasReport
+	if err := load(dir, "replicas.json", &r); err != nil {
+		return []row{{"two replicas: lost / doubled advances", "not measured: " + err.Error(), "none", "n/a"}}
+	}
+	rows := []row{{"two replicas: lost / doubled advances", fmt.Sprintf("%d / %d", r.Lost, r.Doubled), "none", yes(r.Lost == 0 && r.Doubled == 0)}}
+	var services []string
+	hops := map[string][]float64{}
+	detail := map[string][]string{}
+	for _, p := range r.Processes {
+		if _, ok := hops[p.Service]; !ok {
+			services = append(services, p.Service)
+		}
+		hops[p.Service] = append(hops[p.Service], p.Served+p.Delivered)
+		detail[p.Service] = append(detail[p.Service], fmt.Sprintf("%s %.0f calls + %.0f events", p.Name, p.Served, p.Delivered))
+	}
+	for _, svc := range services {
+		var total float64
+		for _, h := range hops[svc] {
+			total += h
+		}
+		var shares []string
+		ok := len(hops[svc]) > 1 && total > 0
+		for _, h := range hops[svc] {
+			share := 0.0
+			if total > 0 {
+				share = 100 * h / total
+			}
+			ok = ok && share >= 30
+			shares = append(shares, fmt.Sprintf("%.0f%%", share))
+		}
+		rows = append(rows, row{"two replicas: " + svc + "'s hops per replica (calls served + events delivered)",
+			strings.Join(shares, " / ") + " (" + strings.Join(detail[svc], "; ") + ")", ">= 30% each", yes(ok)})
 	}
 	return rows
 }

@@ -87,3 +87,29 @@ func TestBuildMarksWhatIsMissing(t *testing.T) {
 		t.Errorf("missing benchmark: %+v", r)
 	}
 }
+
+func TestReplicaRowsSplitTheHops(t *testing.T) {
+	dir := t.TempDir()
+	rows := replicaRows(dir)
+	if len(rows) != 1 || rows[0].Met != "n/a" {
+		t.Fatalf("without replicas.json: %+v, want one row not measured", rows)
+	}
+	write(t, dir, "replicas.json", `{"lost":0,"doubled":0,"processes":[
+		{"name":"request","service":"request","served":60,"delivered":10},
+		{"name":"request-2","service":"request","served":20,"delivered":10},
+		{"name":"task","service":"task","served":50,"delivered":0},
+		{"name":"task-2","service":"task","served":50,"delivered":0}]}`)
+	rows = replicaRows(dir)
+	if len(rows) != 3 {
+		t.Fatalf("rows = %+v, want lost/doubled and one per service", rows)
+	}
+	if rows[0].Measured != "0 / 0" || rows[0].Met != "yes" {
+		t.Errorf("lost/doubled row = %+v", rows[0])
+	}
+	if !strings.HasPrefix(rows[1].Measured, "70% / 30%") || rows[1].Met != "yes" {
+		t.Errorf("request's split = %+v, want 70%% / 30%%, met", rows[1])
+	}
+	if !strings.HasPrefix(rows[2].Measured, "50% / 50%") || rows[2].Met != "yes" {
+		t.Errorf("task's split = %+v", rows[2])
+	}
+}

@@ -7,6 +7,7 @@
 //	loadgen life  -mode rest|grpc -seed seed.json [-concurrency N | -rate R] -duration D
 //	loadgen read  -rest URL -request ADDR -seed seed.json -n N        the gateway's cost on one read
 //	loadgen quiesce -pg URL                                           wait until every outbox is empty
+//	loadgen replicas -pg URL -metrics name=addr,... -json out.json    lost/doubled advances, hops per replica
 package main
 
 import (
@@ -30,6 +31,8 @@ func main() {
 		err = cmdRead(os.Args[2:])
 	case "quiesce":
 		err = cmdQuiesce(os.Args[2:])
+	case "replicas":
+		err = cmdReplicas(os.Args[2:])
 	default:
 		usage()
 	}
@@ -40,7 +43,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen seed|life|read|quiesce [flags] (loadgen <command> -h for the flags)")
+	fmt.Fprintln(os.Stderr, "usage: loadgen seed|life|read|quiesce|replicas [flags] (loadgen <command> -h for the flags)")
 	os.Exit(2)
 }
 

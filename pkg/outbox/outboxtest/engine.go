@@ -14,9 +14,6 @@ type Engine struct {
 	// InTx runs fn in one store transaction: what fn appends or marks takes effect only if
 	// fn returns nil (then InTx returns nil, or the commit error).
 	InTx func(ctx context.Context, fn func(Tx) error) error
-	// Lock, if the engine has one, returns the relay lock of a sink; the suite gives it to
-	// the relays under test.
-	Lock func(sink string) func(ctx context.Context) (release func(), ok bool, err error)
 }
 
 // Tx is the outbox side of a store transaction.

@@ -108,9 +108,6 @@ func newRelay(t *testing.T, e Engine, opts outbox.RelayOptions) *outbox.Relay {
 	if opts.Store == nil {
 		opts.Store = e.Store
 	}
-	if e.Lock != nil {
-		opts.Lock = e.Lock(opts.Name)
-	}
 	opts.Logger = slog.New(slog.DiscardHandler)
 	r, err := outbox.NewRelay(opts)
 	if err != nil {

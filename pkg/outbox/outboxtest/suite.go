@@ -35,7 +35,6 @@ func Run(t *testing.T, newEngine func(t *testing.T) Engine) {
 		{"RelayDeliversEverythingOnceInOrderThroughFailures", testRelayFailures},
 		{"RelayWakesOnNotify", testRelayNotify},
 		{"RelayStopsOnCancel", testRelayStops},
-		{"RelaysSharingTheLockDeliverOnce", testRelaysShareLock},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -386,24 +385,4 @@ func testRelayStops(t *testing.T, e Engine) {
 			t.Errorf("interrupted delivery was acked: pending = %v", ids(got))
 		}
 	})
-}
-
-// testRelaysShareLock runs two relays for one sink with the engine's lock: each batch must
-// reach the sink once, in order, as if one relay ran.
-func testRelaysShareLock(t *testing.T, e Engine) {
-	if e.Lock == nil {
-		t.Skip("engine has no relay lock")
-	}
-	events := newEvents(30)
-	appendEach(t, e, []string{"audit"}, events...)
-	sink := newRecorder(nil)
-	for range 2 {
-		start(t, newRelay(t, e, outbox.RelayOptions{Name: "audit", Sink: sink, BatchSize: 2, PollInterval: time.Millisecond}))
-	}
-	eventually(t, "every event delivered and acked", func() bool {
-		return sink.count() >= len(events) && len(pending(t, e, "audit", 1)) == 0
-	})
-	if got := sink.ids(); !slices.Equal(got, ids(events)) {
-		t.Errorf("two relays delivered %v,\nwant each event once in order %v", got, ids(events))
-	}
 }

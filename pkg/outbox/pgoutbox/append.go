@@ -11,7 +11,8 @@ import (
 	"github.com/grantflow/grantflow/pkg/outbox"
 )
 
-// Append writes ev to the outbox of tx's schema, one row per sink. It fills ev's Id and Time
+// Append writes ev to the outbox of tx's schema, one row per sink, in the partition of its
+// subject (Partition). It fills ev's Id and Time
 // when empty (outbox.Stamp). The rows commit or roll back with tx. A sink that still holds an
 // undelivered event with the same id makes it fail (unique violation).
 func Append(ctx context.Context, tx pgx.Tx, sinks []string, ev *eventsv1.Event) error {
@@ -24,8 +25,8 @@ func Append(ctx context.Context, tx pgx.Tx, sinks []string, ev *eventsv1.Event) 
 		return fmt.Errorf("pgoutbox: marshal event %s: %w", ev.Id, err)
 	}
 	_, err = tx.Exec(ctx,
-		"INSERT INTO outbox (sink, event_id, payload) SELECT unnest($1::text[]), $2, $3",
-		sinks, ev.Id, payload)
+		"INSERT INTO outbox (sink, event_id, payload, part) SELECT unnest($1::text[]), $2, $3, $4",
+		sinks, ev.Id, payload, Partition(ev.GetSubject()))
 	if err != nil {
 		return fmt.Errorf("pgoutbox: append event %s: %w", ev.Id, err)
 	}

@@ -43,9 +43,6 @@ func TestPostgresContract(t *testing.T) {
 			InTx: func(ctx context.Context, fn func(outboxtest.Tx) error) error {
 				return db.InTx(ctx, func(tx pgx.Tx) error { return fn(pgTx{ctx, tx}) })
 			},
-			Lock: func(sink string) func(context.Context) (func(), bool, error) {
-				return pgoutbox.RelayLock(db.Pool(), sink)
-			},
 		}
 	})
 }

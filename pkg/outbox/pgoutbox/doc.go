@@ -31,10 +31,14 @@
 // 00040) NOTIFYs "outbox.<schema>" with the sink at commit, and [Store.Wakeups] LISTENs to it
 // (outbox.Relays runs it; the 1 s poll stays as a fallback for a lost listener).
 //
-// Across replicas, [RelayLock] makes one relay per (schema, sink) deliver at a time, which
-// keeps that order when several replicas run a relay.
+// Across replicas, each sink's outbox is spread over [Partitions] partitions by a hash of the
+// event's subject ([Partition], the part column, kit migration 00080), and each replica's
+// relay delivers only the partitions it leases ([Store.Lease]: session advisory locks on a
+// connection of their own, rebalanced every [LeaseInterval]). One relay delivers a partition
+// at a time, in seq order, so the order per subject holds with any number of replicas, and
+// the replicas split the work without a lock round trip per batch.
 //
 // pgoutbox imports package outbox, pgx and the generated events, and pgstore only for its
-// Shell and Listen (its Append, Store and locks work on any pgx transaction and pool); it
+// Shell and Listen (its Append, Store and leases work on any pgx transaction and pool); it
 // must not import any service.
 package pgoutbox

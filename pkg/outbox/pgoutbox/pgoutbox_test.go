@@ -11,7 +11,6 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
-	"github.com/grantflow/grantflow/pkg/pgtest"
 )
 
 const waitTimeout = 30 * time.Second
@@ -127,54 +126,6 @@ func TestConcurrentMarkProcessedWaitsAndReportsDuplicate(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("second receiver still blocked after the first committed")
 	}
-}
-
-func TestRelayLockIsPerSchemaAndSink(t *testing.T) {
-	t.Parallel()
-	db := newDB(t)
-	ctx := t.Context()
-	// A second service's schema in the same database.
-	other, err := pgstore.Open(ctx, pgstore.Options{URL: pgtest.URL(t), Schema: "otherservice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-
-	take := func(pool *pgstore.DB, sink string) (func(), bool) {
-		t.Helper()
-		release, ok, err := pgoutbox.RelayLock(pool.Pool(), sink)(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return release, ok
-	}
-
-	release, ok := take(db, "audit")
-	if !ok {
-		t.Fatal("free lock not granted")
-	}
-	if r, ok := take(db, "audit"); ok {
-		t.Error("second relay for the same schema and sink got the lock")
-		r()
-	}
-	if r, ok := take(db, "request"); !ok {
-		t.Error("another sink of the same schema was locked out")
-	} else {
-		r()
-	}
-	if r, ok := take(other, "audit"); !ok {
-		t.Error("the same sink of another schema was locked out")
-	} else {
-		r()
-	}
-	release()
-	if r, ok := take(db, "audit"); !ok {
-		t.Error("lock not granted after release")
-	} else {
-		r()
-	}
-	// Every connection went back to the pool.
-	eventually(t, "lock connections back in the pool", func() bool { return db.Pool().Stat().AcquiredConns() == 0 })
 }
 
 // Wakeups hears every committed append, whichever connection made it, named by its sink, and

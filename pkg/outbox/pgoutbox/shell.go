@@ -10,7 +10,7 @@ import (
 )
 
 // Shell is a service store's pgstore.Shell (transactions, Ping, Close) with its schema's
-// outbox as the relays read it (Pending, Ack, RelayLock). A service's Store embeds it.
+// outbox as the relays read it (Pending, Ack, Lease). A service's Store embeds it.
 type Shell[T any] struct {
 	pgstore.Shell[T]
 	*Store

@@ -20,8 +20,9 @@ type Store struct {
 }
 
 var (
-	_ outbox.Store = (*Store)(nil)
-	_ outbox.Waker = (*Store)(nil)
+	_ outbox.Store  = (*Store)(nil)
+	_ outbox.Waker  = (*Store)(nil)
+	_ outbox.Leaser = (*Store)(nil)
 )
 
 // NewStore reads the outbox through pool, whose connections use the service schema.
@@ -35,12 +36,26 @@ func (s *Store) Pending(ctx context.Context, sink string, limit int) ([]*eventsv
 	if err := outbox.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx,
-		"SELECT seq, payload FROM outbox WHERE sink = $1 ORDER BY seq LIMIT $2", sink, limit)
+	return s.pending(ctx, sink, limit, "SELECT seq, payload FROM outbox WHERE sink = $1 ORDER BY seq LIMIT $2", sink, limit)
+}
+
+// PendingIn is Pending restricted to the events of partitions parts (see Partition): what
+// the relay of a replica reads, which leases parts (Lease).
+func (s *Store) PendingIn(ctx context.Context, sink string, parts []int, limit int) ([]*eventsv1.Event, error) {
+	if err := outbox.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return s.pending(ctx, sink, limit,
+		"SELECT seq, payload FROM outbox WHERE sink = $1 AND part = ANY($2::int[]) ORDER BY seq LIMIT $3", sink, parts, limit)
+}
+
+func (s *Store) pending(ctx context.Context, sink string, limit int, query string, args ...any) ([]*eventsv1.Event, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pgoutbox: pending for %s: %w", sink, err)
 	}
-	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*eventsv1.Event, error) {
+	events := make([]*eventsv1.Event, 0, min(limit, 16))
+	events, err = pgx.AppendRows(events, rows, func(row pgx.CollectableRow) (*eventsv1.Event, error) {
 		var (
 			seq     int64
 			payload []byte
@@ -76,10 +91,12 @@ func (s *Store) Ack(ctx context.Context, sink string, events []*eventsv1.Event) 
 	return nil
 }
 
-// RelayLock is RelayLock on the store's pool: one relay per sink delivers this schema's
-// outbox at a time, across replicas (ordering per source).
-func (s *Store) RelayLock(sink string) func(ctx context.Context) (release func(), ok bool, err error) {
-	return RelayLock(s.pool, sink)
+// schema is the service schema of the pool's connections.
+func (s *Store) schema() string {
+	if schema := s.pool.Config().ConnConfig.RuntimeParams["search_path"]; schema != "" {
+		return schema
+	}
+	return "public"
 }
 
 // Wakeups calls wake with the sink of the events appended to this schema's outbox, by any
@@ -87,9 +104,5 @@ func (s *Store) RelayLock(sink string) func(ctx context.Context) (release func()
 // "outbox.<schema>" that the kit's outbox trigger NOTIFYs (migration 00040). After each
 // (re)connection it calls wake("") (anything may have been appended meanwhile).
 func (s *Store) Wakeups(ctx context.Context, log *slog.Logger, wake func(sink string)) {
-	schema := s.pool.Config().ConnConfig.RuntimeParams["search_path"]
-	if schema == "" {
-		schema = "public"
-	}
-	pgstore.Listen(ctx, s.pool, "outbox."+schema, log, wake)
+	pgstore.Listen(ctx, s.pool, "outbox."+s.schema(), log, wake)
 }
