@@ -150,3 +150,32 @@ func TestNoOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestShellHandsTheServiceTxAndViewReads(t *testing.T) {
+	type svcTx struct {
+		st *state
+		*Tx
+	}
+	s := NewShell(state{m: map[string]int{}}, func(st *state, tx *Tx) svcTx { return svcTx{st, tx} })
+	ctx := context.Background()
+	if err := s.InTx(ctx, func(_ context.Context, tx svcTx) error {
+		put(tx.st, tx.Tx, "a", 1)
+		return tx.Emit(ctx, []string{"sink"}, &eventsv1.Event{Id: "e1"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := s.InTx(ctx, func(_ context.Context, tx svcTx) error {
+		put(tx.st, tx.Tx, "a", 2)
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	got, err := View(s.Engine, func(st *state) (int, error) { return st.m["a"], nil })
+	if err != nil || got != 1 {
+		t.Errorf("View = %d, %v; want 1 (the failed write undone)", got, err)
+	}
+	if n := pending(t, s.WithOutbox); n != 1 {
+		t.Errorf("pending = %d, want 1", n)
+	}
+}

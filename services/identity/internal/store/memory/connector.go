@@ -19,9 +19,7 @@ func (st *state) GetAppConnector(_ context.Context, appID string) (domain.AppCon
 }
 
 func (s *Store) GetAppConnector(ctx context.Context, appID string) (domain.AppConnector, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAppConnector(ctx, appID)
+	return memstore.View(s.Engine, func(st *state) (domain.AppConnector, error) { return st.GetAppConnector(ctx, appID) })
 }
 
 func (t *tx) PutAppConnector(_ context.Context, c domain.AppConnector) error {

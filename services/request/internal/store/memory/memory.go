@@ -84,21 +84,15 @@ func (s *Store) Changes(_ context.Context, id string, afterVersion int64, limit 
 }
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetRequest(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Request, error) { return st.GetRequest(ctx, id) })
 }
 
 func (s *Store) GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetRequestByClientID(ctx, clientID)
+	return memstore.View(s.Engine, func(st *state) (domain.Request, error) { return st.GetRequestByClientID(ctx, clientID) })
 }
 
 func (s *Store) ListRequests(ctx context.Context, f store.Filter, p store.Page) ([]domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListRequests(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Request, error) { return st.ListRequests(ctx, f, p) })
 }
 
 func (st *state) GetRequest(_ context.Context, id string) (domain.Request, error) {
