@@ -65,7 +65,9 @@ func (s *Store) KnownIDs(ctx context.Context, ids []string) (map[string]bool, er
 }
 
 func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
-	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) { return st.committed().listCheckpoints(afterSeq, limit), nil })
+	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) {
+		return st.committed().listCheckpoints(afterSeq, limit), nil
+	})
 }
 
 func (s *Store) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
