@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/memstore"
 )
 
 // fakeStore commits what its closure wrote unless the closure fails.
@@ -39,5 +43,38 @@ func TestPutAndIDs(t *testing.T) {
 	WantErr(t, "wrapped", errors.Join(context.Canceled), context.Canceled)
 	if got := Must(3, nil)(t); got != 3 {
 		t.Errorf("Must = %d", got)
+	}
+}
+
+// memTx is a store Tx on the kit's memory engine: its outbox and its marks.
+type memTx struct{ *memstore.Tx }
+
+func newMemStore() memstore.Shell[struct{}, memTx] {
+	return memstore.NewShell(struct{}{}, func(_ *struct{}, tx *memstore.Tx) memTx { return memTx{tx} })
+}
+
+func TestOutboxAndMarkProcessedOnTheMemoryEngine(t *testing.T) {
+	Outbox(t, newMemStore(), func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-test", Action: "thing.changed", Subject: "things/" + id}
+	})
+	MarkProcessed(t, newMemStore(), errors.New("boom"))
+}
+
+func TestParallelAndOneWins(t *testing.T) {
+	conflict := errors.New("conflict")
+	var mu sync.Mutex
+	taken := false
+	errs := Parallel(8, func(int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if taken {
+			return conflict
+		}
+		taken = true
+		return nil
+	})
+	won := OneWins(t, errs, conflict)
+	if errs[won] != nil {
+		t.Errorf("OneWins = %d, whose error is %v", won, errs[won])
 	}
 }
