@@ -37,7 +37,7 @@ func takeSnapshot(t *testing.T, s store.Store) snapshot {
 		ByName:   map[string]string{},
 		ByHash:   map[string]string{},
 		Applied:  map[string]string{},
-		Audit:    eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 100))(t)),
+		Audit:    storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 100))(t)),
 	}
 	for _, u := range []string{"u1", "u2", "u3"} {
 		snap.Keys = append(snap.Keys, storetestkit.Must(s.ListAPIKeys(ctx, u))(t)...)
@@ -146,7 +146,7 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 	t.Helper()
 	storetestkit.Check(t, "state after rollback", takeSnapshot(t, s), before)
 	if got := storetestkit.Must(s.Pending(t.Context(), "request", 10))(t); len(got) != 0 {
-		t.Errorf("Pending(request) after rollback = %v, want none", eventIDs(got))
+		t.Errorf("Pending(request) after rollback = %v, want none", storetestkit.EventIDs(got))
 	}
 	u := newUser("u4", "")
 	u.Email = "moved@example.com"
