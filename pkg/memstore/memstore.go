@@ -198,3 +198,15 @@ func Remember[K comparable, V any](t *Tx, m map[K]V, k K) {
 		}
 	})
 }
+
+// Put writes m[k] = v, logging on t how to undo it.
+func Put[K comparable, V any](t *Tx, m map[K]V, k K, v V) {
+	Remember(t, m, k)
+	m[k] = v
+}
+
+// Delete deletes m[k], logging on t how to undo it.
+func Delete[K comparable, V any](t *Tx, m map[K]V, k K) {
+	Remember(t, m, k)
+	delete(m, k)
+}

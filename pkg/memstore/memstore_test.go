@@ -179,3 +179,20 @@ func TestShellHandsTheServiceTxAndViewReads(t *testing.T) {
 		t.Errorf("pending = %d, want 1", n)
 	}
 }
+
+func TestPutAndDeleteAreUndone(t *testing.T) {
+	e := newEngine()
+	boom := errors.New("boom")
+	err := e.Write(func(st *state, tx *Tx) error {
+		Put(tx, st.m, "new", 2)
+		Put(tx, st.m, "kept", 3)
+		Delete(tx, st.m, "kept")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write = %v, want boom", err)
+	}
+	if got := snapshot(t, e); len(got) != 1 || got["kept"] != 1 {
+		t.Errorf("state after rollback = %v, want only kept=1", got)
+	}
+}

@@ -45,7 +45,6 @@ func (t *tx) BindOIDC(ctx context.Context, b domain.OIDCBinding) error {
 		t.oidc = map[oidcKey]domain.OIDCBinding{}
 	}
 	k := oidcKey{b.Issuer, b.Subject}
-	memstore.Remember(t.Tx, t.oidc, k)
-	t.oidc[k] = b
+	memstore.Put(t.Tx, t.oidc, k, b)
 	return nil
 }

@@ -137,7 +137,8 @@ func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) (
 	return out, nil
 }
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember).
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember).
 type tx struct {
 	*state
 	*memstore.Tx
@@ -168,11 +169,9 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 		if _, dup := t.clients[r.ClientID]; dup {
 			return store.ErrConflict
 		}
-		memstore.Remember(t.Tx, t.clients, r.ClientID)
-		t.clients[r.ClientID] = r.ID
+		memstore.Put(t.Tx, t.clients, r.ClientID, r.ID)
 	}
-	memstore.Remember(t.Tx, t.requests, r.ID)
-	t.requests[r.ID] = r.Clone()
+	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }
@@ -186,8 +185,7 @@ func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 		return store.ErrConflict
 	}
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
-	memstore.Remember(t.Tx, t.requests, r.ID)
-	t.requests[r.ID] = r.Clone()
+	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }
