@@ -181,3 +181,10 @@ func TimeOf(t *time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// LockXact takes the transaction-scoped advisory lock named key until tx ends: a second
+// transaction asking for it, in this process or another sharing the database, waits.
+func LockXact(ctx context.Context, tx Querier, key string) error {
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", key)
+	return err
+}
