@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -194,5 +195,30 @@ func TestPutAndDeleteAreUndone(t *testing.T) {
 	}
 	if got := snapshot(t, e); len(got) != 1 || got["kept"] != 1 {
 		t.Errorf("state after rollback = %v, want only kept=1", got)
+	}
+}
+
+func TestOnCommitRunsAfterACommitOnly(t *testing.T) {
+	e := newEngine()
+	var ran []string
+	boom := errors.New("boom")
+	_ = e.Write(func(st *state, tx *Tx) error {
+		tx.OnCommit(func() { ran = append(ran, "failed") })
+		return boom
+	})
+	if err := e.Write(func(st *state, tx *Tx) error {
+		tx.OnCommit(func() {
+			// The write lock is released: reading the state does not wait.
+			st, done := e.Read()
+			defer done()
+			ran = append(ran, "committed", string(rune('0'+st.m["kept"])))
+		})
+		tx.OnCommit(func() { ran = append(ran, "second") })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"committed", "1", "second"}; !slices.Equal(ran, want) {
+		t.Errorf("ran = %v, want %v", ran, want)
 	}
 }
