@@ -2,6 +2,7 @@ package storetestkit
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -35,7 +36,12 @@ func EventIDs(evs []*eventsv1.Event) []string {
 func Outbox[Tx Emitter](t *testing.T, s OutboxStore[Tx], newEvent func(id string) *eventsv1.Event) {
 	ctx := t.Context()
 	unnamed := newEvent("")
-	release, inside, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	// The closure waits for release; a check that stops the test releases it too (deferred),
+	// and done has room for its answer, so that the transaction never outlives the test.
+	release, inside, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
 	go func() {
 		done <- s.InTx(ctx, func(ctx context.Context, tx Tx) error {
 			for _, emit := range []struct {
@@ -62,7 +68,7 @@ func Outbox[Tx Emitter](t *testing.T, s OutboxStore[Tx], newEvent func(id string
 		for _, sink := range []string{"audit", "other"} {
 			Check(t, "Pending("+sink+") before the commit", EventIDs(Must(s.Pending(ctx, sink, 10))(t)), nil)
 		}
-		close(release)
+		free()
 	case err := <-done:
 		t.Fatalf("InTx: %v", err)
 	}
