@@ -78,3 +78,13 @@ func TestParallelAndOneWins(t *testing.T) {
 		t.Errorf("OneWins = %d, whose error is %v", won, errs[won])
 	}
 }
+
+func TestFailTxAndPanicTxLeaveNothing(t *testing.T) {
+	s := newMemStore()
+	put := func(ctx context.Context, tx memTx) error {
+		return tx.Emit(ctx, []string{"sink"}, &eventsv1.Event{Id: "e1"})
+	}
+	FailTx(t, s, put, errors.New("boom"))
+	PanicTx(t, s, put)
+	Check(t, "pending", EventIDs(Must(s.Pending(t.Context(), "sink", 10))(t)), nil)
+}

@@ -175,38 +175,13 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
-
-	errBoom := errors.New("storetest: boom")
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		if err := writeEverything(ctx, t, tx); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	if !errors.Is(err, errBoom) {
-		t.Fatalf("InTx = %v, want the closure's error", err)
-	}
+	storetestkit.FailTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) }, errors.New("storetest: boom"))
 	checkRolledBack(t, s, before)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
-
-	const boom = "storetest: panic"
-	func() {
-		defer func() {
-			if r := recover(); r != boom {
-				t.Errorf("recovered %v, want the closure's panic %q", r, boom)
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := writeEverything(ctx, t, tx); err != nil {
-				return err
-			}
-			panic(boom)
-		})
-		t.Error("InTx returned instead of passing the panic on")
-	}()
+	storetestkit.PanicTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) })
 	checkRolledBack(t, s, before)
 }

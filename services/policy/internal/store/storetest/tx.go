@@ -58,41 +58,39 @@ func snap(t *testing.T, s store.Store) snapshot {
 	return out
 }
 
-// everything makes one of each write, then fails with fail.
-func everything(fail func() error) func(ctx context.Context, tx store.Tx) error {
-	return func(ctx context.Context, tx store.Tx) error {
-		steps := []func() error{
-			func() error {
-				return tx.CreatePolicy(ctx, newPolicy("new", domain.GrantAccess, domain.Scope{AppID: "slack"}))
-			},
-			func() error { return tx.CreateVersion(ctx, newVersion("new", 1)) },
-			func() error { return tx.CreateVersion(ctx, newVersion("p1", 3)) },
-			func() error { return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(20)) },
-			func() error { return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(20)) },
-			func() error {
-				p, err := tx.GetPolicy(ctx, "p1")
-				if err != nil {
-					return err
-				}
-				p.Name, p.ActiveVersion = "changed", 2
-				return tx.UpdatePolicy(ctx, p)
-			},
-			func() error { return tx.DeleteVersion(ctx, "p1", 3) },
-			func() error {
-				v := newVersion("new", 1)
-				v.Workflow, v.Revision = workflow("x"), 2
-				return tx.UpdateVersion(ctx, v)
-			},
-			func() error { _, err := tx.BumpGeneration(ctx, "p1"); return err },
-			func() error { return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Action: "policy.created"}) },
-		}
-		for i, step := range steps {
-			if err := step(); err != nil {
-				return fmt.Errorf("step %d: %w", i, err)
+// everything makes one of each write.
+func everything(ctx context.Context, tx store.Tx) error {
+	steps := []func() error{
+		func() error {
+			return tx.CreatePolicy(ctx, newPolicy("new", domain.GrantAccess, domain.Scope{AppID: "slack"}))
+		},
+		func() error { return tx.CreateVersion(ctx, newVersion("new", 1)) },
+		func() error { return tx.CreateVersion(ctx, newVersion("p1", 3)) },
+		func() error { return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(20)) },
+		func() error { return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(20)) },
+		func() error {
+			p, err := tx.GetPolicy(ctx, "p1")
+			if err != nil {
+				return err
 			}
-		}
-		return fail()
+			p.Name, p.ActiveVersion = "changed", 2
+			return tx.UpdatePolicy(ctx, p)
+		},
+		func() error { return tx.DeleteVersion(ctx, "p1", 3) },
+		func() error {
+			v := newVersion("new", 1)
+			v.Workflow, v.Revision = workflow("x"), 2
+			return tx.UpdateVersion(ctx, v)
+		},
+		func() error { _, err := tx.BumpGeneration(ctx, "p1"); return err },
+		func() error { return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Action: "policy.created"}) },
 	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("step %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 func fixture(t *testing.T, s store.Store) {
@@ -104,24 +102,14 @@ func fixture(t *testing.T, s store.Store) {
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
-	boom := errors.New("boom")
-	if err := s.InTx(t.Context(), everything(func() error { return boom })); !errors.Is(err, boom) {
-		t.Fatalf("InTx = %v, want the closure's error", err)
-	}
+	storetestkit.FailTx(t, s, everything, errors.New("boom"))
 	storetestkit.Check(t, "after a failed closure", snap(t, s), before)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("the panic did not reach the caller")
-			}
-		}()
-		_ = s.InTx(t.Context(), everything(func() error { panic("boom") }))
-	}()
+	storetestkit.PanicTx(t, s, everything)
 	storetestkit.Check(t, "after a panicking closure", snap(t, s), before)
 }
 

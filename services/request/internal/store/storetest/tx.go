@@ -112,31 +112,13 @@ func assertNothing(t *testing.T, s store.Store, orig domain.Request) {
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		if err := fullChange(ctx, tx); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	storetestkit.WantErr(t, "InTx", err, errBoom)
+	storetestkit.FailTx(t, s, fullChange, errBoom)
 	assertNothing(t, s, orig)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
-	func() {
-		defer func() {
-			if r := recover(); r != errBoom {
-				t.Errorf("recovered %v, want the closure's panic", r)
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := fullChange(ctx, tx); err != nil {
-				return err
-			}
-			panic(errBoom)
-		})
-	}()
+	storetestkit.PanicTx(t, s, fullChange)
 	assertNothing(t, s, orig)
 }
 
