@@ -76,6 +76,16 @@ func (e Errors) Inserted(op string, tag pgconn.CommandTag, err error) error {
 	return nil
 }
 
+// InsertedCount is Inserted for a statement that answers how many rows its INSERT ... ON
+// CONFLICT DO NOTHING inserted (a CTE's SELECT count(*)), read by One (which named err): none
+// is Conflict.
+func (e Errors) InsertedCount(op string, n int64, err error) error {
+	if err == nil && n == 0 {
+		return e.ConflictIn(op)
+	}
+	return err
+}
+
 // Affected reports the outcome of a DELETE or an unversioned UPDATE: no row affected is
 // NotFound.
 func (e Errors) Affected(op string, tag pgconn.CommandTag, err error) error {

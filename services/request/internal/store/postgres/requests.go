@@ -248,13 +248,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return storeErrors.ConflictIn(op)
-	}
-	return nil
+	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateRequest writes every field but the id, client id and body hash (fixed at submit),

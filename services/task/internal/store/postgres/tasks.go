@@ -176,13 +176,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
 		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote,
 		task.AccessReviewID)
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return storeErrors.ConflictIn(op)
-	}
-	return nil
+	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateTask writes what a task's life changes (assignees, decision, status, history),
