@@ -4,8 +4,10 @@
 // rows become visible only when the transaction commits.
 //
 // A service keeps its own state type S and its own store.Tx: the Tx writes straight into the
-// state, calling [Remember] (or [Tx.OnRollback]) before each change, and reaches the outbox
-// through [Tx.Emit] and [Tx.MarkProcessed]. Reads outside a transaction take [Engine.Read].
+// state through [Put] and [Delete] (or calls [Remember] or [Tx.OnRollback] before a change of
+// its own), and reaches the outbox through [Tx.Emit] and [Tx.MarkProcessed]. Its Store embeds
+// a [Shell] (the engine, the outbox and InTx handing the closure the service's Tx); reads
+// outside a transaction go through [View] (or take [Engine.Read]).
 //
 // memstore knows no service: it must not import services, gRPC, or a database.
 package memstore

@@ -32,11 +32,22 @@ func (e *Engine[S]) Read() (st *S, done func()) {
 // Write runs fn as one transaction, holding the write lock. fn writes into the state
 // directly, logging how to undo each write on tx. When fn returns an error, panics (the panic
 // goes on) or ends its goroutine (a test's t.Fatal), or the outbox refuses the batch at
-// commit, the undo log runs, last write first, and no event fn emitted is kept.
+// commit, the undo log runs, last write first, and no event fn emitted is kept. After a
+// commit, with the lock released, what fn logged with Tx.OnCommit runs, in order.
 func (e *Engine[S]) Write(fn func(st *S, tx *Tx) error) error {
+	tx := &Tx{}
+	if err := e.write(tx, fn); err != nil {
+		return err
+	}
+	for _, f := range tx.onCommit {
+		f()
+	}
+	return nil
+}
+
+func (e *Engine[S]) write(tx *Tx, fn func(st *S, tx *Tx) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	tx := &Tx{}
 	if e.ob != nil {
 		tx.batch = e.ob.Begin()
 	}
@@ -142,8 +153,9 @@ func (w WithOutbox[S]) Ack(ctx context.Context, sink string, events []*eventsv1.
 
 // Tx is one transaction's undo log and outbox batch. A service's store.Tx embeds it.
 type Tx struct {
-	batch *outbox.Batch
-	undo  []func()
+	batch    *outbox.Batch
+	undo     []func()
+	onCommit []func()
 }
 
 // errNoOutbox is what Emit and MarkProcessed answer on an engine without an outbox.
@@ -179,6 +191,11 @@ func (t *Tx) Retract(_ context.Context, sink, eventID string) error {
 // first).
 func (t *Tx) OnRollback(undo func()) { t.undo = append(t.undo, undo) }
 
+// OnCommit logs fn, which runs once the transaction has committed and released the write
+// lock (to wake watchers of what it changed, say); it never runs if the transaction does not
+// commit.
+func (t *Tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
+
 func (t *Tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
@@ -197,4 +214,16 @@ func Remember[K comparable, V any](t *Tx, m map[K]V, k K) {
 			delete(m, k)
 		}
 	})
+}
+
+// Put writes m[k] = v, logging on t how to undo it.
+func Put[K comparable, V any](t *Tx, m map[K]V, k K, v V) {
+	Remember(t, m, k)
+	m[k] = v
+}
+
+// Delete deletes m[k], logging on t how to undo it.
+func Delete[K comparable, V any](t *Tx, m map[K]V, k K) {
+	Remember(t, m, k)
+	delete(m, k)
 }

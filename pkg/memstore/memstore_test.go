@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -148,5 +149,76 @@ func TestNoOutbox(t *testing.T) {
 	}
 	if err := e.Ping(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestShellHandsTheServiceTxAndViewReads(t *testing.T) {
+	type svcTx struct {
+		st *state
+		*Tx
+	}
+	s := NewShell(state{m: map[string]int{}}, func(st *state, tx *Tx) svcTx { return svcTx{st, tx} })
+	ctx := context.Background()
+	if err := s.InTx(ctx, func(_ context.Context, tx svcTx) error {
+		put(tx.st, tx.Tx, "a", 1)
+		return tx.Emit(ctx, []string{"sink"}, &eventsv1.Event{Id: "e1"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := s.InTx(ctx, func(_ context.Context, tx svcTx) error {
+		put(tx.st, tx.Tx, "a", 2)
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	got, err := View(s.Engine, func(st *state) (int, error) { return st.m["a"], nil })
+	if err != nil || got != 1 {
+		t.Errorf("View = %d, %v; want 1 (the failed write undone)", got, err)
+	}
+	if n := pending(t, s.WithOutbox); n != 1 {
+		t.Errorf("pending = %d, want 1", n)
+	}
+}
+
+func TestPutAndDeleteAreUndone(t *testing.T) {
+	e := newEngine()
+	boom := errors.New("boom")
+	err := e.Write(func(st *state, tx *Tx) error {
+		Put(tx, st.m, "new", 2)
+		Put(tx, st.m, "kept", 3)
+		Delete(tx, st.m, "kept")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write = %v, want boom", err)
+	}
+	if got := snapshot(t, e); len(got) != 1 || got["kept"] != 1 {
+		t.Errorf("state after rollback = %v, want only kept=1", got)
+	}
+}
+
+func TestOnCommitRunsAfterACommitOnly(t *testing.T) {
+	e := newEngine()
+	var ran []string
+	boom := errors.New("boom")
+	_ = e.Write(func(st *state, tx *Tx) error {
+		tx.OnCommit(func() { ran = append(ran, "failed") })
+		return boom
+	})
+	if err := e.Write(func(st *state, tx *Tx) error {
+		tx.OnCommit(func() {
+			// The write lock is released: reading the state does not wait.
+			st, done := e.Read()
+			defer done()
+			ran = append(ran, "committed", string(rune('0'+st.m["kept"])))
+		})
+		tx.OnCommit(func() { ran = append(ran, "second") })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"committed", "1", "second"}; !slices.Equal(ran, want) {
+		t.Errorf("ran = %v, want %v", ran, want)
 	}
 }

@@ -14,8 +14,9 @@
 //
 // A service's store is built on the kit: it embeds a [Shell] (InTx handing the closure the
 // service's own Tx, Ping, Close; [OpenStore] opens it), reads through a [Q] (a [Querier] with
-// the store's [Errors]) with [One] and [All], and maps row counts with [Errors.Inserted],
-// [Errors.Affected] and [Updated]. Errors.Wrap turns PostgreSQL's answers into the store's
+// the store's [Errors]) with [One] and [All], builds statements from the filters present with
+// [Args] and [Where], and maps row counts with [Errors.Inserted], [Errors.Affected] and
+// [Updated]. Errors.Wrap turns PostgreSQL's answers into the store's
 // sentinel errors by SQLSTATE.
 //
 // pgx's errors are classified here and only here: [Retryable] (a lost conflict) and

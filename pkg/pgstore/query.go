@@ -76,6 +76,16 @@ func (e Errors) Inserted(op string, tag pgconn.CommandTag, err error) error {
 	return nil
 }
 
+// InsertedCount is Inserted for a statement that answers how many rows its INSERT ... ON
+// CONFLICT DO NOTHING inserted (a CTE's SELECT count(*)), read by One (which named err): none
+// is Conflict.
+func (e Errors) InsertedCount(op string, n int64, err error) error {
+	if err == nil && n == 0 {
+		return e.ConflictIn(op)
+	}
+	return err
+}
+
 // Affected reports the outcome of a DELETE or an unversioned UPDATE: no row affected is
 // NotFound.
 func (e Errors) Affected(op string, tag pgconn.CommandTag, err error) error {
@@ -180,4 +190,11 @@ func TimeOf(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// LockXact takes the transaction-scoped advisory lock named key until tx ends: a second
+// transaction asking for it, in this process or another sharing the database, waits.
+func LockXact(ctx context.Context, tx Querier, key string) error {
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", key)
+	return err
 }

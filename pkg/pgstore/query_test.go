@@ -54,4 +54,13 @@ func TestRowCountOutcomes(t *testing.T) {
 	if err := e.Affected("drop", none, pgx.ErrNoRows); !errors.Is(err, notFound) {
 		t.Errorf("Affected error: %v", err)
 	}
+	if err := e.InsertedCount("add", 0, nil); !errors.Is(err, conflict) {
+		t.Errorf("InsertedCount none: %v", err)
+	}
+	if err := e.InsertedCount("add", 1, nil); err != nil {
+		t.Errorf("InsertedCount one: %v", err)
+	}
+	if err := e.InsertedCount("add", 0, notFound); !errors.Is(err, notFound) {
+		t.Errorf("InsertedCount error: %v", err)
+	}
 }

@@ -197,3 +197,32 @@ func TestInTxStopsWhenContextEnds(t *testing.T) {
 		t.Errorf("InTx on a cancelled context = %v (closure called: %v), want context.Canceled", err, called)
 	}
 }
+
+func TestLockXactHoldsUntilTheTransactionEnds(t *testing.T) {
+	db := newCounterDB(t)
+	ctx := t.Context()
+	tryLock := func() bool {
+		t.Helper()
+		var got bool
+		if err := db.InTx(ctx, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "pgstore.test").Scan(&got)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if err := db.InTx(ctx, func(tx pgx.Tx) error {
+		if err := pgstore.LockXact(ctx, tx, "pgstore.test"); err != nil {
+			return err
+		}
+		if tryLock() {
+			t.Error("another transaction took the lock while it was held")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !tryLock() {
+		t.Error("the lock was still held after its transaction ended")
+	}
+}

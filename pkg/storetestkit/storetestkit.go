@@ -1,7 +1,9 @@
 // Package storetestkit is what every service's store contract suite (internal/store/storetest)
-// shares: the suite's clock, comparison of stored values, and helpers that write through a
-// store's closure transaction. The suites themselves stay with their services: they state
-// each store's contract, which the memory and PostgreSQL engines both must keep.
+// shares: the suite's clock, comparison of stored values, helpers that write through a
+// store's closure transaction or run writers at once ([Parallel], [OneWins]), and the cases
+// every store with an outbox keeps ([Outbox], [MarkProcessed]). The suites themselves stay
+// with their services: they state each store's contract, which the memory and PostgreSQL
+// engines both must keep.
 package storetestkit
 
 import (

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/memstore"
 )
 
 // fakeStore commits what its closure wrote unless the closure fails.
@@ -40,4 +44,47 @@ func TestPutAndIDs(t *testing.T) {
 	if got := Must(3, nil)(t); got != 3 {
 		t.Errorf("Must = %d", got)
 	}
+}
+
+// memTx is a store Tx on the kit's memory engine: its outbox and its marks.
+type memTx struct{ *memstore.Tx }
+
+func newMemStore() memstore.Shell[struct{}, memTx] {
+	return memstore.NewShell(struct{}{}, func(_ *struct{}, tx *memstore.Tx) memTx { return memTx{tx} })
+}
+
+func TestOutboxAndMarkProcessedOnTheMemoryEngine(t *testing.T) {
+	Outbox(t, newMemStore(), func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-test", Action: "thing.changed", Subject: "things/" + id}
+	})
+	MarkProcessed(t, newMemStore(), errors.New("boom"))
+}
+
+func TestParallelAndOneWins(t *testing.T) {
+	conflict := errors.New("conflict")
+	var mu sync.Mutex
+	taken := false
+	errs := Parallel(8, func(int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if taken {
+			return conflict
+		}
+		taken = true
+		return nil
+	})
+	won := OneWins(t, errs, conflict)
+	if errs[won] != nil {
+		t.Errorf("OneWins = %d, whose error is %v", won, errs[won])
+	}
+}
+
+func TestFailTxAndPanicTxLeaveNothing(t *testing.T) {
+	s := newMemStore()
+	put := func(ctx context.Context, tx memTx) error {
+		return tx.Emit(ctx, []string{"sink"}, &eventsv1.Event{Id: "e1"})
+	}
+	FailTx(t, s, put, errors.New("boom"))
+	PanicTx(t, s, put)
+	Check(t, "pending", EventIDs(Must(s.Pending(t.Context(), "sink", 10))(t)), nil)
 }

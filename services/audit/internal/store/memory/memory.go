@@ -44,15 +44,11 @@ func (st *state) committed() view {
 }
 
 func (s *Store) Head(ctx context.Context) (store.Head, error) {
-	st, done := s.Read()
-	defer done()
-	return st.committed().head(), nil
+	return memstore.View(s.Engine, func(st *state) (store.Head, error) { return st.committed().head(), nil })
 }
 
 func (s *Store) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
-	st, done := s.Read()
-	defer done()
-	return st.committed().list(ctx, f, limit)
+	return memstore.View(s.Engine, func(st *state) ([]chain.Event, error) { return st.committed().list(ctx, f, limit) })
 }
 
 // Scan reads the events committed when it starts, without holding the lock while fn runs:
@@ -65,21 +61,17 @@ func (s *Store) Scan(ctx context.Context, from int64, fn func(*chain.Event) erro
 }
 
 func (s *Store) KnownIDs(ctx context.Context, ids []string) (map[string]bool, error) {
-	st, done := s.Read()
-	defer done()
-	return st.committed().knownIDs(ids), nil
+	return memstore.View(s.Engine, func(st *state) (map[string]bool, error) { return st.committed().knownIDs(ids), nil })
 }
 
 func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
-	st, done := s.Read()
-	defer done()
-	return st.committed().listCheckpoints(afterSeq, limit), nil
+	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) {
+		return st.committed().listCheckpoints(afterSeq, limit), nil
+	})
 }
 
 func (s *Store) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
-	st, done := s.Read()
-	defer done()
-	return slices.Clone(st.cps), nil
+	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) { return slices.Clone(st.cps), nil })
 }
 
 func (s *Store) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {

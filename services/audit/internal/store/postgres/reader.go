@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,34 +69,30 @@ func (r reader) Head(ctx context.Context) (store.Head, error) {
 func (r reader) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
 	var (
 		where []string
-		args  []any
+		args  pgstore.Args
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	where = append(where, "seq > "+arg(f.AfterSeq))
+	where = append(where, "seq > "+args.Add(f.AfterSeq))
 	if f.ThroughSeq > 0 {
-		where = append(where, "seq <= "+arg(f.ThroughSeq))
+		where = append(where, "seq <= "+args.Add(f.ThroughSeq))
 	}
 	if f.RequestID != "" {
-		id := arg(f.RequestID)
+		id := args.Add(f.RequestID)
 		where = append(where, "(request_id = "+id+" OR (action LIKE 'policy.version.%' AND (policy_id, policy_version) IN "+
 			"(SELECT policy_id, policy_version FROM events WHERE request_id = "+id+" AND policy_id <> '')))")
 	}
 	if f.Subject != "" {
-		where = append(where, "subject = "+arg(f.Subject))
+		where = append(where, "subject = "+args.Add(f.Subject))
 	}
 	if f.ActorID != "" {
-		where = append(where, "actor_id = "+arg(f.ActorID))
+		where = append(where, "actor_id = "+args.Add(f.ActorID))
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "time >= "+arg(f.Since))
+		where = append(where, "time >= "+args.Add(f.Since))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "time < "+arg(f.Until))
+		where = append(where, "time < "+args.Add(f.Until))
 	}
-	q := "SELECT " + eventColumns + " FROM events WHERE " + strings.Join(where, " AND ") + " ORDER BY seq LIMIT " + arg(limit)
+	q := "SELECT " + eventColumns + " FROM events" + pgstore.Where(where...) + " ORDER BY seq LIMIT " + args.Add(limit)
 	rows, err := r.q.Query(ctx, q, append([]any{planned}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)

@@ -36,7 +36,7 @@ const chainLock = "grantflow.audit.chain:" + Schema
 // transaction keeps the head it read, and Insert goes on from it rather than reading it
 // again: once per batch.
 func (t *tx) LockHead(ctx context.Context) (store.Head, error) {
-	if _, err := t.ptx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", chainLock); err != nil {
+	if err := pgstore.LockXact(ctx, t.ptx, chainLock); err != nil {
 		return store.Head{}, fmt.Errorf("lock the log: %w", err)
 	}
 	h, err := t.Head(ctx)

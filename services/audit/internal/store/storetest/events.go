@@ -119,20 +119,15 @@ var errBoom = errors.New("boom")
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+	storetestkit.FailTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		head := storetestkit.Must(tx.LockHead(ctx))(t)
 		sealed := seal(head, ev("b"))
 		if err := tx.Insert(ctx, sealed); err != nil {
 			return err
 		}
-		if _, err := tx.AddCheckpoint(ctx, chain.Checkpoint{Seq: 2, HeadHash: sealed[0].Hash, Time: t0, KeyID: "k", Signature: []byte("s")}); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	if !errors.Is(err, errBoom) {
-		t.Fatalf("InTx: %v, want the closure's error", err)
-	}
+		_, err := tx.AddCheckpoint(ctx, chain.Checkpoint{Seq: 2, HeadHash: sealed[0].Hash, Time: t0, KeyID: "k", Signature: []byte("s")})
+		return err
+	}, errBoom)
 	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
 	storetestkit.Exact(t, "checkpoints", len(storetestkit.Must(s.AllCheckpoints(t.Context()))(t)), 0)
 	storetestkit.Exact(t, "known", len(storetestkit.Must(s.KnownIDs(t.Context(), []string{"b"}))(t)), 0)
@@ -142,20 +137,10 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("the panic did not come back out of InTx")
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			head := storetestkit.Must(tx.LockHead(ctx))(t)
-			if err := tx.Insert(ctx, seal(head, ev("a"))); err != nil {
-				return err
-			}
-			panic("boom")
-		})
-	}()
+	storetestkit.PanicTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		head := storetestkit.Must(tx.LockHead(ctx))(t)
+		return tx.Insert(ctx, seal(head, ev("a")))
+	})
 	storetestkit.Exact(t, "events", len(all(t, s)), 0)
 	appendEvents(t, s, ev("a"))
 	storetestkit.Exact(t, "events after", ids(all(t, s)), []string{"a"})

@@ -19,18 +19,15 @@ func (st *state) GetAppConnector(_ context.Context, appID string) (domain.AppCon
 }
 
 func (s *Store) GetAppConnector(ctx context.Context, appID string) (domain.AppConnector, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAppConnector(ctx, appID)
+	return memstore.View(s.Engine, func(st *state) (domain.AppConnector, error) { return st.GetAppConnector(ctx, appID) })
 }
 
 func (t *tx) PutAppConnector(_ context.Context, c domain.AppConnector) error {
 	if t.connectors == nil {
 		t.connectors = map[string]domain.AppConnector{}
 	}
-	memstore.Remember(t.Tx, t.connectors, c.AppID)
 	c.SealedSecret = slices.Clone(c.SealedSecret)
-	t.connectors[c.AppID] = c
+	memstore.Put(t.Tx, t.connectors, c.AppID, c)
 	return nil
 }
 
@@ -38,7 +35,6 @@ func (t *tx) DeleteAppConnector(_ context.Context, appID string) error {
 	if _, ok := t.connectors[appID]; !ok {
 		return store.ErrNotFound
 	}
-	memstore.Remember(t.Tx, t.connectors, appID)
-	delete(t.connectors, appID)
+	memstore.Delete(t.Tx, t.connectors, appID)
 	return nil
 }

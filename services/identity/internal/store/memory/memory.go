@@ -32,133 +32,88 @@ type state struct {
 
 // Store is the in-memory identity store.
 type Store struct {
-	memstore.WithOutbox[state]
+	memstore.Shell[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{
+	return &Store{memstore.NewShell(state{
 		users: map[string]domain.User{}, emails: map[string]string{},
 		groups: map[string]domain.Group{}, apps: map[string]domain.App{}, appNames: map[string]string{},
 		accesses: map[accessKey]domain.Access{}, keys: map[string]domain.APIKey{}, keyHash: map[string]string{},
 		applied: map[string]string{}, delegations: map[string]domain.Delegation{},
-	})}
+	}, wrap)}
 }
 
-// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
-}
+func wrap(st *state, mt *memstore.Tx) store.Tx { return &tx{state: st, Tx: mt} }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetUser(ctx context.Context, id string) (domain.User, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetUser(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.User, error) { return st.GetUser(ctx, id) })
 }
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetUserByEmail(ctx, email)
+	return memstore.View(s.Engine, func(st *state) (domain.User, error) { return st.GetUserByEmail(ctx, email) })
 }
 func (s *Store) GetUsers(ctx context.Context, ids []string) ([]domain.User, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetUsers(ctx, ids)
+	return memstore.View(s.Engine, func(st *state) ([]domain.User, error) { return st.GetUsers(ctx, ids) })
 }
 func (s *Store) ListUsers(ctx context.Context, f store.UserFilter, p store.Page) ([]domain.User, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListUsers(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.User, error) { return st.ListUsers(ctx, f, p) })
 }
 func (s *Store) DirectReports(ctx context.Context, id string) ([]string, error) {
-	st, done := s.Read()
-	defer done()
-	return st.DirectReports(ctx, id)
+	return memstore.View(s.Engine, func(st *state) ([]string, error) { return st.DirectReports(ctx, id) })
 }
 func (s *Store) HasReports(ctx context.Context, ids []string) (map[string]bool, error) {
-	st, done := s.Read()
-	defer done()
-	return st.HasReports(ctx, ids)
+	return memstore.View(s.Engine, func(st *state) (map[string]bool, error) { return st.HasReports(ctx, ids) })
 }
 func (s *Store) GetGroup(ctx context.Context, id string) (domain.Group, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetGroup(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Group, error) { return st.GetGroup(ctx, id) })
 }
 func (s *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetGroups(ctx, ids)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Group, error) { return st.GetGroups(ctx, ids) })
 }
 func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]domain.Group, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListGroups(ctx, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Group, error) { return st.ListGroups(ctx, p) })
 }
 func (s *Store) GetApp(ctx context.Context, id string) (domain.App, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetApp(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.App, error) { return st.GetApp(ctx, id) })
 }
 func (s *Store) GetAppByName(ctx context.Context, name string) (domain.App, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAppByName(ctx, name)
+	return memstore.View(s.Engine, func(st *state) (domain.App, error) { return st.GetAppByName(ctx, name) })
 }
 func (s *Store) GetApps(ctx context.Context, ids []string) ([]domain.App, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetApps(ctx, ids)
+	return memstore.View(s.Engine, func(st *state) ([]domain.App, error) { return st.GetApps(ctx, ids) })
 }
 func (s *Store) ListApps(ctx context.Context, f store.AppFilter, p store.Page) ([]domain.App, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListApps(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.App, error) { return st.ListApps(ctx, f, p) })
 }
 func (s *Store) OwnedApps(ctx context.Context, userID string) ([]string, error) {
-	st, done := s.Read()
-	defer done()
-	return st.OwnedApps(ctx, userID)
+	return memstore.View(s.Engine, func(st *state) ([]string, error) { return st.OwnedApps(ctx, userID) })
 }
 func (s *Store) GetAccess(ctx context.Context, userID, appID string) (domain.Access, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAccess(ctx, userID, appID)
+	return memstore.View(s.Engine, func(st *state) (domain.Access, error) { return st.GetAccess(ctx, userID, appID) })
 }
 func (s *Store) ListAccesses(ctx context.Context, f store.AccessFilter, p store.AccessPage) ([]domain.Access, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListAccesses(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Access, error) { return st.ListAccesses(ctx, f, p) })
 }
 func (s *Store) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAPIKeyByHash(ctx, hash)
+	return memstore.View(s.Engine, func(st *state) (domain.APIKey, error) { return st.GetAPIKeyByHash(ctx, hash) })
 }
 func (s *Store) GetAPIKey(ctx context.Context, id string) (domain.APIKey, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetAPIKey(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.APIKey, error) { return st.GetAPIKey(ctx, id) })
 }
 func (s *Store) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIKey, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListAPIKeys(ctx, userID)
+	return memstore.View(s.Engine, func(st *state) ([]domain.APIKey, error) { return st.ListAPIKeys(ctx, userID) })
 }
 func (s *Store) AppliedRequest(ctx context.Context, requestID string) (string, error) {
-	st, done := s.Read()
-	defer done()
-	return st.AppliedRequest(ctx, requestID)
+	return memstore.View(s.Engine, func(st *state) (string, error) { return st.AppliedRequest(ctx, requestID) })
 }
 
 func (s *Store) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error) {
-	st, done := s.Read()
-	defer done()
-	return st.DelegatedBy(ctx, byUserIDs)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Delegation, error) { return st.DelegatedBy(ctx, byUserIDs) })
 }
 
 // --- the state's queries (no locking) ---

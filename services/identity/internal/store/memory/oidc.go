@@ -27,15 +27,11 @@ func (st *state) GetOIDCBindingOfUser(_ context.Context, issuer, userID string) 
 }
 
 func (s *Store) GetOIDCBinding(ctx context.Context, issuer, subject string) (domain.OIDCBinding, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetOIDCBinding(ctx, issuer, subject)
+	return memstore.View(s.Engine, func(st *state) (domain.OIDCBinding, error) { return st.GetOIDCBinding(ctx, issuer, subject) })
 }
 
 func (s *Store) GetOIDCBindingOfUser(ctx context.Context, issuer, userID string) (domain.OIDCBinding, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetOIDCBindingOfUser(ctx, issuer, userID)
+	return memstore.View(s.Engine, func(st *state) (domain.OIDCBinding, error) { return st.GetOIDCBindingOfUser(ctx, issuer, userID) })
 }
 
 func (t *tx) BindOIDC(ctx context.Context, b domain.OIDCBinding) error {
@@ -49,7 +45,6 @@ func (t *tx) BindOIDC(ctx context.Context, b domain.OIDCBinding) error {
 		t.oidc = map[oidcKey]domain.OIDCBinding{}
 	}
 	k := oidcKey{b.Issuer, b.Subject}
-	memstore.Remember(t.Tx, t.oidc, k)
-	t.oidc[k] = b
+	memstore.Put(t.Tx, t.oidc, k, b)
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember).
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember).
 type tx struct {
 	*state
 	*memstore.Tx
@@ -26,10 +27,8 @@ func (t *tx) CreateUser(_ context.Context, u domain.User) error {
 	if _, dup := t.users[u.ID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.users, u.ID)
-	memstore.Remember(t.Tx, t.emails, email)
-	t.users[u.ID] = u
-	t.emails[email] = u.ID
+	memstore.Put(t.Tx, t.users, u.ID, u)
+	memstore.Put(t.Tx, t.emails, email, u.ID)
 	return nil
 }
 
@@ -46,13 +45,10 @@ func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
 		if _, dup := t.emails[newEmail]; dup {
 			return store.ErrConflict
 		}
-		memstore.Remember(t.Tx, t.emails, oldEmail)
-		memstore.Remember(t.Tx, t.emails, newEmail)
-		delete(t.emails, oldEmail)
-		t.emails[newEmail] = u.ID
+		memstore.Delete(t.Tx, t.emails, oldEmail)
+		memstore.Put(t.Tx, t.emails, newEmail, u.ID)
 	}
-	memstore.Remember(t.Tx, t.users, u.ID)
-	t.users[u.ID] = u
+	memstore.Put(t.Tx, t.users, u.ID, u)
 	return nil
 }
 
@@ -60,8 +56,7 @@ func (t *tx) CreateGroup(_ context.Context, g domain.Group) error {
 	if _, dup := t.groups[g.ID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.groups, g.ID)
-	t.groups[g.ID] = cloneGroup(g)
+	memstore.Put(t.Tx, t.groups, g.ID, cloneGroup(g))
 	return nil
 }
 
@@ -73,8 +68,7 @@ func (t *tx) UpdateGroup(_ context.Context, g domain.Group) error {
 	if old.Version != g.Version-1 {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.groups, g.ID)
-	t.groups[g.ID] = cloneGroup(g)
+	memstore.Put(t.Tx, t.groups, g.ID, cloneGroup(g))
 	return nil
 }
 
@@ -82,8 +76,7 @@ func (t *tx) DeleteGroup(_ context.Context, id string) error {
 	if _, ok := t.groups[id]; !ok {
 		return store.ErrNotFound
 	}
-	memstore.Remember(t.Tx, t.groups, id)
-	delete(t.groups, id)
+	memstore.Delete(t.Tx, t.groups, id)
 	return nil
 }
 
@@ -95,10 +88,8 @@ func (t *tx) CreateApp(_ context.Context, a domain.App) error {
 	if _, dup := t.apps[a.ID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.apps, a.ID)
-	memstore.Remember(t.Tx, t.appNames, name)
-	t.apps[a.ID] = cloneApp(a)
-	t.appNames[name] = a.ID
+	memstore.Put(t.Tx, t.apps, a.ID, cloneApp(a))
+	memstore.Put(t.Tx, t.appNames, name, a.ID)
 	return nil
 }
 
@@ -115,20 +106,16 @@ func (t *tx) UpdateApp(_ context.Context, a domain.App) error {
 		if _, dup := t.appNames[newName]; dup {
 			return store.ErrConflict
 		}
-		memstore.Remember(t.Tx, t.appNames, oldName)
-		memstore.Remember(t.Tx, t.appNames, newName)
-		delete(t.appNames, oldName)
-		t.appNames[newName] = a.ID
+		memstore.Delete(t.Tx, t.appNames, oldName)
+		memstore.Put(t.Tx, t.appNames, newName, a.ID)
 	}
-	memstore.Remember(t.Tx, t.apps, a.ID)
-	t.apps[a.ID] = cloneApp(a)
+	memstore.Put(t.Tx, t.apps, a.ID, cloneApp(a))
 	return nil
 }
 
 func (t *tx) PutAccess(_ context.Context, a domain.Access) error {
 	k := accessKey{a.UserID, a.AppID}
-	memstore.Remember(t.Tx, t.accesses, k)
-	t.accesses[k] = a
+	memstore.Put(t.Tx, t.accesses, k, a)
 	return nil
 }
 
@@ -137,8 +124,7 @@ func (t *tx) DeleteAccess(_ context.Context, userID, appID string) error {
 	if _, ok := t.accesses[k]; !ok {
 		return store.ErrNotFound
 	}
-	memstore.Remember(t.Tx, t.accesses, k)
-	delete(t.accesses, k)
+	memstore.Delete(t.Tx, t.accesses, k)
 	return nil
 }
 
@@ -150,11 +136,9 @@ func (t *tx) CreateAPIKey(_ context.Context, k domain.APIKey) error {
 	if _, dup := t.keys[k.ID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.keys, k.ID)
-	memstore.Remember(t.Tx, t.keyHash, h)
 	k.Hash = bytes.Clone(k.Hash)
-	t.keys[k.ID] = k
-	t.keyHash[h] = k.ID
+	memstore.Put(t.Tx, t.keys, k.ID, k)
+	memstore.Put(t.Tx, t.keyHash, h, k.ID)
 	return nil
 }
 
@@ -162,9 +146,8 @@ func (t *tx) RevokeAPIKey(_ context.Context, id string, k domain.APIKey) error {
 	if _, ok := t.keys[id]; !ok {
 		return store.ErrNotFound
 	}
-	memstore.Remember(t.Tx, t.keys, id)
 	k.Hash = bytes.Clone(k.Hash)
-	t.keys[id] = k
+	memstore.Put(t.Tx, t.keys, id, k)
 	return nil
 }
 
@@ -172,8 +155,7 @@ func (t *tx) RecordApplied(_ context.Context, requestID, result string) error {
 	if _, dup := t.applied[requestID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.applied, requestID)
-	t.applied[requestID] = result
+	memstore.Put(t.Tx, t.applied, requestID, result)
 	return nil
 }
 
@@ -182,7 +164,6 @@ func (t *tx) RecordDelegation(_ context.Context, d domain.Delegation) error {
 	if _, ok := t.delegations[key]; ok {
 		return nil
 	}
-	memstore.Remember(t.Tx, t.delegations, key)
-	t.delegations[key] = d
+	memstore.Put(t.Tx, t.delegations, key, d)
 	return nil
 }

@@ -15,8 +15,7 @@ const directoryLock = "grantflow.identity.directory"
 // LockDirectory takes the directory's advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockDirectory(ctx context.Context) error {
-	_, err := t.PgTx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", directoryLock)
-	return storeErrors.Wrap("lock directory", err)
+	return storeErrors.Wrap("lock directory", pgstore.LockXact(ctx, t.PgTx, directoryLock))
 }
 
 func (t *tx) RecordApplied(ctx context.Context, requestID, result string) error {

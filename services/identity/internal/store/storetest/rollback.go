@@ -37,7 +37,7 @@ func takeSnapshot(t *testing.T, s store.Store) snapshot {
 		ByName:   map[string]string{},
 		ByHash:   map[string]string{},
 		Applied:  map[string]string{},
-		Audit:    eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 100))(t)),
+		Audit:    storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 100))(t)),
 	}
 	for _, u := range []string{"u1", "u2", "u3"} {
 		snap.Keys = append(snap.Keys, storetestkit.Must(s.ListAPIKeys(ctx, u))(t)...)
@@ -146,7 +146,7 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 	t.Helper()
 	storetestkit.Check(t, "state after rollback", takeSnapshot(t, s), before)
 	if got := storetestkit.Must(s.Pending(t.Context(), "request", 10))(t); len(got) != 0 {
-		t.Errorf("Pending(request) after rollback = %v, want none", eventIDs(got))
+		t.Errorf("Pending(request) after rollback = %v, want none", storetestkit.EventIDs(got))
 	}
 	u := newUser("u4", "")
 	u.Email = "moved@example.com"
@@ -175,38 +175,13 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
-
-	errBoom := errors.New("storetest: boom")
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		if err := writeEverything(ctx, t, tx); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	if !errors.Is(err, errBoom) {
-		t.Fatalf("InTx = %v, want the closure's error", err)
-	}
+	storetestkit.FailTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) }, errors.New("storetest: boom"))
 	checkRolledBack(t, s, before)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
-
-	const boom = "storetest: panic"
-	func() {
-		defer func() {
-			if r := recover(); r != boom {
-				t.Errorf("recovered %v, want the closure's panic %q", r, boom)
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := writeEverything(ctx, t, tx); err != nil {
-				return err
-			}
-			panic(boom)
-		})
-		t.Error("InTx returned instead of passing the panic on")
-	}()
+	storetestkit.PanicTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) })
 	checkRolledBack(t, s, before)
 }

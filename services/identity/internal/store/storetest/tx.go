@@ -149,5 +149,5 @@ func testFailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetApp(a0) unchanged", storetestkit.Must(s.GetApp(ctx, "a0"))(t), a0)
 	storetestkit.Check(t, "GetGroup(g1)", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), newGroup("g1"))
 	storetestkit.Check(t, "AppliedRequest(r1) unchanged", storetestkit.Must(s.AppliedRequest(ctx, "r1"))(t), "x")
-	storetestkit.Check(t, "pending", eventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"e1"})
+	storetestkit.Check(t, "pending", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"e1"})
 }

@@ -56,7 +56,7 @@ func queueMessages(b *pgx.Batch, ms []domain.Message) error {
 }
 
 func (s *Store) ClaimMessages(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.Message, error) {
-	return pgstore.All(ctx, errs.On(s.db.Pool()), "claim messages", scanMessage, `
+	return pgstore.All(ctx, s.q, "claim messages", scanMessage, `
 		WITH due AS (
 			SELECT seq FROM messages
 			WHERE status = 'PENDING' AND next_attempt_time <= $1
@@ -77,7 +77,7 @@ func (s *Store) FinishMessage(ctx context.Context, f store.FinishMessage) (bool,
 	case domain.Succeeded:
 		sent = &f.Now
 	}
-	tag, err := s.db.Pool().Exec(ctx, `UPDATE messages SET status = $3, last_error = $4, next_attempt_time = $5,
+	tag, err := s.q.Exec(ctx, `UPDATE messages SET status = $3, last_error = $4, next_attempt_time = $5,
 		send_time = $6, update_time = $7,
 		title = CASE WHEN $8 = '' THEN title ELSE $8 END,
 		text = CASE WHEN $9 = '' THEN text ELSE $9 END,
@@ -95,7 +95,7 @@ func (s *Store) NextMessageDue(ctx context.Context) (time.Time, bool, error) {
 }
 
 func (s *Store) ListMessages(ctx context.Context, userID string, beforeSeq int64, limit int) ([]domain.Message, error) {
-	return pgstore.All(ctx, errs.On(s.db.Pool()), "list messages", scanMessage,
+	return pgstore.All(ctx, s.q, "list messages", scanMessage,
 		`SELECT `+messageColumns+` FROM messages WHERE ($1 = '' OR user_id = $1) AND ($2::bigint = 0 OR seq < $2::bigint)
 		 ORDER BY seq DESC LIMIT $3`, userID, beforeSeq, limit)
 }
@@ -107,7 +107,7 @@ func scanSettings(row pgx.CollectableRow) (domain.Settings, error) {
 }
 
 func (s *Store) Settings(ctx context.Context, userIDs []string) (map[string]domain.Settings, error) {
-	list, err := pgstore.All(ctx, errs.On(s.db.Pool()), "settings", scanSettings,
+	list, err := pgstore.All(ctx, s.q, "settings", scanSettings,
 		"SELECT user_id, email, slack, update_time FROM notification_settings WHERE user_id = ANY($1)", userIDs)
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (s *Store) Settings(ctx context.Context, userIDs []string) (map[string]doma
 
 func (s *Store) UpdateSettings(ctx context.Context, userID string, fn func(*domain.Settings) error) (domain.Settings, error) {
 	var out domain.Settings
-	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		// Lock the row, creating it first so that two first edits serialize too.
 		if _, err := tx.Exec(ctx, `INSERT INTO notification_settings (user_id, update_time) VALUES ($1, now())
 			ON CONFLICT (user_id) DO NOTHING`, userID); err != nil {

@@ -13,9 +13,11 @@ import (
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 )
 
-// Store is the PostgreSQL notification store.
+// Store is the PostgreSQL notification store: its queries through q, on the kit's DB (InTx,
+// Ping, Close).
 type Store struct {
-	db *pgstore.DB
+	*pgstore.DB
+	q pgstore.Q
 }
 
 var _ store.Store = (*Store)(nil)
@@ -30,7 +32,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // New returns a store on db, which must use the notification schema with its migrations
 // applied (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
-func New(db *pgstore.DB) *Store { return &Store{db: db} }
+func New(db *pgstore.DB) *Store { return &Store{db, errs.On(db.Pool())} }
 
 const webhookColumns = "seq, id, url, event_types, description, disabled, secret, created_by, create_time, update_time"
 
@@ -44,30 +46,30 @@ func scanWebhook(row pgx.CollectableRow) (domain.Webhook, error) {
 }
 
 func (s *Store) CreateWebhook(ctx context.Context, w domain.Webhook) (domain.Webhook, error) {
-	return pgstore.One(ctx, errs.On(s.db.Pool()), "create webhook", scanWebhook,
+	return pgstore.One(ctx, s.q, "create webhook", scanWebhook,
 		`INSERT INTO webhooks (id, url, event_types, description, disabled, secret, created_by, create_time, update_time)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+webhookColumns,
 		w.ID, w.URL, pgstore.OrEmpty(w.EventTypes), w.Description, w.Disabled, w.Secret, w.CreatedBy, w.CreateTime, w.UpdateTime)
 }
 
 func (s *Store) GetWebhook(ctx context.Context, id string) (domain.Webhook, error) {
-	return pgstore.One(ctx, errs.On(s.db.Pool()), "get webhook", scanWebhook,
+	return pgstore.One(ctx, s.q, "get webhook", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE id = $1", id)
 }
 
 func (s *Store) ListWebhooks(ctx context.Context, afterSeq int64, limit int) ([]domain.Webhook, error) {
-	return pgstore.All(ctx, errs.On(s.db.Pool()), "list webhooks", scanWebhook,
+	return pgstore.All(ctx, s.q, "list webhooks", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
 }
 
 func (s *Store) EnabledWebhooks(ctx context.Context) ([]domain.Webhook, error) {
-	return pgstore.All(ctx, errs.On(s.db.Pool()), "enabled webhooks", scanWebhook,
+	return pgstore.All(ctx, s.q, "enabled webhooks", scanWebhook,
 		"SELECT "+webhookColumns+" FROM webhooks WHERE NOT disabled ORDER BY seq")
 }
 
 func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.Webhook) error) (domain.Webhook, error) {
 	var out domain.Webhook
-	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		w, err := pgstore.One(ctx, errs.On(tx), "update webhook", scanWebhook,
 			"SELECT "+webhookColumns+" FROM webhooks WHERE id = $1 FOR UPDATE", id)
 		if err != nil {
@@ -86,7 +88,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.We
 }
 
 func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
-	tag, err := s.db.Pool().Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
+	tag, err := s.q.Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
 	if err != nil {
 		return errs.Wrap("delete webhook", err)
 	}
@@ -140,7 +142,7 @@ func deliveryArgs(d domain.Delivery) []any {
 
 func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (int, error) {
 	var n int
-	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		n = 0
 		ids := make([]string, len(events))
 		for i, e := range events {
@@ -183,11 +185,11 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 }
 
 func (s *Store) AddDelivery(ctx context.Context, d domain.Delivery) (domain.Delivery, error) {
-	return pgstore.One(ctx, errs.On(s.db.Pool()), "add delivery", scanDelivery, insertDelivery, deliveryArgs(d)...)
+	return pgstore.One(ctx, s.q, "add delivery", scanDelivery, insertDelivery, deliveryArgs(d)...)
 }
 
 func (s *Store) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.Job, error) {
-	rows, err := s.db.Pool().Query(ctx, `
+	rows, err := s.q.Query(ctx, `
 		WITH due AS (
 			SELECT d.seq FROM deliveries d
 			WHERE d.status = 'PENDING' AND d.next_attempt_time <= $1
@@ -222,7 +224,7 @@ func (s *Store) Finish(ctx context.Context, f store.Finish) (bool, error) {
 	if f.Status == domain.Pending {
 		next = &f.NextAttemptTime
 	}
-	tag, err := s.db.Pool().Exec(ctx, `UPDATE deliveries SET status = $3, last_status_code = $4, last_error = $5,
+	tag, err := s.q.Exec(ctx, `UPDATE deliveries SET status = $3, last_status_code = $4, last_error = $5,
 		next_attempt_time = $6, update_time = $7
 		WHERE id = $1 AND attempts = $2 AND status = 'PENDING'`,
 		f.ID, f.Attempt, f.Status.String(), f.Outcome.StatusCode, f.Outcome.Err, next, f.Now)
@@ -233,18 +235,18 @@ func (s *Store) Finish(ctx context.Context, f store.Finish) (bool, error) {
 }
 
 func (s *Store) GetDelivery(ctx context.Context, webhookID, id string) (domain.Delivery, error) {
-	return pgstore.One(ctx, errs.On(s.db.Pool()), "get delivery", scanDelivery,
+	return pgstore.One(ctx, s.q, "get delivery", scanDelivery,
 		"SELECT "+deliveryColumns+" FROM deliveries WHERE webhook_id = $1 AND id = $2", webhookID, id)
 }
 
 func (s *Store) ListDeliveries(ctx context.Context, webhookID string, beforeSeq int64, limit int) ([]domain.Delivery, error) {
-	return pgstore.All(ctx, errs.On(s.db.Pool()), "list deliveries", scanDelivery,
+	return pgstore.All(ctx, s.q, "list deliveries", scanDelivery,
 		`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = $1 AND ($2::bigint = 0 OR seq < $2::bigint)
 		 ORDER BY seq DESC LIMIT $3`, webhookID, beforeSeq, limit)
 }
 
 func (s *Store) Redeliver(ctx context.Context, webhookID, id string, now, retryUntil time.Time) (domain.Delivery, error) {
-	return pgstore.One(ctx, errs.On(s.db.Pool()), "redeliver", scanDelivery,
+	return pgstore.One(ctx, s.q, "redeliver", scanDelivery,
 		`UPDATE deliveries SET status = 'PENDING', next_attempt_time = $3, retry_until = $4, update_time = $3
 		 WHERE webhook_id = $1 AND id = $2 RETURNING `+deliveryColumns, webhookID, id, now, retryUntil)
 }
@@ -256,7 +258,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 // earliest runs a query of one nullable time (ok false: NULL).
 func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, error) {
 	var t *time.Time
-	if err := s.db.Pool().QueryRow(ctx, sql).Scan(&t); err != nil {
+	if err := s.q.QueryRow(ctx, sql).Scan(&t); err != nil {
 		return time.Time{}, false, errs.Wrap(op, err)
 	}
 	if t == nil {
@@ -266,7 +268,7 @@ func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, 
 }
 
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
-	tag, err := s.db.Pool().Exec(ctx, `
+	tag, err := s.q.Exec(ctx, `
 		DELETE FROM deliveries WHERE seq IN (
 			SELECT seq FROM deliveries WHERE status <> 'PENDING' AND update_time < $1 ORDER BY update_time, seq LIMIT $2)`,
 		before, limit)
@@ -275,9 +277,3 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int
 	}
 	return int(tag.RowsAffected()), nil
 }
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
-
-// Close closes the connection pool.
-func (s *Store) Close() { s.db.Close() }

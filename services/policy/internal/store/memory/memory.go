@@ -28,75 +28,54 @@ type state struct {
 
 // Store is the in-memory policy store.
 type Store struct {
-	memstore.WithOutbox[state]
+	memstore.Shell[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{memstore.NewWithOutbox(state{policies: map[string]domain.Policy{}, versions: map[string]map[int64]domain.Version{}, claims: map[scopeKey]string{}})}
+	return &Store{memstore.NewShell(state{policies: map[string]domain.Policy{}, versions: map[string]map[int64]domain.Version{}, claims: map[scopeKey]string{}}, wrap)}
 }
 
-// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, &tx{state: st, Tx: mt}) })
-}
+func wrap(st *state, mt *memstore.Tx) store.Tx { return &tx{state: st, Tx: mt} }
 
 // The Store's reads take the read lock and delegate to the state's.
 
 func (s *Store) GetPolicy(ctx context.Context, id string) (domain.Policy, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetPolicy(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Policy, error) { return st.GetPolicy(ctx, id) })
 }
 
 func (s *Store) ListPolicies(ctx context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListPolicies(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Policy, error) { return st.ListPolicies(ctx, f, p) })
 }
 
 func (s *Store) OverlappingPolicies(ctx context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
-	st, done := s.Read()
-	defer done()
-	return st.OverlappingPolicies(ctx, rt, level, scope)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Policy, error) { return st.OverlappingPolicies(ctx, rt, level, scope) })
 }
 
 func (s *Store) GetVersion(ctx context.Context, policyID string, version int64) (domain.Version, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetVersion(ctx, policyID, version)
+	return memstore.View(s.Engine, func(st *state) (domain.Version, error) { return st.GetVersion(ctx, policyID, version) })
 }
 
 func (s *Store) ListVersions(ctx context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListVersions(ctx, policyID, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Version, error) { return st.ListVersions(ctx, policyID, p) })
 }
 
 func (s *Store) Generation(ctx context.Context) (int64, error) {
-	st, done := s.Read()
-	defer done()
-	return st.Generation(ctx)
+	return memstore.View(s.Engine, func(st *state) (int64, error) { return st.Generation(ctx) })
 }
 
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
-	st, done := s.Read()
-	defer done()
-	return st.Changes(ctx, after, limit)
+	return memstore.View(s.Engine, func(st *state) ([]store.Change, error) { return st.Changes(ctx, after, limit) })
 }
 
 func (s *Store) ActivePolicies(ctx context.Context) ([]domain.Active, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ActivePolicies(ctx)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Active, error) { return st.ActivePolicies(ctx) })
 }
 
 func (s *Store) PolicyStates(ctx context.Context, ids []string) ([]domain.Update, error) {
-	st, done := s.Read()
-	defer done()
-	return st.PolicyStates(ctx, ids)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Update, error) { return st.PolicyStates(ctx, ids) })
 }
 
 // state implements store.Reader; the caller holds a lock.

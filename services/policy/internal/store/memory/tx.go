@@ -9,7 +9,8 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember).
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember).
 type tx struct {
 	*state
 	*memstore.Tx
@@ -30,13 +31,10 @@ func (t *tx) CreatePolicy(_ context.Context, p domain.Policy) error {
 		}
 	}
 	for _, k := range claims {
-		memstore.Remember(t.Tx, t.claims, k)
-		t.claims[k] = p.ID
+		memstore.Put(t.Tx, t.claims, k, p.ID)
 	}
-	memstore.Remember(t.Tx, t.policies, p.ID)
-	memstore.Remember(t.Tx, t.versions, p.ID)
-	t.policies[p.ID] = clonePolicy(p)
-	t.versions[p.ID] = map[int64]domain.Version{}
+	memstore.Put(t.Tx, t.policies, p.ID, clonePolicy(p))
+	memstore.Put(t.Tx, t.versions, p.ID, map[int64]domain.Version{})
 	return nil
 }
 
@@ -47,8 +45,7 @@ func (t *tx) UpdatePolicy(_ context.Context, p domain.Policy) error {
 	}
 	// The request type, level and scope never change: keep the stored ones.
 	old.Name, old.ActiveVersion, old.LatestVersion, old.UpdateTime = p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime
-	memstore.Remember(t.Tx, t.policies, p.ID)
-	t.policies[p.ID] = old
+	memstore.Put(t.Tx, t.policies, p.ID, old)
 	return nil
 }
 
@@ -63,8 +60,7 @@ func (t *tx) CreateVersion(_ context.Context, v domain.Version) error {
 	if v.State != domain.StateDraft {
 		return store.ErrImmutable // versions are born drafts
 	}
-	memstore.Remember(t.Tx, vs, v.Version)
-	vs[v.Version] = cloneVersion(v)
+	memstore.Put(t.Tx, vs, v.Version, cloneVersion(v))
 	return nil
 }
 
@@ -90,8 +86,7 @@ func (t *tx) UpdateVersion(_ context.Context, v domain.Version) error {
 		return store.ErrConflict
 	}
 	old.Workflow, old.UpdateTime, old.Revision = cloneWorkflow(v.Workflow), v.UpdateTime, v.Revision
-	memstore.Remember(t.Tx, vs, v.Version)
-	vs[v.Version] = old
+	memstore.Put(t.Tx, vs, v.Version, old)
 	return nil
 }
 
@@ -103,8 +98,7 @@ func (t *tx) DeleteVersion(_ context.Context, policyID string, n int64) error {
 	if old.State != domain.StateDraft {
 		return store.ErrImmutable
 	}
-	memstore.Remember(t.Tx, vs, n)
-	delete(vs, n)
+	memstore.Delete(t.Tx, vs, n)
 	return nil
 }
 
@@ -122,8 +116,7 @@ func (t *tx) ActivateVersion(_ context.Context, policyID string, n int64, at tim
 		}
 	}
 	old.State, old.ActivateTime = domain.StateActive, at
-	memstore.Remember(t.Tx, vs, n)
-	vs[n] = old
+	memstore.Put(t.Tx, vs, n, old)
 	return nil
 }
 
@@ -136,8 +129,7 @@ func (t *tx) RetireVersion(_ context.Context, policyID string, n int64, at time.
 		return store.ErrImmutable
 	}
 	old.State, old.RetireTime = domain.StateRetired, at
-	memstore.Remember(t.Tx, vs, n)
-	vs[n] = old
+	memstore.Put(t.Tx, vs, n, old)
 	return nil
 }
 

@@ -15,8 +15,7 @@ const policiesLock = "grantflow.policy.policies"
 // LockPolicies takes the policies' advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockPolicies(ctx context.Context) error {
-	_, err := t.PgTx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", policiesLock)
-	return storeErrors.Wrap("lock policies", err)
+	return storeErrors.Wrap("lock policies", pgstore.LockXact(ctx, t.PgTx, policiesLock))
 }
 
 // BumpGeneration increments the index generation (its row lock orders concurrent bumps

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -59,41 +58,39 @@ func snap(t *testing.T, s store.Store) snapshot {
 	return out
 }
 
-// everything makes one of each write, then fails with fail.
-func everything(fail func() error) func(ctx context.Context, tx store.Tx) error {
-	return func(ctx context.Context, tx store.Tx) error {
-		steps := []func() error{
-			func() error {
-				return tx.CreatePolicy(ctx, newPolicy("new", domain.GrantAccess, domain.Scope{AppID: "slack"}))
-			},
-			func() error { return tx.CreateVersion(ctx, newVersion("new", 1)) },
-			func() error { return tx.CreateVersion(ctx, newVersion("p1", 3)) },
-			func() error { return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(20)) },
-			func() error { return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(20)) },
-			func() error {
-				p, err := tx.GetPolicy(ctx, "p1")
-				if err != nil {
-					return err
-				}
-				p.Name, p.ActiveVersion = "changed", 2
-				return tx.UpdatePolicy(ctx, p)
-			},
-			func() error { return tx.DeleteVersion(ctx, "p1", 3) },
-			func() error {
-				v := newVersion("new", 1)
-				v.Workflow, v.Revision = workflow("x"), 2
-				return tx.UpdateVersion(ctx, v)
-			},
-			func() error { _, err := tx.BumpGeneration(ctx, "p1"); return err },
-			func() error { return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Action: "policy.created"}) },
-		}
-		for i, step := range steps {
-			if err := step(); err != nil {
-				return fmt.Errorf("step %d: %w", i, err)
+// everything makes one of each write.
+func everything(ctx context.Context, tx store.Tx) error {
+	steps := []func() error{
+		func() error {
+			return tx.CreatePolicy(ctx, newPolicy("new", domain.GrantAccess, domain.Scope{AppID: "slack"}))
+		},
+		func() error { return tx.CreateVersion(ctx, newVersion("new", 1)) },
+		func() error { return tx.CreateVersion(ctx, newVersion("p1", 3)) },
+		func() error { return tx.RetireVersion(ctx, "p1", 1, storetestkit.At(20)) },
+		func() error { return tx.ActivateVersion(ctx, "p1", 2, storetestkit.At(20)) },
+		func() error {
+			p, err := tx.GetPolicy(ctx, "p1")
+			if err != nil {
+				return err
 			}
-		}
-		return fail()
+			p.Name, p.ActiveVersion = "changed", 2
+			return tx.UpdatePolicy(ctx, p)
+		},
+		func() error { return tx.DeleteVersion(ctx, "p1", 3) },
+		func() error {
+			v := newVersion("new", 1)
+			v.Workflow, v.Revision = workflow("x"), 2
+			return tx.UpdateVersion(ctx, v)
+		},
+		func() error { _, err := tx.BumpGeneration(ctx, "p1"); return err },
+		func() error { return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Action: "policy.created"}) },
 	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("step %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 func fixture(t *testing.T, s store.Store) {
@@ -105,56 +102,21 @@ func fixture(t *testing.T, s store.Store) {
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
-	boom := errors.New("boom")
-	if err := s.InTx(t.Context(), everything(func() error { return boom })); !errors.Is(err, boom) {
-		t.Fatalf("InTx = %v, want the closure's error", err)
-	}
+	storetestkit.FailTx(t, s, everything, errors.New("boom"))
 	storetestkit.Check(t, "after a failed closure", snap(t, s), before)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("the panic did not reach the caller")
-			}
-		}()
-		_ = s.InTx(t.Context(), everything(func() error { panic("boom") }))
-	}()
+	storetestkit.PanicTx(t, s, everything)
 	storetestkit.Check(t, "after a panicking closure", snap(t, s), before)
 }
 
 func testEvents(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		for _, id := range []string{"e1", "e2"} {
-			if err := tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: id, Action: "policy.created", Subject: "policies/p", PolicyId: "p", PolicyVersion: 1}); err != nil {
-				return err
-			}
-		}
-		if got := storetestkit.Must(s.Pending(ctx, "audit", 10))(t); len(got) != 0 {
-			t.Errorf("pending before commit: %d", len(got))
-		}
-		return nil
+	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-policy", Action: "policy.created", Subject: "policies/p", PolicyId: "p", PolicyVersion: 1}
 	})
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "e3", Action: "policy.version.activated"})
-	})
-	got := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
-	ids := make([]string, len(got))
-	for i, ev := range got {
-		ids[i] = ev.GetId()
-	}
-	storetestkit.Check(t, "pending", ids, []string{"e1", "e2", "e3"})
-	if got[0].GetPolicyId() != "p" || got[0].GetPolicyVersion() != 1 {
-		t.Errorf("event fields lost: %v", got[0])
-	}
-	if err := s.Ack(ctx, "audit", got[:2]); err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Check(t, "after ack", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 1)
 }
 
 // testLockPolicies runs concurrent "create the global policy unless there is one"
@@ -163,32 +125,24 @@ func testEvents(t *testing.T, s store.Store) {
 func testLockPolicies(t *testing.T, s store.Store) {
 	const workers = 8
 	ctx := t.Context()
-	start := make(chan struct{})
-	errs := make([]error, workers)
 	var holders atomic.Int32
 	var overlapped atomic.Bool
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.LockPolicies(ctx); err != nil {
-					return err
-				}
-				if holders.Add(1) > 1 {
-					overlapped.Store(true)
-				}
-				defer holders.Add(-1)
-				existing, err := tx.OverlappingPolicies(ctx, domain.GrantAccess, domain.LevelGlobal, domain.Scope{})
-				if err != nil || len(existing) > 0 {
-					return err
-				}
-				return tx.CreatePolicy(ctx, newPolicy(fmt.Sprintf("g%d", i), domain.GrantAccess, domain.Scope{}))
-			})
+	errs := storetestkit.Parallel(workers, func(i int) error {
+		return s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := tx.LockPolicies(ctx); err != nil {
+				return err
+			}
+			if holders.Add(1) > 1 {
+				overlapped.Store(true)
+			}
+			defer holders.Add(-1)
+			existing, err := tx.OverlappingPolicies(ctx, domain.GrantAccess, domain.LevelGlobal, domain.Scope{})
+			if err != nil || len(existing) > 0 {
+				return err
+			}
+			return tx.CreatePolicy(ctx, newPolicy(fmt.Sprintf("g%d", i), domain.GrantAccess, domain.Scope{}))
 		})
-	}
-	close(start)
-	wg.Wait()
+	})
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("InTx: %v", err)
 	}
@@ -205,32 +159,11 @@ func testConcurrentEdits(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	v := newVersion("p1", 1)
 	createVersions(t, s, v)
-	start := make(chan struct{})
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			<-start
-			next := v
-			next.Workflow, next.Revision = workflow(fmt.Sprintf("writer %d", i)), 2
-			errs[i] = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, next) })
-		})
-	}
-	close(start)
-	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && won >= 0:
-			t.Errorf("writers %d and %d both edited revision 1", won, i)
-		case err == nil:
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: err = %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if won < 0 {
-		t.Fatal("no writer won")
-	}
+	errs := storetestkit.Parallel(workers, func(i int) error {
+		next := v
+		next.Workflow, next.Revision = workflow(fmt.Sprintf("writer %d", i)), 2
+		return s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateVersion(ctx, next) })
+	})
+	won := storetestkit.OneWins(t, errs, store.ErrConflict)
 	storetestkit.Check(t, "winner's write", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t).Workflow, workflow(fmt.Sprintf("writer %d", won)))
 }

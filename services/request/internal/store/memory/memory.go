@@ -18,11 +18,13 @@ type state struct {
 	timers   *timer.Memory
 	// changes: each request as every change left it, oldest first (Changes).
 	changes map[string][]domain.Request
+	// hub wakes a request's watchers once a change of it commits.
+	hub *watch.Hub
 }
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
-	memstore.WithOutbox[state]
+	memstore.Shell[state, store.Tx]
 	timer.MemoryTimers[state, store.Tx]
 	hub *watch.Hub
 }
@@ -31,38 +33,17 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewWithOutbox(state{requests: map[string]domain.Request{}, clients: map[string]string{},
-		timers: timer.NewMemory(), changes: map[string][]domain.Request{}})
-	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap), watch.NewHub()}
+	hub := watch.NewHub()
+	e := memstore.NewShell(state{requests: map[string]domain.Request{}, clients: map[string]string{},
+		timers: timer.NewMemory(), changes: map[string][]domain.Request{}, hub: hub}, wrap)
+	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap), hub}
 }
 
 func timersOf(st *state) *timer.Memory { return st.timers }
 
-// wrap is the store.Tx of a memstore transaction. (A timer's firing runs in such a
-// transaction too; a request it changes would wake its watchers at the next change: the
-// request service's timers change requests only through its work queue, which runs InTx.)
-func wrap(st *state, mt *memstore.Tx) store.Tx { return newTx(st, mt) }
-
-func newTx(st *state, mt *memstore.Tx) *tx {
+// wrap is the store.Tx of a memstore transaction (InTx's, and a timer's firing).
+func wrap(st *state, mt *memstore.Tx) store.Tx {
 	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
-}
-
-// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
-// After a commit it wakes the watchers of the requests it changed.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	var changed []string
-	err := s.Write(func(st *state, mt *memstore.Tx) error {
-		t := newTx(st, mt)
-		err := fn(ctx, t)
-		changed = t.changed
-		return err
-	})
-	if err == nil {
-		for _, id := range changed {
-			s.hub.Publish(id)
-		}
-	}
-	return err
 }
 
 // Watch subscribes to the changes of request id (woken after each commit that changed it).
@@ -84,21 +65,15 @@ func (s *Store) Changes(_ context.Context, id string, afterVersion int64, limit 
 }
 
 func (s *Store) GetRequest(ctx context.Context, id string) (domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetRequest(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Request, error) { return st.GetRequest(ctx, id) })
 }
 
 func (s *Store) GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetRequestByClientID(ctx, clientID)
+	return memstore.View(s.Engine, func(st *state) (domain.Request, error) { return st.GetRequestByClientID(ctx, clientID) })
 }
 
 func (s *Store) ListRequests(ctx context.Context, f store.Filter, p store.Page) ([]domain.Request, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListRequests(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Request, error) { return st.ListRequests(ctx, f, p) })
 }
 
 func (st *state) GetRequest(_ context.Context, id string) (domain.Request, error) {
@@ -143,20 +118,22 @@ func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) (
 	return out, nil
 }
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember).
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember).
 type tx struct {
 	*state
 	*memstore.Tx
 	timer.MemoryScheduler
-	changed []string
 }
 
-// recordChange keeps r as its change of version r.Version left it.
+// recordChange keeps r as its change of version r.Version left it, and wakes r's watchers
+// once the transaction commits.
 func (t *tx) recordChange(r domain.Request) {
 	memstore.Remember(t.Tx, t.changes, r.ID)
 	r.BodyHash = ""
 	t.changes[r.ID] = append(slices.Clip(t.changes[r.ID]), r.Clone())
-	t.changed = append(t.changed, r.ID)
+	hub, id := t.hub, r.ID
+	t.OnCommit(func() { hub.Publish(id) })
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -174,11 +151,9 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 		if _, dup := t.clients[r.ClientID]; dup {
 			return store.ErrConflict
 		}
-		memstore.Remember(t.Tx, t.clients, r.ClientID)
-		t.clients[r.ClientID] = r.ID
+		memstore.Put(t.Tx, t.clients, r.ClientID, r.ID)
 	}
-	memstore.Remember(t.Tx, t.requests, r.ID)
-	t.requests[r.ID] = r.Clone()
+	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }
@@ -192,8 +167,7 @@ func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 		return store.ErrConflict
 	}
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
-	memstore.Remember(t.Tx, t.requests, r.ID)
-	t.requests[r.ID] = r.Clone()
+	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }

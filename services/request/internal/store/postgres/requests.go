@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -186,20 +184,16 @@ func (r reader) ListRequests(ctx context.Context, f store.Filter, p store.Page) 
 //     ((status, id), (requester_id, id), (target_user_id, id) or (app_id, id)) or the
 //     primary key.
 func listQuery(f store.Filter, p store.Page) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args pgstore.Args
 	// The filters apply to request_viewers v, or without a viewer to requests r.
 	t, id := "r.", "r.id"
 	var conds []string
 	if f.ViewerID != "" {
 		t, id = "v.", "v.request_id"
-		conds = append(conds, "v.user_id = "+arg(f.ViewerID))
+		conds = append(conds, "v.user_id = "+args.Add(f.ViewerID))
 	}
 	if p.Before != "" {
-		conds = append(conds, id+" < "+arg(p.Before))
+		conds = append(conds, id+" < "+args.Add(p.Before))
 	}
 	for _, c := range []struct{ col, val string }{
 		{"status", string(f.Status)},
@@ -209,17 +203,10 @@ func listQuery(f store.Filter, p store.Page) (string, []any) {
 		{"app_id", f.AppID},
 	} {
 		if c.val != "" {
-			conds = append(conds, t+c.col+" = "+arg(c.val))
+			conds = append(conds, t+c.col+" = "+args.Add(c.val))
 		}
 	}
-	limit := ""
-	if p.Size > 0 {
-		limit = " LIMIT " + arg(p.Size)
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
+	limit, where := args.Limit(p.Size), pgstore.Where(conds...)
 	if f.ViewerID != "" {
 		return "SELECT " + requestColumns + " FROM (SELECT v.request_id FROM request_viewers v" + where +
 			" ORDER BY v.request_id DESC" + limit + ") v JOIN requests r ON r.id = v.request_id ORDER BY v.request_id DESC", args
@@ -261,13 +248,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return storeErrors.ConflictIn(op)
-	}
-	return nil
+	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateRequest writes every field but the id, client id and body hash (fixed at submit),

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -45,36 +44,16 @@ func testLockSerializes(t *testing.T, s store.Store) {
 	}
 }
 
-// exactlyOneWon fails t unless exactly one error is nil and the others are ErrConflict; it
-// returns the winner.
-func exactlyOneWon(t *testing.T, errs []error) int {
-	t.Helper()
-	winner, won := -1, 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			winner = i
-			won++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v, want ErrConflict", i, err)
-		}
-	}
-	if won != 1 {
-		t.Fatalf("%d writers won, want exactly 1", won)
-	}
-	return winner
-}
-
 // testConcurrentCreateClientID: of concurrent submits with one client id, one creates its
 // request; the others find the id taken (after waiting for the winner), and leave nothing.
 func testConcurrentCreateClientID(t *testing.T, s store.Store) {
-	winner := exactlyOneWon(t, parallel(func(i int) error {
+	winner := storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			r := grant(fmt.Sprintf("r-%02d", i), fmt.Sprintf("u-%02d", i), fmt.Sprintf("u-%02d", i), "app")
 			r.ClientID = "client-1"
 			return tx.CreateRequest(ctx, r)
 		})
-	}))
+	}), store.ErrConflict)
 	ctx := t.Context()
 	want := fmt.Sprintf("r-%02d", winner)
 	storetestkit.Check(t, "by client id", storetestkit.Must(s.GetRequestByClientID(ctx, "client-1"))(t).ID, want)
@@ -91,13 +70,13 @@ func testConcurrentCreateClientID(t *testing.T, s store.Store) {
 // testConcurrentCreateID: the same for one request id with different client ids; the losers'
 // client ids stay free.
 func testConcurrentCreateID(t *testing.T, s store.Store) {
-	winner := exactlyOneWon(t, parallel(func(i int) error {
+	winner := storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			r := grant("r-1", "u-1", "u-1", "app")
 			r.ClientID = fmt.Sprintf("client-%02d", i)
 			return tx.CreateRequest(ctx, r)
 		})
-	}))
+	}), store.ErrConflict)
 	ctx := t.Context()
 	storetestkit.Check(t, "client id", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t).ClientID, fmt.Sprintf("client-%02d", winner))
 	for i := range writers {

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
@@ -79,17 +78,4 @@ func list(t *testing.T, r store.Reader, f store.Filter, p store.Page) []string {
 const writers = 20
 
 // parallel runs fn(i) for i in [0, writers) at once and returns their errors.
-func parallel(fn func(i int) error) []error {
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
+func parallel(fn func(i int) error) []error { return storetestkit.Parallel(writers, fn) }

@@ -101,136 +101,33 @@ func assertNothing(t *testing.T, s store.Store, orig domain.Request) {
 	for _, viewer := range []string{"u-x", "late"} {
 		storetestkit.Check(t, "viewer "+viewer, list(t, s, store.Filter{ViewerID: viewer}, store.Page{}), nil)
 	}
-	storetestkit.Check(t, "pending audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0"})
-	storetestkit.Check(t, "pending task", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
+	storetestkit.Check(t, "pending audit", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0"})
+	storetestkit.Check(t, "pending task", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
 	// The id, the client id, the version and the processed mark are free again.
 	storetestkit.Write(t, s, fullChange)
 	storetestkit.Check(t, "requests after the change", list(t, s, store.Filter{}, store.Page{}), []string{"r-x", "r-0"})
 	storetestkit.Check(t, "late sees r-0", list(t, s, store.Filter{ViewerID: "late"}, store.Page{}), []string{"r-0"})
-	storetestkit.Check(t, "pending audit after the change", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
+	storetestkit.Check(t, "pending audit after the change", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
 }
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		if err := fullChange(ctx, tx); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	storetestkit.WantErr(t, "InTx", err, errBoom)
+	storetestkit.FailTx(t, s, fullChange, errBoom)
 	assertNothing(t, s, orig)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
-	func() {
-		defer func() {
-			if r := recover(); r != errBoom {
-				t.Errorf("recovered %v, want the closure's panic", r)
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := fullChange(ctx, tx); err != nil {
-				return err
-			}
-			panic(errBoom)
-		})
-	}()
+	storetestkit.PanicTx(t, s, fullChange)
 	assertNothing(t, s, orig)
 }
 
-func testMarkProcessed(t *testing.T, s store.Store) {
-	mark := func(ctx context.Context, tx store.Tx, id string, want bool) {
-		t.Helper()
-		isNew, err := tx.MarkProcessed(ctx, id)
-		if err != nil {
-			t.Errorf("MarkProcessed(%s): %v", id, err)
-		}
-		storetestkit.Check(t, "new "+id, isNew, want)
-	}
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		mark(ctx, tx, "ev-1", true)
-		mark(ctx, tx, "ev-1", false) // again in the same transaction
-		mark(ctx, tx, "ev-2", true)
-		return nil
-	})
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		mark(ctx, tx, "ev-1", false)
-		mark(ctx, tx, "ev-2", false)
-		mark(ctx, tx, "ev-3", true)
-		return nil
-	})
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		mark(ctx, tx, "ev-4", true)
-		return errBoom
-	})
-	storetestkit.WantErr(t, "InTx", err, errBoom)
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		mark(ctx, tx, "ev-4", true) // the failed transaction's mark is gone
-		mark(ctx, tx, "ev-3", false)
-		return nil
-	})
-}
-
-func evIDs(evs []*eventsv1.Event) []string {
-	var out []string
-	for _, e := range evs {
-		out = append(out, e.GetId())
-	}
-	return out
-}
+func testMarkProcessed(t *testing.T, s store.Store) { storetestkit.MarkProcessed(t, s, errBoom) }
 
 func testEvents(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	release := make(chan struct{})
-	inside := make(chan struct{})
-	done := make(chan error)
-	go func() {
-		done <- s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			for _, id := range []string{"ev-1", "ev-2"} {
-				if err := tx.Emit(ctx, []string{"audit", "task"}, &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-1"}); err != nil {
-					return err
-				}
-			}
-			close(inside)
-			<-release
-			return nil
-		})
-	}()
-	<-inside
-	// The memory engine's reads of the outbox do not wait for its write lock.
-	storetestkit.Check(t, "pending before commit", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 0)
-	close(release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-request", Action: "request.approved", Subject: "requests/r-1"})
+	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-1"}
 	})
-	audit := storetestkit.Must(s.Pending(ctx, "audit", 10))(t)
-	storetestkit.Check(t, "audit", evIDs(audit), []string{"ev-1", "ev-2", "ev-3"})
-	for i, ev := range audit {
-		if i > 0 && ev.GetSourceSeq() <= audit[i-1].GetSourceSeq() {
-			t.Errorf("audit SourceSeq %d after %d, want increasing", ev.GetSourceSeq(), audit[i-1].GetSourceSeq())
-		}
-		if ev.GetService() != "grantflow-request" || ev.GetSubject() != "requests/r-1" || ev.GetTime() == nil {
-			t.Errorf("audit event %d = %v, want the emitted one, stamped", i, ev)
-		}
-	}
-	storetestkit.Check(t, "audit action", audit[2].GetAction(), "request.approved")
-	storetestkit.Check(t, "first 2 of audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 2))(t)), []string{"ev-1", "ev-2"})
-	task := storetestkit.Must(s.Pending(ctx, "task", 10))(t)
-	storetestkit.Check(t, "task", evIDs(task), []string{"ev-1", "ev-2"})
-	if err := s.Ack(ctx, "task", task[:1]); err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Check(t, "task after acking ev-1", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), []string{"ev-2"})
-	if err := s.Ack(ctx, "task", task); err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Check(t, "task after ack", evIDs(storetestkit.Must(s.Pending(ctx, "task", 10))(t)), nil)
-	storetestkit.Check(t, "audit untouched by task's ack", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
 }
 
 func testRetract(t *testing.T, s store.Store) {
@@ -255,7 +152,7 @@ func testRetract(t *testing.T, s store.Store) {
 		return errBoom
 	})
 	storetestkit.WantErr(t, "failed retraction", err, errBoom)
-	storetestkit.Check(t, "work after a failed retraction", evIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-1", "w-2"})
+	storetestkit.Check(t, "work after a failed retraction", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-1", "w-2"})
 	// A committed one removes that item of that sink, with the transaction's change.
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		r, err := tx.LockRequest(ctx, "r-1")
@@ -271,8 +168,8 @@ func testRetract(t *testing.T, s store.Store) {
 		}
 		return tx.Retract(ctx, "work", "gone") // delivered already: no error
 	})
-	storetestkit.Check(t, "work", evIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-2"})
-	storetestkit.Check(t, "audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"w-1", "w-2"})
+	storetestkit.Check(t, "work", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "work", 10))(t)), []string{"w-2"})
+	storetestkit.Check(t, "audit", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"w-1", "w-2"})
 	got, err := s.GetRequest(ctx, "r-1")
 	if err != nil || !got.StepOpened {
 		t.Fatalf("the change committed with the retraction: %v %v", got.StepOpened, err)

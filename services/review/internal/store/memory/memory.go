@@ -22,7 +22,7 @@ type state struct {
 // Store is the in-memory review store: the kit's memory engine (memstore) with its outbox,
 // and the kit's memory timers in its state.
 type Store struct {
-	memstore.WithOutbox[state]
+	memstore.Shell[state, store.Tx]
 	timer.MemoryTimers[state, store.Tx]
 }
 
@@ -30,18 +30,13 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewWithOutbox(state{
+	e := memstore.NewShell(state{
 		campaigns: map[string]domain.Campaign{},
 		items:     map[string]map[string]domain.Item{},
 		order:     map[string][]string{},
 		timers:    timer.NewMemory(),
-	})
+	}, wrap)
 	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
-}
-
-// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
 }
 
 func timersOf(st *state) *timer.Memory { return st.timers }
@@ -53,63 +48,43 @@ func wrap(st *state, mt *memstore.Tx) store.Tx {
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetCampaign(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Campaign, error) { return st.GetCampaign(ctx, id) })
 }
 
 func (s *Store) ListCampaigns(ctx context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListCampaigns(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Campaign, error) { return st.ListCampaigns(ctx, f, p) })
 }
 
 func (s *Store) Progress(ctx context.Context, id string) (domain.Progress, error) {
-	st, done := s.Read()
-	defer done()
-	return st.Progress(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Progress, error) { return st.Progress(ctx, id) })
 }
 
 func (s *Store) IsReviewer(ctx context.Context, id, user string) (bool, error) {
-	st, done := s.Read()
-	defer done()
-	return st.IsReviewer(ctx, id, user)
+	return memstore.View(s.Engine, func(st *state) (bool, error) { return st.IsReviewer(ctx, id, user) })
 }
 
 func (s *Store) PendingReviewers(ctx context.Context, id string) ([]string, error) {
-	st, done := s.Read()
-	defer done()
-	return st.PendingReviewers(ctx, id)
+	return memstore.View(s.Engine, func(st *state) ([]string, error) { return st.PendingReviewers(ctx, id) })
 }
 
 func (s *Store) OpenItemCount(ctx context.Context, id, reviewer string) (int, error) {
-	st, done := s.Read()
-	defer done()
-	return st.OpenItemCount(ctx, id, reviewer)
+	return memstore.View(s.Engine, func(st *state) (int, error) { return st.OpenItemCount(ctx, id, reviewer) })
 }
 
 func (s *Store) GetItem(ctx context.Context, c, i string) (domain.Item, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetItem(ctx, c, i)
+	return memstore.View(s.Engine, func(st *state) (domain.Item, error) { return st.GetItem(ctx, c, i) })
 }
 
 func (s *Store) ListItems(ctx context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListItems(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Item, error) { return st.ListItems(ctx, f, p) })
 }
 
 func (s *Store) OpenItemsOf(ctx context.Context, user, app string) ([]domain.Item, error) {
-	st, done := s.Read()
-	defer done()
-	return st.OpenItemsOf(ctx, user, app)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Item, error) { return st.OpenItemsOf(ctx, user, app) })
 }
 
 func (s *Store) ItemsByRequest(ctx context.Context, requestID string) ([]domain.Item, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ItemsByRequest(ctx, requestID)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Item, error) { return st.ItemsByRequest(ctx, requestID) })
 }
 
 // --- the state's queries (no locking); scans are fine for the embedded engine ---

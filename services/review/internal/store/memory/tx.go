@@ -10,8 +10,8 @@ import (
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember);
-// its events and timers commit with it.
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember); its events and timers commit with it.
 type tx struct {
 	*state
 	*memstore.Tx
@@ -34,8 +34,7 @@ func (t *tx) CreateCampaign(_ context.Context, c domain.Campaign) error {
 	if _, dup := t.campaigns[c.ID]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.campaigns, c.ID)
-	t.campaigns[c.ID] = c.Clone()
+	memstore.Put(t.Tx, t.campaigns, c.ID, c.Clone())
 	return nil
 }
 
@@ -47,8 +46,7 @@ func (t *tx) UpdateCampaign(_ context.Context, c domain.Campaign) error {
 	if old.Version != c.Version-1 {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.campaigns, c.ID)
-	t.campaigns[c.ID] = c.Clone()
+	memstore.Put(t.Tx, t.campaigns, c.ID, c.Clone())
 	return nil
 }
 
@@ -64,11 +62,9 @@ func (t *tx) CreateItems(_ context.Context, items []domain.Item) error {
 	for _, it := range items {
 		c := it.CampaignID
 		if t.items[c] == nil {
-			memstore.Remember(t.Tx, t.items, c)
-			t.items[c] = map[string]domain.Item{}
+			memstore.Put(t.Tx, t.items, c, map[string]domain.Item{})
 		}
-		memstore.Remember(t.Tx, t.items[c], it.ID)
-		t.items[c][it.ID] = it.Clone()
+		memstore.Put(t.Tx, t.items[c], it.ID, it.Clone())
 		memstore.Remember(t.Tx, t.order, c)
 		ids := t.order[c]
 		i, _ := slices.BinarySearch(ids, it.ID)
@@ -89,8 +85,7 @@ func (t *tx) UpdateItem(_ context.Context, it domain.Item) error {
 	if old.Version != it.Version-1 {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.items[it.CampaignID], it.ID)
-	t.items[it.CampaignID][it.ID] = it.Clone()
+	memstore.Put(t.Tx, t.items[it.CampaignID], it.ID, it.Clone())
 	return nil
 }
 
@@ -100,10 +95,9 @@ func (t *tx) CloseItems(_ context.Context, campaign string) (int, error) {
 		if !it.Open() {
 			continue
 		}
-		memstore.Remember(t.Tx, t.items[campaign], id)
 		it.Status, it.BlockedReason = domain.NotReviewed, ""
 		it.Version++
-		t.items[campaign][id] = it
+		memstore.Put(t.Tx, t.items[campaign], id, it)
 		n++
 	}
 	return n, nil

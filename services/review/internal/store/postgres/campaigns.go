@@ -41,7 +41,7 @@ func toNull(t time.Time) *time.Time {
 }
 
 func (r reader) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	return one(ctx, r.q, "get campaign "+id, scanCampaign, "SELECT "+campaignColumns+" FROM campaigns c WHERE c.id = $1", id)
+	return pgstore.One(ctx, r.q, "get campaign "+id, scanCampaign, "SELECT "+campaignColumns+" FROM campaigns c WHERE c.id = $1", id)
 }
 
 func (r reader) ListCampaigns(ctx context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
@@ -49,7 +49,7 @@ func (r reader) ListCampaigns(ctx context.Context, f store.CampaignFilter, p sto
 	if p.Size > 0 {
 		limit = p.Size
 	}
-	return all(ctx, r.q, "list campaigns", scanCampaign,
+	return pgstore.All(ctx, r.q, "list campaigns", scanCampaign,
 		"SELECT "+campaignColumns+` FROM campaigns c
 		WHERE ($1 = '' OR c.id < $1) AND ($2 = '' OR c.status = $2)
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM item_reviewers r WHERE r.reviewer_id = $3 AND r.campaign_id = c.id))
@@ -61,7 +61,7 @@ func (r reader) Progress(ctx context.Context, id string) (domain.Progress, error
 		status, decision string
 		n                int64
 	}
-	rows, err := all(ctx, r.q, "progress of "+id, func(rw pgx.CollectableRow) (row, error) {
+	rows, err := pgstore.All(ctx, r.q, "progress of "+id, func(rw pgx.CollectableRow) (row, error) {
 		var x row
 		return x, rw.Scan(&x.status, &x.decision, &x.n)
 	}, "SELECT status, decision, count(*) FROM items WHERE campaign_id = $1 GROUP BY status, decision", id)
@@ -90,23 +90,23 @@ func (r reader) Progress(ctx context.Context, id string) (domain.Progress, error
 }
 
 func (r reader) IsReviewer(ctx context.Context, id, user string) (bool, error) {
-	return one(ctx, r.q, "is reviewer", pgx.RowTo[bool],
+	return pgstore.One(ctx, r.q, "is reviewer", pgx.RowTo[bool],
 		"SELECT EXISTS (SELECT 1 FROM item_reviewers WHERE campaign_id = $1 AND reviewer_id = $2)", id, user)
 }
 
 func (r reader) PendingReviewers(ctx context.Context, id string) ([]string, error) {
-	return all(ctx, r.q, "pending reviewers", pgx.RowTo[string],
+	return pgstore.All(ctx, r.q, "pending reviewers", pgx.RowTo[string],
 		`SELECT DISTINCT reviewer_id FROM item_reviewers WHERE campaign_id = $1 AND status = 'PENDING' ORDER BY reviewer_id`, id)
 }
 
 func (r reader) OpenItemCount(ctx context.Context, id, reviewer string) (int, error) {
-	return one(ctx, r.q, "open item count", pgx.RowTo[int],
+	return pgstore.One(ctx, r.q, "open item count", pgx.RowTo[int],
 		`SELECT count(*)::int FROM item_reviewers
 		WHERE campaign_id = $1 AND reviewer_id = $2 AND status IN ('PENDING', 'BLOCKED')`, id, reviewer)
 }
 
 func (t *tx) LockCampaign(ctx context.Context, id string) (domain.Campaign, error) {
-	return one(ctx, t.q, "lock campaign "+id, scanCampaign, "SELECT "+campaignColumns+" FROM campaigns c WHERE c.id = $1 FOR UPDATE", id)
+	return pgstore.One(ctx, t.q, "lock campaign "+id, scanCampaign, "SELECT "+campaignColumns+" FROM campaigns c WHERE c.id = $1 FOR UPDATE", id)
 }
 
 func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
@@ -115,7 +115,7 @@ func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
 		toNull(c.DueTime), c.CreatorID, c.CreateTime, toNull(c.LaunchTime), toNull(c.CloseTime), c.Version)
-	return wrap("create campaign "+c.ID, err)
+	return storeErrors.Wrap("create campaign "+c.ID, err)
 }
 
 func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {
@@ -125,13 +125,13 @@ func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
 		toNull(c.DueTime), toNull(c.LaunchTime), toNull(c.CloseTime), c.Version)
 	if err != nil {
-		return wrap("update campaign "+c.ID, err)
+		return storeErrors.Wrap("update campaign "+c.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := t.GetCampaign(ctx, c.ID); err != nil {
 			return err
 		}
-		return conflict("update campaign " + c.ID)
+		return storeErrors.ConflictIn("update campaign " + c.ID)
 	}
 	return nil
 }

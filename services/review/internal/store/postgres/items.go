@@ -30,7 +30,7 @@ func scanItem(row pgx.CollectableRow) (domain.Item, error) {
 }
 
 func (r reader) GetItem(ctx context.Context, campaign, id string) (domain.Item, error) {
-	return one(ctx, r.q, "get item "+id, scanItem,
+	return pgstore.One(ctx, r.q, "get item "+id, scanItem,
 		"SELECT "+itemColumns+" FROM items i WHERE i.campaign_id = $1 AND i.id = $2", campaign, id)
 }
 
@@ -57,7 +57,7 @@ func (r reader) ListItems(ctx context.Context, f store.ItemFilter, p store.Page)
 		}
 		sql += ") SELECT " + itemColumns + ` FROM page JOIN items i ON i.campaign_id = $1 AND i.id = page.item_id
 			ORDER BY i.id`
-		return all(ctx, r.q, "list items", scanItem, sql, args...)
+		return pgstore.All(ctx, r.q, "list items", scanItem, sql, args...)
 	}
 	sql = "SELECT " + itemColumns + " FROM items i WHERE i.campaign_id = $1 AND i.id > $2"
 	if f.Status != "" {
@@ -69,23 +69,23 @@ func (r reader) ListItems(ctx context.Context, f store.ItemFilter, p store.Page)
 		args = append(args, p.Size)
 		sql += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	return all(ctx, r.q, "list items", scanItem, sql, args...)
+	return pgstore.All(ctx, r.q, "list items", scanItem, sql, args...)
 }
 
 func (r reader) OpenItemsOf(ctx context.Context, user, app string) ([]domain.Item, error) {
-	return all(ctx, r.q, "open items of", scanItem, "SELECT "+itemColumns+` FROM items i
+	return pgstore.All(ctx, r.q, "open items of", scanItem, "SELECT "+itemColumns+` FROM items i
 		JOIN campaigns c ON c.id = i.campaign_id AND c.status = 'ACTIVE'
 		WHERE i.user_id = $1 AND i.app_id = $2 AND i.status IN ('PENDING', 'BLOCKED')
 		ORDER BY i.campaign_id, i.id`, user, app)
 }
 
 func (r reader) ItemsByRequest(ctx context.Context, requestID string) ([]domain.Item, error) {
-	return all(ctx, r.q, "items by request", scanItem, "SELECT "+itemColumns+` FROM items i
+	return pgstore.All(ctx, r.q, "items by request", scanItem, "SELECT "+itemColumns+` FROM items i
 		WHERE i.request_id = $1 ORDER BY i.campaign_id, i.id`, requestID)
 }
 
 func (t *tx) LockItem(ctx context.Context, campaign, id string) (domain.Item, error) {
-	return one(ctx, t.q, "lock item "+id, scanItem,
+	return pgstore.One(ctx, t.q, "lock item "+id, scanItem,
 		"SELECT "+itemColumns+" FROM items i WHERE i.campaign_id = $1 AND i.id = $2 FOR UPDATE", campaign, id)
 }
 
@@ -106,7 +106,7 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 				it.BlockedReason, it.UserEmail, it.UserName, it.AppName, it.Version}, nil
 		}))
 	if err != nil {
-		return wrap("create items", err)
+		return storeErrors.Wrap("create items", err)
 	}
 	var rows [][]any
 	for _, it := range items {
@@ -116,7 +116,7 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 	}
 	_, err = t.Tx.PgTx.CopyFrom(ctx, pgx.Identifier{"item_reviewers"}, []string{"campaign_id", "reviewer_id", "item_id", "status"},
 		pgx.CopyFromRows(rows))
-	return wrap("create item reviewers", err)
+	return storeErrors.Wrap("create item reviewers", err)
 }
 
 func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
@@ -126,26 +126,26 @@ func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
 		it.CampaignID, it.ID, string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy, toNull(it.DecideTime),
 		it.Justification, pgstore.NullIfEmpty(it.RequestID), it.RequestStatus, it.BlockedReason, it.Version)
 	if err != nil {
-		return wrap("update item "+it.ID, err)
+		return storeErrors.Wrap("update item "+it.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := t.GetItem(ctx, it.CampaignID, it.ID); err != nil {
 			return err
 		}
-		return conflict("update item " + it.ID)
+		return storeErrors.ConflictIn("update item " + it.ID)
 	}
 	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = $3 WHERE campaign_id = $1 AND item_id = $2 AND status <> $3`,
 		it.CampaignID, it.ID, string(it.Status))
-	return wrap("update item reviewers "+it.ID, err)
+	return storeErrors.Wrap("update item reviewers "+it.ID, err)
 }
 
 func (t *tx) CloseItems(ctx context.Context, campaign string) (int, error) {
 	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE items SET status = 'NOT_REVIEWED', blocked_reason = '', version = version + 1
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
 	if err != nil {
-		return 0, wrap("close items", err)
+		return 0, storeErrors.Wrap("close items", err)
 	}
 	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = 'NOT_REVIEWED'
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
-	return int(tag.RowsAffected()), wrap("close item reviewers", err)
+	return int(tag.RowsAffected()), storeErrors.Wrap("close item reviewers", err)
 }

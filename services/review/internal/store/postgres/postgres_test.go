@@ -5,6 +5,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/review/internal/store"
 	"github.com/grantflow/grantflow/services/review/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/review/internal/store/storetest"
@@ -20,15 +21,5 @@ func TestContract(t *testing.T) {
 
 // TestOpen migrates an empty database through Open, the production path, twice.
 func TestOpen(t *testing.T) {
-	url := pgtest.NewEmptyDatabase(t)
-	for range 2 {
-		s, err := postgres.Open(t.Context(), url)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		if err := s.Ping(t.Context()); err != nil {
-			t.Fatalf("Ping: %v", err)
-		}
-		s.Close()
-	}
+	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
 }

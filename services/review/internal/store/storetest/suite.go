@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
@@ -20,10 +16,7 @@ import (
 // Run runs the contract suite. newStore is called once per test and must return an empty
 // store of the test's own; the tests run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, s store.Store)
-	}{
+	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
 		{"CampaignRoundTrip", testCampaignRoundTrip},
 		{"UpdateCampaignChecksVersion", testUpdateCampaign},
 		{"ListCampaignsNewestFirstFilteredPaged", testListCampaigns},
@@ -36,52 +29,27 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"EventsOnlyWithCommitAndProcessedOnce", testEvents},
 		{"TwoDecidersOneWins", testConcurrentDecide},
 		{"PendingReviewersAndTimers", testPendingReviewersAndTimers},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
-}
-
-var base = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-
-func at(n int) time.Time { return base.Add(time.Duration(n) * time.Minute) }
-
-var cmpOpts = []cmp.Option{cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(time.Microsecond)}
-
-func check[T any](t *testing.T, what string, got, want T) {
-	t.Helper()
-	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
-	}
-}
-
-func write(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) {
-	t.Helper()
-	if err := s.InTx(t.Context(), fn); err != nil {
-		t.Fatalf("InTx: %v", err)
-	}
+	})
 }
 
 func newCampaign(id string, status domain.Status) domain.Campaign {
 	c := domain.Campaign{
 		ID: id, Name: "Q4 " + id, Description: "quarterly", Status: status, AppIDs: []string{"figma", "slack"},
-		ReviewerKind: domain.ByUsers, ReviewerUserIDs: []string{"rev1"}, DueTime: at(100), CreatorID: "admin",
-		CreateTime: at(1), Version: 1,
+		ReviewerKind: domain.ByUsers, ReviewerUserIDs: []string{"rev1"}, DueTime: storetestkit.At(100), CreatorID: "admin",
+		CreateTime: storetestkit.At(1), Version: 1,
 	}
 	if status != domain.Draft {
-		c.LaunchTime = at(2)
+		c.LaunchTime = storetestkit.At(2)
 	}
 	if status == domain.Closed {
-		c.CloseTime = at(3)
+		c.CloseTime = storetestkit.At(3)
 	}
 	return c
 }
 
 func newItem(campaign, id, user, app string, status domain.ItemStatus, reviewers ...string) domain.Item {
 	return domain.Item{
-		ID: id, CampaignID: campaign, UserID: user, AppID: app, Permission: "viewer", GrantTime: at(-5),
+		ID: id, CampaignID: campaign, UserID: user, AppID: app, Permission: "viewer", GrantTime: storetestkit.At(-5),
 		ReviewerIDs: reviewers, Status: status, UserEmail: user + "@example.com", UserName: "User " + user, AppName: "App " + app,
 		Version: 1,
 	}
@@ -89,7 +57,7 @@ func newItem(campaign, id, user, app string, status domain.ItemStatus, reviewers
 
 func seed(t *testing.T, s store.Store, c domain.Campaign, items ...domain.Item) {
 	t.Helper()
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
@@ -98,11 +66,7 @@ func seed(t *testing.T, s store.Store, c domain.Campaign, items ...domain.Item) 
 }
 
 func itemIDs(items []domain.Item) []string {
-	out := []string{}
-	for _, it := range items {
-		out = append(out, it.ID)
-	}
-	return out
+	return storetestkit.IDs(items, func(it domain.Item) string { return it.ID })
 }
 
 func testCampaignRoundTrip(t *testing.T, s store.Store) {
@@ -112,7 +76,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "campaign", got, c)
+	storetestkit.Check(t, "campaign", got, c)
 	if _, err := s.GetCampaign(t.Context(), "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing campaign: %v", err)
 	}
@@ -125,10 +89,10 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 func testUpdateCampaign(t *testing.T, s store.Store) {
 	c := newCampaign("c1", domain.Draft)
 	seed(t, s, c)
-	launched, _ := c.Launch(at(9))
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, launched) })
+	launched, _ := c.Launch(storetestkit.At(9))
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, launched) })
 	got, _ := s.GetCampaign(t.Context(), "c1")
-	check(t, "launched", got, launched)
+	storetestkit.Check(t, "launched", got, launched)
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.UpdateCampaign(ctx, launched) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale update: %v, want ErrConflict", err)
@@ -157,12 +121,12 @@ func testListCampaigns(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	check(t, "all", ids(store.CampaignFilter{}, store.Page{}), []string{"c4", "c3", "c2", "c1"})
-	check(t, "page 1", ids(store.CampaignFilter{}, store.Page{Size: 2}), []string{"c4", "c3"})
-	check(t, "page 2", ids(store.CampaignFilter{}, store.Page{Size: 2, After: "c3"}), []string{"c2", "c1"})
-	check(t, "active", ids(store.CampaignFilter{Status: domain.Active}, store.Page{}), []string{"c3", "c2"})
-	check(t, "reviewer mia", ids(store.CampaignFilter{ReviewerID: "mia"}, store.Page{}), []string{"c2"})
-	check(t, "reviewer nobody", ids(store.CampaignFilter{ReviewerID: "zed"}, store.Page{}), []string{})
+	storetestkit.Check(t, "all", ids(store.CampaignFilter{}, store.Page{}), []string{"c4", "c3", "c2", "c1"})
+	storetestkit.Check(t, "page 1", ids(store.CampaignFilter{}, store.Page{Size: 2}), []string{"c4", "c3"})
+	storetestkit.Check(t, "page 2", ids(store.CampaignFilter{}, store.Page{Size: 2, After: "c3"}), []string{"c2", "c1"})
+	storetestkit.Check(t, "active", ids(store.CampaignFilter{Status: domain.Active}, store.Page{}), []string{"c3", "c2"})
+	storetestkit.Check(t, "reviewer mia", ids(store.CampaignFilter{ReviewerID: "mia"}, store.Page{}), []string{"c2"})
+	storetestkit.Check(t, "reviewer nobody", ids(store.CampaignFilter{ReviewerID: "zed"}, store.Page{}), []string{})
 }
 
 func testItems(t *testing.T, s store.Store) {
@@ -177,7 +141,7 @@ func testItems(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "item", got, items[1])
+	storetestkit.Check(t, "item", got, items[1])
 	if _, err := s.GetItem(t.Context(), "c2", "i2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("item of another campaign: %v", err)
 	}
@@ -185,16 +149,16 @@ func testItems(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate item: %v, want ErrConflict", err)
 	}
-	decided := items[0].Decide(domain.Verdict{Decision: domain.Change, Permission: "editor", Justification: "j"}, "mia", at(7), "r1", "IN_PROGRESS")
-	kept := items[2].Decide(domain.Verdict{Decision: domain.Keep}, "oli", at(8), "", "")
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	decided := items[0].Decide(domain.Verdict{Decision: domain.Change, Permission: "editor", Justification: "j"}, "mia", storetestkit.At(7), "r1", "IN_PROGRESS")
+	kept := items[2].Decide(domain.Verdict{Decision: domain.Keep}, "oli", storetestkit.At(8), "", "")
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.UpdateItem(ctx, decided); err != nil {
 			return err
 		}
 		return tx.UpdateItem(ctx, kept)
 	})
 	got, _ = s.GetItem(t.Context(), "c1", "i1")
-	check(t, "decided", got, decided)
+	storetestkit.Check(t, "decided", got, decided)
 	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, decided) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale item update: %v, want ErrConflict", err)
@@ -203,7 +167,7 @@ func testItems(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "progress", p, domain.Progress{Total: 3, Changed: 1, Kept: 1, Blocked: 1})
+	storetestkit.Check(t, "progress", p, domain.Progress{Total: 3, Changed: 1, Kept: 1, Blocked: 1})
 	for _, tc := range []struct {
 		user string
 		is   bool
@@ -243,23 +207,23 @@ func testListItems(t *testing.T, s store.Store) {
 		}
 		return itemIDs(items)
 	}
-	check(t, "all", list(store.ItemFilter{}, store.Page{}), []string{"i0", "i1", "i2", "i3", "i4", "i5", "i6"})
-	check(t, "paged", list(store.ItemFilter{}, store.Page{Size: 3, After: "i2"}), []string{"i3", "i4", "i5"})
-	check(t, "mia", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{}), []string{"i0", "i2", "i4", "i6"})
-	check(t, "mia paged", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{Size: 2, After: "i0"}), []string{"i2", "i4"})
-	check(t, "blocked", list(store.ItemFilter{Status: domain.Blocked}, store.Page{}), []string{"i0", "i3", "i6"})
-	check(t, "oli blocked", list(store.ItemFilter{ReviewerID: "oli", Status: domain.Blocked}, store.Page{}), []string{"i3"})
+	storetestkit.Check(t, "all", list(store.ItemFilter{}, store.Page{}), []string{"i0", "i1", "i2", "i3", "i4", "i5", "i6"})
+	storetestkit.Check(t, "paged", list(store.ItemFilter{}, store.Page{Size: 3, After: "i2"}), []string{"i3", "i4", "i5"})
+	storetestkit.Check(t, "mia", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{}), []string{"i0", "i2", "i4", "i6"})
+	storetestkit.Check(t, "mia paged", list(store.ItemFilter{ReviewerID: "mia"}, store.Page{Size: 2, After: "i0"}), []string{"i2", "i4"})
+	storetestkit.Check(t, "blocked", list(store.ItemFilter{Status: domain.Blocked}, store.Page{}), []string{"i0", "i3", "i6"})
+	storetestkit.Check(t, "oli blocked", list(store.ItemFilter{ReviewerID: "oli", Status: domain.Blocked}, store.Page{}), []string{"i3"})
 }
 
 func testReviewerIndex(t *testing.T, s store.Store) {
 	it := newItem("c1", "i1", "uma", "figma", domain.Blocked, "mia")
 	seed(t, s, newCampaign("c1", domain.Active), it)
 	un, _ := it.Unblock()
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, un) })
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, un) })
 	got, _ := s.ListItems(t.Context(), store.ItemFilter{CampaignID: "c1", ReviewerID: "mia", Status: domain.Pending}, store.Page{})
-	check(t, "pending of mia after unblock", itemIDs(got), []string{"i1"})
+	storetestkit.Check(t, "pending of mia after unblock", itemIDs(got), []string{"i1"})
 	got, _ = s.ListItems(t.Context(), store.ItemFilter{CampaignID: "c1", ReviewerID: "mia", Status: domain.Blocked}, store.Page{})
-	check(t, "blocked of mia after unblock", itemIDs(got), []string{})
+	storetestkit.Check(t, "blocked of mia after unblock", itemIDs(got), []string{})
 }
 
 func testOpenItemsOf(t *testing.T, s store.Store) {
@@ -272,19 +236,19 @@ func testOpenItemsOf(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "open items", []string{got[0].CampaignID, got[1].CampaignID}, []string{"c1", "c2"})
+	storetestkit.Check(t, "open items", []string{got[0].CampaignID, got[1].CampaignID}, []string{"c1", "c2"})
 	if len(got) != 2 {
 		t.Errorf("open items = %d, want 2", len(got))
 	}
-	d := b.Decide(domain.Verdict{Decision: domain.Remove}, "mia", at(9), "req-1", "IN_PROGRESS")
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, d) })
+	d := b.Decide(domain.Verdict{Decision: domain.Remove}, "mia", storetestkit.At(9), "req-1", "IN_PROGRESS")
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateItem(ctx, d) })
 	byReq, err := s.ItemsByRequest(t.Context(), "req-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "by request", byReq, []domain.Item{d})
+	storetestkit.Check(t, "by request", byReq, []domain.Item{d})
 	none, _ := s.ItemsByRequest(t.Context(), "req-2")
-	check(t, "by unknown request", itemIDs(none), []string{})
+	storetestkit.Check(t, "by unknown request", itemIDs(none), []string{})
 }
 
 func testCloseItems(t *testing.T, s store.Store) {
@@ -293,9 +257,9 @@ func testCloseItems(t *testing.T, s store.Store) {
 	b.BlockedReason = "owner of the app"
 	c := newItem("c1", "i3", "cy", "figma", domain.Pending, "mia")
 	seed(t, s, newCampaign("c1", domain.Active), a, b, c)
-	kept := c.Decide(domain.Verdict{Decision: domain.Keep}, "mia", at(5), "", "")
+	kept := c.Decide(domain.Verdict{Decision: domain.Keep}, "mia", storetestkit.At(5), "", "")
 	var n int
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.UpdateItem(ctx, kept); err != nil {
 			return err
 		}
@@ -307,7 +271,7 @@ func testCloseItems(t *testing.T, s store.Store) {
 		t.Errorf("closed %d items, want 2", n)
 	}
 	p, _ := s.Progress(t.Context(), "c1")
-	check(t, "progress", p, domain.Progress{Total: 3, Kept: 1, NotReviewed: 2})
+	storetestkit.Check(t, "progress", p, domain.Progress{Total: 3, Kept: 1, NotReviewed: 2})
 	got, _ := s.GetItem(t.Context(), "c1", "i2")
 	if got.Status != domain.NotReviewed || got.BlockedReason != "" || got.Version != 2 {
 		t.Errorf("closed item = %+v", got)
@@ -346,30 +310,10 @@ func testRollback(t *testing.T, s store.Store) {
 }
 
 func testEvents(t *testing.T, s store.Store) {
-	for _, id := range []string{"e1", "e2"} {
-		write(t, s, func(ctx context.Context, tx store.Tx) error {
-			return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: id, Service: "grantflow-review", Action: "accessReview.created", Subject: "accessReviews/" + id})
-		})
-	}
-	evs, err := s.Pending(t.Context(), "audit", 10)
-	if err != nil || len(evs) != 2 || evs[0].GetId() != "e1" || evs[1].GetId() != "e2" {
-		t.Fatalf("Pending = %v, %v", evs, err)
-	}
-	if err := s.Ack(t.Context(), "audit", evs[:1]); err != nil {
-		t.Fatal(err)
-	}
-	if evs, _ := s.Pending(t.Context(), "audit", 10); len(evs) != 1 || evs[0].GetId() != "e2" {
-		t.Errorf("after ack: %v", evs)
-	}
-	var first, second bool
-	write(t, s, func(ctx context.Context, tx store.Tx) (err error) { first, err = tx.MarkProcessed(ctx, "in-1"); return })
-	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		second, err = tx.MarkProcessed(ctx, "in-1")
-		return
+	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-review", Action: "accessReview.created", Subject: "accessReviews/" + id}
 	})
-	if !first || second {
-		t.Errorf("MarkProcessed = %v then %v, want true then false", first, second)
-	}
+	storetestkit.MarkProcessed(t, s, errors.New("boom"))
 }
 
 // testConcurrentDecide: two transactions deciding one item at once, each locking the item
@@ -377,51 +321,25 @@ func testEvents(t *testing.T, s store.Store) {
 func testConcurrentDecide(t *testing.T, s store.Store) {
 	seed(t, s, newCampaign("c1", domain.Active), newItem("c1", "i1", "uma", "figma", domain.Pending, "mia", "oli"))
 	const deciders = 8
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		wins   []string
-		losses int
-	)
-	start := make(chan struct{})
-	for n := range deciders {
-		by := fmt.Sprintf("rev%d", n)
-		wg.Go(func() {
-			<-start
-			err := s.InTx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-				c, err := tx.LockCampaign(ctx, "c1")
-				if err != nil {
-					return err
-				}
-				it, err := tx.LockItem(ctx, "c1", "i1")
-				if err != nil {
-					return err
-				}
-				if err := it.CheckDecidable(c); err != nil {
-					return err
-				}
-				return tx.UpdateItem(ctx, it.Decide(domain.Verdict{Decision: domain.Keep}, by, at(9), "", ""))
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins = append(wins, by)
-			case errors.Is(err, domain.ErrItemDecided):
-				losses++
-			default:
-				t.Errorf("decider %s: %v", by, err)
+	won := storetestkit.OneWins(t, storetestkit.Parallel(deciders, func(n int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			c, err := tx.LockCampaign(ctx, "c1")
+			if err != nil {
+				return err
 			}
+			it, err := tx.LockItem(ctx, "c1", "i1")
+			if err != nil {
+				return err
+			}
+			if err := it.CheckDecidable(c); err != nil {
+				return err
+			}
+			return tx.UpdateItem(ctx, it.Decide(domain.Verdict{Decision: domain.Keep}, fmt.Sprintf("rev%d", n), storetestkit.At(9), "", ""))
 		})
-	}
-	close(start)
-	wg.Wait()
-	if len(wins) != 1 || losses != deciders-1 {
-		t.Fatalf("wins = %v, losses = %d; want exactly one winner", wins, losses)
-	}
-	got, _ := s.GetItem(t.Context(), "c1", "i1")
-	if got.DecidedBy != wins[0] || got.Version != 2 {
-		t.Errorf("stored decision by %s (version %d), winner %s", got.DecidedBy, got.Version, wins[0])
+	}), domain.ErrItemDecided)
+	got := storetestkit.Must(s.GetItem(t.Context(), "c1", "i1"))(t)
+	if want := fmt.Sprintf("rev%d", won); got.DecidedBy != want || got.Version != 2 {
+		t.Errorf("stored decision by %s (version %d), winner %s", got.DecidedBy, got.Version, want)
 	}
 }
 
@@ -439,14 +357,14 @@ func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "PendingReviewers", got, []string{"rev1", "rev2"})
+	storetestkit.Check(t, "PendingReviewers", got, []string{"rev1", "rev2"})
 	if got, err := s.PendingReviewers(t.Context(), "none"); err != nil || len(got) != 0 {
 		t.Errorf("PendingReviewers of no campaign = %v, %v", got, err)
 	}
 
 	boom := errors.New("boom")
 	tm := func(key string, n int) timer.Timer {
-		return timer.Timer{Key: key, Kind: "test", FireAt: at(n), Payload: []byte("c1")}
+		return timer.Timer{Key: key, Kind: "test", FireAt: storetestkit.At(n), Payload: []byte("c1")}
 	}
 	err = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Schedule(ctx, tm("rolled-back", 1)); err != nil {
@@ -457,7 +375,7 @@ func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("InTx = %v, want boom", err)
 	}
-	write(t, s, func(ctx context.Context, tx store.Tx) error {
+	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, x := range []timer.Timer{tm("kept", 2), tm("cancelled", 1), tm("later", 50)} {
 			if err := tx.Schedule(ctx, x); err != nil {
 				return err
@@ -466,7 +384,7 @@ func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
 		return tx.Cancel(ctx, "cancelled")
 	})
 	var fired []string
-	n, err := s.FireDue(t.Context(), at(10), 10, func(ctx context.Context, tx store.Tx, x timer.Timer) error {
+	n, err := s.FireDue(t.Context(), storetestkit.At(10), 10, func(ctx context.Context, tx store.Tx, x timer.Timer) error {
 		revs, err := tx.PendingReviewers(ctx, string(x.Payload))
 		fired = append(fired, x.Key+":"+fmt.Sprint(revs))
 		return err
@@ -474,8 +392,8 @@ func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
 	if err != nil || n != 1 {
 		t.Fatalf("FireDue = %d, %v; want 1", n, err)
 	}
-	check(t, "fired", fired, []string{"kept:[rev1 rev2]"})
-	if n, err := s.FireDue(t.Context(), at(10), 10, func(context.Context, store.Tx, timer.Timer) error { return boom }); err != nil || n != 0 {
+	storetestkit.Check(t, "fired", fired, []string{"kept:[rev1 rev2]"})
+	if n, err := s.FireDue(t.Context(), storetestkit.At(10), 10, func(context.Context, store.Tx, timer.Timer) error { return boom }); err != nil || n != 0 {
 		t.Errorf("FireDue again = %d, %v; want 0 (each timer fires once)", n, err)
 	}
 }

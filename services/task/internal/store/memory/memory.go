@@ -28,7 +28,7 @@ type state struct {
 
 // Store is the in-memory task store.
 type Store struct {
-	memstore.WithOutbox[state]
+	memstore.Shell[state, store.Tx]
 	timer.MemoryTimers[state, store.Tx]
 }
 
@@ -36,17 +36,12 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewWithOutbox(state{
+	e := memstore.NewShell(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
 		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
 		inbox: newInboxes(),
-	})
+	}, wrap)
 	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
-}
-
-// InTx runs fn as one memstore transaction: under the write lock, undone unless it commits.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	return s.Write(func(st *state, mt *memstore.Tx) error { return fn(ctx, wrap(st, mt)) })
 }
 
 func timersOf(st *state) *timer.Memory { return st.timers }
@@ -58,33 +53,23 @@ func wrap(st *state, mt *memstore.Tx) store.Tx {
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
 func (s *Store) GetTask(ctx context.Context, id string) (domain.Task, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetTask(ctx, id)
+	return memstore.View(s.Engine, func(st *state) (domain.Task, error) { return st.GetTask(ctx, id) })
 }
 
 func (s *Store) GetTaskByKey(ctx context.Context, key string) (domain.Task, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetTaskByKey(ctx, key)
+	return memstore.View(s.Engine, func(st *state) (domain.Task, error) { return st.GetTaskByKey(ctx, key) })
 }
 
 func (s *Store) ListTasks(ctx context.Context, f store.Filter, p store.Page) ([]domain.Task, error) {
-	st, done := s.Read()
-	defer done()
-	return st.ListTasks(ctx, f, p)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Task, error) { return st.ListTasks(ctx, f, p) })
 }
 
 func (s *Store) GetStep(ctx context.Context, requestID string, index int) (domain.Step, error) {
-	st, done := s.Read()
-	defer done()
-	return st.GetStep(ctx, requestID, index)
+	return memstore.View(s.Engine, func(st *state) (domain.Step, error) { return st.GetStep(ctx, requestID, index) })
 }
 
 func (s *Store) StepTasks(ctx context.Context, requestID string, index int) ([]domain.Task, error) {
-	st, done := s.Read()
-	defer done()
-	return st.StepTasks(ctx, requestID, index)
+	return memstore.View(s.Engine, func(st *state) ([]domain.Task, error) { return st.StepTasks(ctx, requestID, index) })
 }
 
 // --- the state's queries (no locking) ---

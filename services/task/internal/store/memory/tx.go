@@ -11,7 +11,8 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// tx writes straight into the state and logs how to undo each write (memstore.Remember).
+// tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
+// Remember).
 type tx struct {
 	*state
 	*memstore.Tx
@@ -46,8 +47,7 @@ func (t *tx) CreateStep(_ context.Context, s domain.Step) error {
 	if _, dup := t.steps[k]; dup {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.steps, k)
-	t.steps[k] = s
+	memstore.Put(t.Tx, t.steps, k, s)
 	return nil
 }
 
@@ -60,8 +60,7 @@ func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
 	if old.Version != s.Version-1 {
 		return store.ErrConflict
 	}
-	memstore.Remember(t.Tx, t.steps, k)
-	t.steps[k] = s
+	memstore.Put(t.Tx, t.steps, k, s)
 	return nil
 }
 
@@ -73,11 +72,9 @@ func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
 		if _, dup := t.keys[task.Key]; dup {
 			return store.ErrConflict
 		}
-		memstore.Remember(t.Tx, t.keys, task.Key)
-		t.keys[task.Key] = task.ID
+		memstore.Put(t.Tx, t.keys, task.Key, task.ID)
 	}
-	memstore.Remember(t.Tx, t.tasks, task.ID)
-	t.tasks[task.ID] = task.Clone()
+	memstore.Put(t.Tx, t.tasks, task.ID, task.Clone())
 	if task.RequestID != "" {
 		k := stepKey{task.RequestID, task.StepIndex}
 		memstore.Remember(t.Tx, t.byStep, k)
@@ -99,8 +96,7 @@ func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
 	}
 	// What places a task (request, step, key) never changes.
 	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key
-	memstore.Remember(t.Tx, t.tasks, task.ID)
-	t.tasks[task.ID] = task.Clone()
+	memstore.Put(t.Tx, t.tasks, task.ID, task.Clone())
 	t.recordInbox(old, task)
 	return nil
 }

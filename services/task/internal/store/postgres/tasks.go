@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -113,52 +111,37 @@ func (r reader) ListTasks(ctx context.Context, f store.Filter, p store.Page) ([]
 //   - by access review: the campaign's few tasks, through tasks_access_review_idx;
 //   - neither: tasks in id order, through tasks_status_idx (status, id) or the primary key.
 func listQuery(f store.Filter, p store.Page) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	where := func(conds []string) string {
-		if len(conds) == 0 {
-			return ""
-		}
-		return " WHERE " + strings.Join(conds, " AND ")
-	}
-	limit := ""
+	var args pgstore.Args
 	if f.AssigneeID != "" && f.RequestID == "" && f.AccessReviewID == "" {
-		conds := []string{"user_id = " + arg(f.AssigneeID)}
+		conds := []string{"user_id = " + args.Add(f.AssigneeID)}
 		if f.Status != "" {
-			conds = append(conds, "status = "+arg(string(f.Status)))
+			conds = append(conds, "status = "+args.Add(string(f.Status)))
 		}
 		if p.After != "" {
-			conds = append(conds, "task_id > "+arg(p.After))
+			conds = append(conds, "task_id > "+args.Add(p.After))
 		}
-		if p.Size > 0 {
-			limit = " LIMIT " + arg(p.Size)
-		}
-		return "SELECT " + taskColumns + " FROM (SELECT task_id FROM task_assignees" + where(conds) +
+		limit := args.Limit(p.Size) // before the return reads args
+		return "SELECT " + taskColumns + " FROM (SELECT task_id FROM task_assignees" + pgstore.Where(conds...) +
 			" ORDER BY task_id" + limit + ") a JOIN tasks t ON t.id = a.task_id ORDER BY a.task_id", args
 	}
 	var conds []string
 	if f.RequestID != "" {
-		conds = append(conds, "t.request_id = "+arg(f.RequestID))
+		conds = append(conds, "t.request_id = "+args.Add(f.RequestID))
 	}
 	if f.AccessReviewID != "" {
-		conds = append(conds, "t.access_review_id = "+arg(f.AccessReviewID))
+		conds = append(conds, "t.access_review_id = "+args.Add(f.AccessReviewID))
 	}
 	if f.AssigneeID != "" {
-		conds = append(conds, "EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.user_id = "+arg(f.AssigneeID)+")")
+		conds = append(conds, "EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.user_id = "+args.Add(f.AssigneeID)+")")
 	}
 	if f.Status != "" {
-		conds = append(conds, "t.status = "+arg(string(f.Status)))
+		conds = append(conds, "t.status = "+args.Add(string(f.Status)))
 	}
 	if p.After != "" {
-		conds = append(conds, "t.id > "+arg(p.After))
+		conds = append(conds, "t.id > "+args.Add(p.After))
 	}
-	if p.Size > 0 {
-		limit = " LIMIT " + arg(p.Size)
-	}
-	return "SELECT " + taskColumns + " FROM tasks t" + where(conds) + " ORDER BY t.id" + limit, args
+	limit := args.Limit(p.Size) // before the return reads args
+	return "SELECT " + taskColumns + " FROM tasks t" + pgstore.Where(conds...) + " ORDER BY t.id" + limit, args
 }
 
 func (t *tx) LockTask(ctx context.Context, id string) (domain.Task, error) {
@@ -193,13 +176,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
 		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote,
 		task.AccessReviewID)
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return storeErrors.ConflictIn(op)
-	}
-	return nil
+	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateTask writes what a task's life changes (assignees, decision, status, history),

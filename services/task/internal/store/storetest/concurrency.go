@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
@@ -15,20 +13,7 @@ import (
 const writers = 8
 
 // parallel runs fn(i) for i in [0, writers) at once and returns their errors.
-func parallel(fn func(i int) error) []error {
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
+func parallel(fn func(i int) error) []error { return storetestkit.Parallel(writers, fn) }
 
 // testLockStepSerializes: read-modify-write of a step under its lock never loses an
 // update, so every versioned write succeeds.
@@ -75,40 +60,23 @@ func testLockTaskSerializes(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "history entries", len(got.History), 1+writers)
 }
 
-// exactlyOneWon fails t unless exactly one error is nil and the others are ErrConflict.
-func exactlyOneWon(t *testing.T, errs []error) {
-	t.Helper()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v, want ErrConflict", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d writers won, want exactly 1", won)
-	}
-}
-
 func testConcurrentCreateStep(t *testing.T, s store.Store) {
-	exactlyOneWon(t, parallel(func(i int) error {
+	storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
 				return err
 			}
 			return tx.CreateTask(ctx, newTask(fmt.Sprintf("t-%d", i), "req-1", 0, "u-1"))
 		})
-	}))
+	}), store.ErrConflict)
 	storetestkit.Check(t, "tasks of the step", len(storetestkit.Must(s.StepTasks(t.Context(), "req-1", 0))(t)), 1)
 }
 
 func testConcurrentCreateKey(t *testing.T, s store.Store) {
-	exactlyOneWon(t, parallel(func(i int) error {
+	storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			return tx.CreateTask(ctx, newStandalone(fmt.Sprintf("t-%d", i), "onboarding/u-1", "u-1"))
 		})
-	}))
+	}), store.ErrConflict)
 	storetestkit.Check(t, "tasks", len(storetestkit.Must(s.ListTasks(t.Context(), store.Filter{}, store.Page{}))(t)), 1)
 }

@@ -59,73 +59,17 @@ func assertNothing(t *testing.T, s store.Store) {
 }
 
 func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
-	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		if err := fullChange(ctx, tx); err != nil {
-			return err
-		}
-		return errBoom
-	})
-	storetestkit.WantErr(t, "InTx", err, errBoom)
+	storetestkit.FailTx(t, s, fullChange, errBoom)
 	assertNothing(t, s)
 }
 
 func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
-	func() {
-		defer func() {
-			if r := recover(); r != errBoom {
-				t.Errorf("recovered %v, want the closure's panic", r)
-			}
-		}()
-		_ = s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := fullChange(ctx, tx); err != nil {
-				return err
-			}
-			panic(errBoom)
-		})
-	}()
+	storetestkit.PanicTx(t, s, fullChange)
 	assertNothing(t, s)
 }
 
 func testEvents(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	release := make(chan struct{})
-	inside := make(chan struct{})
-	done := make(chan error)
-	go func() {
-		done <- s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			for _, id := range []string{"ev-1", "ev-2"} {
-				if err := tx.Emit(ctx, []string{"audit", "request"}, &eventsv1.Event{Id: id, Service: "grantflow-task", Action: "task.approved", Subject: "tasks/t"}); err != nil {
-					return err
-				}
-			}
-			close(inside)
-			<-release
-			return nil
-		})
-	}()
-	<-inside
-	// The memory engine's reads of the outbox do not wait for the write lock.
-	storetestkit.Check(t, "pending before commit", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 0)
-	close(release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		return tx.Emit(ctx, []string{"audit"}, &eventsv1.Event{Id: "ev-3", Service: "grantflow-task", Action: "task.created", Subject: "tasks/u"})
+	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
+		return &eventsv1.Event{Id: id, Service: "grantflow-task", Action: "task.approved", Subject: "tasks/t"}
 	})
-	evIDs := func(evs []*eventsv1.Event) []string {
-		var out []string
-		for _, e := range evs {
-			out = append(out, e.GetId())
-		}
-		return out
-	}
-	storetestkit.Check(t, "audit", evIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-1", "ev-2", "ev-3"})
-	req := storetestkit.Must(s.Pending(ctx, "request", 10))(t)
-	storetestkit.Check(t, "request", evIDs(req), []string{"ev-1", "ev-2"})
-	if err := s.Ack(ctx, "request", req); err != nil {
-		t.Fatal(err)
-	}
-	storetestkit.Check(t, "request after ack", evIDs(storetestkit.Must(s.Pending(ctx, "request", 10))(t)), nil)
-	storetestkit.Check(t, "audit untouched by request's ack", len(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), 3)
 }
