@@ -68,10 +68,10 @@ type Options struct {
 
 // Service is a running audit service.
 type Service struct {
-	app   *app.Service
-	store store.Store
-	key   *chain.Key
-	log   *slog.Logger
+	kit.Base
+	app *app.Service
+	key *chain.Key
+	log *slog.Logger
 }
 
 // New opens the store (migrating PostgreSQL), loads or makes the signing key, and assembles
@@ -97,7 +97,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		st.Close()
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Service{app: a, store: st, key: key, log: log}, nil
+	// Run makes the signed checkpoints until ctx ends (and one last one then).
+	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a, key: key, log: log}, nil
 }
 
 func signingKey(ctx context.Context, st store.Store, configured string, log *slog.Logger) (*chain.Key, error) {
@@ -146,19 +147,12 @@ var InternalOnly = auth.MethodSet(
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
 
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
 // Sink delivers a producer's outbox to the audit service behind conn (a connection made
 // with the kit's grpcclient, which carries the signed internal token). The batch is stored
 // all or nothing, each event id once, so the relay may send it again after any failure.
 func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
-
-// Run makes the signed checkpoints until ctx ends (and one last one then); it returns when
-// it stopped.
-func (s *Service) Run(ctx context.Context) { s.app.Run(ctx) }
 
 // Checkpoint signs the head now if events arrived since the newest checkpoint, and reports
 // whether it did.
@@ -169,9 +163,3 @@ func (s *Service) Checkpoint(ctx context.Context) (bool, error) {
 
 // PublicKey returns the key that verifies the checkpoints.
 func (s *Service) PublicKey() ed25519.PublicKey { return s.key.Public() }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }
