@@ -24,6 +24,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
 )
 
@@ -35,12 +36,7 @@ func TestMain(m *testing.M) {
 	)
 }
 
-func wantCode(t *testing.T, err error, want codes.Code) {
-	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("code %v, want %v (%v)", got, want, err)
-	}
-}
+var wantCode = servicetest.WantCode
 
 // wantField fails t unless err has code and a BadRequest naming field.
 func wantField(t *testing.T, err error, code codes.Code, field string) {
@@ -730,7 +726,7 @@ func TestActivationReachesEveryReplicaAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	replica.Register(srv)
-	other := policyv1.NewPolicyServiceClient(dial(t, "replica", serve(t, srv)))
+	other := policyv1.NewPolicyServiceClient(servicetest.Serve(t, srv))
 	resolveThere := func() *policyv1.ResolvePolicyResponse {
 		r, err := other.ResolvePolicy(h.service(), &policyv1.ResolvePolicyRequest{RequestType: typev1.RequestType_GRANT_ACCESS, AppId: h.apps["Figma"], Permission: "admin"})
 		if err != nil {
