@@ -126,3 +126,21 @@ func (d *Deps) fail(err error) {
 		d.err = err
 	}
 }
+
+// Assemble is a Service.New from a service's options, made from env and dialing through
+// d, and its constructor: Kit's New is Assemble(options, New), so both ways to run build
+// the options one way and a failed dial stops the assembly.
+func Assemble[O any, M Module](options func(env *Env, d *Deps) O, build func(context.Context, O) (M, error)) func(context.Context, *Env) (Module, error) {
+	return func(ctx context.Context, env *Env) (Module, error) {
+		d := env.Deps()
+		o := options(env, d)
+		if err := d.Err(); err != nil {
+			return nil, err
+		}
+		m, err := build(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+}

@@ -29,19 +29,15 @@ const Name = app.ServiceName
 // it receives every service's events, asks the request service who may see a request's
 // events, and signs checkpoints with the key and pace of the config
 // (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	requestConn, err := env.Conn("request")
-	if err != nil {
-		return nil, err
-	}
+func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
-	return New(ctx, Options{
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, SigningKey: c.AuditSigningKey,
 		CheckpointEvery: c.AuditCheckpointEvery, CheckpointInterval: c.AuditCheckpointInterval,
-		Visibility: RequestServiceVisibility(requestConn),
-	})
+		Visibility: RequestServiceVisibility(d.Conn("request")),
+	}
 }
 
 // RequestVisibility decides whether a caller who is not Admin or GM may see a request, and

@@ -28,20 +28,16 @@ const Name = app.ServiceName
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
 // it delivers its outbox to audit and notification (every event), request (onboarding and
 // offboarding triggers) and task (a user's new manager), and authenticates credentials itself.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d, c := env.Deps(), env.Config
-	o := Options{
+func options(env *kit.Env, d *kit.Deps) Options {
+	c := env.Config
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
 		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification"), TaskSink: d.Sink("task"), ReviewSink: d.Sink("review"),
 		SecretsKey: c.SecretsKey, WebhookAllowPrivate: c.WebhookAllowPrivate,
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the identity service.

@@ -48,19 +48,15 @@ func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 // GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
 // GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
 // and request (what a task's request is about) when it writes a message.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d, c := env.Deps(), env.Config
-	o := Options{
+func options(env *kit.Env, d *kit.Deps) Options {
+	c := env.Config
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
 		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		ConsoleURL: c.ConsoleURL, Directory: d.Identity(), Requests: requestv1.NewRequestServiceClient(d.Conn("request")),
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the notification service.

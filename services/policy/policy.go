@@ -25,16 +25,11 @@ const Name = app.ServiceName
 
 // Kit is the policy service as both its binary and the all-in-one process assemble it: it
 // asks identity about what policies name and delivers its outbox to audit.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d := env.Deps()
-	o := Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: d.Identity(),
+func options(env *kit.Env, d *kit.Deps) Options {
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: d.Identity(),
 		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification")}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the policy service.

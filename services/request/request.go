@@ -38,21 +38,16 @@ const Name = app.ServiceName
 // Kit is the request service as both its binary and the all-in-one process assemble it:
 // it calls identity, policy and task, delivers its outbox to audit, and receives the
 // events of task and identity.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d := env.Deps()
+func options(env *kit.Env, d *kit.Deps) Options {
 	taskConn := d.Conn("task")
-	o := Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
 		Policy: policyv1.NewPolicyServiceClient(d.Conn("policy")), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
 		TaskPublic: taskv1.NewTaskServiceClient(taskConn), Reviews: reviewv1.NewReviewInternalServiceClient(d.Conn("review")),
 		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification"), ReviewSink: d.Sink("review"),
 		Getenv: env.Getenv, WebhookAllowPrivate: env.Config.WebhookAllowPrivate,
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the request service.

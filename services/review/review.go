@@ -32,21 +32,16 @@ const Name = app.ServiceName
 // and task (the reviewers' ACCESS_REVIEW tasks), delivers its outbox to audit and
 // notification, and receives identity's and request's events (blocked items, the requests
 // of decisions).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d := env.Deps()
+func options(env *kit.Env, d *kit.Deps) Options {
 	idConn := d.Conn("identity")
-	o := Options{
+	return Options{
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
 		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
 		Requests: requestv1.NewRequestServiceClient(d.Conn("request")), Tasks: taskv1.NewTaskInternalServiceClient(d.Conn("task")),
 		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification"),
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the review service.

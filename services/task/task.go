@@ -28,16 +28,11 @@ const Name = app.ServiceName
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
 // calls identity, delivers its outbox to audit and notification (every event) and request
 // (outcomes), and receives identity's user events (a user's new manager).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	d := env.Deps()
-	o := Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
+func options(env *kit.Env, d *kit.Deps) Options {
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
 		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification")}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	return New(ctx, o)
 }
 
 // Options configure the task service.
