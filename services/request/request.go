@@ -1,6 +1,3 @@
-// Package request is the request service: it owns requests and orchestrates each one
-// through its pinned policy version (review steps in order, the action step, the effect
-// applied through identity). See README.md.
 package request
 
 import (
