@@ -46,12 +46,23 @@ func Write[Tx any](ctx context.Context, inTx func(context.Context, func(context.
 // Internal refuses a caller that is not another Grantflow service. The server's
 // InternalOnly already does; this keeps an application layer safe on its own.
 func Internal(ctx context.Context) (auth.Principal, error) {
+	return internal(ctx, "this call is internal to Grantflow")
+}
+
+// Deliverer refuses a delivery of events by anyone but another Grantflow service (an
+// EventSinkService receiver's first check).
+func Deliverer(ctx context.Context) error {
+	_, err := internal(ctx, "only Grantflow services deliver events")
+	return err
+}
+
+func internal(ctx context.Context, denied string) (auth.Principal, error) {
 	p, ok := auth.FromContext(ctx)
 	switch {
 	case !ok:
 		return p, errs.Unauthenticated("no caller")
 	case !p.Internal:
-		return p, errs.PermissionDenied("this call is internal to Grantflow")
+		return p, errs.PermissionDenied(denied)
 	}
 	return p, nil
 }
