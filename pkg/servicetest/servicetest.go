@@ -220,7 +220,13 @@ func WantCode(t testing.TB, err error, want codes.Code) {
 // WantBadField fails the test unless err is INVALID_ARGUMENT with a BadRequest naming field.
 func WantBadField(t testing.TB, err error, field string) {
 	t.Helper()
-	WantCode(t, err, codes.InvalidArgument)
+	WantField(t, err, codes.InvalidArgument, field)
+}
+
+// WantField fails the test unless err has the gRPC code want and a BadRequest naming field.
+func WantField(t testing.TB, err error, want codes.Code, field string) {
+	t.Helper()
+	WantCode(t, err, want)
 	var fields []string
 	for _, d := range status.Convert(err).Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
