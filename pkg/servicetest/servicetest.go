@@ -176,6 +176,20 @@ func (p *People) Onboard(person, role, manager string) string {
 	return u.GetId()
 }
 
+// Org onboards, in this order, the people every service's tests start from:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	└── mona (USER, a manager) ── uma, ulf
+func (p *People) Org() {
+	p.t.Helper()
+	p.Onboard("gm", "GENERAL_MANAGER", "")
+	p.Onboard("admin", "ADMIN", "gm")
+	p.Onboard("mona", "USER", "gm")
+	p.Onboard("uma", "USER", "mona")
+	p.Onboard("ulf", "USER", "mona")
+}
+
 // Recorder is an event receiver as far as an outbox relay can tell: it keeps the events
 // delivered to it, each id once, as the receivers deduplicate.
 type Recorder struct {

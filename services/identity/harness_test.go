@@ -82,11 +82,7 @@ func (h *harness) onboard(person, role, manager string) string {
 // Apps: Figma (owner otto; viewer, editor, admin*), Slack (owner vera; member, admin*).
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.onboard("gm", "GENERAL_MANAGER", "")
-	h.onboard("admin", "ADMIN", "gm")
-	h.onboard("mona", "USER", "gm")
-	h.onboard("uma", "USER", "mona")
-	h.onboard("ulf", "USER", "mona")
+	h.folks.Org()
 	h.onboard("otto", "USER", "gm")
 	h.onboard("vera", "USER", "gm")
 	h.onboard("walt", "USER", "vera")

@@ -11,7 +11,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
-	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/identity/identitytest"
 	"github.com/grantflow/grantflow/services/policy"
 )
 
@@ -47,19 +47,10 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	log := slog.New(slog.DiscardHandler)
 	signer := servicetest.Signer(t)
 
-	// Identity, the real service, in memory.
-	idSvc, err := identity.New(ctx, identity.Options{Logger: log, BootstrapAdminKey: bootstrapKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(idSvc.Close)
-	idSrv := servicetest.Server(t, signer, idSvc.Authenticator(), identity.InternalOnly)
-	idSvc.Register(idSrv)
-	idDialer := servicetest.Listen(t, idSrv)
-	// The public client carries people's API keys; the internal one is policy's, with the
-	// kit's client interceptor that turns the caller in the context into a signed token.
-	idPub := identityv1.NewIdentityServiceClient(servicetest.Dial(t, idDialer))
-	internal := identityv1.NewIdentityInternalServiceClient(servicetest.Dial(t, idDialer, servicetest.AsService(signer)))
+	// Identity, the real service, in memory. The public client carries people's API keys;
+	// the internal one is policy's, with the kit's client interceptor that turns the caller
+	// in the context into a signed token.
+	idPub, internal := identitytest.Start(t, signer, bootstrapKey)
 
 	audit := &recordingSink{}
 	svc, err := policy.New(ctx, policy.Options{Logger: log, PostgresURL: o.postgresURL, Identity: internal, AuditSink: audit})
@@ -98,11 +89,7 @@ func (h *harness) onboard(person, role, manager string) string {
 // vera; member, admin*). Group "sre": walt, otto.
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.onboard("gm", "GENERAL_MANAGER", "")
-	h.onboard("admin", "ADMIN", "gm")
-	h.onboard("mona", "USER", "gm")
-	h.onboard("uma", "USER", "mona")
-	h.onboard("ulf", "USER", "mona")
+	h.folks.Org()
 	h.onboard("otto", "USER", "gm")
 	h.onboard("vera", "USER", "gm")
 	h.onboard("walt", "USER", "vera")

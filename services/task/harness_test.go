@@ -17,7 +17,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
-	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/identity/identitytest"
 	"github.com/grantflow/grantflow/services/task"
 	"github.com/grantflow/grantflow/services/task/internal/store/postgres"
 )
@@ -51,20 +51,12 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	log := slog.New(slog.DiscardHandler)
 	signer := servicetest.Signer(t)
 
-	idSvc, err := identity.New(ctx, identity.Options{Logger: log, BootstrapAdminKey: bootstrapKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(idSvc.Close)
-	idSrv := servicetest.Server(t, signer, idSvc.Authenticator(), identity.InternalOnly)
-	idSvc.Register(idSrv)
-	idDialer := servicetest.Listen(t, idSrv)
 	// The task service's connection to identity carries the caller as a signed token.
-	idInternal := identityv1.NewIdentityInternalServiceClient(servicetest.Dial(t, idDialer, servicetest.AsService(signer)))
+	idPub, idInternal := identitytest.Start(t, signer, bootstrapKey)
 
 	h := &harness{t: t, signer: signer, sinks: map[string]*recorder{"audit": {}, "request": {}},
 		clock: timer.NewManualClock(time.Now())}
-	h.idPub = identityv1.NewIdentityServiceClient(servicetest.Dial(t, idDialer))
+	h.idPub = idPub
 	h.folks = servicetest.NewPeople(t, h.idPub, bootstrapKey)
 	h.keys, h.ids = h.folks.Keys, h.folks.IDs
 	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
@@ -121,11 +113,7 @@ func (h *harness) onboard(person, role, manager string) { h.folks.Onboard(person
 //	└── olga (offboarded)
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.onboard("gm", "GENERAL_MANAGER", "")
-	h.onboard("admin", "ADMIN", "gm")
-	h.onboard("mona", "USER", "gm")
-	h.onboard("uma", "USER", "mona")
-	h.onboard("ulf", "USER", "mona")
+	h.folks.Org()
 	for _, p := range []string{"otto", "vera", "walt", "xena", "olga"} {
 		h.onboard(p, "USER", "gm")
 	}
