@@ -29,19 +29,15 @@ const Name = app.ServiceName
 // it receives every service's events, asks the request service who may see a request's
 // events, and signs checkpoints with the key and pace of the config
 // (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	requestConn, err := env.Conn("request")
-	if err != nil {
-		return nil, err
-	}
+func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
-	return New(ctx, Options{
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, SigningKey: c.AuditSigningKey,
 		CheckpointEvery: c.AuditCheckpointEvery, CheckpointInterval: c.AuditCheckpointInterval,
-		Visibility: RequestServiceVisibility(requestConn),
-	})
+		Visibility: RequestServiceVisibility(d.Conn("request")),
+	}
 }
 
 // RequestVisibility decides whether a caller who is not Admin or GM may see a request, and
@@ -68,10 +64,10 @@ type Options struct {
 
 // Service is a running audit service.
 type Service struct {
-	app   *app.Service
-	store store.Store
-	key   *chain.Key
-	log   *slog.Logger
+	kit.Base
+	app *app.Service
+	key *chain.Key
+	log *slog.Logger
 }
 
 // New opens the store (migrating PostgreSQL), loads or makes the signing key, and assembles
@@ -97,7 +93,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		st.Close()
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Service{app: a, store: st, key: key, log: log}, nil
+	// Run makes the signed checkpoints until ctx ends (and one last one then).
+	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a, key: key, log: log}, nil
 }
 
 func signingKey(ctx context.Context, st store.Store, configured string, log *slog.Logger) (*chain.Key, error) {
@@ -146,19 +143,12 @@ var InternalOnly = auth.MethodSet(
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
 
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
 // Sink delivers a producer's outbox to the audit service behind conn (a connection made
 // with the kit's grpcclient, which carries the signed internal token). The batch is stored
 // all or nothing, each event id once, so the relay may send it again after any failure.
 func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
-
-// Run makes the signed checkpoints until ctx ends (and one last one then); it returns when
-// it stopped.
-func (s *Service) Run(ctx context.Context) { s.app.Run(ctx) }
 
 // Checkpoint signs the head now if events arrived since the newest checkpoint, and reports
 // whether it did.
@@ -169,9 +159,3 @@ func (s *Service) Checkpoint(ctx context.Context) (bool, error) {
 
 // PublicKey returns the key that verifies the checkpoints.
 func (s *Service) PublicKey() ed25519.PublicKey { return s.key.Public() }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

@@ -4,18 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
@@ -23,8 +16,8 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/audit"
 )
 
@@ -61,7 +54,7 @@ type harness struct {
 	pub    auditv1.AuditServiceClient
 	ingest eventsv1.EventSinkServiceClient // what every producer delivers to
 	signer *auth.Signer
-	lis    *bufconn.Listener
+	dialer servicetest.Dialer
 	conn   *grpc.ClientConn
 }
 
@@ -82,20 +75,12 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: fakeIdentity, InternalOnly: audit.InternalOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := servicetest.Signer(t)
+	srv := servicetest.Server(t, signer, fakeIdentity, audit.InternalOnly)
 	svc.Register(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	h := &harness{t: t, svc: svc, signer: signer, lis: lis}
+	t.Cleanup(svc.Close) // after the server stopped (cleanups run last first)
+	h := &harness{t: t, svc: svc, signer: signer, dialer: servicetest.Listen(t, srv)}
 	h.conn = h.dial()
-	t.Cleanup(func() { h.conn.Close(); srv.Stop(); svc.Close() })
 	h.pub, h.ingest = auditv1.NewAuditServiceClient(h.conn), eventsv1.NewEventSinkServiceClient(h.conn)
 	return h
 }
@@ -103,14 +88,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 // dial connects to the harness's server; opts add to the plain connection.
 func (h *harness) dial(opts ...grpc.DialOption) *grpc.ClientConn {
 	h.t.Helper()
-	conn, err := grpc.NewClient("passthrough:///audit", append([]grpc.DialOption{
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return h.lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	}, opts...)...)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return conn
+	return servicetest.Dial(h.t, h.dialer, opts...)
 }
 
 // as is a context calling with person's API key.
@@ -118,17 +96,11 @@ func (h *harness) as(person string) context.Context {
 	if _, ok := people[person]; !ok {
 		h.t.Fatalf("no key for %s", person)
 	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer key-"+person)
+	return servicetest.WithKey("key-" + person)
 }
 
 // system is a context calling as another Grantflow service's relay would.
-func (h *harness) system() context.Context {
-	tok, err := h.signer.Mint(auth.System())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
-}
+func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
 
 func (h *harness) deliver(events ...*eventsv1.Event) (int32, error) {
 	res, err := h.ingest.DeliverEvents(h.system(), &eventsv1.DeliverEventsRequest{Events: events})
@@ -193,29 +165,10 @@ func forEachEngine(t *testing.T, test func(t *testing.T, o harnessOptions)) {
 	t.Run("postgres", func(t *testing.T) { test(t, harnessOptions{postgresURL: pgtest.NewEmptyDatabase(t)}) })
 }
 
-func wantCode(t testing.TB, err error, want codes.Code) {
-	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("code %v, want %v (%v)", got, want, err)
-	}
-}
-
-func wantBadField(t testing.TB, err error, field string) {
-	t.Helper()
-	wantCode(t, err, codes.InvalidArgument)
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return
-				}
-				fields = append(fields, v.GetField())
-			}
-		}
-	}
-	t.Fatalf("no BadRequest naming %q in %v (fields %v)", field, err, fields)
-}
+var (
+	wantCode     = servicetest.WantCode
+	wantBadField = servicetest.WantBadField
+)
 
 func eq[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
@@ -231,8 +184,6 @@ func eqList[T comparable](t testing.TB, what string, got, want []T) {
 	}
 }
 
-func metadataWithBearer(key string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+var metadataWithBearer = servicetest.WithKey
 
 func pgtestURL(t *testing.T) string { return pgtest.NewEmptyDatabase(t) }

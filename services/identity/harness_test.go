@@ -3,19 +3,13 @@ package identity_test
 import (
 	"context"
 	"log/slog"
-	"net"
 	"testing"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/rediscache"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/identity"
 )
 
@@ -29,6 +23,7 @@ type harness struct {
 	pub      identityv1.IdentityServiceClient
 	internal identityv1.IdentityInternalServiceClient
 	signer   *auth.Signer
+	folks    *servicetest.People
 	keys     map[string]string // person -> API key
 	ids      map[string]string // person -> user id
 	apps     map[string]string // app name -> id
@@ -54,60 +49,26 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: svc.Authenticator(), InternalOnly: identity.InternalOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := servicetest.Signer(t)
+	srv := servicetest.Server(t, signer, svc.Authenticator(), identity.InternalOnly)
 	svc.Register(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///identity",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); srv.Stop(); svc.Close() })
+	t.Cleanup(svc.Close) // after the server stopped (cleanups run last first)
+	conn := servicetest.Serve(t, srv)
 	h := &harness{t: t, svc: svc, pub: identityv1.NewIdentityServiceClient(conn), internal: identityv1.NewIdentityInternalServiceClient(conn),
-		signer: signer, keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}, apps: map[string]string{}}
+		signer: signer, apps: map[string]string{}}
+	h.folks = servicetest.NewPeople(t, h.pub, bootstrapKey)
+	h.keys, h.ids = h.folks.Keys, h.folks.IDs
 	return h
 }
 
 // as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context {
-	key, ok := h.keys[person]
-	if !ok {
-		h.t.Fatalf("no key for %s", person)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+func (h *harness) as(person string) context.Context { return h.folks.As(person) }
 
 // system is a context calling as another Grantflow service would (signed internal token).
-func (h *harness) system() context.Context {
-	tok, err := h.signer.Mint(auth.System())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
-}
+func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
 
 func (h *harness) onboard(person, role, manager string) string {
-	h.t.Helper()
-	r := identityv1.Role(identityv1.Role_value[role])
-	u, err := h.pub.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person, Role: r, ManagerId: h.ids[manager]})
-	if err != nil {
-		h.t.Fatalf("onboard %s: %v", person, err)
-	}
-	k, err := h.pub.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
-	if err != nil {
-		h.t.Fatalf("key for %s: %v", person, err)
-	}
-	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
-	return u.GetId()
+	return h.folks.Onboard(person, role, manager)
 }
 
 // seedOrg builds:
@@ -121,11 +82,7 @@ func (h *harness) onboard(person, role, manager string) string {
 // Apps: Figma (owner otto; viewer, editor, admin*), Slack (owner vera; member, admin*).
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.onboard("gm", "GENERAL_MANAGER", "")
-	h.onboard("admin", "ADMIN", "gm")
-	h.onboard("mona", "USER", "gm")
-	h.onboard("uma", "USER", "mona")
-	h.onboard("ulf", "USER", "mona")
+	h.folks.Org()
 	h.onboard("otto", "USER", "gm")
 	h.onboard("vera", "USER", "gm")
 	h.onboard("walt", "USER", "vera")

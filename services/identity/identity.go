@@ -28,36 +28,16 @@ const Name = app.ServiceName
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
 // it delivers its outbox to audit and notification (every event), request (onboarding and
 // offboarding triggers) and task (a user's new manager), and authenticates credentials itself.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	auditSink, err := env.Sink("audit")
-	if err != nil {
-		return nil, err
-	}
-	requestSink, err := env.Sink("request")
-	if err != nil {
-		return nil, err
-	}
-	notificationSink, err := env.Sink("notification")
-	if err != nil {
-		return nil, err
-	}
-	taskSink, err := env.Sink("task")
-	if err != nil {
-		return nil, err
-	}
-	reviewSink, err := env.Sink("review")
-	if err != nil {
-		return nil, err
-	}
+func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
-	return New(ctx, Options{
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
-		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink, TaskSink: taskSink, ReviewSink: reviewSink,
+		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification"), TaskSink: d.Sink("task"), ReviewSink: d.Sink("review"),
 		SecretsKey: c.SecretsKey, WebhookAllowPrivate: c.WebhookAllowPrivate,
-	})
+	}
 }
 
 // Options configure the identity service.
@@ -90,10 +70,9 @@ type Options struct {
 
 // Service is a running identity service.
 type Service struct {
-	app    *app.Service
-	store  store.Store
-	auth   auth.Authenticator
-	relays *outbox.Relays
+	kit.Base
+	app  *app.Service
+	auth auth.Authenticator
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -141,7 +120,7 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 	if cache == nil {
 		cache = rediscache.New(nil, "gf:identity:", log)
 	}
-	s := &Service{store: st}
+	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly}}
 	var verifier app.TokenVerifier
 	if o.OIDCIssuer != "" {
 		v, err := oidc.New(ctx, o.OIDCIssuer, o.OIDCAudience)
@@ -162,10 +141,10 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 		reviews = []string{app.SinkReview}
 	}
 	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, ReviewSinks: reviews, Box: box,
-		URLs: stdwebhook.URLPolicy{AllowPrivate: o.WebhookAllowPrivate}, Notify: func() { s.relays.Notify() }})
+		URLs: stdwebhook.URLPolicy{AllowPrivate: o.WebhookAllowPrivate}, Notify: s.Notify})
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
 	var err error
-	if s.relays, err = outbox.NewRelays(Name, st, log,
+	if s.Relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkTask, Sink: o.TaskSink},
 		outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink}); err != nil {
@@ -190,15 +169,3 @@ func (s *Service) Authenticator() auth.Authenticator { return s.auth }
 
 // InternalOnly reports the methods only other Grantflow services may call.
 var InternalOnly = auth.MethodSet("/" + identityv1.IdentityInternalService_ServiceDesc.ServiceName + "/")
-
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
-// Run delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

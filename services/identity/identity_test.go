@@ -6,36 +6,19 @@ import (
 	"sync"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
-func wantCode(t *testing.T, err error, want codes.Code) {
-	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("code %v, want %v (%v)", got, want, err)
-	}
-}
-
-func wantBadField(t *testing.T, err error, field string) {
-	t.Helper()
-	wantCode(t, err, codes.InvalidArgument)
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return
-				}
-			}
-		}
-	}
-	t.Fatalf("no BadRequest naming %q in %v", field, err)
-}
+var (
+	wantCode     = servicetest.WantCode
+	wantBadField = servicetest.WantBadField
+)
 
 func countUsers(t *testing.T, h *harness) int {
 	t.Helper()

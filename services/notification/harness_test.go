@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -20,10 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
@@ -31,9 +26,9 @@ import (
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/notification"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/webhook"
@@ -87,10 +82,7 @@ func newHarness(t testing.TB, c config) *harness {
 	if c.logger != nil {
 		log = c.logger
 	}
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := servicetest.Signer(t)
 	metrics := sdkmetric.NewManualReader()
 	o := notification.Options{
 		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
@@ -104,24 +96,10 @@ func newHarness(t testing.TB, c config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(ctx) }()
-	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{
-		Signer: signer, Authenticator: authenticator, InternalOnly: notification.InternalOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	servicetest.Run(t, svc)
+	srv := servicetest.Server(t, signer, authenticator, notification.InternalOnly)
 	svc.Register(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufconn",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); srv.Stop(); stop(); <-done; svc.Close() })
+	conn := servicetest.Serve(t, srv)
 	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics}
 }
 
@@ -141,18 +119,10 @@ func forEachEngine(t *testing.T, c config, test func(t *testing.T, h *harness)) 
 	})
 }
 
-func as(key string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+var as = servicetest.WithKey
 
 // system is a context calling as another Grantflow service does (signed internal token).
-func (h *harness) system() context.Context {
-	tok, err := h.signer.Mint(auth.System())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
-}
+func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
 
 func (h *harness) create(url string, types ...string) (*notificationv1.Webhook, string) {
 	h.t.Helper()

@@ -48,23 +48,15 @@ func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 // GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
 // GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
 // and request (what a task's request is about) when it writes a message.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
+func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
-	id, err := env.Identity()
-	if err != nil {
-		return nil, err
-	}
-	req, err := env.Conn("request")
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, Options{
+	return Options{
 		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
 		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
-		ConsoleURL: c.ConsoleURL, Directory: id, Requests: requestv1.NewRequestServiceClient(req),
-	})
+		ConsoleURL: c.ConsoleURL, Directory: d.Identity(), Requests: requestv1.NewRequestServiceClient(d.Conn("request")),
+	}
 }
 
 // Options configure the notification service.
@@ -114,8 +106,8 @@ type Options struct {
 
 // Service is a running notification service.
 type Service struct {
-	app   *app.Service
-	store store.Store
+	kit.Base
+	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -145,7 +137,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	ao.Email, ao.Slack = channels(log, o)
 	a := app.New(ao)
-	return &Service{app: a, store: st}, nil
+	// Run sends due deliveries until ctx ends; it returns when the attempts under way
+	// have finished.
+	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a}, nil
 }
 
 // channels are the email and Slack channels the options configure. A channel whose
@@ -196,20 +190,10 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 // sink (the kit's router serves it on a shared server).
 var InternalOnly = auth.MethodSet("/" + eventsv1.EventSinkService_ServiceDesc.ServiceName + "/")
 
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
-// Run sends due deliveries until ctx ends; it returns when the attempts under way have
-// finished.
-func (s *Service) Run(ctx context.Context) { s.app.Run(ctx) }
-
 // Ping reports whether the store answers (readiness).
 func (s *Service) Ping(ctx context.Context) error {
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.Base.Ping(ctx); err != nil {
 		return fmt.Errorf("notification store: %w", err)
 	}
 	return nil
 }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

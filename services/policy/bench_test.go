@@ -10,14 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
@@ -80,7 +79,7 @@ func benchFixture(b *testing.B, st store.Store) policyv1.PolicyServiceClient {
 		b.Fatal(err)
 	}
 	svc.Register(srv)
-	client := policyv1.NewPolicyServiceClient(dial(b, "policy", serve(b, srv), grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer))))
+	client := policyv1.NewPolicyServiceClient(servicetest.Serve(b, srv, servicetest.AsService(signer)))
 	// Warm the index and the connection, and check the fixture answers as it should.
 	r, err := client.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{RequestType: typev1.RequestType_GRANT_ACCESS, AppId: "app-09999", Permission: "perm-4"})
 	if err != nil || r.GetLevel() != policyv1.Level_PERMISSION || r.GetPolicyId() != "pol-09999-4" {

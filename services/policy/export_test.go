@@ -14,7 +14,7 @@ func NewWithStore(ctx context.Context, o Options, st store.Store) (*Service, err
 }
 
 // Store is the service's store, for tests that look behind the API (the outbox).
-func (s *Service) Store() store.Store { return s.store }
+func (s *Service) Store() store.Store { return s.Base.Store.(store.Store) }
 
 // Resolver is the service's resolution index.
 func (s *Service) Resolver() *resolver.Resolver { return s.app.Resolver() }

@@ -25,23 +25,11 @@ const Name = app.ServiceName
 
 // Kit is the policy service as both its binary and the all-in-one process assemble it: it
 // asks identity about what policies name and delivers its outbox to audit.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	identity, err := env.Identity()
-	if err != nil {
-		return nil, err
-	}
-	auditSink, err := env.Sink("audit")
-	if err != nil {
-		return nil, err
-	}
-	notificationSink, err := env.Sink("notification")
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: identity,
-		AuditSink: auditSink, NotificationSink: notificationSink})
+func options(env *kit.Env, d *kit.Deps) Options {
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: d.Identity(),
+		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification")}
 }
 
 // Options configure the policy service.
@@ -63,9 +51,8 @@ type Options struct {
 
 // Service is a running policy service.
 type Service struct {
-	app    *app.Service
-	store  store.Store
-	relays *outbox.Relays
+	kit.Base
+	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL), assembles the service, seeds the system
@@ -88,14 +75,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 // newService assembles the service on st (which it does not close on failure).
 func newService(ctx context.Context, o Options, st store.Store) (*Service, error) {
 	log := kit.Logger(o.Logger)
-	s := &Service{store: st}
+	s := &Service{Base: kit.Base{Store: st}}
 	var dir app.Directory
 	if o.Identity != nil {
 		dir = directory.Identity{Client: o.Identity}
 	}
-	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: func() { s.relays.Notify() }})
+	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: s.Notify})
 	var err error
-	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
+	if s.Relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		return nil, err
 	}
@@ -109,15 +96,3 @@ func newService(ctx context.Context, o Options, st store.Store) (*Service, error
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Server{App: s.app})
 }
-
-// InternalOnly reports the methods only other Grantflow services may call: none.
-func (s *Service) InternalOnly(string) bool { return false }
-
-// Run delivers the outbox until ctx ends, and returns when every relay stopped.
-func (s *Service) Run(ctx context.Context) { s.relays.Run(ctx) }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

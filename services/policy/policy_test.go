@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/goleak"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -24,6 +23,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
 )
 
@@ -35,30 +35,11 @@ func TestMain(m *testing.M) {
 	)
 }
 
-func wantCode(t *testing.T, err error, want codes.Code) {
-	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("code %v, want %v (%v)", got, want, err)
-	}
-}
-
-// wantField fails t unless err has code and a BadRequest naming field.
-func wantField(t *testing.T, err error, code codes.Code, field string) {
-	t.Helper()
-	wantCode(t, err, code)
-	var named []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return
-				}
-				named = append(named, v.GetField())
-			}
-		}
-	}
-	t.Fatalf("no BadRequest naming %q in %v (named: %q)", field, err, named)
-}
+var (
+	wantCode = servicetest.WantCode
+	// wantField fails t unless err has code and a BadRequest naming field.
+	wantField = servicetest.WantField
+)
 
 func step(name string, kind typev1.AssigneeKind) *typev1.Step {
 	return &typev1.Step{Name: name, Assignee: &typev1.Assignee{Kind: kind}}
@@ -730,7 +711,7 @@ func TestActivationReachesEveryReplicaAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	replica.Register(srv)
-	other := policyv1.NewPolicyServiceClient(dial(t, "replica", serve(t, srv)))
+	other := policyv1.NewPolicyServiceClient(servicetest.Serve(t, srv))
 	resolveThere := func() *policyv1.ResolvePolicyResponse {
 		r, err := other.ResolvePolicy(h.service(), &policyv1.ResolvePolicyRequest{RequestType: typev1.RequestType_GRANT_ACCESS, AppId: h.apps["Figma"], Permission: "admin"})
 		if err != nil {

@@ -208,13 +208,11 @@ func TestAgentAppConnector(t *testing.T) {
 				t.Errorf("history carries the URL's query: %q", e.GetNote())
 			}
 		}
-		h.audit.mu.Lock()
-		for _, e := range h.audit.events {
+		for _, e := range h.audit.Events() {
 			if raw, _ := protojson.Marshal(e); strings.Contains(string(raw), "s3cr3t-token") {
 				t.Errorf("audit event %s carries the URL's query", e.GetAction())
 			}
 		}
-		h.audit.mu.Unlock()
 		h.complete("otto", handed.GetId())
 		h.waitStatus(r2.GetId(), requestv1.Request_DONE)
 

@@ -3,7 +3,6 @@ package request_test
 import (
 	"context"
 	"log/slog"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -12,21 +11,16 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/identity"
 	"github.com/grantflow/grantflow/services/policy"
@@ -51,51 +45,28 @@ type harness struct {
 	ids    map[string]string // person -> user id
 	apps   map[string]string // app name -> id
 	signer *auth.Signer
+	folks  *servicetest.People
 	// clock is the task and request services' time: tests move it to make timers due.
 	clock   *timer.ManualClock
 	taskSvc *task.Service
 	reqSvc  *request.Service
 }
 
-// bufListener is an in-memory listener and a client connection to it, made before the
-// server that will serve it exists (the services' sinks point at each other).
+// bufListener is an in-memory listener and a client connection to it (carrying signed
+// internal tokens), made before the server that will serve it exists (the services' sinks
+// point at each other).
 type bufListener struct {
-	lis  *bufconn.Listener
+	*servicetest.Listener
 	conn *grpc.ClientConn
 }
 
 func listen(t testing.TB, signer *auth.Signer) *bufListener {
-	lis := bufconn.Listen(1 << 20)
-	opts := []grpc.DialOption{
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	}
-	if signer != nil {
-		opts = append(opts, grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer)))
-	}
-	conn, err := grpc.NewClient("passthrough:///bufconn", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &bufListener{lis: lis, conn: conn}
+	l := servicetest.NewListener()
+	return &bufListener{Listener: l, conn: servicetest.Dial(t, l.Dialer(), servicetest.AsService(signer))}
 }
 
-func (b *bufListener) userConn(t testing.TB) *grpc.ClientConn {
-	conn, err := grpc.NewClient("passthrough:///bufconn",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return b.lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
-func serveOn(t testing.TB, srv *grpc.Server, b *bufListener) {
-	go func() { _ = srv.Serve(b.lis) }()
-	t.Cleanup(srv.Stop)
-}
+// userConn is a connection to b for people's credentials.
+func (b *bufListener) userConn(t testing.TB) *grpc.ClientConn { return servicetest.Dial(t, b.Dialer()) }
 
 type harnessOptions struct {
 	postgres bool
@@ -107,10 +78,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := servicetest.Signer(t)
 	// On PostgreSQL the four services share one fresh database, each in its own schema,
 	// migrated as each service opens its store.
 	url := ""
@@ -118,8 +86,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		url = pgtest.NewEmptyDatabase(t)
 	}
 	pgURL := func() string { return url }
-	h := &harness{t: t, audit: &recorder{}, signer: signer, clock: timer.NewManualClock(time.Now()),
-		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"}, apps: map[string]string{}}
+	h := &harness{t: t, audit: &recorder{}, signer: signer, clock: timer.NewManualClock(time.Now()), apps: map[string]string{}}
 
 	idL, polL, taskL, reqL := listen(t, signer), listen(t, signer), listen(t, signer), listen(t, signer)
 	var wg sync.WaitGroup
@@ -135,11 +102,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		}
 	})
 	newServer := func(authn auth.Authenticator, internal func(string) bool) *grpc.Server {
-		srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: authn, InternalOnly: internal}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv
+		return servicetest.Server(t, signer, authn, internal)
 	}
 
 	idSvc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgURL(), BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
@@ -149,7 +112,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	idSrv := newServer(idSvc.Authenticator(), identity.InternalOnly)
 	idSvc.Register(idSrv)
-	serveOn(t, idSrv, idL)
+	idL.Serve(t, idSrv)
 	idInternal := identityv1.NewIdentityInternalServiceClient(idL.conn)
 	authn := auth.Identity(idInternal)
 
@@ -159,7 +122,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	polSrv := newServer(authn, nil)
 	polSvc.Register(polSrv)
-	serveOn(t, polSrv, polL)
+	polL.Serve(t, polSrv)
 
 	taskSvc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
 		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn), Clock: h.clock, TimerPoll: 24 * time.Hour})
@@ -169,7 +132,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.taskSvc = taskSvc
 	taskSrv := newServer(authn, task.InternalOnly)
 	taskSvc.Register(taskSrv)
-	serveOn(t, taskSrv, taskL)
+	taskL.Serve(t, taskSrv)
 
 	reqSvc, err := request.New(ctx, request.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
@@ -181,7 +144,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.reqSvc = reqSvc
 	reqSrv := newServer(authn, request.InternalOnly)
 	reqSvc.Register(reqSrv)
-	serveOn(t, reqSrv, reqL)
+	reqL.Serve(t, reqSrv)
 
 	for _, run := range []func(context.Context){idSvc.Run, polSvc.Run, taskSvc.Run, reqSvc.Run} {
 		wg.Go(func() { run(runCtx) })
@@ -191,6 +154,8 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.req = requestv1.NewRequestServiceClient(reqL.userConn(t))
 	h.tasks = taskv1.NewTaskServiceClient(taskL.userConn(t))
 	h.id = identityv1.NewIdentityServiceClient(idL.userConn(t))
+	h.folks = servicetest.NewPeople(t, h.id, bootstrapKey)
+	h.keys, h.ids = h.folks.Keys, h.folks.IDs
 	h.pol = policyv1.NewPolicyServiceClient(polL.userConn(t))
 	h.seedOrg()
 	return h
@@ -210,27 +175,9 @@ func forEachEngine(t *testing.T, test func(t *testing.T, h *harness)) {
 }
 
 // as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context {
-	key, ok := h.keys[person]
-	if !ok {
-		h.t.Fatalf("no key for %s", person)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+func (h *harness) as(person string) context.Context { return h.folks.As(person) }
 
-func (h *harness) onboard(person, role, manager string) {
-	h.t.Helper()
-	u, err := h.id.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person,
-		Role: identityv1.Role(identityv1.Role_value[role]), ManagerId: h.ids[manager]})
-	if err != nil {
-		h.t.Fatalf("onboard %s: %v", person, err)
-	}
-	k, err := h.id.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
-	if err != nil {
-		h.t.Fatalf("key for %s: %v", person, err)
-	}
-	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
-}
+func (h *harness) onboard(person, role, manager string) { h.folks.Onboard(person, role, manager) }
 
 // seedOrg builds, through identity's public API:
 //
@@ -470,35 +417,12 @@ func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) 
 // --- events ---
 
 // recorder is a sink that keeps what it receives, deduplicating by id as audit does.
-type recorder struct {
-	mu     sync.Mutex
-	seen   map[string]bool
-	events []*eventsv1.Event
-}
-
-var _ outbox.Sink = (*recorder)(nil)
-
-func (r *recorder) DeliverEvents(_ context.Context, evs []*eventsv1.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.seen == nil {
-		r.seen = map[string]bool{}
-	}
-	for _, e := range evs {
-		if !r.seen[e.GetId()] {
-			r.seen[e.GetId()] = true
-			r.events = append(r.events, e)
-		}
-	}
-	return nil
-}
+type recorder struct{ servicetest.Recorder }
 
 // actions returns the actions of the events about request id, in arrival order.
 func (r *recorder) actions(id string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	out := []string{}
-	for _, e := range r.events {
+	for _, e := range r.Events() {
 		if e.GetSubject() == "requests/"+id {
 			out = append(out, e.GetAction())
 		}

@@ -1,6 +1,3 @@
-// Package request is the request service: it owns requests and orchestrates each one
-// through its pinned policy version (review steps in order, the action step, the effect
-// applied through identity). See README.md.
 package request
 
 import (
@@ -8,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -39,43 +35,16 @@ const Name = app.ServiceName
 // Kit is the request service as both its binary and the all-in-one process assemble it:
 // it calls identity, policy and task, delivers its outbox to audit, and receives the
 // events of task and identity.
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	identity, err := env.Identity()
-	if err != nil {
-		return nil, err
+func options(env *kit.Env, d *kit.Deps) Options {
+	taskConn := d.Conn("task")
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
+		Policy: policyv1.NewPolicyServiceClient(d.Conn("policy")), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
+		TaskPublic: taskv1.NewTaskServiceClient(taskConn), Reviews: reviewv1.NewReviewInternalServiceClient(d.Conn("review")),
+		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification"), ReviewSink: d.Sink("review"),
+		Getenv: env.Getenv, WebhookAllowPrivate: env.Config.WebhookAllowPrivate,
 	}
-	policyConn, err := env.Conn("policy")
-	if err != nil {
-		return nil, err
-	}
-	taskConn, err := env.Conn("task")
-	if err != nil {
-		return nil, err
-	}
-	reviewConn, err := env.Conn("review")
-	if err != nil {
-		return nil, err
-	}
-	auditSink, err := env.Sink("audit")
-	if err != nil {
-		return nil, err
-	}
-	notificationSink, err := env.Sink("notification")
-	if err != nil {
-		return nil, err
-	}
-	reviewSink, err := env.Sink("review")
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, Options{ReviewSink: reviewSink, Reviews: reviewv1.NewReviewInternalServiceClient(reviewConn),
-		Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
-		Policy: policyv1.NewPolicyServiceClient(policyConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn),
-		TaskPublic: taskv1.NewTaskServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink, Getenv: env.Getenv,
-		WebhookAllowPrivate: env.Config.WebhookAllowPrivate,
-	})
 }
 
 // Options configure the request service.
@@ -114,10 +83,8 @@ type Options struct {
 
 // Service is a running request service.
 type Service struct {
-	app    *app.Service
-	store  store.Store
-	relays *outbox.Relays
-	timers *timer.Runner[store.Tx]
+	kit.Base
+	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -144,17 +111,13 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st}
-	clock := o.Clock
-	if clock == nil {
-		clock = timer.System
-	}
+	// Listen wakes WatchRequest's watchers on the changes of any process.
+	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){st.Listen}}}
+	timers := kit.NewTimers[store.Tx](&s.Base, st, o.Clock, o.TimerPoll, log)
 	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
-		Connectors: connectors, Logger: log, Notify: func() { s.relays.Notify() }, ToReview: o.ReviewSink != nil,
-		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }})
-	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
-	s.app.HandleTimers(s.timers)
-	if s.relays, err = outbox.NewRelays(Name, st, log,
+		Connectors: connectors, Logger: log, Notify: s.Notify, ToReview: o.ReviewSink != nil, Now: kit.Now(timers.Clock())})
+	s.app.HandleTimers(timers)
+	if s.Relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink}); err != nil {
 		st.Close()
@@ -179,35 +142,11 @@ var InternalOnly = auth.MethodSet(
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
 
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
 // Sink delivers another service's outbox (task outcomes, identity's onboarding and
 // offboarding) to the request service's EventSinkService at conn.
 func Sink(conn grpc.ClientConnInterface) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
 }
-
-// Run delivers the outbox (audit, and the service's own work queue), fires its timers and
-// listens for the changes that wake WatchRequest's watchers until ctx ends, and returns
-// when all stopped.
-func (s *Service) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Go(func() { s.timers.Run(ctx) })
-	wg.Go(func() { s.store.Listen(ctx) })
-	s.relays.Run(ctx)
-	wg.Wait()
-}
-
-// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
-// (tests call it after moving their clock, instead of waiting for Run's poll).
-func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }
 
 // identityConnectors looks an app's connector up in identity (the secret decrypted there),
 // at every action: a connector set or changed through the API is used without a restart.

@@ -42,10 +42,8 @@ func (h *harness) auditEvents(n int, what string, keep func(*eventsv1.Event) boo
 	h.t.Helper()
 	var got []*eventsv1.Event
 	proctest.Poll(h.t, 30*time.Second, fmt.Sprintf("%d %s events in audit", n, what), func() (bool, string) {
-		h.audit.mu.Lock()
-		defer h.audit.mu.Unlock()
 		got = got[:0]
-		for _, e := range h.audit.events {
+		for _, e := range h.audit.Events() {
 			if keep(e) {
 				got = append(got, e)
 			}

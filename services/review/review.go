@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -33,34 +32,16 @@ const Name = app.ServiceName
 // and task (the reviewers' ACCESS_REVIEW tasks), delivers its outbox to audit and
 // notification, and receives identity's and request's events (blocked items, the requests
 // of decisions).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	idConn, err := env.Conn("identity")
-	if err != nil {
-		return nil, err
-	}
-	reqConn, err := env.Conn("request")
-	if err != nil {
-		return nil, err
-	}
-	taskConn, err := env.Conn("task")
-	if err != nil {
-		return nil, err
-	}
-	notificationSink, err := env.Sink("notification")
-	if err != nil {
-		return nil, err
-	}
-	auditSink, err := env.Sink("audit")
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, Options{
+func options(env *kit.Env, d *kit.Deps) Options {
+	idConn := d.Conn("identity")
+	return Options{
 		Logger: env.Log, PostgresURL: env.Config.PostgresURL,
 		Identity: identityv1.NewIdentityServiceClient(idConn), IdentityInternal: identityv1.NewIdentityInternalServiceClient(idConn),
-		Requests: requestv1.NewRequestServiceClient(reqConn), Tasks: taskv1.NewTaskInternalServiceClient(taskConn), AuditSink: auditSink, NotificationSink: notificationSink,
-	})
+		Requests: requestv1.NewRequestServiceClient(d.Conn("request")), Tasks: taskv1.NewTaskInternalServiceClient(d.Conn("task")),
+		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification"),
+	}
 }
 
 // Options configure the review service.
@@ -91,10 +72,8 @@ type Options struct {
 
 // Service is a running review service.
 type Service struct {
-	app    *app.Service
-	store  store.Store
-	relays *outbox.Relays
-	timers *timer.Runner[store.Tx]
+	kit.Base
+	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -109,19 +88,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st}
-	clock := o.Clock
-	if clock == nil {
-		clock = timer.System
-	}
+	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly}}
+	timers := kit.NewTimers[store.Tx](&s.Base, st, o.Clock, o.TimerPoll, log)
 	s.app = app.New(app.Options{
 		Store: st, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests, Tasks: o.Tasks,
-		Logger: log, Notify: func() { s.relays.Notify() },
-		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) },
+		Logger: log, Notify: s.Notify, Now: kit.Now(timers.Clock()),
 	})
-	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
-	s.app.HandleTimers(s.timers)
-	if s.relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
+	s.app.HandleTimers(timers)
+	if s.Relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)}); err != nil {
 		st.Close()
 		return nil, err
@@ -148,25 +122,3 @@ var InternalOnly = auth.MethodSet(
 	"/"+reviewv1.ReviewInternalService_ServiceDesc.ServiceName+"/",
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
-
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
-// Run delivers the outbox and fires due timers (the campaigns' reminders) until ctx ends,
-// and returns when both stopped.
-func (s *Service) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Go(func() { s.timers.Run(ctx) })
-	s.relays.Run(ctx)
-	wg.Wait()
-}
-
-// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
-// (tests call it after moving their clock, instead of waiting for Run's poll).
-func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

@@ -3,31 +3,21 @@ package task_test
 import (
 	"context"
 	"log/slog"
-	"net"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
-	"github.com/grantflow/grantflow/services/identity"
+	"github.com/grantflow/grantflow/services/identity/identitytest"
 	"github.com/grantflow/grantflow/services/task"
 	"github.com/grantflow/grantflow/services/task/internal/store/postgres"
 )
@@ -45,6 +35,7 @@ type harness struct {
 	internal taskv1.TaskInternalServiceClient
 	idPub    identityv1.IdentityServiceClient
 	signer   *auth.Signer
+	folks    *servicetest.People
 	keys     map[string]string // person -> API key
 	ids      map[string]string // person -> user id
 	sinks    map[string]*recorder
@@ -53,67 +44,32 @@ type harness struct {
 	conn  *grpc.ClientConn // to the task server
 }
 
-// serve runs srv on an in-memory listener and returns a client connection to it.
-func serve(t testing.TB, srv *grpc.Server, opts ...grpc.DialOption) *grpc.ClientConn {
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	opts = append(opts,
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	conn, err := grpc.NewClient("passthrough:///bufconn", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); srv.Stop() })
-	return conn
-}
-
 // newHarness starts both services; postgresURL "" selects the task memory engine.
 func newHarness(t testing.TB, postgresURL string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := servicetest.Signer(t)
 
-	idSvc, err := identity.New(ctx, identity.Options{Logger: log, BootstrapAdminKey: bootstrapKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(idSvc.Close)
-	idSrv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: idSvc.Authenticator(), InternalOnly: identity.InternalOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idSvc.Register(idSrv)
 	// The task service's connection to identity carries the caller as a signed token.
-	idConn := serve(t, idSrv, grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer)))
-	idInternal := identityv1.NewIdentityInternalServiceClient(idConn)
+	idPub, idInternal := identitytest.Start(t, signer, bootstrapKey)
 
 	h := &harness{t: t, signer: signer, sinks: map[string]*recorder{"audit": {}, "request": {}},
-		keys: map[string]string{"bootstrap": bootstrapKey}, ids: map[string]string{"bootstrap": "bootstrap-admin"},
 		clock: timer.NewManualClock(time.Now())}
+	h.idPub = idPub
+	h.folks = servicetest.NewPeople(t, h.idPub, bootstrapKey)
+	h.keys, h.ids = h.folks.Keys, h.folks.IDs
 	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
 		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock, TimerPoll: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	relayCtx, stop := context.WithCancel(context.Background())
-	relaysDone := make(chan struct{})
-	go func() { defer close(relaysDone); svc.Run(relayCtx) }()
-	t.Cleanup(func() { stop(); <-relaysDone; svc.Close() })
+	servicetest.Run(t, svc)
 
-	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{
-		Signer: signer, Authenticator: auth.Identity(idInternal), InternalOnly: task.InternalOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := servicetest.Server(t, signer, auth.Identity(idInternal), task.InternalOnly)
 	svc.Register(srv)
-	conn := serve(t, srv)
+	conn := servicetest.Serve(t, srv)
 	h.svc, h.pub, h.internal, h.conn = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn), conn
-	h.idPub = identityv1.NewIdentityServiceClient(serve(t, idSrv))
 	return h
 }
 
@@ -141,36 +97,12 @@ func postgresURL(t testing.TB) string {
 }
 
 // as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context {
-	key, ok := h.keys[person]
-	if !ok {
-		h.t.Fatalf("no key for %s", person)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+func (h *harness) as(person string) context.Context { return h.folks.As(person) }
 
 // system is a context calling as another Grantflow service would (signed internal token).
-func (h *harness) system() context.Context {
-	tok, err := h.signer.Mint(auth.System())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
-}
+func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
 
-func (h *harness) onboard(person, role, manager string) {
-	h.t.Helper()
-	u, err := h.idPub.CreateUser(h.as("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person,
-		Role: identityv1.Role(identityv1.Role_value[role]), ManagerId: h.ids[manager]})
-	if err != nil {
-		h.t.Fatalf("onboard %s: %v", person, err)
-	}
-	k, err := h.idPub.CreateApiKey(h.as("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
-	if err != nil {
-		h.t.Fatalf("key for %s: %v", person, err)
-	}
-	h.ids[person], h.keys[person] = u.GetId(), k.GetSecret()
-}
+func (h *harness) onboard(person, role, manager string) { h.folks.Onboard(person, role, manager) }
 
 // seedOrg builds, through identity's public API:
 //
@@ -181,11 +113,7 @@ func (h *harness) onboard(person, role, manager string) {
 //	└── olga (offboarded)
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.onboard("gm", "GENERAL_MANAGER", "")
-	h.onboard("admin", "ADMIN", "gm")
-	h.onboard("mona", "USER", "gm")
-	h.onboard("uma", "USER", "mona")
-	h.onboard("ulf", "USER", "mona")
+	h.folks.Org()
 	for _, p := range []string{"otto", "vera", "walt", "xena", "olga"} {
 		h.onboard(p, "USER", "gm")
 	}
@@ -286,34 +214,9 @@ func (h *harness) must(t *taskv1.Task, err error) *taskv1.Task {
 // --- events ---
 
 // recorder is a sink that keeps what it receives, like a receiver that dedupes by id.
-type recorder struct {
-	mu     sync.Mutex
-	seen   map[string]bool
-	events []*eventsv1.Event
-}
+type recorder struct{ servicetest.Recorder }
 
-var _ outbox.Sink = (*recorder)(nil)
-
-func (r *recorder) DeliverEvents(_ context.Context, evs []*eventsv1.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.seen == nil {
-		r.seen = map[string]bool{}
-	}
-	for _, e := range evs {
-		if !r.seen[e.GetId()] {
-			r.seen[e.GetId()] = true
-			r.events = append(r.events, e)
-		}
-	}
-	return nil
-}
-
-func (r *recorder) snapshot() []*eventsv1.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
+func (r *recorder) snapshot() []*eventsv1.Event { return r.Events() }
 
 // eventData is the documented payload of a task event (README "Events").
 type eventData struct {
@@ -404,27 +307,10 @@ func actions(evs []*eventsv1.Event) []string {
 
 // --- errors ---
 
-func wantCode(t testing.TB, err error, want codes.Code) {
-	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("code %v, want %v (%v)", got, want, err)
-	}
-}
-
-func wantBadField(t testing.TB, err error, field string) {
-	t.Helper()
-	wantCode(t, err, codes.InvalidArgument)
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return
-				}
-			}
-		}
-	}
-	t.Fatalf("no BadRequest naming %q in %v", field, err)
-}
+var (
+	wantCode     = servicetest.WantCode
+	wantBadField = servicetest.WantBadField
+)
 
 func taskIDs(ts []*taskv1.Task) []string {
 	out := make([]string, len(ts))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -29,27 +28,11 @@ const Name = app.ServiceName
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
 // calls identity, delivers its outbox to audit and notification (every event) and request
 // (outcomes), and receives identity's user events (a user's new manager).
-var Kit = kit.Service{Name: Name, New: assemble, Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
 
-func assemble(ctx context.Context, env *kit.Env) (kit.Module, error) {
-	identity, err := env.Identity()
-	if err != nil {
-		return nil, err
-	}
-	auditSink, err := env.Sink("audit")
-	if err != nil {
-		return nil, err
-	}
-	requestSink, err := env.Sink("request")
-	if err != nil {
-		return nil, err
-	}
-	notificationSink, err := env.Sink("notification")
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: identity,
-		AuditSink: auditSink, RequestSink: requestSink, NotificationSink: notificationSink})
+func options(env *kit.Env, d *kit.Deps) Options {
+	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
+		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification")}
 }
 
 // Options configure the task service.
@@ -74,10 +57,8 @@ type Options struct {
 
 // Service is a running task service.
 type Service struct {
-	app    *app.Service
-	store  store.Store
-	relays *outbox.Relays
-	timers *timer.Runner[store.Tx]
+	kit.Base
+	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
@@ -92,16 +73,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st}
-	clock := o.Clock
-	if clock == nil {
-		clock = timer.System
-	}
-	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: func() { s.relays.Notify() },
-		Now: func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }})
-	s.timers = timer.NewRunner[store.Tx](st, timer.Options{Clock: clock, Poll: o.TimerPoll, Log: log, Fired: func() { s.relays.Notify() }})
-	s.app.HandleTimers(s.timers)
-	if s.relays, err = outbox.NewRelays(Name, st, log,
+	// Listen wakes WatchTasks' watchers on the changes of any process.
+	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){st.Listen}}}
+	timers := kit.NewTimers[store.Tx](&s.Base, st, o.Clock, o.TimerPoll, log)
+	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: s.Notify, Now: kit.Now(timers.Clock())})
+	s.app.HandleTimers(timers)
+	if s.Relays, err = outbox.NewRelays(Name, st, log,
 		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		st.Close()
@@ -123,26 +100,3 @@ var InternalOnly = auth.MethodSet(
 	"/"+taskv1.TaskInternalService_ServiceDesc.ServiceName+"/",
 	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
 )
-
-// InternalOnly reports the methods only other Grantflow services may call.
-func (s *Service) InternalOnly(fullMethod string) bool { return InternalOnly(fullMethod) }
-
-// Run delivers the outbox, fires due timers and listens for the changes that wake
-// WatchTasks' watchers until ctx ends, and returns when all stopped.
-func (s *Service) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Go(func() { s.timers.Run(ctx) })
-	wg.Go(func() { s.store.Listen(ctx) })
-	s.relays.Run(ctx)
-	wg.Wait()
-}
-
-// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
-// (tests call it after moving their clock, instead of waiting for Run's poll).
-func (s *Service) FireDueTimers(ctx context.Context) (int, error) { return s.timers.FireDue(ctx) }
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Close releases the store.
-func (s *Service) Close() { s.store.Close() }

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
@@ -21,12 +21,8 @@ import (
 // chained after the head in one transaction. A bad event refuses the whole batch. It
 // returns how many events were new.
 func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, errs.Unauthenticated("no caller")
-	}
-	if !p.Internal {
-		return 0, errs.PermissionDenied("only Grantflow services deliver events")
+	if err := appkit.Deliverer(ctx); err != nil {
+		return 0, err
 	}
 	events, err := fromProto(batch)
 	if err != nil {

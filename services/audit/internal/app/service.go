@@ -6,9 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/audit/internal/chain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
@@ -83,12 +83,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
-func deny(d authz.Decision) error {
-	if d.Allowed {
-		return nil
-	}
-	return errs.PermissionDenied("not allowed: " + d.Reason)
-}
+var deny = appkit.Deny
 
 // readAll authorizes the calls that read the whole log (verify, export, checkpoints).
 func readAll(ctx context.Context) error {

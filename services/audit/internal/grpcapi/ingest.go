@@ -5,6 +5,7 @@ import (
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
 )
 
@@ -16,9 +17,5 @@ type Ingest struct {
 }
 
 func (h *Ingest) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	n, err := h.App.Ingest(ctx, r.GetEvents())
-	if err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
+	return grpcserver.Deliver(ctx, r, h.App.Ingest)
 }

@@ -6,8 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -173,18 +172,11 @@ func holdsGMSeat(sub authz.Subject) bool {
 	return sub.Active && (sub.Role == authz.RoleGeneralManager || sub.UserID == BootstrapAdminID)
 }
 
-func isAdminOrGM(sub authz.Subject) bool {
-	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
-}
+var isAdminOrGM = appkit.AdminOrGM
 
-func deny(d authz.Decision) error {
-	if d.Allowed {
-		return nil
-	}
-	return errs.PermissionDenied("not allowed: " + d.Reason)
-}
+var deny = appkit.Deny
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+var newID = appkit.NewID
 
 // notFound turns the store's ErrNotFound into the API's NOT_FOUND.
 func notFound(err error, kind, id string) error {

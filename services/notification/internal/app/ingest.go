@@ -7,7 +7,7 @@ import (
 	"time"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/events"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
@@ -19,12 +19,8 @@ import (
 // match its type, and the email and Slack messages it makes (plan), all recorded in one
 // transaction. It returns how many events were new.
 func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, errs.Unauthenticated("no caller")
-	}
-	if !p.Internal {
-		return 0, errs.PermissionDenied("only Grantflow services deliver events")
+	if err := appkit.Deliverer(ctx); err != nil {
+		return 0, err
 	}
 	for i, ev := range batch {
 		if ev.GetId() == "" {

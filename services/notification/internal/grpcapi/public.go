@@ -10,6 +10,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
@@ -147,11 +148,7 @@ type Sink struct {
 }
 
 func (h *Sink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	n, err := h.App.Ingest(ctx, r.GetEvents())
-	if err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
+	return grpcserver.Deliver(ctx, r, h.App.Ingest)
 }
 
 // WebhookPB converts a subscription; the secret never leaves.

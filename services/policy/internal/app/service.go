@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -49,15 +48,7 @@ type Service struct {
 // New returns the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, dir: o.Directory, log: o.Logger, notify: o.Notify, now: o.Now}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.notify == nil {
-		s.notify = func() {}
-	}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	}
+	s.log, s.notify, s.now = appkit.Defaults(s.log, s.notify, s.now)
 	s.resolver = resolver.New(o.Store, s.log)
 	return s
 }
@@ -93,7 +84,7 @@ func (s *Service) manager(ctx context.Context) (string, error) {
 	return sub.UserID, nil
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+var newID = appkit.NewID
 
 // notFound turns the store's ErrNotFound into the API's NOT_FOUND.
 func notFound(err error, kind, id string) error {

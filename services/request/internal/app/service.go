@@ -12,15 +12,13 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/events"
 
-	"github.com/google/uuid"
-
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -100,15 +98,7 @@ type Service struct {
 func New(o Options) *Service {
 	s := &Service{store: o.Store, identity: o.Identity, policy: o.Policy, tasks: o.Tasks, taskPublic: o.TaskPublic, reviews: o.Reviews,
 		connectors: o.Connectors, log: o.Logger, notify: o.Notify, now: o.Now, toReview: o.ToReview}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.notify == nil {
-		s.notify = func() {}
-	}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	}
+	s.log, s.notify, s.now = appkit.Defaults(s.log, s.notify, s.now)
 	if s.connectors == nil {
 		s.connectors = connector.NewRegistry(nil)
 	}
@@ -117,11 +107,7 @@ func New(o Options) *Service {
 
 // write runs fn in one transaction, then wakes the relays.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	if err := s.store.InTx(ctx, fn); err != nil {
-		return err
-	}
-	s.notify()
-	return nil
+	return appkit.Write(ctx, s.store.InTx, s.notify, fn)
 }
 
 // writeQuiet runs fn in one transaction without waking the relays: the caller goes on with
@@ -130,23 +116,15 @@ func (s *Service) writeQuiet(ctx context.Context, fn func(ctx context.Context, t
 	return s.store.InTx(ctx, fn)
 }
 
-func isAdminOrGM(sub authz.Subject) bool {
-	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
-}
+var isAdminOrGM = appkit.AdminOrGM
 
 // internalCaller refuses a caller that is not another Grantflow service.
 func internalCaller(ctx context.Context) error {
-	p, ok := auth.FromContext(ctx)
-	switch {
-	case !ok:
-		return errs.Unauthenticated("no caller")
-	case !p.Internal:
-		return errs.PermissionDenied("this call is internal to Grantflow")
-	}
-	return nil
+	_, err := appkit.Internal(ctx)
+	return err
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+var newID = appkit.NewID
 
 func requestNotFound(err error, id string) error {
 	if errors.Is(err, store.ErrNotFound) {

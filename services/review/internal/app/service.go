@@ -13,6 +13,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -72,15 +73,7 @@ func New(o Options) *Service {
 		store: o.Store, identity: o.Identity, identityInternal: o.IdentityInternal, requests: o.Requests, tasks: o.Tasks,
 		log: o.Logger, notify: o.Notify, now: o.Now, batch: o.LaunchBatch,
 	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.notify == nil {
-		s.notify = func() {}
-	}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	}
+	s.log, s.notify, s.now = appkit.Defaults(s.log, s.notify, s.now)
 	if s.batch <= 0 || s.batch > 500 {
 		s.batch = 500
 	}
@@ -89,11 +82,7 @@ func New(o Options) *Service {
 
 // write runs fn in one transaction, then wakes the relays.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	if err := s.store.InTx(ctx, fn); err != nil {
-		return err
-	}
-	s.notify()
-	return nil
+	return appkit.Write(ctx, s.store.InTx, s.notify, fn)
 }
 
 // caller returns the principal of the call as the rules need it. The system (relay
@@ -117,7 +106,7 @@ func caller(ctx context.Context) (auth.Principal, domain.Caller, error) {
 // whoever launched it (an Admin or GM, who may see them all anyway).
 func asSystem(ctx context.Context) context.Context { return auth.WithPrincipal(ctx, auth.System()) }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+var newID = appkit.NewID
 
 // requestKey is the client request id of the request an item's decision opens: one per
 // item, so that a retried decision returns the same request and two deciders cannot open

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 )
 
@@ -15,9 +16,5 @@ type EventSink struct {
 }
 
 func (h *EventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	n, err := h.App.Receive(ctx, r.GetEvents())
-	if err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
+	return grpcserver.Deliver(ctx, r, h.App.Receive)
 }

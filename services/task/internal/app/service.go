@@ -7,11 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/authz"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -51,52 +48,24 @@ type Service struct {
 // New returns the service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, identity: o.Identity, log: o.Logger, notify: o.Notify, now: o.Now}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.notify == nil {
-		s.notify = func() {}
-	}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	}
+	s.log, s.notify, s.now = appkit.Defaults(s.log, s.notify, s.now)
 	return s
 }
 
 // write runs fn in one transaction, then wakes the relays.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	if err := s.store.InTx(ctx, fn); err != nil {
-		return err
-	}
-	s.notify()
-	return nil
+	return appkit.Write(ctx, s.store.InTx, s.notify, fn)
 }
 
 // internalCaller refuses a caller that is not another Grantflow service. The server's
 // InternalOnly already does; this keeps the application layer safe on its own.
-func internalCaller(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	switch {
-	case !ok:
-		return p, errs.Unauthenticated("no caller")
-	case !p.Internal:
-		return p, errs.PermissionDenied("this call is internal to Grantflow")
-	}
-	return p, nil
-}
+var internalCaller = appkit.Internal
 
-func isAdminOrGM(sub authz.Subject) bool {
-	return sub.Active && (sub.Role == authz.RoleAdmin || sub.Role == authz.RoleGeneralManager)
-}
+var isAdminOrGM = appkit.AdminOrGM
 
-func deny(d authz.Decision) error {
-	if d.Allowed {
-		return nil
-	}
-	return errs.PermissionDenied("not allowed: " + d.Reason)
-}
+var deny = appkit.Deny
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+var newID = appkit.NewID
 
 // taskNotFound turns the store's ErrNotFound into the API's NOT_FOUND.
 func taskNotFound(err error, id string) error {

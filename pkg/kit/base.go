@@ -1,0 +1,146 @@
+package kit
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/timer"
+)
+
+// Base is what every assembled service shares: its store, the relays of its outbox, its
+// timers and any further background loops. A service's Service embeds it and so has the
+// Module's Run, Ping, Close and InternalOnly, and Notify and FireDueTimers.
+type Base struct {
+	// Store is the service's store (readiness and release).
+	Store interface {
+		Ping(context.Context) error
+		Close()
+	}
+	// Relays deliver the outbox; nil: the service has none.
+	Relays *outbox.Relays
+	// Timers fire the service's due timers; nil: it has none (see NewTimers).
+	Timers interface {
+		Run(context.Context)
+		FireDue(context.Context) (int, error)
+	}
+	// Loops are more background work Run does beside the relays and the timers.
+	Loops []func(context.Context)
+	// Internal reports the methods only other Grantflow services may call; nil: none.
+	Internal func(fullMethod string) bool
+}
+
+// Run does the background work (timers, loops, relays) until ctx ends, and returns when
+// all of it stopped.
+func (b *Base) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if b.Timers != nil {
+		wg.Go(func() { b.Timers.Run(ctx) })
+	}
+	for _, loop := range b.Loops {
+		wg.Go(func() { loop(ctx) })
+	}
+	if b.Relays != nil {
+		b.Relays.Run(ctx)
+	}
+	wg.Wait()
+}
+
+// Notify wakes the relays: events were committed (safe before the relays exist).
+func (b *Base) Notify() { b.Relays.Notify() }
+
+// FireDueTimers fires the timers due now by the service's clock, and returns how many fired
+// (tests call it after moving their clock, instead of waiting for Run's poll).
+func (b *Base) FireDueTimers(ctx context.Context) (int, error) {
+	if b.Timers == nil {
+		return 0, nil
+	}
+	return b.Timers.FireDue(ctx)
+}
+
+// Ping reports whether the store answers (readiness).
+func (b *Base) Ping(ctx context.Context) error { return b.Store.Ping(ctx) }
+
+// Close releases the store.
+func (b *Base) Close() { b.Store.Close() }
+
+// InternalOnly reports the methods only other Grantflow services may call.
+func (b *Base) InternalOnly(fullMethod string) bool {
+	return b.Internal != nil && b.Internal(fullMethod)
+}
+
+// NewTimers is the timer runner of b's service on st (b.Timers): by clock (nil: the
+// system's), looking for due timers every poll (zero: 1 s), waking b's relays when timers
+// fired (their handlers commit events).
+func NewTimers[Tx any](b *Base, st timer.Store[Tx], clock timer.Clock, poll time.Duration, log *slog.Logger) *timer.Runner[Tx] {
+	r := timer.NewRunner[Tx](st, timer.Options{Clock: clock, Poll: poll, Log: log, Fired: b.Notify})
+	b.Timers = r
+	return r
+}
+
+// Now is the time by clock as the stores keep it: UTC, to the microsecond.
+func Now(clock timer.Clock) func() time.Time {
+	return func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) }
+}
+
+// Deps dials what one constructor needs: each call returns a connection, a sink or a
+// client, nil after a failure, and Err reports the first failure. A constructor asks for
+// everything in turn and checks Err once.
+type Deps struct {
+	env *Env
+	err error
+}
+
+// Deps starts dialing what the service's constructor needs.
+func (e *Env) Deps() *Deps { return &Deps{env: e} }
+
+// Conn is the connection to service to (see Env.Conn).
+func (d *Deps) Conn(to string) *grpc.ClientConn {
+	c, err := d.env.Conn(to)
+	d.fail(err)
+	return c
+}
+
+// Sink delivers this service's outbox to receiver (see Env.Sink).
+func (d *Deps) Sink(receiver string) outbox.Sink {
+	s, err := d.env.Sink(receiver)
+	d.fail(err)
+	return s
+}
+
+// Identity is identity's internal API (see Env.Identity).
+func (d *Deps) Identity() identityv1.IdentityInternalServiceClient {
+	return identityv1.NewIdentityInternalServiceClient(d.Conn("identity"))
+}
+
+// Err is the first failure, or nil.
+func (d *Deps) Err() error { return d.err }
+
+func (d *Deps) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// Assemble is a Service.New from a service's options, made from env and dialing through
+// d, and its constructor: Kit's New is Assemble(options, New), so both ways to run build
+// the options one way and a failed dial stops the assembly.
+func Assemble[O any, M Module](options func(env *Env, d *Deps) O, build func(context.Context, O) (M, error)) func(context.Context, *Env) (Module, error) {
+	return func(ctx context.Context, env *Env) (Module, error) {
+		d := env.Deps()
+		o := options(env, d)
+		if err := d.Err(); err != nil {
+			return nil, err
+		}
+		m, err := build(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+}

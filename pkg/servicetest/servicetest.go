@@ -1,0 +1,248 @@
+package servicetest
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/outbox"
+)
+
+// Signer is the internal-token signer the services of one test share.
+func Signer(t testing.TB) *auth.Signer {
+	t.Helper()
+	s, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Server is a gRPC server with the kit's real interceptor chain: callers authenticated by
+// authn, or by an internal token signed by signer; internalOnly (may be nil) names the
+// methods only services may call.
+func Server(t testing.TB, signer *auth.Signer, authn auth.Authenticator, internalOnly func(string) bool) *grpc.Server {
+	t.Helper()
+	srv, _, err := grpcserver.New(grpcserver.Options{Logger: slog.New(slog.DiscardHandler),
+		Auth: auth.ServerOptions{Signer: signer, Authenticator: authn, InternalOnly: internalOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// Dialer connects to an in-memory listener.
+type Dialer func(context.Context, string) (net.Conn, error)
+
+// Listener is an in-memory listener, which may be dialed before the server that will
+// serve it exists (services whose sinks point at each other).
+type Listener struct{ lis *bufconn.Listener }
+
+// NewListener is a new in-memory listener.
+func NewListener() *Listener { return &Listener{lis: bufconn.Listen(1 << 20)} }
+
+// Dialer connects to l.
+func (l *Listener) Dialer() Dialer {
+	return func(ctx context.Context, _ string) (net.Conn, error) { return l.lis.DialContext(ctx) }
+}
+
+// Serve serves srv on l until the test ends.
+func (l *Listener) Serve(t testing.TB, srv *grpc.Server) {
+	go func() { _ = srv.Serve(l.lis) }()
+	t.Cleanup(srv.Stop)
+}
+
+// Listen serves srv on an in-memory listener until the test ends.
+func Listen(t testing.TB, srv *grpc.Server) Dialer {
+	l := NewListener()
+	l.Serve(t, srv)
+	return l.Dialer()
+}
+
+// Dial is a client connection through dialer, closed when the test ends.
+func Dial(t testing.TB, dialer Dialer, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient("passthrough:///bufconn", append(opts,
+		grpc.WithContextDialer(dialer), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// Serve serves srv on an in-memory listener until the test ends and returns a client
+// connection to it.
+func Serve(t testing.TB, srv *grpc.Server, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	return Dial(t, Listen(t, srv), opts...)
+}
+
+// AsService is the dial option of a service's connection to another: the caller in the
+// context travels as an internal token signed by signer.
+func AsService(signer *auth.Signer) grpc.DialOption {
+	return grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer))
+}
+
+// Run does svc's background work until the test ends; then it waits for it to stop and
+// closes svc (a pool closes only once every connection is back).
+func Run(t testing.TB, svc interface {
+	Run(context.Context)
+	Close()
+}) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done; svc.Close() })
+}
+
+// WithKey is a context calling with the API key.
+func WithKey(key string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+}
+
+// System is a context calling as another Grantflow service would: the system's internal
+// token, signed by signer.
+func System(t testing.TB, signer *auth.Signer) context.Context {
+	tok, err := signer.Mint(auth.System())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}
+
+// People are the persons a test made through identity's public API, by name; "bootstrap"
+// is the admin whose key exists from the start.
+type People struct {
+	t        testing.TB
+	identity identityv1.IdentityServiceClient
+	Keys     map[string]string // person -> API key
+	IDs      map[string]string // person -> user id
+}
+
+// NewPeople starts the people of a test made through identity, with the bootstrap admin
+// (bootstrapKey, user id "bootstrap-admin").
+func NewPeople(t testing.TB, identity identityv1.IdentityServiceClient, bootstrapKey string) *People {
+	return &People{t: t, identity: identity,
+		Keys: map[string]string{"bootstrap": bootstrapKey}, IDs: map[string]string{"bootstrap": "bootstrap-admin"}}
+}
+
+// As is a context calling with person's API key.
+func (p *People) As(person string) context.Context {
+	key, ok := p.Keys[person]
+	if !ok {
+		p.t.Fatalf("no key for %s", person)
+	}
+	return WithKey(key)
+}
+
+// Onboard makes person (role: an identityv1.Role name; manager: a person or "") and an
+// API key of theirs, as the bootstrap admin, and returns their user id.
+func (p *People) Onboard(person, role, manager string) string {
+	p.t.Helper()
+	u, err := p.identity.CreateUser(p.As("bootstrap"), &identityv1.CreateUserRequest{Email: person + "@example.com", DisplayName: person,
+		Role: identityv1.Role(identityv1.Role_value[role]), ManagerId: p.IDs[manager]})
+	if err != nil {
+		p.t.Fatalf("onboard %s: %v", person, err)
+	}
+	k, err := p.identity.CreateApiKey(p.As("bootstrap"), &identityv1.CreateApiKeyRequest{UserId: u.GetId(), DisplayName: "test"})
+	if err != nil {
+		p.t.Fatalf("key for %s: %v", person, err)
+	}
+	p.IDs[person], p.Keys[person] = u.GetId(), k.GetSecret()
+	return u.GetId()
+}
+
+// Org onboards, in this order, the people every service's tests start from:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	└── mona (USER, a manager) ── uma, ulf
+func (p *People) Org() {
+	p.t.Helper()
+	p.Onboard("gm", "GENERAL_MANAGER", "")
+	p.Onboard("admin", "ADMIN", "gm")
+	p.Onboard("mona", "USER", "gm")
+	p.Onboard("uma", "USER", "mona")
+	p.Onboard("ulf", "USER", "mona")
+}
+
+// Recorder is an event receiver as far as an outbox relay can tell: it keeps the events
+// delivered to it, each id once, as the receivers deduplicate.
+type Recorder struct {
+	mu     sync.Mutex
+	seen   map[string]bool
+	events []*eventsv1.Event
+}
+
+var _ outbox.Sink = (*Recorder)(nil)
+
+// DeliverEvents keeps the events it has not seen yet.
+func (r *Recorder) DeliverEvents(_ context.Context, events []*eventsv1.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	for _, e := range events {
+		if !r.seen[e.GetId()] {
+			r.seen[e.GetId()] = true
+			r.events = append(r.events, e)
+		}
+	}
+	return nil
+}
+
+// Events are the events delivered so far, in order.
+func (r *Recorder) Events() []*eventsv1.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
+
+// WantCode fails the test unless err has the gRPC code want.
+func WantCode(t testing.TB, err error, want codes.Code) {
+	t.Helper()
+	if got := status.Code(err); got != want {
+		t.Fatalf("code %v, want %v (%v)", got, want, err)
+	}
+}
+
+// WantBadField fails the test unless err is INVALID_ARGUMENT with a BadRequest naming field.
+func WantBadField(t testing.TB, err error, field string) {
+	t.Helper()
+	WantField(t, err, codes.InvalidArgument, field)
+}
+
+// WantField fails the test unless err has the gRPC code want and a BadRequest naming field.
+func WantField(t testing.TB, err error, want codes.Code, field string) {
+	t.Helper()
+	WantCode(t, err, want)
+	var fields []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				if v.GetField() == field {
+					return
+				}
+				fields = append(fields, v.GetField())
+			}
+		}
+	}
+	t.Fatalf("no BadRequest naming %q in %v (fields %v)", field, err, fields)
+}
