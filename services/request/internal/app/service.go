@@ -54,6 +54,9 @@ const (
 	workDrive       = "request.work.drive"
 	workCancelTasks = "request.work.cancel_tasks"
 	workAgent       = "request.work.agent"
+	// workOpen asks the task service for the tasks of a step whose opening the request
+	// recorded (payload: the OpenStep call); retracted once the task service answered.
+	workOpen = "request.work.open_step"
 )
 
 // Options configure the service.
@@ -190,8 +193,11 @@ func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain
 	if err != nil {
 		return err
 	}
-	if action == workDrive {
+	switch action {
+	case workDrive:
 		ev.Id = driveWorkID(r) // retracted by whoever makes the move first
+	case workOpen:
+		ev.Id = openWorkID(r.ID, r.StepIndex) // retracted once the task service answered
 	}
 	return tx.Emit(ctx, []string{SinkWork}, ev)
 }
