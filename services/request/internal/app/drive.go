@@ -107,7 +107,11 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	}
 	var out domain.Request
 	recorded := false
-	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	s.takeOff(in)
+	defer s.land(in, false) // unless landed below
+	// Quiet: the relays wake once the task service answered (opened commits and wakes them),
+	// so the work relay does not race this caller to the opening's work item.
+	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
 		recorded = false // a retried closure starts again
 		cur, err := tx.LockRequest(ctx, r.ID)
 		if err != nil {
@@ -135,7 +139,7 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	if err != nil || !recorded {
 		return &out, err
 	}
-	return s.openTasks(ctx, in)
+	return s.openTasks(ctx, in, out)
 }
 
 // stepSpec makes the OpenStep call of r's current step: its assignees resolved through
@@ -227,13 +231,60 @@ func (s *Service) recordOpening(ctx context.Context, tx store.Tx, r *domain.Requ
 }
 
 // openTasks asks the task service for the tasks of a step whose opening the request
-// recorded (idempotent per request and step), then records the answer (opened).
-func (s *Service) openTasks(ctx context.Context, in *taskv1.OpenStepRequest) (*domain.Request, error) {
+// recorded (idempotent per request and step), then records the answer (opened), and lands
+// the opening's flight. known is the request as the commit that recorded the opening left
+// it: returned when the answer leaves the request as it was.
+func (s *Service) openTasks(ctx context.Context, in *taskv1.OpenStepRequest, known domain.Request) (out *domain.Request, err error) {
+	defer func() { s.land(in, err == nil) }()
 	res, err := s.tasks.OpenStep(ctx, in)
 	if err != nil {
 		return nil, s.failUnlessTransient(ctx, in.GetRequestId(), "cannot open the tasks of step "+in.GetStepName(), err)
 	}
+	if !changes(in, res) {
+		// The tasks are the ones recorded: the work item is done, and that is all.
+		return &known, s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.Retract(ctx, SinkWork, openWorkID(in.GetRequestId(), int(in.GetStepIndex())))
+		})
+	}
 	return s.opened(ctx, in, res)
+}
+
+// changes reports whether the task service's answer res to the opening in changes the
+// request: an auto-approved step passed, the agent's step is for the work queue, or an
+// earlier opening made other tasks than the ones recorded.
+func changes(in *taskv1.OpenStepRequest, res *taskv1.OpenStepResponse) bool {
+	if res.GetStepOutcome() == taskv1.StepOutcome_PASSED || in.GetAssignee().GetKind() == typev1.AssigneeKind_AGENT ||
+		len(res.GetTasks()) != len(in.GetTaskIds()) {
+		return true
+	}
+	for _, t := range res.GetTasks() {
+		if !slices.Contains(in.GetTaskIds(), t.GetId()) {
+			return true
+		}
+	}
+	return false
+}
+
+// takeOff marks the opening in as carried out on this caller's path, before the commit
+// that queues its work item (see Service.flights).
+func (s *Service) takeOff(in *taskv1.OpenStepRequest) {
+	s.flights.LoadOrStore(openWorkID(in.GetRequestId(), int(in.GetStepIndex())), &flight{done: make(chan struct{})})
+}
+
+// land ends the flight of the opening in (nil, or landed already: nothing), ok when its tasks
+// were made and recorded.
+func (s *Service) land(in *taskv1.OpenStepRequest, ok bool) {
+	if in == nil {
+		return
+	}
+	if v, loaded := s.flights.LoadAndDelete(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); loaded {
+		f := v.(*flight)
+		f.ok = ok
+		close(f.done)
+		if !ok {
+			s.notify() // the work item, if it was queued, is the work relay's now
+		}
+	}
 }
 
 // opened records the task service's answer to the opening in: the open-step work item is
@@ -284,6 +335,17 @@ func (s *Service) opened(ctx context.Context, in *taskv1.OpenStepRequest, res *t
 // step, the task service is asked for its tasks (again: idempotent), and the request is
 // driven on from there.
 func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) error {
+	if v, ok := s.flights.Load(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); ok {
+		f := v.(*flight)
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.ok {
+			return nil // done on the caller's path
+		}
+	}
 	r, err := s.store.GetRequest(ctx, in.GetRequestId())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -294,7 +356,7 @@ func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) er
 	if !r.TakesOutcome(int(in.GetStepIndex())) {
 		return nil // closed or moved on: its tasks were made, or are no longer wanted
 	}
-	next, err := s.openTasks(ctx, in)
+	next, err := s.openTasks(ctx, in, r)
 	if err != nil {
 		return err
 	}

@@ -71,8 +71,15 @@ func isTaskOutcome(ev *eventsv1.Event) bool {
 // to the work queue.
 func (s *Service) onTasks(ctx context.Context, evs []*eventsv1.Event) error {
 	prepared := s.prepareNext(ctx, evs)
-	var opened []*taskv1.OpenStepRequest
-	err := s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	for _, in := range prepared {
+		s.takeOff(in)
+		defer s.land(in, false) // unless openTasks landed it
+	}
+	var opened []recorded
+	// Quiet, and the relays woken at the end: the work relay does not race the openings
+	// below to their work items.
+	defer s.notify()
+	err := s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
 		opened = opened[:0] // a retried closure starts again
 		for _, ev := range evs {
 			if err := s.onTask(events.WithTrace(ctx, ev), tx, ev, prepared, &opened); err != nil {
@@ -84,18 +91,25 @@ func (s *Service) onTasks(ctx context.Context, evs []*eventsv1.Event) error {
 	if err != nil {
 		return err
 	}
-	for _, in := range opened {
+	for _, o := range opened {
 		// The outcomes are committed: a failure here is the work queue's to finish (the
 		// opening's work item), not a reason to have them delivered again.
-		next, err := s.openTasks(ctx, in)
+		next, err := s.openTasks(ctx, o.in, o.r)
 		if err == nil {
-			_, err = s.drive(ctx, in.GetRequestId(), next, true)
+			_, err = s.drive(ctx, o.r.ID, next, true)
 		}
 		if err != nil {
-			s.log.WarnContext(ctx, "request: opening deferred to the work queue", "request", in.GetRequestId(), "error", err.Error())
+			s.log.WarnContext(ctx, "request: opening deferred to the work queue", "request", o.r.ID, "error", err.Error())
 		}
 	}
 	return nil
+}
+
+// recorded is an opening a transaction recorded: its OpenStep call and the request as that
+// transaction left it.
+type recorded struct {
+	in *taskv1.OpenStepRequest
+	r  domain.Request
 }
 
 // settles reports whether a task event can settle its step (reassignments and escalations
@@ -132,7 +146,7 @@ func (s *Service) prepareNext(ctx context.Context, evs []*eventsv1.Event) map[st
 // the action, or applies the effect), a failed step declines the request. The openings it
 // records from prepared are appended to opened. The request records a step's opening before
 // the task service makes its tasks, so an outcome always finds its step opened.
-func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event, prepared map[string]*taskv1.OpenStepRequest, opened *[]*taskv1.OpenStepRequest) error {
+func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event, prepared map[string]*taskv1.OpenStepRequest, opened *[]recorded) error {
 	d := ev.GetTaskChanged()
 	if d == nil {
 		s.log.ErrorContext(ctx, "request: task event without a task payload skipped", "event", ev.GetId())
@@ -169,7 +183,7 @@ func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event, p
 				return err
 			}
 			if next != nil && cur.StepOpened && int(next.GetStepIndex()) == cur.StepIndex && !cur.Applying {
-				*opened = append(*opened, next)
+				defer func() { *opened = append(*opened, recorded{next, cur}) }() // cur as update leaves it
 			}
 		case "FAILED":
 			reason := fmt.Sprintf("declined at step %q", d.GetStepName())
@@ -236,6 +250,11 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	}
 	actor := ev.GetActorId()
 	var opened []submitted
+	defer func() {
+		for _, o := range opened {
+			s.land(o.open, false) // those settle did not land
+		}
+	}()
 	for _, a := range d.GetAccesses() {
 		r, open, err := s.submit(ctx, actor, nil, Submission{
 			ClientID: uuid.NewSHA1(offboardingNamespace, []byte(ev.GetId()+"/"+a.GetAppId())).String(),

@@ -97,6 +97,18 @@ type Service struct {
 	toReview   bool
 	// failures counts the failed attempts of each work item (event id -> *atomic.Int32).
 	failures sync.Map
+	// flights are the step openings this process carries out on a caller's path (open-step
+	// work item id -> *flight), from before the commit that queues their work item until
+	// the task service answered: the work relay, which may see the item first, waits for
+	// them instead of asking the task service again.
+	flights sync.Map
+}
+
+// flight is an opening carried out on a caller's path; done closes when it ends, ok says
+// whether the task service made the tasks and the answer was recorded.
+type flight struct {
+	done chan struct{}
+	ok   bool
 }
 
 // New returns the service.

@@ -91,7 +91,7 @@ func (s *Service) settle(ctx context.Context, r domain.Request, open *taskv1.Ope
 	)
 	next := &r
 	if open != nil {
-		next, err = s.openTasks(ctx, open)
+		next, err = s.openTasks(ctx, open, r)
 	}
 	if err == nil {
 		out, err = s.drive(ctx, r.ID, next, true)
@@ -201,6 +201,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 			s.log.WarnContext(ctx, "request: the first step's opening is left to the work queue", "request", r.ID, "error", err.Error())
 		case refusal == "":
 			open, opened = spec, opening(&r, spec)
+			s.takeOff(open) // settle lands it
 		}
 	}
 	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -220,6 +221,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	})
 	if errors.Is(err, store.ErrConflict) && in.ClientID != "" {
 		// A concurrent submit with the same client id won the race.
+		s.land(open, false)
 		prev, gerr := s.store.GetRequestByClientID(ctx, in.ClientID)
 		if gerr != nil {
 			return domain.Request{}, nil, gerr
@@ -228,6 +230,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		return r, nil, err
 	}
 	if err != nil {
+		s.land(open, false)
 		return domain.Request{}, nil, err
 	}
 	return r, open, nil
