@@ -76,6 +76,17 @@ func driveWorkID(r domain.Request) string {
 	return uuid.NewSHA1(driveNamespace, fmt.Appendf(nil, "%s/%d/%t", r.ID, r.StepIndex, r.Applying)).String()
 }
 
+// lockMoving locks r's row in tx and retracts the work item of r's position: whatever the
+// transaction finds, the move from that position is decided (here, or by whoever moved the
+// request on), so the item has nothing left to do.
+func lockMoving(ctx context.Context, tx store.Tx, r domain.Request) (domain.Request, error) {
+	cur, err := tx.LockRequest(ctx, r.ID)
+	if err != nil {
+		return cur, err
+	}
+	return cur, tx.Retract(ctx, SinkWork, driveWorkID(r))
+}
+
 // openWorkID is the id of the work item that asks the task service for the tasks of the
 // request's step at index.
 func openWorkID(requestID string, index int) string {
@@ -113,14 +124,9 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	// so the work relay does not race this caller to the opening's work item.
 	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
 		recorded = false // a retried closure starts again
-		cur, err := tx.LockRequest(ctx, r.ID)
-		if err != nil {
-			return err
-		}
+		cur, err := lockMoving(ctx, tx, r)
 		out = cur
-		// Whatever this transaction finds, the move of position r is decided (here or by
-		// whoever moved the request on): its work item has nothing left to do.
-		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
+		if err != nil {
 			return err
 		}
 		if cur.Next() != domain.MoveOpenStep || cur.StepIndex != r.StepIndex {
@@ -506,12 +512,9 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 	}
 	var out domain.Request
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.LockRequest(ctx, r.ID)
-		if err != nil {
-			return err
-		}
+		cur, err := lockMoving(ctx, tx, r)
 		out = cur
-		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
+		if err != nil {
 			return err
 		}
 		if !cur.Open() || !cur.Applying {
