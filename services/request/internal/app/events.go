@@ -118,11 +118,18 @@ func settles(ev *eventsv1.Event) bool {
 	return ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated"
 }
 
-// prepareNext prepares, for each passed step among evs whose request stands at it, the
-// opening of the step that comes next (request id -> its OpenStep call).
+// maxPrepared bounds the openings one delivery prepares and carries out itself (they run one
+// after the other while the sender waits); the others of a large batch go to the work queue.
+const maxPrepared = 32
+
+// prepareNext prepares, for each passed step among evs whose request stands at it (at most
+// maxPrepared), the opening of the step that comes next (request id -> its OpenStep call).
 func (s *Service) prepareNext(ctx context.Context, evs []*eventsv1.Event) map[string]*taskv1.OpenStepRequest {
 	out := map[string]*taskv1.OpenStepRequest{}
 	for _, ev := range evs {
+		if len(out) == maxPrepared {
+			break
+		}
 		d := ev.GetTaskChanged()
 		if !settles(ev) || d.GetStepOutcome() != "PASSED" || d.GetRequestId() == "" || out[d.GetRequestId()] != nil {
 			continue
