@@ -76,6 +76,23 @@ func driveWorkID(r domain.Request) string {
 	return uuid.NewSHA1(driveNamespace, fmt.Appendf(nil, "%s/%d/%t", r.ID, r.StepIndex, r.Applying)).String()
 }
 
+// lockMoving locks r's row in tx and retracts the work item of r's position: whatever the
+// transaction finds, the move from that position is decided (here, or by whoever moved the
+// request on), so the item has nothing left to do.
+func lockMoving(ctx context.Context, tx store.Tx, r domain.Request) (domain.Request, error) {
+	cur, err := tx.LockRequest(ctx, r.ID)
+	if err != nil {
+		return cur, err
+	}
+	return cur, tx.Retract(ctx, SinkWork, driveWorkID(r))
+}
+
+// openWorkID is the id of the work item that asks the task service for the tasks of the
+// request's step at index.
+func openWorkID(requestID string, index int) string {
+	return uuid.NewSHA1(driveNamespace, fmt.Appendf(nil, "%s/open/%d", requestID, index)).String()
+}
+
 // exclude is who never reviews or carries out the request: its requester and target.
 func exclude(r domain.Request) []string {
 	out := []string{r.RequesterID}
@@ -85,13 +102,59 @@ func exclude(r domain.Request) []string {
 	return out
 }
 
-// openStep opens the tasks of the request's current step and records them, retracting the
-// work item that would have done it. A refusal of the task or identity service that
-// retrying cannot change fails the request. It returns the request as it committed it, or
-// nil when the request must be read again.
+// openStep opens the request's current step: it resolves the step's assignees, records the
+// opening (StepOpened, the task ids, request.step_opened, and the work item that asks the
+// task service for the tasks) in one commit, then asks the task service (openTasks). The
+// opening is recorded before the tasks exist, so no outcome of the step can arrive first.
+// A refusal that retrying cannot change fails the request. It returns the request as it
+// committed it, or nil when the request must be read again.
 func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Request, error) {
+	in, refusal, err := s.stepSpec(ctx, r)
+	switch {
+	case err != nil:
+		return nil, err
+	case refusal != "":
+		return nil, s.fail(ctx, r.ID, refusal)
+	}
+	var out domain.Request
+	recorded := false
+	s.takeOff(in)
+	defer s.land(in, false) // unless landed below
+	// Quiet: the relays wake once the task service answered (opened commits and wakes them),
+	// so the work relay does not race this caller to the opening's work item.
+	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
+		recorded = false // a retried closure starts again
+		cur, err := lockMoving(ctx, tx, r)
+		out = cur
+		if err != nil {
+			return err
+		}
+		if cur.Next() != domain.MoveOpenStep || cur.StepIndex != r.StepIndex {
+			return nil
+		}
+		before := cur.Clone()
+		if err := s.recordOpening(ctx, tx, &cur, in); err != nil {
+			return err
+		}
+		if err := s.update(ctx, tx, before, &cur); err != nil {
+			return err
+		}
+		out, recorded = cur, true
+		return nil
+	})
+	if err != nil || !recorded {
+		return &out, err
+	}
+	return s.openTasks(ctx, in, out)
+}
+
+// stepSpec makes the OpenStep call of r's current step: its assignees resolved through
+// identity (with the request's exclusions), its quorum, due time and escalation. refusal is
+// set when the step cannot open (nobody may review, a resolution refused): the request
+// fails with it. err is a failure worth retrying.
+func (s *Service) stepSpec(ctx context.Context, r domain.Request) (in *taskv1.OpenStepRequest, refusal string, err error) {
 	step, isAction := r.CurrentStep()
-	in := &taskv1.OpenStepRequest{
+	in = &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
 		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: assigneePB(step.Assignee),
 		Approval: typev1.Approval(typev1.Approval_value[step.Approval]), MinApprovals: int32(step.MinApprovals),
@@ -100,22 +163,27 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	if isAction {
 		in.Type, in.Approval, in.MinApprovals = taskv1.Task_ACTION, typev1.Approval_APPROVAL_UNSPECIFIED, 0
 	}
-	agent := false
+	final := func(what string, err error) (*taskv1.OpenStepRequest, string, error) {
+		if transient(err) {
+			return nil, "", fmt.Errorf("%s: %w", what, err)
+		}
+		return nil, what + ": " + describe(err), nil
+	}
 	if !isAction && step.Assignee.Kind == typev1.AssigneeKind_MANAGER.String() && r.SkipManagerSteps {
 		in.AutoApproveReason = gmReason
 		in.Approval, in.MinApprovals = typev1.Approval_ANY, 0
 	} else {
 		res, err := s.resolveStep(ctx, r, in.Assignee)
 		if err != nil {
-			return nil, s.failUnlessTransient(ctx, r.ID, "cannot resolve the assignees of step "+step.Name, err)
+			return final("cannot resolve the assignees of step "+step.Name, err)
 		}
-		agent = res.GetAgent()
+		agent := res.GetAgent()
 		in.AssigneeIds, in.ResolutionNote = res.GetUserIds(), res.GetExplanation()
 		if agent {
 			in.AssigneeIds = nil
 		}
 		if !agent && len(in.AssigneeIds) == 0 {
-			return nil, s.fail(ctx, r.ID, "nobody may review or carry out step "+step.Name+" (no assignee, and no admin besides the requester and target)")
+			return nil, "nobody may review or carry out step " + step.Name + " (no assignee, and no admin besides the requester and target)", nil
 		}
 		if in.Approval == typev1.Approval_QUORUM && int(in.MinApprovals) > len(in.AssigneeIds) {
 			in.ResolutionNote = joinNote(in.ResolutionNote, fmt.Sprintf("quorum lowered from %d to the %d people who may review", in.MinApprovals, len(in.AssigneeIds)))
@@ -124,50 +192,137 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	}
 	if !isAction && in.AutoApproveReason == "" && step.DueAfter > 0 {
 		if err := s.dueAndEscalation(ctx, r, step, in); err != nil {
-			return nil, s.failUnlessTransient(ctx, r.ID, "cannot resolve the escalation of step "+step.Name, err)
+			return final("cannot resolve the escalation of step "+step.Name, err)
 		}
 	}
+	return in, "", nil
+}
+
+// taskCount is how many tasks the task service makes for in (its StepSpec.Tasks): one shared
+// by every assignee for ANY, an action step and an auto-approved step; one per assignee for
+// ALL and QUORUM.
+func taskCount(in *taskv1.OpenStepRequest) int {
+	if in.GetType() == taskv1.Task_REVIEW && in.GetAutoApproveReason() == "" &&
+		(in.GetApproval() == typev1.Approval_ALL || in.GetApproval() == typev1.Approval_QUORUM) {
+		return len(in.GetAssigneeIds())
+	}
+	return 1
+}
+
+// opening records on r the opening of its current step that in describes (StepOpened, the
+// task ids, chosen now and set on in, the assignees), and returns request.step_opened's
+// payload. No store is touched: submit records a first step's opening with the request.
+func opening(r *domain.Request, in *taskv1.OpenStepRequest) *eventsv1.RequestChanged {
+	in.TaskIds = domain.TaskIDs(r.ID, r.StepIndex, taskCount(in))
+	r.StepOpened = true
+	r.AddTasks(in.TaskIds...)
+	r.AddAssignees(in.AssigneeIds...)
+	data := eventData(*r)
+	data.TaskIds, data.AssigneeIds = in.TaskIds, slices.Clone(in.AssigneeIds)
+	if data.AssigneeIds == nil {
+		data.AssigneeIds = []string{}
+	}
+	data.Note = joinNote(in.GetResolutionNote(), in.GetAutoApproveReason())
+	return data
+}
+
+// recordOpening records, in tx, the opening of r's current step (opening), its event, and the
+// work item that asks the task service for the tasks should this process stop before it did.
+func (s *Service) recordOpening(ctx context.Context, tx store.Tx, r *domain.Request, in *taskv1.OpenStepRequest) error {
+	data := opening(r, in)
+	if err := s.emit(ctx, tx, "request.step_opened", *r, auth.SystemUserID, data); err != nil {
+		return err
+	}
+	return s.work(ctx, tx, workOpen, *r, &eventsv1.RequestWork{OpenStep: in})
+}
+
+// openTasks asks the task service for the tasks of a step whose opening the request
+// recorded (idempotent per request and step), then records the answer (opened), and lands
+// the opening's flight. known is the request as the commit that recorded the opening left
+// it: returned when the answer leaves the request as it was.
+func (s *Service) openTasks(ctx context.Context, in *taskv1.OpenStepRequest, known domain.Request) (out *domain.Request, err error) {
+	defer func() { s.land(in, err == nil) }()
 	res, err := s.tasks.OpenStep(ctx, in)
 	if err != nil {
-		return nil, s.failUnlessTransient(ctx, r.ID, "cannot open the tasks of step "+step.Name, err)
+		return nil, s.failUnlessTransient(ctx, in.GetRequestId(), "cannot open the tasks of step "+in.GetStepName(), err)
 	}
+	if !changes(in, res) {
+		// The tasks are the ones recorded: the work item is done, and that is all.
+		return &known, s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.Retract(ctx, SinkWork, openWorkID(in.GetRequestId(), int(in.GetStepIndex())))
+		})
+	}
+	return s.opened(ctx, in, res)
+}
+
+// changes reports whether the task service's answer res to the opening in changes the
+// request: an auto-approved step passed, the agent's step is for the work queue, or an
+// earlier opening made other tasks than the ones recorded.
+func changes(in *taskv1.OpenStepRequest, res *taskv1.OpenStepResponse) bool {
+	if res.GetStepOutcome() == taskv1.StepOutcome_PASSED || in.GetAssignee().GetKind() == typev1.AssigneeKind_AGENT ||
+		len(res.GetTasks()) != len(in.GetTaskIds()) {
+		return true
+	}
+	for _, t := range res.GetTasks() {
+		if !slices.Contains(in.GetTaskIds(), t.GetId()) {
+			return true
+		}
+	}
+	return false
+}
+
+// takeOff marks the opening in as carried out on this caller's path, before the commit
+// that queues its work item (see Service.flights).
+func (s *Service) takeOff(in *taskv1.OpenStepRequest) {
+	s.flights.LoadOrStore(openWorkID(in.GetRequestId(), int(in.GetStepIndex())), &flight{done: make(chan struct{})})
+}
+
+// land ends the flight of the opening in (nil, or landed already: nothing), ok when its tasks
+// were made and recorded.
+func (s *Service) land(in *taskv1.OpenStepRequest, ok bool) {
+	if in == nil {
+		return
+	}
+	if v, loaded := s.flights.LoadAndDelete(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); loaded {
+		f := v.(*flight)
+		f.ok = ok
+		close(f.done)
+		if !ok {
+			s.notify() // the work item, if it was queued, is the work relay's now
+		}
+	}
+}
+
+// opened records the task service's answer to the opening in: the open-step work item is
+// done; an auto-approved step passed; the agent's step goes to the work queue. It returns
+// the request as it committed it.
+func (s *Service) opened(ctx context.Context, in *taskv1.OpenStepRequest, res *taskv1.OpenStepResponse) (*domain.Request, error) {
 	var out domain.Request
-	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.LockRequest(ctx, r.ID)
+	err := s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.LockRequest(ctx, in.GetRequestId())
 		if err != nil {
 			return err
 		}
 		out = cur
-		// Whatever this transaction finds, the move of position r is done (here or by whoever
-		// moved the request on): its work item has nothing left to do.
-		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
+		if err := tx.Retract(ctx, SinkWork, openWorkID(cur.ID, int(in.GetStepIndex()))); err != nil {
 			return err
 		}
-		before := cur.Clone()
-		var taskIDs, people []string
-		for _, t := range res.GetTasks() {
-			taskIDs = append(taskIDs, t.GetId())
-			people = append(people, t.GetAssigneeIds()...)
+		if !cur.TakesOutcome(int(in.GetStepIndex())) {
+			return nil // moved on meanwhile (an outcome, a cancellation)
 		}
-		cur.AddTasks(taskIDs...)
-		cur.AddAssignees(people...)
-		if cur.Open() && !cur.Applying && cur.StepIndex == r.StepIndex && !cur.StepOpened {
-			cur.StepOpened = true
-			data := eventData(cur)
-			data.TaskIds, data.AssigneeIds = taskIDs, people
-			data.Note = joinNote(in.GetResolutionNote(), in.GetAutoApproveReason())
-			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
+		before := cur.Clone()
+		for _, t := range res.GetTasks() { // the ids recorded, unless an earlier opening chose others
+			cur.AddTasks(t.GetId())
+			cur.AddAssignees(t.GetAssigneeIds()...)
+		}
+		switch {
+		case res.GetStepOutcome() == taskv1.StepOutcome_PASSED:
+			if err := s.passStep(ctx, tx, &cur, gmReason, nil); err != nil {
 				return err
 			}
-			switch {
-			case res.GetStepOutcome() == taskv1.StepOutcome_PASSED:
-				if err := s.passStep(ctx, tx, &cur, gmReason); err != nil {
-					return err
-				}
-			case agent:
-				if err := s.work(ctx, tx, workAgent, cur, nil); err != nil {
-					return err
-				}
+		case in.GetAssignee().GetKind() == typev1.AssigneeKind_AGENT:
+			if err := s.work(ctx, tx, workAgent, cur, nil); err != nil {
+				return err
 			}
 		}
 		if err := s.update(ctx, tx, before, &cur); err != nil {
@@ -182,9 +337,43 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 	return &out, nil
 }
 
-// passStep records that the current step passed and moves on (next step, or applying the
-// effect after the action step); the work queue carries on from there.
-func (s *Service) passStep(ctx context.Context, tx store.Tx, r *domain.Request, note string) error {
+// openQueued carries out an open-step work item: when the request still stands at that
+// step, the task service is asked for its tasks (again: idempotent), and the request is
+// driven on from there.
+func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) error {
+	if v, ok := s.flights.Load(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); ok {
+		f := v.(*flight)
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.ok {
+			return nil // done on the caller's path
+		}
+	}
+	r, err := s.store.GetRequest(ctx, in.GetRequestId())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !r.TakesOutcome(int(in.GetStepIndex())) {
+		return nil // closed or moved on: its tasks were made, or are no longer wanted
+	}
+	next, err := s.openTasks(ctx, in, r)
+	if err != nil {
+		return err
+	}
+	_, err = s.drive(ctx, r.ID, next, false)
+	return err
+}
+
+// passStep records that the current step passed and moves on: to applying the effect after
+// the action step, or to the next step, whose opening is recorded here when next was
+// prepared for it (its assignees resolved before the transaction), else left to a work item.
+func (s *Service) passStep(ctx context.Context, tx store.Tx, r *domain.Request, note string, next *taskv1.OpenStepRequest) error {
 	step, isAction := r.CurrentStep()
 	data := eventData(*r)
 	data.StepName, data.Note = step.Name, note
@@ -195,8 +384,10 @@ func (s *Service) passStep(ctx context.Context, tx store.Tx, r *domain.Request, 
 	if err := s.emit(ctx, tx, action, *r, auth.SystemUserID, data); err != nil {
 		return err
 	}
-	r.StepOpened = true
 	r.Advance()
+	if next != nil && r.Next() == domain.MoveOpenStep && int(next.GetStepIndex()) == r.StepIndex {
+		return s.recordOpening(ctx, tx, r, next)
+	}
 	return s.work(ctx, tx, workDrive, *r, nil)
 }
 
@@ -321,12 +512,9 @@ func (s *Service) apply(ctx context.Context, r domain.Request) (domain.Request, 
 	}
 	var out domain.Request
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.LockRequest(ctx, r.ID)
-		if err != nil {
-			return err
-		}
+		cur, err := lockMoving(ctx, tx, r)
 		out = cur
-		if err := tx.Retract(ctx, SinkWork, driveWorkID(r)); err != nil {
+		if err != nil {
 			return err
 		}
 		if !cur.Open() || !cur.Applying {

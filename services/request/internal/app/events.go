@@ -14,7 +14,6 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -62,21 +61,99 @@ func isTaskOutcome(ev *eventsv1.Event) bool {
 	return false
 }
 
-// onTasks handles task outcomes in one transaction (see onTask), then wakes the relays.
+// onTasks handles task outcomes in one transaction (see onTask), then asks the task service
+// for the tasks of the steps that transaction opened.
+//
+// Before the transaction, the opening of each step a passed step leads to is prepared (its
+// assignees resolved, the only calls it needs), so that the commit that passes a step also
+// records the next one's opening: one commit, and no work item delivered back to this
+// service to do it. A preparation that fails, or that the transaction finds stale, is left
+// to the work queue.
 func (s *Service) onTasks(ctx context.Context, evs []*eventsv1.Event) error {
-	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	prepared := s.prepareNext(ctx, evs)
+	for _, in := range prepared {
+		s.takeOff(in)
+		defer s.land(in, false) // unless openTasks landed it
+	}
+	var opened []recorded
+	// Quiet, and the relays woken at the end: the work relay does not race the openings
+	// below to their work items.
+	defer s.notify()
+	err := s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
+		opened = opened[:0] // a retried closure starts again
 		for _, ev := range evs {
-			if err := s.onTask(events.WithTrace(ctx, ev), tx, ev); err != nil {
+			if err := s.onTask(events.WithTrace(ctx, ev), tx, ev, prepared, &opened); err != nil {
 				return fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, o := range opened {
+		// The outcomes are committed: a failure here is the work queue's to finish (the
+		// opening's work item), not a reason to have them delivered again.
+		next, err := s.openTasks(ctx, o.in, o.r)
+		if err == nil {
+			_, err = s.drive(ctx, o.r.ID, next, true)
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "request: opening deferred to the work queue", "request", o.r.ID, "error", err.Error())
+		}
+	}
+	return nil
+}
+
+// recorded is an opening a transaction recorded: its OpenStep call and the request as that
+// transaction left it.
+type recorded struct {
+	in *taskv1.OpenStepRequest
+	r  domain.Request
+}
+
+// settles reports whether a task event can settle its step (reassignments and escalations
+// cannot).
+func settles(ev *eventsv1.Event) bool {
+	return ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated"
+}
+
+// maxPrepared bounds the openings one delivery prepares and carries out itself (they run one
+// after the other while the sender waits); the others of a large batch go to the work queue.
+const maxPrepared = 32
+
+// prepareNext prepares, for each passed step among evs whose request stands at it (at most
+// maxPrepared), the opening of the step that comes next (request id -> its OpenStep call).
+func (s *Service) prepareNext(ctx context.Context, evs []*eventsv1.Event) map[string]*taskv1.OpenStepRequest {
+	out := map[string]*taskv1.OpenStepRequest{}
+	for _, ev := range evs {
+		if len(out) == maxPrepared {
+			break
+		}
+		d := ev.GetTaskChanged()
+		if !settles(ev) || d.GetStepOutcome() != "PASSED" || d.GetRequestId() == "" || out[d.GetRequestId()] != nil {
+			continue
+		}
+		r, err := s.store.GetRequest(ctx, d.GetRequestId())
+		if err != nil || !r.TakesOutcome(int(d.GetStepIndex())) {
+			continue
+		}
+		r.Advance()
+		if r.Next() != domain.MoveOpenStep {
+			continue
+		}
+		if in, refusal, err := s.stepSpec(ctx, r); err == nil && refusal == "" {
+			out[r.ID] = in
+		}
+	}
+	return out
 }
 
 // onTask advances the request on a task outcome, in tx: a passed step opens the next (or
-// the action, or applies the effect), a failed step declines the request.
-func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event) error {
+// the action, or applies the effect), a failed step declines the request. The openings it
+// records from prepared are appended to opened. The request records a step's opening before
+// the task service makes its tasks, so an outcome always finds its step opened.
+func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event, prepared map[string]*taskv1.OpenStepRequest, opened *[]recorded) error {
 	d := ev.GetTaskChanged()
 	if d == nil {
 		s.log.ErrorContext(ctx, "request: task event without a task payload skipped", "event", ev.GetId())
@@ -98,18 +175,7 @@ func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event) e
 	before := cur.Clone()
 	cur.AddTasks(d.GetTaskId())
 	cur.AddAssignees(d.GetAssigneeIds()...)
-	if ev.GetAction() != "task.reassigned" && ev.GetAction() != "task.escalated" && cur.Open() && !cur.Applying && int(d.GetStepIndex()) == cur.StepIndex {
-		if !cur.StepOpened && (d.GetStepOutcome() == "PASSED" || d.GetStepOutcome() == "FAILED") {
-			// The outcome overtook OpenStep's answer (the tasks exist once OpenStep
-			// commits): record the opening now, so that the lineage has it; openStep
-			// will find the request moved on and record nothing more.
-			cur.StepOpened = true
-			data := eventData(cur)
-			data.TaskIds, data.AssigneeIds = []string{d.GetTaskId()}, d.GetAssigneeIds()
-			if err := s.emit(ctx, tx, "request.step_opened", cur, auth.SystemUserID, data); err != nil {
-				return err
-			}
-		}
+	if settles(ev) && cur.TakesOutcome(int(d.GetStepIndex())) {
 		switch d.GetStepOutcome() {
 		case "PASSED":
 			note := "approved"
@@ -119,8 +185,12 @@ func (s *Service) onTask(ctx context.Context, tx store.Tx, ev *eventsv1.Event) e
 			if d.GetDecidedBy() != "" {
 				note += " by " + d.GetDecidedBy()
 			}
-			if err := s.passStep(ctx, tx, &cur, note); err != nil {
+			next := prepared[cur.ID]
+			if err := s.passStep(ctx, tx, &cur, note, next); err != nil {
 				return err
+			}
+			if next != nil && cur.StepOpened && int(next.GetStepIndex()) == cur.StepIndex && !cur.Applying {
+				defer func() { *opened = append(*opened, recorded{next, cur}) }() // cur as update leaves it
 			}
 		case "FAILED":
 			reason := fmt.Sprintf("declined at step %q", d.GetStepName())
@@ -186,16 +256,21 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 		return nil
 	}
 	actor := ev.GetActorId()
-	var opened []domain.Request
+	var opened []submitted
+	defer func() {
+		for _, o := range opened {
+			s.land(o.open, false) // those settle did not land
+		}
+	}()
 	for _, a := range d.GetAccesses() {
-		r, err := s.submit(ctx, actor, nil, Submission{
+		r, open, err := s.submit(ctx, actor, nil, Submission{
 			ClientID: uuid.NewSHA1(offboardingNamespace, []byte(ev.GetId()+"/"+a.GetAppId())).String(),
 			Type:     domain.RemoveAccess, TargetUserID: d.GetUserId(), AppID: a.GetAppId(), Permission: a.GetPermission(),
 			Reason: "offboarding of " + d.GetEmail(),
 		})
 		switch {
 		case err == nil:
-			opened = append(opened, r)
+			opened = append(opened, submitted{r, open})
 		case transient(err):
 			return err
 		default:
@@ -235,8 +310,8 @@ func (s *Service) onOffboarded(ctx context.Context, ev *eventsv1.Event) error {
 	if err := s.markProcessed(ctx, ev.GetId()); err != nil {
 		return err
 	}
-	for _, r := range opened {
-		if _, err := s.settle(ctx, r); err != nil {
+	for _, o := range opened {
+		if _, err := s.settle(ctx, o.r, o.open); err != nil {
 			return err
 		}
 	}
@@ -253,6 +328,8 @@ func (s *Service) Work(ctx context.Context, evs []*eventsv1.Event) error {
 		case workDrive, workAgent:
 			_, err = s.drive(ctx, ev.GetRequestId(), nil, false)
 			err = s.giveUp(ctx, ev, err)
+		case workOpen:
+			err = s.giveUp(ctx, ev, s.openQueued(ctx, ev.GetRequestWork().GetOpenStep()))
 		case workExpire:
 			err = s.openExpiry(ctx, ev)
 		case workCancelTasks:

@@ -117,7 +117,7 @@ var expiryNamespace = uuid.MustParse("0d1c7a52-5b0f-4b8e-9f6c-8f3e2a61c4d7")
 // An access that is gone already (removed meanwhile) has nothing to remove.
 func (s *Service) openExpiry(ctx context.Context, ev *eventsv1.Event) error {
 	a := ev.GetAccessChanged()
-	r, err := s.submit(ctx, ExpiryRequester, nil, Submission{
+	r, open, err := s.submit(ctx, ExpiryRequester, nil, Submission{
 		ClientID: ev.GetId(), Type: domain.RemoveAccess, TargetUserID: a.GetUserId(), AppID: a.GetAppId(),
 		Reason: "access expired at " + a.GetExpireTime().AsTime().UTC().Format(time.RFC3339), expiry: true,
 	})
@@ -129,6 +129,6 @@ func (s *Service) openExpiry(ctx context.Context, ev *eventsv1.Event) error {
 		s.log.WarnContext(ctx, "request: expiry removal not opened", "user", a.GetUserId(), "app", a.GetAppId(), "error", err.Error())
 		return nil
 	}
-	_, err = s.settle(ctx, r)
+	_, err = s.settle(ctx, r, open)
 	return err
 }

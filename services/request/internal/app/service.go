@@ -52,6 +52,9 @@ const (
 	workDrive       = "request.work.drive"
 	workCancelTasks = "request.work.cancel_tasks"
 	workAgent       = "request.work.agent"
+	// workOpen asks the task service for the tasks of a step whose opening the request
+	// recorded (payload: the OpenStep call); retracted once the task service answered.
+	workOpen = "request.work.open_step"
 )
 
 // Options configure the service.
@@ -92,6 +95,18 @@ type Service struct {
 	toReview   bool
 	// failures counts the failed attempts of each work item (event id -> *atomic.Int32).
 	failures sync.Map
+	// flights are the step openings this process carries out on a caller's path (open-step
+	// work item id -> *flight), from before the commit that queues their work item until
+	// the task service answered: the work relay, which may see the item first, waits for
+	// them instead of asking the task service again.
+	flights sync.Map
+}
+
+// flight is an opening carried out on a caller's path; done closes when it ends, ok says
+// whether the task service made the tasks and the answer was recorded.
+type flight struct {
+	done chan struct{}
+	ok   bool
 }
 
 // New returns the service.
@@ -168,8 +183,11 @@ func (s *Service) work(ctx context.Context, tx store.Tx, action string, r domain
 	if err != nil {
 		return err
 	}
-	if action == workDrive {
+	switch action {
+	case workDrive:
 		ev.Id = driveWorkID(r) // retracted by whoever makes the move first
+	case workOpen:
+		ev.Id = openWorkID(r.ID, r.StepIndex) // retracted once the task service answered
 	}
 	return tx.Emit(ctx, []string{SinkWork}, ev)
 }

@@ -10,9 +10,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
@@ -64,17 +66,36 @@ func (s *Service) Submit(ctx context.Context, in Submission) (domain.Request, er
 		}
 		subject = nil
 	}
-	r, err := s.submit(ctx, p.UserID, subject, in)
+	r, open, err := s.submit(ctx, p.UserID, subject, in)
 	if err != nil {
 		return domain.Request{}, err
 	}
-	return s.settle(ctx, r)
+	return s.settle(ctx, r, open)
 }
 
-// settle drives a request as far as it goes without waiting for anyone, and returns it.
-func (s *Service) settle(ctx context.Context, r domain.Request) (domain.Request, error) {
+// submitted is a request submit created, with the opening of its first step that it
+// recorded (nil: none).
+type submitted struct {
+	r    domain.Request
+	open *taskv1.OpenStepRequest
+}
+
+// settle asks the task service for the tasks of the step whose opening submit recorded
+// (open; nil: none), drives the request as far as it goes without waiting for anyone, and
+// returns it.
+func (s *Service) settle(ctx context.Context, r domain.Request, open *taskv1.OpenStepRequest) (domain.Request, error) {
 	defer s.notify()
-	out, err := s.drive(ctx, r.ID, &r, true)
+	var (
+		out domain.Request
+		err error
+	)
+	next := &r
+	if open != nil {
+		next, err = s.openTasks(ctx, open, r)
+	}
+	if err == nil {
+		out, err = s.drive(ctx, r.ID, next, true)
+	}
 	if err == nil && out.ID != "" {
 		return out, nil
 	}
@@ -86,9 +107,11 @@ func (s *Service) settle(ctx context.Context, r domain.Request) (domain.Request,
 	return got, requestNotFound(err, r.ID)
 }
 
-// submit creates the request. sub is the caller's subject for the permissions matrix; nil
-// means a trigger of the system (offboarding), which the matrix does not restrict.
-func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Subject, in Submission) (domain.Request, error) {
+// submit creates the request, with the opening of its first step when its assignees
+// resolve (returned: settle asks the task service for the tasks), else with a work item that
+// opens it. sub is the caller's subject for the permissions matrix; nil means a trigger of
+// the system (offboarding), which the matrix does not restrict.
+func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Subject, in Submission) (domain.Request, *taskv1.OpenStepRequest, error) {
 	if in.Type.AboutUser() && in.TargetUserID == "" {
 		in.TargetUserID = requesterID
 	}
@@ -97,13 +120,14 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	hash := body.Hash()
 	if in.ClientID != "" {
 		if prev, err := s.store.GetRequestByClientID(ctx, in.ClientID); err == nil {
-			return sameBody(prev, hash)
+			r, err := sameBody(prev, hash)
+			return r, nil, err
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return domain.Request{}, err
+			return domain.Request{}, nil, err
 		}
 	}
 	if err := shape(in); err != nil {
-		return domain.Request{}, err
+		return domain.Request{}, nil, err
 	}
 
 	// The facts: requester, target, the app (by id, or by name for ADD_APP), owners.
@@ -125,7 +149,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	}
 	facts, err := s.identity.GetFacts(ctx, factsReq)
 	if err != nil {
-		return domain.Request{}, err
+		return domain.Request{}, nil, err
 	}
 	r := domain.Request{
 		ID: newID(), ClientID: in.ClientID, BodyHash: hash, Type: in.Type, RequesterID: requesterID,
@@ -133,7 +157,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		AccessDuration: in.AccessDuration, OriginExpiry: in.expiry,
 	}
 	if err := s.checkTarget(&r, sub, facts); err != nil {
-		return domain.Request{}, err
+		return domain.Request{}, nil, err
 	}
 
 	// The policy version that governs the request, pinned now.
@@ -141,12 +165,12 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
 	})
 	if err != nil {
-		return domain.Request{}, fmt.Errorf("resolve the policy: %w", err)
+		return domain.Request{}, nil, fmt.Errorf("resolve the policy: %w", err)
 	}
 	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
 	r.Workflow = workflowFromPB(pol.GetWorkflow())
 	if max := r.Workflow.MaxAccessDuration; max > 0 && r.AccessDuration > max {
-		return domain.Request{}, errs.Invalid("access_duration", fmt.Sprintf("%s is longer than the %s the governing policy (%s version %d) allows",
+		return domain.Request{}, nil, errs.Invalid("access_duration", fmt.Sprintf("%s is longer than the %s the governing policy (%s version %d) allows",
 			r.AccessDuration, max, r.PolicyID, r.PolicyVersion))
 	}
 	if in.Origin.FromReview() || in.expiry {
@@ -165,24 +189,51 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	r.CreateTime = s.now()
 	r.UpdateTime, r.Version = r.CreateTime, 1
 
+	// The first step's opening is recorded with the request when its assignees resolve now;
+	// otherwise (a service down, a refusal that fails the request) a work item drives it.
+	created := eventData(r)
+	var open *taskv1.OpenStepRequest
+	var opened *eventsv1.RequestChanged
+	if r.Next() == domain.MoveOpenStep {
+		spec, refusal, err := s.stepSpec(ctx, r)
+		switch {
+		case err != nil:
+			s.log.WarnContext(ctx, "request: the first step's opening is left to the work queue", "request", r.ID, "error", err.Error())
+		case refusal == "":
+			open, opened = spec, opening(&r, spec)
+			s.takeOff(open) // settle lands it
+		}
+	}
 	err = s.writeQuiet(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := s.emit(ctx, tx, "request.created", r, "", eventData(r)); err != nil {
+		if err := s.emit(ctx, tx, "request.created", r, "", created); err != nil {
 			return err
 		}
-		return s.work(ctx, tx, workDrive, r, nil)
+		if open == nil {
+			return s.work(ctx, tx, workDrive, r, nil)
+		}
+		if err := s.emit(ctx, tx, "request.step_opened", r, auth.SystemUserID, opened); err != nil {
+			return err
+		}
+		return s.work(ctx, tx, workOpen, r, &eventsv1.RequestWork{OpenStep: open})
 	})
 	if errors.Is(err, store.ErrConflict) && in.ClientID != "" {
 		// A concurrent submit with the same client id won the race.
+		s.land(open, false)
 		prev, gerr := s.store.GetRequestByClientID(ctx, in.ClientID)
 		if gerr != nil {
-			return domain.Request{}, gerr
+			return domain.Request{}, nil, gerr
 		}
-		return sameBody(prev, hash)
+		r, err := sameBody(prev, hash)
+		return r, nil, err
 	}
-	return r, err
+	if err != nil {
+		s.land(open, false)
+		return domain.Request{}, nil, err
+	}
+	return r, open, nil
 }
 
 func sameBody(prev domain.Request, hash string) (domain.Request, error) {

@@ -5,8 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Type is a request type (the names of grantflow.type.v1.RequestType).
@@ -126,7 +129,10 @@ type Request struct {
 
 	// StepIndex is the current step: 0..n-1 the review steps, n the action step.
 	StepIndex int
-	// StepOpened: the current step's tasks are known to be open (OpenStep answered).
+	// StepOpened: the current step's opening is recorded: its assignees resolved and its
+	// task ids chosen (TaskIDs), in the commit that decided to open it and before the task
+	// service is asked to make the tasks. An outcome of the step therefore always finds
+	// it opened: the request owns the step position, the task service reports outcomes.
 	StepOpened bool
 	// Applying: the action step passed; the effect is being applied.
 	Applying bool
@@ -224,6 +230,25 @@ func (r *Request) Advance() {
 	}
 }
 
+// TakesOutcome reports whether an outcome (passed, failed) of the step at index applies:
+// the request is open, at that step, and has recorded its opening.
+func (r Request) TakesOutcome(index int) bool {
+	return r.Open() && !r.Applying && r.StepOpened && index == r.StepIndex
+}
+
+// TaskIDs are the ids of the n tasks of the request's step at index: the same for the same
+// request and step, so that whoever opens the step (again, after a crash) names the same
+// tasks, and the request records them before they exist.
+func TaskIDs(requestID string, index, n int) []string {
+	out := make([]string, n)
+	for k := range out {
+		out[k] = uuid.NewSHA1(taskNamespace, fmt.Appendf(nil, "%s/%d/%d", requestID, index, k)).String()
+	}
+	return out
+}
+
+var taskNamespace = uuid.MustParse("2b6f0f0e-7c1a-4d43-9a53-6b2f8d0c5e91")
+
 // Move is what a request needs next that waits for nobody.
 type Move int
 
@@ -231,7 +256,8 @@ const (
 	// MoveNone: nothing to do now; the request is closed, or waits for people to decide
 	// the open step's tasks.
 	MoveNone Move = iota
-	// MoveOpenStep: open the tasks of the current step.
+	// MoveOpenStep: open the current step: resolve its assignees, record the opening
+	// (StepOpened) in one commit, then have the task service make the tasks.
 	MoveOpenStep
 	// MoveApply: the action step passed; apply the effect and close the request.
 	MoveApply

@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestNext(t *testing.T) {
 	review := Step{Name: "Manager", Assignee: Assignee{Kind: "MANAGER"}}
@@ -68,5 +71,39 @@ func TestAdvanceThenNext(t *testing.T) {
 	}
 	if r.Status != Done || r.Stage != StageClosed {
 		t.Fatalf("request ends %s %s", r.Status, r.Stage)
+	}
+}
+
+// TestTakesOutcome: an outcome applies only to the open request's current step, once its
+// opening is recorded (it always is before the task service makes the step's tasks).
+func TestTakesOutcome(t *testing.T) {
+	people := Workflow{ReviewSteps: []Step{{Name: "manager"}}, ActionStep: Step{Name: "act"}}
+	for _, tc := range []struct {
+		name  string
+		r     Request
+		index int
+		want  bool
+	}{
+		{"the current step, opened", Request{Status: InProgress, Workflow: people, StepOpened: true}, 0, true},
+		{"the current step, its opening not recorded", Request{Status: InProgress, Workflow: people}, 0, false},
+		{"an earlier step", Request{Status: InProgress, Workflow: people, StepIndex: 1, StepOpened: true}, 0, false},
+		{"a later step", Request{Status: InProgress, Workflow: people, StepOpened: true}, 1, false},
+		{"applying", Request{Status: InProgress, Workflow: people, StepIndex: 1, StepOpened: true, Applying: true}, 1, false},
+		{"closed", Request{Status: Cancelled, Workflow: people, StepOpened: true}, 0, false},
+	} {
+		if got := tc.r.TakesOutcome(tc.index); got != tc.want {
+			t.Errorf("%s: TakesOutcome(%d) = %v, want %v", tc.name, tc.index, got, tc.want)
+		}
+	}
+}
+
+// TestTaskIDsAreTheSameForTheSameStep: whoever opens a step names the same tasks.
+func TestTaskIDsAreTheSameForTheSameStep(t *testing.T) {
+	a, b := TaskIDs("r1", 0, 3), TaskIDs("r1", 0, 3)
+	if len(a) != 3 || !slices.Equal(a, b) {
+		t.Fatalf("ids %v and %v", a, b)
+	}
+	if slices.Contains(TaskIDs("r1", 1, 3), a[0]) || slices.Contains(TaskIDs("r2", 0, 3), a[0]) || a[0] == a[1] {
+		t.Fatalf("ids collide across steps, requests or tasks: %v", a)
 	}
 }

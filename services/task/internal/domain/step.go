@@ -138,6 +138,18 @@ type StepSpec struct {
 	EscalateAfter     time.Duration
 	EscalationUserIDs []string
 	EscalationNote    string
+	// TaskIDs (optional): the ids of the tasks Tasks makes, in its order, chosen by the
+	// caller; empty: new ones.
+	TaskIDs []string
+}
+
+// TaskCount is how many tasks the step has: one shared by every assignee for ANY, an
+// action step and an auto-approved step; one per assignee for ALL and QUORUM.
+func (sp StepSpec) TaskCount() int {
+	if sp.AutoApproveReason == "" && sp.Type == Review && sp.Approval != Any {
+		return len(sp.AssigneeIDs)
+	}
+	return 1
 }
 
 // Normalize fills the defaults: ANY for an unspecified approval, no min_approvals outside
@@ -180,6 +192,8 @@ func (sp StepSpec) Validate() error {
 		return invalid("escalate_after", "an escalation needs due_after")
 	case sp.Approval == Quorum && sp.MinApprovals > len(sp.AssigneeIDs):
 		return invalid("min_approvals", "%d approvals needed but only %d assignees", sp.MinApprovals, len(sp.AssigneeIDs))
+	case len(sp.TaskIDs) > 0 && len(sp.TaskIDs) != sp.TaskCount():
+		return invalid("task_ids", "%d ids given for the step's %d tasks", len(sp.TaskIDs), sp.TaskCount())
 	}
 	for _, id := range sp.AssigneeIDs {
 		if id == sp.RequesterID || (sp.TargetUserID != "" && id == sp.TargetUserID) {
@@ -207,9 +221,15 @@ func (sp StepSpec) Tasks(newID func() string, now time.Time) []Task {
 			base.EscalationUserIDs, base.EscalationNote = slices.Clone(sp.EscalationUserIDs), sp.EscalationNote
 		}
 	}
+	made := 0
 	newTask := func(ids []string) Task {
 		t := base.Clone()
-		t.ID = newID()
+		if made < len(sp.TaskIDs) {
+			t.ID = sp.TaskIDs[made]
+		} else {
+			t.ID = newID()
+		}
+		made++
 		t.AssigneeIDs = slices.Clone(ids)
 		t.History = []HistoryEntry{{Time: now, ActorID: SystemActor, Event: EventCreated, Note: sp.ResolutionNote}}
 		return t

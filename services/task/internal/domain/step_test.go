@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -113,6 +114,9 @@ func TestStepSpecValidate(t *testing.T) {
 		{"quorum beyond assignees", func(s *StepSpec) { s.Approval, s.MinApprovals = Quorum, 3 }, "min_approvals"},
 		{"quorum reachable", func(s *StepSpec) { s.Approval, s.MinApprovals = Quorum, 2 }, ""},
 		{"bad type", func(s *StepSpec) { s.Type = Standalone }, "type"},
+		{"an id per task", func(s *StepSpec) { s.TaskIDs = []string{"t1", "t2"} }, ""},
+		{"too few task ids", func(s *StepSpec) { s.TaskIDs = []string{"t1"} }, "task_ids"},
+		{"one id for a shared task", func(s *StepSpec) { s.Approval, s.TaskIDs = Any, []string{"t1"} }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := ok
@@ -172,6 +176,22 @@ func TestStepSpecTasks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStepSpecTasksTakeTheCallersIDs: the ids the caller chose, in the tasks' order.
+func TestStepSpecTasksTakeTheCallersIDs(t *testing.T) {
+	for _, a := range []Approval{Any, All} {
+		s := StepSpec{Step: Step{RequestID: "r", Type: Review, Approval: a}, AssigneeIDs: []string{"a", "b"}}
+		s.Normalize()
+		s.TaskIDs = []string{"x", "y"}[:s.TaskCount()]
+		var got []string
+		for _, task := range s.Tasks(func() string { return "new" }, time.Now()) {
+			got = append(got, task.ID)
+		}
+		if !slices.Equal(got, s.TaskIDs) {
+			t.Errorf("%s: task ids %v, want %v", a, got, s.TaskIDs)
+		}
 	}
 }
 

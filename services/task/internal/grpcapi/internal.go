@@ -26,7 +26,7 @@ func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*ta
 		Assignee: assigneeFromPB(r.GetAssignee()), AssigneeIDs: r.GetAssigneeIds(), ResolutionNote: r.GetResolutionNote(),
 		Action: r.GetAction(), AutoApproveReason: r.GetAutoApproveReason(),
 		DueAfter: r.GetDueAfter().AsDuration(), EscalateAfter: r.GetEscalateAfter().AsDuration(),
-		EscalationUserIDs: r.GetEscalationUserIds(), EscalationNote: r.GetEscalationNote(),
+		EscalationUserIDs: r.GetEscalationUserIds(), EscalationNote: r.GetEscalationNote(), TaskIDs: r.GetTaskIds(),
 	})
 	if err != nil {
 		return nil, err

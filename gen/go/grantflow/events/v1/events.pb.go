@@ -8,6 +8,7 @@ package eventsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v11 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1724,7 +1725,10 @@ func (x *TaskChanged) GetAccessReviewId() string {
 type RequestWork struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// request.work.cancel_tasks: why the tasks are cancelled.
-	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// request.work.open_step: the step the request recorded as opened, to open in the task
+	// service (idempotent per request and step).
+	OpenStep      *v11.OpenStepRequest `protobuf:"bytes,60,opt,name=open_step,json=openStep,proto3" json:"open_step,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1764,6 +1768,13 @@ func (x *RequestWork) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *RequestWork) GetOpenStep() *v11.OpenStepRequest {
+	if x != nil {
+		return x.OpenStep
+	}
+	return nil
 }
 
 type DeliverEventsRequest struct {
@@ -2118,7 +2129,7 @@ var File_grantflow_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xcd\v\n" +
+	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cgrantflow/task/v1/task.proto\x1a grantflow/type/v1/workflow.proto\"\xcd\v\n" +
 	"\x05Event\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12#\n" +
 	"\aservice\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aservice\x12\x1d\n" +
@@ -2285,9 +2296,10 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\fstep_outcome\x18\x15 \x01(\tR\vstepOutcome\x12,\n" +
 	"\x12cancelled_task_ids\x18\x16 \x03(\tR\x10cancelledTaskIds\x125\n" +
 	"\bdue_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12(\n" +
-	"\x10access_review_id\x18( \x01(\tR\x0eaccessReviewId\"%\n" +
+	"\x10access_review_id\x18( \x01(\tR\x0eaccessReviewId\"f\n" +
 	"\vRequestWork\x12\x16\n" +
-	"\x06reason\x18\x01 \x01(\tR\x06reason\"W\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12?\n" +
+	"\topen_step\x18< \x01(\v2\".grantflow.task.v1.OpenStepRequestR\bopenStep\"W\n" +
 	"\x14DeliverEventsRequest\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2\x1a.grantflow.events.v1.EventB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x06events\"3\n" +
 	"\x15DeliverEventsResponse\x12\x1a\n" +
@@ -2359,6 +2371,7 @@ var file_grantflow_events_v1_events_proto_goTypes = []any{
 	(*AccessReviewItemChanged)(nil), // 18: grantflow.events.v1.AccessReviewItemChanged
 	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
 	(*v1.Workflow)(nil),             // 20: grantflow.type.v1.Workflow
+	(*v11.OpenStepRequest)(nil),     // 21: grantflow.task.v1.OpenStepRequest
 }
 var file_grantflow_events_v1_events_proto_depIdxs = []int32{
 	19, // 0: grantflow.events.v1.Event.time:type_name -> google.protobuf.Timestamp
@@ -2383,15 +2396,16 @@ var file_grantflow_events_v1_events_proto_depIdxs = []int32{
 	3,  // 19: grantflow.events.v1.RequestedApp.permissions:type_name -> grantflow.events.v1.AppPermission
 	11, // 20: grantflow.events.v1.RequestChanged.new_app:type_name -> grantflow.events.v1.RequestedApp
 	19, // 21: grantflow.events.v1.TaskChanged.due_time:type_name -> google.protobuf.Timestamp
-	0,  // 22: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
-	19, // 23: grantflow.events.v1.AccessReviewChanged.due_time:type_name -> google.protobuf.Timestamp
-	15, // 24: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
-	16, // 25: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
-	25, // [25:26] is the sub-list for method output_type
-	24, // [24:25] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	21, // 22: grantflow.events.v1.RequestWork.open_step:type_name -> grantflow.task.v1.OpenStepRequest
+	0,  // 23: grantflow.events.v1.DeliverEventsRequest.events:type_name -> grantflow.events.v1.Event
+	19, // 24: grantflow.events.v1.AccessReviewChanged.due_time:type_name -> google.protobuf.Timestamp
+	15, // 25: grantflow.events.v1.EventSinkService.DeliverEvents:input_type -> grantflow.events.v1.DeliverEventsRequest
+	16, // 26: grantflow.events.v1.EventSinkService.DeliverEvents:output_type -> grantflow.events.v1.DeliverEventsResponse
+	26, // [26:27] is the sub-list for method output_type
+	25, // [25:26] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_events_v1_events_proto_init() }

@@ -1223,8 +1223,13 @@ type OpenStepRequest struct {
 	EscalationUserIds []string `protobuf:"bytes,52,rep,name=escalation_user_ids,json=escalationUserIds,proto3" json:"escalation_user_ids,omitempty"`
 	// How the escalation's people were found, for the history.
 	EscalationNote string `protobuf:"bytes,53,opt,name=escalation_note,json=escalationNote,proto3" json:"escalation_note,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The ids of the step's tasks, chosen by the caller (the request service records them with
+	// the step's opening before it calls), in the order the tasks are made: one for ANY, an
+	// action step or an auto-approved step; one per assignee, in assignee_ids' order, for ALL
+	// and QUORUM. Empty: the task service chooses them.
+	TaskIds       []string `protobuf:"bytes,60,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OpenStepRequest) Reset() {
@@ -1388,6 +1393,13 @@ func (x *OpenStepRequest) GetEscalationNote() string {
 		return x.EscalationNote
 	}
 	return ""
+}
+
+func (x *OpenStepRequest) GetTaskIds() []string {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
 }
 
 type OpenStepResponse struct {
@@ -2060,7 +2072,7 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x127\n" +
 	"\fassignee_ids\x18\x02 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\vassigneeIds\x12\x1c\n" +
 	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x80\b\n" +
+	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xb0\b\n" +
 	"\x0fOpenStepRequest\x12(\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\trequestId\x12$\n" +
@@ -2085,7 +2097,8 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\tdue_after\x182 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\bdueAfter\x12J\n" +
 	"\x0eescalate_after\x183 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\rescalateAfter\x12C\n" +
 	"\x13escalation_user_ids\x184 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\x11escalationUserIds\x121\n" +
-	"\x0fescalation_note\x185 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x0eescalationNote\"\xab\x01\n" +
+	"\x0fescalation_note\x185 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x0eescalationNote\x12.\n" +
+	"\btask_ids\x18< \x03(\tB\x13\xbaH\x10\x92\x01\r\x10\xf4\x03\x18\x01\"\x06r\x04\x10\x01\x18@R\ataskIds\"\xab\x01\n" +
 	"\x10OpenStepResponse\x12-\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x17.grantflow.task.v1.TaskR\x05tasks\x12%\n" +
 	"\x0ealready_opened\x18\x02 \x01(\bR\ralreadyOpened\x12A\n" +
