@@ -213,7 +213,7 @@ func taskCount(in *taskv1.OpenStepRequest) int {
 // task ids, chosen now and set on in, the assignees), and returns request.step_opened's
 // payload. No store is touched: submit records a first step's opening with the request.
 func opening(r *domain.Request, in *taskv1.OpenStepRequest) *eventsv1.RequestChanged {
-	in.TaskIds = domain.TaskIDs(r.ID, r.StepIndex, taskCount(in))
+	in.TaskIds = domain.NewTaskIDs(taskCount(in))
 	r.StepOpened = true
 	r.AddTasks(in.TaskIds...)
 	r.AddAssignees(in.AssigneeIds...)

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -236,18 +235,18 @@ func (r Request) TakesOutcome(index int) bool {
 	return r.Open() && !r.Applying && r.StepOpened && index == r.StepIndex
 }
 
-// TaskIDs are the ids of the n tasks of the request's step at index: the same for the same
-// request and step, so that whoever opens the step (again, after a crash) names the same
-// tasks, and the request records them before they exist.
-func TaskIDs(requestID string, index, n int) []string {
+// NewTaskIDs are the ids of a step's n tasks, chosen by the request in the commit that
+// records the step's opening (which happens once per step: the request is locked and
+// StepOpened set), and carried by the opening's work item, so that a retried OpenStep names
+// the same tasks. They are UUIDv7, time-ordered like every other id: lists ordered by id
+// (a request's tasks, an inbox) keep the order in which the steps opened.
+func NewTaskIDs(n int) []string {
 	out := make([]string, n)
 	for k := range out {
-		out[k] = uuid.NewSHA1(taskNamespace, fmt.Appendf(nil, "%s/%d/%d", requestID, index, k)).String()
+		out[k] = uuid.Must(uuid.NewV7()).String()
 	}
 	return out
 }
-
-var taskNamespace = uuid.MustParse("2b6f0f0e-7c1a-4d43-9a53-6b2f8d0c5e91")
 
 // Move is what a request needs next that waits for nobody.
 type Move int

@@ -97,13 +97,12 @@ func TestTakesOutcome(t *testing.T) {
 	}
 }
 
-// TestTaskIDsAreTheSameForTheSameStep: whoever opens a step names the same tasks.
-func TestTaskIDsAreTheSameForTheSameStep(t *testing.T) {
-	a, b := TaskIDs("r1", 0, 3), TaskIDs("r1", 0, 3)
-	if len(a) != 3 || !slices.Equal(a, b) {
-		t.Fatalf("ids %v and %v", a, b)
-	}
-	if slices.Contains(TaskIDs("r1", 1, 3), a[0]) || slices.Contains(TaskIDs("r2", 0, 3), a[0]) || a[0] == a[1] {
-		t.Fatalf("ids collide across steps, requests or tasks: %v", a)
+// TestNewTaskIDsSortInTheOrderTheyWereMade: a step's tasks, and the next step's, sort after
+// the ones made before them (lists are ordered by id), and never collide.
+func TestNewTaskIDsSortInTheOrderTheyWereMade(t *testing.T) {
+	a, b := NewTaskIDs(3), NewTaskIDs(2)
+	all := append(slices.Clone(a), b...)
+	if len(all) != 5 || !slices.IsSorted(all) || len(slices.Compact(slices.Clone(all))) != 5 {
+		t.Fatalf("ids %v: want 5 distinct ids in ascending order", all)
 	}
 }
