@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
@@ -13,7 +12,7 @@ import (
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+		return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 	})
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 func newDB(t testing.TB) *pgstore.DB {
-	return pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	return pgtest.NewDatabase(t, postgres.Schema.Options(""))
 }
 
 func TestContract(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
@@ -19,7 +18,7 @@ import (
 )
 
 func newStore(t *testing.T) *postgres.Store {
-	return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
 func TestContract(t *testing.T) {

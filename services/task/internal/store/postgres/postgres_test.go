@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -12,7 +11,7 @@ import (
 )
 
 func newStore(t testing.TB) *postgres.Store {
-	return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
 func TestContract(t *testing.T) {
