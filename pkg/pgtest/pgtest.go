@@ -39,6 +39,12 @@ func NewDatabase(t testing.TB, opts pgstore.Options) *pgstore.DB {
 	return db
 }
 
+// Stores is a contract suite's constructor for the PostgreSQL engine: each test gets
+// newStore on a fresh database of schema (see NewDatabase).
+func Stores[S any](schema pgstore.Schema, newStore func(*pgstore.DB) S) func(t *testing.T) S {
+	return func(t *testing.T) S { return newStore(NewDatabase(t, schema.Options(""))) }
+}
+
 // NewEmptyDatabase creates a database with nothing in it for t and returns its URL; it is
 // dropped when t ends. For tests of migrations themselves, and for the suites that run the
 // services as processes (each migrates its own schema).

@@ -108,6 +108,12 @@ func IDs[T any](items []T, id func(T) string) []string {
 	return out
 }
 
+// PerTest is a contract suite's constructor for an engine that needs nothing of the test
+// (the memory engine): each test gets newStore().
+func PerTest[S any](newStore func() S) func(t *testing.T) S {
+	return func(*testing.T) S { return newStore() }
+}
+
 // Cases are the tests of a contract suite: name and body, each run on a store of its own.
 type Cases[S any] = []struct {
 	Name string

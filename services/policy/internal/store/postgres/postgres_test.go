@@ -21,14 +21,10 @@ func newStore(t *testing.T) *postgres.Store {
 	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open) }
 
 // TestTriggersGuardHistoryAgainstRawSQL writes to the tables directly, as an operator with
 // psql might: the database itself refuses to change or delete an active or retired version,

@@ -20,14 +20,10 @@ func newStore(t testing.TB) *postgres.Store {
 	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open) }
 
 // TestIDsUseTheCCollation: ids order bytewise whatever the database's locale (the contract
 // suite cannot tell on a server whose default collation already sorts bytewise).
