@@ -141,28 +141,3 @@ func Run[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases Cases[S]) 
 		})
 	}
 }
-
-// Closer is a store that answers Ping and can be closed.
-type Closer interface {
-	Pinger
-	Close()
-}
-
-// OpenTwice checks a PostgreSQL store's production path: open (which migrates) the empty
-// database at url, Ping, Close, and open it once more, its migrations already applied.
-func OpenTwice[S Closer](t *testing.T, url string, open func(ctx context.Context, url string) (S, error)) {
-	t.Helper()
-	s, err := open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
-	again, err := open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("second Open: %v", err)
-	}
-	again.Close()
-}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/audit/internal/store/storetest"
 )
@@ -17,4 +16,4 @@ func newDB(t testing.TB) *pgstore.DB {
 func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) { storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open) }
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/store/storetest"
 )
@@ -12,4 +11,4 @@ import (
 func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path, twice.
-func TestOpen(t *testing.T) { storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open) }
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }

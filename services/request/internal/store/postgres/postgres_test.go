@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 	"github.com/grantflow/grantflow/services/request/internal/store/postgres"
@@ -23,7 +22,7 @@ func newStore(t testing.TB) *postgres.Store {
 func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) { storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open) }
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }
 
 // TestIDsUseTheCCollation: ids order bytewise whatever the database's locale (the contract
 // suite cannot tell on a server whose default collation already sorts bytewise).
