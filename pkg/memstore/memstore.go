@@ -227,3 +227,16 @@ func Delete[K comparable, V any](t *Tx, m map[K]V, k K) {
 	Remember(t, m, k)
 	delete(m, k)
 }
+
+// CheckUpdate is the rule of a versioned update, for a value looked up as stored, found: nil
+// when found and the update's version follows the stored one (stored+1), notFound when
+// nothing is stored, conflict when the update did not read the stored version.
+func CheckUpdate(found bool, stored, version int64, notFound, conflict error) error {
+	switch {
+	case !found:
+		return notFound
+	case stored != version-1:
+		return conflict
+	}
+	return nil
+}

@@ -222,3 +222,16 @@ func TestOnCommitRunsAfterACommitOnly(t *testing.T) {
 		t.Errorf("ran = %v, want %v", ran, want)
 	}
 }
+
+func TestCheckUpdate(t *testing.T) {
+	notFound, conflict := errors.New("not found"), errors.New("conflict")
+	for _, tc := range []struct {
+		found           bool
+		stored, version int64
+		want            error
+	}{{false, 0, 1, notFound}, {true, 1, 2, nil}, {true, 1, 1, conflict}, {true, 1, 3, conflict}, {true, 2, 2, conflict}} {
+		if got := CheckUpdate(tc.found, tc.stored, tc.version, notFound, conflict); got != tc.want {
+			t.Errorf("CheckUpdate(%v, %d, %d) = %v, want %v", tc.found, tc.stored, tc.version, got, tc.want)
+		}
+	}
+}

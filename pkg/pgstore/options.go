@@ -42,3 +42,27 @@ func (o Options) validate() error {
 	}
 	return ValidateSchema(o.Schema)
 }
+
+// Schema is a service's own PostgreSQL schema: its name, its goose migrations and, where the
+// service needs another, its pool size. A service's store package declares one value of it;
+// its Open, its `migrate` command and its tests open the schema through [Schema.Options].
+type Schema struct {
+	// Name is the schema (see Options.Schema).
+	Name string
+	// Migrations holds the goose SQL files at its root (see Options.Migrations).
+	Migrations fs.FS
+	// MaxConns caps the pool (see Options.MaxConns); 0 keeps the default.
+	MaxConns int32
+}
+
+// NewSchema is the schema name whose migrations are the directory "migrations" of files (an
+// embed.FS of "migrations/*.sql").
+func NewSchema(name string, files fs.FS) Schema {
+	return Schema{Name: name, Migrations: Sub(files, "migrations")}
+}
+
+// Options are the options that open s at url: what a store's Open passes to [OpenStore], what
+// a `migrate` command passes to [Migrate], and (with any url) what pgtest.NewDatabase takes.
+func (s Schema) Options(url string) Options {
+	return Options{URL: url, Schema: s.Name, Migrations: s.Migrations, MaxConns: s.MaxConns}
+}

@@ -1,8 +1,10 @@
 package pgstore
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestValidateSchema(t *testing.T) {
@@ -51,5 +53,17 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	if err := (Options{URL: "postgres://x/y", Schema: "svc"}).validate(); err != nil {
 		t.Errorf("valid options rejected: %v", err)
+	}
+}
+
+func TestSchemaOptions(t *testing.T) {
+	s := NewSchema("svc", fstest.MapFS{"migrations/00001_a.sql": {Data: []byte("-- +goose Up\n")}})
+	s.MaxConns = 3
+	o := s.Options("postgres://x")
+	if o.URL != "postgres://x" || o.Schema != "svc" || o.MaxConns != 3 {
+		t.Fatalf("Options = %+v", o)
+	}
+	if _, err := fs.Stat(o.Migrations, "00001_a.sql"); err != nil {
+		t.Errorf("migrations are not the directory's contents: %v", err)
 	}
 }

@@ -39,6 +39,35 @@ func NewDatabase(t testing.TB, opts pgstore.Options) *pgstore.DB {
 	return db
 }
 
+// Stores is a contract suite's constructor for the PostgreSQL engine: each test gets
+// newStore on a fresh database of schema (see NewDatabase).
+func Stores[S any](schema pgstore.Schema, newStore func(*pgstore.DB) S) func(t *testing.T) S {
+	return func(t *testing.T) S { return newStore(NewDatabase(t, schema.Options(""))) }
+}
+
+// OpenTwice checks a PostgreSQL store's production path on a fresh empty database: open
+// (which migrates) it, Ping, Close, and open it once more, its migrations already applied.
+func OpenTwice[S interface {
+	Ping(ctx context.Context) error
+	Close()
+}](t *testing.T, open func(ctx context.Context, url string) (S, error)) {
+	t.Helper()
+	url := NewEmptyDatabase(t)
+	s, err := open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	again, err := open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	again.Close()
+}
+
 // NewEmptyDatabase creates a database with nothing in it for t and returns its URL; it is
 // dropped when t ends. For tests of migrations themselves, and for the suites that run the
 // services as processes (each migrates its own schema).

@@ -108,6 +108,12 @@ func IDs[T any](items []T, id func(T) string) []string {
 	return out
 }
 
+// PerTest is a contract suite's constructor for an engine that needs nothing of the test
+// (the memory engine): each test gets newStore().
+func PerTest[S any](newStore func() S) func(t *testing.T) S {
+	return func(*testing.T) S { return newStore() }
+}
+
 // Cases are the tests of a contract suite: name and body, each run on a store of its own.
 type Cases[S any] = []struct {
 	Name string
@@ -134,29 +140,4 @@ func Run[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases Cases[S]) 
 			tc.Test(t, newStore(t))
 		})
 	}
-}
-
-// Closer is a store that answers Ping and can be closed.
-type Closer interface {
-	Pinger
-	Close()
-}
-
-// OpenTwice checks a PostgreSQL store's production path: open (which migrates) the empty
-// database at url, Ping, Close, and open it once more, its migrations already applied.
-func OpenTwice[S Closer](t *testing.T, url string, open func(ctx context.Context, url string) (S, error)) {
-	t.Helper()
-	s, err := open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
-	again, err := open(t.Context(), url)
-	if err != nil {
-		t.Fatalf("second Open: %v", err)
-	}
-	again.Close()
 }

@@ -29,7 +29,7 @@ const Name = app.ServiceName
 // it receives every service's events, asks the request service who may see a request's
 // events, and signs checkpoints with the key and pace of the config
 // (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config

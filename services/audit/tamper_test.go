@@ -74,7 +74,7 @@ func TestTamperingIsCaught(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "SET search_path = "+postgres.Schema); err != nil {
+	if _, err := conn.Exec(ctx, "SET search_path = "+postgres.Schema.Name); err != nil {
 		t.Fatal(err)
 	}
 	pub := h.svc.PublicKey()

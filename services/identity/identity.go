@@ -28,7 +28,7 @@ const Name = app.ServiceName
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
 // it delivers its outbox to audit and notification (every event), request (onboarding and
 // offboarding triggers) and task (a user's new manager), and authenticates credentials itself.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config

@@ -26,7 +26,6 @@ import (
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/notification"
@@ -112,7 +111,7 @@ func forEachEngine(t *testing.T, c config, test func(t *testing.T, h *harness)) 
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+		pgtest.NewDatabase(t, postgres.Schema.Options(""))
 		c := c
 		c.postgresURL = pgtest.URL(t)
 		test(t, newHarness(t, c))

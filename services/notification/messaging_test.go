@@ -24,7 +24,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/messagingtest"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/services/notification"
@@ -147,7 +146,7 @@ func withMessaging(t *testing.T, adjust func(*messaging), test func(t *testing.T
 			}
 			c := config{messaging: m}
 			if engine == "postgres" {
-				pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+				pgtest.NewDatabase(t, postgres.Schema.Options(""))
 				c.postgresURL = pgtest.URL(t)
 			}
 			test(t, newHarness(t, c), m)

@@ -48,7 +48,7 @@ func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 // GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
 // GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
 // and request (what a task's request is about) when it writes a message.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config

@@ -14,7 +14,6 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
@@ -44,7 +43,7 @@ func BenchmarkResolve(b *testing.B) {
 	}{
 		{"memory", func(*testing.B) store.Store { return memory.New() }},
 		{"postgres", func(b *testing.B) store.Store {
-			return postgres.New(pgtest.NewDatabase(b, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+			return postgres.New(pgtest.NewDatabase(b, postgres.Schema.Options("")))
 		}},
 	}
 	for _, e := range engines {

@@ -25,7 +25,7 @@ const Name = app.ServiceName
 
 // Kit is the policy service as both its binary and the all-in-one process assemble it: it
 // asks identity about what policies name and delivers its outbox to audit.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: d.Identity(),

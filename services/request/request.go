@@ -35,7 +35,7 @@ const Name = app.ServiceName
 // Kit is the request service as both its binary and the all-in-one process assemble it:
 // it calls identity, policy and task, delivers its outbox to audit, and receives the
 // events of task and identity.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	taskConn := d.Conn("task")

@@ -32,7 +32,7 @@ const Name = app.ServiceName
 // and task (the reviewers' ACCESS_REVIEW tasks), delivers its outbox to audit and
 // notification, and receives identity's and request's events (blocked items, the requests
 // of decisions).
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	idConn := d.Conn("identity")

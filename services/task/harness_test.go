@@ -13,7 +13,6 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -92,7 +91,7 @@ func forEachEngine(t *testing.T, test func(t *testing.T, h *harness)) {
 
 // postgresURL returns a fresh database with the task schema migrated (from the template).
 func postgresURL(t testing.TB) string {
-	pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	pgtest.NewDatabase(t, postgres.Schema.Options(""))
 	return pgtest.URL(t)
 }
 

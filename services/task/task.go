@@ -28,7 +28,7 @@ const Name = app.ServiceName
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
 // calls identity, delivers its outbox to audit and notification (every event) and request
 // (outcomes), and receives identity's user events (a user's new manager).
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Options)}
+var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
 
 func options(env *kit.Env, d *kit.Deps) Options {
 	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),

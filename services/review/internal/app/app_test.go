@@ -17,7 +17,6 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -50,7 +49,7 @@ func engines(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	}
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		fn(t, postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})))
+		fn(t, postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options(""))))
 	})
 }
 

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -37,7 +36,7 @@ func largeOrg(n int) *org {
 // BenchmarkLaunchPostgres launches a MANAGER campaign over 100,000 accesses on PostgreSQL:
 // the snapshot streamed from (a fake) identity 500 at a time and written with COPY.
 func BenchmarkLaunchPostgres(b *testing.B) {
-	db := pgtest.NewDatabase(b, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	db := pgtest.NewDatabase(b, postgres.Schema.Options(""))
 	st := postgres.New(db)
 	o := largeOrg(benchAccesses)
 	s := app.New(app.Options{Store: st, Identity: o, IdentityInternal: o, Requests: o})
@@ -62,7 +61,7 @@ func BenchmarkLaunchPostgres(b *testing.B) {
 // BenchmarkReviewerItemsPostgres lists pages of 50 of one reviewer's items in a campaign
 // of 100,000 items, all theirs, from random positions; it reports the p99 latency.
 func BenchmarkReviewerItemsPostgres(b *testing.B) {
-	db := pgtest.NewDatabase(b, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	db := pgtest.NewDatabase(b, postgres.Schema.Options(""))
 	st := postgres.New(db)
 	o := largeOrg(benchAccesses)
 	s := app.New(app.Options{Store: st, Identity: o, IdentityInternal: o, Requests: o})

@@ -5,21 +5,15 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/audit/internal/store"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/audit/internal/store/storetest"
 )
 
 func newDB(t testing.TB) *pgstore.DB {
-	return pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations})
+	return pgtest.NewDatabase(t, postgres.Schema.Options(""))
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return postgres.New(newDB(t)) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }

@@ -9,20 +9,12 @@ import (
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-// Schema is the PostgreSQL schema the audit service owns.
-const Schema = "audit"
-
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var migrations embed.FS
 
-// Migrations holds the audit schema's goose migrations at its root, as pgstore expects.
-var Migrations = pgstore.Sub(migrationFiles, "migrations")
-
-// Options returns the pgstore options that open the audit schema at url: what [Open] uses,
-// and what the `migrate` subcommand passes to pgstore.Migrate.
-func Options(url string) pgstore.Options {
-	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
-}
+// Schema is the PostgreSQL schema the audit service owns, with its migrations: what [Open]
+// opens, and what a `migrate` subcommand and the tests pass to pgstore.
+var Schema = pgstore.NewSchema("audit", migrations)
 
 // Store is the PostgreSQL audit store: the log's reads on the kit's shell (transactions,
 // Ping, Close). It has no outbox: audit is where events end.
@@ -36,11 +28,11 @@ var _ store.Store = (*Store)(nil)
 // Open migrates the audit schema of the database at url and opens a store on it. The caller
 // must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Options(url), New)
+	return pgstore.OpenStore(ctx, Schema.Options(url), New)
 }
 
 // New returns a store on db, which must use the audit schema with its migrations applied
-// (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+// (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
 	return &Store{reader: reader{q: db.Pool()}, Shell: pgstore.NewShell(db, begin)}
 }

@@ -27,7 +27,7 @@ var _ store.Tx = (*tx)(nil)
 func begin(ptx pgx.Tx) store.Tx { return &tx{reader: reader{q: ptx}, ptx: ptx} }
 
 // chainLock keys the advisory lock that serializes appends to the schema's log.
-const chainLock = "grantflow.audit.chain:" + Schema
+var chainLock = "grantflow.audit.chain:" + Schema.Name
 
 // LockHead takes the append lock until the transaction ends, then reads the head: a
 // statement of a read-committed transaction sees every commit made before it started, so

@@ -3,11 +3,9 @@ package memory_test
 import (
 	"testing"
 
-	"github.com/grantflow/grantflow/services/identity/internal/store"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/store/memory"
 	"github.com/grantflow/grantflow/services/identity/internal/store/storetest"
 )
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(*testing.T) store.Store { return memory.New() })
-}
+func TestContract(t *testing.T) { storetest.Run(t, storetestkit.PerTest(memory.New)) }

@@ -34,11 +34,8 @@ func (t *tx) CreateUser(_ context.Context, u domain.User) error {
 
 func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
 	old, ok := t.users[u.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != u.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, u.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	oldEmail, newEmail := strings.ToLower(old.Email), strings.ToLower(u.Email)
 	if oldEmail != newEmail {
@@ -62,11 +59,8 @@ func (t *tx) CreateGroup(_ context.Context, g domain.Group) error {
 
 func (t *tx) UpdateGroup(_ context.Context, g domain.Group) error {
 	old, ok := t.groups[g.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != g.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, g.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	memstore.Put(t.Tx, t.groups, g.ID, cloneGroup(g))
 	return nil
@@ -95,11 +89,8 @@ func (t *tx) CreateApp(_ context.Context, a domain.App) error {
 
 func (t *tx) UpdateApp(_ context.Context, a domain.App) error {
 	old, ok := t.apps[a.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != a.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, a.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	oldName, newName := strings.ToLower(old.Name), strings.ToLower(a.Name)
 	if oldName != newName {

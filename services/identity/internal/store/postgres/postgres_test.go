@@ -3,21 +3,12 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/identity/internal/store"
 	"github.com/grantflow/grantflow/services/identity/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/identity/internal/store/storetest"
 )
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
-	})
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }

@@ -11,31 +11,23 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// Schema is the PostgreSQL schema the identity service owns.
-const Schema = "identity"
-
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var migrations embed.FS
 
-// Migrations holds the identity schema's goose migrations at its root, as pgstore expects.
-var Migrations = pgstore.Sub(migrationFiles, "migrations")
-
-// Options returns the pgstore options that open the identity schema at url: what [Open] uses,
-// and what a `migrate` subcommand passes to pgstore.Migrate.
+// Schema is the PostgreSQL schema the identity service owns, with its migrations: what [Open]
+// opens, and what a `migrate` subcommand and the tests pass to pgstore.
 //
 // The pool is larger than pgx's default (4 on a small machine): each of identity's four
 // outbox relays (audit, notification, request, task) holds a connection for its relay lock
 // while it delivers, and the receivers call identity back during the delivery (the task
 // service resolves a moved user's manager): with four connections all four would be
 // held and the call back would wait for ever.
-func Options(url string) pgstore.Options {
-	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations, MaxConns: 8}
-}
+var Schema = pgstore.Schema{Name: "identity", Migrations: pgstore.Sub(migrations, "migrations"), MaxConns: 8}
 
 // Open migrates the identity schema of the database at url and opens a store on it; the caller
 // must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Options(url), New)
+	return pgstore.OpenStore(ctx, Schema.Options(url), New)
 }
 
 var storeErrors = pgstore.Errors{Store: "identity store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
@@ -47,7 +39,7 @@ type Store struct {
 }
 
 // New returns a store on db, which must use the identity schema with its migrations applied (as
-// pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+// pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
 	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin)}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"embed"
 	"slices"
 	"time"
 
@@ -24,14 +25,21 @@ var _ store.Store = (*Store)(nil)
 
 var errs = pgstore.Errors{Store: "notification store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
 
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Schema is the PostgreSQL schema the notification service owns, with its migrations: what [Open]
+// opens, and what a `migrate` subcommand and the tests pass to pgstore.
+var Schema = pgstore.NewSchema("notification", migrations)
+
 // Open migrates the notification schema of the database at url and opens a store on it.
 // The caller must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Options(url), New)
+	return pgstore.OpenStore(ctx, Schema.Options(url), New)
 }
 
 // New returns a store on db, which must use the notification schema with its migrations
-// applied (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+// applied (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store { return &Store{db, errs.On(db.Pool())} }
 
 const webhookColumns = "seq, id, url, event_types, description, disabled, secret, created_by, create_time, update_time"

@@ -13,8 +13,8 @@ import (
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 )
 
-// Run runs the contract suite; newStore returns an empty store for one test.
-func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+// Run runs the contract suite; newStore returns an empty store (any engine's: S) for one test.
+func Run[S store.Store](t *testing.T, newStore func(t *testing.T) S) {
 	for name, fn := range map[string]func(*testing.T, store.Store){
 		"Webhooks":          testWebhooks,
 		"EnqueueIdempotent": testEnqueueIdempotent,

@@ -9,9 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 	"github.com/grantflow/grantflow/services/policy/internal/store/postgres"
@@ -19,17 +17,13 @@ import (
 )
 
 func newStore(t *testing.T) *postgres.Store {
-	return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }
 
 // TestTriggersGuardHistoryAgainstRawSQL writes to the tables directly, as an operator with
 // psql might: the database itself refuses to change or delete an active or retired version,

@@ -160,11 +160,8 @@ func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
 
 func (t *tx) UpdateRequest(_ context.Context, r domain.Request) error {
 	old, ok := t.requests[r.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != r.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, r.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	r.ClientID, r.BodyHash = old.ClientID, old.BodyHash
 	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())

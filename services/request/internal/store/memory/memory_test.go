@@ -5,7 +5,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/grantflow/grantflow/services/request/internal/store"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/store/memory"
 	"github.com/grantflow/grantflow/services/request/internal/store/storetest"
 )
@@ -13,6 +13,4 @@ import (
 // TestMain fails the package when a test leaves goroutines behind.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(*testing.T) store.Store { return memory.New() })
-}
+func TestContract(t *testing.T) { storetest.Run(t, storetestkit.PerTest(memory.New)) }

@@ -62,7 +62,7 @@ func BenchmarkRequestLog(b *testing.B) {
 			b.Fatalf("GRANTFLOW_BENCH_REQUESTS=%q: want a positive number", v)
 		}
 	}
-	s := New(pgtest.NewDatabase(b, pgstore.Options{Schema: Schema, Migrations: Migrations}))
+	s := New(pgtest.NewDatabase(b, Schema.Options("")))
 	ctx := context.Background()
 
 	start := time.Now()

@@ -8,9 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 	"github.com/grantflow/grantflow/services/request/internal/store/postgres"
@@ -18,17 +16,13 @@ import (
 )
 
 func newStore(t testing.TB) *postgres.Store {
-	return postgres.New(pgtest.NewDatabase(t, pgstore.Options{Schema: postgres.Schema, Migrations: postgres.Migrations}))
+	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
 
 // TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) {
-	storetestkit.OpenTwice(t, pgtest.NewEmptyDatabase(t), postgres.Open)
-}
+func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }
 
 // TestIDsUseTheCCollation: ids order bytewise whatever the database's locale (the contract
 // suite cannot tell on a server whose default collation already sorts bytewise).
@@ -39,7 +33,7 @@ func TestIDsUseTheCCollation(t *testing.T) {
 		SELECT table_name || '.' || column_name, COALESCE(collation_name, '')
 		FROM information_schema.columns
 		WHERE table_schema = $1 AND table_name IN ('requests', 'request_viewers')
-			AND column_name IN ('id', 'request_id', 'user_id')`, postgres.Schema)
+			AND column_name IN ('id', 'request_id', 'user_id')`, postgres.Schema.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +62,7 @@ func connect(t *testing.T) *pgx.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.RuntimeParams["search_path"] = postgres.Schema
+	cfg.RuntimeParams["search_path"] = postgres.Schema.Name
 	conn, err := pgx.ConnectConfig(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

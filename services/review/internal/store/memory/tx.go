@@ -40,11 +40,8 @@ func (t *tx) CreateCampaign(_ context.Context, c domain.Campaign) error {
 
 func (t *tx) UpdateCampaign(_ context.Context, c domain.Campaign) error {
 	old, ok := t.campaigns[c.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != c.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, c.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	memstore.Put(t.Tx, t.campaigns, c.ID, c.Clone())
 	return nil
@@ -79,11 +76,8 @@ func (t *tx) CreateItems(_ context.Context, items []domain.Item) error {
 
 func (t *tx) UpdateItem(_ context.Context, it domain.Item) error {
 	old, ok := t.items[it.CampaignID][it.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != it.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, it.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	memstore.Put(t.Tx, t.items[it.CampaignID], it.ID, it.Clone())
 	return nil

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"embed"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,10 +12,17 @@ import (
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Schema is the PostgreSQL schema the review service owns, with its migrations: what [Open]
+// opens, and what a `migrate` subcommand and the tests pass to pgstore.
+var Schema = pgstore.NewSchema("review", migrations)
+
 // Open migrates the review schema of the database at url and opens a store on it; the
 // caller must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Options(url), New)
+	return pgstore.OpenStore(ctx, Schema.Options(url), New)
 }
 
 var storeErrors = pgstore.Errors{Store: "review store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
@@ -28,7 +36,7 @@ type Store struct {
 }
 
 // New returns a store on db, which must use the review schema with its migrations applied
-// (as pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+// (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
 	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin)}
 }

@@ -54,11 +54,8 @@ func (t *tx) CreateStep(_ context.Context, s domain.Step) error {
 func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
 	k := stepKey{s.RequestID, s.Index}
 	old, ok := t.steps[k]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != s.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, s.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	memstore.Put(t.Tx, t.steps, k, s)
 	return nil
@@ -88,11 +85,8 @@ func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
 
 func (t *tx) UpdateTask(_ context.Context, task domain.Task) error {
 	old, ok := t.tasks[task.ID]
-	if !ok {
-		return store.ErrNotFound
-	}
-	if old.Version != task.Version-1 {
-		return store.ErrConflict
+	if err := memstore.CheckUpdate(ok, old.Version, task.Version, store.ErrNotFound, store.ErrConflict); err != nil {
+		return err
 	}
 	// What places a task (request, step, key) never changes.
 	task.RequestID, task.StepIndex, task.Key = old.RequestID, old.StepIndex, old.Key

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -42,7 +41,7 @@ func BenchmarkInbox(b *testing.B) {
 		}
 	}
 	const people = 2000
-	s := New(pgtest.NewDatabase(b, pgstore.Options{Schema: Schema, Migrations: Migrations}))
+	s := New(pgtest.NewDatabase(b, Schema.Options("")))
 	ctx := context.Background()
 
 	start := time.Now()

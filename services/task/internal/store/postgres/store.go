@@ -13,25 +13,17 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// Schema is the PostgreSQL schema the task service owns.
-const Schema = "task"
-
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var migrations embed.FS
 
-// Migrations holds the task schema's goose migrations at its root, as pgstore expects.
-var Migrations = pgstore.Sub(migrationFiles, "migrations")
-
-// Options returns the pgstore options that open the task schema at url: what [Open] uses,
-// and what a `migrate` subcommand passes to pgstore.Migrate.
-func Options(url string) pgstore.Options {
-	return pgstore.Options{URL: url, Schema: Schema, Migrations: Migrations}
-}
+// Schema is the PostgreSQL schema the task service owns, with its migrations: what [Open]
+// opens, and what a `migrate` subcommand and the tests pass to pgstore.
+var Schema = pgstore.NewSchema("task", migrations)
 
 // Open migrates the task schema of the database at url and opens a store on it; the caller
 // must Close it.
 func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Options(url), New)
+	return pgstore.OpenStore(ctx, Schema.Options(url), New)
 }
 
 var storeErrors = pgstore.Errors{Store: "task store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
@@ -45,7 +37,7 @@ type Store struct {
 }
 
 // New returns a store on db, which must use the task schema with its migrations applied (as
-// pgstore.Open with [Options] or pgtest.NewDatabase leave it). Close closes db.
+// pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
 	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin), watch.NewHub()}
 }

@@ -8,9 +8,9 @@ import (
 )
 
 // Run runs the contract suite. newStore is called once per test and must return an empty
-// store of the test's own; the tests run in parallel.
-func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	storetestkit.Run(t, newStore, storetestkit.Cases[store.Store]{
+// store of the test's own (any engine's store: S); the tests run in parallel.
+func Run[S store.Store](t *testing.T, newStore func(t *testing.T) S) {
+	storetestkit.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetestkit.Cases[store.Store]{
 		{"TaskRoundTrip", testTaskRoundTrip},
 		{"StandaloneTaskRoundTripAndKey", testStandaloneRoundTrip},
 		{"AccessReviewTasksByCampaign", testAccessReviewTasks},
