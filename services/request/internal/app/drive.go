@@ -283,7 +283,13 @@ func (s *Service) land(in *taskv1.OpenStepRequest, ok bool) {
 	if in == nil {
 		return
 	}
-	if v, loaded := s.flights.LoadAndDelete(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); loaded {
+	key := openWorkID(in.GetRequestId(), int(in.GetStepIndex()))
+	if ok {
+		// Remembered before the flight ends, so that a relay looking finds one or the other.
+		s.landed.Store(key, struct{}{})
+		time.AfterFunc(landedFor, func() { s.landed.Delete(key) })
+	}
+	if v, loaded := s.flights.LoadAndDelete(key); loaded {
 		f := v.(*flight)
 		f.ok = ok
 		close(f.done)
@@ -341,7 +347,11 @@ func (s *Service) opened(ctx context.Context, in *taskv1.OpenStepRequest, res *t
 // step, the task service is asked for its tasks (again: idempotent), and the request is
 // driven on from there.
 func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) error {
-	if v, ok := s.flights.Load(openWorkID(in.GetRequestId(), int(in.GetStepIndex()))); ok {
+	key := openWorkID(in.GetRequestId(), int(in.GetStepIndex()))
+	if _, ok := s.landed.Load(key); ok {
+		return nil // done on a caller's path, which retracted the item after this relay read it
+	}
+	if v, ok := s.flights.Load(key); ok {
 		f := v.(*flight)
 		select {
 		case <-f.done:

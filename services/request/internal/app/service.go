@@ -100,7 +100,15 @@ type Service struct {
 	// the task service answered: the work relay, which may see the item first, waits for
 	// them instead of asking the task service again.
 	flights sync.Map
+	// landed are the openings of flights that landed with their tasks made and recorded
+	// (open-step work item id -> struct{}), for landedFor: a work relay that read the item
+	// before the caller's path retracted it finds it here and does not ask again.
+	landed sync.Map
 }
+
+// landedFor is how long a landed opening is remembered (see Service.landed): far longer than
+// a relay holds a batch it has read.
+const landedFor = time.Minute
 
 // flight is an opening carried out on a caller's path; done closes when it ends, ok says
 // whether the task service made the tasks and the answer was recorded.
