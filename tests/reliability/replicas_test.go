@@ -1,14 +1,14 @@
 package reliability_test
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/process"
 	"google.golang.org/grpc/codes"
 )
 
@@ -56,9 +56,11 @@ func TestTwoReplicasShareTheLifecycles(t *testing.T) {
 	for _, svc := range replicated {
 		var served, delivered [2]float64
 		for k, name := range instances(svc, 2) {
-			body := scrape(t, c.metrics[name])
-			served[k] = sumSeries(body, "rpc_server_call_duration_seconds_count{", "grpc.health.v1")
-			delivered[k] = sumSeries(body, "grantflow_outbox_delivered_total{", "")
+			hops, err := process.ReadHops(context.Background(), &http.Client{Timeout: callTimeout}, c.metrics[name])
+			if err != nil {
+				t.Fatalf("%s's metrics: %v", name, err)
+			}
+			served[k], delivered[k] = hops.Served, hops.Delivered
 			if served[k] == 0 {
 				t.Errorf("%s served no gRPC call: the clients do not reach every replica", name)
 			}
@@ -135,36 +137,4 @@ func pct(a, b float64) float64 {
 		return 0
 	}
 	return 100 * a / (a + b)
-}
-
-// scrape returns the Prometheus exposition at GET http://addr/metrics.
-func scrape(t *testing.T, addr string) string {
-	t.Helper()
-	client := &http.Client{Timeout: callTimeout}
-	res, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s/metrics: %d %v", addr, res.StatusCode, err)
-	}
-	return string(body)
-}
-
-// sumSeries adds up the values of the series whose line starts with prefix, leaving out the
-// lines that contain except (if not empty).
-func sumSeries(body, prefix, except string) float64 {
-	var sum float64
-	for line := range strings.SplitSeq(body, "\n") {
-		if !strings.HasPrefix(line, prefix) || (except != "" && strings.Contains(line, except)) {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			sum += v
-		}
-	}
-	return sum
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/grantflow/grantflow/pkg/process"
 )
 
 // replicasReport is what loadgen replicas measured after a load on several replicas: the
@@ -66,7 +66,7 @@ func cmdReplicas(args []string) error {
 		if !ok {
 			continue
 		}
-		body, err := scrapeMetrics(addr)
+		hops, err := process.ReadHops(ctx, &http.Client{Timeout: 10 * time.Second}, addr)
 		if err != nil {
 			return fmt.Errorf("%s's metrics: %w", name, err)
 		}
@@ -75,8 +75,7 @@ func cmdReplicas(args []string) error {
 			svc = name[:i]
 		}
 		rep.Processes = append(rep.Processes, replicaHops{Name: name, Service: svc,
-			Served:    sumSeries(body, "rpc_server_call_duration_seconds_count{", "grpc.health.v1"),
-			Delivered: sumSeries(body, "grantflow_outbox_delivered_total{", "")})
+			Served: hops.Served, Delivered: hops.Delivered})
 	}
 	sort.Slice(rep.Processes, func(i, j int) bool { return rep.Processes[i].Name < rep.Processes[j].Name })
 	fmt.Printf("replicas: %d lost advances, %d doubled\n", rep.Lost, rep.Doubled)
@@ -88,33 +87,4 @@ func cmdReplicas(args []string) error {
 		return os.WriteFile(*jsonOut, b, 0o644)
 	}
 	return nil
-}
-
-func scrapeMetrics(addr string) (string, error) {
-	client := &http.Client{Timeout: 10 * time.Second}
-	res, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err == nil && res.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET /metrics: %s", res.Status)
-	}
-	return string(b), err
-}
-
-// sumSeries adds up the values of the series whose line starts with prefix, leaving out the
-// lines that contain except (if not empty).
-func sumSeries(body, prefix, except string) float64 {
-	var sum float64
-	for line := range strings.SplitSeq(body, "\n") {
-		if !strings.HasPrefix(line, prefix) || (except != "" && strings.Contains(line, except)) {
-			continue
-		}
-		if v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64); err == nil {
-			sum += v
-		}
-	}
-	return sum
 }
