@@ -91,7 +91,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 			"grantflow-gateway":  "",
 			"grantflow-request":  "grantflow.request.v1.RequestService/SubmitRequest",
 			"grantflow-policy":   "grantflow.policy.v1.PolicyService/ResolvePolicy",
-			"grantflow-identity": "grantflow.identity.v1.IdentityInternalService/ResolveAssignees",
+			"grantflow-identity": "grantflow.identity.v1.IdentityInternalService/GetFacts",
 			"grantflow-task":     "grantflow.task.v1.TaskInternalService/OpenStep",
 		} {
 			if len(services[want]) == 0 || (rpc != "" && !slices.Contains(services[want], rpc)) {

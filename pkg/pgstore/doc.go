@@ -11,6 +11,8 @@
 // Writes go through [DB.InTx]: it begins, runs the closure, commits, rolls back on error or
 // panic, and runs the whole closure again on serialization failure (40001) or deadlock
 // (40P01). It maps no other error; errors come back as PostgreSQL returned them, wrapped.
+// The BEGIN is not a round trip of its own: it goes with the closure's first statement, in one
+// batch (pgx's Batch.BeginTx), and a closure that sends nothing opens no transaction at all.
 //
 // A service's store is built on the kit: it embeds a [Shell] (InTx handing the closure the
 // service's own Tx, Ping, Close; [OpenStore] opens it), reads through a [Q] (a [Querier] with

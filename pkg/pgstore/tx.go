@@ -53,12 +53,13 @@ func (db *DB) InTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.T
 	return err
 }
 
-// attempt runs fn once in its own transaction.
+// attempt runs fn once in its own transaction, whose BEGIN goes with its first statement
+// (lazyTx).
 func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
-	tx, err := db.pool.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("pgstore: begin: %w", err)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: begin: %w", err) // as BeginTx would have said
 	}
+	tx := &lazyTx{pool: db.pool, opts: opts}
 	committed := false
 	defer func() {
 		// Whatever ended fn without a commit (an error, a panic, runtime.Goexit as in a

@@ -226,3 +226,100 @@ func TestLockXactHoldsUntilTheTransactionEnds(t *testing.T) {
 		t.Error("the lock was still held after its transaction ended")
 	}
 }
+
+// The BEGIN goes with a transaction's first statement (one round trip less): whatever that
+// statement is (Exec, Query, QueryRow, with a query option, failing), the transaction behaves
+// as one begun on its own.
+func TestInTxFirstStatementCarriesTheBegin(t *testing.T) {
+	t.Parallel()
+	db := newCounterDB(t)
+	ctx := t.Context()
+	inTxID := func(tx pgx.Tx) (id int64) {
+		if err := tx.QueryRow(ctx, "SELECT txid_current_if_assigned() IS NULL, pg_current_xact_id()::text::bigint").Scan(new(bool), &id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	firsts := map[string]func(tx pgx.Tx) error{
+		"Exec": func(tx pgx.Tx) error { return add(ctx, tx, 1) },
+		"Query": func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, "UPDATE counters SET val = val + 1 WHERE id = 1 RETURNING val")
+			if err != nil {
+				return err
+			}
+			_, err = pgx.CollectRows(rows, pgx.RowTo[int])
+			return err
+		},
+		"QueryRow": func(tx pgx.Tx) error {
+			var v int
+			return tx.QueryRow(ctx, "UPDATE counters SET val = val + 1 WHERE id = 1 RETURNING val").Scan(&v)
+		},
+		"QueryExecMode": func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE counters SET val = val + $1 WHERE id = 1", pgx.QueryExecModeSimpleProtocol, 1)
+			return err
+		},
+	}
+	want := counter(t, db)
+	for name, first := range firsts {
+		// Committed, in one transaction with what follows.
+		err := db.InTx(ctx, func(tx pgx.Tx) error {
+			if err := first(tx); err != nil {
+				return err
+			}
+			a, b := inTxID(tx), inTxID(tx)
+			if a != b {
+				t.Errorf("%s first: two statements in transactions %d and %d, want one", name, a, b)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s first: %v", name, err)
+		}
+		want++
+		if got := counter(t, db); got != want {
+			t.Errorf("%s first: counter = %d, want %d", name, got, want)
+		}
+		// Rolled back with the rest.
+		errDomain := errors.New("no")
+		if err := db.InTx(ctx, func(tx pgx.Tx) error {
+			if err := first(tx); err != nil {
+				return err
+			}
+			return errDomain
+		}); err != errDomain {
+			t.Fatalf("%s first, rolled back: err = %v", name, err)
+		}
+		if got := counter(t, db); got != want {
+			t.Errorf("%s first, rolled back: counter = %d, want %d", name, got, want)
+		}
+	}
+
+	// A first statement that fails reports its error, and the transaction is gone.
+	var pgErr *pgconn.PgError
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		var v int
+		return tx.QueryRow(ctx, "SELECT 1/0").Scan(&v)
+	})
+	if !errors.As(err, &pgErr) || pgErr.Code != "22012" {
+		t.Errorf("failing first statement: err = %v, want division_by_zero", err)
+	}
+	// No row from the first statement: pgx.ErrNoRows, as from pgx's own QueryRow.
+	err = db.InTx(ctx, func(tx pgx.Tx) error {
+		var v int
+		return tx.QueryRow(ctx, "SELECT val FROM counters WHERE id = 2").Scan(&v)
+	})
+	if !errors.Is(err, pgx.ErrNoRows) {
+		t.Errorf("no row: err = %v, want pgx.ErrNoRows", err)
+	}
+	// A transaction that sends nothing commits.
+	if err := db.InTx(ctx, func(pgx.Tx) error { return nil }); err != nil {
+		t.Errorf("empty transaction: %v", err)
+	}
+	// The pool has every connection back, none left in a transaction.
+	if err := db.Pool().QueryRow(ctx, "SELECT 1").Scan(new(int)); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.Pool().Stat().AcquiredConns(); n != 0 {
+		t.Errorf("%d connections still acquired after the transactions", n)
+	}
+}

@@ -45,17 +45,25 @@ func Exporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 }
 
 // NewTracerProvider returns a TracerProvider for one service: every span it makes carries
-// service.name=service (plus OTEL_RESOURCE_ATTRIBUTES). exp may be nil (spans are still
-// made, so trace context still flows, but nothing is exported). Several services of one
-// process share one exporter and keep their own names.
+// service.name=service (plus OTEL_RESOURCE_ATTRIBUTES). exp may be nil: then, unless opts
+// add something (a test's in-memory exporter), the traces this process starts are made but
+// not recorded, since nothing would read them: trace context still flows (trace ids,
+// traceparent in events and logs, with the sampled flag off), and none of the attributes,
+// message events and timestamps a recording span keeps is paid for on every call. A caller's
+// sampled trace is still recorded (parent-based), so that the processes after this one that
+// export keep it whole. Several services of one process share one exporter and keep their
+// own names.
 func NewTracerProvider(service string, exp sdktrace.SpanExporter, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, error) {
 	res, err := newResource(service)
 	if err != nil {
 		return nil, err
 	}
 	all := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if exp != nil {
+	switch {
+	case exp != nil:
 		all = append(all, sdktrace.WithBatcher(exp))
+	case len(opts) == 0:
+		all = append(all, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
 	}
 	return sdktrace.NewTracerProvider(append(all, opts...)...), nil
 }

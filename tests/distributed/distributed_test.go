@@ -287,7 +287,7 @@ func oneTraceAcrossProcesses(t *testing.T, api *client, rcv *receiver, o *org, i
 		"grantflow-gateway":  "POST /v1/requests",
 		"grantflow-request":  "grantflow.request.v1.RequestService/SubmitRequest",
 		"grantflow-policy":   "grantflow.policy.v1.PolicyService/ResolvePolicy",
-		"grantflow-identity": "grantflow.identity.v1.IdentityInternalService/ResolveAssignees",
+		"grantflow-identity": "grantflow.identity.v1.IdentityInternalService/GetFacts",
 		"grantflow-task":     "grantflow.task.v1.TaskInternalService/OpenStep",
 	}
 	var got map[string][]string

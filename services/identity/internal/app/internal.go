@@ -255,9 +255,12 @@ func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []stri
 	for _, v := range views {
 		f.Users[v.ID] = v
 	}
-	apps, err := s.store.GetApps(ctx, appIDs)
-	if err != nil {
-		return f, err
+	// An empty list finds nothing: no statement for it (a submit asks for no group).
+	var apps []domain.App
+	if len(appIDs) > 0 {
+		if apps, err = s.store.GetApps(ctx, appIDs); err != nil {
+			return f, err
+		}
 	}
 	for _, a := range apps {
 		f.Apps[a.ID] = a
@@ -272,9 +275,11 @@ func (s *Service) GetFacts(ctx context.Context, userIDs, appIDs, groupIDs []stri
 		}
 		f.Apps[a.ID] = a
 	}
-	groups, err := s.store.GetGroups(ctx, groupIDs)
-	if err != nil {
-		return f, err
+	var groups []domain.Group
+	if len(groupIDs) > 0 {
+		if groups, err = s.store.GetGroups(ctx, groupIDs); err != nil {
+			return f, err
+		}
 	}
 	for _, g := range groups {
 		f.Groups = append(f.Groups, g.ID)

@@ -50,6 +50,15 @@ func (h *Internal) GetFacts(ctx context.Context, r *identityv1.GetFactsRequest) 
 	for _, a := range f.Accesses {
 		out.Accesses = append(out.Accesses, accessPB(a))
 	}
+	for _, spec := range r.GetResolve() {
+		// A spec that does not resolve leaves its answer unset: the caller asks
+		// ResolveAssignees, whose error says why (and is retried as that call's own).
+		res, err := h.ResolveAssignees(ctx, spec)
+		if err != nil {
+			res = nil
+		}
+		out.Resolutions = append(out.Resolutions, &identityv1.FactsResolution{Result: res})
+	}
 	return out, nil
 }
 

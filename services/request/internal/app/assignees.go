@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
@@ -21,9 +22,31 @@ import (
 // type: a request with no target user (ADD_APP, ARCHIVE_APP) has its MANAGER steps go to
 // the requester's manager, and ADD_APP (no app yet) its APP_OWNER steps to the proposed
 // owners. The requester and target never review or carry out their own request.
-func (s *Service) resolveStep(ctx context.Context, r domain.Request, a *typev1.Assignee) (*identityv1.ResolveAssigneesResponse, error) {
-	in := &identityv1.ResolveAssigneesRequest{Assignee: a, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r)}
-	proposedOwners := false
+// pre is a resolution made ahead (the first step's, with the facts of the submit; nil: none):
+// resolveStep uses it when it answers the same spec, else asks identity.
+func (s *Service) resolveStep(ctx context.Context, r domain.Request, a *typev1.Assignee, pre *resolved) (*identityv1.ResolveAssigneesResponse, error) {
+	in, proposedOwners := stepResolution(r, a)
+	var res *identityv1.ResolveAssigneesResponse
+	if pre != nil && pre.result != nil && proto.Equal(pre.spec, in) {
+		res = proto.CloneOf(pre.result)
+	} else {
+		var err error
+		if res, err = s.identity.ResolveAssignees(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	if !proposedOwners {
+		return res, nil
+	}
+	what := fmt.Sprintf("the proposed owners of %s", r.NewApp.Name)
+	res.Explanation = strings.Replace(res.GetExplanation(), "the listed users", what, 1)
+	return res, nil
+}
+
+// stepResolution is the ResolveAssignees call that resolves a step's assignee spec a for r
+// (see resolveStep), and whether it stands for an ADD_APP request's proposed owners.
+func stepResolution(r domain.Request, a *typev1.Assignee) (in *identityv1.ResolveAssigneesRequest, proposedOwners bool) {
+	in = &identityv1.ResolveAssigneesRequest{Assignee: a, TargetUserId: r.TargetUserID, AppId: r.AppID, ExcludeUserIds: exclude(r)}
 	switch a.GetKind() {
 	case typev1.AssigneeKind_MANAGER:
 		if r.TargetUserID == "" {
@@ -35,13 +58,27 @@ func (s *Service) resolveStep(ctx context.Context, r domain.Request, a *typev1.A
 			proposedOwners = true
 		}
 	}
-	res, err := s.identity.ResolveAssignees(ctx, in)
-	if err != nil || !proposedOwners {
-		return res, err
+	return in, proposedOwners
+}
+
+// resolved is a step's resolution made ahead of its opening, in the same moment (submit
+// resolves the first step with its GetFacts call): the spec asked and identity's answer (nil:
+// it did not resolve; the opening asks ResolveAssignees, whose error says why).
+type resolved struct {
+	spec   *identityv1.ResolveAssigneesRequest
+	result *identityv1.ResolveAssigneesResponse
+}
+
+// firstStepResolution is what submit asks GetFacts to resolve for r, a request about to be
+// created with its first step's opening: that step's spec, as stepSpec will ask it (nil when
+// the request opens no step now).
+func firstStepResolution(r domain.Request) *identityv1.ResolveAssigneesRequest {
+	if r.Next() != domain.MoveOpenStep {
+		return nil
 	}
-	what := fmt.Sprintf("the proposed owners of %s", r.NewApp.Name)
-	res.Explanation = strings.Replace(res.GetExplanation(), "the listed users", what, 1)
-	return res, nil
+	step, _ := r.CurrentStep()
+	in, _ := stepResolution(r, assigneePB(step.Assignee))
+	return in
 }
 
 // cancelAppRequests cancels, with the reason, every open request on the app that the

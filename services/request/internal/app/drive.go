@@ -109,7 +109,7 @@ func exclude(r domain.Request) []string {
 // A refusal that retrying cannot change fails the request. It returns the request as it
 // committed it, or nil when the request must be read again.
 func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Request, error) {
-	in, refusal, err := s.stepSpec(ctx, r)
+	in, refusal, err := s.stepSpec(ctx, r, nil)
 	switch {
 	case err != nil:
 		return nil, err
@@ -152,7 +152,9 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 // identity (with the request's exclusions), its quorum, due time and escalation. refusal is
 // set when the step cannot open (nobody may review, a resolution refused): the request
 // fails with it. err is a failure worth retrying.
-func (s *Service) stepSpec(ctx context.Context, r domain.Request) (in *taskv1.OpenStepRequest, refusal string, err error) {
+//
+// pre is the step's resolution made ahead, in the same moment (nil: none; see resolveStep).
+func (s *Service) stepSpec(ctx context.Context, r domain.Request, pre *resolved) (in *taskv1.OpenStepRequest, refusal string, err error) {
 	step, isAction := r.CurrentStep()
 	in = &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
@@ -173,7 +175,7 @@ func (s *Service) stepSpec(ctx context.Context, r domain.Request) (in *taskv1.Op
 		in.AutoApproveReason = gmReason
 		in.Approval, in.MinApprovals = typev1.Approval_ANY, 0
 	} else {
-		res, err := s.resolveStep(ctx, r, in.Assignee)
+		res, err := s.resolveStep(ctx, r, in.Assignee, pre)
 		if err != nil {
 			return final("cannot resolve the assignees of step "+step.Name, err)
 		}

@@ -142,7 +142,7 @@ func (s *Service) prepareNext(ctx context.Context, evs []*eventsv1.Event) map[st
 		if r.Next() != domain.MoveOpenStep {
 			continue
 		}
-		if in, refusal, err := s.stepSpec(ctx, r); err == nil && refusal == "" {
+		if in, refusal, err := s.stepSpec(ctx, r, nil); err == nil && refusal == "" {
 			out[r.ID] = in
 		}
 	}

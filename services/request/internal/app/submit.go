@@ -130,7 +130,34 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		return domain.Request{}, nil, err
 	}
 
-	// The facts: requester, target, the app (by id, or by name for ADD_APP), owners.
+	// The policy version that governs the request, pinned now (before the facts: the facts
+	// call also resolves the first step's assignees, which the workflow names).
+	pol, err := s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
+		RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
+	})
+	if err != nil {
+		return domain.Request{}, nil, fmt.Errorf("resolve the policy: %w", err)
+	}
+	r := domain.Request{
+		ID: newID(), ClientID: in.ClientID, BodyHash: hash, Type: in.Type, RequesterID: requesterID,
+		TargetUserID: in.TargetUserID, AppID: in.AppID, Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason,
+		AccessDuration: in.AccessDuration, OriginExpiry: in.expiry,
+	}
+	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
+	r.Workflow = workflowFromPB(pol.GetWorkflow())
+	if in.Origin.FromReview() || in.expiry {
+		// The review already happened, or the access expired: only the governing policy's
+		// action step runs.
+		r.Workflow.ReviewSteps = []domain.Step{}
+	}
+	r.Status, r.Stage = domain.InProgress, domain.StageReview
+	if len(r.Workflow.ReviewSteps) == 0 {
+		r.Stage = domain.StageAction
+	}
+
+	// The facts: requester, target, the app (by id, or by name for ADD_APP), owners; and the
+	// first step's assignees, resolved in the same call (the step opens now: the moment its
+	// assignees are resolved at, as every step's are when it opens).
 	userIDs := []string{requesterID}
 	if in.TargetUserID != "" && in.TargetUserID != requesterID {
 		userIDs = append(userIDs, in.TargetUserID)
@@ -147,44 +174,28 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 			}
 		}
 	}
+	var pre *resolved
+	if spec := firstStepResolution(r); spec != nil {
+		factsReq.Resolve = []*identityv1.ResolveAssigneesRequest{spec}
+		pre = &resolved{spec: spec}
+	}
 	facts, err := s.identity.GetFacts(ctx, factsReq)
 	if err != nil {
 		return domain.Request{}, nil, err
 	}
-	r := domain.Request{
-		ID: newID(), ClientID: in.ClientID, BodyHash: hash, Type: in.Type, RequesterID: requesterID,
-		TargetUserID: in.TargetUserID, AppID: in.AppID, Permission: in.Permission, NewApp: in.NewApp, Reason: in.Reason,
-		AccessDuration: in.AccessDuration, OriginExpiry: in.expiry,
+	if pre != nil && len(facts.GetResolutions()) == 1 {
+		pre.result = facts.GetResolutions()[0].GetResult()
 	}
 	if err := s.checkTarget(&r, sub, facts); err != nil {
 		return domain.Request{}, nil, err
 	}
-
-	// The policy version that governs the request, pinned now.
-	pol, err := s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
-		RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
-	})
-	if err != nil {
-		return domain.Request{}, nil, fmt.Errorf("resolve the policy: %w", err)
-	}
-	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
-	r.Workflow = workflowFromPB(pol.GetWorkflow())
 	if max := r.Workflow.MaxAccessDuration; max > 0 && r.AccessDuration > max {
 		return domain.Request{}, nil, errs.Invalid("access_duration", fmt.Sprintf("%s is longer than the %s the governing policy (%s version %d) allows",
 			r.AccessDuration, max, r.PolicyID, r.PolicyVersion))
 	}
-	if in.Origin.FromReview() || in.expiry {
-		// The review already happened, or the access expired: only the governing policy's
-		// action step runs.
-		r.Workflow.ReviewSteps = []domain.Step{}
-	}
 	if req, ok := facts.GetUsers()[requesterID]; ok {
 		r.SkipManagerSteps = authz.SkipsManagerApproval(auth.SubjectOf(auth.Principal{UserID: req.GetId(), Role: req.GetRole()})) &&
 			req.GetStatus() == identityv1.User_ACTIVE
-	}
-	r.Status, r.Stage = domain.InProgress, domain.StageReview
-	if len(r.Workflow.ReviewSteps) == 0 {
-		r.Stage = domain.StageAction
 	}
 	r.CreateTime = s.now()
 	r.UpdateTime, r.Version = r.CreateTime, 1
@@ -195,7 +206,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	var open *taskv1.OpenStepRequest
 	var opened *eventsv1.RequestChanged
 	if r.Next() == domain.MoveOpenStep {
-		spec, refusal, err := s.stepSpec(ctx, r)
+		spec, refusal, err := s.stepSpec(ctx, r, pre)
 		switch {
 		case err != nil:
 			s.log.WarnContext(ctx, "request: the first step's opening is left to the work queue", "request", r.ID, "error", err.Error())

@@ -57,8 +57,9 @@ func (s *Service) decide(ctx context.Context, id, ifMatch string, change func(t 
 		if err := etag.Check(ifMatch, t.Version, "task "+t.ID); err != nil {
 			return err
 		}
+		var siblings []domain.Task // the step's tasks, when read already
 		if t.Type == domain.Review && t.InRequest() {
-			if err := oneVotePerStep(ctx, tx, t, sub.UserID); err != nil {
+			if siblings, err = oneVotePerStep(ctx, tx, t, sub.UserID); err != nil {
 				return err
 			}
 		}
@@ -74,7 +75,12 @@ func (s *Service) decide(ctx context.Context, id, ifMatch string, change func(t 
 		if !t.InRequest() {
 			return s.emit(ctx, tx, action, t, "", taskEvent(t))
 		}
-		return s.settle(ctx, tx, step, t, action, now)
+		for i := range siblings {
+			if siblings[i].ID == t.ID {
+				siblings[i] = t // as updated
+			}
+		}
+		return s.settle(ctx, tx, step, t, action, now, siblings)
 	})
 	return out, err
 }
@@ -104,27 +110,32 @@ func (s *Service) lockTask(ctx context.Context, tx store.Tx, sub authz.Subject, 
 
 // oneVotePerStep refuses a second decision by one person within a step: an Admin or the
 // General Manager may decide on an assignee's behalf, but an ALL or QUORUM step counts
-// people, so nobody settles it alone by deciding several of its tasks.
-func oneVotePerStep(ctx context.Context, tx store.Tx, t domain.Task, userID string) error {
+// people, so nobody settles it alone by deciding several of its tasks. It returns the step's
+// tasks it read.
+func oneVotePerStep(ctx context.Context, tx store.Tx, t domain.Task, userID string) ([]domain.Task, error) {
 	siblings, err := tx.StepTasks(ctx, t.RequestID, t.StepIndex)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, o := range siblings {
 		if o.ID != t.ID && (o.DecidedBy == userID || (o.Status == domain.Pending && o.IsAssignee(userID))) {
-			return errs.PermissionDenied(fmt.Sprintf("not allowed: %s already holds or decided task %s of this step; one person, one decision per step", userID, o.ID)).With("taskId", o.ID)
+			return nil, errs.PermissionDenied(fmt.Sprintf("not allowed: %s already holds or decided task %s of this step; one person, one decision per step", userID, o.ID)).With("taskId", o.ID)
 		}
 	}
-	return nil
+	return siblings, nil
 }
 
 // settle records the step's state after a decision on t: its outcome from the tally of its
 // tasks; if the decision settled it, its other pending tasks are cancelled. It emits t's
-// event (with the step's state) and one per cancelled task.
-func (s *Service) settle(ctx context.Context, tx store.Tx, step domain.Step, t domain.Task, action string, now time.Time) error {
-	tasks, err := tx.StepTasks(ctx, step.RequestID, step.Index)
-	if err != nil {
-		return err
+// event (with the step's state) and one per cancelled task. tasks are the step's tasks with
+// t as decided, when the transaction read them already (under the step's lock, which every
+// writer of a step's tasks holds, so they are current); nil: read here.
+func (s *Service) settle(ctx context.Context, tx store.Tx, step domain.Step, t domain.Task, action string, now time.Time, tasks []domain.Task) error {
+	if tasks == nil {
+		var err error
+		if tasks, err = tx.StepTasks(ctx, step.RequestID, step.Index); err != nil {
+			return err
+		}
 	}
 	tally := domain.TallyOf(tasks)
 	outcome := step.Settle(tally)

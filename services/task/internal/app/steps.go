@@ -26,12 +26,14 @@ func (s *Service) OpenStep(ctx context.Context, spec domain.StepSpec) (OpenedSte
 	}
 	spec.Normalize()
 	// The step that exists wins over this call's input, even input that would be refused now.
-	if opened, err := s.openedStep(ctx, s.store, spec.RequestID, spec.Index); err == nil {
-		return opened, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return OpenedStep{}, err
-	}
+	// Valid input goes straight to the transaction, which answers with the existing step when
+	// its insert finds one (no read before it: an opening is nearly always a first one).
 	if err := spec.Validate(); err != nil {
+		if opened, oerr := s.openedStep(ctx, s.store, spec.RequestID, spec.Index); oerr == nil {
+			return opened, nil
+		} else if !errors.Is(oerr, store.ErrNotFound) {
+			return OpenedStep{}, oerr
+		}
 		return OpenedStep{}, fieldError(err)
 	}
 	var out OpenedStep
@@ -45,7 +47,7 @@ func (s *Service) OpenStep(ctx context.Context, spec domain.StepSpec) (OpenedSte
 		}
 		switch err := tx.CreateStep(ctx, step); {
 		case errors.Is(err, store.ErrConflict):
-			// A concurrent call opened it first (and committed): answer with its tasks.
+			// An earlier or concurrent call opened it (and committed): answer with its tasks.
 			out, err = s.openedStep(ctx, tx, spec.RequestID, spec.Index)
 			return err
 		case err != nil:

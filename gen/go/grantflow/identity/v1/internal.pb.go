@@ -590,7 +590,10 @@ type GetFactsRequest struct {
 	// Also report whether each listed user holds a permission on each listed app.
 	IncludeAccesses bool `protobuf:"varint,4,opt,name=include_accesses,json=includeAccesses,proto3" json:"include_accesses,omitempty"`
 	// Apps looked up by name (exact): those that exist are reported in apps, by id.
-	AppNames      []string `protobuf:"bytes,5,rep,name=app_names,json=appNames,proto3" json:"app_names,omitempty"`
+	AppNames []string `protobuf:"bytes,5,rep,name=app_names,json=appNames,proto3" json:"app_names,omitempty"`
+	// Assignee specs to resolve as ResolveAssignees would, now, in the same round trip (the
+	// request service resolves the first step of a request it is submitting with its facts).
+	Resolve       []*ResolveAssigneesRequest `protobuf:"bytes,50,rep,name=resolve,proto3" json:"resolve,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -660,6 +663,13 @@ func (x *GetFactsRequest) GetAppNames() []string {
 	return nil
 }
 
+func (x *GetFactsRequest) GetResolve() []*ResolveAssigneesRequest {
+	if x != nil {
+		return x.Resolve
+	}
+	return nil
+}
+
 type GetFactsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only the ids that exist; a missing id is simply absent.
@@ -667,8 +677,10 @@ type GetFactsResponse struct {
 	Apps             map[string]*AppFacts  `protobuf:"bytes,2,rep,name=apps,proto3" json:"apps,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	ExistingGroupIds []string              `protobuf:"bytes,3,rep,name=existing_group_ids,json=existingGroupIds,proto3" json:"existing_group_ids,omitempty"`
 	Accesses         []*Access             `protobuf:"bytes,4,rep,name=accesses,proto3" json:"accesses,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// One per GetFactsRequest.resolve, in its order.
+	Resolutions   []*FactsResolution `protobuf:"bytes,50,rep,name=resolutions,proto3" json:"resolutions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetFactsResponse) Reset() {
@@ -729,6 +741,59 @@ func (x *GetFactsResponse) GetAccesses() []*Access {
 	return nil
 }
 
+func (x *GetFactsResponse) GetResolutions() []*FactsResolution {
+	if x != nil {
+		return x.Resolutions
+	}
+	return nil
+}
+
+// FactsResolution is the answer to one of GetFactsRequest.resolve.
+type FactsResolution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset when the spec did not resolve: ResolveAssignees with the same spec says why.
+	Result        *ResolveAssigneesResponse `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FactsResolution) Reset() {
+	*x = FactsResolution{}
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FactsResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FactsResolution) ProtoMessage() {}
+
+func (x *FactsResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FactsResolution.ProtoReflect.Descriptor instead.
+func (*FactsResolution) Descriptor() ([]byte, []int) {
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *FactsResolution) GetResult() *ResolveAssigneesResponse {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 type ResolveAssigneesRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Assignee     *v1.Assignee           `protobuf:"bytes,1,opt,name=assignee,proto3" json:"assignee,omitempty"`
@@ -742,7 +807,7 @@ type ResolveAssigneesRequest struct {
 
 func (x *ResolveAssigneesRequest) Reset() {
 	*x = ResolveAssigneesRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +819,7 @@ func (x *ResolveAssigneesRequest) String() string {
 func (*ResolveAssigneesRequest) ProtoMessage() {}
 
 func (x *ResolveAssigneesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[9]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +832,7 @@ func (x *ResolveAssigneesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveAssigneesRequest.ProtoReflect.Descriptor instead.
 func (*ResolveAssigneesRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{9}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ResolveAssigneesRequest) GetAssignee() *v1.Assignee {
@@ -813,7 +878,7 @@ type ResolveAssigneesResponse struct {
 
 func (x *ResolveAssigneesResponse) Reset() {
 	*x = ResolveAssigneesResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +890,7 @@ func (x *ResolveAssigneesResponse) String() string {
 func (*ResolveAssigneesResponse) ProtoMessage() {}
 
 func (x *ResolveAssigneesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[10]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +903,7 @@ func (x *ResolveAssigneesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveAssigneesResponse.ProtoReflect.Descriptor instead.
 func (*ResolveAssigneesResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{10}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ResolveAssigneesResponse) GetUserIds() []string {
@@ -885,7 +950,7 @@ type ApplyAccessChangeRequest struct {
 
 func (x *ApplyAccessChangeRequest) Reset() {
 	*x = ApplyAccessChangeRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +962,7 @@ func (x *ApplyAccessChangeRequest) String() string {
 func (*ApplyAccessChangeRequest) ProtoMessage() {}
 
 func (x *ApplyAccessChangeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[11]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +975,7 @@ func (x *ApplyAccessChangeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyAccessChangeRequest.ProtoReflect.Descriptor instead.
 func (*ApplyAccessChangeRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{11}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ApplyAccessChangeRequest) GetRequestId() string {
@@ -964,7 +1029,7 @@ type ApplyAccessChangeResponse struct {
 
 func (x *ApplyAccessChangeResponse) Reset() {
 	*x = ApplyAccessChangeResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1041,7 @@ func (x *ApplyAccessChangeResponse) String() string {
 func (*ApplyAccessChangeResponse) ProtoMessage() {}
 
 func (x *ApplyAccessChangeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[12]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1054,7 @@ func (x *ApplyAccessChangeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyAccessChangeResponse.ProtoReflect.Descriptor instead.
 func (*ApplyAccessChangeResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{12}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ApplyAccessChangeResponse) GetAccess() *Access {
@@ -1014,7 +1079,7 @@ type AddAppRequest struct {
 
 func (x *AddAppRequest) Reset() {
 	*x = AddAppRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1091,7 @@ func (x *AddAppRequest) String() string {
 func (*AddAppRequest) ProtoMessage() {}
 
 func (x *AddAppRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[13]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1104,7 @@ func (x *AddAppRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAppRequest.ProtoReflect.Descriptor instead.
 func (*AddAppRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{13}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AddAppRequest) GetRequestId() string {
@@ -1086,7 +1151,7 @@ type AddAppResponse struct {
 
 func (x *AddAppResponse) Reset() {
 	*x = AddAppResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1098,7 +1163,7 @@ func (x *AddAppResponse) String() string {
 func (*AddAppResponse) ProtoMessage() {}
 
 func (x *AddAppResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[14]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1111,7 +1176,7 @@ func (x *AddAppResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAppResponse.ProtoReflect.Descriptor instead.
 func (*AddAppResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{14}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AddAppResponse) GetApp() *App {
@@ -1131,7 +1196,7 @@ type ArchiveAppRequest struct {
 
 func (x *ArchiveAppRequest) Reset() {
 	*x = ArchiveAppRequest{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1208,7 @@ func (x *ArchiveAppRequest) String() string {
 func (*ArchiveAppRequest) ProtoMessage() {}
 
 func (x *ArchiveAppRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[15]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1221,7 @@ func (x *ArchiveAppRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveAppRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveAppRequest) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{15}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ArchiveAppRequest) GetRequestId() string {
@@ -1182,7 +1247,7 @@ type ArchiveAppResponse struct {
 
 func (x *ArchiveAppResponse) Reset() {
 	*x = ArchiveAppResponse{}
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1194,7 +1259,7 @@ func (x *ArchiveAppResponse) String() string {
 func (*ArchiveAppResponse) ProtoMessage() {}
 
 func (x *ArchiveAppResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[16]
+	mi := &file_grantflow_identity_v1_internal_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1207,7 +1272,7 @@ func (x *ArchiveAppResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveAppResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveAppResponse) Descriptor() ([]byte, []int) {
-	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{16}
+	return file_grantflow_identity_v1_internal_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ArchiveAppResponse) GetApp() *App {
@@ -1257,25 +1322,30 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\x0e2!.grantflow.identity.v1.App.StatusR\x06status\x12\x1b\n" +
 	"\towner_ids\x18\x04 \x03(\tR\bownerIds\x12C\n" +
 	"\vpermissions\x18\x05 \x03(\v2!.grantflow.identity.v1.PermissionR\vpermissions\x12*\n" +
-	"\x11custom_role_names\x18\x06 \x03(\tR\x0fcustomRoleNames\"\xdc\x01\n" +
+	"\x11custom_role_names\x18\x06 \x03(\tR\x0fcustomRoleNames\"\xb0\x02\n" +
 	"\x0fGetFactsRequest\x12$\n" +
 	"\buser_ids\x18\x01 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\auserIds\x12\"\n" +
 	"\aapp_ids\x18\x02 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06appIds\x12&\n" +
 	"\tgroup_ids\x18\x03 \x03(\tB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\bgroupIds\x12)\n" +
 	"\x10include_accesses\x18\x04 \x01(\bR\x0fincludeAccesses\x12,\n" +
-	"\tapp_names\x18\x05 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xc8\x01R\bappNames\"\xc2\x03\n" +
+	"\tapp_names\x18\x05 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xc8\x01R\bappNames\x12R\n" +
+	"\aresolve\x182 \x03(\v2..grantflow.identity.v1.ResolveAssigneesRequestB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\aresolve\"\x8c\x04\n" +
 	"\x10GetFactsResponse\x12H\n" +
 	"\x05users\x18\x01 \x03(\v22.grantflow.identity.v1.GetFactsResponse.UsersEntryR\x05users\x12E\n" +
 	"\x04apps\x18\x02 \x03(\v21.grantflow.identity.v1.GetFactsResponse.AppsEntryR\x04apps\x12,\n" +
 	"\x12existing_group_ids\x18\x03 \x03(\tR\x10existingGroupIds\x129\n" +
-	"\baccesses\x18\x04 \x03(\v2\x1d.grantflow.identity.v1.AccessR\baccesses\x1aZ\n" +
+	"\baccesses\x18\x04 \x03(\v2\x1d.grantflow.identity.v1.AccessR\baccesses\x12H\n" +
+	"\vresolutions\x182 \x03(\v2&.grantflow.identity.v1.FactsResolutionR\vresolutions\x1aZ\n" +
 	"\n" +
 	"UsersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x126\n" +
 	"\x05value\x18\x02 \x01(\v2 .grantflow.identity.v1.UserFactsR\x05value:\x028\x01\x1aX\n" +
 	"\tAppsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
-	"\x05value\x18\x02 \x01(\v2\x1f.grantflow.identity.v1.AppFactsR\x05value:\x028\x01\"\xdd\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1f.grantflow.identity.v1.AppFactsR\x05value:\x028\x01\"Z\n" +
+	"\x0fFactsResolution\x12G\n" +
+	"\x06result\x18\x01 \x01(\v2/.grantflow.identity.v1.ResolveAssigneesResponseR\x06result\"\xdd\x01\n" +
 	"\x17ResolveAssigneesRequest\x12?\n" +
 	"\bassignee\x18\x01 \x01(\v2\x1b.grantflow.type.v1.AssigneeB\x06\xbaH\x03\xc8\x01\x01R\bassignee\x12-\n" +
 	"\x0etarget_user_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\ftargetUserId\x12\x1e\n" +
@@ -1355,7 +1425,7 @@ func file_grantflow_identity_v1_internal_proto_rawDescGZIP() []byte {
 }
 
 var file_grantflow_identity_v1_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_grantflow_identity_v1_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_grantflow_identity_v1_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_grantflow_identity_v1_internal_proto_goTypes = []any{
 	(CredentialKind)(0),                   // 0: grantflow.identity.v1.CredentialKind
 	(AccessChange)(0),                     // 1: grantflow.identity.v1.AccessChange
@@ -1368,65 +1438,69 @@ var file_grantflow_identity_v1_internal_proto_goTypes = []any{
 	(*AppFacts)(nil),                      // 8: grantflow.identity.v1.AppFacts
 	(*GetFactsRequest)(nil),               // 9: grantflow.identity.v1.GetFactsRequest
 	(*GetFactsResponse)(nil),              // 10: grantflow.identity.v1.GetFactsResponse
-	(*ResolveAssigneesRequest)(nil),       // 11: grantflow.identity.v1.ResolveAssigneesRequest
-	(*ResolveAssigneesResponse)(nil),      // 12: grantflow.identity.v1.ResolveAssigneesResponse
-	(*ApplyAccessChangeRequest)(nil),      // 13: grantflow.identity.v1.ApplyAccessChangeRequest
-	(*ApplyAccessChangeResponse)(nil),     // 14: grantflow.identity.v1.ApplyAccessChangeResponse
-	(*AddAppRequest)(nil),                 // 15: grantflow.identity.v1.AddAppRequest
-	(*AddAppResponse)(nil),                // 16: grantflow.identity.v1.AddAppResponse
-	(*ArchiveAppRequest)(nil),             // 17: grantflow.identity.v1.ArchiveAppRequest
-	(*ArchiveAppResponse)(nil),            // 18: grantflow.identity.v1.ArchiveAppResponse
-	nil,                                   // 19: grantflow.identity.v1.GetFactsResponse.UsersEntry
-	nil,                                   // 20: grantflow.identity.v1.GetFactsResponse.AppsEntry
-	(Role)(0),                             // 21: grantflow.identity.v1.Role
-	(User_Status)(0),                      // 22: grantflow.identity.v1.User.Status
-	(App_Status)(0),                       // 23: grantflow.identity.v1.App.Status
-	(*Permission)(nil),                    // 24: grantflow.identity.v1.Permission
-	(*Access)(nil),                        // 25: grantflow.identity.v1.Access
-	(*v1.Assignee)(nil),                   // 26: grantflow.type.v1.Assignee
-	(*timestamppb.Timestamp)(nil),         // 27: google.protobuf.Timestamp
-	(*App)(nil),                           // 28: grantflow.identity.v1.App
+	(*FactsResolution)(nil),               // 11: grantflow.identity.v1.FactsResolution
+	(*ResolveAssigneesRequest)(nil),       // 12: grantflow.identity.v1.ResolveAssigneesRequest
+	(*ResolveAssigneesResponse)(nil),      // 13: grantflow.identity.v1.ResolveAssigneesResponse
+	(*ApplyAccessChangeRequest)(nil),      // 14: grantflow.identity.v1.ApplyAccessChangeRequest
+	(*ApplyAccessChangeResponse)(nil),     // 15: grantflow.identity.v1.ApplyAccessChangeResponse
+	(*AddAppRequest)(nil),                 // 16: grantflow.identity.v1.AddAppRequest
+	(*AddAppResponse)(nil),                // 17: grantflow.identity.v1.AddAppResponse
+	(*ArchiveAppRequest)(nil),             // 18: grantflow.identity.v1.ArchiveAppRequest
+	(*ArchiveAppResponse)(nil),            // 19: grantflow.identity.v1.ArchiveAppResponse
+	nil,                                   // 20: grantflow.identity.v1.GetFactsResponse.UsersEntry
+	nil,                                   // 21: grantflow.identity.v1.GetFactsResponse.AppsEntry
+	(Role)(0),                             // 22: grantflow.identity.v1.Role
+	(User_Status)(0),                      // 23: grantflow.identity.v1.User.Status
+	(App_Status)(0),                       // 24: grantflow.identity.v1.App.Status
+	(*Permission)(nil),                    // 25: grantflow.identity.v1.Permission
+	(*Access)(nil),                        // 26: grantflow.identity.v1.Access
+	(*v1.Assignee)(nil),                   // 27: grantflow.type.v1.Assignee
+	(*timestamppb.Timestamp)(nil),         // 28: google.protobuf.Timestamp
+	(*App)(nil),                           // 29: grantflow.identity.v1.App
 }
 var file_grantflow_identity_v1_internal_proto_depIdxs = []int32{
-	21, // 0: grantflow.identity.v1.Principal.role:type_name -> grantflow.identity.v1.Role
+	22, // 0: grantflow.identity.v1.Principal.role:type_name -> grantflow.identity.v1.Role
 	0,  // 1: grantflow.identity.v1.Principal.credential_kind:type_name -> grantflow.identity.v1.CredentialKind
-	22, // 2: grantflow.identity.v1.Principal.status:type_name -> grantflow.identity.v1.User.Status
+	23, // 2: grantflow.identity.v1.Principal.status:type_name -> grantflow.identity.v1.User.Status
 	4,  // 3: grantflow.identity.v1.AuthenticateResponse.principal:type_name -> grantflow.identity.v1.Principal
-	21, // 4: grantflow.identity.v1.UserFacts.role:type_name -> grantflow.identity.v1.Role
-	22, // 5: grantflow.identity.v1.UserFacts.status:type_name -> grantflow.identity.v1.User.Status
-	23, // 6: grantflow.identity.v1.AppFacts.status:type_name -> grantflow.identity.v1.App.Status
-	24, // 7: grantflow.identity.v1.AppFacts.permissions:type_name -> grantflow.identity.v1.Permission
-	19, // 8: grantflow.identity.v1.GetFactsResponse.users:type_name -> grantflow.identity.v1.GetFactsResponse.UsersEntry
-	20, // 9: grantflow.identity.v1.GetFactsResponse.apps:type_name -> grantflow.identity.v1.GetFactsResponse.AppsEntry
-	25, // 10: grantflow.identity.v1.GetFactsResponse.accesses:type_name -> grantflow.identity.v1.Access
-	26, // 11: grantflow.identity.v1.ResolveAssigneesRequest.assignee:type_name -> grantflow.type.v1.Assignee
-	1,  // 12: grantflow.identity.v1.ApplyAccessChangeRequest.change:type_name -> grantflow.identity.v1.AccessChange
-	27, // 13: grantflow.identity.v1.ApplyAccessChangeRequest.expire_time:type_name -> google.protobuf.Timestamp
-	25, // 14: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
-	24, // 15: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
-	28, // 16: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
-	28, // 17: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
-	7,  // 18: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
-	8,  // 19: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
-	5,  // 20: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
-	9,  // 21: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
-	11, // 22: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
-	13, // 23: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
-	15, // 24: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
-	17, // 25: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
-	2,  // 26: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:input_type -> grantflow.identity.v1.GetAppConnectorSecretRequest
-	6,  // 27: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
-	10, // 28: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
-	12, // 29: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
-	14, // 30: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
-	16, // 31: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
-	18, // 32: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
-	3,  // 33: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:output_type -> grantflow.identity.v1.GetAppConnectorSecretResponse
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	22, // 4: grantflow.identity.v1.UserFacts.role:type_name -> grantflow.identity.v1.Role
+	23, // 5: grantflow.identity.v1.UserFacts.status:type_name -> grantflow.identity.v1.User.Status
+	24, // 6: grantflow.identity.v1.AppFacts.status:type_name -> grantflow.identity.v1.App.Status
+	25, // 7: grantflow.identity.v1.AppFacts.permissions:type_name -> grantflow.identity.v1.Permission
+	12, // 8: grantflow.identity.v1.GetFactsRequest.resolve:type_name -> grantflow.identity.v1.ResolveAssigneesRequest
+	20, // 9: grantflow.identity.v1.GetFactsResponse.users:type_name -> grantflow.identity.v1.GetFactsResponse.UsersEntry
+	21, // 10: grantflow.identity.v1.GetFactsResponse.apps:type_name -> grantflow.identity.v1.GetFactsResponse.AppsEntry
+	26, // 11: grantflow.identity.v1.GetFactsResponse.accesses:type_name -> grantflow.identity.v1.Access
+	11, // 12: grantflow.identity.v1.GetFactsResponse.resolutions:type_name -> grantflow.identity.v1.FactsResolution
+	13, // 13: grantflow.identity.v1.FactsResolution.result:type_name -> grantflow.identity.v1.ResolveAssigneesResponse
+	27, // 14: grantflow.identity.v1.ResolveAssigneesRequest.assignee:type_name -> grantflow.type.v1.Assignee
+	1,  // 15: grantflow.identity.v1.ApplyAccessChangeRequest.change:type_name -> grantflow.identity.v1.AccessChange
+	28, // 16: grantflow.identity.v1.ApplyAccessChangeRequest.expire_time:type_name -> google.protobuf.Timestamp
+	26, // 17: grantflow.identity.v1.ApplyAccessChangeResponse.access:type_name -> grantflow.identity.v1.Access
+	25, // 18: grantflow.identity.v1.AddAppRequest.permissions:type_name -> grantflow.identity.v1.Permission
+	29, // 19: grantflow.identity.v1.AddAppResponse.app:type_name -> grantflow.identity.v1.App
+	29, // 20: grantflow.identity.v1.ArchiveAppResponse.app:type_name -> grantflow.identity.v1.App
+	7,  // 21: grantflow.identity.v1.GetFactsResponse.UsersEntry.value:type_name -> grantflow.identity.v1.UserFacts
+	8,  // 22: grantflow.identity.v1.GetFactsResponse.AppsEntry.value:type_name -> grantflow.identity.v1.AppFacts
+	5,  // 23: grantflow.identity.v1.IdentityInternalService.Authenticate:input_type -> grantflow.identity.v1.AuthenticateRequest
+	9,  // 24: grantflow.identity.v1.IdentityInternalService.GetFacts:input_type -> grantflow.identity.v1.GetFactsRequest
+	12, // 25: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:input_type -> grantflow.identity.v1.ResolveAssigneesRequest
+	14, // 26: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:input_type -> grantflow.identity.v1.ApplyAccessChangeRequest
+	16, // 27: grantflow.identity.v1.IdentityInternalService.AddApp:input_type -> grantflow.identity.v1.AddAppRequest
+	18, // 28: grantflow.identity.v1.IdentityInternalService.ArchiveApp:input_type -> grantflow.identity.v1.ArchiveAppRequest
+	2,  // 29: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:input_type -> grantflow.identity.v1.GetAppConnectorSecretRequest
+	6,  // 30: grantflow.identity.v1.IdentityInternalService.Authenticate:output_type -> grantflow.identity.v1.AuthenticateResponse
+	10, // 31: grantflow.identity.v1.IdentityInternalService.GetFacts:output_type -> grantflow.identity.v1.GetFactsResponse
+	13, // 32: grantflow.identity.v1.IdentityInternalService.ResolveAssignees:output_type -> grantflow.identity.v1.ResolveAssigneesResponse
+	15, // 33: grantflow.identity.v1.IdentityInternalService.ApplyAccessChange:output_type -> grantflow.identity.v1.ApplyAccessChangeResponse
+	17, // 34: grantflow.identity.v1.IdentityInternalService.AddApp:output_type -> grantflow.identity.v1.AddAppResponse
+	19, // 35: grantflow.identity.v1.IdentityInternalService.ArchiveApp:output_type -> grantflow.identity.v1.ArchiveAppResponse
+	3,  // 36: grantflow.identity.v1.IdentityInternalService.GetAppConnectorSecret:output_type -> grantflow.identity.v1.GetAppConnectorSecretResponse
+	30, // [30:37] is the sub-list for method output_type
+	23, // [23:30] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_grantflow_identity_v1_internal_proto_init() }
@@ -1441,7 +1515,7 @@ func file_grantflow_identity_v1_internal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_grantflow_identity_v1_internal_proto_rawDesc), len(file_grantflow_identity_v1_internal_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
