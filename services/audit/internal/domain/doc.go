@@ -1,4 +1,4 @@
-// Package chain is the audit log's domain: the event and checkpoint types, the canonical
+// Package domain is the audit log's domain: the event and checkpoint types, the canonical
 // encoding that the hash chain is built on, Ed25519 checkpoint signing, and the
 // verification walk that recomputes a chain and checks its checkpoints.
 //
@@ -6,5 +6,5 @@
 // verify-export command and the tests share one definition; services/audit/README.md
 // restates the encoding for auditors who re-implement it.
 //
-// chain imports only the standard library: no store, no gRPC, no protobuf.
-package chain
+// domain imports only the standard library: no store, no gRPC, no protobuf.
+package domain
