@@ -46,20 +46,14 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 			return err
 		}
 		fresh = fresh[:0]
-		now := domain.UTCMicro(s.now())
-		var h domain.Hasher
-		prev := head.Hash
 		for _, e := range events {
 			if known[e.ID] {
 				continue
 			}
 			known[e.ID] = true
-			e.Seq = head.Seq + int64(len(fresh)) + 1
-			e.IngestTime = now
-			h.Seal(&e, prev)
-			prev = e.Hash
 			fresh = append(fresh, e)
 		}
+		domain.Link(fresh, head.Seq, head.Hash, domain.UTCMicro(s.now()))
 		return tx.Insert(ctx, fresh)
 	})
 	if err != nil {

@@ -37,7 +37,7 @@ func (v *visibleToCaller) visible(ctx context.Context, e *domain.Event) (bool, e
 	if v.p.UserID == "" {
 		return false, nil
 	}
-	if e.ActorID == v.p.UserID || e.Subject == "users/"+v.p.UserID {
+	if e.Concerns(v.p.UserID) {
 		return true, nil
 	}
 	if e.RequestID == "" {

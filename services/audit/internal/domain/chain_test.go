@@ -285,6 +285,43 @@ func TestVerifyIntactChain(t *testing.T) {
 	}
 }
 
+func TestLinkAppendsAfterTheHead(t *testing.T) {
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
+	src := build(t, 5, 5, key)
+	head := src.events[4]
+	ingest := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	more := []domain.Event{
+		{ID: "a", Time: ingest, Service: "s", Action: "x.done", Subject: "things/a"},
+		{ID: "b", Time: ingest, Service: "s", Action: "x.done", Subject: "things/b"},
+		{ID: "c", Time: ingest, Service: "s", Action: "x.done", Subject: "things/c"},
+	}
+	domain.Link(more, head.Seq, head.Hash, ingest)
+	for i, e := range more {
+		if e.Seq != head.Seq+int64(i)+1 || !e.IngestTime.Equal(ingest) {
+			t.Fatalf("event %d: seq %d, ingest time %v", i, e.Seq, e.IngestTime)
+		}
+	}
+	if more[0].PrevHash != head.Hash {
+		t.Fatalf("the first linked event does not follow the head")
+	}
+	src.events = append(src.events, more...)
+	if r := verify(t, src, key.Public(), false); !r.OK || r.VerifiedThrough != 8 || r.HeadHash != more[2].Hash {
+		t.Fatalf("the linked events do not verify: %+v", r)
+	}
+}
+
+func TestConcerns(t *testing.T) {
+	e := &domain.Event{ActorID: "u1", Subject: "users/u2"}
+	for user, want := range map[string]bool{"u1": true, "u2": true, "u3": false, "": false} {
+		if got := e.Concerns(user); got != want {
+			t.Errorf("Concerns(%q) = %v, want %v", user, got, want)
+		}
+	}
+	if (&domain.Event{Subject: "users/"}).Concerns("") {
+		t.Error("an event concerns the empty user")
+	}
+}
+
 func TestVerifyFindsEachTamper(t *testing.T) {
 	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
 	other, _ := domain.NewKey(bytes.Repeat([]byte{2}, 32))
