@@ -3,7 +3,6 @@ package procrun_test
 import (
 	"bufio"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,39 +13,25 @@ import (
 	"github.com/grantflow/grantflow/pkg/procrun"
 )
 
-// helperEnv makes the test binary act as a child process instead of running the tests.
-const helperEnv = "PROCRUN_HELPER"
-
-func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "serve": // exit cleanly on SIGTERM
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		os.Stdout.WriteString("serving\n")
-		<-sig
-		os.Exit(0)
-	case "stubborn": // ignore SIGTERM: only SIGKILL ends it
-		signal.Ignore(syscall.SIGTERM)
-		os.Stdout.WriteString("serving\n")
-		for {
-			time.Sleep(time.Hour) // (a bare select{} would be a deadlock the runtime ends)
-		}
-	}
+// helpers are the processes the tests start: one that SIGTERM stops, one that ignores it
+// (only SIGKILL ends it). Each prints "serving" once its signal handling is in place.
+var helpers = map[string][]string{
+	"serve":    {"/bin/sh", "-c", "echo serving; exec sleep 1000"},
+	"stubborn": {"/bin/sh", "-c", "trap '' TERM; echo serving; while :; do sleep 1; done"},
 }
 
 // hang bounds a wait that only a bug makes long.
 const hang = 30 * time.Second
 
-// start starts the test binary as helper mode, detached, and waits until it serves.
+// start starts the helper mode, detached, and waits until it serves.
 func start(t *testing.T, mode string) *procrun.Proc {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := procrun.Start(procrun.Spec{Bin: os.Args[0], Env: append(os.Environ(), helperEnv+"="+mode), Out: w, Mode: procrun.Detached})
+	cmd := helpers[mode]
+	p, err := procrun.Start(procrun.Spec{Bin: cmd[0], Args: cmd[1:], Env: os.Environ(), Out: w, Mode: procrun.Detached})
 	_ = w.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -75,12 +60,17 @@ func TestStopRecordedAndStarted(t *testing.T) {
 	if !ok || ra.PID != a.PID() {
 		t.Fatalf("ReadPID of a running process: %v %v", ra, ok)
 	}
-	// a from its PID file (as make down sees it), b as started (as make up sees it): a
-	// stops on SIGTERM, b needs SIGKILL.
-	killed := map[int]bool{}
-	left := procrun.Stop(time.Second, hang, func(i int, k bool) { killed[i] = k }, ra, b)
-	if len(left) != 0 || len(killed) != 2 || killed[0] || !killed[1] {
-		t.Fatalf("left %v, ended %v: want both ended, only the second killed", left, killed)
+	// a from its PID file (as make down sees it) stops on SIGTERM; b as started (as make up
+	// sees it) ignores SIGTERM and needs SIGKILL.
+	stop := func(grace time.Duration, t procrun.Target) (ended, killed bool) {
+		left := procrun.Stop(grace, hang, func(_ int, k bool) { ended, killed = true, k }, t)
+		return ended && len(left) == 0, killed
+	}
+	if ended, killed := stop(hang, ra); !ended || killed {
+		t.Fatalf("a: ended %v, killed %v: want stopped by SIGTERM", ended, killed)
+	}
+	if ended, killed := stop(time.Second, b); !ended || !killed {
+		t.Fatalf("b: ended %v, killed %v: want stopped by SIGKILL", ended, killed)
 	}
 	if _, ok := procrun.ReadPID(filepath.Join(dir, "a.pid")); ok {
 		t.Fatal("a stopped process reads as running")
@@ -116,5 +106,16 @@ func TestPIDFileOfAnotherProcess(t *testing.T) {
 	}
 	if _, ok := procrun.ReadPID(filepath.Join(t.TempDir(), "missing.pid")); ok {
 		t.Fatal("a missing PID file reads as running")
+	}
+}
+
+func TestStopTogether(t *testing.T) {
+	ps := []procrun.Target{start(t, "serve"), start(t, "serve"), start(t, "serve")}
+	ended := map[int]bool{}
+	if left := procrun.Stop(hang, hang, func(i int, killed bool) { ended[i] = !killed }, ps...); len(left) != 0 {
+		t.Fatalf("still running: %v", left)
+	}
+	if len(ended) != 3 || !ended[0] || !ended[1] || !ended[2] {
+		t.Fatalf("ended by SIGTERM: %v, want all three", ended)
 	}
 }
