@@ -96,11 +96,11 @@ tidy: ## go mod tidy in every module
 
 .PHONY: up
 up: ## every service as its own process (GRANTFLOW_REPLICAS=2: two of request, task, audit), then the gateway; waits until ready (state, logs: .run/)
-	scripts/up.sh
+	go run ./deploy/cmd/gfops up
 
 .PHONY: down
 down: ## stop everything make up started (SIGTERM, then SIGKILL after a deadline)
-	scripts/down.sh
+	go run ./deploy/cmd/gfops down
 
 RUN_LOGS := $(or $(GRANTFLOW_RUN_DIR),.run)/logs
 

@@ -12,8 +12,23 @@
 # Settings: JAEGER_VERSION (Go module version, default v1.76.0, which is Jaeger v2),
 # GRANTFLOW_JAEGER_WAIT (seconds to wait for it to answer, default 60).
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUN_DIR=${GRANTFLOW_RUN_DIR:-$ROOT/.run}
+LOG_DIR=$RUN_DIR/logs
+BIN_DIR=${GRANTFLOW_BIN_DIR:-$ROOT/bin}
+say() { printf '%s\n' "$*"; }
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+# Jaeger runs as make up's processes do, through gfops (pkg/procrun): detached, its PID in
+# the state folder, stopped with SIGTERM then SIGKILL.
+GFOPS=$BIN_DIR/gfops
+build_gfops() { (cd "$ROOT" && go build -o "$GFOPS" ./deploy/cmd/gfops); } # never an older one
+gfops() { "$GFOPS" "$@"; }
+pid_of() { gfops pid "$1" 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 
 JAEGER_VERSION=${JAEGER_VERSION:-v1.76.0}
 JAEGER_BIN=$BIN_DIR/jaeger
@@ -71,17 +86,17 @@ up() {
 	for addr in 127.0.0.1:4317 127.0.0.1:4318 127.0.0.1:16686 127.0.0.1:13133; do
 		port_open "$addr" && die "$addr is already taken by another process (another Jaeger or collector?)"
 	done
-	spawn jaeger "$JAEGER_LOG" "$JAEGER_BIN" --config "$JAEGER_CONFIG"
+	gfops start jaeger "$JAEGER_BIN" --config "$JAEGER_CONFIG"
 	local deadline=$((SECONDS + ${GRANTFLOW_JAEGER_WAIT:-60}))
 	while ! curl -fsS -o /dev/null "$QUERY/api/services" 2>/dev/null; do
 		if ! pid_of jaeger >/dev/null; then
 			tail -n 30 "$JAEGER_LOG" >&2
-			rm -f "$PID_DIR/jaeger.pid"
+			gfops stop jaeger
 			die "Jaeger exited during start (log above: $JAEGER_LOG)"
 		fi
 		if ((SECONDS >= deadline)); then
 			tail -n 30 "$JAEGER_LOG" >&2
-			stop jaeger
+			gfops stop jaeger
 			die "Jaeger did not answer on $QUERY within ${GRANTFLOW_JAEGER_WAIT:-60}s"
 		fi
 		sleep 0.2
@@ -90,11 +105,13 @@ up() {
 }
 
 case ${1:-up} in
+up | down | status) build_gfops ;;
+esac
+case ${1:-up} in
 build) build ;;
 up) up ;;
 down)
-	if pid_of jaeger >/dev/null; then stop jaeger; else say "Jaeger is not running."; fi
-	rm -f "$PID_DIR/jaeger.pid"
+	if pid_of jaeger >/dev/null; then gfops stop jaeger; else say "Jaeger is not running."; fi
 	;;
 status)
 	if pid=$(pid_of jaeger); then say "Jaeger is running (pid $pid)"; else

@@ -304,7 +304,7 @@ if [[ ${BENCH_REPLICAS:-1} == 1 ]]; then
 	trap 'step "make down"; down' EXIT
 	if GRANTFLOW_REPLICAS=2 make --no-print-directory up >>"$OUT/up-replicas.log" 2>&1; then
 		grep -A14 '^Grantflow is up' "$OUT/up-replicas.log" | sed 's/^/  /'
-		# Where each replica serves its metrics (scripts/up.sh: replica 2 is 100 ports above
+		# Where each replica serves its metrics (make up, deploy/cmd/gfops/up.go: replica 2 is 100 ports above
 		# replica 1, metrics 1000 above the gRPC port).
 		metrics=()
 		for svc in request task audit; do

@@ -28,5 +28,5 @@
 //  3. its binary: services/<name>/cmd/<name>/main.go calling kit.Main(<name>.Service, ...);
 //  4. one line in cmd/grantflow's list of services (services.go), and its address in
 //     pkg/config (GRANTFLOW_<NAME>_ADDR, config.Config.Addr);
-//  5. one entry in make up (scripts/up.sh) and in deploy/ (compose and Kubernetes).
+//  5. one entry in make up (services in deploy/cmd/gfops/up.go) and in deploy/ (compose and Kubernetes).
 package kit

@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/grantflow/grantflow/pkg/procrun"
 )
 
 // builds holds the binaries built by this test binary, by path from the repository root.
@@ -63,7 +64,7 @@ func Binaries(t testing.TB, pkgs ...string) map[string]string {
 	var wg sync.WaitGroup
 	for i, pkg := range pkgs {
 		wg.Go(func() {
-			entries[i].once.Do(func() { entries[i].bin, entries[i].err = build(root, dir, pkg) })
+			entries[i].once.Do(func() { entries[i].bin, entries[i].err = procrun.Build(root, dir, pkg, "-ldflags=-s -w") })
 		})
 	}
 	wg.Wait()
@@ -117,58 +118,9 @@ func Main(m *testing.M, opts ...goleak.Option) {
 	os.Exit(code)
 }
 
-// build builds the main package pkg (a path from root) into dir, from its module's folder.
-func build(root, dir, pkg string) (string, error) {
-	goTool, err := exec.LookPath("go") // go test puts its own GOROOT/bin first on PATH
-	if err != nil {
-		return "", fmt.Errorf("the go command is needed to build %s: %v", pkg, err)
-	}
-	pkgDir := filepath.Join(root, filepath.FromSlash(pkg))
-	moduleDir, err := moduleOf(pkgDir)
-	if err != nil {
-		return "", err
-	}
-	rel, err := filepath.Rel(moduleDir, pkgDir)
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, filepath.Base(pkgDir))
-	cmd := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", out, "./"+filepath.ToSlash(rel))
-	cmd.Dir = moduleDir
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./%s in %s: %v\n%s", rel, moduleDir, err, msg)
-	}
-	return out, nil
-}
-
-// moduleOf returns the nearest folder at or above dir that holds a go.mod.
-func moduleOf(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod at or above %s", dir)
-		}
-	}
-}
-
 // Root returns the repository's root: the nearest folder at or above the working directory
 // (a test's package folder) that holds go.work.
-func Root() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.work at or above %s: run the test inside the repository", wd)
-		}
-	}
-}
+func Root() (string, error) { return procrun.Root() }
 
 // ServiceCmd is the main package of service name, for Binaries: services/<name>/cmd/<name>.
 func ServiceCmd(name string) string { return "services/" + name + "/cmd/" + name }

@@ -1,6 +1,7 @@
 // Package proctest runs Grantflow's binaries as real processes in tests: the kill, fault
 // and end-to-end suites (services/audit/killtest, tests/reliability, tests/distributed)
-// share it.
+// share it. It is the testing side of pkg/procrun, the process harness that `make up`
+// uses too: the builds, starts and stops are procrun's.
 //
 //   - [Binaries] builds main packages, given by their path from the repository root, once
 //     per test binary and in parallel, each from its own module folder (so the build works

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/grantflow/grantflow/pkg/procrun"
 )
 
 // ExitTimeout bounds how long a process may take to be reaped after SIGKILL, and a
@@ -44,11 +46,9 @@ type Process struct {
 
 // incarnation is one run of the process.
 type incarnation struct {
-	cmd     *exec.Cmd
+	*procrun.Proc
 	started time.Time
-	done    chan struct{} // closed once the process has exited and been reaped
-	err     error         // cmd.Wait's result; read only after done is closed
-	stopped atomic.Bool   // the test stopped it on purpose
+	stopped atomic.Bool // the test stopped it on purpose
 }
 
 // New prepares bin, to run with env and args, under name (its log is <name>.log in a
@@ -77,10 +77,7 @@ func (p *Process) Name() string { return p.name }
 // Run runs the binary with args (not the process's own) to its end, e.g. "migrate", and
 // returns its failure with its output. Safe from any goroutine.
 func (p *Process) Run(args ...string) error {
-	cmd := exec.Command(p.bin, args...)
-	cmd.Env = p.env
-	dieWithTheTest(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := procrun.Command(p.bin, p.env, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s %s: %v\n%s", p.name, strings.Join(args, " "), err, out)
 	}
 	return nil
@@ -101,18 +98,11 @@ func (p *Process) Start() time.Time {
 	defer p.mu.Unlock()
 	p.starts++
 	fmt.Fprintf(p.log, "=== proctest: start %d of %s ===\n", p.starts, p.name)
-	cmd := exec.Command(p.bin, p.args...)
-	cmd.Env = p.env
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	dieWithTheTest(cmd)
-	if err := cmd.Start(); err != nil {
+	proc, err := procrun.Start(procrun.Spec{Bin: p.bin, Args: p.args, Env: p.env, Out: p.log, Mode: procrun.Attached})
+	if err != nil {
 		p.t.Fatalf("start %s: %v", p.name, err)
 	}
-	inc := &incarnation{cmd: cmd, started: time.Now(), done: make(chan struct{})}
-	go func() {
-		inc.err = cmd.Wait()
-		close(inc.done)
-	}()
+	inc := &incarnation{Proc: proc, started: time.Now()}
 	p.cur = inc
 	return inc.started
 }
@@ -141,8 +131,8 @@ func (p *Process) Exited() error {
 		return nil
 	}
 	select {
-	case <-cur.done:
-		return fmt.Errorf("%s (start %d) exited on its own: %v\n%s", p.name, starts, cur.err, p.Tail(tailLines))
+	case <-cur.Done():
+		return fmt.Errorf("%s (start %d) exited on its own: %v\n%s", p.name, starts, cur.Err(), p.Tail(tailLines))
 	default:
 		return nil
 	}
@@ -165,20 +155,20 @@ func (p *Process) Kill9() {
 	cur, starts := p.cur, p.starts
 	p.mu.Unlock()
 	cur.stopped.Store(true)
-	if err := cur.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := cur.Signal(syscall.SIGKILL); err != nil {
 		p.t.Fatalf("kill -9 %s: %v", p.name, err)
 	}
 	select {
-	case <-cur.done:
+	case <-cur.Done():
 	case <-time.After(ExitTimeout):
 		p.t.Fatalf("%s still running %s after SIGKILL", p.name, ExitTimeout)
 	}
 	var exit *exec.ExitError
-	if !errors.As(cur.err, &exit) {
-		p.t.Fatalf("%s after SIGKILL: %v, want death by signal", p.name, cur.err)
+	if !errors.As(cur.Err(), &exit) {
+		p.t.Fatalf("%s after SIGKILL: %v, want death by signal", p.name, cur.Err())
 	}
 	if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		p.t.Fatalf("%s ended with %v, not by SIGKILL", p.name, cur.err)
+		p.t.Fatalf("%s ended with %v, not by SIGKILL", p.name, cur.Err())
 	}
 	fmt.Fprintf(p.log, "=== proctest: kill -9 of start %d ===\n", starts)
 }
@@ -194,22 +184,22 @@ func (p *Process) Stop() {
 		return
 	}
 	select {
-	case <-cur.done:
-		p.t.Errorf("%s exited on its own before the end of the test: %v\n%s", p.name, cur.err, p.Tail(20))
+	case <-cur.Done():
+		p.t.Errorf("%s exited on its own before the end of the test: %v\n%s", p.name, cur.Err(), p.Tail(20))
 		return
 	default:
 	}
-	_ = cur.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-cur.done:
-		// (One stopped while starting may not have its signal handler yet.)
-		if cur.err != nil && ready {
-			p.t.Errorf("%s after SIGTERM: %v, want a clean exit\n%s", p.name, cur.err, p.Tail(20))
-		}
-	case <-time.After(ExitTimeout):
-		_ = cur.cmd.Process.Kill()
-		<-cur.done
+	killed := false
+	if left := procrun.Stop(ExitTimeout, ExitTimeout, func(_ int, k bool) { killed = k }, cur); len(left) > 0 {
+		p.t.Errorf("%s still running %s after SIGKILL", p.name, ExitTimeout)
+		return
+	}
+	switch {
+	case killed:
 		p.t.Errorf("%s still running %s after SIGTERM: killed", p.name, ExitTimeout)
+	case cur.Err() != nil && ready:
+		// (One stopped while starting may not have its signal handler yet.)
+		p.t.Errorf("%s after SIGTERM: %v, want a clean exit\n%s", p.name, cur.Err(), p.Tail(20))
 	}
 }
 
@@ -223,13 +213,13 @@ func (p *Process) Kill() {
 	}
 	cur.stopped.Store(true)
 	select {
-	case <-cur.done:
+	case <-cur.Done():
 		return
 	default:
 	}
-	_ = cur.cmd.Process.Signal(syscall.SIGKILL)
+	_ = cur.Signal(syscall.SIGKILL)
 	select {
-	case <-cur.done:
+	case <-cur.Done():
 	case <-time.After(ExitTimeout):
 		p.t.Errorf("%s still running %s after SIGKILL", p.name, ExitTimeout)
 	}

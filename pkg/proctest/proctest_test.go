@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/grantflow/grantflow/pkg/procrun"
 )
 
 // helperEnv makes the test binary act as a child process instead of running the tests.
@@ -30,10 +32,8 @@ func TestMain(m *testing.M) {
 	case "exit": // exit at once, as a crash would
 		os.Exit(3)
 	case "parent": // start a child that dies with this process, print its pid, wait
-		child := exec.Command(os.Args[0])
-		child.Env = append(os.Environ(), helperEnv+"=serve")
+		child := procrun.Command(os.Args[0], append(os.Environ(), helperEnv+"=serve"))
 		runtime.LockOSThread() // the death signal follows the thread that started the child
-		dieWithTheTest(child)
 		if err := child.Start(); err != nil {
 			os.Exit(1)
 		}

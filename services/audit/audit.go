@@ -15,7 +15,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 	"github.com/grantflow/grantflow/services/audit/internal/store/memory"
@@ -66,7 +66,7 @@ type Options struct {
 type Service struct {
 	kit.Base
 	app *app.Service
-	key *chain.Key
+	key *domain.Key
 	log *slog.Logger
 }
 
@@ -97,19 +97,19 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a, key: key, log: log}, nil
 }
 
-func signingKey(ctx context.Context, st store.Store, configured string, log *slog.Logger) (*chain.Key, error) {
+func signingKey(ctx context.Context, st store.Store, configured string, log *slog.Logger) (*domain.Key, error) {
 	if configured != "" {
-		seed, err := chain.ParseSeed(configured)
+		seed, err := domain.ParseSeed(configured)
 		if err != nil {
 			return nil, fmt.Errorf("GRANTFLOW_AUDIT_SIGNING_KEY: %w", err)
 		}
-		return chain.NewKey(seed)
+		return domain.NewKey(seed)
 	}
-	seed, err := st.SigningSeed(ctx, chain.GenerateSeed())
+	seed, err := st.SigningSeed(ctx, domain.GenerateSeed())
 	if err != nil {
 		return nil, fmt.Errorf("audit signing key: %w", err)
 	}
-	key, err := chain.NewKey(seed)
+	key, err := domain.NewKey(seed)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/audit"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/offline"
 )
 
@@ -321,7 +321,7 @@ func TestCheckpointsAreSignedAndVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		eq(t, "algorithm", key.GetAlgorithm(), "Ed25519")
-		eq(t, "key id", key.GetKeyId(), chain.KeyID(key.GetPublicKey()))
+		eq(t, "key id", key.GetKeyId(), domain.KeyID(key.GetPublicKey()))
 		res, err := h.pub.ListCheckpoints(h.as("admin"), &auditv1.ListCheckpointsRequest{PageSize: 2})
 		if err != nil || len(res.GetCheckpoints()) != 2 || res.GetNextPageToken() == "" {
 			t.Fatalf("checkpoints page 1: %v %v", res, err)
@@ -334,9 +334,9 @@ func TestCheckpointsAreSignedAndVerify(t *testing.T) {
 		for i, pb := range append(res.GetCheckpoints(), more.GetCheckpoints()...) {
 			eq(t, "checkpoint seq", pb.GetSeq(), int64(10*(i+1)))
 			eq(t, "head hash", pb.GetHeadHash(), events[pb.GetSeq()-1].GetHash())
-			head, _ := chain.ParseHash(pb.GetHeadHash())
-			cp := chain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()}
-			if err := chain.VerifyCheckpoint(key.GetPublicKey(), cp); err != nil {
+			head, _ := domain.ParseHash(pb.GetHeadHash())
+			cp := domain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()}
+			if err := domain.VerifyCheckpoint(key.GetPublicKey(), cp); err != nil {
 				t.Fatalf("checkpoint %d does not verify with the published key: %v", cp.Seq, err)
 			}
 		}
@@ -444,12 +444,12 @@ func TestExportIsTheVerifiableLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var kept []chain.Checkpoint
+		var kept []domain.Checkpoint
 		for _, pb := range cps.GetCheckpoints() {
-			head, _ := chain.ParseHash(pb.GetHeadHash())
-			kept = append(kept, chain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()})
+			head, _ := domain.ParseHash(pb.GetHeadHash())
+			kept = append(kept, domain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()})
 		}
-		v := chain.NewVerifier(h.svc.PublicKey(), kept, false)
+		v := domain.NewVerifier(h.svc.PublicKey(), kept, false)
 		for _, pb := range events {
 			e, err := offline.EventFromPB(pb)
 			if err != nil {
@@ -508,8 +508,8 @@ func TestAProducersRelayDeliversThroughSink(t *testing.T) {
 func TestSigningKey(t *testing.T) {
 	seed := strings.Repeat("A", 43) // 32 zero bytes, base64 without padding
 	h := newHarness(t, harnessOptions{signingKey: seed})
-	want, _ := chain.ParseSeed(seed)
-	k, _ := chain.NewKey(want)
+	want, _ := domain.ParseSeed(seed)
+	k, _ := domain.NewKey(want)
 	res, err := h.pub.GetPublicKey(h.as("uma"), &auditv1.GetPublicKeyRequest{})
 	if err != nil || string(res.GetPublicKey()) != string(k.Public()) || res.GetKeyId() != k.ID() {
 		t.Fatalf("public key %v %v, want the configured key's", res, err)

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/audit/internal/offline"
 )
@@ -21,7 +21,7 @@ func VerifyExport(r io.Reader, publicKey string, checkpoints ...[]byte) (*auditv
 	if err != nil {
 		return nil, err
 	}
-	var cps []chain.Checkpoint
+	var cps []domain.Checkpoint
 	for i, raw := range checkpoints {
 		parsed, err := offline.ParseCheckpoints(raw)
 		if err != nil {

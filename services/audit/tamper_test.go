@@ -15,7 +15,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 )
 
@@ -82,7 +82,7 @@ func TestTamperingIsCaught(t *testing.T) {
 	if len(original) != tamperEvents {
 		t.Fatalf("%d events seeded", len(original))
 	}
-	attacker, _ := chain.NewKey(chain.GenerateSeed())
+	attacker, _ := domain.NewKey(domain.GenerateSeed())
 
 	seed := uint64(tamperSeed)
 	if v := os.Getenv("GRANTFLOW_TAMPER_SEED"); v != "" {
@@ -93,7 +93,7 @@ func TestTamperingIsCaught(t *testing.T) {
 	t.Logf("tamper test: %d iterations, random seed %d (set GRANTFLOW_TAMPER_SEED to replay another)", tamperIterations, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	var tried, caught [kinds]int
-	var h2 chain.Hasher
+	var h2 domain.Hasher
 	for it := range tamperIterations {
 		kind := rng.IntN(kinds)
 		tried[kind]++
@@ -158,7 +158,7 @@ func TestTamperingIsCaught(t *testing.T) {
 			what = fmt.Sprintf("at %d (chained: %v)", k, smart)
 		case rewriteChain:
 			k := 1 + rng.Int64N(tamperEvents)
-			events := append([]chain.Event(nil), original...)
+			events := append([]domain.Event(nil), original...)
 			events[k-1].ActorID = "mallory"
 			prev := events[k-1].PrevHash
 			batch := &pgx.Batch{}
@@ -194,7 +194,7 @@ func TestTamperingIsCaught(t *testing.T) {
 			wantFirstBad, wantBadCP = c-tamperEvery+1, c
 			what = fmt.Sprintf("%s of checkpoint %d", f.name, c)
 		}
-		rep, err := chain.VerifySource(ctx, postgres.NewReader(tx), pub, false)
+		rep, err := domain.VerifySource(ctx, postgres.NewReader(tx), pub, false)
 		if rbErr := tx.Rollback(ctx); rbErr != nil {
 			t.Fatal(rbErr)
 		}
@@ -250,10 +250,10 @@ func seedTamperChain(t *testing.T, h *harness) {
 	}
 }
 
-func scanAll(t *testing.T, r chain.Source) []chain.Event {
+func scanAll(t *testing.T, r domain.Source) []domain.Event {
 	t.Helper()
-	var out []chain.Event
-	if err := r.Scan(context.Background(), 1, func(e *chain.Event) error { out = append(out, *e); return nil }); err != nil {
+	var out []domain.Event
+	if err := r.Scan(context.Background(), 1, func(e *domain.Event) error { out = append(out, *e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out

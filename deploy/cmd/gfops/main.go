@@ -1,10 +1,15 @@
 // Command gfops is the small operations helper of Grantflow's deployments: the health
 // probe that container images lack (distroless images have no shell, curl or
-// grpc_health_probe), and the database creation that `make up` and the migration job need.
+// grpc_health_probe), the database creation that `make up` and the migration job need, and
+// `make up` / `make down` themselves (up.go, down.go), which run the processes through
+// pkg/procrun, the process harness the test suites use too (pkg/proctest).
 //
 //	gfops grpc-health [-timeout 2s] ADDR [SERVICE]   exit 0 when grpc.health.v1 says SERVING
 //	gfops http-ok [-timeout 2s] URL                  exit 0 on a 2xx answer
 //	gfops ensure-db [-wait 0s] [POSTGRES_URL]        create the URL's database if it is missing
+//	gfops up                                         make up: every service its own process, then the gateway
+//	gfops down                                       make down: stop what make up started
+//	gfops start NAME BIN [ARGS...] | stop NAME... | pid NAME   other processes in make up's state folder (procs.go)
 //
 // ensure-db reads GRANTFLOW_POSTGRES_URL when no URL is given, connects to the server's
 // "postgres" database to create the missing one, and with -wait keeps trying to reach the
@@ -31,10 +36,16 @@ import (
 const usage = `usage:
   gfops grpc-health [-timeout 2s] ADDR [SERVICE]
   gfops http-ok [-timeout 2s] URL
-  gfops ensure-db [-wait 0s] [POSTGRES_URL]   (default: $GRANTFLOW_POSTGRES_URL)`
+  gfops ensure-db [-wait 0s] [POSTGRES_URL]   (default: $GRANTFLOW_POSTGRES_URL)
+  gfops up     (make up: settings in the environment, see docs/DEPLOY.md)
+  gfops down   (make down)
+  gfops start NAME BIN [ARGS...] | gfops stop NAME... | gfops pid NAME`
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, errNotRunning) {
+			os.Exit(3)
+		}
 		fmt.Fprintln(os.Stderr, "gfops:", err)
 		os.Exit(1)
 	}
@@ -45,6 +56,14 @@ func run(args []string, out io.Writer) error {
 		return errors.New(usage)
 	}
 	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "up":
+		return up(out, os.Stderr)
+	case "down":
+		return down(out, os.Stderr)
+	case "start", "stop", "pid":
+		return procCommand(cmd, args, out, os.Stderr)
+	}
 	fs := flag.NewFlagSet("gfops "+cmd, flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 2*time.Second, "how long one check may take")
 	wait := fs.Duration("wait", 0, "ensure-db: keep trying to reach the server this long")

@@ -24,7 +24,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/proctest"
 	"github.com/grantflow/grantflow/pkg/testenv"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 )
 
@@ -153,7 +153,7 @@ type rig struct {
 	identityAddr        string
 	auditAddr           string
 	adminKey            string
-	key                 *chain.Key
+	key                 *domain.Key
 	identityClient      identityv1.IdentityServiceClient
 	managerID           string
 	built               time.Duration
@@ -170,9 +170,9 @@ func newRig(t *testing.T) *rig {
 	bins := proctest.Binaries(t, "services/audit/cmd/audit", "services/identity/cmd/identity")
 	r := &rig{t: t, auditURL: auditURL, built: time.Since(began), adminKey: "killtest-admin-" + proctest.RandomHex(16)}
 	r.identityAddr, r.auditAddr = proctest.FreeAddr(t), proctest.FreeAddr(t)
-	signingSeed := chain.GenerateSeed()
+	signingSeed := domain.GenerateSeed()
 	var err error
-	if r.key, err = chain.NewKey(signingSeed); err != nil {
+	if r.key, err = domain.NewKey(signingSeed); err != nil {
 		t.Fatal(err)
 	}
 	common := proctest.BaseEnv(
@@ -357,7 +357,7 @@ func (r *rig) verifyChain(events int64) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	local, err := chain.VerifySource(ctx, st, r.key.Public(), false)
+	local, err := domain.VerifySource(ctx, st, r.key.Public(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

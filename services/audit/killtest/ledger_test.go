@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // Identity's relay deletes outbox rows once audit has them, so the outbox alone cannot say
@@ -96,7 +96,7 @@ func committedEvents(ctx context.Context, identityDB *pgxpool.Pool) ([]event, er
 		if err != nil {
 			return e, fmt.Errorf("outbox row %d: payload: %w", e.pos, err)
 		}
-		if e.data, err = chain.CanonicalJSON(raw); err != nil {
+		if e.data, err = domain.CanonicalJSON(raw); err != nil {
 			return e, fmt.Errorf("outbox row %d: data: %w", e.pos, err)
 		}
 		e.description, err = describe(e.data)

@@ -14,25 +14,25 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/audit/internal/offline"
 )
 
 // writeExport writes n chained events as GET /v1/auditEvents:export streams them, and the
 // checkpoints at every 10th event as GET /v1/auditCheckpoints answers.
-func writeExport(t *testing.T, key *chain.Key, n int, tamper func(e *chain.Event)) (exportFile, checkpointsFile string, lastCheckpoint string) {
+func writeExport(t *testing.T, key *domain.Key, n int, tamper func(e *domain.Event)) (exportFile, checkpointsFile string, lastCheckpoint string) {
 	t.Helper()
 	dir := t.TempDir()
 	var lines, cps []string
-	var h chain.Hasher
-	var prev chain.Hash
+	var h domain.Hasher
+	var prev domain.Hash
 	t0 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
-		e := chain.Event{Seq: int64(i), ID: fmt.Sprintf("e%d", i), Time: t0.Add(time.Duration(i) * time.Minute), ActorID: "u1",
+		e := domain.Event{Seq: int64(i), ID: fmt.Sprintf("e%d", i), Time: t0.Add(time.Duration(i) * time.Minute), ActorID: "u1",
 			Service: "grantflow-request", Action: "request.created", Subject: fmt.Sprintf("requests/r%d", i), RequestID: fmt.Sprintf("r%d", i),
 			Data: []byte(fmt.Sprintf(`{"i":%d,"x":[0.5,"\u00e9"]}`, i)), IngestTime: t0.Add(time.Duration(i) * time.Minute)}
-		e.Data, _ = chain.CanonicalJSON(e.Data)
+		e.Data, _ = domain.CanonicalJSON(e.Data)
 		h.Seal(&e, prev)
 		prev = e.Hash
 		if i%10 == 0 {
@@ -62,7 +62,7 @@ func writeExport(t *testing.T, key *chain.Key, n int, tamper func(e *chain.Event
 }
 
 func TestVerifyExport(t *testing.T) {
-	key, _ := chain.NewKey(bytes.Repeat([]byte{9}, 32))
+	key, _ := domain.NewKey(bytes.Repeat([]byte{9}, 32))
 	pub := base64.StdEncoding.EncodeToString(key.Public())
 	file, cps, last := writeExport(t, key, 35, nil)
 	var out, errOut bytes.Buffer
@@ -85,8 +85,8 @@ func TestVerifyExport(t *testing.T) {
 	// check but not the kept checkpoint.
 	rewritten, _, _ := writeExport(t, key, 35, nil)
 	raw, _ := os.ReadFile(rewritten)
-	var h chain.Hasher
-	var prev chain.Hash
+	var h domain.Hasher
+	var prev domain.Hash
 	var lines []string
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
 		e := parseLine(t, line)
@@ -113,7 +113,7 @@ func TestVerifyExport(t *testing.T) {
 	}
 
 	// A changed field is found at its seq.
-	changed, _, _ := writeExport(t, key, 35, func(e *chain.Event) {
+	changed, _, _ := writeExport(t, key, 35, func(e *domain.Event) {
 		if e.Seq == 7 {
 			e.Subject = "requests/other"
 		}
@@ -124,7 +124,7 @@ func TestVerifyExport(t *testing.T) {
 	}
 
 	// Another key does not verify the checkpoints.
-	other, _ := chain.NewKey(bytes.Repeat([]byte{1}, 32))
+	other, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
 	out.Reset()
 	if err := run([]string{"verify-export", "--file", file, "--public-key", base64.StdEncoding.EncodeToString(other.Public()), "--checkpoints", cps}, &out, &errOut); !errors.Is(err, errNotOK) {
 		t.Fatalf("another key: %v\n%s", err, out.String())
@@ -152,7 +152,7 @@ func report(t *testing.T, out *bytes.Buffer) map[string]any {
 	return r
 }
 
-func parseLine(t *testing.T, line string) chain.Event {
+func parseLine(t *testing.T, line string) domain.Event {
 	t.Helper()
 	e, err := offline.ParseEventLine([]byte(line))
 	if err != nil {
@@ -171,7 +171,7 @@ func TestKeygen(t *testing.T) {
 	if !ok {
 		t.Fatalf("keygen printed %q", out.String())
 	}
-	if _, err := chain.ParseSeed(seed); err != nil {
+	if _, err := domain.ParseSeed(seed); err != nil {
 		t.Fatalf("keygen's key does not parse: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/audit/internal/offline"
 )
@@ -41,7 +41,7 @@ func verifyExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var cps []chain.Checkpoint
+	var cps []domain.Checkpoint
 	for _, c := range inline {
 		parsed, err := offline.ParseCheckpoints([]byte(c))
 		if err != nil {
@@ -88,8 +88,8 @@ func verifyExport(args []string, stdout, stderr io.Writer) error {
 }
 
 func keygen(stdout io.Writer) error {
-	seed := chain.GenerateSeed()
-	key, err := chain.NewKey(seed)
+	seed := domain.GenerateSeed()
+	key, err := domain.NewKey(seed)
 	if err != nil {
 		return err
 	}

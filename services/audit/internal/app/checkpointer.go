@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -17,8 +17,8 @@ const finalCheckpointTimeout = 5 * time.Second
 // whether it made one. Before signing it walks the chain from that checkpoint to the head:
 // it never signs a head that does not verify, so a signature cannot launder a change.
 // Replicas may race: a checkpoint at a seq that already has one is skipped.
-func (s *Service) Checkpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
-	var cp chain.Checkpoint
+func (s *Service) Checkpoint(ctx context.Context) (domain.Checkpoint, bool, error) {
+	var cp domain.Checkpoint
 	var made bool
 	err := s.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		made = false
@@ -35,8 +35,8 @@ func (s *Service) Checkpoint(ctx context.Context) (chain.Checkpoint, bool, error
 		}
 		// The anchor is taken on trust (its signature is Verify's business, and it may be
 		// an older key's): what matters here is that the new head chains to it.
-		v := chain.NewVerifierFrom(latest.Seq, latest.HeadHash)
-		err = tx.Scan(ctx, v.Start(), func(e *chain.Event) error {
+		v := domain.NewVerifierFrom(latest.Seq, latest.HeadHash)
+		err = tx.Scan(ctx, v.Start(), func(e *domain.Event) error {
 			if e.Seq > head.Seq || !v.Add(e) {
 				return errDone
 			}
@@ -53,7 +53,7 @@ func (s *Service) Checkpoint(ctx context.Context) (chain.Checkpoint, bool, error
 		return err
 	})
 	if err != nil {
-		return chain.Checkpoint{}, false, err
+		return domain.Checkpoint{}, false, err
 	}
 	if made {
 		s.lastCheckpoint.Store(cp.Seq)

@@ -3,6 +3,6 @@
 // the checkpointer. It authorizes every call through pkg/authz and returns pkg/errs errors;
 // the gRPC handlers (package grpcapi) only translate.
 //
-// app imports the store contract and the chain domain, never an engine, and no gRPC (only
+// app imports the store contract and the domain, never an engine, and no gRPC (only
 // the generated event type that it ingests).
 package app

@@ -12,7 +12,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -31,7 +31,7 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 	linkTraces(ctx, batch)
 
 	var head store.Head
-	var fresh []chain.Event
+	var fresh []domain.Event
 	err = s.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		if head, err = tx.LockHead(ctx); err != nil {
@@ -46,20 +46,14 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 			return err
 		}
 		fresh = fresh[:0]
-		now := chain.UTCMicro(s.now())
-		var h chain.Hasher
-		prev := head.Hash
 		for _, e := range events {
 			if known[e.ID] {
 				continue
 			}
 			known[e.ID] = true
-			e.Seq = head.Seq + int64(len(fresh)) + 1
-			e.IngestTime = now
-			h.Seal(&e, prev)
-			prev = e.Hash
 			fresh = append(fresh, e)
 		}
+		domain.Link(fresh, head.Seq, head.Hash, domain.UTCMicro(s.now()))
 		return tx.Insert(ctx, fresh)
 	})
 	if err != nil {
@@ -75,9 +69,9 @@ func (s *Service) Ingest(ctx context.Context, batch []*eventsv1.Event) (int, err
 }
 
 // fromProto checks and converts a batch; every bad field is named.
-func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
+func fromProto(batch []*eventsv1.Event) ([]domain.Event, error) {
 	var bad []errs.FieldViolation
-	out := make([]chain.Event, len(batch))
+	out := make([]domain.Event, len(batch))
 	for i, pe := range batch {
 		field := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
 		if pe.GetId() == "" {
@@ -97,8 +91,8 @@ func fromProto(batch []*eventsv1.Event) ([]chain.Event, error) {
 		if err != nil {
 			bad = append(bad, errs.FieldViolation{Field: field("payload"), Description: err.Error()})
 		}
-		out[i] = chain.Event{
-			ID: pe.GetId(), Time: chain.UTCMicro(pe.GetTime().AsTime()), ActorID: pe.GetActorId(), ActorCredential: pe.GetActorCredential(),
+		out[i] = domain.Event{
+			ID: pe.GetId(), Time: domain.UTCMicro(pe.GetTime().AsTime()), ActorID: pe.GetActorId(), ActorCredential: pe.GetActorCredential(),
 			Service: pe.GetService(), Action: pe.GetAction(), Subject: pe.GetSubject(), RequestID: pe.GetRequestId(),
 			PolicyID: pe.GetPolicyId(), PolicyVersion: pe.GetPolicyVersion(), TaskID: pe.GetTaskId(), TraceID: pe.GetTraceId(), Data: data,
 		}
@@ -116,7 +110,7 @@ func payloadJSON(pe *eventsv1.Event) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return chain.CanonicalJSON(raw)
+	return domain.CanonicalJSON(raw)
 }
 
 // linkTraces links the delivery's span to the trace of each command that produced an

@@ -8,7 +8,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -25,7 +25,7 @@ type Query struct {
 // end). Admin and GM see every event. Others see their own events and the events of
 // requests they may see (RequestVisibility); the rest are left out of the page, never
 // refused: a page may come back short, even empty, with a token to go on.
-func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, error) {
+func (s *Service) List(ctx context.Context, q Query) ([]domain.Event, string, error) {
 	p, sub, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, "", err
@@ -63,7 +63,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]chain.Event, string, err
 
 	v := &visibleToCaller{p: p, vis: s.vis, asked: map[string]bool{}}
 	chunk := max(size, 100)
-	var out []chain.Event
+	var out []domain.Event
 	for scanned := 0; ; {
 		events, err := s.store.ListEvents(ctx, f, chunk)
 		if err != nil {
@@ -102,7 +102,7 @@ const exportPage = 1000
 
 // Export calls fn for every event of the log as it stood when the call began, in seq order
 // (Admin, GM).
-func (s *Service) Export(ctx context.Context, fn func(*chain.Event) error) error {
+func (s *Service) Export(ctx context.Context, fn func(*domain.Event) error) error {
 	if err := readAll(ctx); err != nil {
 		return err
 	}

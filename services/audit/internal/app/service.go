@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -26,7 +26,7 @@ const (
 type Options struct {
 	Store store.Store
 	// Key signs the checkpoints.
-	Key *chain.Key
+	Key *domain.Key
 	// Visibility answers, for callers who are not Admin or GM, whether they may see a
 	// request (and so its events). Nil: OwnEventsOnly.
 	Visibility RequestVisibility
@@ -41,7 +41,7 @@ type Options struct {
 // Service implements the audit API.
 type Service struct {
 	store    store.Store
-	key      *chain.Key
+	key      *domain.Key
 	vis      RequestVisibility
 	log      *slog.Logger
 	every    int64

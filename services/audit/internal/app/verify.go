@@ -7,17 +7,17 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // Verify walks the chain and checks the checkpoints against the service's public key
-// (Admin, GM); see chain.NewVerifier for fromLastCheckpoint. A failed verification is a
+// (Admin, GM); see domain.NewVerifier for fromLastCheckpoint. A failed verification is a
 // report, not an error, and is logged.
-func (s *Service) Verify(ctx context.Context, fromLastCheckpoint bool) (chain.Report, error) {
+func (s *Service) Verify(ctx context.Context, fromLastCheckpoint bool) (domain.Report, error) {
 	if err := readAll(ctx); err != nil {
-		return chain.Report{}, err
+		return domain.Report{}, err
 	}
-	r, err := chain.VerifySource(ctx, s.store, s.key.Public(), fromLastCheckpoint)
+	r, err := domain.VerifySource(ctx, s.store, s.key.Public(), fromLastCheckpoint)
 	if err != nil {
 		return r, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) PublicKey(ctx context.Context) (ed25519.PublicKey, string, err
 }
 
 // Checkpoints returns a page of checkpoints, oldest first (Admin, GM).
-func (s *Service) Checkpoints(ctx context.Context, size int32, token string) ([]chain.Checkpoint, string, error) {
+func (s *Service) Checkpoints(ctx context.Context, size int32, token string) ([]domain.Checkpoint, string, error) {
 	if err := readAll(ctx); err != nil {
 		return nil, "", err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/grantflow/grantflow/pkg/auth"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // RequestVisibility decides, for a caller who is not Admin or GM, whether they may see a
@@ -33,11 +33,11 @@ type visibleToCaller struct {
 	asked map[string]bool
 }
 
-func (v *visibleToCaller) visible(ctx context.Context, e *chain.Event) (bool, error) {
+func (v *visibleToCaller) visible(ctx context.Context, e *domain.Event) (bool, error) {
 	if v.p.UserID == "" {
 		return false, nil
 	}
-	if e.ActorID == v.p.UserID || e.Subject == "users/"+v.p.UserID {
+	if e.Concerns(v.p.UserID) {
 		return true, nil
 	}
 	if e.RequestID == "" {

@@ -6,11 +6,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // EventPB is the API form of a stored event.
-func EventPB(e *chain.Event) (*auditv1.AuditEvent, error) {
+func EventPB(e *domain.Event) (*auditv1.AuditEvent, error) {
 	out := &auditv1.AuditEvent{
 		Id: e.ID, Seq: e.Seq, Time: timestamppb.New(e.Time), ActorId: e.ActorID, ActorCredential: e.ActorCredential,
 		Service: e.Service, Action: e.Action, Subject: e.Subject, RequestId: e.RequestID, PolicyId: e.PolicyID,
@@ -27,7 +27,7 @@ func EventPB(e *chain.Event) (*auditv1.AuditEvent, error) {
 }
 
 // CheckpointPB is the API form of a checkpoint.
-func CheckpointPB(cp *chain.Checkpoint) *auditv1.Checkpoint {
+func CheckpointPB(cp *domain.Checkpoint) *auditv1.Checkpoint {
 	if cp == nil {
 		return nil
 	}
@@ -35,7 +35,7 @@ func CheckpointPB(cp *chain.Checkpoint) *auditv1.Checkpoint {
 }
 
 // ReportPB is the API form of a verification report.
-func ReportPB(r chain.Report) *auditv1.VerifyAuditEventsResponse {
+func ReportPB(r domain.Report) *auditv1.VerifyAuditEventsResponse {
 	out := &auditv1.VerifyAuditEventsResponse{
 		Ok: r.OK, VerifiedThrough: r.VerifiedThrough, FirstBadSeq: r.FirstBadSeq, Problem: r.Problem,
 		StartSeq: r.StartSeq, EventsChecked: r.EventsChecked, CheckpointsChecked: int32(r.CheckpointsChecked),

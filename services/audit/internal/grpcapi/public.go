@@ -8,7 +8,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // Public implements grantflow.audit.v1.AuditService.
@@ -55,7 +55,7 @@ func (h *Public) VerifyAuditEvents(ctx context.Context, r *auditv1.VerifyAuditEv
 }
 
 func (h *Public) ExportAuditEvents(_ *auditv1.ExportAuditEventsRequest, stream grpc.ServerStreamingServer[auditv1.AuditEvent]) error {
-	return h.App.Export(stream.Context(), func(e *chain.Event) error {
+	return h.App.Export(stream.Context(), func(e *domain.Event) error {
 		pb, err := EventPB(e)
 		if err != nil {
 			return err

@@ -2,6 +2,6 @@
 // lines that GET /v1/auditEvents:export streams (or AuditEvent objects, one per line),
 // against the published public key and the checkpoints the auditor kept.
 //
-// offline imports the chain domain and the generated audit types; it must not import the
+// offline imports the domain and the generated audit types; it must not import the
 // service, the store or gRPC.
 package offline

@@ -14,21 +14,21 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // maxLine bounds one line of an export (an event with its data).
 const maxLine = 16 << 20
 
 // VerifyExport walks the export read from r from seq 1, recomputing every hash, and checks
-// the given checkpoints against pub (see chain.NewVerifier). The error is for an export
+// the given checkpoints against pub (see domain.NewVerifier). The error is for an export
 // that cannot be read (bad JSON, an error line, a field that does not parse): findings about
 // the chain are in the report.
-func VerifyExport(r io.Reader, pub ed25519.PublicKey, checkpoints []chain.Checkpoint) (chain.Report, error) {
+func VerifyExport(r io.Reader, pub ed25519.PublicKey, checkpoints []domain.Checkpoint) (domain.Report, error) {
 	if len(pub) != ed25519.PublicKeySize {
-		return chain.Report{}, fmt.Errorf("public key: want %d bytes, got %d", ed25519.PublicKeySize, len(pub))
+		return domain.Report{}, fmt.Errorf("public key: want %d bytes, got %d", ed25519.PublicKeySize, len(pub))
 	}
-	v := chain.NewVerifier(pub, checkpoints, false)
+	v := domain.NewVerifier(pub, checkpoints, false)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	for line := 1; sc.Scan(); line++ {
@@ -38,14 +38,14 @@ func VerifyExport(r io.Reader, pub ed25519.PublicKey, checkpoints []chain.Checkp
 		}
 		e, err := ParseEventLine(raw)
 		if err != nil {
-			return chain.Report{}, fmt.Errorf("line %d: %w", line, err)
+			return domain.Report{}, fmt.Errorf("line %d: %w", line, err)
 		}
 		if !v.Add(&e) {
 			break
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return chain.Report{}, fmt.Errorf("read export: %w", err)
+		return domain.Report{}, fmt.Errorf("read export: %w", err)
 	}
 	return v.Finish(), nil
 }
@@ -53,37 +53,37 @@ func VerifyExport(r io.Reader, pub ed25519.PublicKey, checkpoints []chain.Checkp
 // ParseEventLine reads one line of an export: {"result": AuditEvent} as grpc-gateway
 // streams it, or an AuditEvent object. {"error": ...} is an error: the export was cut
 // short.
-func ParseEventLine(raw []byte) (chain.Event, error) {
+func ParseEventLine(raw []byte) (domain.Event, error) {
 	var wrapper map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &wrapper); err != nil {
-		return chain.Event{}, fmt.Errorf("not a JSON object: %w", err)
+		return domain.Event{}, fmt.Errorf("not a JSON object: %w", err)
 	}
 	if msg, ok := wrapper["error"]; ok {
-		return chain.Event{}, fmt.Errorf("the export ended with an error: %s", msg)
+		return domain.Event{}, fmt.Errorf("the export ended with an error: %s", msg)
 	}
 	if inner, ok := wrapper["result"]; ok && len(wrapper) == 1 {
 		raw = inner
 	}
 	var pb auditv1.AuditEvent
 	if err := protojson.Unmarshal(raw, &pb); err != nil {
-		return chain.Event{}, fmt.Errorf("not an AuditEvent: %w", err)
+		return domain.Event{}, fmt.Errorf("not an AuditEvent: %w", err)
 	}
 	return EventFromPB(&pb)
 }
 
 // EventFromPB turns an API event back into the chain's form: hex hashes, times, and data in
 // its canonical JSON.
-func EventFromPB(pb *auditv1.AuditEvent) (chain.Event, error) {
-	e := chain.Event{
+func EventFromPB(pb *auditv1.AuditEvent) (domain.Event, error) {
+	e := domain.Event{
 		Seq: pb.GetSeq(), ID: pb.GetId(), Time: pb.GetTime().AsTime(), ActorID: pb.GetActorId(), ActorCredential: pb.GetActorCredential(),
 		Service: pb.GetService(), Action: pb.GetAction(), Subject: pb.GetSubject(), RequestID: pb.GetRequestId(), PolicyID: pb.GetPolicyId(),
 		PolicyVersion: pb.GetPolicyVersion(), TaskID: pb.GetTaskId(), TraceID: pb.GetTraceId(), IngestTime: pb.GetIngestTime().AsTime(),
 	}
 	var err error
-	if e.PrevHash, err = chain.ParseHash(pb.GetPrevHash()); err != nil {
+	if e.PrevHash, err = domain.ParseHash(pb.GetPrevHash()); err != nil {
 		return e, fmt.Errorf("event %d: prev_hash: %w", e.Seq, err)
 	}
-	if e.Hash, err = chain.ParseHash(pb.GetHash()); err != nil {
+	if e.Hash, err = domain.ParseHash(pb.GetHash()); err != nil {
 		return e, fmt.Errorf("event %d: hash: %w", e.Seq, err)
 	}
 	if pb.GetData() != nil {
@@ -91,7 +91,7 @@ func EventFromPB(pb *auditv1.AuditEvent) (chain.Event, error) {
 		if err != nil {
 			return e, fmt.Errorf("event %d: data: %w", e.Seq, err)
 		}
-		if e.Data, err = chain.CanonicalJSON(raw); err != nil {
+		if e.Data, err = domain.CanonicalJSON(raw); err != nil {
 			return e, fmt.Errorf("event %d: data: %w", e.Seq, err)
 		}
 		if e.Data == nil { // "{}" is data; only an absent field is none
@@ -104,8 +104,8 @@ func EventFromPB(pb *auditv1.AuditEvent) (chain.Event, error) {
 // ParseCheckpoints reads checkpoints in any of the forms the API gives them: one
 // Checkpoint object, a ListCheckpoints response ({"checkpoints": [...]}), or JSON lines
 // of either.
-func ParseCheckpoints(raw []byte) ([]chain.Checkpoint, error) {
-	var out []chain.Checkpoint
+func ParseCheckpoints(raw []byte) ([]domain.Checkpoint, error) {
+	var out []domain.Checkpoint
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	for {
 		var obj map[string]json.RawMessage
@@ -143,16 +143,16 @@ func ParseCheckpoints(raw []byte) ([]chain.Checkpoint, error) {
 	return out, nil
 }
 
-func parseCheckpoint(raw []byte) (chain.Checkpoint, error) {
+func parseCheckpoint(raw []byte) (domain.Checkpoint, error) {
 	var pb auditv1.Checkpoint
 	if err := protojson.Unmarshal(raw, &pb); err != nil {
-		return chain.Checkpoint{}, fmt.Errorf("not a Checkpoint: %w", err)
+		return domain.Checkpoint{}, fmt.Errorf("not a Checkpoint: %w", err)
 	}
-	head, err := chain.ParseHash(pb.GetHeadHash())
+	head, err := domain.ParseHash(pb.GetHeadHash())
 	if err != nil {
-		return chain.Checkpoint{}, fmt.Errorf("checkpoint %d: head_hash: %w", pb.GetSeq(), err)
+		return domain.Checkpoint{}, fmt.Errorf("checkpoint %d: head_hash: %w", pb.GetSeq(), err)
 	}
-	return chain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()}, nil
+	return domain.Checkpoint{Seq: pb.GetSeq(), HeadHash: head, Time: pb.GetTime().AsTime(), KeyID: pb.GetKeyId(), Signature: pb.GetSignature()}, nil
 }
 
 // ParsePublicKey reads a base64 Ed25519 public key (as GetPublicKey's JSON shows it).

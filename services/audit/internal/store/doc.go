@@ -3,9 +3,9 @@
 //
 // Writes happen in closures (Store.InTx). Appends are serialized by Tx.LockHead, across
 // processes on PostgreSQL, so that seq and prev_hash follow one commit order; the chaining
-// itself (package chain) happens in the application layer, the same for every engine.
+// itself (package domain) happens in the application layer, the same for every engine.
 // Nothing is ever updated or deleted.
 //
-// store imports the chain domain only; engines live in memory/ and postgres/, and both pass
+// store imports the domain only; engines live in memory/ and postgres/, and both pass
 // the contract suite in storetest/.
 package store

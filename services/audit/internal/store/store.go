@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // ErrConflict is returned by Insert for an event id or seq that is already stored, or a seq
@@ -15,7 +15,7 @@ var ErrConflict = errors.New("conflict")
 // Head is the newest event of the log (zero: the log is empty).
 type Head struct {
 	Seq  int64
-	Hash chain.Hash
+	Hash domain.Hash
 }
 
 // Filter narrows ListEvents. Empty fields do not filter; the fields that are set must all
@@ -40,19 +40,19 @@ type Reader interface {
 	// Head returns the newest stored event's seq and hash.
 	Head(ctx context.Context) (Head, error)
 	// ListEvents returns up to limit events matching f, in seq order.
-	ListEvents(ctx context.Context, f Filter, limit int) ([]chain.Event, error)
+	ListEvents(ctx context.Context, f Filter, limit int) ([]domain.Event, error)
 	// Scan calls fn for each event from seq from on, in seq order, and stops at fn's first
 	// error, which it returns. The events are a consistent snapshot.
-	Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error
+	Scan(ctx context.Context, from int64, fn func(*domain.Event) error) error
 	// KnownIDs returns the ids among ids that are stored.
 	KnownIDs(ctx context.Context, ids []string) (map[string]bool, error)
 
 	// ListCheckpoints returns up to limit checkpoints after seq afterSeq, oldest first.
-	ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error)
+	ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]domain.Checkpoint, error)
 	// AllCheckpoints returns every checkpoint, oldest first.
-	AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error)
+	AllCheckpoints(ctx context.Context) ([]domain.Checkpoint, error)
 	// LatestCheckpoint returns the newest checkpoint; ok is false when there is none.
-	LatestCheckpoint(ctx context.Context) (cp chain.Checkpoint, ok bool, err error)
+	LatestCheckpoint(ctx context.Context) (cp domain.Checkpoint, ok bool, err error)
 }
 
 // Tx is a write transaction.
@@ -63,10 +63,10 @@ type Tx interface {
 	LockHead(ctx context.Context) (Head, error)
 	// Insert appends sealed events, which must continue the head: seq Head+1, +2, ... in
 	// order. An id or seq already stored is ErrConflict.
-	Insert(ctx context.Context, events []chain.Event) error
+	Insert(ctx context.Context, events []domain.Event) error
 	// AddCheckpoint stores cp; it returns false, storing nothing, when a checkpoint with
 	// cp's seq exists.
-	AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, error)
+	AddCheckpoint(ctx context.Context, cp domain.Checkpoint) (bool, error)
 }
 
 // Store is the audit service's storage.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 	"github.com/grantflow/grantflow/services/audit/internal/store/memory"
 )
@@ -20,15 +20,15 @@ func BenchmarkVerify1M(b *testing.B) {
 	const n, every = 1_000_000, 1000
 	ctx := context.Background()
 	s := memory.New()
-	key, _ := chain.NewKey(chain.GenerateSeed())
+	key, _ := domain.NewKey(domain.GenerateSeed())
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	data := []byte(`{"appId":"a-42","permission":"editor","reason":"quarterly access review"}`)
-	var h chain.Hasher
+	var h domain.Hasher
 	var head store.Head
 	for start := 1; start <= n; start += every {
-		batch := make([]chain.Event, 0, every)
+		batch := make([]domain.Event, 0, every)
 		for i := start; i < start+every; i++ {
-			e := chain.Event{
+			e := domain.Event{
 				Seq: int64(i), ID: fmt.Sprintf("0190a6c4-1b2f-7c3d-9e4f-%012d", i), Time: t0.Add(time.Duration(i) * time.Millisecond),
 				ActorID: "u-1234", ActorCredential: "key-1", Service: "grantflow-request", Action: "request.created",
 				Subject: "requests/r-1", RequestID: "r-1", PolicyID: "p-1", PolicyVersion: 3, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736",
@@ -51,7 +51,7 @@ func BenchmarkVerify1M(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := chain.VerifySource(ctx, s, key.Public(), false)
+		r, err := domain.VerifySource(ctx, s, key.Public(), false)
 		if err != nil || !r.OK || r.VerifiedThrough != n || r.CheckpointsChecked != n/every {
 			b.Fatalf("%+v %v", r, err)
 		}

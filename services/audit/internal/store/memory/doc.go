@@ -6,5 +6,5 @@
 // which serializes appends the way the PostgreSQL engine's advisory lock does. Stored
 // events are never changed, so a Scan walks its snapshot without holding the lock.
 //
-// memory imports the store contract and the chain domain only.
+// memory imports the store contract and the domain only.
 package memory

@@ -7,17 +7,17 @@ import (
 	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
 // state is the committed log.
 type state struct {
 	// events[i] has seq i+1; its elements are never written after commit.
-	events    []chain.Event
+	events    []domain.Event
 	ids       map[string]bool
-	byRequest map[string][]int64 // request id -> seqs
-	cps       []chain.Checkpoint // by seq
+	byRequest map[string][]int64  // request id -> seqs
+	cps       []domain.Checkpoint // by seq
 	seed      []byte
 }
 
@@ -47,13 +47,13 @@ func (s *Store) Head(ctx context.Context) (store.Head, error) {
 	return memstore.View(s.Engine, func(st *state) (store.Head, error) { return st.committed().head(), nil })
 }
 
-func (s *Store) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
-	return memstore.View(s.Engine, func(st *state) ([]chain.Event, error) { return st.committed().list(ctx, f, limit) })
+func (s *Store) ListEvents(ctx context.Context, f store.Filter, limit int) ([]domain.Event, error) {
+	return memstore.View(s.Engine, func(st *state) ([]domain.Event, error) { return st.committed().list(ctx, f, limit) })
 }
 
 // Scan reads the events committed when it starts, without holding the lock while fn runs:
 // committed events are never written again.
-func (s *Store) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+func (s *Store) Scan(ctx context.Context, from int64, fn func(*domain.Event) error) error {
 	st, done := s.Read()
 	v := view{base: st.events[:len(st.events):len(st.events)]}
 	done()
@@ -64,17 +64,17 @@ func (s *Store) KnownIDs(ctx context.Context, ids []string) (map[string]bool, er
 	return memstore.View(s.Engine, func(st *state) (map[string]bool, error) { return st.committed().knownIDs(ids), nil })
 }
 
-func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
-	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) {
+func (s *Store) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]domain.Checkpoint, error) {
+	return memstore.View(s.Engine, func(st *state) ([]domain.Checkpoint, error) {
 		return st.committed().listCheckpoints(afterSeq, limit), nil
 	})
 }
 
-func (s *Store) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
-	return memstore.View(s.Engine, func(st *state) ([]chain.Checkpoint, error) { return slices.Clone(st.cps), nil })
+func (s *Store) AllCheckpoints(ctx context.Context) ([]domain.Checkpoint, error) {
+	return memstore.View(s.Engine, func(st *state) ([]domain.Checkpoint, error) { return slices.Clone(st.cps), nil })
 }
 
-func (s *Store) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
+func (s *Store) LatestCheckpoint(ctx context.Context) (domain.Checkpoint, bool, error) {
 	st, done := s.Read()
 	defer done()
 	cp, ok := st.committed().latestCheckpoint()
@@ -118,9 +118,9 @@ func (s *Store) SigningSeed(ctx context.Context, candidate []byte) (seed []byte,
 // tx stages its writes; the store's write lock is held throughout.
 type tx struct {
 	s         *state
-	staged    []chain.Event
+	staged    []domain.Event
 	stagedIDs map[string]bool
-	stagedCPs []chain.Checkpoint
+	stagedCPs []domain.Checkpoint
 }
 
 // view is the committed log with the transaction's staged writes on top, without copying
@@ -150,11 +150,11 @@ func (t *tx) Head(ctx context.Context) (store.Head, error) { return t.view().hea
 
 func (t *tx) LockHead(ctx context.Context) (store.Head, error) { return t.view().head(), nil }
 
-func (t *tx) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+func (t *tx) ListEvents(ctx context.Context, f store.Filter, limit int) ([]domain.Event, error) {
 	return t.view().list(ctx, f, limit)
 }
 
-func (t *tx) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+func (t *tx) Scan(ctx context.Context, from int64, fn func(*domain.Event) error) error {
 	return t.view().scan(ctx, from, fn)
 }
 
@@ -162,20 +162,20 @@ func (t *tx) KnownIDs(ctx context.Context, ids []string) (map[string]bool, error
 	return t.view().knownIDs(ids), nil
 }
 
-func (t *tx) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
+func (t *tx) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]domain.Checkpoint, error) {
 	return t.view().listCheckpoints(afterSeq, limit), nil
 }
 
-func (t *tx) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
+func (t *tx) AllCheckpoints(ctx context.Context) ([]domain.Checkpoint, error) {
 	return slices.Clone(t.view().cps), nil
 }
 
-func (t *tx) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
+func (t *tx) LatestCheckpoint(ctx context.Context) (domain.Checkpoint, bool, error) {
 	cp, ok := t.view().latestCheckpoint()
 	return cp, ok, nil
 }
 
-func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
+func (t *tx) Insert(ctx context.Context, events []domain.Event) error {
 	head := t.view().head().Seq
 	seen := map[string]bool{}
 	for i, e := range events {
@@ -195,8 +195,8 @@ func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
 	return nil
 }
 
-func (t *tx) AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, error) {
-	if _, found := slices.BinarySearchFunc(t.s.cps, cp.Seq, func(c chain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) }); found {
+func (t *tx) AddCheckpoint(ctx context.Context, cp domain.Checkpoint) (bool, error) {
+	if _, found := slices.BinarySearchFunc(t.s.cps, cp.Seq, func(c domain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) }); found {
 		return false, nil
 	}
 	for _, staged := range t.stagedCPs {
@@ -212,17 +212,17 @@ func (t *tx) AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, erro
 // view is the log as one reader sees it: base (the committed events, seq i at index i-1)
 // followed by extra (a transaction's staged events).
 type view struct {
-	base      []chain.Event
-	extra     []chain.Event
+	base      []domain.Event
+	extra     []domain.Event
 	known     func(id string) bool
 	byRequest func(id string) []int64
-	cps       []chain.Checkpoint
+	cps       []domain.Checkpoint
 }
 
 func (v view) len() int64 { return int64(len(v.base) + len(v.extra)) }
 
 // at returns the event of seq, which must be in 1..len().
-func (v view) at(seq int64) *chain.Event {
+func (v view) at(seq int64) *domain.Event {
 	if seq <= int64(len(v.base)) {
 		return &v.base[seq-1]
 	}
@@ -252,7 +252,7 @@ type policyVersion struct {
 	version int64
 }
 
-func (v view) list(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+func (v view) list(ctx context.Context, f store.Filter, limit int) ([]domain.Event, error) {
 	var lineage map[policyVersion]bool
 	var requestSeqs map[int64]bool
 	if f.RequestID != "" {
@@ -268,7 +268,7 @@ func (v view) list(ctx context.Context, f store.Filter, limit int) ([]chain.Even
 	if f.ThroughSeq > 0 && f.ThroughSeq < end {
 		end = f.ThroughSeq
 	}
-	var out []chain.Event
+	var out []domain.Event
 	for seq := max(f.AfterSeq, 0) + 1; seq <= end && len(out) < limit; seq++ {
 		if seq%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -288,20 +288,20 @@ func (v view) list(ctx context.Context, f store.Filter, limit int) ([]chain.Even
 	return out, nil
 }
 
-func (v view) listCheckpoints(afterSeq int64, limit int) []chain.Checkpoint {
-	i, _ := slices.BinarySearchFunc(v.cps, afterSeq+1, func(c chain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) })
+func (v view) listCheckpoints(afterSeq int64, limit int) []domain.Checkpoint {
+	i, _ := slices.BinarySearchFunc(v.cps, afterSeq+1, func(c domain.Checkpoint, seq int64) int { return cmp64(c.Seq, seq) })
 	return slices.Clone(v.cps[i:min(len(v.cps), i+limit)])
 }
 
-func (v view) latestCheckpoint() (chain.Checkpoint, bool) {
+func (v view) latestCheckpoint() (domain.Checkpoint, bool) {
 	if len(v.cps) == 0 {
-		return chain.Checkpoint{}, false
+		return domain.Checkpoint{}, false
 	}
 	return v.cps[len(v.cps)-1], true
 }
 
 // scan hands fn a copy of each event, so that no caller can change a stored one.
-func (v view) scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+func (v view) scan(ctx context.Context, from int64, fn func(*domain.Event) error) error {
 	for seq := max(from, 1); seq <= v.len(); seq++ {
 		if seq%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -314,9 +314,9 @@ func (v view) scan(ctx context.Context, from int64, fn func(*chain.Event) error)
 	return nil
 }
 
-func mergeCheckpoints(cps, add []chain.Checkpoint) []chain.Checkpoint {
+func mergeCheckpoints(cps, add []domain.Checkpoint) []domain.Checkpoint {
 	cps = append(cps, add...)
-	slices.SortStableFunc(cps, func(a, b chain.Checkpoint) int { return cmp64(a.Seq, b.Seq) })
+	slices.SortStableFunc(cps, func(a, b domain.Checkpoint) int { return cmp64(a.Seq, b.Seq) })
 	return cps
 }
 

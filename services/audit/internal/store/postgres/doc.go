@@ -13,6 +13,6 @@
 // [NewReader] reads through any pgx connection or transaction, so that a test can tamper
 // with rows inside a transaction, verify through the same transaction, and roll back.
 //
-// postgres imports the store contract, the chain domain, pgx and the kit's pgstore; it must
+// postgres imports the store contract, the domain, pgx and the kit's pgstore; it must
 // not import the service layer, gRPC, or another engine.
 package postgres

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 )
@@ -22,14 +22,14 @@ import (
 func TestTheLogRefusesUpdateAndDelete(t *testing.T) {
 	ctx := t.Context()
 	s := postgres.New(newDB(t))
-	var h chain.Hasher
-	e := chain.Event{Seq: 1, ID: "e1", Time: time.Now().UTC().Truncate(time.Microsecond), Service: "s", Action: "a", Subject: "x", IngestTime: time.Now().UTC().Truncate(time.Microsecond)}
-	h.Seal(&e, chain.Hash{})
+	var h domain.Hasher
+	e := domain.Event{Seq: 1, ID: "e1", Time: time.Now().UTC().Truncate(time.Microsecond), Service: "s", Action: "a", Subject: "x", IngestTime: time.Now().UTC().Truncate(time.Microsecond)}
+	h.Seal(&e, domain.Hash{})
 	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.Insert(ctx, []chain.Event{e}); err != nil {
+		if err := tx.Insert(ctx, []domain.Event{e}); err != nil {
 			return err
 		}
-		_, err := tx.AddCheckpoint(ctx, chain.Checkpoint{Seq: 1, HeadHash: e.Hash, Time: e.IngestTime, KeyID: "k", Signature: []byte("s")})
+		_, err := tx.AddCheckpoint(ctx, domain.Checkpoint{Seq: 1, HeadHash: e.Hash, Time: e.IngestTime, KeyID: "k", Signature: []byte("s")})
 		return err
 	})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -29,9 +29,9 @@ const planned = pgx.QueryExecModeCacheDescribe
 
 const eventColumns = "seq, id, time, actor_id, actor_credential, service, action, subject, request_id, policy_id, policy_version, task_id, trace_id, data, ingest_time, prev_hash, hash"
 
-func scanEvent(row pgx.CollectableRow) (chain.Event, error) {
+func scanEvent(row pgx.CollectableRow) (domain.Event, error) {
 	var (
-		e          chain.Event
+		e          domain.Event
 		prev, hash []byte
 	)
 	err := row.Scan(&e.Seq, &e.ID, &e.Time, &e.ActorID, &e.ActorCredential, &e.Service, &e.Action, &e.Subject,
@@ -66,7 +66,7 @@ func (r reader) Head(ctx context.Context) (store.Head, error) {
 	return h, nil
 }
 
-func (r reader) ListEvents(ctx context.Context, f store.Filter, limit int) ([]chain.Event, error) {
+func (r reader) ListEvents(ctx context.Context, f store.Filter, limit int) ([]domain.Event, error) {
 	var (
 		where []string
 		args  pgstore.Args
@@ -104,7 +104,7 @@ func (r reader) ListEvents(ctx context.Context, f store.Filter, limit int) ([]ch
 	return events, nil
 }
 
-func (r reader) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
+func (r reader) Scan(ctx context.Context, from int64, fn func(*domain.Event) error) error {
 	rows, err := r.q.Query(ctx, "SELECT "+eventColumns+" FROM events WHERE seq >= $1 ORDER BY seq", planned, from)
 	if err != nil {
 		return fmt.Errorf("scan events: %w", err)
@@ -143,9 +143,9 @@ func (r reader) KnownIDs(ctx context.Context, ids []string) (map[string]bool, er
 
 const checkpointColumns = "seq, head_hash, time, key_id, signature"
 
-func scanCheckpoint(row pgx.CollectableRow) (chain.Checkpoint, error) {
+func scanCheckpoint(row pgx.CollectableRow) (domain.Checkpoint, error) {
 	var (
-		cp   chain.Checkpoint
+		cp   domain.Checkpoint
 		head []byte
 	)
 	if err := row.Scan(&cp.Seq, &head, &cp.Time, &cp.KeyID, &cp.Signature); err != nil {
@@ -156,7 +156,7 @@ func scanCheckpoint(row pgx.CollectableRow) (chain.Checkpoint, error) {
 	return cp, nil
 }
 
-func (r reader) checkpoints(ctx context.Context, q string, args ...any) ([]chain.Checkpoint, error) {
+func (r reader) checkpoints(ctx context.Context, q string, args ...any) ([]domain.Checkpoint, error) {
 	rows, err := r.q.Query(ctx, q, append([]any{planned}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoints: %w", err)
@@ -168,18 +168,18 @@ func (r reader) checkpoints(ctx context.Context, q string, args ...any) ([]chain
 	return cps, nil
 }
 
-func (r reader) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]chain.Checkpoint, error) {
+func (r reader) ListCheckpoints(ctx context.Context, afterSeq int64, limit int) ([]domain.Checkpoint, error) {
 	return r.checkpoints(ctx, "SELECT "+checkpointColumns+" FROM checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
 }
 
-func (r reader) AllCheckpoints(ctx context.Context) ([]chain.Checkpoint, error) {
+func (r reader) AllCheckpoints(ctx context.Context) ([]domain.Checkpoint, error) {
 	return r.checkpoints(ctx, "SELECT "+checkpointColumns+" FROM checkpoints ORDER BY seq")
 }
 
-func (r reader) LatestCheckpoint(ctx context.Context) (chain.Checkpoint, bool, error) {
+func (r reader) LatestCheckpoint(ctx context.Context) (domain.Checkpoint, bool, error) {
 	cps, err := r.checkpoints(ctx, "SELECT "+checkpointColumns+" FROM checkpoints ORDER BY seq DESC LIMIT 1")
 	if err != nil || len(cps) == 0 {
-		return chain.Checkpoint{}, false, err
+		return domain.Checkpoint{}, false, err
 	}
 	return cps[0], true, nil
 }

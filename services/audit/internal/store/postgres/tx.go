@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -50,7 +50,7 @@ var insertColumns = []string{"seq", "id", "time", "actor_id", "actor_credential"
 	"request_id", "policy_id", "policy_version", "task_id", "trace_id", "data", "ingest_time", "prev_hash", "hash"}
 
 // Insert writes the batch with one COPY, after checking that it continues the head.
-func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
+func (t *tx) Insert(ctx context.Context, events []domain.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -91,7 +91,7 @@ func (t *tx) Insert(ctx context.Context, events []chain.Event) error {
 	return nil
 }
 
-func (t *tx) AddCheckpoint(ctx context.Context, cp chain.Checkpoint) (bool, error) {
+func (t *tx) AddCheckpoint(ctx context.Context, cp domain.Checkpoint) (bool, error) {
 	tag, err := t.ptx.Exec(ctx,
 		"INSERT INTO checkpoints (seq, head_hash, time, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
 		cp.Seq, cp.HeadHash[:], cp.Time, cp.KeyID, cp.Signature)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -67,7 +67,7 @@ func testConcurrentAppends(t *testing.T, s store.Store) {
 	for w := range writers {
 		wg.Go(func() {
 			for b := range batches {
-				var batch []chain.Event
+				var batch []domain.Event
 				for i := range size {
 					batch = append(batch, ev(fmt.Sprintf("w%d-b%d-%d", w, b, i)))
 				}
@@ -98,7 +98,7 @@ func testConcurrentAppends(t *testing.T, s store.Store) {
 		}
 	}
 	pub, _, _ := ed25519.GenerateKey(nil)
-	r, err := chain.VerifySource(t.Context(), s, pub, false)
+	r, err := domain.VerifySource(t.Context(), s, pub, false)
 	if err != nil || !r.OK || r.VerifiedThrough != int64(len(events)) {
 		t.Fatalf("verify: %+v %v", r, err)
 	}

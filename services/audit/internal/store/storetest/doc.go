@@ -7,6 +7,6 @@
 // Both engines run it: the memory engine in package memory's tests, the PostgreSQL engine in
 // package postgres's.
 //
-// storetest imports the store contract and the chain domain only; it must not import any
+// storetest imports the store contract and the domain only; it must not import any
 // engine.
 package storetest

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
@@ -24,11 +24,11 @@ func testEmptyLog(t *testing.T, s store.Store) {
 }
 
 func testAppendRoundTrip(t *testing.T, s store.Store) {
-	full := ev("a", func(e *chain.Event) {
+	full := ev("a", func(e *domain.Event) {
 		e.RequestID, e.PolicyID, e.PolicyVersion, e.TaskID, e.TraceID = "r1", "p1", 3, "t1", "4bf92f3577b34da6a3ce929d0e0e4736"
 		e.Data = []byte(`{"b":[1,2],"\u00e9":"x"}`)
 	})
-	empty := ev("b", func(e *chain.Event) {
+	empty := ev("b", func(e *domain.Event) {
 		e.Data = nil
 		e.ActorCredential = ""
 		e.Time = time.Date(1969, 7, 20, 20, 17, 40, 0, time.UTC)
@@ -60,7 +60,7 @@ func testInsertContinuesHead(t *testing.T, s store.Store) {
 
 func testInsertRefusesKnownIDs(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
-	for name, batch := range map[string][]chain.Event{
+	for name, batch := range map[string][]domain.Event{
 		"stored id":         {ev("b"), ev("a")},
 		"id twice in batch": {ev("c"), ev("c")},
 	} {
@@ -96,11 +96,11 @@ func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 		storetestkit.Exact(t, "KnownIDs in tx", storetestkit.Must(tx.KnownIDs(ctx, []string{"a", "c"}))(t), map[string]bool{"a": true, "c": true})
 		storetestkit.Exact(t, "ListEvents in tx", ids(list(t, tx, store.Filter{}, 10)), []string{"a", "b", "c"})
 		var scanned []string
-		if err := tx.Scan(ctx, 2, func(e *chain.Event) error { scanned = append(scanned, e.ID); return nil }); err != nil {
+		if err := tx.Scan(ctx, 2, func(e *domain.Event) error { scanned = append(scanned, e.ID); return nil }); err != nil {
 			return err
 		}
 		storetestkit.Exact(t, "Scan in tx", scanned, []string{"b", "c"})
-		cp := chain.Checkpoint{Seq: 3, HeadHash: sealed[1].Hash, Time: t0, KeyID: "k", Signature: []byte("sig")}
+		cp := domain.Checkpoint{Seq: 3, HeadHash: sealed[1].Hash, Time: t0, KeyID: "k", Signature: []byte("sig")}
 		if ok, err := tx.AddCheckpoint(ctx, cp); !ok || err != nil {
 			t.Fatalf("AddCheckpoint: %v %v", ok, err)
 		}
@@ -125,7 +125,7 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 		if err := tx.Insert(ctx, sealed); err != nil {
 			return err
 		}
-		_, err := tx.AddCheckpoint(ctx, chain.Checkpoint{Seq: 2, HeadHash: sealed[0].Hash, Time: t0, KeyID: "k", Signature: []byte("s")})
+		_, err := tx.AddCheckpoint(ctx, domain.Checkpoint{Seq: 2, HeadHash: sealed[0].Hash, Time: t0, KeyID: "k", Signature: []byte("s")})
 		return err
 	}, errBoom)
 	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
@@ -149,13 +149,13 @@ func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 func testListEventsFilters(t *testing.T, s store.Store) {
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 	appendEvents(t, s,
-		ev(n(1), func(e *chain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u1", at(0) }),
-		ev(n(2), func(e *chain.Event) { e.Subject, e.ActorID, e.Time = "users/u3", "u2", at(1) }),
-		ev(n(3), func(e *chain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u2", at(2) }),
+		ev(n(1), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u1", at(0) }),
+		ev(n(2), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "users/u3", "u2", at(1) }),
+		ev(n(3), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u2", at(2) }),
 	)
 	appendEvents(t, s,
-		ev(n(4), func(e *chain.Event) { e.Subject, e.ActorID, e.Time = "apps/a1", "u1", at(3) }),
-		ev(n(5), func(e *chain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u1", at(-1) }),
+		ev(n(4), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "apps/a1", "u1", at(3) }),
+		ev(n(5), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u1", at(-1) }),
 	)
 	for _, tc := range []struct {
 		name  string
@@ -181,8 +181,8 @@ func testListEventsFilters(t *testing.T, s store.Store) {
 }
 
 func testListEventsLineage(t *testing.T, s store.Store) {
-	pv := func(action, subject, request, policy string, version int64) chain.Event {
-		return ev(subject+"/"+action, func(e *chain.Event) {
+	pv := func(action, subject, request, policy string, version int64) domain.Event {
+		return ev(subject+"/"+action, func(e *domain.Event) {
 			e.Action, e.Subject, e.RequestID, e.PolicyID, e.PolicyVersion = action, subject, request, policy, version
 		})
 	}
@@ -221,7 +221,7 @@ func testListEventsLineage(t *testing.T, s store.Store) {
 func testScan(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"), ev("b"), ev("c"), ev("d"))
 	var got []string
-	err := s.Scan(t.Context(), 2, func(e *chain.Event) error {
+	err := s.Scan(t.Context(), 2, func(e *domain.Event) error {
 		got = append(got, e.ID)
 		if e.ID == "c" {
 			return errBoom
@@ -233,7 +233,7 @@ func testScan(t *testing.T, s store.Store) {
 	}
 	storetestkit.Exact(t, "scanned", got, []string{"b", "c"})
 	got = nil
-	if err := s.Scan(t.Context(), 9, func(e *chain.Event) error { got = append(got, e.ID); return nil }); err != nil {
+	if err := s.Scan(t.Context(), 9, func(e *domain.Event) error { got = append(got, e.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	storetestkit.Exact(t, "beyond the head", len(got), 0)
@@ -241,10 +241,10 @@ func testScan(t *testing.T, s store.Store) {
 
 func testCheckpoints(t *testing.T, s store.Store) {
 	sealed := appendEvents(t, s, ev("a"), ev("b"), ev("c"))
-	mk := func(seq int64) chain.Checkpoint {
-		return chain.Checkpoint{Seq: seq, HeadHash: sealed[seq-1].Hash, Time: t0.Add(time.Duration(seq) * time.Microsecond), KeyID: "k1", Signature: []byte{byte(seq), 1, 2}}
+	mk := func(seq int64) domain.Checkpoint {
+		return domain.Checkpoint{Seq: seq, HeadHash: sealed[seq-1].Hash, Time: t0.Add(time.Duration(seq) * time.Microsecond), KeyID: "k1", Signature: []byte{byte(seq), 1, 2}}
 	}
-	add := func(cp chain.Checkpoint) bool {
+	add := func(cp domain.Checkpoint) bool {
 		var ok bool
 		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) (err error) {
 			ok, err = tx.AddCheckpoint(ctx, cp)
@@ -261,9 +261,9 @@ func testCheckpoints(t *testing.T, s store.Store) {
 	dup := mk(2)
 	dup.Signature = []byte("other")
 	storetestkit.Exact(t, "add 2 again", add(dup), false)
-	storetestkit.Exact(t, "AllCheckpoints", storetestkit.Must(s.AllCheckpoints(t.Context()))(t), []chain.Checkpoint{mk(1), mk(2), mk(3)})
-	storetestkit.Exact(t, "ListCheckpoints", storetestkit.Must(s.ListCheckpoints(t.Context(), 1, 1))(t), []chain.Checkpoint{mk(2)})
-	storetestkit.Exact(t, "ListCheckpoints to the end", storetestkit.Must(s.ListCheckpoints(t.Context(), 2, 10))(t), []chain.Checkpoint{mk(3)})
+	storetestkit.Exact(t, "AllCheckpoints", storetestkit.Must(s.AllCheckpoints(t.Context()))(t), []domain.Checkpoint{mk(1), mk(2), mk(3)})
+	storetestkit.Exact(t, "ListCheckpoints", storetestkit.Must(s.ListCheckpoints(t.Context(), 1, 1))(t), []domain.Checkpoint{mk(2)})
+	storetestkit.Exact(t, "ListCheckpoints to the end", storetestkit.Must(s.ListCheckpoints(t.Context(), 2, 10))(t), []domain.Checkpoint{mk(3)})
 	latest, ok := must2(s.LatestCheckpoint(t.Context()))(t)
 	storetestkit.Exact(t, "LatestCheckpoint", latest, mk(3))
 	storetestkit.Exact(t, "found", ok, true)

@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 891011000, time.UTC)
 
 // ev is an unsealed event; seal gives it its place in the chain.
-func ev(id string, mod ...func(*chain.Event)) chain.Event {
-	e := chain.Event{
+func ev(id string, mod ...func(*domain.Event)) domain.Event {
+	e := domain.Event{
 		ID: id, Time: t0, ActorID: "u1", ActorCredential: "key-1", Service: "grantflow-test",
 		Action: "thing.done", Subject: "things/" + id, Data: []byte(`{"id":"` + id + `"}`), IngestTime: t0.Add(time.Second),
 	}
@@ -25,10 +25,10 @@ func ev(id string, mod ...func(*chain.Event)) chain.Event {
 }
 
 // seal numbers events after head and chains them.
-func seal(head store.Head, events ...chain.Event) []chain.Event {
-	var h chain.Hasher
+func seal(head store.Head, events ...domain.Event) []domain.Event {
+	var h domain.Hasher
 	prev := head.Hash
-	out := make([]chain.Event, len(events))
+	out := make([]domain.Event, len(events))
 	for i, e := range events {
 		e.Seq = head.Seq + 1 + int64(i)
 		h.Seal(&e, prev)
@@ -39,9 +39,9 @@ func seal(head store.Head, events ...chain.Event) []chain.Event {
 }
 
 // appendEvents stores events as the service does: lock, seal after the head, insert.
-func appendEvents(t testing.TB, s store.Store, events ...chain.Event) []chain.Event {
+func appendEvents(t testing.TB, s store.Store, events ...domain.Event) []domain.Event {
 	t.Helper()
-	var sealed []chain.Event
+	var sealed []domain.Event
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		head, err := tx.LockHead(ctx)
 		if err != nil {
@@ -56,7 +56,7 @@ func appendEvents(t testing.TB, s store.Store, events ...chain.Event) []chain.Ev
 	return sealed
 }
 
-func ids(events []chain.Event) []string {
+func ids(events []domain.Event) []string {
 	out := []string{}
 	for _, e := range events {
 		out = append(out, e.ID)
@@ -64,7 +64,7 @@ func ids(events []chain.Event) []string {
 	return out
 }
 
-func seqs(events []chain.Event) []int64 {
+func seqs(events []domain.Event) []int64 {
 	out := []int64{}
 	for _, e := range events {
 		out = append(out, e.Seq)
@@ -72,7 +72,7 @@ func seqs(events []chain.Event) []int64 {
 	return out
 }
 
-func list(t testing.TB, r store.Reader, f store.Filter, limit int) []chain.Event {
+func list(t testing.TB, r store.Reader, f store.Filter, limit int) []domain.Event {
 	t.Helper()
 	events, err := r.ListEvents(t.Context(), f, limit)
 	if err != nil {
@@ -81,10 +81,10 @@ func list(t testing.TB, r store.Reader, f store.Filter, limit int) []chain.Event
 	return events
 }
 
-func all(t testing.TB, r store.Reader) []chain.Event {
+func all(t testing.TB, r store.Reader) []domain.Event {
 	t.Helper()
-	var out []chain.Event
-	if err := r.Scan(t.Context(), 1, func(e *chain.Event) error { out = append(out, *e); return nil }); err != nil {
+	var out []domain.Event
+	if err := r.Scan(t.Context(), 1, func(e *domain.Event) error { out = append(out, *e); return nil }); err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
 	return out

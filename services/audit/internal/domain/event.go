@@ -1,4 +1,4 @@
-package chain
+package domain
 
 import (
 	"encoding/hex"
@@ -44,6 +44,12 @@ type Event struct {
 	IngestTime time.Time
 	PrevHash   Hash
 	Hash       Hash
+}
+
+// Concerns reports whether the user did e (its actor) or e is about them (its subject is
+// users/<id>): the events anyone may see of their own.
+func (e *Event) Concerns(userID string) bool {
+	return userID != "" && (e.ActorID == userID || e.Subject == "users/"+userID)
 }
 
 // Micro is the precision the log keeps times in (PostgreSQL's timestamptz holds

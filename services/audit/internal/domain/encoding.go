@@ -1,8 +1,9 @@
-package chain
+package domain
 
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"time"
 )
 
 // EventTag opens the canonical encoding of an event (version 1).
@@ -52,6 +53,20 @@ func (h *Hasher) Sum(e *Event) Hash {
 func (h *Hasher) Seal(e *Event, prev Hash) {
 	e.PrevHash = prev
 	e.Hash = h.Sum(e)
+}
+
+// Link appends events to a log whose head is (seq, prev): it numbers them seq+1, seq+2, ...
+// in their order, stamps them with the one ingest time of their batch, and seals each to
+// the one before it (the first to prev).
+func Link(events []Event, seq int64, prev Hash, ingest time.Time) {
+	var h Hasher
+	for i := range events {
+		e := &events[i]
+		e.Seq = seq + int64(i) + 1
+		e.IngestTime = ingest
+		h.Seal(e, prev)
+		prev = e.Hash
+	}
 }
 
 func appendStr(buf []byte, s string) []byte {

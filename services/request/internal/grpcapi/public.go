@@ -4,15 +4,10 @@ import (
 	"context"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/etag"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -87,51 +82,4 @@ func (h *Public) CancelRequest(ctx context.Context, in *requestv1.CancelRequestR
 		return nil, err
 	}
 	return requestPB(r), nil
-}
-
-// Internal is the RequestInternalService: the inbox of other services' events.
-type Internal struct {
-	requestv1.UnimplementedRequestInternalServiceServer
-	eventsv1.UnimplementedEventSinkServiceServer
-	App *app.Service
-}
-
-func (h *Internal) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	if err := h.App.DeliverEvents(ctx, in.GetEvents()); err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(in.GetEvents()))}, nil
-}
-
-func requestPB(r domain.Request) *requestv1.Request {
-	out := &requestv1.Request{
-		Id: r.ID, Type: typev1.RequestType(typev1.RequestType_value[string(r.Type)]), RequesterId: r.RequesterID,
-		TargetUserId: r.TargetUserID, AppId: r.AppID, Permission: r.Permission, Reason: r.Reason,
-		Status:   requestv1.Request_Status(requestv1.Request_Status_value[string(r.Status)]),
-		Stage:    requestv1.Request_Stage(requestv1.Request_Stage_value[string(r.Stage)]),
-		PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, TaskIds: r.TaskIDs,
-		CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
-		RequestId: r.ClientID, PolicyLevel: r.PolicyLevel, StepIndex: int32(r.StepIndex),
-		FailureReason: r.FailureReason, PreviousPermission: r.PreviousPermission, Etag: etag.Of(r.Version),
-		Version: r.Version,
-	}
-	if out.TaskIds == nil {
-		out.TaskIds = []string{}
-	}
-	if r.AccessDuration > 0 {
-		out.AccessDuration = durationpb.New(r.AccessDuration)
-	}
-	if !r.ExpireTime.IsZero() {
-		out.ExpireTime = timestamppb.New(r.ExpireTime)
-	}
-	if r.OriginExpiry {
-		out.Origin = &requestv1.Origin{Expiry: true}
-	}
-	if n := r.NewApp; n != nil {
-		out.NewApp = &requestv1.NewApp{Name: n.Name, OwnerIds: n.OwnerIDs}
-		for _, p := range n.Permissions {
-			out.NewApp.Permissions = append(out.NewApp.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})
-		}
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package chain_test
+package domain_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // The chain FuzzVerify mutates: 12 events, a checkpoint at 4, 8 and 12 (the head).
@@ -47,10 +47,10 @@ const maxMutations = 8
 //
 // The seed corpus is testdata/fuzz/FuzzVerify; run more with
 //
-//	go test -run '^$' -fuzz FuzzVerify -fuzztime 60s ./internal/chain/
+//	go test -run '^$' -fuzz FuzzVerify -fuzztime 60s ./internal/domain/
 func FuzzVerify(f *testing.F) {
-	key, _ := chain.NewKey(bytes.Repeat([]byte{1}, 32))
-	other, _ := chain.NewKey(bytes.Repeat([]byte{2}, 32))
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
+	other, _ := domain.NewKey(bytes.Repeat([]byte{2}, 32))
 	orig := build(f, fuzzEvents, fuzzEvery, key)
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		src := &sliceSource{events: slices.Clone(orig.events), cps: slices.Clone(orig.cps)}
@@ -72,27 +72,27 @@ func FuzzVerify(f *testing.F) {
 // recording passes a source's events on and remembers them.
 type recording struct {
 	*sliceSource
-	delivered []chain.Event
+	delivered []domain.Event
 }
 
-func (r *recording) Scan(ctx context.Context, from int64, fn func(*chain.Event) error) error {
-	return r.sliceSource.Scan(ctx, from, func(e *chain.Event) error {
+func (r *recording) Scan(ctx context.Context, from int64, fn func(*domain.Event) error) error {
+	return r.sliceSource.Scan(ctx, from, func(e *domain.Event) error {
 		r.delivered = append(r.delivered, *e)
 		return fn(e)
 	})
 }
 
-func walk(t *testing.T, src *sliceSource, key *chain.Key, fromLast bool) (chain.Report, []chain.Event) {
+func walk(t *testing.T, src *sliceSource, key *domain.Key, fromLast bool) (domain.Report, []domain.Event) {
 	t.Helper()
 	rec := &recording{sliceSource: src}
-	r, err := chain.VerifySource(context.Background(), rec, key.Public(), fromLast)
+	r, err := domain.VerifySource(context.Background(), rec, key.Public(), fromLast)
 	if err != nil {
 		t.Fatalf("fromLast=%v: the source never fails, got %v", fromLast, err)
 	}
 	return r, rec.delivered
 }
 
-func checkFullWalk(t *testing.T, orig, src *sliceSource, key *chain.Key, unchanged bool) {
+func checkFullWalk(t *testing.T, orig, src *sliceSource, key *domain.Key, unchanged bool) {
 	t.Helper()
 	n := len(orig.events)
 	r, delivered := walk(t, src, key, false)
@@ -108,7 +108,7 @@ func checkFullWalk(t *testing.T, orig, src *sliceSource, key *chain.Key, unchang
 	vouched := delivered[:r.VerifiedThrough]
 	// What a verified checkpoint covers is the original, whatever else happened.
 	if cp := r.LastCheckpoint; cp != nil {
-		if !slices.ContainsFunc(orig.cps, func(o chain.Checkpoint) bool { return sameCheckpoint(o, *cp) }) {
+		if !slices.ContainsFunc(orig.cps, func(o domain.Checkpoint) bool { return sameCheckpoint(o, *cp) }) {
 			t.Fatalf("vouched for a checkpoint that is not one of the original's: %+v", *cp)
 		}
 		if cp.Seq > r.VerifiedThrough || !sameEvents(vouched[:cp.Seq], orig.events[:cp.Seq]) {
@@ -130,7 +130,7 @@ func checkFullWalk(t *testing.T, orig, src *sliceSource, key *chain.Key, unchang
 	}
 }
 
-func checkFromLastCheckpoint(t *testing.T, orig, src *sliceSource, key *chain.Key, unchanged bool) {
+func checkFromLastCheckpoint(t *testing.T, orig, src *sliceSource, key *domain.Key, unchanged bool) {
 	t.Helper()
 	n := len(orig.events)
 	r, delivered := walk(t, src, key, true)
@@ -159,12 +159,12 @@ func checkFromLastCheckpoint(t *testing.T, orig, src *sliceSource, key *chain.Ke
 // logOf is the log as a store holds it: the events with a seq of at least 1. A row below
 // that is outside the log: PostgreSQL refuses it (CHECK seq > 0), and every read, the
 // verification walk's included, starts at seq 1.
-func logOf(s *sliceSource) []chain.Event {
-	return slices.DeleteFunc(slices.Clone(s.events), func(e chain.Event) bool { return e.Seq < 1 })
+func logOf(s *sliceSource) []domain.Event {
+	return slices.DeleteFunc(slices.Clone(s.events), func(e domain.Event) bool { return e.Seq < 1 })
 }
 
-func mutate(s *sliceSource, op, a, b, c byte, other *chain.Key) {
-	var h chain.Hasher
+func mutate(s *sliceSource, op, a, b, c byte, other *domain.Key) {
+	var h domain.Hasher
 	kind := int(op) % mutations
 	if kind < mutCpSeq {
 		if len(s.events) == 0 {
@@ -183,8 +183,8 @@ func mutate(s *sliceSource, op, a, b, c byte, other *chain.Key) {
 		case mutSeq:
 			e.Seq += int64(int8(b))
 		case mutTime:
-			e.Time = e.Time.Add(chain.Micro * timeDelta(b))
-			e.IngestTime = e.IngestTime.Add(chain.Micro * timeDelta(c))
+			e.Time = e.Time.Add(domain.Micro * timeDelta(b))
+			e.IngestTime = e.IngestTime.Add(domain.Micro * timeDelta(c))
 		case mutData:
 			if len(e.Data) == 0 {
 				e.Data = []byte("{}")
@@ -205,7 +205,7 @@ func mutate(s *sliceSource, op, a, b, c byte, other *chain.Key) {
 			j := int(b) % len(s.events)
 			s.events[i], s.events[j] = s.events[j], s.events[i]
 		case mutReseal:
-			var prev chain.Hash
+			var prev domain.Hash
 			if i > 0 {
 				prev = s.events[i-1].Hash
 			}
@@ -226,7 +226,7 @@ func mutate(s *sliceSource, op, a, b, c byte, other *chain.Key) {
 	case mutCpHead:
 		cp.HeadHash[int(b)%len(cp.HeadHash)] ^= 1 << (c % 8)
 	case mutCpTime:
-		cp.Time = cp.Time.Add(chain.Micro * timeDelta(b))
+		cp.Time = cp.Time.Add(domain.Micro * timeDelta(b))
 	case mutCpKeyID:
 		cp.KeyID = flipString(cp.KeyID, c)
 	case mutCpSignature:
@@ -253,10 +253,10 @@ func flipString(s string, c byte) string {
 // timeDelta is a whole number of microseconds (the precision the chain keeps), maybe 0.
 func timeDelta(b byte) time.Duration { return time.Duration(int8(b)) }
 
-func sameEvents(a, b []chain.Event) bool { return slices.EqualFunc(a, b, sameEvent) }
+func sameEvents(a, b []domain.Event) bool { return slices.EqualFunc(a, b, sameEvent) }
 
 // sameEvent compares every field the chain covers, at the chain's precision, and the hashes.
-func sameEvent(a, b chain.Event) bool {
+func sameEvent(a, b domain.Event) bool {
 	return a.Seq == b.Seq && a.ID == b.ID && a.Time.UnixMicro() == b.Time.UnixMicro() && a.ActorID == b.ActorID &&
 		a.ActorCredential == b.ActorCredential && a.Service == b.Service && a.Action == b.Action && a.Subject == b.Subject &&
 		a.RequestID == b.RequestID && a.PolicyID == b.PolicyID && a.PolicyVersion == b.PolicyVersion && a.TaskID == b.TaskID &&
@@ -264,9 +264,9 @@ func sameEvent(a, b chain.Event) bool {
 		a.PrevHash == b.PrevHash && a.Hash == b.Hash
 }
 
-func sameCheckpoints(a, b []chain.Checkpoint) bool { return slices.EqualFunc(a, b, sameCheckpoint) }
+func sameCheckpoints(a, b []domain.Checkpoint) bool { return slices.EqualFunc(a, b, sameCheckpoint) }
 
-func sameCheckpoint(a, b chain.Checkpoint) bool {
+func sameCheckpoint(a, b domain.Checkpoint) bool {
 	return a.Seq == b.Seq && a.HeadHash == b.HeadHash && a.Time.UnixMicro() == b.Time.UnixMicro() &&
 		a.KeyID == b.KeyID && bytes.Equal(a.Signature, b.Signature)
 }

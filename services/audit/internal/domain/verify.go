@@ -1,6 +1,7 @@
-package chain
+package domain
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -55,7 +56,7 @@ type Verifier struct {
 // it; otherwise it walks from seq 1 and meets each checkpoint on the way.
 func NewVerifier(pub ed25519.PublicKey, checkpoints []Checkpoint, fromLastCheckpoint bool) *Verifier {
 	cps := slices.Clone(checkpoints)
-	slices.SortStableFunc(cps, func(a, b Checkpoint) int { return cmpInt(a.Seq, b.Seq) })
+	slices.SortStableFunc(cps, func(a, b Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
 	v := &Verifier{pub: pub, cps: cps, next: 1}
 	if fromLastCheckpoint && len(cps) > 0 {
 		for i, cp := range cps {
@@ -220,14 +221,4 @@ func VerifySource(ctx context.Context, src Source, pub ed25519.PublicKey, fromLa
 		}
 	}
 	return v.Finish(), nil
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,4 +1,4 @@
-package chain_test
+package domain_test
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantflow/grantflow/services/audit/internal/chain"
+	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
 // goldenEvent is the worked example of README.md: an auditor's implementation of the
 // canonical encoding must give goldenHash for it.
-func goldenEvent() chain.Event {
-	return chain.Event{
+func goldenEvent() domain.Event {
+	return domain.Event{
 		Seq:             1,
 		ID:              "0190a6c4-1b2f-7c3d-9e4f-5a6b7c8d9e0f",
 		Time:            time.Date(2025, 1, 2, 3, 4, 5, 123456000, time.UTC),
@@ -59,11 +59,11 @@ const (
 
 func TestGoldenEncodingAndHash(t *testing.T) {
 	e := goldenEvent()
-	if got := hex.EncodeToString(chain.Encode(nil, &e)); got != goldenEncoding {
+	if got := hex.EncodeToString(domain.Encode(nil, &e)); got != goldenEncoding {
 		t.Fatalf("encoding\n got %s\nwant %s", got, goldenEncoding)
 	}
-	var h chain.Hasher
-	h.Seal(&e, chain.Hash{})
+	var h domain.Hasher
+	h.Seal(&e, domain.Hash{})
 	if e.Hash.String() != goldenHash {
 		t.Fatalf("hash %s, want %s", e.Hash, goldenHash)
 	}
@@ -71,41 +71,41 @@ func TestGoldenEncodingAndHash(t *testing.T) {
 
 func TestCheckpointSignatureRoundTrip(t *testing.T) {
 	seed := bytes.Repeat([]byte{7}, 32)
-	k, err := chain.NewKey(seed)
+	k, err := domain.NewKey(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, _ := chain.ParseHash(goldenHash)
+	head, _ := domain.ParseHash(goldenHash)
 	cp := k.Sign(1, head, time.Date(2025, 1, 2, 3, 4, 7, 999, time.UTC))
 	if cp.Time.Nanosecond()%1000 != 0 {
 		t.Fatalf("checkpoint time not kept to the microsecond: %v", cp.Time)
 	}
-	if err := chain.VerifyCheckpoint(k.Public(), cp); err != nil {
+	if err := domain.VerifyCheckpoint(k.Public(), cp); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	// The message is what the README says it is.
-	want := "0000001d" + hex.EncodeToString([]byte(chain.CheckpointTag)) + "0000000000000001" + goldenHash + fmt.Sprintf("%016x", cp.Time.UnixMicro())
-	if got := hex.EncodeToString(chain.CheckpointMessage(cp.Seq, cp.HeadHash, cp.Time)); got != want {
+	want := "0000001d" + hex.EncodeToString([]byte(domain.CheckpointTag)) + "0000000000000001" + goldenHash + fmt.Sprintf("%016x", cp.Time.UnixMicro())
+	if got := hex.EncodeToString(domain.CheckpointMessage(cp.Seq, cp.HeadHash, cp.Time)); got != want {
 		t.Fatalf("message %s, want %s", got, want)
 	}
-	for name, bad := range map[string]func(c *chain.Checkpoint){
-		"seq":       func(c *chain.Checkpoint) { c.Seq++ },
-		"head":      func(c *chain.Checkpoint) { c.HeadHash[0] ^= 1 },
-		"time":      func(c *chain.Checkpoint) { c.Time = c.Time.Add(time.Microsecond) },
-		"signature": func(c *chain.Checkpoint) { c.Signature = append([]byte{}, c.Signature...); c.Signature[3] ^= 1 },
-		"key id":    func(c *chain.Checkpoint) { c.KeyID = "0000000000000000" },
+	for name, bad := range map[string]func(c *domain.Checkpoint){
+		"seq":       func(c *domain.Checkpoint) { c.Seq++ },
+		"head":      func(c *domain.Checkpoint) { c.HeadHash[0] ^= 1 },
+		"time":      func(c *domain.Checkpoint) { c.Time = c.Time.Add(time.Microsecond) },
+		"signature": func(c *domain.Checkpoint) { c.Signature = append([]byte{}, c.Signature...); c.Signature[3] ^= 1 },
+		"key id":    func(c *domain.Checkpoint) { c.KeyID = "0000000000000000" },
 	} {
 		c := cp
 		bad(&c)
-		if err := chain.VerifyCheckpoint(k.Public(), c); err == nil {
+		if err := domain.VerifyCheckpoint(k.Public(), c); err == nil {
 			t.Errorf("changed %s: still verifies", name)
 		}
 	}
-	other, _ := chain.NewKey(bytes.Repeat([]byte{8}, 32))
-	if err := chain.VerifyCheckpoint(other.Public(), cp); err == nil {
+	other, _ := domain.NewKey(bytes.Repeat([]byte{8}, 32))
+	if err := domain.VerifyCheckpoint(other.Public(), cp); err == nil {
 		t.Error("verifies under another key")
 	}
-	if err := chain.VerifyCheckpoint(ed25519.PublicKey{1, 2}, cp); err == nil {
+	if err := domain.VerifyCheckpoint(ed25519.PublicKey{1, 2}, cp); err == nil {
 		t.Error("verifies under a truncated key")
 	}
 }
@@ -116,17 +116,17 @@ func TestParseSeed(t *testing.T) {
 		"+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/s=", // std
 		"-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s",  // raw url
 	} {
-		got, err := chain.ParseSeed(s)
+		got, err := domain.ParseSeed(s)
 		if err != nil || !bytes.Equal(got, seed) {
 			t.Errorf("ParseSeed(%q) = %x, %v", s, got, err)
 		}
 	}
 	priv := ed25519.NewKeyFromSeed(seed)
-	if got, err := chain.ParseSeed(b64(priv)); err != nil || !bytes.Equal(got, seed) {
+	if got, err := domain.ParseSeed(b64(priv)); err != nil || !bytes.Equal(got, seed) {
 		t.Errorf("64-byte private key: %x, %v", got, err)
 	}
 	for _, bad := range []string{"", "!!!", b64([]byte("short")), b64(append(bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)...))} {
-		if _, err := chain.ParseSeed(bad); err == nil {
+		if _, err := domain.ParseSeed(bad); err == nil {
 			t.Errorf("ParseSeed(%q) accepted", bad)
 		}
 	}
@@ -148,13 +148,13 @@ func TestCanonicalJSON(t *testing.T) {
 		{``, ``},
 		{`null`, ``},
 	} {
-		got, err := chain.CanonicalJSON([]byte(tc.in))
+		got, err := domain.CanonicalJSON([]byte(tc.in))
 		if err != nil || string(got) != tc.want {
 			t.Errorf("CanonicalJSON(%s)\n got %s (%v)\nwant %s", tc.in, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{`[1]`, `"x"`, `{"a":1,"a":2}`, `{"a":1} {}`, `{"a":1e400}`, "{\"a\":\"\xff\"}", `{"a":}`, `{"a":1`} {
-		if got, err := chain.CanonicalJSON([]byte(bad)); err == nil {
+		if got, err := domain.CanonicalJSON([]byte(bad)); err == nil {
 			t.Errorf("CanonicalJSON(%q) = %s, want an error", bad, got)
 		}
 	}
@@ -188,7 +188,7 @@ func TestES6Numbers(t *testing.T) {
 		0xbecbf647612f3696: "-0.0000033333333333333333",
 		0x43143ff3c1cb0959: "1424953923781206.2",
 	} {
-		if got := string(chain.AppendES6Number(nil, math.Float64frombits(bits))); got != want {
+		if got := string(domain.AppendES6Number(nil, math.Float64frombits(bits))); got != want {
 			t.Errorf("%016x: got %s, want %s", bits, got, want)
 		}
 	}
@@ -199,29 +199,29 @@ func FuzzCanonicalJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		out, err := chain.CanonicalJSON(raw)
+		out, err := domain.CanonicalJSON(raw)
 		if err != nil || out == nil {
 			return
 		}
 		if !json.Valid(out) {
 			t.Fatalf("canonical form of %q is not JSON: %q", raw, out)
 		}
-		again, err := chain.CanonicalJSON(out)
+		again, err := domain.CanonicalJSON(out)
 		if err != nil || !bytes.Equal(again, out) {
 			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", raw, out, again, err)
 		}
 	})
 }
 
-// sliceSource is a chain.Source over events in memory.
+// sliceSource is a domain.Source over events in memory.
 type sliceSource struct {
-	events []chain.Event
-	cps    []chain.Checkpoint
+	events []domain.Event
+	cps    []domain.Checkpoint
 }
 
-func (s *sliceSource) AllCheckpoints(context.Context) ([]chain.Checkpoint, error) { return s.cps, nil }
+func (s *sliceSource) AllCheckpoints(context.Context) ([]domain.Checkpoint, error) { return s.cps, nil }
 
-func (s *sliceSource) Scan(_ context.Context, from int64, fn func(*chain.Event) error) error {
+func (s *sliceSource) Scan(_ context.Context, from int64, fn func(*domain.Event) error) error {
 	for i := range s.events {
 		if s.events[i].Seq < from {
 			continue
@@ -234,14 +234,14 @@ func (s *sliceSource) Scan(_ context.Context, from int64, fn func(*chain.Event) 
 }
 
 // build makes a chain of n events with a checkpoint every every events (and at the head).
-func build(t testing.TB, n, every int, key *chain.Key) *sliceSource {
+func build(t testing.TB, n, every int, key *domain.Key) *sliceSource {
 	t.Helper()
-	var h chain.Hasher
+	var h domain.Hasher
 	src := &sliceSource{}
-	var prev chain.Hash
+	var prev domain.Hash
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
-		e := chain.Event{
+		e := domain.Event{
 			Seq: int64(i), ID: fmt.Sprintf("ev-%04d", i), Time: t0.Add(time.Duration(i) * time.Second),
 			ActorID: "u1", Service: "grantflow-test", Action: "thing.done", Subject: fmt.Sprintf("things/%d", i%7),
 			Data: []byte(fmt.Sprintf(`{"n":%d}`, i)), IngestTime: t0.Add(time.Duration(i) * time.Second),
@@ -256,9 +256,9 @@ func build(t testing.TB, n, every int, key *chain.Key) *sliceSource {
 	return src
 }
 
-func verify(t *testing.T, src *sliceSource, pub ed25519.PublicKey, fromLast bool) chain.Report {
+func verify(t *testing.T, src *sliceSource, pub ed25519.PublicKey, fromLast bool) domain.Report {
 	t.Helper()
-	r, err := chain.VerifySource(t.Context(), src, pub, fromLast)
+	r, err := domain.VerifySource(t.Context(), src, pub, fromLast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func verify(t *testing.T, src *sliceSource, pub ed25519.PublicKey, fromLast bool
 }
 
 func TestVerifyIntactChain(t *testing.T) {
-	key, _ := chain.NewKey(bytes.Repeat([]byte{1}, 32))
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
 	src := build(t, 23, 5, key)
 	for _, fromLast := range []bool{false, true} {
 		r := verify(t, src, key.Public(), fromLast)
@@ -285,10 +285,47 @@ func TestVerifyIntactChain(t *testing.T) {
 	}
 }
 
+func TestLinkAppendsAfterTheHead(t *testing.T) {
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
+	src := build(t, 5, 5, key)
+	head := src.events[4]
+	ingest := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	more := []domain.Event{
+		{ID: "a", Time: ingest, Service: "s", Action: "x.done", Subject: "things/a"},
+		{ID: "b", Time: ingest, Service: "s", Action: "x.done", Subject: "things/b"},
+		{ID: "c", Time: ingest, Service: "s", Action: "x.done", Subject: "things/c"},
+	}
+	domain.Link(more, head.Seq, head.Hash, ingest)
+	for i, e := range more {
+		if e.Seq != head.Seq+int64(i)+1 || !e.IngestTime.Equal(ingest) {
+			t.Fatalf("event %d: seq %d, ingest time %v", i, e.Seq, e.IngestTime)
+		}
+	}
+	if more[0].PrevHash != head.Hash {
+		t.Fatalf("the first linked event does not follow the head")
+	}
+	src.events = append(src.events, more...)
+	if r := verify(t, src, key.Public(), false); !r.OK || r.VerifiedThrough != 8 || r.HeadHash != more[2].Hash {
+		t.Fatalf("the linked events do not verify: %+v", r)
+	}
+}
+
+func TestConcerns(t *testing.T) {
+	e := &domain.Event{ActorID: "u1", Subject: "users/u2"}
+	for user, want := range map[string]bool{"u1": true, "u2": true, "u3": false, "": false} {
+		if got := e.Concerns(user); got != want {
+			t.Errorf("Concerns(%q) = %v, want %v", user, got, want)
+		}
+	}
+	if (&domain.Event{Subject: "users/"}).Concerns("") {
+		t.Error("an event concerns the empty user")
+	}
+}
+
 func TestVerifyFindsEachTamper(t *testing.T) {
-	key, _ := chain.NewKey(bytes.Repeat([]byte{1}, 32))
-	other, _ := chain.NewKey(bytes.Repeat([]byte{2}, 32))
-	var h chain.Hasher
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
+	other, _ := domain.NewKey(bytes.Repeat([]byte{2}, 32))
+	var h domain.Hasher
 	for _, tc := range []struct {
 		name       string
 		tamper     func(s *sliceSource)
@@ -310,7 +347,7 @@ func TestVerifyFindsEachTamper(t *testing.T) {
 			forged := s.events[6]
 			forged.ID, forged.ActorID = "forged", "mallory"
 			h.Seal(&forged, s.events[6].PrevHash)
-			rest := append([]chain.Event{forged}, s.events[6:]...)
+			rest := append([]domain.Event{forged}, s.events[6:]...)
 			for i := range rest[1:] {
 				rest[1+i].Seq++
 			}
@@ -320,7 +357,7 @@ func TestVerifyFindsEachTamper(t *testing.T) {
 			forged := s.events[9]
 			forged.ID = "forged"
 			h.Seal(&forged, s.events[9].PrevHash)
-			rest := append([]chain.Event{forged}, s.events[9:]...)
+			rest := append([]domain.Event{forged}, s.events[9:]...)
 			for i := range rest[1:] {
 				rest[1+i].Seq++
 			}
@@ -338,7 +375,7 @@ func TestVerifyFindsEachTamper(t *testing.T) {
 		{"checkpoint of another key", func(s *sliceSource) { s.cps[1] = other.Sign(10, s.cps[1].HeadHash, s.cps[1].Time) }, 6, 10, "signed by key"},
 		{"rewritten chain with re-signed checkpoints", func(s *sliceSource) {
 			s.events[0].ActorID = "mallory"
-			var prev chain.Hash
+			var prev domain.Hash
 			for i := range s.events {
 				h.Seal(&s.events[i], prev)
 				prev = s.events[i].Hash
@@ -367,8 +404,8 @@ func TestVerifyFindsEachTamper(t *testing.T) {
 }
 
 func TestVerifyFromLastCheckpoint(t *testing.T) {
-	key, _ := chain.NewKey(bytes.Repeat([]byte{1}, 32))
-	var h chain.Hasher
+	key, _ := domain.NewKey(bytes.Repeat([]byte{1}, 32))
+	var h domain.Hasher
 	t.Run("catches a rewrite that reaches the checkpoint", func(t *testing.T) {
 		src := build(t, 23, 5, key)
 		src.events[2].ActorID = "mallory"

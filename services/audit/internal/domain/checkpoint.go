@@ -1,4 +1,4 @@
-package chain
+package domain
 
 import (
 	"crypto/ed25519"
