@@ -1,7 +1,8 @@
 // Command grantflow is the server and its command line. grantflow serve is the all-in-one
 // process: every service and the gateway in one process, still talking real gRPC to each
-// other over loopback, on the memory engine unless GRANTFLOW_POSTGRES_URL is set, with a
-// demo organization seeded and printed (GRANTFLOW_DEMO=0 skips it). The other commands
+// other, through an in-memory listener of the shared server (no socket), on the memory
+// engine unless GRANTFLOW_POSTGRES_URL is set, with a demo organization seeded and printed
+// (GRANTFLOW_DEMO=0 skips it). The other commands
 // are the REST client (internal/cli).
 package main
 
@@ -55,6 +56,9 @@ func run(args []string) error {
 type allInOne struct {
 	p        *process.Process
 	services *services
+	// mem is the shared server's in-memory listener: the services and the gateway call
+	// each other through it; the TCP address grpcAddr is for clients outside the process.
+	mem      *process.InMemory
 	grpcAddr string
 	httpAddr string
 	demo     *demoOrg
@@ -76,14 +80,16 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		_, _ = rand.Read(b)
 		bootstrapKey = "gf_bootstrap_" + hex.EncodeToString(b)
 	}
-	// Listen first: the services dial each other at this address.
 	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
 	if err != nil {
 		return a, fmt.Errorf("listen %s: %w", cfg.GRPCAddr, err)
 	}
 	a.grpcAddr = loopback(grpcLis.Addr())
+	// The services and the gateway call each other through memory: the one server below
+	// serves both listeners, with the same interceptors and stats handlers.
+	a.mem = process.NewInMemory()
 
-	svcs, err := newServices(ctx, cfg, p, a.grpcAddr, bootstrapKey)
+	svcs, err := newServices(ctx, cfg, p, a.mem, bootstrapKey)
 	if err != nil {
 		grpcLis.Close()
 		return a, err
@@ -95,18 +101,20 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		return a, err
 	}
 	svcs.register(srv)
-	go func() {
-		if err := srv.Serve(grpcLis); err != nil {
-			p.Log.Error("grpc server stopped", "error", err.Error())
-		}
-	}()
+	for _, lis := range []net.Listener{grpcLis, a.mem.Listener()} {
+		go func() {
+			if err := srv.Serve(lis); err != nil {
+				p.Log.Error("grpc server stopped", "listener", lis.Addr().Network(), "error", err.Error())
+			}
+		}()
+	}
 	p.Cleanups.Add("grpc server", lifecycle.StopGRPC(srv))
 	svcs.run(ctx)
 	p.Log.Info("serving gRPC", "addr", grpcLis.Addr().String())
 
 	// The gateway reaches the services over real gRPC, as in the distributed mode: here
-	// every backend is the shared server, through one connection.
-	gw, err := p.Dial(gateway.Name, a.grpcAddr)
+	// every backend is the shared server, through one in-memory connection.
+	gw, err := p.DialInMemory(gateway.Name, a.mem)
 	if err != nil {
 		return a, err
 	}
