@@ -21,8 +21,6 @@ import (
 
 	"github.com/grantflow/grantflow/cmd/grantflow/internal/cli"
 	"github.com/grantflow/grantflow/gateway"
-	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/lifecycle"
 	"github.com/grantflow/grantflow/pkg/process"
@@ -123,8 +121,11 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 	ready["grpc"] = gateway.GRPCHealth(gw)
 	handler, err := gateway.New(ctx, gateway.Options{
 		Logger: p.Log.With("component", gateway.Name),
-		// Identity's prefix: its invalidations (offboarding, revoked keys) reach this cache.
-		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gw)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL),
+		// Identity is in this process: the gateway authenticates people as the shared
+		// server does, through identity's own authenticator and its principal cache (prefix
+		// "gf:identity:", which identity's invalidations reach: offboarding, revoked keys),
+		// with no call to IdentityInternalService/Authenticate in between.
+		Authenticator:  svcs.serverAuth().Authenticator,
 		Backends:       gateway.Backends{Identity: gw, Policy: gw, Request: gw, Task: gw, Audit: gw, Review: gw, Notification: gw},
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),

@@ -45,7 +45,9 @@ func (m *InMemory) Listener() net.Listener { return m.lis }
 // and one more after a reconnect).
 func (m *InMemory) Dials() int64 { return m.dials.Load() }
 
-func (m *InMemory) dial(ctx context.Context, _ string) (net.Conn, error) {
+// Dial connects to m (the dialer of a client connection: grpc.WithContextDialer); the
+// address is ignored.
+func (m *InMemory) Dial(ctx context.Context, _ string) (net.Conn, error) {
 	m.dials.Add(1)
 	return m.lis.DialContext(ctx)
 }
@@ -53,5 +55,5 @@ func (m *InMemory) dial(ctx context.Context, _ string) (net.Conn, error) {
 // DialInMemory is Dial to the server served on m: the same retry policy, internal caller
 // token, domain errors and client spans and metrics of service, through memory.
 func (p *Process) DialInMemory(service string, m *InMemory) (*grpc.ClientConn, error) {
-	return p.dial(service, InMemoryTarget, m.dial)
+	return p.dial(service, InMemoryTarget, m.Dial)
 }
