@@ -72,6 +72,9 @@ type Env struct {
 
 	p    *process.Process
 	dial Dialer
+	// rounds share the deliveries of the set's services to a record sink (audit,
+	// notification), by receiver: see Sink.
+	rounds map[string]*outbox.Coalescer
 }
 
 // Conn is a connection from this service to service to, with the retry policy the protos
@@ -79,12 +82,20 @@ type Env struct {
 func (e *Env) Conn(to string) (*grpc.ClientConn, error) { return e.dial(e.Name, to) }
 
 // Sink delivers this service's outbox to receiver's EventSinkService ("audit", "request").
+// To a record sink (outbox.RecordSinks: audit, notification), the relays of the set's
+// services deliver in shared rounds (outbox.Coalescer): in the all-in-one, one call carries
+// the events of every service whose relay came within the window; in a service's own
+// binary, alone in its set, its sink is used as is.
 func (e *Env) Sink(receiver string) (outbox.Sink, error) {
 	conn, err := e.Conn(receiver)
 	if err != nil {
 		return nil, err
 	}
-	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver)), nil
+	s := outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver))
+	if c := e.rounds[Short(receiver)]; c != nil {
+		return c.Sink(s), nil
+	}
+	return s, nil
 }
 
 // Identity is identity's internal API as this service calls it.
@@ -160,8 +171,12 @@ type Set struct {
 // cfg is the settings every service reads (the process's, in a service's binary).
 func Build(ctx context.Context, p *process.Process, cfg config.Config, dial Dialer, services ...Service) (*Set, error) {
 	s := &Set{p: p, dial: dial}
+	rounds := map[string]*outbox.Coalescer{}
+	for _, r := range outbox.RecordSinks {
+		rounds[r] = outbox.NewCoalescer(outbox.CoalesceWindow)
+	}
 	for _, svc := range services {
-		env := &Env{Name: svc.Name, Config: cfg, Log: p.Log.With("component", svc.Name), Getenv: os.Getenv, p: p, dial: dial}
+		env := &Env{Name: svc.Name, Config: cfg, Log: p.Log.With("component", svc.Name), Getenv: os.Getenv, p: p, dial: dial, rounds: rounds}
 		m, err := svc.New(ctx, env)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", svc.Name, err)
