@@ -29,10 +29,8 @@ func (sink) DeliverEvents(_ context.Context, r *eventsv1.DeliverEventsRequest) (
 	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(r.GetEvents()))}, nil
 }
 
-// sharedServer is a process's shared server, with an internal-only event receiver, served
-// on TCP and on an in-memory listener; it returns the process, the TCP address and the
-// in-memory listener.
-func sharedServer(tb testing.TB) (*Process, string, *InMemory) {
+// quietProcess is a process named grantflow that logs nothing, shut down when tb ends.
+func quietProcess(tb testing.TB) *Process {
 	tb.Helper()
 	cfg := config.Default()
 	cfg.LogLevel, cfg.InternalSecret = "error", strings.Repeat("s", 32)
@@ -41,6 +39,15 @@ func sharedServer(tb testing.TB) (*Process, string, *InMemory) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = p.Shutdown() })
+	return p
+}
+
+// sharedServer is a process's shared server, with an internal-only event receiver, served
+// on TCP and on an in-memory listener; it returns the process, the TCP address and the
+// in-memory listener.
+func sharedServer(tb testing.TB) (*Process, string, *InMemory) {
+	tb.Helper()
+	p := quietProcess(tb)
 	srv, _, err := p.SharedServer(auth.ServerOptions{InternalOnly: func(string) bool { return true }}, "grantflow-audit")
 	if err != nil {
 		tb.Fatal(err)
