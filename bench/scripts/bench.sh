@@ -27,6 +27,9 @@
 # benchmarks), BENCH_CONCURRENCY [16] lifecycles in flight at saturation, BENCH_DURATION
 # [20s] and BENCH_WARMUP [5s] per load run, BENCH_PROFILE [1] (0: no perf profile),
 # BENCH_GO [1] (0: skip the Go benchmarks), BENCH_AIO [1] (0: skip the all-in-one run),
+# BENCH_DISTRIBUTED [1] (0: skip make up and the runs against it, steps 2, 3 and 5-7; with
+# BENCH_GO=0 BENCH_REPLICAS=0 only the ceiling and the all-in-one run are left, and that run
+# builds grantflow itself and bootstraps an admin key of its own),
 # BENCH_REPLICAS [1] (0: skip the run on two replicas of request, task and audit),
 # PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
 # seconds per client count, BENCH_OUT (output folder; default .run/bench-results/<time>),
@@ -155,14 +158,6 @@ export GRANTFLOW_LOG_LEVEL=${GRANTFLOW_LOG_LEVEL:-debug}
 REST=http://$GRANTFLOW_HTTP_ADDR
 
 down() { make --no-print-directory down >>"$OUT/up.log" 2>&1 || true; }
-if compgen -G "$RUN/pids/*.pid" >/dev/null; then
-	step "stopping a bench deployment left from an earlier run"
-	down
-fi
-trap 'step "make down"; down' EXIT
-
-step "make up: fresh database $DB, Redis database $REDIS_DB, gateway $REST, services on ports $((PORT_BASE + 1))-$((PORT_BASE + 5)), GRANTFLOW_RATE_LIMIT=0"
-psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
 redis_cmd() { # redis_cmd DB ARGS...: one RESP command over /dev/tcp (no redis-cli needed)
 	local db=$1 arg
 	shift
@@ -174,22 +169,39 @@ redis_cmd() { # redis_cmd DB ARGS...: one RESP command over /dev/tcp (no redis-c
 	timeout 2 head -c 10 <&3 >/dev/null || true
 	exec 3>&-
 }
-redis_cmd "$REDIS_DB" FLUSHDB
-if ! make --no-print-directory up >>"$OUT/up.log" 2>&1; then
-	tail -n 30 "$OUT/up.log" >&2
-	die "make up failed (${OUT#"$ROOT"/}/up.log)"
-fi
-grep -A8 '^Grantflow is up' "$OUT/up.log" | sed 's/^/  /'
-ADMIN_KEY=$(sed -n 's/^GRANTFLOW_BOOTSTRAP_ADMIN_KEY=//p' "$RUN/secrets.env" | tail -n 1)
-[[ -n $ADMIN_KEY ]] || die "no bootstrap admin key in $RUN/secrets.env"
-LOADGEN=$TOOLS/loadgen
-COMMON=(-rest "$REST" -request "$GRANTFLOW_REQUEST_ADDR" -task "$GRANTFLOW_TASK_ADDR" -seed "$OUT/seed.json")
-LIFE=(-pg "$BENCH_PG" -pids "$RUN/pids" -logs "$RUN/logs")
+DISTRIBUTED=${BENCH_DISTRIBUTED:-1}
+if [[ $DISTRIBUTED == 1 ]]; then
+	if compgen -G "$RUN/pids/*.pid" >/dev/null; then
+		step "stopping a bench deployment left from an earlier run"
+		down
+	fi
+	trap 'step "make down"; down' EXIT
 
-# --- 3. the organization --------------------------------------------------------------------
-step "seeding the organization through identity's gRPC API (as the bootstrap admin)"
-"$LOADGEN" seed -identity "$GRANTFLOW_IDENTITY_ADDR" -admin-key "$ADMIN_KEY" -requesters 400 -managers 20 -owners 20 -apps 100 -out "$OUT/seed.json" | sed 's/^/  /'
-"$LOADGEN" quiesce -pg "$BENCH_PG" # the onboarding events (a standalone task each) settle first
+	step "make up: fresh database $DB, Redis database $REDIS_DB, gateway $REST, services on ports $((PORT_BASE + 1))-$((PORT_BASE + 5)), GRANTFLOW_RATE_LIMIT=0"
+	psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+	redis_cmd "$REDIS_DB" FLUSHDB
+	if ! make --no-print-directory up >>"$OUT/up.log" 2>&1; then
+		tail -n 30 "$OUT/up.log" >&2
+		die "make up failed (${OUT#"$ROOT"/}/up.log)"
+	fi
+	grep -A8 '^Grantflow is up' "$OUT/up.log" | sed 's/^/  /'
+	ADMIN_KEY=$(sed -n 's/^GRANTFLOW_BOOTSTRAP_ADMIN_KEY=//p' "$RUN/secrets.env" | tail -n 1)
+	[[ -n $ADMIN_KEY ]] || die "no bootstrap admin key in $RUN/secrets.env"
+	LOADGEN=$TOOLS/loadgen
+	COMMON=(-rest "$REST" -request "$GRANTFLOW_REQUEST_ADDR" -task "$GRANTFLOW_TASK_ADDR" -seed "$OUT/seed.json")
+	LIFE=(-pg "$BENCH_PG" -pids "$RUN/pids" -logs "$RUN/logs")
+
+	# --- 3. the organization --------------------------------------------------------------------
+	step "seeding the organization through identity's gRPC API (as the bootstrap admin)"
+	"$LOADGEN" seed -identity "$GRANTFLOW_IDENTITY_ADDR" -admin-key "$ADMIN_KEY" -requesters 400 -managers 20 -owners 20 -apps 100 -out "$OUT/seed.json" | sed 's/^/  /'
+	"$LOADGEN" quiesce -pg "$BENCH_PG" # the onboarding events (a standalone task each) settle first
+else
+	step "BENCH_DISTRIBUTED=0: no make up; building grantflow into ${RUN#"$ROOT"/}/bin/ for the all-in-one run"
+	mkdir -p "$RUN/bin"
+	go build -o "$RUN/bin/" ./cmd/grantflow
+	ADMIN_KEY=gf_bootstrap_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	LOADGEN=$TOOLS/loadgen
+fi
 
 # --- 4. the ceiling ----------------------------------------------------------------------------
 step "the ceiling: pgbench, one INSERT per commit, same PostgreSQL server (clients: $PGBENCH_CLIENTS; ${PGBENCH_TIME}s each)"
@@ -202,67 +214,69 @@ for c in $PGBENCH_CLIENTS; do
 done
 psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS ${DB}_ceiling WITH (FORCE)" >/dev/null
 
-# --- 5. lifecycles ---------------------------------------------------------------------------
-step "saturation over REST: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
-"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
-	-label saturation -json "$OUT/sat-rest.json" | tee "$OUT/sat-rest.txt" || true
-step "saturation over gRPC: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
-"$LOADGEN" life -mode grpc "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
-	-label saturation -json "$OUT/sat-grpc.json" | tee "$OUT/sat-grpc.txt" || true
-RATE70=$("$TOOLS/benchtable" -dir "$OUT" -rate70)
-if [[ $RATE70 != 0 ]]; then
-	step "REST at 70% of its saturation: $RATE70 lifecycles started per second (open loop)"
-	"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -rate "$RATE70" -warmup "$WARMUP" -duration "$DURATION" \
-		-label "70% of saturation" -json "$OUT/rate70-rest.json" | tee "$OUT/rate70-rest.txt" || true
-else
-	step "REST at 70% of saturation: skipped (no REST lifecycle completed at saturation)"
-fi
-
-# --- 6. the gateway's cost ---------------------------------------------------------------------
-step "the same read through the gateway and straight to the service"
-"$LOADGEN" read "${COMMON[@]}" -n 2000 -json "$OUT/read.json" | tee "$OUT/read.txt" || true
-
-# --- 7. a CPU profile under load -----------------------------------------------------------
-if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
-	mode=rest
-	[[ $RATE70 == 0 ]] && mode=grpc
-	step "CPU profile of every process under load ($mode, $CONCURRENCY in flight; perf at 499 Hz for 12 s)"
-	pids=$(for f in "$RUN"/pids/*.pid; do cut -d' ' -f1 "$f"; done | paste -sd, -)
-	"$LOADGEN" life -mode "$mode" "${COMMON[@]}" -concurrency "$CONCURRENCY" -warmup 3s -duration 15s -label profiled \
-		>"$OUT/profiled-run.txt" 2>&1 &
-	lg=$!
-	sleep 4
-	perf record -F 499 -g -p "$pids" -o "$OUT/perf.data" -- sleep 12 >"$OUT/perf.log" 2>&1 || true
-	wait "$lg" || true
-	if perf script -i "$OUT/perf.data" -F comm,pid,tid,period,ip,sym,dso 2>>"$OUT/perf.log" | "$TOOLS/perf2pprof" -o "$OUT/cpu.pb.gz" 2>>"$OUT/perf.log"; then
-		{
-			echo "# go tool pprof -top -cum cpu.pb.gz (every Grantflow process; kernel time of system calls as \"[kernel] ...\")"
-			go tool pprof -top -cum -nodecount 60 "$OUT/cpu.pb.gz" 2>/dev/null
-			echo
-			echo "# go tool pprof -top (flat) cpu.pb.gz"
-			go tool pprof -top -nodecount 40 "$OUT/cpu.pb.gz" 2>/dev/null
-			echo
-			echo "# who makes the system calls: go tool pprof -peek 'entry_SYSCALL' cpu.pb.gz"
-			go tool pprof -peek 'entry_SYSCALL' "$OUT/cpu.pb.gz" 2>/dev/null | sed -n '4,20p'
-			for p in request task audit identity gateway policy; do
-				echo
-				echo "# $p: go tool pprof -top -cum -focus 'process $p' cpu.pb.gz"
-				go tool pprof -top -cum -nodecount 45 -focus "process $p\$" "$OUT/cpu.pb.gz" 2>/dev/null | sed -n '5,$p'
-			done
-		} >"$OUT/profile-top.txt"
-		say "  profile: ${OUT#"$ROOT"/}/cpu.pb.gz (go tool pprof -http=: ${OUT#"$ROOT"/}/cpu.pb.gz); top: ${OUT#"$ROOT"/}/profile-top.txt"
-		grep -E 'process |\[kernel\]' "$OUT/profile-top.txt" | head -n 12 | sed 's/^/  /'
+if [[ $DISTRIBUTED == 1 ]]; then
+	# --- 5. lifecycles ---------------------------------------------------------------------------
+	step "saturation over REST: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
+	"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
+		-label saturation -json "$OUT/sat-rest.json" | tee "$OUT/sat-rest.txt" || true
+	step "saturation over gRPC: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
+	"$LOADGEN" life -mode grpc "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
+		-label saturation -json "$OUT/sat-grpc.json" | tee "$OUT/sat-grpc.txt" || true
+	RATE70=$("$TOOLS/benchtable" -dir "$OUT" -rate70)
+	if [[ $RATE70 != 0 ]]; then
+		step "REST at 70% of its saturation: $RATE70 lifecycles started per second (open loop)"
+		"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -rate "$RATE70" -warmup "$WARMUP" -duration "$DURATION" \
+			-label "70% of saturation" -json "$OUT/rate70-rest.json" | tee "$OUT/rate70-rest.txt" || true
 	else
-		say "  perf produced no usable profile (${OUT#"$ROOT"/}/perf.log)"
+		step "REST at 70% of saturation: skipped (no REST lifecycle completed at saturation)"
 	fi
-else
-	step "CPU profile: skipped (BENCH_PROFILE=0, or perf missing or not permitted here)"
-fi
 
-# --- 8. down; the all-in-one process on PostgreSQL --------------------------------------------
-step "make down"
-trap - EXIT
-down
+	# --- 6. the gateway's cost ---------------------------------------------------------------------
+	step "the same read through the gateway and straight to the service"
+	"$LOADGEN" read "${COMMON[@]}" -n 2000 -json "$OUT/read.json" | tee "$OUT/read.txt" || true
+
+	# --- 7. a CPU profile under load -----------------------------------------------------------
+	if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
+		mode=rest
+		[[ $RATE70 == 0 ]] && mode=grpc
+		step "CPU profile of every process under load ($mode, $CONCURRENCY in flight; perf at 499 Hz for 12 s)"
+		pids=$(for f in "$RUN"/pids/*.pid; do cut -d' ' -f1 "$f"; done | paste -sd, -)
+		"$LOADGEN" life -mode "$mode" "${COMMON[@]}" -concurrency "$CONCURRENCY" -warmup 3s -duration 15s -label profiled \
+			>"$OUT/profiled-run.txt" 2>&1 &
+		lg=$!
+		sleep 4
+		perf record -F 499 -g -p "$pids" -o "$OUT/perf.data" -- sleep 12 >"$OUT/perf.log" 2>&1 || true
+		wait "$lg" || true
+		if perf script -i "$OUT/perf.data" -F comm,pid,tid,period,ip,sym,dso 2>>"$OUT/perf.log" | "$TOOLS/perf2pprof" -o "$OUT/cpu.pb.gz" 2>>"$OUT/perf.log"; then
+			{
+				echo "# go tool pprof -top -cum cpu.pb.gz (every Grantflow process; kernel time of system calls as \"[kernel] ...\")"
+				go tool pprof -top -cum -nodecount 60 "$OUT/cpu.pb.gz" 2>/dev/null
+				echo
+				echo "# go tool pprof -top (flat) cpu.pb.gz"
+				go tool pprof -top -nodecount 40 "$OUT/cpu.pb.gz" 2>/dev/null
+				echo
+				echo "# who makes the system calls: go tool pprof -peek 'entry_SYSCALL' cpu.pb.gz"
+				go tool pprof -peek 'entry_SYSCALL' "$OUT/cpu.pb.gz" 2>/dev/null | sed -n '4,20p'
+				for p in request task audit identity gateway policy; do
+					echo
+					echo "# $p: go tool pprof -top -cum -focus 'process $p' cpu.pb.gz"
+					go tool pprof -top -cum -nodecount 45 -focus "process $p\$" "$OUT/cpu.pb.gz" 2>/dev/null | sed -n '5,$p'
+				done
+			} >"$OUT/profile-top.txt"
+			say "  profile: ${OUT#"$ROOT"/}/cpu.pb.gz (go tool pprof -http=: ${OUT#"$ROOT"/}/cpu.pb.gz); top: ${OUT#"$ROOT"/}/profile-top.txt"
+			grep -E 'process |\[kernel\]' "$OUT/profile-top.txt" | head -n 12 | sed 's/^/  /'
+		else
+			say "  perf produced no usable profile (${OUT#"$ROOT"/}/perf.log)"
+		fi
+	else
+		step "CPU profile: skipped (BENCH_PROFILE=0, or perf missing or not permitted here)"
+	fi
+
+	# --- 8. down; the all-in-one process on PostgreSQL --------------------------------------------
+	step "make down"
+	trap - EXIT
+	down
+fi
 
 if [[ ${BENCH_AIO:-1} == 1 ]]; then
 	step "the all-in-one process (grantflow serve) on PostgreSQL: fresh database $DB, REST saturation"

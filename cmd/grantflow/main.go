@@ -1,7 +1,8 @@
 // Command grantflow is the server and its command line. grantflow serve is the all-in-one
 // process: every service and the gateway in one process, still talking real gRPC to each
-// other over loopback, on the memory engine unless GRANTFLOW_POSTGRES_URL is set, with a
-// demo organization seeded and printed (GRANTFLOW_DEMO=0 skips it). The other commands
+// other, through an in-memory listener of the shared server (no socket), on the memory
+// engine unless GRANTFLOW_POSTGRES_URL is set, with a demo organization seeded and printed
+// (GRANTFLOW_DEMO=0 skips it). The other commands
 // are the REST client (internal/cli).
 package main
 
@@ -20,8 +21,6 @@ import (
 
 	"github.com/grantflow/grantflow/cmd/grantflow/internal/cli"
 	"github.com/grantflow/grantflow/gateway"
-	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/lifecycle"
 	"github.com/grantflow/grantflow/pkg/process"
@@ -55,6 +54,9 @@ func run(args []string) error {
 type allInOne struct {
 	p        *process.Process
 	services *services
+	// mem is the shared server's in-memory listener: the services and the gateway call
+	// each other through it; the TCP address grpcAddr is for clients outside the process.
+	mem      *process.InMemory
 	grpcAddr string
 	httpAddr string
 	demo     *demoOrg
@@ -76,14 +78,16 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		_, _ = rand.Read(b)
 		bootstrapKey = "gf_bootstrap_" + hex.EncodeToString(b)
 	}
-	// Listen first: the services dial each other at this address.
 	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
 	if err != nil {
 		return a, fmt.Errorf("listen %s: %w", cfg.GRPCAddr, err)
 	}
 	a.grpcAddr = loopback(grpcLis.Addr())
+	// The services and the gateway call each other through memory: the one server below
+	// serves both listeners, with the same interceptors and stats handlers.
+	a.mem = process.NewInMemory()
 
-	svcs, err := newServices(ctx, cfg, p, a.grpcAddr, bootstrapKey)
+	svcs, err := newServices(ctx, cfg, p, a.mem, bootstrapKey)
 	if err != nil {
 		grpcLis.Close()
 		return a, err
@@ -95,18 +99,20 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		return a, err
 	}
 	svcs.register(srv)
-	go func() {
-		if err := srv.Serve(grpcLis); err != nil {
-			p.Log.Error("grpc server stopped", "error", err.Error())
-		}
-	}()
+	for _, lis := range []net.Listener{grpcLis, a.mem.Listener()} {
+		go func() {
+			if err := srv.Serve(lis); err != nil {
+				p.Log.Error("grpc server stopped", "listener", lis.Addr().Network(), "error", err.Error())
+			}
+		}()
+	}
 	p.Cleanups.Add("grpc server", lifecycle.StopGRPC(srv))
 	svcs.run(ctx)
 	p.Log.Info("serving gRPC", "addr", grpcLis.Addr().String())
 
 	// The gateway reaches the services over real gRPC, as in the distributed mode: here
-	// every backend is the shared server, through one connection.
-	gw, err := p.Dial(gateway.Name, a.grpcAddr)
+	// every backend is the shared server, through one in-memory connection.
+	gw, err := p.DialInMemory(gateway.Name, a.mem)
 	if err != nil {
 		return a, err
 	}
@@ -115,8 +121,11 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 	ready["grpc"] = gateway.GRPCHealth(gw)
 	handler, err := gateway.New(ctx, gateway.Options{
 		Logger: p.Log.With("component", gateway.Name),
-		// Identity's prefix: its invalidations (offboarding, revoked keys) reach this cache.
-		Authenticator:  auth.Cached(auth.Identity(identityv1.NewIdentityInternalServiceClient(gw)), p.Cache("gf:identity:"), auth.DefaultPrincipalTTL),
+		// Identity is in this process: the gateway authenticates people as the shared
+		// server does, through identity's own authenticator and its principal cache (prefix
+		// "gf:identity:", which identity's invalidations reach: offboarding, revoked keys),
+		// with no call to IdentityInternalService/Authenticate in between.
+		Authenticator:  svcs.serverAuth().Authenticator,
 		Backends:       gateway.Backends{Identity: gw, Policy: gw, Request: gw, Task: gw, Audit: gw, Review: gw, Notification: gw},
 		Ready:          ready,
 		TracerProvider: p.Tracer(gateway.Name),

@@ -42,7 +42,7 @@ func TestMetricsOfTheAllInOne(t *testing.T) {
 		return false
 	}
 	for _, c := range []struct{ service, method string }{
-		{"grantflow-identity", "grantflow.identity.v1.IdentityInternalService/Authenticate"},
+		{"grantflow-identity", "grantflow.identity.v1.IdentityInternalService/ResolveAssignees"},
 		{"grantflow-identity", "grantflow.identity.v1.IdentityService/GetMe"},
 		{"grantflow-request", "grantflow.request.v1.RequestService/SubmitRequest"},
 		{"grantflow-policy", "grantflow.policy.v1.PolicyService/ResolvePolicy"},

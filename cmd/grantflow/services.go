@@ -34,18 +34,20 @@ var allServices = []kit.Service{
 }
 
 // services are the services this process runs, all on one shared gRPC server, each
-// calling the others through its own client connection to that server's loopback address
-// (real gRPC, spans under its own service.name), as in the distributed mode.
+// calling the others through its own client connection to that server's in-memory
+// listener (real gRPC, with the internal caller token, the retry policy and spans under its
+// own service.name, as in the distributed mode, but no socket).
 type services struct {
 	*kit.Set
 }
 
 // newServices assembles every service (its store on PostgreSQL when cfg.PostgresURL is
-// set) and connects them; nothing is served yet. bootstrapKey is the Admin key that
-// exists from the start (the demo's, when none is configured).
-func newServices(ctx context.Context, cfg config.Config, p *process.Process, grpcAddr, bootstrapKey string) (*services, error) {
+// set) and connects them to the shared server's in-memory listener mem; nothing is served
+// yet. bootstrapKey is the Admin key that exists from the start (the demo's, when none is
+// configured).
+func newServices(ctx context.Context, cfg config.Config, p *process.Process, mem *process.InMemory, bootstrapKey string) (*services, error) {
 	cfg.BootstrapAdminKey = bootstrapKey
-	set, err := kit.Build(ctx, p, cfg, kit.Shared(p, grpcAddr), allServices...)
+	set, err := kit.Build(ctx, p, cfg, kit.Shared(p, mem), allServices...)
 	if err != nil {
 		return nil, err
 	}

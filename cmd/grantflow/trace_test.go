@@ -17,7 +17,8 @@ import (
 // one trace, and each span carries the service.name of the service that made it, although
 // they all run in this one process.
 //
-//   - GET /v1/users/{id}: the gateway, and identity twice (authentication, then the call).
+//   - GET /v1/users/{id}: the gateway (which authenticates through identity's own
+//     authenticator, in this process: no call), and identity (the call).
 //   - POST /v1/policies: the gateway, policy (the call), and identity, which policy asks
 //     whether the app and permission the policy names exist. The audit event of the new
 //     policy carries the same trace id.

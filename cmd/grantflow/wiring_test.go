@@ -71,7 +71,7 @@ func TestBothWaysToRunAssembleTheSame(t *testing.T) {
 
 	together := &recorder{dials: map[string][]string{}}
 	p := quietProcess(t, cfg)
-	if _, err := kit.Build(ctx, p, cfg, together.wrap(kit.Shared(p, "127.0.0.1:1")), allServices...); err != nil {
+	if _, err := kit.Build(ctx, p, cfg, together.wrap(kit.Shared(p, process.NewInMemory())), allServices...); err != nil {
 		t.Fatal(err)
 	}
 	apart := &recorder{dials: map[string][]string{}}

@@ -3,6 +3,7 @@ package grpcclient
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ type Options struct {
 	StatsHandler stats.Handler
 	// MaxAttempts of a retried call (default 4).
 	MaxAttempts int
+	// Dialer, when set, makes the connections instead of TCP: the all-in-one process's
+	// in-memory listener (process.InMemory), whose target is then a passthrough name
+	// ("passthrough:///grantflow-in-process") rather than host:port.
+	Dialer func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 // Dial returns a lazily connecting client for target: "host:port", or several replicas of
@@ -62,6 +67,9 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	}
 	if o.StatsHandler != nil {
 		opts = append(opts, grpc.WithStatsHandler(o.StatsHandler))
+	}
+	if o.Dialer != nil {
+		opts = append(opts, grpc.WithContextDialer(o.Dialer))
 	}
 	if len(addrs) == 1 {
 		return grpc.NewClient(addrs[0], opts...)

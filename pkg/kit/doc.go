@@ -8,7 +8,8 @@
 //     one service with the [Apart] dialer (each service at GRANTFLOW_<SERVICE>_ADDR) and
 //     serves it on its own gRPC server;
 //   - the all-in-one process (cmd/grantflow) builds a Set of every service with the
-//     [Shared] dialer (every service on its one gRPC server, over loopback).
+//     [Shared] dialer (every service on its one gRPC server, reached through the process's
+//     in-memory listener, process.InMemory: no socket between them).
 //
 // Either way the constructor, the settings (pkg/config), the clients (pkg/grpcclient: one
 // retry policy, built from the protos' idempotency_level) and the event sinks are the same,
@@ -18,7 +19,9 @@
 // grantflow.events.v1.EventSinkService/DeliverEvents; the producer's sink
 // ([Env.Sink], outbox.GRPCSink) names the receiver in the metadata key
 // outbox.ReceiverKey, and [Set.Register] serves one router that hands the delivery to it
-// (on a server with one receiver, a delivery naming none goes to that one).
+// (on a server with one receiver, a delivery naming none goes to that one). In a set of
+// several services, their relays to a record sink (audit, notification) deliver in shared
+// rounds (outbox.Coalescer): one call for all of them.
 //
 // Adding a service is:
 //

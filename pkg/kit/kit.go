@@ -72,6 +72,9 @@ type Env struct {
 
 	p    *process.Process
 	dial Dialer
+	// rounds share the deliveries of the set's services to a record sink (audit,
+	// notification), by receiver: see Sink.
+	rounds map[string]*outbox.Coalescer
 }
 
 // Conn is a connection from this service to service to, with the retry policy the protos
@@ -79,12 +82,20 @@ type Env struct {
 func (e *Env) Conn(to string) (*grpc.ClientConn, error) { return e.dial(e.Name, to) }
 
 // Sink delivers this service's outbox to receiver's EventSinkService ("audit", "request").
+// To a record sink (outbox.RecordSinks: audit, notification), the relays of the set's
+// services deliver in shared rounds (outbox.Coalescer): in the all-in-one, one call carries
+// the events of every service whose relay came within the window; in a service's own
+// binary, alone in its set, its sink is used as is.
 func (e *Env) Sink(receiver string) (outbox.Sink, error) {
 	conn, err := e.Conn(receiver)
 	if err != nil {
 		return nil, err
 	}
-	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver)), nil
+	s := outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver))
+	if c := e.rounds[Short(receiver)]; c != nil {
+		return c.Sink(s), nil
+	}
+	return s, nil
 }
 
 // Identity is identity's internal API as this service calls it.
@@ -99,25 +110,30 @@ func (e *Env) Identity() (identityv1.IdentityInternalServiceClient, error) {
 // Cache is the Redis cache under prefix (a cache without a client when Redis is off).
 func (e *Env) Cache(prefix string) *rediscache.Cache { return e.p.Cache(prefix) }
 
-// Shared is the all-in-one's dialer: every service answers on the one gRPC server at addr.
+// Shared is the all-in-one's dialer: every service answers on the one gRPC server that is
+// served on m, the process's in-memory listener, so the calls between its services stay in
+// memory (no socket, no system call) and still pass every interceptor and stats handler.
 // Each calling service gets one connection of its own (its client spans carry its name).
-func Shared(p *process.Process, addr string) Dialer {
-	return cached(p, func(string) (string, error) { return addr, nil })
+func Shared(p *process.Process, m *process.InMemory) Dialer {
+	return cached(func(string) (string, error) { return process.InMemoryTarget, nil },
+		func(from, _ string) (*grpc.ClientConn, error) { return p.DialInMemory(from, m) })
 }
 
 // Apart is the distributed dialer: each service at its address in the config
 // (GRANTFLOW_<SERVICE>_ADDR).
 func Apart(p *process.Process) Dialer {
-	return cached(p, func(to string) (string, error) {
+	return cached(func(to string) (string, error) {
 		addr := p.Config.Addr(to)
 		if addr == "" {
 			return "", fmt.Errorf("no address for service %q", to)
 		}
 		return addr, nil
-	})
+	}, p.Dial)
 }
 
-func cached(p *process.Process, addrOf func(to string) (string, error)) Dialer {
+// cached keeps one connection per calling service and address: addrOf names the address
+// of a service, connect dials it.
+func cached(addrOf func(to string) (string, error), connect func(from, addr string) (*grpc.ClientConn, error)) Dialer {
 	var mu sync.Mutex
 	conns := map[string]*grpc.ClientConn{}
 	return func(from, to string) (*grpc.ClientConn, error) {
@@ -131,7 +147,7 @@ func cached(p *process.Process, addrOf func(to string) (string, error)) Dialer {
 		if c, ok := conns[key]; ok {
 			return c, nil
 		}
-		c, err := p.Dial(from, addr)
+		c, err := connect(from, addr)
 		if err != nil {
 			return nil, err
 		}
@@ -155,8 +171,12 @@ type Set struct {
 // cfg is the settings every service reads (the process's, in a service's binary).
 func Build(ctx context.Context, p *process.Process, cfg config.Config, dial Dialer, services ...Service) (*Set, error) {
 	s := &Set{p: p, dial: dial}
+	rounds := map[string]*outbox.Coalescer{}
+	for _, r := range outbox.RecordSinks {
+		rounds[r] = outbox.NewCoalescer(outbox.CoalesceWindow)
+	}
 	for _, svc := range services {
-		env := &Env{Name: svc.Name, Config: cfg, Log: p.Log.With("component", svc.Name), Getenv: os.Getenv, p: p, dial: dial}
+		env := &Env{Name: svc.Name, Config: cfg, Log: p.Log.With("component", svc.Name), Getenv: os.Getenv, p: p, dial: dial, rounds: rounds}
 		m, err := svc.New(ctx, env)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", svc.Name, err)

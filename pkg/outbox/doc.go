@@ -27,6 +27,10 @@
 // order than their positions (see package pgoutbox), so receivers must not reject an event for
 // having a smaller source_seq than one already seen.
 //
+// Shared rounds: in one process that runs several producers (the all-in-one), their relays
+// to the same record sink may deliver through a [Coalescer], one call per round; each relay
+// still acknowledges only its own events, once the round's call returned nil.
+//
 // Replicas: a store that is a [Leaser] (pgoutbox) spreads each sink's events over partitions
 // by subject, and [Relays] lease a share of them per process, so that the replicas of a
 // service split its relays and one relay at a time delivers a subject's events.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 
@@ -153,9 +154,15 @@ func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Ser
 // Dial returns a client connection from service to target, with the retry policy the
 // protos declare (grpcclient.ServiceConfig).
 func (p *Process) Dial(service, target string) (*grpc.ClientConn, error) {
+	return p.dial(service, target, nil)
+}
+
+// dial is Dial through dialer (nil: TCP).
+func (p *Process) dial(service, target string, dialer func(context.Context, string) (net.Conn, error)) (*grpc.ClientConn, error) {
 	conn, err := grpcclient.Dial(target, grpcclient.Options{
 		Signer:       p.Signer,
 		StatsHandler: otelgrpc.NewClientHandler(p.otelOptions(service)...),
+		Dialer:       dialer,
 	})
 	if err != nil {
 		return nil, err

@@ -2,13 +2,10 @@ package process
 
 import (
 	"context"
-	"io"
-	"strings"
 	"testing"
 
 	"google.golang.org/grpc/metadata"
 
-	"github.com/grantflow/grantflow/pkg/config"
 	"github.com/grantflow/grantflow/pkg/outbox"
 )
 
@@ -17,13 +14,7 @@ import (
 // anything else (a receiver or method of no service of the process) by the process's
 // handler, without making a TracerProvider for a name a caller chose.
 func TestSharedServerTracesEachCallAsItsService(t *testing.T) {
-	cfg := config.Default()
-	cfg.LogLevel, cfg.InternalSecret = "error", strings.Repeat("s", 32)
-	p, err := New(t.Context(), cfg, "grantflow", Options{LogWriter: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
+	p := quietProcess(t)
 	b := p.byService([]string{"grantflow-audit", "grantflow-request", "grantflow-task"})
 	providers := func() int {
 		p.mu.Lock()
