@@ -25,7 +25,7 @@ type harness struct {
 	signer   *auth.Signer
 	// People are the persons of the test by name (As, Onboard, Keys, IDs).
 	*servicetest.People
-	apps     map[string]string // app name -> id
+	apps map[string]string // app name -> id
 }
 
 type harnessOptions struct {

@@ -32,8 +32,8 @@ type harness struct {
 	audit    *recordingSink
 	// People are the persons of the test by name (As, Onboard, Keys, IDs).
 	*servicetest.People
-	apps     map[string]string // app name -> id
-	groups   map[string]string // group name -> id
+	apps   map[string]string // app name -> id
+	groups map[string]string // group name -> id
 }
 
 type harnessOptions struct {

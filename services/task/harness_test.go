@@ -36,7 +36,7 @@ type harness struct {
 	signer   *auth.Signer
 	// People are the persons of the test by name (As, Onboard, Keys, IDs).
 	*servicetest.People
-	sinks    map[string]*recorder
+	sinks map[string]*recorder
 	// clock is the task service's time: tests move it to make timers due.
 	clock *timer.ManualClock
 	conn  *grpc.ClientConn // to the task server
