@@ -1,6 +1,10 @@
 package memstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/grantflow/grantflow/pkg/storekit"
+)
 
 // Shell is a memory store's engine (with its outbox) and its closure transaction, which hands
 // the closure the service's own Tx: what a service's memory Store embeds, as a PostgreSQL
@@ -9,6 +13,8 @@ type Shell[S, T any] struct {
 	WithOutbox[S]
 	wrap func(*S, *Tx) T
 }
+
+var _ storekit.Shell[struct{}] = Shell[struct{}, struct{}]{}
 
 // NewShell is a shell on st with an empty outbox, whose transactions reach their closure as
 // wrap(state, kit Tx).

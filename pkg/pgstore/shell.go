@@ -6,6 +6,8 @@ import (
 	"io/fs"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // Shell is the part of a service's PostgreSQL store that does not depend on its tables: the
@@ -15,6 +17,8 @@ type Shell[T any] struct {
 	db    *DB
 	begin func(pgx.Tx) T
 }
+
+var _ storekit.Shell[struct{}] = Shell[struct{}]{}
 
 // NewShell is a shell on db whose transactions reach their closure as begin(tx).
 func NewShell[T any](db *DB, begin func(pgx.Tx) T) Shell[T] {

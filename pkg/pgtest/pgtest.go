@@ -18,6 +18,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/pgstore/kitmigrations"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/pkg/testenv"
 )
 
@@ -216,4 +217,16 @@ func Pool(t testing.TB, dbURL, applicationName string) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// Contract runs a PostgreSQL store's contract suite, cases (see storetestkit.Suite), each
+// case on a store newStore makes on a fresh database of schema, and then, as "Open", its
+// production path through open (see OpenTwice).
+func Contract[S interface {
+	Ping(ctx context.Context) error
+	Close()
+}](t *testing.T, schema pgstore.Schema, newStore func(*pgstore.DB) S, open func(ctx context.Context, url string) (S, error), cases any) {
+	t.Helper()
+	storetestkit.Suite(t, Stores(schema, newStore), cases)
+	t.Run("Open", func(t *testing.T) { OpenTwice(t, open) })
 }

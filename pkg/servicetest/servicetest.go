@@ -182,6 +182,22 @@ func (p *People) Org() {
 	p.Onboard("ulf", "USER", "mona")
 }
 
+// Owners onboards the people of Org and then, in this order, the owners of apps and a
+// second team that identity's and policy's tests use:
+//
+//	gm (GENERAL_MANAGER)
+//	├── admin (ADMIN)
+//	├── mona (manager) ── uma, ulf
+//	├── otto (USER; the owner of Figma there)
+//	└── vera (USER) ── walt (another team)
+func (p *People) Owners() {
+	p.t.Helper()
+	p.Org()
+	p.Onboard("otto", "USER", "gm")
+	p.Onboard("vera", "USER", "gm")
+	p.Onboard("walt", "USER", "vera")
+}
+
 // Recorder is an event receiver as far as an outbox relay can tell: it keeps the events
 // delivered to it, each id once, as the receivers deduplicate.
 type Recorder struct {

@@ -1,15 +1,17 @@
 // Package storetestkit is what every service's store contract suite (internal/store/storetest)
 // shares: the suite's clock, comparison of stored values, helpers that write through a
 // store's closure transaction or run writers at once ([Parallel], [OneWins]), and the cases
-// every store with an outbox keeps ([Outbox], [MarkProcessed]). The suites themselves stay
-// with their services: they state each store's contract, which the memory and PostgreSQL
-// engines both must keep.
+// every store with an outbox keeps ([Outbox], [MarkProcessed]), and [Suite], which runs a
+// suite. The suites themselves stay with their services, as the methods of each service's
+// storetest.Cases: they state each store's contract, which the memory and PostgreSQL engines
+// both must keep.
 package storetestkit
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -114,30 +116,58 @@ func PerTest[S any](newStore func() S) func(t *testing.T) S {
 	return func(*testing.T) S { return newStore() }
 }
 
-// Cases are the tests of a contract suite: name and body, each run on a store of its own.
-type Cases[S any] = []struct {
-	Name string
-	Test func(t *testing.T, s S)
-}
-
 // Pinger is a store that answers Ping.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Run runs a contract suite: "Ping" and then every case, each in parallel on a fresh store
-// from newStore (which must return an empty store of the test's own).
-func Run[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases Cases[S]) {
+// Suite runs a contract suite: "Ping" and then every exported method of cases whose
+// signature is func(*testing.T, X), with X a type a store from newStore is (the service's
+// store.Store), as a test named after the method; each runs in parallel on a fresh store
+// from newStore (which must return an empty store of the test's own). A suite is its
+// methods, so adding a case is writing it: there is no table to keep in step. An exported
+// method of another signature, or no case at all, fails t.
+func Suite[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases any) {
+	t.Helper()
+	tests, err := suiteCases(reflect.TypeFor[S](), reflect.ValueOf(cases))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Run("Ping", func(t *testing.T) {
 		t.Parallel()
 		if err := newStore(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
 		}
 	})
-	for _, tc := range cases {
-		t.Run(tc.Name, func(t *testing.T) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.Test(t, newStore(t))
+			tc.fn.Call([]reflect.Value{reflect.ValueOf(t), reflect.ValueOf(newStore(t))})
 		})
 	}
+}
+
+type suiteCase struct {
+	name string
+	fn   reflect.Value
+}
+
+// suiteCases are the exported methods of cases that take (*testing.T, a store of type st).
+func suiteCases(st reflect.Type, cases reflect.Value) ([]suiteCase, error) {
+	if !cases.IsValid() {
+		return nil, errors.New("storetestkit.Suite: no cases value")
+	}
+	var out []suiteCase
+	for i := range cases.NumMethod() {
+		name, fn := cases.Type().Method(i).Name, cases.Method(i)
+		ft := fn.Type()
+		if ft.NumIn() != 2 || ft.NumOut() != 0 || ft.In(0) != reflect.TypeFor[*testing.T]() || !st.AssignableTo(ft.In(1)) {
+			return nil, fmt.Errorf("storetestkit.Suite: %s.%s is %s, want func(*testing.T, S) with S a %s", cases.Type(), name, ft, st)
+		}
+		out = append(out, suiteCase{name, fn})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("storetestkit.Suite: %s has no exported methods", cases.Type())
+	}
+	return out, nil
 }

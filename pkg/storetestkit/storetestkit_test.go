@@ -3,6 +3,7 @@ package storetestkit
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -87,4 +88,42 @@ func TestFailTxAndPanicTxLeaveNothing(t *testing.T) {
 	FailTx(t, s, put, errors.New("boom"))
 	PanicTx(t, s, put)
 	Check(t, "pending", EventIDs(Must(s.Pending(t.Context(), "sink", 10))(t)), nil)
+}
+
+type pingStore struct{ ran *sync.Map }
+
+func (pingStore) Ping(context.Context) error { return nil }
+
+type pinger interface{ Ping(context.Context) error }
+
+// suiteOf is a suite whose cases record that they ran, on the store Suite made.
+type suiteOf struct{}
+
+func (suiteOf) First(t *testing.T, s pinger)  { s.(pingStore).ran.Store(t.Name(), true) }
+func (suiteOf) Second(t *testing.T, s pinger) { s.(pingStore).ran.Store(t.Name(), true) }
+
+func TestSuiteRunsEveryMethod(t *testing.T) {
+	ran := &sync.Map{}
+	t.Run("suite", func(t *testing.T) {
+		Suite(t, func(*testing.T) pingStore { return pingStore{ran} }, suiteOf{})
+	})
+	for _, name := range []string{"TestSuiteRunsEveryMethod/suite/First", "TestSuiteRunsEveryMethod/suite/Second"} {
+		if _, ok := ran.Load(name); !ok {
+			t.Errorf("%s did not run", name)
+		}
+	}
+}
+
+type badSuite struct{}
+
+func (badSuite) Good(*testing.T, pinger)      {}
+func (badSuite) Bad(*testing.T, string) error { return nil }
+
+func TestSuiteRefusesOtherSignatures(t *testing.T) {
+	if _, err := suiteCases(reflect.TypeFor[pingStore](), reflect.ValueOf(badSuite{})); err == nil {
+		t.Error("a method of another signature was accepted")
+	}
+	if _, err := suiteCases(reflect.TypeFor[pingStore](), reflect.ValueOf(struct{}{})); err == nil {
+		t.Error("a suite without cases was accepted")
+	}
 }

@@ -25,17 +25,17 @@ func TestAppConnectors(t *testing.T) {
 		h.seedOrg()
 		figma := h.apps["Figma"]
 		set := func(who, url, secret string, rotate bool) (*identityv1.SetAppConnectorResponse, error) {
-			return h.pub.SetAppConnector(h.as(who), &identityv1.SetAppConnectorRequest{AppId: figma, Url: url, Secret: secret, RotateSecret: rotate})
+			return h.pub.SetAppConnector(h.As(who), &identityv1.SetAppConnectorRequest{AppId: figma, Url: url, Secret: secret, RotateSecret: rotate})
 		}
 
 		// Who may: the app's owner, Admin, GM; a user who owns another app, a manager, nobody else.
 		for _, who := range []string{"vera", "mona", "uma"} {
 			_, err := set(who, "https://hooks.example.com/figma", "", false)
 			wantCode(t, err, codes.PermissionDenied)
-			_, err = h.pub.GetAppConnector(h.as(who), &identityv1.GetAppConnectorRequest{AppId: figma})
+			_, err = h.pub.GetAppConnector(h.As(who), &identityv1.GetAppConnectorRequest{AppId: figma})
 			wantCode(t, err, codes.PermissionDenied)
 		}
-		_, err := h.pub.GetAppConnector(h.as("otto"), &identityv1.GetAppConnectorRequest{AppId: figma})
+		_, err := h.pub.GetAppConnector(h.As("otto"), &identityv1.GetAppConnectorRequest{AppId: figma})
 		wantCode(t, err, codes.NotFound)
 
 		// Bad input: 400 naming the field, nothing written.
@@ -53,9 +53,9 @@ func TestAppConnectors(t *testing.T) {
 		wantBadField(t, err, "secret")
 		_, err = set("otto", "https://hooks.example.com/x", stdwebhook.FormatSecret(stdwebhook.NewSecret()), true)
 		wantBadField(t, err, "rotate_secret")
-		_, err = h.pub.GetAppConnector(h.as("otto"), &identityv1.GetAppConnectorRequest{AppId: figma})
+		_, err = h.pub.GetAppConnector(h.As("otto"), &identityv1.GetAppConnectorRequest{AppId: figma})
 		wantCode(t, err, codes.NotFound)
-		_, err = h.pub.SetAppConnector(h.as("otto"), &identityv1.SetAppConnectorRequest{AppId: "no-such-app", Url: "https://hooks.example.com/x"})
+		_, err = h.pub.SetAppConnector(h.As("otto"), &identityv1.SetAppConnectorRequest{AppId: "no-such-app", Url: "https://hooks.example.com/x"})
 		wantCode(t, err, codes.NotFound)
 
 		// Created by the owner: a generated secret, shown once.
@@ -64,10 +64,10 @@ func TestAppConnectors(t *testing.T) {
 			t.Fatal(err)
 		}
 		first, err := stdwebhook.ParseSecret(res.GetSecret())
-		if err != nil || !res.GetConnector().GetHasSecret() || res.GetConnector().GetUpdatedBy() != h.ids["otto"] {
+		if err != nil || !res.GetConnector().GetHasSecret() || res.GetConnector().GetUpdatedBy() != h.IDs["otto"] {
 			t.Fatalf("created: %v (%v)", res, err)
 		}
-		got, err := h.pub.GetAppConnector(h.as("admin"), &identityv1.GetAppConnectorRequest{AppId: figma})
+		got, err := h.pub.GetAppConnector(h.As("admin"), &identityv1.GetAppConnectorRequest{AppId: figma})
 		if err != nil || got.GetUrl() != "https://hooks.example.com/figma?token=abc" || !got.GetHasSecret() {
 			t.Fatalf("GET: %v, %v", got, err)
 		}
@@ -83,7 +83,7 @@ func TestAppConnectors(t *testing.T) {
 			t.Fatal("the agent's secret is not the one shown")
 		}
 		// People never read it: the internal call refuses them.
-		_, err = h.internal.GetAppConnectorSecret(h.as("admin"), &identityv1.GetAppConnectorSecretRequest{AppId: figma})
+		_, err = h.internal.GetAppConnectorSecret(h.As("admin"), &identityv1.GetAppConnectorSecretRequest{AppId: figma})
 		if err == nil {
 			t.Fatal("a person read the connector's secret")
 		}
@@ -128,15 +128,15 @@ func TestAppConnectors(t *testing.T) {
 		}
 
 		// Delete: owner may; then none.
-		if _, err := h.pub.DeleteAppConnector(h.as("uma"), &identityv1.DeleteAppConnectorRequest{AppId: figma}); err == nil {
+		if _, err := h.pub.DeleteAppConnector(h.As("uma"), &identityv1.DeleteAppConnectorRequest{AppId: figma}); err == nil {
 			t.Fatal("uma deleted the connector")
 		}
-		if _, err := h.pub.DeleteAppConnector(h.as("otto"), &identityv1.DeleteAppConnectorRequest{AppId: figma}); err != nil {
+		if _, err := h.pub.DeleteAppConnector(h.As("otto"), &identityv1.DeleteAppConnectorRequest{AppId: figma}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = h.internal.GetAppConnectorSecret(h.system(), &identityv1.GetAppConnectorSecretRequest{AppId: figma})
 		wantCode(t, err, codes.NotFound)
-		_, err = h.pub.DeleteAppConnector(h.as("otto"), &identityv1.DeleteAppConnectorRequest{AppId: figma})
+		_, err = h.pub.DeleteAppConnector(h.As("otto"), &identityv1.DeleteAppConnectorRequest{AppId: figma})
 		wantCode(t, err, codes.NotFound)
 	})
 }

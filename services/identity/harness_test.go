@@ -23,10 +23,9 @@ type harness struct {
 	pub      identityv1.IdentityServiceClient
 	internal identityv1.IdentityInternalServiceClient
 	signer   *auth.Signer
-	folks    *servicetest.People
-	keys     map[string]string // person -> API key
-	ids      map[string]string // person -> user id
-	apps     map[string]string // app name -> id
+	// People are the persons of the test by name (As, Onboard, Keys, IDs).
+	*servicetest.People
+	apps map[string]string // app name -> id
 }
 
 type harnessOptions struct {
@@ -56,20 +55,12 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	conn := servicetest.Serve(t, srv)
 	h := &harness{t: t, svc: svc, pub: identityv1.NewIdentityServiceClient(conn), internal: identityv1.NewIdentityInternalServiceClient(conn),
 		signer: signer, apps: map[string]string{}}
-	h.folks = servicetest.NewPeople(t, h.pub, bootstrapKey)
-	h.keys, h.ids = h.folks.Keys, h.folks.IDs
+	h.People = servicetest.NewPeople(t, h.pub, bootstrapKey)
 	return h
 }
 
-// as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context { return h.folks.As(person) }
-
 // system is a context calling as another Grantflow service would (signed internal token).
 func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
-
-func (h *harness) onboard(person, role, manager string) string {
-	return h.folks.Onboard(person, role, manager)
-}
 
 // seedOrg builds:
 //
@@ -82,10 +73,7 @@ func (h *harness) onboard(person, role, manager string) string {
 // Apps: Figma (owner otto; viewer, editor, admin*), Slack (owner vera; member, admin*).
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.folks.Org()
-	h.onboard("otto", "USER", "gm")
-	h.onboard("vera", "USER", "gm")
-	h.onboard("walt", "USER", "vera")
+	h.Owners()
 	for name, spec := range map[string]struct {
 		owner string
 		perms []*identityv1.Permission
@@ -93,8 +81,8 @@ func (h *harness) seedOrg() {
 		"Figma": {"otto", []*identityv1.Permission{{Name: "viewer"}, {Name: "editor"}, {Name: "admin", Privileged: true}}},
 		"Slack": {"vera", []*identityv1.Permission{{Name: "member"}, {Name: "admin", Privileged: true}}},
 	} {
-		a, err := h.pub.CreateApp(h.as("admin"), &identityv1.CreateAppRequest{Name: name, OwnerIds: []string{h.ids[spec.owner]}, Permissions: spec.perms,
-			CustomRoles: []*identityv1.CustomRole{{Name: "security", UserIds: []string{h.ids["walt"]}}}})
+		a, err := h.pub.CreateApp(h.As("admin"), &identityv1.CreateAppRequest{Name: name, OwnerIds: []string{h.IDs[spec.owner]}, Permissions: spec.perms,
+			CustomRoles: []*identityv1.CustomRole{{Name: "security", UserIds: []string{h.IDs["walt"]}}}})
 		if err != nil {
 			h.t.Fatalf("app %s: %v", name, err)
 		}
@@ -105,7 +93,7 @@ func (h *harness) seedOrg() {
 func (h *harness) grant(reqID, person, app, perm string) {
 	h.t.Helper()
 	_, err := h.internal.ApplyAccessChange(h.system(), &identityv1.ApplyAccessChangeRequest{
-		RequestId: reqID, Change: identityv1.AccessChange_GRANT, UserId: h.ids[person], AppId: h.apps[app], Permission: perm})
+		RequestId: reqID, Change: identityv1.AccessChange_GRANT, UserId: h.IDs[person], AppId: h.apps[app], Permission: perm})
 	if err != nil {
 		h.t.Fatalf("grant %s %s %s: %v", person, app, perm, err)
 	}

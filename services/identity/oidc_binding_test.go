@@ -42,8 +42,8 @@ func TestOIDCRequiresAVerifiedEmailAndBindsIssuerAndSubject(t *testing.T) {
 	h := newHarness(t, harnessOptions{oidcIssuer: is.srv.URL, oidcAud: "grantflow"})
 	h.seedOrg()
 	me := func(name, tok string) (*identityv1.GetMeResponse, error) {
-		h.keys[name] = tok
-		return h.pub.GetMe(h.as(name), &identityv1.GetMeRequest{})
+		h.Keys[name] = tok
+		return h.pub.GetMe(h.As(name), &identityv1.GetMeRequest{})
 	}
 	for name, claims := range map[string]map[string]any{
 		"email_verified false":  {"sub": "idp-uma", "email": "uma@example.com", "email_verified": false},
@@ -55,7 +55,7 @@ func TestOIDCRequiresAVerifiedEmailAndBindsIssuerAndSubject(t *testing.T) {
 	}
 	// A string "true" (as some issuers send it) is verified. First sign-in: bound.
 	res, err := me("uma-first", is.tokenWith(t, is.key, map[string]any{"sub": "idp-uma", "email": "uma@example.com", "email_verified": "true"}))
-	if err != nil || res.GetUser().GetId() != h.ids["uma"] {
+	if err != nil || res.GetUser().GetId() != h.IDs["uma"] {
 		t.Fatalf("first sign-in of uma: %v %v", res.GetUser(), err)
 	}
 	// Another account of the issuer that claims Uma's (verified) email is not Uma.
@@ -63,20 +63,20 @@ func TestOIDCRequiresAVerifiedEmailAndBindsIssuerAndSubject(t *testing.T) {
 	wantCode(t, err, codes.Unauthenticated)
 	// Uma's subject is Uma, whatever email the token carries now.
 	res, err = me("uma-renamed", is.tokenWith(t, is.key, map[string]any{"sub": "idp-uma", "email": "mona@example.com", "email_verified": true}))
-	if err != nil || res.GetUser().GetId() != h.ids["uma"] {
+	if err != nil || res.GetUser().GetId() != h.IDs["uma"] {
 		t.Fatalf("uma's subject with another email: %v %v", res.GetUser(), err)
 	}
-	if _, err := h.pub.UpdateUser(h.as("bootstrap"), &identityv1.UpdateUserRequest{Id: h.ids["uma"],
+	if _, err := h.pub.UpdateUser(h.As("bootstrap"), &identityv1.UpdateUserRequest{Id: h.IDs["uma"],
 		User: &identityv1.User{Email: "uma.chen@example.com"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"email"}}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err = me("uma-after-email-change", is.tokenWith(t, is.key, map[string]any{"sub": "idp-uma", "email": "uma@example.com", "email_verified": true}))
-	if err != nil || res.GetUser().GetId() != h.ids["uma"] {
+	if err != nil || res.GetUser().GetId() != h.IDs["uma"] {
 		t.Fatalf("uma after her email changed: %v %v", res.GetUser(), err)
 	}
 	// Mona's first sign-in still works by her own email.
 	res, err = me("mona", is.tokenWith(t, is.key, map[string]any{"sub": "idp-mona", "email": "mona@example.com", "email_verified": true}))
-	if err != nil || res.GetUser().GetId() != h.ids["mona"] {
+	if err != nil || res.GetUser().GetId() != h.IDs["mona"] {
 		t.Fatalf("mona: %v %v", res.GetUser(), err)
 	}
 }

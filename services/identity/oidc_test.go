@@ -66,12 +66,12 @@ func TestOIDCBearerTokens(t *testing.T) {
 	h.seedOrg()
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	soon := time.Now().Add(5 * time.Minute)
-	h.keys["uma-jwt"] = is.token(t, is.key, is.srv.URL, "grantflow", "uma@example.com", soon)
-	me, err := h.pub.GetMe(h.as("uma-jwt"), &identityv1.GetMeRequest{})
+	h.Keys["uma-jwt"] = is.token(t, is.key, is.srv.URL, "grantflow", "uma@example.com", soon)
+	me, err := h.pub.GetMe(h.As("uma-jwt"), &identityv1.GetMeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me.GetUser().GetId() != h.ids["uma"] {
+	if me.GetUser().GetId() != h.IDs["uma"] {
 		t.Fatalf("token of uma authenticated %v", me.GetUser())
 	}
 	for name, tok := range map[string]string{
@@ -82,8 +82,8 @@ func TestOIDCBearerTokens(t *testing.T) {
 		"unknown email":  is.token(t, is.key, is.srv.URL, "grantflow", "stranger@example.com", soon),
 	} {
 		t.Run(name, func(t *testing.T) {
-			h.keys[name] = tok
-			_, err := h.pub.GetMe(h.as(name), &identityv1.GetMeRequest{})
+			h.Keys[name] = tok
+			_, err := h.pub.GetMe(h.As(name), &identityv1.GetMeRequest{})
 			wantCode(t, err, codes.Unauthenticated)
 		})
 	}

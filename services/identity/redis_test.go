@@ -35,33 +35,33 @@ func TestRedisCacheIsInvalidatedByEveryChangeThatMatters(t *testing.T) {
 	h := newHarness(t, harnessOptions{cache: redisCache(t)})
 	h.seedOrg()
 	authn := func(person string) (*identityv1.AuthenticateResponse, error) {
-		return h.internal.Authenticate(h.system(), &identityv1.AuthenticateRequest{Credential: h.keys[person]})
+		return h.internal.Authenticate(h.system(), &identityv1.AuthenticateRequest{Credential: h.Keys[person]})
 	}
 	// Warm the cache, then change the role: the next answer carries the new role.
 	if p, err := authn("walt"); err != nil || p.GetPrincipal().GetRole() != identityv1.Role_USER {
 		t.Fatalf("walt: %v %v", p, err)
 	}
-	if _, err := h.pub.UpdateUser(h.as("gm"), &identityv1.UpdateUserRequest{Id: h.ids["walt"], User: &identityv1.User{Role: identityv1.Role_ADMIN}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}}}); err != nil {
+	if _, err := h.pub.UpdateUser(h.As("gm"), &identityv1.UpdateUserRequest{Id: h.IDs["walt"], User: &identityv1.User{Role: identityv1.Role_ADMIN}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := authn("walt"); err != nil || p.GetPrincipal().GetRole() != identityv1.Role_ADMIN {
 		t.Fatalf("stale role after change: %v %v", p, err)
 	}
 	// Revoke: the cached principal is gone at once.
-	keys, err := h.pub.ListApiKeys(h.as("admin"), &identityv1.ListApiKeysRequest{UserId: h.ids["uma"]})
+	keys, err := h.pub.ListApiKeys(h.As("admin"), &identityv1.ListApiKeysRequest{UserId: h.IDs["uma"]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := authn("uma"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.pub.RevokeApiKey(h.as("admin"), &identityv1.RevokeApiKeyRequest{UserId: h.ids["uma"], Id: keys.GetApiKeys()[0].GetId()}); err != nil {
+	if _, err := h.pub.RevokeApiKey(h.As("admin"), &identityv1.RevokeApiKeyRequest{UserId: h.IDs["uma"], Id: keys.GetApiKeys()[0].GetId()}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = authn("uma")
 	wantCode(t, err, codes.Unauthenticated)
 	// Resolution answers follow group changes.
-	g, err := h.pub.CreateGroup(h.as("admin"), &identityv1.CreateGroupRequest{Name: "oncall", MemberIds: []string{h.ids["otto"]}})
+	g, err := h.pub.CreateGroup(h.As("admin"), &identityv1.CreateGroupRequest{Name: "oncall", MemberIds: []string{h.IDs["otto"]}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +72,13 @@ func TestRedisCacheIsInvalidatedByEveryChangeThatMatters(t *testing.T) {
 		}
 		return res.GetUserIds()
 	}
-	if got := resolve(); !slices.Equal(got, []string{h.ids["otto"]}) {
+	if got := resolve(); !slices.Equal(got, []string{h.IDs["otto"]}) {
 		t.Fatalf("resolved %v", got)
 	}
-	if _, err := h.pub.UpdateGroup(h.as("admin"), &identityv1.UpdateGroupRequest{Id: g.GetId(), Group: &identityv1.Group{MemberIds: []string{h.ids["vera"]}}}); err != nil {
+	if _, err := h.pub.UpdateGroup(h.As("admin"), &identityv1.UpdateGroupRequest{Id: g.GetId(), Group: &identityv1.Group{MemberIds: []string{h.IDs["vera"]}}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := resolve(); !slices.Equal(got, []string{h.ids["vera"]}) {
+	if got := resolve(); !slices.Equal(got, []string{h.IDs["vera"]}) {
 		t.Fatalf("stale resolution after the group changed: %v", got)
 	}
 }
@@ -91,11 +91,11 @@ func TestEverythingWorksWithRedisDown(t *testing.T) {
 	defer rdb.Close()
 	h := newHarness(t, harnessOptions{cache: rediscache.New(rdb, "gf:down:", nil)})
 	h.seedOrg()
-	if _, err := h.pub.GetMe(h.as("uma"), &identityv1.GetMeRequest{}); err != nil {
+	if _, err := h.pub.GetMe(h.As("uma"), &identityv1.GetMeRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := h.internal.ResolveAssignees(h.system(), &identityv1.ResolveAssigneesRequest{Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_MANAGER}, TargetUserId: h.ids["uma"]})
-	if err != nil || !slices.Equal(res.GetUserIds(), []string{h.ids["mona"]}) {
+	res, err := h.internal.ResolveAssignees(h.system(), &identityv1.ResolveAssigneesRequest{Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_MANAGER}, TargetUserId: h.IDs["uma"]})
+	if err != nil || !slices.Equal(res.GetUserIds(), []string{h.IDs["mona"]}) {
 		t.Fatalf("resolution with Redis down: %v %v", res, err)
 	}
 }
@@ -105,7 +105,7 @@ func TestEverythingWorksWithRedisDown(t *testing.T) {
 func BenchmarkPrincipalLookupWarmCache(b *testing.B) {
 	h := newHarness(b, harnessOptions{cache: redisCache(b)})
 	h.seedOrg()
-	key := h.keys["uma"]
+	key := h.Keys["uma"]
 	authn := h.svc.Authenticator()
 	ctx := context.Background()
 	if _, err := authn.Authenticate(ctx, key); err != nil {

@@ -30,11 +30,10 @@ type harness struct {
 	internal identityv1.IdentityInternalServiceClient
 	signer   *auth.Signer
 	audit    *recordingSink
-	folks    *servicetest.People
-	keys     map[string]string // person -> API key
-	ids      map[string]string // person -> user id
-	apps     map[string]string // app name -> id
-	groups   map[string]string // group name -> id
+	// People are the persons of the test by name (As, Onboard, Keys, IDs).
+	*servicetest.People
+	apps   map[string]string // app name -> id
+	groups map[string]string // group name -> id
 }
 
 type harnessOptions struct {
@@ -63,19 +62,12 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	client := policyv1.NewPolicyServiceClient(servicetest.Serve(t, srv))
 	people := servicetest.NewPeople(t, idPub, bootstrapKey)
 	return &harness{t: t, svc: svc, client: client, idPub: idPub, internal: internal, signer: signer, audit: audit,
-		folks: people, keys: people.Keys, ids: people.IDs, apps: map[string]string{}, groups: map[string]string{}}
+		People: people, apps: map[string]string{}, groups: map[string]string{}}
 }
-
-// as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context { return h.folks.As(person) }
 
 // service is a context calling as another Grantflow service would (signed internal token
 // for the system), as the request service resolves policies.
 func (h *harness) service() context.Context { return servicetest.System(h.t, h.signer) }
-
-func (h *harness) onboard(person, role, manager string) string {
-	return h.folks.Onboard(person, role, manager)
-}
 
 // seedOrg builds, through identity's public API as the bootstrap admin:
 //
@@ -89,26 +81,23 @@ func (h *harness) onboard(person, role, manager string) string {
 // vera; member, admin*). Group "sre": walt, otto.
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.folks.Org()
-	h.onboard("otto", "USER", "gm")
-	h.onboard("vera", "USER", "gm")
-	h.onboard("walt", "USER", "vera")
+	h.Owners()
 	for _, spec := range []struct {
 		name, owner string
 		perms       []*identityv1.Permission
 		roles       []*identityv1.CustomRole
 	}{
 		{"Figma", "otto", []*identityv1.Permission{{Name: "viewer"}, {Name: "editor"}, {Name: "admin", Privileged: true}},
-			[]*identityv1.CustomRole{{Name: "security", UserIds: []string{h.ids["walt"]}}}},
+			[]*identityv1.CustomRole{{Name: "security", UserIds: []string{h.IDs["walt"]}}}},
 		{"Slack", "vera", []*identityv1.Permission{{Name: "member"}, {Name: "admin", Privileged: true}}, nil},
 	} {
-		a, err := h.idPub.CreateApp(h.as("bootstrap"), &identityv1.CreateAppRequest{Name: spec.name, OwnerIds: []string{h.ids[spec.owner]}, Permissions: spec.perms, CustomRoles: spec.roles})
+		a, err := h.idPub.CreateApp(h.As("bootstrap"), &identityv1.CreateAppRequest{Name: spec.name, OwnerIds: []string{h.IDs[spec.owner]}, Permissions: spec.perms, CustomRoles: spec.roles})
 		if err != nil {
 			h.t.Fatalf("app %s: %v", spec.name, err)
 		}
 		h.apps[spec.name] = a.GetId()
 	}
-	g, err := h.idPub.CreateGroup(h.as("bootstrap"), &identityv1.CreateGroupRequest{Name: "sre", MemberIds: []string{h.ids["walt"], h.ids["otto"]}})
+	g, err := h.idPub.CreateGroup(h.As("bootstrap"), &identityv1.CreateGroupRequest{Name: "sre", MemberIds: []string{h.IDs["walt"], h.IDs["otto"]}})
 	if err != nil {
 		h.t.Fatalf("group: %v", err)
 	}

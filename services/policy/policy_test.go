@@ -55,7 +55,7 @@ func reviewed(names ...string) *typev1.Workflow {
 
 func (h *harness) create(person string, rt typev1.RequestType, scope *policyv1.Scope, w *typev1.Workflow) *policyv1.Policy {
 	h.t.Helper()
-	p, err := h.client.CreatePolicy(h.as(person), &policyv1.CreatePolicyRequest{Name: fmt.Sprintf("%s %v", rt, scope), RequestType: rt, Scope: scope, Workflow: w})
+	p, err := h.client.CreatePolicy(h.As(person), &policyv1.CreatePolicyRequest{Name: fmt.Sprintf("%s %v", rt, scope), RequestType: rt, Scope: scope, Workflow: w})
 	if err != nil {
 		h.t.Fatalf("create policy %s %v: %v", rt, scope, err)
 	}
@@ -64,7 +64,7 @@ func (h *harness) create(person string, rt typev1.RequestType, scope *policyv1.S
 
 func (h *harness) activate(policyID string, version int64) *policyv1.PolicyVersion {
 	h.t.Helper()
-	v, err := h.client.ActivatePolicyVersion(h.as("admin"), &policyv1.ActivatePolicyVersionRequest{PolicyId: policyID, Version: version})
+	v, err := h.client.ActivatePolicyVersion(h.As("admin"), &policyv1.ActivatePolicyVersionRequest{PolicyId: policyID, Version: version})
 	if err != nil {
 		h.t.Fatalf("activate %s v%d: %v", policyID, version, err)
 	}
@@ -82,7 +82,7 @@ func (h *harness) resolve(rt typev1.RequestType, app, perm string) *policyv1.Res
 
 func (h *harness) version(policyID string, n int64) *policyv1.PolicyVersion {
 	h.t.Helper()
-	v, err := h.client.GetPolicyVersion(h.as("uma"), &policyv1.GetPolicyVersionRequest{PolicyId: policyID, Version: n})
+	v, err := h.client.GetPolicyVersion(h.As("uma"), &policyv1.GetPolicyVersionRequest{PolicyId: policyID, Version: n})
 	if err != nil {
 		h.t.Fatalf("get %s v%d: %v", policyID, n, err)
 	}
@@ -112,7 +112,7 @@ func actions(evs []*eventsv1.Event) []string {
 
 func countPolicies(t *testing.T, h *harness) int {
 	t.Helper()
-	res, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageSize: 500})
+	res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSystemDefaultsArePresentFromTheFirstStart(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, o harnessOptions) {
 		h := newHarness(t, o)
 		h.seedOrg()
-		res, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{})
+		res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestPolicyLifecycle(t *testing.T) {
 		h := newHarness(t, o)
 		h.seedOrg()
 		figma := h.apps["Figma"]
-		ctx := h.as("admin")
+		ctx := h.As("admin")
 
 		// Create: draft version 1, nothing active yet.
 		p, err := h.client.CreatePolicy(ctx, &policyv1.CreatePolicyRequest{Name: "Figma access", RequestType: typev1.RequestType_GRANT_ACCESS,
@@ -193,10 +193,10 @@ func TestPolicyLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.GetLatestVersion() != 1 || p.GetActiveVersion() != 0 || p.GetLevel() != policyv1.Level_APP || p.GetCreateBy() != h.ids["admin"] || p.GetId() == "" {
+		if p.GetLatestVersion() != 1 || p.GetActiveVersion() != 0 || p.GetLevel() != policyv1.Level_APP || p.GetCreateBy() != h.IDs["admin"] || p.GetId() == "" {
 			t.Fatalf("created: %v", p)
 		}
-		got, err := h.client.GetPolicy(h.as("uma"), &policyv1.GetPolicyRequest{Id: p.GetId()})
+		got, err := h.client.GetPolicy(h.As("uma"), &policyv1.GetPolicyRequest{Id: p.GetId()})
 		if err != nil || !proto.Equal(got, p) {
 			t.Fatalf("GetPolicy = %v, %v; want %v", got, err, p)
 		}
@@ -268,7 +268,7 @@ func TestPolicyLifecycle(t *testing.T) {
 		}
 		_, err = h.client.ActivatePolicyVersion(ctx, &policyv1.ActivatePolicyVersionRequest{PolicyId: p.GetId(), Version: 1})
 		wantCode(t, err, codes.FailedPrecondition) // retired versions never return
-		vs, err := h.client.ListPolicyVersions(h.as("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: p.GetId()})
+		vs, err := h.client.ListPolicyVersions(h.As("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: p.GetId()})
 		if err != nil || len(vs.GetVersions()) != 2 || vs.GetVersions()[0].GetState() != policyv1.PolicyVersion_RETIRED || vs.GetVersions()[1].GetState() != policyv1.PolicyVersion_ACTIVE {
 			t.Fatalf("versions: %v %v", vs, err)
 		}
@@ -288,7 +288,7 @@ func TestPolicyLifecycle(t *testing.T) {
 			if ev.GetAction() == "policy.created" {
 				wantSubject = "policies/" + p.GetId()
 			}
-			if ev.GetActorId() != h.ids["admin"] || ev.GetService() != policy.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || ev.GetPolicyVersionChanged().GetPolicyId()+ev.GetPolicyChanged().GetPolicyId() != p.GetId() {
+			if ev.GetActorId() != h.IDs["admin"] || ev.GetService() != policy.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || ev.GetPolicyVersionChanged().GetPolicyId()+ev.GetPolicyChanged().GetPolicyId() != p.GetId() {
 				t.Errorf("event %s: actor %q service %q subject %q", ev.GetAction(), ev.GetActorId(), ev.GetService(), ev.GetSubject())
 			}
 		}
@@ -326,7 +326,7 @@ func TestOnlyAdminsAndTheGeneralManagerChangePolicies(t *testing.T) {
 	// A user, a manager, an app owner (of the very app): none may.
 	for _, person := range []string{"uma", "mona", "otto"} {
 		for name, call := range writes {
-			t.Run(person+" "+name, func(t *testing.T) { wantCode(t, call(h.as(person)), codes.PermissionDenied) })
+			t.Run(person+" "+name, func(t *testing.T) { wantCode(t, call(h.As(person)), codes.PermissionDenied) })
 		}
 	}
 	for name, call := range writes {
@@ -337,7 +337,7 @@ func TestOnlyAdminsAndTheGeneralManagerChangePolicies(t *testing.T) {
 	}
 	// Everyone authenticated reads and resolves.
 	for _, person := range []string{"uma", "otto"} {
-		ctx := h.as(person)
+		ctx := h.As(person)
 		if _, err := h.client.GetPolicy(ctx, &policyv1.GetPolicyRequest{Id: own.GetId()}); err != nil {
 			t.Fatal(err)
 		}
@@ -352,7 +352,7 @@ func TestOnlyAdminsAndTheGeneralManagerChangePolicies(t *testing.T) {
 	wantCode(t, err, codes.Unauthenticated)
 	// The General Manager and an Admin may.
 	h.activate(own.GetId(), 1)
-	if _, err := h.client.CreatePolicyVersion(h.as("gm"), &policyv1.CreatePolicyVersionRequest{PolicyId: own.GetId(), Workflow: reviewed()}); err != nil {
+	if _, err := h.client.CreatePolicyVersion(h.As("gm"), &policyv1.CreatePolicyVersionRequest{PolicyId: own.GetId(), Workflow: reviewed()}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -399,7 +399,7 @@ func TestResolutionTakesTheMostSpecificActivePolicy(t *testing.T) {
 		}
 		// The system default changes by a new version, like any policy.
 		sys := "system-default-remove-access"
-		v2, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: sys, Workflow: reviewed("Manager")})
+		v2, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: sys, Workflow: reviewed("Manager")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,9 +411,9 @@ func TestResolutionTakesTheMostSpecificActivePolicy(t *testing.T) {
 			t.Errorf("old default: %v", old)
 		}
 
-		_, err = h.client.ResolvePolicy(h.as("uma"), &policyv1.ResolvePolicyRequest{RequestType: grant, Permission: "admin"})
+		_, err = h.client.ResolvePolicy(h.As("uma"), &policyv1.ResolvePolicyRequest{RequestType: grant, Permission: "admin"})
 		wantField(t, err, codes.InvalidArgument, "app_id")
-		_, err = h.client.ResolvePolicy(h.as("uma"), &policyv1.ResolvePolicyRequest{AppId: figma})
+		_, err = h.client.ResolvePolicy(h.As("uma"), &policyv1.ResolvePolicyRequest{AppId: figma})
 		wantField(t, err, codes.InvalidArgument, "request_type")
 	})
 }
@@ -439,7 +439,7 @@ func TestAmbiguousScopesAreRefused(t *testing.T) {
 		{"overlapping permissions", &policyv1.Scope{AppId: figma, Permissions: []string{"viewer", "admin"}}, "scope.permissions", perm.GetId()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := h.client.CreatePolicy(h.as("admin"), &policyv1.CreatePolicyRequest{Name: tc.name, RequestType: grant, Scope: tc.scope, Workflow: reviewed()})
+			_, err := h.client.CreatePolicy(h.As("admin"), &policyv1.CreatePolicyRequest{Name: tc.name, RequestType: grant, Scope: tc.scope, Workflow: reviewed()})
 			wantField(t, err, codes.FailedPrecondition, tc.field)
 			if !strings.Contains(status.Convert(err).Message(), tc.blocker) {
 				t.Errorf("the refusal does not name the policy in the way (%s): %v", tc.blocker, err)
@@ -460,7 +460,7 @@ func TestBadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) {
 		h := newHarness(t, o)
 		h.seedOrg()
 		figma := h.apps["Figma"]
-		if _, err := h.idPub.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["ulf"]}); err != nil {
+		if _, err := h.idPub.OffboardUser(h.As("admin"), &identityv1.OffboardUserRequest{Id: h.IDs["ulf"]}); err != nil {
 			t.Fatal(err)
 		}
 		target := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{AppId: figma}, reviewed("Manager"))
@@ -486,7 +486,7 @@ func TestBadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) {
 			{"custom role without a name", grant, figmaScope, with(func(w *typev1.Workflow) { w.ReviewSteps[0].Assignee.Kind = typev1.AssigneeKind_CUSTOM_ROLE }), "workflow.review_steps[0].assignee.custom_role"},
 			{"quorum without min", grant, figmaScope, with(func(w *typev1.Workflow) { w.ReviewSteps[0].Approval = typev1.Approval_QUORUM }), "workflow.review_steps[0].min_approvals"},
 			{"quorum beyond the users", grant, figmaScope, with(func(w *typev1.Workflow) {
-				w.ReviewSteps[0] = &typev1.Step{Name: "Pair", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.ids["uma"]}}, Approval: typev1.Approval_QUORUM, MinApprovals: 2}
+				w.ReviewSteps[0] = &typev1.Step{Name: "Pair", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.IDs["uma"]}}, Approval: typev1.Approval_QUORUM, MinApprovals: 2}
 			}), "workflow.review_steps[0].min_approvals"},
 			{"min approvals without quorum", grant, figmaScope, with(func(w *typev1.Workflow) { w.ReviewSteps[0].MinApprovals = 1 }), "workflow.review_steps[0].min_approvals"},
 			{"approval on the action step", grant, figmaScope, with(func(w *typev1.Workflow) { w.ActionStep.Approval = typev1.Approval_ALL }), "workflow.action_step.approval"},
@@ -502,7 +502,7 @@ func TestBadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) {
 				w.ActionStep.Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{"ghost-user"}}
 			}), "workflow.action_step.assignee.user_ids[0]"},
 			{"offboarded user", grant, figmaScope, with(func(w *typev1.Workflow) {
-				w.ActionStep.Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.ids["ulf"]}}
+				w.ActionStep.Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.IDs["ulf"]}}
 			}), "workflow.action_step.assignee.user_ids[0]"},
 			{"custom role the app lacks", grant, figmaScope, with(func(w *typev1.Workflow) {
 				w.ReviewSteps[0].Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_CUSTOM_ROLE, CustomRole: "auditors"}
@@ -517,32 +517,32 @@ func TestBadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := h.client.CreatePolicy(h.as("admin"), &policyv1.CreatePolicyRequest{Name: tc.name, RequestType: tc.rt, Scope: tc.scope, Workflow: tc.w})
+				_, err := h.client.CreatePolicy(h.As("admin"), &policyv1.CreatePolicyRequest{Name: tc.name, RequestType: tc.rt, Scope: tc.scope, Workflow: tc.w})
 				wantField(t, err, codes.InvalidArgument, tc.field)
 			})
 		}
 		t.Run("missing name", func(t *testing.T) {
-			_, err := h.client.CreatePolicy(h.as("admin"), &policyv1.CreatePolicyRequest{RequestType: grant, Scope: &policyv1.Scope{}, Workflow: reviewed()})
+			_, err := h.client.CreatePolicy(h.As("admin"), &policyv1.CreatePolicyRequest{RequestType: grant, Scope: &policyv1.Scope{}, Workflow: reviewed()})
 			wantField(t, err, codes.InvalidArgument, "name")
 		})
 		t.Run("bad new version", func(t *testing.T) {
-			_, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: target.GetId(),
+			_, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: target.GetId(),
 				Workflow: with(func(w *typev1.Workflow) { w.ReviewSteps[1].Assignee.Kind = typev1.AssigneeKind_AGENT })})
 			wantField(t, err, codes.InvalidArgument, "workflow.review_steps[1].assignee.kind")
 		})
 		t.Run("bad edit", func(t *testing.T) {
-			_, err := h.client.UpdatePolicyVersion(h.as("admin"), &policyv1.UpdatePolicyVersionRequest{PolicyId: target.GetId(), Version: 1,
+			_, err := h.client.UpdatePolicyVersion(h.As("admin"), &policyv1.UpdatePolicyVersionRequest{PolicyId: target.GetId(), Version: 1,
 				Workflow: with(func(w *typev1.Workflow) {
 					w.ReviewSteps[1].Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USER_GROUPS, GroupIds: []string{"ghost-group"}}
 				})})
 			wantField(t, err, codes.InvalidArgument, "workflow.review_steps[1].assignee.group_ids[0]")
 		})
 		t.Run("bad page size", func(t *testing.T) {
-			_, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageSize: 501})
+			_, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 501})
 			wantField(t, err, codes.InvalidArgument, "page_size")
 		})
 		t.Run("bad page token", func(t *testing.T) {
-			_, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageToken: "!!"})
+			_, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageToken: "!!"})
 			wantField(t, err, codes.InvalidArgument, "page_token")
 		})
 		if countPolicies(t, h) != before || len(h.outbox("")) != events {
@@ -553,11 +553,11 @@ func TestBadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) {
 		}
 		// A good workflow naming real groups, users and the app's custom role passes.
 		ok := with(func(w *typev1.Workflow) {
-			w.ReviewSteps[0] = &typev1.Step{Name: "Pair", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.ids["uma"], h.ids["walt"]}}, Approval: typev1.Approval_QUORUM, MinApprovals: 2}
+			w.ReviewSteps[0] = &typev1.Step{Name: "Pair", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USERS, UserIds: []string{h.IDs["uma"], h.IDs["walt"]}}, Approval: typev1.Approval_QUORUM, MinApprovals: 2}
 			w.ReviewSteps[1].Assignee = &typev1.Assignee{Kind: typev1.AssigneeKind_USER_GROUPS, GroupIds: []string{h.groups["sre"]}}
 			w.ReviewSteps = append(w.ReviewSteps, &typev1.Step{Name: "Security", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_CUSTOM_ROLE, CustomRole: "security"}, Approval: typev1.Approval_ALL})
 		})
-		if _, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: target.GetId(), Workflow: ok}); err != nil {
+		if _, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: target.GetId(), Workflow: ok}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -569,10 +569,10 @@ func TestActivationRechecksWhatTheDraftNames(t *testing.T) {
 	w := &typev1.Workflow{ReviewSteps: []*typev1.Step{{Name: "SRE", Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USER_GROUPS, GroupIds: []string{h.groups["sre"]}}}},
 		ActionStep: step("Do", typev1.AssigneeKind_AGENT)}
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, w)
-	if _, err := h.idPub.DeleteGroup(h.as("admin"), &identityv1.DeleteGroupRequest{Id: h.groups["sre"]}); err != nil {
+	if _, err := h.idPub.DeleteGroup(h.As("admin"), &identityv1.DeleteGroupRequest{Id: h.groups["sre"]}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.client.ActivatePolicyVersion(h.as("admin"), &policyv1.ActivatePolicyVersionRequest{PolicyId: p.GetId(), Version: 1})
+	_, err := h.client.ActivatePolicyVersion(h.As("admin"), &policyv1.ActivatePolicyVersionRequest{PolicyId: p.GetId(), Version: 1})
 	wantField(t, err, codes.InvalidArgument, "workflow.review_steps[0].assignee.group_ids[0]")
 	if v := h.version(p.GetId(), 1); v.GetState() != policyv1.PolicyVersion_DRAFT {
 		t.Fatalf("refused activation changed the draft: %v", v)
@@ -592,7 +592,7 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 	var all []string
 	token := ""
 	for pages := 0; ; pages++ {
-		res, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageSize: 2, PageToken: token})
+		res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 2, PageToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -610,7 +610,7 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 		t.Fatalf("paged ids: %q", all)
 	}
 	filtered := func(rt typev1.RequestType, app string) []string {
-		res, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{RequestType: rt, AppId: app})
+		res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{RequestType: rt, AppId: app})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -631,21 +631,21 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 		t.Errorf("REMOVE_ACCESS: %q", got)
 	}
 	// A token of one list is not another's.
-	res, _ := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageSize: 1})
-	_, err := h.client.ListPolicies(h.as("uma"), &policyv1.ListPoliciesRequest{PageSize: 1, AppId: figma, PageToken: res.GetNextPageToken()})
+	res, _ := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 1})
+	_, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 1, AppId: figma, PageToken: res.GetNextPageToken()})
 	wantField(t, err, codes.InvalidArgument, "page_token")
 
 	// Versions page by number.
 	id := created[0].GetId()
 	for range 4 {
-		if _, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: id, Workflow: reviewed()}); err != nil {
+		if _, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: id, Workflow: reviewed()}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var numbers []int64
 	token = ""
 	for {
-		res, err := h.client.ListPolicyVersions(h.as("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: id, PageSize: 2, PageToken: token})
+		res, err := h.client.ListPolicyVersions(h.As("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: id, PageSize: 2, PageToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -659,9 +659,9 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 	if !slices.Equal(numbers, []int64{1, 2, 3, 4, 5}) {
 		t.Fatalf("versions: %v", numbers)
 	}
-	_, err = h.client.ListPolicyVersions(h.as("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: "ghost"})
+	_, err = h.client.ListPolicyVersions(h.As("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: "ghost"})
 	wantCode(t, err, codes.NotFound)
-	_, err = h.client.GetPolicy(h.as("uma"), &policyv1.GetPolicyRequest{Id: "ghost"})
+	_, err = h.client.GetPolicy(h.As("uma"), &policyv1.GetPolicyRequest{Id: "ghost"})
 	wantCode(t, err, codes.NotFound)
 }
 
@@ -727,7 +727,7 @@ func TestActivationReachesEveryReplicaAtOnce(t *testing.T) {
 	if r := resolveThere(); r.GetPolicyId() != p.GetId() || r.GetVersion() != 1 {
 		t.Fatalf("the replica still resolves %v", r)
 	}
-	v2, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: p.GetId(), Workflow: reviewed("Owner")})
+	v2, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: p.GetId(), Workflow: reviewed("Owner")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,15 +29,15 @@ func TestRetiringAPolicyHandsResolutionToTheNextBroaderLevel(t *testing.T) {
 		}
 
 		for _, who := range []string{"uma", "otto", "mona"} {
-			_, err := h.client.RetirePolicy(h.as(who), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
+			_, err := h.client.RetirePolicy(h.As(who), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
 			wantCode(t, err, codes.PermissionDenied)
 		}
-		_, err := h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{})
+		_, err := h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{})
 		wantField(t, err, codes.InvalidArgument, "id")
-		_, err = h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: "no-such-policy"})
+		_, err = h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: "no-such-policy"})
 		wantCode(t, err, codes.NotFound)
 
-		got, err := h.client.RetirePolicy(h.as("gm"), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
+		got, err := h.client.RetirePolicy(h.As("gm"), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,22 +54,22 @@ func TestRetiringAPolicyHandsResolutionToTheNextBroaderLevel(t *testing.T) {
 			t.Errorf("events of the retired policy: %s", acts)
 		}
 		for _, ev := range h.outbox(perm.GetId()) {
-			if ev.GetAction() == "policy.retired" && (ev.GetSubject() != "policies/"+perm.GetId() || ev.GetActorId() != h.ids["gm"]) {
+			if ev.GetAction() == "policy.retired" && (ev.GetSubject() != "policies/"+perm.GetId() || ev.GetActorId() != h.IDs["gm"]) {
 				t.Errorf("policy.retired event: %v", ev)
 			}
 		}
 		// Nothing is active any more: a second retirement is refused, and changes nothing.
-		_, err = h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
+		_, err = h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: perm.GetId()})
 		wantCode(t, err, codes.FailedPrecondition)
 
-		if _, err := h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: app.GetId()}); err != nil {
+		if _, err := h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: app.GetId()}); err != nil {
 			t.Fatal(err)
 		}
 		if r := h.resolve(grant, figma, "admin"); r.GetLevel() != policyv1.Level_SYSTEM_DEFAULT {
 			t.Errorf("after retiring the app default too: %v", r)
 		}
 		// A retired policy may be governed again by a new version.
-		v2, err := h.client.CreatePolicyVersion(h.as("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: app.GetId(), Workflow: reviewed("Owner")})
+		v2, err := h.client.CreatePolicyVersion(h.As("admin"), &policyv1.CreatePolicyVersionRequest{PolicyId: app.GetId(), Workflow: reviewed("Owner")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestRetiringAPolicyHandsResolutionToTheNextBroaderLevel(t *testing.T) {
 		// The system defaults stay.
 		for _, rt := range requestTypes {
 			id := "system-default-" + strings.ReplaceAll(strings.ToLower(rt.String()), "_", "-")
-			_, err := h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: id})
+			_, err := h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: id})
 			wantCode(t, err, codes.FailedPrecondition)
 			if r := h.resolve(rt, "", ""); r.GetPolicyId() != id {
 				t.Errorf("%s after a refused retirement: %v", rt, r)
@@ -131,10 +131,10 @@ func TestChangingIntoAPermissionIsGovernedLikeBeingGrantedIt(t *testing.T) {
 			t.Errorf("with a CHANGE_PERMISSION admin policy: %v", r)
 		}
 		// Retiring the grant policy hands CHANGE_PERMISSION back to its own levels.
-		if _, err := h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: permChange.GetId()}); err != nil {
+		if _, err := h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: permChange.GetId()}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.client.RetirePolicy(h.as("admin"), &policyv1.RetirePolicyRequest{Id: sec.GetId()}); err != nil {
+		if _, err := h.client.RetirePolicy(h.As("admin"), &policyv1.RetirePolicyRequest{Id: sec.GetId()}); err != nil {
 			t.Fatal(err)
 		}
 		if r := h.resolve(change, figma, "admin"); r.GetPolicyId() != appChange.GetId() {

@@ -24,7 +24,7 @@ func TestAccessReviewTasks(t *testing.T) {
 		}
 		otto, vera := first.GetTasks()[0], first.GetTasks()[1]
 		if otto.GetType() != taskv1.Task_ACCESS_REVIEW || otto.GetAccessReviewId() != "ar-1" || !slices.Equal(otto.GetAssigneeIds(), h.people("otto")) ||
-			otto.GetStatus() != taskv1.Task_PENDING || vera.GetAssigneeIds()[0] != h.ids["vera"] {
+			otto.GetStatus() != taskv1.Task_PENDING || vera.GetAssigneeIds()[0] != h.IDs["vera"] {
 			t.Fatalf("task %+v", otto)
 		}
 		// A retry (with one more reviewer) creates only the new one.
@@ -37,7 +37,7 @@ func TestAccessReviewTasks(t *testing.T) {
 			t.Fatalf("retry %v", ids)
 		}
 		walt := again.GetTasks()[1]
-		list := h.must2(h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{}))
+		list := h.must2(h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{}))
 		if ids := taskIDs(list.GetTasks()); !slices.Equal(ids, []string{otto.GetId()}) {
 			t.Fatalf("otto's inbox %v", ids)
 		}
@@ -46,9 +46,9 @@ func TestAccessReviewTasks(t *testing.T) {
 		wantCode(t, err, codes.FailedPrecondition)
 		_, err = h.decline("admin", otto.GetId())
 		wantCode(t, err, codes.FailedPrecondition)
-		_, err = h.pub.CompleteTask(h.as("otto"), &taskv1.CompleteTaskRequest{Id: otto.GetId()})
+		_, err = h.pub.CompleteTask(h.As("otto"), &taskv1.CompleteTaskRequest{Id: otto.GetId()})
 		wantCode(t, err, codes.FailedPrecondition)
-		_, err = h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: otto.GetId(), AssigneeIds: h.people("xena")})
+		_, err = h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: otto.GetId(), AssigneeIds: h.people("xena")})
 		wantCode(t, err, codes.FailedPrecondition)
 		_, err = h.approve("vera", otto.GetId())
 		wantCode(t, err, codes.NotFound)
@@ -86,7 +86,7 @@ func TestAccessReviewTasks(t *testing.T) {
 			t.Fatalf("audit %v", a)
 		}
 
-		_, err = h.internal.OpenAccessReviewTasks(h.as("admin"), open)
+		_, err = h.internal.OpenAccessReviewTasks(h.As("admin"), open)
 		wantCode(t, err, codes.PermissionDenied)
 		_, err = h.internal.CloseAccessReviewTasks(h.system(), &taskv1.CloseAccessReviewTasksRequest{AccessReviewId: "ar-1"})
 		wantBadField(t, err, "status")

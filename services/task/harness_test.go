@@ -34,10 +34,9 @@ type harness struct {
 	internal taskv1.TaskInternalServiceClient
 	idPub    identityv1.IdentityServiceClient
 	signer   *auth.Signer
-	folks    *servicetest.People
-	keys     map[string]string // person -> API key
-	ids      map[string]string // person -> user id
-	sinks    map[string]*recorder
+	// People are the persons of the test by name (As, Onboard, Keys, IDs).
+	*servicetest.People
+	sinks map[string]*recorder
 	// clock is the task service's time: tests move it to make timers due.
 	clock *timer.ManualClock
 	conn  *grpc.ClientConn // to the task server
@@ -56,8 +55,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	h := &harness{t: t, signer: signer, sinks: map[string]*recorder{"audit": {}, "request": {}},
 		clock: timer.NewManualClock(time.Now())}
 	h.idPub = idPub
-	h.folks = servicetest.NewPeople(t, h.idPub, bootstrapKey)
-	h.keys, h.ids = h.folks.Keys, h.folks.IDs
+	h.People = servicetest.NewPeople(t, h.idPub, bootstrapKey)
 	svc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: postgresURL, Identity: idInternal,
 		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock, TimerPoll: 24 * time.Hour})
 	if err != nil {
@@ -95,13 +93,8 @@ func postgresURL(t testing.TB) string {
 	return pgtest.URL(t)
 }
 
-// as is a context calling with person's API key.
-func (h *harness) as(person string) context.Context { return h.folks.As(person) }
-
 // system is a context calling as another Grantflow service would (signed internal token).
 func (h *harness) system() context.Context { return servicetest.System(h.t, h.signer) }
-
-func (h *harness) onboard(person, role, manager string) { h.folks.Onboard(person, role, manager) }
 
 // seedOrg builds, through identity's public API:
 //
@@ -112,11 +105,11 @@ func (h *harness) onboard(person, role, manager string) { h.folks.Onboard(person
 //	└── olga (offboarded)
 func (h *harness) seedOrg() {
 	h.t.Helper()
-	h.folks.Org()
+	h.Org()
 	for _, p := range []string{"otto", "vera", "walt", "xena", "olga"} {
-		h.onboard(p, "USER", "gm")
+		h.Onboard(p, "USER", "gm")
 	}
-	if _, err := h.idPub.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["olga"]}); err != nil {
+	if _, err := h.idPub.OffboardUser(h.As("admin"), &identityv1.OffboardUserRequest{Id: h.IDs["olga"]}); err != nil {
 		h.t.Fatalf("offboard olga: %v", err)
 	}
 }
@@ -125,7 +118,7 @@ func (h *harness) seedOrg() {
 func (h *harness) people(persons ...string) []string {
 	out := make([]string, len(persons))
 	for i, p := range persons {
-		id, ok := h.ids[p]
+		id, ok := h.IDs[p]
 		if !ok {
 			id = p // not a seeded person: used as is
 		}
@@ -169,7 +162,7 @@ func (h *harness) openReq(s step) *taskv1.OpenStepRequest {
 	return &taskv1.OpenStepRequest{
 		RequestId: s.request, PolicyId: "pol-figma", PolicyVersion: 3, StepIndex: s.index, StepName: "review " + s.request,
 		Type: s.typ, Assignee: spec, Approval: s.approval, MinApprovals: s.min, AssigneeIds: ids,
-		Action: "Grant editor on Figma to uma", RequesterId: h.ids[s.requester], TargetUserId: h.ids[s.target],
+		Action: "Grant editor on Figma to uma", RequesterId: h.IDs[s.requester], TargetUserId: h.IDs[s.target],
 		AutoApproveReason: s.autoReason,
 	}
 }
@@ -186,7 +179,7 @@ func (h *harness) open(s step) []*taskv1.Task {
 
 func (h *harness) get(person, id string) *taskv1.Task {
 	h.t.Helper()
-	t, err := h.pub.GetTask(h.as(person), &taskv1.GetTaskRequest{Id: id})
+	t, err := h.pub.GetTask(h.As(person), &taskv1.GetTaskRequest{Id: id})
 	if err != nil {
 		h.t.Fatalf("GetTask %s as %s: %v", id, person, err)
 	}
@@ -194,11 +187,11 @@ func (h *harness) get(person, id string) *taskv1.Task {
 }
 
 func (h *harness) approve(person, id string) (*taskv1.Task, error) {
-	return h.pub.ApproveTask(h.as(person), &taskv1.ApproveTaskRequest{Id: id, Justification: "ok by " + person})
+	return h.pub.ApproveTask(h.As(person), &taskv1.ApproveTaskRequest{Id: id, Justification: "ok by " + person})
 }
 
 func (h *harness) decline(person, id string) (*taskv1.Task, error) {
-	return h.pub.DeclineTask(h.as(person), &taskv1.DeclineTaskRequest{Id: id, Justification: "no by " + person})
+	return h.pub.DeclineTask(h.As(person), &taskv1.DeclineTaskRequest{Id: id, Justification: "no by " + person})
 }
 
 // must fails the test when a call failed, and returns its task.

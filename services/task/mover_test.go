@@ -30,13 +30,13 @@ func TestManagerChangeMovesManagerReviews(t *testing.T) {
 		h.must(h.approve("mona", decided.GetId()))
 
 		// Identity moves uma from mona to otto; its event, as identity writes it.
-		if _, err := h.idPub.UpdateUser(h.as("admin"), &identityv1.UpdateUserRequest{Id: h.ids["uma"],
-			User: &identityv1.User{ManagerId: h.ids["otto"]}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"manager_id"}}}); err != nil {
+		if _, err := h.idPub.UpdateUser(h.As("admin"), &identityv1.UpdateUserRequest{Id: h.IDs["uma"],
+			User: &identityv1.User{ManagerId: h.IDs["otto"]}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"manager_id"}}}); err != nil {
 			t.Fatal(err)
 		}
-		ev := &eventsv1.Event{Id: "ev-move-1", Service: "grantflow-identity", Action: "user.updated", Subject: "users/" + h.ids["uma"],
-			Payload: &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: h.ids["uma"], DisplayName: "uma",
-				ManagerId: h.ids["otto"], PreviousManagerId: h.ids["mona"], Changed: []string{"manager_id"}}}}
+		ev := &eventsv1.Event{Id: "ev-move-1", Service: "grantflow-identity", Action: "user.updated", Subject: "users/" + h.IDs["uma"],
+			Payload: &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: h.IDs["uma"], DisplayName: "uma",
+				ManagerId: h.IDs["otto"], PreviousManagerId: h.IDs["mona"], Changed: []string{"manager_id"}}}}
 		sink := eventsv1.NewEventSinkServiceClient(h.conn)
 		for range 2 { // at least once: the second delivery changes nothing
 			if _, err := sink.DeliverEvents(h.system(), &eventsv1.DeliverEventsRequest{Events: []*eventsv1.Event{ev}}); err != nil {
@@ -57,7 +57,7 @@ func TestManagerChangeMovesManagerReviews(t *testing.T) {
 		}
 		// Otto asked for uma's access: he never reviews it; the admins do.
 		got = h.get("admin", byOtto.GetId())
-		if ids := got.GetAssigneeIds(); len(ids) == 0 || slices.Contains(ids, h.ids["otto"]) || slices.Contains(ids, h.ids["mona"]) || slices.Contains(ids, h.ids["uma"]) {
+		if ids := got.GetAssigneeIds(); len(ids) == 0 || slices.Contains(ids, h.IDs["otto"]) || slices.Contains(ids, h.IDs["mona"]) || slices.Contains(ids, h.IDs["uma"]) {
 			t.Errorf("otto's request for uma: assignees %v, want the admins", ids)
 		}
 		if note := got.GetHistory()[len(got.GetHistory())-1].GetNote(); !strings.Contains(note, "fell back to the admins") {
@@ -73,7 +73,7 @@ func TestManagerChangeMovesManagerReviews(t *testing.T) {
 		}
 
 		// One standalone task for otto, to review uma's accesses.
-		list, err := h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{})
+		list, err := h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestManagerChangeMovesManagerReviews(t *testing.T) {
 		}
 
 		// Only Grantflow's services deliver events.
-		if _, err := sink.DeliverEvents(h.as("admin"), &eventsv1.DeliverEventsRequest{Events: []*eventsv1.Event{ev}}); status.Code(err) != codes.PermissionDenied && status.Code(err) != codes.Unauthenticated {
+		if _, err := sink.DeliverEvents(h.As("admin"), &eventsv1.DeliverEventsRequest{Events: []*eventsv1.Event{ev}}); status.Code(err) != codes.PermissionDenied && status.Code(err) != codes.Unauthenticated {
 			t.Errorf("a person delivering events: %v, want refused", err)
 		}
 	})

@@ -57,7 +57,7 @@ func TestOpenStepShapesAndIdempotency(t *testing.T) {
 				if !again.GetAlreadyOpened() || !slices.Equal(taskIDs(again.GetTasks()), taskIDs(res.GetTasks())) {
 					t.Fatalf("second call: already_opened %v, tasks %v, want %v", again.GetAlreadyOpened(), taskIDs(again.GetTasks()), taskIDs(res.GetTasks()))
 				}
-				list, err := h.pub.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: s.request})
+				list, err := h.pub.ListTasks(h.As("admin"), &taskv1.ListTasksRequest{RequestId: s.request})
 				if err != nil || len(list.GetTasks()) != len(tc.want) {
 					t.Fatalf("tasks of the request: %d, %v", len(list.GetTasks()), err)
 				}
@@ -116,7 +116,7 @@ func TestOpenStepRefusesBadInput(t *testing.T) {
 		}{
 			{"requester reviews", func(r *taskv1.OpenStepRequest) { r.AssigneeIds = h.people("otto", "uma") }, "assignee_ids"},
 			{"target reviews", func(r *taskv1.OpenStepRequest) {
-				r.RequesterId, r.TargetUserId, r.AssigneeIds = h.ids["mona"], h.ids["ulf"], h.people("ulf")
+				r.RequesterId, r.TargetUserId, r.AssigneeIds = h.IDs["mona"], h.IDs["ulf"], h.people("ulf")
 			}, "assignee_ids"},
 			{"nobody", func(r *taskv1.OpenStepRequest) { r.AssigneeIds = nil }, "assignee_ids"},
 			{"quorum out of reach", func(r *taskv1.OpenStepRequest) { r.Approval, r.MinApprovals = typev1.Approval_QUORUM, 3 }, "min_approvals"},
@@ -136,7 +136,7 @@ func TestOpenStepRefusesBadInput(t *testing.T) {
 				wantBadField(t, err, tc.field)
 			})
 		}
-		list, err := h.pub.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{})
+		list, err := h.pub.ListTasks(h.As("admin"), &taskv1.ListTasksRequest{})
 		if err != nil || len(list.GetTasks()) != 0 {
 			t.Fatalf("refused calls left tasks: %v %v", list.GetTasks(), err)
 		}
@@ -148,11 +148,11 @@ func TestOpenStepRefusesBadInput(t *testing.T) {
 func TestInternalCallsRefusePeople(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, h *harness) {
 		req := h.openReq(step{request: "req-x", assignees: []string{"otto"}})
-		_, err := h.internal.OpenStep(h.as("admin"), req)
+		_, err := h.internal.OpenStep(h.As("admin"), req)
 		wantCode(t, err, codes.PermissionDenied)
-		_, err = h.internal.CancelTasks(h.as("gm"), &taskv1.CancelTasksRequest{RequestId: "req-x"})
+		_, err = h.internal.CancelTasks(h.As("gm"), &taskv1.CancelTasksRequest{RequestId: "req-x"})
 		wantCode(t, err, codes.PermissionDenied)
-		_, err = h.internal.CreateStandaloneTask(h.as("admin"), &taskv1.CreateStandaloneTaskRequest{Key: "k", AssigneeIds: h.people("otto"), Action: "x"})
+		_, err = h.internal.CreateStandaloneTask(h.As("admin"), &taskv1.CreateStandaloneTaskRequest{Key: "k", AssigneeIds: h.people("otto"), Action: "x"})
 		wantCode(t, err, codes.PermissionDenied)
 		_, err = h.internal.OpenStep(t.Context(), req)
 		wantCode(t, err, codes.Unauthenticated)
@@ -168,25 +168,25 @@ func TestDecisionRules(t *testing.T) {
 
 		_, err := h.approve("walt", action.GetId())
 		wantCode(t, err, codes.FailedPrecondition) // approve an action task
-		_, err = h.pub.CompleteTask(h.as("otto"), &taskv1.CompleteTaskRequest{Id: review.GetId()})
+		_, err = h.pub.CompleteTask(h.As("otto"), &taskv1.CompleteTaskRequest{Id: review.GetId()})
 		wantCode(t, err, codes.FailedPrecondition) // complete a review task
 		_, err = h.approve("walt", review.GetId())
 		wantCode(t, err, codes.NotFound) // not an assignee: cannot even see it
-		_, err = h.pub.ApproveTask(h.as("otto"), &taskv1.ApproveTaskRequest{Id: review.GetId(), Etag: `"7"`})
+		_, err = h.pub.ApproveTask(h.As("otto"), &taskv1.ApproveTaskRequest{Id: review.GetId(), Etag: `"7"`})
 		wantCode(t, err, codes.Aborted) // stale etag
 		_, err = h.approve("otto", "no-such-task")
 		wantCode(t, err, codes.NotFound)
 
-		got, err := h.pub.ApproveTask(h.as("vera"), &taskv1.ApproveTaskRequest{Id: review.GetId(), Justification: "needed for the launch", Etag: review.GetEtag()})
+		got, err := h.pub.ApproveTask(h.As("vera"), &taskv1.ApproveTaskRequest{Id: review.GetId(), Justification: "needed for the launch", Etag: review.GetEtag()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.GetStatus() != taskv1.Task_DONE || got.GetDecision() != taskv1.Task_APPROVE || got.GetDecidedBy() != h.ids["vera"] ||
+		if got.GetStatus() != taskv1.Task_DONE || got.GetDecision() != taskv1.Task_APPROVE || got.GetDecidedBy() != h.IDs["vera"] ||
 			got.GetJustification() != "needed for the launch" || got.GetEtag() == review.GetEtag() {
 			t.Fatalf("approved task %+v", got)
 		}
 		last := got.GetHistory()[len(got.GetHistory())-1]
-		if last.GetEvent() != "approved" || last.GetActorId() != h.ids["vera"] || last.GetNote() != "needed for the launch" {
+		if last.GetEvent() != "approved" || last.GetActorId() != h.IDs["vera"] || last.GetNote() != "needed for the launch" {
 			t.Fatalf("history %+v", got.GetHistory())
 		}
 		_, err = h.decline("otto", review.GetId())
@@ -194,11 +194,11 @@ func TestDecisionRules(t *testing.T) {
 		_, err = h.approve("vera", review.GetId())
 		wantCode(t, err, codes.FailedPrecondition)
 
-		done, err := h.pub.CompleteTask(h.as("walt"), &taskv1.CompleteTaskRequest{Id: action.GetId(), Note: "granted in Figma"})
+		done, err := h.pub.CompleteTask(h.As("walt"), &taskv1.CompleteTaskRequest{Id: action.GetId(), Note: "granted in Figma"})
 		if err != nil || done.GetStatus() != taskv1.Task_DONE || done.GetDecision() != taskv1.Task_DECISION_UNSPECIFIED || done.GetJustification() != "granted in Figma" {
 			t.Fatalf("complete: %+v %v", done, err)
 		}
-		_, err = h.pub.CompleteTask(h.as("walt"), &taskv1.CompleteTaskRequest{Id: action.GetId()})
+		_, err = h.pub.CompleteTask(h.As("walt"), &taskv1.CompleteTaskRequest{Id: action.GetId()})
 		wantCode(t, err, codes.FailedPrecondition)
 
 		// Admin and GM decide tasks they are not assigned to.
@@ -221,7 +221,7 @@ func TestNobodyDecidesOwnRequest(t *testing.T) {
 		wantCode(t, err, codes.PermissionDenied)
 		_, err = h.decline("admin", own.GetId())
 		wantCode(t, err, codes.PermissionDenied)
-		_, err = h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: own.GetId(), AssigneeIds: h.people("vera")})
+		_, err = h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: own.GetId(), AssigneeIds: h.people("vera")})
 		wantCode(t, err, codes.PermissionDenied) // nor hand it to someone else
 		// The GM as the target of mona's request.
 		gmTask := h.open(step{request: "req-gm", requester: "mona", target: "gm", assignees: []string{"otto"}})[0]
@@ -234,7 +234,7 @@ func TestNobodyDecidesOwnRequest(t *testing.T) {
 		wantCode(t, err, codes.PermissionDenied)
 		// The action task too: the requester is never its assignee, nor completes it.
 		act := h.open(step{request: "req-admin", index: 1, typ: taskv1.Task_ACTION, requester: "admin", target: "admin", kind: typev1.AssigneeKind_AGENT})[0]
-		_, err = h.pub.CompleteTask(h.as("admin"), &taskv1.CompleteTaskRequest{Id: act.GetId()})
+		_, err = h.pub.CompleteTask(h.As("admin"), &taskv1.CompleteTaskRequest{Id: act.GetId()})
 		wantCode(t, err, codes.PermissionDenied)
 		for _, id := range []string{own.GetId(), gmTask.GetId(), umas.GetId(), act.GetId()} {
 			if s := h.get("gm", id); s.GetStatus() != taskv1.Task_PENDING {
@@ -252,7 +252,7 @@ func TestOneDecisionPerPersonPerStep(t *testing.T) {
 		wantCode(t, err, codes.PermissionDenied) // the admin does not settle an ALL step alone
 		h.must(h.approve("gm", ts[1].GetId()))
 		// Reassigning walt's task to the admin would give them a second vote.
-		_, err = h.pub.ReassignTask(h.as("gm"), &taskv1.ReassignTaskRequest{Id: ts[2].GetId(), AssigneeIds: h.people("admin")})
+		_, err = h.pub.ReassignTask(h.As("gm"), &taskv1.ReassignTaskRequest{Id: ts[2].GetId(), AssigneeIds: h.people("admin")})
 		wantBadField(t, err, "assignee_ids")
 		h.must(h.approve("walt", ts[2].GetId()))
 	})
@@ -261,9 +261,9 @@ func TestOneDecisionPerPersonPerStep(t *testing.T) {
 func TestReassign(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, h *harness) {
 		task := h.open(step{request: "req-re", assignees: []string{"otto"}})[0]
-		_, err := h.pub.ReassignTask(h.as("otto"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera")})
+		_, err := h.pub.ReassignTask(h.As("otto"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera")})
 		wantCode(t, err, codes.PermissionDenied) // an assignee is not an admin
-		_, err = h.pub.ReassignTask(h.as("walt"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera")})
+		_, err = h.pub.ReassignTask(h.As("walt"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera")})
 		wantCode(t, err, codes.NotFound) // someone who cannot see it
 		for _, tc := range []struct {
 			name string
@@ -274,27 +274,27 @@ func TestReassign(t *testing.T) {
 			{"to an offboarded user", h.people("olga")},
 			{"none", nil},
 		} {
-			_, err := h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: tc.to})
+			_, err := h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: tc.to})
 			if wantBadField(t, err, "assignee_ids"); t.Failed() {
 				t.Fatalf("%s", tc.name)
 			}
 		}
-		got, err := h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera", "walt"), Note: "otto is on leave"})
+		got, err := h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("vera", "walt"), Note: "otto is on leave"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		last := got.GetHistory()[len(got.GetHistory())-1]
-		if !slices.Equal(got.GetAssigneeIds(), h.people("vera", "walt")) || last.GetEvent() != "reassigned" || last.GetActorId() != h.ids["admin"] || last.GetNote() != "otto is on leave" {
+		if !slices.Equal(got.GetAssigneeIds(), h.people("vera", "walt")) || last.GetEvent() != "reassigned" || last.GetActorId() != h.IDs["admin"] || last.GetNote() != "otto is on leave" {
 			t.Fatalf("reassigned task %+v", got)
 		}
 		_, err = h.approve("otto", task.GetId())
 		wantCode(t, err, codes.NotFound) // otto no longer sees it
-		inbox, err := h.pub.ListTasks(h.as("walt"), &taskv1.ListTasksRequest{Status: taskv1.Task_PENDING})
+		inbox, err := h.pub.ListTasks(h.As("walt"), &taskv1.ListTasksRequest{Status: taskv1.Task_PENDING})
 		if err != nil || !slices.Equal(taskIDs(inbox.GetTasks()), []string{task.GetId()}) {
 			t.Fatalf("walt's inbox %v %v", taskIDs(inbox.GetTasks()), err)
 		}
 		h.must(h.approve("walt", task.GetId()))
-		_, err = h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("xena")})
+		_, err = h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId(), AssigneeIds: h.people("xena")})
 		wantCode(t, err, codes.FailedPrecondition) // no longer pending
 		evs := h.eventsOf("audit", 3, ofTask(task.GetId()))
 		if a := actions(evs); !slices.Equal(a, []string{"task.created", "task.reassigned", "task.approved"}) {
@@ -428,7 +428,7 @@ func TestStepOutcomeEvents(t *testing.T) {
 			a := h.open(step{request: "o-any", approval: typev1.Approval_ANY, assignees: three})[0]
 			h.must(h.approve("vera", a.GetId()))
 			d := h.wantOutcome("any", a.GetId(), outcome{state: "PASSED", approvals: 1})
-			if d.Approval != "ANY" || *d.StepTaskCount != 1 || d.Decision != "APPROVE" || d.DecidedBy != h.ids["vera"] || d.Type != "REVIEW" || d.StepIndex != 0 {
+			if d.Approval != "ANY" || *d.StepTaskCount != 1 || d.Decision != "APPROVE" || d.DecidedBy != h.IDs["vera"] || d.Type != "REVIEW" || d.StepIndex != 0 {
 				t.Fatalf("data %+v", d)
 			}
 			b := h.open(step{request: "o-any-2", assignees: three})[0]
@@ -487,9 +487,9 @@ func TestStepOutcomeEvents(t *testing.T) {
 		})
 		t.Run("ACTION", func(t *testing.T) {
 			a := h.open(step{request: "o-act", index: 2, typ: taskv1.Task_ACTION, assignees: []string{"walt"}})[0]
-			h.must(h.pub.CompleteTask(h.as("walt"), &taskv1.CompleteTaskRequest{Id: a.GetId(), Note: "done"}))
+			h.must(h.pub.CompleteTask(h.As("walt"), &taskv1.CompleteTaskRequest{Id: a.GetId(), Note: "done"}))
 			d := h.wantOutcome("action", a.GetId(), outcome{state: "PASSED"})
-			if d.Type != "ACTION" || d.StepIndex != 2 || d.Status != "DONE" || d.DecidedBy != h.ids["walt"] {
+			if d.Type != "ACTION" || d.StepIndex != 2 || d.Status != "DONE" || d.DecidedBy != h.IDs["walt"] {
 				t.Fatalf("data %+v", d)
 			}
 		})
@@ -498,7 +498,7 @@ func TestStepOutcomeEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.must(h.pub.CompleteTask(h.as("uma"), &taskv1.CompleteTaskRequest{Id: s.GetId()}))
+			h.must(h.pub.CompleteTask(h.As("uma"), &taskv1.CompleteTaskRequest{Id: s.GetId()}))
 			if a := actions(h.eventsOf("audit", 2, ofTask(s.GetId()))); !slices.Equal(a, []string{"task.created", "task.completed"}) {
 				t.Fatalf("audit %v", a)
 			}
@@ -543,7 +543,7 @@ func TestVisibility(t *testing.T) {
 			{"admin", veras.GetId(), true},
 			{"gm", veras.GetId(), true},
 		} {
-			_, err := h.pub.GetTask(h.as(tc.person), &taskv1.GetTaskRequest{Id: tc.id})
+			_, err := h.pub.GetTask(h.As(tc.person), &taskv1.GetTaskRequest{Id: tc.id})
 			switch {
 			case tc.sees && err != nil:
 				t.Errorf("%s GetTask %s: %v", tc.person, tc.id, err)
@@ -553,7 +553,7 @@ func TestVisibility(t *testing.T) {
 		}
 		list := func(person string, r *taskv1.ListTasksRequest) []string {
 			t.Helper()
-			res, err := h.pub.ListTasks(h.as(person), r)
+			res, err := h.pub.ListTasks(h.As(person), r)
 			if err != nil {
 				t.Fatalf("%s ListTasks: %v", person, err)
 			}
@@ -562,18 +562,18 @@ func TestVisibility(t *testing.T) {
 		if got := list("otto", &taskv1.ListTasksRequest{}); !slices.Equal(got, []string{ottos.GetId(), both[0].GetId()}) {
 			t.Errorf("otto's inbox %v", got)
 		}
-		if got := list("vera", &taskv1.ListTasksRequest{AssigneeId: h.ids["vera"]}); slices.Contains(got, ottos.GetId()) || len(got) != 2 {
+		if got := list("vera", &taskv1.ListTasksRequest{AssigneeId: h.IDs["vera"]}); slices.Contains(got, ottos.GetId()) || len(got) != 2 {
 			t.Errorf("vera's inbox %v", got)
 		}
 		if got := list("uma", &taskv1.ListTasksRequest{RequestId: "req-v1"}); len(got) != 0 {
 			t.Errorf("uma lists only her own tasks, got %v", got)
 		}
-		_, err := h.pub.ListTasks(h.as("vera"), &taskv1.ListTasksRequest{AssigneeId: h.ids["otto"]})
+		_, err := h.pub.ListTasks(h.As("vera"), &taskv1.ListTasksRequest{AssigneeId: h.IDs["otto"]})
 		wantCode(t, err, codes.PermissionDenied)
 		if got := list("admin", &taskv1.ListTasksRequest{}); len(got) != 4 {
 			t.Errorf("admin sees %d tasks, want 4", len(got))
 		}
-		if got := list("gm", &taskv1.ListTasksRequest{AssigneeId: h.ids["otto"]}); len(got) != 2 {
+		if got := list("gm", &taskv1.ListTasksRequest{AssigneeId: h.IDs["otto"]}); len(got) != 2 {
 			t.Errorf("gm lists otto's: %v", got)
 		}
 		if got := list("admin", &taskv1.ListTasksRequest{RequestId: "req-v3"}); !slices.Equal(got, taskIDs(both)) {
@@ -599,7 +599,7 @@ func TestListPaging(t *testing.T) {
 			var got []string
 			tok := ""
 			for pages := 0; ; pages++ {
-				res, err := h.pub.ListTasks(h.as(person), &taskv1.ListTasksRequest{PageSize: 3, PageToken: tok})
+				res, err := h.pub.ListTasks(h.As(person), &taskv1.ListTasksRequest{PageSize: 3, PageToken: tok})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -615,7 +615,7 @@ func TestListPaging(t *testing.T) {
 				t.Fatalf("%s pages %v, want %v", person, got, want)
 			}
 		}
-		res, err := h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{})
+		res, err := h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{})
 		if err != nil || len(res.GetTasks()) != 7 || res.GetNextPageToken() != "" {
 			t.Fatalf("default page: %d %q %v", len(res.GetTasks()), res.GetNextPageToken(), err)
 		}
@@ -632,39 +632,39 @@ func TestBadInputNamesTheField(t *testing.T) {
 			field string
 		}{
 			{"page size over 500", func() error {
-				_, err := h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{PageSize: 501})
+				_, err := h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{PageSize: 501})
 				return err
 			}, "page_size"},
 			{"bad page token", func() error {
-				_, err := h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{PageToken: "!!"})
+				_, err := h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{PageToken: "!!"})
 				return err
 			}, "page_token"},
 			{"unknown status", func() error {
-				_, err := h.pub.ListTasks(h.as("otto"), &taskv1.ListTasksRequest{Status: 42})
+				_, err := h.pub.ListTasks(h.As("otto"), &taskv1.ListTasksRequest{Status: 42})
 				return err
 			}, "status"},
 			{"no id", func() error {
-				_, err := h.pub.GetTask(h.as("otto"), &taskv1.GetTaskRequest{})
+				_, err := h.pub.GetTask(h.As("otto"), &taskv1.GetTaskRequest{})
 				return err
 			}, "id"},
 			{"long justification", func() error {
-				_, err := h.pub.ApproveTask(h.as("otto"), &taskv1.ApproveTaskRequest{Id: task.GetId(), Justification: long})
+				_, err := h.pub.ApproveTask(h.As("otto"), &taskv1.ApproveTaskRequest{Id: task.GetId(), Justification: long})
 				return err
 			}, "justification"},
 			{"long note", func() error {
-				_, err := h.pub.CompleteTask(h.as("otto"), &taskv1.CompleteTaskRequest{Id: task.GetId(), Note: long})
+				_, err := h.pub.CompleteTask(h.As("otto"), &taskv1.CompleteTaskRequest{Id: task.GetId(), Note: long})
 				return err
 			}, "note"},
 			{"reassign to nobody", func() error {
-				_, err := h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId()})
+				_, err := h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: task.GetId()})
 				return err
 			}, "assignee_ids"},
 			{"create without action", func() error {
-				_, err := h.pub.CreateTask(h.as("admin"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("otto")})
+				_, err := h.pub.CreateTask(h.As("admin"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("otto")})
 				return err
 			}, "action"},
 			{"create for a ghost", func() error {
-				_, err := h.pub.CreateTask(h.as("admin"), &taskv1.CreateTaskRequest{AssigneeIds: []string{"ghost"}, Action: "x"})
+				_, err := h.pub.CreateTask(h.As("admin"), &taskv1.CreateTaskRequest{AssigneeIds: []string{"ghost"}, Action: "x"})
 				return err
 			}, "assignee_ids"},
 			{"standalone without key", func() error {
@@ -682,7 +682,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 
 func TestStandaloneTasks(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, h *harness) {
-		req := &taskv1.CreateStandaloneTaskRequest{Key: "onboarding/" + h.ids["ulf"], AssigneeIds: h.people("ulf"), Action: "Install the browser extension", Note: "welcome"}
+		req := &taskv1.CreateStandaloneTaskRequest{Key: "onboarding/" + h.IDs["ulf"], AssigneeIds: h.people("ulf"), Action: "Install the browser extension", Note: "welcome"}
 		first, err := h.internal.CreateStandaloneTask(h.system(), req)
 		if err != nil {
 			t.Fatal(err)
@@ -696,18 +696,18 @@ func TestStandaloneTasks(t *testing.T) {
 		}
 		_, err = h.approve("ulf", first.GetId())
 		wantCode(t, err, codes.FailedPrecondition)
-		_, err = h.pub.GetTask(h.as("uma"), &taskv1.GetTaskRequest{Id: first.GetId()})
+		_, err = h.pub.GetTask(h.As("uma"), &taskv1.GetTaskRequest{Id: first.GetId()})
 		wantCode(t, err, codes.NotFound)
-		h.must(h.pub.CompleteTask(h.as("ulf"), &taskv1.CompleteTaskRequest{Id: first.GetId()}))
+		h.must(h.pub.CompleteTask(h.As("ulf"), &taskv1.CompleteTaskRequest{Id: first.GetId()}))
 
-		_, err = h.pub.CreateTask(h.as("mona"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("uma"), Action: "x"})
+		_, err = h.pub.CreateTask(h.As("mona"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("uma"), Action: "x"})
 		wantCode(t, err, codes.PermissionDenied)
-		_, err = h.pub.CreateTask(h.as("admin"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("olga"), Action: "x"})
+		_, err = h.pub.CreateTask(h.As("admin"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("olga"), Action: "x"})
 		wantBadField(t, err, "assignee_ids")
-		mine, err := h.pub.CreateTask(h.as("gm"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("mona"), Action: "Confirm the offboarding of olga"})
-		if err != nil || mine.GetType() != taskv1.Task_STANDALONE || mine.GetHistory()[0].GetActorId() != h.ids["gm"] {
+		mine, err := h.pub.CreateTask(h.As("gm"), &taskv1.CreateTaskRequest{AssigneeIds: h.people("mona"), Action: "Confirm the offboarding of olga"})
+		if err != nil || mine.GetType() != taskv1.Task_STANDALONE || mine.GetHistory()[0].GetActorId() != h.IDs["gm"] {
 			t.Fatalf("CreateTask: %+v %v", mine, err)
 		}
-		h.must(h.pub.CompleteTask(h.as("admin"), &taskv1.CompleteTaskRequest{Id: mine.GetId()}))
+		h.must(h.pub.CompleteTask(h.As("admin"), &taskv1.CompleteTaskRequest{Id: mine.GetId()}))
 	})
 }

@@ -134,7 +134,7 @@ func TestRerouteTasksOfSomeoneWhoLeft(t *testing.T) {
 		solo := h.open(step{request: "req-rr2", assignees: []string{"otto"}})[0]
 		other := h.open(step{request: "req-rr3", assignees: []string{"walt"}})[0]
 		reason := "otto was offboarded: his pending tasks go to his manager"
-		res, err := h.internal.RerouteTasks(h.system(), &taskv1.RerouteTasksRequest{UserId: h.ids["otto"], ToUserIds: h.people("mona"), Reason: reason})
+		res, err := h.internal.RerouteTasks(h.system(), &taskv1.RerouteTasksRequest{UserId: h.IDs["otto"], ToUserIds: h.people("mona"), Reason: reason})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestRerouteTasksOfSomeoneWhoLeft(t *testing.T) {
 				t.Errorf("task %s history %v", id, got.GetHistory())
 			}
 		}
-		again, err := h.internal.RerouteTasks(h.system(), &taskv1.RerouteTasksRequest{UserId: h.ids["otto"], ToUserIds: h.people("mona"), Reason: reason})
+		again, err := h.internal.RerouteTasks(h.system(), &taskv1.RerouteTasksRequest{UserId: h.IDs["otto"], ToUserIds: h.people("mona"), Reason: reason})
 		if err != nil || len(again.GetTaskIds()) != 0 {
 			t.Fatalf("again: %v, %v; want nothing moved", again.GetTaskIds(), err)
 		}
@@ -158,7 +158,7 @@ func TestRerouteTasksOfSomeoneWhoLeft(t *testing.T) {
 		if p := evs[0].GetTaskChanged(); p.GetNote() != reason || len(p.GetPreviousAssigneeIds()) == 0 {
 			t.Fatalf("task.reassigned payload %v", p)
 		}
-		_, err = h.internal.RerouteTasks(h.as("admin"), &taskv1.RerouteTasksRequest{UserId: h.ids["vera"], ToUserIds: h.people("mona"), Reason: reason})
+		_, err = h.internal.RerouteTasks(h.As("admin"), &taskv1.RerouteTasksRequest{UserId: h.IDs["vera"], ToUserIds: h.people("mona"), Reason: reason})
 		wantCode(t, err, codes.PermissionDenied) // internal only
 	})
 }

@@ -21,7 +21,7 @@ type seen []string
 
 func (h *harness) watchTasks(ctx context.Context, person string, in *taskv1.WatchTasksRequest) taskv1.TaskService_WatchTasksClient {
 	h.t.Helper()
-	md, _ := metadata.FromOutgoingContext(h.as(person))
+	md, _ := metadata.FromOutgoingContext(h.As(person))
 	s, err := h.pub.WatchTasks(metadata.NewOutgoingContext(ctx, md), in)
 	if err != nil {
 		h.t.Fatalf("WatchTasks as %s: %v", person, err)
@@ -86,7 +86,7 @@ func TestWatchTasks(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, h *harness) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // bounds a hang only
 		defer cancel()
-		vera := h.ids["vera"]
+		vera := h.IDs["vera"]
 		watchCtx, drop := context.WithCancel(ctx)
 		stream := h.watchTasks(watchCtx, "vera", &taskv1.WatchTasksRequest{})
 		first, err := stream.Recv()
@@ -108,7 +108,7 @@ func TestWatchTasks(t *testing.T) {
 		// The watch drops; vera's approval and a reassignment away from her commit meanwhile.
 		drop()
 		h.must(h.approve("vera", t1.GetId()))
-		h.must(h.pub.ReassignTask(h.as("admin"), &taskv1.ReassignTaskRequest{Id: t3.GetId(), AssigneeIds: h.people("xena"), Note: "vera is away"}))
+		h.must(h.pub.ReassignTask(h.As("admin"), &taskv1.ReassignTaskRequest{Id: t3.GetId(), AssigneeIds: h.people("xena"), Note: "vera is away"}))
 		h.must(h.approve("walt", otherTask(all, t3).GetId()))
 
 		resumed := h.watchTasks(ctx, "vera", &taskv1.WatchTasksRequest{After: cursor})
@@ -133,7 +133,7 @@ func TestWatchTasks(t *testing.T) {
 		}
 
 		// xena's inbox has t3 from its reassignment on; walt's never had t1.
-		got, _ = next(t, h.watchTasks(ctx, "xena", &taskv1.WatchTasksRequest{After: "0"}), h.ids["xena"], "0", 1)
+		got, _ = next(t, h.watchTasks(ctx, "xena", &taskv1.WatchTasksRequest{After: "0"}), h.IDs["xena"], "0", 1)
 		sameSeen(t, "xena's inbox", got, seen{t3.GetId() + " PENDING"})
 
 		for _, c := range []struct {
@@ -177,7 +177,7 @@ func TestWatchTasksConcurrentChanges(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, h *harness) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // bounds a hang only
 		defer cancel()
-		vera := h.ids["vera"]
+		vera := h.IDs["vera"]
 		stream := h.watchTasks(ctx, "vera", &taskv1.WatchTasksRequest{})
 		first, err := stream.Recv()
 		if err != nil {

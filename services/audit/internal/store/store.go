@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
 
@@ -72,13 +73,9 @@ type Tx interface {
 // Store is the audit service's storage.
 type Store interface {
 	Reader
-	// InTx runs fn in a transaction: all its writes commit together, or none. Inside fn
-	// read through tx only, and keep fn free of outside effects: the PostgreSQL engine runs
-	// it again after a serialization failure.
-	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Shell is the closure transaction on Tx, Ping and Close.
+	storekit.Shell[Tx]
 	// SigningSeed returns the stored signing key seed; when none is stored it stores
 	// candidate first (the first of several replicas starting together wins) and returns it.
 	SigningSeed(ctx context.Context, candidate []byte) ([]byte, error)
-	Ping(ctx context.Context) error
-	Close()
 }

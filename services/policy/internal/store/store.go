@@ -7,6 +7,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
 
@@ -109,10 +110,6 @@ type Tx interface {
 type Store interface {
 	Reader
 	outbox.Store
-	// InTx runs fn in a transaction: all its writes and events commit together, or none.
-	// Inside fn, read through tx only, and keep fn free of outside effects: the
-	// PostgreSQL engine runs it again after a serialization failure.
-	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	Ping(ctx context.Context) error
-	Close()
+	// Shell is the closure transaction on Tx, Ping and Close.
+	storekit.Shell[Tx]
 }

@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -89,10 +90,6 @@ type Store interface {
 	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]
-	// InTx runs fn in a transaction: its writes, events and processed marks commit
-	// together, or none. Inside fn read through tx only, and keep fn free of outside
-	// effects: the PostgreSQL engine runs it again after a serialization failure.
-	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	Ping(ctx context.Context) error
-	Close()
+	// Shell is the closure transaction on Tx, Ping and Close.
+	storekit.Shell[Tx]
 }

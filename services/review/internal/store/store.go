@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 )
@@ -98,11 +99,6 @@ type Store interface {
 	outbox.Store
 	// Store fires due timers, each in a transaction that also removes it.
 	timer.Store[Tx]
-	// InTx runs fn in a transaction: all its writes and events commit together, or none.
-	// Inside fn, read through tx only (the memory engine holds its write lock), and keep fn
-	// free of outside writes: the PostgreSQL engine runs it again after a serialization
-	// failure or deadlock.
-	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	Ping(ctx context.Context) error
-	Close()
+	// Shell is the closure transaction on Tx, Ping and Close.
+	storekit.Shell[Tx]
 }

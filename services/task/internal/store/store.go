@@ -6,6 +6,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
@@ -86,11 +87,6 @@ type Store interface {
 	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]
-	// InTx runs fn in a transaction: all its writes and events commit together, or none.
-	// Inside fn, read through tx only (the memory engine holds its write lock, so reading
-	// through the Store would wait forever), and keep fn free of outside effects: the
-	// PostgreSQL engine runs it again after a serialization failure or deadlock.
-	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	Ping(ctx context.Context) error
-	Close()
+	// Shell is the closure transaction on Tx, Ping and Close.
+	storekit.Shell[Tx]
 }

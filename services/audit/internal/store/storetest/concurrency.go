@@ -13,9 +13,9 @@ import (
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-// testLockHeadSerializes: a second appender that asks for the lock while the first holds it
+// LockHeadSerializesAppends: a second appender that asks for the lock while the first holds it
 // waits, then sees the first one's batch as its head.
-func testLockHeadSerializes(t *testing.T, s store.Store) {
+func (Cases) LockHeadSerializesAppends(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	locked, release := make(chan struct{}), make(chan struct{})
 	errs := make(chan error, 2)
@@ -59,9 +59,9 @@ func testLockHeadSerializes(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"first", "second"})
 }
 
-// testConcurrentAppends: many appenders at once still make one gapless, verifiable chain,
+// ConcurrentAppendsBuildOneChain: many appenders at once still make one gapless, verifiable chain,
 // with each batch's events kept together and in order.
-func testConcurrentAppends(t *testing.T, s store.Store) {
+func (Cases) ConcurrentAppendsBuildOneChain(t *testing.T, s store.Store) {
 	const writers, batches, size = 6, 8, 5
 	var wg sync.WaitGroup
 	for w := range writers {

@@ -1,4 +1,4 @@
-// Package storetest is the audit store's contract suite: [Run] checks every method of
+// Package storetest is the audit store's contract suite: the methods of [Cases] check every method of
 // store.Reader and store.Tx, the transaction guarantees (a failed or panicking closure
 // leaves nothing behind, a transaction reads its own writes), that LockHead serializes
 // appends so that concurrent writers build one consistent chain, and the checkpoints and

@@ -11,7 +11,7 @@ import (
 	"github.com/grantflow/grantflow/services/audit/internal/store"
 )
 
-func testEmptyLog(t *testing.T, s store.Store) {
+func (Cases) EmptyLog(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	storetestkit.Exact(t, "Head", storetestkit.Must(s.Head(ctx))(t), store.Head{})
 	storetestkit.Exact(t, "ListEvents", len(list(t, s, store.Filter{}, 10)), 0)
@@ -23,7 +23,7 @@ func testEmptyLog(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "KnownIDs", len(storetestkit.Must(s.KnownIDs(ctx, []string{"x"}))(t)), 0)
 }
 
-func testAppendRoundTrip(t *testing.T, s store.Store) {
+func (Cases) AppendRoundTrip(t *testing.T, s store.Store) {
 	full := ev("a", func(e *domain.Event) {
 		e.RequestID, e.PolicyID, e.PolicyVersion, e.TaskID, e.TraceID = "r1", "p1", 3, "t1", "4bf92f3577b34da6a3ce929d0e0e4736"
 		e.Data = []byte(`{"b":[1,2],"\u00e9":"x"}`)
@@ -44,7 +44,7 @@ func testAppendRoundTrip(t *testing.T, s store.Store) {
 	}
 }
 
-func testInsertContinuesHead(t *testing.T, s store.Store) {
+func (Cases) InsertMustContinueTheHead(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	for name, seq := range map[string]int64{"gap": 3, "repeat": 1, "zero": 0} {
 		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
@@ -58,7 +58,7 @@ func testInsertContinuesHead(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
 }
 
-func testInsertRefusesKnownIDs(t *testing.T, s store.Store) {
+func (Cases) InsertRefusesKnownIDs(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	for name, batch := range map[string][]domain.Event{
 		"stored id":         {ev("b"), ev("a")},
@@ -78,13 +78,13 @@ func testInsertRefusesKnownIDs(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "events", ids(all(t, s)), []string{"a"})
 }
 
-func testKnownIDs(t *testing.T, s store.Store) {
+func (Cases) KnownIDs(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"), ev("b"))
 	storetestkit.Exact(t, "KnownIDs", storetestkit.Must(s.KnownIDs(t.Context(), []string{"a", "x", "b"}))(t), map[string]bool{"a": true, "b": true})
 	storetestkit.Exact(t, "KnownIDs(none)", len(storetestkit.Must(s.KnownIDs(t.Context(), nil))(t)), 0)
 }
 
-func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+func (Cases) TxReadsItsOwnWrites(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		head := storetestkit.Must(tx.LockHead(ctx))(t)
@@ -117,7 +117,7 @@ func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 
 var errBoom = errors.New("boom")
 
-func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"))
 	storetestkit.FailTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		head := storetestkit.Must(tx.LockHead(ctx))(t)
@@ -136,7 +136,7 @@ func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "events after", ids(all(t, s)), []string{"a", "b"})
 }
 
-func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	storetestkit.PanicTx(t, s, func(ctx context.Context, tx store.Tx) error {
 		head := storetestkit.Must(tx.LockHead(ctx))(t)
 		return tx.Insert(ctx, seal(head, ev("a")))
@@ -146,7 +146,7 @@ func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "events after", ids(all(t, s)), []string{"a"})
 }
 
-func testListEventsFilters(t *testing.T, s store.Store) {
+func (Cases) ListEventsFilters(t *testing.T, s store.Store) {
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 	appendEvents(t, s,
 		ev(n(1), func(e *domain.Event) { e.Subject, e.ActorID, e.Time = "users/u2", "u1", at(0) }),
@@ -180,7 +180,7 @@ func testListEventsFilters(t *testing.T, s store.Store) {
 	}
 }
 
-func testListEventsLineage(t *testing.T, s store.Store) {
+func (Cases) ListEventsLineage(t *testing.T, s store.Store) {
 	pv := func(action, subject, request, policy string, version int64) domain.Event {
 		return ev(subject+"/"+action, func(e *domain.Event) {
 			e.Action, e.Subject, e.RequestID, e.PolicyID, e.PolicyVersion = action, subject, request, policy, version
@@ -218,7 +218,7 @@ func testListEventsLineage(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "lineage of an unknown request", ids(list(t, s, store.Filter{RequestID: "r9"}, 100)), []string{})
 }
 
-func testScan(t *testing.T, s store.Store) {
+func (Cases) ScanFromAndStop(t *testing.T, s store.Store) {
 	appendEvents(t, s, ev("a"), ev("b"), ev("c"), ev("d"))
 	var got []string
 	err := s.Scan(t.Context(), 2, func(e *domain.Event) error {
@@ -239,7 +239,7 @@ func testScan(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "beyond the head", len(got), 0)
 }
 
-func testCheckpoints(t *testing.T, s store.Store) {
+func (Cases) Checkpoints(t *testing.T, s store.Store) {
 	sealed := appendEvents(t, s, ev("a"), ev("b"), ev("c"))
 	mk := func(seq int64) domain.Checkpoint {
 		return domain.Checkpoint{Seq: seq, HeadHash: sealed[seq-1].Hash, Time: t0.Add(time.Duration(seq) * time.Microsecond), KeyID: "k1", Signature: []byte{byte(seq), 1, 2}}
@@ -269,7 +269,7 @@ func testCheckpoints(t *testing.T, s store.Store) {
 	storetestkit.Exact(t, "found", ok, true)
 }
 
-func testSigningSeed(t *testing.T, s store.Store) {
+func (Cases) SigningSeedFirstWins(t *testing.T, s store.Store) {
 	a, b := make([]byte, 32), make([]byte, 32)
 	a[0], b[0] = 1, 2
 	storetestkit.Exact(t, "first", storetestkit.Must(s.SigningSeed(t.Context(), a))(t), a)

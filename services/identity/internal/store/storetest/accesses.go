@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-func testPutAccess(t *testing.T, s store.Store) {
+func (Cases) PutAccessGetAndReplace(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := newAccess("u1", "a1", "read")
 	noRequest := newAccess("u1", "a2", "admin")
@@ -31,7 +31,7 @@ func testPutAccess(t *testing.T, s store.Store) {
 	}
 }
 
-func testDeleteAccess(t *testing.T, s store.Store) {
+func (Cases) DeleteAccess(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	putAccesses(t, s, newAccess("u1", "a1", "read"), newAccess("u1", "a2", "read"), newAccess("u2", "a1", "read"))
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteAccess(ctx, "u1", "a1") })
@@ -46,7 +46,7 @@ func testDeleteAccess(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "DeleteAccess(never held)", err, store.ErrNotFound)
 }
 
-func testListAccessesPaging(t *testing.T, s store.Store) {
+func (Cases) ListAccessesOrderAndPaging(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	putAccesses(t, s,
 		newAccess("u2", "a2", "read"),
@@ -96,7 +96,7 @@ func testListAccessesPaging(t *testing.T, s store.Store) {
 	}
 }
 
-func testListAccessesFilters(t *testing.T, s store.Store) {
+func (Cases) ListAccessesFilters(t *testing.T, s store.Store) {
 	putAccesses(t, s,
 		newAccess("u1", "a1", "read"),
 		newAccess("u1", "a2", "admin"),

@@ -34,7 +34,7 @@ func richApp(id string) domain.App {
 	}
 }
 
-func testAppRoundTrip(t *testing.T, s store.Store) {
+func (Cases) AppRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	rich := richApp("a1")
 	bare := domain.App{ID: "a2", Name: "Bare", Status: domain.AppActive, CreateTime: storetestkit.At(1), UpdateTime: storetestkit.At(1), Version: 1}
@@ -49,7 +49,7 @@ func testAppRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetAppByName(ghost)", err, store.ErrNotFound)
 }
 
-func testAppNameUnique(t *testing.T, s store.Store) {
+func (Cases) AppNameUniqueIgnoresCase(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a1, a2 := newApp("a1", "u1"), newApp("a2", "u1")
 	a1.Name = "GitHub"
@@ -95,7 +95,7 @@ func testAppNameUnique(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetAppByName(reused name)", storetestkit.Must(s.GetAppByName(ctx, "GitHub"))(t), reuse)
 }
 
-func testUpdateApp(t *testing.T, s store.Store) {
+func (Cases) UpdateAppChecksVersionAndReplacesEverything(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := richApp("a1")
 	createApps(t, s, a)
@@ -132,7 +132,7 @@ func testUpdateApp(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "UpdateApp(missing)", err, store.ErrNotFound)
 }
 
-func testGetApps(t *testing.T, s store.Store) {
+func (Cases) GetAppsReturnsKnownIDsSorted(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a1, a2, a3 := richApp("a1"), newApp("a2", "u1"), newApp("a3")
 	createApps(t, s, a3, a1, a2)
@@ -142,7 +142,7 @@ func testGetApps(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetApps(nil)", storetestkit.Must(s.GetApps(ctx, nil))(t), []domain.App{})
 }
 
-func testListApps(t *testing.T, s store.Store) {
+func (Cases) ListAppsFilters(t *testing.T, s store.Store) {
 	createApps(t, s,
 		newApp("a1", "u1", "u2"),
 		newApp("a2", "u2"),
@@ -175,7 +175,7 @@ func testListApps(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "ListApps(a4)", got, []domain.App{newApp("a4", "u3", "u1")})
 }
 
-func testOwnedApps(t *testing.T, s store.Store) {
+func (Cases) OwnedApps(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	archived := newApp("a3", "u1")
 	archived.Status = domain.AppArchived

@@ -12,11 +12,11 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// testLockDirectory runs concurrent "create the General Manager unless there is one"
+// LockDirectorySerializesTransactions runs concurrent "create the General Manager unless there is one"
 // transactions: LockDirectory must make them take turns, so exactly one creates it. The
 // lock is held from LockDirectory until the transaction ends, so at most one closure may be
 // between its LockDirectory and its return at any time; holders counts them.
-func testLockDirectory(t *testing.T, s store.Store) {
+func (Cases) LockDirectorySerializesTransactions(t *testing.T, s store.Store) {
 	const workers = 8
 	ctx := t.Context()
 	created := make([]bool, workers)
@@ -64,9 +64,9 @@ func testLockDirectory(t *testing.T, s store.Store) {
 	}
 }
 
-// testConcurrentUpdates races transactions that update the same user from the same version:
+// ConcurrentUpdatesOneWins races transactions that update the same user from the same version:
 // exactly one wins, the others get ErrConflict.
-func testConcurrentUpdates(t *testing.T, s store.Store) {
+func (Cases) ConcurrentUpdatesOneWins(t *testing.T, s store.Store) {
 	const workers = 6
 	ctx := t.Context()
 	u := newUser("u1", "")

@@ -12,9 +12,9 @@ import (
 
 var errRollback = errors.New("storetest: roll back")
 
-// testAppConnectors: a connector is put, read, replaced and deleted by app id; a missing
+// AppConnectors: a connector is put, read, replaced and deleted by app id; a missing
 // one is ErrNotFound; a rolled-back put leaves nothing.
-func testAppConnectors(t *testing.T, s store.Store) {
+func (Cases) AppConnectors(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	_, err := s.GetAppConnector(ctx, "a1")
 	storetestkit.WantErr(t, "GetAppConnector(none)", err, store.ErrNotFound)

@@ -1,4 +1,4 @@
-// Package storetest is the identity store's contract suite: [Run] checks every method of
+// Package storetest is the identity store's contract suite: the methods of [Cases] check every method of
 // store.Reader and store.Tx, the transaction guarantees (a failed or panicking closure leaves
 // nothing behind, events reach the outbox only with their commit) and LockDirectory's
 // serialization, against a fresh engine per test.

@@ -13,4 +13,6 @@ func newEvent(id string) *eventsv1.Event {
 		Payload: &eventsv1.Event_UserChanged{UserChanged: &eventsv1.UserChanged{UserId: id}}}
 }
 
-func testEvents(t *testing.T, s store.Store) { storetestkit.Outbox(t, s, newEvent) }
+func (Cases) EventsPendingOnlyAfterCommitInOrder(t *testing.T, s store.Store) {
+	storetestkit.Outbox(t, s, newEvent)
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-func testGroupRoundTrip(t *testing.T, s store.Store) {
+func (Cases) GroupRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	// Members keep the order they were given in, not sorted.
 	g1 := newGroup("g1", "u3", "u1", "u2")
@@ -22,7 +22,7 @@ func testGroupRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetGroup(ghost)", err, store.ErrNotFound)
 }
 
-func testCreateGroupDuplicateID(t *testing.T, s store.Store) {
+func (Cases) CreateGroupDuplicateID(t *testing.T, s store.Store) {
 	g := newGroup("g1", "u1")
 	createGroups(t, s, g)
 	dup := newGroup("g1", "u2")
@@ -32,7 +32,7 @@ func testCreateGroupDuplicateID(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetGroup after conflict", storetestkit.Must(s.GetGroup(t.Context(), "g1"))(t), g)
 }
 
-func testUpdateGroup(t *testing.T, s store.Store) {
+func (Cases) UpdateGroupChecksVersion(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	g := newGroup("g1", "u1", "u2")
 	createGroups(t, s, g)
@@ -64,7 +64,7 @@ func testUpdateGroup(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "UpdateGroup(missing)", err, store.ErrNotFound)
 }
 
-func testDeleteGroup(t *testing.T, s store.Store) {
+func (Cases) DeleteGroup(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createGroups(t, s, newGroup("g1", "u1"), newGroup("g2"))
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteGroup(ctx, "g1") })
@@ -82,7 +82,7 @@ func testDeleteGroup(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetGroup(recreated)", storetestkit.Must(s.GetGroup(ctx, "g1"))(t), again)
 }
 
-func testGetAndListGroups(t *testing.T, s store.Store) {
+func (Cases) GetGroupsAndListGroups(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	groups := map[string]domain.Group{}
 	for _, id := range []string{"g4", "G2", "g1", "g3", "g2"} {

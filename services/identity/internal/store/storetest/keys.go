@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-func testAPIKeyRoundTrip(t *testing.T, s store.Store) {
+func (Cases) APIKeyRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	k := newKey("k1", "u1")
 	// A hash with every byte value a text column would mangle.
@@ -30,7 +30,7 @@ func testAPIKeyRoundTrip(t *testing.T, s store.Store) {
 	}
 }
 
-func testAPIKeyUnique(t *testing.T, s store.Store) {
+func (Cases) APIKeyIDAndHashUnique(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	k := newKey("k1", "u1")
 	createKeys(t, s, k)
@@ -51,7 +51,7 @@ func testAPIKeyUnique(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetAPIKey after conflicts", storetestkit.Must(s.GetAPIKey(ctx, "k1"))(t), k)
 }
 
-func testListAPIKeys(t *testing.T, s store.Store) {
+func (Cases) ListAPIKeysByUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	k3, k1, k2, other := newKey("k3", "u1"), newKey("k1", "u1"), newKey("k2", "u1"), newKey("k0", "u2")
 	createKeys(t, s, k3, other, k1, k2)
@@ -61,7 +61,7 @@ func testListAPIKeys(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "ListAPIKeys(u9)", storetestkit.Must(s.ListAPIKeys(ctx, "u9"))(t), []domain.APIKey{})
 }
 
-func testRevokeAPIKey(t *testing.T, s store.Store) {
+func (Cases) RevokeAPIKey(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createKeys(t, s, newKey("k1", "u1"), newKey("k2", "u1"))
 
@@ -85,7 +85,7 @@ func testRevokeAPIKey(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "RevokeAPIKey(ghost)", err, store.ErrNotFound)
 }
 
-func testRecordApplied(t *testing.T, s store.Store) {
+func (Cases) RecordAppliedOnce(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	got, err := s.AppliedRequest(ctx, "r1")
 	storetestkit.WantErr(t, "AppliedRequest(before)", err, store.ErrNotFound)

@@ -9,9 +9,9 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// testOIDCBindings: a binding is found by (issuer, subject) and by (issuer, user); a second
+// OIDCBindings: a binding is found by (issuer, subject) and by (issuer, user); a second
 // binding of either is a conflict; the same subject at another issuer is another identity.
-func testOIDCBindings(t *testing.T, s store.Store) {
+func (Cases) OIDCBindings(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	b := domain.OIDCBinding{Issuer: "https://idp", Subject: "sub-1", UserID: "u1", CreateTime: storetestkit.At(10)}
 	_, err := s.GetOIDCBinding(ctx, b.Issuer, b.Subject)

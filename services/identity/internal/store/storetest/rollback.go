@@ -172,14 +172,14 @@ func checkRolledBack(t *testing.T, s store.Store, before snapshot) {
 	storetestkit.WantErr(t, "CreateUser(u1's restored email)", err, store.ErrConflict)
 }
 
-func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
 	storetestkit.FailTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) }, errors.New("storetest: boom"))
 	checkRolledBack(t, s, before)
 }
 
-func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	rollbackFixture(t, s)
 	before := takeSnapshot(t, s)
 	storetestkit.PanicTx(t, s, func(ctx context.Context, tx store.Tx) error { return writeEverything(ctx, t, tx) })

@@ -10,7 +10,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+func (Cases) TxReadsItsOwnWrites(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createGroups(t, s, newGroup("g0"))
 	u1, u2 := newUser("u1", ""), newUser("u2", "u1")
@@ -96,7 +96,7 @@ func testTxReadsOwnWrites(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "AppliedRequest", storetestkit.Must(s.AppliedRequest(ctx, "r1"))(t), "done")
 }
 
-func testFailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
+func (Cases) FailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u1 := newUser("u1", "")
 	other := newUser("u0", "")

@@ -11,7 +11,7 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-func testUserRoundTrip(t *testing.T, s store.Store) {
+func (Cases) UserRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	gm := newUser("gm", "")
 	gm.Role = domain.RoleGeneralManager
@@ -28,7 +28,7 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetUser(nobody)", err, store.ErrNotFound)
 }
 
-func testUserTimes(t *testing.T, s store.Store) {
+func (Cases) UserTimesAreInstants(t *testing.T, s store.Store) {
 	// A time in another zone, with nanoseconds, comes back as the same instant (to the
 	// microsecond).
 	zone := time.FixedZone("UTC+2", 2*60*60)
@@ -46,7 +46,7 @@ func testUserTimes(t *testing.T, s store.Store) {
 	}
 }
 
-func testCreateUserDuplicateID(t *testing.T, s store.Store) {
+func (Cases) CreateUserDuplicateID(t *testing.T, s store.Store) {
 	createUsers(t, s, newUser("u1", ""))
 	dup := newUser("u1", "")
 	dup.Email = "other@example.com"
@@ -56,7 +56,7 @@ func testCreateUserDuplicateID(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetUserByEmail(rejected email)", err, store.ErrNotFound)
 }
 
-func testCreateUserDuplicateEmail(t *testing.T, s store.Store) {
+func (Cases) CreateUserDuplicateEmailIgnoresCase(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u1 := newUser("u1", "")
 	u1.Email = "Ann@Example.com"
@@ -70,7 +70,7 @@ func testCreateUserDuplicateEmail(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetUser(rejected user)", err, store.ErrNotFound)
 }
 
-func testUpdateUserVersion(t *testing.T, s store.Store) {
+func (Cases) UpdateUserChecksVersion(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u := newUser("u1", "")
 	createUsers(t, s, u)
@@ -108,7 +108,7 @@ func testUpdateUserVersion(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "UpdateUser(missing)", err, store.ErrNotFound)
 }
 
-func testUpdateUserEmail(t *testing.T, s store.Store) {
+func (Cases) UpdateUserEmailStaysUnique(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u1, u2 := newUser("u1", ""), newUser("u2", "")
 	createUsers(t, s, u1, u2)
@@ -143,7 +143,7 @@ func testUpdateUserEmail(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetUserByEmail(reused email)", storetestkit.Must(s.GetUserByEmail(ctx, "u1@example.com"))(t), u3)
 }
 
-func testGetUserByEmail(t *testing.T, s store.Store) {
+func (Cases) GetUserByEmailIgnoresCase(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u := newUser("u1", "")
 	u.Email = "Mixed.Case@Example.com"
@@ -158,7 +158,7 @@ func testGetUserByEmail(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetUserByEmail(empty)", err, store.ErrNotFound)
 }
 
-func testGetUsers(t *testing.T, s store.Store) {
+func (Cases) GetUsersReturnsKnownIDsSorted(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u1, u2, u3 := newUser("u1", ""), newUser("u2", "u1"), newUser("u3", "u1")
 	createUsers(t, s, u3, u1, u2)
@@ -169,7 +169,7 @@ func testGetUsers(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetUsers(nil)", storetestkit.Must(s.GetUsers(ctx, nil))(t), []domain.User{})
 }
 
-func testListUsersPaging(t *testing.T, s store.Store) {
+func (Cases) ListUsersPagesByID(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	// Ids order bytewise: upper case before lower case.
 	ids := []string{"a1", "B2", "b1", "c3", "A9"}
@@ -203,7 +203,7 @@ func testListUsersPaging(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "After the last id", userIDs(storetestkit.Must(s.ListUsers(ctx, store.UserFilter{}, store.Page{After: "c3"}))(t)), []string{})
 }
 
-func testListUsersFilters(t *testing.T, s store.Store) {
+func (Cases) ListUsersFilters(t *testing.T, s store.Store) {
 	gm := newUser("gm", "")
 	gm.Role = domain.RoleGeneralManager
 	a1 := newUser("a1", "gm")
@@ -245,7 +245,7 @@ func testListUsersFilters(t *testing.T, s store.Store) {
 	}
 }
 
-func testDirectReports(t *testing.T, s store.Store) {
+func (Cases) DirectReportsAnyStatus(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	gone := newUser("r2", "m1")
 	gone.Status = domain.UserOffboarded
@@ -258,7 +258,7 @@ func testDirectReports(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "DirectReports(empty id)", storetestkit.Must(s.DirectReports(ctx, ""))(t), []string{})
 }
 
-func testHasReports(t *testing.T, s store.Store) {
+func (Cases) HasReportsCountsActiveOnly(t *testing.T, s store.Store) {
 	gone := newUser("r2", "m2")
 	gone.Status = domain.UserOffboarded
 	createUsers(t, s, newUser("m1", ""), newUser("m2", "m1"), newUser("m3", "m1"), newUser("r1", "m3"), gone, newUser("r4", "m4"))

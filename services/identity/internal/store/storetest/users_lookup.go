@@ -9,9 +9,9 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// testUserExternalID: the external id round-trips through create and update, and can be
+// UserExternalIDRoundTrip: the external id round-trips through create and update, and can be
 // cleared.
-func testUserExternalID(t *testing.T, s store.Store) {
+func (Cases) UserExternalIDRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	u := newUser("u1", "")
 	u.ExternalID = "00ujl29u0le5T6Aj10h7"
@@ -32,10 +32,10 @@ func testUserExternalID(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetUser after clearing", storetestkit.Must(s.GetUser(ctx, "u1"))(t), cleared)
 }
 
-// testListUsersLookups: the filters a provisioning client looks users up by. Email and
+// ListUsersLookups: the filters a provisioning client looks users up by. Email and
 // display name match in any case, the external id exactly; they combine with each other,
 // with the other filters and with paging.
-func testListUsersLookups(t *testing.T, s store.Store) {
+func (Cases) ListUsersLookups(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a, b, c, d := newUser("a", ""), newUser("b", "a"), newUser("c", "a"), newUser("d", "a")
 	a.Email, a.DisplayName, a.ExternalID = "ann@example.com", "Ann Lee", "EXT-1"

@@ -1,11 +1,10 @@
-package memory_test
+package memory
 
 import (
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/notification/internal/store/memory"
 	"github.com/grantflow/grantflow/services/notification/internal/store/storetest"
 )
 
-func TestContract(t *testing.T) { storetest.Run(t, storetestkit.PerTest(memory.New)) }
+func TestContract(t *testing.T) { storetestkit.Suite(t, storetestkit.PerTest(New), storetest.Cases{}) }

@@ -1,14 +1,14 @@
-package postgres_test
+package postgres
 
 import (
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/pgtest"
-	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/store/storetest"
 )
 
-func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
-
-// TestOpen migrates an empty database through Open, the production path, twice.
-func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }
+// TestContract runs the store contract on fresh databases, then migrates an empty one
+// through Open, the production path, twice.
+func TestContract(t *testing.T) {
+	pgtest.Contract(t, Schema, New, Open, storetest.Cases{})
+}

@@ -37,9 +37,9 @@ func claimMessages(t *testing.T, s store.Store, now time.Time, limit int) []doma
 	return ms
 }
 
-// testMessages: messages come with their event, once per (event, person, channel), and
+// Messages: messages come with their event, once per (event, person, channel), and
 // keep their notice.
-func testMessages(t *testing.T, s store.Store) {
+func (Cases) Messages(t *testing.T, s store.Store) {
 	ev := uuid.NewString()
 	a := message(ev, "u1", domain.Email, t0)
 	dup := message(ev, "u1", domain.Email, t0) // same event, person, channel: dropped
@@ -72,9 +72,9 @@ func testMessages(t *testing.T, s store.Store) {
 	}
 }
 
-// testMessageLease: a claim leases, a stale outcome changes nothing, a retry is due
+// MessageLease: a claim leases, a stale outcome changes nothing, a retry is due
 // again, a success records its send time and what was sent.
-func testMessageLease(t *testing.T, s store.Store) {
+func (Cases) MessageLease(t *testing.T, s store.Store) {
 	ev := uuid.NewString()
 	m := message(ev, "u1", domain.Email, t0)
 	later := message(ev, "u2", domain.Email, t0.Add(time.Hour))
@@ -119,8 +119,8 @@ func testMessageLease(t *testing.T, s store.Store) {
 	}
 }
 
-// testMessageLog: a person's log pages newest first and shows nobody else's.
-func testMessageLog(t *testing.T, s store.Store) {
+// MessageLog: a person's log pages newest first and shows nobody else's.
+func (Cases) MessageLog(t *testing.T, s store.Store) {
 	var mine []string
 	for range 5 {
 		ev := uuid.NewString()
@@ -144,8 +144,8 @@ func testMessageLog(t *testing.T, s store.Store) {
 	}
 }
 
-// testSettings: none until set; each channel kept as set (unset stays unset).
-func testSettings(t *testing.T, s store.Store) {
+// Settings: none until set; each channel kept as set (unset stays unset).
+func (Cases) Settings(t *testing.T, s store.Store) {
 	got, err := s.Settings(t.Context(), []string{"u1", "u2"})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Settings = %+v %v", got, err)

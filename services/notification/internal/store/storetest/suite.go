@@ -13,30 +13,10 @@ import (
 	"github.com/grantflow/grantflow/services/notification/internal/store"
 )
 
-// Run runs the contract suite; newStore returns an empty store (any engine's: S) for one test.
-func Run[S store.Store](t *testing.T, newStore func(t *testing.T) S) {
-	for name, fn := range map[string]func(*testing.T, store.Store){
-		"Webhooks":          testWebhooks,
-		"EnqueueIdempotent": testEnqueueIdempotent,
-		"ClaimLease":        testClaimLease,
-		"OrderPerSubject":   testOrderPerSubject,
-		"FinishAndRetry":    testFinishAndRetry,
-		"DeliveryLog":       testDeliveryLog,
-		"Redeliver":         testRedeliver,
-		"DeleteDropsQueue":  testDeleteDropsQueue,
-		"ConcurrentClaims":  testConcurrentClaims,
-		"Messages":          testMessages,
-		"MessageLease":      testMessageLease,
-		"MessageLog":        testMessageLog,
-		"Settings":          testSettings,
-		"PruneDeliveries":   testPruneDeliveries,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newStore(t))
-		})
-	}
-}
+// Cases are the store contract, which the memory and the PostgreSQL engine both keep:
+// each exported method is one test, on an empty store of its own, in parallel. The
+// engines' tests run them with storetestkit.Suite (pgtest.Contract for PostgreSQL).
+type Cases struct{}
 
 // t0 is the suite's clock, at microsecond precision (what PostgreSQL keeps).
 var t0 = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
@@ -93,7 +73,7 @@ func finish(t *testing.T, s store.Store, id string, attempt int32, st domain.Sta
 	}
 }
 
-func testWebhooks(t *testing.T, s store.Store) {
+func (Cases) Webhooks(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := newWebhook(t, s, "request.*")
 	b := newWebhook(t, s)
@@ -152,7 +132,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	}
 }
 
-func testEnqueueIdempotent(t *testing.T, s store.Store) {
+func (Cases) EnqueueIdempotent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w1, w2 := newWebhook(t, s), newWebhook(t, s)
 	ev := func(id string) store.EventDeliveries {
@@ -189,7 +169,7 @@ func testEnqueueIdempotent(t *testing.T, s store.Store) {
 	}
 }
 
-func testClaimLease(t *testing.T, s store.Store) {
+func (Cases) ClaimLease(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w := newWebhook(t, s)
 	due, later := delivery(w, "e1", "a", t0), delivery(w, "e2", "b", t0.Add(time.Hour))
@@ -234,7 +214,7 @@ func testClaimLease(t *testing.T, s store.Store) {
 	}
 }
 
-func testOrderPerSubject(t *testing.T, s store.Store) {
+func (Cases) OrderPerSubject(t *testing.T, s store.Store) {
 	w1, w2 := newWebhook(t, s), newWebhook(t, s)
 	a1, a2, a3 := delivery(w1, "e1", "requests/a", t0), delivery(w1, "e2", "requests/a", t0), delivery(w1, "e3", "requests/a", t0)
 	b1 := delivery(w1, "e4", "requests/b", t0)
@@ -263,7 +243,7 @@ func testOrderPerSubject(t *testing.T, s store.Store) {
 	}
 }
 
-func testFinishAndRetry(t *testing.T, s store.Store) {
+func (Cases) FinishAndRetry(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w := newWebhook(t, s)
 	d := delivery(w, "e1", "s", t0)
@@ -288,7 +268,7 @@ func testFinishAndRetry(t *testing.T, s store.Store) {
 	}
 }
 
-func testDeliveryLog(t *testing.T, s store.Store) {
+func (Cases) DeliveryLog(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w, other := newWebhook(t, s), newWebhook(t, s)
 	var ds []domain.Delivery
@@ -327,7 +307,7 @@ func testDeliveryLog(t *testing.T, s store.Store) {
 	}
 }
 
-func testRedeliver(t *testing.T, s store.Store) {
+func (Cases) Redeliver(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w := newWebhook(t, s)
 	first, second := delivery(w, "e1", "s", t0), delivery(w, "e2", "s", t0)
@@ -350,7 +330,7 @@ func testRedeliver(t *testing.T, s store.Store) {
 	}
 }
 
-func testDeleteDropsQueue(t *testing.T, s store.Store) {
+func (Cases) DeleteDropsQueue(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w, keep := newWebhook(t, s), newWebhook(t, s)
 	d, k := delivery(w, "e1", "s", t0), delivery(keep, "e1", "s", t0)
@@ -368,8 +348,8 @@ func testDeleteDropsQueue(t *testing.T, s store.Store) {
 	}
 }
 
-// testConcurrentClaims: claimers racing over one queue hand out each delivery once.
-func testConcurrentClaims(t *testing.T, s store.Store) {
+// ConcurrentClaims: claimers racing over one queue hand out each delivery once.
+func (Cases) ConcurrentClaims(t *testing.T, s store.Store) {
 	w := newWebhook(t, s)
 	const n = 200
 	var ds []domain.Delivery
@@ -417,9 +397,9 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 	}
 }
 
-// testPruneDeliveries: finished deliveries older than the cut are deleted in batches of at
+// PruneDeliveries: finished deliveries older than the cut are deleted in batches of at
 // most limit, oldest first; pending ones and newer ones stay; the queue still works.
-func testPruneDeliveries(t *testing.T, s store.Store) {
+func (Cases) PruneDeliveries(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	w := newWebhook(t, s)
 	var ds []domain.Delivery

@@ -20,10 +20,11 @@ func newStore(t *testing.T) *postgres.Store {
 	return postgres.New(pgtest.NewDatabase(t, postgres.Schema.Options("")))
 }
 
-func TestContract(t *testing.T) { storetest.Run(t, pgtest.Stores(postgres.Schema, postgres.New)) }
-
-// TestOpen migrates an empty database through Open, the production path.
-func TestOpen(t *testing.T) { pgtest.OpenTwice(t, postgres.Open) }
+// TestContract runs the store contract on fresh databases, then migrates an empty one
+// through Open, the production path, twice.
+func TestContract(t *testing.T) {
+	pgtest.Contract(t, postgres.Schema, postgres.New, postgres.Open, storetest.Cases{})
+}
 
 // TestTriggersGuardHistoryAgainstRawSQL writes to the tables directly, as an operator with
 // psql might: the database itself refuses to change or delete an active or retired version,

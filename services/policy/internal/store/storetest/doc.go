@@ -1,4 +1,4 @@
-// Package storetest is the policy store's contract suite: [Run] checks every method of
+// Package storetest is the policy store's contract suite: the methods of [Cases] check every method of
 // store.Reader and store.Tx — scope claims, the draft -> active -> retired life of a
 // version and the refusal to change history, the index generation and its change log —
 // and the transaction guarantees (a failed or panicking closure leaves nothing behind,

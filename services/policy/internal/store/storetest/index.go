@@ -10,7 +10,7 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-func testGeneration(t *testing.T, s store.Store) {
+func (Cases) GenerationAndChanges(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	storetestkit.Check(t, "initial generation", storetestkit.Must(s.Generation(ctx))(t), int64(0))
 	storetestkit.Check(t, "initial changes", storetestkit.Must(s.Changes(ctx, 0, 10))(t), []store.Change{})
@@ -46,7 +46,7 @@ func testGeneration(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "changes after the last", storetestkit.Must(s.Changes(ctx, 3, 10))(t), []store.Change{})
 }
 
-func testActivePolicies(t *testing.T, s store.Store) {
+func (Cases) ActivePoliciesAndStates(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s,
 		newPolicy("p2", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"admin"}}),

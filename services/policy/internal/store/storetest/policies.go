@@ -10,7 +10,7 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-func testPolicyRoundTrip(t *testing.T, s store.Store) {
+func (Cases) PolicyRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	p := newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"editor", "admin"}})
 	p.ActiveVersion, p.LatestVersion = 0, 3
@@ -23,7 +23,7 @@ func testPolicyRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetPolicy(missing)", err, store.ErrNotFound)
 }
 
-func testCreatePolicyDuplicateID(t *testing.T, s store.Store) {
+func (Cases) CreatePolicyDuplicateID(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "a"}))
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.CreatePolicy(ctx, newPolicy("p1", domain.RemoveAccess, domain.Scope{AppID: "b"}))
@@ -31,7 +31,7 @@ func testCreatePolicyDuplicateID(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "duplicate id", err, store.ErrConflict)
 }
 
-func testScopeClaims(t *testing.T, s store.Store) {
+func (Cases) ScopeClaimsRefuseOverlaps(t *testing.T, s store.Store) {
 	sys := newPolicy("sys", domain.GrantAccess, domain.Scope{})
 	sys.Level = domain.LevelSystemDefault
 	createPolicies(t, s,
@@ -62,7 +62,7 @@ func testScopeClaims(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("figma-viewer", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"viewer"}}))
 }
 
-func testOverlappingPolicies(t *testing.T, s store.Store) {
+func (Cases) OverlappingPolicies(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s,
 		newPolicy("global", domain.GrantAccess, domain.Scope{}),
@@ -87,7 +87,7 @@ func testOverlappingPolicies(t *testing.T, s store.Store) {
 	}
 }
 
-func testUpdatePolicy(t *testing.T, s store.Store) {
+func (Cases) UpdatePolicyKeepsTypeAndScope(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	p := newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma"})
 	createPolicies(t, s, p)
@@ -104,7 +104,7 @@ func testUpdatePolicy(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "UpdatePolicy(missing)", err, store.ErrNotFound)
 }
 
-func testListPolicies(t *testing.T, s store.Store) {
+func (Cases) ListPoliciesPagesAndFilters(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s,
 		newPolicy("p3", domain.GrantAccess, domain.Scope{AppID: "figma"}),

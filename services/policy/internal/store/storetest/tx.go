@@ -13,9 +13,9 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-// testFailedWriteLeavesTxUsable: a refused write (overlap, immutable, stale) does not
+// FailedWriteLeavesTxUsable: a refused write (overlap, immutable, stale) does not
 // spoil the transaction: the closure may handle it and go on, and the rest commits.
-func testFailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
+func (Cases) FailedWriteLeavesTxUsable(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma", Permissions: []string{"admin"}}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
@@ -99,30 +99,30 @@ func fixture(t *testing.T, s store.Store) {
 	activate(t, s, "p1", 1)
 }
 
-func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
 	storetestkit.FailTx(t, s, everything, errors.New("boom"))
 	storetestkit.Check(t, "after a failed closure", snap(t, s), before)
 }
 
-func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	fixture(t, s)
 	before := snap(t, s)
 	storetestkit.PanicTx(t, s, everything)
 	storetestkit.Check(t, "after a panicking closure", snap(t, s), before)
 }
 
-func testEvents(t *testing.T, s store.Store) {
+func (Cases) EventsPendingOnlyAfterCommitInOrder(t *testing.T, s store.Store) {
 	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
 		return &eventsv1.Event{Id: id, Service: "grantflow-policy", Action: "policy.created", Subject: "policies/p", PolicyId: "p", PolicyVersion: 1}
 	})
 }
 
-// testLockPolicies runs concurrent "create the global policy unless there is one"
+// LockPoliciesSerializesTransactions runs concurrent "create the global policy unless there is one"
 // transactions that check by reading, not by the claim: LockPolicies must make them take
 // turns, so exactly one creates it.
-func testLockPolicies(t *testing.T, s store.Store) {
+func (Cases) LockPoliciesSerializesTransactions(t *testing.T, s store.Store) {
 	const workers = 8
 	ctx := t.Context()
 	var holders atomic.Int32
@@ -152,8 +152,8 @@ func testLockPolicies(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "policies", len(storetestkit.Must(s.ListPolicies(ctx, store.PolicyFilter{}, store.Page{}))(t)), 1)
 }
 
-// testConcurrentEdits races edits of one draft from the same revision: exactly one wins.
-func testConcurrentEdits(t *testing.T, s store.Store) {
+// ConcurrentDraftEditsOneWins races edits of one draft from the same revision: exactly one wins.
+func (Cases) ConcurrentDraftEditsOneWins(t *testing.T, s store.Store) {
 	const workers = 6
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))

@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-func testVersionRoundTrip(t *testing.T, s store.Store) {
+func (Cases) VersionRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{AppID: "figma"}))
 	v := newVersion("p1", 1)
@@ -38,7 +38,7 @@ func testVersionRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "retired", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), v)
 }
 
-func testCreateVersion(t *testing.T, s store.Store) {
+func (Cases) CreateVersionRules(t *testing.T, s store.Store) {
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1))
 	err := attempt(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateVersion(ctx, newVersion("p1", 1)) })
@@ -51,7 +51,7 @@ func testCreateVersion(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "born active", err, store.ErrImmutable)
 }
 
-func testUpdateDraft(t *testing.T, s store.Store) {
+func (Cases) UpdateDraftChecksRevision(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	v := newVersion("p1", 1)
@@ -75,7 +75,7 @@ func testUpdateDraft(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "after refusals", storetestkit.Must(s.GetVersion(ctx, "p1", 1))(t), want)
 }
 
-func testImmutable(t *testing.T, s store.Store) {
+func (Cases) ActiveAndRetiredVersionsNeverChange(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
@@ -106,7 +106,7 @@ func testImmutable(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "active unchanged", storetestkit.Must(s.GetVersion(ctx, "p1", 2))(t), active)
 }
 
-func testDeleteDraft(t *testing.T, s store.Store) {
+func (Cases) DeleteDraftOnly(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2))
@@ -121,7 +121,7 @@ func testDeleteDraft(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "retire a draft", err, store.ErrImmutable)
 }
 
-func testOneActive(t *testing.T, s store.Store) {
+func (Cases) OneActiveVersionPerPolicy(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 1), newVersion("p1", 2), newVersion("p2", 1))
@@ -151,7 +151,7 @@ func testOneActive(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "activate missing", err, store.ErrNotFound)
 }
 
-func testListVersions(t *testing.T, s store.Store) {
+func (Cases) ListVersionsPages(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createPolicies(t, s, newPolicy("p1", domain.GrantAccess, domain.Scope{}), newPolicy("p2", domain.RemoveAccess, domain.Scope{}))
 	createVersions(t, s, newVersion("p1", 3), newVersion("p1", 1), newVersion("p1", 10), newVersion("p1", 2), newVersion("p2", 1))

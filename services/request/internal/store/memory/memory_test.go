@@ -1,4 +1,4 @@
-package memory_test
+package memory
 
 import (
 	"testing"
@@ -6,11 +6,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
-	"github.com/grantflow/grantflow/services/request/internal/store/memory"
 	"github.com/grantflow/grantflow/services/request/internal/store/storetest"
 )
 
 // TestMain fails the package when a test leaves goroutines behind.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestContract(t *testing.T) { storetest.Run(t, storetestkit.PerTest(memory.New)) }
+func TestContract(t *testing.T) { storetestkit.Suite(t, storetestkit.PerTest(New), storetest.Cases{}) }

@@ -10,9 +10,9 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-// testLockSerializes: read-modify-write of a request under its lock never loses an update,
+// LockRequestSerializesTransactions: read-modify-write of a request under its lock never loses an update,
 // so every versioned write succeeds.
-func testLockSerializes(t *testing.T, s store.Store) {
+func (Cases) LockRequestSerializesTransactions(t *testing.T, s store.Store) {
 	create(t, s, grant("r-1", "u-1", "u-1", "app"))
 	errs := parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
@@ -44,9 +44,9 @@ func testLockSerializes(t *testing.T, s store.Store) {
 	}
 }
 
-// testConcurrentCreateClientID: of concurrent submits with one client id, one creates its
+// ConcurrentCreateSameClientIDOneWins: of concurrent submits with one client id, one creates its
 // request; the others find the id taken (after waiting for the winner), and leave nothing.
-func testConcurrentCreateClientID(t *testing.T, s store.Store) {
+func (Cases) ConcurrentCreateSameClientIDOneWins(t *testing.T, s store.Store) {
 	winner := storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			r := grant(fmt.Sprintf("r-%02d", i), fmt.Sprintf("u-%02d", i), fmt.Sprintf("u-%02d", i), "app")
@@ -67,9 +67,9 @@ func testConcurrentCreateClientID(t *testing.T, s store.Store) {
 	}
 }
 
-// testConcurrentCreateID: the same for one request id with different client ids; the losers'
+// ConcurrentCreateSameIDOneWins: the same for one request id with different client ids; the losers'
 // client ids stay free.
-func testConcurrentCreateID(t *testing.T, s store.Store) {
+func (Cases) ConcurrentCreateSameIDOneWins(t *testing.T, s store.Store) {
 	winner := storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			r := grant("r-1", "u-1", "u-1", "app")
@@ -88,9 +88,9 @@ func testConcurrentCreateID(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "u-1", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-1"})
 }
 
-// testConcurrentMarkProcessed: of transactions marking one event at once, exactly one finds
+// ConcurrentMarkProcessedOneNew: of transactions marking one event at once, exactly one finds
 // it new.
-func testConcurrentMarkProcessed(t *testing.T, s store.Store) {
+func (Cases) ConcurrentMarkProcessedOneNew(t *testing.T, s store.Store) {
 	news := make([]bool, writers)
 	errs := parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {

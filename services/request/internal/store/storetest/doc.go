@@ -1,4 +1,4 @@
-// Package storetest is the request store's contract suite: [Run] checks every method of
+// Package storetest is the request store's contract suite: the methods of [Cases] check every method of
 // store.Reader and store.Tx (round trips, client ids, every filter of ListRequests with
 // newest-first paging, version-checked updates), the transaction guarantees (a failed or
 // panicking closure leaves no request, no viewer, no event and no processed mark behind;

@@ -31,7 +31,7 @@ func listFixture(t *testing.T, s store.Store) {
 	create(t, s, r3, r6, r1, r5, r2, r4)
 }
 
-func testListFilters(t *testing.T, s store.Store) {
+func (Cases) ListRequestsFilters(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	listFixture(t, s)
 	for _, tc := range []struct {
@@ -77,8 +77,8 @@ func testListFilters(t *testing.T, s store.Store) {
 	}
 }
 
-// testListViewers: a request is listed for each of its ViewerIDs, and for nobody else.
-func testListViewers(t *testing.T, s store.Store) {
+// ListRequestsViewers: a request is listed for each of its ViewerIDs, and for nobody else.
+func (Cases) ListRequestsViewers(t *testing.T, s store.Store) {
 	v1 := grant("v-1", "req", "tgt", "app")
 	v1.TargetManagerID, v1.AppOwnerIDs, v1.AssigneeIDs = "mgr", []string{"own-1", "own-2"}, []string{"asg"}
 	// Self-service: requester and target are one person; an owner and the manager review.
@@ -113,9 +113,9 @@ func testListViewers(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "own-2, requested by tgt", list(t, s, store.Filter{ViewerID: "own-2", RequesterID: "tgt"}, store.Page{}), []string{"v-2"})
 }
 
-// testListViewersFollowUpdates: an update's ViewerIDs replace the request's viewers; a
+// ListRequestsViewersFollowUpdates: an update's ViewerIDs replace the request's viewers; a
 // refused update changes none.
-func testListViewersFollowUpdates(t *testing.T, s store.Store) {
+func (Cases) ListRequestsViewersFollowUpdates(t *testing.T, s store.Store) {
 	r := grant("r-1", "u-1", "u-1", "app")
 	r.TargetManagerID, r.AppOwnerIDs, r.AssigneeIDs = "m-1", []string{"o-1"}, []string{"a-1"}
 	create(t, s, r)
@@ -170,8 +170,8 @@ func testListViewersFollowUpdates(t *testing.T, s store.Store) {
 	}
 }
 
-// testListPaging pages newest first, through each query shape, by Before.
-func testListPaging(t *testing.T, s store.Store) {
+// ListRequestsNewestFirstByPages pages newest first, through each query shape, by Before.
+func (Cases) ListRequestsNewestFirstByPages(t *testing.T, s store.Store) {
 	var all []domain.Request
 	for _, n := range []int{4, 1, 7, 2, 6, 3, 5} { // created out of order
 		r := grant(fmt.Sprintf("r-%02d", n), "u-1", "u-2", "app")
@@ -228,9 +228,9 @@ func testListPaging(t *testing.T, s store.Store) {
 	}
 }
 
-// testListBytewise: ids order bytewise (as Go compares strings), whatever the database's
+// ListRequestsIDsSortBytewise: ids order bytewise (as Go compares strings), whatever the database's
 // locale: upper case before lower, punctuation by its code, UTF-8 after ASCII.
-func testListBytewise(t *testing.T, s store.Store) {
+func (Cases) ListRequestsIDsSortBytewise(t *testing.T, s store.Store) {
 	idList := []string{"r-a", "R-b", "r-B", "r_a", "r-10", "r-9", "r.a", "r-é", "r-f", "ra", "r-A"}
 	var rs []domain.Request
 	for _, id := range idList {

@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-func testRoundTrip(t *testing.T, s store.Store) {
+func (Cases) RequestRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	want := full("r-1", "client-1")
 	// The least a request holds: no client id, no new app, no lists, an empty workflow.
@@ -36,7 +36,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "ListRequests after changing a copy", storetestkit.Must(s.ListRequests(ctx, store.Filter{}, store.Page{}))(t), []domain.Request{bare, want})
 }
 
-func testByClientID(t *testing.T, s store.Store) {
+func (Cases) GetRequestByClientID(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	withID := full("r-1", "client-1")
 	// Any number of requests may come without a client id.
@@ -50,7 +50,7 @@ func testByClientID(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "requests", list(t, s, store.Filter{}, store.Page{}), []string{"r-3", "r-2", "r-1"})
 }
 
-func testCreateDuplicate(t *testing.T, s store.Store) {
+func (Cases) CreateRequestDuplicateIDOrClientID(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	orig := grant("r-1", "u-1", "u-1", "app-1")
 	orig.ClientID = "client-1"
@@ -83,7 +83,7 @@ func testCreateDuplicate(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "u-1 sees no ghost rows", list(t, s, store.Filter{ViewerID: "u-1"}, store.Page{}), []string{"r-3", "r-1"})
 }
 
-func testUpdate(t *testing.T, s store.Store) {
+func (Cases) UpdateRequestChecksVersionAndKeepsClientID(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	orig := grant("r-1", "u-1", "u-2", "app-1")
 	orig.ClientID = "client-1"
@@ -126,7 +126,7 @@ func testUpdate(t *testing.T, s store.Store) {
 	})
 }
 
-func testLockRequest(t *testing.T, s store.Store) {
+func (Cases) LockRequest(t *testing.T, s store.Store) {
 	want := full("r-1", "client-1")
 	create(t, s, want)
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {

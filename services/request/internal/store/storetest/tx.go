@@ -11,7 +11,7 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+func (Cases) TxReadsItsOwnWrites(t *testing.T, s store.Store) {
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		r := grant("r-1", "u-1", "u-1", "app")
 		r.ClientID = "client-1"
@@ -110,27 +110,29 @@ func assertNothing(t *testing.T, s store.Store, orig domain.Request) {
 	storetestkit.Check(t, "pending audit after the change", storetestkit.EventIDs(storetestkit.Must(s.Pending(ctx, "audit", 10))(t)), []string{"ev-0", "ev-x"})
 }
 
-func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
 	storetestkit.FailTx(t, s, fullChange, errBoom)
 	assertNothing(t, s, orig)
 }
 
-func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	orig := seedForRollback(t, s)
 	storetestkit.PanicTx(t, s, fullChange)
 	assertNothing(t, s, orig)
 }
 
-func testMarkProcessed(t *testing.T, s store.Store) { storetestkit.MarkProcessed(t, s, errBoom) }
+func (Cases) MarkProcessedDedupes(t *testing.T, s store.Store) {
+	storetestkit.MarkProcessed(t, s, errBoom)
+}
 
-func testEvents(t *testing.T, s store.Store) {
+func (Cases) EventsPendingOnlyAfterCommitInOrder(t *testing.T, s store.Store) {
 	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
 		return &eventsv1.Event{Id: id, Service: "grantflow-request", Action: "request.submitted", Subject: "requests/r-1"}
 	})
 }
 
-func testRetract(t *testing.T, s store.Store) {
+func (Cases) RetractRemovesAPendingWorkItemWithTheChange(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	create(t, s, grant("r-1", "u-1", "u-1", "app"))
 	work := func(id string) *eventsv1.Event {

@@ -13,24 +13,10 @@ import (
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
-// Run runs the contract suite. newStore is called once per test and must return an empty
-// store of the test's own (any engine's store: S); the tests run in parallel.
-func Run[S store.Store](t *testing.T, newStore func(t *testing.T) S) {
-	storetestkit.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetestkit.Cases[store.Store]{
-		{"CampaignRoundTrip", testCampaignRoundTrip},
-		{"UpdateCampaignChecksVersion", testUpdateCampaign},
-		{"ListCampaignsNewestFirstFilteredPaged", testListCampaigns},
-		{"ItemsRoundTripAndProgress", testItems},
-		{"ListItemsFiltersAndPages", testListItems},
-		{"ReviewerIndexFollowsStatus", testReviewerIndex},
-		{"OpenItemsOfAndItemsByRequest", testOpenItemsOf},
-		{"CloseItems", testCloseItems},
-		{"ClosureErrorLeavesNothing", testRollback},
-		{"EventsOnlyWithCommitAndProcessedOnce", testEvents},
-		{"TwoDecidersOneWins", testConcurrentDecide},
-		{"PendingReviewersAndTimers", testPendingReviewersAndTimers},
-	})
-}
+// Cases are the store contract, which the memory and the PostgreSQL engine both keep:
+// each exported method is one test, on an empty store of its own, in parallel. The
+// engines' tests run them with storetestkit.Suite (pgtest.Contract for PostgreSQL).
+type Cases struct{}
 
 func newCampaign(id string, status domain.Status) domain.Campaign {
 	c := domain.Campaign{
@@ -69,7 +55,7 @@ func itemIDs(items []domain.Item) []string {
 	return storetestkit.IDs(items, func(it domain.Item) string { return it.ID })
 }
 
-func testCampaignRoundTrip(t *testing.T, s store.Store) {
+func (Cases) CampaignRoundTrip(t *testing.T, s store.Store) {
 	c := newCampaign("c1", domain.Draft)
 	seed(t, s, c)
 	got, err := s.GetCampaign(t.Context(), "c1")
@@ -86,7 +72,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	}
 }
 
-func testUpdateCampaign(t *testing.T, s store.Store) {
+func (Cases) UpdateCampaignChecksVersion(t *testing.T, s store.Store) {
 	c := newCampaign("c1", domain.Draft)
 	seed(t, s, c)
 	launched, _ := c.Launch(storetestkit.At(9))
@@ -105,7 +91,7 @@ func testUpdateCampaign(t *testing.T, s store.Store) {
 	}
 }
 
-func testListCampaigns(t *testing.T, s store.Store) {
+func (Cases) ListCampaignsNewestFirstFilteredPaged(t *testing.T, s store.Store) {
 	seed(t, s, newCampaign("c1", domain.Draft))
 	seed(t, s, newCampaign("c2", domain.Active), newItem("c2", "i1", "uma", "figma", domain.Pending, "mia"))
 	seed(t, s, newCampaign("c3", domain.Active), newItem("c3", "i1", "uma", "figma", domain.Pending, "rev"))
@@ -129,7 +115,7 @@ func testListCampaigns(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "reviewer nobody", ids(store.CampaignFilter{ReviewerID: "zed"}, store.Page{}), []string{})
 }
 
-func testItems(t *testing.T, s store.Store) {
+func (Cases) ItemsRoundTripAndProgress(t *testing.T, s store.Store) {
 	items := []domain.Item{
 		newItem("c1", "i1", "uma", "figma", domain.Pending, "mia"),
 		newItem("c1", "i2", "bob", "figma", domain.Blocked, "mia", "oli"),
@@ -184,7 +170,7 @@ func testItems(t *testing.T, s store.Store) {
 	}
 }
 
-func testListItems(t *testing.T, s store.Store) {
+func (Cases) ListItemsFiltersAndPages(t *testing.T, s store.Store) {
 	var items []domain.Item
 	for n := range 7 {
 		st := domain.Pending
@@ -215,7 +201,7 @@ func testListItems(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "oli blocked", list(store.ItemFilter{ReviewerID: "oli", Status: domain.Blocked}, store.Page{}), []string{"i3"})
 }
 
-func testReviewerIndex(t *testing.T, s store.Store) {
+func (Cases) ReviewerIndexFollowsStatus(t *testing.T, s store.Store) {
 	it := newItem("c1", "i1", "uma", "figma", domain.Blocked, "mia")
 	seed(t, s, newCampaign("c1", domain.Active), it)
 	un, _ := it.Unblock()
@@ -226,7 +212,7 @@ func testReviewerIndex(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "blocked of mia after unblock", itemIDs(got), []string{})
 }
 
-func testOpenItemsOf(t *testing.T, s store.Store) {
+func (Cases) OpenItemsOfAndItemsByRequest(t *testing.T, s store.Store) {
 	a := newItem("c1", "i1", "uma", "figma", domain.Pending, "mia")
 	b := newItem("c1", "i2", "uma", "slack", domain.Pending, "mia")
 	seed(t, s, newCampaign("c1", domain.Active), a, b)
@@ -251,7 +237,7 @@ func testOpenItemsOf(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "by unknown request", itemIDs(none), []string{})
 }
 
-func testCloseItems(t *testing.T, s store.Store) {
+func (Cases) CloseItems(t *testing.T, s store.Store) {
 	a := newItem("c1", "i1", "uma", "figma", domain.Pending, "mia")
 	b := newItem("c1", "i2", "bob", "figma", domain.Blocked, "mia")
 	b.BlockedReason = "owner of the app"
@@ -281,7 +267,7 @@ func testCloseItems(t *testing.T, s store.Store) {
 	}
 }
 
-func testRollback(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	boom := errors.New("boom")
 	err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateCampaign(ctx, newCampaign("c1", domain.Active)); err != nil {
@@ -309,16 +295,16 @@ func testRollback(t *testing.T, s store.Store) {
 	}
 }
 
-func testEvents(t *testing.T, s store.Store) {
+func (Cases) EventsOnlyWithCommitAndProcessedOnce(t *testing.T, s store.Store) {
 	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
 		return &eventsv1.Event{Id: id, Service: "grantflow-review", Action: "accessReview.created", Subject: "accessReviews/" + id}
 	})
 	storetestkit.MarkProcessed(t, s, errors.New("boom"))
 }
 
-// testConcurrentDecide: two transactions deciding one item at once, each locking the item
+// TwoDecidersOneWins: two transactions deciding one item at once, each locking the item
 // and refusing a decided one, as the service does: exactly one decision is stored.
-func testConcurrentDecide(t *testing.T, s store.Store) {
+func (Cases) TwoDecidersOneWins(t *testing.T, s store.Store) {
 	seed(t, s, newCampaign("c1", domain.Active), newItem("c1", "i1", "uma", "figma", domain.Pending, "mia", "oli"))
 	const deciders = 8
 	won := storetestkit.OneWins(t, storetestkit.Parallel(deciders, func(n int) error {
@@ -343,10 +329,10 @@ func testConcurrentDecide(t *testing.T, s store.Store) {
 	}
 }
 
-// testPendingReviewersAndTimers: the reviewers of PENDING items only, once each and
+// PendingReviewersAndTimers: the reviewers of PENDING items only, once each and
 // ascending; timers commit and roll back with their transaction, a cancelled one never
 // fires, and a firing reads the store in the transaction that removes the timer.
-func testPendingReviewersAndTimers(t *testing.T, s store.Store) {
+func (Cases) PendingReviewersAndTimers(t *testing.T, s store.Store) {
 	seed(t, s, newCampaign("c1", domain.Active),
 		newItem("c1", "i1", "uma", "figma", domain.Pending, "rev2", "rev1"),
 		newItem("c1", "i2", "bob", "figma", domain.Pending, "rev1"),

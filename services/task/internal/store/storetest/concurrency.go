@@ -15,9 +15,9 @@ const writers = 8
 // parallel runs fn(i) for i in [0, writers) at once and returns their errors.
 func parallel(fn func(i int) error) []error { return storetestkit.Parallel(writers, fn) }
 
-// testLockStepSerializes: read-modify-write of a step under its lock never loses an
+// LockStepSerializesTransactions: read-modify-write of a step under its lock never loses an
 // update, so every versioned write succeeds.
-func testLockStepSerializes(t *testing.T, s store.Store) {
+func (Cases) LockStepSerializesTransactions(t *testing.T, s store.Store) {
 	createSteps(t, s, newStep("req-1", 0, domain.All))
 	errs := parallel(func(int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
@@ -37,7 +37,7 @@ func testLockStepSerializes(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "version", storetestkit.Must(s.GetStep(t.Context(), "req-1", 0))(t).Version, int64(1+writers))
 }
 
-func testLockTaskSerializes(t *testing.T, s store.Store) {
+func (Cases) LockTaskSerializesTransactions(t *testing.T, s store.Store) {
 	createTasks(t, s, newStandalone("t-1", "k", "u-1"))
 	errs := parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
@@ -60,7 +60,7 @@ func testLockTaskSerializes(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "history entries", len(got.History), 1+writers)
 }
 
-func testConcurrentCreateStep(t *testing.T, s store.Store) {
+func (Cases) ConcurrentCreateStepOneWins(t *testing.T, s store.Store) {
 	storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
@@ -72,7 +72,7 @@ func testConcurrentCreateStep(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "tasks of the step", len(storetestkit.Must(s.StepTasks(t.Context(), "req-1", 0))(t)), 1)
 }
 
-func testConcurrentCreateKey(t *testing.T, s store.Store) {
+func (Cases) ConcurrentCreateKeyOneWins(t *testing.T, s store.Store) {
 	storetestkit.OneWins(t, parallel(func(i int) error {
 		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			return tx.CreateTask(ctx, newStandalone(fmt.Sprintf("t-%d", i), "onboarding/u-1", "u-1"))

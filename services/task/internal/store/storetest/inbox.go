@@ -10,11 +10,11 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// testInboxChanges: every create and update of a task is a change in the inbox of each
+// InboxChangesInCommitOrder: every create and update of a task is a change in the inbox of each
 // assignee before or after it, numbered 1, 2, 3... per inbox in commit order (a
 // transaction's own in the order it made them), each holding the task as the change left it;
 // a change that takes a person out is Removed for them, with the task's id only.
-func testInboxChanges(t *testing.T, s store.Store) {
+func (Cases) InboxChangesInCommitOrder(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	t1 := newTask("t-1", "req-1", 0, "u-1", "u-2")

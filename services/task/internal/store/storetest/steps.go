@@ -9,7 +9,7 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-func testStepRoundTrip(t *testing.T, s store.Store) {
+func (Cases) StepRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	want := newStep("req-1", 2, domain.Quorum)
 	want.MinApprovals = 2
@@ -25,7 +25,7 @@ func testStepRoundTrip(t *testing.T, s store.Store) {
 	})
 }
 
-func testCreateStepDuplicate(t *testing.T, s store.Store) {
+func (Cases) CreateStepDuplicate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -36,7 +36,7 @@ func testCreateStepDuplicate(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "second step", storetestkit.Must(s.GetStep(ctx, "req-1", 1))(t).Approval, domain.All)
 }
 
-func testUpdateStep(t *testing.T, s store.Store) {
+func (Cases) UpdateStepChecksVersion(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	st := newStep("req-1", 0, domain.All)
 	createSteps(t, s, st)
@@ -53,7 +53,7 @@ func testUpdateStep(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "after update", storetestkit.Must(s.GetStep(ctx, "req-1", 0))(t), st)
 }
 
-func testStepTasks(t *testing.T, s store.Store) {
+func (Cases) StepTasksInIDOrder(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.All), newStep("req-1", 1, domain.All))
 	createTasks(t, s, newTask("t-3", "req-1", 0, "u-1"), newTask("t-1", "req-1", 0, "u-2"), newTask("t-2", "req-1", 1, "u-1"))
@@ -62,7 +62,7 @@ func testStepTasks(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "no step", ids(storetestkit.Must(s.StepTasks(ctx, "req-1", 2))(t)), nil)
 }
 
-func testLockRequestSteps(t *testing.T, s store.Store) {
+func (Cases) LockRequestStepsInIndexOrder(t *testing.T, s store.Store) {
 	createSteps(t, s, newStep("req-1", 2, domain.Any), newStep("req-1", 0, domain.Any), newStep("req-2", 1, domain.Any), newStep("req-1", 1, domain.Any))
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		steps := storetestkit.Must(tx.LockRequestSteps(ctx, "req-1"))(t)

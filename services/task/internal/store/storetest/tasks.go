@@ -10,7 +10,7 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-func testTaskRoundTrip(t *testing.T, s store.Store) {
+func (Cases) TaskRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	want := newTask("t-1", "req-1", 0, "u-2", "u-1")
@@ -27,7 +27,7 @@ func testTaskRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "GetTask after changing a copy", storetestkit.Must(s.GetTask(ctx, "t-1"))(t), want)
 }
 
-func testStandaloneRoundTrip(t *testing.T, s store.Store) {
+func (Cases) StandaloneTaskRoundTripAndKey(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	want := newStandalone("t-s", "onboarding/u-1", "u-1")
 	createTasks(t, s, want)
@@ -37,7 +37,7 @@ func testStandaloneRoundTrip(t *testing.T, s store.Store) {
 	storetestkit.WantErr(t, "GetTaskByKey missing", err, store.ErrNotFound)
 }
 
-func testAccessReviewTasks(t *testing.T, s store.Store) {
+func (Cases) AccessReviewTasksByCampaign(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	var ts []domain.Task
 	for i, r := range []string{"u-1", "u-2", "u-3"} {
@@ -56,7 +56,7 @@ func testAccessReviewTasks(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "ListTasks by campaign and assignee", got, ts[1:2])
 }
 
-func testCreateTaskDuplicate(t *testing.T, s store.Store) {
+func (Cases) CreateTaskDuplicateIDOrKey(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createTasks(t, s, newStandalone("t-1", "k-1", "u-1"))
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -69,7 +69,7 @@ func testCreateTaskDuplicate(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "u-1's inbox has no ghost rows", ids(storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1"}, store.Page{}))(t)), []string{"t-1", "t-3"})
 }
 
-func testUpdateTask(t *testing.T, s store.Store) {
+func (Cases) UpdateTaskChecksVersionAndKeepsPlacement(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	orig := newTask("t-1", "req-1", 0, "u-1")
@@ -109,7 +109,7 @@ func listFixture(t *testing.T, s store.Store) {
 	createTasks(t, s, b1, a2, a1, st, done)
 }
 
-func testListTasksFilters(t *testing.T, s store.Store) {
+func (Cases) ListTasksFilters(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	listFixture(t, s)
 	for _, tc := range []struct {
@@ -137,7 +137,7 @@ func testListTasksFilters(t *testing.T, s store.Store) {
 	storetestkit.Check(t, "listed task", got, []domain.Task{storetestkit.Must(s.GetTask(ctx, "t-03"))(t)})
 }
 
-func testListTasksPaging(t *testing.T, s store.Store) {
+func (Cases) ListTasksPagesByID(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	var all []domain.Task
 	var want []string
@@ -162,7 +162,7 @@ func testListTasksPaging(t *testing.T, s store.Store) {
 	}
 }
 
-func testListTasksFollowsChanges(t *testing.T, s store.Store) {
+func (Cases) ListTasksFollowsStatusAndAssigneeChanges(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createSteps(t, s, newStep("req-1", 0, domain.Any))
 	task := newTask("t-1", "req-1", 0, "u-1", "u-2")

@@ -11,7 +11,7 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-func testTxReadsOwnWrites(t *testing.T, s store.Store) {
+func (Cases) TxReadsItsOwnWrites(t *testing.T, s store.Store) {
 	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
 			return err
@@ -58,17 +58,17 @@ func assertNothing(t *testing.T, s store.Store) {
 	storetestkit.Write(t, s, fullChange)
 }
 
-func testClosureErrorLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosureErrorLeavesNothing(t *testing.T, s store.Store) {
 	storetestkit.FailTx(t, s, fullChange, errBoom)
 	assertNothing(t, s)
 }
 
-func testClosurePanicLeavesNothing(t *testing.T, s store.Store) {
+func (Cases) ClosurePanicLeavesNothing(t *testing.T, s store.Store) {
 	storetestkit.PanicTx(t, s, fullChange)
 	assertNothing(t, s)
 }
 
-func testEvents(t *testing.T, s store.Store) {
+func (Cases) EventsPendingOnlyAfterCommitInOrder(t *testing.T, s store.Store) {
 	storetestkit.Outbox(t, s, func(id string) *eventsv1.Event {
 		return &eventsv1.Event{Id: id, Service: "grantflow-task", Action: "task.approved", Subject: "tasks/t"}
 	})
