@@ -84,14 +84,21 @@ type submitted struct {
 // (open; nil: none), drives the request as far as it goes without waiting for anyone, and
 // returns it.
 func (s *Service) settle(ctx context.Context, r domain.Request, open *taskv1.OpenStepRequest) (domain.Request, error) {
-	defer s.notify()
 	var (
-		out domain.Request
-		err error
+		out    domain.Request
+		err    error
+		behind bool
 	)
+	defer func() {
+		if !behind { // else the retraction's commit wakes the relays
+			s.notify()
+		}
+	}()
 	next := &r
 	if open != nil {
-		next, err = s.openTasks(ctx, open, r)
+		// The work item's retraction is committed after the answer: one commit less while
+		// the submitter waits.
+		next, behind, err = s.openTasksThen(ctx, open, r, true)
 	}
 	if err == nil {
 		out, err = s.drive(ctx, r.ID, next, true)
@@ -147,8 +154,13 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 			}
 		}
 	}
+	// The policy version that governs the request does not depend on the facts: it is
+	// asked for at the same time (one round trip less while the caller waits). The facts'
+	// verdict comes first, as if the calls were one after the other.
+	resolved := s.resolvePolicy(ctx, in)
 	facts, err := s.identity.GetFacts(ctx, factsReq)
 	if err != nil {
+		resolved.cancel()
 		return domain.Request{}, nil, err
 	}
 	r := domain.Request{
@@ -157,13 +169,12 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		AccessDuration: in.AccessDuration, OriginExpiry: in.expiry,
 	}
 	if err := s.checkTarget(&r, sub, facts); err != nil {
+		resolved.cancel()
 		return domain.Request{}, nil, err
 	}
 
 	// The policy version that governs the request, pinned now.
-	pol, err := s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
-		RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
-	})
+	pol, err := resolved.wait()
 	if err != nil {
 		return domain.Request{}, nil, fmt.Errorf("resolve the policy: %w", err)
 	}
@@ -234,6 +245,41 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		return domain.Request{}, nil, err
 	}
 	return r, open, nil
+}
+
+// policyCall is a ResolvePolicy call under way (resolvePolicy).
+type policyCall struct {
+	stop context.CancelFunc
+	done chan struct{}
+	res  *policyv1.ResolvePolicyResponse
+	err  error
+}
+
+// resolvePolicy starts asking the policy service for the policy that governs in.
+func (s *Service) resolvePolicy(ctx context.Context, in Submission) *policyCall {
+	ctx, stop := context.WithCancel(ctx)
+	c := &policyCall{stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.res, c.err = s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
+			RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
+		})
+	}()
+	return c
+}
+
+// wait returns the answer.
+func (c *policyCall) wait() (*policyv1.ResolvePolicyResponse, error) {
+	<-c.done
+	c.stop()
+	return c.res, c.err
+}
+
+// cancel abandons the call (the submit failed before it needed the answer) and waits for
+// it to end, so nothing outlives the submit.
+func (c *policyCall) cancel() {
+	c.stop()
+	<-c.done
 }
 
 func sameBody(prev domain.Request, hash string) (domain.Request, error) {
