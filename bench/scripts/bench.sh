@@ -28,6 +28,8 @@
 # [20s] and BENCH_WARMUP [5s] per load run, BENCH_PROFILE [1] (0: no perf profile),
 # BENCH_GO [1] (0: skip the Go benchmarks), BENCH_AIO [1] (0: skip the all-in-one run),
 # BENCH_REPLICAS [1] (0: skip the run on two replicas of request, task and audit),
+# BENCH_RATE70 (lifecycles started per second in the open-loop run instead of 70% of the
+# REST saturation: to compare two builds at the same offered load),
 # PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
 # seconds per client count, BENCH_OUT (output folder; default .run/bench-results/<time>),
 # BENCH_HTTP_PORT [18080] and BENCH_GRPC_PORT_BASE [19090] (services on base+1..base+7),
@@ -210,7 +212,7 @@ step "saturation over REST: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up
 step "saturation over gRPC: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
 "$LOADGEN" life -mode grpc "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
 	-label saturation -json "$OUT/sat-grpc.json" | tee "$OUT/sat-grpc.txt" || true
-RATE70=$("$TOOLS/benchtable" -dir "$OUT" -rate70)
+RATE70=${BENCH_RATE70:-$("$TOOLS/benchtable" -dir "$OUT" -rate70)}
 if [[ $RATE70 != 0 ]]; then
 	step "REST at 70% of its saturation: $RATE70 lifecycles started per second (open loop)"
 	"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -rate "$RATE70" -warmup "$WARMUP" -duration "$DURATION" \
