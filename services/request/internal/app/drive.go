@@ -153,6 +153,12 @@ func (s *Service) openStep(ctx context.Context, r domain.Request) (*domain.Reque
 // set when the step cannot open (nobody may review, a resolution refused): the request
 // fails with it. err is a failure worth retrying.
 func (s *Service) stepSpec(ctx context.Context, r domain.Request) (in *taskv1.OpenStepRequest, refusal string, err error) {
+	return s.stepSpecWith(ctx, r, nil)
+}
+
+// stepSpecWith is stepSpec with the answer of identity's ResolveAssignees for the step
+// already in hand (resolved; nil: asked here).
+func (s *Service) stepSpecWith(ctx context.Context, r domain.Request, resolved *identityv1.ResolveAssigneesResponse) (in *taskv1.OpenStepRequest, refusal string, err error) {
 	step, isAction := r.CurrentStep()
 	in = &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
@@ -173,9 +179,11 @@ func (s *Service) stepSpec(ctx context.Context, r domain.Request) (in *taskv1.Op
 		in.AutoApproveReason = gmReason
 		in.Approval, in.MinApprovals = typev1.Approval_ANY, 0
 	} else {
-		res, err := s.resolveStep(ctx, r, in.Assignee)
-		if err != nil {
-			return final("cannot resolve the assignees of step "+step.Name, err)
+		res := resolved
+		if res == nil {
+			if res, err = s.resolveStep(ctx, r, in.Assignee); err != nil {
+				return final("cannot resolve the assignees of step "+step.Name, err)
+			}
 		}
 		agent := res.GetAgent()
 		in.AssigneeIds, in.ResolutionNote = res.GetUserIds(), res.GetExplanation()

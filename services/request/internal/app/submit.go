@@ -154,10 +154,10 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 			}
 		}
 	}
-	// The policy version that governs the request does not depend on the facts: it is
-	// asked for at the same time (one round trip less while the caller waits). The facts'
-	// verdict comes first, as if the calls were one after the other.
-	resolved := s.resolvePolicy(ctx, in)
+	// The policy version that governs the request, and the assignees of its first step,
+	// do not depend on the facts: they are asked for meanwhile (round trips less while the
+	// caller waits). The facts' verdict comes first, as if the calls were one after the other.
+	resolved := s.resolvePolicy(ctx, requesterID, in)
 	facts, err := s.identity.GetFacts(ctx, factsReq)
 	if err != nil {
 		resolved.cancel()
@@ -179,15 +179,10 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 		return domain.Request{}, nil, fmt.Errorf("resolve the policy: %w", err)
 	}
 	r.PolicyID, r.PolicyVersion, r.PolicyLevel = pol.GetPolicyId(), pol.GetVersion(), pol.GetLevel().String()
-	r.Workflow = workflowFromPB(pol.GetWorkflow())
+	r.Workflow = workflowFor(in, pol)
 	if max := r.Workflow.MaxAccessDuration; max > 0 && r.AccessDuration > max {
 		return domain.Request{}, nil, errs.Invalid("access_duration", fmt.Sprintf("%s is longer than the %s the governing policy (%s version %d) allows",
 			r.AccessDuration, max, r.PolicyID, r.PolicyVersion))
-	}
-	if in.Origin.FromReview() || in.expiry {
-		// The review already happened, or the access expired: only the governing policy's
-		// action step runs.
-		r.Workflow.ReviewSteps = []domain.Step{}
 	}
 	if req, ok := facts.GetUsers()[requesterID]; ok {
 		r.SkipManagerSteps = authz.SkipsManagerApproval(auth.SubjectOf(auth.Principal{UserID: req.GetId(), Role: req.GetRole()})) &&
@@ -206,7 +201,7 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	var open *taskv1.OpenStepRequest
 	var opened *eventsv1.RequestChanged
 	if r.Next() == domain.MoveOpenStep {
-		spec, refusal, err := s.stepSpec(ctx, r)
+		spec, refusal, err := s.stepSpecWith(ctx, r, resolved.assignees)
 		switch {
 		case err != nil:
 			s.log.WarnContext(ctx, "request: the first step's opening is left to the work queue", "request", r.ID, "error", err.Error())
@@ -247,16 +242,19 @@ func (s *Service) submit(ctx context.Context, requesterID string, sub *authz.Sub
 	return r, open, nil
 }
 
-// policyCall is a ResolvePolicy call under way (resolvePolicy).
+// policyCall is a ResolvePolicy call under way (resolvePolicy), followed by the
+// resolution of the first step's assignees.
 type policyCall struct {
-	stop context.CancelFunc
-	done chan struct{}
-	res  *policyv1.ResolvePolicyResponse
-	err  error
+	stop      context.CancelFunc
+	done      chan struct{}
+	res       *policyv1.ResolvePolicyResponse
+	err       error
+	assignees *identityv1.ResolveAssigneesResponse // nil: stepSpec resolves them
 }
 
-// resolvePolicy starts asking the policy service for the policy that governs in.
-func (s *Service) resolvePolicy(ctx context.Context, in Submission) *policyCall {
+// resolvePolicy starts asking the policy service for the policy that governs in, then
+// identity for the assignees of that policy's first step (firstAssignees).
+func (s *Service) resolvePolicy(ctx context.Context, requesterID string, in Submission) *policyCall {
 	ctx, stop := context.WithCancel(ctx)
 	c := &policyCall{stop: stop, done: make(chan struct{})}
 	go func() {
@@ -264,8 +262,38 @@ func (s *Service) resolvePolicy(ctx context.Context, in Submission) *policyCall 
 		c.res, c.err = s.policy.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{
 			RequestType: typev1.RequestType(typev1.RequestType_value[string(in.Type)]), AppId: in.AppID, Permission: in.Permission,
 		})
+		if c.err == nil {
+			c.assignees = s.firstAssignees(ctx, requesterID, in, c.res)
+		}
 	}()
 	return c
+}
+
+// firstAssignees resolves the assignees of the first step of the workflow pol gives the
+// submission in, as stepSpec would for the request (the same call: it needs only the
+// submission's people, app and type), before the facts are in. nil when the call failed:
+// stepSpec then asks again. Wasted only when the submit is refused, or when the step turns
+// out to be a manager's step that the General Manager's requests skip.
+func (s *Service) firstAssignees(ctx context.Context, requesterID string, in Submission, pol *policyv1.ResolvePolicyResponse) *identityv1.ResolveAssigneesResponse {
+	r := domain.Request{Type: in.Type, RequesterID: requesterID, TargetUserID: in.TargetUserID, AppID: in.AppID, NewApp: in.NewApp,
+		Workflow: workflowFor(in, pol)}
+	step, _ := r.CurrentStep()
+	res, err := s.resolveStep(ctx, r, assigneePB(step.Assignee))
+	if err != nil {
+		return nil
+	}
+	return res
+}
+
+// workflowFor is the workflow a request of in pins from the policy pol that governs it.
+func workflowFor(in Submission, pol *policyv1.ResolvePolicyResponse) domain.Workflow {
+	w := workflowFromPB(pol.GetWorkflow())
+	if in.Origin.FromReview() || in.expiry {
+		// The review already happened, or the access expired: only the governing policy's
+		// action step runs.
+		w.ReviewSteps = []domain.Step{}
+	}
+	return w
 }
 
 // wait returns the answer.
