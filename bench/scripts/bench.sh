@@ -127,6 +127,8 @@ if [[ $GO_BENCH == 1 ]]; then
 	gobench pkg '^BenchmarkCheck$' 1s ./authz/
 	gobench services/identity '^BenchmarkPrincipalLookupWarmCache$' 20000x .
 	gobench cmd/grantflow '^BenchmarkGatewayOverhead$' 3000x .
+	gobench gateway '^BenchmarkGatewayGetRequest$' 3000x .
+	gobench services/request '^BenchmarkSubmitPostgres$' 300x . CI=true
 	gobench cmd/grantflow '^BenchmarkSCIMCreateUsersWithManagers$' 1x . CI=true
 	gobench services/policy '^BenchmarkResolve$' 5000x .
 	gobench bench '^BenchmarkResolveAssignees$' 4000x ./hotpath/
