@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/grantflow/grantflow/gen"
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
@@ -341,6 +342,15 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // `{"type":"GRANT_ACCESS"} {"type":"ADD_APP"}` would pass as its first half.
 type strictJSON struct {
 	*runtime.JSONPb
+}
+
+// Marshal is JSONPb's, without its copy of a message's JSON into a second buffer (the
+// same bytes).
+func (m *strictJSON) Marshal(v any) ([]byte, error) {
+	if p, ok := v.(proto.Message); ok {
+		return m.MarshalOptions.Marshal(p)
+	}
+	return m.JSONPb.Marshal(v)
 }
 
 // NewDecoder reads the whole body (the gateway bounds its size) and refuses it when one

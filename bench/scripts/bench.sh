@@ -31,9 +31,11 @@
 # BENCH_GO=0 BENCH_REPLICAS=0 only the ceiling and the all-in-one run are left, and that run
 # builds grantflow itself and bootstraps an admin key of its own),
 # BENCH_REPLICAS [1] (0: skip the run on two replicas of request, task and audit),
+# BENCH_RATE70 (lifecycles started per second in the open-loop run instead of 70% of the
+# REST saturation: to compare two builds at the same offered load),
 # PGBENCH_CLIENTS ["4 16 64"], PGBENCH_TIME [8]
 # seconds per client count, BENCH_OUT (output folder; default .run/bench-results/<time>),
-# BENCH_HTTP_PORT [18080] and BENCH_GRPC_PORT_BASE [19090] (services on base+1..base+5),
+# BENCH_HTTP_PORT [18080] and BENCH_GRPC_PORT_BASE [19090] (services on base+1..base+7),
 # BENCH_DB [grantflow_bench] (dropped and created again: every run starts empty),
 # BENCH_REDIS_DB [11] (flushed), GRANTFLOW_TEST_POSTGRES_URL / GRANTFLOW_TEST_REDIS_URL (the
 # servers; defaults as make test's).
@@ -128,6 +130,8 @@ if [[ $GO_BENCH == 1 ]]; then
 	gobench pkg '^BenchmarkCheck$' 1s ./authz/
 	gobench services/identity '^BenchmarkPrincipalLookupWarmCache$' 20000x .
 	gobench cmd/grantflow '^BenchmarkGatewayOverhead$' 3000x .
+	gobench gateway '^BenchmarkGatewayGetRequest$' 3000x .
+	gobench services/request '^BenchmarkSubmitPostgres$' 300x . CI=true
 	gobench cmd/grantflow '^BenchmarkSCIMCreateUsersWithManagers$' 1x . CI=true
 	gobench services/policy '^BenchmarkResolve$' 5000x .
 	gobench bench '^BenchmarkResolveAssignees$' 4000x ./hotpath/
@@ -150,7 +154,8 @@ export GRANTFLOW_POSTGRES_URL=$BENCH_PG GRANTFLOW_REDIS_URL=$REDIS_URL
 export GRANTFLOW_HTTP_ADDR=127.0.0.1:$HTTP_PORT
 export GRANTFLOW_IDENTITY_ADDR=127.0.0.1:$((PORT_BASE + 1)) GRANTFLOW_POLICY_ADDR=127.0.0.1:$((PORT_BASE + 2))
 export GRANTFLOW_REQUEST_ADDR=127.0.0.1:$((PORT_BASE + 3)) GRANTFLOW_TASK_ADDR=127.0.0.1:$((PORT_BASE + 4))
-export GRANTFLOW_AUDIT_ADDR=127.0.0.1:$((PORT_BASE + 5))
+export GRANTFLOW_AUDIT_ADDR=127.0.0.1:$((PORT_BASE + 5)) GRANTFLOW_REVIEW_ADDR=127.0.0.1:$((PORT_BASE + 6))
+export GRANTFLOW_NOTIFICATION_ADDR=127.0.0.1:$((PORT_BASE + 7))
 export GRANTFLOW_RATE_LIMIT=0 # off for the run: see the header
 # DEBUG logs every call a service serves (the calls between services are DEBUG records):
 # loadgen -logs counts the gRPC calls per lifecycle from them. Their cost is in the CPU rows.
@@ -177,7 +182,7 @@ if [[ $DISTRIBUTED == 1 ]]; then
 	fi
 	trap 'step "make down"; down' EXIT
 
-	step "make up: fresh database $DB, Redis database $REDIS_DB, gateway $REST, services on ports $((PORT_BASE + 1))-$((PORT_BASE + 5)), GRANTFLOW_RATE_LIMIT=0"
+	step "make up: fresh database $DB, Redis database $REDIS_DB, gateway $REST, services on ports $((PORT_BASE + 1))-$((PORT_BASE + 7)), GRANTFLOW_RATE_LIMIT=0"
 	psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
 	redis_cmd "$REDIS_DB" FLUSHDB
 	if ! make --no-print-directory up >>"$OUT/up.log" 2>&1; then
@@ -222,7 +227,7 @@ if [[ $DISTRIBUTED == 1 ]]; then
 	step "saturation over gRPC: $CONCURRENCY lifecycles in flight, ${WARMUP} warm-up + ${DURATION}"
 	"$LOADGEN" life -mode grpc "${COMMON[@]}" "${LIFE[@]}" -concurrency "$CONCURRENCY" -warmup "$WARMUP" -duration "$DURATION" \
 		-label saturation -json "$OUT/sat-grpc.json" | tee "$OUT/sat-grpc.txt" || true
-	RATE70=$("$TOOLS/benchtable" -dir "$OUT" -rate70)
+	RATE70=${BENCH_RATE70:-$("$TOOLS/benchtable" -dir "$OUT" -rate70)}
 	if [[ $RATE70 != 0 ]]; then
 		step "REST at 70% of its saturation: $RATE70 lifecycles started per second (open loop)"
 		"$LOADGEN" life -mode rest "${COMMON[@]}" "${LIFE[@]}" -rate "$RATE70" -warmup "$WARMUP" -duration "$DURATION" \
@@ -284,7 +289,7 @@ if [[ ${BENCH_AIO:-1} == 1 ]]; then
 	redis_cmd "$REDIS_DB" FLUSHDB
 	AIO_PIDS=$OUT/aio-pids AIO_LOGS=$OUT/aio-logs
 	mkdir -p "$AIO_PIDS" "$AIO_LOGS"
-	env -u GRANTFLOW_IDENTITY_ADDR -u GRANTFLOW_POLICY_ADDR -u GRANTFLOW_REQUEST_ADDR -u GRANTFLOW_TASK_ADDR -u GRANTFLOW_AUDIT_ADDR \
+	env -u GRANTFLOW_IDENTITY_ADDR -u GRANTFLOW_POLICY_ADDR -u GRANTFLOW_REQUEST_ADDR -u GRANTFLOW_TASK_ADDR -u GRANTFLOW_AUDIT_ADDR -u GRANTFLOW_REVIEW_ADDR -u GRANTFLOW_NOTIFICATION_ADDR \
 		GRANTFLOW_DEMO=0 GRANTFLOW_GRPC_ADDR=$GRANTFLOW_IDENTITY_ADDR GRANTFLOW_BOOTSTRAP_ADMIN_KEY=$ADMIN_KEY \
 		GRANTFLOW_SECRETS_KEY="${GRANTFLOW_SECRETS_KEY:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}" \
 		"$RUN/bin/grantflow" serve >"$AIO_LOGS/grantflow.log" 2>&1 &

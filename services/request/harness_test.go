@@ -74,7 +74,7 @@ type harnessOptions struct {
 }
 
 // newHarness starts the four services and seeds the organization (seedOrg).
-func newHarness(t *testing.T, o harnessOptions) *harness {
+func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)

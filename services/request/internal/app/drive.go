@@ -242,19 +242,49 @@ func (s *Service) recordOpening(ctx context.Context, tx store.Tx, r *domain.Requ
 // recorded (idempotent per request and step), then records the answer (opened), and lands
 // the opening's flight. known is the request as the commit that recorded the opening left
 // it: returned when the answer leaves the request as it was.
-func (s *Service) openTasks(ctx context.Context, in *taskv1.OpenStepRequest, known domain.Request) (out *domain.Request, err error) {
-	defer func() { s.land(in, err == nil) }()
+func (s *Service) openTasks(ctx context.Context, in *taskv1.OpenStepRequest, known domain.Request) (*domain.Request, error) {
+	out, _, err := s.openTasksThen(ctx, in, known, false)
+	return out, err
+}
+
+// openTasksThen is openTasks; with later set, when the answer leaves the request as it was,
+// the work item's retraction is committed after openTasksThen returned (behind true), so
+// that the caller does not wait for that commit: the flight lands, and the relays are woken,
+// once it committed. Until then a work relay that read the item waits for the flight, as it
+// does for the call; if the process stops first, the item is delivered and asks the task
+// service again (idempotent), as for a stop before the answer.
+func (s *Service) openTasksThen(ctx context.Context, in *taskv1.OpenStepRequest, known domain.Request, later bool) (out *domain.Request, behind bool, err error) {
+	defer func() {
+		if !behind {
+			s.land(in, err == nil)
+		}
+	}()
 	res, err := s.tasks.OpenStep(ctx, in)
 	if err != nil {
-		return nil, s.failUnlessTransient(ctx, in.GetRequestId(), "cannot open the tasks of step "+in.GetStepName(), err)
+		return nil, false, s.failUnlessTransient(ctx, in.GetRequestId(), "cannot open the tasks of step "+in.GetStepName(), err)
 	}
-	if !changes(in, res) {
-		// The tasks are the ones recorded: the work item is done, and that is all.
-		return &known, s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+	if changes(in, res) {
+		out, err = s.opened(ctx, in, res)
+		return out, false, err
+	}
+	// The tasks are the ones recorded: the work item is done, and that is all.
+	retract := func(ctx context.Context) error {
+		return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 			return tx.Retract(ctx, SinkWork, openWorkID(in.GetRequestId(), int(in.GetStepIndex())))
 		})
 	}
-	return s.opened(ctx, in, res)
+	if !later {
+		return &known, false, retract(ctx)
+	}
+	ctx = context.WithoutCancel(ctx) // the caller has its answer and goes
+	go func() {
+		err := retract(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "request: the opening's work item stays for the work queue", "request", in.GetRequestId(), "error", err.Error())
+		}
+		s.land(in, err == nil)
+	}()
+	return &known, true, nil
 }
 
 // changes reports whether the task service's answer res to the opening in changes the

@@ -84,14 +84,21 @@ type submitted struct {
 // (open; nil: none), drives the request as far as it goes without waiting for anyone, and
 // returns it.
 func (s *Service) settle(ctx context.Context, r domain.Request, open *taskv1.OpenStepRequest) (domain.Request, error) {
-	defer s.notify()
 	var (
-		out domain.Request
-		err error
+		out    domain.Request
+		err    error
+		behind bool
 	)
+	defer func() {
+		if !behind { // else the retraction's commit wakes the relays
+			s.notify()
+		}
+	}()
 	next := &r
 	if open != nil {
-		next, err = s.openTasks(ctx, open, r)
+		// The work item's retraction is committed after the answer: one commit less while
+		// the submitter waits.
+		next, behind, err = s.openTasksThen(ctx, open, r, true)
 	}
 	if err == nil {
 		out, err = s.drive(ctx, r.ID, next, true)
