@@ -1,0 +1,103 @@
+package memstore
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/grantflow/grantflow/pkg/storekit"
+)
+
+type row struct {
+	ID   string
+	N    int64
+	Tags []string
+}
+
+func cloneRow(r row) row {
+	r.Tags = slices.Clone(r.Tags)
+	return r
+}
+
+func rows() map[string]row {
+	m := map[string]row{}
+	for i, id := range []string{"d", "a", "c", "e", "b"} {
+		m[id] = row{ID: id, N: int64(i), Tags: []string{id}}
+	}
+	return m
+}
+
+func ids(rs []row) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestGetAndGetBy(t *testing.T) {
+	m := rows()
+	if r, err := Get(m, "c"); err != nil || r.ID != "c" {
+		t.Errorf("Get(c) = %v, %v", r, err)
+	}
+	if _, err := Get(m, "x"); !errors.Is(err, storekit.ErrNotFound) {
+		t.Errorf("Get(x) = %v, want ErrNotFound", err)
+	}
+	idx := map[string]string{"key-c": "c", "key-gone": "gone"}
+	if r, err := GetBy(idx, "key-c", m); err != nil || r.ID != "c" {
+		t.Errorf("GetBy(key-c) = %v, %v", r, err)
+	}
+	for _, k := range []string{"", "key-x", "key-gone"} {
+		if _, err := GetBy(idx, k, m); !errors.Is(err, storekit.ErrNotFound) {
+			t.Errorf("GetBy(%q) = %v, want ErrNotFound", k, err)
+		}
+	}
+}
+
+func TestPageAscendingAfterSizeAndClone(t *testing.T) {
+	m := rows()
+	byID := func(r row) string { return r.ID }
+	for _, tc := range []struct {
+		p    storekit.Page[string]
+		want []string
+	}{
+		{storekit.Page[string]{}, []string{"a", "b", "c", "d", "e"}},
+		{storekit.Page[string]{Size: 2}, []string{"a", "b"}},
+		{storekit.Page[string]{Size: 2, After: "b"}, []string{"c", "d"}},
+		{storekit.Page[string]{After: "e"}, []string{}},
+	} {
+		got := Page(m, tc.p, byID, All, cloneRow)
+		if !slices.Equal(ids(got), tc.want) {
+			t.Errorf("Page(%+v) = %v, want %v", tc.p, ids(got), tc.want)
+		}
+		if got == nil {
+			t.Errorf("Page(%+v) is nil", tc.p)
+		}
+	}
+	got := Page(m, storekit.Page[int64]{After: 1}, func(r row) int64 { return r.N }, func(r row) bool { return r.ID != "e" }, cloneRow)
+	if want := []string{"c", "b"}; !slices.Equal(ids(got), want) {
+		t.Errorf("Page by N after 1 without e = %v, want %v", ids(got), want)
+	}
+	got[0].Tags[0] = "changed"
+	if m["c"].Tags[0] != "c" {
+		t.Error("Page returned the stored value, not a clone")
+	}
+}
+
+func TestPageDescNewestFirst(t *testing.T) {
+	m := rows()
+	byID := func(r row) string { return r.ID }
+	for _, tc := range []struct {
+		p    storekit.Page[string]
+		want []string
+	}{
+		{storekit.Page[string]{}, []string{"e", "d", "c", "b", "a"}},
+		{storekit.Page[string]{Size: 2}, []string{"e", "d"}},
+		{storekit.Page[string]{Size: 2, After: "d"}, []string{"c", "b"}},
+		{storekit.Page[string]{After: "a"}, []string{}},
+	} {
+		if got := PageDesc(m, tc.p, byID, All, cloneRow); !slices.Equal(ids(got), tc.want) {
+			t.Errorf("PageDesc(%+v) = %v, want %v", tc.p, ids(got), tc.want)
+		}
+	}
+}
