@@ -101,3 +101,40 @@ func TestPageDescNewestFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestInsertAndInsertIndexed(t *testing.T) {
+	type st struct {
+		rows map[string]row
+		idx  map[string]string
+	}
+	e := New(st{rows: map[string]row{"a": {ID: "a"}}, idx: map[string]string{"key-a": "a"}})
+	write := func(fn func(s *st, tx *Tx) error) error { return e.Write(fn) }
+	for name, fn := range map[string]func(s *st, tx *Tx) error{
+		"Insert taken id": func(s *st, tx *Tx) error { return Insert(tx, s.rows, "a", row{ID: "a"}) },
+		"taken id":        func(s *st, tx *Tx) error { return InsertIndexed(tx, s.rows, "a", row{ID: "a"}, s.idx, "key-new") },
+		"taken key":       func(s *st, tx *Tx) error { return InsertIndexed(tx, s.rows, "b", row{ID: "b"}, s.idx, "key-a") },
+	} {
+		// The conflict writes nothing, and the transaction that saw it still commits.
+		if err := write(func(s *st, tx *Tx) error {
+			if err := fn(s, tx); !errors.Is(err, storekit.ErrConflict) {
+				t.Errorf("%s: %v, want ErrConflict", name, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := write(func(s *st, tx *Tx) error {
+		if err := InsertIndexed(tx, s.rows, "b", row{ID: "b"}, s.idx, "key-b"); err != nil {
+			return err
+		}
+		return InsertIndexed(tx, s.rows, "c", row{ID: "c"}, s.idx, "") // no key: nothing indexed
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, done := e.Read()
+	defer done()
+	if len(s.rows) != 3 || s.idx["key-b"] != "b" || len(s.idx) != 2 {
+		t.Errorf("rows %v, index %v; want a, b, c and key-a, key-b", s.rows, s.idx)
+	}
+}

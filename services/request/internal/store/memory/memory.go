@@ -122,16 +122,9 @@ func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error)
 }
 
 func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
-	if _, dup := t.requests[r.ID]; dup {
-		return store.ErrConflict
+	if err := memstore.InsertIndexed(t.Tx, t.requests, r.ID, r.Clone(), t.clients, r.ClientID); err != nil {
+		return err
 	}
-	if r.ClientID != "" {
-		if _, dup := t.clients[r.ClientID]; dup {
-			return store.ErrConflict
-		}
-		memstore.Put(t.Tx, t.clients, r.ClientID, r.ID)
-	}
-	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }
