@@ -54,26 +54,31 @@ func TestGetAndGetBy(t *testing.T) {
 	}
 }
 
-func TestPageAscendingAfterSizeAndClone(t *testing.T) {
+func TestPageAndPageDesc(t *testing.T) {
 	m := rows()
 	byID := func(r row) string { return r.ID }
+	type pager func(map[string]row, storekit.Page[string], func(row) string, func(row) bool, func(row) row) []row
 	for _, tc := range []struct {
+		name string
+		page pager
 		p    storekit.Page[string]
 		want []string
 	}{
-		{storekit.Page[string]{}, []string{"a", "b", "c", "d", "e"}},
-		{storekit.Page[string]{Size: 2}, []string{"a", "b"}},
-		{storekit.Page[string]{Size: 2, After: "b"}, []string{"c", "d"}},
-		{storekit.Page[string]{After: "e"}, []string{}},
+		{"Page", Page[string, string, row], storekit.Page[string]{}, []string{"a", "b", "c", "d", "e"}},
+		{"Page", Page[string, string, row], storekit.Page[string]{Size: 2}, []string{"a", "b"}},
+		{"Page", Page[string, string, row], storekit.Page[string]{Size: 2, After: "b"}, []string{"c", "d"}},
+		{"Page", Page[string, string, row], storekit.Page[string]{After: "e"}, []string{}},
+		{"PageDesc", PageDesc[string, string, row], storekit.Page[string]{}, []string{"e", "d", "c", "b", "a"}},
+		{"PageDesc", PageDesc[string, string, row], storekit.Page[string]{Size: 2}, []string{"e", "d"}},
+		{"PageDesc", PageDesc[string, string, row], storekit.Page[string]{Size: 2, After: "d"}, []string{"c", "b"}},
+		{"PageDesc", PageDesc[string, string, row], storekit.Page[string]{After: "a"}, []string{}},
 	} {
-		got := Page(m, tc.p, byID, All, cloneRow)
-		if !slices.Equal(ids(got), tc.want) {
-			t.Errorf("Page(%+v) = %v, want %v", tc.p, ids(got), tc.want)
-		}
-		if got == nil {
-			t.Errorf("Page(%+v) is nil", tc.p)
+		got := tc.page(m, tc.p, byID, All, cloneRow)
+		if got == nil || !slices.Equal(ids(got), tc.want) {
+			t.Errorf("%s(%+v) = %#v, want %v", tc.name, tc.p, ids(got), tc.want)
 		}
 	}
+	// Another key type, a filter, and clones.
 	got := Page(m, storekit.Page[int64]{After: 1}, func(r row) int64 { return r.N }, func(r row) bool { return r.ID != "e" }, cloneRow)
 	if want := []string{"c", "b"}; !slices.Equal(ids(got), want) {
 		t.Errorf("Page by N after 1 without e = %v, want %v", ids(got), want)
@@ -81,24 +86,6 @@ func TestPageAscendingAfterSizeAndClone(t *testing.T) {
 	got[0].Tags[0] = "changed"
 	if m["c"].Tags[0] != "c" {
 		t.Error("Page returned the stored value, not a clone")
-	}
-}
-
-func TestPageDescNewestFirst(t *testing.T) {
-	m := rows()
-	byID := func(r row) string { return r.ID }
-	for _, tc := range []struct {
-		p    storekit.Page[string]
-		want []string
-	}{
-		{storekit.Page[string]{}, []string{"e", "d", "c", "b", "a"}},
-		{storekit.Page[string]{Size: 2}, []string{"e", "d"}},
-		{storekit.Page[string]{Size: 2, After: "d"}, []string{"c", "b"}},
-		{storekit.Page[string]{After: "a"}, []string{}},
-	} {
-		if got := PageDesc(m, tc.p, byID, All, cloneRow); !slices.Equal(ids(got), tc.want) {
-			t.Errorf("PageDesc(%+v) = %v, want %v", tc.p, ids(got), tc.want)
-		}
 	}
 }
 
