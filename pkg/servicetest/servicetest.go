@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"slices"
@@ -229,6 +230,23 @@ func (r *Recorder) Events() []*eventsv1.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)
+}
+
+// Await waits until r holds at least n events that keep keeps, and returns those, in
+// delivery order; what names them in the failure.
+func (r *Recorder) Await(t testing.TB, n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
+	t.Helper()
+	var got []*eventsv1.Event
+	Await(t, fmt.Sprintf("%d %s events", n, what), func() (bool, string) {
+		got = got[:0]
+		for _, e := range r.Events() {
+			if keep(e) {
+				got = append(got, e)
+			}
+		}
+		return len(got) >= n, fmt.Sprintf("%d so far", len(got))
+	})
+	return got
 }
 
 // WantCode fails the test unless err has the gRPC code want.

@@ -157,16 +157,7 @@ func (h *harness) deliver(events ...*eventsv1.Event) int32 {
 }
 
 // eventually waits for cond under a deadline that only bounds a hang.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var eventually = servicetest.Eventually
 
 // hit is one request a receiver got.
 type hit struct {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -746,22 +745,15 @@ func TestEventsReachTheAuditSink(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, reviewed())
 	h.activate(p.GetId(), 1)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	servicetest.Await(t, "the policy's three events in the audit sink", func() (bool, string) {
 		var got []string
 		for _, ev := range h.audit.received() {
 			if ev.GetPolicyId() == p.GetId() {
 				got = append(got, fmt.Sprintf("%s@%d", ev.GetAction(), ev.GetPolicyVersion()))
 			}
 		}
-		if slices.Equal(got, []string{"policy.created@1", "policy.version.created@1", "policy.version.activated@1"}) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the audit sink got %q", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return slices.Equal(got, []string{"policy.created@1", "policy.version.created@1", "policy.version.activated@1"}), fmt.Sprintf("the audit sink got %q", got)
+	})
 	if n := len(h.audit.received()); n < 15+3 { // the seeded defaults' too
 		t.Fatalf("the audit sink got %d events", n)
 	}

@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -292,17 +293,12 @@ func (h *harness) get(person, id string) *requestv1.Request {
 // Advances travel through the outbox, so they are asynchronous by design.
 func (h *harness) waitFor(id, what string, cond func(r *requestv1.Request) bool) *requestv1.Request {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var r *requestv1.Request
-	for time.Now().Before(deadline) {
+	servicetest.Await(h.t, fmt.Sprintf("request %s: %s", id, what), func() (bool, string) {
 		r = h.get("admin", id)
-		if cond(r) {
-			return r
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatalf("request %s: %s never happened; now %v", id, what, r)
-	return nil
+		return cond(r), fmt.Sprintf("now %v", r)
+	})
+	return r
 }
 
 func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.Request {
@@ -313,9 +309,8 @@ func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.R
 // pending returns the pending tasks of request id at step index, waiting until there are n.
 func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var got []*taskv1.Task
-	for time.Now().Before(deadline) {
+	servicetest.Await(h.t, fmt.Sprintf("request %s step %d: %d pending tasks", id, step, n), func() (bool, string) {
 		res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
 		if err != nil {
 			h.t.Fatal(err)
@@ -326,13 +321,9 @@ func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 				got = append(got, t)
 			}
 		}
-		if len(got) == n {
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatalf("request %s step %d: want %d pending tasks, have %d", id, step, n, len(got))
-	return nil
+		return len(got) == n, fmt.Sprintf("have %d", len(got))
+	})
+	return got
 }
 
 // tasksOf returns every task of a request (as the admin).
@@ -397,21 +388,21 @@ func badField(err error) string {
 // waitTask polls person's inbox until a task matches, failing after a deadline.
 func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) bool) *taskv1.Task {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var found *taskv1.Task
+	servicetest.Eventually(t, "a matching task in "+person+"'s inbox", func() bool {
 		res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tk := range res.GetTasks() {
 			if match(tk) {
-				return tk
+				found = tk
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no matching task in %s's inbox", person)
-	return nil
+		return false
+	})
+	return found
 }
 
 // --- events ---

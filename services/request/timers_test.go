@@ -17,7 +17,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/pkg/proctest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 // fire fires the task and request services' due timers (by the harness's clock).
@@ -40,17 +40,7 @@ func (h *harness) fire() int {
 // auditEvents waits until the audit sink holds n events matching keep, and returns them.
 func (h *harness) auditEvents(n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	var got []*eventsv1.Event
-	proctest.Poll(h.t, 30*time.Second, fmt.Sprintf("%d %s events in audit", n, what), func() (bool, string) {
-		got = got[:0]
-		for _, e := range h.audit.Events() {
-			if keep(e) {
-				got = append(got, e)
-			}
-		}
-		return len(got) >= n, fmt.Sprintf("%d so far", len(got))
-	})
-	return got
+	return h.audit.Await(h.t, n, what+" audit", keep)
 }
 
 func wantField(t *testing.T, err error, field string) {
@@ -132,20 +122,16 @@ func TestExpiringAccess(t *testing.T) {
 			t.Fatalf("%d timers fired at the expiry, want 1", n)
 		}
 		var removal *requestv1.Request
-		deadline := time.Now().Add(30 * time.Second)
-		for removal == nil {
+		servicetest.Eventually(t, "a REMOVE_ACCESS request after the expiry", func() bool {
 			list, err := h.req.ListRequests(h.as("admin"), &requestv1.ListRequestsRequest{TargetUserId: h.ids["uma"], Type: typev1.RequestType_REMOVE_ACCESS})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(list.GetRequests()) > 0 {
 				removal = list.GetRequests()[0]
-			} else if time.Now().After(deadline) {
-				t.Fatal("no REMOVE_ACCESS request after the expiry")
-			} else {
-				time.Sleep(5 * time.Millisecond)
 			}
-		}
+			return removal != nil
+		})
 		removal = h.waitStatus(removal.GetId(), requestv1.Request_DONE)
 		if !removal.GetOrigin().GetExpiry() || removal.GetAppId() != h.apps["Vault"] {
 			t.Fatalf("removal %v", removal)
@@ -246,24 +232,19 @@ func TestOffboardingReroutesPendingTasks(t *testing.T) {
 		if _, err := h.id.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["ulf"]}); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		servicetest.Await(t, "the task reassigned to ulf's manager mona", func() (bool, string) {
 			got, err := h.tasks.GetTask(h.as("admin"), &taskv1.GetTaskRequest{Id: task.GetId()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if slices.Equal(got.GetAssigneeIds(), h.people("mona")) {
-				last := got.GetHistory()[len(got.GetHistory())-1]
-				if last.GetEvent() != "reassigned" || last.GetNote() == "" {
-					t.Fatalf("history %v", got.GetHistory())
-				}
-				break
+			if !slices.Equal(got.GetAssigneeIds(), h.people("mona")) {
+				return false, fmt.Sprintf("task assignees %v", got.GetAssigneeIds())
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("task assignees %v, want ulf's manager mona", got.GetAssigneeIds())
+			if last := got.GetHistory()[len(got.GetHistory())-1]; last.GetEvent() != "reassigned" || last.GetNote() == "" {
+				t.Fatalf("history %v", got.GetHistory())
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return true, ""
+		})
 		h.approve("mona", task.GetId())
 		h.waitStatus(r.GetId(), requestv1.Request_DONE)
 	})

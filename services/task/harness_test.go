@@ -261,22 +261,7 @@ func data(t testing.TB, e *eventsv1.Event) eventData {
 // (the matching ones), in delivery order.
 func (h *harness) eventsOf(sink string, n int, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var got []*eventsv1.Event
-		for _, e := range h.sinks[sink].snapshot() {
-			if keep(e) {
-				got = append(got, e)
-			}
-		}
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("sink %s: %d matching events after 10s, want %d", sink, len(got), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return h.sinks[sink].Await(h.t, n, "matching "+sink, keep)
 }
 
 // ofRequest keeps the events of request id.
