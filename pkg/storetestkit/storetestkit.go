@@ -101,6 +101,16 @@ func Put[Tx, V any](t testing.TB, s Store[Tx], put func(Tx, context.Context, V) 
 	})
 }
 
+// Putter is [Put] bound to put, for a suite's helpers:
+//
+//	var createUsers = storetestkit.Putter(store.Tx.CreateUser) // createUsers(t, s, u1, u2)
+func Putter[Tx, V any](put func(Tx, context.Context, V) error) func(t testing.TB, s Store[Tx], vs ...V) {
+	return func(t testing.TB, s Store[Tx], vs ...V) {
+		t.Helper()
+		Put(t, s, put, vs...)
+	}
+}
+
 // IDs maps items to their keys, in order.
 func IDs[T any](items []T, id func(T) string) []string {
 	out := make([]string, len(items))
