@@ -1,16 +1,11 @@
 package pgtest
 
 import (
-	"context"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // BenchSize is how many rows a store benchmark seeds: the positive number in the
@@ -26,21 +21,6 @@ func BenchSize(b *testing.B, env string, def int) int {
 		b.Fatalf("%s=%q: want a positive number", env, v)
 	}
 	return n
-}
-
-// Explain is the plan of query with args, as EXPLAIN (ANALYZE, BUFFERS) shows it on pool,
-// one line a step.
-func Explain(b *testing.B, pool *pgxpool.Pool, query string, args ...any) string {
-	b.Helper()
-	rows, err := pool.Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+query, args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		b.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // ReportPercentiles reports the given percentiles of the latencies d (sorted in place) as
