@@ -249,6 +249,18 @@ func (r *Recorder) Await(t testing.TB, n int, what string, keep func(*eventsv1.E
 	return got
 }
 
+// Must takes a call's results and returns v, failing t at once when err is not nil, with
+// the call named by format and args: Must(client.GetX(ctx, in))(t, "GetX %s", id).
+func Must[T any](v T, err error) func(t testing.TB, format string, args ...any) T {
+	return func(t testing.TB, format string, args ...any) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", fmt.Sprintf(format, args...), err)
+		}
+		return v
+	}
+}
+
 // WantCode fails the test unless err has the gRPC code want.
 func WantCode(t testing.TB, err error, want codes.Code) {
 	t.Helper()

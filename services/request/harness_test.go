@@ -265,11 +265,7 @@ func stepOf(name string, kind typev1.AssigneeKind, approval typev1.Approval, min
 // submit submits as person and fails the test on error.
 func (h *harness) submit(person string, in *requestv1.SubmitRequestRequest) *requestv1.Request {
 	h.t.Helper()
-	r, err := h.req.SubmitRequest(h.as(person), in)
-	if err != nil {
-		h.t.Fatalf("submit as %s: %v", person, err)
-	}
-	return r
+	return servicetest.Must(h.req.SubmitRequest(h.as(person), in))(h.t, "submit as %s", person)
 }
 
 func (h *harness) grant(target, app, perm string) *requestv1.SubmitRequestRequest {
@@ -282,11 +278,7 @@ func (h *harness) grant(target, app, perm string) *requestv1.SubmitRequestReques
 
 func (h *harness) get(person, id string) *requestv1.Request {
 	h.t.Helper()
-	r, err := h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id})
-	if err != nil {
-		h.t.Fatalf("get request %s as %s: %v", id, person, err)
-	}
-	return r
+	return servicetest.Must(h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id}))(h.t, "get request %s as %s", id, person)
 }
 
 // waitFor polls the request (as the admin) until cond holds, failing after a deadline.
@@ -329,11 +321,7 @@ func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 // tasksOf returns every task of a request (as the admin).
 func (h *harness) tasksOf(id string) []*taskv1.Task {
 	h.t.Helper()
-	res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return res.GetTasks()
+	return servicetest.Must(h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id}))(h.t, "tasks of %s", id).GetTasks()
 }
 
 func (h *harness) approve(person, taskID string) {

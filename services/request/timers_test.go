@@ -102,14 +102,8 @@ func TestExpiringAccess(t *testing.T) {
 		}
 
 		// 72 hours before: the notice, once.
-		h.clock.Advance(27 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired 73 h before the expiry", n)
-		}
-		h.clock.Advance(time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired 72 h before the expiry, want the notice", n)
-		}
+		servicetest.Tick(t, h.clock, 27*time.Hour, h.fire, 0, "73 h before the expiry")
+		servicetest.Tick(t, h.clock, time.Hour, h.fire, 1, "72 h before the expiry")
 		notice := h.auditEvents(1, "access.expiring", func(e *eventsv1.Event) bool { return e.GetAction() == "access.expiring" })[0].GetAccessChanged()
 		if notice.GetUserId() != h.ids["uma"] || notice.GetAppId() != h.apps["Vault"] || notice.GetPermission() != "read" ||
 			!notice.GetExpireTime().AsTime().Equal(wantExpire) {
@@ -117,10 +111,7 @@ func TestExpiringAccess(t *testing.T) {
 		}
 
 		// At the expiry: a REMOVE_ACCESS request with origin {expiry: true}, which removes it.
-		h.clock.Advance(72 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired at the expiry, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 72*time.Hour, h.fire, 1, "at the expiry")
 		var removal *requestv1.Request
 		servicetest.Eventually(t, "a REMOVE_ACCESS request after the expiry", func() bool {
 			list, err := h.req.ListRequests(h.as("admin"), &requestv1.ListRequestsRequest{TargetUserId: h.ids["uma"], Type: typev1.RequestType_REMOVE_ACCESS})
@@ -139,10 +130,7 @@ func TestExpiringAccess(t *testing.T) {
 		if got := h.access("uma", "Vault"); got != "" {
 			t.Fatalf("uma still holds %q on Vault", got)
 		}
-		h.clock.Advance(1000 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired after everything", n)
-		}
+		servicetest.Tick(t, h.clock, 1000*time.Hour, h.fire, 0, "after everything")
 	})
 }
 
@@ -161,10 +149,7 @@ func TestLaterGrantReplacesTheExpiry(t *testing.T) {
 		}
 		change := &requestv1.SubmitRequestRequest{Type: typev1.RequestType_CHANGE_PERMISSION, AppId: h.apps["GitHub"], Permission: "write", Reason: "more"}
 		h.waitStatus(h.submit("uma", change).GetId(), requestv1.Request_DONE)
-		h.clock.Advance(2 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired after the change without a duration", n)
-		}
+		servicetest.Tick(t, h.clock, 2*time.Hour, h.fire, 0, "after the change without a duration")
 		if got := h.access("uma", "GitHub"); got != "write" {
 			t.Fatalf("uma holds %q, want write", got)
 		}
@@ -194,15 +179,9 @@ func TestReminderThenEscalationThroughAPolicy(t *testing.T) {
 		if task.GetDueTime() == nil || task.GetEscalateTime() == nil {
 			t.Fatalf("task without due or escalation time: %v", task)
 		}
-		h.clock.Advance(24 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d fired at the due time, want the reminder", n)
-		}
+		servicetest.Tick(t, h.clock, 24*time.Hour, h.fire, 1, "at the due time")
 		h.auditEvents(1, "task.due", func(e *eventsv1.Event) bool { return e.GetAction() == "task.due" && e.GetTaskId() == task.GetId() })
-		h.clock.Advance(24 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d fired at the escalation, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 24*time.Hour, h.fire, 1, "at the escalation")
 		got, err := h.tasks.GetTask(h.as("gm"), &taskv1.GetTaskRequest{Id: task.GetId()})
 		if err != nil {
 			t.Fatal(err)
