@@ -181,3 +181,23 @@ func suiteCases(st reflect.Type, cases reflect.Value) ([]suiteCase, error) {
 	}
 	return out, nil
 }
+
+// Listed is a row of a list's filter table: the filter F and the ids it lists, in order.
+type Listed[F any] struct {
+	name string
+	f    F
+	want []string
+}
+
+// Lists is a row of a filter table: under name, f lists want, in that order (none: nothing).
+func Lists[F any](name string, f F, want ...string) Listed[F] {
+	return Listed[F]{name: name, f: f, want: want}
+}
+
+// FilterTable runs each row as a subtest named after it: list(t, f) must answer its ids.
+func FilterTable[F any](t *testing.T, list func(t *testing.T, f F) []string, rows ...Listed[F]) {
+	t.Helper()
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) { Check(t, "ids", list(t, r.f), r.want) })
+	}
+}
