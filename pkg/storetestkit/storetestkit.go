@@ -1,8 +1,9 @@
 // Package storetestkit is what every service's store contract suite (internal/store/storetest)
 // shares: the suite's clock, comparison of stored values, helpers that write through a
-// store's closure transaction or run writers at once ([Parallel], [OneWins]), and the cases
-// every store with an outbox keeps ([Outbox], [MarkProcessed]), and [Suite], which runs a
-// suite. The suites themselves stay with their services, as the methods of each service's
+// store's closure transaction ([Write], [Put], [Putter]) or run writers at once
+// ([Parallel], [Concurrently], [OneWins], [AllWin]), a list's filter table ([FilterTable]),
+// the cases every store with an outbox keeps ([Outbox], [MarkProcessed]), and [Suite],
+// which runs a suite. The suites themselves stay with their services, as the methods of each service's
 // storetest.Cases: they state each store's contract, which the memory and PostgreSQL engines
 // both must keep.
 package storetestkit
