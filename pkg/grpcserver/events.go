@@ -16,3 +16,11 @@ func Deliver(ctx context.Context, r *eventsv1.DeliverEventsRequest, receive func
 	}
 	return &eventsv1.DeliverEventsResponse{Accepted: int32(n)}, nil
 }
+
+// DeliverAll is Deliver for a receiver that handles the whole delivery or fails: it answers
+// that every event was accepted.
+func DeliverAll(ctx context.Context, r *eventsv1.DeliverEventsRequest, receive func(context.Context, []*eventsv1.Event) error) (*eventsv1.DeliverEventsResponse, error) {
+	return Deliver(ctx, r, func(ctx context.Context, evs []*eventsv1.Event) (int, error) {
+		return len(evs), receive(ctx, evs)
+	})
+}

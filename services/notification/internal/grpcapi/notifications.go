@@ -74,17 +74,3 @@ func (h *Notifications) ListNotifications(ctx context.Context, r *notificationv1
 	}
 	return out, nil
 }
-
-// NotificationPB is a message as the API shows it.
-func NotificationPB(m *domain.Message) *notificationv1.Notification {
-	out := &notificationv1.Notification{
-		Id: m.ID, UserId: m.UserID, Channel: notificationv1.Notification_Channel(m.Channel), EventType: m.EventType,
-		EventId: m.EventID, Kind: string(m.Notice.Kind), Link: m.Link, Title: m.Title, Text: m.Text, Address: m.Address,
-		Status: notificationv1.Notification_Status(m.Status), Attempts: m.Attempts, LastError: m.LastError,
-		SendTime: ts(m.SendTime), CreateTime: ts(m.CreateTime), UpdateTime: ts(m.UpdateTime),
-	}
-	if m.Status == domain.Pending {
-		out.NextAttemptTime = ts(m.NextAttemptTime)
-	}
-	return out
-}

@@ -3,7 +3,6 @@ package grpcapi
 import (
 	"context"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
@@ -56,20 +55,6 @@ func (h *Internal) RerouteTasks(ctx context.Context, r *taskv1.RerouteTasksReque
 		return nil, err
 	}
 	return &taskv1.RerouteTasksResponse{TaskIds: nonNil(ids)}, nil
-}
-
-// Sink implements grantflow.events.v1.EventSinkService: identity's user events (a user's
-// new manager moves their pending manager reviews).
-type Sink struct {
-	eventsv1.UnimplementedEventSinkServiceServer
-	App *app.Service
-}
-
-func (h *Sink) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	if err := h.App.DeliverEvents(ctx, in.GetEvents()); err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(in.GetEvents()))}, nil
 }
 
 func (h *Internal) OpenAccessReviewTasks(ctx context.Context, r *taskv1.OpenAccessReviewTasksRequest) (*taskv1.OpenAccessReviewTasksResponse, error) {

@@ -8,13 +8,13 @@ import (
 	"github.com/grantflow/grantflow/services/review/internal/app"
 )
 
-// EventSink implements grantflow.events.v1.EventSinkService: the events of identity (owners
+// Sink implements grantflow.events.v1.EventSinkService: the events of identity (owners
 // of apps) and request (requests opened and closed) that block, release and follow items.
-type EventSink struct {
+type Sink struct {
 	eventsv1.UnimplementedEventSinkServiceServer
 	App *app.Service
 }
 
-func (h *EventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
+func (h *Sink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
 	return grpcserver.Deliver(ctx, r, h.App.Receive)
 }
