@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/policy/internal/app"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -21,7 +22,7 @@ type Public struct {
 func (h *Public) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyRequest) (*policyv1.Policy, error) {
 	p, err := h.App.CreatePolicy(ctx, app.NewPolicy{
 		Name: r.GetName(), RequestType: requestTypeFromPB(r.GetRequestType()),
-		Scope: scopeFromPB(r.GetScope()), Workflow: workflowFromPB(r.GetWorkflow()),
+		Scope: scopeFromPB(r.GetScope()), Workflow: pbconv.WorkflowFromPB(r.GetWorkflow()),
 	})
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (h *Public) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesReque
 }
 
 func (h *Public) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), workflowFromPB(r.GetWorkflow()))
+	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), pbconv.WorkflowFromPB(r.GetWorkflow()))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func (h *Public) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVers
 }
 
 func (h *Public) UpdatePolicyVersion(ctx context.Context, r *policyv1.UpdatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), workflowFromPB(r.GetWorkflow()), r.GetEtag())
+	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), pbconv.WorkflowFromPB(r.GetWorkflow()), r.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +111,8 @@ func (h *Public) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyReq
 	return &policyv1.ResolvePolicyResponse{
 		PolicyId:   a.Policy.ID,
 		Version:    a.Version.Version,
-		Level:      levelPB(m.Level),
-		Workflow:   app.WorkflowPB(a.Version.Workflow),
+		Level:      pbconv.Value[policyv1.Level](policyv1.Level_value, m.Level),
+		Workflow:   pbconv.WorkflowPB(a.Version.Workflow),
 		PolicyName: a.Policy.Name,
 		Reason:     m.Reason,
 	}, nil
