@@ -8,6 +8,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 )
 
@@ -22,7 +23,7 @@ func (h *Public) GetMe(ctx context.Context, _ *identityv1.GetMeRequest) (*identi
 	if err != nil {
 		return nil, err
 	}
-	return &identityv1.GetMeResponse{User: userPB(u), Capabilities: caps, OwnedAppIds: nonNil(owned)}, nil
+	return &identityv1.GetMeResponse{User: userPB(u), Capabilities: caps, OwnedAppIds: pbconv.List(owned)}, nil
 }
 
 func (h *Public) CreateUser(ctx context.Context, r *identityv1.CreateUserRequest) (*identityv1.User, error) {

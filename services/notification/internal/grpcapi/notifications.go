@@ -5,6 +5,7 @@ import (
 
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
@@ -59,7 +60,7 @@ func (h *Notifications) settingsPB(v domain.Settings) *notificationv1.Notificati
 	}
 	return &notificationv1.NotificationSettings{
 		UserId: v.UserID, Email: choice(v.Email, email), Slack: choice(v.Slack, slack),
-		EmailConfigured: email, SlackConfigured: slack, UpdateTime: ts(v.UpdateTime),
+		EmailConfigured: email, SlackConfigured: slack, UpdateTime: pbconv.Time(v.UpdateTime),
 	}
 }
 
