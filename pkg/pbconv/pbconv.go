@@ -9,6 +9,7 @@
 package pbconv
 
 import (
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -48,4 +49,21 @@ func List[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Paths are the fields an update changes (AIP-134): the update mask's paths, or, without a
+// mask, the fields set in the body (set: each updatable field's name and whether the body
+// sets it), in name order.
+func Paths(mask interface{ GetPaths() []string }, set map[string]bool) []string {
+	if mask != nil && len(mask.GetPaths()) > 0 {
+		return mask.GetPaths()
+	}
+	var out []string
+	for k, ok := range set {
+		if ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

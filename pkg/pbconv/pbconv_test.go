@@ -1,6 +1,7 @@
 package pbconv
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -62,5 +63,19 @@ func TestWorkflowSurvivesTheWire(t *testing.T) {
 	}
 	if a := AssigneePB(workflow.Assignee{Kind: workflow.Admins}); a.GetGroupIds() == nil || a.GetUserIds() == nil {
 		t.Fatalf("lists: %v", a)
+	}
+}
+
+type mask []string
+
+func (m mask) GetPaths() []string { return m }
+
+func TestPathsFromTheMaskOrTheBody(t *testing.T) {
+	set := map[string]bool{"url": true, "description": false, "disabled": true}
+	if got := Paths(mask{"description"}, set); !slices.Equal(got, []string{"description"}) {
+		t.Fatalf("mask: %v", got)
+	}
+	if got := Paths(mask(nil), set); !slices.Equal(got, []string{"disabled", "url"}) {
+		t.Fatalf("body: %v", got)
 	}
 }

@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"slices"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -56,24 +55,9 @@ func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) 
 	return out, nil
 }
 
-// paths returns the update mask's paths, or, without a mask, the fields set in the body.
-func paths(mask interface{ GetPaths() []string }, set map[string]bool) ([]string, error) {
-	if mask != nil && len(mask.GetPaths()) > 0 {
-		return mask.GetPaths(), nil
-	}
-	var out []string
-	for k, ok := range set {
-		if ok {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
 func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest) (*identityv1.User, error) {
 	u := r.GetUser()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
 		"email": u.GetEmail() != "", "display_name": u.GetDisplayName() != "",
 		"role": u.GetRole() != identityv1.Role_ROLE_UNSPECIFIED, "manager_id": u.GetManagerId() != "",
 		"external_id": u.GetExternalId() != "",
@@ -180,7 +164,7 @@ func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest
 
 func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupRequest) (*identityv1.Group, error) {
 	g := r.GetGroup()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{"name": g.GetName() != "", "description": g.GetDescription() != "", "member_ids": g.GetMemberIds() != nil})
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{"name": g.GetName() != "", "description": g.GetDescription() != "", "member_ids": g.GetMemberIds() != nil})
 	p := app.GroupPatch{Etag: g.GetEtag()}
 	for _, path := range ps {
 		switch path {
@@ -241,7 +225,7 @@ func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*
 
 func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) (*identityv1.App, error) {
 	a := r.GetApp()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
 		"name": a.GetName() != "", "owner_ids": a.GetOwnerIds() != nil,
 		"permissions": a.GetPermissions() != nil, "custom_roles": a.GetCustomRoles() != nil,
 	})

@@ -7,6 +7,7 @@ import (
 
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 )
 
@@ -46,24 +47,10 @@ func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhook
 
 func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
 	w := r.GetWebhook()
-	paths := r.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		// No mask: every field set in webhook.
-		if w.GetUrl() != "" {
-			paths = append(paths, "url")
-		}
-		if w.GetEventTypes() != nil {
-			paths = append(paths, "event_types")
-		}
-		if w.GetDescription() != "" {
-			paths = append(paths, "description")
-		}
-		if w.GetDisabled() {
-			paths = append(paths, "disabled")
-		}
-	}
 	var p app.Patch
-	for _, path := range paths {
+	for _, path := range pbconv.Paths(r.GetUpdateMask(), map[string]bool{
+		"url": w.GetUrl() != "", "event_types": w.GetEventTypes() != nil, "description": w.GetDescription() != "", "disabled": w.GetDisabled(),
+	}) {
 		switch path {
 		case "url":
 			u := w.GetUrl()
