@@ -20,5 +20,5 @@ type Internal struct {
 }
 
 func (h *Internal) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	return grpcserver.DeliverAll(ctx, in, h.App.DeliverEvents)
+	return grpcserver.Deliver(ctx, in, h.App.Ingest)
 }
