@@ -94,5 +94,5 @@ func newService(ctx context.Context, o Options, st store.Store) (*Service, error
 
 // Register puts the policy service on srv.
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
-	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Server{App: s.app})
+	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Public{App: s.app})
 }

@@ -13,17 +13,14 @@ import (
 	"time"
 
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/workflow"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// Assignee is a workflow step's assignee spec (kind as in grantflow.type.v1.AssigneeKind).
-type Assignee struct {
-	Kind       string   `json:"k"`
-	CustomRole string   `json:"r,omitempty"`
-	GroupIDs   []string `json:"g,omitempty"`
-	UserIDs    []string `json:"u,omitempty"`
-}
+// Assignee is a workflow step's assignee spec, the kit's (pkg/workflow): the type the policy
+// and request services keep in their workflows.
+type Assignee = workflow.Assignee
 
 // Resolution is who a spec resolves to.
 type Resolution struct {

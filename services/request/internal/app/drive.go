@@ -16,6 +16,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -158,7 +159,7 @@ func (s *Service) stepSpec(ctx context.Context, r domain.Request, pre *resolved)
 	step, isAction := r.CurrentStep()
 	in = &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
-		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: assigneePB(step.Assignee),
+		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: pbconv.AssigneePB(step.Assignee),
 		Approval: typev1.Approval(typev1.Approval_value[step.Approval]), MinApprovals: int32(step.MinApprovals),
 		Action: s.actionText(r), RequesterId: r.RequesterID, TargetUserId: r.TargetUserID,
 	}
