@@ -36,14 +36,21 @@ type Resolution struct {
 const resolutionTTL = 5 * time.Minute
 
 // candidates is the part of a resolution that does not depend on whom the request leaves out:
-// what the spec names (for the explanation), its active people (sorted, unique), and the
-// assignee sets it draws on (for maker-checker). Cached in Redis per spec, with the target
+// what the spec names (for the explanation), its active people (sorted, unique), and who
+// put which of them into the assignee sets it draws on (for maker-checker). Cached in Redis per spec, with the target
 // for MANAGER and the app for the kinds that read one: every request on an app (or of a
 // target) shares the entry, whoever its requester.
 type candidates struct {
 	What   string   `json:"w"`
 	People []string `json:"p"`
-	Sets   []string `json:"s,omitempty"`
+	// Delegated: who put which of People into one of Sets (maker-checker).
+	Delegated []delegated `json:"d,omitempty"`
+}
+
+// delegated is one person of a resolution that someone put into the step's assignee sets.
+type delegated struct {
+	UserID   string `json:"u"`
+	ByUserID string `json:"b"`
 }
 
 // ResolveAssignees resolves a step's assignee spec for a request on (targetUserID, appID),
@@ -185,14 +192,26 @@ func (s *Service) candidates(ctx context.Context, spec Assignee, targetUserID, a
 	if err != nil {
 		return candidates{}, err
 	}
-	return candidates{What: what, People: people, Sets: sets}, nil
+	c := candidates{What: what, People: people}
+	if len(people) > 0 && len(sets) > 0 {
+		ds, err := s.store.DelegatedInto(ctx, sets)
+		if err != nil {
+			return candidates{}, err
+		}
+		for _, d := range ds {
+			if slices.Contains(people, d.UserID) {
+				c.Delegated = append(c.Delegated, delegated{UserID: d.UserID, ByUserID: d.ByUserID})
+			}
+		}
+	}
+	return c, nil
 }
 
 // narrow finishes a resolution from c: it leaves out exclude, and whom they put into one of
 // c's sets (maker-checker), and falls back to the admins, then to the General Manager, when
 // nobody is left.
 func (s *Service) narrow(ctx context.Context, c candidates, exclude []string) (Resolution, error) {
-	what, sets := c.What, c.Sets
+	what := c.What
 	people := []string{}
 	for _, p := range c.People {
 		if !slices.Contains(exclude, p) {
@@ -204,14 +223,10 @@ func (s *Service) narrow(ctx context.Context, c candidates, exclude []string) (R
 	// the explanation says so. Being put into another set (another app's owners) is no tie
 	// to this step.
 	var leftOut []string
-	if len(exclude) > 0 && len(people) > 0 && len(sets) > 0 {
-		ds, err := s.store.DelegatedBy(ctx, exclude)
-		if err != nil {
-			return Resolution{}, err
-		}
+	if len(exclude) > 0 && len(c.Delegated) > 0 {
 		kept := people[:0:0]
 		for _, p := range people {
-			if slices.ContainsFunc(ds, func(d domain.Delegation) bool { return d.UserID == p && slices.Contains(sets, d.Set) }) {
+			if slices.ContainsFunc(c.Delegated, func(d delegated) bool { return d.UserID == p && slices.Contains(exclude, d.ByUserID) }) {
 				leftOut = append(leftOut, p)
 			} else {
 				kept = append(kept, p)
