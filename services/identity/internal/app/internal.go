@@ -43,7 +43,7 @@ const resolutionTTL = 5 * time.Minute
 type candidates struct {
 	What   string   `json:"w"`
 	People []string `json:"p"`
-	// Delegated: who put which of People into one of Sets (maker-checker).
+	// Delegated: who put which of People into the spec's assignee sets (maker-checker).
 	Delegated []delegated `json:"d,omitempty"`
 }
 
