@@ -15,11 +15,13 @@
 // batch (pgx's Batch.BeginTx), and a closure that sends nothing opens no transaction at all.
 //
 // A service's store is built on the kit: it embeds a [Shell] (InTx handing the closure the
-// service's own Tx, Ping, Close; [OpenStore] opens it), reads through a [Q] (a [Querier] with
-// the store's [Errors]) with [One] and [All], builds statements from the filters present with
-// [Args] and [Where], and maps row counts with [Errors.Inserted], [Errors.Affected] and
-// [Updated]. Errors.Wrap turns PostgreSQL's answers into the store's
-// sentinel errors by SQLSTATE.
+// service's own Tx, Ping, Close; or pgoutbox.Shell, or pgtimer.Shell, which add the outbox
+// and the timers), its Open is an [Opener] of its [Schema] and its New, reads through a [Q]
+// (a [Querier] with the store's [Errors]) with [One] and [All], takes its advisory locks with
+// [Q.Lock], builds statements from the filters present with [Args] and [Where], and maps row
+// counts with [Errors.Inserted], [Errors.Affected] and [Updated]. Errors.Wrap turns
+// PostgreSQL's answers into the store's sentinel errors by SQLSTATE. A store whose triggers
+// NOTIFY the keys that changed embeds a [Notified] for Watch and Listen.
 //
 // pgx's errors are classified here and only here: [Retryable] (a lost conflict) and
 // [Unavailable] (the database is away: SQLSTATE classes 08 and 57P0x, 53300, and pgx's

@@ -8,6 +8,8 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/grantflow/grantflow/pkg/watch"
 )
 
 // Listen runs until ctx ends: it LISTENs on channel over a connection of its own (not one of
@@ -76,4 +78,33 @@ func listenOnce(ctx context.Context, pool *pgxpool.Pool, channel string, fn func
 		}
 		fn(n.Payload)
 	}
+}
+
+// Notified wakes the watchers of keys (a watch.Hub) with what a channel's trigger notifies:
+// the key that changed; and every key after each (re)connection (Listen's empty payload). A
+// service's Store embeds it for Watch and Listen.
+type Notified struct {
+	db      *DB
+	channel string
+	hub     *watch.Hub
+}
+
+// NewNotified is the watchers of the keys that channel names, on db.
+func NewNotified(db *DB, channel string) *Notified {
+	return &Notified{db: db, channel: channel, hub: watch.NewHub()}
+}
+
+// Watch subscribes to the changes of key: woken by what Listen hears.
+func (n *Notified) Watch(key string) *watch.Watcher { return n.hub.Watch(key) }
+
+// Listen LISTENs to the channel until ctx ends: every committed change, in this process or
+// another sharing the database, wakes the watchers of its key.
+func (n *Notified) Listen(ctx context.Context) {
+	n.db.Listen(ctx, n.channel, nil, func(key string) {
+		if key == "" {
+			n.hub.PublishAll()
+			return
+		}
+		n.hub.Publish(key)
+	})
 }

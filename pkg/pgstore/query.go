@@ -192,6 +192,11 @@ func TimeOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
+// Lock is LockXact through q, naming the operation in its error (see Errors.Wrap).
+func (q Q) Lock(ctx context.Context, op, key string) error {
+	return q.Wrap(op, LockXact(ctx, q, key))
+}
+
 // LockXact takes the transaction-scoped advisory lock named key until tx ends: a second
 // transaction asking for it, in this process or another sharing the database, waits.
 func LockXact(ctx context.Context, tx Querier, key string) error {

@@ -51,6 +51,12 @@ func OpenStore[S any](ctx context.Context, opts Options, newStore func(*DB) S) (
 	return newStore(db), nil
 }
 
+// Opener is a service's Open: it opens schema's store at url (see OpenStore) and builds the
+// service's store on it with newStore.
+func Opener[S any](schema Schema, newStore func(*DB) S) func(ctx context.Context, url string) (S, error) {
+	return func(ctx context.Context, url string) (S, error) { return OpenStore(ctx, schema.Options(url), newStore) }
+}
+
 // Sub is the directory dir of fsys, for Options.Migrations from an embed.FS holding
 // "migrations/*.sql". It panics only for an invalid path, a programming error.
 func Sub(fsys fs.FS, dir string) fs.FS {

@@ -11,6 +11,9 @@
 // (replicas share the work, none fires a row another holds) and deleted in the transaction
 // that does its work; the runner's injected clock decides what is due.
 //
+// A service store with timers embeds [Shell] (pgoutbox's shell with [Timers]) and its
+// transaction type embeds [Tx] (pgoutbox's Tx with Schedule and Cancel).
+//
 // pgtimer must not import services.
 package pgtimer
 
@@ -136,7 +139,7 @@ func (s Timers[T]) Postpone(ctx context.Context, key string, dueAt, at time.Time
 }
 
 // Scheduler is the timer side of one transaction (timer.Scheduler): a service's store.Tx
-// embeds it beside pgoutbox.Tx.
+// embeds it beside pgoutbox.Tx (or embeds [Tx], which is both).
 type Scheduler struct {
 	PgTx pgx.Tx
 }
