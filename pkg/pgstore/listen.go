@@ -81,30 +81,37 @@ func listenOnce(ctx context.Context, pool *pgxpool.Pool, channel string, fn func
 }
 
 // Notified wakes the watchers of keys (a watch.Hub) with what a channel's trigger notifies:
-// the key that changed; and every key after each (re)connection (Listen's empty payload). A
-// service's Store embeds it for Watch and Listen.
+// the keys a payload names; and every key after each (re)connection (Listen's empty
+// payload). A service's Store embeds it for Watch and Listen.
 type Notified struct {
 	db      *DB
 	channel string
+	keys    func(payload string) []string
 	hub     *watch.Hub
 }
 
-// NewNotified is the watchers of the keys that channel names, on db.
-func NewNotified(db *DB, channel string) *Notified {
-	return &Notified{db: db, channel: channel, hub: watch.NewHub()}
+// NewNotified is the watchers of the keys that channel's payloads name, on db: keys(payload),
+// or the payload itself for nil keys.
+func NewNotified(db *DB, channel string, keys func(payload string) []string) *Notified {
+	if keys == nil {
+		keys = func(payload string) []string { return []string{payload} }
+	}
+	return &Notified{db: db, channel: channel, keys: keys, hub: watch.NewHub()}
 }
 
 // Watch subscribes to the changes of key: woken by what Listen hears.
 func (n *Notified) Watch(key string) *watch.Watcher { return n.hub.Watch(key) }
 
 // Listen LISTENs to the channel until ctx ends: every committed change, in this process or
-// another sharing the database, wakes the watchers of its key.
+// another sharing the database, wakes the watchers of the keys its payload names.
 func (n *Notified) Listen(ctx context.Context) {
-	n.db.Listen(ctx, n.channel, nil, func(key string) {
-		if key == "" {
+	n.db.Listen(ctx, n.channel, nil, func(payload string) {
+		if payload == "" {
 			n.hub.PublishAll()
 			return
 		}
-		n.hub.Publish(key)
+		for _, key := range n.keys(payload) {
+			n.hub.Publish(key)
+		}
 	})
 }

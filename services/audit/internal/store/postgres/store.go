@@ -23,13 +23,9 @@ type Store struct {
 	pgstore.Shell[store.Tx]
 }
 
-var _ store.Store = (*Store)(nil)
-
 // Open migrates the audit schema of the database at url and opens a store on it. The caller
 // must Close it.
-func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Schema.Options(url), New)
-}
+var Open = pgstore.Opener(Schema, New)
 
 // New returns a store on db, which must use the audit schema with its migrations applied
 // (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.

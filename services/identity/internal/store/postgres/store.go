@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"embed"
 
 	"github.com/jackc/pgx/v5"
@@ -26,9 +25,7 @@ var Schema = pgstore.Schema{Name: "identity", Migrations: pgstore.Sub(migrations
 
 // Open migrates the identity schema of the database at url and opens a store on it; the caller
 // must Close it.
-func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Schema.Options(url), New)
-}
+var Open = pgstore.Opener(Schema, New)
 
 var storeErrors = pgstore.Errors{Store: "identity store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
 
@@ -55,8 +52,3 @@ type (
 )
 
 func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
-
-var (
-	_ store.Store = (*Store)(nil)
-	_ store.Tx    = (*tx)(nil)
-)

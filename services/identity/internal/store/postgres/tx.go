@@ -15,7 +15,7 @@ const directoryLock = "grantflow.identity.directory"
 // LockDirectory takes the directory's advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockDirectory(ctx context.Context) error {
-	return storeErrors.Wrap("lock directory", pgstore.LockXact(ctx, t.PgTx, directoryLock))
+	return t.q.Lock(ctx, "lock directory", directoryLock)
 }
 
 func (t *tx) RecordApplied(ctx context.Context, requestID, result string) error {

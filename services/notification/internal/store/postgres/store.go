@@ -21,8 +21,6 @@ type Store struct {
 	q pgstore.Q
 }
 
-var _ store.Store = (*Store)(nil)
-
 var errs = pgstore.Errors{Store: "notification store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
 
 //go:embed migrations/*.sql
@@ -34,9 +32,7 @@ var Schema = pgstore.NewSchema("notification", migrations)
 
 // Open migrates the notification schema of the database at url and opens a store on it.
 // The caller must Close it.
-func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Schema.Options(url), New)
-}
+var Open = pgstore.Opener(Schema, New)
 
 // New returns a store on db, which must use the notification schema with its migrations
 // applied (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"embed"
 
 	"github.com/jackc/pgx/v5"
@@ -20,9 +19,7 @@ var Schema = pgstore.NewSchema("policy", migrations)
 
 // Open migrates the policy schema of the database at url and opens a store on it; the caller
 // must Close it.
-func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Schema.Options(url), New)
-}
+var Open = pgstore.Opener(Schema, New)
 
 // immutableCode is the SQLSTATE the guard triggers raise (store.ErrImmutable).
 const immutableCode = "GF001"
@@ -52,8 +49,3 @@ type (
 )
 
 func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
-
-var (
-	_ store.Store = (*Store)(nil)
-	_ store.Tx    = (*tx)(nil)
-)

@@ -15,7 +15,7 @@ const policiesLock = "grantflow.policy.policies"
 // LockPolicies takes the policies' advisory lock until the transaction ends; a second
 // transaction asking for it, in this process or another, waits.
 func (t *tx) LockPolicies(ctx context.Context) error {
-	return storeErrors.Wrap("lock policies", pgstore.LockXact(ctx, t.PgTx, policiesLock))
+	return t.q.Lock(ctx, "lock policies", policiesLock)
 }
 
 // BumpGeneration increments the index generation (its row lock orders concurrent bumps

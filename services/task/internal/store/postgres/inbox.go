@@ -20,25 +20,22 @@ const inboxChannel = "task_inbox"
 // WatchInbox subscribes to userID's inbox (with requestID, to that request's tasks in it):
 // woken by what Listen hears.
 func (s *Store) WatchInbox(userID, requestID string) *watch.Watcher {
-	return s.hub.Watch(store.InboxKey(userID, requestID))
+	return s.inbox.Watch(store.InboxKey(userID, requestID))
 }
 
 // Listen LISTENs to task_inbox until ctx ends: every committed change of an inbox, in this
 // process or another sharing the database, wakes the inbox's watchers and those narrowed to
 // the changed task's request.
-func (s *Store) Listen(ctx context.Context) {
-	hub := s.hub
-	s.DB().Listen(ctx, inboxChannel, nil, func(payload string) {
-		if payload == "" {
-			hub.PublishAll()
-			return
-		}
-		userID, requestID, _ := strings.Cut(payload, "\t")
-		hub.Publish(userID)
-		if requestID != "" {
-			hub.Publish(store.InboxKey(userID, requestID))
-		}
-	})
+func (s *Store) Listen(ctx context.Context) { s.inbox.Listen(ctx) }
+
+// inboxKeys are the keys a task_inbox payload wakes: the person's inbox and, for a task of
+// a request, the person's tasks of that request.
+func inboxKeys(payload string) []string {
+	userID, requestID, _ := strings.Cut(payload, "\t")
+	if requestID == "" {
+		return []string{userID}
+	}
+	return []string{userID, store.InboxKey(userID, requestID)}
 }
 
 // InboxChanges reads userID's inbox log after Seq after, each change with the task's row as

@@ -1,15 +1,12 @@
 package postgres
 
 import (
-	"context"
 	"embed"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
-	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
@@ -22,24 +19,21 @@ var Schema = pgstore.NewSchema("task", migrations)
 
 // Open migrates the task schema of the database at url and opens a store on it; the caller
 // must Close it.
-func Open(ctx context.Context, url string) (*Store, error) {
-	return pgstore.OpenStore(ctx, Schema.Options(url), New)
-}
+var Open = pgstore.Opener(Schema, New)
 
 var storeErrors = pgstore.Errors{Store: "task store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
 
-// Store is the PostgreSQL task store: its queries (reader) on the kit's shell.
+// Store is the PostgreSQL task store: its queries (reader) on the kit's shell with timers.
 type Store struct {
 	reader
-	pgoutbox.Shell[store.Tx]
-	pgtimer.Timers[store.Tx]
-	hub *watch.Hub // wakes WatchTasks' watchers (inbox.go)
+	pgtimer.Shell[store.Tx]
+	inbox *pgstore.Notified // wakes WatchInbox's watchers (inbox.go)
 }
 
 // New returns a store on db, which must use the task schema with its migrations applied (as
 // pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin), pgtimer.NewTimers(db, begin), watch.NewHub()}
+	return &Store{reader{storeErrors.On(db.Pool())}, pgtimer.NewShell(db, begin), pgstore.NewNotified(db, inboxChannel, inboxKeys)}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
@@ -48,16 +42,8 @@ type (
 	reader struct{ q pgstore.Q }
 	tx     struct {
 		reader
-		pgoutbox.Tx
-		pgtimer.Scheduler
+		pgtimer.Tx
 	}
 )
 
-func begin(ptx pgx.Tx) store.Tx {
-	return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}, pgtimer.Scheduler{PgTx: ptx}}
-}
-
-var (
-	_ store.Store = (*Store)(nil)
-	_ store.Tx    = (*tx)(nil)
-)
+func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgtimer.NewTx(ptx)} }
