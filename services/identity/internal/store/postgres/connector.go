@@ -7,7 +7,6 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
-	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
 const connectorColumns = "app_id, url, sealed_secret, updated_by, create_time, update_time"
@@ -35,11 +34,5 @@ func (t *tx) PutAppConnector(ctx context.Context, c domain.AppConnector) error {
 
 func (t *tx) DeleteAppConnector(ctx context.Context, appID string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM app_connectors WHERE app_id = $1", appID)
-	if err != nil {
-		return storeErrors.Wrap("delete connector of app "+appID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return storeErrors.Affected("delete connector of app "+appID, tag, err)
 }

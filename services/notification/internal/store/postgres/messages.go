@@ -49,8 +49,8 @@ func queueMessages(b *pgx.Batch, ms []domain.Message) error {
 			return err
 		}
 		b.Queue(insertMessage, m.ID, m.EventID, m.EventType, m.UserID, m.Channel.String(), notice, m.Link, m.Title, m.Text,
-			m.Address, m.Status.String(), m.Attempts, m.LastError, nullTime(m.NextAttemptTime), m.RetryUntil,
-			nullTime(m.SendTime), m.CreateTime, m.UpdateTime)
+			m.Address, m.Status.String(), m.Attempts, m.LastError, pgstore.NullTime(m.NextAttemptTime), m.RetryUntil,
+			pgstore.NullTime(m.SendTime), m.CreateTime, m.UpdateTime)
 	}
 	return nil
 }

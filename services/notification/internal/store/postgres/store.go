@@ -93,13 +93,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.We
 
 func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
 	tag, err := s.q.Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
-	if err != nil {
-		return errs.Wrap("delete webhook", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundIn("delete webhook")
-	}
-	return nil
+	return errs.Affected("delete webhook", tag, err)
 }
 
 const deliveryColumns = "seq, id, webhook_id, event_id, event_type, subject, body, status, attempts, last_status_code, last_error, next_attempt_time, retry_until, create_time, update_time"
@@ -128,20 +122,13 @@ func scanDelivery(row pgx.CollectableRow) (domain.Delivery, error) {
 	return d, err
 }
 
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 const insertDelivery = `INSERT INTO deliveries (id, webhook_id, event_id, event_type, subject, body, status, attempts, last_status_code, last_error, next_attempt_time, retry_until, create_time, update_time)
 	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $2)
 	RETURNING ` + deliveryColumns
 
 func deliveryArgs(d domain.Delivery) []any {
 	return []any{d.ID, d.WebhookID, d.EventID, d.EventType, d.Subject, d.Body, d.Status.String(), d.Attempts,
-		d.LastStatusCode, d.LastError, nullTime(d.NextAttemptTime), d.RetryUntil, d.CreateTime, d.UpdateTime}
+		d.LastStatusCode, d.LastError, pgstore.NullTime(d.NextAttemptTime), d.RetryUntil, d.CreateTime, d.UpdateTime}
 }
 
 func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (int, error) {

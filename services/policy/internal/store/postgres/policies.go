@@ -86,11 +86,8 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 		ON CONFLICT DO NOTHING`,
 		p.ID, p.Name, string(p.RequestType), string(p.Level), p.Scope.AppID, pgstore.OrEmpty(p.Scope.Permissions),
 		p.ActiveVersion, p.LatestVersion, p.CreateTime, p.UpdateTime, p.CreateBy)
-	if err != nil {
-		return storeErrors.Wrap(op, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return storeErrors.Wrap(op, store.ErrConflict)
+	if err := storeErrors.Inserted(op, tag, err); err != nil {
+		return err
 	}
 	if len(p.Scope.Permissions) > 0 {
 		_, err = t.PgTx.Exec(ctx, `
@@ -106,11 +103,5 @@ func (t *tx) UpdatePolicy(ctx context.Context, p domain.Policy) error {
 	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policies SET name = $2, active_version = $3, latest_version = $4, update_time = $5
 		WHERE id = $1`, p.ID, p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime)
-	if err != nil {
-		return storeErrors.Wrap("update policy "+p.ID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return storeErrors.Wrap("update policy "+p.ID, store.ErrNotFound)
-	}
-	return nil
+	return storeErrors.Affected("update policy "+p.ID, tag, err)
 }

@@ -21,23 +21,9 @@ func scanCampaign(row pgx.CollectableRow) (domain.Campaign, error) {
 	)
 	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.Status, &c.AppIDs, &c.ReviewerKind, &c.ReviewerUserIDs,
 		&due, &c.CreatorID, &c.CreateTime, &launch, &closedAt, &c.Version)
-	c.DueTime, c.LaunchTime, c.CloseTime = fromNull(due), fromNull(launch), fromNull(closedAt)
+	c.DueTime, c.LaunchTime, c.CloseTime = pgstore.TimeOf(due), pgstore.TimeOf(launch), pgstore.TimeOf(closedAt)
 	c.CreateTime = c.CreateTime.UTC()
 	return c, err
-}
-
-func fromNull(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-func toNull(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 func (r reader) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
@@ -114,7 +100,7 @@ func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
 		reviewer_user_ids, due_time, creator_id, create_time, launch_time, close_time, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
-		toNull(c.DueTime), c.CreatorID, c.CreateTime, toNull(c.LaunchTime), toNull(c.CloseTime), c.Version)
+		pgstore.NullTime(c.DueTime), c.CreatorID, c.CreateTime, pgstore.NullTime(c.LaunchTime), pgstore.NullTime(c.CloseTime), c.Version)
 	return storeErrors.Wrap("create campaign "+c.ID, err)
 }
 
@@ -123,15 +109,6 @@ func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {
 		reviewer_kind = $6, reviewer_user_ids = $7, due_time = $8, launch_time = $9, close_time = $10, version = $11
 		WHERE id = $1 AND version = $11 - 1`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
-		toNull(c.DueTime), toNull(c.LaunchTime), toNull(c.CloseTime), c.Version)
-	if err != nil {
-		return storeErrors.Wrap("update campaign "+c.ID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		if _, err := t.GetCampaign(ctx, c.ID); err != nil {
-			return err
-		}
-		return storeErrors.ConflictIn("update campaign " + c.ID)
-	}
-	return nil
+		pgstore.NullTime(c.DueTime), pgstore.NullTime(c.LaunchTime), pgstore.NullTime(c.CloseTime), c.Version)
+	return pgstore.Updated(ctx, t.q, "update campaign "+c.ID, "campaigns", c.ID, tag, err)
 }

@@ -25,7 +25,7 @@ func scanItem(row pgx.CollectableRow) (domain.Item, error) {
 	err := row.Scan(&it.CampaignID, &it.ID, &it.UserID, &it.AppID, &it.Permission, &grant, &it.ReviewerIDs, &it.Status,
 		&it.Decision, &it.NewPermission, &it.DecidedBy, &decideAt, &it.Justification, &it.RequestID,
 		&it.RequestStatus, &it.BlockedReason, &it.UserEmail, &it.UserName, &it.AppName, &it.Version)
-	it.GrantTime, it.DecideTime = fromNull(grant), fromNull(decideAt)
+	it.GrantTime, it.DecideTime = pgstore.TimeOf(grant), pgstore.TimeOf(decideAt)
 	return it, err
 }
 
@@ -100,9 +100,9 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 		"request_id", "request_status", "blocked_reason", "user_email", "user_name", "app_name", "version"},
 		pgx.CopyFromSlice(len(items), func(n int) ([]any, error) {
 			it := items[n]
-			return []any{it.CampaignID, it.ID, it.UserID, it.AppID, it.Permission, toNull(it.GrantTime),
+			return []any{it.CampaignID, it.ID, it.UserID, it.AppID, it.Permission, pgstore.NullTime(it.GrantTime),
 				pgstore.OrEmpty(it.ReviewerIDs), string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy,
-				toNull(it.DecideTime), it.Justification, pgstore.NullIfEmpty(it.RequestID), it.RequestStatus,
+				pgstore.NullTime(it.DecideTime), it.Justification, pgstore.NullIfEmpty(it.RequestID), it.RequestStatus,
 				it.BlockedReason, it.UserEmail, it.UserName, it.AppName, it.Version}, nil
 		}))
 	if err != nil {
@@ -123,7 +123,7 @@ func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
 	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE items SET status = $3, decision = $4, new_permission = $5, decided_by = $6,
 		decide_time = $7, justification = $8, request_id = $9, request_status = $10, blocked_reason = $11, version = $12
 		WHERE campaign_id = $1 AND id = $2 AND version = $12 - 1`,
-		it.CampaignID, it.ID, string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy, toNull(it.DecideTime),
+		it.CampaignID, it.ID, string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy, pgstore.NullTime(it.DecideTime),
 		it.Justification, pgstore.NullIfEmpty(it.RequestID), it.RequestStatus, it.BlockedReason, it.Version)
 	if err != nil {
 		return storeErrors.Wrap("update item "+it.ID, err)

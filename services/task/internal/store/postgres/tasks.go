@@ -47,13 +47,7 @@ func scanTask(row pgx.CollectableRow) (domain.Task, error) {
 		&t.PolicyID, &t.PolicyVersion, &t.StepName, &a, &t.AssigneeIDs, &t.Approval, &minApp, &t.Action,
 		&t.Decision, &t.DecidedBy, &t.Justification, &t.Status, &t.RequesterID, &t.TargetUserID, &h,
 		&t.CreateTime, &t.UpdateTime, &t.Version, &due, &esc, &t.EscalationUserIDs, &t.EscalationNote, &t.AccessReviewID)
-	t.DueTime, t.EscalateTime = pgstore.TimeOf(due).UTC(), pgstore.TimeOf(esc).UTC()
-	if due == nil {
-		t.DueTime = time.Time{}
-	}
-	if esc == nil {
-		t.EscalateTime = time.Time{}
-	}
+	t.DueTime, t.EscalateTime = pgstore.TimeOf(due), pgstore.TimeOf(esc)
 	if len(t.EscalationUserIDs) == 0 {
 		t.EscalationUserIDs = nil
 	}
