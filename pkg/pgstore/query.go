@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // Querier is what a store reads and writes through: the pool outside a transaction, the
@@ -21,7 +24,9 @@ type Querier interface {
 // Errors names a store in its errors and gives its sentinel errors, which Wrap maps
 // PostgreSQL's answers to.
 type Errors struct {
-	Store              string // "task store"
+	Store string // "task store"
+	// NotFound and Conflict are the store's sentinels; nil means the kit's,
+	// storekit.ErrNotFound and storekit.ErrConflict, which every service's store re-exports.
 	NotFound, Conflict error
 	// Codes maps further SQLSTATEs (a guard trigger's own code, say) to the store's errors.
 	Codes map[string]error
@@ -48,7 +53,7 @@ func (e Errors) Wrap(op string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		if pgErr.Code == CodeUniqueViolation {
-			return fmt.Errorf("%s: %s: %w (%s)", e.Store, op, e.Conflict, pgErr.ConstraintName)
+			return fmt.Errorf("%s: %s: %w (%s)", e.Store, op, e.conflict(), pgErr.ConstraintName)
 		}
 		if mapped, ok := e.Codes[pgErr.Code]; ok {
 			return fmt.Errorf("%s: %s: %w (%s)", e.Store, op, mapped, pgErr.Message)
@@ -58,10 +63,17 @@ func (e Errors) Wrap(op string, err error) error {
 }
 
 // NotFoundIn is the store's NotFound, naming the operation.
-func (e Errors) NotFoundIn(op string) error { return fmt.Errorf("%s: %s: %w", e.Store, op, e.NotFound) }
+func (e Errors) NotFoundIn(op string) error {
+	return fmt.Errorf("%s: %s: %w", e.Store, op, e.notFound())
+}
 
 // ConflictIn is the store's Conflict, naming the operation.
-func (e Errors) ConflictIn(op string) error { return fmt.Errorf("%s: %s: %w", e.Store, op, e.Conflict) }
+func (e Errors) ConflictIn(op string) error {
+	return fmt.Errorf("%s: %s: %w", e.Store, op, e.conflict())
+}
+
+func (e Errors) notFound() error { return cmp.Or(e.NotFound, storekit.ErrNotFound) }
+func (e Errors) conflict() error { return cmp.Or(e.Conflict, storekit.ErrConflict) }
 
 // Inserted reports the outcome of an INSERT ... ON CONFLICT DO NOTHING: no row inserted means
 // a unique rule held it back (Conflict). Unlike a unique violation, that leaves the

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // TestErrorsWrapMapsPostgresAnswers: no row is the store's NotFound, a unique violation its
@@ -30,6 +32,18 @@ func TestErrorsWrapMapsPostgresAnswers(t *testing.T) {
 	}
 	if e.Wrap("x", nil) != nil {
 		t.Error("nil is not nil")
+	}
+}
+
+// TestErrorsDefaultToTheKitsSentinels: a store that names no sentinels answers with
+// storekit's, which every service's store re-exports.
+func TestErrorsDefaultToTheKitsSentinels(t *testing.T) {
+	e := Errors{Store: "test store"}
+	if err := e.Wrap("get thing", pgx.ErrNoRows); !errors.Is(err, storekit.ErrNotFound) {
+		t.Errorf("no rows: %v", err)
+	}
+	if err := e.Wrap("put thing", &pgconn.PgError{Code: "23505"}); !errors.Is(err, storekit.ErrConflict) {
+		t.Errorf("unique violation: %v", err)
 	}
 }
 

@@ -27,7 +27,7 @@ var Schema = pgstore.Schema{Name: "identity", Migrations: pgstore.Sub(migrations
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "identity store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+var storeErrors = pgstore.Errors{Store: "identity store"}
 
 // Store is the PostgreSQL identity store: its queries (reader) on the kit's shell.
 type Store struct {

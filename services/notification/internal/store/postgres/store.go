@@ -21,7 +21,7 @@ type Store struct {
 	q pgstore.Q
 }
 
-var errs = pgstore.Errors{Store: "notification store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+var errs = pgstore.Errors{Store: "notification store"}
 
 //go:embed migrations/*.sql
 var migrations embed.FS

@@ -24,7 +24,7 @@ var Open = pgstore.Opener(Schema, New)
 // immutableCode is the SQLSTATE the guard triggers raise (store.ErrImmutable).
 const immutableCode = "GF001"
 
-var storeErrors = pgstore.Errors{Store: "policy store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict, Codes: map[string]error{immutableCode: store.ErrImmutable}}
+var storeErrors = pgstore.Errors{Store: "policy store", Codes: map[string]error{immutableCode: store.ErrImmutable}}
 
 // Store is the PostgreSQL policy store: its queries (reader) on the kit's shell.
 type Store struct {

@@ -21,7 +21,7 @@ var Schema = pgstore.NewSchema("request", migrations)
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "request store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+var storeErrors = pgstore.Errors{Store: "request store"}
 
 // Store is the PostgreSQL request store: its queries (reader) on the kit's shell with timers,
 // and the watchers of its requests' changes.

@@ -21,7 +21,7 @@ var Schema = pgstore.NewSchema("review", migrations)
 // caller must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "review store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+var storeErrors = pgstore.Errors{Store: "review store"}
 
 // Store is the PostgreSQL review store: its queries (reader) on the kit's shell, with the
 // kit's timers (the table "timers" of the review schema, a kit migration).

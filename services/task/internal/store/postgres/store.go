@@ -21,7 +21,7 @@ var Schema = pgstore.NewSchema("task", migrations)
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "task store", NotFound: store.ErrNotFound, Conflict: store.ErrConflict}
+var storeErrors = pgstore.Errors{Store: "task store"}
 
 // Store is the PostgreSQL task store: its queries (reader) on the kit's shell with timers.
 type Store struct {
