@@ -22,7 +22,7 @@ func wake(t *testing.T, w *watch.Watcher, what string) {
 
 func TestNotifiedWakesTheWatchersOfTheNotifiedKey(t *testing.T) {
 	db := pgtest.NewDatabase(t, pgstore.Options{Schema: "notifiedtest"})
-	n := pgstore.NewNotified(db, "widget_changes")
+	n := pgstore.NewNotified(db, "widget_changes", nil)
 	a, b := n.Watch("a"), n.Watch("b")
 	defer a.Stop()
 	defer b.Stop()
