@@ -9,6 +9,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // Engine holds a memory engine's state S under one lock. Transactions (Write) hold the write
@@ -226,6 +227,33 @@ func Put[K comparable, V any](t *Tx, m map[K]V, k K, v V) {
 func Delete[K comparable, V any](t *Tx, m map[K]V, k K) {
 	Remember(t, m, k)
 	delete(m, k)
+}
+
+// Insert is a create: it writes m[k] = v, logging on t how to undo it, for a k that m does not
+// hold; storekit.ErrConflict, writing nothing, when it does.
+func Insert[K comparable, V any](t *Tx, m map[K]V, k K, v V) error {
+	if _, dup := m[k]; dup {
+		return storekit.ErrConflict
+	}
+	Put(t, m, k, v)
+	return nil
+}
+
+// InsertIndexed is Insert of m[k] = v that also enters k in the unique index idx under the
+// row's key ik (idx[ik] = k); the zero ik is no key and enters nothing. storekit.ErrConflict,
+// writing nothing, when m holds k or idx holds ik: the transaction stays usable.
+func InsertIndexed[K, I comparable, V any](t *Tx, m map[K]V, k K, v V, idx map[I]K, ik I) error {
+	var none I
+	if _, dup := idx[ik]; dup && ik != none {
+		return storekit.ErrConflict
+	}
+	if err := Insert(t, m, k, v); err != nil {
+		return err
+	}
+	if ik != none {
+		Put(t, idx, ik, k)
+	}
+	return nil
 }
 
 // CheckUpdate is the rule of a versioned update, for a value looked up as stored, found: nil

@@ -18,6 +18,8 @@
 // inspection: its URL is in the test's log ("testdbconf: ..."). Templates of migrations
 // that changed are not dropped; drop testdb_tpl_* by hand to reclaim them.
 //
+// For the stores' benchmarks: [BenchSize], [Explain], [ReportPercentiles].
+//
 // The server comes from testenv: without PostgreSQL the test is skipped (failed when CI=true).
 //
 // pgtest is for tests only. It imports pgstore, testenv and pgtestdb; it must not import

@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"slices"
@@ -229,6 +230,35 @@ func (r *Recorder) Events() []*eventsv1.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)
+}
+
+// Await waits until r holds at least n events that keep keeps, and returns those, in
+// delivery order; what names them in the failure.
+func (r *Recorder) Await(t testing.TB, n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
+	t.Helper()
+	var got []*eventsv1.Event
+	Await(t, fmt.Sprintf("%d %s events", n, what), func() (bool, string) {
+		got = got[:0]
+		for _, e := range r.Events() {
+			if keep(e) {
+				got = append(got, e)
+			}
+		}
+		return len(got) >= n, fmt.Sprintf("%d so far", len(got))
+	})
+	return got
+}
+
+// Must takes a call's results and returns v, failing t at once when err is not nil, with
+// the call named by format and args: Must(client.GetX(ctx, in))(t, "GetX %s", id).
+func Must[T any](v T, err error) func(t testing.TB, format string, args ...any) T {
+	return func(t testing.TB, format string, args ...any) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", fmt.Sprintf(format, args...), err)
+		}
+		return v
+	}
 }
 
 // WantCode fails the test unless err has the gRPC code want.

@@ -1,7 +1,9 @@
 // Package storekit is what every service's store interface (internal/store) shares with the
-// others: the closure transaction and the store's life ([Shell]). The PostgreSQL and the
-// memory engines' shells (pgstore.Shell, memstore.Shell) implement it for the service's own
-// Tx; the contract suites (storetestkit) check that both keep it.
+// others: the closure transaction and the store's life ([Shell], and [OutboxShell] with the
+// relays' outbox), the outbox side of a Tx ([Emitter], [Marker]), the errors every store
+// answers with ([ErrNotFound], [ErrConflict]) and the page request ([Page]). The PostgreSQL
+// and the memory engines' shells (pgstore.Shell, memstore.Shell) implement Shell for the
+// service's own Tx; the contract suites (storetestkit) check that both keep it.
 package storekit
 
 import "context"

@@ -1,6 +1,7 @@
 package storetestkit
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -21,6 +22,25 @@ func Parallel(n int, fn func(i int) error) []error {
 	close(start)
 	wg.Wait()
 	return errs
+}
+
+// Concurrently runs n transactions of s at once, released together: the i-th runs
+// fn(ctx, tx, i). It returns their errors by i.
+func Concurrently[Tx any](t testing.TB, s Store[Tx], n int, fn func(ctx context.Context, tx Tx, i int) error) []error {
+	return Parallel(n, func(i int) error {
+		return s.InTx(t.Context(), func(ctx context.Context, tx Tx) error { return fn(ctx, tx, i) })
+	})
+}
+
+// AllWin fails t unless every one of errs is nil: writers that take turns (under a lock)
+// all commit.
+func AllWin(t testing.TB, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
 }
 
 // OneWins fails t unless exactly one of errs is nil and every other one is lost (the store's

@@ -9,12 +9,11 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // Emitter is a store's Tx that writes the outbox.
-type Emitter interface {
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
-}
+type Emitter = storekit.Emitter
 
 // OutboxStore is a store whose transactions emit events and whose outbox the relays read.
 type OutboxStore[Tx Emitter] interface {
@@ -127,9 +126,7 @@ func Outbox[Tx Emitter](t *testing.T, s OutboxStore[Tx], newEvent func(id string
 }
 
 // Marker is a store's Tx that records the events its receiver applied.
-type Marker interface {
-	MarkProcessed(ctx context.Context, eventID string) (bool, error)
-}
+type Marker = storekit.Marker
 
 // MarkProcessed checks the receiver's dedupe: an event id is new the first time a
 // transaction marks it, in that transaction and in every later one not; the mark of a

@@ -1,8 +1,9 @@
 // Package storetestkit is what every service's store contract suite (internal/store/storetest)
 // shares: the suite's clock, comparison of stored values, helpers that write through a
-// store's closure transaction or run writers at once ([Parallel], [OneWins]), and the cases
-// every store with an outbox keeps ([Outbox], [MarkProcessed]), and [Suite], which runs a
-// suite. The suites themselves stay with their services, as the methods of each service's
+// store's closure transaction ([Write], [Put], [Putter]) or run writers at once
+// ([Parallel], [Concurrently], [OneWins], [AllWin]), a list's filter table ([FilterTable]),
+// the cases every store with an outbox keeps ([Outbox], [MarkProcessed]), and [Suite],
+// which runs a suite. The suites themselves stay with their services, as the methods of each service's
 // storetest.Cases: they state each store's contract, which the memory and PostgreSQL engines
 // both must keep.
 package storetestkit
@@ -101,6 +102,16 @@ func Put[Tx, V any](t testing.TB, s Store[Tx], put func(Tx, context.Context, V) 
 	})
 }
 
+// Putter is [Put] bound to put, for a suite's helpers:
+//
+//	var createUsers = storetestkit.Putter(store.Tx.CreateUser) // createUsers(t, s, u1, u2)
+func Putter[Tx, V any](put func(Tx, context.Context, V) error) func(t testing.TB, s Store[Tx], vs ...V) {
+	return func(t testing.TB, s Store[Tx], vs ...V) {
+		t.Helper()
+		Put(t, s, put, vs...)
+	}
+}
+
 // IDs maps items to their keys, in order.
 func IDs[T any](items []T, id func(T) string) []string {
 	out := make([]string, len(items))
@@ -170,4 +181,24 @@ func suiteCases(st reflect.Type, cases reflect.Value) ([]suiteCase, error) {
 		return nil, fmt.Errorf("storetestkit.Suite: %s has no exported methods", cases.Type())
 	}
 	return out, nil
+}
+
+// Listed is a row of a list's filter table: the filter F and the ids it lists, in order.
+type Listed[F any] struct {
+	name string
+	f    F
+	want []string
+}
+
+// Lists is a row of a filter table: under name, f lists want, in that order (none: nothing).
+func Lists[F any](name string, f F, want ...string) Listed[F] {
+	return Listed[F]{name: name, f: f, want: want}
+}
+
+// FilterTable runs each row as a subtest named after it: list(t, f) must answer its ids.
+func FilterTable[F any](t *testing.T, list func(t *testing.T, f F) []string, rows ...Listed[F]) {
+	t.Helper()
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) { Check(t, "ids", list(t, r.f), r.want) })
+	}
 }

@@ -127,3 +127,44 @@ func TestSuiteRefusesOtherSignatures(t *testing.T) {
 		t.Error("a suite without cases was accepted")
 	}
 }
+
+func TestPutterConcurrentlyAndFilterTable(t *testing.T) {
+	s := &fakeStore{}
+	add := Putter(fakeTx.Add)
+	add(t, s, "a")
+	add(t, s, "b", "c")
+	Check(t, "rows", s.rows, []string{"a", "b", "c"})
+
+	var mu sync.Mutex // the fake store's transactions take turns, as a lock would make them
+	errs := Concurrently(t, Store[fakeTx](lockedStore{s, &mu}), 4, func(ctx context.Context, tx fakeTx, i int) error {
+		return tx.Add(ctx, string(rune('d'+i)))
+	})
+	AllWin(t, errs)
+	slices.Sort(s.rows)
+	Check(t, "rows after the writers", s.rows, []string{"a", "b", "c", "d", "e", "f", "g"})
+
+	FilterTable(t, func(_ *testing.T, prefix string) []string {
+		var out []string
+		for _, r := range s.rows {
+			if r >= prefix {
+				out = append(out, r)
+			}
+		}
+		return out
+	},
+		Lists("from f", "f", "f", "g"),
+		Lists("past the end", "z"),
+	)
+}
+
+// lockedStore runs fakeStore's transactions one at a time.
+type lockedStore struct {
+	s  *fakeStore
+	mu *sync.Mutex
+}
+
+func (l lockedStore) InTx(ctx context.Context, fn func(ctx context.Context, tx fakeTx) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.InTx(ctx, fn)
+}

@@ -161,3 +161,20 @@ func (m MemoryTimers[S, Tx]) FireDue(ctx context.Context, now time.Time, limit i
 func (m MemoryTimers[S, Tx]) Postpone(_ context.Context, key string, dueAt, at time.Time) error {
 	return Postpone(m.e, m.at, key, dueAt, at)
 }
+
+// MemoryShell is the shell of a memory store whose state S holds timers (at(st)): the memory
+// engine with its outbox and closure transaction (memstore.Shell), and the timers
+// (MemoryTimers). What the memory Store of a service with timers embeds.
+type MemoryShell[S, Tx any] struct {
+	memstore.Shell[S, Tx]
+	MemoryTimers[S, Tx]
+}
+
+// NewMemoryShell is a shell on st with an empty outbox. A transaction (InTx's, and a timer's
+// firing) reaches its closure as newTx(state, kit Tx, the timers' Scheduler in it): the
+// service's own store.Tx.
+func NewMemoryShell[S, Tx any](st S, at func(*S) *Memory, newTx func(*S, *memstore.Tx, MemoryScheduler) Tx) MemoryShell[S, Tx] {
+	wrap := func(st *S, mt *memstore.Tx) Tx { return newTx(st, mt, at(st).In(mt)) }
+	sh := memstore.NewShell(st, wrap)
+	return MemoryShell[S, Tx]{sh, NewMemoryTimers(sh.Engine, at, wrap)}
+}

@@ -16,6 +16,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/audit"
 	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/offline"
@@ -367,7 +368,7 @@ func TestTheCheckpointerSignsByCountAndTime(t *testing.T) {
 	}
 	h.mustDeliver(event("a"), event("b"), event("c"), event("d"))
 	h.mustDeliver(event("e"), event("f"))
-	waitFor(t, "a checkpoint once 5 events arrived", func() bool { return latest() == 6 })
+	servicetest.Eventually(t, "a checkpoint once 5 events arrived", func() bool { return latest() == 6 })
 	h.mustDeliver(event("g"))
 	cancel()
 	<-done
@@ -379,23 +380,12 @@ func TestTheCheckpointerSignsByCountAndTime(t *testing.T) {
 	done2 := make(chan struct{})
 	go func() { h2.svc.Run(ctx2); close(done2) }()
 	h2.mustDeliver(event("a"))
-	waitFor(t, "a checkpoint after the interval", func() bool {
+	servicetest.Eventually(t, "a checkpoint after the interval", func() bool {
 		res, err := h2.pub.ListCheckpoints(h2.as("admin"), &auditv1.ListCheckpointsRequest{})
 		return err == nil && len(res.GetCheckpoints()) == 1
 	})
 	cancel2()
 	<-done2
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func (h *harness) withKey(key string) context.Context {
@@ -493,7 +483,7 @@ func TestAProducersRelayDeliversThroughSink(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(ctx) }()
-	waitFor(t, "the outbox to drain", func() bool {
+	servicetest.Eventually(t, "the outbox to drain", func() bool {
 		p, _ := ob.Pending(context.Background(), "audit", 10)
 		return len(p) == 0
 	})

@@ -22,11 +22,7 @@ var (
 
 func countUsers(t *testing.T, h *harness) int {
 	t.Helper()
-	res, err := h.pub.ListUsers(h.As("admin"), &identityv1.ListUsersRequest{PageSize: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(res.GetUsers())
+	return len(servicetest.Must(h.pub.ListUsers(h.As("admin"), &identityv1.ListUsersRequest{PageSize: 500}))(t, "ListUsers").GetUsers())
 }
 
 func TestBadInputIsRefusedNamingTheFieldAndChangesNothing(t *testing.T) {
@@ -505,18 +501,11 @@ func TestPaging(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.seedOrg()
 	var all []string
-	token := ""
-	for range 10 {
+	for _, u := range servicetest.AllPages(t, func(token string) ([]*identityv1.User, string, error) {
 		res, err := h.pub.ListUsers(h.As("admin"), &identityv1.ListUsersRequest{PageSize: 3, PageToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range res.GetUsers() {
-			all = append(all, u.GetId())
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+		return res.GetUsers(), res.GetNextPageToken(), err
+	}) {
+		all = append(all, u.GetId())
 	}
 	if len(all) != 9 || !slices.IsSorted(all) {
 		t.Fatalf("paged %d users (sorted=%v), want 9 in order", len(all), slices.IsSorted(all))

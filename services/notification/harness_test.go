@@ -29,6 +29,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
+	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/notification"
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/webhook"
@@ -59,6 +60,8 @@ type harness struct {
 	signer *auth.Signer
 	// metrics reads the service's delivery metrics.
 	metrics *sdkmetric.ManualReader
+	// clock is the service's time under config.manualClock (else nil).
+	clock *timer.ManualClock
 }
 
 type config struct {
@@ -68,6 +71,7 @@ type config struct {
 	client      *webhook.Options // the webhook client's options, when not the default
 	messaging   *messaging       // email and Slack, when the test sends messages
 	logger      *slog.Logger
+	manualClock bool // the service's time moves only when the test moves h.clock
 }
 
 // fastRetry makes the tests' schedule: retries within milliseconds, a window of a minute.
@@ -89,6 +93,11 @@ func newHarness(t testing.TB, c config) *harness {
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
 		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)),
 	}
+	var clock *timer.ManualClock
+	if c.manualClock {
+		clock = timer.NewManualClock(time.Now())
+		o.Now = clock.Now
+	}
 	if c.messaging != nil {
 		c.messaging.apply(&o)
 	}
@@ -100,7 +109,7 @@ func newHarness(t testing.TB, c config) *harness {
 	srv := servicetest.Server(t, signer, authenticator, notification.InternalOnly)
 	svc.Register(srv)
 	conn := servicetest.Serve(t, srv)
-	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics}
+	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics, clock: clock}
 }
 
 // forEachEngine runs test on the memory engine and on a PostgreSQL database of its own
@@ -149,16 +158,7 @@ func (h *harness) deliver(events ...*eventsv1.Event) int32 {
 }
 
 // eventually waits for cond under a deadline that only bounds a hang.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var eventually = servicetest.Eventually
 
 // hit is one request a receiver got.
 type hit struct {

@@ -64,6 +64,8 @@ type Options struct {
 	AllowPrivate bool
 	// Retry overrides the retry schedule (tests); zero is DefaultRetry.
 	Retry Retry
+	// Now is the service's clock (tests); nil is time.Now.
+	Now func() time.Time
 	// Timeout bounds one delivery attempt (default 10s).
 	Timeout time.Duration
 	// Workers is how many deliveries are sent at once (default 32).
@@ -122,7 +124,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		}
 		ao := app.Options{
 			Store: p.Store, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
-			Retry: o.Retry, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
+			Retry: o.Retry, Now: o.Now, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
 			Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
 		}
 		ao.Email, ao.Slack = channels(log, o)

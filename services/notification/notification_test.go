@@ -337,20 +337,45 @@ func TestLifecycle(t *testing.T) {
 }
 
 // TestRetryWindowCloses: a receiver that never answers 2xx ends FAILED once the window
-// has closed, after several attempts with growing waits.
+// has closed, after several attempts with growing waits. The service's clock moves only
+// when the test moves it, so the number of attempts inside the window does not depend on
+// how fast the machine runs them.
 func TestRetryWindowCloses(t *testing.T) {
-	retry := fastRetry
+	retry := fastRetry // no jitter: the waits are 20, 40, 80 ms
 	retry.Window = 300 * time.Millisecond
-	forEachEngine(t, config{retry: retry}, func(t *testing.T, h *harness) {
+	forEachEngine(t, config{retry: retry, manualClock: true}, func(t *testing.T, h *harness) {
 		rcv := newReceiver(t, func(string, int) int { return http.StatusBadGateway })
 		w, _ := h.create(rcv.URL)
 		h.deliver(event("e1", "request.created", "requests/r1"))
+		// attempted waits until the n-th attempt is recorded (a claimed delivery counts the
+		// attempt at once, leased for a minute; the record sets its next time): PENDING,
+		// due again wait after it.
+		attempted := func(n int32, wait time.Duration) {
+			t.Helper()
+			eventually(t, fmt.Sprintf("attempt %d recorded", n), func() bool {
+				ds := h.deliveries(w.GetId())
+				return len(ds) == 1 && ds[0].GetAttempts() == n && ds[0].GetLastStatusCode() == 502 &&
+					ds[0].GetNextAttemptTime().AsTime().Sub(ds[0].GetUpdateTime().AsTime()) < time.Minute
+			})
+			d := h.deliveries(w.GetId())[0]
+			if d.GetStatus() != notificationv1.Delivery_PENDING || d.GetNextAttemptTime().AsTime().Sub(d.GetUpdateTime().AsTime()) != wait {
+				t.Fatalf("after attempt %d, inside the window: %v, want PENDING, due again after %v", n, d, wait)
+			}
+		}
+		waits := []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 100 * time.Millisecond}
+		attempted(1, waits[0])
+		for n, wait := range waits[:3] {
+			h.clock.Advance(wait)
+			attempted(int32(n+2), waits[n+1])
+		}
+		// 140 ms have passed: the window closes at 300; the next attempt, at 300, fails it.
+		h.clock.Advance(160 * time.Millisecond)
 		eventually(t, "the delivery to fail", func() bool {
 			ds := h.deliveries(w.GetId())
 			return len(ds) == 1 && ds[0].GetStatus() == notificationv1.Delivery_FAILED
 		})
 		d := h.deliveries(w.GetId())[0]
-		if d.GetAttempts() < 3 || int(d.GetAttempts()) != len(rcv.snapshot()) || d.GetLastStatusCode() != 502 || d.GetLastError() == "" {
+		if d.GetAttempts() != 5 || int(d.GetAttempts()) != len(rcv.snapshot()) || d.GetLastStatusCode() != 502 || d.GetLastError() == "" {
 			t.Fatalf("failed delivery %v after %d requests", d, len(rcv.snapshot()))
 		}
 	})

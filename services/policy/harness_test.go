@@ -43,8 +43,6 @@ type harnessOptions struct {
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	signer := servicetest.Signer(t)
 
 	// Identity, the real service, in memory. The public client carries people's API keys;
@@ -53,7 +51,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	idPub, internal := identitytest.Start(t, signer, bootstrapKey)
 
 	audit := &recordingSink{}
-	svc, err := policy.New(ctx, policy.Options{Settings: kit.Settings{Logger: log, PostgresURL: o.postgresURL}, Identity: internal, AuditSink: audit})
+	svc, err := policy.New(context.Background(), policy.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: o.postgresURL}, Identity: internal, AuditSink: audit})
 	if err != nil {
 		t.Fatal(err)
 	}

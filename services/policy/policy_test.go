@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -113,11 +112,7 @@ func actions(evs []*eventsv1.Event) []string {
 
 func countPolicies(t *testing.T, h *harness) int {
 	t.Helper()
-	res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(res.GetPolicies())
+	return len(servicetest.Must(h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 500}))(t, "ListPolicies").GetPolicies())
 }
 
 var requestTypes = []typev1.RequestType{typev1.RequestType_ADD_APP, typev1.RequestType_GRANT_ACCESS, typev1.RequestType_CHANGE_PERMISSION, typev1.RequestType_REMOVE_ACCESS, typev1.RequestType_ARCHIVE_APP}
@@ -591,21 +586,15 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 		h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{AppId: figma, Permissions: []string{"admin"}}, reviewed()),
 	}
 	var all []string
-	token := ""
-	for pages := 0; ; pages++ {
+	pages := 0
+	for _, p := range servicetest.AllPages(t, func(token string) ([]*policyv1.Policy, string, error) {
 		res, err := h.client.ListPolicies(h.As("uma"), &policyv1.ListPoliciesRequest{PageSize: 2, PageToken: token})
-		if err != nil {
-			t.Fatal(err)
+		if pages++; len(res.GetPolicies()) > 2 || pages > 11 {
+			t.Fatalf("page %d of %d", pages, len(res.GetPolicies()))
 		}
-		if len(res.GetPolicies()) > 2 || pages > 10 {
-			t.Fatalf("page of %d", len(res.GetPolicies()))
-		}
-		for _, p := range res.GetPolicies() {
-			all = append(all, p.GetId())
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+		return res.GetPolicies(), res.GetNextPageToken(), err
+	}) {
+		all = append(all, p.GetId())
 	}
 	if len(all) != 9 || !slices.IsSorted(all) {
 		t.Fatalf("paged ids: %q", all)
@@ -644,18 +633,11 @@ func TestListsPageInAStableOrderAndFilter(t *testing.T) {
 		}
 	}
 	var numbers []int64
-	token = ""
-	for {
+	for _, v := range servicetest.AllPages(t, func(token string) ([]*policyv1.PolicyVersion, string, error) {
 		res, err := h.client.ListPolicyVersions(h.As("uma"), &policyv1.ListPolicyVersionsRequest{PolicyId: id, PageSize: 2, PageToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range res.GetVersions() {
-			numbers = append(numbers, v.GetVersion())
-		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+		return res.GetVersions(), res.GetNextPageToken(), err
+	}) {
+		numbers = append(numbers, v.GetVersion())
 	}
 	if !slices.Equal(numbers, []int64{1, 2, 3, 4, 5}) {
 		t.Fatalf("versions: %v", numbers)
@@ -747,22 +729,15 @@ func TestEventsReachTheAuditSink(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, reviewed())
 	h.activate(p.GetId(), 1)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	servicetest.Await(t, "the policy's three events in the audit sink", func() (bool, string) {
 		var got []string
 		for _, ev := range h.audit.received() {
 			if ev.GetPolicyId() == p.GetId() {
 				got = append(got, fmt.Sprintf("%s@%d", ev.GetAction(), ev.GetPolicyVersion()))
 			}
 		}
-		if slices.Equal(got, []string{"policy.created@1", "policy.version.created@1", "policy.version.activated@1"}) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the audit sink got %q", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return slices.Equal(got, []string{"policy.created@1", "policy.version.created@1", "policy.version.activated@1"}), fmt.Sprintf("the audit sink got %q", got)
+	})
 	if n := len(h.audit.received()); n < 15+3 { // the seeded defaults' too
 		t.Fatalf("the audit sink got %d events", n)
 	}

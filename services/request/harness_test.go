@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -264,11 +265,7 @@ func stepOf(name string, kind typev1.AssigneeKind, approval typev1.Approval, min
 // submit submits as person and fails the test on error.
 func (h *harness) submit(person string, in *requestv1.SubmitRequestRequest) *requestv1.Request {
 	h.t.Helper()
-	r, err := h.req.SubmitRequest(h.as(person), in)
-	if err != nil {
-		h.t.Fatalf("submit as %s: %v", person, err)
-	}
-	return r
+	return servicetest.Must(h.req.SubmitRequest(h.as(person), in))(h.t, "submit as %s", person)
 }
 
 func (h *harness) grant(target, app, perm string) *requestv1.SubmitRequestRequest {
@@ -281,28 +278,19 @@ func (h *harness) grant(target, app, perm string) *requestv1.SubmitRequestReques
 
 func (h *harness) get(person, id string) *requestv1.Request {
 	h.t.Helper()
-	r, err := h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id})
-	if err != nil {
-		h.t.Fatalf("get request %s as %s: %v", id, person, err)
-	}
-	return r
+	return servicetest.Must(h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id}))(h.t, "get request %s as %s", id, person)
 }
 
 // waitFor polls the request (as the admin) until cond holds, failing after a deadline.
 // Advances travel through the outbox, so they are asynchronous by design.
 func (h *harness) waitFor(id, what string, cond func(r *requestv1.Request) bool) *requestv1.Request {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var r *requestv1.Request
-	for time.Now().Before(deadline) {
+	servicetest.Await(h.t, fmt.Sprintf("request %s: %s", id, what), func() (bool, string) {
 		r = h.get("admin", id)
-		if cond(r) {
-			return r
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatalf("request %s: %s never happened; now %v", id, what, r)
-	return nil
+		return cond(r), fmt.Sprintf("now %v", r)
+	})
+	return r
 }
 
 func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.Request {
@@ -313,9 +301,8 @@ func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.R
 // pending returns the pending tasks of request id at step index, waiting until there are n.
 func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var got []*taskv1.Task
-	for time.Now().Before(deadline) {
+	servicetest.Await(h.t, fmt.Sprintf("request %s step %d: %d pending tasks", id, step, n), func() (bool, string) {
 		res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
 		if err != nil {
 			h.t.Fatal(err)
@@ -326,23 +313,15 @@ func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 				got = append(got, t)
 			}
 		}
-		if len(got) == n {
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatalf("request %s step %d: want %d pending tasks, have %d", id, step, n, len(got))
-	return nil
+		return len(got) == n, fmt.Sprintf("have %d", len(got))
+	})
+	return got
 }
 
 // tasksOf returns every task of a request (as the admin).
 func (h *harness) tasksOf(id string) []*taskv1.Task {
 	h.t.Helper()
-	res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return res.GetTasks()
+	return servicetest.Must(h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id}))(h.t, "tasks of %s", id).GetTasks()
 }
 
 func (h *harness) approve(person, taskID string) {
@@ -397,21 +376,21 @@ func badField(err error) string {
 // waitTask polls person's inbox until a task matches, failing after a deadline.
 func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) bool) *taskv1.Task {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var found *taskv1.Task
+	servicetest.Eventually(t, "a matching task in "+person+"'s inbox", func() bool {
 		res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tk := range res.GetTasks() {
 			if match(tk) {
-				return tk
+				found = tk
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no matching task in %s's inbox", person)
-	return nil
+		return false
+	})
+	return found
 }
 
 // --- events ---

@@ -17,7 +17,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/pkg/proctest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 // fire fires the task and request services' due timers (by the harness's clock).
@@ -40,17 +40,7 @@ func (h *harness) fire() int {
 // auditEvents waits until the audit sink holds n events matching keep, and returns them.
 func (h *harness) auditEvents(n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	var got []*eventsv1.Event
-	proctest.Poll(h.t, 30*time.Second, fmt.Sprintf("%d %s events in audit", n, what), func() (bool, string) {
-		got = got[:0]
-		for _, e := range h.audit.Events() {
-			if keep(e) {
-				got = append(got, e)
-			}
-		}
-		return len(got) >= n, fmt.Sprintf("%d so far", len(got))
-	})
-	return got
+	return h.audit.Await(h.t, n, what+" audit", keep)
 }
 
 func wantField(t *testing.T, err error, field string) {
@@ -112,14 +102,8 @@ func TestExpiringAccess(t *testing.T) {
 		}
 
 		// 72 hours before: the notice, once.
-		h.clock.Advance(27 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired 73 h before the expiry", n)
-		}
-		h.clock.Advance(time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired 72 h before the expiry, want the notice", n)
-		}
+		servicetest.Tick(t, h.clock, 27*time.Hour, h.fire, 0, "73 h before the expiry")
+		servicetest.Tick(t, h.clock, time.Hour, h.fire, 1, "72 h before the expiry")
 		notice := h.auditEvents(1, "access.expiring", func(e *eventsv1.Event) bool { return e.GetAction() == "access.expiring" })[0].GetAccessChanged()
 		if notice.GetUserId() != h.ids["uma"] || notice.GetAppId() != h.apps["Vault"] || notice.GetPermission() != "read" ||
 			!notice.GetExpireTime().AsTime().Equal(wantExpire) {
@@ -127,25 +111,18 @@ func TestExpiringAccess(t *testing.T) {
 		}
 
 		// At the expiry: a REMOVE_ACCESS request with origin {expiry: true}, which removes it.
-		h.clock.Advance(72 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired at the expiry, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 72*time.Hour, h.fire, 1, "at the expiry")
 		var removal *requestv1.Request
-		deadline := time.Now().Add(30 * time.Second)
-		for removal == nil {
+		servicetest.Eventually(t, "a REMOVE_ACCESS request after the expiry", func() bool {
 			list, err := h.req.ListRequests(h.as("admin"), &requestv1.ListRequestsRequest{TargetUserId: h.ids["uma"], Type: typev1.RequestType_REMOVE_ACCESS})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(list.GetRequests()) > 0 {
 				removal = list.GetRequests()[0]
-			} else if time.Now().After(deadline) {
-				t.Fatal("no REMOVE_ACCESS request after the expiry")
-			} else {
-				time.Sleep(5 * time.Millisecond)
 			}
-		}
+			return removal != nil
+		})
 		removal = h.waitStatus(removal.GetId(), requestv1.Request_DONE)
 		if !removal.GetOrigin().GetExpiry() || removal.GetAppId() != h.apps["Vault"] {
 			t.Fatalf("removal %v", removal)
@@ -153,10 +130,7 @@ func TestExpiringAccess(t *testing.T) {
 		if got := h.access("uma", "Vault"); got != "" {
 			t.Fatalf("uma still holds %q on Vault", got)
 		}
-		h.clock.Advance(1000 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired after everything", n)
-		}
+		servicetest.Tick(t, h.clock, 1000*time.Hour, h.fire, 0, "after everything")
 	})
 }
 
@@ -175,10 +149,7 @@ func TestLaterGrantReplacesTheExpiry(t *testing.T) {
 		}
 		change := &requestv1.SubmitRequestRequest{Type: typev1.RequestType_CHANGE_PERMISSION, AppId: h.apps["GitHub"], Permission: "write", Reason: "more"}
 		h.waitStatus(h.submit("uma", change).GetId(), requestv1.Request_DONE)
-		h.clock.Advance(2 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired after the change without a duration", n)
-		}
+		servicetest.Tick(t, h.clock, 2*time.Hour, h.fire, 0, "after the change without a duration")
 		if got := h.access("uma", "GitHub"); got != "write" {
 			t.Fatalf("uma holds %q, want write", got)
 		}
@@ -208,15 +179,9 @@ func TestReminderThenEscalationThroughAPolicy(t *testing.T) {
 		if task.GetDueTime() == nil || task.GetEscalateTime() == nil {
 			t.Fatalf("task without due or escalation time: %v", task)
 		}
-		h.clock.Advance(24 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d fired at the due time, want the reminder", n)
-		}
+		servicetest.Tick(t, h.clock, 24*time.Hour, h.fire, 1, "at the due time")
 		h.auditEvents(1, "task.due", func(e *eventsv1.Event) bool { return e.GetAction() == "task.due" && e.GetTaskId() == task.GetId() })
-		h.clock.Advance(24 * time.Hour)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d fired at the escalation, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 24*time.Hour, h.fire, 1, "at the escalation")
 		got, err := h.tasks.GetTask(h.as("gm"), &taskv1.GetTaskRequest{Id: task.GetId()})
 		if err != nil {
 			t.Fatal(err)
@@ -246,24 +211,19 @@ func TestOffboardingReroutesPendingTasks(t *testing.T) {
 		if _, err := h.id.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["ulf"]}); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		servicetest.Await(t, "the task reassigned to ulf's manager mona", func() (bool, string) {
 			got, err := h.tasks.GetTask(h.as("admin"), &taskv1.GetTaskRequest{Id: task.GetId()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if slices.Equal(got.GetAssigneeIds(), h.people("mona")) {
-				last := got.GetHistory()[len(got.GetHistory())-1]
-				if last.GetEvent() != "reassigned" || last.GetNote() == "" {
-					t.Fatalf("history %v", got.GetHistory())
-				}
-				break
+			if !slices.Equal(got.GetAssigneeIds(), h.people("mona")) {
+				return false, fmt.Sprintf("task assignees %v", got.GetAssigneeIds())
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("task assignees %v, want ulf's manager mona", got.GetAssigneeIds())
+			if last := got.GetHistory()[len(got.GetHistory())-1]; last.GetEvent() != "reassigned" || last.GetNote() == "" {
+				t.Fatalf("history %v", got.GetHistory())
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return true, ""
+		})
 		h.approve("mona", task.GetId())
 		h.waitStatus(r.GetId(), requestv1.Request_DONE)
 	})

@@ -46,8 +46,6 @@ type harness struct {
 // newHarness starts both services; postgresURL "" selects the task memory engine.
 func newHarness(t testing.TB, postgresURL string) *harness {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	signer := servicetest.Signer(t)
 
 	// The task service's connection to identity carries the caller as a signed token.
@@ -57,7 +55,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 		clock: timer.NewManualClock(time.Now())}
 	h.idPub = idPub
 	h.People = servicetest.NewPeople(t, h.idPub, bootstrapKey)
-	svc, err := task.New(ctx, task.Options{Settings: kit.Settings{Logger: log, PostgresURL: postgresURL, Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
+	svc, err := task.New(context.Background(), task.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL, Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
 		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"]})
 	if err != nil {
 		t.Fatal(err)
@@ -171,20 +169,12 @@ func (h *harness) openReq(s step) *taskv1.OpenStepRequest {
 // open opens a step and returns its tasks.
 func (h *harness) open(s step) []*taskv1.Task {
 	h.t.Helper()
-	res, err := h.internal.OpenStep(h.system(), h.openReq(s))
-	if err != nil {
-		h.t.Fatalf("OpenStep %s/%d: %v", s.request, s.index, err)
-	}
-	return res.GetTasks()
+	return servicetest.Must(h.internal.OpenStep(h.system(), h.openReq(s)))(h.t, "OpenStep %s/%d", s.request, s.index).GetTasks()
 }
 
 func (h *harness) get(person, id string) *taskv1.Task {
 	h.t.Helper()
-	t, err := h.pub.GetTask(h.As(person), &taskv1.GetTaskRequest{Id: id})
-	if err != nil {
-		h.t.Fatalf("GetTask %s as %s: %v", id, person, err)
-	}
-	return t
+	return servicetest.Must(h.pub.GetTask(h.As(person), &taskv1.GetTaskRequest{Id: id}))(h.t, "GetTask %s as %s", id, person)
 }
 
 func (h *harness) approve(person, id string) (*taskv1.Task, error) {
@@ -198,10 +188,7 @@ func (h *harness) decline(person, id string) (*taskv1.Task, error) {
 // must fails the test when a call failed, and returns its task.
 func (h *harness) must(t *taskv1.Task, err error) *taskv1.Task {
 	h.t.Helper()
-	if err != nil {
-		h.t.Fatalf("unexpected error: %v", err)
-	}
-	return t
+	return servicetest.Must(t, err)(h.t, "unexpected error")
 }
 
 // --- events ---
@@ -262,22 +249,7 @@ func data(t testing.TB, e *eventsv1.Event) eventData {
 // (the matching ones), in delivery order.
 func (h *harness) eventsOf(sink string, n int, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var got []*eventsv1.Event
-		for _, e := range h.sinks[sink].snapshot() {
-			if keep(e) {
-				got = append(got, e)
-			}
-		}
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("sink %s: %d matching events after 10s, want %d", sink, len(got), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return h.sinks[sink].Await(h.t, n, "matching "+sink, keep)
 }
 
 // ofRequest keeps the events of request id.

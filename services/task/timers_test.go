@@ -10,6 +10,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 // fire fires the timers due by the harness's clock and returns how many fired.
@@ -46,14 +47,8 @@ func TestDueReminderThenEscalation(t *testing.T) {
 			t.Fatalf("escalate_time %v, want due + 30m", esc)
 		}
 
-		h.clock.Advance(59 * time.Minute)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired before the due time", n)
-		}
-		h.clock.Advance(time.Minute)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired at the due time, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 59*time.Minute, h.fire, 0, "before the due time")
+		servicetest.Tick(t, h.clock, time.Minute, h.fire, 1, "at the due time")
 		got := h.get("otto", task.GetId())
 		if lastEvent(got) != "due" || !slices.Equal(got.GetAssigneeIds(), h.people("otto")) {
 			t.Fatalf("after the due time: history %v, assignees %v", got.GetHistory(), got.GetAssigneeIds())
@@ -64,10 +59,7 @@ func TestDueReminderThenEscalation(t *testing.T) {
 			t.Fatalf("task.due payload %v", p)
 		}
 
-		h.clock.Advance(30 * time.Minute)
-		if n := h.fire(); n != 1 {
-			t.Fatalf("%d timers fired at the escalation time, want 1", n)
-		}
+		servicetest.Tick(t, h.clock, 30*time.Minute, h.fire, 1, "at the escalation time")
 		got = h.get("mona", task.GetId())
 		if lastEvent(got) != "escalated" || !slices.Equal(got.GetAssigneeIds(), h.people("otto", "mona")) {
 			t.Fatalf("after escalation: history %v, assignees %v", got.GetHistory(), got.GetAssigneeIds())
@@ -81,10 +73,7 @@ func TestDueReminderThenEscalation(t *testing.T) {
 		}
 		// The new assignee decides; nothing fires again.
 		h.must(h.approve("mona", task.GetId()))
-		h.clock.Advance(24 * time.Hour)
-		if n := h.fire(); n != 0 {
-			t.Fatalf("%d timers fired again", n)
-		}
+		servicetest.Tick(t, h.clock, 24*time.Hour, h.fire, 0, "again")
 	})
 }
 

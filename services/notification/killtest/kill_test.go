@@ -124,7 +124,7 @@ func TestNoDeliveryLostWhenKilled(t *testing.T) {
 					Action: "request.created", Subject: fmt.Sprintf("requests/%02d", j%subjects), Time: timestamppb.Now()})
 			}
 			for {
-				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second) // bounds a hang only: a failed call is tried again
 				_, err := sink.DeliverEvents(cctx, &eventsv1.DeliverEventsRequest{Events: evs})
 				cancel()
 				if err == nil {

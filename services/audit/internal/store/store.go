@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/grantflow/grantflow/pkg/storekit"
@@ -10,8 +9,8 @@ import (
 )
 
 // ErrConflict is returned by Insert for an event id or seq that is already stored, or a seq
-// that does not follow the head.
-var ErrConflict = errors.New("conflict")
+// that does not follow the head: the kit's storekit.ErrConflict.
+var ErrConflict = storekit.ErrConflict
 
 // Head is the newest event of the log (zero: the log is empty).
 type Head struct {

@@ -2,27 +2,22 @@ package store
 
 import (
 	"context"
-	"errors"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
 
-// ErrNotFound is returned by Get* for a missing row.
-var ErrNotFound = errors.New("not found")
+// The store's errors are the kit's (storekit), under the names the engines use.
+var (
+	// ErrNotFound is returned by Get* for a missing row.
+	ErrNotFound = storekit.ErrNotFound
+	// ErrConflict is returned for a unique violation (email, app name, key hash) or a stale
+	// version on update.
+	ErrConflict = storekit.ErrConflict
+)
 
-// ErrConflict is returned for a unique violation (email, app name, key hash) or a stale
-// version on update.
-var ErrConflict = errors.New("conflict")
-
-// Page is a page request: results are ordered by id; After is the last id of the
-// previous page ("" for the first).
-type Page struct {
-	Size  int
-	After string
-}
+// Page is a page request: results are ordered by id.
+type Page = storekit.Page[string]
 
 // UserFilter narrows ListUsers. Empty fields do not filter.
 type UserFilter struct {
@@ -135,7 +130,7 @@ type Tx interface {
 	RecordDelegation(ctx context.Context, d domain.Delegation) error
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	storekit.Emitter
 
 	OIDCWriter
 	ConnectorWriter
@@ -144,7 +139,6 @@ type Tx interface {
 // Store is the identity service's storage.
 type Store interface {
 	Reader
-	outbox.Store
-	// Shell is the closure transaction on Tx, Ping and Close.
-	storekit.Shell[Tx]
+	// OutboxShell is the closure transaction on Tx, Ping, Close and the relays' outbox.
+	storekit.OutboxShell[Tx]
 }

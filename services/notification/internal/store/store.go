@@ -2,17 +2,19 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
-// ErrNotFound is a webhook or delivery that is not stored.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is a webhook or delivery id that is already stored.
-var ErrConflict = errors.New("conflict")
+// The store's errors are the kit's (storekit), under the names the engines use.
+var (
+	// ErrNotFound is a webhook or delivery that is not stored.
+	ErrNotFound = storekit.ErrNotFound
+	// ErrConflict is a webhook or delivery id that is already stored.
+	ErrConflict = storekit.ErrConflict
+)
 
 // EventDeliveries is one received event and the deliveries it makes (possibly none).
 type EventDeliveries struct {

@@ -5,34 +5,28 @@ import (
 	"errors"
 	"time"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
 
+// The store's errors: ErrNotFound and ErrConflict are the kit's (storekit), ErrImmutable
+// the policy store's own.
 var (
 	// ErrNotFound is returned for a missing policy or version.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = storekit.ErrNotFound
 	// ErrConflict is returned for a duplicate id, a scope that overlaps another policy's
 	// at the same level, a second active version, or a stale revision.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = storekit.ErrConflict
 	// ErrImmutable is returned for a change of an active or retired version (anything but
 	// retiring an active one) and for deleting one.
 	ErrImmutable = errors.New("version is not a draft")
 )
 
-// Page pages policies, ordered by id; After is the last id of the previous page.
-type Page struct {
-	Size  int
-	After string
-}
+// Page pages policies, ordered by id.
+type Page = storekit.Page[string]
 
 // VersionPage pages a policy's versions, ordered by version number.
-type VersionPage struct {
-	Size  int
-	After int64
-}
+type VersionPage = storekit.Page[int64]
 
 // PolicyFilter narrows ListPolicies; empty fields do not filter.
 type PolicyFilter struct {
@@ -103,13 +97,12 @@ type Tx interface {
 	BumpGeneration(ctx context.Context, policyID string) (int64, error)
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	storekit.Emitter
 }
 
 // Store is the policy service's storage.
 type Store interface {
 	Reader
-	outbox.Store
-	// Shell is the closure transaction on Tx, Ping and Close.
-	storekit.Shell[Tx]
+	// OutboxShell is the closure transaction on Tx, Ping, Close and the relays' outbox.
+	storekit.OutboxShell[Tx]
 }

@@ -2,22 +2,21 @@ package store
 
 import (
 	"context"
-	"errors"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 )
 
-// ErrNotFound is returned for a missing request.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is returned by a create whose id or client id exists, and by an update whose
-// version is stale.
-var ErrConflict = errors.New("conflict")
+// The store's errors are the kit's (storekit), under the names the engines use.
+var (
+	// ErrNotFound is returned for a missing request.
+	ErrNotFound = storekit.ErrNotFound
+	// ErrConflict is returned by a create whose id or client id exists, and by an update
+	// whose version is stale.
+	ErrConflict = storekit.ErrConflict
+)
 
 // Filter narrows ListRequests. Empty fields do not filter.
 type Filter struct {
@@ -71,9 +70,9 @@ type Tx interface {
 	UpdateRequest(ctx context.Context, r domain.Request) error
 	// MarkProcessed records that an incoming event was handled, and reports whether it is
 	// new: false means an earlier transaction handled it and the event must be skipped.
-	MarkProcessed(ctx context.Context, eventID string) (bool, error)
+	storekit.Marker
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	storekit.Emitter
 	// Retract removes the undelivered event eventID of sink that an earlier transaction
 	// emitted (a work item whose work this transaction does); it commits with the change. An
 	// event delivered already is no error.
@@ -87,9 +86,8 @@ type Tx interface {
 type Store interface {
 	Reader
 	Watcher
-	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]
-	// Shell is the closure transaction on Tx, Ping and Close.
-	storekit.Shell[Tx]
+	// OutboxShell is the closure transaction on Tx, Ping, Close and the relays' outbox.
+	storekit.OutboxShell[Tx]
 }

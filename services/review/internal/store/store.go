@@ -2,21 +2,20 @@ package store
 
 import (
 	"context"
-	"errors"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 )
 
-// ErrNotFound is returned for a missing campaign or item.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is returned by a create whose id exists and by an update whose version is
-// stale.
-var ErrConflict = errors.New("conflict")
+// The store's errors are the kit's (storekit), under the names the engines use.
+var (
+	// ErrNotFound is returned for a missing campaign or item.
+	ErrNotFound = storekit.ErrNotFound
+	// ErrConflict is returned by a create whose id exists and by an update whose version is
+	// stale.
+	ErrConflict = storekit.ErrConflict
+)
 
 // CampaignFilter narrows ListCampaigns. Empty fields do not filter.
 type CampaignFilter struct {
@@ -32,13 +31,8 @@ type ItemFilter struct {
 	Status     domain.ItemStatus
 }
 
-// Page is a page request in id order: After is the last id of the previous page ("" for
-// the first). Size 0 means no limit. Campaigns are listed newest first (descending id),
-// items in ascending id.
-type Page struct {
-	Size  int
-	After string
-}
+// Page pages campaigns, newest first (descending id), and items, in ascending id.
+type Page = storekit.Page[string]
 
 // Reader answers queries. Inside a transaction it sees the transaction's own writes.
 type Reader interface {
@@ -88,17 +82,16 @@ type Tx interface {
 
 	// MarkProcessed records that the receiver applies a delivered event, and reports whether
 	// it is new (false: applied before, skip it). It commits with the change.
-	MarkProcessed(ctx context.Context, eventID string) (bool, error)
+	storekit.Marker
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	storekit.Emitter
 }
 
 // Store is the review service's storage.
 type Store interface {
 	Reader
-	outbox.Store
 	// Store fires due timers, each in a transaction that also removes it.
 	timer.Store[Tx]
-	// Shell is the closure transaction on Tx, Ping and Close.
-	storekit.Shell[Tx]
+	// OutboxShell is the closure transaction on Tx, Ping, Close and the relays' outbox.
+	storekit.OutboxShell[Tx]
 }

@@ -2,21 +2,20 @@ package store
 
 import (
 	"context"
-	"errors"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
 
-// ErrNotFound is returned for a missing task or step.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is returned by a create whose key exists (task id, standalone key, step) and by
-// an update whose version is stale.
-var ErrConflict = errors.New("conflict")
+// The store's errors are the kit's (storekit), under the names the engines use.
+var (
+	// ErrNotFound is returned for a missing task or step.
+	ErrNotFound = storekit.ErrNotFound
+	// ErrConflict is returned by a create whose key exists (task id, standalone key, step)
+	// and by an update whose version is stale.
+	ErrConflict = storekit.ErrConflict
+)
 
 // Filter narrows ListTasks. Empty fields do not filter.
 type Filter struct {
@@ -28,12 +27,8 @@ type Filter struct {
 	AccessReviewID string
 }
 
-// Page is a page request: tasks are ordered by id; After is the last id of the previous
-// page ("" for the first). Size 0 means no limit.
-type Page struct {
-	Size  int
-	After string
-}
+// Page pages tasks, ordered by id.
+type Page = storekit.Page[string]
 
 // Reader answers queries. Inside a transaction it sees the transaction's own writes.
 type Reader interface {
@@ -70,23 +65,22 @@ type Tx interface {
 	UpdateTask(ctx context.Context, t domain.Task) error
 
 	// Emit appends an event to the outbox for the given sinks; it commits with the change.
-	Emit(ctx context.Context, sinks []string, ev *eventsv1.Event) error
+	storekit.Emitter
 	// Schedule and Cancel set and remove timers (due dates, escalations); they commit with
 	// the change.
 	timer.Scheduler
 	// MarkProcessed records that an incoming event (identity's user events) is applied by
 	// this transaction, and reports whether it is new: false means it was applied before
 	// (or by a concurrent transaction, which this one waited for): skip it.
-	MarkProcessed(ctx context.Context, eventID string) (bool, error)
+	storekit.Marker
 }
 
 // Store is the task service's storage.
 type Store interface {
 	Reader
 	InboxWatcher
-	outbox.Store
 	// Timers fires the due timers, each in a transaction of this store.
 	timer.Store[Tx]
-	// Shell is the closure transaction on Tx, Ping and Close.
-	storekit.Shell[Tx]
+	// OutboxShell is the closure transaction on Tx, Ping, Close and the relays' outbox.
+	storekit.OutboxShell[Tx]
 }

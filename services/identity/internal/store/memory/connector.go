@@ -10,12 +10,9 @@ import (
 )
 
 func (st *state) GetAppConnector(_ context.Context, appID string) (domain.AppConnector, error) {
-	c, ok := st.connectors[appID]
-	if !ok {
-		return domain.AppConnector{}, store.ErrNotFound
-	}
+	c, err := memstore.Get(st.connectors, appID)
 	c.SealedSecret = slices.Clone(c.SealedSecret)
-	return c, nil
+	return c, err
 }
 
 func (s *Store) GetAppConnector(ctx context.Context, appID string) (domain.AppConnector, error) {

@@ -131,26 +131,14 @@ func (st *state) DelegatedBy(_ context.Context, byUserIDs []string) ([]domain.De
 	return out, nil
 }
 
-func get[V any](m map[string]V, id string) (V, error) {
-	v, ok := m[id]
-	if !ok {
-		var zero V
-		return zero, store.ErrNotFound
-	}
-	return v, nil
-}
-
 func (st *state) GetUser(_ context.Context, id string) (domain.User, error) {
-	u, err := get(st.users, id)
+	u, err := memstore.Get(st.users, id)
 	return cloneUser(u), err
 }
 
-func (st *state) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	id, ok := st.emails[strings.ToLower(email)]
-	if !ok {
-		return domain.User{}, store.ErrNotFound
-	}
-	return st.GetUser(ctx, id)
+func (st *state) GetUserByEmail(_ context.Context, email string) (domain.User, error) {
+	u, err := memstore.GetBy(st.emails, strings.ToLower(email), st.users)
+	return cloneUser(u), err
 }
 
 func (st *state) GetUsers(_ context.Context, ids []string) ([]domain.User, error) {
@@ -168,7 +156,7 @@ func (st *state) ListUsers(_ context.Context, f store.UserFilter, p store.Page) 
 	if f.IDs != nil {
 		allowed = set(f.IDs)
 	}
-	return page(st.users, p, func(u domain.User) bool {
+	return memstore.Page(st.users, p, func(u domain.User) string { return u.ID }, func(u domain.User) bool {
 		return (f.ManagerID == "" || u.ManagerID == f.ManagerID) &&
 			(allowed == nil || allowed[u.ID]) &&
 			(f.Role == "" || u.Role == f.Role) &&
@@ -176,7 +164,7 @@ func (st *state) ListUsers(_ context.Context, f store.UserFilter, p store.Page) 
 			(f.Email == "" || strings.EqualFold(u.Email, f.Email)) &&
 			(f.ExternalID == "" || u.ExternalID == f.ExternalID) &&
 			(f.DisplayName == "" || strings.EqualFold(u.DisplayName, f.DisplayName))
-	}, func(u domain.User) string { return u.ID }, cloneUser), nil
+	}, cloneUser), nil
 }
 
 func (st *state) DirectReports(_ context.Context, managerID string) ([]string, error) {
@@ -202,7 +190,7 @@ func (st *state) HasReports(_ context.Context, ids []string) (map[string]bool, e
 }
 
 func (st *state) GetGroup(_ context.Context, id string) (domain.Group, error) {
-	g, err := get(st.groups, id)
+	g, err := memstore.Get(st.groups, id)
 	return cloneGroup(g), err
 }
 
@@ -217,20 +205,17 @@ func (st *state) GetGroups(_ context.Context, ids []string) ([]domain.Group, err
 }
 
 func (st *state) ListGroups(_ context.Context, p store.Page) ([]domain.Group, error) {
-	return page(st.groups, p, func(domain.Group) bool { return true }, func(g domain.Group) string { return g.ID }, cloneGroup), nil
+	return memstore.Page(st.groups, p, func(g domain.Group) string { return g.ID }, memstore.All, cloneGroup), nil
 }
 
 func (st *state) GetApp(_ context.Context, id string) (domain.App, error) {
-	a, err := get(st.apps, id)
+	a, err := memstore.Get(st.apps, id)
 	return cloneApp(a), err
 }
 
-func (st *state) GetAppByName(ctx context.Context, name string) (domain.App, error) {
-	id, ok := st.appNames[strings.ToLower(name)]
-	if !ok {
-		return domain.App{}, store.ErrNotFound
-	}
-	return st.GetApp(ctx, id)
+func (st *state) GetAppByName(_ context.Context, name string) (domain.App, error) {
+	a, err := memstore.GetBy(st.appNames, strings.ToLower(name), st.apps)
+	return cloneApp(a), err
 }
 
 func (st *state) GetApps(_ context.Context, ids []string) ([]domain.App, error) {
@@ -248,9 +233,9 @@ func (st *state) ListApps(_ context.Context, f store.AppFilter, p store.Page) ([
 	if f.IDs != nil {
 		allowed = set(f.IDs)
 	}
-	return page(st.apps, p, func(a domain.App) bool {
+	return memstore.Page(st.apps, p, func(a domain.App) string { return a.ID }, func(a domain.App) bool {
 		return (f.OwnerID == "" || slices.Contains(a.OwnerIDs, f.OwnerID)) && (allowed == nil || allowed[a.ID])
-	}, func(a domain.App) string { return a.ID }, cloneApp), nil
+	}, cloneApp), nil
 }
 
 func (st *state) OwnedApps(_ context.Context, userID string) ([]string, error) {
@@ -265,11 +250,7 @@ func (st *state) OwnedApps(_ context.Context, userID string) ([]string, error) {
 }
 
 func (st *state) GetAccess(_ context.Context, userID, appID string) (domain.Access, error) {
-	a, ok := st.accesses[accessKey{userID, appID}]
-	if !ok {
-		return domain.Access{}, store.ErrNotFound
-	}
-	return a, nil
+	return memstore.Get(st.accesses, accessKey{userID, appID})
 }
 
 func (st *state) ListAccesses(_ context.Context, f store.AccessFilter, p store.AccessPage) ([]domain.Access, error) {
@@ -306,16 +287,14 @@ func (st *state) ListAccesses(_ context.Context, f store.AccessFilter, p store.A
 	return out, nil
 }
 
-func (st *state) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
-	id, ok := st.keyHash[string(hash)]
-	if !ok {
-		return domain.APIKey{}, store.ErrNotFound
-	}
-	return st.GetAPIKey(ctx, id)
+func (st *state) GetAPIKeyByHash(_ context.Context, hash []byte) (domain.APIKey, error) {
+	k, err := memstore.GetBy(st.keyHash, string(hash), st.keys)
+	k.Hash = bytes.Clone(k.Hash)
+	return k, err
 }
 
 func (st *state) GetAPIKey(_ context.Context, id string) (domain.APIKey, error) {
-	k, err := get(st.keys, id)
+	k, err := memstore.Get(st.keys, id)
 	k.Hash = bytes.Clone(k.Hash)
 	return k, err
 }
@@ -333,25 +312,7 @@ func (st *state) ListAPIKeys(_ context.Context, userID string) ([]domain.APIKey,
 }
 
 func (st *state) AppliedRequest(_ context.Context, requestID string) (string, error) {
-	return get(st.applied, requestID)
-}
-
-// page returns the values of m that pass keep, ordered by id, after p.After, at most p.Size.
-func page[V any](m map[string]V, p store.Page, keep func(V) bool, id func(V) string, clone func(V) V) []V {
-	out := []V{}
-	for _, v := range m {
-		if id(v) > p.After && keep(v) {
-			out = append(out, v)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	for i := range out {
-		out[i] = clone(out[i])
-	}
-	return out
+	return memstore.Get(st.applied, requestID)
 }
 
 func set(ids []string) map[string]bool {

@@ -20,16 +20,7 @@ type tx struct {
 func (t *tx) LockDirectory(context.Context) error { return nil } // the write lock is held
 
 func (t *tx) CreateUser(_ context.Context, u domain.User) error {
-	email := strings.ToLower(u.Email)
-	if _, dup := t.emails[email]; dup {
-		return store.ErrConflict
-	}
-	if _, dup := t.users[u.ID]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.users, u.ID, u)
-	memstore.Put(t.Tx, t.emails, email, u.ID)
-	return nil
+	return memstore.InsertIndexed(t.Tx, t.users, u.ID, u, t.emails, strings.ToLower(u.Email))
 }
 
 func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
@@ -50,11 +41,7 @@ func (t *tx) UpdateUser(_ context.Context, u domain.User) error {
 }
 
 func (t *tx) CreateGroup(_ context.Context, g domain.Group) error {
-	if _, dup := t.groups[g.ID]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.groups, g.ID, cloneGroup(g))
-	return nil
+	return memstore.Insert(t.Tx, t.groups, g.ID, cloneGroup(g))
 }
 
 func (t *tx) UpdateGroup(_ context.Context, g domain.Group) error {
@@ -75,16 +62,7 @@ func (t *tx) DeleteGroup(_ context.Context, id string) error {
 }
 
 func (t *tx) CreateApp(_ context.Context, a domain.App) error {
-	name := strings.ToLower(a.Name)
-	if _, dup := t.appNames[name]; dup {
-		return store.ErrConflict
-	}
-	if _, dup := t.apps[a.ID]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.apps, a.ID, cloneApp(a))
-	memstore.Put(t.Tx, t.appNames, name, a.ID)
-	return nil
+	return memstore.InsertIndexed(t.Tx, t.apps, a.ID, cloneApp(a), t.appNames, strings.ToLower(a.Name))
 }
 
 func (t *tx) UpdateApp(_ context.Context, a domain.App) error {
@@ -120,17 +98,8 @@ func (t *tx) DeleteAccess(_ context.Context, userID, appID string) error {
 }
 
 func (t *tx) CreateAPIKey(_ context.Context, k domain.APIKey) error {
-	h := string(k.Hash)
-	if _, dup := t.keyHash[h]; dup {
-		return store.ErrConflict
-	}
-	if _, dup := t.keys[k.ID]; dup {
-		return store.ErrConflict
-	}
 	k.Hash = bytes.Clone(k.Hash)
-	memstore.Put(t.Tx, t.keys, k.ID, k)
-	memstore.Put(t.Tx, t.keyHash, h, k.ID)
-	return nil
+	return memstore.InsertIndexed(t.Tx, t.keys, k.ID, k, t.keyHash, string(k.Hash))
 }
 
 func (t *tx) RevokeAPIKey(_ context.Context, id string, k domain.APIKey) error {
@@ -143,11 +112,7 @@ func (t *tx) RevokeAPIKey(_ context.Context, id string, k domain.APIKey) error {
 }
 
 func (t *tx) RecordApplied(_ context.Context, requestID, result string) error {
-	if _, dup := t.applied[requestID]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.applied, requestID, result)
-	return nil
+	return memstore.Insert(t.Tx, t.applied, requestID, result)
 }
 
 func (t *tx) RecordDelegation(_ context.Context, d domain.Delegation) error {

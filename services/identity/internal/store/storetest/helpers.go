@@ -1,8 +1,6 @@
 package storetest
 
 import (
-	"testing"
-
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
@@ -47,30 +45,14 @@ func newKey(id, userID string) domain.APIKey {
 	return domain.APIKey{ID: id, UserID: userID, DisplayName: "key " + id, Hash: []byte("hash:" + id), CreateTime: storetestkit.At(5), CreatedBy: "minter-of-" + id}
 }
 
-func createUsers(t *testing.T, s store.Store, users ...domain.User) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateUser, users...)
-}
-
-func createGroups(t *testing.T, s store.Store, groups ...domain.Group) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateGroup, groups...)
-}
-
-func createApps(t *testing.T, s store.Store, apps ...domain.App) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateApp, apps...)
-}
-
-func putAccesses(t *testing.T, s store.Store, accesses ...domain.Access) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.PutAccess, accesses...)
-}
-
-func createKeys(t *testing.T, s store.Store, keys ...domain.APIKey) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateAPIKey, keys...)
-}
+// The writers of the fixtures, each in one transaction.
+var (
+	createUsers  = storetestkit.Putter(store.Tx.CreateUser)
+	createGroups = storetestkit.Putter(store.Tx.CreateGroup)
+	createApps   = storetestkit.Putter(store.Tx.CreateApp)
+	putAccesses  = storetestkit.Putter(store.Tx.PutAccess)
+	createKeys   = storetestkit.Putter(store.Tx.CreateAPIKey)
+)
 
 func userIDs(users []domain.User) []string {
 	return storetestkit.IDs(users, func(u domain.User) string { return u.ID })

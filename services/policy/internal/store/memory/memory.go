@@ -81,32 +81,14 @@ func (s *Store) PolicyStates(ctx context.Context, ids []string) ([]domain.Update
 // state implements store.Reader; the caller holds a lock.
 
 func (st *state) GetPolicy(_ context.Context, id string) (domain.Policy, error) {
-	p, ok := st.policies[id]
-	if !ok {
-		return domain.Policy{}, store.ErrNotFound
-	}
-	return clonePolicy(p), nil
+	p, err := memstore.Get(st.policies, id)
+	return clonePolicy(p), err
 }
 
 func (st *state) ListPolicies(_ context.Context, f store.PolicyFilter, p store.Page) ([]domain.Policy, error) {
-	out := []domain.Policy{}
-	for id, pol := range st.policies {
-		if id <= p.After && p.After != "" {
-			continue
-		}
-		if (f.RequestType != "" && pol.RequestType != f.RequestType) || (f.AppID != "" && pol.Scope.AppID != f.AppID) {
-			continue
-		}
-		out = append(out, pol)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	for i := range out {
-		out[i] = clonePolicy(out[i])
-	}
-	return out, nil
+	return memstore.Page(st.policies, p, func(pol domain.Policy) string { return pol.ID }, func(pol domain.Policy) bool {
+		return (f.RequestType == "" || pol.RequestType == f.RequestType) && (f.AppID == "" || pol.Scope.AppID == f.AppID)
+	}, clonePolicy), nil
 }
 
 func (st *state) OverlappingPolicies(_ context.Context, rt domain.RequestType, level domain.Level, scope domain.Scope) ([]domain.Policy, error) {
@@ -125,28 +107,12 @@ func (st *state) OverlappingPolicies(_ context.Context, rt domain.RequestType, l
 }
 
 func (st *state) GetVersion(_ context.Context, policyID string, version int64) (domain.Version, error) {
-	v, ok := st.versions[policyID][version]
-	if !ok {
-		return domain.Version{}, store.ErrNotFound
-	}
-	return cloneVersion(v), nil
+	v, err := memstore.Get(st.versions[policyID], version)
+	return cloneVersion(v), err
 }
 
 func (st *state) ListVersions(_ context.Context, policyID string, p store.VersionPage) ([]domain.Version, error) {
-	out := []domain.Version{}
-	for n, v := range st.versions[policyID] {
-		if n > p.After {
-			out = append(out, v)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	for i := range out {
-		out[i] = cloneVersion(out[i])
-	}
-	return out, nil
+	return memstore.Page(st.versions[policyID], p, func(v domain.Version) int64 { return v.Version }, memstore.All, cloneVersion), nil
 }
 
 func (st *state) Generation(ctx context.Context) (int64, error) {

@@ -37,29 +37,11 @@ func newVersion(policyID string, n int64) domain.Version {
 	}
 }
 
-func createPolicies(t *testing.T, s store.Store, ps ...domain.Policy) {
-	t.Helper()
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		for _, p := range ps {
-			if err := tx.CreatePolicy(ctx, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func createVersions(t *testing.T, s store.Store, vs ...domain.Version) {
-	t.Helper()
-	storetestkit.Write(t, s, func(ctx context.Context, tx store.Tx) error {
-		for _, v := range vs {
-			if err := tx.CreateVersion(ctx, v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+// The writers of the fixtures, each in one transaction.
+var (
+	createPolicies = storetestkit.Putter(store.Tx.CreatePolicy)
+	createVersions = storetestkit.Putter(store.Tx.CreateVersion)
+)
 
 // activate activates version n of policy id, setting the policy's active version, and
 // bumps the generation, as the service does.

@@ -3,9 +3,9 @@ package memory
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
@@ -24,8 +24,7 @@ type state struct {
 
 // Store is the in-memory request store. Transactions hold one write lock.
 type Store struct {
-	memstore.Shell[state, store.Tx]
-	timer.MemoryTimers[state, store.Tx]
+	timer.MemoryShell[state, store.Tx]
 	hub *watch.Hub
 }
 
@@ -34,17 +33,13 @@ var _ store.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	hub := watch.NewHub()
-	e := memstore.NewShell(state{requests: map[string]domain.Request{}, clients: map[string]string{},
-		timers: timer.NewMemory(), changes: map[string][]domain.Request{}, hub: hub}, wrap)
-	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap), hub}
+	st := state{requests: map[string]domain.Request{}, clients: map[string]string{},
+		timers: timer.NewMemory(), changes: map[string][]domain.Request{}, hub: hub}
+	return &Store{timer.NewMemoryShell(st, func(st *state) *timer.Memory { return st.timers }, newTx), hub}
 }
 
-func timersOf(st *state) *timer.Memory { return st.timers }
-
-// wrap is the store.Tx of a memstore transaction (InTx's, and a timer's firing).
-func wrap(st *state, mt *memstore.Tx) store.Tx {
-	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
-}
+// newTx is the store.Tx of a transaction (InTx's, and a timer's firing).
+func newTx(st *state, mt *memstore.Tx, ts timer.MemoryScheduler) store.Tx { return &tx{st, mt, ts} }
 
 // Watch subscribes to the changes of request id (woken after each commit that changed it).
 func (s *Store) Watch(id string) *watch.Watcher { return s.hub.Watch(id) }
@@ -77,46 +72,29 @@ func (s *Store) ListRequests(ctx context.Context, f store.Filter, p store.Page) 
 }
 
 func (st *state) GetRequest(_ context.Context, id string) (domain.Request, error) {
-	r, ok := st.requests[id]
-	if !ok {
-		return domain.Request{}, store.ErrNotFound
-	}
-	return r.Clone(), nil
+	r, err := memstore.Get(st.requests, id)
+	return r.Clone(), err
 }
 
-func (st *state) GetRequestByClientID(ctx context.Context, clientID string) (domain.Request, error) {
-	id, ok := st.clients[clientID]
-	if !ok || clientID == "" {
-		return domain.Request{}, store.ErrNotFound
-	}
-	return st.GetRequest(ctx, id)
+// GetRequestByClientID: the empty client id is never indexed (CreateRequest).
+func (st *state) GetRequestByClientID(_ context.Context, clientID string) (domain.Request, error) {
+	r, err := memstore.GetBy(st.clients, clientID, st.requests)
+	return r.Clone(), err
 }
 
-// ListRequests scans every request: fine for the embedded engine, which is not for large data.
+// ListRequests pages newest first: the page's Before is the kit page's After.
 func (st *state) ListRequests(_ context.Context, f store.Filter, p store.Page) ([]domain.Request, error) {
-	out := []domain.Request{}
-	for _, r := range st.requests {
-		switch {
-		case p.Before != "" && r.ID >= p.Before:
-		case f.Status != "" && r.Status != f.Status:
-		case f.Type != "" && r.Type != f.Type:
-		case f.RequesterID != "" && r.RequesterID != f.RequesterID:
-		case f.TargetUserID != "" && r.TargetUserID != f.TargetUserID:
-		case f.AppID != "" && r.AppID != f.AppID:
-		case f.ViewerID != "" && !slices.Contains(r.ViewerIDs(), f.ViewerID):
-		default:
-			out = append(out, r)
-		}
-	}
-	slices.SortFunc(out, func(a, b domain.Request) int { return strings.Compare(b.ID, a.ID) })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	for i := range out {
-		out[i] = out[i].Clone()
-	}
-	return out, nil
+	return memstore.PageDesc(st.requests, storekit.Page[string]{Size: p.Size, After: p.Before}, idOf, func(r domain.Request) bool {
+		return (f.Status == "" || r.Status == f.Status) &&
+			(f.Type == "" || r.Type == f.Type) &&
+			(f.RequesterID == "" || r.RequesterID == f.RequesterID) &&
+			(f.TargetUserID == "" || r.TargetUserID == f.TargetUserID) &&
+			(f.AppID == "" || r.AppID == f.AppID) &&
+			(f.ViewerID == "" || slices.Contains(r.ViewerIDs(), f.ViewerID))
+	}, domain.Request.Clone), nil
 }
+
+func idOf(r domain.Request) string { return r.ID }
 
 // tx writes straight into the state and logs how to undo each write (memstore.Put, Delete,
 // Remember).
@@ -144,16 +122,9 @@ func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error)
 }
 
 func (t *tx) CreateRequest(_ context.Context, r domain.Request) error {
-	if _, dup := t.requests[r.ID]; dup {
-		return store.ErrConflict
+	if err := memstore.InsertIndexed(t.Tx, t.requests, r.ID, r.Clone(), t.clients, r.ClientID); err != nil {
+		return err
 	}
-	if r.ClientID != "" {
-		if _, dup := t.clients[r.ClientID]; dup {
-			return store.ErrConflict
-		}
-		memstore.Put(t.Tx, t.clients, r.ClientID, r.ID)
-	}
-	memstore.Put(t.Tx, t.requests, r.ID, r.Clone())
 	t.recordChange(r)
 	return nil
 }

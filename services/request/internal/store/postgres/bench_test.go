@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,13 +53,7 @@ const (
 //	cd services/request && go test -run '^$' -bench RequestLog -benchtime 2000x ./internal/store/postgres/
 //	GRANTFLOW_BENCH_REQUESTS=1000000 go test -run '^$' -bench RequestLog -benchtime 2000x -timeout 30m ./internal/store/postgres/
 func BenchmarkRequestLog(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("GRANTFLOW_BENCH_REQUESTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("GRANTFLOW_BENCH_REQUESTS=%q: want a positive number", v)
-		}
-	}
+	n := pgtest.BenchSize(b, "GRANTFLOW_BENCH_REQUESTS", 100_000)
 	s := New(pgtest.NewDatabase(b, Schema.Options("")))
 	ctx := context.Background()
 
@@ -125,22 +117,11 @@ func BenchmarkRequestLog(b *testing.B) {
 		timed(&ownerLog, store.Filter{ViewerID: owner})
 	}
 	b.StopTimer()
-	report(b, "user-log", userLog)
-	report(b, "admin-status", adminLog)
-	report(b, "get", get)
-	report(b, "owner-log", ownerLog)
+	pgtest.ReportPercentiles(b, "user-log", userLog, 50, 95, 99)
+	pgtest.ReportPercentiles(b, "admin-status", adminLog, 50, 95, 99)
+	pgtest.ReportPercentiles(b, "get", get, 50, 95, 99)
+	pgtest.ReportPercentiles(b, "owner-log", ownerLog, 50, 95, 99)
 	b.ReportMetric(float64(rows)/float64(3*len(userLog)), "rows/list")
-}
-
-func report(b *testing.B, what string, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	slices.Sort(d)
-	us := func(q int) float64 { return float64(d[min(len(d)-1, len(d)*q/100)].Nanoseconds()) / 1e3 }
-	b.ReportMetric(us(50), what+"-p50-µs")
-	b.ReportMetric(us(95), what+"-p95-µs")
-	b.ReportMetric(us(99), what+"-p99-µs")
 }
 
 func benchUser(u int) string { return fmt.Sprintf("u-%05d", u) }
@@ -253,13 +234,5 @@ func seedRequests(b *testing.B, s *Store, n int) []string {
 // explain logs the plan of a list query as ListRequests sends it, first page.
 func explain(b *testing.B, s *Store, what string, f store.Filter) {
 	sql, args := listQuery(f, store.Page{Size: benchPage})
-	rows, err := s.DB().Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Fprintf(os.Stderr, "%s:\n%s\n\n", what, strings.Join(lines, "\n"))
+	fmt.Fprintf(os.Stderr, "%s:\n%s\n\n", what, pgtest.Explain(b, s.DB().Pool(), sql, args...))
 }

@@ -14,24 +14,18 @@ import (
 // so every versioned write succeeds.
 func (Cases) LockRequestSerializesTransactions(t *testing.T, s store.Store) {
 	create(t, s, grant("r-1", "u-1", "u-1", "app"))
-	errs := parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			r, err := tx.LockRequest(ctx, "r-1")
-			if err != nil {
-				return err
-			}
-			r.AddTasks(fmt.Sprintf("t-%02d", i))
-			r.AddAssignees(fmt.Sprintf("u-%02d", i))
-			r.StepIndex++
-			r.Version++
-			return tx.UpdateRequest(ctx, r)
-		})
-	})
-	for i, err := range errs {
+	errs := storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		r, err := tx.LockRequest(ctx, "r-1")
 		if err != nil {
-			t.Errorf("writer %d: %v", i, err)
+			return err
 		}
-	}
+		r.AddTasks(fmt.Sprintf("t-%02d", i))
+		r.AddAssignees(fmt.Sprintf("u-%02d", i))
+		r.StepIndex++
+		r.Version++
+		return tx.UpdateRequest(ctx, r)
+	})
+	storetestkit.AllWin(t, errs)
 	got := storetestkit.Must(s.GetRequest(t.Context(), "r-1"))(t)
 	storetestkit.Check(t, "version", got.Version, int64(1+writers))
 	storetestkit.Check(t, "step index (incremented by each)", got.StepIndex, writers)
@@ -47,12 +41,10 @@ func (Cases) LockRequestSerializesTransactions(t *testing.T, s store.Store) {
 // ConcurrentCreateSameClientIDOneWins: of concurrent submits with one client id, one creates its
 // request; the others find the id taken (after waiting for the winner), and leave nothing.
 func (Cases) ConcurrentCreateSameClientIDOneWins(t *testing.T, s store.Store) {
-	winner := storetestkit.OneWins(t, parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			r := grant(fmt.Sprintf("r-%02d", i), fmt.Sprintf("u-%02d", i), fmt.Sprintf("u-%02d", i), "app")
-			r.ClientID = "client-1"
-			return tx.CreateRequest(ctx, r)
-		})
+	winner := storetestkit.OneWins(t, storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		r := grant(fmt.Sprintf("r-%02d", i), fmt.Sprintf("u-%02d", i), fmt.Sprintf("u-%02d", i), "app")
+		r.ClientID = "client-1"
+		return tx.CreateRequest(ctx, r)
 	}), store.ErrConflict)
 	ctx := t.Context()
 	want := fmt.Sprintf("r-%02d", winner)
@@ -70,12 +62,10 @@ func (Cases) ConcurrentCreateSameClientIDOneWins(t *testing.T, s store.Store) {
 // ConcurrentCreateSameIDOneWins: the same for one request id with different client ids; the losers'
 // client ids stay free.
 func (Cases) ConcurrentCreateSameIDOneWins(t *testing.T, s store.Store) {
-	winner := storetestkit.OneWins(t, parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			r := grant("r-1", "u-1", "u-1", "app")
-			r.ClientID = fmt.Sprintf("client-%02d", i)
-			return tx.CreateRequest(ctx, r)
-		})
+	winner := storetestkit.OneWins(t, storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		r := grant("r-1", "u-1", "u-1", "app")
+		r.ClientID = fmt.Sprintf("client-%02d", i)
+		return tx.CreateRequest(ctx, r)
 	}), store.ErrConflict)
 	ctx := t.Context()
 	storetestkit.Check(t, "client id", storetestkit.Must(s.GetRequest(ctx, "r-1"))(t).ClientID, fmt.Sprintf("client-%02d", winner))
@@ -92,12 +82,10 @@ func (Cases) ConcurrentCreateSameIDOneWins(t *testing.T, s store.Store) {
 // it new.
 func (Cases) ConcurrentMarkProcessedOneNew(t *testing.T, s store.Store) {
 	news := make([]bool, writers)
-	errs := parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			isNew, err := tx.MarkProcessed(ctx, "ev-1")
-			news[i] = isNew
-			return err
-		})
+	errs := storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		isNew, err := tx.MarkProcessed(ctx, "ev-1")
+		news[i] = isNew
+		return err
 	})
 	n := 0
 	for i, err := range errs {

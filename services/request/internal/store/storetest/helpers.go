@@ -47,10 +47,8 @@ func full(id, clientID string) domain.Request {
 	return r
 }
 
-func create(t *testing.T, s store.Store, rs ...domain.Request) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateRequest, rs...)
-}
+// create writes requests in one transaction.
+var create = storetestkit.Putter(store.Tx.CreateRequest)
 
 func update(t *testing.T, s store.Store, r domain.Request) {
 	t.Helper()
@@ -76,6 +74,3 @@ func list(t *testing.T, r store.Reader, f store.Filter, p store.Page) []string {
 
 // writers is how many goroutines the concurrency tests run at once.
 const writers = 20
-
-// parallel runs fn(i) for i in [0, writers) at once and returns their errors.
-func parallel(fn func(i int) error) []error { return storetestkit.Parallel(writers, fn) }

@@ -34,35 +34,27 @@ func listFixture(t *testing.T, s store.Store) {
 func (Cases) ListRequestsFilters(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	listFixture(t, s)
-	for _, tc := range []struct {
-		name string
-		f    store.Filter
-		want []string
-	}{
-		{"all", store.Filter{}, []string{"r-06", "r-05", "r-04", "r-03", "r-02", "r-01"}},
-		{"status", store.Filter{Status: domain.InProgress}, []string{"r-05", "r-04", "r-01"}},
-		{"status none", store.Filter{Status: domain.Failed}, nil},
-		{"type", store.Filter{Type: domain.GrantAccess}, []string{"r-02", "r-01"}},
-		{"requester", store.Filter{RequesterID: "u-1"}, []string{"r-06", "r-03", "r-01"}},
-		{"target", store.Filter{TargetUserID: "u-1"}, []string{"r-05", "r-01"}},
-		{"app", store.Filter{AppID: "a-1"}, []string{"r-03", "r-01"}},
-		{"app and status", store.Filter{AppID: "a-2", Status: domain.InProgress}, []string{"r-05"}},
-		{"requester and type", store.Filter{RequesterID: "u-1", Type: domain.RemoveAccess}, []string{"r-03"}},
-		{"requester and target", store.Filter{RequesterID: "u-1", TargetUserID: "u-1"}, []string{"r-01"}},
-		{"everything", store.Filter{Status: domain.Done, Type: domain.GrantAccess, RequesterID: "u-2", TargetUserID: "u-3", AppID: "a-2"}, []string{"r-02"}},
-		{"everything, one off", store.Filter{Status: domain.Done, Type: domain.GrantAccess, RequesterID: "u-2", TargetUserID: "u-3", AppID: "a-1"}, nil},
-		{"unknown requester", store.Filter{RequesterID: "nobody"}, nil},
-		{"viewer and status", store.Filter{ViewerID: "u-1", Status: domain.InProgress}, []string{"r-05", "r-01"}},
-		{"viewer and app", store.Filter{ViewerID: "u-1", AppID: "a-1"}, []string{"r-03", "r-01"}},
-		{"viewer and type", store.Filter{ViewerID: "u-1", Type: domain.ArchiveApp}, []string{"r-06"}},
-		{"viewer and requester", store.Filter{ViewerID: "u-1", RequesterID: "u-2"}, []string{"r-05"}},
-		{"viewer and target", store.Filter{ViewerID: "owner-of-a-2", TargetUserID: "u-3"}, []string{"r-02"}},
-		{"viewer and a filter it fails", store.Filter{ViewerID: "u-3", Status: domain.Cancelled}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			storetestkit.Check(t, "ids", list(t, s, tc.f, store.Page{}), tc.want)
-		})
-	}
+	storetestkit.FilterTable(t, func(t *testing.T, f store.Filter) []string { return list(t, s, f, store.Page{}) },
+		storetestkit.Lists("all", store.Filter{}, "r-06", "r-05", "r-04", "r-03", "r-02", "r-01"),
+		storetestkit.Lists("status", store.Filter{Status: domain.InProgress}, "r-05", "r-04", "r-01"),
+		storetestkit.Lists("status none", store.Filter{Status: domain.Failed}),
+		storetestkit.Lists("type", store.Filter{Type: domain.GrantAccess}, "r-02", "r-01"),
+		storetestkit.Lists("requester", store.Filter{RequesterID: "u-1"}, "r-06", "r-03", "r-01"),
+		storetestkit.Lists("target", store.Filter{TargetUserID: "u-1"}, "r-05", "r-01"),
+		storetestkit.Lists("app", store.Filter{AppID: "a-1"}, "r-03", "r-01"),
+		storetestkit.Lists("app and status", store.Filter{AppID: "a-2", Status: domain.InProgress}, "r-05"),
+		storetestkit.Lists("requester and type", store.Filter{RequesterID: "u-1", Type: domain.RemoveAccess}, "r-03"),
+		storetestkit.Lists("requester and target", store.Filter{RequesterID: "u-1", TargetUserID: "u-1"}, "r-01"),
+		storetestkit.Lists("everything", store.Filter{Status: domain.Done, Type: domain.GrantAccess, RequesterID: "u-2", TargetUserID: "u-3", AppID: "a-2"}, "r-02"),
+		storetestkit.Lists("everything, one off", store.Filter{Status: domain.Done, Type: domain.GrantAccess, RequesterID: "u-2", TargetUserID: "u-3", AppID: "a-1"}),
+		storetestkit.Lists("unknown requester", store.Filter{RequesterID: "nobody"}),
+		storetestkit.Lists("viewer and status", store.Filter{ViewerID: "u-1", Status: domain.InProgress}, "r-05", "r-01"),
+		storetestkit.Lists("viewer and app", store.Filter{ViewerID: "u-1", AppID: "a-1"}, "r-03", "r-01"),
+		storetestkit.Lists("viewer and type", store.Filter{ViewerID: "u-1", Type: domain.ArchiveApp}, "r-06"),
+		storetestkit.Lists("viewer and requester", store.Filter{ViewerID: "u-1", RequesterID: "u-2"}, "r-05"),
+		storetestkit.Lists("viewer and target", store.Filter{ViewerID: "owner-of-a-2", TargetUserID: "u-3"}, "r-02"),
+		storetestkit.Lists("viewer and a filter it fails", store.Filter{ViewerID: "u-3", Status: domain.Cancelled}),
+	)
 	// Every listed row is the whole request.
 	for _, f := range []store.Filter{{AppID: "a-2"}, {ViewerID: "owner-of-a-2"}, {ViewerID: "owner-of-a-2", Type: domain.ChangePermission}} {
 		got := storetestkit.Must(s.ListRequests(ctx, f, store.Page{}))(t)

@@ -22,28 +22,23 @@ type state struct {
 // Store is the in-memory review store: the kit's memory engine (memstore) with its outbox,
 // and the kit's memory timers in its state.
 type Store struct {
-	memstore.Shell[state, store.Tx]
-	timer.MemoryTimers[state, store.Tx]
+	timer.MemoryShell[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewShell(state{
+	return &Store{timer.NewMemoryShell(state{
 		campaigns: map[string]domain.Campaign{},
 		items:     map[string]map[string]domain.Item{},
 		order:     map[string][]string{},
 		timers:    timer.NewMemory(),
-	}, wrap)
-	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
+	}, func(st *state) *timer.Memory { return st.timers }, newTx)}
 }
 
-func timersOf(st *state) *timer.Memory { return st.timers }
-
-func wrap(st *state, mt *memstore.Tx) store.Tx {
-	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
-}
+// newTx is the store.Tx of a transaction (InTx's, and a timer's firing).
+func newTx(st *state, mt *memstore.Tx, ts timer.MemoryScheduler) store.Tx { return &tx{st, mt, ts} }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
@@ -90,29 +85,15 @@ func (s *Store) ItemsByRequest(ctx context.Context, requestID string) ([]domain.
 // --- the state's queries (no locking); scans are fine for the embedded engine ---
 
 func (st *state) GetCampaign(_ context.Context, id string) (domain.Campaign, error) {
-	c, ok := st.campaigns[id]
-	if !ok {
-		return domain.Campaign{}, store.ErrNotFound
-	}
-	return c.Clone(), nil
+	c, err := memstore.Get(st.campaigns, id)
+	return c.Clone(), err
 }
 
+// ListCampaigns pages newest first.
 func (st *state) ListCampaigns(_ context.Context, f store.CampaignFilter, p store.Page) ([]domain.Campaign, error) {
-	out := []domain.Campaign{}
-	for _, c := range st.campaigns {
-		switch {
-		case p.After != "" && c.ID >= p.After:
-		case f.Status != "" && c.Status != f.Status:
-		case f.ReviewerID != "" && !st.reviews(c.ID, f.ReviewerID):
-		default:
-			out = append(out, c.Clone())
-		}
-	}
-	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(b.ID, a.ID) })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	return out, nil
+	return memstore.PageDesc(st.campaigns, p, func(c domain.Campaign) string { return c.ID }, func(c domain.Campaign) bool {
+		return (f.Status == "" || c.Status == f.Status) && (f.ReviewerID == "" || st.reviews(c.ID, f.ReviewerID))
+	}, domain.Campaign.Clone), nil
 }
 
 func (st *state) reviews(campaign, user string) bool {
@@ -175,11 +156,8 @@ func (st *state) OpenItemCount(_ context.Context, id, reviewer string) (int, err
 }
 
 func (st *state) GetItem(_ context.Context, campaign, id string) (domain.Item, error) {
-	it, ok := st.items[campaign][id]
-	if !ok {
-		return domain.Item{}, store.ErrNotFound
-	}
-	return it.Clone(), nil
+	it, err := memstore.Get(st.items[campaign], id)
+	return it.Clone(), err
 }
 
 func (st *state) ListItems(_ context.Context, f store.ItemFilter, p store.Page) ([]domain.Item, error) {

@@ -31,11 +31,7 @@ func (t *tx) LockItem(ctx context.Context, campaign, id string) (domain.Item, er
 }
 
 func (t *tx) CreateCampaign(_ context.Context, c domain.Campaign) error {
-	if _, dup := t.campaigns[c.ID]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.campaigns, c.ID, c.Clone())
-	return nil
+	return memstore.Insert(t.Tx, t.campaigns, c.ID, c.Clone())
 }
 
 func (t *tx) UpdateCampaign(_ context.Context, c domain.Campaign) error {

@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -28,27 +26,22 @@ type state struct {
 
 // Store is the in-memory task store.
 type Store struct {
-	memstore.Shell[state, store.Tx]
-	timer.MemoryTimers[state, store.Tx]
+	timer.MemoryShell[state, store.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	e := memstore.NewShell(state{
+	return &Store{timer.NewMemoryShell(state{
 		tasks: map[string]domain.Task{}, keys: map[string]string{},
 		steps: map[stepKey]domain.Step{}, byStep: map[stepKey][]string{}, timers: timer.NewMemory(),
 		inbox: newInboxes(),
-	}, wrap)
-	return &Store{e, timer.NewMemoryTimers(e.Engine, timersOf, wrap)}
+	}, func(st *state) *timer.Memory { return st.timers }, newTx)}
 }
 
-func timersOf(st *state) *timer.Memory { return st.timers }
-
-func wrap(st *state, mt *memstore.Tx) store.Tx {
-	return &tx{state: st, Tx: mt, MemoryScheduler: st.timers.In(mt)}
-}
+// newTx is the store.Tx of a transaction (InTx's, and a timer's firing).
+func newTx(st *state, mt *memstore.Tx, ts timer.MemoryScheduler) store.Tx { return &tx{st, mt, ts} }
 
 // --- reads: the Store takes the read lock, a tx already holds the write lock ---
 
@@ -75,46 +68,23 @@ func (s *Store) StepTasks(ctx context.Context, requestID string, index int) ([]d
 // --- the state's queries (no locking) ---
 
 func (st *state) GetTask(_ context.Context, id string) (domain.Task, error) {
-	t, ok := st.tasks[id]
-	if !ok {
-		return domain.Task{}, store.ErrNotFound
-	}
-	return t.Clone(), nil
+	t, err := memstore.Get(st.tasks, id)
+	return t.Clone(), err
 }
 
-func (st *state) GetTaskByKey(ctx context.Context, key string) (domain.Task, error) {
-	id, ok := st.keys[key]
-	if !ok || key == "" {
-		return domain.Task{}, store.ErrNotFound
-	}
-	return st.GetTask(ctx, id)
+// GetTaskByKey: the empty key is never indexed (CreateTask).
+func (st *state) GetTaskByKey(_ context.Context, key string) (domain.Task, error) {
+	t, err := memstore.GetBy(st.keys, key, st.tasks)
+	return t.Clone(), err
 }
 
-// ListTasks scans every task: fine for the embedded engine, which is not for large data.
 func (st *state) ListTasks(_ context.Context, f store.Filter, p store.Page) ([]domain.Task, error) {
-	var out []domain.Task
-	for _, t := range st.tasks {
-		switch {
-		case t.ID <= p.After && p.After != "":
-		case f.AssigneeID != "" && !t.IsAssignee(f.AssigneeID):
-		case f.Status != "" && t.Status != f.Status:
-		case f.RequestID != "" && t.RequestID != f.RequestID:
-		case f.AccessReviewID != "" && t.AccessReviewID != f.AccessReviewID:
-		default:
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b domain.Task) int { return strings.Compare(a.ID, b.ID) })
-	if p.Size > 0 && len(out) > p.Size {
-		out = out[:p.Size]
-	}
-	for i := range out {
-		out[i] = out[i].Clone()
-	}
-	if out == nil {
-		out = []domain.Task{}
-	}
-	return out, nil
+	return memstore.Page(st.tasks, p, func(t domain.Task) string { return t.ID }, func(t domain.Task) bool {
+		return (f.AssigneeID == "" || t.IsAssignee(f.AssigneeID)) &&
+			(f.Status == "" || t.Status == f.Status) &&
+			(f.RequestID == "" || t.RequestID == f.RequestID) &&
+			(f.AccessReviewID == "" || t.AccessReviewID == f.AccessReviewID)
+	}, domain.Task.Clone), nil
 }
 
 func (st *state) GetStep(_ context.Context, requestID string, index int) (domain.Step, error) {

@@ -43,12 +43,7 @@ func (t *tx) LockTask(ctx context.Context, id string) (domain.Task, error) {
 }
 
 func (t *tx) CreateStep(_ context.Context, s domain.Step) error {
-	k := stepKey{s.RequestID, s.Index}
-	if _, dup := t.steps[k]; dup {
-		return store.ErrConflict
-	}
-	memstore.Put(t.Tx, t.steps, k, s)
-	return nil
+	return memstore.Insert(t.Tx, t.steps, stepKey{s.RequestID, s.Index}, s)
 }
 
 func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
@@ -62,16 +57,9 @@ func (t *tx) UpdateStep(_ context.Context, s domain.Step) error {
 }
 
 func (t *tx) CreateTask(_ context.Context, task domain.Task) error {
-	if _, dup := t.tasks[task.ID]; dup {
-		return store.ErrConflict
+	if err := memstore.InsertIndexed(t.Tx, t.tasks, task.ID, task.Clone(), t.keys, task.Key); err != nil {
+		return err
 	}
-	if task.Key != "" {
-		if _, dup := t.keys[task.Key]; dup {
-			return store.ErrConflict
-		}
-		memstore.Put(t.Tx, t.keys, task.Key, task.ID)
-	}
-	memstore.Put(t.Tx, t.tasks, task.ID, task.Clone())
 	if task.RequestID != "" {
 		k := stepKey{task.RequestID, task.StepIndex}
 		memstore.Remember(t.Tx, t.byStep, k)

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,13 +30,7 @@ import (
 //
 //	cd services/task && go test -run '^$' -bench Inbox -benchtime 2000x ./internal/store/postgres/
 func BenchmarkInbox(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("GRANTFLOW_BENCH_TASKS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("GRANTFLOW_BENCH_TASKS=%q: %v", v, err)
-		}
-	}
+	n := pgtest.BenchSize(b, "GRANTFLOW_BENCH_TASKS", 100_000)
 	const people = 2000
 	s := New(pgtest.NewDatabase(b, Schema.Options("")))
 	ctx := context.Background()
@@ -71,19 +62,9 @@ func BenchmarkInbox(b *testing.B) {
 		sizes += len(page)
 	}
 	b.StopTimer()
-	report(b, "typical", typical)
-	report(b, "admin", admin)
+	pgtest.ReportPercentiles(b, "typical", typical, 50, 99)
+	pgtest.ReportPercentiles(b, "admin", admin, 50, 99)
 	b.ReportMetric(float64(sizes)/float64(b.N), "tasks/op")
-}
-
-func report(b *testing.B, who string, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	slices.Sort(d)
-	us := func(q int) float64 { return float64(d[min(len(d)-1, len(d)*q/100)].Nanoseconds()) / 1e3 }
-	b.ReportMetric(us(50), who+"-p50-µs")
-	b.ReportMetric(us(99), who+"-p99-µs")
 }
 
 // seed writes n tasks through the store, 1,000 per transaction.
@@ -137,18 +118,5 @@ func seed(b *testing.B, s *Store, n, people int) {
 // explain logs the plan of the inbox query as ListTasks sends it.
 func explain(b *testing.B, s *Store, f store.Filter) {
 	sql, args := listQuery(f, store.Page{Size: 51})
-	rows, err := s.DB().Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			b.Fatal(err)
-		}
-		lines = append(lines, line)
-	}
-	fmt.Fprintf(os.Stderr, "inbox of %s:\n%s\n", f.AssigneeID, strings.Join(lines, "\n"))
+	fmt.Fprintf(os.Stderr, "inbox of %s:\n%s\n", f.AssigneeID, pgtest.Explain(b, s.DB().Pool(), sql, args...))
 }

@@ -12,71 +12,52 @@ import (
 
 const writers = 8
 
-// parallel runs fn(i) for i in [0, writers) at once and returns their errors.
-func parallel(fn func(i int) error) []error { return storetestkit.Parallel(writers, fn) }
-
 // LockStepSerializesTransactions: read-modify-write of a step under its lock never loses an
 // update, so every versioned write succeeds.
 func (Cases) LockStepSerializesTransactions(t *testing.T, s store.Store) {
 	createSteps(t, s, newStep("req-1", 0, domain.All))
-	errs := parallel(func(int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			st, err := tx.LockStep(ctx, "req-1", 0)
-			if err != nil {
-				return err
-			}
-			st.Version++
-			return tx.UpdateStep(ctx, st)
-		})
-	})
-	for i, err := range errs {
+	errs := storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, _ int) error {
+		st, err := tx.LockStep(ctx, "req-1", 0)
 		if err != nil {
-			t.Errorf("writer %d: %v", i, err)
+			return err
 		}
-	}
+		st.Version++
+		return tx.UpdateStep(ctx, st)
+	})
+	storetestkit.AllWin(t, errs)
 	storetestkit.Check(t, "version", storetestkit.Must(s.GetStep(t.Context(), "req-1", 0))(t).Version, int64(1+writers))
 }
 
 func (Cases) LockTaskSerializesTransactions(t *testing.T, s store.Store) {
 	createTasks(t, s, newStandalone("t-1", "k", "u-1"))
-	errs := parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			task, err := tx.LockTask(ctx, "t-1")
-			if err != nil {
-				return err
-			}
-			task.History = append(task.History, domain.HistoryEntry{Time: storetestkit.At(10 + i), ActorID: fmt.Sprint(i), Event: "touched"})
-			task.Version++
-			return tx.UpdateTask(ctx, task)
-		})
-	})
-	for i, err := range errs {
+	errs := storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		task, err := tx.LockTask(ctx, "t-1")
 		if err != nil {
-			t.Errorf("writer %d: %v", i, err)
+			return err
 		}
-	}
+		task.History = append(task.History, domain.HistoryEntry{Time: storetestkit.At(10 + i), ActorID: fmt.Sprint(i), Event: "touched"})
+		task.Version++
+		return tx.UpdateTask(ctx, task)
+	})
+	storetestkit.AllWin(t, errs)
 	got := storetestkit.Must(s.GetTask(t.Context(), "t-1"))(t)
 	storetestkit.Check(t, "version", got.Version, int64(1+writers))
 	storetestkit.Check(t, "history entries", len(got.History), 1+writers)
 }
 
 func (Cases) ConcurrentCreateStepOneWins(t *testing.T, s store.Store) {
-	storetestkit.OneWins(t, parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
-				return err
-			}
-			return tx.CreateTask(ctx, newTask(fmt.Sprintf("t-%d", i), "req-1", 0, "u-1"))
-		})
+	storetestkit.OneWins(t, storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		if err := tx.CreateStep(ctx, newStep("req-1", 0, domain.Any)); err != nil {
+			return err
+		}
+		return tx.CreateTask(ctx, newTask(fmt.Sprintf("t-%d", i), "req-1", 0, "u-1"))
 	}), store.ErrConflict)
 	storetestkit.Check(t, "tasks of the step", len(storetestkit.Must(s.StepTasks(t.Context(), "req-1", 0))(t)), 1)
 }
 
 func (Cases) ConcurrentCreateKeyOneWins(t *testing.T, s store.Store) {
-	storetestkit.OneWins(t, parallel(func(i int) error {
-		return s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			return tx.CreateTask(ctx, newStandalone(fmt.Sprintf("t-%d", i), "onboarding/u-1", "u-1"))
-		})
+	storetestkit.OneWins(t, storetestkit.Concurrently(t, s, writers, func(ctx context.Context, tx store.Tx, i int) error {
+		return tx.CreateTask(ctx, newStandalone(fmt.Sprintf("t-%d", i), "onboarding/u-1", "u-1"))
 	}), store.ErrConflict)
 	storetestkit.Check(t, "tasks", len(storetestkit.Must(s.ListTasks(t.Context(), store.Filter{}, store.Page{}))(t)), 1)
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"testing"
 
 	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
@@ -39,15 +38,11 @@ func newStandalone(id, key string, assignees ...string) domain.Task {
 	}
 }
 
-func createSteps(t *testing.T, s store.Store, steps ...domain.Step) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateStep, steps...)
-}
-
-func createTasks(t *testing.T, s store.Store, tasks ...domain.Task) {
-	t.Helper()
-	storetestkit.Put(t, s, store.Tx.CreateTask, tasks...)
-}
+// The writers of the fixtures, each in one transaction.
+var (
+	createSteps = storetestkit.Putter(store.Tx.CreateStep)
+	createTasks = storetestkit.Putter(store.Tx.CreateTask)
+)
 
 func ids(tasks []domain.Task) []string {
 	return storetestkit.IDs(tasks, func(t domain.Task) string { return t.ID })

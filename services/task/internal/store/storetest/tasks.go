@@ -112,26 +112,20 @@ func listFixture(t *testing.T, s store.Store) {
 func (Cases) ListTasksFilters(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	listFixture(t, s)
-	for _, tc := range []struct {
-		name string
-		f    store.Filter
-		want []string
-	}{
-		{"all", store.Filter{}, []string{"t-01", "t-02", "t-03", "t-04", "t-05"}},
-		{"assignee", store.Filter{AssigneeID: "u-2"}, []string{"t-02", "t-03", "t-04"}},
-		{"assignee and request", store.Filter{AssigneeID: "u-2", RequestID: "req-a"}, []string{"t-02"}},
-		{"status", store.Filter{Status: domain.Done}, []string{"t-05"}},
-		{"assignee and status", store.Filter{AssigneeID: "u-3", Status: domain.Pending}, nil},
-		{"assignee, done", store.Filter{AssigneeID: "u-3", Status: domain.Done}, []string{"t-05"}},
-		{"request", store.Filter{RequestID: "req-a"}, []string{"t-01", "t-02", "t-05"}},
-		{"request and status", store.Filter{RequestID: "req-a", Status: domain.Pending}, []string{"t-01", "t-02"}},
-		{"everything", store.Filter{AssigneeID: "u-1", Status: domain.Pending, RequestID: "req-b"}, []string{"t-03"}},
-		{"unknown assignee", store.Filter{AssigneeID: "nobody"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			storetestkit.Check(t, "ids", ids(storetestkit.Must(s.ListTasks(ctx, tc.f, store.Page{}))(t)), tc.want)
-		})
-	}
+	storetestkit.FilterTable(t, func(t *testing.T, f store.Filter) []string {
+		return ids(storetestkit.Must(s.ListTasks(t.Context(), f, store.Page{}))(t))
+	},
+		storetestkit.Lists("all", store.Filter{}, "t-01", "t-02", "t-03", "t-04", "t-05"),
+		storetestkit.Lists("assignee", store.Filter{AssigneeID: "u-2"}, "t-02", "t-03", "t-04"),
+		storetestkit.Lists("assignee and request", store.Filter{AssigneeID: "u-2", RequestID: "req-a"}, "t-02"),
+		storetestkit.Lists("status", store.Filter{Status: domain.Done}, "t-05"),
+		storetestkit.Lists("assignee and status", store.Filter{AssigneeID: "u-3", Status: domain.Pending}),
+		storetestkit.Lists("assignee, done", store.Filter{AssigneeID: "u-3", Status: domain.Done}, "t-05"),
+		storetestkit.Lists("request", store.Filter{RequestID: "req-a"}, "t-01", "t-02", "t-05"),
+		storetestkit.Lists("request and status", store.Filter{RequestID: "req-a", Status: domain.Pending}, "t-01", "t-02"),
+		storetestkit.Lists("everything", store.Filter{AssigneeID: "u-1", Status: domain.Pending, RequestID: "req-b"}, "t-03"),
+		storetestkit.Lists("unknown assignee", store.Filter{AssigneeID: "nobody"}),
+	)
 	// Every filtered row is the whole task.
 	got := storetestkit.Must(s.ListTasks(ctx, store.Filter{AssigneeID: "u-1", RequestID: "req-b"}, store.Page{}))(t)
 	storetestkit.Check(t, "listed task", got, []domain.Task{storetestkit.Must(s.GetTask(ctx, "t-03"))(t)})
