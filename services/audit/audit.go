@@ -106,19 +106,10 @@ func signingKey(ctx context.Context, st store.Store, configured string, log *slo
 // service's events on srv (AuditIngestService.DeliverEvents, the same handler, is
 // deprecated).
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
-	ingest := &grpcapi.Ingest{App: s.app}
+	internal := &grpcapi.Internal{App: s.app}
 	auditv1.RegisterAuditServiceServer(srv, &grpcapi.Public{App: s.app})
-	auditv1.RegisterAuditIngestServiceServer(srv, ingest)
-	eventsv1.RegisterEventSinkServiceServer(srv, eventSink{ingest: ingest})
-}
-
-type eventSink struct {
-	eventsv1.UnimplementedEventSinkServiceServer
-	ingest *grpcapi.Ingest
-}
-
-func (e eventSink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	return e.ingest.DeliverEvents(ctx, r)
+	auditv1.RegisterAuditIngestServiceServer(srv, internal)
+	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
 
 // InternalOnly reports the methods only other Grantflow services may call: the ingestion.

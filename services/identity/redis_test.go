@@ -83,6 +83,39 @@ func TestRedisCacheIsInvalidatedByEveryChangeThatMatters(t *testing.T) {
 	}
 }
 
+// The cached part of a resolution is shared by every request whatever its requester (the
+// key holds no exclusion), and each answer still leaves out its own request's people.
+func TestCachedResolutionLeavesOutEachRequestsPeople(t *testing.T) {
+	h := newHarness(t, harnessOptions{cache: redisCache(t)})
+	h.seedOrg()
+	g, err := h.pub.CreateGroup(h.As("admin"), &identityv1.CreateGroupRequest{Name: "pair", MemberIds: []string{h.IDs["otto"], h.IDs["vera"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(exclude ...string) []string {
+		res, err := h.internal.ResolveAssignees(h.system(), &identityv1.ResolveAssigneesRequest{
+			Assignee: &typev1.Assignee{Kind: typev1.AssigneeKind_USER_GROUPS, GroupIds: []string{g.GetId()}}, ExcludeUserIds: exclude,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.GetUserIds()
+	}
+	both := []string{h.IDs["otto"], h.IDs["vera"]}
+	sort.Strings(both)
+	for range 2 { // the second round from the cache
+		if got := resolve(); !slices.Equal(got, both) {
+			t.Fatalf("nobody left out: resolved %v, want %v", got, both)
+		}
+		if got := resolve(h.IDs["otto"]); !slices.Equal(got, []string{h.IDs["vera"]}) {
+			t.Fatalf("otto left out: resolved %v", got)
+		}
+		if got := resolve(h.IDs["vera"]); !slices.Equal(got, []string{h.IDs["otto"]}) {
+			t.Fatalf("vera left out: resolved %v", got)
+		}
+	}
+}
+
 func TestEverythingWorksWithRedisDown(t *testing.T) {
 	rdb, err := rediscache.Open("redis://127.0.0.1:1/0") // nothing listens there
 	if err != nil {

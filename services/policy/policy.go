@@ -81,5 +81,5 @@ func build(ctx context.Context, o Options, p *kit.Parts[store.Store]) (*Service,
 
 // Register puts the policy service on srv.
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
-	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Server{App: s.app})
+	policyv1.RegisterPolicyServiceServer(srv, &grpcapi.Public{App: s.app})
 }

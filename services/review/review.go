@@ -85,7 +85,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	reviewv1.RegisterReviewServiceServer(srv, &grpcapi.Public{App: s.app})
 	reviewv1.RegisterReviewInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
-	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.EventSink{App: s.app})
+	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
 
 // Sink delivers another service's outbox (identity's owners of apps, request's requests

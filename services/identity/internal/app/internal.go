@@ -13,17 +13,14 @@ import (
 	"time"
 
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/workflow"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
 )
 
-// Assignee is a workflow step's assignee spec (kind as in grantflow.type.v1.AssigneeKind).
-type Assignee struct {
-	Kind       string   `json:"k"`
-	CustomRole string   `json:"r,omitempty"`
-	GroupIDs   []string `json:"g,omitempty"`
-	UserIDs    []string `json:"u,omitempty"`
-}
+// Assignee is a workflow step's assignee spec, the kit's (pkg/workflow): the type the policy
+// and request services keep in their workflows.
+type Assignee = workflow.Assignee
 
 // Resolution is who a spec resolves to.
 type Resolution struct {
@@ -35,39 +32,77 @@ type Resolution struct {
 
 const resolutionTTL = 5 * time.Minute
 
+// candidates is the part of a resolution that does not depend on whom the request leaves out:
+// what the spec names (for the explanation), its active people (sorted, unique), and who
+// put which of them into the assignee sets it draws on (for maker-checker). Cached in Redis per spec, with the target
+// for MANAGER and the app for the kinds that read one: every request on an app (or of a
+// target) shares the entry, whoever its requester.
+type candidates struct {
+	What   string   `json:"w"`
+	People []string `json:"p"`
+	// Delegated: who put which of People into the spec's assignee sets (maker-checker).
+	Delegated []delegated `json:"d,omitempty"`
+}
+
+// delegated is one person of a resolution that someone put into the step's assignee sets.
+type delegated struct {
+	UserID   string `json:"u"`
+	ByUserID string `json:"b"`
+}
+
 // ResolveAssignees resolves a step's assignee spec for a request on (targetUserID, appID),
 // leaving out exclude (a review's requester and target). Only active users are resolved.
 // A spec that leaves nobody falls back to the admins, then to the General Manager, and
-// the explanation says so. Answers are cached in Redis until the directory changes.
+// the explanation says so. Who the spec names is cached in Redis until the directory
+// changes; whom exclude leaves out is worked out on every call.
 func (s *Service) ResolveAssignees(ctx context.Context, spec Assignee, targetUserID, appID string, exclude []string) (Resolution, error) {
-	keyRaw, _ := json.Marshal([]any{spec, targetUserID, appID, exclude})
+	if spec.Kind == "AGENT" {
+		return Resolution{UserIDs: []string{}, Agent: true, Explanation: "the system agent carries out this step"}, nil
+	}
+	c, err := s.cachedCandidates(ctx, spec, targetUserID, appID)
+	if err != nil {
+		return Resolution{}, err
+	}
+	return s.narrow(ctx, c, exclude)
+}
+
+// cachedCandidates is candidates through the Redis cache.
+func (s *Service) cachedCandidates(ctx context.Context, spec Assignee, targetUserID, appID string) (candidates, error) {
+	// Only what the kind reads is in the key.
+	var target, app string
+	switch spec.Kind {
+	case "MANAGER":
+		target = targetUserID
+	case "APP_OWNER", "CUSTOM_ROLE", "PRIVILEGED_USERS":
+		app = appID
+	}
+	keyRaw, _ := json.Marshal([]any{spec, target, app})
 	sum := sha256.Sum256(keyRaw)
-	key := "resolve:" + hex.EncodeToString(sum[:16])
+	key := "candidates:" + hex.EncodeToString(sum[:16])
 	ns := DirectoryNamespace
 	if spec.Kind == "PRIVILEGED_USERS" {
 		ns = AccessNamespace // who holds a privileged permission changes with every access change
 	}
 	raw, gen, hit := s.cache.Lookup(ctx, ns, key)
 	if hit {
-		var r Resolution
-		if json.Unmarshal(raw, &r) == nil {
-			return r, nil
+		var c candidates
+		if json.Unmarshal(raw, &c) == nil {
+			return c, nil
 		}
 	}
-	r, err := s.resolve(ctx, spec, targetUserID, appID, exclude)
+	c, err := s.candidates(ctx, spec, target, app)
 	if err != nil {
-		return Resolution{}, err
+		return candidates{}, err
 	}
-	if raw, err := json.Marshal(r); err == nil {
+	if raw, err := json.Marshal(c); err == nil {
 		s.cache.Store(ctx, ns, key, gen, raw, resolutionTTL)
 	}
-	return r, nil
+	return c, nil
 }
 
-func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appID string, exclude []string) (Resolution, error) {
-	if spec.Kind == "AGENT" {
-		return Resolution{UserIDs: []string{}, Agent: true, Explanation: "the system agent carries out this step"}, nil
-	}
+// candidates reads whom spec names for a request on (targetUserID, appID), before anyone
+// is left out.
+func (s *Service) candidates(ctx context.Context, spec Assignee, targetUserID, appID string) (candidates, error) {
 	var ids []string
 	var what string
 	// sets are the assignee sets the step draws on that people can be put into (an app's
@@ -86,20 +121,20 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 		what = "the admins"
 		admins, err := s.admins(ctx)
 		if err != nil {
-			return Resolution{}, err
+			return candidates{}, err
 		}
 		ids = admins
 	case "APP_OWNER":
 		a, err := app()
 		if err != nil {
-			return Resolution{}, err
+			return candidates{}, err
 		}
 		what, ids = "the owners of "+a.Name, a.OwnerIDs
 		sets = []string{"app_owner:" + a.ID}
 	case "CUSTOM_ROLE":
 		a, err := app()
 		if err != nil {
-			return Resolution{}, err
+			return candidates{}, err
 		}
 		what = fmt.Sprintf("custom role %q of %s", spec.CustomRole, a.Name)
 		sets = []string{"custom_role:" + a.ID + ":" + strings.ToLower(spec.CustomRole)}
@@ -110,11 +145,11 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 		}
 	case "MANAGER":
 		if targetUserID == "" {
-			return Resolution{}, errs.Invalid("target_user_id", "MANAGER needs the request's target user")
+			return candidates{}, errs.Invalid("target_user_id", "MANAGER needs the request's target user")
 		}
 		u, err := s.store.GetUser(ctx, targetUserID)
 		if err != nil {
-			return Resolution{}, notFoundField(err, "target_user_id", "no user "+targetUserID)
+			return candidates{}, notFoundField(err, "target_user_id", "no user "+targetUserID)
 		}
 		what = "the manager of " + u.DisplayName
 		if u.ManagerID != "" {
@@ -123,13 +158,13 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 	case "PRIVILEGED_USERS":
 		a, err := app()
 		if err != nil {
-			return Resolution{}, err
+			return candidates{}, err
 		}
 		what = "the privileged users of " + a.Name
 		if priv := a.PrivilegedPermissions(); len(priv) > 0 {
 			accs, err := s.store.ListAccesses(ctx, store.AccessFilter{AppID: a.ID, Permissions: priv}, store.AccessPage{})
 			if err != nil {
-				return Resolution{}, err
+				return candidates{}, err
 			}
 			for _, acc := range accs {
 				ids = append(ids, acc.UserID)
@@ -139,7 +174,7 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 		what = "the members of groups " + strings.Join(spec.GroupIDs, ", ")
 		groups, err := s.store.GetGroups(ctx, spec.GroupIDs)
 		if err != nil {
-			return Resolution{}, err
+			return candidates{}, err
 		}
 		for _, g := range groups {
 			ids = append(ids, g.MemberIDs...)
@@ -148,25 +183,47 @@ func (s *Service) resolve(ctx context.Context, spec Assignee, targetUserID, appI
 	case "USERS":
 		what, ids = "the listed users", spec.UserIDs
 	default:
-		return Resolution{}, errs.Invalid("assignee.kind", "unknown kind "+spec.Kind)
+		return candidates{}, errs.Invalid("assignee.kind", "unknown kind "+spec.Kind)
 	}
-	people, err := s.activeExcept(ctx, ids, exclude)
+	people, err := s.activeExcept(ctx, ids, nil)
 	if err != nil {
-		return Resolution{}, err
+		return candidates{}, err
+	}
+	c := candidates{What: what, People: people}
+	if len(people) > 0 && len(sets) > 0 {
+		ds, err := s.store.DelegatedInto(ctx, sets)
+		if err != nil {
+			return candidates{}, err
+		}
+		for _, d := range ds {
+			if slices.Contains(people, d.UserID) {
+				c.Delegated = append(c.Delegated, delegated{UserID: d.UserID, ByUserID: d.ByUserID})
+			}
+		}
+	}
+	return c, nil
+}
+
+// narrow finishes a resolution from c: it leaves out exclude, and whom they put into one of
+// c's sets (maker-checker), and falls back to the admins, then to the General Manager, when
+// nobody is left.
+func (s *Service) narrow(ctx context.Context, c candidates, exclude []string) (Resolution, error) {
+	what := c.What
+	people := []string{}
+	for _, p := range c.People {
+		if !slices.Contains(exclude, p) {
+			people = append(people, p)
+		}
 	}
 	// Maker-checker through delegation: whom the requester or target put into the assignee
 	// set this step draws on (the app's owners, the custom role, the groups) is left out, and
 	// the explanation says so. Being put into another set (another app's owners) is no tie
 	// to this step.
 	var leftOut []string
-	if len(exclude) > 0 && len(people) > 0 && len(sets) > 0 {
-		ds, err := s.store.DelegatedBy(ctx, exclude)
-		if err != nil {
-			return Resolution{}, err
-		}
+	if len(exclude) > 0 && len(c.Delegated) > 0 {
 		kept := people[:0:0]
 		for _, p := range people {
-			if slices.ContainsFunc(ds, func(d domain.Delegation) bool { return d.UserID == p && slices.Contains(sets, d.Set) }) {
+			if slices.ContainsFunc(c.Delegated, func(d delegated) bool { return d.UserID == p && slices.Contains(exclude, d.ByUserID) }) {
 				leftOut = append(leftOut, p)
 			} else {
 				kept = append(kept, p)

@@ -5,6 +5,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/etag"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
@@ -25,27 +26,24 @@ func userPB(v app.UserView) *identityv1.User {
 	}
 }
 
+// Roles travel by name (pkg/pbconv); an unspecified role is "".
+
 func roleToPB(r domain.Role) identityv1.Role {
-	return identityv1.Role(identityv1.Role_value[string(r)])
+	return pbconv.Value[identityv1.Role](identityv1.Role_value, r)
 }
 
-func roleFromPB(r identityv1.Role) domain.Role {
-	if r == identityv1.Role_ROLE_UNSPECIFIED {
-		return ""
-	}
-	return domain.Role(r.String())
-}
+func roleFromPB(r identityv1.Role) domain.Role { return pbconv.Name[domain.Role](r) }
 
 func groupPB(g domain.Group) *identityv1.Group {
 	return &identityv1.Group{
-		Id: g.ID, Name: g.Name, Description: g.Description, MemberIds: nonNil(g.MemberIDs),
+		Id: g.ID, Name: g.Name, Description: g.Description, MemberIds: pbconv.List(g.MemberIDs),
 		CreateTime: timestamppb.New(g.CreateTime), UpdateTime: timestamppb.New(g.UpdateTime), Etag: etag.Of(g.Version),
 	}
 }
 
 func appPB(a domain.App) *identityv1.App {
 	out := &identityv1.App{
-		Id: a.ID, Name: a.Name, OwnerIds: nonNil(a.OwnerIDs),
+		Id: a.ID, Name: a.Name, OwnerIds: pbconv.List(a.OwnerIDs),
 		Status:     identityv1.App_Status(identityv1.App_Status_value[string(a.Status)]),
 		CreateTime: timestamppb.New(a.CreateTime), UpdateTime: timestamppb.New(a.UpdateTime), Etag: etag.Of(a.Version),
 	}
@@ -53,7 +51,7 @@ func appPB(a domain.App) *identityv1.App {
 		out.Permissions = append(out.Permissions, &identityv1.Permission{Name: p.Name, Privileged: p.Privileged})
 	}
 	for _, r := range a.CustomRoles {
-		out.CustomRoles = append(out.CustomRoles, &identityv1.CustomRole{Name: r.Name, UserIds: nonNil(r.UserIDs)})
+		out.CustomRoles = append(out.CustomRoles, &identityv1.CustomRole{Name: r.Name, UserIds: pbconv.List(r.UserIDs)})
 	}
 	return out
 }
@@ -91,11 +89,4 @@ func keyPB(k domain.APIKey) *identityv1.ApiKey {
 		out.RevokeTime = timestamppb.New(k.RevokeTime)
 	}
 	return out
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 )
 
@@ -67,9 +68,7 @@ func (h *Internal) ResolveAssignees(ctx context.Context, r *identityv1.ResolveAs
 	if a.GetKind() == typev1.AssigneeKind_ASSIGNEE_KIND_UNSPECIFIED {
 		return nil, errs.Invalid("assignee.kind", "required")
 	}
-	res, err := h.App.ResolveAssignees(ctx, app.Assignee{
-		Kind: a.GetKind().String(), CustomRole: a.GetCustomRole(), GroupIDs: a.GetGroupIds(), UserIDs: a.GetUserIds(),
-	}, r.GetTargetUserId(), r.GetAppId(), r.GetExcludeUserIds())
+	res, err := h.App.ResolveAssignees(ctx, pbconv.AssigneeFromPB(a), r.GetTargetUserId(), r.GetAppId(), r.GetExcludeUserIds())
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,12 @@ package grpcapi
 
 import (
 	"context"
-	"slices"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 )
 
@@ -22,7 +22,7 @@ func (h *Public) GetMe(ctx context.Context, _ *identityv1.GetMeRequest) (*identi
 	if err != nil {
 		return nil, err
 	}
-	return &identityv1.GetMeResponse{User: userPB(u), Capabilities: caps, OwnedAppIds: nonNil(owned)}, nil
+	return &identityv1.GetMeResponse{User: userPB(u), Capabilities: caps, OwnedAppIds: pbconv.List(owned)}, nil
 }
 
 func (h *Public) CreateUser(ctx context.Context, r *identityv1.CreateUserRequest) (*identityv1.User, error) {
@@ -55,24 +55,9 @@ func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) 
 	return out, nil
 }
 
-// paths returns the update mask's paths, or, without a mask, the fields set in the body.
-func paths(mask interface{ GetPaths() []string }, set map[string]bool) ([]string, error) {
-	if mask != nil && len(mask.GetPaths()) > 0 {
-		return mask.GetPaths(), nil
-	}
-	var out []string
-	for k, ok := range set {
-		if ok {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
 func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest) (*identityv1.User, error) {
 	u := r.GetUser()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
 		"email": u.GetEmail() != "", "display_name": u.GetDisplayName() != "",
 		"role": u.GetRole() != identityv1.Role_ROLE_UNSPECIFIED, "manager_id": u.GetManagerId() != "",
 		"external_id": u.GetExternalId() != "",
@@ -179,7 +164,7 @@ func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest
 
 func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupRequest) (*identityv1.Group, error) {
 	g := r.GetGroup()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{"name": g.GetName() != "", "description": g.GetDescription() != "", "member_ids": g.GetMemberIds() != nil})
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{"name": g.GetName() != "", "description": g.GetDescription() != "", "member_ids": g.GetMemberIds() != nil})
 	p := app.GroupPatch{Etag: g.GetEtag()}
 	for _, path := range ps {
 		switch path {
@@ -240,7 +225,7 @@ func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*
 
 func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) (*identityv1.App, error) {
 	a := r.GetApp()
-	ps, _ := paths(r.GetUpdateMask(), map[string]bool{
+	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
 		"name": a.GetName() != "", "owner_ids": a.GetOwnerIds() != nil,
 		"permissions": a.GetPermissions() != nil, "custom_roles": a.GetCustomRoles() != nil,
 	})

@@ -89,6 +89,8 @@ type Reader interface {
 	ConnectorReader
 	// DelegatedBy returns the delegations made by any of byUserIDs.
 	DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error)
+	// DelegatedInto returns the delegations into any of the assignee sets.
+	DelegatedInto(ctx context.Context, sets []string) ([]domain.Delegation, error)
 }
 
 // AccessPage pages accesses, ordered by (user id, app id).

@@ -1,7 +1,14 @@
-// Package grpcapi holds the notification service's gRPC handlers: proto in, one call of
-// the application layer, proto out. Public implements grantflow.notification.v1.
-// WebhookService; Sink implements grantflow.events.v1.EventSinkService, through which
-// every service's outbox relay delivers its events.
+// Package grpcapi holds the notification service's gRPC handlers: proto in, one call of the
+// application layer (internal/app), proto out, nothing more. Validation by protovalidate
+// and authentication happen before (pkg/grpcserver); error mapping after (pkg/errs). It
+// holds no business rule and imports no store engine or SQL driver.
 //
-// grpcapi imports the generated code, the application layer and the domain; no store.
+// Every service splits its handlers the same way: Public (public.go) implements the
+// public service, Internal (internal.go) the service only other Grantflow services may
+// call, Sink (sink.go) grantflow.events.v1.EventSinkService, and convert.go the proto
+// conversions (the shared ones are pkg/pbconv's).
+//
+// Here: Public is WebhookService and Notifications (notifications.go)
+// NotificationService, both public; Sink receives every service's events; notification
+// has no internal service.
 package grpcapi

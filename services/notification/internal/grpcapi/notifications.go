@@ -5,6 +5,7 @@ import (
 
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
@@ -59,7 +60,7 @@ func (h *Notifications) settingsPB(v domain.Settings) *notificationv1.Notificati
 	}
 	return &notificationv1.NotificationSettings{
 		UserId: v.UserID, Email: choice(v.Email, email), Slack: choice(v.Slack, slack),
-		EmailConfigured: email, SlackConfigured: slack, UpdateTime: ts(v.UpdateTime),
+		EmailConfigured: email, SlackConfigured: slack, UpdateTime: pbconv.Time(v.UpdateTime),
 	}
 }
 
@@ -73,18 +74,4 @@ func (h *Notifications) ListNotifications(ctx context.Context, r *notificationv1
 		out.Notifications[i] = NotificationPB(&ms[i])
 	}
 	return out, nil
-}
-
-// NotificationPB is a message as the API shows it.
-func NotificationPB(m *domain.Message) *notificationv1.Notification {
-	out := &notificationv1.Notification{
-		Id: m.ID, UserId: m.UserID, Channel: notificationv1.Notification_Channel(m.Channel), EventType: m.EventType,
-		EventId: m.EventID, Kind: string(m.Notice.Kind), Link: m.Link, Title: m.Title, Text: m.Text, Address: m.Address,
-		Status: notificationv1.Notification_Status(m.Status), Attempts: m.Attempts, LastError: m.LastError,
-		SendTime: ts(m.SendTime), CreateTime: ts(m.CreateTime), UpdateTime: ts(m.UpdateTime),
-	}
-	if m.Status == domain.Pending {
-		out.NextAttemptTime = ts(m.NextAttemptTime)
-	}
-	return out
 }

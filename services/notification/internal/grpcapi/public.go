@@ -2,17 +2,13 @@ package grpcapi
 
 import (
 	"context"
-	"time"
 
 	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
-	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
-	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
 
 // Public implements grantflow.notification.v1.WebhookService.
@@ -51,24 +47,10 @@ func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhook
 
 func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
 	w := r.GetWebhook()
-	paths := r.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		// No mask: every field set in webhook.
-		if w.GetUrl() != "" {
-			paths = append(paths, "url")
-		}
-		if w.GetEventTypes() != nil {
-			paths = append(paths, "event_types")
-		}
-		if w.GetDescription() != "" {
-			paths = append(paths, "description")
-		}
-		if w.GetDisabled() {
-			paths = append(paths, "disabled")
-		}
-	}
 	var p app.Patch
-	for _, path := range paths {
+	for _, path := range pbconv.Paths(r.GetUpdateMask(), map[string]bool{
+		"url": w.GetUrl() != "", "event_types": w.GetEventTypes() != nil, "description": w.GetDescription() != "", "disabled": w.GetDisabled(),
+	}) {
 		switch path {
 		case "url":
 			u := w.GetUrl()
@@ -137,44 +119,4 @@ func (h *Public) RedeliverDelivery(ctx context.Context, r *notificationv1.Redeli
 		return nil, err
 	}
 	return DeliveryPB(&d), nil
-}
-
-// Sink implements grantflow.events.v1.EventSinkService: every service's outbox relay
-// delivers here. The server refuses callers without a signed internal token before it
-// runs (pkg/auth InternalOnly), and Ingest checks again.
-type Sink struct {
-	eventsv1.UnimplementedEventSinkServiceServer
-	App *app.Service
-}
-
-func (h *Sink) DeliverEvents(ctx context.Context, r *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	return grpcserver.Deliver(ctx, r, h.App.Ingest)
-}
-
-// WebhookPB converts a subscription; the secret never leaves.
-func WebhookPB(w *domain.Webhook) *notificationv1.Webhook {
-	return &notificationv1.Webhook{
-		Id: w.ID, Url: w.URL, EventTypes: append([]string{}, w.EventTypes...), Description: w.Description,
-		Disabled: w.Disabled, CreateTime: ts(w.CreateTime), UpdateTime: ts(w.UpdateTime), CreatedBy: w.CreatedBy,
-	}
-}
-
-// DeliveryPB converts a delivery; next_attempt_time only while it is pending.
-func DeliveryPB(d *domain.Delivery) *notificationv1.Delivery {
-	out := &notificationv1.Delivery{
-		Id: d.ID, WebhookId: d.WebhookID, EventId: d.EventID, EventType: d.EventType, Subject: d.Subject,
-		Status: notificationv1.Delivery_Status(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatusCode,
-		LastError: d.LastError, CreateTime: ts(d.CreateTime), UpdateTime: ts(d.UpdateTime),
-	}
-	if d.Status == domain.Pending {
-		out.NextAttemptTime = ts(d.NextAttemptTime)
-	}
-	return out
-}
-
-func ts(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
 }

@@ -1,15 +1,13 @@
 package app
 
 import (
-	"google.golang.org/protobuf/types/known/durationpb"
-
 	"context"
 
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/events"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
@@ -35,50 +33,9 @@ func policyData(p domain.Policy) *eventsv1.PolicyChanged {
 func versionData(policyID string, v int64, state domain.State, w *domain.Workflow) *eventsv1.PolicyVersionChanged {
 	out := &eventsv1.PolicyVersionChanged{PolicyId: policyID, Version: v, State: string(state)}
 	if w != nil {
-		out.Workflow = WorkflowPB(*w)
+		out.Workflow = pbconv.WorkflowPB(*w)
 	}
 	return out
-}
-
-// WorkflowPB is w as the API (and the policy.version events) carry it.
-func WorkflowPB(w domain.Workflow) *typev1.Workflow {
-	out := &typev1.Workflow{ActionStep: stepPB(w.ActionStep), ReviewSteps: make([]*typev1.Step, 0, len(w.ReviewSteps))}
-	if w.MaxAccessDuration > 0 {
-		out.MaxAccessDuration = durationpb.New(w.MaxAccessDuration)
-	}
-	for _, s := range w.ReviewSteps {
-		out.ReviewSteps = append(out.ReviewSteps, stepPB(s))
-	}
-	return out
-}
-
-func stepPB(s domain.Step) *typev1.Step {
-	out := &typev1.Step{
-		Name: s.Name,
-		Assignee: &typev1.Assignee{
-			Kind:       typev1.AssigneeKind(typev1.AssigneeKind_value[string(s.Assignee.Kind)]),
-			CustomRole: s.Assignee.CustomRole,
-			GroupIds:   orEmpty(s.Assignee.GroupIDs),
-			UserIds:    orEmpty(s.Assignee.UserIDs),
-		},
-		Approval:     typev1.Approval(typev1.Approval_value[string(s.Approval)]),
-		MinApprovals: s.MinApprovals,
-	}
-	if s.DueAfter > 0 {
-		out.DueAfter = durationpb.New(s.DueAfter)
-	}
-	if e := s.Escalation; e != nil {
-		out.Escalation = &typev1.Escalation{After: durationpb.New(e.After), To: typev1.Escalation_Target(typev1.Escalation_Target_value[e.To]),
-			UserIds: orEmpty(e.UserIDs)}
-	}
-	return out
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // emit appends one event for audit in tx, naming the policy and version it is about.

@@ -17,11 +17,11 @@ func SystemDefaultID(rt RequestType) string {
 	return "system-default-" + strings.ReplaceAll(strings.ToLower(string(rt)), "_", "-")
 }
 
-func step(name string, kind AssigneeKind) Step {
+func step(name string, kind string) Step {
 	return Step{Name: name, Assignee: Assignee{Kind: kind}}
 }
 
-func review(name string, kind AssigneeKind) Step {
+func review(name string, kind string) Step {
 	s := step(name, kind)
 	s.Approval = ApprovalAny
 	return s

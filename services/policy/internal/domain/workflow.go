@@ -4,78 +4,52 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/grantflow/grantflow/pkg/workflow"
 )
 
-// AssigneeKind says who carries out a step.
-type AssigneeKind string
+// The workflow types are the kit's (pkg/workflow): a policy version's workflow is the one
+// a request pins. What a valid workflow is stays here.
+type (
+	// Workflow is what a policy version prescribes: review steps in order, then one action
+	// step. Zero review steps are allowed.
+	Workflow = workflow.Workflow
+	// Step is one step of a workflow.
+	Step = workflow.Step
+	// Assignee is a step's assignee spec: who, not yet resolved to people.
+	Assignee = workflow.Assignee
+	// Escalation adds people to a review task still pending After past its due time.
+	Escalation = workflow.Escalation
+)
 
+// The assignee kinds (the names of grantflow.type.v1.AssigneeKind).
 const (
-	Admins          AssigneeKind = "ADMINS"
-	AppOwner        AssigneeKind = "APP_OWNER"
-	CustomRole      AssigneeKind = "CUSTOM_ROLE"
-	Manager         AssigneeKind = "MANAGER"
-	PrivilegedUsers AssigneeKind = "PRIVILEGED_USERS"
-	UserGroups      AssigneeKind = "USER_GROUPS"
-	Users           AssigneeKind = "USERS"
-	Agent           AssigneeKind = "AGENT"
+	Admins          = workflow.Admins
+	AppOwner        = workflow.AppOwner
+	CustomRole      = workflow.CustomRole
+	Manager         = workflow.Manager
+	PrivilegedUsers = workflow.PrivilegedUsers
+	UserGroups      = workflow.UserGroups
+	Users           = workflow.Users
+	Agent           = workflow.Agent
 )
 
 // AssigneeKinds lists every kind, in the API's order.
-var AssigneeKinds = []AssigneeKind{Admins, AppOwner, CustomRole, Manager, PrivilegedUsers, UserGroups, Users, Agent}
+var AssigneeKinds = workflow.Kinds
 
-// Valid reports whether k is one of AssigneeKinds.
-func (k AssigneeKind) Valid() bool { return slices.Contains(AssigneeKinds, k) }
+// validKind reports whether k is one of AssigneeKinds.
+func validKind(k string) bool { return slices.Contains(AssigneeKinds, k) }
 
-// Approval is how a review step's assignees settle it.
-type Approval string
-
+// The approvals of a review step.
 const (
 	// ApprovalUnset is what an action step carries, and what a review step's ANY is
 	// normalized from.
-	ApprovalUnset  Approval = ""
-	ApprovalAny    Approval = "ANY"
-	ApprovalAll    Approval = "ALL"
-	ApprovalQuorum Approval = "QUORUM"
+	ApprovalUnset  = workflow.ApprovalUnset
+	ApprovalAny    = workflow.ApprovalAny
+	ApprovalAll    = workflow.ApprovalAll
+	ApprovalQuorum = workflow.ApprovalQuorum
 )
-
-// Assignee is a step's assignee spec: who, not yet resolved to people.
-type Assignee struct {
-	Kind       AssigneeKind `json:"kind"`
-	CustomRole string       `json:"customRole,omitempty"`
-	GroupIDs   []string     `json:"groupIds,omitempty"`
-	UserIDs    []string     `json:"userIds,omitempty"`
-}
-
-// Step is one step of a workflow.
-type Step struct {
-	Name         string   `json:"name"`
-	Assignee     Assignee `json:"assignee"`
-	Approval     Approval `json:"approval,omitempty"`
-	MinApprovals int32    `json:"minApprovals,omitempty"`
-	// DueAfter (review steps; 0: none): the tasks are due this long after they open.
-	DueAfter time.Duration `json:"dueAfter,omitempty"`
-	// Escalation (review steps with DueAfter; nil: none).
-	Escalation *Escalation `json:"escalation,omitempty"`
-}
-
-// Escalation adds people to a review task still pending After past its due time.
-type Escalation struct {
-	After time.Duration `json:"after"`
-	// To: MANAGER_OF_ASSIGNEE, ADMINS or USERS (with UserIDs).
-	To      string   `json:"to"`
-	UserIDs []string `json:"userIds,omitempty"`
-}
-
-// Workflow is what a policy version prescribes: review steps in order, then one action
-// step. Zero review steps are allowed.
-type Workflow struct {
-	ReviewSteps []Step `json:"reviewSteps,omitempty"`
-	ActionStep  Step   `json:"actionStep"`
-	// MaxAccessDuration (0: no cap) caps the accessDuration of the requests it governs.
-	MaxAccessDuration time.Duration `json:"maxAccessDuration,omitempty"`
-}
 
 // Limits of a workflow, the same as the proto's validation rules: the domain enforces them
 // too, so that nothing depends on the edge having checked.
@@ -208,7 +182,7 @@ func validateStep(path string, s Step, review bool, add func(field, format strin
 	switch {
 	case a.Kind == "":
 		add(ap+".kind", "required")
-	case !a.Kind.Valid():
+	case !validKind(a.Kind):
 		add(ap+".kind", "unknown assignee kind %q", a.Kind)
 	case a.Kind == Agent && review:
 		add(ap+".kind", "AGENT (the system agent) may carry out only the action step, never review")

@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-func rev(name string, kind AssigneeKind) Step {
+func rev(name string, kind string) Step {
 	return Step{Name: name, Assignee: Assignee{Kind: kind}, Approval: ApprovalAny}
 }
 
-func act(name string, kind AssigneeKind) Step {
+func act(name string, kind string) Step {
 	return Step{Name: name, Assignee: Assignee{Kind: kind}}
 }
 

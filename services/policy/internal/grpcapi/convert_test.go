@@ -9,7 +9,7 @@ import (
 
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
-	"github.com/grantflow/grantflow/services/policy/internal/app"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 )
 
@@ -23,11 +23,11 @@ func TestWorkflowSurvivesTheWire(t *testing.T) {
 		},
 		ActionStep: domain.Step{Name: "Agent", Assignee: domain.Assignee{Kind: domain.Agent}},
 	}
-	if diff := cmp.Diff(w, workflowFromPB(app.WorkflowPB(w)), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(w, pbconv.WorkflowFromPB(pbconv.WorkflowPB(w)), cmpopts.EquateEmpty()); diff != "" {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}
 	// Unspecified enums arrive as "": the domain names them as missing.
-	got := stepFromPB(&typev1.Step{Name: "x", Assignee: &typev1.Assignee{}})
+	got := pbconv.StepFromPB(&typev1.Step{Name: "x", Assignee: &typev1.Assignee{}})
 	if got.Assignee.Kind != "" || got.Approval != "" {
 		t.Fatalf("unspecified: %+v", got)
 	}

@@ -14,6 +14,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -77,7 +78,7 @@ func firstStepResolution(r domain.Request) *identityv1.ResolveAssigneesRequest {
 		return nil
 	}
 	step, _ := r.CurrentStep()
-	in, _ := stepResolution(r, assigneePB(step.Assignee))
+	in, _ := stepResolution(r, pbconv.AssigneePB(step.Assignee))
 	return in
 }
 

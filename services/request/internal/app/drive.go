@@ -16,6 +16,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/request/internal/connector"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -158,7 +159,7 @@ func (s *Service) stepSpec(ctx context.Context, r domain.Request, pre *resolved)
 	step, isAction := r.CurrentStep()
 	in = &taskv1.OpenStepRequest{
 		RequestId: r.ID, PolicyId: r.PolicyID, PolicyVersion: r.PolicyVersion, StepIndex: int32(r.StepIndex),
-		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: assigneePB(step.Assignee),
+		StepName: step.Name, Type: taskv1.Task_REVIEW, Assignee: pbconv.AssigneePB(step.Assignee),
 		Approval: typev1.Approval(typev1.Approval_value[step.Approval]), MinApprovals: int32(step.MinApprovals),
 		Action: s.actionText(r), RequesterId: r.RequesterID, TargetUserId: r.TargetUserID,
 	}
@@ -267,8 +268,16 @@ func (s *Service) openTasksThen(ctx context.Context, in *taskv1.OpenStepRequest,
 		out, err = s.opened(ctx, in, res)
 		return out, false, err
 	}
-	// The tasks are the ones recorded: the work item is done, and that is all.
+	// The tasks are the ones recorded: the work item is done, and that is all. When a work
+	// relay of this process holds the item already (it read it and waits for this flight),
+	// its acknowledgement deletes it: no commit here (should the process stop first, the item
+	// is delivered again and asks the task service again, idempotent, as after a stop before
+	// the retraction).
 	retract := func(ctx context.Context) error {
+		if s.heldByRelay(in) {
+			s.notify() // what the retraction's commit would have woken
+			return nil
+		}
 		return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 			return tx.Retract(ctx, SinkWork, openWorkID(in.GetRequestId(), int(in.GetStepIndex())))
 		})
@@ -307,6 +316,13 @@ func changes(in *taskv1.OpenStepRequest, res *taskv1.OpenStepResponse) bool {
 // that queues its work item (see Service.flights).
 func (s *Service) takeOff(in *taskv1.OpenStepRequest) {
 	s.flights.LoadOrStore(openWorkID(in.GetRequestId(), int(in.GetStepIndex())), &flight{done: make(chan struct{})})
+}
+
+// heldByRelay reports whether a work relay of this process holds the work item of the
+// opening in, waiting for its flight.
+func (s *Service) heldByRelay(in *taskv1.OpenStepRequest) bool {
+	v, ok := s.flights.Load(openWorkID(in.GetRequestId(), int(in.GetStepIndex())))
+	return ok && v.(*flight).held.Load()
 }
 
 // land ends the flight of the opening in (nil, or landed already: nothing), ok when its tasks
@@ -385,6 +401,7 @@ func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) er
 	}
 	if v, ok := s.flights.Load(key); ok {
 		f := v.(*flight)
+		f.held.Store(true) // the caller's path leaves the item to this relay's acknowledgement
 		select {
 		case <-f.done:
 		case <-ctx.Done():

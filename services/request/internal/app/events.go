@@ -19,12 +19,13 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-// DeliverEvents handles the events other services send the request service: task
+// Ingest handles the events other services send the request service: task
 // outcomes (task service) and onboarding and offboarding (identity). Delivery is at least
-// once: each event id is handled once. An error makes the sender deliver the batch again.
-func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) error {
+// once: each event id is handled once. An error makes the sender deliver the batch again;
+// otherwise every event counts as accepted.
+func (s *Service) Ingest(ctx context.Context, evs []*eventsv1.Event) (int, error) {
 	if err := internalCaller(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	for i := 0; i < len(evs); i++ {
 		ev := evs[i]
@@ -47,10 +48,10 @@ func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) erro
 			s.log.DebugContext(ctx, "request: event ignored", "action", ev.GetAction(), "event", ev.GetId())
 		}
 		if err != nil {
-			return fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
+			return 0, fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
 		}
 	}
-	return nil
+	return len(evs), nil
 }
 
 func isTaskOutcome(ev *eventsv1.Event) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -111,10 +112,14 @@ type Service struct {
 const landedFor = time.Minute
 
 // flight is an opening carried out on a caller's path; done closes when it ends, ok says
-// whether the task service made the tasks and the answer was recorded.
+// whether the task service made the tasks and the answer was recorded. held is set by a work
+// relay of this process that read the opening's work item and waits for the flight: that
+// relay acknowledges (deletes) the item once the flight landed, so the caller's path does
+// not commit a retraction of its own.
 type flight struct {
 	done chan struct{}
 	ok   bool
+	held atomic.Bool
 }
 
 // New returns the service.

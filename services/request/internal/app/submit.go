@@ -19,6 +19,8 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
+	"github.com/grantflow/grantflow/pkg/workflow"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -405,34 +407,25 @@ func (s *Service) checkTarget(r *domain.Request, sub *authz.Subject, f *identity
 	return nil
 }
 
+// workflowFromPB is the resolved version's workflow as the request pins it: every step
+// without an approval as ANY (the API's default), an escalation without a target as none,
+// and the review steps as a list even when there are none.
 func workflowFromPB(w *typev1.Workflow) domain.Workflow {
-	out := domain.Workflow{ReviewSteps: []domain.Step{}, ActionStep: stepFromPB(w.GetActionStep()),
-		MaxAccessDuration: w.GetMaxAccessDuration().AsDuration()}
-	for _, st := range w.GetReviewSteps() {
-		out.ReviewSteps = append(out.ReviewSteps, stepFromPB(st))
+	out := pbconv.WorkflowFromPB(w)
+	out.ReviewSteps = pbconv.List(out.ReviewSteps)
+	pin := func(st *domain.Step) {
+		if st.Approval == workflow.ApprovalUnset {
+			st.Approval = workflow.ApprovalAny
+		}
+		if st.Escalation != nil && st.Escalation.To == "" {
+			st.Escalation = nil
+		}
+	}
+	pin(&out.ActionStep)
+	for i := range out.ReviewSteps {
+		pin(&out.ReviewSteps[i])
 	}
 	return out
-}
-
-func stepFromPB(s *typev1.Step) domain.Step {
-	a := s.GetAssignee()
-	approval := s.GetApproval().String()
-	if s.GetApproval() == typev1.Approval_APPROVAL_UNSPECIFIED {
-		approval = typev1.Approval_ANY.String()
-	}
-	out := domain.Step{
-		Name: s.GetName(), Approval: approval, MinApprovals: int(s.GetMinApprovals()),
-		Assignee: domain.Assignee{Kind: a.GetKind().String(), CustomRole: a.GetCustomRole(), GroupIDs: a.GetGroupIds(), UserIDs: a.GetUserIds()},
-		DueAfter: s.GetDueAfter().AsDuration(),
-	}
-	if e := s.GetEscalation(); e != nil && e.GetTo() != typev1.Escalation_TARGET_UNSPECIFIED {
-		out.Escalation = &domain.Escalation{After: e.GetAfter().AsDuration(), To: e.GetTo().String(), UserIDs: e.GetUserIds()}
-	}
-	return out
-}
-
-func assigneePB(a domain.Assignee) *typev1.Assignee {
-	return &typev1.Assignee{Kind: typev1.AssigneeKind(typev1.AssigneeKind_value[a.Kind]), CustomRole: a.CustomRole, GroupIds: a.GroupIDs, UserIds: a.UserIDs}
 }
 
 // checkOrigin verifies with the review service that the origin names a PENDING item about

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/grantflow/grantflow/pkg/workflow"
 )
 
 // Type is a request type (the names of grantflow.type.v1.RequestType).
@@ -47,42 +49,15 @@ const (
 	StageClosed Stage = "CLOSED"
 )
 
-// Assignee is a step's assignee spec (kind as in grantflow.type.v1.AssigneeKind).
-type Assignee struct {
-	Kind       string   `json:"kind"`
-	CustomRole string   `json:"customRole,omitempty"`
-	GroupIDs   []string `json:"groupIds,omitempty"`
-	UserIDs    []string `json:"userIds,omitempty"`
-}
-
-// Step is one workflow step of the pinned policy version.
-type Step struct {
-	Name         string   `json:"name"`
-	Assignee     Assignee `json:"assignee"`
-	Approval     string   `json:"approval,omitempty"`
-	MinApprovals int      `json:"minApprovals,omitempty"`
-	// DueAfter (review steps; 0: none): the tasks are due this long after they open.
-	DueAfter time.Duration `json:"dueAfter,omitempty"`
-	// Escalation (with DueAfter; nil: none).
-	Escalation *Escalation `json:"escalation,omitempty"`
-}
-
-// Escalation adds people to a review task still pending After past its due time.
-type Escalation struct {
-	After time.Duration `json:"after"`
-	// To: MANAGER_OF_ASSIGNEE, ADMINS or USERS (with UserIDs).
-	To      string   `json:"to"`
-	UserIDs []string `json:"userIds,omitempty"`
-}
-
-// Workflow is the pinned policy version's workflow, copied into the request at submit (a
-// version never changes, so the copy is the version).
-type Workflow struct {
-	ReviewSteps []Step `json:"reviewSteps"`
-	ActionStep  Step   `json:"actionStep"`
-	// MaxAccessDuration (0: no cap) caps a request's AccessDuration.
-	MaxAccessDuration time.Duration `json:"maxAccessDuration,omitempty"`
-}
+// The workflow of the pinned policy version, copied into the request at submit (a version
+// never changes, so the copy is the version), in the kit's types (pkg/workflow): policy
+// keeps the same.
+type (
+	Workflow   = workflow.Workflow
+	Step       = workflow.Step
+	Assignee   = workflow.Assignee
+	Escalation = workflow.Escalation
+)
 
 // Permission is a permission level of a new app.
 type Permission struct {
@@ -270,7 +245,7 @@ func (m Move) String() string {
 }
 
 // AgentKind is the assignee kind of an action step the system agent carries out.
-const AgentKind = "AGENT"
+const AgentKind = workflow.Agent
 
 // Next decides the request's next move from the request alone. Each move records its result
 // on the request before the next is decided, so that deciding again after a crash, or twice
@@ -301,19 +276,8 @@ func (r Request) Clone() Request {
 		n.Permissions = slices.Clone(n.Permissions)
 		r.NewApp = &n
 	}
-	w := r.Workflow
-	w.ReviewSteps = slices.Clone(w.ReviewSteps)
-	for i := range w.ReviewSteps {
-		w.ReviewSteps[i].Assignee = w.ReviewSteps[i].Assignee.clone()
-	}
-	w.ActionStep.Assignee = w.ActionStep.Assignee.clone()
-	r.Workflow = w
+	r.Workflow = r.Workflow.Clone()
 	return r
-}
-
-func (a Assignee) clone() Assignee {
-	a.GroupIDs, a.UserIDs = slices.Clone(a.GroupIDs), slices.Clone(a.UserIDs)
-	return a
 }
 
 // Body is what a submit asked for; its hash decides whether a reused client id came with

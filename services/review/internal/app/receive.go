@@ -14,7 +14,7 @@ import (
 	"github.com/grantflow/grantflow/services/review/internal/store"
 )
 
-// Receive applies the events identity and request deliver to the review service (at least
+// Ingest applies the events identity and request deliver to the review service (at least
 // once; each event id is applied once, recorded in the transaction that applies it), and
 // returns how many were new:
 //
@@ -28,7 +28,7 @@ import (
 // request in progress on it) after locking the items, so whatever order identity's and
 // request's events arrive in, the last one to be applied leaves each item as the facts
 // are: BLOCKED with the reason, or PENDING.
-func (s *Service) Receive(ctx context.Context, evs []*eventsv1.Event) (int, error) {
+func (s *Service) Ingest(ctx context.Context, evs []*eventsv1.Event) (int, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok || !p.Internal {
 		return 0, errs.PermissionDenied("events are delivered by Grantflow services only")

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 )
@@ -25,7 +26,7 @@ func (h *Public) CreateAccessReview(ctx context.Context, r *reviewv1.CreateAcces
 	}
 	v, err := h.App.Create(ctx, domain.NewCampaign{
 		Name: r.GetName(), Description: r.GetDescription(), AppIDs: r.GetScope().GetAppIds(),
-		ReviewerKind: kindFromPB(r.GetReviewer().GetKind()), ReviewerUserIDs: r.GetReviewer().GetUserIds(), DueTime: due,
+		ReviewerKind: pbconv.Name[domain.ReviewerKind](r.GetReviewer().GetKind()), ReviewerUserIDs: r.GetReviewer().GetUserIds(), DueTime: due,
 	})
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func (h *Public) GetAccessReview(ctx context.Context, r *reviewv1.GetAccessRevie
 }
 
 func (h *Public) ListAccessReviews(ctx context.Context, r *reviewv1.ListAccessReviewsRequest) (*reviewv1.ListAccessReviewsResponse, error) {
-	vs, next, err := h.App.List(ctx, app.ListQuery{Status: statusFromPB(r.GetStatus()), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	vs, next, err := h.App.List(ctx, app.ListQuery{Status: pbconv.Name[domain.Status](r.GetStatus()), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (h *Public) ListAccessReviews(ctx context.Context, r *reviewv1.ListAccessRe
 
 func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAccessReviewItemsRequest) (*reviewv1.ListAccessReviewItemsResponse, error) {
 	items, next, err := h.App.ListItems(ctx, app.ItemQuery{
-		CampaignID: r.GetAccessReviewId(), ReviewerID: r.GetReviewerId(), Status: itemStatusFromPB(r.GetStatus()),
+		CampaignID: r.GetAccessReviewId(), ReviewerID: r.GetReviewerId(), Status: pbconv.Name[domain.ItemStatus](r.GetStatus()),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
 	if err != nil {
@@ -78,7 +79,7 @@ func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAcce
 
 func (h *Public) DecideAccessReviewItem(ctx context.Context, r *reviewv1.DecideAccessReviewItemRequest) (*reviewv1.AccessReviewItem, error) {
 	it, err := h.App.Decide(ctx, r.GetAccessReviewId(), r.GetItemId(), domain.Verdict{
-		Decision: decisionFromPB(r.GetDecision()), Permission: r.GetPermission(), Justification: r.GetJustification(),
+		Decision: pbconv.Name[domain.Decision](r.GetDecision()), Permission: r.GetPermission(), Justification: r.GetJustification(),
 	})
 	if err != nil {
 		return nil, err

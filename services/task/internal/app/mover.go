@@ -17,13 +17,13 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// DeliverEvents handles the events other services send the task service: identity's
+// Ingest handles the events other services send the task service: identity's
 // user.updated events that give a user another manager (the mover effect). Delivery is at
 // least once: each event id is applied once. An error makes the sender deliver the batch
-// again.
-func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) error {
+// again; otherwise every event counts as accepted.
+func (s *Service) Ingest(ctx context.Context, evs []*eventsv1.Event) (int, error) {
 	if _, err := internalCaller(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	for _, ev := range evs {
 		ctx := events.WithTrace(ctx, ev)
@@ -33,10 +33,10 @@ func (s *Service) DeliverEvents(ctx context.Context, evs []*eventsv1.Event) erro
 			continue
 		}
 		if err := s.onManagerChanged(ctx, ev, u); err != nil {
-			return fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
+			return 0, fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
 		}
 	}
-	return nil
+	return len(evs), nil
 }
 
 // move is one pending manager review that follows its user to the new manager.

@@ -55,9 +55,12 @@ func (s *Service) WatchTasks(ctx context.Context, q WatchQuery, send func(InboxC
 			return errs.Invalid("after", "not a cursor of WatchTasks: send back the cursor of the last change received")
 		}
 	}
-	w := s.store.WatchInbox(q.AssigneeID)
+	// Narrowed to a request, only that request's changes in the inbox wake w; the others
+	// (the removals sent whatever their request) are read at the next wake-up, in order.
+	w := s.store.WatchInbox(q.AssigneeID, q.RequestID)
 	defer w.Stop()
 	// Subscribed first, read after: a change that commits after a read wakes w.C.
+	read := !fromNow
 	if fromNow {
 		if after, err = s.store.InboxHead(ctx, q.AssigneeID); err != nil {
 			return err
@@ -65,24 +68,28 @@ func (s *Service) WatchTasks(ctx context.Context, q WatchQuery, send func(InboxC
 		if err := send(InboxChange{Cursor: strconv.FormatInt(after, 10)}); err != nil {
 			return err
 		}
+		// Nothing after the head yet: what commits later wakes w, so no read until then.
 	}
 	for {
-		changes, err := s.store.InboxChanges(ctx, q.AssigneeID, after, inboxBatch)
-		if err != nil {
-			return err
-		}
-		for _, c := range changes {
-			after = c.Seq
-			if q.RequestID != "" && c.Task.RequestID != q.RequestID && !c.Removed {
-				continue
-			}
-			if err := send(visible(sub, c)); err != nil {
+		if read {
+			changes, err := s.store.InboxChanges(ctx, q.AssigneeID, after, inboxBatch)
+			if err != nil {
 				return err
 			}
+			for _, c := range changes {
+				after = c.Seq
+				if q.RequestID != "" && c.Task.RequestID != q.RequestID && !c.Removed {
+					continue
+				}
+				if err := send(visible(sub, c)); err != nil {
+					return err
+				}
+			}
+			if len(changes) == inboxBatch {
+				continue // more may be recorded already
+			}
 		}
-		if len(changes) == inboxBatch {
-			continue // more may be recorded already
-		}
+		read = true
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/grantflow/grantflow/pkg/workflow"
 )
 
 // Type is a task's kind.
@@ -68,13 +70,9 @@ const (
 // SystemActor is the actor of what the system does by itself.
 const SystemActor = "system"
 
-// Assignee is a step's assignee spec as the policy version states it (not resolved).
-type Assignee struct {
-	Kind       string // ADMINS, APP_OWNER, CUSTOM_ROLE, MANAGER, PRIVILEGED_USERS, USER_GROUPS, USERS, AGENT
-	CustomRole string
-	GroupIDs   []string
-	UserIDs    []string
-}
+// Assignee is a step's assignee spec as the policy version states it (not resolved), in the
+// kit's workflow type (pkg/workflow) that policy and request keep.
+type Assignee = workflow.Assignee
 
 // HistoryEntry is one event of a task's life.
 type HistoryEntry struct {

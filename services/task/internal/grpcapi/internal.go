@@ -3,8 +3,8 @@ package grpcapi
 import (
 	"context"
 
-	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
@@ -19,11 +19,11 @@ type Internal struct {
 func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*taskv1.OpenStepResponse, error) {
 	res, err := h.App.OpenStep(ctx, domain.StepSpec{
 		Step: domain.Step{
-			RequestID: r.GetRequestId(), Index: int(r.GetStepIndex()), Name: r.GetStepName(), Type: typeFromPB(r.GetType()),
-			PolicyID: r.GetPolicyId(), PolicyVersion: r.GetPolicyVersion(), Approval: approvalFromPB(r.GetApproval()),
+			RequestID: r.GetRequestId(), Index: int(r.GetStepIndex()), Name: r.GetStepName(), Type: pbconv.Name[domain.Type](r.GetType()),
+			PolicyID: r.GetPolicyId(), PolicyVersion: r.GetPolicyVersion(), Approval: pbconv.Name[domain.Approval](r.GetApproval()),
 			MinApprovals: int(r.GetMinApprovals()), RequesterID: r.GetRequesterId(), TargetUserID: r.GetTargetUserId(),
 		},
-		Assignee: assigneeFromPB(r.GetAssignee()), AssigneeIDs: r.GetAssigneeIds(), ResolutionNote: r.GetResolutionNote(),
+		Assignee: pbconv.AssigneeFromPB(r.GetAssignee()), AssigneeIDs: r.GetAssigneeIds(), ResolutionNote: r.GetResolutionNote(),
 		Action: r.GetAction(), AutoApproveReason: r.GetAutoApproveReason(),
 		DueAfter: r.GetDueAfter().AsDuration(), EscalateAfter: r.GetEscalateAfter().AsDuration(),
 		EscalationUserIDs: r.GetEscalationUserIds(), EscalationNote: r.GetEscalationNote(), TaskIDs: r.GetTaskIds(),
@@ -31,7 +31,7 @@ func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*ta
 	if err != nil {
 		return nil, err
 	}
-	return &taskv1.OpenStepResponse{Tasks: tasksPB(res.Tasks), AlreadyOpened: res.AlreadyOpened, StepOutcome: outcomePB(res.Outcome)}, nil
+	return &taskv1.OpenStepResponse{Tasks: tasksPB(res.Tasks), AlreadyOpened: res.AlreadyOpened, StepOutcome: pbconv.Value[taskv1.StepOutcome](taskv1.StepOutcome_value, res.Outcome)}, nil
 }
 
 func (h *Internal) CancelTasks(ctx context.Context, r *taskv1.CancelTasksRequest) (*taskv1.CancelTasksResponse, error) {
@@ -55,21 +55,7 @@ func (h *Internal) RerouteTasks(ctx context.Context, r *taskv1.RerouteTasksReque
 	if err != nil {
 		return nil, err
 	}
-	return &taskv1.RerouteTasksResponse{TaskIds: nonNil(ids)}, nil
-}
-
-// Sink implements grantflow.events.v1.EventSinkService: identity's user events (a user's
-// new manager moves their pending manager reviews).
-type Sink struct {
-	eventsv1.UnimplementedEventSinkServiceServer
-	App *app.Service
-}
-
-func (h *Sink) DeliverEvents(ctx context.Context, in *eventsv1.DeliverEventsRequest) (*eventsv1.DeliverEventsResponse, error) {
-	if err := h.App.DeliverEvents(ctx, in.GetEvents()); err != nil {
-		return nil, err
-	}
-	return &eventsv1.DeliverEventsResponse{Accepted: int32(len(in.GetEvents()))}, nil
+	return &taskv1.RerouteTasksResponse{TaskIds: pbconv.List(ids)}, nil
 }
 
 func (h *Internal) OpenAccessReviewTasks(ctx context.Context, r *taskv1.OpenAccessReviewTasksRequest) (*taskv1.OpenAccessReviewTasksResponse, error) {

@@ -6,7 +6,9 @@ import (
 	"google.golang.org/grpc"
 
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/task/internal/app"
+	"github.com/grantflow/grantflow/services/task/internal/domain"
 )
 
 // Public implements grantflow.task.v1.TaskService.
@@ -17,7 +19,7 @@ type Public struct {
 
 func (h *Public) ListTasks(ctx context.Context, r *taskv1.ListTasksRequest) (*taskv1.ListTasksResponse, error) {
 	ts, next, err := h.App.ListTasks(ctx, app.ListQuery{
-		AssigneeID: r.GetAssigneeId(), Status: statusFromPB(r.GetStatus()), RequestID: r.GetRequestId(),
+		AssigneeID: r.GetAssigneeId(), Status: pbconv.Name[domain.Status](r.GetStatus()), RequestID: r.GetRequestId(),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
 	if err != nil {

@@ -28,8 +28,19 @@ type InboxWatcher interface {
 	InboxHead(ctx context.Context, userID string) (int64, error)
 	// WatchInbox subscribes to userID's inbox: the watcher's C receives after each commit
 	// that changed it, in any process sharing the store once Listen runs. Subscribe, then
-	// read.
-	WatchInbox(userID string) *watch.Watcher
+	// read. With requestID set, only the commits that changed a task of that request in the
+	// inbox wake it (its other changes are still in the log, read at the next wake-up).
+	WatchInbox(userID, requestID string) *watch.Watcher
 	// Listen hears the changes other processes commit (PostgreSQL: LISTEN) until ctx ends.
 	Listen(ctx context.Context)
+}
+
+// InboxKey is the hub key of a watch of userID's inbox: the whole inbox (requestID empty),
+// or only the changes of requestID's tasks. A change of a task in an inbox publishes both
+// keys (the task's request's); the PostgreSQL engine hears them as NOTIFY payloads.
+func InboxKey(userID, requestID string) string {
+	if requestID == "" {
+		return userID
+	}
+	return userID + "\t" + requestID
 }

@@ -116,19 +116,32 @@ func (s *Store) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.D
 	return memstore.View(s.Engine, func(st *state) ([]domain.Delegation, error) { return st.DelegatedBy(ctx, byUserIDs) })
 }
 
+func (s *Store) DelegatedInto(ctx context.Context, sets []string) ([]domain.Delegation, error) {
+	return memstore.View(s.Engine, func(st *state) ([]domain.Delegation, error) { return st.DelegatedInto(ctx, sets) })
+}
+
 // --- the state's queries (no locking) ---
 
 func (st *state) DelegatedBy(_ context.Context, byUserIDs []string) ([]domain.Delegation, error) {
+	return st.delegationsWhere(func(d domain.Delegation) bool { return slices.Contains(byUserIDs, d.ByUserID) }), nil
+}
+
+func (st *state) DelegatedInto(_ context.Context, sets []string) ([]domain.Delegation, error) {
+	return st.delegationsWhere(func(d domain.Delegation) bool { return slices.Contains(sets, d.Set) }), nil
+}
+
+// delegationsWhere lists the delegations keep keeps, in (set, user, by) order.
+func (st *state) delegationsWhere(keep func(domain.Delegation) bool) []domain.Delegation {
 	out := []domain.Delegation{}
 	for _, d := range st.delegations {
-		if slices.Contains(byUserIDs, d.ByUserID) {
+		if keep(d) {
 			out = append(out, d)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Set+"\x00"+out[i].UserID+"\x00"+out[i].ByUserID < out[j].Set+"\x00"+out[j].UserID+"\x00"+out[j].ByUserID
 	})
-	return out, nil
+	return out
 }
 
 func (st *state) GetUser(_ context.Context, id string) (domain.User, error) {

@@ -39,9 +39,18 @@ func (t *tx) RecordDelegation(ctx context.Context, d domain.Delegation) error {
 }
 
 func (r reader) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error) {
+	return r.delegations(ctx, "by_user_id", byUserIDs)
+}
+
+func (r reader) DelegatedInto(ctx context.Context, sets []string) ([]domain.Delegation, error) {
+	return r.delegations(ctx, "set_name", sets)
+}
+
+// delegations lists the delegations whose column is any of values.
+func (r reader) delegations(ctx context.Context, column string, values []string) ([]domain.Delegation, error) {
 	return pgstore.All(ctx, r.q, "list delegations", func(row pgx.CollectableRow) (domain.Delegation, error) {
 		var d domain.Delegation
 		err := row.Scan(&d.Set, &d.UserID, &d.ByUserID)
 		return d, err
-	}, "SELECT set_name, user_id, by_user_id FROM delegations WHERE by_user_id = ANY($1) ORDER BY set_name, user_id, by_user_id", byUserIDs)
+	}, "SELECT set_name, user_id, by_user_id FROM delegations WHERE "+column+" = ANY($1) ORDER BY set_name, user_id, by_user_id", values)
 }

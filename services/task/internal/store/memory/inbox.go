@@ -44,6 +44,9 @@ func (t *tx) recordInbox(old, task domain.Task) {
 		c.Seq = int64(len(log)) + 1
 		t.inbox.logs[u] = append(log, c)
 		t.inbox.hub.Publish(u)
+		if task.RequestID != "" {
+			t.inbox.hub.Publish(store.InboxKey(u, task.RequestID))
+		}
 	}
 }
 
@@ -68,11 +71,12 @@ func (s *Store) InboxHead(_ context.Context, userID string) (int64, error) {
 	return int64(len(st.inbox.logs[userID])), nil
 }
 
-// WatchInbox subscribes to userID's inbox (woken by each change of it).
-func (s *Store) WatchInbox(userID string) *watch.Watcher {
+// WatchInbox subscribes to userID's inbox (woken by each change of it; with requestID, by
+// each change of that request's tasks in it).
+func (s *Store) WatchInbox(userID, requestID string) *watch.Watcher {
 	st, done := s.Read()
 	defer done()
-	return st.inbox.hub.Watch(userID)
+	return st.inbox.hub.Watch(store.InboxKey(userID, requestID))
 }
 
 // Listen has nothing to do: every change of a memory store is made in this process.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,23 +12,32 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// inboxChannel is the channel the inbox log's commit trigger notifies, with a person's id
-// (migration 00070).
+// inboxChannel is the channel the inbox log's commit trigger notifies, with a person's id,
+// and the changed task's request after a tab for a task of a request (migrations 00070,
+// 00310).
 const inboxChannel = "task_inbox"
 
-// WatchInbox subscribes to userID's inbox: woken by what Listen hears.
-func (s *Store) WatchInbox(userID string) *watch.Watcher { return s.hub.Watch(userID) }
+// WatchInbox subscribes to userID's inbox (with requestID, to that request's tasks in it):
+// woken by what Listen hears.
+func (s *Store) WatchInbox(userID, requestID string) *watch.Watcher {
+	return s.hub.Watch(store.InboxKey(userID, requestID))
+}
 
 // Listen LISTENs to task_inbox until ctx ends: every committed change of an inbox, in this
-// process or another sharing the database, wakes its watchers.
+// process or another sharing the database, wakes the inbox's watchers and those narrowed to
+// the changed task's request.
 func (s *Store) Listen(ctx context.Context) {
 	hub := s.hub
-	s.DB().Listen(ctx, inboxChannel, nil, func(userID string) {
-		if userID == "" {
+	s.DB().Listen(ctx, inboxChannel, nil, func(payload string) {
+		if payload == "" {
 			hub.PublishAll()
 			return
 		}
+		userID, requestID, _ := strings.Cut(payload, "\t")
 		hub.Publish(userID)
+		if requestID != "" {
+			hub.Publish(store.InboxKey(userID, requestID))
+		}
 	})
 }
 

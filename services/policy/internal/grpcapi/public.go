@@ -6,20 +6,23 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/policy/internal/app"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
 )
 
-// Server implements grantflow.policy.v1.PolicyService.
-type Server struct {
+// Public implements grantflow.policy.v1.PolicyService, the whole of the policy service's
+// API: it has no internal service (the request service resolves through the public
+// ResolvePolicy, as any caller may) and receives no events.
+type Public struct {
 	policyv1.UnimplementedPolicyServiceServer
 	App *app.Service
 }
 
-func (h *Server) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyRequest) (*policyv1.Policy, error) {
+func (h *Public) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyRequest) (*policyv1.Policy, error) {
 	p, err := h.App.CreatePolicy(ctx, app.NewPolicy{
 		Name: r.GetName(), RequestType: requestTypeFromPB(r.GetRequestType()),
-		Scope: scopeFromPB(r.GetScope()), Workflow: workflowFromPB(r.GetWorkflow()),
+		Scope: scopeFromPB(r.GetScope()), Workflow: pbconv.WorkflowFromPB(r.GetWorkflow()),
 	})
 	if err != nil {
 		return nil, err
@@ -27,7 +30,7 @@ func (h *Server) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyReque
 	return policyPB(p), nil
 }
 
-func (h *Server) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*policyv1.Policy, error) {
+func (h *Public) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*policyv1.Policy, error) {
 	p, err := h.App.GetPolicy(ctx, r.GetId())
 	if err != nil {
 		return nil, err
@@ -35,7 +38,7 @@ func (h *Server) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*
 	return policyPB(p), nil
 }
 
-func (h *Server) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesRequest) (*policyv1.ListPoliciesResponse, error) {
+func (h *Public) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesRequest) (*policyv1.ListPoliciesResponse, error) {
 	f := store.PolicyFilter{RequestType: requestTypeFromPB(r.GetRequestType()), AppID: r.GetAppId()}
 	ps, next, err := h.App.ListPolicies(ctx, f, r.GetPageSize(), r.GetPageToken())
 	if err != nil {
@@ -48,15 +51,15 @@ func (h *Server) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesReque
 	return out, nil
 }
 
-func (h *Server) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), workflowFromPB(r.GetWorkflow()))
+func (h *Public) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), pbconv.WorkflowFromPB(r.GetWorkflow()))
 	if err != nil {
 		return nil, err
 	}
 	return versionPB(v), nil
 }
 
-func (h *Server) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyVersionsRequest) (*policyv1.ListPolicyVersionsResponse, error) {
+func (h *Public) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyVersionsRequest) (*policyv1.ListPolicyVersionsResponse, error) {
 	vs, next, err := h.App.ListVersions(ctx, r.GetPolicyId(), r.GetPageSize(), r.GetPageToken())
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (h *Server) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyV
 	return out, nil
 }
 
-func (h *Server) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+func (h *Public) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVersionRequest) (*policyv1.PolicyVersion, error) {
 	v, err := h.App.GetVersion(ctx, r.GetPolicyId(), r.GetVersion())
 	if err != nil {
 		return nil, err
@@ -76,22 +79,22 @@ func (h *Server) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVers
 	return versionPB(v), nil
 }
 
-func (h *Server) UpdatePolicyVersion(ctx context.Context, r *policyv1.UpdatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), workflowFromPB(r.GetWorkflow()), r.GetEtag())
+func (h *Public) UpdatePolicyVersion(ctx context.Context, r *policyv1.UpdatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), pbconv.WorkflowFromPB(r.GetWorkflow()), r.GetEtag())
 	if err != nil {
 		return nil, err
 	}
 	return versionPB(v), nil
 }
 
-func (h *Server) DeletePolicyVersion(ctx context.Context, r *policyv1.DeletePolicyVersionRequest) (*emptypb.Empty, error) {
+func (h *Public) DeletePolicyVersion(ctx context.Context, r *policyv1.DeletePolicyVersionRequest) (*emptypb.Empty, error) {
 	if err := h.App.DeleteVersion(ctx, r.GetPolicyId(), r.GetVersion()); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
 }
 
-func (h *Server) ActivatePolicyVersion(ctx context.Context, r *policyv1.ActivatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
+func (h *Public) ActivatePolicyVersion(ctx context.Context, r *policyv1.ActivatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
 	v, err := h.App.ActivateVersion(ctx, r.GetPolicyId(), r.GetVersion())
 	if err != nil {
 		return nil, err
@@ -99,7 +102,7 @@ func (h *Server) ActivatePolicyVersion(ctx context.Context, r *policyv1.Activate
 	return versionPB(v), nil
 }
 
-func (h *Server) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyRequest) (*policyv1.ResolvePolicyResponse, error) {
+func (h *Public) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyRequest) (*policyv1.ResolvePolicyResponse, error) {
 	m, err := h.App.Resolve(ctx, requestTypeFromPB(r.GetRequestType()), r.GetAppId(), r.GetPermission())
 	if err != nil {
 		return nil, err
@@ -108,14 +111,14 @@ func (h *Server) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyReq
 	return &policyv1.ResolvePolicyResponse{
 		PolicyId:   a.Policy.ID,
 		Version:    a.Version.Version,
-		Level:      levelPB(m.Level),
-		Workflow:   app.WorkflowPB(a.Version.Workflow),
+		Level:      pbconv.Value[policyv1.Level](policyv1.Level_value, m.Level),
+		Workflow:   pbconv.WorkflowPB(a.Version.Workflow),
 		PolicyName: a.Policy.Name,
 		Reason:     m.Reason,
 	}, nil
 }
 
-func (h *Server) RetirePolicy(ctx context.Context, r *policyv1.RetirePolicyRequest) (*policyv1.Policy, error) {
+func (h *Public) RetirePolicy(ctx context.Context, r *policyv1.RetirePolicyRequest) (*policyv1.Policy, error) {
 	p, err := h.App.RetirePolicy(ctx, r.GetId())
 	if err != nil {
 		return nil, err

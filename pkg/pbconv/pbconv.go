@@ -1,0 +1,69 @@
+// Package pbconv holds the conversions between the services' Go values and the protos that
+// every grpcapi package (and an application layer that builds another service's request)
+// would otherwise write again: enums by name, optional timestamps, lists that the API
+// always shows, and the shared workflow types (pkg/workflow) to and from
+// grantflow.type.v1.
+//
+// Enums travel by name: a domain's strings are the proto enum names, and the zero value
+// (UNSPECIFIED) is "".
+package pbconv
+
+import (
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Enum is a proto enum type (the generated ~int32 with its String method).
+type Enum interface {
+	~int32
+	String() string
+}
+
+// Name is e's name as a domain string type: "" for the zero value (UNSPECIFIED).
+func Name[T ~string, E Enum](e E) T {
+	if e == 0 {
+		return ""
+	}
+	return T(e.String())
+}
+
+// Value is the enum value named s (values is the generated <Enum>_value map): the zero
+// value for "" or an unknown name.
+func Value[E ~int32, T ~string](values map[string]int32, s T) E {
+	return E(values[string(s)])
+}
+
+// Time is t as a timestamp, nil for the zero time (not set).
+func Time(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// List is s, or an empty list for nil: the API shows a list field even when it is empty.
+func List[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Paths are the fields an update changes (AIP-134): the update mask's paths, or, without a
+// mask, the fields set in the body (set: each updatable field's name and whether the body
+// sets it), in name order.
+func Paths(mask interface{ GetPaths() []string }, set map[string]bool) []string {
+	if mask != nil && len(mask.GetPaths()) > 0 {
+		return mask.GetPaths()
+	}
+	var out []string
+	for k, ok := range set {
+		if ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

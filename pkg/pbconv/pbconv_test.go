@@ -1,0 +1,81 @@
+package pbconv
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/workflow"
+)
+
+func TestEnumsTravelByName(t *testing.T) {
+	type kind string
+	if got := Name[kind](typev1.RequestType_GRANT_ACCESS); got != "GRANT_ACCESS" {
+		t.Fatalf("name: %q", got)
+	}
+	if got := Name[kind](typev1.RequestType_REQUEST_TYPE_UNSPECIFIED); got != "" {
+		t.Fatalf("unspecified: %q", got)
+	}
+	if got := Value[typev1.RequestType](typev1.RequestType_value, kind("ARCHIVE_APP")); got != typev1.RequestType_ARCHIVE_APP {
+		t.Fatalf("value: %v", got)
+	}
+	if got := Value[typev1.RequestType](typev1.RequestType_value, kind("")); got != typev1.RequestType_REQUEST_TYPE_UNSPECIFIED {
+		t.Fatalf("empty: %v", got)
+	}
+}
+
+func TestTimeAndList(t *testing.T) {
+	if Time(time.Time{}) != nil {
+		t.Fatal("the zero time is no timestamp")
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if !Time(at).AsTime().Equal(at) {
+		t.Fatal("time")
+	}
+	if l := List[string](nil); l == nil || len(l) != 0 {
+		t.Fatalf("list: %#v", l)
+	}
+}
+
+func TestWorkflowSurvivesTheWire(t *testing.T) {
+	w := workflow.Workflow{
+		ReviewSteps: []workflow.Step{
+			{Name: "Manager", Assignee: workflow.Assignee{Kind: workflow.Manager}, Approval: workflow.ApprovalAny, DueAfter: time.Hour,
+				Escalation: &workflow.Escalation{After: 2 * time.Hour, To: "USERS", UserIDs: []string{"u9"}}},
+			{Name: "Pair", Assignee: workflow.Assignee{Kind: workflow.Users, UserIDs: []string{"u1", "u2"}}, Approval: workflow.ApprovalQuorum, MinApprovals: 2},
+			{Name: "Groups", Assignee: workflow.Assignee{Kind: workflow.UserGroups, GroupIDs: []string{"g1"}}, Approval: workflow.ApprovalAll},
+			{Name: "Role", Assignee: workflow.Assignee{Kind: workflow.CustomRole, CustomRole: "security"}, Approval: workflow.ApprovalAny},
+		},
+		ActionStep:        workflow.Step{Name: "Agent", Assignee: workflow.Assignee{Kind: workflow.Agent}},
+		MaxAccessDuration: 24 * time.Hour,
+	}
+	if diff := cmp.Diff(w, WorkflowFromPB(WorkflowPB(w)), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("round trip (-want +got):\n%s", diff)
+	}
+	// Unspecified enums arrive as "", nothing defaulted.
+	got := StepFromPB(&typev1.Step{Name: "x", Assignee: &typev1.Assignee{}, Escalation: &typev1.Escalation{}})
+	if got.Assignee.Kind != "" || got.Approval != "" || got.Escalation == nil || got.Escalation.To != "" {
+		t.Fatalf("unspecified: %+v", got)
+	}
+	if a := AssigneePB(workflow.Assignee{Kind: workflow.Admins}); a.GetGroupIds() == nil || a.GetUserIds() == nil {
+		t.Fatalf("lists: %v", a)
+	}
+}
+
+type mask []string
+
+func (m mask) GetPaths() []string { return m }
+
+func TestPathsFromTheMaskOrTheBody(t *testing.T) {
+	set := map[string]bool{"url": true, "description": false, "disabled": true}
+	if got := Paths(mask{"description"}, set); !slices.Equal(got, []string{"description"}) {
+		t.Fatalf("mask: %v", got)
+	}
+	if got := Paths(mask(nil), set); !slices.Equal(got, []string{"disabled", "url"}) {
+		t.Fatalf("body: %v", got)
+	}
+}
