@@ -22,6 +22,7 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/pkg/testenv"
@@ -119,7 +120,7 @@ func fixture(b *testing.B, cache *rediscache.Cache) (identityv1.IdentityInternal
 	b.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgtest.NewEmptyDatabase(b), Cache: cache, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})
+	svc, err := identity.New(ctx, identity.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgtest.NewEmptyDatabase(b)}, Cache: cache, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})
 	if err != nil {
 		b.Fatal(err)
 	}

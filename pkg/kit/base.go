@@ -2,7 +2,7 @@ package kit
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 	"sync"
 	"time"
 
@@ -18,10 +18,7 @@ import (
 // Module's Run, Ping, Close and InternalOnly, and Notify and FireDueTimers.
 type Base struct {
 	// Store is the service's store (readiness and release).
-	Store interface {
-		Ping(context.Context) error
-		Close()
-	}
+	Store Store
 	// Relays deliver the outbox; nil: the service has none.
 	Relays *outbox.Relays
 	// Timers fire the service's due timers; nil: it has none (see NewTimers).
@@ -33,6 +30,8 @@ type Base struct {
 	Loops []func(context.Context)
 	// Internal reports the methods only other Grantflow services may call; nil: none.
 	Internal func(fullMethod string) bool
+
+	name string // the service's, in Ping's errors and the relays' logs (set by Engines.On)
 }
 
 // Run does the background work (timers, loops, relays) until ctx ends, and returns when
@@ -63,8 +62,14 @@ func (b *Base) FireDueTimers(ctx context.Context) (int, error) {
 	return b.Timers.FireDue(ctx)
 }
 
-// Ping reports whether the store answers (readiness).
-func (b *Base) Ping(ctx context.Context) error { return b.Store.Ping(ctx) }
+// Ping reports whether the store answers (readiness); its error names the service's store.
+func (b *Base) Ping(ctx context.Context) error {
+	err := b.Store.Ping(ctx)
+	if err != nil && b.name != "" {
+		return fmt.Errorf("%s store: %w", Short(b.name), err)
+	}
+	return err
+}
 
 // Close releases the store.
 func (b *Base) Close() { b.Store.Close() }
@@ -74,12 +79,12 @@ func (b *Base) InternalOnly(fullMethod string) bool {
 	return b.Internal != nil && b.Internal(fullMethod)
 }
 
-// NewTimers is the timer runner of b's service on st (b.Timers): by clock (nil: the
-// system's), looking for due timers every poll (zero: 1 s), waking b's relays when timers
-// fired (their handlers commit events).
-func NewTimers[Tx any](b *Base, st timer.Store[Tx], clock timer.Clock, poll time.Duration, log *slog.Logger) *timer.Runner[Tx] {
-	r := timer.NewRunner[Tx](st, timer.Options{Clock: clock, Poll: poll, Log: log, Fired: b.Notify})
-	b.Timers = r
+// NewTimers is the timer runner of p's service on st (its Base's Timers): by the clock of
+// its settings, looking for due timers every TimerPoll, waking its relays when timers fired
+// (their handlers commit events).
+func NewTimers[Tx any, S Store](p *Parts[S], st timer.Store[Tx]) *timer.Runner[Tx] {
+	r := timer.NewRunner[Tx](st, timer.Options{Clock: p.set.Clock, Poll: p.set.TimerPoll, Log: p.Log, Fired: p.Base.Notify})
+	p.Base.Timers = r
 	return r
 }
 

@@ -81,6 +81,10 @@ type Env struct {
 // declare and the caller carried as a signed internal token.
 func (e *Env) Conn(to string) (*grpc.ClientConn, error) { return e.dial(e.Name, to) }
 
+// Settings are the settings every constructor takes, from the config: the logger and the
+// PostgreSQL URL (the system's clock).
+func (e *Env) Settings() Settings { return Settings{Logger: e.Log, PostgresURL: e.Config.PostgresURL} }
+
 // Sink delivers this service's outbox to receiver's EventSinkService ("audit", "request").
 // To a record sink (outbox.RecordSinks: audit, notification), the relays of the set's
 // services deliver in shared rounds (outbox.Coalescer): in the all-in-one, one call carries
@@ -91,11 +95,28 @@ func (e *Env) Sink(receiver string) (outbox.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver))
+	s := Sink(conn, receiver)
 	if c := e.rounds[Short(receiver)]; c != nil {
 		return c.Sink(s), nil
 	}
 	return s, nil
+}
+
+// Sink delivers a producer's outbox to the EventSinkService of receiver ("audit",
+// "grantflow-request") at conn, a connection made with the kit's client (which carries the
+// signed internal token), naming receiver in the metadata (outbox.ReceiverKey).
+func Sink(conn grpc.ClientConnInterface, receiver string) outbox.Sink {
+	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver))
+}
+
+// MethodsOf reports the methods of the gRPC services described (a Base's Internal: the
+// methods only other Grantflow services may call).
+func MethodsOf(services ...grpc.ServiceDesc) func(fullMethod string) bool {
+	prefixes := make([]string, len(services))
+	for i, d := range services {
+		prefixes[i] = "/" + d.ServiceName + "/"
+	}
+	return auth.MethodSet(prefixes...)
 }
 
 // Identity is identity's internal API as this service calls it.

@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/grantflow/grantflow/pkg/config"
-	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/process"
 )
 
@@ -78,9 +77,4 @@ func Exit(svc Service) {
 		fmt.Fprintln(os.Stderr, Short(svc.Name)+":", err)
 		os.Exit(1)
 	}
-}
-
-// Migrations is a Service.Migrate for a store on pgstore whose options options gives.
-func Migrations(options func(postgresURL string) pgstore.Options) func(context.Context, string) error {
-	return func(ctx context.Context, url string) error { return pgstore.Migrate(ctx, options(url)) }
 }

@@ -11,7 +11,6 @@ import (
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
@@ -22,23 +21,17 @@ import (
 	"github.com/grantflow/grantflow/services/audit/internal/store/postgres"
 )
 
-// Name is the service's name in traces, logs and events.
-const Name = app.ServiceName
-
 // Kit is the audit service as both its binary and the all-in-one process assemble it:
 // it receives every service's events, asks the request service who may see a request's
 // events, and signs checkpoints with the key and pace of the config
 // (GRANTFLOW_AUDIT_SIGNING_KEY or _FILE, GRANTFLOW_AUDIT_CHECKPOINT_*).
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
+var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
+	return Options{Settings: env.Settings(), Visibility: RequestServiceVisibility(d.Conn("request")), SigningKey: env.Config.AuditSigningKey,
+		CheckpointEvery: env.Config.AuditCheckpointEvery, CheckpointInterval: env.Config.AuditCheckpointInterval}
+}, New)
 
-func options(env *kit.Env, d *kit.Deps) Options {
-	c := env.Config
-	return Options{
-		Logger: env.Log, PostgresURL: c.PostgresURL, SigningKey: c.AuditSigningKey,
-		CheckpointEvery: c.AuditCheckpointEvery, CheckpointInterval: c.AuditCheckpointInterval,
-		Visibility: RequestServiceVisibility(d.Conn("request")),
-	}
-}
+// engines are the audit service's stores: the memory engine, or PostgreSQL on its schema.
+var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.Open, postgres.Schema)
 
 // RequestVisibility decides whether a caller who is not Admin or GM may see a request, and
 // so its events. The default (nil in Options) lets nobody see a request through it: such a
@@ -48,9 +41,7 @@ type RequestVisibility = app.RequestVisibility
 
 // Options configure the audit service.
 type Options struct {
-	Logger *slog.Logger
-	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
-	PostgresURL string
+	kit.Settings
 	// SigningKey is the checkpoints' Ed25519 seed, base64 (GRANTFLOW_AUDIT_SIGNING_KEY); in
 	// production it comes from a secret. Empty: a key generated at the first start and
 	// stored in the database (in memory with the memory engine), for development only.
@@ -64,37 +55,30 @@ type Options struct {
 
 // Service is a running audit service.
 type Service struct {
-	kit.Base
+	*kit.Base
 	app *app.Service
 	key *domain.Key
-	log *slog.Logger
 }
 
 // New opens the store (migrating PostgreSQL), loads or makes the signing key, and assembles
 // the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := kit.Logger(o.Logger)
-	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
-		func() store.Store { return memory.New() },
-		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
-	if err != nil {
-		return nil, err
-	}
-	key, err := signingKey(ctx, st, o.SigningKey, log)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	a, err := app.New(ctx, app.Options{
-		Store: st, Key: key, Visibility: o.Visibility, Logger: log,
-		CheckpointEvery: o.CheckpointEvery, CheckpointInterval: o.CheckpointInterval,
+	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
+		key, err := signingKey(ctx, p.Store, o.SigningKey, p.Log)
+		if err != nil {
+			return nil, err
+		}
+		a, err := app.New(ctx, app.Options{
+			Store: p.Store, Key: key, Visibility: o.Visibility, Logger: p.Log,
+			CheckpointEvery: o.CheckpointEvery, CheckpointInterval: o.CheckpointInterval,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		// Run makes the signed checkpoints until ctx ends (and one last one then).
+		p.Base.Internal, p.Base.Loops = InternalOnly, []func(context.Context){a.Run}
+		return &Service{Base: p.Base, app: a, key: key}, nil
 	})
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	// Run makes the signed checkpoints until ctx ends (and one last one then).
-	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a, key: key, log: log}, nil
 }
 
 func signingKey(ctx context.Context, st store.Store, configured string, log *slog.Logger) (*domain.Key, error) {
@@ -129,17 +113,12 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 }
 
 // InternalOnly reports the methods only other Grantflow services may call: the ingestion.
-var InternalOnly = auth.MethodSet(
-	"/"+auditv1.AuditIngestService_ServiceDesc.ServiceName+"/",
-	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
-)
+var InternalOnly = kit.MethodsOf(auditv1.AuditIngestService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)
 
 // Sink delivers a producer's outbox to the audit service behind conn (a connection made
 // with the kit's grpcclient, which carries the signed internal token). The batch is stored
 // all or nothing, each event id once, so the relay may send it again after any failure.
-func Sink(conn grpc.ClientConnInterface) outbox.Sink {
-	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), kit.Short(Name))
-}
+func Sink(conn grpc.ClientConnInterface) outbox.Sink { return kit.Sink(conn, app.ServiceName) }
 
 // Checkpoint signs the head now if events arrived since the newest checkpoint, and reports
 // whether it did.

@@ -16,6 +16,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/audit"
@@ -70,7 +71,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	svc, err := audit.New(ctx, audit.Options{Logger: log, PostgresURL: o.postgresURL, SigningKey: o.signingKey,
+	svc, err := audit.New(ctx, audit.Options{Settings: kit.Settings{Logger: log, PostgresURL: o.postgresURL}, SigningKey: o.signingKey,
 		Visibility: o.visibility, CheckpointEvery: o.every, CheckpointInterval: o.interval})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/services/identity"
 )
@@ -18,7 +19,7 @@ func TestANewBootstrapKeyRevokesThePreviousOne(t *testing.T) {
 	db := pgtest.NewEmptyDatabase(t)
 	const first, second = "gf_bootstrap_first_key_0123456789abcdef", "gf_bootstrap_second_key_0123456789abcdef"
 	open := func(key string) (*identity.Service, error) {
-		svc, err := identity.New(ctx, identity.Options{Logger: slog.New(slog.DiscardHandler), PostgresURL: db, BootstrapAdminKey: key, SecretsKey: testSecretsKey})
+		svc, err := identity.New(ctx, identity.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: db}, BootstrapAdminKey: key, SecretsKey: testSecretsKey})
 		if err == nil {
 			t.Cleanup(svc.Close)
 		}

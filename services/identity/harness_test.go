@@ -7,6 +7,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/rediscache"
 	"github.com/grantflow/grantflow/pkg/servicetest"
@@ -44,7 +45,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	svc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: o.postgresURL, Cache: o.cache, BootstrapAdminKey: bootstrapKey, OIDCIssuer: o.oidcIssuer, OIDCAudience: o.oidcAud, SecretsKey: testSecretsKey, WebhookAllowPrivate: o.allowPrivate})
+	svc, err := identity.New(ctx, identity.Options{Settings: kit.Settings{Logger: log, PostgresURL: o.postgresURL}, Cache: o.cache, BootstrapAdminKey: bootstrapKey, OIDCIssuer: o.oidcIssuer, OIDCAudience: o.oidcAud, SecretsKey: testSecretsKey, WebhookAllowPrivate: o.allowPrivate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func forEachEngine(t *testing.T, test func(t *testing.T, o harnessOptions)) {
 
 // identityNew builds the service with only a store and a secrets key (start-up checks).
 func identityNew(t *testing.T, postgresURL, key string) (*identity.Service, error) {
-	s, err := identity.New(context.Background(), identity.Options{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL, SecretsKey: key})
+	s, err := identity.New(context.Background(), identity.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL}, SecretsKey: key})
 	if err == nil {
 		t.Cleanup(s.Close)
 	}

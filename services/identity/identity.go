@@ -22,29 +22,25 @@ import (
 	"github.com/grantflow/grantflow/services/identity/internal/store/postgres"
 )
 
-// Name is the service's name in traces, logs and events.
-const Name = app.ServiceName
-
 // Kit is the identity service as both its binary and the all-in-one process assemble it:
 // it delivers its outbox to audit and notification (every event), request (onboarding and
 // offboarding triggers) and task (a user's new manager), and authenticates credentials itself.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
-
-func options(env *kit.Env, d *kit.Deps) Options {
+var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
 	return Options{
-		Logger: env.Log, PostgresURL: c.PostgresURL, Cache: env.Cache("gf:identity:"),
+		Settings: env.Settings(), Cache: env.Cache("gf:identity:"),
 		BootstrapAdminKey: c.BootstrapAdminKey, OIDCIssuer: c.OIDCIssuer, OIDCAudience: c.OIDCAudience,
 		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification"), TaskSink: d.Sink("task"), ReviewSink: d.Sink("review"),
 		SecretsKey: c.SecretsKey, WebhookAllowPrivate: c.WebhookAllowPrivate,
 	}
-}
+}, New)
+
+// engines are the identity service's stores: the memory engine, or PostgreSQL on its schema.
+var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.Open, postgres.Schema)
 
 // Options configure the identity service.
 type Options struct {
-	Logger *slog.Logger
-	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
-	PostgresURL string
+	kit.Settings
 	// Cache is the Redis cache (prefix "gf:identity:"); a nil-client cache disables it.
 	Cache *rediscache.Cache
 	// BootstrapAdminKey, if set, is an API key of an Admin that exists from the start.
@@ -70,30 +66,20 @@ type Options struct {
 
 // Service is a running identity service.
 type Service struct {
-	kit.Base
+	*kit.Base
 	app  *app.Service
 	auth auth.Authenticator
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := kit.Logger(o.Logger)
-	box, err := secretsBox(o, log)
+	box, err := secretsBox(o, kit.Logger(o.Logger))
 	if err != nil {
 		return nil, err
 	}
-	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
-		func() store.Store { return memory.New() },
-		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
-	if err != nil {
-		return nil, err
-	}
-	s, err := newService(ctx, o, st, log, box)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return s, nil
+	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
+		return newService(ctx, o, p, box)
+	})
 }
 
 // secretsBox is the box that seals connector secrets: under GRANTFLOW_SECRETS_KEY, which
@@ -115,12 +101,13 @@ func secretsBox(o Options, log *slog.Logger) (*secretbox.Box, error) {
 	return secretbox.New(key)
 }
 
-func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger, box *secretbox.Box) (*Service, error) {
+func newService(ctx context.Context, o Options, p *kit.Parts[store.Store], box *secretbox.Box) (*Service, error) {
 	cache := o.Cache
 	if cache == nil {
-		cache = rediscache.New(nil, "gf:identity:", log)
+		cache = rediscache.New(nil, "gf:identity:", p.Log)
 	}
-	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly}}
+	s := &Service{Base: p.Base}
+	s.Internal = InternalOnly
 	var verifier app.TokenVerifier
 	if o.OIDCIssuer != "" {
 		v, err := oidc.New(ctx, o.OIDCIssuer, o.OIDCAudience)
@@ -140,12 +127,10 @@ func newService(ctx context.Context, o Options, st store.Store, log *slog.Logger
 	if o.ReviewSink != nil {
 		reviews = []string{app.SinkReview}
 	}
-	s.app = app.New(app.Options{Store: st, Cache: cache, Logger: log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, ReviewSinks: reviews, Box: box,
+	s.app = app.New(app.Options{Store: p.Store, Cache: cache, Logger: p.Log, OIDC: verifier, TriggerSinks: triggers, MoverSinks: movers, ReviewSinks: reviews, Box: box,
 		URLs: stdwebhook.URLPolicy{AllowPrivate: o.WebhookAllowPrivate}, Notify: s.Notify})
 	s.auth = auth.Cached(auth.AuthenticatorFunc(s.app.Authenticate), cache, auth.DefaultPrincipalTTL)
-	var err error
-	if s.Relays, err = outbox.NewRelays(Name, st, log,
-		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
+	if err := p.Relay(outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
 		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkTask, Sink: o.TaskSink},
 		outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink}); err != nil {
 		return nil, err
@@ -168,4 +153,4 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 func (s *Service) Authenticator() auth.Authenticator { return s.auth }
 
 // InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = auth.MethodSet("/" + identityv1.IdentityInternalService_ServiceDesc.ServiceName + "/")
+var InternalOnly = kit.MethodsOf(identityv1.IdentityInternalService_ServiceDesc)

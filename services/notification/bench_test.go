@@ -15,6 +15,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/services/notification"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkFanOut(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer rcv.Close()
-	svc, err := notification.New(context.Background(), notification.Options{Logger: slog.New(slog.DiscardHandler), AllowPrivate: true, Poll: 10 * time.Millisecond})
+	svc, err := notification.New(context.Background(), notification.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler)}, AllowPrivate: true, Poll: 10 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func BenchmarkFanOut(b *testing.B) {
 // calls each). The memory engine; Ingest is called directly.
 func BenchmarkMessages(b *testing.B) {
 	m := newMessaging(b)
-	o := notification.Options{Logger: slog.New(slog.DiscardHandler), Poll: 10 * time.Millisecond}
+	o := notification.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler)}, Poll: 10 * time.Millisecond}
 	m.apply(&o)
 	svc, err := notification.New(context.Background(), o)
 	if err != nil {

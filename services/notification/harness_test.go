@@ -26,6 +26,7 @@ import (
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -88,7 +89,7 @@ func newHarness(t testing.TB, c config) *harness {
 	signer := servicetest.Signer(t)
 	metrics := sdkmetric.NewManualReader()
 	o := notification.Options{
-		Logger: log, PostgresURL: c.postgresURL, AllowPrivate: !c.strict, Retry: c.retry,
+		Settings: kit.Settings{Logger: log, PostgresURL: c.postgresURL}, AllowPrivate: !c.strict, Retry: c.retry,
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
 		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)),
 	}

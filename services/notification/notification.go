@@ -15,7 +15,6 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	notificationv1 "github.com/grantflow/grantflow/gen/go/grantflow/notification/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/app"
@@ -27,9 +26,6 @@ import (
 	"github.com/grantflow/grantflow/services/notification/internal/store/postgres"
 	"github.com/grantflow/grantflow/services/notification/internal/webhook"
 )
-
-// Name is the service's name in traces, logs and events.
-const Name = app.ServiceName
 
 // AllowPrivateEnv lifts the webhook address rules and the https-only rule when it is "1"
 // (development and tests).
@@ -48,22 +44,21 @@ func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 // GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
 // GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
 // and request (what a task's request is about) when it writes a message.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
-
-func options(env *kit.Env, d *kit.Deps) Options {
+var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
 	return Options{
-		Logger: env.Log, PostgresURL: c.PostgresURL, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
+		Settings: env.Settings(), AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
 		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		ConsoleURL: c.ConsoleURL, Directory: d.Identity(), Requests: requestv1.NewRequestServiceClient(d.Conn("request")),
 	}
-}
+}, New)
+
+// engines are the notification service's stores: the memory engine, or PostgreSQL on its schema.
+var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.Open, postgres.Schema)
 
 // Options configure the notification service.
 type Options struct {
-	Logger *slog.Logger
-	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
-	PostgresURL string
+	kit.Settings
 	// AllowPrivate lifts the webhook address rules and the https-only rule
 	// (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE=1).
 	AllowPrivate bool
@@ -108,40 +103,37 @@ type Options struct {
 
 // Service is a running notification service.
 type Service struct {
-	kit.Base
+	*kit.Base
 	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := kit.Logger(o.Logger)
-	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
-		func() store.Store { return memory.New() },
-		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
-	if err != nil {
-		return nil, err
-	}
-	if o.AllowPrivate {
-		log.Warn("notification: " + AllowPrivateEnv + "=1: webhooks may reach loopback, private and link-local addresses over plain http; for development and tests only")
-	}
-	co := webhook.Options{AllowPrivate: o.AllowPrivate, Timeout: o.Timeout}
-	if o.Client != nil {
-		co = *o.Client
-	}
-	lease := o.Lease
-	if lease <= 0 {
-		lease = max(time.Minute, 3*co.Timeout)
-	}
-	ao := app.Options{
-		Store: st, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
-		Retry: o.Retry, Now: o.Now, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
-		Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
-	}
-	ao.Email, ao.Slack = channels(log, o)
-	a := app.New(ao)
-	// Run sends due deliveries until ctx ends; it returns when the attempts under way
-	// have finished.
-	return &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){a.Run}}, app: a}, nil
+	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
+		log := p.Log
+		if o.AllowPrivate {
+			log.Warn("notification: " + AllowPrivateEnv + "=1: webhooks may reach loopback, private and link-local addresses over plain http; for development and tests only")
+		}
+		co := webhook.Options{AllowPrivate: o.AllowPrivate, Timeout: o.Timeout}
+		if o.Client != nil {
+			co = *o.Client
+		}
+		lease := o.Lease
+		if lease <= 0 {
+			lease = max(time.Minute, 3*co.Timeout)
+		}
+		ao := app.Options{
+			Store: p.Store, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
+			Retry: o.Retry, Now: o.Now, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
+			Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
+		}
+		ao.Email, ao.Slack = channels(log, o)
+		a := app.New(ao)
+		// Run sends due deliveries until ctx ends; it returns when the attempts under way
+		// have finished.
+		p.Base.Internal, p.Base.Loops = InternalOnly, []func(context.Context){a.Run}
+		return &Service{Base: p.Base, app: a}, nil
+	})
 }
 
 // channels are the email and Slack channels the options configure. A channel whose
@@ -190,12 +182,4 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 
 // InternalOnly reports the methods only other Grantflow services may call: the event
 // sink (the kit's router serves it on a shared server).
-var InternalOnly = auth.MethodSet("/" + eventsv1.EventSinkService_ServiceDesc.ServiceName + "/")
-
-// Ping reports whether the store answers (readiness).
-func (s *Service) Ping(ctx context.Context) error {
-	if err := s.Base.Ping(ctx); err != nil {
-		return fmt.Errorf("notification store: %w", err)
-	}
-	return nil
-}
+var InternalOnly = kit.MethodsOf(eventsv1.EventSinkService_ServiceDesc)

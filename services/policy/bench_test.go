@@ -14,6 +14,7 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
@@ -64,7 +65,7 @@ func benchFixture(b *testing.B, st store.Store) policyv1.PolicyServiceClient {
 	start := time.Now()
 	seedBench(b, st)
 	log := slog.New(slog.DiscardHandler)
-	svc, err := policy.NewWithStore(ctx, policy.Options{Logger: log}, st)
+	svc, err := policy.NewWithStore(ctx, policy.Options{Settings: kit.Settings{Logger: log}}, st)
 	if err != nil {
 		b.Fatal(err)
 	}

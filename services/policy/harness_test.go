@@ -9,6 +9,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/identity/identitytest"
@@ -50,7 +51,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	idPub, internal := identitytest.Start(t, signer, bootstrapKey)
 
 	audit := &recordingSink{}
-	svc, err := policy.New(context.Background(), policy.Options{Logger: slog.New(slog.DiscardHandler), PostgresURL: o.postgresURL, Identity: internal, AuditSink: audit})
+	svc, err := policy.New(context.Background(), policy.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: o.postgresURL}, Identity: internal, AuditSink: audit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"google.golang.org/grpc"
 
@@ -20,23 +19,19 @@ import (
 	"github.com/grantflow/grantflow/services/policy/internal/store/postgres"
 )
 
-// Name is the service's name in traces, logs and events.
-const Name = app.ServiceName
-
 // Kit is the policy service as both its binary and the all-in-one process assemble it: it
 // asks identity about what policies name and delivers its outbox to audit.
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
-
-func options(env *kit.Env, d *kit.Deps) Options {
-	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Cache: env.Cache("gf:policy:"), Identity: d.Identity(),
+var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
+	return Options{Settings: env.Settings(), Cache: env.Cache("gf:policy:"), Identity: d.Identity(),
 		AuditSink: d.Sink("audit"), NotificationSink: d.Sink("notification")}
-}
+}, New)
+
+// engines are the policy service's stores: the memory engine, or PostgreSQL on its schema.
+var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.Open, postgres.Schema)
 
 // Options configure the policy service.
 type Options struct {
-	Logger *slog.Logger
-	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
-	PostgresURL string
+	kit.Settings
 	// Cache is accepted for symmetry with the other services and kept for later use; the
 	// policy service needs no Redis: resolution freshness rides on the store's index
 	// generation (see the README), which Redis could only approximate. May be nil.
@@ -51,39 +46,31 @@ type Options struct {
 
 // Service is a running policy service.
 type Service struct {
-	kit.Base
+	*kit.Base
 	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL), assembles the service, seeds the system
 // defaults that are missing and builds the resolution index.
 func New(ctx context.Context, o Options) (*Service, error) {
-	st, err := kit.OpenStore[store.Store](ctx, kit.Logger(o.Logger), Name, o.PostgresURL,
-		func() store.Store { return memory.New() },
-		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
-	if err != nil {
-		return nil, err
-	}
-	s, err := newService(ctx, o, st)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return s, nil
+	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
+		return build(ctx, o, p)
+	})
 }
 
 // newService assembles the service on st (which it does not close on failure).
 func newService(ctx context.Context, o Options, st store.Store) (*Service, error) {
-	log := kit.Logger(o.Logger)
-	s := &Service{Base: kit.Base{Store: st}}
+	return build(ctx, o, engines.On(st, o.Settings))
+}
+
+func build(ctx context.Context, o Options, p *kit.Parts[store.Store]) (*Service, error) {
+	s := &Service{Base: p.Base}
 	var dir app.Directory
 	if o.Identity != nil {
 		dir = directory.Identity{Client: o.Identity}
 	}
-	s.app = app.New(app.Options{Store: st, Directory: dir, Logger: log, Notify: s.Notify})
-	var err error
-	if s.Relays, err = outbox.NewRelays(Name, st, log, outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
+	s.app = app.New(app.Options{Store: p.Store, Directory: dir, Logger: p.Log, Notify: s.Notify})
+	if err := p.Relay(outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
 		return nil, err
 	}
 	if err := s.app.SeedSystemDefaults(ctx); err != nil {

@@ -21,6 +21,7 @@ import (
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/policy"
@@ -156,14 +157,14 @@ func TestSystemDefaultsArePresentFromTheFirstStart(t *testing.T) {
 			t.Errorf("seed events: %q", got)
 		}
 		for _, ev := range evs {
-			if ev.GetActorId() != auth.SystemUserID || ev.GetService() != policy.Name {
+			if ev.GetActorId() != auth.SystemUserID || ev.GetService() != policy.Kit.Name {
 				t.Errorf("seed event %s by %q from %q", ev.GetAction(), ev.GetActorId(), ev.GetService())
 			}
 		}
 		if o.postgresURL != "" {
 			// A second start (another replica, a restart) seeds nothing again.
 			before := len(h.outbox(""))
-			again, err := policy.New(context.Background(), policy.Options{PostgresURL: o.postgresURL})
+			again, err := policy.New(context.Background(), policy.Options{Settings: kit.Settings{PostgresURL: o.postgresURL}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +284,7 @@ func TestPolicyLifecycle(t *testing.T) {
 			if ev.GetAction() == "policy.created" {
 				wantSubject = "policies/" + p.GetId()
 			}
-			if ev.GetActorId() != h.IDs["admin"] || ev.GetService() != policy.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || ev.GetPolicyVersionChanged().GetPolicyId()+ev.GetPolicyChanged().GetPolicyId() != p.GetId() {
+			if ev.GetActorId() != h.IDs["admin"] || ev.GetService() != policy.Kit.Name || ev.GetSubject() != wantSubject || ev.GetId() == "" || ev.GetPolicyVersionChanged().GetPolicyId()+ev.GetPolicyChanged().GetPolicyId() != p.GetId() {
 				t.Errorf("event %s: actor %q service %q subject %q", ev.GetAction(), ev.GetActorId(), ev.GetService(), ev.GetSubject())
 			}
 		}
@@ -683,7 +684,7 @@ func TestActivationReachesEveryReplicaAtOnce(t *testing.T) {
 	url := pgtest.NewEmptyDatabase(t)
 	h := newHarness(t, harnessOptions{postgresURL: url})
 	h.seedOrg()
-	replica, err := policy.New(context.Background(), policy.Options{PostgresURL: url, Identity: h.internal})
+	replica, err := policy.New(context.Background(), policy.Options{Settings: kit.Settings{PostgresURL: url}, Identity: h.internal})
 	if err != nil {
 		t.Fatal(err)
 	}

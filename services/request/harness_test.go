@@ -20,6 +20,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -106,7 +107,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		return servicetest.Server(t, signer, authn, internal)
 	}
 
-	idSvc, err := identity.New(ctx, identity.Options{Logger: log, PostgresURL: pgURL(), BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
+	idSvc, err := identity.New(ctx, identity.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL()}, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
 		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	idInternal := identityv1.NewIdentityInternalServiceClient(idL.conn)
 	authn := auth.Identity(idInternal)
 
-	polSvc, err := policy.New(ctx, policy.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal, AuditSink: h.audit})
+	polSvc, err := policy.New(ctx, policy.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL()}, Identity: idInternal, AuditSink: h.audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +126,8 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	polSvc.Register(polSrv)
 	polL.Serve(t, polSrv)
 
-	taskSvc, err := task.New(ctx, task.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
-		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn), Clock: h.clock, TimerPoll: 24 * time.Hour})
+	taskSvc, err := task.New(ctx, task.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL(), Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
+		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +136,9 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	taskSvc.Register(taskSrv)
 	taskL.Serve(t, taskSrv)
 
-	reqSvc, err := request.New(ctx, request.Options{Logger: log, PostgresURL: pgURL(), Identity: idInternal,
+	reqSvc, err := request.New(ctx, request.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL(), Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
-		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, Clock: h.clock,
-		TimerPoll: 24 * time.Hour, WebhookAllowPrivate: true}) // the tests fire timers themselves (h.fire)
+		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, WebhookAllowPrivate: true}) // the tests fire timers themselves (h.fire)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/pgtest"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -54,8 +55,8 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 		clock: timer.NewManualClock(time.Now())}
 	h.idPub = idPub
 	h.People = servicetest.NewPeople(t, h.idPub, bootstrapKey)
-	svc, err := task.New(context.Background(), task.Options{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL, Identity: idInternal,
-		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"], Clock: h.clock, TimerPoll: 24 * time.Hour})
+	svc, err := task.New(context.Background(), task.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler), PostgresURL: postgresURL, Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
+		AuditSink: h.sinks["audit"], RequestSink: h.sinks["request"]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,18 +3,14 @@ package task
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"google.golang.org/grpc"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
-	"github.com/grantflow/grantflow/pkg/timer"
 	"github.com/grantflow/grantflow/services/task/internal/app"
 	"github.com/grantflow/grantflow/services/task/internal/grpcapi"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -22,24 +18,20 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store/postgres"
 )
 
-// Name is the service's name in traces, logs and events.
-const Name = app.ServiceName
-
 // Kit is the task service as both its binary and the all-in-one process assemble it: it
 // calls identity, delivers its outbox to audit and notification (every event) and request
 // (outcomes), and receives identity's user events (a user's new manager).
-var Kit = kit.Service{Name: Name, New: kit.Assemble(options, New), Migrate: kit.Migrations(postgres.Schema.Options)}
-
-func options(env *kit.Env, d *kit.Deps) Options {
-	return Options{Logger: env.Log, PostgresURL: env.Config.PostgresURL, Identity: d.Identity(),
+var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
+	return Options{Settings: env.Settings(), Identity: d.Identity(),
 		AuditSink: d.Sink("audit"), RequestSink: d.Sink("request"), NotificationSink: d.Sink("notification")}
-}
+}, New)
+
+// engines are the task service's stores: the memory engine, or PostgreSQL on its schema.
+var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.Open, postgres.Schema)
 
 // Options configure the task service.
 type Options struct {
-	Logger *slog.Logger
-	// PostgresURL selects the PostgreSQL engine; empty selects the memory engine.
-	PostgresURL string
+	kit.Settings
 	// Identity is identity's internal client: the task service asks it whether the people of
 	// a reassignment or a standalone task exist and are active. Required.
 	Identity identityv1.IdentityInternalServiceClient
@@ -48,43 +40,29 @@ type Options struct {
 	// are always written for each; a sink left nil keeps its events in the outbox until one
 	// is configured: delayed, never lost.
 	AuditSink, RequestSink, NotificationSink outbox.Sink
-	// Clock is the time of the service and its timers (due dates, escalations); default
-	// the system's. Tests move their own.
-	Clock timer.Clock
-	// TimerPoll is how often the service looks for due timers (default 1 s).
-	TimerPoll time.Duration
 }
 
 // Service is a running task service.
 type Service struct {
-	kit.Base
+	*kit.Base
 	app *app.Service
 }
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	log := kit.Logger(o.Logger)
 	if o.Identity == nil {
 		return nil, fmt.Errorf("task: Options.Identity is required")
 	}
-	st, err := kit.OpenStore[store.Store](ctx, log, Name, o.PostgresURL,
-		func() store.Store { return memory.New() },
-		func(ctx context.Context, url string) (store.Store, error) { return postgres.Open(ctx, url) })
-	if err != nil {
-		return nil, err
-	}
-	// Listen wakes WatchTasks' watchers on the changes of any process.
-	s := &Service{Base: kit.Base{Store: st, Internal: InternalOnly, Loops: []func(context.Context){st.Listen}}}
-	timers := kit.NewTimers[store.Tx](&s.Base, st, o.Clock, o.TimerPoll, log)
-	s.app = app.New(app.Options{Store: st, Identity: o.Identity, Logger: log, Notify: s.Notify, Now: kit.Now(timers.Clock())})
-	s.app.HandleTimers(timers)
-	if s.Relays, err = outbox.NewRelays(Name, st, log,
-		outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
-		outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return s, nil
+	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
+		s := &Service{Base: p.Base}
+		// Listen wakes WatchTasks' watchers on the changes of any process.
+		s.Internal, s.Loops = InternalOnly, []func(context.Context){p.Store.Listen}
+		timers := kit.NewTimers[store.Tx](p, p.Store)
+		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Logger: p.Log, Notify: s.Notify, Now: kit.Now(timers.Clock())})
+		s.app.HandleTimers(timers)
+		return s, p.Relay(outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},
+			outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink})
+	})
 }
 
 // Register puts the public and the internal task services on srv, and the
@@ -96,7 +74,4 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 }
 
 // InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = auth.MethodSet(
-	"/"+taskv1.TaskInternalService_ServiceDesc.ServiceName+"/",
-	"/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/",
-)
+var InternalOnly = kit.MethodsOf(taskv1.TaskInternalService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)

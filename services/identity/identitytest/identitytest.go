@@ -7,6 +7,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/identity"
 )
@@ -16,7 +17,7 @@ import (
 // context travels as an internal token signed by signer).
 func Start(t testing.TB, signer *auth.Signer, bootstrapKey string) (identityv1.IdentityServiceClient, identityv1.IdentityInternalServiceClient) {
 	t.Helper()
-	svc, err := identity.New(context.Background(), identity.Options{Logger: slog.New(slog.DiscardHandler), BootstrapAdminKey: bootstrapKey})
+	svc, err := identity.New(context.Background(), identity.Options{Settings: kit.Settings{Logger: slog.New(slog.DiscardHandler)}, BootstrapAdminKey: bootstrapKey})
 	if err != nil {
 		t.Fatal(err)
 	}
