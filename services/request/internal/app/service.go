@@ -227,8 +227,12 @@ func eventData(r domain.Request) *eventsv1.RequestChanged {
 
 // transient reports whether an error is worth retrying later (a service or the database
 // is down or overloaded, or a local failure) rather than a final answer about the request.
-// Other services' answers arrive as domain errors (the dialer installs errs.FromStatus).
+// Other services' answers are read as domain errors whether or not the connection turned
+// them into ones (grpcclient.Dial installs errs.FromStatus; a bare connection hands over the
+// status): a refusal such as INVALID_ARGUMENT must not be retried forever, since a retried
+// event holds up every event queued behind it.
 func transient(err error) bool {
+	err = errs.FromStatus(err)
 	var answer *errs.Error
 	if errors.As(err, &answer) && !errs.Temporary(err) {
 		return false
