@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -66,6 +67,11 @@ type Options struct {
 	// Getenv reads the agent's deprecated connector settings (GRANTFLOW_AGENT_WEBHOOKS,
 	// GRANTFLOW_AGENT_WEBHOOK_SECRET); nil reads none: every app uses the directory connector.
 	Getenv func(string) string
+	// IngestAttempts and IngestWindow bound the retries of an incoming event that keeps
+	// failing (not for a dependency being down): given up on, acknowledged and recorded once
+	// it failed that often over that long (0: 10 attempts, 5 minutes; see README.md).
+	IngestAttempts int
+	IngestWindow   time.Duration
 }
 
 // Service is a running request service.
@@ -98,7 +104,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		s.Internal, s.Loops = InternalOnly, []func(context.Context){p.Store.Listen}
 		timers := kit.NewTimers[store.Tx](p, p.Store)
 		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
-			Connectors: connectors, Logger: log, Notify: s.Notify, ToReview: o.ReviewSink != nil, Now: kit.Now(timers.Clock())})
+			Connectors: connectors, Logger: log, Notify: s.Notify, ToReview: o.ReviewSink != nil, Now: kit.Now(timers.Clock()),
+			IngestAttempts: o.IngestAttempts, IngestWindow: o.IngestWindow})
 		s.app.HandleTimers(timers)
 		return s, p.Relay(outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkWork, Sink: outbox.SinkFunc(s.app.Work)},
 			outbox.Target{Name: app.SinkNotification, Sink: o.NotificationSink}, outbox.Target{Name: app.SinkReview, Sink: o.ReviewSink})

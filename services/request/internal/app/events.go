@@ -22,24 +22,28 @@ import (
 // Ingest handles the events other services send the request service: task
 // outcomes (task service) and onboarding and offboarding (identity). Delivery is at least
 // once: each event id is handled once. An error makes the sender deliver the batch again;
-// otherwise every event counts as accepted.
+// otherwise every event counts as accepted. An event that keeps failing is given up on after
+// a while (ingestFailed), so that it does not hold up the events queued behind it for ever.
 func (s *Service) Ingest(ctx context.Context, evs []*eventsv1.Event) (int, error) {
 	if err := internalCaller(ctx); err != nil {
 		return 0, err
 	}
-	for i := 0; i < len(evs); i++ {
+	single := false // task outcomes one by one: a run failed, find the event at fault
+	for i := 0; i < len(evs); {
 		ev := evs[i]
 		ctx := events.WithTrace(ctx, ev)
-		var err error
+		n, err := 1, error(nil)
 		switch {
 		case isTaskOutcome(ev):
 			// A run of task outcomes is handled in one transaction: one commit for the batch.
-			j := i + 1
-			for j < len(evs) && isTaskOutcome(evs[j]) {
-				j++
+			for !single && i+n < len(evs) && isTaskOutcome(evs[i+n]) {
+				n++
 			}
-			err = s.onTasks(ctx, evs[i:j])
-			i = j - 1
+			err = s.onTasks(ctx, evs[i:i+n])
+			if err != nil && n > 1 {
+				single = true // the ones before the failing event commit, it fails alone
+				continue
+			}
 		case ev.GetAction() == "user.onboarded":
 			err = s.onOnboarded(ctx, ev)
 		case ev.GetAction() == "user.offboarded":
@@ -48,8 +52,13 @@ func (s *Service) Ingest(ctx context.Context, evs []*eventsv1.Event) (int, error
 			s.log.DebugContext(ctx, "request: event ignored", "action", ev.GetAction(), "event", ev.GetId())
 		}
 		if err != nil {
-			return 0, fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
+			if err := s.ingestFailed(ctx, ev, err); err != nil {
+				return 0, fmt.Errorf("event %s (%s): %w", ev.GetId(), ev.GetAction(), err)
+			}
+		} else {
+			s.ingestFails.forget(evs[i : i+n]...)
 		}
+		i += n
 	}
 	return len(evs), nil
 }
@@ -382,8 +391,9 @@ func (s *Service) giveUp(ctx context.Context, ev *eventsv1.Event, err error) err
 	return nil
 }
 
-// unavailable reports whether err is a service or database being unreachable for now.
-func unavailable(err error) bool { return errs.Temporary(err) }
+// unavailable reports whether err is a service or database being unreachable for now (read
+// as a domain error whether or not the connection turned the status into one, as transient).
+func unavailable(err error) bool { return errs.Temporary(errs.FromStatus(err)) }
 
 // rerouteTasks gives the pending tasks of an offboarded user to their manager (when active),
 // else to the admins, with the reason in each task's history. Idempotent: the task service

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +80,13 @@ type Options struct {
 	Now    func() time.Time
 	// ToReview: a request's opening and closing also go to the outbox's "review" sink.
 	ToReview bool
+	// IngestAttempts and IngestWindow bound how long an incoming event (a task outcome,
+	// user.onboarded, user.offboarded) that keeps failing with an error other than a
+	// dependency being unavailable is retried: it is given up on at its first failure after
+	// it failed IngestAttempts times and IngestWindow since its first failure (see
+	// Service.ingestFailed). 0: DefaultIngestAttempts, DefaultIngestWindow.
+	IngestAttempts int
+	IngestWindow   time.Duration
 }
 
 // Service implements the request API.
@@ -96,6 +104,11 @@ type Service struct {
 	toReview   bool
 	// failures counts the failed attempts of each work item (event id -> *atomic.Int32).
 	failures sync.Map
+	// ingestFails counts the failed attempts of each incoming event (Ingest), and
+	// ingestAttempts, ingestWindow bound them (Options).
+	ingestFails    ingestFailures
+	ingestAttempts int
+	ingestWindow   time.Duration
 	// flights are the step openings this process carries out on a caller's path (open-step
 	// work item id -> *flight), from before the commit that queues their work item until
 	// the task service answered: the work relay, which may see the item first, waits for
@@ -130,6 +143,7 @@ func New(o Options) *Service {
 	if s.connectors == nil {
 		s.connectors = connector.NewRegistry(nil)
 	}
+	s.ingestAttempts, s.ingestWindow = cmp.Or(o.IngestAttempts, DefaultIngestAttempts), cmp.Or(o.IngestWindow, DefaultIngestWindow)
 	return s
 }
 
