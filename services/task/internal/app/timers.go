@@ -104,10 +104,20 @@ func (s *Service) fireEscalation(ctx context.Context, tx store.Tx, tm timer.Time
 	return s.emit(ctx, tx, ActionEscalated, t, domain.SystemActor, data)
 }
 
+// rerouteBatch is how many of the person's pending tasks one transaction of RerouteTasks
+// moves.
+var rerouteBatch = 100
+
 // RerouteTasks moves the pending tasks of userID, who was offboarded, to others (internal:
 // the request service, on user.offboarded), each with reason in its history
 // (task.reassigned). It returns the tasks that moved; again for the same person it moves
 // nothing more.
+//
+// Every pending task of the person moves, however many: they are read page by page (in id
+// order, rerouteBatch at a time) inside the transaction that moves them, one transaction per
+// page, so a task assigned to them before that read is seen and locked with the others. A
+// task that stays with them (nobody else may decide it) is passed over by the page cursor.
+// A failure leaves the pages before it moved; the caller's retry moves the rest.
 func (s *Service) RerouteTasks(ctx context.Context, userID string, to []string, reason string) ([]string, error) {
 	if _, err := internalCaller(ctx); err != nil {
 		return nil, err
@@ -115,41 +125,54 @@ func (s *Service) RerouteTasks(ctx context.Context, userID string, to []string, 
 	if slices.Contains(to, userID) {
 		return nil, errs.Invalid("to_user_ids", "the person who left cannot take over their own tasks")
 	}
-	pending, err := s.store.ListTasks(ctx, store.Filter{AssigneeID: userID, Status: domain.Pending}, store.Page{})
-	if err != nil {
-		return nil, err
-	}
 	var moved []string
-	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
-		moved = nil // a retried closure starts again
-		now := s.now()
-		for _, p := range pending {
-			t, err := tx.LockTask(ctx, p.ID)
+	for page := (store.Page{Size: rerouteBatch}); page.Size > 0; {
+		var (
+			done []string
+			next store.Page // the page after this one; Size 0: none
+		)
+		err := s.write(ctx, func(ctx context.Context, tx store.Tx) error {
+			done, next = nil, store.Page{} // a retried closure starts again
+			pending, err := tx.ListTasks(ctx, store.Filter{AssigneeID: userID, Status: domain.Pending}, page)
 			if err != nil {
 				return err
 			}
-			before, ok := t.Reroute(userID, to, reason, now)
-			if !ok {
-				continue
+			if len(pending) == page.Size {
+				next = store.Page{Size: page.Size, After: pending[len(pending)-1].ID}
 			}
-			if len(t.AssigneeIDs) == 0 {
-				// Everyone else may not decide on it (the request's own people): the task
-				// keeps the person who left, and the history says why nobody took it.
-				continue
+			now := s.now()
+			for _, p := range pending {
+				t, err := tx.LockTask(ctx, p.ID)
+				if err != nil {
+					return err
+				}
+				before, ok := t.Reroute(userID, to, reason, now)
+				if !ok {
+					continue
+				}
+				if len(t.AssigneeIDs) == 0 {
+					// Everyone else may not decide on it (the request's own people): the task
+					// keeps the person who left, and the history says why nobody took it.
+					continue
+				}
+				if err := tx.UpdateTask(ctx, t); err != nil {
+					return err
+				}
+				data := taskEvent(t)
+				data.Note, data.PreviousAssigneeIds = reason, before
+				if err := s.emit(ctx, tx, ActionReassigned, t, domain.SystemActor, data); err != nil {
+					return err
+				}
+				done = append(done, t.ID)
 			}
-			if err := tx.UpdateTask(ctx, t); err != nil {
-				return err
-			}
-			data := taskEvent(t)
-			data.Note, data.PreviousAssigneeIds = reason, before
-			if err := s.emit(ctx, tx, ActionReassigned, t, domain.SystemActor, data); err != nil {
-				return err
-			}
-			moved = append(moved, t.ID)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	return moved, err
+		moved, page = append(moved, done...), next
+	}
+	return moved, nil
 }
 
 // dueTimePB is the due time of a task for events, nil when it has none.
