@@ -56,8 +56,6 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 		// Service to service traffic stays inside the deployment; TLS termination and mTLS
 		// belong to the mesh or a later option (docs/SECURITY.md).
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(o.Signer), DomainErrors),
-		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(o.Signer), DomainStreamErrors),
 		grpc.WithDefaultServiceConfig(sc),
 		// Reconnect soon after a peer comes back: gRPC's default backoff grows to 120 s,
 		// which would hold an outbox relay back long after a restarted service is up.
@@ -65,6 +63,7 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 			BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second,
 		}, MinConnectTimeout: 5 * time.Second}),
 	}
+	opts = append(opts, Interceptors(o.Signer)...)
 	if o.StatsHandler != nil {
 		opts = append(opts, grpc.WithStatsHandler(o.StatsHandler))
 	}
@@ -81,6 +80,17 @@ func Dial(target string, o Options) (*grpc.ClientConn, error) {
 	}
 	r.InitialState(state)
 	return grpc.NewClient(replicasScheme+":///"+strings.Join(addrs, ","), append(opts, grpc.WithResolvers(r))...)
+}
+
+// Interceptors are the client interceptors of every connection Dial makes, unary and
+// streaming: the caller in the context travels as an internal token signed by signer, and
+// failed calls come back as domain errors (DomainErrors, DomainStreamErrors). The services'
+// in-process test connections install the same (pkg/servicetest.AsService).
+func Interceptors(signer *auth.Signer) []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer), DomainErrors),
+		grpc.WithChainStreamInterceptor(auth.StreamClientInterceptor(signer), DomainStreamErrors),
+	}
 }
 
 // replicasScheme names the static resolver of a connection to several addresses; it is

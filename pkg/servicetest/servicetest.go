@@ -20,6 +20,7 @@ import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/grpcclient"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/outbox"
 )
@@ -94,10 +95,13 @@ func Serve(t testing.TB, srv *grpc.Server, opts ...grpc.DialOption) *grpc.Client
 	return Dial(t, Listen(t, srv), opts...)
 }
 
-// AsService is the dial option of a service's connection to another: the caller in the
-// context travels as an internal token signed by signer.
-func AsService(signer *auth.Signer) grpc.DialOption {
-	return grpc.WithChainUnaryInterceptor(auth.UnaryClientInterceptor(signer))
+// AsService are the dial options of a service's connection to another, the client
+// interceptors of production connections (grpcclient.Interceptors): the caller in the
+// context travels as an internal token signed by signer, and failed calls come back as
+// domain errors (errs.FromStatus), as callers see them in production. Pass them with
+// Dial(t, dialer, AsService(signer)...).
+func AsService(signer *auth.Signer) []grpc.DialOption {
+	return grpcclient.Interceptors(signer)
 }
 
 // Run does svc's background work until the test ends; then it waits for it to stop and

@@ -79,7 +79,7 @@ func benchFixture(b *testing.B, st store.Store) policyv1.PolicyServiceClient {
 		b.Fatal(err)
 	}
 	svc.Register(srv)
-	client := policyv1.NewPolicyServiceClient(servicetest.Serve(b, srv, servicetest.AsService(signer)))
+	client := policyv1.NewPolicyServiceClient(servicetest.Serve(b, srv, servicetest.AsService(signer)...))
 	// Warm the index and the connection, and check the fixture answers as it should.
 	r, err := client.ResolvePolicy(ctx, &policyv1.ResolvePolicyRequest{RequestType: typev1.RequestType_GRANT_ACCESS, AppId: "app-09999", Permission: "perm-4"})
 	if err != nil || r.GetLevel() != policyv1.Level_PERMISSION || r.GetPolicyId() != "pol-09999-4" {

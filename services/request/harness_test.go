@@ -64,7 +64,7 @@ type bufListener struct {
 
 func listen(t testing.TB, signer *auth.Signer) *bufListener {
 	l := servicetest.NewListener()
-	return &bufListener{Listener: l, conn: servicetest.Dial(t, l.Dialer(), servicetest.AsService(signer))}
+	return &bufListener{Listener: l, conn: servicetest.Dial(t, l.Dialer(), servicetest.AsService(signer)...)}
 }
 
 // userConn is a connection to b for people's credentials.

@@ -26,5 +26,5 @@ func Start(t testing.TB, signer *auth.Signer, bootstrapKey string) (identityv1.I
 	svc.Register(srv)
 	dialer := servicetest.Listen(t, srv)
 	return identityv1.NewIdentityServiceClient(servicetest.Dial(t, dialer)),
-		identityv1.NewIdentityInternalServiceClient(servicetest.Dial(t, dialer, servicetest.AsService(signer)))
+		identityv1.NewIdentityInternalServiceClient(servicetest.Dial(t, dialer, servicetest.AsService(signer)...))
 }
