@@ -419,7 +419,10 @@ func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) er
 		return err
 	}
 	if !r.TakesOutcome(int(in.GetStepIndex())) {
-		return nil // closed or moved on: its tasks were made, or are no longer wanted
+		if r.Status == domain.Cancelled || r.Status == domain.Failed {
+			return s.fenceOpening(ctx, in)
+		}
+		return nil // moved on, or declined: the step's outcome came, so its tasks exist
 	}
 	next, err := s.openTasks(ctx, in, r)
 	if err != nil {
@@ -427,6 +430,25 @@ func (s *Service) openQueued(ctx context.Context, in *taskv1.OpenStepRequest) er
 	}
 	_, err = s.drive(ctx, r.ID, next, false)
 	return err
+}
+
+// fenceOpening carries out the open-step work item of a request cancelled or failed since it
+// recorded the opening: the task service is asked for the step's tasks all the same, so that
+// the step exists before the cancellation of the request's tasks, which the commit that
+// closed it queued behind this item, runs. Otherwise an OpenStep still in flight (a caller's
+// path in another replica, a flight that failed here while its call went on, a process that
+// stopped) could make the tasks after that cancellation found nothing to cancel, and they
+// would stay open for a closed request; now such a call finds the step made (OpenStep is
+// idempotent per request and step) and makes nothing, and the cancellation cancels the
+// tasks this call made.
+func (s *Service) fenceOpening(ctx context.Context, in *taskv1.OpenStepRequest) error {
+	if _, err := s.tasks.OpenStep(ctx, in); err != nil {
+		if transient(err) {
+			return fmt.Errorf("open the step of a closed request before its tasks are cancelled: %w", err)
+		}
+		s.log.WarnContext(ctx, "request: the step of a closed request not opened", "request", in.GetRequestId(), "step", in.GetStepIndex(), "error", err.Error())
+	}
+	return nil
 }
 
 // passStep records that the current step passed and moves on: to applying the effect after
