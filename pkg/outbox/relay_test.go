@@ -14,6 +14,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 const waitTimeout = 30 * time.Second
@@ -66,19 +67,8 @@ func run(t *testing.T, r *outbox.Relay) (stop func()) {
 	return stop
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(waitTimeout)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
+// eventually waits until cond holds, bounded by a deadline that only stops a hang.
+var eventually = servicetest.Eventually
 
 func TestNotifyNeverBlocks(t *testing.T) {
 	var mem outbox.Memory
