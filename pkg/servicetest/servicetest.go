@@ -23,6 +23,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // Signer is the internal-token signer the services of one test share.
@@ -248,23 +249,7 @@ func (r *Recorder) arrivals() <-chan struct{} {
 // last state after [Hang], or once t has failed meanwhile.
 func (r *Recorder) Until(t testing.TB, what string, cond func() (done bool, state string)) {
 	t.Helper()
-	deadline := time.NewTimer(Hang)
-	defer deadline.Stop()
-	for {
-		more := r.arrivals() // before the look: what arrives during it wakes the next wait
-		done, state := cond()
-		switch {
-		case done:
-			return
-		case t.Failed():
-			t.Fatalf("stopped waiting for %s: the test failed (%s)", what, state)
-		}
-		select {
-		case <-more:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s: %s", what, state)
-		}
-	}
+	proctest.Await(t, time.Now().Add(Hang), what, r.arrivals, cond)
 }
 
 // Events are the events delivered so far, in order.
