@@ -105,9 +105,9 @@ func newRelay(t *testing.T, e Engine, opts outbox.RelayOptions) *outbox.Relay {
 	return r
 }
 
-// start runs r until the returned stop is called; stop cancels Run, waits for it to return
+// Start runs r until the returned stop is called; stop cancels Run, waits for it to return
 // and checks that it returned nil. The test's cleanup stops it too.
-func start(t *testing.T, r *outbox.Relay) (stop func()) {
+func Start(t *testing.T, r *outbox.Relay) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
