@@ -13,34 +13,27 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 )
 
 // Run runs the contract suite. newEngine is called once per test and must return an empty
 // engine of the test's own.
 func Run(t *testing.T, newEngine func(t *testing.T) Engine) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, e Engine)
-	}{
-		{"AppendThenPendingInAppendOrder", testAppendOrder},
-		{"AppendFillsIDAndTimeAndKeepsFields", testAppendFields},
-		{"AppendRejectsInvalidInput", testAppendInvalid},
-		{"DuplicateEventIDPerSinkRejected", testDuplicateID},
-		{"RolledBackTransactionLeavesNothing", testRollback},
-		{"PendingHonoursLimit", testLimit},
-		{"AckRemovesOnlyAckedEvents", testAck},
-		{"RetractRemovesOneSinksEventWithItsTransaction", testRetract},
-		{"SinksAreIndependent", testSinks},
-		{"MarkProcessedDedupes", testDedupe},
-		{"RelayDeliversEverythingOnceInOrderThroughFailures", testRelayFailures},
-		{"RelayWakesOnNotify", testRelayNotify},
-		{"RelayStopsOnCancel", testRelayStops},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newEngine(t))
-		})
-	}
+	storetestkit.Table(t, newEngine, map[string]func(t *testing.T, e Engine){
+		"AppendThenPendingInAppendOrder":                    testAppendOrder,
+		"AppendFillsIDAndTimeAndKeepsFields":                testAppendFields,
+		"AppendRejectsInvalidInput":                         testAppendInvalid,
+		"DuplicateEventIDPerSinkRejected":                   testDuplicateID,
+		"RolledBackTransactionLeavesNothing":                testRollback,
+		"PendingHonoursLimit":                               testLimit,
+		"AckRemovesOnlyAckedEvents":                         testAck,
+		"RetractRemovesOneSinksEventWithItsTransaction":     testRetract,
+		"SinksAreIndependent":                               testSinks,
+		"MarkProcessedDedupes":                              testDedupe,
+		"RelayDeliversEverythingOnceInOrderThroughFailures": testRelayFailures,
+		"RelayWakesOnNotify":                                testRelayNotify,
+		"RelayStopsOnCancel":                                testRelayStops,
+	})
 }
 
 func testAppendOrder(t *testing.T, e Engine) {
