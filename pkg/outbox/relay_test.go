@@ -18,8 +18,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
-const waitTimeout = 30 * time.Second
-
 var quiet = slog.New(slog.DiscardHandler)
 
 func TestNewRelayValidatesAndDefaults(t *testing.T) {
