@@ -165,7 +165,7 @@ func authzMatrix() []matrixRow {
 				allowed("for herself, skipping manager approval", func(x *matrixEnv) proto.Message { return x.grant("", x.s.app["Figma"], "viewer") },
 					func(x *matrixEnv, tr transport, out map[string]any) {
 						id := str(out, "id")
-						eventually(x.t, tr.String()+": the GM's manager step auto-approved", func() (bool, string) {
+						waitFor(x.t, tr.String()+": the GM's manager step auto-approved", func() (bool, string) {
 							r, err := x.request.GetRequest(x.as("grace"), &requestv1.GetRequestRequest{Id: id})
 							if err != nil {
 								return false, err.Error()
@@ -730,7 +730,7 @@ func (x *matrixEnv) firstTask(requestID string, submitted map[string]any) string
 		return ids[0].(string)
 	}
 	var id string
-	eventually(x.t, "the first task of request "+requestID, func() (bool, string) {
+	waitFor(x.t, "the first task of request "+requestID, func() (bool, string) {
 		r, err := x.request.GetRequest(x.as("ada"), &requestv1.GetRequestRequest{Id: requestID})
 		if err != nil {
 			return false, err.Error()
@@ -768,7 +768,7 @@ func (x *matrixEnv) draftPolicy() string {
 func (x *matrixEnv) accessAppears(tr transport, owner, requestID, appID string) {
 	r, err := x.request.GetRequest(x.as("ada"), &requestv1.GetRequestRequest{Id: requestID})
 	x.must(err, "get request "+requestID)
-	eventually(x.t, tr.String()+": the provisioned access, as its app's owner sees it", func() (bool, string) {
+	waitFor(x.t, tr.String()+": the provisioned access, as its app's owner sees it", func() (bool, string) {
 		res, err := x.identity.ListAccesses(x.as(owner), &identityv1.ListAccessesRequest{AppId: appID, UserId: r.GetTargetUserId()})
 		if err != nil {
 			return false, err.Error()

@@ -35,7 +35,7 @@ func TestOffboardingReachesEveryPrincipalCache(t *testing.T) {
 	// The gateway authenticates Sara and caches her principal, under identity's prefix. (A
 	// cache that found Redis slow steps aside for a moment and stores nothing: call again.)
 	sum := sha256.Sum256([]byte(s.key["sara"]))
-	eventually(t, "the gateway's cache entry of Sara's key under gf:identity:", func() (bool, string) {
+	waitFor(t, "the gateway's cache entry of Sara's key under gf:identity:", func() (bool, string) {
 		s.must("sara", "GET", "/v1/tasks", nil)
 		keys, err := rdb.Keys(context.Background(), "gf:identity:principals:*:"+hex.EncodeToString(sum[:])).Result()
 		return err == nil && len(keys) == 1, fmt.Sprintf("keys %v, error %v", keys, err)

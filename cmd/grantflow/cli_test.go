@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/grantflow/grantflow/cmd/grantflow/internal/cli"
 )
@@ -57,27 +56,11 @@ func (s *system) cliJSON(t *testing.T, person string, args ...string) map[string
 	return out
 }
 
-// waitUntil polls cond until it holds; the deadline only bounds a hang.
-func waitUntil(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached in time; last state: %s", what, state)
-		}
-		time.Sleep(wait)
-	}
-}
-
 // cliPendingTask waits until person sees a pending task of request id and returns its id.
 func (s *system) cliPendingTask(t *testing.T, person, id string) string {
 	t.Helper()
 	var task string
-	waitUntil(t, person+"'s pending task of request "+id, func() (bool, string) {
+	waitFor(t, person+"'s pending task of request "+id, func() (bool, string) {
 		out := s.cliJSON(t, person, "tasks", "list", "--request", id, "--status", "PENDING")
 		tasks := objects(out, "tasks")
 		if len(tasks) == 0 {
@@ -173,13 +156,13 @@ func TestFigmaFromTheCommandLine(t *testing.T) {
 		}
 		s.cli(t, "otto", "tasks", "approve", owner, "--justification", "ok")
 		var action string
-		waitUntil(t, "the action task", func() (bool, string) {
+		waitFor(t, "the action task", func() (bool, string) {
 			action = s.cliPendingTask(t, "otto", id)
 			return action != owner, action
 		})
 		s.cli(t, "otto", "tasks", "complete", action, "--note", "granted editor in Figma")
 
-		waitUntil(t, "Uma's request DONE", func() (bool, string) {
+		waitFor(t, "Uma's request DONE", func() (bool, string) {
 			r := s.cliJSON(t, "uma", "requests", "get", id)
 			return str(r, "status") == "DONE", str(r, "status")
 		})

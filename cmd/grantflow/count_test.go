@@ -31,7 +31,7 @@ func TestCountSubmitAndApproval(t *testing.T) {
 	}})
 	quiet := func(what string) {
 		t.Helper()
-		eventually(t, what, func() (bool, string) {
+		waitFor(t, what, func() (bool, string) {
 			n := memstore.UndeliveredSince(mark)
 			return n == 0, fmt.Sprintf("%d events not delivered yet", n)
 		})

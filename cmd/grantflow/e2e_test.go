@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc/codes"
@@ -245,23 +244,6 @@ func namesField(body map[string]any, field string) bool {
 		}
 	}
 	return false
-}
-
-// eventually polls cond until it holds or the deadline passes (events reach audit
-// asynchronously, through the outbox relays).
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached in time; last state: %s", what, state)
-		}
-		time.Sleep(wait)
-	}
 }
 
 // str reads a string field of a JSON object ("" when absent).

@@ -365,7 +365,7 @@ func walkAudit(t *testing.T, s *system, policyID string, taskIDs []string) {
 		taskIDs[1]: {"task.created", "task.completed"},
 	}
 	var events []map[string]any
-	eventually(t, "policy and task events in audit", func() (bool, string) {
+	waitFor(t, "policy and task events in audit", func() (bool, string) {
 		events = s.auditEvents(t, "ada", nil)
 		var policyEvents []string
 		for _, e := range events {

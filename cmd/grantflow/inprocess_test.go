@@ -51,7 +51,7 @@ func TestInternalCallsStayInMemory(t *testing.T) {
 	}
 	quiet := func() {
 		t.Helper()
-		eventually(t, "every outbox delivered", func() (bool, string) {
+		waitFor(t, "every outbox delivered", func() (bool, string) {
 			n := memstore.UndeliveredSince(mark)
 			return n == 0, fmt.Sprintf("%d events not delivered yet", n)
 		})

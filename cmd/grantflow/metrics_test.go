@@ -73,7 +73,7 @@ func TestMetricsOfTheAllInOne(t *testing.T) {
 	}
 	// The demo's requests advanced through the task service's outbox to the request
 	// service; every service's events reach audit a moment after their commit.
-	eventually(t, "the outbox relays' counts", func() (bool, string) {
+	waitFor(t, "the outbox relays' counts", func() (bool, string) {
 		body = s.scrape(t)
 		return has("grantflow_outbox_delivered_total", `sink="request"`) && has("grantflow_outbox_delivered_total", `sink="audit"`), "no grantflow_outbox_delivered_total of the request and audit sinks"
 	})

@@ -40,7 +40,7 @@ func TestNotificationsOverREST(t *testing.T) {
 func (s *system) messagesOf(t *testing.T, person, requestID string, want int) []map[string]any {
 	t.Helper()
 	var got []map[string]any
-	eventually(t, person+"'s messages about "+requestID, func() (bool, string) {
+	waitFor(t, person+"'s messages about "+requestID, func() (bool, string) {
 		got = nil
 		for _, n := range objects(s.must("ada", "GET", "/v1/notifications?pageSize=500&userId="+s.id[person], nil), "notifications") {
 			if strings.HasSuffix(str(n, "link"), "/requests/"+requestID) {

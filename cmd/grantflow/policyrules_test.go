@@ -82,7 +82,7 @@ func TestRetirePolicyOverRESTAndGRPC(t *testing.T) {
 	if got := resolve(sf, "user"); got != "system-default-grant-access" {
 		t.Errorf("Salesforce after retiring its policy resolves to %s", got)
 	}
-	eventually(t, "policy.retired audited", func() (bool, string) {
+	waitFor(t, "policy.retired audited", func() (bool, string) {
 		evs := s.auditEvents(t, "ada", map[string][]string{"subject": {"policies/" + s.policy["salesforce"]}})
 		if len(evs) == 0 { // the filter may be exact: the policy's own subject
 			evs = s.auditEvents(t, "ada", nil)

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
@@ -91,28 +91,22 @@ func TestRequestLifecycleOverREST(t *testing.T) {
 		s.walk(t, []step{{"cancel a done request", "uma", "POST", path + ":cancel", map[string]any{}, 400, s.grpcCode(t, codes.FailedPrecondition)}})
 
 		// The lineage: the request's events and every task's, pointing at the pinned version.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			lineage := objects(s.must("uma", "GET", "/v1/auditEvents?requestId="+id, nil), "auditEvents")
+		var lineage []map[string]any
+		waitFor(t, "the lineage of "+id, func() (bool, string) {
+			lineage = objects(s.must("uma", "GET", "/v1/auditEvents?requestId="+id, nil), "auditEvents")
 			var actions []string
 			for _, e := range lineage {
 				actions = append(actions, str(e, "action"))
 			}
-			if slices.Contains(actions, "request.done") && strings.Count(strings.Join(actions, ","), "task.created") == 3 {
-				for _, e := range lineage {
-					if a := str(e, "action"); !strings.HasPrefix(a, "request.") && !strings.HasPrefix(a, "task.") {
-						continue // identity's access.granted names the request, not the policy
-					}
-					if e["policyId"] != "system-default-grant-access" || e["policyVersion"] != "1" {
-						t.Errorf("event %s names policy %v v%v", str(e, "action"), e["policyId"], e["policyVersion"])
-					}
-				}
-				break
+			return slices.Contains(actions, "request.done") && strings.Count(strings.Join(actions, ","), "task.created") == 3, fmt.Sprint(actions)
+		})
+		for _, e := range lineage {
+			if a := str(e, "action"); !strings.HasPrefix(a, "request.") && !strings.HasPrefix(a, "task.") {
+				continue // identity's access.granted names the request, not the policy
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("lineage of %s incomplete: %v", id, actions)
+			if e["policyId"] != "system-default-grant-access" || e["policyVersion"] != "1" {
+				t.Errorf("event %s names policy %v v%v", str(e, "action"), e["policyId"], e["policyVersion"])
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }
@@ -120,28 +114,23 @@ func TestRequestLifecycleOverREST(t *testing.T) {
 // pendingTask waits for the pending task of request id in person's inbox.
 func (s *system) pendingTask(t *testing.T, id, person string) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, tk := range objects(s.must(person, "GET", "/v1/tasks?status=PENDING&requestId="+id, nil), "tasks") {
-			return str(tk, "id")
+	var task string
+	waitFor(t, "a pending task of request "+id+" for "+person, func() (bool, string) {
+		if tasks := objects(s.must(person, "GET", "/v1/tasks?status=PENDING&requestId="+id, nil), "tasks"); len(tasks) > 0 {
+			task = str(tasks[0], "id")
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no pending task of request %s for %s", id, person)
-	return ""
+		return task != "", "none"
+	})
+	return task
 }
 
 // waitRequest polls a request (as the admin) until it has status.
 func (s *system) waitRequest(t *testing.T, id, status string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var r map[string]any
-	for time.Now().Before(deadline) {
-		if r = s.must("ada", "GET", "/v1/requests/"+id, nil); r["status"] == status {
-			return r
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("request %s never %s: %v", id, status, r)
-	return nil
+	waitFor(t, "request "+id+" "+status, func() (bool, string) {
+		r = s.must("ada", "GET", "/v1/requests/"+id, nil)
+		return r["status"] == status, fmt.Sprint(r)
+	})
+	return r
 }

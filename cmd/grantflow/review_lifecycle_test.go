@@ -79,7 +79,7 @@ func TestAccessReviewLifecycleOverREST(t *testing.T) {
 		s.pushThrough(t, change)
 		s.waitRequest(t, change, "DONE")
 		s.wantAccesses(t, "uma", figma, "viewer")
-		eventually(t, "the CHANGE item follows its request", func() (bool, string) {
+		waitFor(t, "the CHANGE item follows its request", func() (bool, string) {
 			it := s.itemsByUser(t, "ada", path)["uma"]
 			return it["requestStatus"] == "DONE", str(it, "requestStatus")
 		})
@@ -190,7 +190,7 @@ func (s *system) grantNow(t *testing.T, who, app, perm string) {
 // neither made nor is the subject of) until it closes.
 func (s *system) pushThrough(t *testing.T, id string) {
 	t.Helper()
-	eventually(t, "request "+id+" carried out", func() (bool, string) {
+	waitFor(t, "request "+id+" carried out", func() (bool, string) {
 		r := s.must("ada", "GET", "/v1/requests/"+id, nil)
 		if r["status"] != "IN_PROGRESS" {
 			return true, str(r, "status")
@@ -223,7 +223,7 @@ func (s *system) itemsByUser(t *testing.T, person, path string) map[string]map[s
 // waitItem waits until who's item in the campaign at path has status and blocked reason.
 func (s *system) waitItem(t *testing.T, path, who, status, reason string) {
 	t.Helper()
-	eventually(t, who+"'s item "+status+" "+reason, func() (bool, string) {
+	waitFor(t, who+"'s item "+status+" "+reason, func() (bool, string) {
 		it := s.itemsByUser(t, "ada", path)[who]
 		return it["status"] == status && str(it, "blockedReason") == reason, str(it, "status") + " " + str(it, "blockedReason")
 	})
@@ -233,7 +233,7 @@ func (s *system) waitItem(t *testing.T, path, who, status, reason string) {
 func (s *system) reviewTask(t *testing.T, person, id string) map[string]any {
 	t.Helper()
 	var task map[string]any
-	eventually(t, person+"'s review task", func() (bool, string) {
+	waitFor(t, person+"'s review task", func() (bool, string) {
 		var seen []string
 		for _, tk := range objects(s.must(person, "GET", "/v1/tasks?status=PENDING", nil), "tasks") {
 			seen = append(seen, str(tk, "type"))
@@ -254,7 +254,7 @@ func (s *system) reviewTask(t *testing.T, person, id string) map[string]any {
 func (s *system) waitTask(t *testing.T, person, id, status string) map[string]any {
 	t.Helper()
 	var got map[string]any
-	eventually(t, "task "+id+" "+status, func() (bool, string) {
+	waitFor(t, "task "+id+" "+status, func() (bool, string) {
 		got = s.must(person, "GET", "/v1/tasks/"+id, nil)
 		return got["status"] == status, str(got, "status")
 	})

@@ -151,7 +151,7 @@ func TestAccessReviewsOverREST(t *testing.T) {
 			}},
 			{"close twice", "ada", "POST", "/v1/accessReviews/" + owners + ":close", map[string]any{}, 400, s.grpcCode(t, codes.FailedPrecondition)},
 		})
-		eventually(t, "the review's events in audit", func() (bool, string) {
+		waitFor(t, "the review's events in audit", func() (bool, string) {
 			b := s.must("ada", "GET", "/v1/auditEvents?subject=accessReviews/"+owners, nil)
 			var actions []string
 			for _, ev := range objects(b, "auditEvents") {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // The SCIM replays: the request sequences Microsoft Entra ID and Okta send when they
@@ -94,21 +96,12 @@ func (s *system) tasksOf(id string) []map[string]any {
 	return objects(s.must("ada", "GET", "/v1/tasks?assigneeId="+id, nil), "tasks")
 }
 
-// waitFor polls cond until it holds, failing after a minute: the onboarding and
-// offboarding triggers reach the request service through the outbox, asynchronously.
+// waitFor polls cond until it holds (what the services do through their outboxes, the
+// onboarding and offboarding triggers, the events that reach audit, is asynchronous by
+// design), failing after a minute, a deadline that only bounds a hang.
 func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached in time; last state: %s", what, state)
-		}
-		time.Sleep(wait)
-	}
+	proctest.Poll(t, time.Minute, what, cond)
 }
 
 func hasTask(tasks []map[string]any, actionPrefix string) bool {

@@ -69,7 +69,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 			t.Errorf("identity's server span of the GetFacts policy asked missing: %v", services)
 		}
 		policyID := str(body, "id")
-		eventually(t, "the policy's audit event", func() (bool, string) {
+		waitFor(t, "the policy's audit event", func() (bool, string) {
 			events := s.auditEvents(t, "ada", url.Values{"subject": {"policies/" + policyID}})
 			if len(events) != 1 {
 				return false, "no event yet"
@@ -103,7 +103,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		// The manager approves: the next step opens asynchronously (task's outbox, then the
 		// request service's work queue), and that work joins the approval's trace.
 		var taskID string
-		eventually(t, "the manager's task", func() (bool, string) {
+		waitFor(t, "the manager's task", func() (bool, string) {
 			for _, tk := range objects(s.must("mona", "GET", "/v1/tasks?status=PENDING&requestId="+str(body, "id"), nil), "tasks") {
 				taskID = str(tk, "id")
 			}
@@ -113,7 +113,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 		s.must("mona", "POST", "/v1/tasks/"+taskID+":approve", map[string]any{})
 		// Both ends of the OpenStep call: the request service's client span ends after the
 		// task service's server span, so wait for the two.
-		eventually(t, "the owner's step opened", func() (bool, string) {
+		waitFor(t, "the owner's step opened", func() (bool, string) {
 			n := 0
 			for _, sp := range exp.GetSpans() {
 				if sp.Name == "grantflow.task.v1.TaskInternalService/OpenStep" {
@@ -137,7 +137,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 	// to it.
 	t.Run("event delivery", func(t *testing.T) {
 		const deliver = "grantflow.events.v1.EventSinkService/DeliverEvents"
-		eventually(t, "the deliveries' server spans of audit and request", func() (bool, string) {
+		waitFor(t, "the deliveries' server spans of audit and request", func() (bool, string) {
 			seen := map[string]int{}
 			for _, sp := range exp.GetSpans() {
 				if sp.Name != deliver || sp.SpanKind != trace.SpanKindServer {
@@ -163,7 +163,7 @@ func TestOneTraceAcrossServices(t *testing.T) {
 // server spans: the server's may end after the client has its answer).
 func waitForSpans(t *testing.T, exp *tracetest.InMemoryExporter, name string, n int) {
 	t.Helper()
-	eventually(t, "spans "+name, func() (bool, string) {
+	waitFor(t, "spans "+name, func() (bool, string) {
 		got := 0
 		for _, sp := range exp.GetSpans() {
 			if sp.Name == name {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 )
@@ -125,7 +124,7 @@ func TestEveryRequestTypeToDone(t *testing.T) {
 		if !strings.Contains(str(cancelled, "failureReason"), "archived by request "+archive) {
 			t.Errorf("the open request on the archived app: %v", cancelled)
 		}
-		waitUntil(t, "the removal of Sara's access in audit", func() (bool, string) {
+		waitFor(t, "the removal of Sara's access in audit", func() (bool, string) {
 			events := objects(s.must("ada", "GET", "/v1/auditEvents?requestId="+archive, nil), "auditEvents")
 			var actions []string
 			for _, e := range events {
@@ -155,20 +154,21 @@ func (s *system) submitOK(t *testing.T, person string, body map[string]any) stri
 func (s *system) decide(t *testing.T, id, person, verb string, want ...string) map[string]any {
 	t.Helper()
 	var task map[string]any
-	deadline := time.Now().Add(30 * time.Second)
-	for task == nil {
+	waitFor(t, "a pending task of request "+id+" for "+person, func() (bool, string) {
 		for _, tk := range objects(s.must("ada", "GET", "/v1/tasks?status=PENDING&requestId="+id, nil), "tasks") {
 			if slices.Contains(strs(tk["assigneeIds"]), s.id[person]) {
 				task = tk
 			}
 		}
-		if task == nil {
-			if r := s.must("ada", "GET", "/v1/requests/"+id, nil); r["status"] != "IN_PROGRESS" || time.Now().After(deadline) {
-				t.Fatalf("request %s: no pending task for %s: %v", id, person, r)
-			}
-			time.Sleep(20 * time.Millisecond)
+		if task != nil {
+			return true, ""
 		}
-	}
+		r := s.must("ada", "GET", "/v1/requests/"+id, nil)
+		if r["status"] != "IN_PROGRESS" {
+			t.Fatalf("request %s: no pending task for %s: %v", id, person, r)
+		}
+		return false, fmt.Sprint(r)
+	})
 	if want != nil {
 		var wantIDs []string
 		for _, w := range want {

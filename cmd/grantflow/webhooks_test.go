@@ -135,13 +135,13 @@ func walkWebhooks(t *testing.T, s *system) {
 		{"edit by a user", "uma", "PATCH", "/v1/webhooks/" + id, map[string]any{"disabled": true}, 403, nil},
 		{"a request", "uma", "POST", "/v1/requests", map[string]any{"type": "GRANT_ACCESS", "appId": s.app["Figma"], "permission": "viewer"}, 200, nil},
 	})
-	eventually(t, "request.created at the receiver", func() (bool, string) {
+	waitFor(t, "request.created at the receiver", func() (bool, string) {
 		return len(rcv.of("request.created")) > 0, "none yet"
 	})
 	if h := rcv.of("request.created")[0]; !h.verified {
 		t.Fatalf("request.created %s: the signature did not verify", h.id)
 	}
-	eventually(t, "the delivery recorded as SUCCEEDED", func() (bool, string) {
+	waitFor(t, "the delivery recorded as SUCCEEDED", func() (bool, string) {
 		b := s.must("ada", "GET", "/v1/webhooks/"+id+"/deliveries", nil)
 		for _, d := range objects(b, "deliveries") {
 			if str(d, "eventType") == "request.created" && str(d, "status") == "SUCCEEDED" {
@@ -166,7 +166,7 @@ func walkWebhooks(t *testing.T, s *system) {
 		}},
 		{"redeliver a missing delivery", "ada", "POST", "/v1/webhooks/" + id + "/deliveries/nope:redeliver", nil, 404, nil},
 	})
-	eventually(t, "the ping and the redelivery", func() (bool, string) {
+	waitFor(t, "the ping and the redelivery", func() (bool, string) {
 		again := 0
 		for _, h := range rcv.of("request.created") {
 			if h.id == eventID {

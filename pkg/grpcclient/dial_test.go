@@ -17,6 +17,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/grpcclient"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 // A stream's failure reaches the caller as a domain error, as a unary call's does: of the
@@ -37,21 +38,7 @@ func TestDialGivesStreamsDomainErrors(t *testing.T) {
 		}
 		return nil
 	}))
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	defer srv.Stop()
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpcclient.Dial(lis.Addr().String(), grpcclient.Options{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, serve(t, srv))
 
 	// recv opens a server stream of method and returns the error after its one message.
 	recv := func(method string) error {
@@ -72,7 +59,7 @@ func TestDialGivesStreamsDomainErrors(t *testing.T) {
 		return s.RecvMsg(&emptypb.Empty{})
 	}
 
-	err = recv("/test.Stream/Invalid")
+	err := recv("/test.Stream/Invalid")
 	var de *errs.Error
 	if !errors.As(err, &de) || de.Kind != errs.KindInvalid || status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("a stream ended INVALID_ARGUMENT: got %T %v, want a domain error of kind Invalid that answers status.Code", err, err)
@@ -101,23 +88,9 @@ func TestDialBalancesOverEveryListedAddress(t *testing.T) {
 			}
 			return stream.SendMsg(&emptypb.Empty{})
 		}))
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = srv.Serve(lis) }()
-		defer srv.Stop()
-		addrs = append(addrs, lis.Addr().String())
+		addrs = append(addrs, serve(t, srv))
 	}
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpcclient.Dial(addrs[0]+", "+addrs[1], grpcclient.Options{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, addrs[0]+", "+addrs[1])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Round robin uses a replica once it connected: call until both served (the deadline
@@ -146,4 +119,28 @@ func TestAddressesSplitsAList(t *testing.T) {
 	if _, err := grpcclient.Dial(" , ", grpcclient.Options{Signer: &auth.Signer{}}); err == nil {
 		t.Error("a target without an address was dialled")
 	}
+}
+
+// serve serves srv on a local TCP port until the test ends, and returns its address.
+func serve(t *testing.T, srv *grpc.Server) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+// dial is grpcclient's connection to target, with the tests' signer, closed when the test
+// ends.
+func dial(t *testing.T, target string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpcclient.Dial(target, grpcclient.Options{Signer: servicetest.Signer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }

@@ -3,7 +3,6 @@ package grpcclient_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -20,7 +19,6 @@ import (
 	policyv1 "github.com/grantflow/grantflow/gen/go/grantflow/policy/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
-	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/grpcclient"
 )
@@ -140,22 +138,7 @@ func TestDialRetriesDeclaredReadsOnly(t *testing.T) {
 	srv := grpc.NewServer()
 	f := &flaky{}
 	identityv1.RegisterIdentityServiceServer(srv, f)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	defer srv.Stop()
-	signer, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpcclient.Dial(lis.Addr().String(), grpcclient.Options{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := identityv1.NewIdentityServiceClient(conn)
+	client := identityv1.NewIdentityServiceClient(dial(t, serve(t, srv)))
 	ctx := context.Background()
 	if u, err := client.GetUser(ctx, &identityv1.GetUserRequest{Id: "u1"}); err != nil || u.GetId() != "u1" {
 		t.Fatalf("GetUser not retried: %v %v", u, err)
@@ -163,7 +146,7 @@ func TestDialRetriesDeclaredReadsOnly(t *testing.T) {
 	if n := f.getUser.Load(); n != 2 {
 		t.Fatalf("GetUser reached the server %d times, want 2", n)
 	}
-	_, err = client.CreateUser(ctx, &identityv1.CreateUserRequest{})
+	_, err := client.CreateUser(ctx, &identityv1.CreateUserRequest{})
 	if !errs.Is(err, errs.KindUnavailable) || status.Code(err) != codes.Unavailable {
 		t.Fatalf("CreateUser: want a domain Unavailable that still answers status.Code, got %T %v", err, err)
 	}

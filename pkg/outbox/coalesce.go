@@ -36,6 +36,8 @@ type Coalescer struct {
 	members int
 	queue   []*delivery
 	leading bool
+	// queued is closed, and replaced, whenever the queue changes (tests wait on it).
+	queued chan struct{}
 }
 
 // delivery is one relay's call, waiting for its round.
@@ -48,7 +50,7 @@ type delivery struct {
 
 // NewCoalescer returns a coalescer whose rounds wait window for their members.
 func NewCoalescer(window time.Duration) *Coalescer {
-	c := &Coalescer{window: window}
+	c := &Coalescer{window: window, queued: make(chan struct{})}
 	c.wait = func(ctx context.Context) { sleep(ctx, c.window, nil) }
 	return c
 }
@@ -77,6 +79,7 @@ func (c *Coalescer) deliver(ctx context.Context, d *delivery) error {
 		return d.sink.DeliverEvents(ctx, d.events)
 	}
 	c.queue = append(c.queue, d)
+	c.queueChanged()
 	if c.leading {
 		c.mu.Unlock()
 		select {
@@ -104,6 +107,7 @@ func (c *Coalescer) round(ctx context.Context, sink Sink) {
 	}
 	round := c.queue[:n:n]
 	c.queue = c.queue[n:]
+	c.queueChanged()
 	c.mu.Unlock()
 
 	c.send(ctx, sink, round)
@@ -115,6 +119,12 @@ func (c *Coalescer) round(ctx context.Context, sink Sink) {
 		c.queue[0].promote <- struct{}{}
 	}
 	c.mu.Unlock()
+}
+
+// queueChanged wakes those waiting for the queue to change; c.mu is held.
+func (c *Coalescer) queueChanged() {
+	close(c.queued)
+	c.queued = make(chan struct{})
 }
 
 // send delivers one round through sink and tells each member its outcome.

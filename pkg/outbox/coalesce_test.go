@@ -53,17 +53,22 @@ func evs(ids ...string) []*eventsv1.Event {
 	return out
 }
 
-// until waits for cond, bounded by a deadline that only stops a hang.
-func until(t *testing.T, what string, cond func() bool) {
+// until waits until cond holds of how many deliveries wait in c's queue, looking again
+// each time the queue changes, bounded by a deadline that only stops a hang. It may run on
+// any goroutine (the rounds' wait): it fails t with Error, and reports whether cond held.
+func until(t *testing.T, c *outbox.Coalescer, what string, cond func(queued int) bool) bool {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if !outbox.AwaitCoalescerQueue(ctx, c, cond) {
+		t.Errorf("timed out waiting for %s", what)
+		return false
 	}
+	return true
 }
+
+// queued is the condition of n deliveries in the queue.
+func queued(n int) func(int) bool { return func(q int) bool { return q == n } }
 
 // deliverAll starts a delivery of each (sink, ids) pair in order, each once the earlier
 // ones are queued (the leader's wait holds them there until the last one is), and returns
@@ -78,8 +83,8 @@ func deliverAll(t *testing.T, c *outbox.Coalescer, sinks []outbox.Sink, batches 
 			defer wg.Done()
 			errs[i] = sinks[i].DeliverEvents(context.Background(), evs(batches[i]...))
 		}()
-		if i < len(sinks)-1 {
-			until(t, "the delivery queued", func() bool { return outbox.CoalescerQueued(c) == i+1 })
+		if i < len(sinks)-1 && !until(t, c, "the delivery queued", queued(i+1)) {
+			return errs
 		}
 	}
 	wg.Wait()
@@ -95,7 +100,7 @@ func TestCoalescerSharesARound(t *testing.T) {
 	waits := 0
 	outbox.SetCoalescerWait(c, func(context.Context) {
 		waits++
-		until(t, "the others queued", func() bool { return outbox.CoalescerQueued(c) == 3 })
+		until(t, c, "the others queued", queued(3))
 	})
 	errs := deliverAll(t, c, []outbox.Sink{sa, sb, sd}, [][]string{{"a1", "a2"}, {"b1"}, {"d1", "d2"}})
 	for i, err := range errs {
@@ -121,7 +126,7 @@ func TestCoalescerFailedRoundGoesMemberByMember(t *testing.T) {
 	a, b, d := &member{fail: "b1"}, &member{fail: "b1"}, &member{fail: "b1"}
 	sa, sb, sd := c.Sink(a), c.Sink(b), c.Sink(d)
 	outbox.SetCoalescerWait(c, func(context.Context) {
-		until(t, "the others queued", func() bool { return outbox.CoalescerQueued(c) == 3 })
+		until(t, c, "the others queued", queued(3))
 	})
 	errs := deliverAll(t, c, []outbox.Sink{sa, sb, sd}, [][]string{{"a1"}, {"b1"}, {"d1"}})
 	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
@@ -149,9 +154,13 @@ func TestCoalescerHandsTheLeadOn(t *testing.T) {
 	done := make(chan error, 2)
 	go func() { done <- sa.DeliverEvents(context.Background(), evs("a1")) }()
 	// a's round is in its sink (held): the queue is empty again, and b comes.
-	until(t, "the first round sent", func() bool { return waits.Load() == 1 && outbox.CoalescerQueued(c) == 0 })
+	if !until(t, c, "the first round sent", func(q int) bool { return waits.Load() == 1 && q == 0 }) {
+		t.FailNow()
+	}
 	go func() { done <- sb.DeliverEvents(context.Background(), evs("b1")) }()
-	until(t, "the second delivery queued", func() bool { return outbox.CoalescerQueued(c) == 1 })
+	if !until(t, c, "the second delivery queued", queued(1)) {
+		t.FailNow()
+	}
 	close(a.hold)
 	for range 2 {
 		if err := <-done; err != nil {
@@ -190,7 +199,7 @@ func TestCoalescerCapsARound(t *testing.T) {
 	a, b := &member{}, &member{}
 	sa, sb := c.Sink(a), c.Sink(b)
 	outbox.SetCoalescerWait(c, func(context.Context) {
-		until(t, "the other queued", func() bool { return outbox.CoalescerQueued(c) == 2 })
+		until(t, c, "the other queued", queued(2))
 	})
 	big := func(prefix string) []string {
 		ids := make([]string, outbox.MaxDeliveryEvents/2+1)

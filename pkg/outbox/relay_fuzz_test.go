@@ -11,6 +11,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/outbox/outboxtest"
 )
 
 // What the next step of a relay meets, by schedule byte % 6. The schedule is the fuzz
@@ -96,7 +97,7 @@ func FuzzRelayDeliversEachEventOnceInOrder(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stop := run(t, r)
+		stop := outboxtest.Start(t, r)
 		eventually(t, "the outbox to drain", func() bool {
 			evs, _ := p.mem.Pending(t.Context(), "audit", 1)
 			return len(evs) == 0

@@ -14,9 +14,9 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/outbox/outboxtest"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
-
-const waitTimeout = 30 * time.Second
 
 var quiet = slog.New(slog.DiscardHandler)
 
@@ -42,43 +42,8 @@ func TestNewRelayValidatesAndDefaults(t *testing.T) {
 	}
 }
 
-// run starts r and returns a stop function that cancels it and waits for Run to return.
-func run(t *testing.T, r *outbox.Relay) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run = %v after cancel", err)
-				}
-			case <-time.After(waitTimeout):
-				t.Fatal("Run did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(waitTimeout)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
+// eventually waits until cond holds, bounded by a deadline that only stops a hang.
+var eventually = servicetest.Eventually
 
 func TestNotifyNeverBlocks(t *testing.T) {
 	var mem outbox.Memory
@@ -98,7 +63,7 @@ func TestRunRefusesASecondConcurrentRun(t *testing.T) {
 	store := notifyingStore{Store: &mem, onEmpty: idle}
 	r, _ := outbox.NewRelay(outbox.RelayOptions{Name: "a", Store: store, PollInterval: time.Hour, Logger: quiet,
 		Sink: outbox.SinkFunc(func(context.Context, []*eventsv1.Event) error { return nil })})
-	run(t, r)
+	outboxtest.Start(t, r)
 	<-idle // the first Run is in its loop
 	if err := r.Run(t.Context()); err == nil {
 		t.Error("second concurrent Run returned nil")
@@ -185,7 +150,7 @@ func TestRelayRetriesStoreFailuresAndRedeliversUnackedBatch(t *testing.T) {
 	sink := &collector{}
 	r, _ := outbox.NewRelay(outbox.RelayOptions{Name: "audit", Store: store, Sink: sink,
 		PollInterval: time.Hour, MaxBackoff: time.Millisecond, Logger: quiet})
-	stop := run(t, r)
+	stop := outboxtest.Start(t, r)
 	eventually(t, "the outbox to drain", func() bool {
 		evs, _ := mem.Pending(t.Context(), "audit", 10)
 		return len(evs) == 0

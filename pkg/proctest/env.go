@@ -89,17 +89,31 @@ func PollUntil(t testing.TB, deadline time.Time, what string, cond func() (done 
 	t.Helper()
 	tick := time.NewTicker(PollEvery)
 	defer tick.Stop()
+	Await(t, deadline, what, func() <-chan time.Time { return tick.C }, cond)
+}
+
+// Await calls cond until it reports done, looking again each time the channel next gave
+// just before the look delivers (a tick, or a close that says something changed). It fails
+// the test with cond's last state at deadline (a deadline only bounds a hang: give it 30 s
+// or more), or at once when the test has failed meanwhile.
+func Await[T any](t testing.TB, deadline time.Time, what string, next func() <-chan T, cond func() (done bool, state string)) {
+	t.Helper()
+	timeout := time.NewTimer(time.Until(deadline))
+	defer timeout.Stop()
 	for {
+		wake := next() // before the look: what happens during it wakes the wait below
 		done, state := cond()
 		switch {
 		case done:
 			return
 		case t.Failed():
 			t.Fatalf("stopped waiting for %s: the test failed (%s)", what, state)
-		case time.Now().After(deadline):
+		}
+		select {
+		case <-wake:
+		case <-timeout.C:
 			t.Fatalf("timed out waiting for %s: %s", what, state)
 		}
-		<-tick.C
 	}
 }
 

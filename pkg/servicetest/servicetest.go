@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -23,6 +24,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/grpcclient"
 	"github.com/grantflow/grantflow/pkg/grpcserver"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/proctest"
 )
 
 // Signer is the internal-token signer the services of one test share.
@@ -209,6 +211,7 @@ type Recorder struct {
 	mu     sync.Mutex
 	seen   map[string]bool
 	events []*eventsv1.Event
+	more   chan struct{} // closed when events arrive (nil: nobody waits)
 }
 
 var _ outbox.Sink = (*Recorder)(nil)
@@ -220,13 +223,37 @@ func (r *Recorder) DeliverEvents(_ context.Context, events []*eventsv1.Event) er
 	if r.seen == nil {
 		r.seen = map[string]bool{}
 	}
+	n := len(r.events)
 	for _, e := range events {
 		if !r.seen[e.GetId()] {
 			r.seen[e.GetId()] = true
 			r.events = append(r.events, e)
 		}
 	}
+	if len(r.events) > n && r.more != nil {
+		close(r.more)
+		r.more = nil
+	}
 	return nil
+}
+
+// arrivals is a channel closed once events arrive after this call.
+func (r *Recorder) arrivals() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.more == nil {
+		r.more = make(chan struct{})
+	}
+	return r.more
+}
+
+// Until waits until cond holds, looking again each time events arrive at r: for what the
+// services under test change only with an event to r (their outboxes deliver it once the
+// change committed, so cond then sees the change). It fails t as [Await] does: with cond's
+// last state after [Hang], or once t has failed meanwhile.
+func (r *Recorder) Until(t testing.TB, what string, cond func() (done bool, state string)) {
+	t.Helper()
+	proctest.Await(t, time.Now().Add(Hang), what, r.arrivals, cond)
 }
 
 // Events are the events delivered so far, in order.
@@ -241,7 +268,7 @@ func (r *Recorder) Events() []*eventsv1.Event {
 func (r *Recorder) Await(t testing.TB, n int, what string, keep func(*eventsv1.Event) bool) []*eventsv1.Event {
 	t.Helper()
 	var got []*eventsv1.Event
-	Await(t, fmt.Sprintf("%d %s events", n, what), func() (bool, string) {
+	r.Until(t, fmt.Sprintf("%d %s events", n, what), func() (bool, string) {
 		got = got[:0]
 		for _, e := range r.Events() {
 			if keep(e) {

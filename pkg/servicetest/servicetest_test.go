@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"testing"
@@ -52,5 +53,22 @@ func TestEventuallyWaitsForTheCondition(t *testing.T) {
 	got := rec.Await(t, 2, "x", func(e *eventsv1.Event) bool { return e.GetAction() == "x" })
 	if len(got) != 2 || got[0].GetId() != "a" || got[1].GetId() != "c" {
 		t.Fatalf("Await = %v, want a and c once each", got)
+	}
+}
+
+// Until looks again once events arrive, also when they arrive while it looks.
+func TestRecorderUntilWakesOnArrivals(t *testing.T) {
+	var rec Recorder
+	looks := 0
+	rec.Until(t, "the event delivered after the first look", func() (bool, string) {
+		looks++
+		if looks == 1 {
+			go func() { _ = rec.DeliverEvents(context.Background(), []*eventsv1.Event{{Id: "a"}}) }()
+			return false, "the first look"
+		}
+		return len(rec.Events()) == 1, strconv.Itoa(len(rec.Events())) + " events"
+	})
+	if looks != 2 {
+		t.Fatalf("%d looks, want 2", looks)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,6 +156,20 @@ func Suite[S Pinger](t *testing.T, newStore func(t *testing.T) S, cases any) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn.Call([]reflect.Value{reflect.ValueOf(t), reflect.ValueOf(newStore(t))})
+		})
+	}
+}
+
+// Table runs a contract suite written as a table of functions (Suite runs one written as
+// methods): each of cases as a test named after it, in parallel, in the order of their
+// names, each on a fresh engine from newEngine (which must return an empty engine of the
+// test's own).
+func Table[E any](t *testing.T, newEngine func(t *testing.T) E, cases map[string]func(t *testing.T, e E)) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cases[name](t, newEngine(t))
 		})
 	}
 }

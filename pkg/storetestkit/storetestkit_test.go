@@ -114,6 +114,23 @@ func TestSuiteRunsEveryMethod(t *testing.T) {
 	}
 }
 
+func TestTableRunsEveryCaseOnItsOwnEngine(t *testing.T) {
+	var engines sync.Map // engine -> the test that got it
+	record := func(t *testing.T, e *int) {
+		if other, dup := engines.LoadOrStore(e, t.Name()); dup {
+			t.Errorf("%s got the engine of %s", t.Name(), other)
+		}
+	}
+	t.Run("table", func(t *testing.T) {
+		Table(t, func(*testing.T) *int { return new(int) }, map[string]func(*testing.T, *int){"A": record, "B": record})
+	})
+	var ran []string
+	engines.Range(func(_, name any) bool { ran = append(ran, name.(string)); return true })
+	if slices.Sort(ran); !slices.Equal(ran, []string{"TestTableRunsEveryCaseOnItsOwnEngine/table/A", "TestTableRunsEveryCaseOnItsOwnEngine/table/B"}) {
+		t.Errorf("ran %v", ran)
+	}
+}
+
 type badSuite struct{}
 
 func (badSuite) Good(*testing.T, pinger)      {}

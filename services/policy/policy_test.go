@@ -729,7 +729,7 @@ func TestEventsReachTheAuditSink(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	p := h.create("admin", typev1.RequestType_GRANT_ACCESS, &policyv1.Scope{}, reviewed())
 	h.activate(p.GetId(), 1)
-	servicetest.Await(t, "the policy's three events in the audit sink", func() (bool, string) {
+	h.audit.Until(t, "the policy's three events in the audit sink", func() (bool, string) {
 		var got []string
 		for _, ev := range h.audit.received() {
 			if ev.GetPolicyId() == p.GetId() {

@@ -79,16 +79,17 @@ type harnessOptions struct {
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	signer := servicetest.Signer(t)
+	h := &harness{t: t, audit: &recorder{}, signer: signer, clock: timer.NewManualClock(time.Now()), apps: map[string]string{}}
 	// On PostgreSQL the four services share one fresh database, each in its own schema,
 	// migrated as each service opens its store.
-	url := ""
+	settings := kit.Settings{Logger: slog.New(slog.DiscardHandler)}
 	if o.postgres {
-		url = pgtest.NewEmptyDatabase(t)
+		settings.PostgresURL = pgtest.NewEmptyDatabase(t)
 	}
-	pgURL := func() string { return url }
-	h := &harness{t: t, audit: &recorder{}, signer: signer, clock: timer.NewManualClock(time.Now()), apps: map[string]string{}}
+	// Task and request run on the test's clock, and fire timers only when a test does (h.fire).
+	timed := settings
+	timed.Clock, timed.TimerPoll = h.clock, 24*time.Hour
 
 	idL, polL, taskL, reqL := listen(t, signer), listen(t, signer), listen(t, signer), listen(t, signer)
 	var wg sync.WaitGroup
@@ -103,49 +104,44 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 			c()
 		}
 	})
-	newServer := func(authn auth.Authenticator, internal func(string) bool) *grpc.Server {
-		return servicetest.Server(t, signer, authn, internal)
+	// serve serves svc on l behind the kit's real server chain.
+	serve := func(l *bufListener, svc interface{ Register(grpc.ServiceRegistrar) }, authn auth.Authenticator, internal func(string) bool) {
+		srv := servicetest.Server(t, signer, authn, internal)
+		svc.Register(srv)
+		l.Serve(t, srv)
 	}
 
-	idSvc, err := identity.New(ctx, identity.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL()}, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
+	idSvc, err := identity.New(ctx, identity.Options{Settings: settings, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
 		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	idSrv := newServer(idSvc.Authenticator(), identity.InternalOnly)
-	idSvc.Register(idSrv)
-	idL.Serve(t, idSrv)
+	serve(idL, idSvc, idSvc.Authenticator(), identity.InternalOnly)
 	idInternal := identityv1.NewIdentityInternalServiceClient(idL.conn)
 	authn := auth.Identity(idInternal)
 
-	polSvc, err := policy.New(ctx, policy.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL()}, Identity: idInternal, AuditSink: h.audit})
+	polSvc, err := policy.New(ctx, policy.Options{Settings: settings, Identity: idInternal, AuditSink: h.audit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	polSrv := newServer(authn, nil)
-	polSvc.Register(polSrv)
-	polL.Serve(t, polSrv)
+	serve(polL, polSvc, authn, nil)
 
-	taskSvc, err := task.New(ctx, task.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL(), Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
+	taskSvc, err := task.New(ctx, task.Options{Settings: timed, Identity: idInternal,
 		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.taskSvc = taskSvc
-	taskSrv := newServer(authn, task.InternalOnly)
-	taskSvc.Register(taskSrv)
-	taskL.Serve(t, taskSrv)
+	serve(taskL, taskSvc, authn, task.InternalOnly)
 
-	reqSvc, err := request.New(ctx, request.Options{Settings: kit.Settings{Logger: log, PostgresURL: pgURL(), Clock: h.clock, TimerPoll: 24 * time.Hour}, Identity: idInternal,
+	reqSvc, err := request.New(ctx, request.Options{Settings: timed, Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
-		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, WebhookAllowPrivate: true}) // the tests fire timers themselves (h.fire)
+		TaskPublic: taskv1.NewTaskServiceClient(taskL.conn), AuditSink: h.audit, Getenv: o.getenv, WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.reqSvc = reqSvc
-	reqSrv := newServer(authn, request.InternalOnly)
-	reqSvc.Register(reqSrv)
-	reqL.Serve(t, reqSrv)
+	serve(reqL, reqSvc, authn, request.InternalOnly)
 
 	for _, run := range []func(context.Context){idSvc.Run, polSvc.Run, taskSvc.Run, reqSvc.Run} {
 		wg.Go(func() { run(runCtx) })
@@ -281,16 +277,27 @@ func (h *harness) get(person, id string) *requestv1.Request {
 	return servicetest.Must(h.req.GetRequest(h.as(person), &requestv1.GetRequestRequest{Id: id}))(h.t, "get request %s as %s", id, person)
 }
 
-// waitFor polls the request (as the admin) until cond holds, failing after a deadline.
-// Advances travel through the outbox, so they are asynchronous by design.
+// waitFor watches the request (as the admin) until a change leaves it so that cond holds,
+// and returns it as that change left it; it fails once the request closed otherwise, or
+// after a deadline. Advances travel through the outbox, so they are asynchronous by design.
 func (h *harness) waitFor(id, what string, cond func(r *requestv1.Request) bool) *requestv1.Request {
 	h.t.Helper()
-	var r *requestv1.Request
-	servicetest.Await(h.t, fmt.Sprintf("request %s: %s", id, what), func() (bool, string) {
-		r = h.get("admin", id)
-		return cond(r), fmt.Sprintf("now %v", r)
-	})
-	return r
+	ctx, cancel := context.WithTimeout(h.as("admin"), servicetest.Hang)
+	defer cancel()
+	watch, err := h.req.WatchRequest(ctx, &requestv1.WatchRequestRequest{Id: id})
+	if err != nil {
+		h.t.Fatalf("watch request %s: %v", id, err)
+	}
+	var last *requestv1.Request
+	for {
+		c, err := watch.Recv()
+		if err != nil {
+			h.t.Fatalf("request %s: waiting for %s: %v; last %v", id, what, err, last) // io.EOF: it closed
+		}
+		if last = c.GetRequest(); cond(last) {
+			return last
+		}
+	}
 }
 
 func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.Request {
@@ -298,11 +305,12 @@ func (h *harness) waitStatus(id string, s requestv1.Request_Status) *requestv1.R
 	return h.waitFor(id, "status "+s.String(), func(r *requestv1.Request) bool { return r.GetStatus() == s })
 }
 
-// pending returns the pending tasks of request id at step index, waiting until there are n.
+// pending returns the pending tasks of request id at step index, waiting until there are n
+// (looking again at each event: the task service records each task's change with one).
 func (h *harness) pending(id string, step int32, n int) []*taskv1.Task {
 	h.t.Helper()
 	var got []*taskv1.Task
-	servicetest.Await(h.t, fmt.Sprintf("request %s step %d: %d pending tasks", id, step, n), func() (bool, string) {
+	h.audit.Until(h.t, fmt.Sprintf("request %s step %d: %d pending tasks", id, step, n), func() (bool, string) {
 		res, err := h.tasks.ListTasks(h.as("admin"), &taskv1.ListTasksRequest{RequestId: id, Status: taskv1.Task_PENDING})
 		if err != nil {
 			h.t.Fatal(err)
@@ -373,24 +381,37 @@ func badField(err error) string {
 	return ""
 }
 
-// waitTask polls person's inbox until a task matches, failing after a deadline.
+// waitTask watches person's inbox until a task matches, failing after a deadline: it
+// watches first, then lists, so that a task comes in either, never in neither.
 func waitTask(t *testing.T, h *harness, person string, match func(*taskv1.Task) bool) *taskv1.Task {
 	t.Helper()
-	var found *taskv1.Task
-	servicetest.Eventually(t, "a matching task in "+person+"'s inbox", func() bool {
-		res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
+	ctx, cancel := context.WithTimeout(h.as(person), servicetest.Hang)
+	defer cancel()
+	watch, err := h.tasks.WatchTasks(ctx, &taskv1.WatchTasksRequest{})
+	if err == nil {
+		_, err = watch.Recv() // the cursor: the watch stands from now
+	}
+	if err != nil {
+		t.Fatalf("watch %s's inbox: %v", person, err)
+	}
+	res, err := h.tasks.ListTasks(h.as(person), &taskv1.ListTasksRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range res.GetTasks() {
+		if match(tk) {
+			return tk
+		}
+	}
+	for {
+		c, err := watch.Recv()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("waiting for a matching task in %s's inbox: %v", person, err)
 		}
-		for _, tk := range res.GetTasks() {
-			if match(tk) {
-				found = tk
-				return true
-			}
+		if tk := c.GetTask(); tk != nil && match(tk) {
+			return tk
 		}
-		return false
-	})
-	return found
+	}
 }
 
 // --- events ---

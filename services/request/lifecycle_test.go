@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -83,8 +84,9 @@ func TestSeedsExample(t *testing.T) {
 
 func waitActions(t *testing.T, h *harness, id string, want []string) {
 	t.Helper()
-	h.waitFor(id, "audit events "+strings.Join(want, ","), func(*requestv1.Request) bool {
-		return slices.Equal(h.audit.actions(id), want)
+	h.audit.Until(t, "audit events "+strings.Join(want, ","), func() (bool, string) {
+		got := h.audit.actions(id)
+		return slices.Equal(got, want), fmt.Sprintf("have %v", got)
 	})
 }
 
@@ -432,13 +434,13 @@ func TestTriggers(t *testing.T) {
 			t.Fatal(err)
 		}
 		var removal *requestv1.Request
-		h.waitFor(r.GetId(), "a removal request for ulf", func(*requestv1.Request) bool {
+		h.audit.Until(t, "a removal request for ulf", func() (bool, string) {
 			res, err := h.req.ListRequests(h.as("admin"), &requestv1.ListRequestsRequest{TargetUserId: h.ids["ulf"], Type: typev1.RequestType_REMOVE_ACCESS})
 			if err != nil || len(res.GetRequests()) == 0 {
-				return false
+				return false, fmt.Sprintf("none (%v)", err)
 			}
 			removal = res.GetRequests()[0]
-			return true
+			return true, ""
 		})
 		if removal.GetRequesterId() != h.ids["mona"] || removal.GetAppId() != h.apps["Figma"] || removal.GetPermission() != "viewer" {
 			t.Errorf("removal request: %v", removal)

@@ -113,7 +113,7 @@ func TestExpiringAccess(t *testing.T) {
 		// At the expiry: a REMOVE_ACCESS request with origin {expiry: true}, which removes it.
 		servicetest.Tick(t, h.clock, 72*time.Hour, h.fire, 1, "at the expiry")
 		var removal *requestv1.Request
-		servicetest.Eventually(t, "a REMOVE_ACCESS request after the expiry", func() bool {
+		h.audit.Until(t, "a REMOVE_ACCESS request after the expiry", func() (bool, string) {
 			list, err := h.req.ListRequests(h.as("admin"), &requestv1.ListRequestsRequest{TargetUserId: h.ids["uma"], Type: typev1.RequestType_REMOVE_ACCESS})
 			if err != nil {
 				t.Fatal(err)
@@ -121,7 +121,7 @@ func TestExpiringAccess(t *testing.T) {
 			if len(list.GetRequests()) > 0 {
 				removal = list.GetRequests()[0]
 			}
-			return removal != nil
+			return removal != nil, "none yet"
 		})
 		removal = h.waitStatus(removal.GetId(), requestv1.Request_DONE)
 		if !removal.GetOrigin().GetExpiry() || removal.GetAppId() != h.apps["Vault"] {
@@ -211,7 +211,7 @@ func TestOffboardingReroutesPendingTasks(t *testing.T) {
 		if _, err := h.id.OffboardUser(h.as("admin"), &identityv1.OffboardUserRequest{Id: h.ids["ulf"]}); err != nil {
 			t.Fatal(err)
 		}
-		servicetest.Await(t, "the task reassigned to ulf's manager mona", func() (bool, string) {
+		h.audit.Until(t, "the task reassigned to ulf's manager mona", func() (bool, string) {
 			got, err := h.tasks.GetTask(h.as("admin"), &taskv1.GetTaskRequest{Id: task.GetId()})
 			if err != nil {
 				t.Fatal(err)

@@ -255,16 +255,10 @@ func accessReview(t *testing.T, api *client, o *org) {
 	waitFor(t, "Mona's task done", func() bool { return api.must(o.key["mona"], "GET", "/v1/tasks/"+task, nil)["status"] == "DONE" })
 }
 
-// waitFor waits (settleTimeout at most) until cond holds.
+// waitFor polls cond (settleTimeout at most) until it holds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(settleTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached in time", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	proctest.Poll(t, settleTimeout, what, func() (bool, string) { return cond(), "" })
 }
 
 // oneTraceAcrossProcesses: the submit of request id made one trace, found by the trace id

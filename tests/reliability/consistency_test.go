@@ -300,6 +300,16 @@ func checkAudit(t *testing.T, c *cluster, s *snapshot, lcs []*lifecycle) (events
 	return events
 }
 
+// checkFinal checks, once every lifecycle of lcs should be DONE, each one in the store
+// (checkLifecycles) and in audit (checkAudit, which waits for every outbox to drain); it
+// returns how many requests the store holds DONE and how many events audit holds.
+func checkFinal(t *testing.T, c *cluster, lcs []*lifecycle) (done, events int) {
+	t.Helper()
+	s := c.snapshot()
+	done, _ = checkLifecycles(t, s, lcs, true)
+	return done, checkAudit(t, c, s, lcs)
+}
+
 // errorReporter is the part of testing.T the checks report through.
 type errorReporter interface {
 	Helper()
@@ -329,6 +339,20 @@ func (r *reporter) summary() {
 			r.t.Errorf("%d times in all: %s", n, kind)
 		}
 	}
+}
+
+// reportErrors fails t with each of the first maxReports errors of errs (nil: none), and
+// returns how many there are.
+func reportErrors(t *testing.T, errs []error) (failed int) {
+	t.Helper()
+	for _, err := range errs {
+		if err != nil {
+			if failed++; failed <= maxReports {
+				t.Error(err)
+			}
+		}
+	}
+	return failed
 }
 
 // scalar runs a query returning one int64.

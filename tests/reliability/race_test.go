@@ -6,13 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
-	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 )
 
 // TestApproveDeclineRaces: on PostgreSQL, 1,000 requests each wait for their manager's
@@ -34,15 +32,11 @@ func TestApproveDeclineRaces(t *testing.T) {
 	lcs := make([]*lifecycle, n)
 	first := make([]string, n) // the manager's task of each request
 	parallel(t, n, func(i int) error {
-		lc := &lifecycle{i: i, pair: o.pair(i), clientID: uuid.NewString()}
+		lc, r, err := c.submit(i, "race")
 		lcs[i] = lc
-		r, err := c.requests.SubmitRequest(c.as(lc.pair.requester.key), &requestv1.SubmitRequestRequest{
-			RequestId: lc.clientID, Type: typev1.RequestType_GRANT_ACCESS, AppId: lc.pair.app, Permission: "read", Reason: "race",
-		})
 		if err != nil {
-			return fmt.Errorf("submit %d: %w", i, err)
+			return err
 		}
-		lc.requestID.Store(r.GetId())
 		if len(r.GetTaskIds()) == 1 { // submit opened the first step inline
 			first[i] = r.GetTaskIds()[0]
 			return nil

@@ -322,14 +322,7 @@ func runConcurrently(t *testing.T, n int, fn func(g int) error) int {
 	}
 	close(start)
 	wg.Wait()
-	failed := 0
-	for _, err := range errs {
-		if err != nil {
-			if failed++; failed <= maxReports {
-				t.Error(err)
-			}
-		}
-	}
+	failed := reportErrors(t, errs)
 	if failed > maxReports {
 		t.Errorf("%d of %d goroutines failed in all", failed, n)
 	}

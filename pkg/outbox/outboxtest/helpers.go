@@ -11,6 +11,7 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/servicetest"
 )
 
 // waitTimeout bounds every wait for a condition; reaching it fails the test.
@@ -76,20 +77,8 @@ func checkAscending(t *testing.T, events []*eventsv1.Event) {
 	}
 }
 
-// eventually waits until cond holds, failing t after waitTimeout.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(waitTimeout)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
+// eventually waits until cond holds, bounded by a deadline that only stops a hang.
+var eventually = servicetest.Eventually
 
 // receive waits for a value on ch, failing t after waitTimeout.
 func receive[T any](t *testing.T, what string, ch <-chan T) T {
@@ -116,9 +105,9 @@ func newRelay(t *testing.T, e Engine, opts outbox.RelayOptions) *outbox.Relay {
 	return r
 }
 
-// start runs r until the returned stop is called; stop cancels Run, waits for it to return
+// Start runs r until the returned stop is called; stop cancels Run, waits for it to return
 // and checks that it returned nil. The test's cleanup stops it too.
-func start(t *testing.T, r *outbox.Relay) (stop func()) {
+func Start(t *testing.T, r *outbox.Relay) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -13,34 +13,27 @@ import (
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 )
 
 // Run runs the contract suite. newEngine is called once per test and must return an empty
 // engine of the test's own.
 func Run(t *testing.T, newEngine func(t *testing.T) Engine) {
-	for _, tc := range []struct {
-		name string
-		test func(t *testing.T, e Engine)
-	}{
-		{"AppendThenPendingInAppendOrder", testAppendOrder},
-		{"AppendFillsIDAndTimeAndKeepsFields", testAppendFields},
-		{"AppendRejectsInvalidInput", testAppendInvalid},
-		{"DuplicateEventIDPerSinkRejected", testDuplicateID},
-		{"RolledBackTransactionLeavesNothing", testRollback},
-		{"PendingHonoursLimit", testLimit},
-		{"AckRemovesOnlyAckedEvents", testAck},
-		{"RetractRemovesOneSinksEventWithItsTransaction", testRetract},
-		{"SinksAreIndependent", testSinks},
-		{"MarkProcessedDedupes", testDedupe},
-		{"RelayDeliversEverythingOnceInOrderThroughFailures", testRelayFailures},
-		{"RelayWakesOnNotify", testRelayNotify},
-		{"RelayStopsOnCancel", testRelayStops},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newEngine(t))
-		})
-	}
+	storetestkit.Table(t, newEngine, map[string]func(t *testing.T, e Engine){
+		"AppendThenPendingInAppendOrder":                    testAppendOrder,
+		"AppendFillsIDAndTimeAndKeepsFields":                testAppendFields,
+		"AppendRejectsInvalidInput":                         testAppendInvalid,
+		"DuplicateEventIDPerSinkRejected":                   testDuplicateID,
+		"RolledBackTransactionLeavesNothing":                testRollback,
+		"PendingHonoursLimit":                               testLimit,
+		"AckRemovesOnlyAckedEvents":                         testAck,
+		"RetractRemovesOneSinksEventWithItsTransaction":     testRetract,
+		"SinksAreIndependent":                               testSinks,
+		"MarkProcessedDedupes":                              testDedupe,
+		"RelayDeliversEverythingOnceInOrderThroughFailures": testRelayFailures,
+		"RelayWakesOnNotify":                                testRelayNotify,
+		"RelayStopsOnCancel":                                testRelayStops,
+	})
 }
 
 func testAppendOrder(t *testing.T, e Engine) {
@@ -320,7 +313,7 @@ func testRelayFailures(t *testing.T, e Engine) {
 		PollInterval: time.Hour, // work must not depend on polling
 		MaxBackoff:   time.Millisecond,
 	})
-	stop := start(t, relay)
+	stop := Start(t, relay)
 	eventually(t, "the sink to get every event", func() bool { return sink.count() >= len(events) })
 	eventually(t, "the delivered events to be acked", func() bool { return len(pending(t, e, "audit", 100)) == 0 })
 	stop()
@@ -340,7 +333,7 @@ func testRelayNotify(t *testing.T, e Engine) {
 	store := idleStore{Store: e.Store, idle: make(chan struct{}, 1)}
 	sink := newRecorder(nil)
 	relay := newRelay(t, e, outbox.RelayOptions{Name: "audit", Store: store, Sink: sink, PollInterval: time.Hour})
-	start(t, relay)
+	Start(t, relay)
 
 	for round := 1; round <= 2; round++ {
 		receive(t, "the relay to find less than a batch (and go idle after it)", store.idle)
@@ -354,7 +347,7 @@ func testRelayStops(t *testing.T, e Engine) {
 	t.Run("idle", func(t *testing.T) {
 		store := idleStore{Store: e.Store, idle: make(chan struct{}, 1)}
 		relay := newRelay(t, e, outbox.RelayOptions{Name: "idle", Store: store, Sink: newRecorder(nil), PollInterval: time.Hour})
-		stop := start(t, relay)
+		stop := Start(t, relay)
 		receive(t, "the relay to go idle", store.idle)
 		stop()
 	})
@@ -362,7 +355,7 @@ func testRelayStops(t *testing.T, e Engine) {
 		appendEach(t, e, []string{"down"}, newEvent("things/1", 1))
 		sink := newRecorder(func(int, []*eventsv1.Event) bool { return true })
 		relay := newRelay(t, e, outbox.RelayOptions{Name: "down", Sink: sink, MaxBackoff: time.Hour})
-		stop := start(t, relay)
+		stop := Start(t, relay)
 		receive(t, "a failed delivery", sink.changed)
 		stop()
 		if got := pending(t, e, "down", 10); len(got) != 1 {
@@ -378,7 +371,7 @@ func testRelayStops(t *testing.T, e Engine) {
 			return ctx.Err()
 		})
 		relay := newRelay(t, e, outbox.RelayOptions{Name: "slow", Sink: sink})
-		stop := start(t, relay)
+		stop := Start(t, relay)
 		receive(t, "the delivery to start", entered)
 		stop()
 		if got := pending(t, e, "slow", 10); len(got) != 1 {

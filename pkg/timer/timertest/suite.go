@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/storetestkit"
 	"github.com/grantflow/grantflow/pkg/timer"
 )
 
@@ -25,22 +26,17 @@ type Harness interface {
 
 // Run runs the suite; newHarness gives each subtest an empty store.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
-	for _, tc := range []struct {
-		name string
-		fn   func(t *testing.T, h Harness)
-	}{
-		{"FiresOnceWhenDue", firesOnceWhenDue},
-		{"ScheduleReplacesItsKey", scheduleReplaces},
-		{"CancelRemoves", cancelRemoves},
-		{"RolledBackScheduleLeavesNothing", rolledBack},
-		{"EarliestFirstWithinTheLimit", earliestFirst},
-		{"FailedWorkRollsBackAndIsPostponed", failedWork},
-		{"HandlerWorkCommitsWithTheFiring", handlerWork},
-		{"ConcurrentRunnersFireEachOnce", concurrentRunners},
-		{"InvalidTimerRefused", invalid},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newHarness(t)) })
-	}
+	storetestkit.Table(t, newHarness, map[string]func(t *testing.T, h Harness){
+		"FiresOnceWhenDue":                  firesOnceWhenDue,
+		"ScheduleReplacesItsKey":            scheduleReplaces,
+		"CancelRemoves":                     cancelRemoves,
+		"RolledBackScheduleLeavesNothing":   rolledBack,
+		"EarliestFirstWithinTheLimit":       earliestFirst,
+		"FailedWorkRollsBackAndIsPostponed": failedWork,
+		"HandlerWorkCommitsWithTheFiring":   handlerWork,
+		"ConcurrentRunnersFireEachOnce":     concurrentRunners,
+		"InvalidTimerRefused":               invalid,
+	})
 }
 
 var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
