@@ -59,10 +59,10 @@ func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
 		SET permission = EXCLUDED.permission, grant_time = EXCLUDED.grant_time, request_id = EXCLUDED.request_id,
 			expire_time = EXCLUDED.expire_time`,
 		a.UserID, a.AppID, a.Permission, a.GrantTime, a.RequestID, pgstore.NullTime(a.ExpireTime))
-	return storeErrors.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
+	return t.q.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
 }
 
 func (t *tx) DeleteAccess(ctx context.Context, userID, appID string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
-	return storeErrors.Affected("delete access of "+userID+" to "+appID, tag, err)
+	return t.q.Affected("delete access of "+userID+" to "+appID, tag, err)
 }

@@ -29,10 +29,10 @@ func (t *tx) PutAppConnector(ctx context.Context, c domain.AppConnector) error {
 		ON CONFLICT (app_id) DO UPDATE SET url = EXCLUDED.url, sealed_secret = EXCLUDED.sealed_secret,
 			updated_by = EXCLUDED.updated_by, update_time = EXCLUDED.update_time`,
 		c.AppID, c.URL, c.SealedSecret, c.UpdatedBy, c.CreateTime, c.UpdateTime)
-	return storeErrors.Wrap("put connector of app "+c.AppID, err)
+	return t.q.Wrap("put connector of app "+c.AppID, err)
 }
 
 func (t *tx) DeleteAppConnector(ctx context.Context, appID string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM app_connectors WHERE app_id = $1", appID)
-	return storeErrors.Affected("delete connector of app "+appID, tag, err)
+	return t.q.Affected("delete connector of app "+appID, tag, err)
 }

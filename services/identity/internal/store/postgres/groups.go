@@ -39,7 +39,7 @@ func (t *tx) CreateGroup(ctx context.Context, g domain.Group) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
 		g.ID, g.Name, g.Description, pgstore.OrEmpty(g.MemberIDs), g.CreateTime, g.UpdateTime, g.Version)
-	return storeErrors.Inserted("create group "+g.ID, tag, err)
+	return t.q.Inserted("create group "+g.ID, tag, err)
 }
 
 func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
@@ -53,5 +53,5 @@ func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
 
 func (t *tx) DeleteGroup(ctx context.Context, id string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM groups WHERE id = $1", id)
-	return storeErrors.Affected("delete group "+id, tag, err)
+	return t.q.Affected("delete group "+id, tag, err)
 }

@@ -44,7 +44,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
 		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, pgstore.NullTime(k.RevokeTime), k.CreatedBy)
-	return storeErrors.Inserted("create api key "+k.ID, tag, err)
+	return t.q.Inserted("create api key "+k.ID, tag, err)
 }
 
 // RevokeAPIKey writes k's changeable fields, its RevokeTime and DisplayName, to key id. The
@@ -53,5 +53,5 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, k domain.APIKey) error
 	tag, err := t.PgTx.Exec(ctx,
 		"UPDATE api_keys SET display_name = $2, revoke_time = $3 WHERE id = $1",
 		id, k.DisplayName, pgstore.NullTime(k.RevokeTime))
-	return storeErrors.Affected("revoke api key "+id, tag, err)
+	return t.q.Affected("revoke api key "+id, tag, err)
 }

@@ -32,5 +32,5 @@ func (t *tx) BindOIDC(ctx context.Context, b domain.OIDCBinding) error {
 	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO oidc_bindings (issuer, subject, user_id, create_time) VALUES ($1, $2, $3, $4)
 		ON CONFLICT DO NOTHING`, b.Issuer, b.Subject, b.UserID, b.CreateTime)
-	return storeErrors.Inserted("bind oidc identity of "+b.UserID, tag, err)
+	return t.q.Inserted("bind oidc identity of "+b.UserID, tag, err)
 }

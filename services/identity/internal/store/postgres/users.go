@@ -80,7 +80,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
 		u.CreateTime, u.UpdateTime, u.Version, u.ExternalID)
-	return storeErrors.Inserted("create user "+u.ID, tag, err)
+	return t.q.Inserted("create user "+u.ID, tag, err)
 }
 
 // UpdateUser writes u over version u.Version-1. The email check in the statement keeps a

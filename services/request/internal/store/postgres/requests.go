@@ -248,7 +248,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
-	return storeErrors.InsertedCount(op, n, err)
+	return t.q.InsertedCount(op, n, err)
 }
 
 // UpdateRequest writes every field but the id, client id and body hash (fixed at submit),

@@ -101,7 +101,7 @@ func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
 		pgstore.NullTime(c.DueTime), c.CreatorID, c.CreateTime, pgstore.NullTime(c.LaunchTime), pgstore.NullTime(c.CloseTime), c.Version)
-	return storeErrors.Wrap("create campaign "+c.ID, err)
+	return t.q.Wrap("create campaign "+c.ID, err)
 }
 
 func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {

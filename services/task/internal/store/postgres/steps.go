@@ -54,7 +54,7 @@ func (t *tx) CreateStep(ctx context.Context, s domain.Step) error {
 		ON CONFLICT DO NOTHING`,
 		s.RequestID, s.Index, s.Name, s.Type, s.PolicyID, s.PolicyVersion, s.Approval, s.MinApprovals,
 		s.RequesterID, s.TargetUserID, s.Outcome, s.CreateTime, s.UpdateTime, s.Version)
-	return storeErrors.Inserted(op, tag, err)
+	return t.q.Inserted(op, tag, err)
 }
 
 // UpdateStep writes the step's outcome, version-checked.
@@ -65,7 +65,7 @@ func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 		WHERE request_id = $1 AND step_index = $2 AND version = $5 - 1`,
 		s.RequestID, s.Index, s.Outcome, s.UpdateTime, s.Version)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -73,5 +73,5 @@ func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 	if _, err := t.GetStep(ctx, s.RequestID, s.Index); err != nil {
 		return err
 	}
-	return storeErrors.ConflictIn(op)
+	return t.q.ConflictIn(op)
 }

@@ -170,7 +170,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
 		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote,
 		task.AccessReviewID)
-	return storeErrors.InsertedCount(op, n, err)
+	return t.q.InsertedCount(op, n, err)
 }
 
 // UpdateTask writes what a task's life changes (assignees, decision, status, history),
