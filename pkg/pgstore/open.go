@@ -24,7 +24,7 @@ type DB struct {
 }
 
 // Open creates the schema if missing, applies the kit's and the service's migrations, and
-// opens the pool. The caller must Close the DB.
+// opens the pool. Its connections read timestamptz values in UTC. The caller must Close the DB.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -40,6 +40,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		cfg.MaxConns = minMaxConns
 	}
 	useSchema(cfg.ConnConfig, opts.Schema)
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		utcTimestamps(conn)
+		return nil
+	}
 
 	if err := migrate(ctx, cfg.ConnConfig, opts); err != nil {
 		return nil, err

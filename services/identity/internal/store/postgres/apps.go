@@ -51,7 +51,6 @@ func scanApp(row pgx.CollectableRow) (domain.App, error) {
 	if err != nil {
 		return domain.App{}, err
 	}
-	a.CreateTime, a.UpdateTime = a.CreateTime.UTC(), a.UpdateTime.UTC()
 	a.Permissions = make([]domain.Permission, len(perms))
 	for i, p := range perms {
 		a.Permissions[i] = domain.Permission{Name: p.Name, Privileged: p.Privileged}

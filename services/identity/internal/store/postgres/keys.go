@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
@@ -12,18 +9,9 @@ import (
 
 const keyColumns = "id, user_id, display_name, hash, create_time, revoke_time, created_by"
 
-func scanKey(row pgx.CollectableRow) (domain.APIKey, error) {
-	var (
-		k       domain.APIKey
-		revoked *time.Time
-	)
-	err := row.Scan(&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, &revoked, &k.CreatedBy)
-	k.CreateTime = k.CreateTime.UTC()
-	if revoked != nil {
-		k.RevokeTime = revoked.UTC()
-	}
-	return k, err
-}
+var scanKey = pgstore.Fields(func(k *domain.APIKey) []any {
+	return []any{&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, pgstore.ZeroIfNull(&k.RevokeTime), &k.CreatedBy}
+})
 
 func (r reader) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
 	return pgstore.One(ctx, r.q, "get api key by hash", scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE hash = $1", hash)

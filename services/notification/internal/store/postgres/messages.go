@@ -18,22 +18,13 @@ func scanMessage(row pgx.CollectableRow) (domain.Message, error) {
 	var m domain.Message
 	var channel, status string
 	var notice []byte
-	var next, sent *time.Time
 	if err := row.Scan(&m.Seq, &m.ID, &m.EventID, &m.EventType, &m.UserID, &channel, &notice, &m.Link, &m.Title, &m.Text,
-		&m.Address, &status, &m.Attempts, &m.LastError, &next, &m.RetryUntil, &sent, &m.CreateTime, &m.UpdateTime); err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(notice, &m.Notice); err != nil {
+		&m.Address, &status, &m.Attempts, &m.LastError, pgstore.ZeroIfNull(&m.NextAttemptTime), &m.RetryUntil,
+		pgstore.ZeroIfNull(&m.SendTime), &m.CreateTime, &m.UpdateTime); err != nil {
 		return m, err
 	}
 	m.Channel, m.Status = domain.ParseChannel(channel), domain.ParseStatus(status)
-	if next != nil {
-		m.NextAttemptTime = *next
-	}
-	if sent != nil {
-		m.SendTime = *sent
-	}
-	return m, nil
+	return m, json.Unmarshal(notice, &m.Notice)
 }
 
 // insertMessage adds a message unless its (event, person, channel) has one.

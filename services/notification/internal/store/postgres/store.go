@@ -101,17 +101,11 @@ const qualified = "d.seq, d.id, d.webhook_id, d.event_id, d.event_type, d.subjec
 
 func scanDeliveryInto(row pgx.CollectableRow, d *domain.Delivery, extra ...any) error {
 	var status string
-	var next *time.Time
 	dest := append([]any{&d.Seq, &d.ID, &d.WebhookID, &d.EventID, &d.EventType, &d.Subject, &d.Body, &status, &d.Attempts,
-		&d.LastStatusCode, &d.LastError, &next, &d.RetryUntil, &d.CreateTime, &d.UpdateTime}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return err
-	}
+		&d.LastStatusCode, &d.LastError, pgstore.ZeroIfNull(&d.NextAttemptTime), &d.RetryUntil, &d.CreateTime, &d.UpdateTime}, extra...)
+	err := row.Scan(dest...)
 	d.Status = domain.ParseStatus(status)
-	if next != nil {
-		d.NextAttemptTime = *next
-	}
-	return nil
+	return err
 }
 
 func scanDelivery(row pgx.CollectableRow) (domain.Delivery, error) {

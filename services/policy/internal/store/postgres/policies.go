@@ -25,7 +25,6 @@ func policyFields(p *domain.Policy) []any {
 }
 
 func fixPolicy(p *domain.Policy) {
-	p.CreateTime, p.UpdateTime = p.CreateTime.UTC(), p.UpdateTime.UTC()
 	if len(p.Scope.Permissions) == 0 {
 		p.Scope.Permissions = nil
 	}

@@ -23,20 +23,17 @@ func versionColumnsOf(alias string) string {
 
 // versionRow receives a version's columns; finish turns it into the domain value.
 type versionRow struct {
-	v                  domain.Version
-	workflow           []byte
-	activated, retired *time.Time
+	v        domain.Version
+	workflow []byte
 }
 
 func (r *versionRow) fields() []any {
 	return []any{&r.v.PolicyID, &r.v.Version, &r.v.State, &r.workflow, &r.v.CreateTime, &r.v.UpdateTime,
-		&r.activated, &r.retired, &r.v.CreateBy, &r.v.Revision}
+		pgstore.ZeroIfNull(&r.v.ActivateTime), pgstore.ZeroIfNull(&r.v.RetireTime), &r.v.CreateBy, &r.v.Revision}
 }
 
 func (r *versionRow) finish() (domain.Version, error) {
 	v := r.v
-	v.CreateTime, v.UpdateTime = v.CreateTime.UTC(), v.UpdateTime.UTC()
-	v.ActivateTime, v.RetireTime = pgstore.TimeOf(r.activated), pgstore.TimeOf(r.retired)
 	if err := json.Unmarshal(r.workflow, &v.Workflow); err != nil {
 		return v, fmt.Errorf("decode workflow of policy %s version %d: %w", v.PolicyID, v.Version, err)
 	}

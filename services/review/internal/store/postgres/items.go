@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,17 +16,12 @@ const itemColumns = `i.campaign_id, i.id, i.user_id, i.app_id, i.permission, i.g
 	i.decision, i.new_permission, i.decided_by, i.decide_time, i.justification, COALESCE(i.request_id, ''),
 	i.request_status, i.blocked_reason, i.user_email, i.user_name, i.app_name, i.version`
 
-func scanItem(row pgx.CollectableRow) (domain.Item, error) {
-	var (
-		it              domain.Item
-		grant, decideAt *time.Time
-	)
-	err := row.Scan(&it.CampaignID, &it.ID, &it.UserID, &it.AppID, &it.Permission, &grant, &it.ReviewerIDs, &it.Status,
-		&it.Decision, &it.NewPermission, &it.DecidedBy, &decideAt, &it.Justification, &it.RequestID,
-		&it.RequestStatus, &it.BlockedReason, &it.UserEmail, &it.UserName, &it.AppName, &it.Version)
-	it.GrantTime, it.DecideTime = pgstore.TimeOf(grant), pgstore.TimeOf(decideAt)
-	return it, err
-}
+var scanItem = pgstore.Fields(func(it *domain.Item) []any {
+	return []any{&it.CampaignID, &it.ID, &it.UserID, &it.AppID, &it.Permission, pgstore.ZeroIfNull(&it.GrantTime),
+		&it.ReviewerIDs, &it.Status, &it.Decision, &it.NewPermission, &it.DecidedBy, pgstore.ZeroIfNull(&it.DecideTime),
+		&it.Justification, &it.RequestID, &it.RequestStatus, &it.BlockedReason, &it.UserEmail, &it.UserName,
+		&it.AppName, &it.Version}
+})
 
 func (r reader) GetItem(ctx context.Context, campaign, id string) (domain.Item, error) {
 	return pgstore.One(ctx, r.q, "get item "+id, scanItem,

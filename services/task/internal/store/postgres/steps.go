@@ -21,7 +21,6 @@ func scanStep(row pgx.CollectableRow) (domain.Step, error) {
 	err := row.Scan(&s.RequestID, &index, &s.Name, &s.Type, &s.PolicyID, &s.PolicyVersion, &s.Approval, &minApp,
 		&s.RequesterID, &s.TargetUserID, &s.Outcome, &s.CreateTime, &s.UpdateTime, &s.Version)
 	s.Index, s.MinApprovals = int(index), int(minApp)
-	s.CreateTime, s.UpdateTime = s.CreateTime.UTC(), s.UpdateTime.UTC()
 	return s, err
 }
 
