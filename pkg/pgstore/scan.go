@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +28,9 @@ func (z *zeroIfNull) ScanTimestamptz(v pgtype.Timestamptz) error {
 	if !v.Valid {
 		*z = zeroIfNull{}
 		return nil
+	}
+	if v.InfinityModifier != pgtype.Finite {
+		return errors.New("pgstore: cannot scan an infinite timestamptz into a time.Time")
 	}
 	*z = zeroIfNull(v.Time.UTC())
 	return nil
