@@ -17,7 +17,8 @@
 // A service's store is built on the kit: it embeds a [Shell] (InTx handing the closure the
 // service's own Tx, Ping, Close; or pgoutbox.Shell, or pgtimer.Shell, which add the outbox
 // and the timers), its Open is an [Opener] of its [Schema] and its New, reads through a [Q]
-// (a [Querier] with the store's [Errors]) with [One] and [All], takes its advisory locks with
+// (a [Querier] with the store's [Errors]: [DB.Q] and [DB.On] name the store after its schema and
+// map its [Schema.Codes]) with [One] and [All], takes its advisory locks with
 // [Q.Lock], builds statements from the filters present with [Args] and [Where], and maps row
 // counts with [Errors.Inserted], [Errors.Affected] and [Updated]. Errors.Wrap turns
 // PostgreSQL's answers into the store's sentinel errors by SQLSTATE. A store whose triggers

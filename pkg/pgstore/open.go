@@ -20,10 +20,11 @@ const minMaxConns = 12
 type DB struct {
 	pool   *pgxpool.Pool
 	schema string
+	errs   Errors
 }
 
 // Open creates the schema if missing, applies the kit's and the service's migrations, and
-// opens the pool. The caller must Close the DB.
+// opens the pool. Its connections read timestamptz values in UTC. The caller must Close the DB.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -39,6 +40,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		cfg.MaxConns = minMaxConns
 	}
 	useSchema(cfg.ConnConfig, opts.Schema)
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		utcTimestamps(conn)
+		return nil
+	}
 
 	if err := migrate(ctx, cfg.ConnConfig, opts); err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: ping: %w", err)
 	}
-	return &DB{pool: pool, schema: opts.Schema}, nil
+	return &DB{pool: pool, schema: opts.Schema, errs: opts.errors()}, nil
 }
 
 // useSchema makes every connection made from cfg resolve unqualified names in schema only.
@@ -64,6 +69,14 @@ func useSchema(cfg *pgx.ConnConfig, schema string) {
 
 // Pool returns the connection pool, for queries outside InTx.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Q is the pool answering with the store's errors: what a service's store reads through
+// outside a transaction. The errors name the store after its schema ("task store") and map
+// Options.Codes.
+func (db *DB) Q() Q { return db.On(db.pool) }
+
+// On is q (a transaction of db) answering with the store's errors, as [DB.Q] does.
+func (db *DB) On(q Querier) Q { return db.errs.On(q) }
 
 // Schema returns the service schema the pool's connections use.
 func (db *DB) Schema() string { return db.schema }

@@ -21,6 +21,9 @@ type Options struct {
 	// minMaxConns). The outbox relay lock holds one connection per relay while the relay
 	// reads through another, so leave room for it.
 	MaxConns int32
+	// Codes maps the SQLSTATEs the schema's own triggers raise to the store's errors (see
+	// Errors.Codes and DB.Q).
+	Codes map[string]error
 }
 
 var schemaPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -32,6 +35,9 @@ func ValidateSchema(name string) error {
 	}
 	return nil
 }
+
+// errors are the errors of the store o opens: named after its schema, with its codes.
+func (o Options) errors() Errors { return Errors{Store: o.Schema + " store", Codes: o.Codes} }
 
 func (o Options) validate() error {
 	if o.URL == "" {
@@ -53,6 +59,9 @@ type Schema struct {
 	Migrations fs.FS
 	// MaxConns caps the pool (see Options.MaxConns); 0 keeps the default.
 	MaxConns int32
+	// Codes maps the SQLSTATEs of the schema's own triggers to the store's errors (see
+	// Options.Codes).
+	Codes map[string]error
 }
 
 // NewSchema is the schema name whose migrations are the directory "migrations" of files (an
@@ -64,5 +73,5 @@ func NewSchema(name string, files fs.FS) Schema {
 // Options are the options that open s at url: what a store's Open passes to [OpenStore], what
 // a `migrate` command passes to [Migrate], and (with any url) what pgtest.NewDatabase takes.
 func (s Schema) Options(url string) Options {
-	return Options{URL: url, Schema: s.Name, Migrations: s.Migrations, MaxConns: s.MaxConns}
+	return Options{URL: url, Schema: s.Name, Migrations: s.Migrations, MaxConns: s.MaxConns, Codes: s.Codes}
 }

@@ -123,6 +123,25 @@ func Updated(ctx context.Context, q Q, op, table, id string, tag pgconn.CommandT
 	return NotUpdated(ctx, q, op, table, id)
 }
 
+// InsertCounted runs sql, an INSERT ... ON CONFLICT DO NOTHING (with the statements that go
+// with it, in CTEs) that answers how many rows it inserted, a CTE's SELECT count(*): none is
+// Conflict (see InsertedCount).
+func InsertCounted(ctx context.Context, q Q, op, sql string, args ...any) error {
+	n, err := One(ctx, q, op, pgx.RowTo[int64], sql, args...)
+	return q.InsertedCount(op, n, err)
+}
+
+// UpdateCounted runs sql, a versioned UPDATE of the row id of table (with the statements that
+// go with it, in CTEs) that answers how many rows it updated, a CTE's SELECT count(*): none is
+// NotFound or Conflict, as NotUpdated tells.
+func UpdateCounted(ctx context.Context, q Q, op, table, id, sql string, args ...any) error {
+	n, err := One(ctx, q, op, pgx.RowTo[int64], sql, args...)
+	if err != nil || n == 1 {
+		return err
+	}
+	return NotUpdated(ctx, q, op, table, id)
+}
+
 // NotUpdated is the error of a versioned UPDATE of the row id of table that matched no row:
 // NotFound if the row is missing, else Conflict. table is interpolated: pass a constant.
 func NotUpdated(ctx context.Context, q Q, op, table, id string) error {

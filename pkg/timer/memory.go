@@ -87,16 +87,10 @@ func FireDue[S, Tx any](ctx context.Context, e *memstore.Engine[S], at func(*S) 
 		return 0, nil
 	}
 	n := 0
-	err := e.Write(func(st *S, mt *memstore.Tx) error {
+	err := e.Write(func(st *S, mt *memstore.Tx) (err error) {
 		due := at(st).take(mt, now, limit)
-		tx := wrap(st, mt)
-		for _, t := range due {
-			if err := Fire(ctx, tx, t, fire); err != nil {
-				return err
-			}
-		}
-		n = len(due)
-		return nil
+		n, err = Fire(ctx, wrap(st, mt), due, fire)
+		return err
 	})
 	if err != nil {
 		return 0, err

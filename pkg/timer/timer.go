@@ -71,13 +71,16 @@ func (e *FireError) Error() string {
 
 func (e *FireError) Unwrap() error { return e.Err }
 
-// Fire calls fire on t and wraps its error as a *FireError: engines call it for each timer
-// they took.
-func Fire[Tx any](ctx context.Context, tx Tx, t Timer, fire func(context.Context, Tx, Timer) error) error {
-	if err := fire(ctx, tx, t); err != nil {
-		return &FireError{Timer: t, Err: err}
+// Fire calls fire on each timer of due, in order, in the transaction tx the engine took them
+// in, and answers how many fired: all of them, or none and the first error, as a *FireError
+// (the engine's transaction then ends without effect).
+func Fire[Tx any](ctx context.Context, tx Tx, due []Timer, fire func(context.Context, Tx, Timer) error) (int, error) {
+	for _, t := range due {
+		if err := fire(ctx, tx, t); err != nil {
+			return 0, &FireError{Timer: t, Err: err}
+		}
 	}
-	return nil
+	return len(due), nil
 }
 
 // SortDue orders timers as they fire: earliest first, then by key.

@@ -16,9 +16,17 @@ type Shell[T any] struct {
 	*Store
 }
 
-// NewShell is the shell of the store on db whose transactions reach their closure as
-// begin(tx); its outbox is db's schema's.
-func NewShell[T any](db *pgstore.DB, begin func(pgx.Tx) T) Shell[T] {
+// NewShell is the shell of the store on db; its outbox is db's schema's. A transaction reaches
+// its closure as newTx(q, k): the service's own Tx, reading and writing its rows through q
+// (the transaction, answering with db's store errors: see pgstore.DB.Q) and its events
+// through k.
+func NewShell[T any](db *pgstore.DB, newTx func(q pgstore.Q, k Tx) T) Shell[T] {
+	return ShellOf(db, func(ptx pgx.Tx) T { return newTx(db.On(ptx), Tx{PgTx: ptx}) })
+}
+
+// ShellOf is the shell of the store on db whose transactions reach their closure as
+// begin(tx), for a kit shell that adds its own side to the transaction (pgtimer's).
+func ShellOf[T any](db *pgstore.DB, begin func(pgx.Tx) T) Shell[T] {
 	return Shell[T]{Shell: pgstore.NewShell(db, begin), Store: NewStore(db.Pool())}
 }
 

@@ -113,14 +113,8 @@ func (s Timers[T]) FireDue(ctx context.Context, now time.Time, limit int, fire f
 		if err != nil {
 			return err
 		}
-		tx := s.begin(ptx)
-		for _, t := range due {
-			if err := timer.Fire(ctx, tx, t, fire); err != nil {
-				return err
-			}
-		}
-		n = len(due)
-		return nil
+		n, err = timer.Fire(ctx, s.begin(ptx), due, fire)
+		return err
 	})
 	if err != nil {
 		return 0, err

@@ -18,10 +18,13 @@ type Shell[T any] struct {
 	Timers[T]
 }
 
-// NewShell is the shell of the store on db whose transactions reach their closure (and
-// the timers' handlers) as begin(tx).
-func NewShell[T any](db *pgstore.DB, begin func(pgx.Tx) T) Shell[T] {
-	return Shell[T]{pgoutbox.NewShell(db, begin), NewTimers(db, begin)}
+// NewShell is the shell of the store on db. A transaction (InTx's, and the one a due timer
+// fires in) reaches its closure as newTx(q, k): the service's own Tx, reading and writing its
+// rows through q (the transaction, answering with db's store errors: see pgstore.DB.Q), its
+// events and timers through k.
+func NewShell[T any](db *pgstore.DB, newTx func(q pgstore.Q, k Tx) T) Shell[T] {
+	begin := func(ptx pgx.Tx) T { return newTx(db.On(ptx), NewTx(ptx)) }
+	return Shell[T]{pgoutbox.ShellOf(db, begin), NewTimers(db, begin)}
 }
 
 // Tx is the kit's side of one transaction of a store with timers: the outbox's (Emit,

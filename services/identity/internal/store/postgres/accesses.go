@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
@@ -13,18 +10,9 @@ import (
 
 const accessColumns = "user_id, app_id, permission, grant_time, COALESCE(request_id, ''), expire_time"
 
-func scanAccess(row pgx.CollectableRow) (domain.Access, error) {
-	var (
-		a      domain.Access
-		expire *time.Time
-	)
-	err := row.Scan(&a.UserID, &a.AppID, &a.Permission, &a.GrantTime, &a.RequestID, &expire)
-	a.GrantTime = a.GrantTime.UTC()
-	if expire != nil {
-		a.ExpireTime = expire.UTC()
-	}
-	return a, err
-}
+var scanAccess = pgstore.Fields(func(a *domain.Access) []any {
+	return []any{&a.UserID, &a.AppID, &a.Permission, &a.GrantTime, &a.RequestID, pgstore.ZeroIfNull(&a.ExpireTime)}
+})
 
 func (r reader) GetAccess(ctx context.Context, userID, appID string) (domain.Access, error) {
 	return pgstore.One(ctx, r.q, "get access of "+userID+" to "+appID, scanAccess,
@@ -59,10 +47,10 @@ func (t *tx) PutAccess(ctx context.Context, a domain.Access) error {
 		SET permission = EXCLUDED.permission, grant_time = EXCLUDED.grant_time, request_id = EXCLUDED.request_id,
 			expire_time = EXCLUDED.expire_time`,
 		a.UserID, a.AppID, a.Permission, a.GrantTime, a.RequestID, pgstore.NullTime(a.ExpireTime))
-	return storeErrors.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
+	return t.q.Wrap("put access of "+a.UserID+" to "+a.AppID, err)
 }
 
 func (t *tx) DeleteAccess(ctx context.Context, userID, appID string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM accesses WHERE user_id = $1 AND app_id = $2", userID, appID)
-	return storeErrors.Affected("delete access of "+userID+" to "+appID, tag, err)
+	return t.q.Affected("delete access of "+userID+" to "+appID, tag, err)
 }

@@ -51,7 +51,6 @@ func scanApp(row pgx.CollectableRow) (domain.App, error) {
 	if err != nil {
 		return domain.App{}, err
 	}
-	a.CreateTime, a.UpdateTime = a.CreateTime.UTC(), a.UpdateTime.UTC()
 	a.Permissions = make([]domain.Permission, len(perms))
 	for i, p := range perms {
 		a.Permissions[i] = domain.Permission{Name: p.Name, Privileged: p.Privileged}
@@ -102,7 +101,7 @@ func (t *tx) CreateApp(ctx context.Context, a domain.App) error {
 		ON CONFLICT DO NOTHING`,
 		a.ID, a.Name, pgstore.OrEmpty(a.OwnerIDs), permissionDocs(a.Permissions), customRoleDocs(a.CustomRoles),
 		a.Status, a.RequestID, a.CreateTime, a.UpdateTime, a.Version)
-	return storeErrors.Inserted("create app "+a.ID, tag, err)
+	return t.q.Inserted("create app "+a.ID, tag, err)
 }
 
 // UpdateApp writes a over version a.Version-1. As in UpdateUser, the name check in the

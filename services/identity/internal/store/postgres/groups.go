@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
@@ -12,12 +10,9 @@ import (
 
 const groupColumns = "id, name, description, member_ids, create_time, update_time, version"
 
-func scanGroup(row pgx.CollectableRow) (domain.Group, error) {
-	var g domain.Group
-	err := row.Scan(&g.ID, &g.Name, &g.Description, &g.MemberIDs, &g.CreateTime, &g.UpdateTime, &g.Version)
-	g.CreateTime, g.UpdateTime = g.CreateTime.UTC(), g.UpdateTime.UTC()
-	return g, err
-}
+var scanGroup = pgstore.Fields(func(g *domain.Group) []any {
+	return []any{&g.ID, &g.Name, &g.Description, &g.MemberIDs, &g.CreateTime, &g.UpdateTime, &g.Version}
+})
 
 func (r reader) GetGroup(ctx context.Context, id string) (domain.Group, error) {
 	return pgstore.One(ctx, r.q, "get group "+id, scanGroup, "SELECT "+groupColumns+" FROM groups WHERE id = $1", id)
@@ -39,7 +34,7 @@ func (t *tx) CreateGroup(ctx context.Context, g domain.Group) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
 		g.ID, g.Name, g.Description, pgstore.OrEmpty(g.MemberIDs), g.CreateTime, g.UpdateTime, g.Version)
-	return storeErrors.Inserted("create group "+g.ID, tag, err)
+	return t.q.Inserted("create group "+g.ID, tag, err)
 }
 
 func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
@@ -53,5 +48,5 @@ func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) error {
 
 func (t *tx) DeleteGroup(ctx context.Context, id string) error {
 	tag, err := t.PgTx.Exec(ctx, "DELETE FROM groups WHERE id = $1", id)
-	return storeErrors.Affected("delete group "+id, tag, err)
+	return t.q.Affected("delete group "+id, tag, err)
 }

@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
@@ -12,18 +9,9 @@ import (
 
 const keyColumns = "id, user_id, display_name, hash, create_time, revoke_time, created_by"
 
-func scanKey(row pgx.CollectableRow) (domain.APIKey, error) {
-	var (
-		k       domain.APIKey
-		revoked *time.Time
-	)
-	err := row.Scan(&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, &revoked, &k.CreatedBy)
-	k.CreateTime = k.CreateTime.UTC()
-	if revoked != nil {
-		k.RevokeTime = revoked.UTC()
-	}
-	return k, err
-}
+var scanKey = pgstore.Fields(func(k *domain.APIKey) []any {
+	return []any{&k.ID, &k.UserID, &k.DisplayName, &k.Hash, &k.CreateTime, pgstore.ZeroIfNull(&k.RevokeTime), &k.CreatedBy}
+})
 
 func (r reader) GetAPIKeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
 	return pgstore.One(ctx, r.q, "get api key by hash", scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE hash = $1", hash)
@@ -44,7 +32,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
 		k.ID, k.UserID, k.DisplayName, k.Hash, k.CreateTime, pgstore.NullTime(k.RevokeTime), k.CreatedBy)
-	return storeErrors.Inserted("create api key "+k.ID, tag, err)
+	return t.q.Inserted("create api key "+k.ID, tag, err)
 }
 
 // RevokeAPIKey writes k's changeable fields, its RevokeTime and DisplayName, to key id. The
@@ -53,5 +41,5 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, k domain.APIKey) error
 	tag, err := t.PgTx.Exec(ctx,
 		"UPDATE api_keys SET display_name = $2, revoke_time = $3 WHERE id = $1",
 		id, k.DisplayName, pgstore.NullTime(k.RevokeTime))
-	return storeErrors.Affected("revoke api key "+id, tag, err)
+	return t.q.Affected("revoke api key "+id, tag, err)
 }

@@ -3,20 +3,15 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
 
 const oidcColumns = "issuer, subject, user_id, create_time"
 
-func scanOIDC(row pgx.CollectableRow) (domain.OIDCBinding, error) {
-	var b domain.OIDCBinding
-	err := row.Scan(&b.Issuer, &b.Subject, &b.UserID, &b.CreateTime)
-	b.CreateTime = b.CreateTime.UTC()
-	return b, err
-}
+var scanOIDC = pgstore.Fields(func(b *domain.OIDCBinding) []any {
+	return []any{&b.Issuer, &b.Subject, &b.UserID, &b.CreateTime}
+})
 
 func (r reader) GetOIDCBinding(ctx context.Context, issuer, subject string) (domain.OIDCBinding, error) {
 	return pgstore.One(ctx, r.q, "get oidc binding", scanOIDC,
@@ -32,5 +27,5 @@ func (t *tx) BindOIDC(ctx context.Context, b domain.OIDCBinding) error {
 	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO oidc_bindings (issuer, subject, user_id, create_time) VALUES ($1, $2, $3, $4)
 		ON CONFLICT DO NOTHING`, b.Issuer, b.Subject, b.UserID, b.CreateTime)
-	return storeErrors.Inserted("bind oidc identity of "+b.UserID, tag, err)
+	return t.q.Inserted("bind oidc identity of "+b.UserID, tag, err)
 }

@@ -3,8 +3,6 @@ package postgres
 import (
 	"embed"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/grantflow/grantflow/pkg/outbox/pgoutbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/services/identity/internal/store"
@@ -27,8 +25,6 @@ var Schema = pgstore.Schema{Name: "identity", Migrations: pgstore.Sub(migrations
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "identity store"}
-
 // Store is the PostgreSQL identity store: its queries (reader) on the kit's shell.
 type Store struct {
 	reader
@@ -38,7 +34,7 @@ type Store struct {
 // New returns a store on db, which must use the identity schema with its migrations applied (as
 // pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgoutbox.NewShell(db, begin)}
+	return &Store{reader{db.Q()}, pgoutbox.NewShell(db, newTx)}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
@@ -51,4 +47,4 @@ type (
 	}
 )
 
-func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgoutbox.Tx{PgTx: ptx}} }
+func newTx(q pgstore.Q, k pgoutbox.Tx) store.Tx { return &tx{reader{q}, k} }

@@ -23,7 +23,7 @@ func (t *tx) RecordApplied(ctx context.Context, requestID, result string) error 
 	tag, err := t.PgTx.Exec(ctx,
 		"INSERT INTO applied_requests (request_id, result) VALUES ($1, $2) ON CONFLICT DO NOTHING",
 		requestID, result)
-	return storeErrors.Inserted(op, tag, err)
+	return t.q.Inserted(op, tag, err)
 }
 
 func (r reader) AppliedRequest(ctx context.Context, requestID string) (string, error) {
@@ -35,7 +35,7 @@ func (t *tx) RecordDelegation(ctx context.Context, d domain.Delegation) error {
 	_, err := t.PgTx.Exec(ctx,
 		"INSERT INTO delegations (set_name, user_id, by_user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 		d.Set, d.UserID, d.ByUserID)
-	return storeErrors.Wrap("record delegation", err)
+	return t.q.Wrap("record delegation", err)
 }
 
 func (r reader) DelegatedBy(ctx context.Context, byUserIDs []string) ([]domain.Delegation, error) {

@@ -13,13 +13,10 @@ import (
 const userColumns = `id, email, display_name, role, COALESCE(manager_id, ''), status, bootstrap,
 	create_time, update_time, version, external_id`
 
-func scanUser(row pgx.CollectableRow) (domain.User, error) {
-	var u domain.User
-	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.ManagerID, &u.Status, &u.Bootstrap,
-		&u.CreateTime, &u.UpdateTime, &u.Version, &u.ExternalID)
-	u.CreateTime, u.UpdateTime = u.CreateTime.UTC(), u.UpdateTime.UTC()
-	return u, err
-}
+var scanUser = pgstore.Fields(func(u *domain.User) []any {
+	return []any{&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.ManagerID, &u.Status, &u.Bootstrap,
+		&u.CreateTime, &u.UpdateTime, &u.Version, &u.ExternalID}
+})
 
 func (r reader) GetUser(ctx context.Context, id string) (domain.User, error) {
 	return pgstore.One(ctx, r.q, "get user "+id, scanUser, "SELECT "+userColumns+" FROM users WHERE id = $1", id)
@@ -80,7 +77,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Email, u.DisplayName, u.Role, u.ManagerID, u.Status, u.Bootstrap,
 		u.CreateTime, u.UpdateTime, u.Version, u.ExternalID)
-	return storeErrors.Inserted("create user "+u.ID, tag, err)
+	return t.q.Inserted("create user "+u.ID, tag, err)
 }
 
 // UpdateUser writes u over version u.Version-1. The email check in the statement keeps a

@@ -18,22 +18,13 @@ func scanMessage(row pgx.CollectableRow) (domain.Message, error) {
 	var m domain.Message
 	var channel, status string
 	var notice []byte
-	var next, sent *time.Time
 	if err := row.Scan(&m.Seq, &m.ID, &m.EventID, &m.EventType, &m.UserID, &channel, &notice, &m.Link, &m.Title, &m.Text,
-		&m.Address, &status, &m.Attempts, &m.LastError, &next, &m.RetryUntil, &sent, &m.CreateTime, &m.UpdateTime); err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(notice, &m.Notice); err != nil {
+		&m.Address, &status, &m.Attempts, &m.LastError, pgstore.ZeroIfNull(&m.NextAttemptTime), &m.RetryUntil,
+		pgstore.ZeroIfNull(&m.SendTime), &m.CreateTime, &m.UpdateTime); err != nil {
 		return m, err
 	}
 	m.Channel, m.Status = domain.ParseChannel(channel), domain.ParseStatus(status)
-	if next != nil {
-		m.NextAttemptTime = *next
-	}
-	if sent != nil {
-		m.SendTime = *sent
-	}
-	return m, nil
+	return m, json.Unmarshal(notice, &m.Notice)
 }
 
 // insertMessage adds a message unless its (event, person, channel) has one.
@@ -85,7 +76,7 @@ func (s *Store) FinishMessage(ctx context.Context, f store.FinishMessage) (bool,
 		WHERE id = $1 AND attempts = $2 AND status = 'PENDING'`,
 		f.ID, f.Attempt, f.Status.String(), f.LastError, next, sent, f.Now, f.Title, f.Text, f.Address)
 	if err != nil {
-		return false, errs.Wrap("finish message", err)
+		return false, s.q.Wrap("finish message", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -125,9 +116,9 @@ func (s *Store) UpdateSettings(ctx context.Context, userID string, fn func(*doma
 		// Lock the row, creating it first so that two first edits serialize too.
 		if _, err := tx.Exec(ctx, `INSERT INTO notification_settings (user_id, update_time) VALUES ($1, now())
 			ON CONFLICT (user_id) DO NOTHING`, userID); err != nil {
-			return errs.Wrap("update settings", err)
+			return s.q.Wrap("update settings", err)
 		}
-		v, err := pgstore.One(ctx, errs.On(tx), "update settings", scanSettings,
+		v, err := pgstore.One(ctx, s.On(tx), "update settings", scanSettings,
 			"SELECT user_id, email, slack, update_time FROM notification_settings WHERE user_id = $1 FOR UPDATE", userID)
 		if err != nil {
 			return err
@@ -138,7 +129,7 @@ func (s *Store) UpdateSettings(ctx context.Context, userID string, fn func(*doma
 		v.UserID = userID
 		if _, err := tx.Exec(ctx, "UPDATE notification_settings SET email = $2, slack = $3, update_time = $4 WHERE user_id = $1",
 			userID, v.Email, v.Slack, v.UpdateTime); err != nil {
-			return errs.Wrap("update settings", err)
+			return s.q.Wrap("update settings", err)
 		}
 		out = v
 		return nil

@@ -21,8 +21,6 @@ type Store struct {
 	q pgstore.Q
 }
 
-var errs = pgstore.Errors{Store: "notification store"}
-
 //go:embed migrations/*.sql
 var migrations embed.FS
 
@@ -36,7 +34,7 @@ var Open = pgstore.Opener(Schema, New)
 
 // New returns a store on db, which must use the notification schema with its migrations
 // applied (as pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
-func New(db *pgstore.DB) *Store { return &Store{db, errs.On(db.Pool())} }
+func New(db *pgstore.DB) *Store { return &Store{db, db.Q()} }
 
 const webhookColumns = "seq, id, url, event_types, description, disabled, secret, created_by, create_time, update_time"
 
@@ -74,7 +72,7 @@ func (s *Store) EnabledWebhooks(ctx context.Context) ([]domain.Webhook, error) {
 func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.Webhook) error) (domain.Webhook, error) {
 	var out domain.Webhook
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		w, err := pgstore.One(ctx, errs.On(tx), "update webhook", scanWebhook,
+		w, err := pgstore.One(ctx, s.On(tx), "update webhook", scanWebhook,
 			"SELECT "+webhookColumns+" FROM webhooks WHERE id = $1 FOR UPDATE", id)
 		if err != nil {
 			return err
@@ -82,7 +80,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.We
 		if err := fn(&w); err != nil {
 			return err
 		}
-		out, err = pgstore.One(ctx, errs.On(tx), "update webhook", scanWebhook,
+		out, err = pgstore.One(ctx, s.On(tx), "update webhook", scanWebhook,
 			`UPDATE webhooks SET url = $2, event_types = $3, description = $4, disabled = $5, secret = $6, update_time = $7
 			 WHERE id = $1 RETURNING `+webhookColumns,
 			id, w.URL, pgstore.OrEmpty(w.EventTypes), w.Description, w.Disabled, w.Secret, w.UpdateTime)
@@ -93,7 +91,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id string, fn func(*domain.We
 
 func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
 	tag, err := s.q.Exec(ctx, "DELETE FROM webhooks WHERE id = $1", id)
-	return errs.Affected("delete webhook", tag, err)
+	return s.q.Affected("delete webhook", tag, err)
 }
 
 const deliveryColumns = "seq, id, webhook_id, event_id, event_type, subject, body, status, attempts, last_status_code, last_error, next_attempt_time, retry_until, create_time, update_time"
@@ -103,17 +101,11 @@ const qualified = "d.seq, d.id, d.webhook_id, d.event_id, d.event_type, d.subjec
 
 func scanDeliveryInto(row pgx.CollectableRow, d *domain.Delivery, extra ...any) error {
 	var status string
-	var next *time.Time
 	dest := append([]any{&d.Seq, &d.ID, &d.WebhookID, &d.EventID, &d.EventType, &d.Subject, &d.Body, &status, &d.Attempts,
-		&d.LastStatusCode, &d.LastError, &next, &d.RetryUntil, &d.CreateTime, &d.UpdateTime}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return err
-	}
+		&d.LastStatusCode, &d.LastError, pgstore.ZeroIfNull(&d.NextAttemptTime), &d.RetryUntil, &d.CreateTime, &d.UpdateTime}, extra...)
+	err := row.Scan(dest...)
 	d.Status = domain.ParseStatus(status)
-	if next != nil {
-		d.NextAttemptTime = *next
-	}
-	return nil
+	return err
 }
 
 func scanDelivery(row pgx.CollectableRow) (domain.Delivery, error) {
@@ -143,11 +135,11 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 		rows, err := tx.Query(ctx, `INSERT INTO received_events (event_id) SELECT unnest($1::text[])
 			ON CONFLICT (event_id) DO NOTHING RETURNING event_id`, ids)
 		if err != nil {
-			return errs.Wrap("enqueue", err)
+			return s.q.Wrap("enqueue", err)
 		}
 		fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
-			return errs.Wrap("enqueue", err)
+			return s.q.Wrap("enqueue", err)
 		}
 		isNew := make(map[string]bool, len(fresh))
 		for _, id := range fresh {
@@ -170,7 +162,7 @@ func (s *Store) Enqueue(ctx context.Context, events []store.EventDeliveries) (in
 		if b.Len() == 0 {
 			return nil
 		}
-		return errs.Wrap("enqueue", tx.SendBatch(ctx, b).Close())
+		return s.q.Wrap("enqueue", tx.SendBatch(ctx, b).Close())
 	})
 	return n, err
 }
@@ -196,7 +188,7 @@ func (s *Store) Claim(ctx context.Context, now, leaseUntil time.Time, limit int)
 		WHERE d.seq = due.seq AND w.id = d.webhook_id
 		RETURNING `+qualified+`, w.url, w.secret`, now, leaseUntil, limit)
 	if err != nil {
-		return nil, errs.Wrap("claim", err)
+		return nil, s.q.Wrap("claim", err)
 	}
 	jobs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Job, error) {
 		var j domain.Job
@@ -204,7 +196,7 @@ func (s *Store) Claim(ctx context.Context, now, leaseUntil time.Time, limit int)
 		return j, err
 	})
 	if err != nil {
-		return nil, errs.Wrap("claim", err)
+		return nil, s.q.Wrap("claim", err)
 	}
 	slices.SortFunc(jobs, func(a, b domain.Job) int { return cmp.Compare(a.Seq, b.Seq) })
 	return jobs, nil
@@ -220,7 +212,7 @@ func (s *Store) Finish(ctx context.Context, f store.Finish) (bool, error) {
 		WHERE id = $1 AND attempts = $2 AND status = 'PENDING'`,
 		f.ID, f.Attempt, f.Status.String(), f.Outcome.StatusCode, f.Outcome.Err, next, f.Now)
 	if err != nil {
-		return false, errs.Wrap("finish", err)
+		return false, s.q.Wrap("finish", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -250,7 +242,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, error) {
 	var t *time.Time
 	if err := s.q.QueryRow(ctx, sql).Scan(&t); err != nil {
-		return time.Time{}, false, errs.Wrap(op, err)
+		return time.Time{}, false, s.q.Wrap(op, err)
 	}
 	if t == nil {
 		return time.Time{}, false, nil
@@ -264,7 +256,7 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int
 			SELECT seq FROM deliveries WHERE status <> 'PENDING' AND update_time < $1 ORDER BY update_time, seq LIMIT $2)`,
 		before, limit)
 	if err != nil {
-		return 0, errs.Wrap("prune deliveries", err)
+		return 0, s.q.Wrap("prune deliveries", err)
 	}
 	return int(tag.RowsAffected()), nil
 }

@@ -25,7 +25,6 @@ func policyFields(p *domain.Policy) []any {
 }
 
 func fixPolicy(p *domain.Policy) {
-	p.CreateTime, p.UpdateTime = p.CreateTime.UTC(), p.UpdateTime.UTC()
 	if len(p.Scope.Permissions) == 0 {
 		p.Scope.Permissions = nil
 	}
@@ -77,7 +76,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 			return err
 		}
 		if taken {
-			return storeErrors.Wrap(op, store.ErrConflict)
+			return t.q.Wrap(op, store.ErrConflict)
 		}
 	}
 	tag, err := t.PgTx.Exec(ctx, `
@@ -86,7 +85,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 		ON CONFLICT DO NOTHING`,
 		p.ID, p.Name, string(p.RequestType), string(p.Level), p.Scope.AppID, pgstore.OrEmpty(p.Scope.Permissions),
 		p.ActiveVersion, p.LatestVersion, p.CreateTime, p.UpdateTime, p.CreateBy)
-	if err := storeErrors.Inserted(op, tag, err); err != nil {
+	if err := t.q.Inserted(op, tag, err); err != nil {
 		return err
 	}
 	if len(p.Scope.Permissions) > 0 {
@@ -94,7 +93,7 @@ func (t *tx) CreatePolicy(ctx context.Context, p domain.Policy) error {
 			INSERT INTO policy_permissions (request_type, app_id, permission, policy_id)
 			SELECT $1, $2, unnest($3::text[]), $4`,
 			string(p.RequestType), p.Scope.AppID, p.Scope.Permissions, p.ID)
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	return nil
 }
@@ -103,5 +102,5 @@ func (t *tx) UpdatePolicy(ctx context.Context, p domain.Policy) error {
 	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policies SET name = $2, active_version = $3, latest_version = $4, update_time = $5
 		WHERE id = $1`, p.ID, p.Name, p.ActiveVersion, p.LatestVersion, p.UpdateTime)
-	return storeErrors.Affected("update policy "+p.ID, tag, err)
+	return t.q.Affected("update policy "+p.ID, tag, err)
 }

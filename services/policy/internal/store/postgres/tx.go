@@ -28,13 +28,13 @@ func (t *tx) BumpGeneration(ctx context.Context, policyID string) (int64, error)
 		return 0, err
 	}
 	_, err = t.PgTx.Exec(ctx, "INSERT INTO policy_index_changes (generation, policy_id) VALUES ($1, $2)", gen, policyID)
-	return gen, storeErrors.Wrap(op, err)
+	return gen, t.q.Wrap(op, err)
 }
 
 func (r reader) Generation(ctx context.Context) (int64, error) {
 	var gen int64
 	err := r.q.QueryRow(ctx, "SELECT generation FROM policy_index_generation").Scan(&gen)
-	return gen, storeErrors.Wrap("index generation", err)
+	return gen, r.q.Wrap("index generation", err)
 }
 
 func (r reader) Changes(ctx context.Context, after int64, n int) ([]store.Change, error) {

@@ -23,20 +23,17 @@ func versionColumnsOf(alias string) string {
 
 // versionRow receives a version's columns; finish turns it into the domain value.
 type versionRow struct {
-	v                  domain.Version
-	workflow           []byte
-	activated, retired *time.Time
+	v        domain.Version
+	workflow []byte
 }
 
 func (r *versionRow) fields() []any {
 	return []any{&r.v.PolicyID, &r.v.Version, &r.v.State, &r.workflow, &r.v.CreateTime, &r.v.UpdateTime,
-		&r.activated, &r.retired, &r.v.CreateBy, &r.v.Revision}
+		pgstore.ZeroIfNull(&r.v.ActivateTime), pgstore.ZeroIfNull(&r.v.RetireTime), &r.v.CreateBy, &r.v.Revision}
 }
 
 func (r *versionRow) finish() (domain.Version, error) {
 	v := r.v
-	v.CreateTime, v.UpdateTime = v.CreateTime.UTC(), v.UpdateTime.UTC()
-	v.ActivateTime, v.RetireTime = pgstore.TimeOf(r.activated), pgstore.TimeOf(r.retired)
 	if err := json.Unmarshal(r.workflow, &v.Workflow); err != nil {
 		return v, fmt.Errorf("decode workflow of policy %s version %d: %w", v.PolicyID, v.Version, err)
 	}
@@ -115,11 +112,11 @@ func versionOp(what, policyID string, n int64) string {
 func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 	op := versionOp("create", v.PolicyID, v.Version)
 	if v.State != domain.StateDraft {
-		return storeErrors.Wrap(op, store.ErrImmutable)
+		return t.q.Wrap(op, store.ErrImmutable)
 	}
 	wf, err := json.Marshal(v.Workflow)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	tag, err := t.PgTx.Exec(ctx, `
 		INSERT INTO policy_versions (`+versionColumns+`)
@@ -129,7 +126,7 @@ func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 		v.PolicyID, v.Version, string(v.State), wf, v.CreateTime, v.UpdateTime,
 		pgstore.NullTime(v.ActivateTime), pgstore.NullTime(v.RetireTime), v.CreateBy, v.Revision)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -137,7 +134,7 @@ func (t *tx) CreateVersion(ctx context.Context, v domain.Version) error {
 	if _, err := t.GetPolicy(ctx, v.PolicyID); err != nil {
 		return err
 	}
-	return storeErrors.Wrap(op, store.ErrConflict)
+	return t.q.Wrap(op, store.ErrConflict)
 }
 
 // refused explains why a filtered write of a version changed no row: the version is
@@ -149,23 +146,23 @@ func (t *tx) refused(ctx context.Context, op, policyID string, n int64, wantStat
 		return err
 	}
 	if domain.State(state) != wantState {
-		return storeErrors.Wrap(op, store.ErrImmutable)
+		return t.q.Wrap(op, store.ErrImmutable)
 	}
-	return storeErrors.Wrap(op, store.ErrConflict)
+	return t.q.Wrap(op, store.ErrConflict)
 }
 
 func (t *tx) UpdateVersion(ctx context.Context, v domain.Version) error {
 	op := versionOp("update", v.PolicyID, v.Version)
 	wf, err := json.Marshal(v.Workflow)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	tag, err := t.PgTx.Exec(ctx, `
 		UPDATE policy_versions SET workflow = $3, update_time = $4, revision = $5
 		WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT' AND revision = $5::bigint - 1`,
 		v.PolicyID, v.Version, wf, v.UpdateTime, v.Revision)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -178,7 +175,7 @@ func (t *tx) DeleteVersion(ctx context.Context, policyID string, n int64) error 
 	tag, err := t.PgTx.Exec(ctx,
 		"DELETE FROM policy_versions WHERE policy_id = $1 AND version = $2 AND state = 'DRAFT'", policyID, n)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -194,7 +191,7 @@ func (t *tx) ActivateVersion(ctx context.Context, policyID string, n int64, at t
 		  AND NOT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = $1 AND state = 'ACTIVE')`,
 		policyID, n, at)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -208,7 +205,7 @@ func (t *tx) RetireVersion(ctx context.Context, policyID string, n int64, at tim
 		UPDATE policy_versions SET state = 'RETIRED', retire_time = $3
 		WHERE policy_id = $1 AND version = $2 AND state = 'ACTIVE'`, policyID, n, at)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil

@@ -139,19 +139,13 @@ func scanRequest(row pgx.CollectableRow) (domain.Request, error) {
 		newApp *newAppJSON
 		wf     workflowJSON
 		durNs  int64
-		expire *time.Time
 	)
 	err := row.Scan(&r.ID, &r.ClientID, &r.BodyHash, &r.Type, &r.RequesterID, &r.TargetUserID,
 		&r.AppID, &r.Permission, &r.PreviousPermission, &newApp, &r.Reason, &r.Status, &r.Stage, &r.FailureReason,
 		&r.PolicyID, &r.PolicyVersion, &r.PolicyLevel, &wf, &r.SkipManagerSteps, &r.StepIndex,
 		&r.StepOpened, &r.Applying, &r.TaskIDs, &r.TargetManagerID, &r.AppOwnerIDs, &r.AssigneeIDs,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &durNs, &expire, &r.OriginExpiry)
-	r.NewApp, r.Workflow = newApp.domain(), wf.domain()
-	r.AccessDuration = time.Duration(durNs)
-	if expire != nil {
-		r.ExpireTime = expire.UTC()
-	}
-	r.CreateTime, r.UpdateTime = r.CreateTime.UTC(), r.UpdateTime.UTC()
+		&r.CreateTime, &r.UpdateTime, &r.Version, &durNs, pgstore.ZeroIfNull(&r.ExpireTime), &r.OriginExpiry)
+	r.NewApp, r.Workflow, r.AccessDuration = newApp.domain(), wf.domain(), time.Duration(durNs)
 	return r, err
 }
 
@@ -225,7 +219,7 @@ func (t *tx) LockRequest(ctx context.Context, id string) (domain.Request, error)
 // id or client id makes this one wait for its end first; the transaction stays usable.
 func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 	op := "create request " + r.ID
-	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
+	return pgstore.InsertCounted(ctx, t.q, op, `
 		WITH r AS (
 			INSERT INTO requests (id, client_id, body_hash, type, requester_id, target_user_id, app_id, permission,
 				previous_permission, new_app, reason, status, stage, failure_reason, policy_id, policy_version,
@@ -248,7 +242,6 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 		r.PolicyLevel, workflowOf(r.Workflow), r.SkipManagerSteps, r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs),
 		r.TargetManagerID, pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
-	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateRequest writes every field but the id, client id and body hash (fixed at submit),
@@ -256,7 +249,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 // columns, in one statement (a viewer row whose columns did not change is not rewritten).
 func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 	op := "update request " + r.ID
-	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
+	return pgstore.UpdateCounted(ctx, t.q, op, "requests", r.ID, `
 		WITH r AS (
 			UPDATE requests SET type = $2, requester_id = $3, target_user_id = $4, app_id = $5, permission = $6,
 				previous_permission = $7, new_app = $8, reason = $9, status = $10, stage = $11, failure_reason = $12,
@@ -286,10 +279,6 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 		r.StepIndex, r.StepOpened, r.Applying, pgstore.OrEmpty(r.TaskIDs), r.TargetManagerID,
 		pgstore.OrEmpty(r.AppOwnerIDs), pgstore.OrEmpty(r.AssigneeIDs), r.CreateTime, r.UpdateTime, r.Version,
 		r.ViewerIDs(), int64(r.AccessDuration), pgstore.NullTime(r.ExpireTime), r.OriginExpiry, snapshotOf(r))
-	if err != nil || n == 1 {
-		return err
-	}
-	return pgstore.NotUpdated(ctx, t.q, op, "requests", r.ID)
 }
 
 // snapshotOf is r as a row of request_changes keeps it (without the submit's body hash).

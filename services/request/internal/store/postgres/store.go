@@ -3,8 +3,6 @@ package postgres
 import (
 	"embed"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -21,8 +19,6 @@ var Schema = pgstore.NewSchema("request", migrations)
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "request store"}
-
 // Store is the PostgreSQL request store: its queries (reader) on the kit's shell with timers,
 // and the watchers of its requests' changes.
 type Store struct {
@@ -34,7 +30,7 @@ type Store struct {
 // New returns a store on db, which must use the request schema with its migrations applied (as
 // pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgtimer.NewShell(db, begin), pgstore.NewNotified(db, "request_changes", nil)}
+	return &Store{reader{db.Q()}, pgtimer.NewShell(db, newTx), pgstore.NewNotified(db, "request_changes", nil)}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
@@ -47,4 +43,4 @@ type (
 	}
 )
 
-func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgtimer.NewTx(ptx)} }
+func newTx(q pgstore.Q, k pgtimer.Tx) store.Tx { return &tx{reader{q}, k} }

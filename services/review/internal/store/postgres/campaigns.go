@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,17 +13,11 @@ import (
 const campaignColumns = `c.id, c.name, c.description, c.status, c.app_ids, c.reviewer_kind, c.reviewer_user_ids,
 	c.due_time, c.creator_id, c.create_time, c.launch_time, c.close_time, c.version`
 
-func scanCampaign(row pgx.CollectableRow) (domain.Campaign, error) {
-	var (
-		c                     domain.Campaign
-		due, launch, closedAt *time.Time
-	)
-	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.Status, &c.AppIDs, &c.ReviewerKind, &c.ReviewerUserIDs,
-		&due, &c.CreatorID, &c.CreateTime, &launch, &closedAt, &c.Version)
-	c.DueTime, c.LaunchTime, c.CloseTime = pgstore.TimeOf(due), pgstore.TimeOf(launch), pgstore.TimeOf(closedAt)
-	c.CreateTime = c.CreateTime.UTC()
-	return c, err
-}
+var scanCampaign = pgstore.Fields(func(c *domain.Campaign) []any {
+	return []any{&c.ID, &c.Name, &c.Description, &c.Status, &c.AppIDs, &c.ReviewerKind, &c.ReviewerUserIDs,
+		pgstore.ZeroIfNull(&c.DueTime), &c.CreatorID, &c.CreateTime, pgstore.ZeroIfNull(&c.LaunchTime),
+		pgstore.ZeroIfNull(&c.CloseTime), &c.Version}
+})
 
 func (r reader) GetCampaign(ctx context.Context, id string) (domain.Campaign, error) {
 	return pgstore.One(ctx, r.q, "get campaign "+id, scanCampaign, "SELECT "+campaignColumns+" FROM campaigns c WHERE c.id = $1", id)
@@ -101,7 +94,7 @@ func (t *tx) CreateCampaign(ctx context.Context, c domain.Campaign) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.Name, c.Description, c.Status, pgstore.OrEmpty(c.AppIDs), c.ReviewerKind, pgstore.OrEmpty(c.ReviewerUserIDs),
 		pgstore.NullTime(c.DueTime), c.CreatorID, c.CreateTime, pgstore.NullTime(c.LaunchTime), pgstore.NullTime(c.CloseTime), c.Version)
-	return storeErrors.Wrap("create campaign "+c.ID, err)
+	return t.q.Wrap("create campaign "+c.ID, err)
 }
 
 func (t *tx) UpdateCampaign(ctx context.Context, c domain.Campaign) error {

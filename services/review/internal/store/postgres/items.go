@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,17 +16,12 @@ const itemColumns = `i.campaign_id, i.id, i.user_id, i.app_id, i.permission, i.g
 	i.decision, i.new_permission, i.decided_by, i.decide_time, i.justification, COALESCE(i.request_id, ''),
 	i.request_status, i.blocked_reason, i.user_email, i.user_name, i.app_name, i.version`
 
-func scanItem(row pgx.CollectableRow) (domain.Item, error) {
-	var (
-		it              domain.Item
-		grant, decideAt *time.Time
-	)
-	err := row.Scan(&it.CampaignID, &it.ID, &it.UserID, &it.AppID, &it.Permission, &grant, &it.ReviewerIDs, &it.Status,
-		&it.Decision, &it.NewPermission, &it.DecidedBy, &decideAt, &it.Justification, &it.RequestID,
-		&it.RequestStatus, &it.BlockedReason, &it.UserEmail, &it.UserName, &it.AppName, &it.Version)
-	it.GrantTime, it.DecideTime = pgstore.TimeOf(grant), pgstore.TimeOf(decideAt)
-	return it, err
-}
+var scanItem = pgstore.Fields(func(it *domain.Item) []any {
+	return []any{&it.CampaignID, &it.ID, &it.UserID, &it.AppID, &it.Permission, pgstore.ZeroIfNull(&it.GrantTime),
+		&it.ReviewerIDs, &it.Status, &it.Decision, &it.NewPermission, &it.DecidedBy, pgstore.ZeroIfNull(&it.DecideTime),
+		&it.Justification, &it.RequestID, &it.RequestStatus, &it.BlockedReason, &it.UserEmail, &it.UserName,
+		&it.AppName, &it.Version}
+})
 
 func (r reader) GetItem(ctx context.Context, campaign, id string) (domain.Item, error) {
 	return pgstore.One(ctx, r.q, "get item "+id, scanItem,
@@ -106,7 +100,7 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 				it.BlockedReason, it.UserEmail, it.UserName, it.AppName, it.Version}, nil
 		}))
 	if err != nil {
-		return storeErrors.Wrap("create items", err)
+		return t.q.Wrap("create items", err)
 	}
 	var rows [][]any
 	for _, it := range items {
@@ -116,7 +110,7 @@ func (t *tx) CreateItems(ctx context.Context, items []domain.Item) error {
 	}
 	_, err = t.Tx.PgTx.CopyFrom(ctx, pgx.Identifier{"item_reviewers"}, []string{"campaign_id", "reviewer_id", "item_id", "status"},
 		pgx.CopyFromRows(rows))
-	return storeErrors.Wrap("create item reviewers", err)
+	return t.q.Wrap("create item reviewers", err)
 }
 
 func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
@@ -126,26 +120,26 @@ func (t *tx) UpdateItem(ctx context.Context, it domain.Item) error {
 		it.CampaignID, it.ID, string(it.Status), string(it.Decision), it.NewPermission, it.DecidedBy, pgstore.NullTime(it.DecideTime),
 		it.Justification, pgstore.NullIfEmpty(it.RequestID), it.RequestStatus, it.BlockedReason, it.Version)
 	if err != nil {
-		return storeErrors.Wrap("update item "+it.ID, err)
+		return t.q.Wrap("update item "+it.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := t.GetItem(ctx, it.CampaignID, it.ID); err != nil {
 			return err
 		}
-		return storeErrors.ConflictIn("update item " + it.ID)
+		return t.q.ConflictIn("update item " + it.ID)
 	}
 	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = $3 WHERE campaign_id = $1 AND item_id = $2 AND status <> $3`,
 		it.CampaignID, it.ID, string(it.Status))
-	return storeErrors.Wrap("update item reviewers "+it.ID, err)
+	return t.q.Wrap("update item reviewers "+it.ID, err)
 }
 
 func (t *tx) CloseItems(ctx context.Context, campaign string) (int, error) {
 	tag, err := t.Tx.PgTx.Exec(ctx, `UPDATE items SET status = 'NOT_REVIEWED', blocked_reason = '', version = version + 1
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
 	if err != nil {
-		return 0, storeErrors.Wrap("close items", err)
+		return 0, t.q.Wrap("close items", err)
 	}
 	_, err = t.Tx.PgTx.Exec(ctx, `UPDATE item_reviewers SET status = 'NOT_REVIEWED'
 		WHERE campaign_id = $1 AND status IN ('PENDING', 'BLOCKED')`, campaign)
-	return int(tag.RowsAffected()), storeErrors.Wrap("close item reviewers", err)
+	return int(tag.RowsAffected()), t.q.Wrap("close item reviewers", err)
 }

@@ -21,7 +21,6 @@ func scanStep(row pgx.CollectableRow) (domain.Step, error) {
 	err := row.Scan(&s.RequestID, &index, &s.Name, &s.Type, &s.PolicyID, &s.PolicyVersion, &s.Approval, &minApp,
 		&s.RequesterID, &s.TargetUserID, &s.Outcome, &s.CreateTime, &s.UpdateTime, &s.Version)
 	s.Index, s.MinApprovals = int(index), int(minApp)
-	s.CreateTime, s.UpdateTime = s.CreateTime.UTC(), s.UpdateTime.UTC()
 	return s, err
 }
 
@@ -54,7 +53,7 @@ func (t *tx) CreateStep(ctx context.Context, s domain.Step) error {
 		ON CONFLICT DO NOTHING`,
 		s.RequestID, s.Index, s.Name, s.Type, s.PolicyID, s.PolicyVersion, s.Approval, s.MinApprovals,
 		s.RequesterID, s.TargetUserID, s.Outcome, s.CreateTime, s.UpdateTime, s.Version)
-	return storeErrors.Inserted(op, tag, err)
+	return t.q.Inserted(op, tag, err)
 }
 
 // UpdateStep writes the step's outcome, version-checked.
@@ -65,7 +64,7 @@ func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 		WHERE request_id = $1 AND step_index = $2 AND version = $5 - 1`,
 		s.RequestID, s.Index, s.Outcome, s.UpdateTime, s.Version)
 	if err != nil {
-		return storeErrors.Wrap(op, err)
+		return t.q.Wrap(op, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -73,5 +72,5 @@ func (t *tx) UpdateStep(ctx context.Context, s domain.Step) error {
 	if _, err := t.GetStep(ctx, s.RequestID, s.Index); err != nil {
 		return err
 	}
-	return storeErrors.ConflictIn(op)
+	return t.q.ConflictIn(op)
 }

@@ -3,8 +3,6 @@ package postgres
 import (
 	"embed"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/grantflow/grantflow/pkg/pgstore"
 	"github.com/grantflow/grantflow/pkg/timer/pgtimer"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -21,8 +19,6 @@ var Schema = pgstore.NewSchema("task", migrations)
 // must Close it.
 var Open = pgstore.Opener(Schema, New)
 
-var storeErrors = pgstore.Errors{Store: "task store"}
-
 // Store is the PostgreSQL task store: its queries (reader) on the kit's shell with timers.
 type Store struct {
 	reader
@@ -33,7 +29,7 @@ type Store struct {
 // New returns a store on db, which must use the task schema with its migrations applied (as
 // pgstore.Open with [Schema] or pgtest.NewDatabase leave it). Close closes db.
 func New(db *pgstore.DB) *Store {
-	return &Store{reader{storeErrors.On(db.Pool())}, pgtimer.NewShell(db, begin), pgstore.NewNotified(db, inboxChannel, inboxKeys)}
+	return &Store{reader{db.Q()}, pgtimer.NewShell(db, newTx), pgstore.NewNotified(db, inboxChannel, inboxKeys)}
 }
 
 // reader answers store.Reader's queries through q; tx is a store.Tx on one pgx transaction,
@@ -46,4 +42,4 @@ type (
 	}
 )
 
-func begin(ptx pgx.Tx) store.Tx { return &tx{reader{storeErrors.On(ptx)}, pgtimer.NewTx(ptx)} }
+func newTx(q pgstore.Q, k pgtimer.Tx) store.Tx { return &tx{reader{q}, k} }

@@ -40,14 +40,11 @@ func scanTask(row pgx.CollectableRow) (domain.Task, error) {
 		h       []historyJSON
 		stepIdx int32
 		minApp  int32
-		due     *time.Time
-		esc     *time.Time
 	)
 	err := row.Scan(&t.ID, &t.Type, &t.RequestID, &stepIdx, &t.Key,
 		&t.PolicyID, &t.PolicyVersion, &t.StepName, &a, &t.AssigneeIDs, &t.Approval, &minApp, &t.Action,
 		&t.Decision, &t.DecidedBy, &t.Justification, &t.Status, &t.RequesterID, &t.TargetUserID, &h,
-		&t.CreateTime, &t.UpdateTime, &t.Version, &due, &esc, &t.EscalationUserIDs, &t.EscalationNote, &t.AccessReviewID)
-	t.DueTime, t.EscalateTime = pgstore.TimeOf(due), pgstore.TimeOf(esc)
+		&t.CreateTime, &t.UpdateTime, &t.Version, pgstore.ZeroIfNull(&t.DueTime), pgstore.ZeroIfNull(&t.EscalateTime), &t.EscalationUserIDs, &t.EscalationNote, &t.AccessReviewID)
 	if len(t.EscalationUserIDs) == 0 {
 		t.EscalationUserIDs = nil
 	}
@@ -56,7 +53,6 @@ func scanTask(row pgx.CollectableRow) (domain.Task, error) {
 	for _, e := range h {
 		t.History = append(t.History, domain.HistoryEntry{Time: e.Time.UTC(), ActorID: e.ActorID, Event: e.Event, Note: e.Note})
 	}
-	t.CreateTime, t.UpdateTime = t.CreateTime.UTC(), t.UpdateTime.UTC()
 	return t, err
 }
 
@@ -150,7 +146,7 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 	if task.RequestID != "" {
 		stepIndex = &task.StepIndex
 	}
-	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
+	return pgstore.InsertCounted(ctx, t.q, op, `
 		WITH t AS (
 			INSERT INTO tasks (id, type, request_id, step_index, standalone_key, policy_id, policy_version, step_name,
 				assignee, assignee_ids, approval, min_approvals, action, decision, decided_by, justification, status,
@@ -170,14 +166,13 @@ func (t *tx) CreateTask(ctx context.Context, task domain.Task) error {
 		task.RequesterID, task.TargetUserID, historyOf(task), task.CreateTime, task.UpdateTime, task.Version,
 		pgstore.NullTime(task.DueTime), pgstore.NullTime(task.EscalateTime), pgstore.OrEmpty(task.EscalationUserIDs), task.EscalationNote,
 		task.AccessReviewID)
-	return storeErrors.InsertedCount(op, n, err)
 }
 
 // UpdateTask writes what a task's life changes (assignees, decision, status, history),
 // version-checked, and brings its assignee rows in line, in one statement.
 func (t *tx) UpdateTask(ctx context.Context, task domain.Task) error {
 	op := "update task " + task.ID
-	n, err := pgstore.One(ctx, t.q, op, pgx.RowTo[int64], `
+	return pgstore.UpdateCounted(ctx, t.q, op, "tasks", task.ID, `
 		WITH t AS (
 			UPDATE tasks SET assignee_ids = $2, decision = $3, decided_by = $4, justification = $5, status = $6,
 				history = $7, update_time = $8, version = $9
@@ -193,8 +188,4 @@ func (t *tx) UpdateTask(ctx context.Context, task domain.Task) error {
 		SELECT count(*) FROM t`,
 		task.ID, pgstore.OrEmpty(task.AssigneeIDs), task.Decision, task.DecidedBy, task.Justification, task.Status,
 		historyOf(task), task.UpdateTime, task.Version)
-	if err != nil || n == 1 {
-		return err
-	}
-	return pgstore.NotUpdated(ctx, t.q, op, "tasks", task.ID)
 }
