@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -66,4 +67,37 @@ func Paths(mask interface{ GetPaths() []string }, set map[string]bool) []string 
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Reply is how a handler answers with an application call's result: conv(v), or the call's
+// error as it is. A handler whose whole body is "call, convert" reads
+//
+//	return pbconv.Reply(taskPB)(h.App.GetTask(ctx, r.GetId()))
+func Reply[T, P any](conv func(T) P) func(T, error) (P, error) {
+	return func(v T, err error) (P, error) {
+		if err != nil {
+			var none P
+			return none, err
+		}
+		return conv(v), nil
+	}
+}
+
+// Map is each of s converted, in order: an empty list (never nil) for none, as the API shows
+// a list field even when it is empty.
+func Map[T, P any](s []T, conv func(T) P) []P {
+	out := make([]P, 0, len(s))
+	for _, v := range s {
+		out = append(out, conv(v))
+	}
+	return out
+}
+
+// Empty is how a handler that answers nothing answers an application call's error: an
+// Empty message when there is none.
+func Empty(err error) (*emptypb.Empty, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
 }

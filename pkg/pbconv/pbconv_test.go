@@ -1,7 +1,9 @@
 package pbconv
 
 import (
+	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -77,5 +79,35 @@ func TestPathsFromTheMaskOrTheBody(t *testing.T) {
 	}
 	if got := Paths(mask(nil), set); !slices.Equal(got, []string{"disabled", "url"}) {
 		t.Fatalf("body: %v", got)
+	}
+}
+
+func TestReplyConvertsOrPassesTheError(t *testing.T) {
+	double := Reply(func(n int) *int { d := 2 * n; return &d })
+	if got, err := double(21, nil); err != nil || got == nil || *got != 42 {
+		t.Fatalf("result: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := double(21, failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
+	}
+}
+
+func TestMapKeepsOrderAndShowsEmpty(t *testing.T) {
+	if got := Map([]int{1, 2, 3}, strconv.Itoa); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Fatalf("map: %v", got)
+	}
+	if got := Map[int](nil, strconv.Itoa); got == nil || len(got) != 0 {
+		t.Fatalf("empty: %#v", got)
+	}
+}
+
+func TestEmptyOrTheError(t *testing.T) {
+	if got, err := Empty(nil); err != nil || got == nil {
+		t.Fatalf("no error: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := Empty(failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
 	}
 }

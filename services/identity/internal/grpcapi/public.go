@@ -26,19 +26,11 @@ func (h *Public) GetMe(ctx context.Context, _ *identityv1.GetMeRequest) (*identi
 }
 
 func (h *Public) CreateUser(ctx context.Context, r *identityv1.CreateUserRequest) (*identityv1.User, error) {
-	u, err := h.App.CreateUser(ctx, app.NewUser{Email: r.GetEmail(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()), ManagerID: r.GetManagerId(), ExternalID: r.GetExternalId()})
-	if err != nil {
-		return nil, err
-	}
-	return userPB(u), nil
+	return pbconv.Reply(userPB)(h.App.CreateUser(ctx, app.NewUser{Email: r.GetEmail(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()), ManagerID: r.GetManagerId(), ExternalID: r.GetExternalId()}))
 }
 
 func (h *Public) GetUser(ctx context.Context, r *identityv1.GetUserRequest) (*identityv1.User, error) {
-	u, err := h.App.GetUser(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return userPB(u), nil
+	return pbconv.Reply(userPB)(h.App.GetUser(ctx, r.GetId()))
 }
 
 func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) (*identityv1.ListUsersResponse, error) {
@@ -48,11 +40,7 @@ func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) 
 	if err != nil {
 		return nil, err
 	}
-	out := &identityv1.ListUsersResponse{NextPageToken: next, Users: []*identityv1.User{}}
-	for _, u := range us {
-		out.Users = append(out.Users, userPB(u))
-	}
-	return out, nil
+	return &identityv1.ListUsersResponse{NextPageToken: next, Users: pbconv.Map(us, userPB)}, nil
 }
 
 func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest) (*identityv1.User, error) {
@@ -91,19 +79,11 @@ func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest
 			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, display_name, role, manager_id, external_id")
 		}
 	}
-	out, err := h.App.UpdateUser(ctx, r.GetId(), p)
-	if err != nil {
-		return nil, err
-	}
-	return userPB(out), nil
+	return pbconv.Reply(userPB)(h.App.UpdateUser(ctx, r.GetId(), p))
 }
 
 func (h *Public) OffboardUser(ctx context.Context, r *identityv1.OffboardUserRequest) (*identityv1.User, error) {
-	u, err := h.App.OffboardUser(ctx, r.GetId(), r.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	return userPB(u), nil
+	return pbconv.Reply(userPB)(h.App.OffboardUser(ctx, r.GetId(), r.GetReason()))
 }
 
 func (h *Public) CreateApiKey(ctx context.Context, r *identityv1.CreateApiKeyRequest) (*identityv1.CreateApiKeyResponse, error) {
@@ -119,35 +99,19 @@ func (h *Public) ListApiKeys(ctx context.Context, r *identityv1.ListApiKeysReque
 	if err != nil {
 		return nil, err
 	}
-	out := &identityv1.ListApiKeysResponse{ApiKeys: []*identityv1.ApiKey{}}
-	for _, k := range ks {
-		out.ApiKeys = append(out.ApiKeys, keyPB(k))
-	}
-	return out, nil
+	return &identityv1.ListApiKeysResponse{ApiKeys: pbconv.Map(ks, keyPB)}, nil
 }
 
 func (h *Public) RevokeApiKey(ctx context.Context, r *identityv1.RevokeApiKeyRequest) (*identityv1.ApiKey, error) {
-	k, err := h.App.RevokeAPIKey(ctx, r.GetUserId(), r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return keyPB(k), nil
+	return pbconv.Reply(keyPB)(h.App.RevokeAPIKey(ctx, r.GetUserId(), r.GetId()))
 }
 
 func (h *Public) CreateGroup(ctx context.Context, r *identityv1.CreateGroupRequest) (*identityv1.Group, error) {
-	g, err := h.App.CreateGroup(ctx, r.GetName(), r.GetDescription(), r.GetMemberIds())
-	if err != nil {
-		return nil, err
-	}
-	return groupPB(g), nil
+	return pbconv.Reply(groupPB)(h.App.CreateGroup(ctx, r.GetName(), r.GetDescription(), r.GetMemberIds()))
 }
 
 func (h *Public) GetGroup(ctx context.Context, r *identityv1.GetGroupRequest) (*identityv1.Group, error) {
-	g, err := h.App.GetGroup(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return groupPB(g), nil
+	return pbconv.Reply(groupPB)(h.App.GetGroup(ctx, r.GetId()))
 }
 
 func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest) (*identityv1.ListGroupsResponse, error) {
@@ -155,11 +119,7 @@ func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest
 	if err != nil {
 		return nil, err
 	}
-	out := &identityv1.ListGroupsResponse{NextPageToken: next, Groups: []*identityv1.Group{}}
-	for _, g := range gs {
-		out.Groups = append(out.Groups, groupPB(g))
-	}
-	return out, nil
+	return &identityv1.ListGroupsResponse{NextPageToken: next, Groups: pbconv.Map(gs, groupPB)}, nil
 }
 
 func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupRequest) (*identityv1.Group, error) {
@@ -181,34 +141,19 @@ func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupReque
 			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: name, description, member_ids")
 		}
 	}
-	out, err := h.App.UpdateGroup(ctx, r.GetId(), p)
-	if err != nil {
-		return nil, err
-	}
-	return groupPB(out), nil
+	return pbconv.Reply(groupPB)(h.App.UpdateGroup(ctx, r.GetId(), p))
 }
 
 func (h *Public) DeleteGroup(ctx context.Context, r *identityv1.DeleteGroupRequest) (*emptypb.Empty, error) {
-	if err := h.App.DeleteGroup(ctx, r.GetId()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return pbconv.Empty(h.App.DeleteGroup(ctx, r.GetId()))
 }
 
 func (h *Public) CreateApp(ctx context.Context, r *identityv1.CreateAppRequest) (*identityv1.App, error) {
-	a, err := h.App.CreateApp(ctx, app.NewApp{Name: r.GetName(), OwnerIDs: r.GetOwnerIds(), Permissions: permissionsFromPB(r.GetPermissions()), CustomRoles: rolesFromPB(r.GetCustomRoles())})
-	if err != nil {
-		return nil, err
-	}
-	return appPB(a), nil
+	return pbconv.Reply(appPB)(h.App.CreateApp(ctx, app.NewApp{Name: r.GetName(), OwnerIDs: r.GetOwnerIds(), Permissions: permissionsFromPB(r.GetPermissions()), CustomRoles: rolesFromPB(r.GetCustomRoles())}))
 }
 
 func (h *Public) GetApp(ctx context.Context, r *identityv1.GetAppRequest) (*identityv1.App, error) {
-	a, err := h.App.GetApp(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return appPB(a), nil
+	return pbconv.Reply(appPB)(h.App.GetApp(ctx, r.GetId()))
 }
 
 func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*identityv1.ListAppsResponse, error) {
@@ -216,11 +161,7 @@ func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &identityv1.ListAppsResponse{NextPageToken: next, Apps: []*identityv1.App{}}
-	for _, a := range as {
-		out.Apps = append(out.Apps, appPB(a))
-	}
-	return out, nil
+	return &identityv1.ListAppsResponse{NextPageToken: next, Apps: pbconv.Map(as, appPB)}, nil
 }
 
 func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) (*identityv1.App, error) {
@@ -248,11 +189,7 @@ func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) 
 			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: name, owner_ids, permissions, custom_roles")
 		}
 	}
-	out, err := h.App.UpdateApp(ctx, r.GetId(), p)
-	if err != nil {
-		return nil, err
-	}
-	return appPB(out), nil
+	return pbconv.Reply(appPB)(h.App.UpdateApp(ctx, r.GetId(), p))
 }
 
 func (h *Public) ListAccesses(ctx context.Context, r *identityv1.ListAccessesRequest) (*identityv1.ListAccessesResponse, error) {
@@ -260,9 +197,5 @@ func (h *Public) ListAccesses(ctx context.Context, r *identityv1.ListAccessesReq
 	if err != nil {
 		return nil, err
 	}
-	out := &identityv1.ListAccessesResponse{NextPageToken: next, Accesses: []*identityv1.Access{}}
-	for _, a := range as {
-		out.Accesses = append(out.Accesses, accessPB(a))
-	}
-	return out, nil
+	return &identityv1.ListAccessesResponse{NextPageToken: next, Accesses: pbconv.Map(as, accessPB)}, nil
 }

@@ -43,11 +43,7 @@ func (h *Internal) CancelTasks(ctx context.Context, r *taskv1.CancelTasksRequest
 }
 
 func (h *Internal) CreateStandaloneTask(ctx context.Context, r *taskv1.CreateStandaloneTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.CreateStandalone(ctx, app.NewStandalone{Key: r.GetKey(), AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()})
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.CreateStandalone(ctx, app.NewStandalone{Key: r.GetKey(), AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()}))
 }
 
 func (h *Internal) RerouteTasks(ctx context.Context, r *taskv1.RerouteTasksRequest) (*taskv1.RerouteTasksResponse, error) {
