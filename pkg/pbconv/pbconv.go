@@ -83,6 +83,20 @@ func Reply[T, P any](conv func(T) P) func(T, error) (P, error) {
 	}
 }
 
+// Page is how a list handler answers: resp, built from the page an application call
+// returned, or the call's error. The handler builds resp before it looks at err, so it
+// converts the items with Map (an empty page, when the call failed: nothing to convert):
+//
+//	ts, next, err := h.App.ListTasks(ctx, q)
+//	return pbconv.Page(&taskv1.ListTasksResponse{Tasks: pbconv.Map(ts, taskPB), NextPageToken: next}, err)
+func Page[R any](resp R, err error) (R, error) {
+	if err != nil {
+		var none R
+		return none, err
+	}
+	return resp, nil
+}
+
 // Map is each of s converted, in order: an empty list (never nil) for none, as the API shows
 // a list field even when it is empty.
 func Map[T, P any](s []T, conv func(T) P) []P {

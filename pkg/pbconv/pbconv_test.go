@@ -111,3 +111,14 @@ func TestEmptyOrTheError(t *testing.T) {
 		t.Fatalf("error: %v, %v", got, err)
 	}
 }
+
+func TestPageIsTheResponseOrTheError(t *testing.T) {
+	resp := &struct{ next string }{"n"}
+	if got, err := Page(resp, nil); err != nil || got != resp {
+		t.Fatalf("no error: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := Page(resp, failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
+	}
+}

@@ -37,10 +37,7 @@ func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) 
 	us, next, err := h.App.ListUsers(ctx, app.UserQuery{
 		ManagerID: r.GetManagerId(), Email: r.GetEmail(), ExternalID: r.GetExternalId(), DisplayName: r.GetDisplayName(), Role: roleFromPB(r.GetRole()),
 	}, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &identityv1.ListUsersResponse{NextPageToken: next, Users: pbconv.Map(us, userPB)}, nil
+	return pbconv.Page(&identityv1.ListUsersResponse{NextPageToken: next, Users: pbconv.Map(us, userPB)}, err)
 }
 
 func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest) (*identityv1.User, error) {
@@ -116,10 +113,7 @@ func (h *Public) GetGroup(ctx context.Context, r *identityv1.GetGroupRequest) (*
 
 func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest) (*identityv1.ListGroupsResponse, error) {
 	gs, next, err := h.App.ListGroups(ctx, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &identityv1.ListGroupsResponse{NextPageToken: next, Groups: pbconv.Map(gs, groupPB)}, nil
+	return pbconv.Page(&identityv1.ListGroupsResponse{NextPageToken: next, Groups: pbconv.Map(gs, groupPB)}, err)
 }
 
 func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupRequest) (*identityv1.Group, error) {
@@ -158,10 +152,7 @@ func (h *Public) GetApp(ctx context.Context, r *identityv1.GetAppRequest) (*iden
 
 func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*identityv1.ListAppsResponse, error) {
 	as, next, err := h.App.ListApps(ctx, r.GetOwnerId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &identityv1.ListAppsResponse{NextPageToken: next, Apps: pbconv.Map(as, appPB)}, nil
+	return pbconv.Page(&identityv1.ListAppsResponse{NextPageToken: next, Apps: pbconv.Map(as, appPB)}, err)
 }
 
 func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) (*identityv1.App, error) {
@@ -194,8 +185,5 @@ func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) 
 
 func (h *Public) ListAccesses(ctx context.Context, r *identityv1.ListAccessesRequest) (*identityv1.ListAccessesResponse, error) {
 	as, next, err := h.App.ListAccesses(ctx, r.GetUserId(), r.GetAppId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &identityv1.ListAccessesResponse{NextPageToken: next, Accesses: pbconv.Map(as, accessPB)}, nil
+	return pbconv.Page(&identityv1.ListAccessesResponse{NextPageToken: next, Accesses: pbconv.Map(as, accessPB)}, err)
 }

@@ -58,8 +58,5 @@ func (h *Notifications) settingsPB(v domain.Settings) *notificationv1.Notificati
 
 func (h *Notifications) ListNotifications(ctx context.Context, r *notificationv1.ListNotificationsRequest) (*notificationv1.ListNotificationsResponse, error) {
 	ms, next, err := h.App.ListMessages(ctx, r.GetUserId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &notificationv1.ListNotificationsResponse{Notifications: pbconv.Map(ms, NotificationPB), NextPageToken: next}, nil
+	return pbconv.Page(&notificationv1.ListNotificationsResponse{Notifications: pbconv.Map(ms, NotificationPB), NextPageToken: next}, err)
 }

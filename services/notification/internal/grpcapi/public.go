@@ -31,10 +31,7 @@ func (h *Public) GetWebhook(ctx context.Context, r *notificationv1.GetWebhookReq
 
 func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhooksRequest) (*notificationv1.ListWebhooksResponse, error) {
 	ws, next, err := h.App.ListWebhooks(ctx, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &notificationv1.ListWebhooksResponse{Webhooks: pbconv.Map(ws, WebhookPB), NextPageToken: next}, nil
+	return pbconv.Page(&notificationv1.ListWebhooksResponse{Webhooks: pbconv.Map(ws, WebhookPB), NextPageToken: next}, err)
 }
 
 func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
@@ -72,10 +69,7 @@ func (h *Public) DeleteWebhook(ctx context.Context, r *notificationv1.DeleteWebh
 
 func (h *Public) ListDeliveries(ctx context.Context, r *notificationv1.ListDeliveriesRequest) (*notificationv1.ListDeliveriesResponse, error) {
 	ds, next, err := h.App.ListDeliveries(ctx, r.GetWebhookId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &notificationv1.ListDeliveriesResponse{Deliveries: pbconv.Map(ds, DeliveryPB), NextPageToken: next}, nil
+	return pbconv.Page(&notificationv1.ListDeliveriesResponse{Deliveries: pbconv.Map(ds, DeliveryPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetDelivery(ctx context.Context, r *notificationv1.GetDeliveryRequest) (*notificationv1.Delivery, error) {

@@ -33,10 +33,7 @@ func (h *Public) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*
 func (h *Public) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesRequest) (*policyv1.ListPoliciesResponse, error) {
 	f := store.PolicyFilter{RequestType: requestTypeFromPB(r.GetRequestType()), AppID: r.GetAppId()}
 	ps, next, err := h.App.ListPolicies(ctx, f, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &policyv1.ListPoliciesResponse{Policies: pbconv.Map(ps, policyPB), NextPageToken: next}, nil
+	return pbconv.Page(&policyv1.ListPoliciesResponse{Policies: pbconv.Map(ps, policyPB), NextPageToken: next}, err)
 }
 
 func (h *Public) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
@@ -45,10 +42,7 @@ func (h *Public) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePoli
 
 func (h *Public) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyVersionsRequest) (*policyv1.ListPolicyVersionsResponse, error) {
 	vs, next, err := h.App.ListVersions(ctx, r.GetPolicyId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &policyv1.ListPolicyVersionsResponse{Versions: pbconv.Map(vs, versionPB), NextPageToken: next}, nil
+	return pbconv.Page(&policyv1.ListPolicyVersionsResponse{Versions: pbconv.Map(vs, versionPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVersionRequest) (*policyv1.PolicyVersion, error) {

@@ -52,10 +52,7 @@ func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsReq
 		f.Type = domain.Type(in.GetType().String())
 	}
 	rs, next, err := h.App.List(ctx, f, in.GetPageSize(), in.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	return &requestv1.ListRequestsResponse{Requests: pbconv.Map(rs, requestPB), NextPageToken: next}, nil
+	return pbconv.Page(&requestv1.ListRequestsResponse{Requests: pbconv.Map(rs, requestPB), NextPageToken: next}, err)
 }
 
 // WatchRequest streams the request's changes (see app.Service.Watch).

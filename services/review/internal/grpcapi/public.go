@@ -40,10 +40,7 @@ func (h *Public) GetAccessReview(ctx context.Context, r *reviewv1.GetAccessRevie
 
 func (h *Public) ListAccessReviews(ctx context.Context, r *reviewv1.ListAccessReviewsRequest) (*reviewv1.ListAccessReviewsResponse, error) {
 	vs, next, err := h.App.List(ctx, app.ListQuery{Status: pbconv.Name[domain.Status](r.GetStatus()), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
-	if err != nil {
-		return nil, err
-	}
-	return &reviewv1.ListAccessReviewsResponse{NextPageToken: next, AccessReviews: pbconv.Map(vs, campaignPB)}, nil
+	return pbconv.Page(&reviewv1.ListAccessReviewsResponse{NextPageToken: next, AccessReviews: pbconv.Map(vs, campaignPB)}, err)
 }
 
 func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAccessReviewItemsRequest) (*reviewv1.ListAccessReviewItemsResponse, error) {
@@ -51,10 +48,7 @@ func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAcce
 		CampaignID: r.GetAccessReviewId(), ReviewerID: r.GetReviewerId(), Status: pbconv.Name[domain.ItemStatus](r.GetStatus()),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &reviewv1.ListAccessReviewItemsResponse{NextPageToken: next, Items: pbconv.Map(items, itemPB)}, nil
+	return pbconv.Page(&reviewv1.ListAccessReviewItemsResponse{NextPageToken: next, Items: pbconv.Map(items, itemPB)}, err)
 }
 
 func (h *Public) DecideAccessReviewItem(ctx context.Context, r *reviewv1.DecideAccessReviewItemRequest) (*reviewv1.AccessReviewItem, error) {

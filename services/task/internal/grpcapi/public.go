@@ -22,10 +22,7 @@ func (h *Public) ListTasks(ctx context.Context, r *taskv1.ListTasksRequest) (*ta
 		AssigneeID: r.GetAssigneeId(), Status: pbconv.Name[domain.Status](r.GetStatus()), RequestID: r.GetRequestId(),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &taskv1.ListTasksResponse{Tasks: tasksPB(ts), NextPageToken: next}, nil
+	return pbconv.Page(&taskv1.ListTasksResponse{Tasks: pbconv.Map(ts, taskPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetTask(ctx context.Context, r *taskv1.GetTaskRequest) (*taskv1.Task, error) {
