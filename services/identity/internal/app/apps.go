@@ -105,20 +105,9 @@ func (s *Service) ListApps(ctx context.Context, ownerID string, size int32, toke
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("apps", token, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	as, err := s.store.ListApps(ctx, store.AppFilter{OwnerID: ownerID}, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	as, next := paging.Trim(as, n, "apps", func(a domain.App) []string { return []string{a.ID} })
-	return as, next, nil
+	return paging.List("apps", token, 1, size, func(after []string, n int) ([]domain.App, error) {
+		return s.store.ListApps(ctx, store.AppFilter{OwnerID: ownerID}, store.Page{Size: n, After: after[0]})
+	}, func(a domain.App) []string { return []string{a.ID} })
 }
 
 // UpdateApp edits an app (Admin, GM, an owner of the app).

@@ -65,20 +65,9 @@ func (s *Service) ListGroups(ctx context.Context, size int32, token string) ([]d
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("groups", token, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	gs, err := s.store.ListGroups(ctx, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	gs, next := paging.Trim(gs, n, "groups", func(g domain.Group) []string { return []string{g.ID} })
-	return gs, next, nil
+	return paging.List("groups", token, 1, size, func(after []string, n int) ([]domain.Group, error) {
+		return s.store.ListGroups(ctx, store.Page{Size: n, After: after[0]})
+	}, func(g domain.Group) []string { return []string{g.ID} })
 }
 
 // UpdateGroup (Admin, GM).

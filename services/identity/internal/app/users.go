@@ -175,27 +175,20 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("users", token, 1)
+	users, next, err := paging.List("users", token, 1, size, func(after []string, n int) ([]domain.User, error) {
+		visible, err := s.visibleUserIDs(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
+		if visible != nil && f.IDs == nil {
+			f.IDs = []string{}
+		}
+		return s.store.ListUsers(ctx, f, store.Page{Size: n, After: after[0]})
+	}, func(u domain.User) []string { return []string{u.ID} })
 	if err != nil {
 		return nil, "", err
 	}
-	visible, err := s.visibleUserIDs(ctx, sub)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
-	if visible != nil && f.IDs == nil {
-		f.IDs = []string{}
-	}
-	users, err := s.store.ListUsers(ctx, f, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	users, next := paging.Trim(users, n, "users", func(u domain.User) []string { return []string{u.ID} })
 	views, err := s.views(ctx, users)
 	return views, next, err
 }

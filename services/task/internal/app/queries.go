@@ -51,19 +51,7 @@ func (s *Service) ListTasks(ctx context.Context, q ListQuery) ([]domain.Task, st
 	if err := deny(authz.CanListTasks(sub, q.AssigneeID)); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.DecodeOne("tasks", q.PageToken)
-	if err != nil {
-		return nil, "", err
-	}
-	size, err := paging.Size(q.PageSize)
-	if err != nil {
-		return nil, "", err
-	}
-	tasks, err := s.store.ListTasks(ctx, store.Filter{AssigneeID: q.AssigneeID, Status: q.Status, RequestID: q.RequestID},
-		store.Page{Size: size + 1, After: after})
-	if err != nil {
-		return nil, "", err
-	}
-	tasks, next := paging.Trim(tasks, size, "tasks", func(t domain.Task) []string { return []string{t.ID} })
-	return tasks, next, nil
+	return paging.List("tasks", q.PageToken, 1, q.PageSize, func(after []string, n int) ([]domain.Task, error) {
+		return s.store.ListTasks(ctx, store.Filter{AssigneeID: q.AssigneeID, Status: q.Status, RequestID: q.RequestID}, store.Page{Size: n, After: after[0]})
+	}, func(t domain.Task) []string { return []string{t.ID} })
 }
