@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -97,7 +97,7 @@ func (s *Service) GetApp(ctx context.Context, id string) (domain.App, error) {
 		return domain.App{}, err
 	}
 	a, err := s.store.GetApp(ctx, id)
-	return a, notFound(err, "app", id)
+	return a, appkit.NotFound(err, "app", id)
 }
 
 // ListApps: anyone authenticated; ownerID filters to that owner's apps.
@@ -120,7 +120,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		a, err := tx.GetApp(ctx, id)
 		if err != nil {
-			return notFound(err, "app", id)
+			return appkit.NotFound(err, "app", id)
 		}
 		if err := deny(authz.CanEditApp(sub, a.OwnerIDs)); err != nil {
 			return err
@@ -209,7 +209,7 @@ func (s *Service) ArchiveApp(ctx context.Context, requestID, appID string) (doma
 	err := s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		a, err := tx.GetApp(ctx, appID)
 		if err != nil {
-			return notFound(err, "app", appID)
+			return appkit.NotFound(err, "app", appID)
 		}
 		if _, err := tx.AppliedRequest(ctx, requestID); err == nil {
 			out = a

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -136,7 +136,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (UserView, error) {
 	}
 	u, err := s.store.GetUser(ctx, id)
 	if err != nil {
-		return UserView{}, notFound(err, "user", id)
+		return UserView{}, appkit.NotFound(err, "user", id)
 	}
 	if !canSeeUser(ctx, s.store, sub, u) {
 		return UserView{}, errs.NotFound("user", id)
@@ -207,7 +207,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		}
 		u, err := tx.GetUser(ctx, id)
 		if err != nil {
-			return notFound(err, "user", id)
+			return appkit.NotFound(err, "user", id)
 		}
 		if !canSeeUser(ctx, tx, sub, u) {
 			return errs.NotFound("user", id)
@@ -314,7 +314,7 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 		}
 		u, err := tx.GetUser(ctx, id)
 		if err != nil {
-			return notFound(err, "user", id)
+			return appkit.NotFound(err, "user", id)
 		}
 		if !canSeeUser(ctx, tx, sub, u) {
 			return errs.NotFound("user", id)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
@@ -127,7 +128,7 @@ func (s *Service) GetPolicy(ctx context.Context, id string) (domain.Policy, erro
 		return domain.Policy{}, err
 	}
 	p, err := s.store.GetPolicy(ctx, id)
-	return p, notFound(err, "policy", id)
+	return p, appkit.NotFound(err, "policy", id)
 }
 
 // ListPolicies: anyone authenticated; ordered by id.

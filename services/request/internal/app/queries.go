@@ -4,8 +4,8 @@ import (
 	"context"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
-
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
@@ -28,7 +28,7 @@ func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
 	}
 	r, err := s.store.GetRequest(ctx, id)
 	if err != nil {
-		return domain.Request{}, requestNotFound(err, id)
+		return domain.Request{}, appkit.NotFound(err, "request", id)
 	}
 	if !visible(sub, r).Allowed {
 		return domain.Request{}, errs.NotFound("request", id)
@@ -71,7 +71,7 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 	}
 	r, err := s.store.GetRequest(ctx, id)
 	if err != nil {
-		return domain.Request{}, requestNotFound(err, id)
+		return domain.Request{}, appkit.NotFound(err, "request", id)
 	}
 	if !visible(sub, r).Allowed {
 		return domain.Request{}, errs.NotFound("request", id)
@@ -111,7 +111,7 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 		s.log.WarnContext(ctx, "request: task cancellation deferred to the work queue", "request", id, "error", err.Error())
 	}
 	r, err = s.store.GetRequest(ctx, id)
-	return r, requestNotFound(err, id)
+	return r, appkit.NotFound(err, "request", id)
 }
 
 // watchBatch is how many changes Watch reads at a time.
@@ -139,7 +139,7 @@ func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send
 			// recorded changes (submitted before they were kept): then it is sent as it is.
 			cur, err := s.store.GetRequest(ctx, id)
 			if err != nil {
-				return requestNotFound(err, id)
+				return appkit.NotFound(err, "request", id)
 			}
 			if cur.Version > afterVersion {
 				changes = append(changes, cur)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -20,7 +21,7 @@ func (s *Service) GetTask(ctx context.Context, id string) (domain.Task, error) {
 	}
 	t, err := s.store.GetTask(ctx, id)
 	if err != nil {
-		return t, taskNotFound(err, id)
+		return t, appkit.NotFound(err, "task", id)
 	}
 	if !authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed {
 		return domain.Task{}, errs.NotFound("task", id)
