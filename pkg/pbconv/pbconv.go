@@ -14,6 +14,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/grantflow/grantflow/pkg/errs"
 )
 
 // Enum is a proto enum type (the generated ~int32 with its String method).
@@ -67,6 +69,41 @@ func Paths(mask interface{ GetPaths() []string }, set map[string]bool) []string 
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Field is one updatable field of an update (AIP-134): whether the body sets it (what
+// counts without an update mask) and how its value goes into the patch (an error refuses
+// the update).
+type Field struct {
+	Set   bool
+	Apply func() error
+}
+
+// Put is the field whose value v goes into the patch as *dst = &v; set says whether the
+// body sets it.
+func Put[T any](set bool, dst **T, v T) Field {
+	return Field{Set: set, Apply: func() error { *dst = &v; return nil }}
+}
+
+// Patch applies the fields an update changes (see Paths: the mask's, or without a mask
+// those the body sets) in their order, and refuses a path that names none of fields:
+// INVALID_ARGUMENT naming update_mask, with updatable (the fields' names as the API lists
+// them) in the message.
+func Patch(mask interface{ GetPaths() []string }, updatable string, fields map[string]Field) error {
+	set := make(map[string]bool, len(fields))
+	for name, f := range fields {
+		set[name] = f.Set
+	}
+	for _, path := range Paths(mask, set) {
+		f, ok := fields[path]
+		if !ok {
+			return errs.Invalid("update_mask", "cannot update "+path+"; updatable: "+updatable)
+		}
+		if err := f.Apply(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Reply is how a handler answers with an application call's result: conv(v), or the call's

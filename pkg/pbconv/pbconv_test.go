@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/workflow"
 )
 
@@ -120,5 +122,38 @@ func TestPageIsTheResponseOrTheError(t *testing.T) {
 	failed := errors.New("no")
 	if got, err := Page(resp, failed); err != failed || got != nil {
 		t.Fatalf("error: %v, %v", got, err)
+	}
+}
+
+func TestPatchAppliesWhatTheMaskOrTheBodyNames(t *testing.T) {
+	type patch struct{ name, note *string }
+	build := func(m mask, name, note string) (patch, error) {
+		var p patch
+		err := Patch(m, "name, note", map[string]Field{
+			"name": Put(name != "", &p.name, name),
+			"note": {Set: note != "", Apply: func() error {
+				if len(note) > 3 {
+					return errs.Invalid("note", "at most 3 characters")
+				}
+				p.note = &note
+				return nil
+			}},
+		})
+		return p, err
+	}
+	if p, err := build(nil, "n", ""); err != nil || p.name == nil || *p.name != "n" || p.note != nil {
+		t.Fatalf("body: %+v, %v", p, err)
+	}
+	if p, err := build(mask{"note"}, "n", ""); err != nil || p.name != nil || p.note == nil || *p.note != "" {
+		t.Fatalf("mask: %+v, %v", p, err)
+	}
+	_, err := build(mask{"color"}, "", "")
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.KindInvalid || e.Fields[0].Field != "update_mask" ||
+		!strings.Contains(e.Error(), "cannot update color; updatable: name, note") {
+		t.Fatalf("unknown path: %v", err)
+	}
+	if _, err := build(nil, "", "long"); !errors.As(err, &e) || e.Fields[0].Field != "note" {
+		t.Fatalf("refused value: %v", err)
 	}
 }

@@ -42,39 +42,29 @@ func (h *Public) ListUsers(ctx context.Context, r *identityv1.ListUsersRequest) 
 
 func (h *Public) UpdateUser(ctx context.Context, r *identityv1.UpdateUserRequest) (*identityv1.User, error) {
 	u := r.GetUser()
-	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
-		"email": u.GetEmail() != "", "display_name": u.GetDisplayName() != "",
-		"role": u.GetRole() != identityv1.Role_ROLE_UNSPECIFIED, "manager_id": u.GetManagerId() != "",
-		"external_id": u.GetExternalId() != "",
-	})
-	var p app.UserPatch
-	p.Etag = u.GetEtag()
-	for _, path := range ps {
-		switch path {
-		case "email":
-			v := u.GetEmail()
-			p.Email = &v
-		case "display_name":
-			v := u.GetDisplayName()
-			p.DisplayName = &v
-		case "role":
+	p := app.UserPatch{Etag: u.GetEtag()}
+	if err := pbconv.Patch(r.GetUpdateMask(), "email, display_name, role, manager_id, external_id", map[string]pbconv.Field{
+		"email":        pbconv.Put(u.GetEmail() != "", &p.Email, u.GetEmail()),
+		"display_name": pbconv.Put(u.GetDisplayName() != "", &p.DisplayName, u.GetDisplayName()),
+		"role": {Set: u.GetRole() != identityv1.Role_ROLE_UNSPECIFIED, Apply: func() error {
 			v := roleFromPB(u.GetRole())
 			if v == "" {
-				return nil, errs.Invalid("user.role", "must be USER, ADMIN or GENERAL_MANAGER")
+				return errs.Invalid("user.role", "must be USER, ADMIN or GENERAL_MANAGER")
 			}
 			p.Role = &v
-		case "manager_id":
-			v := u.GetManagerId()
-			p.ManagerID = &v
-		case "external_id":
+			return nil
+		}},
+		"manager_id": pbconv.Put(u.GetManagerId() != "", &p.ManagerID, u.GetManagerId()),
+		"external_id": {Set: u.GetExternalId() != "", Apply: func() error {
 			v := u.GetExternalId()
 			if len(v) > 256 {
-				return nil, errs.Invalid("user.external_id", "at most 256 characters")
+				return errs.Invalid("user.external_id", "at most 256 characters")
 			}
 			p.ExternalID = &v
-		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, display_name, role, manager_id, external_id")
-		}
+			return nil
+		}},
+	}); err != nil {
+		return nil, err
 	}
 	return pbconv.Reply(userPB)(h.App.UpdateUser(ctx, r.GetId(), p))
 }
@@ -118,22 +108,13 @@ func (h *Public) ListGroups(ctx context.Context, r *identityv1.ListGroupsRequest
 
 func (h *Public) UpdateGroup(ctx context.Context, r *identityv1.UpdateGroupRequest) (*identityv1.Group, error) {
 	g := r.GetGroup()
-	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{"name": g.GetName() != "", "description": g.GetDescription() != "", "member_ids": g.GetMemberIds() != nil})
 	p := app.GroupPatch{Etag: g.GetEtag()}
-	for _, path := range ps {
-		switch path {
-		case "name":
-			v := g.GetName()
-			p.Name = &v
-		case "description":
-			v := g.GetDescription()
-			p.Description = &v
-		case "member_ids":
-			v := g.GetMemberIds()
-			p.MemberIDs = &v
-		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: name, description, member_ids")
-		}
+	if err := pbconv.Patch(r.GetUpdateMask(), "name, description, member_ids", map[string]pbconv.Field{
+		"name":        pbconv.Put(g.GetName() != "", &p.Name, g.GetName()),
+		"description": pbconv.Put(g.GetDescription() != "", &p.Description, g.GetDescription()),
+		"member_ids":  pbconv.Put(g.GetMemberIds() != nil, &p.MemberIDs, g.GetMemberIds()),
+	}); err != nil {
+		return nil, err
 	}
 	return pbconv.Reply(groupPB)(h.App.UpdateGroup(ctx, r.GetId(), p))
 }
@@ -157,28 +138,14 @@ func (h *Public) ListApps(ctx context.Context, r *identityv1.ListAppsRequest) (*
 
 func (h *Public) UpdateApp(ctx context.Context, r *identityv1.UpdateAppRequest) (*identityv1.App, error) {
 	a := r.GetApp()
-	ps := pbconv.Paths(r.GetUpdateMask(), map[string]bool{
-		"name": a.GetName() != "", "owner_ids": a.GetOwnerIds() != nil,
-		"permissions": a.GetPermissions() != nil, "custom_roles": a.GetCustomRoles() != nil,
-	})
 	p := app.AppPatch{Etag: a.GetEtag()}
-	for _, path := range ps {
-		switch path {
-		case "name":
-			v := a.GetName()
-			p.Name = &v
-		case "owner_ids":
-			v := a.GetOwnerIds()
-			p.OwnerIDs = &v
-		case "permissions":
-			v := permissionsFromPB(a.GetPermissions())
-			p.Permissions = &v
-		case "custom_roles":
-			v := rolesFromPB(a.GetCustomRoles())
-			p.CustomRoles = &v
-		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: name, owner_ids, permissions, custom_roles")
-		}
+	if err := pbconv.Patch(r.GetUpdateMask(), "name, owner_ids, permissions, custom_roles", map[string]pbconv.Field{
+		"name":         pbconv.Put(a.GetName() != "", &p.Name, a.GetName()),
+		"owner_ids":    pbconv.Put(a.GetOwnerIds() != nil, &p.OwnerIDs, a.GetOwnerIds()),
+		"permissions":  pbconv.Put(a.GetPermissions() != nil, &p.Permissions, permissionsFromPB(a.GetPermissions())),
+		"custom_roles": pbconv.Put(a.GetCustomRoles() != nil, &p.CustomRoles, rolesFromPB(a.GetCustomRoles())),
+	}); err != nil {
+		return nil, err
 	}
 	return pbconv.Reply(appPB)(h.App.UpdateApp(ctx, r.GetId(), p))
 }

@@ -37,25 +37,15 @@ func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhook
 func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
 	w := r.GetWebhook()
 	var p app.Patch
-	for _, path := range pbconv.Paths(r.GetUpdateMask(), map[string]bool{
-		"url": w.GetUrl() != "", "event_types": w.GetEventTypes() != nil, "description": w.GetDescription() != "", "disabled": w.GetDisabled(),
-	}) {
-		switch path {
-		case "url":
-			u := w.GetUrl()
-			p.URL = &u
-		case "event_types", "eventTypes":
-			t := append([]string{}, w.GetEventTypes()...)
-			p.EventTypes = &t
-		case "description":
-			d := w.GetDescription()
-			p.Description = &d
-		case "disabled":
-			d := w.GetDisabled()
-			p.Disabled = &d
-		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: url, event_types, description, disabled")
-		}
+	eventTypes := pbconv.Put(w.GetEventTypes() != nil, &p.EventTypes, append([]string{}, w.GetEventTypes()...))
+	if err := pbconv.Patch(r.GetUpdateMask(), "url, event_types, description, disabled", map[string]pbconv.Field{
+		"url":         pbconv.Put(w.GetUrl() != "", &p.URL, w.GetUrl()),
+		"event_types": eventTypes,
+		"eventTypes":  {Apply: eventTypes.Apply}, // the JSON name, in a mask only
+		"description": pbconv.Put(w.GetDescription() != "", &p.Description, w.GetDescription()),
+		"disabled":    pbconv.Put(w.GetDisabled(), &p.Disabled, w.GetDisabled()),
+	}); err != nil {
+		return nil, err
 	}
 	if p.URL != nil && *p.URL == "" {
 		return nil, errs.Invalid("webhook.url", "required")
