@@ -86,5 +86,23 @@ func NotFound(err error, kind, id string) error {
 	return err
 }
 
+// Visible is how an application layer hands out what it read of kind id: to a caller who
+// may see it (see), as it is; to anyone else NOT_FOUND, as for one that does not exist. A
+// read's error goes through NotFound.
+//
+//	r, err := appkit.Visible("request", id, mayView)(s.store.GetRequest(ctx, id))
+func Visible[T any](kind, id string, see func(T) bool) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		var none T
+		if err != nil {
+			return none, NotFound(err, kind, id)
+		}
+		if !see(v) {
+			return none, errs.NotFound(kind, id)
+		}
+		return v, nil
+	}
+}
+
 // NewID is a new identifier: a UUIDv7 (ordered by time).
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }

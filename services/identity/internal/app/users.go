@@ -134,23 +134,24 @@ func (s *Service) GetUser(ctx context.Context, id string) (UserView, error) {
 	if err != nil {
 		return UserView{}, err
 	}
-	u, err := s.store.GetUser(ctx, id)
+	u, err := appkit.Visible("user", id, canSeeUser(ctx, s.store, sub))(s.store.GetUser(ctx, id))
 	if err != nil {
-		return UserView{}, appkit.NotFound(err, "user", id)
-	}
-	if !canSeeUser(ctx, s.store, sub, u) {
-		return UserView{}, errs.NotFound("user", id)
+		return UserView{}, err
 	}
 	return s.view(ctx, u)
 }
 
-// canSeeUser reads through r: inside a transaction, pass the transaction.
-func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject, u domain.User) bool {
-	if isAdminOrGM(sub) || u.ID == sub.UserID || u.ManagerID == sub.UserID {
-		return true
+// canSeeUser reports whether sub may see a user: Admin and GM see everyone, others
+// themselves, their manager and their direct reports. It reads through r: inside a
+// transaction, pass the transaction.
+func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject) func(domain.User) bool {
+	return func(u domain.User) bool {
+		if isAdminOrGM(sub) || u.ID == sub.UserID || u.ManagerID == sub.UserID {
+			return true
+		}
+		me, err := r.GetUser(ctx, sub.UserID)
+		return err == nil && me.ManagerID == u.ID
 	}
-	me, err := r.GetUser(ctx, sub.UserID)
-	return err == nil && me.ManagerID == u.ID
 }
 
 // visibleUserIDs is nil for Admin and GM (everyone), else self, manager and reports.
@@ -205,12 +206,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 		if err := tx.LockDirectory(ctx); err != nil {
 			return err
 		}
-		u, err := tx.GetUser(ctx, id)
+		u, err := appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
 		if err != nil {
-			return appkit.NotFound(err, "user", id)
-		}
-		if !canSeeUser(ctx, tx, sub, u) {
-			return errs.NotFound("user", id)
+			return err
 		}
 		if err := deny(authz.CanEditUser(sub, u.ManagerID)); err != nil {
 			return err
@@ -312,12 +310,9 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 		if err := tx.LockDirectory(ctx); err != nil {
 			return err
 		}
-		u, err := tx.GetUser(ctx, id)
+		u, err := appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
 		if err != nil {
-			return appkit.NotFound(err, "user", id)
-		}
-		if !canSeeUser(ctx, tx, sub, u) {
-			return errs.NotFound("user", id)
+			return err
 		}
 		if err := deny(authz.CanOffboard(sub, u.ManagerID)); err != nil {
 			return err

@@ -13,11 +13,14 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-func visible(sub authz.Subject, r domain.Request) authz.Decision {
-	return authz.CanViewRequest(sub, authz.RequestFacts{
-		RequesterID: r.RequesterID, TargetUserID: r.TargetUserID, TargetManagerID: r.TargetManagerID,
-		AppOwnerIDs: r.AppOwnerIDs, AssigneeIDs: r.AssigneeIDs,
-	})
+// mayView reports whether sub may see a request.
+func mayView(sub authz.Subject) func(domain.Request) bool {
+	return func(r domain.Request) bool {
+		return authz.CanViewRequest(sub, authz.RequestFacts{
+			RequesterID: r.RequesterID, TargetUserID: r.TargetUserID, TargetManagerID: r.TargetManagerID,
+			AppOwnerIDs: r.AppOwnerIDs, AssigneeIDs: r.AssigneeIDs,
+		}).Allowed
+	}
 }
 
 // Get returns a request the caller may see; any other is NOT_FOUND.
@@ -26,14 +29,7 @@ func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
 	if err != nil {
 		return domain.Request{}, err
 	}
-	r, err := s.store.GetRequest(ctx, id)
-	if err != nil {
-		return domain.Request{}, appkit.NotFound(err, "request", id)
-	}
-	if !visible(sub, r).Allowed {
-		return domain.Request{}, errs.NotFound("request", id)
-	}
-	return r, nil
+	return appkit.Visible("request", id, mayView(sub))(s.store.GetRequest(ctx, id))
 }
 
 // List returns a page of the requests the caller may see, newest first: Admin and GM see
@@ -69,12 +65,9 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 	if err != nil {
 		return domain.Request{}, err
 	}
-	r, err := s.store.GetRequest(ctx, id)
+	r, err := appkit.Visible("request", id, mayView(sub))(s.store.GetRequest(ctx, id))
 	if err != nil {
-		return domain.Request{}, appkit.NotFound(err, "request", id)
-	}
-	if !visible(sub, r).Allowed {
-		return domain.Request{}, errs.NotFound("request", id)
+		return domain.Request{}, err
 	}
 	if d := authz.CanCancelRequest(sub, r.RequesterID); !d.Allowed {
 		return domain.Request{}, errs.PermissionDenied("not allowed: " + d.Reason)

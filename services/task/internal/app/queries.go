@@ -6,7 +6,6 @@ import (
 	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -19,14 +18,9 @@ func (s *Service) GetTask(ctx context.Context, id string) (domain.Task, error) {
 	if err != nil {
 		return domain.Task{}, err
 	}
-	t, err := s.store.GetTask(ctx, id)
-	if err != nil {
-		return t, appkit.NotFound(err, "task", id)
-	}
-	if !authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed {
-		return domain.Task{}, errs.NotFound("task", id)
-	}
-	return t, nil
+	return appkit.Visible("task", id, func(t domain.Task) bool {
+		return authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed
+	})(s.store.GetTask(ctx, id))
 }
 
 // ListQuery is a ListTasks call.
