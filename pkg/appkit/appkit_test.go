@@ -11,8 +11,7 @@ import (
 
 func notFound(t *testing.T, err error, want string) {
 	t.Helper()
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind != errs.KindNotFound || e.Message != want {
+	if !errs.Is(err, errs.KindNotFound) || err.Error() != want {
 		t.Fatalf("%v: want NOT_FOUND %q", err, want)
 	}
 }
