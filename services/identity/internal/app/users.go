@@ -154,6 +154,15 @@ func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject) func(dom
 	}
 }
 
+// lockUser locks the directory in tx and reads user id, who must be one sub may see (else
+// NOT_FOUND): the start of every change of a user.
+func lockUser(ctx context.Context, tx store.Tx, sub authz.Subject, id string) (domain.User, error) {
+	if err := tx.LockDirectory(ctx); err != nil {
+		return domain.User{}, err
+	}
+	return appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
+}
+
 // visibleUserIDs is nil for Admin and GM (everyone), else self, manager and reports.
 func (s *Service) visibleUserIDs(ctx context.Context, sub authz.Subject) ([]string, error) {
 	if isAdminOrGM(sub) {
@@ -203,10 +212,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 	var out domain.User
 	principals := p.Role != nil
 	err = s.write(ctx, principals, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.LockDirectory(ctx); err != nil {
-			return err
-		}
-		u, err := appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
+		u, err := lockUser(ctx, tx, sub, id)
 		if err != nil {
 			return err
 		}
@@ -307,10 +313,7 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 	}
 	var out domain.User
 	err = s.write(ctx, true, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.LockDirectory(ctx); err != nil {
-			return err
-		}
-		u, err := appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
+		u, err := lockUser(ctx, tx, sub, id)
 		if err != nil {
 			return err
 		}
