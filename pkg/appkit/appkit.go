@@ -2,6 +2,7 @@ package appkit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/storekit"
 )
 
 // Defaults are an application layer's logger, wake-up of its relays and clock, each as
@@ -73,6 +75,33 @@ func Deny(d authz.Decision) error {
 		return nil
 	}
 	return errs.PermissionDenied("not allowed: " + d.Reason)
+}
+
+// NotFound is NOT_FOUND naming kind and id when err is a store's ErrNotFound (every store
+// answers storekit.ErrNotFound), and any other err (nil too) as it is.
+func NotFound(err error, kind, id string) error {
+	if errors.Is(err, storekit.ErrNotFound) {
+		return errs.NotFound(kind, id)
+	}
+	return err
+}
+
+// Visible is how an application layer hands out what it read of kind id: to a caller who
+// may see it (see), as it is; to anyone else NOT_FOUND, as for one that does not exist. A
+// read's error goes through NotFound.
+//
+//	r, err := appkit.Visible("request", id, mayView)(s.store.GetRequest(ctx, id))
+func Visible[T any](kind, id string, see func(T) bool) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		var none T
+		if err != nil {
+			return none, NotFound(err, kind, id)
+		}
+		if !see(v) {
+			return none, errs.NotFound(kind, id)
+		}
+		return v, nil
+	}
 }
 
 // NewID is a new identifier: a UUIDv7 (ordered by time).

@@ -51,19 +51,8 @@ func CanEditApp(s Subject, appOwnerIDs []string) Decision {
 // whose owners are appOwnerIDs; accessUserManagerID is the holder's manager. A list
 // call checks each access it returns (or narrows its query to what this allows).
 func CanViewAccess(s Subject, accessUserID, accessUserManagerID string, appOwnerIDs []string) Decision {
-	if d, ok := precheck(s); !ok {
-		return d
-	}
-	if d, ok := adminOrGM(s); ok {
-		return d
-	}
-	switch {
-	case s.UserID == accessUserID:
-		return allow(reasonOwnAccess)
-	case s.UserID == accessUserManagerID:
-		return allow(allowReasons[colManager][directReports])
-	case contains(appOwnerIDs, s.UserID):
-		return allow(allowReasons[colAppOwner][ownApps])
-	}
-	return deny(reasonAccessNotVisible)
+	return adminsAnd(s, reasonAccessNotVisible,
+		also{s.UserID == accessUserID, reasonOwnAccess},
+		also{s.UserID == accessUserManagerID, allowReasons[colManager][directReports]},
+		also{contains(appOwnerIDs, s.UserID), allowReasons[colAppOwner][ownApps]})
 }

@@ -28,40 +28,18 @@ func CanSubmitRequestFor(s Subject, targetUserID, targetManagerID string) Decisi
 // (GET /v1/requests) applies it to each request, and so does the audit query for
 // callers who are not Admin or GM ("events of requests they may see").
 func CanViewRequest(s Subject, f RequestFacts) Decision {
-	if d, ok := precheck(s); !ok {
-		return d
-	}
-	if d, ok := adminOrGM(s); ok {
-		return d
-	}
-	switch {
-	case s.UserID == f.RequesterID:
-		return allow(reasonRequester)
-	case s.UserID == f.TargetUserID:
-		return allow(reasonTargetUser)
-	case contains(f.AssigneeIDs, s.UserID):
-		return allow(reasonAssignee)
-	case s.UserID == f.TargetManagerID:
-		return allow(allowReasons[colManager][directReports])
-	case contains(f.AppOwnerIDs, s.UserID):
-		return allow(allowReasons[colAppOwner][ownApps])
-	}
-	return deny(reasonNotVisible)
+	return adminsAnd(s, reasonNotVisible,
+		also{s.UserID == f.RequesterID, reasonRequester},
+		also{s.UserID == f.TargetUserID, reasonTargetUser},
+		also{contains(f.AssigneeIDs, s.UserID), reasonAssignee},
+		also{s.UserID == f.TargetManagerID, allowReasons[colManager][directReports]},
+		also{contains(f.AppOwnerIDs, s.UserID), allowReasons[colAppOwner][ownApps]})
 }
 
 // CanCancelRequest implements "Cancel: POST /v1/requests/{id}:cancel — requester, Admin,
 // GM".
 func CanCancelRequest(s Subject, requesterID string) Decision {
-	if d, ok := precheck(s); !ok {
-		return d
-	}
-	if d, ok := adminOrGM(s); ok {
-		return d
-	}
-	if s.UserID == requesterID {
-		return allow(reasonRequester)
-	}
-	return deny(reasonNotRequester)
+	return adminsAnd(s, reasonNotRequester, also{s.UserID == requesterID, reasonRequester})
 }
 
 // CanSubmitAccessRequestFor implements "Submit — ... a manager for direct reports; an app

@@ -32,14 +32,30 @@ func adminOrGM(s Subject) (Decision, bool) {
 }
 
 // adminsOnly is the rule "Admin, GM" for an action the matrix has no row for.
-func adminsOnly(s Subject) Decision {
+func adminsOnly(s Subject) Decision { return adminsAnd(s, reasonAdminOnly) }
+
+// also is one more who of a rule beside Admin and GM: whether s is it, and the reason.
+type also struct {
+	is     bool
+	reason string
+}
+
+// adminsAnd is the rule "<others>, Admin, GM" for an action the matrix has no row for:
+// an active subject is allowed as Admin or GM, else as the first of others they are (its
+// reason); anyone else is denied with denied.
+func adminsAnd(s Subject, denied string, others ...also) Decision {
 	if d, ok := precheck(s); !ok {
 		return d
 	}
 	if d, ok := adminOrGM(s); ok {
 		return d
 	}
-	return deny(reasonAdminOnly)
+	for _, o := range others {
+		if o.is {
+			return allow(o.reason)
+		}
+	}
+	return deny(denied)
 }
 
 // contains reports whether id is non-empty and in ids.

@@ -32,32 +32,12 @@ func CanReassignTask(s Subject) Decision {
 // CanViewTask implements "Get: GET /v1/tasks/{id} — assignees, requester of its request,
 // Admin, GM". requesterID is empty for a standalone task.
 func CanViewTask(s Subject, assigneeIDs []string, requesterID string) Decision {
-	if d, ok := precheck(s); !ok {
-		return d
-	}
-	if d, ok := adminOrGM(s); ok {
-		return d
-	}
-	switch {
-	case contains(assigneeIDs, s.UserID):
-		return allow(reasonAssignee)
-	case s.UserID == requesterID:
-		return allow(reasonRequester)
-	}
-	return deny(reasonTaskNotVisible)
+	return adminsAnd(s, reasonTaskNotVisible,
+		also{contains(assigneeIDs, s.UserID), reasonAssignee}, also{s.UserID == requesterID, reasonRequester})
 }
 
 // CanListTasks implements "Inbox / list: GET /v1/tasks?assigneeId= — own tasks; Admin, GM
 // all". assigneeID is the list's filter; empty means everyone's tasks.
 func CanListTasks(s Subject, assigneeID string) Decision {
-	if d, ok := precheck(s); !ok {
-		return d
-	}
-	if d, ok := adminOrGM(s); ok {
-		return d
-	}
-	if s.UserID == assigneeID {
-		return allow(reasonOwnTasks)
-	}
-	return deny(reasonOnlyOwnTasks)
+	return adminsAnd(s, reasonOnlyOwnTasks, also{s.UserID == assigneeID, reasonOwnTasks})
 }

@@ -200,39 +200,19 @@ func (c Config) Addr(name string) string {
 func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) error {
 	var bad []error
 	str := func(p *string, flagName, envName, usage string) {
-		if v, ok := env(envName); ok {
-			*p = v
-		}
+		fromEnv(env, &bad, p, envName, func(v string) (string, error) { return v, nil }, "")
 		fs.StringVar(p, flagName, *p, usage+" ("+envName+")")
 	}
 	boolean := func(p *bool, flagName, envName, usage string) {
-		if v, ok := env(envName); ok {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				bad = append(bad, fmt.Errorf("%s=%q: want true/false/1/0", envName, v))
-			}
-			*p = b
-		}
+		fromEnv(env, &bad, p, envName, strconv.ParseBool, "true/false/1/0")
 		fs.BoolVar(p, flagName, *p, usage+" ("+envName+")")
 	}
 	integer := func(p *int, flagName, envName, usage string) {
-		if v, ok := env(envName); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				bad = append(bad, fmt.Errorf("%s=%q: want a whole number", envName, v))
-			}
-			*p = n
-		}
+		fromEnv(env, &bad, p, envName, strconv.Atoi, "a whole number")
 		fs.IntVar(p, flagName, *p, usage+" ("+envName+")")
 	}
 	duration := func(p *time.Duration, flagName, envName, usage string) {
-		if v, ok := env(envName); ok {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				bad = append(bad, fmt.Errorf("%s=%q: want a duration like 15s", envName, v))
-			}
-			*p = d
-		}
+		fromEnv(env, &bad, p, envName, time.ParseDuration, "a duration like 15s")
 		fs.DurationVar(p, flagName, *p, usage+" ("+envName+")")
 	}
 	str(&c.GRPCAddr, "grpc-addr", "GRANTFLOW_GRPC_ADDR", "gRPC listen address")
@@ -284,6 +264,21 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	}
 	str(&c.SecretsKeyFile, "secrets-key-file", "GRANTFLOW_SECRETS_KEY_FILE", "file holding the base64 AES-256 key that encrypts stored secrets such as app connectors' (or the key itself in GRANTFLOW_SECRETS_KEY)")
 	return errors.Join(bad...)
+}
+
+// fromEnv sets *p to the environment variable envName's value, parsed, when it is set; a
+// value that does not parse (*p is then parse's zero answer) is added to bad, saying what
+// the variable wants.
+func fromEnv[T any](env func(string) (string, bool), bad *[]error, p *T, envName string, parse func(string) (T, error), want string) {
+	v, ok := env(envName)
+	if !ok {
+		return
+	}
+	parsed, err := parse(v)
+	if err != nil {
+		*bad = append(*bad, fmt.Errorf("%s=%q: want %s", envName, v, want))
+	}
+	*p = parsed
 }
 
 // Validate reports every bad setting at once.

@@ -94,3 +94,25 @@ func Trim[T any](items []T, size int, list string, key func(T) []string) ([]T, s
 	items = items[:size]
 	return items, Encode(list, key(items[size-1])...)
 }
+
+// List serves one page of the list named list (the name its tokens carry): it reads the page
+// token (a key of parts parts; empty parts on the first page), then the page size, fetches
+// n items after that key (n is one more than the page: the extra one tells whether another
+// page follows) and trims them (see Trim). A bad token or size is INVALID_ARGUMENT naming
+// page_token or page_size, the token's first.
+func List[T any](list, token string, parts int, pageSize int32, fetch func(after []string, n int) ([]T, error), key func(T) []string) ([]T, string, error) {
+	after, err := Decode(list, token, parts)
+	if err != nil {
+		return nil, "", err
+	}
+	size, err := Size(pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err := fetch(after, size+1)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := Trim(items, size, list, key)
+	return items, next, nil
+}

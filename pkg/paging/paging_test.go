@@ -71,3 +71,49 @@ func TestTrim(t *testing.T) {
 		t.Errorf("Trim of the last page = %q, %q", items, next)
 	}
 }
+
+// TestListPagesThroughTheWholeList: List reads the token and the size, fetches one more
+// than the page after the token's key, and hands out a token only while more follow; a bad
+// token is refused before a bad size, and before anything is fetched.
+func TestListPagesThroughTheWholeList(t *testing.T) {
+	all := []string{"a", "b", "c", "d", "e"}
+	fetch := func(after []string, n int) ([]string, error) {
+		i, _ := slices.BinarySearch(all, after[0])
+		if i < len(all) && all[i] == after[0] {
+			i++
+		}
+		return all[i:min(i+n, len(all))], nil
+	}
+	self := func(s string) []string { return []string{s} }
+	var got []string
+	tok := ""
+	for pages := 0; ; pages++ {
+		if pages > len(all) {
+			t.Fatalf("no end: %v", got)
+		}
+		page, next, err := List("letters", tok, 1, 2, fetch, self)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, page...)
+		if next == "" {
+			break
+		}
+		tok = next
+	}
+	if !slices.Equal(got, all) {
+		t.Fatalf("pages = %v; want %v", got, all)
+	}
+	refuse := func([]string, int) ([]string, error) {
+		t.Fatal("fetched after a refusal")
+		return nil, nil
+	}
+	_, _, err := List("letters", Encode("other", "a"), 1, -1, refuse, self)
+	invalidField(t, err, "page_token")
+	_, _, err = List("letters", "", 1, -1, refuse, self)
+	invalidField(t, err, "page_size")
+	failed := errors.New("store down")
+	if _, _, err := List("letters", "", 1, 0, func([]string, int) ([]string, error) { return nil, failed }, self); err != failed {
+		t.Fatalf("fetch error: %v", err)
+	}
+}

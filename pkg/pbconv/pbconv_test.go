@@ -1,7 +1,10 @@
 package pbconv
 
 import (
+	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/workflow"
 )
 
@@ -77,5 +81,79 @@ func TestPathsFromTheMaskOrTheBody(t *testing.T) {
 	}
 	if got := Paths(mask(nil), set); !slices.Equal(got, []string{"disabled", "url"}) {
 		t.Fatalf("body: %v", got)
+	}
+}
+
+func TestReplyConvertsOrPassesTheError(t *testing.T) {
+	double := Reply(func(n int) *int { d := 2 * n; return &d })
+	if got, err := double(21, nil); err != nil || got == nil || *got != 42 {
+		t.Fatalf("result: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := double(21, failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
+	}
+}
+
+func TestMapKeepsOrderAndShowsEmpty(t *testing.T) {
+	if got := Map([]int{1, 2, 3}, strconv.Itoa); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Fatalf("map: %v", got)
+	}
+	if got := Map[int](nil, strconv.Itoa); got == nil || len(got) != 0 {
+		t.Fatalf("empty: %#v", got)
+	}
+}
+
+func TestEmptyOrTheError(t *testing.T) {
+	if got, err := Empty(nil); err != nil || got == nil {
+		t.Fatalf("no error: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := Empty(failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
+	}
+}
+
+func TestPageIsTheResponseOrTheError(t *testing.T) {
+	resp := &struct{ next string }{"n"}
+	if got, err := Page(resp, nil); err != nil || got != resp {
+		t.Fatalf("no error: %v, %v", got, err)
+	}
+	failed := errors.New("no")
+	if got, err := Page(resp, failed); err != failed || got != nil {
+		t.Fatalf("error: %v, %v", got, err)
+	}
+}
+
+func TestPatchAppliesWhatTheMaskOrTheBodyNames(t *testing.T) {
+	type patch struct{ name, note *string }
+	build := func(m mask, name, note string) (patch, error) {
+		var p patch
+		err := Patch(m, "name, note", map[string]Field{
+			"name": Put(name != "", &p.name, name),
+			"note": {Set: note != "", Apply: func() error {
+				if len(note) > 3 {
+					return errs.Invalid("note", "at most 3 characters")
+				}
+				p.note = &note
+				return nil
+			}},
+		})
+		return p, err
+	}
+	if p, err := build(nil, "n", ""); err != nil || p.name == nil || *p.name != "n" || p.note != nil {
+		t.Fatalf("body: %+v, %v", p, err)
+	}
+	if p, err := build(mask{"note"}, "n", ""); err != nil || p.name != nil || p.note == nil || *p.note != "" {
+		t.Fatalf("mask: %+v, %v", p, err)
+	}
+	_, err := build(mask{"color"}, "", "")
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.KindInvalid || e.Fields[0].Field != "update_mask" ||
+		!strings.Contains(e.Error(), "cannot update color; updatable: name, note") {
+		t.Fatalf("unknown path: %v", err)
+	}
+	if _, err := build(nil, "", "long"); !errors.As(err, &e) || e.Fields[0].Field != "note" {
+		t.Fatalf("refused value: %v", err)
 	}
 }

@@ -88,9 +88,5 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
 
-// Sink delivers another service's outbox (identity's owners of apps, request's requests
-// opened and closed) to the review service's EventSinkService at conn.
-func Sink(conn grpc.ClientConnInterface) outbox.Sink { return kit.Sink(conn, app.ServiceName) }
-
 // InternalOnly reports the methods only other Grantflow services may call.
 var InternalOnly = kit.MethodsOf(reviewv1.ReviewInternalService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)

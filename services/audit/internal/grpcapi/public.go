@@ -7,6 +7,7 @@ import (
 
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
 	"github.com/grantflow/grantflow/services/audit/internal/domain"
 )
@@ -47,11 +48,7 @@ func (h *Public) ListAuditEvents(ctx context.Context, r *auditv1.ListAuditEvents
 }
 
 func (h *Public) VerifyAuditEvents(ctx context.Context, r *auditv1.VerifyAuditEventsRequest) (*auditv1.VerifyAuditEventsResponse, error) {
-	rep, err := h.App.Verify(ctx, r.GetFromLastCheckpoint())
-	if err != nil {
-		return nil, err
-	}
-	return ReportPB(rep), nil
+	return pbconv.Reply(ReportPB)(h.App.Verify(ctx, r.GetFromLastCheckpoint()))
 }
 
 func (h *Public) ExportAuditEvents(_ *auditv1.ExportAuditEventsRequest, stream grpc.ServerStreamingServer[auditv1.AuditEvent]) error {

@@ -31,32 +31,21 @@ func (s *Service) ListAccesses(ctx context.Context, userID, appID string, size i
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("accesses", token, 2)
-	if err != nil {
-		return nil, "", err
-	}
-	f := store.AccessFilter{UserID: userID, AppID: appID}
-	if !isAdminOrGM(sub) {
-		reports, err := s.store.DirectReports(ctx, sub.UserID)
-		if err != nil {
-			return nil, "", err
+	return paging.List("accesses", token, 2, size, func(after []string, n int) ([]domain.Access, error) {
+		f := store.AccessFilter{UserID: userID, AppID: appID}
+		if !isAdminOrGM(sub) {
+			reports, err := s.store.DirectReports(ctx, sub.UserID)
+			if err != nil {
+				return nil, err
+			}
+			owned, err := s.store.OwnedApps(ctx, sub.UserID)
+			if err != nil {
+				return nil, err
+			}
+			f.Restricted, f.VisibleUserIDs, f.VisibleAppIDs = true, append(reports, sub.UserID), owned
 		}
-		owned, err := s.store.OwnedApps(ctx, sub.UserID)
-		if err != nil {
-			return nil, "", err
-		}
-		f.Restricted, f.VisibleUserIDs, f.VisibleAppIDs = true, append(reports, sub.UserID), owned
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := s.store.ListAccesses(ctx, f, store.AccessPage{Size: n + 1, AfterUserID: after[0], AfterAppID: after[1]})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := paging.Trim(out, n, "accesses", func(a domain.Access) []string { return []string{a.UserID, a.AppID} })
-	return out, next, nil
+		return s.store.ListAccesses(ctx, f, store.AccessPage{Size: n, AfterUserID: after[0], AfterAppID: after[1]})
+	}, func(a domain.Access) []string { return []string{a.UserID, a.AppID} })
 }
 
 // ApplyAccessChange applies a request's effect (internal: only the request service calls

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -97,7 +97,7 @@ func (s *Service) GetApp(ctx context.Context, id string) (domain.App, error) {
 		return domain.App{}, err
 	}
 	a, err := s.store.GetApp(ctx, id)
-	return a, notFound(err, "app", id)
+	return a, appkit.NotFound(err, "app", id)
 }
 
 // ListApps: anyone authenticated; ownerID filters to that owner's apps.
@@ -105,20 +105,9 @@ func (s *Service) ListApps(ctx context.Context, ownerID string, size int32, toke
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("apps", token, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	as, err := s.store.ListApps(ctx, store.AppFilter{OwnerID: ownerID}, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	as, next := paging.Trim(as, n, "apps", func(a domain.App) []string { return []string{a.ID} })
-	return as, next, nil
+	return paging.List("apps", token, 1, size, func(after []string, n int) ([]domain.App, error) {
+		return s.store.ListApps(ctx, store.AppFilter{OwnerID: ownerID}, store.Page{Size: n, After: after[0]})
+	}, func(a domain.App) []string { return []string{a.ID} })
 }
 
 // UpdateApp edits an app (Admin, GM, an owner of the app).
@@ -131,7 +120,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, p AppPatch) (domain.
 	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		a, err := tx.GetApp(ctx, id)
 		if err != nil {
-			return notFound(err, "app", id)
+			return appkit.NotFound(err, "app", id)
 		}
 		if err := deny(authz.CanEditApp(sub, a.OwnerIDs)); err != nil {
 			return err
@@ -220,7 +209,7 @@ func (s *Service) ArchiveApp(ctx context.Context, requestID, appID string) (doma
 	err := s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		a, err := tx.GetApp(ctx, appID)
 		if err != nil {
-			return notFound(err, "app", appID)
+			return appkit.NotFound(err, "app", appID)
 		}
 		if _, err := tx.AppliedRequest(ctx, requestID); err == nil {
 			out = a

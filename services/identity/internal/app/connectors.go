@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -151,7 +152,7 @@ func (s *Service) AppConnectorSecret(ctx context.Context, appID string) (string,
 func (s *Service) connectorApp(ctx context.Context, r store.Reader, sub authz.Subject, appID string) (domain.App, error) {
 	a, err := r.GetApp(ctx, appID)
 	if err != nil {
-		return a, notFound(err, "app", appID)
+		return a, appkit.NotFound(err, "app", appID)
 	}
 	return a, deny(authz.Check(sub, authz.SetUpAutoProvisioning, authz.Resource{AppOwnerIDs: a.OwnerIDs}))
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -57,7 +57,7 @@ func (s *Service) GetGroup(ctx context.Context, id string) (domain.Group, error)
 		return domain.Group{}, err
 	}
 	g, err := s.store.GetGroup(ctx, id)
-	return g, notFound(err, "group", id)
+	return g, appkit.NotFound(err, "group", id)
 }
 
 // ListGroups: anyone authenticated.
@@ -65,20 +65,9 @@ func (s *Service) ListGroups(ctx context.Context, size int32, token string) ([]d
 	if _, _, err := s.caller(ctx); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("groups", token, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	gs, err := s.store.ListGroups(ctx, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	gs, next := paging.Trim(gs, n, "groups", func(g domain.Group) []string { return []string{g.ID} })
-	return gs, next, nil
+	return paging.List("groups", token, 1, size, func(after []string, n int) ([]domain.Group, error) {
+		return s.store.ListGroups(ctx, store.Page{Size: n, After: after[0]})
+	}, func(g domain.Group) []string { return []string{g.ID} })
 }
 
 // UpdateGroup (Admin, GM).
@@ -94,7 +83,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, p GroupPatch) (dom
 	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		g, err := tx.GetGroup(ctx, id)
 		if err != nil {
-			return notFound(err, "group", id)
+			return appkit.NotFound(err, "group", id)
 		}
 		if err := etag.Check(p.Etag, g.Version, "the group"); err != nil {
 			return err
@@ -139,7 +128,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 	}
 	return s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.DeleteGroup(ctx, id); err != nil {
-			return notFound(err, "group", id)
+			return appkit.NotFound(err, "group", id)
 		}
 		return s.emit(ctx, tx, "group.deleted", "groups/"+id, &eventsv1.GroupChanged{GroupId: id})
 	})

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -66,7 +66,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, userID, name string) (domain
 	err = s.write(ctx, false, func(ctx context.Context, tx store.Tx) error {
 		u, err := tx.GetUser(ctx, userID)
 		if err != nil {
-			return notFound(err, "user", userID)
+			return appkit.NotFound(err, "user", userID)
 		}
 		if u.Status != domain.UserActive {
 			return errs.FailedPrecondition("USER_OFFBOARDED", "an offboarded user gets no API key")
@@ -95,7 +95,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, userID string) ([]domain.APIK
 		return nil, errs.NotFound("user", userID)
 	}
 	if _, err := s.store.GetUser(ctx, userID); err != nil {
-		return nil, notFound(err, "user", userID)
+		return nil, appkit.NotFound(err, "user", userID)
 	}
 	return s.store.ListAPIKeys(ctx, userID)
 }

@@ -177,11 +177,3 @@ var isAdminOrGM = appkit.AdminOrGM
 var deny = appkit.Deny
 
 var newID = appkit.NewID
-
-// notFound turns the store's ErrNotFound into the API's NOT_FOUND.
-func notFound(err error, kind, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound(kind, id)
-	}
-	return err
-}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -134,23 +134,33 @@ func (s *Service) GetUser(ctx context.Context, id string) (UserView, error) {
 	if err != nil {
 		return UserView{}, err
 	}
-	u, err := s.store.GetUser(ctx, id)
+	u, err := appkit.Visible("user", id, canSeeUser(ctx, s.store, sub))(s.store.GetUser(ctx, id))
 	if err != nil {
-		return UserView{}, notFound(err, "user", id)
-	}
-	if !canSeeUser(ctx, s.store, sub, u) {
-		return UserView{}, errs.NotFound("user", id)
+		return UserView{}, err
 	}
 	return s.view(ctx, u)
 }
 
-// canSeeUser reads through r: inside a transaction, pass the transaction.
-func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject, u domain.User) bool {
-	if isAdminOrGM(sub) || u.ID == sub.UserID || u.ManagerID == sub.UserID {
-		return true
+// canSeeUser reports whether sub may see a user: Admin and GM see everyone, others
+// themselves, their manager and their direct reports. It reads through r: inside a
+// transaction, pass the transaction.
+func canSeeUser(ctx context.Context, r store.Reader, sub authz.Subject) func(domain.User) bool {
+	return func(u domain.User) bool {
+		if isAdminOrGM(sub) || u.ID == sub.UserID || u.ManagerID == sub.UserID {
+			return true
+		}
+		me, err := r.GetUser(ctx, sub.UserID)
+		return err == nil && me.ManagerID == u.ID
 	}
-	me, err := r.GetUser(ctx, sub.UserID)
-	return err == nil && me.ManagerID == u.ID
+}
+
+// lockUser locks the directory in tx and reads user id, who must be one sub may see (else
+// NOT_FOUND): the start of every change of a user.
+func lockUser(ctx context.Context, tx store.Tx, sub authz.Subject, id string) (domain.User, error) {
+	if err := tx.LockDirectory(ctx); err != nil {
+		return domain.User{}, err
+	}
+	return appkit.Visible("user", id, canSeeUser(ctx, tx, sub))(tx.GetUser(ctx, id))
 }
 
 // visibleUserIDs is nil for Admin and GM (everyone), else self, manager and reports.
@@ -175,27 +185,20 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery, size int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := paging.Decode("users", token, 1)
+	users, next, err := paging.List("users", token, 1, size, func(after []string, n int) ([]domain.User, error) {
+		visible, err := s.visibleUserIDs(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
+		if visible != nil && f.IDs == nil {
+			f.IDs = []string{}
+		}
+		return s.store.ListUsers(ctx, f, store.Page{Size: n, After: after[0]})
+	}, func(u domain.User) []string { return []string{u.ID} })
 	if err != nil {
 		return nil, "", err
 	}
-	visible, err := s.visibleUserIDs(ctx, sub)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	f := store.UserFilter{ManagerID: q.ManagerID, IDs: visible, Email: q.Email, ExternalID: q.ExternalID, DisplayName: q.DisplayName, Role: q.Role}
-	if visible != nil && f.IDs == nil {
-		f.IDs = []string{}
-	}
-	users, err := s.store.ListUsers(ctx, f, store.Page{Size: n + 1, After: after[0]})
-	if err != nil {
-		return nil, "", err
-	}
-	users, next := paging.Trim(users, n, "users", func(u domain.User) []string { return []string{u.ID} })
 	views, err := s.views(ctx, users)
 	return views, next, err
 }
@@ -209,15 +212,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p UserPatch) (UserV
 	var out domain.User
 	principals := p.Role != nil
 	err = s.write(ctx, principals, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.LockDirectory(ctx); err != nil {
-			return err
-		}
-		u, err := tx.GetUser(ctx, id)
+		u, err := lockUser(ctx, tx, sub, id)
 		if err != nil {
-			return notFound(err, "user", id)
-		}
-		if !canSeeUser(ctx, tx, sub, u) {
-			return errs.NotFound("user", id)
+			return err
 		}
 		if err := deny(authz.CanEditUser(sub, u.ManagerID)); err != nil {
 			return err
@@ -316,15 +313,9 @@ func (s *Service) OffboardUser(ctx context.Context, id, reason string) (UserView
 	}
 	var out domain.User
 	err = s.write(ctx, true, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.LockDirectory(ctx); err != nil {
-			return err
-		}
-		u, err := tx.GetUser(ctx, id)
+		u, err := lockUser(ctx, tx, sub, id)
 		if err != nil {
-			return notFound(err, "user", id)
-		}
-		if !canSeeUser(ctx, tx, sub, u) {
-			return errs.NotFound("user", id)
+			return err
 		}
 		if err := deny(authz.CanOffboard(sub, u.ManagerID)); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/identity/internal/app"
 	"github.com/grantflow/grantflow/services/identity/internal/domain"
 )
@@ -20,18 +21,11 @@ func (h *Public) SetAppConnector(ctx context.Context, r *identityv1.SetAppConnec
 }
 
 func (h *Public) GetAppConnector(ctx context.Context, r *identityv1.GetAppConnectorRequest) (*identityv1.AppConnector, error) {
-	c, err := h.App.GetAppConnector(ctx, r.GetAppId())
-	if err != nil {
-		return nil, err
-	}
-	return connectorPB(c), nil
+	return pbconv.Reply(connectorPB)(h.App.GetAppConnector(ctx, r.GetAppId()))
 }
 
 func (h *Public) DeleteAppConnector(ctx context.Context, r *identityv1.DeleteAppConnectorRequest) (*emptypb.Empty, error) {
-	if err := h.App.DeleteAppConnector(ctx, r.GetAppId()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return pbconv.Empty(h.App.DeleteAppConnector(ctx, r.GetAppId()))
 }
 
 func (h *Internal) GetAppConnectorSecret(ctx context.Context, r *identityv1.GetAppConnectorSecretRequest) (*identityv1.GetAppConnectorSecretResponse, error) {

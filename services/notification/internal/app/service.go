@@ -143,14 +143,3 @@ func admin(ctx context.Context) (string, error) {
 	}
 	return p.UserID, nil
 }
-
-// storeErr maps the store's sentinel errors to domain errors about kind id.
-func storeErr(err error, kind, id string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errorsIs(err, store.ErrNotFound):
-		return errs.NotFound(kind, id)
-	}
-	return err
-}

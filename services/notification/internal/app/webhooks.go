@@ -2,20 +2,17 @@ package app
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/paging"
-
 	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
 )
-
-var errorsIs = errors.Is
 
 // webhookList names the subscription list in its page tokens.
 const webhookList = "webhooks"
@@ -52,7 +49,7 @@ func (s *Service) GetWebhook(ctx context.Context, id string) (domain.Webhook, er
 		return domain.Webhook{}, err
 	}
 	w, err := s.store.GetWebhook(ctx, id)
-	return w, storeErr(err, "webhook", id)
+	return w, appkit.NotFound(err, "webhook", id)
 }
 
 // ListWebhooks returns a page of subscriptions, oldest first.
@@ -114,7 +111,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, p Patch) (domain
 		w.UpdateTime = now
 		return nil
 	})
-	return w, storeErr(err, "webhook", id)
+	return w, appkit.NotFound(err, "webhook", id)
 }
 
 // DeleteWebhook removes a subscription and its deliveries.
@@ -122,7 +119,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 	if _, err := admin(ctx); err != nil {
 		return err
 	}
-	return storeErr(s.store.DeleteWebhook(ctx, id), "webhook", id)
+	return appkit.NotFound(s.store.DeleteWebhook(ctx, id), "webhook", id)
 }
 
 // ListDeliveries returns a page of a subscription's delivery log, newest first.
@@ -136,7 +133,7 @@ func (s *Service) ListDeliveries(ctx context.Context, webhookID string, size int
 		return nil, "", err
 	}
 	if _, err := s.store.GetWebhook(ctx, webhookID); err != nil {
-		return nil, "", storeErr(err, "webhook", webhookID)
+		return nil, "", appkit.NotFound(err, "webhook", webhookID)
 	}
 	ds, err := s.store.ListDeliveries(ctx, webhookID, before, n+1)
 	if err != nil {
@@ -152,7 +149,7 @@ func (s *Service) GetDelivery(ctx context.Context, webhookID, id string) (domain
 		return domain.Delivery{}, err
 	}
 	d, err := s.store.GetDelivery(ctx, webhookID, id)
-	return d, storeErr(err, "delivery", id)
+	return d, appkit.NotFound(err, "delivery", id)
 }
 
 // Ping queues a webhook.ping event for the subscription, disabled or not.
@@ -169,7 +166,7 @@ func (s *Service) Ping(ctx context.Context, id string) (domain.Delivery, error) 
 	}
 	d, err := s.store.AddDelivery(ctx, s.newDelivery(id, eventID, domain.PingEventType, "webhooks/"+id, body, now))
 	if err != nil {
-		return domain.Delivery{}, storeErr(err, "webhook", id)
+		return domain.Delivery{}, appkit.NotFound(err, "webhook", id)
 	}
 	s.kick()
 	return d, nil
@@ -184,7 +181,7 @@ func (s *Service) Redeliver(ctx context.Context, webhookID, id string) (domain.D
 	now := s.clock()
 	d, err := s.store.Redeliver(ctx, webhookID, id, now, now.Add(s.retry.Window))
 	if err != nil {
-		return domain.Delivery{}, storeErr(err, "delivery", id)
+		return domain.Delivery{}, appkit.NotFound(err, "delivery", id)
 	}
 	s.kick()
 	return d, nil

@@ -7,7 +7,7 @@ import (
 )
 
 // WebhookPB converts a subscription; the secret never leaves.
-func WebhookPB(w *domain.Webhook) *notificationv1.Webhook {
+func WebhookPB(w domain.Webhook) *notificationv1.Webhook {
 	return &notificationv1.Webhook{
 		Id: w.ID, Url: w.URL, EventTypes: append([]string{}, w.EventTypes...), Description: w.Description,
 		Disabled: w.Disabled, CreateTime: pbconv.Time(w.CreateTime), UpdateTime: pbconv.Time(w.UpdateTime), CreatedBy: w.CreatedBy,
@@ -15,7 +15,7 @@ func WebhookPB(w *domain.Webhook) *notificationv1.Webhook {
 }
 
 // DeliveryPB converts a delivery; next_attempt_time only while it is pending.
-func DeliveryPB(d *domain.Delivery) *notificationv1.Delivery {
+func DeliveryPB(d domain.Delivery) *notificationv1.Delivery {
 	out := &notificationv1.Delivery{
 		Id: d.ID, WebhookId: d.WebhookID, EventId: d.EventID, EventType: d.EventType, Subject: d.Subject,
 		Status: notificationv1.Delivery_Status(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatusCode,
@@ -28,7 +28,7 @@ func DeliveryPB(d *domain.Delivery) *notificationv1.Delivery {
 }
 
 // NotificationPB is a message as the API shows it.
-func NotificationPB(m *domain.Message) *notificationv1.Notification {
+func NotificationPB(m domain.Message) *notificationv1.Notification {
 	out := &notificationv1.Notification{
 		Id: m.ID, UserId: m.UserID, Channel: notificationv1.Notification_Channel(m.Channel), EventType: m.EventType,
 		EventId: m.EventID, Kind: string(m.Notice.Kind), Link: m.Link, Title: m.Title, Text: m.Text, Address: m.Address,

@@ -17,11 +17,7 @@ type Notifications struct {
 }
 
 func (h *Notifications) GetNotificationSettings(ctx context.Context, _ *notificationv1.GetNotificationSettingsRequest) (*notificationv1.NotificationSettings, error) {
-	v, err := h.App.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return h.settingsPB(v), nil
+	return pbconv.Reply(h.settingsPB)(h.App.Settings(ctx))
 }
 
 func (h *Notifications) UpdateNotificationSettings(ctx context.Context, r *notificationv1.UpdateNotificationSettingsRequest) (*notificationv1.NotificationSettings, error) {
@@ -41,11 +37,7 @@ func (h *Notifications) UpdateNotificationSettings(ctx context.Context, r *notif
 			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: email, slack")
 		}
 	}
-	v, err := h.App.UpdateSettings(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return h.settingsPB(v), nil
+	return pbconv.Reply(h.settingsPB)(h.App.UpdateSettings(ctx, p))
 }
 
 // settingsPB is the settings as they apply: a channel the person set shows their choice,
@@ -66,12 +58,5 @@ func (h *Notifications) settingsPB(v domain.Settings) *notificationv1.Notificati
 
 func (h *Notifications) ListNotifications(ctx context.Context, r *notificationv1.ListNotificationsRequest) (*notificationv1.ListNotificationsResponse, error) {
 	ms, next, err := h.App.ListMessages(ctx, r.GetUserId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &notificationv1.ListNotificationsResponse{Notifications: make([]*notificationv1.Notification, len(ms)), NextPageToken: next}
-	for i := range ms {
-		out.Notifications[i] = NotificationPB(&ms[i])
-	}
-	return out, nil
+	return pbconv.Page(&notificationv1.ListNotificationsResponse{Notifications: pbconv.Map(ms, NotificationPB), NextPageToken: next}, err)
 }

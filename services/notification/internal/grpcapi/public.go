@@ -22,101 +22,54 @@ func (h *Public) CreateWebhook(ctx context.Context, r *notificationv1.CreateWebh
 	if err != nil {
 		return nil, err
 	}
-	return &notificationv1.CreateWebhookResponse{Webhook: WebhookPB(&w), Secret: secret}, nil
+	return &notificationv1.CreateWebhookResponse{Webhook: WebhookPB(w), Secret: secret}, nil
 }
 
 func (h *Public) GetWebhook(ctx context.Context, r *notificationv1.GetWebhookRequest) (*notificationv1.Webhook, error) {
-	w, err := h.App.GetWebhook(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return WebhookPB(&w), nil
+	return pbconv.Reply(WebhookPB)(h.App.GetWebhook(ctx, r.GetId()))
 }
 
 func (h *Public) ListWebhooks(ctx context.Context, r *notificationv1.ListWebhooksRequest) (*notificationv1.ListWebhooksResponse, error) {
 	ws, next, err := h.App.ListWebhooks(ctx, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &notificationv1.ListWebhooksResponse{Webhooks: make([]*notificationv1.Webhook, len(ws)), NextPageToken: next}
-	for i := range ws {
-		out.Webhooks[i] = WebhookPB(&ws[i])
-	}
-	return out, nil
+	return pbconv.Page(&notificationv1.ListWebhooksResponse{Webhooks: pbconv.Map(ws, WebhookPB), NextPageToken: next}, err)
 }
 
 func (h *Public) UpdateWebhook(ctx context.Context, r *notificationv1.UpdateWebhookRequest) (*notificationv1.Webhook, error) {
 	w := r.GetWebhook()
 	var p app.Patch
-	for _, path := range pbconv.Paths(r.GetUpdateMask(), map[string]bool{
-		"url": w.GetUrl() != "", "event_types": w.GetEventTypes() != nil, "description": w.GetDescription() != "", "disabled": w.GetDisabled(),
-	}) {
-		switch path {
-		case "url":
-			u := w.GetUrl()
-			p.URL = &u
-		case "event_types", "eventTypes":
-			t := append([]string{}, w.GetEventTypes()...)
-			p.EventTypes = &t
-		case "description":
-			d := w.GetDescription()
-			p.Description = &d
-		case "disabled":
-			d := w.GetDisabled()
-			p.Disabled = &d
-		default:
-			return nil, errs.Invalid("update_mask", "cannot update "+path+"; updatable: url, event_types, description, disabled")
-		}
+	eventTypes := pbconv.Put(w.GetEventTypes() != nil, &p.EventTypes, append([]string{}, w.GetEventTypes()...))
+	if err := pbconv.Patch(r.GetUpdateMask(), "url, event_types, description, disabled", map[string]pbconv.Field{
+		"url":         pbconv.Put(w.GetUrl() != "", &p.URL, w.GetUrl()),
+		"event_types": eventTypes,
+		"eventTypes":  {Apply: eventTypes.Apply}, // the JSON name, in a mask only
+		"description": pbconv.Put(w.GetDescription() != "", &p.Description, w.GetDescription()),
+		"disabled":    pbconv.Put(w.GetDisabled(), &p.Disabled, w.GetDisabled()),
+	}); err != nil {
+		return nil, err
 	}
 	if p.URL != nil && *p.URL == "" {
 		return nil, errs.Invalid("webhook.url", "required")
 	}
-	out, err := h.App.UpdateWebhook(ctx, r.GetId(), p)
-	if err != nil {
-		return nil, err
-	}
-	return WebhookPB(&out), nil
+	return pbconv.Reply(WebhookPB)(h.App.UpdateWebhook(ctx, r.GetId(), p))
 }
 
 func (h *Public) DeleteWebhook(ctx context.Context, r *notificationv1.DeleteWebhookRequest) (*emptypb.Empty, error) {
-	if err := h.App.DeleteWebhook(ctx, r.GetId()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return pbconv.Empty(h.App.DeleteWebhook(ctx, r.GetId()))
 }
 
 func (h *Public) ListDeliveries(ctx context.Context, r *notificationv1.ListDeliveriesRequest) (*notificationv1.ListDeliveriesResponse, error) {
 	ds, next, err := h.App.ListDeliveries(ctx, r.GetWebhookId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &notificationv1.ListDeliveriesResponse{Deliveries: make([]*notificationv1.Delivery, len(ds)), NextPageToken: next}
-	for i := range ds {
-		out.Deliveries[i] = DeliveryPB(&ds[i])
-	}
-	return out, nil
+	return pbconv.Page(&notificationv1.ListDeliveriesResponse{Deliveries: pbconv.Map(ds, DeliveryPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetDelivery(ctx context.Context, r *notificationv1.GetDeliveryRequest) (*notificationv1.Delivery, error) {
-	d, err := h.App.GetDelivery(ctx, r.GetWebhookId(), r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return DeliveryPB(&d), nil
+	return pbconv.Reply(DeliveryPB)(h.App.GetDelivery(ctx, r.GetWebhookId(), r.GetId()))
 }
 
 func (h *Public) PingWebhook(ctx context.Context, r *notificationv1.PingWebhookRequest) (*notificationv1.Delivery, error) {
-	d, err := h.App.Ping(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return DeliveryPB(&d), nil
+	return pbconv.Reply(DeliveryPB)(h.App.Ping(ctx, r.GetId()))
 }
 
 func (h *Public) RedeliverDelivery(ctx context.Context, r *notificationv1.RedeliverDeliveryRequest) (*notificationv1.Delivery, error) {
-	d, err := h.App.Redeliver(ctx, r.GetWebhookId(), r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return DeliveryPB(&d), nil
+	return pbconv.Reply(DeliveryPB)(h.App.Redeliver(ctx, r.GetWebhookId(), r.GetId()))
 }

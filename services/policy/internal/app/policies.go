@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
@@ -127,7 +128,7 @@ func (s *Service) GetPolicy(ctx context.Context, id string) (domain.Policy, erro
 		return domain.Policy{}, err
 	}
 	p, err := s.store.GetPolicy(ctx, id)
-	return p, notFound(err, "policy", id)
+	return p, appkit.NotFound(err, "policy", id)
 }
 
 // ListPolicies: anyone authenticated; ordered by id.
@@ -139,18 +140,7 @@ func (s *Service) ListPolicies(ctx context.Context, f store.PolicyFilter, size i
 		return nil, "", errs.Invalid("request_type", fmt.Sprintf("must be one of %v", domain.RequestTypes))
 	}
 	list := "policies:" + string(f.RequestType) + ":" + f.AppID
-	after, err := paging.DecodeOne(list, token)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := paging.Size(size)
-	if err != nil {
-		return nil, "", err
-	}
-	ps, err := s.store.ListPolicies(ctx, f, store.Page{Size: n + 1, After: after})
-	if err != nil {
-		return nil, "", err
-	}
-	ps, next := paging.Trim(ps, n, list, func(p domain.Policy) []string { return []string{p.ID} })
-	return ps, next, nil
+	return paging.List(list, token, 1, size, func(after []string, n int) ([]domain.Policy, error) {
+		return s.store.ListPolicies(ctx, f, store.Page{Size: n, After: after[0]})
+	}, func(p domain.Policy) []string { return []string{p.ID} })
 }

@@ -2,13 +2,13 @@ package app
 
 import (
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
-
-	"context"
-	"fmt"
-
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/policy/internal/domain"
 	"github.com/grantflow/grantflow/services/policy/internal/store"
+
+	"context"
+	"fmt"
 )
 
 // ActionPolicyRetired is the event of a retired policy (its active version's own
@@ -28,7 +28,7 @@ func (s *Service) RetirePolicy(ctx context.Context, policyID string) (domain.Pol
 	err := s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		p, err := tx.GetPolicy(ctx, policyID)
 		if err != nil {
-			return notFound(err, "policy", policyID)
+			return appkit.NotFound(err, "policy", policyID)
 		}
 		if p.Level == domain.LevelSystemDefault {
 			return errs.FailedPrecondition("SYSTEM_DEFAULT", fmt.Sprintf(

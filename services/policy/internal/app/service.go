@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strconv"
 	"time"
@@ -85,14 +84,6 @@ func (s *Service) manager(ctx context.Context) (string, error) {
 }
 
 var newID = appkit.NewID
-
-// notFound turns the store's ErrNotFound into the API's NOT_FOUND.
-func notFound(err error, kind, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound(kind, id)
-	}
-	return err
-}
 
 func versionName(policyID string, n int64) string {
 	return policyID + "/versions/" + strconv.FormatInt(n, 10)

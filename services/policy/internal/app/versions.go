@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/etag"
@@ -46,7 +47,7 @@ func (s *Service) CreateVersion(ctx context.Context, policyID string, w domain.W
 	}
 	p, err := s.store.GetPolicy(ctx, policyID)
 	if err != nil {
-		return domain.Version{}, notFound(err, "policy", policyID)
+		return domain.Version{}, appkit.NotFound(err, "policy", policyID)
 	}
 	wf, err := s.validateFor(ctx, p, w)
 	if err != nil {
@@ -56,7 +57,7 @@ func (s *Service) CreateVersion(ctx context.Context, policyID string, w domain.W
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		p, err := tx.GetPolicy(ctx, policyID)
 		if err != nil {
-			return notFound(err, "policy", policyID)
+			return appkit.NotFound(err, "policy", policyID)
 		}
 		now := s.now()
 		v := domain.Version{PolicyID: p.ID, Version: p.LatestVersion + 1, State: domain.StateDraft, Workflow: wf,
@@ -80,7 +81,7 @@ func (s *Service) GetVersion(ctx context.Context, policyID string, n int64) (dom
 		return domain.Version{}, err
 	}
 	v, err := s.store.GetVersion(ctx, policyID, n)
-	return v, notFound(err, "policy version", versionName(policyID, n))
+	return v, appkit.NotFound(err, "policy version", versionName(policyID, n))
 }
 
 // ListVersions: anyone authenticated; ordered by number. NOT_FOUND for a missing policy.
@@ -93,7 +94,7 @@ func (s *Service) ListVersions(ctx context.Context, policyID string, size int32,
 		return nil, "", err
 	}
 	if _, err := s.store.GetPolicy(ctx, policyID); err != nil {
-		return nil, "", notFound(err, "policy", policyID)
+		return nil, "", appkit.NotFound(err, "policy", policyID)
 	}
 	n, err := paging.Size(size)
 	if err != nil {
@@ -115,13 +116,13 @@ func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w
 	}
 	p, err := s.store.GetPolicy(ctx, policyID)
 	if err != nil {
-		return domain.Version{}, notFound(err, "policy", policyID)
+		return domain.Version{}, appkit.NotFound(err, "policy", policyID)
 	}
 	// The state is checked before the workflow: no point validating an edit that can never
 	// be made. It is checked again in the transaction.
 	cur, err := s.store.GetVersion(ctx, policyID, n)
 	if err != nil {
-		return domain.Version{}, notFound(err, "policy version", versionName(policyID, n))
+		return domain.Version{}, appkit.NotFound(err, "policy version", versionName(policyID, n))
 	}
 	if !cur.Editable() {
 		return domain.Version{}, notDraft(cur, "edit")
@@ -134,7 +135,7 @@ func (s *Service) UpdateVersion(ctx context.Context, policyID string, n int64, w
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		v, err := tx.GetVersion(ctx, policyID, n)
 		if err != nil {
-			return notFound(err, "policy version", versionName(policyID, n))
+			return appkit.NotFound(err, "policy version", versionName(policyID, n))
 		}
 		if !v.Editable() {
 			return notDraft(v, "edit")
@@ -172,7 +173,7 @@ func (s *Service) DeleteVersion(ctx context.Context, policyID string, n int64) e
 	return s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		v, err := tx.GetVersion(ctx, policyID, n)
 		if err != nil {
-			return notFound(err, "policy version", versionName(policyID, n))
+			return appkit.NotFound(err, "policy version", versionName(policyID, n))
 		}
 		if !v.Editable() {
 			return notDraft(v, "delete")
@@ -201,11 +202,11 @@ func (s *Service) ActivateVersion(ctx context.Context, policyID string, n int64)
 	}
 	p, err := s.store.GetPolicy(ctx, policyID)
 	if err != nil {
-		return domain.Version{}, notFound(err, "policy", policyID)
+		return domain.Version{}, appkit.NotFound(err, "policy", policyID)
 	}
 	cur, err := s.store.GetVersion(ctx, policyID, n)
 	if err != nil {
-		return domain.Version{}, notFound(err, "policy version", versionName(policyID, n))
+		return domain.Version{}, appkit.NotFound(err, "policy version", versionName(policyID, n))
 	}
 	if err := activatable(cur); err != nil {
 		return domain.Version{}, err
@@ -217,11 +218,11 @@ func (s *Service) ActivateVersion(ctx context.Context, policyID string, n int64)
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		p, err := tx.GetPolicy(ctx, policyID)
 		if err != nil {
-			return notFound(err, "policy", policyID)
+			return appkit.NotFound(err, "policy", policyID)
 		}
 		v, err := tx.GetVersion(ctx, policyID, n)
 		if err != nil {
-			return notFound(err, "policy version", versionName(policyID, n))
+			return appkit.NotFound(err, "policy version", versionName(policyID, n))
 		}
 		if err := activatable(v); err != nil {
 			return err

@@ -20,86 +20,45 @@ type Public struct {
 }
 
 func (h *Public) CreatePolicy(ctx context.Context, r *policyv1.CreatePolicyRequest) (*policyv1.Policy, error) {
-	p, err := h.App.CreatePolicy(ctx, app.NewPolicy{
+	return pbconv.Reply(policyPB)(h.App.CreatePolicy(ctx, app.NewPolicy{
 		Name: r.GetName(), RequestType: requestTypeFromPB(r.GetRequestType()),
 		Scope: scopeFromPB(r.GetScope()), Workflow: pbconv.WorkflowFromPB(r.GetWorkflow()),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return policyPB(p), nil
+	}))
 }
 
 func (h *Public) GetPolicy(ctx context.Context, r *policyv1.GetPolicyRequest) (*policyv1.Policy, error) {
-	p, err := h.App.GetPolicy(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return policyPB(p), nil
+	return pbconv.Reply(policyPB)(h.App.GetPolicy(ctx, r.GetId()))
 }
 
 func (h *Public) ListPolicies(ctx context.Context, r *policyv1.ListPoliciesRequest) (*policyv1.ListPoliciesResponse, error) {
 	f := store.PolicyFilter{RequestType: requestTypeFromPB(r.GetRequestType()), AppID: r.GetAppId()}
 	ps, next, err := h.App.ListPolicies(ctx, f, r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &policyv1.ListPoliciesResponse{Policies: make([]*policyv1.Policy, 0, len(ps)), NextPageToken: next}
-	for _, p := range ps {
-		out.Policies = append(out.Policies, policyPB(p))
-	}
-	return out, nil
+	return pbconv.Page(&policyv1.ListPoliciesResponse{Policies: pbconv.Map(ps, policyPB), NextPageToken: next}, err)
 }
 
 func (h *Public) CreatePolicyVersion(ctx context.Context, r *policyv1.CreatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.CreateVersion(ctx, r.GetPolicyId(), pbconv.WorkflowFromPB(r.GetWorkflow()))
-	if err != nil {
-		return nil, err
-	}
-	return versionPB(v), nil
+	return pbconv.Reply(versionPB)(h.App.CreateVersion(ctx, r.GetPolicyId(), pbconv.WorkflowFromPB(r.GetWorkflow())))
 }
 
 func (h *Public) ListPolicyVersions(ctx context.Context, r *policyv1.ListPolicyVersionsRequest) (*policyv1.ListPolicyVersionsResponse, error) {
 	vs, next, err := h.App.ListVersions(ctx, r.GetPolicyId(), r.GetPageSize(), r.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &policyv1.ListPolicyVersionsResponse{Versions: make([]*policyv1.PolicyVersion, 0, len(vs)), NextPageToken: next}
-	for _, v := range vs {
-		out.Versions = append(out.Versions, versionPB(v))
-	}
-	return out, nil
+	return pbconv.Page(&policyv1.ListPolicyVersionsResponse{Versions: pbconv.Map(vs, versionPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetPolicyVersion(ctx context.Context, r *policyv1.GetPolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.GetVersion(ctx, r.GetPolicyId(), r.GetVersion())
-	if err != nil {
-		return nil, err
-	}
-	return versionPB(v), nil
+	return pbconv.Reply(versionPB)(h.App.GetVersion(ctx, r.GetPolicyId(), r.GetVersion()))
 }
 
 func (h *Public) UpdatePolicyVersion(ctx context.Context, r *policyv1.UpdatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), pbconv.WorkflowFromPB(r.GetWorkflow()), r.GetEtag())
-	if err != nil {
-		return nil, err
-	}
-	return versionPB(v), nil
+	return pbconv.Reply(versionPB)(h.App.UpdateVersion(ctx, r.GetPolicyId(), r.GetVersion(), pbconv.WorkflowFromPB(r.GetWorkflow()), r.GetEtag()))
 }
 
 func (h *Public) DeletePolicyVersion(ctx context.Context, r *policyv1.DeletePolicyVersionRequest) (*emptypb.Empty, error) {
-	if err := h.App.DeleteVersion(ctx, r.GetPolicyId(), r.GetVersion()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return pbconv.Empty(h.App.DeleteVersion(ctx, r.GetPolicyId(), r.GetVersion()))
 }
 
 func (h *Public) ActivatePolicyVersion(ctx context.Context, r *policyv1.ActivatePolicyVersionRequest) (*policyv1.PolicyVersion, error) {
-	v, err := h.App.ActivateVersion(ctx, r.GetPolicyId(), r.GetVersion())
-	if err != nil {
-		return nil, err
-	}
-	return versionPB(v), nil
+	return pbconv.Reply(versionPB)(h.App.ActivateVersion(ctx, r.GetPolicyId(), r.GetVersion()))
 }
 
 func (h *Public) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyRequest) (*policyv1.ResolvePolicyResponse, error) {
@@ -119,9 +78,5 @@ func (h *Public) ResolvePolicy(ctx context.Context, r *policyv1.ResolvePolicyReq
 }
 
 func (h *Public) RetirePolicy(ctx context.Context, r *policyv1.RetirePolicyRequest) (*policyv1.Policy, error) {
-	p, err := h.App.RetirePolicy(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return policyPB(p), nil
+	return pbconv.Reply(policyPB)(h.App.RetirePolicy(ctx, r.GetId()))
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
-
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
@@ -13,11 +13,14 @@ import (
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
 
-func visible(sub authz.Subject, r domain.Request) authz.Decision {
-	return authz.CanViewRequest(sub, authz.RequestFacts{
-		RequesterID: r.RequesterID, TargetUserID: r.TargetUserID, TargetManagerID: r.TargetManagerID,
-		AppOwnerIDs: r.AppOwnerIDs, AssigneeIDs: r.AssigneeIDs,
-	})
+// mayView reports whether sub may see a request.
+func mayView(sub authz.Subject) func(domain.Request) bool {
+	return func(r domain.Request) bool {
+		return authz.CanViewRequest(sub, authz.RequestFacts{
+			RequesterID: r.RequesterID, TargetUserID: r.TargetUserID, TargetManagerID: r.TargetManagerID,
+			AppOwnerIDs: r.AppOwnerIDs, AssigneeIDs: r.AssigneeIDs,
+		}).Allowed
+	}
 }
 
 // Get returns a request the caller may see; any other is NOT_FOUND.
@@ -26,14 +29,7 @@ func (s *Service) Get(ctx context.Context, id string) (domain.Request, error) {
 	if err != nil {
 		return domain.Request{}, err
 	}
-	r, err := s.store.GetRequest(ctx, id)
-	if err != nil {
-		return domain.Request{}, requestNotFound(err, id)
-	}
-	if !visible(sub, r).Allowed {
-		return domain.Request{}, errs.NotFound("request", id)
-	}
-	return r, nil
+	return appkit.Visible("request", id, mayView(sub))(s.store.GetRequest(ctx, id))
 }
 
 // List returns a page of the requests the caller may see, newest first: Admin and GM see
@@ -69,12 +65,9 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 	if err != nil {
 		return domain.Request{}, err
 	}
-	r, err := s.store.GetRequest(ctx, id)
+	r, err := appkit.Visible("request", id, mayView(sub))(s.store.GetRequest(ctx, id))
 	if err != nil {
-		return domain.Request{}, requestNotFound(err, id)
-	}
-	if !visible(sub, r).Allowed {
-		return domain.Request{}, errs.NotFound("request", id)
+		return domain.Request{}, err
 	}
 	if d := authz.CanCancelRequest(sub, r.RequesterID); !d.Allowed {
 		return domain.Request{}, errs.PermissionDenied("not allowed: " + d.Reason)
@@ -111,7 +104,7 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (domain.Request
 		s.log.WarnContext(ctx, "request: task cancellation deferred to the work queue", "request", id, "error", err.Error())
 	}
 	r, err = s.store.GetRequest(ctx, id)
-	return r, requestNotFound(err, id)
+	return r, appkit.NotFound(err, "request", id)
 }
 
 // watchBatch is how many changes Watch reads at a time.
@@ -139,7 +132,7 @@ func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send
 			// recorded changes (submitted before they were kept): then it is sent as it is.
 			cur, err := s.store.GetRequest(ctx, id)
 			if err != nil {
-				return requestNotFound(err, id)
+				return appkit.NotFound(err, "request", id)
 			}
 			if cur.Version > afterVersion {
 				changes = append(changes, cur)

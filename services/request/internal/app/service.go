@@ -168,13 +168,6 @@ func internalCaller(ctx context.Context) error {
 
 var newID = appkit.NewID
 
-func requestNotFound(err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound("request", id)
-	}
-	return err
-}
-
 // event builds an outbox event about request r, with payload (nil: none). actor overrides
 // the caller as the actor ("system" for what the engine does by itself).
 func (s *Service) event(ctx context.Context, action string, r domain.Request, actor string, payload proto.Message) (*eventsv1.Event, error) {

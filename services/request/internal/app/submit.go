@@ -16,6 +16,7 @@ import (
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -113,7 +114,7 @@ func (s *Service) settle(ctx context.Context, r domain.Request, open *taskv1.Ope
 		s.log.WarnContext(ctx, "request: advance deferred to the work queue", "request", r.ID, "error", err.Error())
 	}
 	got, err := s.store.GetRequest(ctx, r.ID)
-	return got, requestNotFound(err, r.ID)
+	return got, appkit.NotFound(err, "request", r.ID)
 }
 
 // submit creates the request, with the opening of its first step when its assignees

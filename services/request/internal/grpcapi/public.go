@@ -8,6 +8,7 @@ import (
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/request/internal/app"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
@@ -35,19 +36,11 @@ func (h *Public) SubmitRequest(ctx context.Context, in *requestv1.SubmitRequestR
 			sub.NewApp.Permissions = append(sub.NewApp.Permissions, domain.Permission{Name: p.GetName(), Privileged: p.GetPrivileged()})
 		}
 	}
-	r, err := h.App.Submit(ctx, sub)
-	if err != nil {
-		return nil, err
-	}
-	return requestPB(r), nil
+	return pbconv.Reply(requestPB)(h.App.Submit(ctx, sub))
 }
 
 func (h *Public) GetRequest(ctx context.Context, in *requestv1.GetRequestRequest) (*requestv1.Request, error) {
-	r, err := h.App.Get(ctx, in.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return requestPB(r), nil
+	return pbconv.Reply(requestPB)(h.App.Get(ctx, in.GetId()))
 }
 
 func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsRequest) (*requestv1.ListRequestsResponse, error) {
@@ -59,14 +52,7 @@ func (h *Public) ListRequests(ctx context.Context, in *requestv1.ListRequestsReq
 		f.Type = domain.Type(in.GetType().String())
 	}
 	rs, next, err := h.App.List(ctx, f, in.GetPageSize(), in.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	out := &requestv1.ListRequestsResponse{Requests: make([]*requestv1.Request, 0, len(rs)), NextPageToken: next}
-	for _, r := range rs {
-		out.Requests = append(out.Requests, requestPB(r))
-	}
-	return out, nil
+	return pbconv.Page(&requestv1.ListRequestsResponse{Requests: pbconv.Map(rs, requestPB), NextPageToken: next}, err)
 }
 
 // WatchRequest streams the request's changes (see app.Service.Watch).
@@ -77,9 +63,5 @@ func (h *Public) WatchRequest(in *requestv1.WatchRequestRequest, stream grpc.Ser
 }
 
 func (h *Public) CancelRequest(ctx context.Context, in *requestv1.CancelRequestRequest) (*requestv1.Request, error) {
-	r, err := h.App.Cancel(ctx, in.GetId(), in.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	return requestPB(r), nil
+	return pbconv.Reply(requestPB)(h.App.Cancel(ctx, in.GetId(), in.GetReason()))
 }

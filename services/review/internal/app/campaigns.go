@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
 	"github.com/grantflow/grantflow/services/review/internal/store"
@@ -81,7 +82,7 @@ func (s *Service) checkReferences(ctx context.Context, n domain.NewCampaign) err
 func (s *Service) visible(ctx context.Context, r store.Reader, who domain.Caller, id string) (domain.Campaign, domain.Access, error) {
 	c, err := r.GetCampaign(ctx, id)
 	if err != nil {
-		return c, domain.Access{}, campaignNotFound(err, id)
+		return c, domain.Access{}, appkit.NotFound(err, "access review", id)
 	}
 	isReviewer := false
 	if !who.Governs() {
@@ -91,7 +92,7 @@ func (s *Service) visible(ctx context.Context, r store.Reader, who domain.Caller
 	}
 	acc := domain.CampaignAccess(who, isReviewer)
 	if !acc.See {
-		return c, acc, campaignNotFound(store.ErrNotFound, id)
+		return c, acc, appkit.NotFound(store.ErrNotFound, "access review", id)
 	}
 	return c, acc, nil
 }

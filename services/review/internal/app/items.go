@@ -7,6 +7,7 @@ import (
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
 	typev1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/services/review/internal/domain"
@@ -73,10 +74,10 @@ func (s *Service) visibleItem(ctx context.Context, r store.Reader, who domain.Ca
 	}
 	it, err := r.GetItem(ctx, campaignID, itemID)
 	if err != nil {
-		return c, it, itemNotFound(err, itemID)
+		return c, it, appkit.NotFound(err, "access review item", itemID)
 	}
 	if !acc.SeeAllItems && !it.IsReviewer(who.UserID) {
-		return c, it, itemNotFound(store.ErrNotFound, itemID)
+		return c, it, appkit.NotFound(store.ErrNotFound, "access review item", itemID)
 	}
 	return c, it, nil
 }
@@ -123,11 +124,11 @@ func (s *Service) Decide(ctx context.Context, campaignID, itemID string, v domai
 	err = s.write(ctx, func(ctx context.Context, tx store.Tx) error {
 		c, err := tx.LockCampaign(ctx, campaignID)
 		if err != nil {
-			return campaignNotFound(err, campaignID)
+			return appkit.NotFound(err, "access review", campaignID)
 		}
 		it, err := tx.LockItem(ctx, campaignID, itemID)
 		if err != nil {
-			return itemNotFound(err, itemID)
+			return appkit.NotFound(err, "access review item", itemID)
 		}
 		if err := it.CheckDecidable(c); err != nil {
 			return stateError(err, "access review item "+itemID)
@@ -185,5 +186,5 @@ func (s *Service) InternalItem(ctx context.Context, campaignID, itemID string) (
 		return domain.Item{}, errs.PermissionDenied("this call is internal to Grantflow")
 	}
 	it, err := s.store.GetItem(ctx, campaignID, itemID)
-	return it, itemNotFound(err, itemID)
+	return it, appkit.NotFound(err, "access review item", itemID)
 }

@@ -148,20 +148,6 @@ func decodeToken(tok string) (string, error) {
 	return string(raw[2:]), nil
 }
 
-func campaignNotFound(err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound("access review", id)
-	}
-	return err
-}
-
-func itemNotFound(err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound("access review item", id)
-	}
-	return err
-}
-
 // stateError turns the state machines' refusals and a lost race into API errors.
 func stateError(err error, what string) error {
 	switch {

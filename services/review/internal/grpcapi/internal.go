@@ -4,6 +4,7 @@ import (
 	"context"
 
 	reviewv1 "github.com/grantflow/grantflow/gen/go/grantflow/review/v1"
+	"github.com/grantflow/grantflow/pkg/pbconv"
 	"github.com/grantflow/grantflow/services/review/internal/app"
 )
 
@@ -15,9 +16,5 @@ type Internal struct {
 }
 
 func (h *Internal) GetItem(ctx context.Context, r *reviewv1.GetItemRequest) (*reviewv1.AccessReviewItem, error) {
-	it, err := h.App.InternalItem(ctx, r.GetAccessReviewId(), r.GetItemId())
-	if err != nil {
-		return nil, err
-	}
-	return itemPB(it), nil
+	return pbconv.Reply(itemPB)(h.App.InternalItem(ctx, r.GetAccessReviewId(), r.GetItemId()))
 }

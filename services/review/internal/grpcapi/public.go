@@ -24,42 +24,23 @@ func (h *Public) CreateAccessReview(ctx context.Context, r *reviewv1.CreateAcces
 	if r.GetDueTime() != nil {
 		due = r.GetDueTime().AsTime()
 	}
-	v, err := h.App.Create(ctx, domain.NewCampaign{
+	return pbconv.Reply(campaignPB)(h.App.Create(ctx, domain.NewCampaign{
 		Name: r.GetName(), Description: r.GetDescription(), AppIDs: r.GetScope().GetAppIds(),
 		ReviewerKind: pbconv.Name[domain.ReviewerKind](r.GetReviewer().GetKind()), ReviewerUserIDs: r.GetReviewer().GetUserIds(), DueTime: due,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return campaignPB(v), nil
+	}))
 }
 
 func (h *Public) LaunchAccessReview(ctx context.Context, r *reviewv1.LaunchAccessReviewRequest) (*reviewv1.AccessReview, error) {
-	v, err := h.App.Launch(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return campaignPB(v), nil
+	return pbconv.Reply(campaignPB)(h.App.Launch(ctx, r.GetId()))
 }
 
 func (h *Public) GetAccessReview(ctx context.Context, r *reviewv1.GetAccessReviewRequest) (*reviewv1.AccessReview, error) {
-	v, err := h.App.Get(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return campaignPB(v), nil
+	return pbconv.Reply(campaignPB)(h.App.Get(ctx, r.GetId()))
 }
 
 func (h *Public) ListAccessReviews(ctx context.Context, r *reviewv1.ListAccessReviewsRequest) (*reviewv1.ListAccessReviewsResponse, error) {
 	vs, next, err := h.App.List(ctx, app.ListQuery{Status: pbconv.Name[domain.Status](r.GetStatus()), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
-	if err != nil {
-		return nil, err
-	}
-	out := &reviewv1.ListAccessReviewsResponse{NextPageToken: next}
-	for _, v := range vs {
-		out.AccessReviews = append(out.AccessReviews, campaignPB(v))
-	}
-	return out, nil
+	return pbconv.Page(&reviewv1.ListAccessReviewsResponse{NextPageToken: next, AccessReviews: pbconv.Map(vs, campaignPB)}, err)
 }
 
 func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAccessReviewItemsRequest) (*reviewv1.ListAccessReviewItemsResponse, error) {
@@ -67,32 +48,17 @@ func (h *Public) ListAccessReviewItems(ctx context.Context, r *reviewv1.ListAcce
 		CampaignID: r.GetAccessReviewId(), ReviewerID: r.GetReviewerId(), Status: pbconv.Name[domain.ItemStatus](r.GetStatus()),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := &reviewv1.ListAccessReviewItemsResponse{NextPageToken: next}
-	for _, it := range items {
-		out.Items = append(out.Items, itemPB(it))
-	}
-	return out, nil
+	return pbconv.Page(&reviewv1.ListAccessReviewItemsResponse{NextPageToken: next, Items: pbconv.Map(items, itemPB)}, err)
 }
 
 func (h *Public) DecideAccessReviewItem(ctx context.Context, r *reviewv1.DecideAccessReviewItemRequest) (*reviewv1.AccessReviewItem, error) {
-	it, err := h.App.Decide(ctx, r.GetAccessReviewId(), r.GetItemId(), domain.Verdict{
+	return pbconv.Reply(itemPB)(h.App.Decide(ctx, r.GetAccessReviewId(), r.GetItemId(), domain.Verdict{
 		Decision: pbconv.Name[domain.Decision](r.GetDecision()), Permission: r.GetPermission(), Justification: r.GetJustification(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return itemPB(it), nil
+	}))
 }
 
 func (h *Public) CloseAccessReview(ctx context.Context, r *reviewv1.CloseAccessReviewRequest) (*reviewv1.AccessReview, error) {
-	v, err := h.App.Close(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return campaignPB(v), nil
+	return pbconv.Reply(campaignPB)(h.App.Close(ctx, r.GetId()))
 }
 
 // ExportContentType is the media type of an export.

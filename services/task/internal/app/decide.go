@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -91,7 +92,7 @@ func (s *Service) lockTask(ctx context.Context, tx store.Tx, sub authz.Subject, 
 	// The step a task belongs to never changes, so an unlocked read finds it.
 	t, err := tx.GetTask(ctx, id)
 	if err != nil {
-		return t, domain.Step{}, taskNotFound(err, id)
+		return t, domain.Step{}, appkit.NotFound(err, "task", id)
 	}
 	var step domain.Step
 	if t.InRequest() {
@@ -100,7 +101,7 @@ func (s *Service) lockTask(ctx context.Context, tx store.Tx, sub authz.Subject, 
 		}
 	}
 	if t, err = tx.LockTask(ctx, id); err != nil {
-		return t, step, taskNotFound(err, id)
+		return t, step, appkit.NotFound(err, "task", id)
 	}
 	if !authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed {
 		return t, step, errs.NotFound("task", id)

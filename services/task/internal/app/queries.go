@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
@@ -18,14 +18,9 @@ func (s *Service) GetTask(ctx context.Context, id string) (domain.Task, error) {
 	if err != nil {
 		return domain.Task{}, err
 	}
-	t, err := s.store.GetTask(ctx, id)
-	if err != nil {
-		return t, taskNotFound(err, id)
-	}
-	if !authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed {
-		return domain.Task{}, errs.NotFound("task", id)
-	}
-	return t, nil
+	return appkit.Visible("task", id, func(t domain.Task) bool {
+		return authz.CanViewTask(sub, t.AssigneeIDs, t.RequesterID).Allowed
+	})(s.store.GetTask(ctx, id))
 }
 
 // ListQuery is a ListTasks call.
@@ -51,19 +46,7 @@ func (s *Service) ListTasks(ctx context.Context, q ListQuery) ([]domain.Task, st
 	if err := deny(authz.CanListTasks(sub, q.AssigneeID)); err != nil {
 		return nil, "", err
 	}
-	after, err := paging.DecodeOne("tasks", q.PageToken)
-	if err != nil {
-		return nil, "", err
-	}
-	size, err := paging.Size(q.PageSize)
-	if err != nil {
-		return nil, "", err
-	}
-	tasks, err := s.store.ListTasks(ctx, store.Filter{AssigneeID: q.AssigneeID, Status: q.Status, RequestID: q.RequestID},
-		store.Page{Size: size + 1, After: after})
-	if err != nil {
-		return nil, "", err
-	}
-	tasks, next := paging.Trim(tasks, size, "tasks", func(t domain.Task) []string { return []string{t.ID} })
-	return tasks, next, nil
+	return paging.List("tasks", q.PageToken, 1, q.PageSize, func(after []string, n int) ([]domain.Task, error) {
+		return s.store.ListTasks(ctx, store.Filter{AssigneeID: q.AssigneeID, Status: q.Status, RequestID: q.RequestID}, store.Page{Size: n, After: after[0]})
+	}, func(t domain.Task) []string { return []string{t.ID} })
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/grantflow/grantflow/pkg/appkit"
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -26,7 +27,7 @@ func (s *Service) Reassign(ctx context.Context, id string, ids []string, note, i
 	// Cheap refusals first, before asking identity about the people.
 	t, err := s.store.GetTask(ctx, id)
 	if err != nil {
-		return t, taskNotFound(err, id)
+		return t, appkit.NotFound(err, "task", id)
 	}
 	if err := s.mayReassign(sub, t); err != nil {
 		return t, err

@@ -67,14 +67,6 @@ var deny = appkit.Deny
 
 var newID = appkit.NewID
 
-// taskNotFound turns the store's ErrNotFound into the API's NOT_FOUND.
-func taskNotFound(err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.NotFound("task", id)
-	}
-	return err
-}
-
 // stateError turns the state machine's refusals and a lost race into API errors.
 func stateError(err error, t domain.Task) error {
 	switch {

@@ -44,11 +44,3 @@ func taskPB(t domain.Task) *taskv1.Task {
 	}
 	return out
 }
-
-func tasksPB(ts []domain.Task) []*taskv1.Task {
-	out := make([]*taskv1.Task, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, taskPB(t))
-	}
-	return out
-}

@@ -31,7 +31,7 @@ func (h *Internal) OpenStep(ctx context.Context, r *taskv1.OpenStepRequest) (*ta
 	if err != nil {
 		return nil, err
 	}
-	return &taskv1.OpenStepResponse{Tasks: tasksPB(res.Tasks), AlreadyOpened: res.AlreadyOpened, StepOutcome: pbconv.Value[taskv1.StepOutcome](taskv1.StepOutcome_value, res.Outcome)}, nil
+	return &taskv1.OpenStepResponse{Tasks: pbconv.Map(res.Tasks, taskPB), AlreadyOpened: res.AlreadyOpened, StepOutcome: pbconv.Value[taskv1.StepOutcome](taskv1.StepOutcome_value, res.Outcome)}, nil
 }
 
 func (h *Internal) CancelTasks(ctx context.Context, r *taskv1.CancelTasksRequest) (*taskv1.CancelTasksResponse, error) {
@@ -43,11 +43,7 @@ func (h *Internal) CancelTasks(ctx context.Context, r *taskv1.CancelTasksRequest
 }
 
 func (h *Internal) CreateStandaloneTask(ctx context.Context, r *taskv1.CreateStandaloneTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.CreateStandalone(ctx, app.NewStandalone{Key: r.GetKey(), AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()})
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.CreateStandalone(ctx, app.NewStandalone{Key: r.GetKey(), AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()}))
 }
 
 func (h *Internal) RerouteTasks(ctx context.Context, r *taskv1.RerouteTasksRequest) (*taskv1.RerouteTasksResponse, error) {
@@ -63,7 +59,7 @@ func (h *Internal) OpenAccessReviewTasks(ctx context.Context, r *taskv1.OpenAcce
 	if err != nil {
 		return nil, err
 	}
-	return &taskv1.OpenAccessReviewTasksResponse{Tasks: tasksPB(ts)}, nil
+	return &taskv1.OpenAccessReviewTasksResponse{Tasks: pbconv.Map(ts, taskPB)}, nil
 }
 
 func (h *Internal) CloseAccessReviewTasks(ctx context.Context, r *taskv1.CloseAccessReviewTasksRequest) (*taskv1.CloseAccessReviewTasksResponse, error) {

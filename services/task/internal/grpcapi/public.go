@@ -22,58 +22,31 @@ func (h *Public) ListTasks(ctx context.Context, r *taskv1.ListTasksRequest) (*ta
 		AssigneeID: r.GetAssigneeId(), Status: pbconv.Name[domain.Status](r.GetStatus()), RequestID: r.GetRequestId(),
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &taskv1.ListTasksResponse{Tasks: tasksPB(ts), NextPageToken: next}, nil
+	return pbconv.Page(&taskv1.ListTasksResponse{Tasks: pbconv.Map(ts, taskPB), NextPageToken: next}, err)
 }
 
 func (h *Public) GetTask(ctx context.Context, r *taskv1.GetTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.GetTask(ctx, r.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.GetTask(ctx, r.GetId()))
 }
 
 func (h *Public) CreateTask(ctx context.Context, r *taskv1.CreateTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.CreateTask(ctx, app.NewStandalone{AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()})
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.CreateTask(ctx, app.NewStandalone{AssigneeIDs: r.GetAssigneeIds(), Action: r.GetAction(), Note: r.GetNote()}))
 }
 
 func (h *Public) ApproveTask(ctx context.Context, r *taskv1.ApproveTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.Approve(ctx, r.GetId(), r.GetJustification(), r.GetEtag())
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.Approve(ctx, r.GetId(), r.GetJustification(), r.GetEtag()))
 }
 
 func (h *Public) DeclineTask(ctx context.Context, r *taskv1.DeclineTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.Decline(ctx, r.GetId(), r.GetJustification(), r.GetEtag())
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.Decline(ctx, r.GetId(), r.GetJustification(), r.GetEtag()))
 }
 
 func (h *Public) CompleteTask(ctx context.Context, r *taskv1.CompleteTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.Complete(ctx, r.GetId(), r.GetNote(), r.GetEtag())
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.Complete(ctx, r.GetId(), r.GetNote(), r.GetEtag()))
 }
 
 func (h *Public) ReassignTask(ctx context.Context, r *taskv1.ReassignTaskRequest) (*taskv1.Task, error) {
-	t, err := h.App.Reassign(ctx, r.GetId(), r.GetAssigneeIds(), r.GetNote(), r.GetEtag())
-	if err != nil {
-		return nil, err
-	}
-	return taskPB(t), nil
+	return pbconv.Reply(taskPB)(h.App.Reassign(ctx, r.GetId(), r.GetAssigneeIds(), r.GetNote(), r.GetEtag()))
 }
 
 // WatchTasks streams the changes of an inbox (see app.Service.WatchTasks).
