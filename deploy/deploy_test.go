@@ -306,6 +306,8 @@ func checkDeployment(t *testing.T, d appsv1.Deployment, name string, cfg corev1.
 	switch name {
 	case "identity":
 		need = append(need, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", "GRANTFLOW_SECRETS_KEY")
+	case "notification":
+		need = append(need, "GRANTFLOW_SECRETS_KEY")
 	case "audit":
 		need = append(need, "GRANTFLOW_AUDIT_SIGNING_KEY")
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -158,5 +159,26 @@ func TestAllInOneHonoursTheSigningKeyFile(t *testing.T) {
 	want := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
 	if got := svc.PublicKey(); !bytes.Equal(got, want) {
 		t.Fatalf("checkpoints are signed with %x, want the file's key %x", got, want)
+	}
+}
+
+// Both ways to run give the notification service the process's GRANTFLOW_SECRETS_KEY (it
+// seals the webhooks' signing secrets): a key of the wrong size stops it at start, in the
+// all-in-one's Set as in its own binary's.
+func TestNotificationTakesTheSecretsKey(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.LogLevel = "error"
+	cfg.SecretsKey = base64.StdEncoding.EncodeToString([]byte("sixteen bytes!!!"))
+	i := slices.IndexFunc(allServices, func(s kit.Service) bool { return s.Name == "grantflow-notification" })
+	if i < 0 {
+		t.Fatal("no notification service in the all-in-one")
+	}
+	p := quietProcess(t, cfg)
+	for way, dial := range map[string]kit.Dialer{"all-in-one": kit.Shared(p, process.NewInMemory()), "own binary": kit.Apart(p)} {
+		_, err := kit.Build(ctx, p, cfg, dial, allServices[i])
+		if err == nil || !strings.Contains(err.Error(), "notification: GRANTFLOW_SECRETS_KEY") {
+			t.Errorf("%s: Build = %v, want notification refusing the key", way, err)
+		}
 	}
 }

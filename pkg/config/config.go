@@ -99,9 +99,10 @@ type Config struct {
 	WebhookRetention time.Duration
 
 	// SecretsKey encrypts the secrets a service keeps to use again (apps' connector
-	// secrets), base64 of 32 bytes (GRANTFLOW_SECRETS_KEY; a secret: never a flag), or read
-	// by Load from SecretsKeyFile (GRANTFLOW_SECRETS_KEY_FILE). Required by identity on
-	// PostgreSQL; on the memory engine identity makes an ephemeral one and warns.
+	// secrets, webhooks' signing secrets), base64 of 32 bytes (GRANTFLOW_SECRETS_KEY; a
+	// secret: never a flag), or read by Load from SecretsKeyFile (GRANTFLOW_SECRETS_KEY_FILE).
+	// Required by identity and notification on PostgreSQL; on the memory engine they make an
+	// ephemeral one and warn (kit.Settings.SecretsBox).
 	SecretsKey     string
 	SecretsKeyFile string
 }
@@ -262,7 +263,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	if v, ok := env("GRANTFLOW_SECRETS_KEY"); ok {
 		c.SecretsKey = v // a secret: no flag
 	}
-	str(&c.SecretsKeyFile, "secrets-key-file", "GRANTFLOW_SECRETS_KEY_FILE", "file holding the base64 AES-256 key that encrypts stored secrets such as app connectors' (or the key itself in GRANTFLOW_SECRETS_KEY)")
+	str(&c.SecretsKeyFile, "secrets-key-file", "GRANTFLOW_SECRETS_KEY_FILE", "file holding the base64 AES-256 key that encrypts stored secrets such as app connectors' and webhooks' (or the key itself in GRANTFLOW_SECRETS_KEY)")
 	return errors.Join(bad...)
 }
 

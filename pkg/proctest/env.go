@@ -125,7 +125,8 @@ func RandomHex(n int) string {
 }
 
 // SecretsKeyEnv is GRANTFLOW_SECRETS_KEY set to a fresh key (base64 of 32 random bytes): the
-// identity service needs one on PostgreSQL to seal apps' connector secrets.
+// identity and notification services need one on PostgreSQL to seal apps' connector secrets
+// and webhooks' signing secrets.
 func SecretsKeyEnv() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"google.golang.org/grpc"
 
@@ -73,32 +72,13 @@ type Service struct {
 
 // New opens the store (migrating PostgreSQL) and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
-	box, err := secretsBox(o, kit.Logger(o.Logger))
+	box, err := o.SecretsBox("identity", o.SecretsKey, "the apps' connector secrets")
 	if err != nil {
 		return nil, err
 	}
 	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
 		return newService(ctx, o, p, box)
 	})
-}
-
-// secretsBox is the box that seals connector secrets: under GRANTFLOW_SECRETS_KEY, which
-// PostgreSQL requires (a secret sealed under a key made up at start could never be opened
-// after a restart); on the memory engine, which forgets everything at a restart anyway, an
-// ephemeral key when none is set, with a warning.
-func secretsBox(o Options, log *slog.Logger) (*secretbox.Box, error) {
-	if o.SecretsKey == "" {
-		if o.PostgresURL != "" {
-			return nil, fmt.Errorf("identity: GRANTFLOW_SECRETS_KEY (or GRANTFLOW_SECRETS_KEY_FILE) is required with PostgreSQL: it encrypts the apps' connector secrets at rest; make one with: openssl rand -base64 32")
-		}
-		log.Warn("GRANTFLOW_SECRETS_KEY is not set: connector secrets are sealed under an ephemeral key (memory engine only)")
-		return secretbox.New(secretbox.NewKey())
-	}
-	key, err := secretbox.ParseKey(o.SecretsKey)
-	if err != nil {
-		return nil, fmt.Errorf("identity: GRANTFLOW_SECRETS_KEY: %w", err)
-	}
-	return secretbox.New(key)
 }
 
 func newService(ctx context.Context, o Options, p *kit.Parts[store.Store], box *secretbox.Box) (*Service, error) {

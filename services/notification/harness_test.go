@@ -74,6 +74,9 @@ type config struct {
 	manualClock bool // the service's time moves only when the test moves h.clock
 }
 
+// testSecretsKey seals the subscriptions' secrets in the tests (GRANTFLOW_SECRETS_KEY).
+const testSecretsKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 // fastRetry makes the tests' schedule: retries within milliseconds, a window of a minute.
 var fastRetry = notification.Retry{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, Multiplier: 2, Window: time.Minute}
 
@@ -89,7 +92,7 @@ func newHarness(t testing.TB, c config) *harness {
 	signer := servicetest.Signer(t)
 	metrics := sdkmetric.NewManualReader()
 	o := notification.Options{
-		Settings: kit.Settings{Logger: log, PostgresURL: c.postgresURL}, AllowPrivate: !c.strict, Retry: c.retry,
+		Settings: kit.Settings{Logger: log, PostgresURL: c.postgresURL}, SecretsKey: testSecretsKey, AllowPrivate: !c.strict, Retry: c.retry,
 		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond, Client: c.client,
 		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)),
 	}

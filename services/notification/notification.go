@@ -42,12 +42,13 @@ func DefaultRetry() Retry { return dispatch.DefaultRetry() }
 // sends webhooks with the settings of the config (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE,
 // GRANTFLOW_WEBHOOK_LEASE), and email and Slack messages (GRANTFLOW_SMTP_URL,
 // GRANTFLOW_SMTP_FROM, GRANTFLOW_SLACK_BOT_TOKEN, GRANTFLOW_SLACK_API_URL,
-// GRANTFLOW_CONSOLE_URL). It calls identity (a person's email and name, an app's name)
+// GRANTFLOW_CONSOLE_URL), and keeps the subscriptions' signing secrets sealed under
+// GRANTFLOW_SECRETS_KEY. It calls identity (a person's email and name, an app's name)
 // and request (what a task's request is about) when it writes a message.
 var Kit = kit.Define(engines, func(env *kit.Env, d *kit.Deps) Options {
 	c := env.Config
 	return Options{
-		Settings: env.Settings(), AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
+		Settings: env.Settings(), SecretsKey: c.SecretsKey, AllowPrivate: c.WebhookAllowPrivate, Lease: c.WebhookLease, Retention: c.WebhookRetention,
 		SMTPURL: c.SMTPURL, SMTPFrom: c.SMTPFrom, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		ConsoleURL: c.ConsoleURL, Directory: d.Identity(), Requests: requestv1.NewRequestServiceClient(d.Conn("request")),
 	}
@@ -59,6 +60,10 @@ var engines = kit.NewEngines[store.Store](app.ServiceName, memory.New, postgres.
 // Options configure the notification service.
 type Options struct {
 	kit.Settings
+	// SecretsKey (base64 of 32 bytes: GRANTFLOW_SECRETS_KEY) seals the subscriptions'
+	// signing secrets at rest. Required with PostgresURL; the memory engine makes an
+	// ephemeral one and warns.
+	SecretsKey string
 	// AllowPrivate lifts the webhook address rules and the https-only rule
 	// (GRANTFLOW_WEBHOOK_ALLOW_PRIVATE=1).
 	AllowPrivate bool
@@ -107,8 +112,13 @@ type Service struct {
 	app *app.Service
 }
 
-// New opens the store (migrating PostgreSQL) and assembles the service.
+// New opens the store (migrating PostgreSQL), seals the signing secrets an earlier release
+// stored in the clear, and assembles the service.
 func New(ctx context.Context, o Options) (*Service, error) {
+	box, err := o.SecretsBox("notification", o.SecretsKey, "the webhooks' signing secrets")
+	if err != nil {
+		return nil, err
+	}
 	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
 		log := p.Log
 		if o.AllowPrivate {
@@ -123,12 +133,15 @@ func New(ctx context.Context, o Options) (*Service, error) {
 			lease = max(time.Minute, 3*co.Timeout)
 		}
 		ao := app.Options{
-			Store: p.Store, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
+			Store: p.Store, Secrets: box, Sender: webhook.NewClient(co), URLs: stdwebhook.URLPolicy{AllowPrivate: co.AllowPrivate},
 			Retry: o.Retry, Now: o.Now, Logger: log, Workers: o.Workers, Poll: o.Poll, Lease: lease, Retention: o.Retention, Meter: o.Meter,
 			Directory: o.Directory, Requests: o.Requests, ConsoleURL: o.ConsoleURL,
 		}
 		ao.Email, ao.Slack = channels(log, o)
 		a := app.New(ao)
+		if err := a.SealPlainSecrets(ctx); err != nil {
+			return nil, err
+		}
 		// Run sends due deliveries until ctx ends; it returns when the attempts under way
 		// have finished.
 		p.Base.Internal, p.Base.Loops = InternalOnly, []func(context.Context){a.Run}

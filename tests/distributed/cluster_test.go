@@ -81,8 +81,12 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 			"GRANTFLOW_GRPC_ADDR="+c.grpc[name],
 			"GRANTFLOW_METRICS_ADDR="+c.metrics[name],
 		)
-		if name == "identity" { // as under make up: only identity knows the bootstrap key
-			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey, "GRANTFLOW_SECRETS_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+		const secretsKey = "GRANTFLOW_SECRETS_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+		switch name { // as under make up: only identity knows the bootstrap key
+		case "identity":
+			env = append(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY="+c.adminKey, secretsKey)
+		case "notification":
+			env = append(env, secretsKey)
 		}
 		c.procs[name] = proctest.New(t, name, bins[name], env)
 	}

@@ -293,8 +293,8 @@ func up(out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Only identity needs the bootstrap key and the secrets key: keep them out of the other
-	// processes' environment.
+	// Only identity needs the bootstrap key, and only identity and notification the secrets
+	// key: keep them out of the other processes' environment.
 	delete(env, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY")
 	delete(env, "GRANTFLOW_SECRETS_KEY")
 	setEnv("GRANTFLOW_INTERNAL_SECRET", sec.internal)
@@ -357,6 +357,8 @@ func up(out, errOut io.Writer) error {
 		switch svc {
 		case "identity":
 			kv = append(kv, "GRANTFLOW_BOOTSTRAP_ADMIN_KEY", sec.bootstrap, "GRANTFLOW_SECRETS_KEY", sec.secretsKey)
+		case "notification":
+			kv = append(kv, "GRANTFLOW_SECRETS_KEY", sec.secretsKey)
 		case "audit":
 			if auditKeyFile != "" {
 				kv = append(kv, "GRANTFLOW_AUDIT_SIGNING_KEY_FILE", auditKeyFile)

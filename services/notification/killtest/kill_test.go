@@ -78,6 +78,7 @@ func TestNoDeliveryLostWhenKilled(t *testing.T) {
 		"GRANTFLOW_LOG_LEVEL=warn",
 		"GRANTFLOW_GRPC_ADDR="+addr,
 		"GRANTFLOW_POSTGRES_URL="+dbURL,
+		proctest.SecretsKeyEnv(),
 		"GRANTFLOW_WEBHOOK_ALLOW_PRIVATE=1",
 		// A killed attempt's delivery is taken over when its lease ends.
 		"GRANTFLOW_WEBHOOK_LEASE=2s",

@@ -33,7 +33,16 @@ func (s *Service) Run(ctx context.Context) {
 // attempt sends one claimed delivery and records the outcome: SUCCEEDED on a 2xx; else
 // FAILED once the retry window has closed, PENDING for the next backoff step otherwise.
 func (s *Service) attempt(ctx context.Context, j domain.Job) {
-	o := s.sender.Send(ctx, j.URL, j.Secret, j.EventID, j.Body)
+	var o domain.Outcome
+	if secret, err := s.openSecret(j.WebhookID, j.Secret); err != nil {
+		// Not sent: the secret was sealed under another GRANTFLOW_SECRETS_KEY (or altered).
+		// The attempt fails like an unreachable endpoint, and is retried: the right key
+		// restored, the delivery goes out.
+		s.log.Error("notification: a webhook's signing secret does not open under GRANTFLOW_SECRETS_KEY", "webhook", j.WebhookID, "delivery", j.ID)
+		o.Err = "the subscription's signing secret does not open under the service's key"
+	} else {
+		o = s.sender.Send(ctx, j.URL, secret, j.EventID, j.Body)
+	}
 	if ctx.Err() != nil && !o.Delivered() {
 		return // shutting down: the lease runs out and the delivery is tried again
 	}

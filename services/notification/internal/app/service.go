@@ -14,6 +14,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/secretbox"
 	"github.com/grantflow/grantflow/pkg/stdwebhook"
 	"github.com/grantflow/grantflow/services/notification/internal/channel"
 	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
@@ -31,8 +32,11 @@ type Sender interface {
 
 // Options configure the service.
 type Options struct {
-	Store  store.Store
-	Sender Sender
+	Store store.Store
+	// Secrets seals the subscriptions' signing secrets before they reach the store and
+	// opens them for signing (nil: an ephemeral key, for tests).
+	Secrets *secretbox.Box
+	Sender  Sender
 	// URLs is what a subscription's URL may be.
 	URLs   stdwebhook.URLPolicy
 	Retry  dispatch.Retry
@@ -67,14 +71,15 @@ type Options struct {
 
 // Service is the notification application.
 type Service struct {
-	store  store.Store
-	sender Sender
-	urls   stdwebhook.URLPolicy
-	retry  dispatch.Retry
-	log    *slog.Logger
-	now    func() time.Time
-	hooks  *dispatch.Loop[domain.Job]
-	msgs   *dispatch.Loop[domain.Message]
+	store   store.Store
+	secrets *secretbox.Box
+	sender  Sender
+	urls    stdwebhook.URLPolicy
+	retry   dispatch.Retry
+	log     *slog.Logger
+	now     func() time.Time
+	hooks   *dispatch.Loop[domain.Job]
+	msgs    *dispatch.Loop[domain.Message]
 
 	channels  map[domain.Channel]channel.Sender
 	directory identityv1.IdentityInternalServiceClient
@@ -88,7 +93,7 @@ type Service struct {
 
 // New assembles the service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
+	s := &Service{store: o.Store, secrets: o.Secrets, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
 		channels: map[domain.Channel]channel.Sender{}, directory: o.Directory, requests: o.Requests,
 		console: strings.TrimRight(o.ConsoleURL, "/"), retention: o.Retention, pruneEvery: o.PruneEvery}
 	if s.log == nil {
@@ -96,6 +101,9 @@ func New(o Options) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.secrets == nil {
+		s.secrets, _ = secretbox.New(secretbox.NewKey()) // a fresh key is the right size
 	}
 	if s.retry == (dispatch.Retry{}) {
 		s.retry = dispatch.DefaultRetry()

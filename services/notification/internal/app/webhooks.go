@@ -33,9 +33,10 @@ func (s *Service) CreateWebhook(ctx context.Context, url string, eventTypes []st
 	}
 	now := s.clock()
 	secret := stdwebhook.NewSecret()
+	id := uuid.Must(uuid.NewV7()).String()
 	w, err := s.store.CreateWebhook(ctx, domain.Webhook{
-		ID: uuid.Must(uuid.NewV7()).String(), URL: url, EventTypes: types, Description: description,
-		Secret: secret, CreatedBy: by, CreateTime: now, UpdateTime: now,
+		ID: id, URL: url, EventTypes: types, Description: description,
+		Secret: s.sealSecret(id, secret), CreatedBy: by, CreateTime: now, UpdateTime: now,
 	})
 	if err != nil {
 		return domain.Webhook{}, "", err
