@@ -86,6 +86,9 @@ type Options struct {
 	// AuthFailures limits failed and unauthenticated calls per client address (429 with
 	// Retry-After, before the credential is looked at); nil disables it.
 	AuthFailures *auth.FailureLimiter
+	// StreamRecheck is how often a watch's credential is authenticated again while it lasts
+	// (0: auth.DefaultStreamRecheck); refused, the watch ends with UNAUTHENTICATED.
+	StreamRecheck time.Duration
 }
 
 // New returns the gateway's HTTP handler.
@@ -112,7 +115,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs("x-request-id", r.Header.Get("X-Request-Id"))
 		}),
-		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, fail), validUTF8(fail), longStreams()),
+		runtime.WithMiddlewares(limitFailures(o.AuthFailures, fail), authenticate(o.Authenticator, o.Limiter, o.StreamRecheck, fail), validUTF8(fail), longStreams()),
+		runtime.WithStreamErrorHandler(watchErrors),
 	)
 	if c := o.Backends.Identity; c != nil {
 		if err := identityv1.RegisterIdentityServiceHandler(ctx, mux, c); err != nil {
@@ -211,7 +215,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 
 // authenticate runs for every matched API route: the bearer credential becomes the
 // principal in the request context, which the gRPC client carries on as a signed token.
-func authenticate(a auth.Authenticator, lim *Limiter, fail func(http.ResponseWriter, *http.Request, error)) runtime.Middleware {
+// A watch's credential is authenticated again every recheck while the watch lasts
+// (recheckWatch).
+func authenticate(a auth.Authenticator, lim *Limiter, recheck time.Duration, fail func(http.ResponseWriter, *http.Request, error)) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 			h := r.Header.Get("Authorization")
@@ -220,7 +226,8 @@ func authenticate(a auth.Authenticator, lim *Limiter, fail func(http.ResponseWri
 				fail(w, r, errs.ToStatus(r.Context(), nil, errs.Unauthenticated("missing credentials: send Authorization: Bearer <api key or token>")).Err())
 				return
 			}
-			p, err := a.Authenticate(r.Context(), strings.TrimSpace(h[len(prefix):]))
+			cred := strings.TrimSpace(h[len(prefix):])
+			p, err := a.Authenticate(r.Context(), cred)
 			if err != nil {
 				fail(w, r, errs.ToStatus(r.Context(), nil, err).Err())
 				return
@@ -231,6 +238,11 @@ func authenticate(a auth.Authenticator, lim *Limiter, fail func(http.ResponseWri
 					fail(w, r, errs.ToStatus(r.Context(), nil, errs.ResourceExhausted("RATE_LIMITED", "too many calls; retry after the Retry-After header's seconds")).Err())
 					return
 				}
+			}
+			if isWatch(r) {
+				var done func()
+				r, done = recheckWatch(r, a, cred, p.UserID, recheck)
+				defer done()
 			}
 			next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), params)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc/codes"
@@ -43,6 +44,8 @@ type systemOptions struct {
 	// authFailureLimit is GRANTFLOW_AUTH_FAILURE_LIMIT; 0 (the tests' default, which send
 	// many bad credentials on purpose) turns it off.
 	authFailureLimit int
+	// streamRecheck is GRANTFLOW_STREAM_RECHECK (0: the default).
+	streamRecheck time.Duration
 	// onServe is told of every call the shared gRPC server serves (process.Options.OnServe).
 	onServe func(ctx context.Context, service, fullMethod string)
 	// allowPrivateWebhooks lets webhooks reach the tests' local receivers
@@ -62,6 +65,7 @@ func startSystem(t testing.TB, o systemOptions) *system {
 		cfg.RateLimit = 0
 	}
 	cfg.AuthFailureLimit = o.authFailureLimit
+	cfg.StreamRecheck = o.streamRecheck
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.WebhookAllowPrivate = o.allowPrivateWebhooks
 	if o.smtp != nil {

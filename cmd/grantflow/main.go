@@ -135,6 +135,7 @@ func start(ctx context.Context, cfg config.Config, out *os.File, po process.Opti
 		ConsoleDemo:    consoleDemo,
 		ConsoleOIDC:    gateway.ConsoleOIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCAudience},
 		AuthFailures:   p.AuthFailures,
+		StreamRecheck:  cfg.StreamRecheck,
 	})
 	if err != nil {
 		return a, err

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -24,6 +25,10 @@ type ServerOptions struct {
 	// Failures, if set, limits failed and unauthenticated calls per client address
 	// (RESOURCE_EXHAUSTED once used up), before any credential is looked at.
 	Failures *FailureLimiter
+	// StreamRecheck is how often a streaming call that carries a bearer credential has it
+	// authenticated again while it lasts (0: DefaultStreamRecheck): a caller offboarded, or
+	// whose API key is revoked, loses an open stream with UNAUTHENTICATED.
+	StreamRecheck time.Duration
 }
 
 // Authenticate finds the caller of an incoming call from its metadata. With Failures set,
@@ -88,14 +93,21 @@ func (o ServerOptions) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 	}
 }
 
-// StreamServerInterceptor authenticates every streaming call.
+// StreamServerInterceptor authenticates every streaming call, when it starts and, if it
+// carries a bearer credential, again every StreamRecheck while it lasts.
 func (o ServerOptions) StreamServerInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx, err := o.Authenticate(ss.Context(), info.FullMethod)
 		if err != nil {
 			return err
 		}
-		return handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+		run := func(ctx context.Context) error { return handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx}) }
+		cred := o.streamCredential(ss.Context(), info.FullMethod)
+		if cred == "" {
+			return run(ctx)
+		}
+		p, _ := FromContext(ctx)
+		return o.recheckStream(ss.Context(), ctx, cred, p.UserID, run)
 	}
 }
 

@@ -59,6 +59,10 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds a graceful stop (GRANTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// StreamRecheck is how often a server stream (a watch) has its caller's credential
+	// authenticated again while it lasts: how soon an offboarded user, or a revoked API key,
+	// loses an open watch (GRANTFLOW_STREAM_RECHECK); 0: auth.DefaultStreamRecheck (30 s).
+	StreamRecheck time.Duration
 
 	// AuditSigningKey is the audit checkpoints' Ed25519 seed, base64
 	// (GRANTFLOW_AUDIT_SIGNING_KEY; a secret: never a flag, which ps would show), or read
@@ -239,6 +243,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 	str(&c.LogLevel, "log-level", "GRANTFLOW_LOG_LEVEL", "debug, info, warn or error (default: warn on a terminal, info otherwise)")
 	str(&c.LogFormat, "log-format", "GRANTFLOW_LOG_FORMAT", "json or text (default: text on a terminal, json otherwise)")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "GRANTFLOW_SHUTDOWN_TIMEOUT", "how long a graceful stop may take")
+	duration(&c.StreamRecheck, "stream-recheck", "GRANTFLOW_STREAM_RECHECK", "how often an open watch's caller is authenticated again (0: 30s)")
 	if v, ok := env("GRANTFLOW_AUDIT_SIGNING_KEY"); ok {
 		c.AuditSigningKey = v // a secret: no flag
 	}
@@ -348,6 +353,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad = append(bad, errors.New("GRANTFLOW_SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	if c.StreamRecheck < 0 {
+		bad = append(bad, errors.New("GRANTFLOW_STREAM_RECHECK: must be positive (or 0: the default, 30s)"))
 	}
 	if c.AuditCheckpointEvery <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_EVERY=%d: want a positive number", c.AuditCheckpointEvery))

@@ -144,6 +144,9 @@ func (p *Process) Server(service string, authOpts auth.ServerOptions) (*grpc.Ser
 	if authOpts.Failures == nil {
 		authOpts.Failures = p.AuthFailures
 	}
+	if authOpts.StreamRecheck == 0 {
+		authOpts.StreamRecheck = p.Config.StreamRecheck
+	}
 	return grpcserver.New(grpcserver.Options{
 		Logger:       p.Log.With("component", service),
 		Auth:         authOpts,

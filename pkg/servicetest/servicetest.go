@@ -37,13 +37,17 @@ func Signer(t testing.TB) *auth.Signer {
 	return s
 }
 
+// StreamRecheck is how often the test servers authenticate a stream's caller again: short,
+// so that a test waiting for a stream to end once its caller is offboarded ends quickly.
+const StreamRecheck = 20 * time.Millisecond
+
 // Server is a gRPC server with the kit's real interceptor chain: callers authenticated by
 // authn, or by an internal token signed by signer; internalOnly (may be nil) names the
 // methods only services may call.
 func Server(t testing.TB, signer *auth.Signer, authn auth.Authenticator, internalOnly func(string) bool) *grpc.Server {
 	t.Helper()
 	srv, _, err := grpcserver.New(grpcserver.Options{Logger: slog.New(slog.DiscardHandler),
-		Auth: auth.ServerOptions{Signer: signer, Authenticator: authn, InternalOnly: internalOnly}})
+		Auth: auth.ServerOptions{Signer: signer, Authenticator: authn, InternalOnly: internalOnly, StreamRecheck: StreamRecheck}})
 	if err != nil {
 		t.Fatal(err)
 	}

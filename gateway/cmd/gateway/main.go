@@ -79,6 +79,7 @@ func run(args []string) error {
 		Limiter:        lim,
 		ConsoleOIDC:    gateway.ConsoleOIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCAudience},
 		AuthFailures:   p.AuthFailures,
+		StreamRecheck:  cfg.StreamRecheck,
 	})
 	if err != nil {
 		return err
