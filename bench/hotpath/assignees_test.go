@@ -125,7 +125,7 @@ func fixture(b *testing.B, cache *rediscache.Cache) (identityv1.IdentityInternal
 		b.Fatal(err)
 	}
 	signer := mustSigner(b)
-	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: svc.Authenticator(), InternalOnly: identity.InternalOnly}})
+	srv, _, err := grpcserver.New(grpcserver.Options{Logger: log, Auth: auth.ServerOptions{Signer: signer, Authenticator: svc.Authenticator(), InternalOnly: kit.InternalMethod}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 // Base is what every assembled service shares: its store, the relays of its outbox, its
 // timers and any further background loops. A service's Service embeds it and so has the
-// Module's Run, Ping, Close and InternalOnly, and Notify and FireDueTimers.
+// Module's Run, Ping and Close, and Notify and FireDueTimers.
 type Base struct {
 	// Store is the service's store (readiness and release).
 	Store Store
@@ -28,8 +28,6 @@ type Base struct {
 	}
 	// Loops are more background work Run does beside the relays and the timers.
 	Loops []func(context.Context)
-	// Internal reports the methods only other Grantflow services may call; nil: none.
-	Internal func(fullMethod string) bool
 
 	name string // the service's, in Ping's errors and the relays' logs (set by Engines.On)
 }
@@ -73,11 +71,6 @@ func (b *Base) Ping(ctx context.Context) error {
 
 // Close releases the store.
 func (b *Base) Close() { b.Store.Close() }
-
-// InternalOnly reports the methods only other Grantflow services may call.
-func (b *Base) InternalOnly(fullMethod string) bool {
-	return b.Internal != nil && b.Internal(fullMethod)
-}
 
 // NewTimers is the timer runner of p's service on st (its Base's Timers): by the clock of
 // its settings, looking for due timers every TimerPoll, waking its relays when timers fired

@@ -26,11 +26,14 @@
 // Adding a service is:
 //
 //  1. its module under services/<name> with internal/{app,domain,grpcapi,store};
+//     a gRPC service of its protos that only other services may call declares
+//     `option (grantflow.options.v1.internal) = true` (the servers refuse it to people:
+//     [InternalMethod]);
 //  2. its constructor: services/<name>/<name>.go exports `var Kit = kit.Define(engines,
 //     options, New)`: its [Engines] (memory and PostgreSQL, [NewEngines]), the options both
 //     ways to run make of the [Env] (its Options embed [Settings]), and New(ctx, Options),
-//     which builds its [Module] (Register, and Run, Ping, Close and InternalOnly from an
-//     embedded [Base]) inside [Open] on its [Parts];
+//     which builds its [Module] (Register, and Run, Ping and Close from an embedded
+//     [Base]) inside [Open] on its [Parts];
 //  3. its binary: services/<name>/cmd/<name>/main.go calling kit.Exit(<name>.Kit);
 //  4. one line in cmd/grantflow's list of services (services.go), and its address in
 //     pkg/config (GRANTFLOW_<NAME>_ADDR, config.Config.Addr);

@@ -25,8 +25,6 @@ type Module interface {
 	// Register puts the service's gRPC services on srv. A receiver of events registers
 	// grantflow.events.v1.EventSinkService too; the kit routes it (see Set.Register).
 	Register(srv grpc.ServiceRegistrar)
-	// InternalOnly reports the methods only other Grantflow services may call.
-	InternalOnly(fullMethod string) bool
 	// Run does the background work (outbox relays, timers, checkpoints) until ctx ends,
 	// and returns when it stopped.
 	Run(ctx context.Context)
@@ -107,16 +105,6 @@ func (e *Env) Sink(receiver string) (outbox.Sink, error) {
 // signed internal token), naming receiver in the metadata (outbox.ReceiverKey).
 func Sink(conn grpc.ClientConnInterface, receiver string) outbox.Sink {
 	return outbox.GRPCSink(eventsv1.NewEventSinkServiceClient(conn), Short(receiver))
-}
-
-// MethodsOf reports the methods of the gRPC services described (a Base's Internal: the
-// methods only other Grantflow services may call).
-func MethodsOf(services ...grpc.ServiceDesc) func(fullMethod string) bool {
-	prefixes := make([]string, len(services))
-	for i, d := range services {
-		prefixes[i] = "/" + d.ServiceName + "/"
-	}
-	return auth.MethodSet(prefixes...)
 }
 
 // Identity is identity's internal API as this service calls it.
@@ -222,25 +210,13 @@ func (s *Set) Register(srv grpc.ServiceRegistrar) {
 	}
 }
 
-// InternalOnly reports the methods only Grantflow services may call, across the set; event
-// delivery always is.
-func (s *Set) InternalOnly(fullMethod string) bool {
-	if strings.HasPrefix(fullMethod, "/"+eventsv1.EventSinkService_ServiceDesc.ServiceName+"/") {
-		return true
-	}
-	for _, m := range s.modules {
-		if m.InternalOnly(fullMethod) {
-			return true
-		}
-	}
-	return false
-}
-
-// ServerAuth authenticates the callers of the set's server: through identity's own cached
+// ServerAuth authenticates the callers of the set's server, and refuses the methods of the
+// services the protos declare internal (InternalMethod) to callers without a signed
+// internal token: through identity's own cached
 // authenticator when identity is in the set, else by asking identity over gRPC through
 // the principal cache identity invalidates (prefix "gf:identity:").
 func (s *Set) ServerAuth() (auth.ServerOptions, error) {
-	o := auth.ServerOptions{InternalOnly: s.InternalOnly}
+	o := auth.ServerOptions{InternalOnly: InternalMethod}
 	for _, m := range s.modules {
 		if a, ok := m.(Authenticating); ok {
 			o.Authenticator = a.Authenticator()

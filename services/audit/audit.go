@@ -76,7 +76,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
 		// Run makes the signed checkpoints until ctx ends (and one last one then).
-		p.Base.Internal, p.Base.Loops = InternalOnly, []func(context.Context){a.Run}
+		p.Base.Loops = []func(context.Context){a.Run}
 		return &Service{Base: p.Base, app: a, key: key}, nil
 	})
 }
@@ -111,9 +111,6 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	auditv1.RegisterAuditIngestServiceServer(srv, internal)
 	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
-
-// InternalOnly reports the methods only other Grantflow services may call: the ingestion.
-var InternalOnly = kit.MethodsOf(auditv1.AuditIngestService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)
 
 // Sink delivers a producer's outbox to the audit service behind conn (a connection made
 // with the kit's grpcclient, which carries the signed internal token). The batch is stored

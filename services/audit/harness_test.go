@@ -77,7 +77,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	signer := servicetest.Signer(t)
-	srv := servicetest.Server(t, signer, fakeIdentity, audit.InternalOnly)
+	srv := servicetest.Server(t, signer, fakeIdentity, kit.InternalMethod)
 	svc.Register(srv)
 	t.Cleanup(svc.Close) // after the server stopped (cleanups run last first)
 	h := &harness{t: t, svc: svc, signer: signer, dialer: servicetest.Listen(t, srv)}

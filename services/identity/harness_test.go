@@ -50,7 +50,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	signer := servicetest.Signer(t)
-	srv := servicetest.Server(t, signer, svc.Authenticator(), identity.InternalOnly)
+	srv := servicetest.Server(t, signer, svc.Authenticator(), kit.InternalMethod)
 	svc.Register(srv)
 	t.Cleanup(svc.Close) // after the server stopped (cleanups run last first)
 	conn := servicetest.Serve(t, srv)

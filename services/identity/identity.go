@@ -87,7 +87,6 @@ func newService(ctx context.Context, o Options, p *kit.Parts[store.Store], box *
 		cache = rediscache.New(nil, "gf:identity:", p.Log)
 	}
 	s := &Service{Base: p.Base}
-	s.Internal = InternalOnly
 	var verifier app.TokenVerifier
 	if o.OIDCIssuer != "" {
 		v, err := oidc.New(ctx, o.OIDCIssuer, o.OIDCAudience)
@@ -131,6 +130,3 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 
 // Authenticator authenticates credentials locally, through the Redis cache.
 func (s *Service) Authenticator() auth.Authenticator { return s.auth }
-
-// InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = kit.MethodsOf(identityv1.IdentityInternalService_ServiceDesc)

@@ -109,7 +109,7 @@ func newHarness(t testing.TB, c config) *harness {
 		t.Fatal(err)
 	}
 	servicetest.Run(t, svc)
-	srv := servicetest.Server(t, signer, authenticator, notification.InternalOnly)
+	srv := servicetest.Server(t, signer, authenticator, kit.InternalMethod)
 	svc.Register(srv)
 	conn := servicetest.Serve(t, srv)
 	return &harness{t: t, svc: svc, pub: notificationv1.NewWebhookServiceClient(conn), notif: notificationv1.NewNotificationServiceClient(conn), sink: eventsv1.NewEventSinkServiceClient(conn), signer: signer, metrics: metrics, clock: clock}

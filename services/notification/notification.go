@@ -144,7 +144,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		}
 		// Run sends due deliveries until ctx ends; it returns when the attempts under way
 		// have finished.
-		p.Base.Internal, p.Base.Loops = InternalOnly, []func(context.Context){a.Run}
+		p.Base.Loops = []func(context.Context){a.Run}
 		return &Service{Base: p.Base, app: a}, nil
 	})
 }
@@ -192,7 +192,3 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	notificationv1.RegisterNotificationServiceServer(srv, &grpcapi.Notifications{App: s.app})
 	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
-
-// InternalOnly reports the methods only other Grantflow services may call: the event
-// sink (the kit's router serves it on a shared server).
-var InternalOnly = kit.MethodsOf(eventsv1.EventSinkService_ServiceDesc)

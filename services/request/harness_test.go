@@ -116,7 +116,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve(idL, idSvc, idSvc.Authenticator(), identity.InternalOnly)
+	serve(idL, idSvc, idSvc.Authenticator(), kit.InternalMethod)
 	idInternal := identityv1.NewIdentityInternalServiceClient(idL.conn)
 	authn := auth.Identity(idInternal)
 
@@ -132,7 +132,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h.taskSvc = taskSvc
-	serve(taskL, taskSvc, authn, task.InternalOnly)
+	serve(taskL, taskSvc, authn, kit.InternalMethod)
 
 	reqSvc, err := request.New(ctx, request.Options{Settings: timed, Identity: idInternal,
 		Policy: policyv1.NewPolicyServiceClient(polL.conn), Tasks: taskv1.NewTaskInternalServiceClient(taskL.conn),
@@ -141,7 +141,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h.reqSvc = reqSvc
-	serve(reqL, reqSvc, authn, request.InternalOnly)
+	serve(reqL, reqSvc, authn, kit.InternalMethod)
 
 	for _, run := range []func(context.Context){idSvc.Run, polSvc.Run, taskSvc.Run, reqSvc.Run} {
 		wg.Go(func() { run(runCtx) })

@@ -101,7 +101,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
 		s := &Service{Base: p.Base}
 		// Listen wakes WatchRequest's watchers on the changes of any process.
-		s.Internal, s.Loops = InternalOnly, []func(context.Context){p.Store.Listen}
+		s.Loops = []func(context.Context){p.Store.Listen}
 		timers := kit.NewTimers[store.Tx](p, p.Store)
 		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
 			Connectors: connectors, Logger: log, Notify: s.Notify, ToReview: o.ReviewSink != nil, Now: kit.Now(timers.Clock()),
@@ -121,9 +121,6 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	requestv1.RegisterRequestInternalServiceServer(srv, internal)
 	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
-
-// InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = kit.MethodsOf(requestv1.RequestInternalService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)
 
 // Sink delivers another service's outbox (task outcomes, identity's onboarding and
 // offboarding) to the request service's EventSinkService at conn.

@@ -68,7 +68,6 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
 		s := &Service{Base: p.Base}
-		s.Internal = InternalOnly
 		timers := kit.NewTimers[store.Tx](p, p.Store)
 		s.app = app.New(app.Options{
 			Store: p.Store, Identity: o.Identity, IdentityInternal: o.IdentityInternal, Requests: o.Requests, Tasks: o.Tasks,
@@ -87,6 +86,3 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	reviewv1.RegisterReviewInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
 	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
-
-// InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = kit.MethodsOf(reviewv1.ReviewInternalService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)

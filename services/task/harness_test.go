@@ -62,7 +62,7 @@ func newHarness(t testing.TB, postgresURL string) *harness {
 	}
 	servicetest.Run(t, svc)
 
-	srv := servicetest.Server(t, signer, auth.Identity(idInternal), task.InternalOnly)
+	srv := servicetest.Server(t, signer, auth.Identity(idInternal), kit.InternalMethod)
 	svc.Register(srv)
 	conn := servicetest.Serve(t, srv)
 	h.svc, h.pub, h.internal, h.conn = svc, taskv1.NewTaskServiceClient(conn), taskv1.NewTaskInternalServiceClient(conn), conn

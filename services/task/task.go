@@ -56,7 +56,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return kit.Open(ctx, engines, o.Settings, func(p *kit.Parts[store.Store]) (*Service, error) {
 		s := &Service{Base: p.Base}
 		// Listen wakes WatchTasks' watchers on the changes of any process.
-		s.Internal, s.Loops = InternalOnly, []func(context.Context){p.Store.Listen}
+		s.Loops = []func(context.Context){p.Store.Listen}
 		timers := kit.NewTimers[store.Tx](p, p.Store)
 		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Logger: p.Log, Notify: s.Notify, Now: kit.Now(timers.Clock())})
 		s.app.HandleTimers(timers)
@@ -72,6 +72,3 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	taskv1.RegisterTaskInternalServiceServer(srv, &grpcapi.Internal{App: s.app})
 	eventsv1.RegisterEventSinkServiceServer(srv, &grpcapi.Sink{App: s.app})
 }
-
-// InternalOnly reports the methods only other Grantflow services may call.
-var InternalOnly = kit.MethodsOf(taskv1.TaskInternalService_ServiceDesc, eventsv1.EventSinkService_ServiceDesc)

@@ -22,7 +22,7 @@ func Start(t testing.TB, signer *auth.Signer, bootstrapKey string) (identityv1.I
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	srv := servicetest.Server(t, signer, svc.Authenticator(), identity.InternalOnly)
+	srv := servicetest.Server(t, signer, svc.Authenticator(), kit.InternalMethod)
 	svc.Register(srv)
 	dialer := servicetest.Listen(t, srv)
 	return identityv1.NewIdentityServiceClient(servicetest.Dial(t, dialer)),

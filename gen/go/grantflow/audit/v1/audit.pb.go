@@ -9,6 +9,7 @@ package auditv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -853,7 +854,7 @@ var File_grantflow_audit_v1_audit_proto protoreflect.FileDescriptor
 
 const file_grantflow_audit_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"\x1egrantflow/audit/v1/audit.proto\x12\x12grantflow.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\"\xa2\x04\n" +
+	"\x1egrantflow/audit/v1/audit.proto\x12\x12grantflow.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a\"grantflow/options/v1/options.proto\"\xa2\x04\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
@@ -931,9 +932,9 @@ const file_grantflow_audit_v1_audit_proto_rawDesc = "" +
 	"\x11VerifyAuditEvents\x12,.grantflow.audit.v1.VerifyAuditEventsRequest\x1a-.grantflow.audit.v1.VerifyAuditEventsResponse\"$\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/auditEvents:verify\x90\x02\x01\x12\x86\x01\n" +
 	"\x11ExportAuditEvents\x12,.grantflow.audit.v1.ExportAuditEventsRequest\x1a\x1e.grantflow.audit.v1.AuditEvent\"!\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/auditEvents:export\x90\x02\x010\x01\x12|\n" +
 	"\fGetPublicKey\x12'.grantflow.audit.v1.GetPublicKeyRequest\x1a\x1d.grantflow.audit.v1.PublicKey\"$\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/auditEvents:publicKey\x90\x02\x01\x12\x8b\x01\n" +
-	"\x0fListCheckpoints\x12*.grantflow.audit.v1.ListCheckpointsRequest\x1a+.grantflow.audit.v1.ListCheckpointsResponse\"\x1f\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/auditCheckpoints\x90\x02\x012\x84\x01\n" +
+	"\x0fListCheckpoints\x12*.grantflow.audit.v1.ListCheckpointsRequest\x1a+.grantflow.audit.v1.ListCheckpointsResponse\"\x1f\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/auditCheckpoints\x90\x02\x012\x8a\x01\n" +
 	"\x12AuditIngestService\x12n\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02B\xd0\x01\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02\x1a\x04\x88\xb5\x18\x01B\xd0\x01\n" +
 	"\x16com.grantflow.audit.v1B\n" +
 	"AuditProtoP\x01Z@github.com/grantflow/grantflow/gen/go/grantflow/audit/v1;auditv1\xa2\x02\x03GAX\xaa\x02\x12Grantflow.Audit.V1\xca\x02\x12Grantflow\\Audit\\V1\xe2\x02\x1eGrantflow\\Audit\\V1\\GPBMetadata\xea\x02\x14Grantflow::Audit::V1b\x06proto3"
 

@@ -8,6 +8,7 @@ package eventsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	v11 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -2129,7 +2130,7 @@ var File_grantflow_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cgrantflow/task/v1/task.proto\x1a grantflow/type/v1/workflow.proto\"\xcd\v\n" +
+	" grantflow/events/v1/events.proto\x12\x13grantflow.events.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"grantflow/options/v1/options.proto\x1a\x1cgrantflow/task/v1/task.proto\x1a grantflow/type/v1/workflow.proto\"\xcd\v\n" +
 	"\x05Event\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12#\n" +
 	"\aservice\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aservice\x12\x1d\n" +
@@ -2331,9 +2332,9 @@ const file_grantflow_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\v \x01(\tR\trequestId\x12%\n" +
 	"\x0erequest_status\x18\f \x01(\tR\rrequestStatus\x12%\n" +
-	"\x0eblocked_reason\x18\r \x01(\tR\rblockedReason2\x7f\n" +
+	"\x0eblocked_reason\x18\r \x01(\tR\rblockedReason2\x85\x01\n" +
 	"\x10EventSinkService\x12k\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x03\x90\x02\x02B\xd8\x01\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x03\x90\x02\x02\x1a\x04\x88\xb5\x18\x01B\xd8\x01\n" +
 	"\x17com.grantflow.events.v1B\vEventsProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/events/v1;eventsv1\xa2\x02\x03GEX\xaa\x02\x13Grantflow.Events.V1\xca\x02\x13Grantflow\\Events\\V1\xe2\x02\x1fGrantflow\\Events\\V1\\GPBMetadata\xea\x02\x15Grantflow::Events::V1b\x06proto3"
 
 var (

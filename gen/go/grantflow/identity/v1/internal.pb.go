@@ -8,6 +8,7 @@ package identityv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1286,7 +1287,7 @@ var File_grantflow_identity_v1_internal_proto protoreflect.FileDescriptor
 
 const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
-	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"@\n" +
+	"$grantflow/identity/v1/internal.proto\x12\x15grantflow.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$grantflow/identity/v1/identity.proto\x1a\"grantflow/options/v1/options.proto\x1a grantflow/type/v1/workflow.proto\"@\n" +
 	"\x1cGetAppConnectorSecretRequest\x12 \n" +
 	"\x06app_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05appId\"I\n" +
 	"\x1dGetAppConnectorSecretResponse\x12\x10\n" +
@@ -1400,7 +1401,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\n" +
 	"\x06CHANGE\x10\x02\x12\n" +
 	"\n" +
-	"\x06REMOVE\x10\x032\xae\x06\n" +
+	"\x06REMOVE\x10\x032\xb4\x06\n" +
 	"\x17IdentityInternalService\x12l\n" +
 	"\fAuthenticate\x12*.grantflow.identity.v1.AuthenticateRequest\x1a+.grantflow.identity.v1.AuthenticateResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\bGetFacts\x12&.grantflow.identity.v1.GetFactsRequest\x1a'.grantflow.identity.v1.GetFactsResponse\"\x03\x90\x02\x01\x12x\n" +
@@ -1409,7 +1410,7 @@ const file_grantflow_identity_v1_internal_proto_rawDesc = "" +
 	"\x06AddApp\x12$.grantflow.identity.v1.AddAppRequest\x1a%.grantflow.identity.v1.AddAppResponse\"\x03\x90\x02\x02\x12f\n" +
 	"\n" +
 	"ArchiveApp\x12(.grantflow.identity.v1.ArchiveAppRequest\x1a).grantflow.identity.v1.ArchiveAppResponse\"\x03\x90\x02\x02\x12\x87\x01\n" +
-	"\x15GetAppConnectorSecret\x123.grantflow.identity.v1.GetAppConnectorSecretRequest\x1a4.grantflow.identity.v1.GetAppConnectorSecretResponse\"\x03\x90\x02\x01B\xe8\x01\n" +
+	"\x15GetAppConnectorSecret\x123.grantflow.identity.v1.GetAppConnectorSecretRequest\x1a4.grantflow.identity.v1.GetAppConnectorSecretResponse\"\x03\x90\x02\x01\x1a\x04\x88\xb5\x18\x01B\xe8\x01\n" +
 	"\x19com.grantflow.identity.v1B\rInternalProtoP\x01ZFgithub.com/grantflow/grantflow/gen/go/grantflow/identity/v1;identityv1\xa2\x02\x03GIX\xaa\x02\x15Grantflow.Identity.V1\xca\x02\x15Grantflow\\Identity\\V1\xe2\x02!Grantflow\\Identity\\V1\\GPBMetadata\xea\x02\x17Grantflow::Identity::V1b\x06proto3"
 
 var (

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v12 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	v11 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -993,7 +994,7 @@ var File_grantflow_request_v1_request_proto protoreflect.FileDescriptor
 
 const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"\n" +
-	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a grantflow/type/v1/workflow.proto\"\xcc\n" +
+	"\"grantflow/request/v1/request.proto\x12\x14grantflow.request.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/events/v1/events.proto\x1a$grantflow/identity/v1/identity.proto\x1a\"grantflow/options/v1/options.proto\x1a grantflow/type/v1/workflow.proto\"\xcc\n" +
 	"\n" +
 	"\aRequest\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x128\n" +
@@ -1098,9 +1099,9 @@ const file_grantflow_request_v1_request_proto_rawDesc = "" +
 	"GetRequest\x12'.grantflow.request.v1.GetRequestRequest\x1a\x1d.grantflow.request.v1.Request\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/requests/{id}\x90\x02\x01\x12~\n" +
 	"\fListRequests\x12).grantflow.request.v1.ListRequestsRequest\x1a*.grantflow.request.v1.ListRequestsResponse\"\x17\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/requests\x90\x02\x01\x12\x84\x01\n" +
 	"\fWatchRequest\x12).grantflow.request.v1.WatchRequestRequest\x1a#.grantflow.request.v1.RequestChange\"\"\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/requests/{id}:watch\x90\x02\x010\x01\x12\x7f\n" +
-	"\rCancelRequest\x12*.grantflow.request.v1.CancelRequestRequest\x1a\x1d.grantflow.request.v1.Request\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/requests/{id}:cancel2\x88\x01\n" +
+	"\rCancelRequest\x12*.grantflow.request.v1.CancelRequestRequest\x1a\x1d.grantflow.request.v1.Request\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/requests/{id}:cancel2\x8e\x01\n" +
 	"\x16RequestInternalService\x12n\n" +
-	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02B\xe0\x01\n" +
+	"\rDeliverEvents\x12).grantflow.events.v1.DeliverEventsRequest\x1a*.grantflow.events.v1.DeliverEventsResponse\"\x06\x88\x02\x01\x90\x02\x02\x1a\x04\x88\xb5\x18\x01B\xe0\x01\n" +
 	"\x18com.grantflow.request.v1B\fRequestProtoP\x01ZDgithub.com/grantflow/grantflow/gen/go/grantflow/request/v1;requestv1\xa2\x02\x03GRX\xaa\x02\x14Grantflow.Request.V1\xca\x02\x14Grantflow\\Request\\V1\xe2\x02 Grantflow\\Request\\V1\\GPBMetadata\xea\x02\x16Grantflow::Request::V1b\x06proto3"
 
 var (

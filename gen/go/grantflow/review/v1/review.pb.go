@@ -8,6 +8,7 @@ package reviewv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1395,7 +1396,7 @@ var File_grantflow_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_grantflow_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	" grantflow/review/v1/review.proto\x12\x13grantflow.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"i\n" +
+	" grantflow/review/v1/review.proto\x12\x13grantflow.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"grantflow/options/v1/options.proto\"i\n" +
 	"\x0eGetItemRequest\x123\n" +
 	"\x10access_review_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eaccessReviewId\x12\"\n" +
 	"\aitem_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06itemId\"\xb8\x05\n" +
@@ -1538,9 +1539,9 @@ const file_grantflow_review_v1_review_proto_rawDesc = "" +
 	"\x15ListAccessReviewItems\x121.grantflow.review.v1.ListAccessReviewItemsRequest\x1a2.grantflow.review.v1.ListAccessReviewItemsResponse\"5\x82\xd3\xe4\x93\x02,\x12*/v1/accessReviews/{access_review_id}/items\x90\x02\x01\x12\xbb\x01\n" +
 	"\x16DecideAccessReviewItem\x122.grantflow.review.v1.DecideAccessReviewItemRequest\x1a%.grantflow.review.v1.AccessReviewItem\"F\x82\xd3\xe4\x93\x02@:\x01*\";/v1/accessReviews/{access_review_id}/items/{item_id}:decide\x12\x8e\x01\n" +
 	"\x11CloseAccessReview\x12-.grantflow.review.v1.CloseAccessReviewRequest\x1a!.grantflow.review.v1.AccessReview\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/accessReviews/{id}:close\x12\x86\x01\n" +
-	"\x12ExportAccessReview\x12..grantflow.review.v1.ExportAccessReviewRequest\x1a\x14.google.api.HttpBody\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/accessReviews/{id}:export\x90\x02\x010\x012s\n" +
+	"\x12ExportAccessReview\x12..grantflow.review.v1.ExportAccessReviewRequest\x1a\x14.google.api.HttpBody\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/accessReviews/{id}:export\x90\x02\x010\x012y\n" +
 	"\x15ReviewInternalService\x12Z\n" +
-	"\aGetItem\x12#.grantflow.review.v1.GetItemRequest\x1a%.grantflow.review.v1.AccessReviewItem\"\x03\x90\x02\x01B\xd8\x01\n" +
+	"\aGetItem\x12#.grantflow.review.v1.GetItemRequest\x1a%.grantflow.review.v1.AccessReviewItem\"\x03\x90\x02\x01\x1a\x04\x88\xb5\x18\x01B\xd8\x01\n" +
 	"\x17com.grantflow.review.v1B\vReviewProtoP\x01ZBgithub.com/grantflow/grantflow/gen/go/grantflow/review/v1;reviewv1\xa2\x02\x03GRX\xaa\x02\x13Grantflow.Review.V1\xca\x02\x13Grantflow\\Review\\V1\xe2\x02\x1fGrantflow\\Review\\V1\\GPBMetadata\xea\x02\x15Grantflow::Review::V1b\x06proto3"
 
 var (

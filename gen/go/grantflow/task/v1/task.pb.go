@@ -8,6 +8,7 @@ package taskv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grantflow/grantflow/gen/go/grantflow/options/v1"
 	v1 "github.com/grantflow/grantflow/gen/go/grantflow/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1969,7 +1970,7 @@ var File_grantflow_task_v1_task_proto protoreflect.FileDescriptor
 
 const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a grantflow/type/v1/workflow.proto\"\xd8\n" +
+	"\x1cgrantflow/task/v1/task.proto\x12\x11grantflow.task.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"grantflow/options/v1/options.proto\x1a grantflow/type/v1/workflow.proto\"\xd8\n" +
 	"\n" +
 	"\x04Task\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x126\n" +
@@ -2156,14 +2157,14 @@ const file_grantflow_task_v1_task_proto_rawDesc = "" +
 	"\vApproveTask\x12%.grantflow.task.v1.ApproveTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:approve\x12p\n" +
 	"\vDeclineTask\x12%.grantflow.task.v1.DeclineTaskRequest\x1a\x17.grantflow.task.v1.Task\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tasks/{id}:decline\x12s\n" +
 	"\fCompleteTask\x12&.grantflow.task.v1.CompleteTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:complete\x12s\n" +
-	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xa4\x05\n" +
+	"\fReassignTask\x12&.grantflow.task.v1.ReassignTaskRequest\x1a\x17.grantflow.task.v1.Task\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tasks/{id}:reassign2\xaa\x05\n" +
 	"\x13TaskInternalService\x12X\n" +
 	"\bOpenStep\x12\".grantflow.task.v1.OpenStepRequest\x1a#.grantflow.task.v1.OpenStepResponse\"\x03\x90\x02\x02\x12a\n" +
 	"\vCancelTasks\x12%.grantflow.task.v1.CancelTasksRequest\x1a&.grantflow.task.v1.CancelTasksResponse\"\x03\x90\x02\x02\x12d\n" +
 	"\x14CreateStandaloneTask\x12..grantflow.task.v1.CreateStandaloneTaskRequest\x1a\x17.grantflow.task.v1.Task\"\x03\x90\x02\x02\x12d\n" +
 	"\fRerouteTasks\x12&.grantflow.task.v1.RerouteTasksRequest\x1a'.grantflow.task.v1.RerouteTasksResponse\"\x03\x90\x02\x02\x12\x7f\n" +
 	"\x15OpenAccessReviewTasks\x12/.grantflow.task.v1.OpenAccessReviewTasksRequest\x1a0.grantflow.task.v1.OpenAccessReviewTasksResponse\"\x03\x90\x02\x02\x12\x82\x01\n" +
-	"\x16CloseAccessReviewTasks\x120.grantflow.task.v1.CloseAccessReviewTasksRequest\x1a1.grantflow.task.v1.CloseAccessReviewTasksResponse\"\x03\x90\x02\x02B\xc8\x01\n" +
+	"\x16CloseAccessReviewTasks\x120.grantflow.task.v1.CloseAccessReviewTasksRequest\x1a1.grantflow.task.v1.CloseAccessReviewTasksResponse\"\x03\x90\x02\x02\x1a\x04\x88\xb5\x18\x01B\xc8\x01\n" +
 	"\x15com.grantflow.task.v1B\tTaskProtoP\x01Z>github.com/grantflow/grantflow/gen/go/grantflow/task/v1;taskv1\xa2\x02\x03GTX\xaa\x02\x11Grantflow.Task.V1\xca\x02\x11Grantflow\\Task\\V1\xe2\x02\x1dGrantflow\\Task\\V1\\GPBMetadata\xea\x02\x13Grantflow::Task::V1b\x06proto3"
 
 var (
