@@ -12,7 +12,6 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/kit"
-	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/services/audit/internal/app"
 	"github.com/grantflow/grantflow/services/audit/internal/domain"
 	"github.com/grantflow/grantflow/services/audit/internal/grpcapi"
@@ -111,11 +110,6 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	auditv1.RegisterAuditIngestServiceServer(srv, internal)
 	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
-
-// Sink delivers a producer's outbox to the audit service behind conn (a connection made
-// with the kit's grpcclient, which carries the signed internal token). The batch is stored
-// all or nothing, each event id once, so the relay may send it again after any failure.
-func Sink(conn grpc.ClientConnInterface) outbox.Sink { return kit.Sink(conn, app.ServiceName) }
 
 // Checkpoint signs the head now if events arrived since the newest checkpoint, and reports
 // whether it did.

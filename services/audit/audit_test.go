@@ -15,6 +15,7 @@ import (
 	auditv1 "github.com/grantflow/grantflow/gen/go/grantflow/audit/v1"
 	eventsv1 "github.com/grantflow/grantflow/gen/go/grantflow/events/v1"
 	"github.com/grantflow/grantflow/pkg/auth"
+	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/servicetest"
 	"github.com/grantflow/grantflow/services/audit"
@@ -467,7 +468,7 @@ func TestAProducersRelayDeliversThroughSink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sink := audit.Sink(conn)
+	sink := kit.Sink(conn, "audit")
 	var calls atomic.Int32
 	lossy := outbox.SinkFunc(func(ctx context.Context, events []*eventsv1.Event) error {
 		err := sink.DeliverEvents(ctx, events)

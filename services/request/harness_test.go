@@ -112,7 +112,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	}
 
 	idSvc, err := identity.New(ctx, identity.Options{Settings: settings, BootstrapAdminKey: bootstrapKey, SecretsKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", WebhookAllowPrivate: true,
-		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
+		AuditSink: h.audit, RequestSink: kit.Sink(reqL.conn, "request")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	serve(polL, polSvc, authn, nil)
 
 	taskSvc, err := task.New(ctx, task.Options{Settings: timed, Identity: idInternal,
-		AuditSink: h.audit, RequestSink: request.Sink(reqL.conn)})
+		AuditSink: h.audit, RequestSink: kit.Sink(reqL.conn, "request")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,10 +122,6 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) {
 	eventsv1.RegisterEventSinkServiceServer(srv, internal)
 }
 
-// Sink delivers another service's outbox (task outcomes, identity's onboarding and
-// offboarding) to the request service's EventSinkService at conn.
-func Sink(conn grpc.ClientConnInterface) outbox.Sink { return kit.Sink(conn, app.ServiceName) }
-
 // identityConnectors looks an app's connector up in identity (the secret decrypted there),
 // at every action: a connector set or changed through the API is used without a restart.
 func identityConnectors(id identityv1.IdentityInternalServiceClient) connector.Lookup {
