@@ -101,6 +101,10 @@ type Config struct {
 	// WebhookRetention is how long finished webhook deliveries (succeeded or failed) are
 	// kept before they are pruned (GRANTFLOW_WEBHOOK_RETENTION, default 30 days).
 	WebhookRetention time.Duration
+	// WatchRetention is how long the change logs behind the watch streams (WatchRequest's,
+	// WatchTasks') keep a change before it is pruned (GRANTFLOW_WATCH_RETENTION, default 7
+	// days): a watch resumed from an older position is refused and the client lists again.
+	WatchRetention time.Duration
 
 	// SecretsKey encrypts the secrets a service keeps to use again (apps' connector
 	// secrets, webhooks' signing secrets), base64 of 32 bytes (GRANTFLOW_SECRETS_KEY; a
@@ -135,6 +139,7 @@ func Default() Config {
 		WebhookLease:     time.Minute,
 		ConsoleURL:       "http://localhost:8080/console",
 		WebhookRetention: 30 * 24 * time.Hour,
+		WatchRetention:   7 * 24 * time.Hour,
 	}
 }
 
@@ -265,6 +270,7 @@ func (c *Config) Register(fs *flag.FlagSet, env func(string) (string, bool)) err
 		bad = append(bad, fmt.Errorf("GRANTFLOW_CONSOLE_URL=%q: want an http(s) URL like https://grantflow.example.com/console", c.ConsoleURL))
 	}
 	duration(&c.WebhookRetention, "webhook-retention", "GRANTFLOW_WEBHOOK_RETENTION", "how long finished webhook deliveries are kept before they are pruned")
+	duration(&c.WatchRetention, "watch-retention", "GRANTFLOW_WATCH_RETENTION", "how long the watch streams' change logs keep a change before it is pruned")
 	if v, ok := env("GRANTFLOW_SECRETS_KEY"); ok {
 		c.SecretsKey = v // a secret: no flag
 	}
@@ -362,6 +368,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuditCheckpointInterval <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_AUDIT_CHECKPOINT_INTERVAL=%s: want a positive duration", c.AuditCheckpointInterval))
+	}
+	if c.WatchRetention <= 0 {
+		bad = append(bad, fmt.Errorf("GRANTFLOW_WATCH_RETENTION=%s: want a positive duration", c.WatchRetention))
 	}
 	if c.WebhookRetention <= 0 {
 		bad = append(bad, fmt.Errorf("GRANTFLOW_WEBHOOK_RETENTION=%s: want a positive duration", c.WebhookRetention))

@@ -112,15 +112,15 @@ func TestNotificationSettings(t *testing.T) {
 	}
 }
 
-func TestSecretsKeyAndWebhookRetention(t *testing.T) {
+func TestSecretsKeyAndRetentions(t *testing.T) {
 	file := t.TempDir() + "/key"
 	const key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c := Default()
-	if c.WebhookRetention != 30*24*time.Hour {
-		t.Errorf("default retention %s", c.WebhookRetention)
+	if c.WebhookRetention != 30*24*time.Hour || c.WatchRetention != 7*24*time.Hour {
+		t.Errorf("default retentions %s, %s", c.WebhookRetention, c.WatchRetention)
 	}
 	c.SecretsKeyFile = file
 	if err := c.ReadFiles(); err != nil || c.SecretsKey != key || c.Validate() != nil {
@@ -131,9 +131,9 @@ func TestSecretsKeyAndWebhookRetention(t *testing.T) {
 		t.Fatalf("both a key and a key file: %v", err)
 	}
 	c = Default()
-	c.SecretsKey, c.WebhookRetention = "c2hvcnQ=", 0
+	c.SecretsKey, c.WebhookRetention, c.WatchRetention = "c2hvcnQ=", 0, -time.Hour
 	err := c.Validate()
-	for _, want := range []string{"GRANTFLOW_SECRETS_KEY", "GRANTFLOW_WEBHOOK_RETENTION"} {
+	for _, want := range []string{"GRANTFLOW_SECRETS_KEY", "GRANTFLOW_WEBHOOK_RETENTION", "GRANTFLOW_WATCH_RETENTION"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate should name %s; got %v", want, err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/grantflow/grantflow/pkg/outbox"
 	"github.com/grantflow/grantflow/pkg/pgstore"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 )
 
@@ -91,6 +92,25 @@ type Settings struct {
 	Clock timer.Clock
 	// TimerPoll is how often the service looks for due timers (default 1 s).
 	TimerPoll time.Duration
+	// WatchRetention is how long a service's watch change log keeps a change
+	// (GRANTFLOW_WATCH_RETENTION; 0: DefaultWatchRetention). See Parts.PruneWatch.
+	WatchRetention time.Duration
+}
+
+// DefaultWatchRetention is the watch change logs' retention when none is set: a week
+// covers a client offline over a weekend and more, and keeps the logs at a week of writes.
+const DefaultWatchRetention = 7 * 24 * time.Hour
+
+// PruneWatch adds to the service's Loops the pruning of its watch change log (WatchRequest's,
+// WatchTasks'): at start and then hourly, the changes older than the settings'
+// WatchRetention by now are deleted, in batches (storekit.Pruner); prune is the store's
+// PruneChanges. A watch resumed from a pruned position is refused (watch.ResumeTooOld).
+func (p *Parts[S]) PruneWatch(now func() time.Time, prune storekit.PruneFunc) {
+	pr := storekit.Pruner{Name: "watch changes", Prune: prune, Now: now, Retention: p.set.WatchRetention, Log: p.Log}
+	if pr.Retention <= 0 {
+		pr.Retention = DefaultWatchRetention
+	}
+	p.Base.Loops = append(p.Base.Loops, pr.Run)
 }
 
 // Parts are what a constructor builds its service from: the open store, the logger, and

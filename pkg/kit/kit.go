@@ -79,9 +79,11 @@ type Env struct {
 // declare and the caller carried as a signed internal token.
 func (e *Env) Conn(to string) (*grpc.ClientConn, error) { return e.dial(e.Name, to) }
 
-// Settings are the settings every constructor takes, from the config: the logger and the
-// PostgreSQL URL (the system's clock).
-func (e *Env) Settings() Settings { return Settings{Logger: e.Log, PostgresURL: e.Config.PostgresURL} }
+// Settings are the settings every constructor takes, from the config: the logger, the
+// PostgreSQL URL and the watch logs' retention (the system's clock).
+func (e *Env) Settings() Settings {
+	return Settings{Logger: e.Log, PostgresURL: e.Config.PostgresURL, WatchRetention: e.Config.WatchRetention}
+}
 
 // Sink delivers this service's outbox to receiver's EventSinkService ("audit", "request").
 // To a record sink (outbox.RecordSinks: audit, notification), the relays of the set's

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -267,4 +268,28 @@ func CheckUpdate(found bool, stored, version int64, notFound, conflict error) er
 		return conflict
 	}
 	return nil
+}
+
+// PruneLogs deletes from each log of logs (each oldest first) its leading entries that old
+// reports, at most limit in all, logging on t how to undo it, and returns how many it
+// deleted; a log left empty is removed (a memory engine's PruneChanges).
+func PruneLogs[K comparable, V any](t *Tx, logs map[K][]V, old func(V) bool, limit int) int {
+	n := 0
+	for k, log := range logs {
+		i := 0
+		for i < len(log) && n < limit && old(log[i]) {
+			i++
+			n++
+		}
+		if i == 0 {
+			continue
+		}
+		Remember(t, logs, k)
+		if i == len(log) {
+			delete(logs, k)
+		} else {
+			logs[k] = slices.Clone(log[i:]) // frees the pruned entries
+		}
+	}
+	return n
 }

@@ -234,3 +234,12 @@ func LockXact(ctx context.Context, tx Querier, key string) error {
 	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", key)
 	return err
 }
+
+// Deleted runs a DELETE and returns how many rows it deleted (a prune's batch).
+func Deleted(ctx context.Context, q Q, op, sql string, args ...any) (int, error) {
+	tag, err := q.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, q.Wrap(op, err)
+	}
+	return int(tag.RowsAffected()), nil
+}

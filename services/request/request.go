@@ -103,6 +103,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		// Listen wakes WatchRequest's watchers on the changes of any process.
 		s.Loops = []func(context.Context){p.Store.Listen}
 		timers := kit.NewTimers[store.Tx](p, p.Store)
+		p.PruneWatch(kit.Now(timers.Clock()), p.Store.PruneChanges)
 		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Policy: o.Policy, Tasks: o.Tasks, TaskPublic: o.TaskPublic, Reviews: o.Reviews,
 			Connectors: connectors, Logger: log, Notify: s.Notify, ToReview: o.ReviewSink != nil, Now: kit.Now(timers.Clock()),
 			IngestAttempts: o.IngestAttempts, IngestWindow: o.IngestWindow})

@@ -58,6 +58,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		// Listen wakes WatchTasks' watchers on the changes of any process.
 		s.Loops = []func(context.Context){p.Store.Listen}
 		timers := kit.NewTimers[store.Tx](p, p.Store)
+		p.PruneWatch(kit.Now(timers.Clock()), p.Store.PruneChanges)
 		s.app = app.New(app.Options{Store: p.Store, Identity: o.Identity, Logger: p.Log, Notify: s.Notify, Now: kit.Now(timers.Clock())})
 		s.app.HandleTimers(timers)
 		return s, p.Relay(outbox.Target{Name: app.SinkAudit, Sink: o.AuditSink}, outbox.Target{Name: app.SinkRequest, Sink: o.RequestSink},

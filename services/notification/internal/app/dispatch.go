@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"sync"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -26,7 +25,7 @@ func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.hooks.Run(ctx) })
 	wg.Go(func() { s.msgs.Run(ctx) })
-	wg.Go(func() { s.pruneLoop(ctx) })
+	wg.Go(func() { s.pruner.Run(ctx) })
 	wg.Wait()
 }
 
@@ -61,39 +60,4 @@ func (s *Service) attempt(ctx context.Context, j domain.Job) {
 	if recorded {
 		s.attempts.Add(context.WithoutCancel(ctx), 1, metric.WithAttributes(attribute.String("status", f.Status.String())))
 	}
-}
-
-// pruneBatch is how many finished deliveries one statement deletes: small enough that a
-// batch holds no lock for long.
-const pruneBatch = 1000
-
-// pruneLoop deletes the finished deliveries older than the retention at start and then
-// once per pruneEvery, until ctx ends.
-func (s *Service) pruneLoop(ctx context.Context) {
-	t := time.NewTicker(s.pruneEvery)
-	defer t.Stop()
-	for {
-		if _, err := s.Prune(ctx, s.clock()); err != nil && ctx.Err() == nil {
-			s.log.Warn("notification: prune deliveries", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// Prune deletes the deliveries finished (SUCCEEDED or FAILED) before now minus the
-// retention, pruneBatch at a time, and returns how many it deleted.
-func (s *Service) Prune(ctx context.Context, now time.Time) (int, error) {
-	total := 0
-	for ctx.Err() == nil {
-		n, err := s.store.PruneDeliveries(ctx, now.Add(-s.retention), pruneBatch)
-		total += n
-		if err != nil || n < pruneBatch {
-			return total, err
-		}
-	}
-	return total, ctx.Err()
 }

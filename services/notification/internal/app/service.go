@@ -16,6 +16,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/secretbox"
 	"github.com/grantflow/grantflow/pkg/stdwebhook"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/services/notification/internal/channel"
 	"github.com/grantflow/grantflow/services/notification/internal/dispatch"
 	"github.com/grantflow/grantflow/services/notification/internal/domain"
@@ -86,7 +87,9 @@ type Service struct {
 	requests  requestv1.RequestServiceClient
 	console   string
 
-	retention, pruneEvery time.Duration
+	// pruner deletes the deliveries finished (SUCCEEDED or FAILED) longer than the
+	// retention ago, in batches.
+	pruner storekit.Pruner
 	// attempts counts delivery attempts by outcome (succeeded, retrying, failed).
 	attempts metric.Int64Counter
 }
@@ -95,7 +98,7 @@ type Service struct {
 func New(o Options) *Service {
 	s := &Service{store: o.Store, secrets: o.Secrets, sender: o.Sender, urls: o.URLs, retry: o.Retry, log: o.Logger, now: o.Now,
 		channels: map[domain.Channel]channel.Sender{}, directory: o.Directory, requests: o.Requests,
-		console: strings.TrimRight(o.ConsoleURL, "/"), retention: o.Retention, pruneEvery: o.PruneEvery}
+		console: strings.TrimRight(o.ConsoleURL, "/")}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -114,11 +117,10 @@ func New(o Options) *Service {
 	if o.Slack != nil {
 		s.channels[domain.Slack] = o.Slack
 	}
-	if s.retention <= 0 {
-		s.retention = 30 * 24 * time.Hour
-	}
-	if s.pruneEvery <= 0 {
-		s.pruneEvery = time.Hour
+	s.pruner = storekit.Pruner{Name: "notification deliveries", Prune: s.store.PruneDeliveries, Now: s.clock,
+		Retention: o.Retention, Every: o.PruneEvery, Log: s.log}
+	if s.pruner.Retention <= 0 {
+		s.pruner.Retention = 30 * 24 * time.Hour
 	}
 	mp := o.Meter
 	if mp == nil {

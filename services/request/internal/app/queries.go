@@ -9,6 +9,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/paging"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/request/internal/domain"
 	"github.com/grantflow/grantflow/services/request/internal/store"
 )
@@ -114,7 +115,8 @@ const watchBatch = 100
 // request after the change: first those already made, then each new one once it commits.
 // It returns nil once the request is closed and its last change was sent, and the context's
 // error when the caller goes away. Who may watch: who may get the request (anyone else:
-// NOT_FOUND). It never polls: the store's push wakes it (see store.Watcher).
+// NOT_FOUND). A resume from a version whose next change was pruned is FAILED_PRECONDITION
+// WATCH_RESUME_TOO_OLD (changesAfter). It never polls: the store's push wakes it (see store.Watcher).
 func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send func(domain.Request) error) error {
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
@@ -123,22 +125,9 @@ func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send
 	defer w.Stop()
 	for {
 		// Subscribed first, read after: a change that commits after this read wakes w.C.
-		changes, err := s.store.Changes(ctx, id, afterVersion, watchBatch)
-		if err != nil {
+		changes, ended, err := s.changesAfter(ctx, id, afterVersion)
+		if err != nil || ended {
 			return err
-		}
-		if len(changes) == 0 {
-			// No recorded change after afterVersion: up to date, or a request older than its
-			// recorded changes (submitted before they were kept): then it is sent as it is.
-			cur, err := s.store.GetRequest(ctx, id)
-			if err != nil {
-				return appkit.NotFound(err, "request", id)
-			}
-			if cur.Version > afterVersion {
-				changes = append(changes, cur)
-			} else if !cur.Open() {
-				return nil
-			}
 		}
 		for _, r := range changes {
 			if err := send(r); err != nil {
@@ -158,4 +147,22 @@ func (s *Service) Watch(ctx context.Context, id string, afterVersion int64, send
 		case <-w.C:
 		}
 	}
+}
+
+// changesAfter reads the changes of request id after afterVersion, which must follow it
+// (watch.After): the changes older than GRANTFLOW_WATCH_RETENTION are pruned, and a resume
+// from before them is refused (watch.ResumeTooOld), never answered with a gap. With none
+// recorded after afterVersion, the request itself is the change right after it (a request
+// older than its log, or whose changes were pruned). ended: none after afterVersion, and
+// the request is closed.
+func (s *Service) changesAfter(ctx context.Context, id string, afterVersion int64) (_ []domain.Request, ended bool, _ error) {
+	var cur domain.Request
+	changes, err := watch.After(ctx, "request "+id, afterVersion, func(ctx context.Context, after int64) ([]domain.Request, error) {
+		return s.store.Changes(ctx, id, after, watchBatch)
+	}, func(r domain.Request) int64 { return r.Version }, func(ctx context.Context) (int64, []domain.Request, error) {
+		r, err := s.store.GetRequest(ctx, id)
+		cur = r
+		return r.Version, []domain.Request{r}, appkit.NotFound(err, "request", id)
+	})
+	return changes, err == nil && len(changes) == 0 && !cur.Open(), err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
@@ -56,6 +57,9 @@ type Watcher interface {
 	Watch(id string) *watch.Watcher
 	// Listen hears the changes other processes commit (PostgreSQL: LISTEN) until ctx ends.
 	Listen(ctx context.Context)
+	// PruneChanges deletes up to limit of the changes made (their UpdateTime) before
+	// before, oldest first, and returns how many it deleted (GRANTFLOW_WATCH_RETENTION).
+	PruneChanges(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Tx is a write transaction.

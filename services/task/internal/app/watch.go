@@ -7,6 +7,7 @@ import (
 	"github.com/grantflow/grantflow/pkg/auth"
 	"github.com/grantflow/grantflow/pkg/authz"
 	"github.com/grantflow/grantflow/pkg/errs"
+	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
@@ -36,7 +37,8 @@ type InboxChange struct {
 // those recorded already, then each new one once it commits. From now (q.After empty) the
 // first thing sent is the cursor alone (a zero Task). It returns the context's error when the
 // caller goes away. Who may watch: the inbox's owner, Admin and GM (ListTasks' rule); a task
-// that left the inbox comes as its id only. It never polls: the store's push wakes it (see
+// that left the inbox comes as its id only. A resume from a cursor whose next change was
+// pruned is FAILED_PRECONDITION WATCH_RESUME_TOO_OLD (inboxAfter). It never polls: the store's push wakes it (see
 // store.InboxWatcher).
 func (s *Service) WatchTasks(ctx context.Context, q WatchQuery, send func(InboxChange) error) error {
 	_, sub, err := auth.Caller(ctx)
@@ -72,7 +74,7 @@ func (s *Service) WatchTasks(ctx context.Context, q WatchQuery, send func(InboxC
 	}
 	for {
 		if read {
-			changes, err := s.store.InboxChanges(ctx, q.AssigneeID, after, inboxBatch)
+			changes, err := s.inboxAfter(ctx, q.AssigneeID, after)
 			if err != nil {
 				return err
 			}
@@ -96,6 +98,18 @@ func (s *Service) WatchTasks(ctx context.Context, q WatchQuery, send func(InboxC
 		case <-w.C:
 		}
 	}
+}
+
+// inboxAfter reads the changes of userID's inbox after the cursor after, which must follow
+// it (watch.After): the changes older than GRANTFLOW_WATCH_RETENTION are pruned, and a
+// resume from before them is refused (watch.ResumeTooOld), never answered with a gap.
+func (s *Service) inboxAfter(ctx context.Context, userID string, after int64) ([]store.InboxChange, error) {
+	return watch.After(ctx, "the inbox of "+userID, after, func(ctx context.Context, after int64) ([]store.InboxChange, error) {
+		return s.store.InboxChanges(ctx, userID, after, inboxBatch)
+	}, func(c store.InboxChange) int64 { return c.Seq }, func(ctx context.Context) (int64, []store.InboxChange, error) {
+		head, err := s.store.InboxHead(ctx, userID)
+		return head, nil, err
+	})
 }
 
 // visible is c as the caller may see it: a task they may not view (the log says it left

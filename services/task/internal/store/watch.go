@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/grantflow/grantflow/pkg/watch"
 	"github.com/grantflow/grantflow/services/task/internal/domain"
@@ -15,6 +16,9 @@ type InboxChange struct {
 	Seq     int64
 	Task    domain.Task
 	Removed bool
+	// At is when the change was made (the task's UpdateTime): what the retention counts
+	// from (memory engine; PostgreSQL keeps it in task_changes).
+	At time.Time
 }
 
 // InboxWatcher is what WatchTasks reads: every change of an inbox, and a push when one
@@ -33,6 +37,10 @@ type InboxWatcher interface {
 	WatchInbox(userID, requestID string) *watch.Watcher
 	// Listen hears the changes other processes commit (PostgreSQL: LISTEN) until ctx ends.
 	Listen(ctx context.Context)
+	// PruneChanges deletes up to limit of the changes made (the task's UpdateTime) before
+	// before from every inbox, and returns how many it deleted (fewer than limit: none is
+	// left) (GRANTFLOW_WATCH_RETENTION). The inboxes' heads stay: cursors go on.
+	PruneChanges(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // InboxKey is the hub key of a watch of userID's inbox: the whole inbox (requestID empty),

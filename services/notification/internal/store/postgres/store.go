@@ -251,12 +251,8 @@ func (s *Store) earliest(ctx context.Context, op, sql string) (time.Time, bool, 
 }
 
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
-	tag, err := s.q.Exec(ctx, `
+	return pgstore.Deleted(ctx, s.q, "prune deliveries", `
 		DELETE FROM deliveries WHERE seq IN (
 			SELECT seq FROM deliveries WHERE status <> 'PENDING' AND update_time < $1 ORDER BY update_time, seq LIMIT $2)`,
 		before, limit)
-	if err != nil {
-		return 0, s.q.Wrap("prune deliveries", err)
-	}
-	return int(tag.RowsAffected()), nil
 }

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/pkg/storekit"
@@ -46,6 +47,15 @@ func (s *Store) Watch(id string) *watch.Watcher { return s.hub.Watch(id) }
 
 // Listen has nothing to do: every change of a memory store is made in this process.
 func (s *Store) Listen(context.Context) {}
+
+// PruneChanges deletes up to limit changes made (their UpdateTime) before before.
+func (s *Store) PruneChanges(_ context.Context, before time.Time, limit int) (n int, err error) {
+	err = s.Write(func(st *state, mt *memstore.Tx) error {
+		n = memstore.PruneLogs(mt, st.changes, func(r domain.Request) bool { return r.UpdateTime.Before(before) }, limit)
+		return nil
+	})
+	return n, err
+}
 
 func (s *Store) Changes(_ context.Context, id string, afterVersion int64, limit int) ([]domain.Request, error) {
 	st, done := s.Read()

@@ -234,7 +234,7 @@ func (t *tx) CreateRequest(ctx context.Context, r domain.Request) error {
 			INSERT INTO request_viewers (user_id, request_id, status, type, requester_id, target_user_id, app_id)
 			SELECT u, r.id, r.status, r.type, r.requester_id, r.target_user_id, r.app_id FROM r, unnest($30::text[]) AS u
 		), h AS (
-			INSERT INTO request_changes (request_id, version, snapshot) SELECT r.id, $29, $34 FROM r
+			INSERT INTO request_changes (request_id, version, snapshot, at) SELECT r.id, $29, $34, $28 FROM r
 		)
 		SELECT count(*) FROM r`,
 		r.ID, pgstore.NullIfEmpty(r.ClientID), r.BodyHash, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
@@ -270,7 +270,7 @@ func (t *tx) UpdateRequest(ctx context.Context, r domain.Request) error {
 			WHERE (v.status, v.type, v.requester_id, v.target_user_id, v.app_id) IS DISTINCT FROM
 				(EXCLUDED.status, EXCLUDED.type, EXCLUDED.requester_id, EXCLUDED.target_user_id, EXCLUDED.app_id)
 		), h AS (
-			INSERT INTO request_changes (request_id, version, snapshot) SELECT r.id, $27, $32 FROM r
+			INSERT INTO request_changes (request_id, version, snapshot, at) SELECT r.id, $27, $32, $26 FROM r
 		)
 		SELECT count(*) FROM r`,
 		r.ID, r.Type, r.RequesterID, r.TargetUserID, r.AppID, r.Permission,
@@ -304,4 +304,13 @@ func (r reader) Changes(ctx context.Context, id string, afterVersion int64, limi
 		return out, json.Unmarshal(raw, &out)
 	}, "SELECT snapshot FROM request_changes WHERE request_id = $1 AND version > $2 ORDER BY version LIMIT $3",
 		id, afterVersion, limit)
+}
+
+// PruneChanges deletes up to limit changes recorded before before, oldest first, in one
+// statement (by request_changes_at_idx).
+func (s *Store) PruneChanges(ctx context.Context, before time.Time, limit int) (int, error) {
+	return pgstore.Deleted(ctx, s.q, "prune request changes", `
+		DELETE FROM request_changes WHERE (request_id, version) IN (
+			SELECT request_id, version FROM request_changes WHERE at < $1 ORDER BY at LIMIT $2)`,
+		before, limit)
 }

@@ -1,8 +1,10 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/grantflow/grantflow/pkg/memstore"
 	"github.com/grantflow/grantflow/pkg/watch"
@@ -10,16 +12,18 @@ import (
 	"github.com/grantflow/grantflow/services/task/internal/store"
 )
 
-// inboxes are the people's inbox logs (WatchTasks): each inbox's changes, oldest first, the
-// Seq of each its position from 1. They live beside the state (its lock guards them) so
-// that the store's shape stays the engine's.
+// inboxes are the people's inbox logs (WatchTasks): each inbox's changes kept, oldest
+// first, and its head (the Seq of its last change; the Seqs go on from 1 whatever was
+// pruned). They live beside the state (its lock guards them) so that the store's shape
+// stays the engine's.
 type inboxes struct {
-	logs map[string][]store.InboxChange
-	hub  *watch.Hub
+	logs  map[string][]store.InboxChange
+	heads map[string]int64
+	hub   *watch.Hub
 }
 
 func newInboxes() *inboxes {
-	return &inboxes{logs: map[string][]store.InboxChange{}, hub: watch.NewHub()}
+	return &inboxes{logs: map[string][]store.InboxChange{}, heads: map[string]int64{}, hub: watch.NewHub()}
 }
 
 // recordInbox records the change of task from old (zero for a create) in the inbox of each
@@ -39,10 +43,11 @@ func (t *tx) recordInbox(old, task domain.Task) {
 		if !task.IsAssignee(u) {
 			c = store.InboxChange{Task: domain.Task{ID: task.ID}, Removed: true}
 		}
+		c.At = task.UpdateTime
 		memstore.Remember(t.Tx, t.inbox.logs, u)
-		log := slices.Clip(t.inbox.logs[u])
-		c.Seq = int64(len(log)) + 1
-		t.inbox.logs[u] = append(log, c)
+		c.Seq = t.inbox.heads[u] + 1
+		memstore.Put(t.Tx, t.inbox.heads, u, c.Seq)
+		t.inbox.logs[u] = append(slices.Clip(t.inbox.logs[u]), c)
 		t.inbox.hub.Publish(u)
 		if task.RequestID != "" {
 			t.inbox.hub.Publish(store.InboxKey(u, task.RequestID))
@@ -55,8 +60,9 @@ func (s *Store) InboxChanges(_ context.Context, userID string, after int64, limi
 	st, done := s.Read()
 	defer done()
 	log := st.inbox.logs[userID]
+	i, _ := slices.BinarySearchFunc(log, after+1, func(c store.InboxChange, seq int64) int { return cmp.Compare(c.Seq, seq) })
 	out := []store.InboxChange{}
-	for i := max(after, 0); i < int64(len(log)) && len(out) < limit; i++ {
+	for ; i < len(log) && len(out) < limit; i++ {
 		c := log[i]
 		c.Task = c.Task.Clone()
 		out = append(out, c)
@@ -64,11 +70,20 @@ func (s *Store) InboxChanges(_ context.Context, userID string, after int64, limi
 	return out, nil
 }
 
+// PruneChanges deletes up to limit inbox changes made before before.
+func (s *Store) PruneChanges(_ context.Context, before time.Time, limit int) (n int, err error) {
+	err = s.Write(func(st *state, mt *memstore.Tx) error {
+		n = memstore.PruneLogs(mt, st.inbox.logs, func(c store.InboxChange) bool { return c.At.Before(before) }, limit)
+		return nil
+	})
+	return n, err
+}
+
 // InboxHead is the Seq of userID's last change.
 func (s *Store) InboxHead(_ context.Context, userID string) (int64, error) {
 	st, done := s.Read()
 	defer done()
-	return int64(len(st.inbox.logs[userID])), nil
+	return st.inbox.heads[userID], nil
 }
 
 // WatchInbox subscribes to userID's inbox (woken by each change of it; with requestID, by

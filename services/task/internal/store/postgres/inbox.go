@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,4 +69,18 @@ type prefixed struct {
 
 func (p prefixed) Scan(dest ...any) error {
 	return p.CollectableRow.Scan(append(p.dst[:len(p.dst):len(p.dst)], dest...)...)
+}
+
+// PruneChanges deletes up to limit task changes made before before, oldest first, with
+// their entries in the inboxes, in one statement (a reader never sees one without the
+// other); inbox_heads stays.
+func (s *Store) PruneChanges(ctx context.Context, before time.Time, limit int) (int, error) {
+	return pgstore.Deleted(ctx, s.q, "prune inbox changes", `
+		WITH old AS (
+			SELECT task_id, version FROM task_changes WHERE at < $1 ORDER BY at LIMIT $2
+		), i AS (
+			DELETE FROM inbox_changes i USING old WHERE i.task_id = old.task_id AND i.version = old.version
+		)
+		DELETE FROM task_changes c USING old WHERE c.task_id = old.task_id AND c.version = old.version`,
+		before, limit)
 }
