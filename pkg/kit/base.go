@@ -10,6 +10,7 @@ import (
 
 	identityv1 "github.com/grantflow/grantflow/gen/go/grantflow/identity/v1"
 	"github.com/grantflow/grantflow/pkg/outbox"
+	"github.com/grantflow/grantflow/pkg/storekit"
 	"github.com/grantflow/grantflow/pkg/timer"
 )
 
@@ -29,7 +30,8 @@ type Base struct {
 	// Loops are more background work Run does beside the relays and the timers.
 	Loops []func(context.Context)
 
-	name string // the service's, in Ping's errors and the relays' logs (set by Engines.On)
+	name        string           // the service's, in Ping's errors and the relays' logs (set by Engines.On)
+	watchPruner *storekit.Pruner // the watch change log's (Parts.PruneWatch), or nil
 }
 
 // Run does the background work (timers, loops, relays) until ctx ends, and returns when
@@ -58,6 +60,16 @@ func (b *Base) FireDueTimers(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return b.Timers.FireDue(ctx)
+}
+
+// PruneWatchLog deletes the watch log's changes older than the retention by the service's
+// clock, and returns how many it deleted (tests call it after moving their clock, instead of
+// waiting for Run's hourly round); a service without one prunes nothing.
+func (b *Base) PruneWatchLog(ctx context.Context) (int, error) {
+	if b.watchPruner == nil {
+		return 0, nil
+	}
+	return b.watchPruner.Once(ctx)
 }
 
 // Ping reports whether the store answers (readiness); its error names the service's store.

@@ -110,6 +110,7 @@ func (p *Parts[S]) PruneWatch(now func() time.Time, prune storekit.PruneFunc) {
 	if pr.Retention <= 0 {
 		pr.Retention = DefaultWatchRetention
 	}
+	p.Base.watchPruner = &pr
 	p.Base.Loops = append(p.Base.Loops, pr.Run)
 }
 
