@@ -16,9 +16,6 @@ type InboxChange struct {
 	Seq     int64
 	Task    domain.Task
 	Removed bool
-	// At is when the change was made (the task's UpdateTime): what the retention counts
-	// from (memory engine; PostgreSQL keeps it in task_changes).
-	At time.Time
 }
 
 // InboxWatcher is what WatchTasks reads: every change of an inbox, and a push when one

@@ -17,13 +17,20 @@ import (
 // pruned). They live beside the state (its lock guards them) so that the store's shape
 // stays the engine's.
 type inboxes struct {
-	logs  map[string][]store.InboxChange
+	logs  map[string][]inboxEntry
 	heads map[string]int64
 	hub   *watch.Hub
 }
 
+// inboxEntry is a change in an inbox's log, and when it was made (the task's UpdateTime:
+// what the retention counts from).
+type inboxEntry struct {
+	store.InboxChange
+	at time.Time
+}
+
 func newInboxes() *inboxes {
-	return &inboxes{logs: map[string][]store.InboxChange{}, heads: map[string]int64{}, hub: watch.NewHub()}
+	return &inboxes{logs: map[string][]inboxEntry{}, heads: map[string]int64{}, hub: watch.NewHub()}
 }
 
 // recordInbox records the change of task from old (zero for a create) in the inbox of each
@@ -43,11 +50,10 @@ func (t *tx) recordInbox(old, task domain.Task) {
 		if !task.IsAssignee(u) {
 			c = store.InboxChange{Task: domain.Task{ID: task.ID}, Removed: true}
 		}
-		c.At = task.UpdateTime
 		memstore.Remember(t.Tx, t.inbox.logs, u)
 		c.Seq = t.inbox.heads[u] + 1
 		memstore.Put(t.Tx, t.inbox.heads, u, c.Seq)
-		t.inbox.logs[u] = append(slices.Clip(t.inbox.logs[u]), c)
+		t.inbox.logs[u] = append(slices.Clip(t.inbox.logs[u]), inboxEntry{c, task.UpdateTime})
 		t.inbox.hub.Publish(u)
 		if task.RequestID != "" {
 			t.inbox.hub.Publish(store.InboxKey(u, task.RequestID))
@@ -60,10 +66,10 @@ func (s *Store) InboxChanges(_ context.Context, userID string, after int64, limi
 	st, done := s.Read()
 	defer done()
 	log := st.inbox.logs[userID]
-	i, _ := slices.BinarySearchFunc(log, after+1, func(c store.InboxChange, seq int64) int { return cmp.Compare(c.Seq, seq) })
+	i, _ := slices.BinarySearchFunc(log, after+1, func(e inboxEntry, seq int64) int { return cmp.Compare(e.Seq, seq) })
 	out := []store.InboxChange{}
 	for ; i < len(log) && len(out) < limit; i++ {
-		c := log[i]
+		c := log[i].InboxChange
 		c.Task = c.Task.Clone()
 		out = append(out, c)
 	}
@@ -73,7 +79,7 @@ func (s *Store) InboxChanges(_ context.Context, userID string, after int64, limi
 // PruneChanges deletes up to limit inbox changes made before before.
 func (s *Store) PruneChanges(_ context.Context, before time.Time, limit int) (n int, err error) {
 	err = s.Write(func(st *state, mt *memstore.Tx) error {
-		n = memstore.PruneLogs(mt, st.inbox.logs, func(c store.InboxChange) bool { return c.At.Before(before) }, limit)
+		n = memstore.PruneLogs(mt, st.inbox.logs, func(e inboxEntry) bool { return e.at.Before(before) }, limit)
 		return nil
 	})
 	return n, err
