@@ -235,3 +235,27 @@ func TestCheckUpdate(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneLogs: the leading old entries of each log go, at most limit in all; a log left
+// empty is removed; a rollback brings them back.
+func TestPruneLogs(t *testing.T) {
+	logs := map[string][]int{"a": {1, 2, 9}, "b": {1}, "c": {9}}
+	old := func(v int) bool { return v < 5 }
+	e := newEngine()
+	boom := errors.New("boom")
+	if err := e.Write(func(_ *state, tx *Tx) error {
+		if n := PruneLogs(tx, logs, old, 10); n != 3 {
+			t.Errorf("PruneLogs = %d, want 3", n)
+		}
+		return boom
+	}); !errors.Is(err, boom) || len(logs["a"]) != 3 || len(logs["b"]) != 1 {
+		t.Fatalf("after a rollback: %v, %v", logs, err)
+	}
+	n := 0
+	for range 3 {
+		_ = e.Write(func(_ *state, tx *Tx) error { n += PruneLogs(tx, logs, old, 2); return nil })
+	}
+	if n != 3 || len(logs) != 2 || len(logs["a"]) != 1 || logs["a"][0] != 9 || logs["c"][0] != 9 {
+		t.Fatalf("pruned %d: %v; want 3, a: [9], c: [9]", n, logs)
+	}
+}

@@ -40,11 +40,14 @@ func After[T any](ctx context.Context, what string, after int64, read func(conte
 	pos func(T) int64, head func(context.Context) (last int64, at []T, err error)) ([]T, error) {
 	for again := false; ; again = true {
 		changes, err := read(ctx, after)
-		if err != nil || len(changes) > 0 {
-			if err == nil {
-				err = Follows(what, after, pos(changes[0]))
-			}
-			return changes, err
+		if err == nil && len(changes) > 0 {
+			err = Follows(what, after, pos(changes[0]))
+		}
+		switch {
+		case err != nil:
+			return nil, err
+		case len(changes) > 0:
+			return changes, nil
 		}
 		last, at, err := head(ctx)
 		switch {
