@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/grantflow/grantflow/pkg/errs"
@@ -17,6 +18,13 @@ const ResumeTooOldReason = "WATCH_RESUME_TOO_OLD"
 func ResumeTooOld(what string, after int64) error {
 	return errs.FailedPrecondition(ResumeTooOldReason, "the changes of "+what+" after "+strconv.FormatInt(after, 10)+
 		" are no longer kept (GRANTFLOW_WATCH_RETENTION): read it again and watch from its current position")
+}
+
+// IsResumeTooOld reports whether err, a domain error or a status received, is
+// ResumeTooOld's.
+func IsResumeTooOld(err error) bool {
+	var e *errs.Error
+	return errors.As(errs.FromStatus(err), &e) && e.Kind == errs.KindFailedPrecondition && e.Reason == ResumeTooOldReason
 }
 
 // Follows checks that a log read after position after (positions one by one, 1, 2, 3...)

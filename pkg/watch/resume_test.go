@@ -2,10 +2,8 @@ package watch_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/watch"
 )
 
@@ -41,10 +39,6 @@ func after(l *log, pos int64) ([]int64, error) {
 	return watch.After(context.Background(), "the log", pos, l.read, func(p int64) int64 { return p }, l.head)
 }
 
-func tooOld(err error) bool {
-	var e *errs.Error
-	return errors.As(err, &e) && e.Kind == errs.KindFailedPrecondition && e.Reason == watch.ResumeTooOldReason
-}
 
 // TestAfter: a read that follows the position is answered; one whose next change was
 // pruned is ResumeTooOld; an empty read is up to date, or the change at the head when it
@@ -69,7 +63,7 @@ func TestAfter(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := after(&c.log, c.pos)
-			if tooOld(err) != c.tooOld || (!c.tooOld && err != nil) || len(got) != c.want {
+			if watch.IsResumeTooOld(err) != c.tooOld || (!c.tooOld && err != nil) || len(got) != c.want {
 				t.Fatalf("After(%d) = %v, %v; want %d changes, too old %v", c.pos, got, err, c.want, c.tooOld)
 			}
 			if c.want > 0 && got[0] != c.pos+1 {

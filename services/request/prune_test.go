@@ -1,14 +1,12 @@
 package request_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 
 	requestv1 "github.com/grantflow/grantflow/gen/go/grantflow/request/v1"
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/watch"
 )
@@ -44,8 +42,7 @@ func TestWatchResumeAfterPrune(t *testing.T) {
 					t.Fatalf("watch after pruned version %d sent version %d", after, c.GetVersion())
 				}
 			}
-			var e *errs.Error
-			if code(err) != codes.FailedPrecondition || !errors.As(errs.FromStatus(err), &e) || e.Reason != watch.ResumeTooOldReason {
+			if code(err) != codes.FailedPrecondition || !watch.IsResumeTooOld(err) {
 				t.Fatalf("watch after pruned version %d: %v; want FAILED_PRECONDITION %s", after, err, watch.ResumeTooOldReason)
 			}
 		}

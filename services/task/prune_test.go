@@ -2,7 +2,6 @@ package task_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	taskv1 "github.com/grantflow/grantflow/gen/go/grantflow/task/v1"
-	"github.com/grantflow/grantflow/pkg/errs"
 	"github.com/grantflow/grantflow/pkg/kit"
 	"github.com/grantflow/grantflow/pkg/watch"
 )
@@ -38,8 +36,7 @@ func TestWatchTasksResumeAfterPrune(t *testing.T) {
 
 		for _, after := range []string{"0", "1"} {
 			_, err := h.watchTasks(ctx, "vera", &taskv1.WatchTasksRequest{After: after}).Recv()
-			var e *errs.Error
-			if status.Code(err) != codes.FailedPrecondition || !errors.As(errs.FromStatus(err), &e) || e.Reason != watch.ResumeTooOldReason {
+			if status.Code(err) != codes.FailedPrecondition || !watch.IsResumeTooOld(err) {
 				t.Fatalf("watch after pruned cursor %s: %v; want FAILED_PRECONDITION %s", after, err, watch.ResumeTooOldReason)
 			}
 		}

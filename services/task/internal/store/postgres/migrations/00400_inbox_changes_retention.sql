@@ -13,36 +13,22 @@ ALTER TABLE task_changes ADD COLUMN at timestamptz NOT NULL DEFAULT now();
 CREATE INDEX task_changes_at_idx ON task_changes (at);
 CREATE INDEX inbox_changes_task_idx ON inbox_changes (task_id, version);
 
+-- The time of each change, from the row it records (to_jsonb of the tasks row).
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION task_changes_record() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION task_changes_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        INSERT INTO task_changes (task_id, version, snapshot, old_assignee_ids, new_assignee_ids, at)
-        VALUES (NEW.id, NEW.version, to_jsonb(NEW), OLD.assignee_ids, NEW.assignee_ids, NEW.update_time);
-    ELSE
-        INSERT INTO task_changes (task_id, version, snapshot, old_assignee_ids, new_assignee_ids, at)
-        VALUES (NEW.id, NEW.version, to_jsonb(NEW), '{}', NEW.assignee_ids, NEW.update_time);
-    END IF;
-    RETURN NULL;
+    NEW.at := (NEW.snapshot ->> 'update_time')::timestamptz;
+    RETURN NEW;
 END
 $$;
 -- +goose StatementEnd
 
+CREATE TRIGGER task_changes_at BEFORE INSERT ON task_changes
+    FOR EACH ROW EXECUTE FUNCTION task_changes_at();
+
 -- +goose Down
--- +goose StatementBegin
-CREATE OR REPLACE FUNCTION task_changes_record() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        INSERT INTO task_changes (task_id, version, snapshot, old_assignee_ids, new_assignee_ids)
-        VALUES (NEW.id, NEW.version, to_jsonb(NEW), OLD.assignee_ids, NEW.assignee_ids);
-    ELSE
-        INSERT INTO task_changes (task_id, version, snapshot, old_assignee_ids, new_assignee_ids)
-        VALUES (NEW.id, NEW.version, to_jsonb(NEW), '{}', NEW.assignee_ids);
-    END IF;
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
+DROP TRIGGER task_changes_at ON task_changes;
+DROP FUNCTION task_changes_at();
 DROP INDEX inbox_changes_task_idx;
 DROP INDEX task_changes_at_idx;
 ALTER TABLE task_changes DROP COLUMN at;
