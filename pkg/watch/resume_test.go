@@ -39,7 +39,6 @@ func after(l *log, pos int64) ([]int64, error) {
 	return watch.After(context.Background(), "the log", pos, l.read, func(p int64) int64 { return p }, l.head)
 }
 
-
 // TestAfter: a read that follows the position is answered; one whose next change was
 // pruned is ResumeTooOld; an empty read is up to date, or the change at the head when it
 // is the next one, or, further ahead, read again once (what committed meanwhile) before
