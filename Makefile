@@ -139,7 +139,7 @@ fuzz: ## run every Go fuzz target for FUZZTIME each (default 5s); a failing inpu
 	  dir=$$(dirname "$$file"); \
 	  for name in $$(sed -nE 's/^func (Fuzz[A-Z0-9_][A-Za-z0-9_]*)\([A-Za-z_]+ \*testing\.F\).*/\1/p' "$$file"); do \
 	    echo "=== fuzz $$name ($$dir, $(FUZZTIME))"; \
-	    go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$dir"; \
+	    ./scripts/fuzz-target.sh "$$dir" "$$name" "$(FUZZTIME)"; \
 	    n=$$((n + 1)); \
 	  done; \
 	done; \
